@@ -1,0 +1,27 @@
+/*
+ * maildir - delivery into a Maildir (DJB's format with Maildir++ folders).
+ *
+ * A delivery writes tmp/UNIQUE with O_EXCL|O_NOFOLLOW, fsyncs it, links it
+ * into new/ and fsyncs new/: only then is it a success.  maildir_make()
+ * creates the Maildir and the folders .Drafts .Sent .Trash .Junk .Templates,
+ * mode 0700, as the current (already switched) user.
+ */
+#ifndef CARTERO_MAILDIR_H
+#define CARTERO_MAILDIR_H
+
+#include <sys/types.h>
+
+struct buf;
+
+int	maildir_make(const char *, int, struct buf *);	/* path, with folders */
+/*
+ * Deliver: write prefix (e.g. "Return-Path: <x>\nDelivered-To: y\n") then
+ * len bytes of fd from offset.  Returns 0, or -1 with why, and *temp set
+ * to 1 when the failure is temporary (disk full, I/O) or 0 when permanent.
+ */
+int	maildir_deliver(const char *, const char *, int, off_t, off_t,
+	    struct buf *, int *);
+/* Bytes used by the messages of a Maildir and its folders (for quotas). */
+long long maildir_usage(const char *);
+
+#endif

@@ -1,0 +1,24 @@
+/*
+ * maps - lookup tables, named as Postfix does: "hash:/path" (a Berkeley DB
+ * hash file /path.db built by carteromap or newaliases from the text file
+ * /path) and "texthash:/path" (the text file itself, read at open).  Keys are
+ * matched without regard to case.  A list ("hash:a, texthash:b") is searched
+ * in order.  Source format: "key value" per line, # comments, continuation
+ * lines start with white space; alias files use "key: value".
+ */
+#ifndef CARTERO_MAPS_H
+#define CARTERO_MAPS_H
+
+struct buf;
+struct map;
+
+#define MAP_ALIAS	0x1	/* source uses "key: value" */
+
+struct map	*map_open(const char *, int, struct buf *);	/* one "type:name" or a list */
+int		 map_lookup(struct map *, const char *, struct buf *);	/* 1 found, 0 not, -1 error */
+void		 map_close(struct map **);
+
+/* Rebuild "hash:/path" from /path (atomically: a temp file renamed). */
+int		 map_build(const char *, int, struct buf *);
+
+#endif

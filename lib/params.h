@@ -1,0 +1,86 @@
+/*
+ * params - THE table of main.cf parameters.  Daemons, carteroconf -d and the
+ * cartero.conf(5) man page are all made from this one list, so they cannot
+ * drift.  Each entry: type, name, default, minimum, maximum, description.
+ * Types: STR (string, $name expanded), INT (integer), BOOL (yes/no),
+ * TIME (seconds; units s m h d w), SIZE (bytes).  Bounds apply to INT, TIME
+ * and SIZE (0,0: unbounded).  Each parameter is read into var_<name>:
+ * char * for STR, long long for INT/TIME/SIZE, int for BOOL.
+ */
+#ifndef CARTERO_PARAMS_H
+#define CARTERO_PARAMS_H
+
+#define CARTERO_PARAMS(X) \
+ X(STR, config_directory, "/etc/cartero", 0, 0, "The directory with main.cf, master.cf, aliases and the virtual users' passwd file.") \
+ X(STR, queue_directory, "/var/spool/cartero", 0, 0, "The queue: incoming, active, deferred, hold, maildrop, corrupt, defer, private and public sockets, pid.") \
+ X(STR, data_directory, "/var/lib/cartero", 0, 0, "State that services keep between runs.") \
+ X(STR, daemon_directory, "/usr/libexec/cartero", 0, 0, "Where master finds the service programs named in master.cf.") \
+ X(STR, command_directory, "/usr/sbin", 0, 0, "Where the administrative commands live.") \
+ X(STR, mail_owner, "cartero", 0, 0, "The unprivileged user that owns the queue and runs the network-facing services.") \
+ X(STR, default_privs, "nobody", 0, 0, "The user that local delivery to commands and files named in aliases runs as.") \
+ X(STR, virtual_mail_owner, "vmail", 0, 0, "The user that owns and writes the virtual users' Maildirs.") \
+ X(STR, myhostname, "", 0, 0, "This host's fully qualified name; empty means the system's host name.") \
+ X(STR, mydomain, "", 0, 0, "This host's domain; empty means myhostname less its first label.") \
+ X(STR, myorigin, "$myhostname", 0, 0, "The domain appended to unqualified sender addresses of locally posted mail.") \
+ X(STR, mydestination, "$myhostname, localhost.$mydomain, localhost", 0, 0, "The domains this host delivers locally (system and virtual users, aliases).") \
+ X(STR, mynetworks, "127.0.0.0/8 [::1]/128", 0, 0, "Clients trusted to relay mail to any domain (CIDR list).") \
+ X(STR, inet_interfaces, "all", 0, 0, "The addresses inet services in master.cf listen on when they name no host: all, loopback-only, or a list.") \
+ X(STR, home_mailbox, "Maildir/", 0, 0, "The mailbox under the user's home; a trailing / means Maildir.") \
+ X(STR, virtual_mailbox_base, "/var/mail/vhosts", 0, 0, "Virtual users' mailboxes live in $virtual_mailbox_base/DOMAIN/USER/$home_mailbox.") \
+ X(STR, virtual_passwd_file, "$config_directory/passwd", 0, 0, "Virtual users, one per line: user@domain:crypt-hash:uid:gid:gecos:home: (empty uid, gid and home take the defaults).") \
+ X(STR, alias_maps, "hash:$config_directory/aliases", 0, 0, "Lookup tables of local aliases, searched in order.") \
+ X(STR, alias_database, "hash:$config_directory/aliases", 0, 0, "The alias tables that newaliases rebuilds.") \
+ X(STR, recipient_delimiter, "+", 0, 0, "Characters that separate a user name from an address extension (ana+lists).") \
+ X(STR, relayhost, "", 0, 0, "The host that mail for other domains is sent to instead of the domain's MX.") \
+ X(STR, relay_domains, "", 0, 0, "Other domains this host accepts mail for from any client and relays.") \
+ X(STR, smtpd_relay_restrictions, "permit_mynetworks, reject_unauth_destination", 0, 0, "Who may send to which recipients: permit_mynetworks, reject_unauth_destination, permit, reject.") \
+ X(STR, smtpd_banner, "$myhostname ESMTP cartero", 0, 0, "The text after 220 in the SMTP greeting.") \
+ X(SIZE, message_size_limit, "10240000", 0, 0, "The largest message accepted, in bytes, headers included (0: no limit).") \
+ X(SIZE, mailbox_size_limit, "0", 0, 0, "The largest a mailbox may grow, in bytes (0: no limit).") \
+ X(INT, line_length_limit, "1000", 80, 100000, "The longest SMTP command line, in octets, CRLF included.") \
+ X(INT, smtpd_recipient_limit, "1000", 1, 1000000, "The most recipients one message may have.") \
+ X(TIME, smtpd_timeout, "300s", 1, 86400, "How long smtpd waits for a client's next command or data.") \
+ X(INT, smtpd_soft_error_limit, "10", 1, 10000, "After this many errors in a session, each further reply is delayed a second.") \
+ X(INT, smtpd_hard_error_limit, "20", 1, 10000, "After this many errors in a session, smtpd replies 421 and disconnects.") \
+ X(STR, smtpd_forbid_bare_newline, "normalize", 0, 0, "Lines ending in a bare LF inside DATA: normalize (keep them as lines) or reject (550 5.5.2).") \
+ X(SIZE, queue_minfree, "0", 0, 0, "The free space the queue's file system must keep; below it smtpd answers 452 4.3.1.") \
+ X(TIME, maximal_queue_lifetime, "5d", 0, 0, "How long a message may stay deferred before it is returned to the sender.") \
+ X(TIME, bounce_queue_lifetime, "5d", 0, 0, "How long a bounce may stay deferred before it is dropped.") \
+ X(TIME, minimal_backoff_time, "300s", 1, 0, "The shortest wait before retrying a deferred message.") \
+ X(TIME, maximal_backoff_time, "4000s", 1, 0, "The longest wait before retrying a deferred message.") \
+ X(TIME, queue_run_delay, "300s", 1, 0, "How often qmgr looks through the deferred queue.") \
+ X(INT, local_destination_concurrency_limit, "4", 1, 1000, "How many local deliveries qmgr runs at once.") \
+ X(INT, default_process_limit, "100", 1, 100000, "The process limit of a master.cf service whose maxproc is -.") \
+ X(TIME, max_idle, "100s", 1, 0, "How long a service process waits for work before it exits.") \
+ X(INT, max_use, "100", 1, 0, "How many connections a service process serves before it exits.") \
+ X(TIME, ipc_timeout, "3600s", 1, 0, "How long a process waits on another over a Unix socket.") \
+ X(STR, syslog_facility, "mail", 0, 0, "The syslog facility of log messages.") \
+ X(STR, syslog_name, "cartero", 0, 0, "The prefix of program names in log messages (cartero/smtpd).") \
+ X(STR, maillog_file, "", 0, 0, "A file to append log lines to, besides syslog; for hosts or instances without syslog.") \
+ X(STR, sendmail_path, "$command_directory/sendmail", 0, 0, "The sendmail command.") \
+ X(STR, newaliases_path, "$command_directory/newaliases", 0, 0, "The newaliases command.") \
+ X(STR, mailq_path, "$command_directory/mailq", 0, 0, "The mailq command.")
+
+#define CARTERO_PARAM_DECL_STR(n)	extern char *var_##n;
+#define CARTERO_PARAM_DECL_INT(n)	extern long long var_##n;
+#define CARTERO_PARAM_DECL_TIME(n)	extern long long var_##n;
+#define CARTERO_PARAM_DECL_SIZE(n)	extern long long var_##n;
+#define CARTERO_PARAM_DECL_BOOL(n)	extern int var_##n;
+#define CARTERO_PARAM_DECL(t, n, d, lo, hi, desc) CARTERO_PARAM_DECL_##t(n)
+CARTERO_PARAMS(CARTERO_PARAM_DECL)
+
+enum param_type { PARAM_STR, PARAM_INT, PARAM_BOOL, PARAM_TIME, PARAM_SIZE };
+
+struct param {
+	const char	*name;
+	enum param_type	 type;
+	const char	*def;
+	long long	 min, max;
+	const char	*desc;
+	void		*var;		/* char **, long long * or int * */
+};
+
+extern const struct param param_table[];	/* ends with name == NULL */
+const struct param *param_find(const char *);
+
+#endif

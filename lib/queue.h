@@ -1,0 +1,88 @@
+/*
+ * queue - queue files.  A queue file is a few envelope records, one per
+ * line, then the message:
+ *
+ *	T<arrival seconds> <microseconds>
+ *	S<size of the message in bytes>
+ *	F<sender, "" for the null sender>
+ *	A<name>=<value>		attributes (client, helo, protocol, uid, bounce level)
+ *	R<recipient>		a recipient still to do ...
+ *	O<original recipient>	... optionally followed by its original form
+ *	D<recipient>		a recipient done (R rewritten in place to D)
+ *	M
+ *	<the message, LF line ends, not dot-stuffed>
+ *
+ * Values are printable: CR, LF and % are written %XX.  A writer creates a
+ * temporary file in incoming/, and queue_commit() fsyncs it, renames it to
+ * its queue id and fsyncs the directory: only then may anyone reply 250.
+ * The same format serves maildrop/ files written by sendmail.
+ */
+#ifndef CARTERO_QUEUE_H
+#define CARTERO_QUEUE_H
+
+#include <sys/types.h>
+#include <stddef.h>
+#include <time.h>
+
+struct buf;
+
+#define QUEUE_INCOMING	"incoming"
+#define QUEUE_ACTIVE	"active"
+#define QUEUE_DEFERRED	"deferred"
+#define QUEUE_HOLD	"hold"
+#define QUEUE_MAILDROP	"maildrop"
+#define QUEUE_CORRUPT	"corrupt"
+#define QUEUE_DEFER	"defer"		/* text files: why recipients wait */
+#define QUEUE_ID_MAX	32
+
+struct queue_writer;
+
+/* Create a new queue file in DIR/sub (sub: QUEUE_INCOMING or QUEUE_MAILDROP). */
+struct queue_writer *queue_create(const char *, const char *, struct buf *);
+const char	*queue_writer_id(struct queue_writer *);
+int		 queue_writer_fd(struct queue_writer *);
+int		 queue_rec(struct queue_writer *, int, const char *);	/* type, value */
+int		 queue_recf(struct queue_writer *, int, const char *, ...)
+		    __attribute__((format(printf, 3, 4)));
+int		 queue_data(struct queue_writer *, const void *, size_t);	/* after 'M' */
+off_t		 queue_writer_size(struct queue_writer *);	/* data bytes so far */
+int		 queue_commit(struct queue_writer *, struct buf *);	/* fsync, rename, fsync dir; frees */
+void		 queue_abort(struct queue_writer **);	/* unlink the temp file; frees */
+
+struct queue_rcpt {
+	char	*addr;
+	char	*orig;		/* original recipient, or NULL */
+	off_t	 offset;	/* of its R/D byte in the file */
+	int	 done;
+};
+
+struct queue_msg {
+	char		 id[QUEUE_ID_MAX];
+	time_t		 arrival;
+	long		 arrival_usec;
+	off_t		 size;		/* message bytes */
+	char		*sender;
+	char		**attr;		/* "name=value", NULL-terminated */
+	int		 nattr;
+	struct queue_rcpt *rcpt;
+	int		 nrcpt;
+	off_t		 data_offset;	/* first byte of the message */
+};
+
+/* Read the envelope of an open queue file.  0, or -1 with why (corrupt). */
+int		 queue_read(int, struct queue_msg *, struct buf *);
+void		 queue_msg_free(struct queue_msg *);
+const char	*queue_msg_attr(const struct queue_msg *, const char *);
+/* Rewrite a recipient's R to D in place (the caller fsyncs when it must). */
+int		 queue_mark_done(int, off_t);
+/* Is this a queue id we made (no '/', no dot files)? */
+int		 queue_id_ok(const char *);
+/* Path of a queue file: DIR/sub/id. */
+const char	*queue_path(struct buf *, const char *, const char *, const char *);
+/* Tell qmgr (DIR/public/qmgr) that id is in incoming/; never fails loudly. */
+void		 queue_notify(const char *, const char *);
+/* Percent-encode / decode record values. */
+void		 queue_encode(struct buf *, const char *);
+char		*queue_decode(char *);
+
+#endif

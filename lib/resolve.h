@@ -1,0 +1,45 @@
+/*
+ * resolve - what a recipient address means to this host, the same answer
+ * for smtpd (RCPT), qmgr (routing) and local (delivery):
+ *	RESOLVE_LOCAL	its domain is in mydestination (or it has none);
+ *	RESOLVE_RELAY	its domain is in relay_domains;
+ *	RESOLVE_REMOTE	any other domain.
+ * For local addresses, resolve_local_user() finds the account: an alias, a
+ * virtual user (virtual_passwd_file), or a system user (getpwnam).
+ */
+#ifndef CARTERO_RESOLVE_H
+#define CARTERO_RESOLVE_H
+
+#include <sys/types.h>
+
+struct buf;
+
+enum resolve_class { RESOLVE_LOCAL, RESOLVE_RELAY, RESOLVE_REMOTE };
+
+enum resolve_class resolve_class(const char *);	/* by address */
+int	resolve_is_local_domain(const char *);		/* domain in mydestination */
+
+struct account {
+	char	*name;		/* "ana@mired.org" (virtual) or "ana" (system) */
+	uid_t	 uid;
+	gid_t	 gid;
+	char	*home;
+	char	*maildir;	/* home + home_mailbox */
+	char	*hash;		/* crypt(3) hash (virtual only), or NULL */
+	int	 is_virtual;
+};
+
+/*
+ * Look up the account of a local address (extension removed, alias already
+ * expanded).  1 found, 0 no such user, -1 temporary error (why).
+ */
+int	resolve_account(const char *, struct account *, struct buf *);
+void	account_free(struct account *);
+/* Is this local address deliverable: an alias or an account?  1/0/-1. */
+int	resolve_local_exists(const char *, struct buf *);
+/* Strip the recipient_delimiter extension from a local part (in place). */
+char	*resolve_strip_extension(char *);
+/* Alias lookup of a local part: 1 found (value in result), 0, -1. */
+int	resolve_alias(const char *, struct buf *, struct buf *);
+
+#endif

@@ -1,0 +1,48 @@
+/*
+ * util - small helpers every program uses: allocation that never returns
+ * NULL, string utilities, fd and file helpers, time.
+ */
+#ifndef CARTERO_UTIL_H
+#define CARTERO_UTIL_H
+
+#include <sys/types.h>
+#include <stddef.h>
+#include <time.h>
+
+struct buf;
+
+void		*xmalloc(size_t);
+void		*xcalloc(size_t, size_t);
+void		*xrealloc(void *, size_t);
+char		*xstrdup(const char *);
+char		*xstrndup(const char *, size_t);
+
+/* Strings. */
+char		*lowercase(char *);
+char		*trim(char *);			/* strip leading/trailing white */
+int		 strcaseprefix(const char *, const char *);	/* 1 if s starts with p, any case */
+const char	*printable(const char *, struct buf *);	/* control chars -> '?' */
+char		*mystrtok(char **, const char *);	/* like strsep, skips empties */
+int		 match_list(const char *, const char *);	/* case-insensitive member of "a, b c" */
+
+/* Numbers with units: "10240000", "10m", "5d", "300s"; -1 on error. */
+long long	 parse_size(const char *);
+long long	 parse_time(const char *, int);	/* second arg: default unit 's','m','h','d' */
+
+/* File descriptors. */
+int		 set_nonblock(int, int);
+int		 set_cloexec(int, int);
+ssize_t		 write_full(int, const void *, size_t);
+ssize_t		 read_full(int, void *, size_t);
+int		 fsync_dir(const char *);	/* fsync the directory holding path */
+int		 fsync_dirname(const char *);	/* fsync the directory named */
+int		 mkdir_p(const char *, mode_t);
+
+/* Time. */
+long long	 now_ms(void);
+const char	*rfc2822_date(time_t, char *, size_t);	/* "Mon, 23 Nov 2026 04:29:37 +0000" */
+
+/* Identity. */
+const char	*my_hostname(void);
+
+#endif
