@@ -12,10 +12,24 @@
  *	M
  *	<the message, LF line ends, not dot-stuffed>
  *
- * Values are printable: CR, LF and % are written %XX.  A writer creates a
- * temporary file in incoming/, and queue_commit() fsyncs it, renames it to
- * its queue id and fsyncs the directory: only then may anyone reply 250.
- * The same format serves maildrop/ files written by sendmail.
+ * Values are printable: control characters (CR, LF, ...), DEL and % are
+ * written %XX.  A writer creates a temporary file "t.<id>" in incoming/ (or
+ * maildrop/), and queue_commit() fsyncs it, renames it to its queue id and
+ * fsyncs the directory: only then may anyone reply 250.  The same format
+ * serves maildrop/ files written by sendmail.
+ *
+ * queue_create() itself writes the T record (now) and the S record, whose
+ * value is a fixed width of QUEUE_SIZE_WIDTH zero-padded digits filled in
+ * by queue_commit() (pwrite), so callers write only F, A, R and O records
+ * (queue_rec() refuses T and S) and then the message with queue_data(),
+ * which writes the M record first if the caller did not.  Writes are
+ * buffered; a write error is sticky: every later call returns -1 and
+ * queue_commit() fails with why and errno set (ENOSPC, EDQUOT: disk full),
+ * removing the temporary file.  queue_read() checks that the file holds
+ * exactly S message bytes after M (a truncated file is corrupt) and leaves
+ * the file offset at data_offset.  Queue ids are uppercase hex: arrival
+ * seconds (8), microseconds (5) and the writer's pid, so they sort by
+ * arrival and never collide between processes.
  */
 #ifndef CARTERO_QUEUE_H
 #define CARTERO_QUEUE_H
@@ -34,6 +48,7 @@ struct buf;
 #define QUEUE_CORRUPT	"corrupt"
 #define QUEUE_DEFER	"defer"		/* text files: why recipients wait */
 #define QUEUE_ID_MAX	32
+#define QUEUE_SIZE_WIDTH 15	/* digits of the S record */
 
 struct queue_writer;
 

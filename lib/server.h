@@ -25,6 +25,8 @@
 #ifndef CARTERO_SERVER_H
 #define CARTERO_SERVER_H
 
+struct buf;
+
 #define SERVER_LISTEN_FD	3
 #define SERVER_STATUS_FD	4
 
@@ -48,5 +50,14 @@ void	server_main(int, char **, enum server_mode, server_fn, ...)
 	    __attribute__((noreturn));
 
 extern int server_foreground;	/* -f given */
+
+/*
+ * Bind and listen on ADDR: "host:port", "[v6addr]:port", "port" or
+ * ":port" (every address: IPv6 and IPv4 on one socket where the host has
+ * IPv6), or a Unix socket path (anything with a '/', mode 0666).  The port
+ * may be a service name ("smtp").  Returns a non-blocking, close-on-exec
+ * fd, or -1 with why.  Used by -S and by master.
+ */
+int	server_listen(const char *, int, struct buf *);
 
 #endif

@@ -9,15 +9,16 @@
 #include <stdlib.h>
 #include <string.h>
 
-static int tap_n, tap_failed;
+static int tap_n, tap_failed, tap_planned;
 
-static void
+static void __attribute__((unused))
 plan(int n)
 {
 	printf("1..%d\n", n);
+	tap_planned = 1;
 }
 
-static int
+static int __attribute__((unused))
 tap_result(int good, const char *name)
 {
 	tap_n++;
@@ -29,7 +30,7 @@ tap_result(int good, const char *name)
 
 #define ok(cond, name)	tap_result((cond) != 0, (name))
 
-static int
+static int __attribute__((unused))
 is_str(const char *got, const char *want, const char *name)
 {
 	int good = (got == NULL && want == NULL) ||
@@ -41,7 +42,7 @@ is_str(const char *got, const char *want, const char *name)
 	return good;
 }
 
-static int
+static int __attribute__((unused))
 is_int(long long got, long long want, const char *name)
 {
 	if (!tap_result(got == want, name))
@@ -49,11 +50,11 @@ is_int(long long got, long long want, const char *name)
 	return got == want;
 }
 
-static int
+static int __attribute__((unused))
 done_testing(void)
 {
-	if (tap_n == 0)
-		printf("1..0\n");
+	if (!tap_planned)
+		printf("1..%d\n", tap_n);
 	return tap_failed ? 1 : 0;
 }
 

@@ -1,0 +1,348 @@
+/*
+ * ipc - Unix-domain sockets between cartero's processes.
+ *
+ * Requests and replies are attribute lists: "name=value" lines ended by an
+ * empty line.  Values are percent-encoded (queue_encode), so an address or
+ * a reason text can never inject a line.  Descriptors travel with
+ * SCM_RIGHTS.
+ */
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/un.h>
+
+#include <errno.h>
+#include <poll.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "buf.h"
+#include "ipc.h"
+#include "lineio.h"
+#include "msg.h"
+#include "queue.h"
+#include "util.h"
+
+#define ATTR_LINE_MAX	65536
+
+/* ipc_addr - fill a sockaddr_un; -1 if the path is too long */
+static int
+ipc_addr(struct sockaddr_un *sun, const char *path)
+{
+	memset(sun, 0, sizeof(*sun));
+	sun->sun_family = AF_UNIX;
+	if (strlen(path) >= sizeof(sun->sun_path)) {
+		errno = ENAMETOOLONG;
+		return -1;
+	}
+	memcpy(sun->sun_path, path, strlen(path) + 1);
+	return 0;
+}
+
+/* ipc_listen - a listening stream socket at path (replacing a stale one) */
+int
+ipc_listen(const char *path, int backlog, mode_t mode)
+{
+	struct sockaddr_un sun;
+	int fd, saved;
+
+	if (ipc_addr(&sun, path) < 0)
+		return -1;
+	if ((fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0)) < 0)
+		return -1;
+	(void)unlink(path);
+	if (bind(fd, (struct sockaddr *)&sun, sizeof(sun)) < 0 ||
+	    chmod(path, mode) < 0 || listen(fd, backlog) < 0) {
+		saved = errno;
+		close(fd);
+		errno = saved;
+		return -1;
+	}
+	return fd;
+}
+
+/* ipc_connect - connect to the socket at path, waiting at most timeout s */
+int
+ipc_connect(const char *path, int timeout)
+{
+	struct sockaddr_un sun;
+	struct pollfd pfd;
+	int fd, err = 0, saved;
+	socklen_t len = sizeof(err);
+
+	if (ipc_addr(&sun, path) < 0)
+		return -1;
+	fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC | SOCK_NONBLOCK, 0);
+	if (fd < 0)
+		return -1;
+	if (connect(fd, (struct sockaddr *)&sun, sizeof(sun)) < 0) {
+		if (errno != EINPROGRESS && errno != EAGAIN)
+			goto fail;
+		pfd.fd = fd;
+		pfd.events = POLLOUT;
+		if (poll(&pfd, 1, timeout * 1000) <= 0) {
+			errno = ETIMEDOUT;
+			goto fail;
+		}
+		if (getsockopt(fd, SOL_SOCKET, SO_ERROR, &err, &len) < 0)
+			goto fail;
+		if (err) {
+			errno = err;
+			goto fail;
+		}
+	}
+	set_nonblock(fd, 0);
+	return fd;
+fail:
+	saved = errno;
+	close(fd);
+	errno = saved;
+	return -1;
+}
+
+/* ipc_send_fd - send data with a descriptor attached */
+int
+ipc_send_fd(int sock, int fd, const void *data, size_t len)
+{
+	struct msghdr m;
+	struct iovec iov;
+	union {
+		struct cmsghdr	hdr;
+		char		buf[CMSG_SPACE(sizeof(int))];
+	} cm;
+	struct cmsghdr *c;
+	ssize_t n;
+
+	memset(&m, 0, sizeof(m));
+	memset(&cm, 0, sizeof(cm));
+	iov.iov_base = (void *)data;
+	iov.iov_len = len;
+	m.msg_iov = &iov;
+	m.msg_iovlen = 1;
+	m.msg_control = cm.buf;
+	m.msg_controllen = sizeof(cm.buf);
+	c = CMSG_FIRSTHDR(&m);
+	c->cmsg_level = SOL_SOCKET;
+	c->cmsg_type = SCM_RIGHTS;
+	c->cmsg_len = CMSG_LEN(sizeof(int));
+	memcpy(CMSG_DATA(c), &fd, sizeof(int));
+	do
+		n = sendmsg(sock, &m, MSG_NOSIGNAL);
+	while (n < 0 && errno == EINTR);
+	return n < 0 ? -1 : (int)n;
+}
+
+/* ipc_recv_fd - receive data and maybe a descriptor (*fd = -1 if none) */
+int
+ipc_recv_fd(int sock, int *fd, void *data, size_t len)
+{
+	struct msghdr m;
+	struct iovec iov;
+	union {
+		struct cmsghdr	hdr;
+		char		buf[CMSG_SPACE(sizeof(int))];
+	} cm;
+	struct cmsghdr *c;
+	ssize_t n;
+
+	*fd = -1;
+	memset(&m, 0, sizeof(m));
+	iov.iov_base = data;
+	iov.iov_len = len;
+	m.msg_iov = &iov;
+	m.msg_iovlen = 1;
+	m.msg_control = cm.buf;
+	m.msg_controllen = sizeof(cm.buf);
+	do
+		n = recvmsg(sock, &m, MSG_CMSG_CLOEXEC);
+	while (n < 0 && errno == EINTR);
+	if (n < 0)
+		return -1;
+	for (c = CMSG_FIRSTHDR(&m); c; c = CMSG_NXTHDR(&m, c))
+		if (c->cmsg_level == SOL_SOCKET && c->cmsg_type == SCM_RIGHTS)
+			memcpy(fd, CMSG_DATA(c), sizeof(int));
+	return (int)n;
+}
+
+/* attr_init - an empty list */
+void
+attr_init(struct attr *a)
+{
+	memset(a, 0, sizeof(*a));
+}
+
+/* attr_clear - empty the list, keep the storage */
+void
+attr_clear(struct attr *a)
+{
+	int i;
+
+	for (i = 0; i < a->count; i++) {
+		free(a->name[i]);
+		free(a->value[i]);
+	}
+	a->count = 0;
+}
+
+/* attr_free - release everything */
+void
+attr_free(struct attr *a)
+{
+	attr_clear(a);
+	free(a->name);
+	free(a->value);
+	attr_init(a);
+}
+
+/* attr_set - add or replace name */
+void
+attr_set(struct attr *a, const char *name, const char *value)
+{
+	int i;
+
+	for (i = 0; i < a->count; i++) {
+		if (strcmp(a->name[i], name) == 0) {
+			free(a->value[i]);
+			a->value[i] = xstrdup(value);
+			return;
+		}
+	}
+	if (a->count == a->size) {
+		a->size = a->size ? a->size * 2 : 8;
+		a->name = xrealloc(a->name, a->size * sizeof(char *));
+		a->value = xrealloc(a->value, a->size * sizeof(char *));
+	}
+	a->name[a->count] = xstrdup(name);
+	a->value[a->count] = xstrdup(value);
+	a->count++;
+}
+
+/* attr_setf - add or replace name with a formatted value */
+void
+attr_setf(struct attr *a, const char *name, const char *fmt, ...)
+{
+	struct buf *b = buf_new(64, 0);
+	va_list ap;
+
+	va_start(ap, fmt);
+	buf_vappendf(b, fmt, ap);
+	va_end(ap);
+	attr_set(a, name, buf_str(b));
+	buf_free(&b);
+}
+
+/* attr_get - the value of name, or NULL */
+const char *
+attr_get(const struct attr *a, const char *name)
+{
+	int i;
+
+	for (i = 0; i < a->count; i++)
+		if (strcmp(a->name[i], name) == 0)
+			return a->value[i];
+	return NULL;
+}
+
+/* attr_get_num - a number, or def when absent or malformed */
+long long
+attr_get_num(const struct attr *a, const char *name, long long def)
+{
+	const char *v = attr_get(a, name);
+	char *end;
+	long long n;
+
+	if (v == NULL || *v == '\0')
+		return def;
+	n = strtoll(v, &end, 10);
+	return *end ? def : n;
+}
+
+/* attr_format - append the wire form: lines, then an empty line */
+void
+attr_format(const struct attr *a, struct buf *out)
+{
+	int i;
+
+	for (i = 0; i < a->count; i++) {
+		buf_puts(out, a->name[i]);
+		buf_putc(out, '=');
+		queue_encode(out, a->value[i]);
+		buf_putc(out, '\n');
+	}
+	buf_putc(out, '\n');
+}
+
+/* attr_write - send a list and flush */
+int
+attr_write(struct lineio *l, const struct attr *a)
+{
+	struct buf *b = buf_new(256, 0);
+	int r;
+
+	attr_format(a, b);
+	r = lineio_write(l, buf_str(b), buf_len(b));
+	buf_free(&b);
+	if (r < 0)
+		return -1;
+	return lineio_flush(l);
+}
+
+/* attr_add_line - parse one "name=value" line into the list */
+static int
+attr_add_line(struct attr *a, char *line)
+{
+	char *eq = strchr(line, '=');
+
+	if (eq == NULL || eq == line)
+		return -1;
+	*eq = '\0';
+	attr_set(a, line, queue_decode(eq + 1));
+	return 0;
+}
+
+/* attr_read - read a list up to its empty line; LINE_* result */
+int
+attr_read(struct lineio *l, struct attr *a)
+{
+	struct buf *line = buf_new(256, ATTR_LINE_MAX);
+	int r;
+
+	attr_clear(a);
+	for (;;) {
+		r = line_get(l, line, LINEIO_SKIP);
+		if (r != LINE_OK)
+			break;
+		if (buf_len(line) == 0)
+			break;
+		if (attr_add_line(a, line->data) < 0) {
+			r = LINE_ERROR;
+			break;
+		}
+	}
+	if (r == LINE_EOF && a->count > 0)
+		r = LINE_ERROR;
+	buf_free(&line);
+	return r;
+}
+
+/* attr_parse - parse a whole list held in memory (without its empty line) */
+int
+attr_parse(const char *data, size_t len, struct attr *a)
+{
+	char *copy = xstrndup(data, len), *p = copy, *line;
+	int r = 0;
+
+	attr_clear(a);
+	while ((line = strsep(&p, "\n")) != NULL) {
+		if (*line == '\0')
+			continue;
+		if (attr_add_line(a, line) < 0) {
+			r = -1;
+			break;
+		}
+	}
+	free(copy);
+	return r;
+}

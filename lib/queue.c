@@ -1,0 +1,759 @@
+/*
+ * queue - queue files: the envelope records and the message, written so
+ * that a file is either absent or complete and on disk.
+ *
+ * A writer works in a temporary file "t.<id>" (scanners skip names with a
+ * dot), buffers its writes, and queue_commit() patches the size record,
+ * fdatasyncs, renames the file to its id and fsyncs the directory before it
+ * says yes: that is the moment an SMTP server may answer 250.  Any failure
+ * on the way removes the temporary file and reports why, with errno kept.
+ *
+ * The reader distrusts the file: every record is checked, values are
+ * decoded, and a file whose message is shorter or longer than its S record
+ * says is called corrupt rather than half-delivered.
+ */
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/time.h>
+#include <sys/types.h>
+#include <sys/un.h>
+
+#include <ctype.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "buf.h"
+#include "msg.h"
+#include "queue.h"
+#include "util.h"
+
+#define QUEUE_WBUF_SIZE		(128 * 1024)	/* write buffer */
+#define QUEUE_RBUF_SIZE		(64 * 1024)	/* envelope read chunk */
+#define QUEUE_REC_MAX		(64 * 1024)	/* longest envelope record */
+#define QUEUE_CREATE_TRIES	100
+#define QUEUE_NOTIFY_TIMEOUT	2		/* seconds */
+
+struct queue_writer {
+	int	 fd;
+	char	 id[QUEUE_ID_MAX];
+	char	*dir;		/* DIR/sub */
+	char	*tmp;		/* DIR/sub/t.id */
+	char	*final;		/* DIR/sub/id */
+	char	*wbuf;
+	size_t	 wlen;
+	off_t	 pos;		/* file offset of the end of what was written */
+	off_t	 size_off;	/* offset of the S record's digits */
+	off_t	 data_start;	/* offset of the message, -1 before M */
+	int	 err;		/* sticky errno of a failed write */
+	struct buf *enc;	/* scratch for encoded values */
+};
+
+/* queue_new_id - a fresh id: seconds, microseconds, pid, never repeated */
+static void
+queue_new_id(char *id, size_t len)
+{
+	static long long last_sec;
+	static long last_usec;
+	struct timeval tv;
+	long long sec;
+	long usec;
+
+	gettimeofday(&tv, NULL);
+	sec = (long long)tv.tv_sec;
+	usec = (long)tv.tv_usec;
+	if (sec < last_sec || (sec == last_sec && usec <= last_usec)) {
+		sec = last_sec;
+		usec = last_usec + 1;
+		if (usec >= 1000000) {
+			sec++;
+			usec = 0;
+		}
+	}
+	last_sec = sec;
+	last_usec = usec;
+	snprintf(id, len, "%08llX%05lX%lX", sec & 0xffffffffLL, usec,
+	    (unsigned long)getpid());
+}
+
+/* queue_writer_free - release a writer's memory and fd */
+static void
+queue_writer_free(struct queue_writer *w)
+{
+	if (w->fd >= 0)
+		close(w->fd);
+	free(w->dir);
+	free(w->tmp);
+	free(w->final);
+	free(w->wbuf);
+	buf_free(&w->enc);
+	free(w);
+}
+
+/* queue_flush - write out the buffer; a failure is sticky */
+static int
+queue_flush(struct queue_writer *w)
+{
+	if (w->err)
+		return -1;
+	if (w->wlen == 0)
+		return 0;
+	if (write_full(w->fd, w->wbuf, w->wlen) < 0) {
+		w->err = errno ? errno : EIO;
+		return -1;
+	}
+	w->wlen = 0;
+	return 0;
+}
+
+/* queue_put - buffer bytes for the file */
+static int
+queue_put(struct queue_writer *w, const void *p, size_t n)
+{
+	if (w->err)
+		return -1;
+	if (w->wlen + n > QUEUE_WBUF_SIZE) {
+		if (queue_flush(w) < 0)
+			return -1;
+		if (n >= QUEUE_WBUF_SIZE) {
+			if (write_full(w->fd, p, n) < 0) {
+				w->err = errno ? errno : EIO;
+				return -1;
+			}
+			w->pos += (off_t)n;
+			return 0;
+		}
+	}
+	memcpy(w->wbuf + w->wlen, p, n);
+	w->wlen += n;
+	w->pos += (off_t)n;
+	return 0;
+}
+
+/* queue_put_rec - buffer one record: type, encoded value, LF */
+static int
+queue_put_rec(struct queue_writer *w, int type, const char *value)
+{
+	char t = (char)type;
+
+	buf_reset(w->enc);
+	queue_encode(w->enc, value);
+	if (queue_put(w, &t, 1) < 0 ||
+	    queue_put(w, buf_str(w->enc), buf_len(w->enc)) < 0 ||
+	    queue_put(w, "\n", 1) < 0)
+		return -1;
+	return 0;
+}
+
+/* queue_create - a new temporary queue file in DIR/sub, with T and S */
+struct queue_writer *
+queue_create(const char *dir, const char *sub, struct buf *why)
+{
+	struct queue_writer *w;
+	struct buf *path = buf_new(256, 0);
+	struct timeval tv;
+	char size0[QUEUE_SIZE_WIDTH + 1], arrival[48];
+	mode_t mode;
+	int tries;
+
+	/* Files in maildrop/ are written by users and read by pickup. */
+	mode = strcmp(sub, QUEUE_MAILDROP) == 0 ? 0644 : 0600;
+	w = xcalloc(1, sizeof(*w));
+	w->fd = -1;
+	w->data_start = -1;
+	buf_setf(path, "%s/%s", dir, sub);
+	w->dir = xstrdup(buf_str(path));
+	for (tries = 0; tries < QUEUE_CREATE_TRIES; tries++) {
+		queue_new_id(w->id, sizeof(w->id));
+		buf_setf(path, "%s/t.%s", w->dir, w->id);
+		w->fd = open(buf_str(path), O_CREAT | O_EXCL | O_WRONLY |
+		    O_NOFOLLOW | O_CLOEXEC, mode);
+		if (w->fd >= 0 || errno != EEXIST)
+			break;
+	}
+	if (w->fd < 0) {
+		buf_setf(why, "create %s: %s", buf_str(path), strerror(errno));
+		buf_free(&path);
+		queue_writer_free(w);
+		return NULL;
+	}
+	/* Beat the umask: pickup must read maildrop files. */
+	if (mode != 0600)
+		(void)fchmod(w->fd, mode);
+	w->tmp = xstrdup(buf_str(path));
+	buf_setf(path, "%s/%s", w->dir, w->id);
+	w->final = xstrdup(buf_str(path));
+	buf_free(&path);
+	w->wbuf = xmalloc(QUEUE_WBUF_SIZE);
+	w->enc = buf_new(256, 0);
+
+	gettimeofday(&tv, NULL);
+	snprintf(arrival, sizeof(arrival), "%lld %ld", (long long)tv.tv_sec,
+	    (long)tv.tv_usec);
+	queue_put_rec(w, 'T', arrival);
+	memset(size0, '0', QUEUE_SIZE_WIDTH);
+	size0[QUEUE_SIZE_WIDTH] = '\0';
+	w->size_off = w->pos + 1;
+	queue_put_rec(w, 'S', size0);
+	return w;
+}
+
+/* queue_writer_id - the id the file will have */
+const char *
+queue_writer_id(struct queue_writer *w)
+{
+	return w->id;
+}
+
+/* queue_writer_fd - the file's descriptor */
+int
+queue_writer_fd(struct queue_writer *w)
+{
+	return w->fd;
+}
+
+/* queue_rec - write an envelope record (T and S are queue_create's) */
+int
+queue_rec(struct queue_writer *w, int type, const char *value)
+{
+	if (w->err)
+		return -1;
+	if (type == 'T' || type == 'S' || w->data_start >= 0 ||
+	    !isupper(type)) {
+		msg_warn("queue file %s: record type '%c' not allowed here",
+		    w->id, isprint(type) ? type : '?');
+		errno = EINVAL;
+		return -1;
+	}
+	if (type == 'M') {
+		if (queue_put(w, "M\n", 2) < 0)
+			return -1;
+		w->data_start = w->pos;
+		return 0;
+	}
+	return queue_put_rec(w, type, value ? value : "");
+}
+
+/* queue_recf - write a formatted envelope record */
+int
+queue_recf(struct queue_writer *w, int type, const char *fmt, ...)
+{
+	struct buf *b = buf_new(128, 0);
+	va_list ap;
+	int r;
+
+	va_start(ap, fmt);
+	buf_vappendf(b, fmt, ap);
+	va_end(ap);
+	r = queue_rec(w, type, buf_str(b));
+	buf_free(&b);
+	return r;
+}
+
+/* queue_data - write message bytes (the M record first if needed) */
+int
+queue_data(struct queue_writer *w, const void *p, size_t n)
+{
+	if (w->data_start < 0 && queue_rec(w, 'M', NULL) < 0)
+		return -1;
+	return queue_put(w, p, n);
+}
+
+/* queue_writer_size - message bytes written so far */
+off_t
+queue_writer_size(struct queue_writer *w)
+{
+	return w->data_start < 0 ? 0 : w->pos - w->data_start;
+}
+
+/* queue_commit - complete the file: size, sync, rename, sync dir; frees w */
+int
+queue_commit(struct queue_writer *w, struct buf *why)
+{
+	char digits[QUEUE_SIZE_WIDTH + 2];
+	const char *step = "write";
+	const char *fail = w->tmp;
+	long long size;
+	int saved, fd, renamed = 0;
+
+	if (w->data_start < 0)
+		(void)queue_rec(w, 'M', NULL);
+	if (queue_flush(w) < 0) {
+		errno = w->err;
+		goto bad;
+	}
+	size = (long long)queue_writer_size(w);
+	snprintf(digits, sizeof(digits), "%0*lld", QUEUE_SIZE_WIDTH, size);
+	if (strlen(digits) != QUEUE_SIZE_WIDTH) {
+		errno = EFBIG;
+		goto bad;
+	}
+	if (pwrite(w->fd, digits, QUEUE_SIZE_WIDTH, w->size_off) !=
+	    QUEUE_SIZE_WIDTH) {
+		if (errno == 0)
+			errno = EIO;
+		goto bad;
+	}
+	step = "fsync";
+	if (fdatasync(w->fd) < 0)
+		goto bad;
+	step = "close";
+	fd = w->fd;
+	w->fd = -1;
+	if (close(fd) < 0)
+		goto bad;
+	step = "rename";
+	if (rename(w->tmp, w->final) < 0)
+		goto bad;
+	renamed = 1;
+	fail = w->final;
+	step = "fsync directory of";
+	if (fsync_dirname(w->dir) < 0) {
+		/*
+		 * A user's sendmail may write into maildrop/ without the
+		 * right to read it: pickup makes the file durable there.
+		 */
+		if (errno != EACCES)
+			goto bad;
+	}
+	queue_writer_free(w);
+	return 0;
+
+bad:
+	saved = errno;
+	buf_setf(why, "%s %s: %s", step, fail, strerror(saved));
+	(void)unlink(renamed ? w->final : w->tmp);
+	queue_writer_free(w);
+	errno = saved;
+	return -1;
+}
+
+/* queue_abort - throw a file away */
+void
+queue_abort(struct queue_writer **wp)
+{
+	struct queue_writer *w = *wp;
+
+	if (w == NULL)
+		return;
+	if (w->fd >= 0)
+		(void)unlink(w->tmp);
+	queue_writer_free(w);
+	*wp = NULL;
+}
+
+/*
+ * Reading.  A small reader over pread() that hands out envelope records
+ * one at a time and knows the file offset of each.
+ */
+struct queue_reader {
+	int	 fd;
+	char	*buf;
+	size_t	 len;		/* bytes held */
+	size_t	 start;		/* first unconsumed byte */
+	off_t	 buf_off;	/* file offset of buf[0] */
+	int	 eof;
+};
+
+/* queue_reader_line - next record, NUL-terminated in place; 1, 0 EOF, -1 */
+static int
+queue_reader_line(struct queue_reader *r, char **line, off_t *off,
+    struct buf *why)
+{
+	char *nl;
+	ssize_t n;
+
+	for (;;) {
+		nl = memchr(r->buf + r->start, '\n', r->len - r->start);
+		if (nl != NULL) {
+			*nl = '\0';
+			*line = r->buf + r->start;
+			*off = r->buf_off + (off_t)r->start;
+			if (strlen(*line) != (size_t)(nl - *line)) {
+				buf_setf(why, "NUL byte in the envelope at "
+				    "offset %lld", (long long)*off);
+				return -1;
+			}
+			r->start = (size_t)(nl - r->buf) + 1;
+			return 1;
+		}
+		if (r->eof) {
+			if (r->len > r->start) {
+				buf_setf(why, "unterminated record at "
+				    "offset %lld", (long long)(r->buf_off +
+				    (off_t)r->start));
+				return -1;
+			}
+			return 0;
+		}
+		/* Slide what is left to the front, then read more. */
+		if (r->start > 0) {
+			memmove(r->buf, r->buf + r->start, r->len - r->start);
+			r->len -= r->start;
+			r->buf_off += (off_t)r->start;
+			r->start = 0;
+		}
+		if (r->len >= QUEUE_REC_MAX) {
+			buf_setf(why, "record longer than %d bytes at "
+			    "offset %lld", QUEUE_REC_MAX,
+			    (long long)r->buf_off);
+			return -1;
+		}
+		do
+			n = pread(r->fd, r->buf + r->len, QUEUE_RBUF_SIZE,
+			    r->buf_off + (off_t)r->len);
+		while (n < 0 && errno == EINTR);
+		if (n < 0) {
+			buf_setf(why, "read: %s", strerror(errno));
+			return -1;
+		}
+		if (n == 0)
+			r->eof = 1;
+		r->len += (size_t)n;
+	}
+}
+
+/* queue_parse_num - all digits, into a long long; -1 on error */
+static long long
+queue_parse_num(const char *s, const char **end)
+{
+	long long v = 0;
+	const char *p = s;
+
+	if (!isdigit((unsigned char)*p))
+		return -1;
+	for (; isdigit((unsigned char)*p); p++) {
+		if (v > (0x7fffffffffffffffLL - 9) / 10)
+			return -1;
+		v = v * 10 + (*p - '0');
+	}
+	if (end != NULL)
+		*end = p;
+	else if (*p != '\0')
+		return -1;
+	return v;
+}
+
+/* queue_read_rec - take one envelope record into m; 1 at M, 0, -1 */
+static int
+queue_read_rec(struct queue_msg *m, char *line, off_t off, int *seen,
+    struct buf *why)
+{
+	struct queue_rcpt *rc;
+	const char *end;
+	long long v;
+	char *value = line + 1;
+	int type = (unsigned char)line[0];
+
+	/* T, S and F come first, in that order, once each. */
+	if ((*seen == 0 && type != 'T') || (*seen == 1 && type != 'S') ||
+	    (*seen == 2 && type != 'F') ||
+	    (*seen > 2 && (type == 'T' || type == 'S' || type == 'F'))) {
+		if (*seen < 3)
+			buf_setf(why, "record %c where %c belongs at offset "
+			    "%lld", isprint(type) ? type : '?',
+			    "TSF"[*seen], (long long)off);
+		else
+			buf_setf(why, "repeated %c record at offset %lld",
+			    type, (long long)off);
+		return -1;
+	}
+	switch (type) {
+	case 'T':
+		if ((v = queue_parse_num(value, &end)) < 0 || *end != ' ' ||
+		    (m->arrival_usec = (long)queue_parse_num(end + 1,
+		    NULL)) < 0 || m->arrival_usec >= 1000000)
+			goto bad;
+		m->arrival = (time_t)v;
+		break;
+	case 'S':
+		if ((v = queue_parse_num(value, NULL)) < 0)
+			goto bad;
+		m->size = (off_t)v;
+		break;
+	case 'F':
+		m->sender = xstrdup(queue_decode(value));
+		break;
+	case 'A':
+		queue_decode(value);
+		if (strchr(value, '=') == NULL || value[0] == '=')
+			goto bad;
+		m->attr = xrealloc(m->attr, sizeof(char *) *
+		    (size_t)(m->nattr + 2));
+		m->attr[m->nattr++] = xstrdup(value);
+		m->attr[m->nattr] = NULL;
+		break;
+	case 'R':
+	case 'D':
+		queue_decode(value);
+		if (*value == '\0')
+			goto bad;
+		m->rcpt = xrealloc(m->rcpt, sizeof(*m->rcpt) *
+		    (size_t)(m->nrcpt + 1));
+		rc = &m->rcpt[m->nrcpt++];
+		rc->addr = xstrdup(value);
+		rc->orig = NULL;
+		rc->offset = off;
+		rc->done = type == 'D';
+		break;
+	case 'O':
+		if (m->nrcpt == 0 || m->rcpt[m->nrcpt - 1].orig != NULL ||
+		    *seen != 'R')
+			goto bad;
+		m->rcpt[m->nrcpt - 1].orig = xstrdup(queue_decode(value));
+		break;
+	case 'M':
+		if (*value != '\0')
+			goto bad;
+		return 1;
+	default:
+		buf_setf(why, "unknown record type '%c' at offset %lld",
+		    isprint(type) ? type : '?', (long long)off);
+		return -1;
+	}
+	if (*seen < 3)
+		(*seen)++;
+	else
+		*seen = (type == 'R' || type == 'D') ? 'R' : 3;
+	return 0;
+
+bad:
+	buf_setf(why, "malformed %c record at offset %lld", type,
+	    (long long)off);
+	return -1;
+}
+
+/* queue_read - read and check the envelope of an open queue file */
+int
+queue_read(int fd, struct queue_msg *m, struct buf *why)
+{
+	struct queue_reader r;
+	struct stat st;
+	off_t off;
+	char *line;
+	int seen = 0, got, rc = -1;
+
+	memset(m, 0, sizeof(*m));
+	memset(&r, 0, sizeof(r));
+	r.fd = fd;
+	r.buf = xmalloc(QUEUE_REC_MAX + QUEUE_RBUF_SIZE + 1);
+	for (;;) {
+		if ((got = queue_reader_line(&r, &line, &off, why)) < 0)
+			goto out;
+		if (got == 0) {
+			buf_setf(why, "no message record (truncated file?)");
+			goto out;
+		}
+		if ((got = queue_read_rec(m, line, off, &seen, why)) < 0)
+			goto out;
+		if (got == 1)
+			break;
+	}
+	if (seen < 3) {
+		buf_setf(why, "no %c record", "TSF"[seen]);
+		goto out;
+	}
+	m->data_offset = off + 2;
+	if (fstat(fd, &st) < 0) {
+		buf_setf(why, "fstat: %s", strerror(errno));
+		goto out;
+	}
+	if (st.st_size - m->data_offset != m->size) {
+		buf_setf(why, "message is %lld bytes, the S record says %lld",
+		    (long long)(st.st_size - m->data_offset),
+		    (long long)m->size);
+		goto out;
+	}
+	if (lseek(fd, m->data_offset, SEEK_SET) < 0) {
+		buf_setf(why, "lseek: %s", strerror(errno));
+		goto out;
+	}
+	rc = 0;
+out:
+	free(r.buf);
+	if (rc < 0)
+		queue_msg_free(m);
+	return rc;
+}
+
+/* queue_msg_free - release what queue_read() allocated */
+void
+queue_msg_free(struct queue_msg *m)
+{
+	int i;
+
+	free(m->sender);
+	for (i = 0; i < m->nattr; i++)
+		free(m->attr[i]);
+	free(m->attr);
+	for (i = 0; i < m->nrcpt; i++) {
+		free(m->rcpt[i].addr);
+		free(m->rcpt[i].orig);
+	}
+	free(m->rcpt);
+	m->sender = NULL;
+	m->attr = NULL;
+	m->rcpt = NULL;
+	m->nattr = m->nrcpt = 0;
+}
+
+/* queue_msg_attr - the value of an A record, or NULL */
+const char *
+queue_msg_attr(const struct queue_msg *m, const char *name)
+{
+	size_t len = strlen(name);
+	int i;
+
+	for (i = 0; i < m->nattr; i++)
+		if (strncmp(m->attr[i], name, len) == 0 &&
+		    m->attr[i][len] == '=')
+			return m->attr[i] + len + 1;
+	return NULL;
+}
+
+/* queue_mark_done - rewrite an R record to D in place */
+int
+queue_mark_done(int fd, off_t offset)
+{
+	char c;
+	ssize_t n;
+
+	do
+		n = pread(fd, &c, 1, offset);
+	while (n < 0 && errno == EINTR);
+	if (n != 1) {
+		if (n == 0)
+			errno = EINVAL;
+		return -1;
+	}
+	if (c == 'D')
+		return 0;
+	if (c != 'R') {
+		errno = EINVAL;
+		return -1;
+	}
+	do
+		n = pwrite(fd, "D", 1, offset);
+	while (n < 0 && errno == EINTR);
+	return n == 1 ? 0 : -1;
+}
+
+/* queue_id_ok - does this look like one of our queue ids? */
+int
+queue_id_ok(const char *id)
+{
+	size_t n;
+
+	for (n = 0; id[n] != '\0'; n++)
+		if (!isalnum((unsigned char)id[n]) || n >= QUEUE_ID_MAX - 1)
+			return 0;
+	return n > 0;
+}
+
+/* queue_path - DIR/sub/id into b */
+const char *
+queue_path(struct buf *b, const char *dir, const char *sub, const char *id)
+{
+	buf_setf(b, "%s/%s/%s", dir, sub, id);
+	return buf_str(b);
+}
+
+/* queue_notify - tell qmgr about a new file in incoming/; warn on failure */
+void
+queue_notify(const char *dir, const char *id)
+{
+	struct sockaddr_un sun;
+	struct timeval tv = { QUEUE_NOTIFY_TIMEOUT, 0 };
+	struct buf *msg;
+	int fd, n;
+
+	memset(&sun, 0, sizeof(sun));
+	sun.sun_family = AF_UNIX;
+	n = snprintf(sun.sun_path, sizeof(sun.sun_path), "%s/public/qmgr",
+	    dir);
+	if (n < 0 || (size_t)n >= sizeof(sun.sun_path)) {
+		msg_warn("%s: cannot notify qmgr: socket path too long", id);
+		return;
+	}
+	if ((fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0)) < 0) {
+		msg_warn("%s: cannot notify qmgr: socket: %m", id);
+		return;
+	}
+	/* On Linux the send timeout also bounds a connect to a full backlog. */
+	(void)setsockopt(fd, SOL_SOCKET, SO_SNDTIMEO, &tv, sizeof(tv));
+	if (connect(fd, (struct sockaddr *)&sun, sizeof(sun)) < 0) {
+		msg_warn("%s: cannot notify qmgr: connect %s: %m (it will "
+		    "find the file on its next scan)", id, sun.sun_path);
+		close(fd);
+		return;
+	}
+	msg = buf_new(QUEUE_ID_MAX + 4, 0);
+	buf_setf(msg, "I%s\n", id);
+	if (send(fd, buf_str(msg), buf_len(msg), MSG_NOSIGNAL) !=
+	    (ssize_t)buf_len(msg))
+		msg_warn("%s: cannot notify qmgr: write %s: %m", id,
+		    sun.sun_path);
+	buf_free(&msg);
+	close(fd);
+}
+
+/* queue_encode - append s to b with controls, DEL and % as %XX */
+void
+queue_encode(struct buf *b, const char *s)
+{
+	static const char hex[] = "0123456789ABCDEF";
+	const unsigned char *p;
+	size_t run;
+
+	for (p = (const unsigned char *)s; *p; ) {
+		for (run = 0; p[run] >= 32 && p[run] != 127 && p[run] != '%';
+		    run++)
+			;
+		if (run > 0) {
+			buf_append(b, p, run);
+			p += run;
+			continue;
+		}
+		buf_putc(b, '%');
+		buf_putc(b, hex[*p >> 4]);
+		buf_putc(b, hex[*p & 15]);
+		p++;
+	}
+}
+
+/* queue_hexval - value of a hex digit, -1 if none */
+static int
+queue_hexval(int c)
+{
+	if (c >= '0' && c <= '9')
+		return c - '0';
+	if (c >= 'A' && c <= 'F')
+		return c - 'A' + 10;
+	if (c >= 'a' && c <= 'f')
+		return c - 'a' + 10;
+	return -1;
+}
+
+/* queue_decode - undo queue_encode in place; a stray % stays as it is */
+char *
+queue_decode(char *s)
+{
+	char *in, *out;
+	int hi, lo;
+
+	for (in = out = s; *in; ) {
+		if (*in == '%' && (hi = queue_hexval((unsigned char)in[1])) >= 0
+		    && (lo = queue_hexval((unsigned char)in[2])) >= 0 &&
+		    (hi | lo) != 0) {
+			*out++ = (char)(hi << 4 | lo);
+			in += 3;
+		} else
+			*out++ = *in++;
+	}
+	*out = '\0';
+	return s;
+}

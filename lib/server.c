@@ -1,0 +1,523 @@
+/*
+ * server - the skeleton every daemon under master runs in.
+ *
+ * It owns what the daemons share: the command-line options master passes,
+ * main.cf, the log, the jail (chroot and the drop to mail_owner), and the
+ * accept loop with its idle and use limits.  A daemon's main() hands it a
+ * service callback and never sees any of this.
+ *
+ * master runs several processes of one service on one listening socket
+ * (fd 3), so a child polls, then accepts without blocking: another child
+ * may have taken the connection first, and that is not an error.  Each
+ * child tells master on fd 4 when it turns busy or idle, so that master
+ * starts a new process only when none is free.  Run by hand, -S binds the
+ * socket here and fd 4 is not used.
+ */
+#include <sys/types.h>
+#include <sys/prctl.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/un.h>
+#include <netinet/in.h>
+
+#include <errno.h>
+#include <fcntl.h>
+#include <limits.h>
+#include <netdb.h>
+#include <poll.h>
+#include <signal.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "buf.h"
+#include "conf.h"
+#include "ipc.h"
+#include "msg.h"
+#include "params.h"
+#include "privs.h"
+#include "server.h"
+#include "util.h"
+
+#define SERVER_BACKLOG	128
+#define SERVER_MAX_OVERRIDES 64
+
+int server_foreground;
+
+static int server_status_fd = -1;	/* fd 4 when master runs us */
+
+typedef void (*server_hook)(char *, char **);
+typedef void (*server_void_hook)(void);
+
+/* server_onterm - SIGTERM: master wants us gone (or it died) */
+static void
+server_onterm(int sig)
+{
+	(void)sig;
+	_exit(0);
+}
+
+/* server_status - tell master we are busy or idle; exit if it is gone */
+static void
+server_status(int what)
+{
+	char	 line[64];
+	int	 len;
+
+	if (server_status_fd < 0)
+		return;
+	len = snprintf(line, sizeof(line), "%c %ld\n", what, (long)getpid());
+	if (write_full(server_status_fd, line, (size_t)len) < 0) {
+		if (errno == EPIPE)
+			exit(0);	/* master went away: so do we */
+		msg_warn("write status to master: %m");
+	}
+}
+
+/* server_split_addr - split "host:port", "[v6]:port", ":port" or "port" */
+static int
+server_split_addr(const char *addr, struct buf *host, struct buf *port,
+    struct buf *why)
+{
+	const char	*colon, *end;
+
+	buf_reset(host);
+	buf_reset(port);
+	if (*addr == '[') {
+		if ((end = strchr(addr, ']')) == NULL || end[1] != ':') {
+			buf_setf(why, "bad address \"%s\": expected "
+			    "[address]:port", addr);
+			return -1;
+		}
+		buf_append(host, addr + 1, (size_t)(end - addr - 1));
+		buf_puts(port, end + 2);
+	} else if ((colon = strrchr(addr, ':')) != NULL) {
+		if (strchr(addr, ':') != colon) {
+			buf_setf(why, "bad address \"%s\": write an IPv6 "
+			    "address in brackets, [::1]:port", addr);
+			return -1;
+		}
+		buf_append(host, addr, (size_t)(colon - addr));
+		buf_puts(port, colon + 1);
+	} else
+		buf_puts(port, addr);
+	if (buf_len(port) == 0) {
+		buf_setf(why, "bad address \"%s\": no port", addr);
+		return -1;
+	}
+	if (strcmp(buf_str(host), "*") == 0)
+		buf_reset(host);
+	if (buf_overflowed(host) || buf_overflowed(port)) {
+		buf_setf(why, "address too long");
+		return -1;
+	}
+	return 0;
+}
+
+/* server_bind_one - a listening TCP socket on one resolved address */
+static int
+server_bind_one(const struct addrinfo *ai, int dual, int backlog)
+{
+	int	 fd, on = 1, off = 0, saved;
+
+	fd = socket(ai->ai_family, ai->ai_socktype | SOCK_CLOEXEC |
+	    SOCK_NONBLOCK, ai->ai_protocol);
+	if (fd < 0)
+		return -1;
+	(void)setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &on, sizeof(on));
+	if (ai->ai_family == AF_INET6)
+		(void)setsockopt(fd, IPPROTO_IPV6, IPV6_V6ONLY,
+		    dual ? &off : &on, sizeof(on));
+	if (bind(fd, ai->ai_addr, ai->ai_addrlen) < 0 ||
+	    listen(fd, backlog) < 0) {
+		saved = errno;
+		close(fd);
+		errno = saved;
+		return -1;
+	}
+	return fd;
+}
+
+/* server_listen_inet - bind host:port; an empty host means every address */
+static int
+server_listen_inet(const char *addr, int backlog, struct buf *why)
+{
+	struct addrinfo	 hints, *res, *ai;
+	struct buf	*host, *port;
+	int		 fd = -1, err, any;
+
+	host = buf_new(64, 1024);
+	port = buf_new(16, 256);
+	if (server_split_addr(addr, host, port, why) < 0)
+		goto out;
+	any = buf_len(host) == 0;
+	memset(&hints, 0, sizeof(hints));
+	hints.ai_socktype = SOCK_STREAM;
+	hints.ai_flags = AI_PASSIVE | AI_NUMERICHOST;
+	/* "Every address": one dual-stack IPv6 socket, else IPv4 alone. */
+	hints.ai_family = any ? AF_INET6 : AF_UNSPEC;
+	if (!any && strspn(buf_str(host),
+	    "0123456789abcdefABCDEF.:%") != buf_len(host))
+		hints.ai_flags &= ~AI_NUMERICHOST;
+	err = getaddrinfo(any ? NULL : buf_str(host), buf_str(port),
+	    &hints, &res);
+	if (err != 0 && any) {
+		hints.ai_family = AF_INET;
+		err = getaddrinfo(NULL, buf_str(port), &hints, &res);
+	}
+	if (err != 0) {
+		buf_setf(why, "address %s: %s", addr, gai_strerror(err));
+		goto out;
+	}
+	errno = EADDRNOTAVAIL;
+	for (ai = res; ai != NULL && fd < 0; ai = ai->ai_next)
+		fd = server_bind_one(ai, any, backlog);
+	freeaddrinfo(res);
+	if (fd < 0 && any && (errno == EAFNOSUPPORT ||
+	    errno == EADDRNOTAVAIL)) {
+		hints.ai_family = AF_INET;
+		if (getaddrinfo(NULL, buf_str(port), &hints, &res) == 0) {
+			for (ai = res; ai != NULL && fd < 0; ai = ai->ai_next)
+				fd = server_bind_one(ai, 0, backlog);
+			freeaddrinfo(res);
+		}
+	}
+	if (fd < 0)
+		buf_setf(why, "bind %s: %s", addr, strerror(errno));
+out:
+	buf_free(&host);
+	buf_free(&port);
+	return fd;
+}
+
+/* server_listen - bind ADDR (TCP or Unix socket) and listen */
+int
+server_listen(const char *addr, int backlog, struct buf *why)
+{
+	struct stat	 st;
+	int		 fd;
+
+	if (strchr(addr, '/') == NULL)
+		return server_listen_inet(addr, backlog, why);
+	/* A stale socket from an earlier run; never remove anything else. */
+	if (lstat(addr, &st) == 0 && S_ISSOCK(st.st_mode))
+		(void)unlink(addr);
+	if ((fd = ipc_listen(addr, backlog, 0666)) < 0) {
+		buf_setf(why, "listen on %s: %s", addr, strerror(errno));
+		return -1;
+	}
+	if (set_cloexec(fd, 1) < 0 || set_nonblock(fd, 1) < 0) {
+		buf_setf(why, "%s: fcntl: %s", addr, strerror(errno));
+		close(fd);
+		return -1;
+	}
+	return fd;
+}
+
+/* server_is_listener - is fd an open, listening socket? */
+static int
+server_is_listener(int fd)
+{
+	int		 on = 0;
+	socklen_t	 len = sizeof(on);
+
+	if (getsockopt(fd, SOL_SOCKET, SO_ACCEPTCONN, &on, &len) < 0)
+		return 0;
+	return on;
+}
+
+/* server_basename - the last component of a path */
+static const char *
+server_basename(const char *path)
+{
+	const char *slash;
+
+	return (slash = strrchr(path, '/')) != NULL ? slash + 1 : path;
+}
+
+/* server_usage - a wrong option: say what is accepted */
+static void
+server_usage(const char *prog)
+{
+	msg_fatal("usage: %s [-c config_dir] [-n service] [-t inet|unix] "
+	    "[-u] [-z chroot_dir] [-o name=value] [-v] [-f] [-S address] "
+	    "[args...]", prog);
+}
+
+/*
+ * server_wait - wait up to max_idle (ms, -1 forever) for a connection.
+ * 1: ready, 0: idle timeout.  Exits when master closes our status pipe.
+ */
+static int
+server_wait(int fd, long long idle_ms)
+{
+	struct pollfd	 pfd[2];
+	long long	 deadline = 0, left;
+	int		 n, nfd = 1, timeout;
+
+	if (idle_ms >= 0)
+		deadline = now_ms() + idle_ms;
+	pfd[0].fd = fd;
+	pfd[0].events = POLLIN;
+	if (server_status_fd >= 0) {
+		/* A pipe's write end reports POLLERR once its reader is gone. */
+		pfd[1].fd = server_status_fd;
+		pfd[1].events = 0;
+		nfd = 2;
+	}
+	for (;;) {
+		timeout = -1;
+		if (idle_ms >= 0) {
+			if ((left = deadline - now_ms()) <= 0)
+				return 0;
+			timeout = left > INT_MAX ? INT_MAX : (int)left;
+		}
+		n = poll(pfd, (nfds_t)nfd, timeout);
+		if (n < 0) {
+			if (errno == EINTR)
+				continue;
+			msg_fatal("poll: %m");
+		}
+		if (n == 0)
+			continue;
+		if (nfd == 2 && pfd[1].revents != 0) {
+			if (msg_verbose)
+				msg_debug("master went away: exiting");
+			exit(0);
+		}
+		if (pfd[0].revents != 0)
+			return 1;
+	}
+}
+
+/* server_accept_loop - SERVER_SINGLE: one connection at a time */
+static void
+server_accept_loop(int lfd, int standalone, server_fn service,
+    char *name, char **args, server_void_hook pre_accept)
+{
+	long long	 idle_ms, use = 0;
+	int		 fd;
+
+	idle_ms = standalone ? -1 : var_max_idle * 1000;
+	for (;;) {
+		if (pre_accept != NULL)
+			pre_accept();
+		server_status(SERVER_STAT_IDLE);
+		if (server_wait(lfd, idle_ms) == 0) {
+			if (msg_verbose)
+				msg_debug("idle timeout: exiting");
+			exit(0);
+		}
+		fd = accept4(lfd, NULL, NULL, SOCK_CLOEXEC);
+		if (fd < 0) {
+			switch (errno) {
+			case EAGAIN:
+#if EAGAIN != EWOULDBLOCK
+			case EWOULDBLOCK:
+#endif
+			case EINTR:
+			case ECONNABORTED:
+			case EPROTO:
+			case ENETDOWN:
+			case ENOPROTOOPT:
+			case EHOSTDOWN:
+			case ENONET:
+			case EHOSTUNREACH:
+			case EOPNOTSUPP:
+			case ENETUNREACH:
+				continue;	/* another child won, or gone */
+			case EMFILE:
+			case ENFILE:
+			case ENOBUFS:
+			case ENOMEM:
+				msg_warn("accept: %m");
+				sleep(1);
+				continue;
+			default:
+				msg_fatal("accept: %m");
+			}
+		}
+		server_status(SERVER_STAT_BUSY);
+		service(fd, name, args);
+		close(fd);
+		if (!standalone && ++use >= var_max_use) {
+			if (msg_verbose)
+				msg_debug("served %lld connections: exiting",
+				    use);
+			exit(0);
+		}
+	}
+}
+
+/* server_main - run a daemon: options, config, jail, then serve */
+void
+server_main(int argc, char **argv, enum server_mode mode, server_fn service,
+    ...)
+{
+	static char	*overrides[SERVER_MAX_OVERRIDES + 1];
+	struct sigaction sa;
+	struct buf	*why, *prog;
+	server_hook	 pre_jail = NULL, post_jail = NULL;
+	server_void_hook pre_accept = NULL;
+	const char	*base, *confdir = NULL, *jail = NULL, *bind_addr = NULL;
+	char		*name = NULL;
+	va_list		 ap;
+	int		 ch, key, unpriv = 0, no_drop = 0, noverride = 0;
+	int		 lfd = SERVER_LISTEN_FD, standalone;
+	pid_t		 master_pid;
+
+	va_start(ap, service);
+	while ((key = va_arg(ap, int)) != SERVER_END) {
+		switch (key) {
+		case SERVER_PRE_JAIL:
+			pre_jail = va_arg(ap, server_hook);
+			break;
+		case SERVER_POST_JAIL:
+			post_jail = va_arg(ap, server_hook);
+			break;
+		case SERVER_PRE_ACCEPT:
+			pre_accept = va_arg(ap, server_void_hook);
+			break;
+		case SERVER_NO_DROP:
+			no_drop = 1;
+			break;
+		default:
+			msg_panic("%s: unknown argument type %d", __func__,
+			    key);
+		}
+	}
+	va_end(ap);
+
+	base = server_basename(argc > 0 && argv[0] != NULL ? argv[0] :
+	    "server");
+	msg_init(base, MSG_SYSLOG | (isatty(2) ? MSG_STDERR : 0));
+	signal(SIGPIPE, SIG_IGN);
+
+	opterr = 0;
+	while ((ch = getopt(argc, argv, "+c:n:t:uz:o:vS:f")) != -1) {
+		switch (ch) {
+		case 'c':
+			confdir = optarg;
+			break;
+		case 'n':
+			name = optarg;
+			break;
+		case 't':
+			if (strcmp(optarg, "inet") != 0 &&
+			    strcmp(optarg, "unix") != 0)
+				msg_fatal("-t %s: the type must be inet or "
+				    "unix", optarg);
+			break;
+		case 'u':
+			unpriv = 1;
+			break;
+		case 'z':
+			jail = optarg;
+			break;
+		case 'o':
+			if (strchr(optarg, '=') == NULL)
+				msg_fatal("-o %s: expected name=value", optarg);
+			if (noverride >= SERVER_MAX_OVERRIDES)
+				msg_fatal("too many -o options");
+			overrides[noverride++] = optarg;
+			break;
+		case 'v':
+			msg_verbose++;
+			break;
+		case 'S':
+			bind_addr = optarg;
+			break;
+		case 'f':
+			server_foreground = 1;
+			break;
+		default:
+			if (optopt == 'c' || optopt == 'n' || optopt == 't' ||
+			    optopt == 'z' || optopt == 'o' || optopt == 'S')
+				msg_warn("option -%c needs a value", optopt);
+			else
+				msg_warn("unknown option -%c", optopt);
+			server_usage(base);
+		}
+	}
+	overrides[noverride] = NULL;
+	if (name == NULL)
+		name = (char *)base;
+	if (server_foreground)
+		msg_set_flags(MSG_SYSLOG | MSG_STDERR);
+
+	/* Configuration, then the log as it names us. */
+	why = buf_new(256, 4096);
+	if (confdir == NULL)
+		confdir = conf_default_dir();
+	if (conf_load(confdir, overrides, why) < 0)
+		msg_fatal("%s", buf_str(why));
+	prog = buf_new(64, 256);
+	if (var_syslog_name != NULL && *var_syslog_name != '\0')
+		buf_setf(prog, "%s/%s", var_syslog_name, base);
+	else
+		buf_puts(prog, base);
+	msg_init(buf_str(prog), MSG_SYSLOG |
+	    (server_foreground || isatty(2) ? MSG_STDERR : 0));
+	msg_logfile(var_maillog_file);
+
+	/* The listening socket: ours (-S) or master's (fd 3). */
+	standalone = bind_addr != NULL;
+	if (standalone) {
+		if ((lfd = server_listen(bind_addr, SERVER_BACKLOG, why)) < 0)
+			msg_fatal("%s", buf_str(why));
+	} else {
+		if (!server_is_listener(SERVER_LISTEN_FD))
+			msg_fatal("no listening socket on fd %d: run me from "
+			    "master, or give -S address to run by hand",
+			    SERVER_LISTEN_FD);
+		if (set_nonblock(SERVER_LISTEN_FD, 1) < 0 ||
+		    set_cloexec(SERVER_LISTEN_FD, 1) < 0)
+			msg_fatal("fcntl fd %d: %m", SERVER_LISTEN_FD);
+		if (fcntl(SERVER_STATUS_FD, F_GETFD) != -1) {
+			server_status_fd = SERVER_STATUS_FD;
+			(void)set_cloexec(server_status_fd, 1);
+		}
+	}
+	master_pid = getppid();
+
+	/* The jail: open what needs root, chroot, drop, then the rest. */
+	if (pre_jail != NULL)
+		pre_jail(name, argv + optind);
+	if (jail != NULL && privs_chroot(jail, why) < 0)
+		msg_fatal("%s", buf_str(why));
+	if (unpriv && !no_drop)
+		privs_drop(var_mail_owner);
+	if (post_jail != NULL)
+		post_jail(name, argv + optind);
+
+	memset(&sa, 0, sizeof(sa));
+	sa.sa_handler = server_onterm;
+	sigemptyset(&sa.sa_mask);
+	sigaction(SIGTERM, &sa, NULL);
+	/*
+	 * Under master, die with it (a setuid clears this, so it is set
+	 * after the drop); a master that died before this line left us
+	 * with another parent.
+	 */
+	if (!standalone) {
+		(void)prctl(PR_SET_PDEATHSIG, SIGTERM);
+		if (getppid() != master_pid)
+			exit(0);
+	}
+	buf_free(&why);
+	buf_free(&prog);
+
+	if (msg_verbose)
+		msg_debug("service %s started", name);
+	if (mode == SERVER_LOOP) {
+		server_status(SERVER_STAT_IDLE);
+		service(lfd, name, argv + optind);
+		exit(0);
+	}
+	server_accept_loop(lfd, standalone, service, name, argv + optind,
+	    pre_accept);
+	/* NOTREACHED */
+	exit(0);
+}

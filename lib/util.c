@@ -1,0 +1,354 @@
+/*
+ * util - small helpers every program uses.  Allocation failure is fatal
+ * (there is nothing sensible a mail daemon can do without memory; master
+ * restarts it).  File helpers retry on EINTR.
+ */
+#include <sys/stat.h>
+#include <sys/types.h>
+
+#include <ctype.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <libgen.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "buf.h"
+#include "msg.h"
+#include "util.h"
+
+/* xmalloc - malloc or die */
+void *
+xmalloc(size_t n)
+{
+	void *p = malloc(n ? n : 1);
+
+	if (p == NULL)
+		msg_fatal("out of memory allocating %zu bytes", n);
+	return p;
+}
+
+/* xcalloc - calloc or die */
+void *
+xcalloc(size_t n, size_t size)
+{
+	void *p = calloc(n ? n : 1, size ? size : 1);
+
+	if (p == NULL)
+		msg_fatal("out of memory allocating %zu x %zu bytes", n, size);
+	return p;
+}
+
+/* xrealloc - realloc or die */
+void *
+xrealloc(void *old, size_t n)
+{
+	void *p = realloc(old, n ? n : 1);
+
+	if (p == NULL)
+		msg_fatal("out of memory allocating %zu bytes", n);
+	return p;
+}
+
+/* xstrdup - strdup or die */
+char *
+xstrdup(const char *s)
+{
+	return xstrndup(s, strlen(s));
+}
+
+/* xstrndup - copy at most n bytes of s, NUL-terminated */
+char *
+xstrndup(const char *s, size_t n)
+{
+	size_t len = strnlen(s, n);
+	char *p = xmalloc(len + 1);
+
+	memcpy(p, s, len);
+	p[len] = '\0';
+	return p;
+}
+
+/* lowercase - lowercase ASCII letters in place */
+char *
+lowercase(char *s)
+{
+	char *p;
+
+	for (p = s; *p; p++)
+		*p = (char)tolower((unsigned char)*p);
+	return s;
+}
+
+/* trim - strip leading and trailing white space in place */
+char *
+trim(char *s)
+{
+	char *end;
+
+	while (isspace((unsigned char)*s))
+		s++;
+	end = s + strlen(s);
+	while (end > s && isspace((unsigned char)end[-1]))
+		*--end = '\0';
+	return s;
+}
+
+/* strcaseprefix - does s start with prefix, ignoring case? */
+int
+strcaseprefix(const char *s, const char *prefix)
+{
+	return strncasecmp(s, prefix, strlen(prefix)) == 0;
+}
+
+/* printable - a copy of s safe for logs: controls and bytes >= 127 made '?' */
+const char *
+printable(const char *s, struct buf *out)
+{
+	const unsigned char *p;
+
+	buf_reset(out);
+	for (p = (const unsigned char *)s; *p; p++)
+		buf_putc(out, (*p < 32 || *p == 127) ? '?' : *p);
+	return buf_str(out);
+}
+
+/* mystrtok - next token of *sp delimited by any of sep, skipping empties */
+char *
+mystrtok(char **sp, const char *sep)
+{
+	char *s = *sp, *tok;
+
+	if (s == NULL)
+		return NULL;
+	s += strspn(s, sep);
+	if (*s == '\0') {
+		*sp = s;
+		return NULL;
+	}
+	tok = s;
+	s += strcspn(s, sep);
+	if (*s)
+		*s++ = '\0';
+	*sp = s;
+	return tok;
+}
+
+/* match_list - is word a member of the comma/space separated list? */
+int
+match_list(const char *word, const char *list)
+{
+	const char *p = list, *start;
+	size_t len, wlen = strlen(word);
+
+	while (*p) {
+		p += strspn(p, ", \t\r\n");
+		start = p;
+		p += strcspn(p, ", \t\r\n");
+		len = (size_t)(p - start);
+		if (len && len == wlen && strncasecmp(start, word, len) == 0)
+			return 1;
+	}
+	return 0;
+}
+
+/* parse_unit - multiply a number by a unit letter; -1 on error */
+static long long
+parse_unit(const char *s, const char *units, const long long *mult, int defunit)
+{
+	char *end;
+	long long v;
+	const char *u;
+
+	if (s == NULL || !isdigit((unsigned char)*s))
+		return -1;
+	errno = 0;
+	v = strtoll(s, &end, 10);
+	if (errno || v < 0)
+		return -1;
+	if (*end == '\0') {
+		if (defunit == 0)
+			return v;
+		end = (char *)"";
+		u = strchr(units, defunit);
+	} else {
+		if (end[1] != '\0')
+			return -1;
+		u = strchr(units, tolower((unsigned char)*end));
+	}
+	if (u == NULL || *u == '\0')
+		return -1;
+	if (v > 0 && mult[u - units] > (long long)9e18 / v)
+		return -1;
+	return v * mult[u - units];
+}
+
+/* parse_size - "10240000", "10k", "10m", "1g" -> bytes; -1 on error */
+long long
+parse_size(const char *s)
+{
+	static const long long mult[] = { 1, 1024, 1024 * 1024,
+	    1024LL * 1024 * 1024 };
+
+	return parse_unit(s, "bkmg", mult, 0);
+}
+
+/* parse_time - "300", "300s", "5m", "2h", "5d", "1w" -> seconds; -1 on error */
+long long
+parse_time(const char *s, int defunit)
+{
+	static const long long mult[] = { 1, 60, 3600, 86400, 604800 };
+
+	return parse_unit(s, "smhdw", mult, defunit ? defunit : 's');
+}
+
+/* set_nonblock - turn O_NONBLOCK on or off */
+int
+set_nonblock(int fd, int on)
+{
+	int fl = fcntl(fd, F_GETFL);
+
+	if (fl < 0)
+		return -1;
+	return fcntl(fd, F_SETFL, on ? fl | O_NONBLOCK : fl & ~O_NONBLOCK);
+}
+
+/* set_cloexec - turn FD_CLOEXEC on or off */
+int
+set_cloexec(int fd, int on)
+{
+	int fl = fcntl(fd, F_GETFD);
+
+	if (fl < 0)
+		return -1;
+	return fcntl(fd, F_SETFD, on ? fl | FD_CLOEXEC : fl & ~FD_CLOEXEC);
+}
+
+/* write_full - write all n bytes, retrying short writes and EINTR */
+ssize_t
+write_full(int fd, const void *p, size_t n)
+{
+	const char *c = p;
+	size_t done = 0;
+	ssize_t r;
+
+	while (done < n) {
+		r = write(fd, c + done, n - done);
+		if (r < 0) {
+			if (errno == EINTR)
+				continue;
+			return -1;
+		}
+		done += (size_t)r;
+	}
+	return (ssize_t)done;
+}
+
+/* read_full - read up to n bytes, stopping early only at EOF */
+ssize_t
+read_full(int fd, void *p, size_t n)
+{
+	char *c = p;
+	size_t done = 0;
+	ssize_t r;
+
+	while (done < n) {
+		r = read(fd, c + done, n - done);
+		if (r < 0) {
+			if (errno == EINTR)
+				continue;
+			return -1;
+		}
+		if (r == 0)
+			break;
+		done += (size_t)r;
+	}
+	return (ssize_t)done;
+}
+
+/* fsync_dirname - fsync the directory named */
+int
+fsync_dirname(const char *dir)
+{
+	int fd, r, saved;
+
+	if ((fd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC)) < 0)
+		return -1;
+	r = fsync(fd);
+	saved = errno;
+	close(fd);
+	errno = saved;
+	return r;
+}
+
+/* fsync_dir - fsync the directory that holds path */
+int
+fsync_dir(const char *path)
+{
+	char *copy = xstrdup(path);
+	int r = fsync_dirname(dirname(copy));
+
+	free(copy);
+	return r;
+}
+
+/* mkdir_p - create a directory and its missing parents */
+int
+mkdir_p(const char *path, mode_t mode)
+{
+	char *copy = xstrdup(path), *p;
+	int r = 0;
+
+	for (p = copy + 1; ; p++) {
+		if (*p == '/' || *p == '\0') {
+			char c = *p;
+
+			*p = '\0';
+			if (mkdir(copy, mode) < 0 && errno != EEXIST) {
+				r = -1;
+				break;
+			}
+			*p = c;
+			if (c == '\0')
+				break;
+		}
+	}
+	free(copy);
+	return r;
+}
+
+/* now_ms - monotonic milliseconds */
+long long
+now_ms(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (long long)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+/* rfc2822_date - "Mon, 23 Nov 2026 04:29:37 +0000" in local time */
+const char *
+rfc2822_date(time_t t, char *out, size_t len)
+{
+	struct tm tm;
+
+	localtime_r(&t, &tm);
+	strftime(out, len, "%a, %d %b %Y %H:%M:%S %z", &tm);
+	return out;
+}
+
+/* my_hostname - the system's host name, as gethostname() says */
+const char *
+my_hostname(void)
+{
+	static char name[256];
+
+	if (name[0] == '\0') {
+		if (gethostname(name, sizeof(name) - 1) < 0 || name[0] == '\0')
+			strncpy(name, "localhost", sizeof(name) - 1);
+	}
+	return name;
+}

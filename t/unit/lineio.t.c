@@ -1,0 +1,108 @@
+/* lineio.t.c - unit tests of the bounded line reader, over a socketpair */
+#include <sys/socket.h>
+
+#include <string.h>
+#include <unistd.h>
+
+#include "buf.h"
+#include "lineio.h"
+#include "../tap.h"
+
+/* feed - a reader whose peer has sent data and then closed */
+static struct lineio *
+feed(const char *data, size_t len, size_t cap, int *peer)
+{
+	int sv[2];
+
+	socketpair(AF_UNIX, SOCK_STREAM, 0, sv);
+	if (write(sv[1], data, len) != (ssize_t)len)
+		return NULL;
+	shutdown(sv[1], SHUT_WR);
+	*peer = sv[1];
+	return lineio_new(sv[0], cap, 2);
+}
+
+int
+main(void)
+{
+	struct buf *line = buf_new(64, 0);
+	struct lineio *l;
+	int peer, fd;
+	char big[3000];
+	static const char mixed[] = "EHLO a\r\nMAIL FROM:<x>\nbare\rcr\r\nlast";
+
+	l = feed(mixed, sizeof(mixed) - 1, 100, &peer);
+	ok(line_get(l, line, LINEIO_SKIP) == LINE_OK, "a CRLF line is read");
+	is_str(buf_str(line), "EHLO a", "CRLF is stripped");
+	ok(lineio_eol(l) == LINEIO_EOL_CRLF, "and reported as CRLF");
+	line_get(l, line, LINEIO_SKIP);
+	is_str(buf_str(line), "MAIL FROM:<x>", "a bare LF ends a command line");
+	ok(lineio_eol(l) == LINEIO_EOL_LF, "and is reported as LF");
+	line_get(l, line, LINEIO_SKIP);
+	is_str(buf_str(line), "bare\rcr", "a bare CR does not end a line");
+	ok(line_get(l, line, LINEIO_SKIP) == LINE_OK &&
+	    lineio_eol(l) == LINEIO_EOL_NONE, "an unterminated last line is OK without EOL");
+	is_str(buf_str(line), "last", "with its text");
+	ok(line_get(l, line, LINEIO_SKIP) == LINE_EOF, "then EOF");
+	fd = lineio_fd(l);
+	lineio_free(&l);
+	close(fd);
+	close(peer);
+
+	memset(big, 'a', sizeof(big));
+	memcpy(big + 2000, "\r\nNOOP\r\n", 8);
+	l = feed(big, 2008, 1000, &peer);
+	ok(line_get(l, line, LINEIO_SKIP) == LINE_TOOLONG, "a line over the cap is refused");
+	ok(buf_len(line) == 0, "and nothing of it is kept");
+	ok(line_get(l, line, LINEIO_SKIP) == LINE_OK &&
+	    strcmp(buf_str(line), "NOOP") == 0, "the dialog stays in step after it");
+	fd = lineio_fd(l);
+	lineio_free(&l);
+	close(fd);
+	close(peer);
+
+	l = feed(big, 2008, 1000, &peer);
+	ok(line_get(l, line, LINEIO_SPLIT) == LINE_PARTIAL && buf_len(line) == 1000,
+	    "split mode hands out a chunk of the cap");
+	ok(line_get(l, line, LINEIO_SPLIT) == LINE_OK && buf_len(line) == 1000 &&
+	    lineio_eol(l) == LINEIO_EOL_CRLF, "then the rest, ended by its CRLF");
+	ok(line_get(l, line, LINEIO_SPLIT) == LINE_OK &&
+	    strcmp(buf_str(line), "NOOP") == 0, "then the next line");
+	fd = lineio_fd(l);
+	lineio_free(&l);
+	close(fd);
+	close(peer);
+
+	{
+		static const char exact[] = "0123456789\r\n";
+
+		l = feed(exact, sizeof(exact) - 1, 10, &peer);
+		ok(line_get(l, line, LINEIO_SKIP) == LINE_OK,
+		    "a line exactly at the cap (CRLF not counted) is read");
+		fd = lineio_fd(l);
+		lineio_free(&l);
+		close(fd);
+		close(peer);
+	}
+	{
+		int sv[2];
+
+		socketpair(AF_UNIX, SOCK_STREAM, 0, sv);
+		l = lineio_new(sv[0], 100, 1);
+		ok(line_get(l, line, LINEIO_SKIP) == LINE_TIMEOUT, "a silent peer times out");
+		lineio_printf(l, "250 %s\r\n", "ok");
+		ok(lineio_flush(l) == 0, "output is flushed");
+		{
+			char got[16] = "";
+
+			if (read(sv[1], got, sizeof(got) - 1) < 0)
+				got[0] = '\0';
+			is_str(got, "250 ok\r\n", "the peer reads what was written");
+		}
+		lineio_free(&l);
+		close(sv[0]);
+		close(sv[1]);
+	}
+	buf_free(&line);
+	return done_testing();
+}
