@@ -37,5 +37,8 @@ void		 conf_file_free(struct conf_file *);
 const char	*conf_file_get(const struct conf_file *, const char *);
 const char	*conf_raw(const char *);	/* raw value in force (file, -o or default) */
 char		*conf_expand(const char *, struct buf *);	/* malloc'd; NULL + why on a loop */
+/* Check a value (expanded against the values in force) against the type
+ * and bounds of a parameter; 0 for names not in the table. */
+int		 conf_check(const char *, const char *, struct buf *);
 
 #endif

@@ -1,1 +1,426 @@
-/* placeholder: being written */
+/*
+ * maildir - delivery into a Maildir (DJB's format, Maildir++ folders).
+ *
+ * A delivery is a success only once the message is durable under new/:
+ * the file is written in tmp/ (created with O_EXCL|O_NOFOLLOW, so a name
+ * planted there, symlink or not, is never written through), fsync'd,
+ * linked into new/, and new/ itself is fsync'd.  The tmp/ name is then
+ * removed; a crash before that leaves a stray file in tmp/ that readers
+ * ignore and clean, never a lost or half message in new/.
+ *
+ * Names are "SECONDS.M<usec>P<pid>Q<count>.HOST" (DJB's modern form; the
+ * counter makes two deliveries of one process in one microsecond
+ * distinct), and in new/ they carry ",S=<bytes>" as Dovecot writes it, so
+ * that quota sums and POP3/IMAP sizes need no stat().
+ *
+ * Temporary or permanent?  Like Postfix, almost every failure is
+ * temporary: the queue retries and, after maximal_queue_lifetime, returns
+ * the message anyway, so an administrator's mistake (permissions, a full
+ * disk, an unmounted file system, a quota) costs a delay, not the mail.
+ * Permanent are only the errors that no retry of this message can cure:
+ * the message is too big for the file system (EFBIG), the path is too
+ * long (ENAMETOOLONG), or the mailbox path is structurally broken by its
+ * owner (a symlink loop, ELOOP, or a file where a directory must be,
+ * ENOTDIR).  EACCES stays temporary: it is the typical result of a wrong
+ * chown that the administrator fixes within the queue lifetime.
+ *
+ * The code runs as the mailbox owner (local switched uid before calling),
+ * so nothing here needs to distrust the Maildir's own directories; what it
+ * distrusts is the content of tmp/ and new/.
+ */
+#include <sys/stat.h>
+#include <sys/time.h>
+#include <sys/types.h>
+
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "buf.h"
+#include "maildir.h"
+#include "msg.h"
+#include "util.h"
+
+#define MAILDIR_COPY_CHUNK	(256 * 1024)	/* pread/write size */
+#define MAILDIR_NAME_TRIES	20		/* new names after EEXIST */
+#define MAILDIR_MODE		0700
+
+/* The folders a new Maildir gets, as the seed's maildirmake steps make. */
+static const char *const maildir_folders[] = {
+	".Drafts", ".Sent", ".Trash", ".Junk", ".Templates", NULL
+};
+
+void	(*maildir_tmp_hook)(const char *);
+
+/* maildir_errno_temp - is this errno worth a retry? (see the top comment) */
+static int
+maildir_errno_temp(int err)
+{
+	switch (err) {
+	case EFBIG:
+	case ENAMETOOLONG:
+	case ELOOP:
+	case ENOTDIR:
+		return 0;
+	default:
+		return 1;
+	}
+}
+
+/* maildir_fail - set why and *temp from errno; returns -1 */
+static int
+maildir_fail(struct buf *why, int *temp, int err, const char *what,
+    const char *path)
+{
+	buf_setf(why, "%s %s: %s", what, path, strerror(err));
+	if (temp != NULL)
+		*temp = maildir_errno_temp(err);
+	errno = err;
+	return -1;
+}
+
+/* maildir_mkdir - one directory, mode 0700; an existing one is fine */
+static int
+maildir_mkdir(const char *path, struct buf *why)
+{
+	struct stat st;
+
+	if (mkdir(path, MAILDIR_MODE) == 0)
+		return 0;
+	if (errno == EEXIST && stat(path, &st) == 0 && S_ISDIR(st.st_mode))
+		return 0;
+	if (errno == EEXIST)
+		errno = ENOTDIR;
+	return maildir_fail(why, NULL, errno, "create directory", path);
+}
+
+/* maildir_mkparents - create the missing parents of path, mode 0700 */
+static int
+maildir_mkparents(const char *path, struct buf *why)
+{
+	struct buf *dir = buf_new(256, 0);
+	struct stat st;
+	const char *p;
+	int r = 0;
+
+	for (p = strchr(path + 1, '/'); p != NULL; p = strchr(p + 1, '/')) {
+		if (p[1] == '\0' || p[1] == '/')
+			continue;
+		buf_reset(dir);
+		buf_append(dir, path, (size_t)(p - path));
+		if (stat(buf_str(dir), &st) == 0 && S_ISDIR(st.st_mode))
+			continue;
+		if ((r = maildir_mkdir(buf_str(dir), why)) < 0)
+			break;
+	}
+	buf_free(&dir);
+	return r;
+}
+
+/* maildir_make_one - path/{tmp,new,cur}; a folder also gets maildirfolder */
+static int
+maildir_make_one(const char *path, int folder, struct buf *why)
+{
+	static const char *const sub[] = { "tmp", "new", "cur", NULL };
+	struct buf *p = buf_new(256, 0);
+	int i, fd, r = -1;
+
+	if (maildir_mkdir(path, why) < 0)
+		goto out;
+	for (i = 0; sub[i] != NULL; i++) {
+		buf_setf(p, "%s/%s", path, sub[i]);
+		if (maildir_mkdir(buf_str(p), why) < 0)
+			goto out;
+	}
+	if (folder) {
+		buf_setf(p, "%s/maildirfolder", path);
+		fd = open(buf_str(p), O_CREAT | O_WRONLY | O_NOFOLLOW |
+		    O_CLOEXEC, 0600);
+		if (fd < 0) {
+			maildir_fail(why, NULL, errno, "create", buf_str(p));
+			goto out;
+		}
+		close(fd);
+	}
+	r = 0;
+out:
+	buf_free(&p);
+	return r;
+}
+
+/*
+ * maildir_make - create a Maildir, its missing parents, and (with_folders)
+ * the Maildir++ folders, all mode 0700, as the current user.  Existing
+ * parts are left as they are.
+ */
+int
+maildir_make(const char *path, int with_folders, struct buf *why)
+{
+	struct buf *p;
+	int i, r = 0;
+	size_t len = strlen(path);
+
+	if (len == 0) {
+		buf_setf(why, "empty Maildir path");
+		errno = EINVAL;
+		return -1;
+	}
+	p = buf_new(256, 0);
+	buf_puts(p, path);
+	while (buf_len(p) > 1 && p->data[buf_len(p) - 1] == '/')
+		buf_truncate(p, buf_len(p) - 1);
+	if (maildir_mkparents(buf_str(p), why) < 0 ||
+	    maildir_make_one(buf_str(p), 0, why) < 0) {
+		buf_free(&p);
+		return -1;
+	}
+	len = buf_len(p);
+	for (i = 0; with_folders && maildir_folders[i] != NULL; i++) {
+		buf_truncate(p, len);
+		buf_appendf(p, "/%s", maildir_folders[i]);
+		if ((r = maildir_make_one(buf_str(p), 1, why)) < 0)
+			break;
+	}
+	buf_free(&p);
+	return r;
+}
+
+/* maildir_host - this host's name with '/' and ':' escaped, as DJB says */
+static const char *
+maildir_host(void)
+{
+	static char host[256];
+	const char *h;
+	size_t n = 0;
+
+	if (host[0] != '\0')
+		return host;
+	for (h = my_hostname(); *h && n + 5 < sizeof(host); h++) {
+		if (*h == '/' || *h == ':') {
+			snprintf(host + n, sizeof(host) - n, "\\%03o",
+			    (unsigned char)*h);
+			n += 4;
+		} else
+			host[n++] = *h;
+	}
+	host[n] = '\0';
+	return host;
+}
+
+/* maildir_unique - a fresh base name: SECONDS.M<usec>P<pid>Q<count>.HOST */
+static void
+maildir_unique(struct buf *name)
+{
+	static unsigned long count;
+	struct timeval tv;
+
+	gettimeofday(&tv, NULL);
+	buf_setf(name, "%lld.M%ldP%ldQ%lu.%s", (long long)tv.tv_sec,
+	    (long)tv.tv_usec, (long)getpid(), ++count, maildir_host());
+}
+
+/* maildir_copy - write prefix, then len bytes of fd from offset, to out */
+static int
+maildir_copy(int out, const char *prefix, int fd, off_t offset, off_t len,
+    const char *path, struct buf *why, int *temp)
+{
+	static char *chunk;
+	size_t want;
+	ssize_t n;
+
+	if (prefix != NULL && *prefix != '\0' &&
+	    write_full(out, prefix, strlen(prefix)) < 0)
+		return maildir_fail(why, temp, errno, "write", path);
+	if (chunk == NULL)
+		chunk = xmalloc(MAILDIR_COPY_CHUNK);
+	while (len > 0) {
+		want = len > MAILDIR_COPY_CHUNK ? MAILDIR_COPY_CHUNK :
+		    (size_t)len;
+		do
+			n = pread(fd, chunk, want, offset);
+		while (n < 0 && errno == EINTR);
+		if (n < 0) {
+			buf_setf(why, "read queue file: %s", strerror(errno));
+			*temp = 1;
+			return -1;
+		}
+		if (n == 0) {
+			/* The queue file is shorter than its S record. */
+			buf_setf(why, "read queue file: premature end of "
+			    "message (%lld bytes missing)", (long long)len);
+			*temp = 1;
+			errno = EIO;
+			return -1;
+		}
+		if (write_full(out, chunk, (size_t)n) < 0)
+			return maildir_fail(why, temp, errno, "write", path);
+		offset += n;
+		len -= n;
+	}
+	return 0;
+}
+
+/*
+ * maildir_deliver - deliver prefix + len bytes of fd at offset into the
+ * Maildir at path.  0 when the message is durable in new/; -1 with why,
+ * *temp and errno otherwise.
+ */
+int
+maildir_deliver(const char *path, const char *prefix, int fd, off_t offset,
+    off_t len, struct buf *why, int *temp)
+{
+	struct buf *name = buf_new(128, 0), *tmp = buf_new(256, 0);
+	struct buf *new = buf_new(256, 0), *dir = buf_new(256, 0);
+	long long size;
+	int out = -1, tries, r = -1, saved;
+
+	*temp = 1;
+	size = (long long)len + (prefix != NULL ? (long long)strlen(prefix) : 0);
+	for (tries = 0; tries < MAILDIR_NAME_TRIES; tries++) {
+		maildir_unique(name);
+		buf_setf(tmp, "%s/tmp/%s", path, buf_str(name));
+		if (maildir_tmp_hook != NULL)
+			maildir_tmp_hook(buf_str(tmp));
+		out = open(buf_str(tmp), O_CREAT | O_EXCL | O_WRONLY |
+		    O_NOFOLLOW | O_CLOEXEC, 0600);
+		if (out >= 0 || errno != EEXIST)
+			break;
+		msg_warn("%s exists: trying another name", buf_str(tmp));
+	}
+	if (out < 0) {
+		maildir_fail(why, temp, errno, "create", buf_str(tmp));
+		goto done;
+	}
+	if (maildir_copy(out, prefix, fd, offset, len, buf_str(tmp), why,
+	    temp) < 0)
+		goto unlink_tmp;
+	if (fsync(out) < 0) {
+		maildir_fail(why, temp, errno, "fsync", buf_str(tmp));
+		goto unlink_tmp;
+	}
+	if (close(out) < 0) {
+		out = -1;
+		maildir_fail(why, temp, errno, "close", buf_str(tmp));
+		goto unlink_tmp;
+	}
+	out = -1;
+
+	buf_setf(new, "%s/new/%s,S=%lld", path, buf_str(name), size);
+	if (link(buf_str(tmp), buf_str(new)) == 0)
+		(void)unlink(buf_str(tmp));
+	else if ((errno == EPERM || errno == ENOTSUP || errno == EXDEV ||
+	    errno == EMLINK) && rename(buf_str(tmp), buf_str(new)) == 0)
+		;	/* a file system without hard links */
+	else {
+		maildir_fail(why, temp, errno, "link into", buf_str(new));
+		goto unlink_tmp;
+	}
+	buf_setf(dir, "%s/new", path);
+	if (fsync_dirname(buf_str(dir)) < 0) {
+		/*
+		 * The file is in new/ but maybe not on disk: call it a
+		 * failure and take it back, or the retry makes a duplicate.
+		 */
+		saved = errno;
+		(void)unlink(buf_str(new));
+		maildir_fail(why, temp, saved, "fsync", buf_str(dir));
+		goto done;
+	}
+	r = 0;
+	goto done;
+
+unlink_tmp:
+	saved = errno;
+	if (out >= 0)
+		close(out);
+	(void)unlink(buf_str(tmp));
+	errno = saved;
+done:
+	buf_free(&name);
+	buf_free(&tmp);
+	buf_free(&new);
+	buf_free(&dir);
+	return r;
+}
+
+/* maildir_name_size - the ",S=" size in a file name, or -1 */
+static long long
+maildir_name_size(const char *name)
+{
+	const char *s = strstr(name, ",S=");
+	long long v = 0;
+
+	if (s == NULL)
+		return -1;
+	for (s += 3; *s >= '0' && *s <= '9'; s++) {
+		if (v > 0x7fffffffffffLL)
+			return -1;
+		v = v * 10 + (*s - '0');
+	}
+	return (*s == '\0' || *s == ',' || *s == ':') ? v : -1;
+}
+
+/* maildir_sum_dir - bytes of the messages in one new/ or cur/ directory */
+static long long
+maildir_sum_dir(const char *path)
+{
+	struct dirent *de;
+	struct stat st;
+	long long sum = 0, s;
+	DIR *d;
+
+	if ((d = opendir(path)) == NULL)
+		return 0;
+	while ((de = readdir(d)) != NULL) {
+		if (de->d_name[0] == '.')
+			continue;
+		if ((s = maildir_name_size(de->d_name)) < 0) {
+			if (fstatat(dirfd(d), de->d_name, &st,
+			    AT_SYMLINK_NOFOLLOW) < 0 || !S_ISREG(st.st_mode))
+				continue;
+			s = (long long)st.st_size;
+		}
+		sum += s;
+	}
+	closedir(d);
+	return sum;
+}
+
+/*
+ * maildir_usage - bytes in new/ and cur/ of a Maildir and its Maildir++
+ * folders.  A missing Maildir uses nothing; one that cannot be read gives
+ * -1 (with errno).
+ */
+long long
+maildir_usage(const char *path)
+{
+	struct buf *p = buf_new(256, 0);
+	struct dirent *de;
+	long long sum = 0;
+	DIR *d;
+
+	if ((d = opendir(path)) == NULL) {
+		buf_free(&p);
+		return errno == ENOENT ? 0 : -1;
+	}
+	buf_setf(p, "%s/new", path);
+	sum += maildir_sum_dir(buf_str(p));
+	buf_setf(p, "%s/cur", path);
+	sum += maildir_sum_dir(buf_str(p));
+	while ((de = readdir(d)) != NULL) {
+		if (de->d_name[0] != '.' || strcmp(de->d_name, ".") == 0 ||
+		    strcmp(de->d_name, "..") == 0)
+			continue;
+		buf_setf(p, "%s/%s/new", path, de->d_name);
+		sum += maildir_sum_dir(buf_str(p));
+		buf_setf(p, "%s/%s/cur", path, de->d_name);
+		sum += maildir_sum_dir(buf_str(p));
+	}
+	closedir(d);
+	buf_free(&p);
+	return sum;
+}

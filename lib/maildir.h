@@ -17,11 +17,14 @@ int	maildir_make(const char *, int, struct buf *);	/* path, with folders */
 /*
  * Deliver: write prefix (e.g. "Return-Path: <x>\nDelivered-To: y\n") then
  * len bytes of fd from offset.  Returns 0, or -1 with why, and *temp set
- * to 1 when the failure is temporary (disk full, I/O) or 0 when permanent.
+ * to 1 when the failure is temporary (disk full, I/O) or 0 when permanent;
+ * errno is kept.  The file in new/ is named "UNIQUE,S=<bytes>".
  */
 int	maildir_deliver(const char *, const char *, int, off_t, off_t,
 	    struct buf *, int *);
 /* Bytes used by the messages of a Maildir and its folders (for quotas). */
 long long maildir_usage(const char *);
+/* For tests: called with each tmp/ path just before it is created. */
+extern void (*maildir_tmp_hook)(const char *);
 
 #endif

@@ -1,1 +1,472 @@
-/* placeholder: being written */
+/*
+ * queue.t.c - queue files: write, commit, read back, encoding of odd
+ * values, marking recipients done, abort, write failures, corrupt files,
+ * and the qmgr notification.
+ */
+#include <sys/resource.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/un.h>
+
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "buf.h"
+#include "msg.h"
+#include "queue.h"
+#include "util.h"
+#include "../tap.h"
+
+static char dir[] = "/tmp/queue.t.XXXXXX";
+
+/* count_files - files in DIR/sub, and how many are temporary */
+static int
+count_files(const char *sub, int *tmp)
+{
+	struct buf *p = buf_new(64, 0);
+	struct dirent *d;
+	DIR *dp;
+	int n = 0;
+
+	buf_setf(p, "%s/%s", dir, sub);
+	if (tmp)
+		*tmp = 0;
+	if ((dp = opendir(buf_str(p))) == NULL)
+		return -1;
+	while ((d = readdir(dp)) != NULL) {
+		if (d->d_name[0] == '.')
+			continue;
+		n++;
+		if (tmp && strncmp(d->d_name, "t.", 2) == 0)
+			(*tmp)++;
+	}
+	closedir(dp);
+	buf_free(&p);
+	return n;
+}
+
+/* slurp - a whole file into a buf */
+static struct buf *
+slurp(const char *path)
+{
+	struct buf *b = buf_new(1024, 0);
+	char chunk[4096];
+	ssize_t n;
+	int fd = open(path, O_RDONLY);
+
+	if (fd < 0)
+		return b;
+	while ((n = read(fd, chunk, sizeof(chunk))) > 0)
+		buf_append(b, chunk, (size_t)n);
+	close(fd);
+	return b;
+}
+
+/* spew - write a file whole */
+static void
+spew(const char *path, const char *text, size_t len)
+{
+	int fd = open(path, O_CREAT | O_TRUNC | O_WRONLY, 0600);
+
+	if (fd >= 0) {
+		if (write(fd, text, len) < 0)
+			perror(path);
+		close(fd);
+	}
+}
+
+/* read_path - queue_read on a path: 0/-1, why filled */
+static int
+read_path(const char *path, struct queue_msg *m, struct buf *why)
+{
+	int fd = open(path, O_RDWR), r;
+
+	if (fd < 0)
+		return -2;
+	buf_reset(why);
+	r = queue_read(fd, m, why);
+	close(fd);
+	return r;
+}
+
+static void
+test_roundtrip(void)
+{
+	struct buf *why = buf_new(64, 0), *path = buf_new(64, 0), *f;
+	struct queue_writer *w;
+	struct queue_msg m;
+	struct stat st;
+	char id[QUEUE_ID_MAX], data[64];
+	const char *body = "Subject: hi\n\nhello\n";
+	int fd, tmp;
+
+	w = queue_create(dir, QUEUE_INCOMING, why);
+	ok(w != NULL, "queue_create makes a writer");
+	snprintf(id, sizeof(id), "%s", queue_writer_id(w));
+	ok(queue_id_ok(id), "the id is a valid queue id");
+	ok(count_files(QUEUE_INCOMING, &tmp) == 1 && tmp == 1,
+	    "while written the file is temporary (t.)");
+	ok(queue_rec(w, 'F', "bob@mired.org") == 0, "F record");
+	ok(queue_recf(w, 'A', "client=%s", "192.0.2.1") == 0, "A record");
+	ok(queue_rec(w, 'A', "helo=x") == 0, "another A record");
+	ok(queue_rec(w, 'R', "ana@mired.org") == 0, "R record");
+	ok(queue_rec(w, 'O', "Ana@Mired.org") == 0, "O record");
+	ok(queue_rec(w, 'R', "root@mired.org") == 0, "second R record");
+	ok(queue_rec(w, 'T', "1 2") < 0, "T is queue_create's, refused");
+	ok(queue_rec(w, 'S', "3") < 0, "S is queue_commit's, refused");
+	ok(queue_data(w, body, 10) == 0 && queue_data(w, body + 10,
+	    strlen(body) - 10) == 0, "message data in two pieces");
+	ok(queue_rec(w, 'R', "late@mired.org") < 0,
+	    "no envelope records after the message");
+	is_int(queue_writer_size(w), (long long)strlen(body),
+	    "writer counts message bytes");
+	ok(queue_commit(w, why) == 0, "commit succeeds");
+	ok(count_files(QUEUE_INCOMING, &tmp) == 1 && tmp == 0,
+	    "after commit one file, not temporary");
+	queue_path(path, dir, QUEUE_INCOMING, id);
+	ok(stat(buf_str(path), &st) == 0 && (st.st_mode & 0777) == 0600,
+	    "the file is named by its id, mode 0600");
+
+	f = slurp(buf_str(path));
+	ok(strstr(buf_str(f), "\nS000000000000019\n") != NULL,
+	    "S record holds the size, fixed width");
+	buf_free(&f);
+
+	fd = open(buf_str(path), O_RDWR);
+	ok(queue_read(fd, &m, why) == 0, "queue_read accepts it");
+	is_str(m.sender, "bob@mired.org", "sender read back");
+	is_int(m.size, (long long)strlen(body), "size read back");
+	ok(m.arrival > time(NULL) - 60 && m.arrival <= time(NULL),
+	    "arrival is now");
+	is_int(m.nattr, 2, "two attributes");
+	is_str(queue_msg_attr(&m, "client"), "192.0.2.1", "attr client");
+	is_str(queue_msg_attr(&m, "helo"), "x", "attr helo");
+	ok(queue_msg_attr(&m, "hel") == NULL, "attr lookup is by whole name");
+	is_int(m.nrcpt, 2, "two recipients");
+	is_str(m.rcpt[0].addr, "ana@mired.org", "first recipient");
+	is_str(m.rcpt[0].orig, "Ana@Mired.org", "its original form");
+	ok(m.rcpt[1].orig == NULL && !m.rcpt[0].done && !m.rcpt[1].done,
+	    "second has no O record; neither is done");
+	is_int(lseek(fd, 0, SEEK_CUR), m.data_offset,
+	    "the file offset is left at the message");
+	memset(data, 0, sizeof(data));
+	ok(read(fd, data, sizeof(data) - 1) == (ssize_t)strlen(body) &&
+	    strcmp(data, body) == 0, "message bytes read back");
+
+	/* Mark the second recipient done. */
+	ok(queue_mark_done(fd, m.rcpt[1].offset) == 0, "mark done");
+	ok(queue_mark_done(fd, m.rcpt[1].offset) == 0, "mark done twice");
+	ok(queue_mark_done(fd, m.data_offset) < 0,
+	    "mark done refuses an offset that is not a recipient");
+	queue_msg_free(&m);
+	close(fd);
+	ok(read_path(buf_str(path), &m, why) == 0 && m.nrcpt == 2 &&
+	    !m.rcpt[0].done && m.rcpt[1].done &&
+	    strcmp(m.rcpt[1].addr, "root@mired.org") == 0,
+	    "re-read: the second recipient is done");
+	queue_msg_free(&m);
+	unlink(buf_str(path));
+	buf_free(&why);
+	buf_free(&path);
+}
+
+static void
+test_encoding(void)
+{
+	static const struct {
+		const char *in, *enc;
+	} cases[] = {
+		{ "plain@x.org", "plain@x.org" },
+		{ "", "" },
+		{ "100%", "100%25" },
+		{ "a\r\nb", "a%0D%0Ab" },
+		{ "tab\there", "tab%09here" },
+		{ "del\177", "del%7F" },
+		{ "ñandú@例え.jp", "ñandú@例え.jp" },
+		{ "%41", "%2541" },
+	};
+	struct buf *b = buf_new(64, 0), *why = buf_new(64, 0);
+	struct buf *path = buf_new(64, 0), *f;
+	struct queue_writer *w;
+	struct queue_msg m;
+	char *copy, id[QUEUE_ID_MAX];
+	size_t i;
+	int good = 1;
+
+	for (i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		buf_reset(b);
+		queue_encode(b, cases[i].in);
+		is_str(buf_str(b), cases[i].enc, "encode");
+		copy = xstrdup(buf_str(b));
+		is_str(queue_decode(copy), cases[i].in, "decode undoes it");
+		free(copy);
+	}
+	copy = xstrdup("50% off %zz %4");
+	is_str(queue_decode(copy), "50% off %zz %4",
+	    "decode leaves stray % alone");
+	free(copy);
+
+	/* Odd values through a whole file; the null sender. */
+	w = queue_create(dir, QUEUE_INCOMING, why);
+	snprintf(id, sizeof(id), "%s", queue_writer_id(w));
+	queue_rec(w, 'F', "");
+	queue_rec(w, 'A', "helo=evil\r\nR injected@x.org");
+	queue_rec(w, 'R', "\"a b%\"@x.org");
+	queue_data(w, "R not a record\n", 15);
+	ok(queue_commit(w, why) == 0, "commit with odd values");
+	queue_path(path, dir, QUEUE_INCOMING, id);
+	f = slurp(buf_str(path));
+	for (i = 0; i < buf_len(f) && i < 64; i++)
+		if (buf_str(f)[i] == '\r')
+			good = 0;
+	ok(good && strstr(buf_str(f), "\nR injected") == NULL,
+	    "no raw CR or LF from a value reaches the file");
+	buf_free(&f);
+	ok(read_path(buf_str(path), &m, why) == 0, "read odd values");
+	is_str(m.sender, "", "null sender read back");
+	is_str(queue_msg_attr(&m, "helo"), "evil\r\nR injected@x.org",
+	    "attribute with CRLF read back");
+	ok(m.nrcpt == 1, "the injected recipient is not one");
+	is_str(m.rcpt[0].addr, "\"a b%\"@x.org", "quoted recipient read back");
+	queue_msg_free(&m);
+	unlink(buf_str(path));
+	buf_free(&b);
+	buf_free(&why);
+	buf_free(&path);
+}
+
+static void
+test_abort_and_ids(void)
+{
+	struct buf *why = buf_new(64, 0), *path = buf_new(64, 0);
+	struct queue_writer *w, *ws[200];
+	struct queue_msg m;
+	char ids[200][QUEUE_ID_MAX];
+	int i, j, distinct = 1, sorted = 1;
+
+	w = queue_create(dir, QUEUE_INCOMING, why);
+	queue_rec(w, 'F', "x@y");
+	queue_data(w, "abc\n", 4);
+	queue_abort(&w);
+	ok(w == NULL, "abort clears the pointer");
+	is_int(count_files(QUEUE_INCOMING, NULL), 0,
+	    "abort removes the temporary file");
+	queue_abort(&w);
+	ok(1, "abort of NULL is harmless");
+
+	for (i = 0; i < 200; i++) {
+		ws[i] = queue_create(dir, QUEUE_INCOMING, why);
+		snprintf(ids[i], QUEUE_ID_MAX, "%s", queue_writer_id(ws[i]));
+	}
+	for (i = 0; i < 200; i++)
+		for (j = i + 1; j < 200; j++)
+			if (strcmp(ids[i], ids[j]) == 0)
+				distinct = 0;
+	for (i = 1; i < 200; i++)
+		if (strlen(ids[i]) != strlen(ids[i - 1]) ||
+		    strcmp(ids[i - 1], ids[i]) >= 0)
+			sorted = 0;
+	ok(distinct, "200 quick ids are distinct");
+	ok(sorted, "ids sort by creation");
+	for (i = 0; i < 200; i++)
+		queue_abort(&ws[i]);
+
+	/* An empty message: commit without data. */
+	w = queue_create(dir, QUEUE_INCOMING, why);
+	snprintf(ids[0], QUEUE_ID_MAX, "%s", queue_writer_id(w));
+	queue_rec(w, 'F', "a@b");
+	queue_rec(w, 'R', "c@d");
+	ok(queue_commit(w, why) == 0, "commit without data");
+	queue_path(path, dir, QUEUE_INCOMING, ids[0]);
+	ok(read_path(buf_str(path), &m, why) == 0 && m.size == 0 &&
+	    m.nrcpt == 1, "empty message reads back");
+	queue_msg_free(&m);
+	unlink(buf_str(path));
+
+	ok(queue_create(dir, "nonexistent", why) == NULL &&
+	    strstr(buf_str(why), "nonexistent") != NULL,
+	    "create in a missing directory fails and says where");
+
+	ok(queue_id_ok("65A1B2C3D4E5F12AB"), "id ok");
+	ok(!queue_id_ok(""), "empty id refused");
+	ok(!queue_id_ok("t.65A1B2"), "temporary name refused");
+	ok(!queue_id_ok("../etc"), "path refused");
+	ok(!queue_id_ok(".hidden"), "dot file refused");
+	ok(!queue_id_ok("AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA"),
+	    "over-long id refused");
+	buf_free(&why);
+	buf_free(&path);
+}
+
+static void
+test_big_and_failure(void)
+{
+	struct buf *why = buf_new(64, 0), *path = buf_new(64, 0);
+	struct queue_writer *w;
+	struct queue_msg m;
+	struct rlimit rl, old;
+	char *big, id[QUEUE_ID_MAX];
+	size_t n = 1024 * 1024 + 17, i;
+	int good, saved;
+
+	big = xmalloc(n);
+	for (i = 0; i < n; i++)
+		big[i] = (i % 77 == 76) ? '\n' : (char)('a' + i % 26);
+	w = queue_create(dir, QUEUE_INCOMING, why);
+	snprintf(id, sizeof(id), "%s", queue_writer_id(w));
+	queue_rec(w, 'F', "a@b");
+	for (i = 0; i < 100; i++)
+		queue_recf(w, 'R', "rcpt%zu@mired.org", i);
+	good = 1;
+	for (i = 0; i < n; i += 1000)
+		if (queue_data(w, big + i, n - i < 1000 ? n - i : 1000) < 0)
+			good = 0;
+	ok(good && queue_commit(w, why) == 0, "a 1 MB message commits");
+	queue_path(path, dir, QUEUE_INCOMING, id);
+	ok(read_path(buf_str(path), &m, why) == 0 && m.size == (off_t)n &&
+	    m.nrcpt == 100 && strcmp(m.rcpt[99].addr, "rcpt99@mired.org") == 0,
+	    "and reads back whole");
+	queue_msg_free(&m);
+	unlink(buf_str(path));
+
+	/* A write failure: a file size limit stands in for a full disk. */
+	signal(SIGXFSZ, SIG_IGN);
+	getrlimit(RLIMIT_FSIZE, &old);
+	rl = old;
+	rl.rlim_cur = 64 * 1024;
+	setrlimit(RLIMIT_FSIZE, &rl);
+	w = queue_create(dir, QUEUE_INCOMING, why);
+	queue_rec(w, 'F', "a@b");
+	queue_rec(w, 'R', "c@d");
+	queue_data(w, big, n);
+	buf_reset(why);
+	errno = 0;
+	ok(queue_commit(w, why) < 0, "commit fails when a write failed");
+	saved = errno;
+	setrlimit(RLIMIT_FSIZE, &old);
+	ok(saved == EFBIG, "errno says why");
+	ok(buf_len(why) > 0, "why says why");
+	printf("# %s\n", buf_str(why));
+	is_int(count_files(QUEUE_INCOMING, NULL), 0,
+	    "the failed file is gone");
+	free(big);
+	buf_free(&why);
+	buf_free(&path);
+}
+
+static void
+test_corrupt(void)
+{
+	static const struct {
+		const char *text, *name;
+	} cases[] = {
+		{ "", "empty file" },
+		{ "T1 2\nS000000000000000\nFa@b\nRc@d\n", "no M record" },
+		{ "T1 2\nS000000000000005\nFa@b\nRc@d\nM\nabc\n",
+		    "message shorter than S" },
+		{ "T1 2\nS000000000000003\nFa@b\nRc@d\nM\nabcdef\n",
+		    "message longer than S" },
+		{ "S000000000000004\nT1 2\nFa@b\nM\nabc\n", "S before T" },
+		{ "T1 2\nS000000000000004\nRc@d\nM\nabc\n", "no F record" },
+		{ "T1 2\nS000000000000004\nFa@b\nFa@b\nM\nabc\n",
+		    "two F records" },
+		{ "Tx 2\nS000000000000004\nFa@b\nM\nabc\n", "bad T" },
+		{ "T1 2000000\nS000000000000004\nFa@b\nM\nabc\n",
+		    "usec out of range" },
+		{ "T1 2\nS-4\nFa@b\nM\nabc\n", "bad S" },
+		{ "T1 2\nS000000000000004\nFa@b\nZzz\nM\nabc\n",
+		    "unknown record" },
+		{ "T1 2\nS000000000000004\nFa@b\nOorig\nM\nabc\n",
+		    "O without R" },
+		{ "T1 2\nS000000000000004\nFa@b\nAnovalue\nM\nabc\n",
+		    "A without =" },
+		{ "T1 2\nS000000000000004\nFa@b\nR\nM\nabc\n", "empty R" },
+		{ "T1 2\nS000000000000004\nFa@b\nMx\nabc\n", "bad M" },
+		{ "T1 2\nS000000000000004\nFa@b\nRc@d", "unterminated" },
+	};
+	struct buf *why = buf_new(64, 0), *path = buf_new(64, 0);
+	struct queue_msg m;
+	size_t i;
+	int r;
+
+	buf_setf(path, "%s/%s/BAD", dir, QUEUE_INCOMING);
+	for (i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		spew(buf_str(path), cases[i].text, strlen(cases[i].text));
+		r = read_path(buf_str(path), &m, why);
+		ok(r == -1 && buf_len(why) > 0, cases[i].name);
+		printf("# %s: %s\n", cases[i].name, buf_str(why));
+	}
+	spew(buf_str(path), "T1 2\nS000000000000004\nFa\0b\nM\nabc\n", 31);
+	ok(read_path(buf_str(path), &m, why) == -1, "NUL in the envelope");
+	spew(buf_str(path), "T1 2\nS4\nF\nRa%40b\nM\nabc\n", 23);
+	ok(read_path(buf_str(path), &m, why) == 0 && m.size == 4 &&
+	    strcmp(m.rcpt[0].addr, "a@b") == 0,
+	    "a hand-made good file (short S) reads");
+	queue_msg_free(&m);
+	unlink(buf_str(path));
+	buf_free(&why);
+	buf_free(&path);
+}
+
+static void
+test_notify(void)
+{
+	struct buf *p = buf_new(64, 0);
+	struct sockaddr_un sun;
+	char got[64];
+	ssize_t n;
+	int lfd, cfd;
+
+	queue_notify(dir, "ABC");	/* no qmgr: only a warning */
+	ok(1, "notify without qmgr returns");
+	buf_setf(p, "%s/public", dir);
+	mkdir(buf_str(p), 0711);
+	memset(&sun, 0, sizeof(sun));
+	sun.sun_family = AF_UNIX;
+	snprintf(sun.sun_path, sizeof(sun.sun_path), "%s/public/qmgr", dir);
+	lfd = socket(AF_UNIX, SOCK_STREAM, 0);
+	ok(bind(lfd, (struct sockaddr *)&sun, sizeof(sun)) == 0 &&
+	    listen(lfd, 5) == 0, "fake qmgr listens");
+	queue_notify(dir, "65A1B2C3D4E5F");
+	cfd = accept(lfd, NULL, NULL);
+	memset(got, 0, sizeof(got));
+	n = read(cfd, got, sizeof(got) - 1);
+	ok(n > 0, "qmgr got a connection");
+	is_str(got, "I65A1B2C3D4E5F\n", "and the I line");
+	close(cfd);
+	close(lfd);
+	unlink(sun.sun_path);
+	rmdir(buf_str(p));
+	buf_free(&p);
+}
+
+int
+main(void)
+{
+	struct buf *p = buf_new(64, 0);
+
+	msg_init("queue.t", 0);
+	if (mkdtemp(dir) == NULL) {
+		perror("mkdtemp");
+		return 1;
+	}
+	buf_setf(p, "%s/%s", dir, QUEUE_INCOMING);
+	mkdir(buf_str(p), 0700);
+	test_roundtrip();
+	test_encoding();
+	test_abort_and_ids();
+	test_big_and_failure();
+	test_corrupt();
+	test_notify();
+	rmdir(buf_str(p));
+	rmdir(dir);
+	buf_free(&p);
+	plan(tap_n);		/* a trailing plan: the tables set the count */
+	return done_testing();
+}

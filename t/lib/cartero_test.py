@@ -1,0 +1,304 @@
+"""cartero_test - the harness of the loopback end-to-end tests.
+
+Instance() makes a whole cartero instance in a temporary folder (config,
+queue, log, Maildirs) from the build tree's programs, on free loopback
+ports, starts it with `cartero start`, and removes it at the end.  The TAP
+functions print what prove reads.  Nothing here mocks cartero: tests talk to
+the real daemons with real clients.
+"""
+import atexit
+import glob
+import os
+import pwd
+import shutil
+import signal
+import socket
+import subprocess
+import sys
+import tempfile
+import time
+
+BUILD = os.environ.get("CARTERO_BUILD") or os.path.abspath(
+    os.path.join(os.path.dirname(__file__), "..", "..", "build"))
+SRC = os.environ.get("CARTERO_SRC") or os.path.abspath(
+    os.path.join(os.path.dirname(__file__), "..", ".."))
+
+DAEMONS = {"master": "master/master", "smtpd": "smtpd/smtpd",
+           "qmgr": "qmgr/qmgr", "local": "local/local",
+           "pickup": "pickup/pickup"}
+COMMANDS = {"cartero": "cli/cartero", "carteroconf": "cli/carteroconf",
+            "carteromap": "cli/carteromap", "sendmail": "cli/sendmail"}
+
+_count = 0
+_failed = 0
+_planned = False
+
+
+def plan(n):
+    global _planned
+    _planned = True
+    print("1..%d" % n, flush=True)
+
+
+def skip_all(why):
+    print("1..0 # SKIP %s" % why, flush=True)
+    sys.exit(0)
+
+
+def ok(cond, name):
+    global _count, _failed
+    _count += 1
+    if not cond:
+        _failed += 1
+    print("%sok %d - %s" % ("" if cond else "not ", _count, name), flush=True)
+    return bool(cond)
+
+
+def is_(got, want, name):
+    good = ok(got == want, name)
+    if not good:
+        diag("got:      %r" % (got,))
+        diag("expected: %r" % (want,))
+    return good
+
+
+def like(got, sub, name):
+    good = ok(got is not None and sub in got, name)
+    if not good:
+        diag("got:      %r" % (got,))
+        diag("expected to contain: %r" % (sub,))
+    return good
+
+
+def diag(text):
+    for line in str(text).splitlines():
+        print("# " + line, flush=True)
+
+
+def done():
+    if not _planned:
+        print("1..%d" % _count, flush=True)
+    sys.exit(1 if _failed else 0)
+
+
+def is_root():
+    return os.geteuid() == 0
+
+
+def free_port():
+    s = socket.socket()
+    s.bind(("127.0.0.1", 0))
+    port = s.getsockname()[1]
+    s.close()
+    return port
+
+
+def wait_for(cond, timeout=20.0, step=0.05):
+    """Poll cond() until it is true or the timeout passes; its last value."""
+    end = time.time() + timeout
+    while True:
+        v = cond()
+        if v or time.time() > end:
+            return v
+        time.sleep(step)
+
+
+class Instance:
+    """A private cartero instance in a temporary folder."""
+
+    def __init__(self, main_cf=None, master_extra="", users=("ana", "bob"),
+                 aliases=None, start=True):
+        self.dir = tempfile.mkdtemp(prefix="cartero-t-")
+        os.chmod(self.dir, 0o755)
+        self.etc = os.path.join(self.dir, "etc")
+        self.spool = os.path.join(self.dir, "spool")
+        self.mail = os.path.join(self.dir, "mail")
+        self.log = os.path.join(self.dir, "log", "mail.log")
+        self.sbin = os.path.join(self.dir, "sbin")
+        self.libexec = os.path.join(self.dir, "libexec")
+        self.port = free_port()
+        for d in (self.etc, self.spool, self.mail, self.sbin, self.libexec,
+                  os.path.dirname(self.log), os.path.join(self.dir, "lib")):
+            os.makedirs(d, exist_ok=True)
+        for name, rel in DAEMONS.items():
+            os.symlink(os.path.join(BUILD, rel), os.path.join(self.libexec, name))
+        for name, rel in COMMANDS.items():
+            os.symlink(os.path.join(BUILD, rel), os.path.join(self.sbin, name))
+        for alias in ("mailq", "newaliases"):
+            os.symlink(os.path.join(BUILD, "cli/sendmail"),
+                       os.path.join(self.sbin, alias))
+        if is_root() and _user_exists("cartero") and _user_exists("vmail"):
+            self.owner, self.vowner = "cartero", "vmail"
+        else:
+            self.owner = self.vowner = pwd.getpwuid(os.geteuid()).pw_name
+        settings = {
+            "queue_directory": self.spool,
+            "data_directory": os.path.join(self.dir, "lib"),
+            "daemon_directory": self.libexec,
+            "command_directory": self.sbin,
+            "maillog_file": self.log,
+            "mail_owner": self.owner,
+            "virtual_mail_owner": self.vowner,
+            "myhostname": "mail.mired.org",
+            "mydomain": "mired.org",
+            "myorigin": "$mydomain",
+            "mydestination": "$mydomain, localhost",
+            "mynetworks": "127.0.0.0/8 [::1]/128",
+            "inet_interfaces": "loopback-only",
+            "home_mailbox": "Maildir/",
+            "virtual_mailbox_base": self.mail,
+            "minimal_backoff_time": "2s",
+            "maximal_backoff_time": "10s",
+            "queue_run_delay": "2s",
+        }
+        settings.update(main_cf or {})
+        with open(os.path.join(self.etc, "main.cf"), "w") as f:
+            f.write("# test instance\n")
+            for k, v in settings.items():
+                f.write("%s = %s\n" % (k, v))
+        with open(os.path.join(self.etc, "master.cf"), "w") as f:
+            f.write("127.0.0.1:%d inet n - n - - smtpd\n" % self.port)
+            f.write("pickup unix n - n 60 1 pickup\n")
+            f.write("qmgr unix n - n 300 1 qmgr\n")
+            f.write("local unix - n n - - local\n")
+            f.write(master_extra)
+        with open(os.path.join(self.etc, "passwd"), "w") as f:
+            for u in users:
+                # crypt(3) SHA-512 hash of the user's name as password.
+                h = subprocess.run(["openssl", "passwd", "-6", u],
+                                   capture_output=True, text=True).stdout.strip()
+                f.write("%s@mired.org:%s::::::\n" % (u, h))
+        with open(os.path.join(self.etc, "aliases"), "w") as f:
+            f.write("postmaster: ana\nMAILER-DAEMON: postmaster\nroot: ana\n")
+            for k, v in (aliases or {}).items():
+                f.write("%s: %s\n" % (k, v))
+        if is_root():
+            shutil.chown(os.path.join(self.etc, "passwd"), group=self.owner)
+            os.chmod(os.path.join(self.etc, "passwd"), 0o640)
+            shutil.chown(self.mail, self.vowner, self.vowner)
+        self.run_ok("newaliases")
+        self.started = False
+        atexit.register(self.cleanup)
+        if start:
+            self.start()
+
+    def cmd(self, name, *args, input=None, env=None):
+        """Run an instance command; a CompletedProcess with text output."""
+        e = dict(os.environ)
+        e.update(env or {})
+        argv = [os.path.join(self.sbin, name), "-c", self.etc] + list(args)
+        return subprocess.run(argv, input=input, capture_output=True,
+                              text=True, env=e, timeout=60)
+
+    def run_ok(self, name, *args, **kw):
+        r = self.cmd(name, *args, **kw)
+        if r.returncode != 0:
+            raise RuntimeError("%s %s failed (%d): %s%s" % (
+                name, " ".join(args), r.returncode, r.stdout, r.stderr))
+        return r
+
+    def start(self):
+        self.run_ok("cartero", "start")
+        self.started = True
+        wait_for(self.listening, 10)
+
+    def stop(self):
+        if self.started:
+            self.cmd("cartero", "stop")
+            self.started = False
+
+    def listening(self):
+        try:
+            socket.create_connection(("127.0.0.1", self.port), 1).close()
+            return True
+        except OSError:
+            return False
+
+    def maildir(self, user="ana"):
+        return os.path.join(self.mail, "mired.org", user, "Maildir")
+
+    def new_mail(self, user="ana"):
+        return sorted(glob.glob(os.path.join(self.maildir(user), "new", "*")))
+
+    def wait_mail(self, count, user="ana", timeout=30):
+        return wait_for(lambda: len(self.new_mail(user)) >= count, timeout)
+
+    def read_log(self):
+        try:
+            with open(self.log, errors="replace") as f:
+                return f.read()
+        except FileNotFoundError:
+            return ""
+
+    def pids(self, program):
+        """PIDs of this instance's processes running the named daemon."""
+        out = []
+        for p in glob.glob("/proc/[0-9]*"):
+            try:
+                with open(p + "/cmdline", "rb") as f:
+                    argv = f.read().split(b"\0")
+            except OSError:
+                continue
+            if not argv or not argv[0]:
+                continue
+            exe = os.path.basename(argv[0].decode(errors="replace"))
+            if exe == program and self.etc.encode() in argv:
+                out.append(int(p[6:]))
+        return out
+
+    def queue_files(self, sub):
+        d = os.path.join(self.spool, sub)
+        return [f for f in os.listdir(d) if not f.startswith("t.")] \
+            if os.path.isdir(d) else []
+
+    def cleanup(self):
+        self.stop()
+        if os.environ.get("CARTERO_KEEP"):
+            diag("instance kept in %s" % self.dir)
+            return
+        shutil.rmtree(self.dir, ignore_errors=True)
+
+
+def _user_exists(name):
+    try:
+        pwd.getpwnam(name)
+        return True
+    except KeyError:
+        return False
+
+
+def smtp_dialog(port, lines, eol=b"\r\n", timeout=10):
+    """Send lines over a raw socket, one at a time as a person would, and
+    return everything the server said."""
+    s = socket.create_connection(("127.0.0.1", port), timeout)
+    out = b""
+    try:
+        out += _read_reply(s)
+        for line in lines:
+            s.sendall(line.encode() + eol)
+            time.sleep(0.02)
+        s.shutdown(socket.SHUT_WR)
+        while True:
+            chunk = s.recv(65536)
+            if not chunk:
+                break
+            out += chunk
+    finally:
+        s.close()
+    return out.decode(errors="replace")
+
+
+def _read_reply(s):
+    data = b""
+    while not data.endswith(b"\r\n") or (len(data.split(b"\r\n")[-2]) > 3 and
+                                         data.split(b"\r\n")[-2][3:4] == b"-"):
+        chunk = s.recv(4096)
+        if not chunk:
+            break
+        data += chunk
+    return data
+
+
+def message_text(path):
+    with open(path, "rb") as f:
+        return f.read().decode(errors="replace")

@@ -1,0 +1,107 @@
+#!/usr/bin/env python3
+# smtpd's refusals: unknown user, size limit, relay refusal, long lines,
+# sequence errors, too many errors, timeouts; and nothing queued by them.
+import os, sys, smtplib, socket, time
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "lib"))
+from cartero_test import *
+
+inst = Instance(main_cf={"message_size_limit": "20000",
+                         "smtpd_timeout": "3s",
+                         "smtpd_hard_error_limit": "5",
+                         "smtpd_soft_error_limit": "3"})
+
+c = smtplib.SMTP("127.0.0.1", inst.port, timeout=10)
+code, _ = c.ehlo("client.mired.org")
+is_(code, 250, "EHLO")
+like(c.esmtp_features.get("size", ""), "20000", "SIZE announces message_size_limit")
+c.mail("bob@mired.org")
+code, msg = c.rcpt("nobody@mired.org")
+is_(code, 550, "an unknown local user is refused at RCPT")
+like(msg.decode(), "5.1.1", "with 5.1.1")
+code, msg = c.rcpt("ana@mired.org")
+is_(code, 250, "a known user is accepted")
+code, msg = c.rcpt("ANA@Mired.ORG")
+is_(code, 250, "case does not matter")
+code, msg = c.rcpt("ana+lists@mired.org")
+is_(code, 250, "an address extension is accepted")
+c.rset()
+code, msg = c.mail("bob@mired.org", ["SIZE=999999"])
+is_(code, 552, "MAIL with SIZE over the limit is refused")
+like(msg.decode(), "5.3.4", "with 5.3.4")
+c.rset()
+c.mail("bob@mired.org")
+c.rcpt("ana@mired.org")
+try:
+    code, msg = c.data("Subject: big\r\n\r\n" + ("x" * 70 + "\r\n") * 400)
+except smtplib.SMTPDataError as e:
+    code, msg = e.smtp_code, e.smtp_error
+is_(code, 552, "a message over message_size_limit is refused after DATA")
+like(msg.decode(), "5.3.4", "with 5.3.4")
+code, msg = c.docmd("X" * 1200)
+is_(code, 500, "a command line over 1000 octets is refused")
+like(msg.decode(), "5.5.2", "with 5.5.2")
+code, _ = c.noop()
+is_(code, 250, "and the dialog stays in step")
+code, _ = c.docmd("DATA")
+is_(code, 503, "DATA without recipients is a sequence error")
+code, msg = c.docmd("BOGUS")
+is_(code, 500, "an unknown command gets 500")
+c.close()
+time.sleep(0.5)
+is_(inst.new_mail(), [], "nothing refused was delivered")
+
+# Relay: from mynetworks mail to another domain is accepted (and waits in
+# the queue); from outside it is refused.
+c = smtplib.SMTP("127.0.0.1", inst.port, timeout=10)
+c.ehlo("client")
+c.mail("bob@mired.org")
+code, _ = c.rcpt("someone@example.com")
+is_(code, 250, "a client in mynetworks may relay")
+c.quit()
+
+outside = Instance(main_cf={"mynetworks": "192.0.2.0/24"})
+c = smtplib.SMTP("127.0.0.1", outside.port, timeout=10)
+c.ehlo("client")
+c.mail("bob@mired.org")
+code, msg = c.rcpt("someone@example.com")
+is_(code, 554, "a client outside mynetworks may not relay")
+like(msg.decode(), "5.7.1", "with 5.7.1")
+like(msg.decode(), "Relay access denied", "saying Relay access denied")
+code, _ = c.rcpt("ana@mired.org")
+is_(code, 250, "but may still send to local users")
+c.quit()
+outside.cleanup()
+
+# Too many errors: 421 and the connection closes.
+s = socket.create_connection(("127.0.0.1", inst.port), 10)
+s.recv(4096)
+s.sendall(b"".join(b"BAD%d\r\n" % i for i in range(10)))
+got = b""
+s.settimeout(15)
+try:
+    while True:
+        chunk = s.recv(4096)
+        if not chunk:
+            break
+        got += chunk
+except socket.timeout:
+    pass
+s.close()
+like(got.decode(), "421 4.7.0", "too many errors end the session with 421")
+
+# A silent client is timed out.
+s = socket.create_connection(("127.0.0.1", inst.port), 10)
+s.settimeout(15)
+start = time.time()
+got = b""
+try:
+    while True:
+        chunk = s.recv(4096)
+        if not chunk:
+            break
+        got += chunk
+except socket.timeout:
+    pass
+s.close()
+like(got.decode(), "421 4.4.2", "a silent client gets 421 4.4.2 after smtpd_timeout")
+done()
