@@ -335,8 +335,8 @@ addr_hdr_skip(const unsigned char **pp)
 
 	for (;;) {
 		if (*p != '\0' && (*p <= ' ' || *p == 0x7f || *p == ')' ||
-		    *p == '\\')) {
-			p++;			/* stray ) and \ are noise too */
+		    *p == ']' || *p == '\\')) {
+			p++;			/* stray ) ] \ are noise too */
 		} else if (*p == '(') {
 			for (depth = 1, p++; *p != '\0' && depth > 0; p++) {
 				if (*p == '\\' && p[1] != '\0')

@@ -42,7 +42,7 @@
 #define CARTERO_SYSCONFDIR	"/etc/cartero"
 #endif
 
-#define CONF_FILE_MAX	(4 * 1024 * 1024)	/* a bigger main.cf is refused */
+#define CONF_FILE_MAX	(4 * 1024 * 1024)	/* a bigger main.cf: refused */
 #define CONF_EXPAND_MAX	(1024 * 1024)		/* an expanded value */
 #define CONF_DEPTH_MAX	64			/* $a -> $b -> ... */
 
@@ -184,9 +184,9 @@ conf_file_parse(struct conf_file *cf, char *text, struct buf *why)
 			continue;
 		if (cont) {
 			if (cf->count == 0) {
-				buf_setf(why, "%s, line %d: a continuation line "
-				    "(starting with white space) comes before "
-				    "any parameter", cf->path, lineno);
+				buf_setf(why, "%s, line %d: a continuation "
+				    "line (starting with white space) comes "
+				    "before any parameter", cf->path, lineno);
 				return -1;
 			}
 			conf_file_extend(cf, p);
@@ -403,7 +403,7 @@ conf_expand_str(struct conf_state *st, const char *s, struct buf *out,
 	size_t len;
 	int open, close, nest, op;
 
-	while (*s != '\0') {
+	while (*s != '\0' && !buf_overflowed(out)) {
 		if (*s != '$') {
 			buf_putc(out, *s++);
 			continue;
@@ -459,8 +459,8 @@ conf_expand_str(struct conf_state *st, const char *s, struct buf *out,
 			    open, (int)len, name, op, close);
 			return -1;
 		}
-		if (conf_expand_cond(st, name, len, op, text, (size_t)(s - text),
-		    out, stack, depth, why) < 0)
+		if (conf_expand_cond(st, name, len, op, text,
+		    (size_t)(s - text), out, stack, depth, why) < 0)
 			return -1;
 		s++;
 	}
@@ -516,8 +516,8 @@ conf_state_hosts(struct conf_state *st, struct buf *why)
 		buf_puts(b, my_hostname());
 		if (strchr(buf_str(b), '.') == NULL) {
 			s = NULL;
-			if (*dom->raw != '\0' &&
-			    (s = conf_expand_param(st, "mydomain", why)) == NULL) {
+			if (*dom->raw != '\0' && (s = conf_expand_param(st,
+			    "mydomain", why)) == NULL) {
 				buf_free(&b);
 				conf_blame(why, dom->where, "mydomain");
 				return -1;
@@ -677,82 +677,117 @@ conf_retire(char *s)
 	conf_retired[conf_nretired++] = s;
 }
 
-/* conf_load - read main.cf and -o overrides, check, fill the var_* */
-int
-conf_load(const char *dir, char **overrides, struct buf *why)
+/* conf_values - expand and check every parameter of the table */
+static int
+conf_values(struct conf_state *st, char **strs, long long *nums,
+    struct buf *why)
 {
 	const char *stack[CONF_DEPTH_MAX + 1];
+	const struct param *p;
+	struct buf *out;
+	int i;
+
+	for (i = 0, p = param_table; p->name != NULL; i++, p++) {
+		stack[0] = st->vals[i].name;
+		out = conf_expand_into(st, st->vals[i].raw, stack, 1, why);
+		if (out == NULL ||
+		    conf_convert(p, buf_str(out), &nums[i], why) < 0) {
+			conf_blame(why, st->vals[i].where, p->name);
+			buf_free(&out);
+			return -1;
+		}
+		strs[i] = buf_steal(&out);
+	}
+	return 0;
+}
+
+/* conf_commit - store checked values into the var_* variables */
+static void
+conf_commit(char **strs, const long long *nums)
+{
+	const struct param *p;
+	int i;
+
+	for (i = 0, p = param_table; p->name != NULL; i++, p++) {
+		switch (p->type) {
+		case PARAM_STR:
+			conf_retire(*(char **)p->var);
+			*(char **)p->var = strs[i];
+			strs[i] = NULL;
+			break;
+		case PARAM_BOOL:
+			*(int *)p->var = (int)nums[i];
+			break;
+		default:
+			*(long long *)p->var = nums[i];
+			break;
+		}
+	}
+}
+
+/* conf_read - the state of DIR/main.cf plus overrides, or NULL and why */
+static struct conf_state *
+conf_read(const char *dir, char **overrides, struct buf *why)
+{
 	struct conf_state *st;
 	struct conf_file cf;
-	struct conf_val *v;
-	const struct param *p;
-	struct buf *path, *where, *out;
-	char **strs;
-	long long *nums;
-	int i, n, rc = -1;
+	struct buf *b;
+	int i;
 
-	if (dir == NULL)
-		dir = conf_default_dir();
-	path = buf_new(256, 0);
-	buf_setf(path, "%s/main.cf", dir);
-	if (conf_file_read(buf_str(path), &cf, why) < 0) {
-		buf_free(&path);
-		return -1;
-	}
+	b = buf_new(256, 0);
+	buf_setf(b, "%s/main.cf", dir);
+	i = conf_file_read(buf_str(b), &cf, why);
+	buf_free(&b);
+	if (i < 0)
+		return NULL;
 	st = conf_state_new(dir);
-	where = buf_new(256, 0);
+	b = buf_new(256, 0);
 	for (i = 0; i < cf.count; i++) {
 		if (param_find(cf.entries[i].name) == NULL)
 			msg_warn("%s, line %d: unknown parameter %s",
 			    cf.path, cf.entries[i].line, cf.entries[i].name);
 		if (strcmp(cf.entries[i].name, "config_directory") == 0)
 			continue;		/* always the directory read */
-		buf_setf(where, "%s, line %d", cf.path, cf.entries[i].line);
+		buf_setf(b, "%s, line %d", cf.path, cf.entries[i].line);
 		conf_state_set(st, cf.entries[i].name, cf.entries[i].value,
-		    buf_str(where));
+		    buf_str(b));
 	}
+	buf_free(&b);
 	conf_file_free(&cf);
 	for (i = 0; overrides != NULL && overrides[i] != NULL; i++)
 		if (conf_override(st, overrides[i], why) < 0)
-			goto out;
+			goto bad;
 	if (conf_state_hosts(st, why) < 0)
-		goto out;
+		goto bad;
+	return st;
+bad:
+	conf_state_free(&st);
+	return NULL;
+}
 
+/*
+ * conf_load - read main.cf and -o overrides, check, fill the var_*.  On
+ * error nothing changes.  Pointers from an earlier conf_raw() are not valid
+ * after a successful load; var_* strings stay valid.
+ */
+int
+conf_load(const char *dir, char **overrides, struct buf *why)
+{
+	struct conf_state *st;
+	char **strs;
+	long long *nums;
+	int i, n, rc = -1;
+
+	if (dir == NULL)
+		dir = conf_default_dir();
+	if ((st = conf_read(dir, overrides, why)) == NULL)
+		return -1;
 	for (n = 0; param_table[n].name != NULL; n++)
 		;
 	strs = xcalloc((size_t)n, sizeof(*strs));
 	nums = xcalloc((size_t)n, sizeof(*nums));
-	for (i = 0; i < n; i++) {
-		p = &param_table[i];
-		v = &st->vals[i];
-		stack[0] = v->name;
-		out = conf_expand_into(st, v->raw, stack, 1, why);
-		if (out == NULL ||
-		    conf_convert(p, buf_str(out), &nums[i], why) < 0) {
-			conf_blame(why, v->where, p->name);
-			if (out != NULL)
-				buf_free(&out);
-			break;
-		}
-		strs[i] = buf_steal(&out);
-	}
-	if (i == n) {
-		for (i = 0; i < n; i++) {
-			p = &param_table[i];
-			switch (p->type) {
-			case PARAM_STR:
-				conf_retire(*(char **)p->var);
-				*(char **)p->var = strs[i];
-				strs[i] = NULL;
-				break;
-			case PARAM_BOOL:
-				*(int *)p->var = (int)nums[i];
-				break;
-			default:
-				*(long long *)p->var = nums[i];
-				break;
-			}
-		}
+	if (conf_values(st, strs, nums, why) == 0) {
+		conf_commit(strs, nums);
 		conf_state_free(&conf_cur);
 		conf_cur = st;
 		st = NULL;
@@ -763,10 +798,7 @@ conf_load(const char *dir, char **overrides, struct buf *why)
 		free(strs[i]);
 	free(strs);
 	free(nums);
-out:
 	conf_state_free(&st);
-	buf_free(&where);
-	buf_free(&path);
 	return rc;
 }
 

@@ -174,8 +174,9 @@ lineio_content(struct lineio *l, struct buf *line, size_t take, int has_nl)
 
 /*
  * line_get - the next line without its CRLF or LF.  lineio_eol() tells how
- * it ended.  Output is flushed first, so a reply is never left unsent
- * while we wait for the client.
+ * it ended.  Output is flushed before any wait for input, so a reply is
+ * never left unsent while we wait for the client; pipelined commands that
+ * are already buffered get their replies in one write.
  */
 int
 line_get(struct lineio *l, struct buf *line, int flags)
@@ -186,8 +187,6 @@ line_get(struct lineio *l, struct buf *line, int flags)
 	int skipping = 0;
 
 	buf_reset(line);
-	if (l->out_len > 0 && lineio_pending(l) == 0 && lineio_flush(l) < 0)
-		return LINE_ERROR;
 	for (;;) {
 		avail = l->in_end - l->in_start;
 		nl = memchr(l->in + l->in_start, '\n', avail);
@@ -225,6 +224,9 @@ line_get(struct lineio *l, struct buf *line, int flags)
 				l->eol = LINEIO_EOL_LF;
 			return LINE_OK;
 		}
+		/* About to wait for the client: send what it is waiting for. */
+		if (l->out_len > 0 && lineio_flush(l) < 0)
+			return LINE_ERROR;
 		n = lineio_fill(l);
 		if (n == -2)
 			return LINE_TIMEOUT;

@@ -59,6 +59,7 @@
  X(STR, maillog_file, "", 0, 0, "A file to append log lines to, besides syslog; for hosts or instances without syslog.") \
  X(STR, sendmail_path, "$command_directory/sendmail", 0, 0, "The sendmail command.") \
  X(STR, newaliases_path, "$command_directory/newaliases", 0, 0, "The newaliases command.") \
+ X(TIME, command_time_limit, "1000s", 1, 0, "How long local lets a command named in aliases run before it kills it and defers the mail.") \
  X(STR, mailq_path, "$command_directory/mailq", 0, 0, "The mailq command.")
 
 #define CARTERO_PARAM_DECL_STR(n)	extern char *var_##n;

@@ -29,7 +29,9 @@
  * exactly S message bytes after M (a truncated file is corrupt) and leaves
  * the file offset at data_offset.  Queue ids are uppercase hex: arrival
  * seconds (8), microseconds (5) and the writer's pid, so they sort by
- * arrival and never collide between processes.
+ * arrival and never collide between processes.  Files are mode 0600,
+ * except in maildrop/ (0644: a user's sendmail writes them, pickup reads
+ * them); there a directory the writer cannot read is not fsync'd.
  */
 #ifndef CARTERO_QUEUE_H
 #define CARTERO_QUEUE_H

@@ -1,1 +1,670 @@
-/* placeholder: being written */
+/*
+ * resolve - what a recipient address means to this host, one answer for
+ * smtpd (RCPT), qmgr (routing) and local (delivery), so that the MTA side
+ * and the mailbox side cannot disagree about "ana" versus "ana@mired.org"
+ * or about where a Maildir lives.
+ *
+ * Classes: an address without a domain, or whose domain is in
+ * mydestination (exact, case-insensitive), is local; a domain in
+ * relay_domains (or below one: "example.org" covers "a.example.org", as in
+ * Postfix) is relayed; anything else is remote.
+ *
+ * Accounts of a local address, in this order:
+ *  1. virtual_passwd_file, Dovecot's passwd-file shape:
+ *	user@domain:hash:uid:gid:gecos:home:...
+ *     A bare "user" key means user@$mydomain.  The address is looked up as
+ *     written, then (all mydestination domains being one host's mail, as
+ *     for system users) as local@$mydomain.  Empty uid/gid come from
+ *     virtual_mail_owner (a user name, or "#uid" / "#uid:gid"); an empty
+ *     home is $virtual_mailbox_base/DOMAIN/USER.  The file is read again
+ *     when it changes; a missing file is an empty one.
+ *  2. the system's users, getpwnam(local part, lowercased).
+ * The Maildir is home + "/" + home_mailbox in both cases.
+ *
+ * Aliases (alias_maps) are looked up by local part; the map is opened once
+ * and kept (maps.c reopens it by itself when newaliases rebuilds it).
+ */
+#include <sys/stat.h>
+#include <sys/types.h>
+
+#include <errno.h>
+#include <grp.h>
+#include <pwd.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+#include <unistd.h>
+
+#include "addr.h"
+#include "buf.h"
+#include "maps.h"
+#include "msg.h"
+#include "params.h"
+#include "resolve.h"
+#include "util.h"
+
+#define RESOLVE_PW_LINE	4096	/* longest passwd file line */
+
+/* One line of the passwd file. */
+struct pw_entry {
+	char	*key;		/* "ana@mired.org", lowercased */
+	char	*hash;
+	char	*uid;		/* as written; "" takes virtual_mail_owner */
+	char	*gid;
+	char	*home;		/* "" takes the default */
+	int	 line;
+};
+
+/* The passwd file as last read. */
+static struct {
+	char		*path;
+	int		 exists;
+	struct stat	 st;
+	struct pw_entry	*v;
+	size_t		 n;
+} pw;
+
+/* The alias maps, opened once. */
+static struct map *alias_map;
+static char *alias_spec;
+
+/* resolve_domain_eq - same domain, ignoring case and a trailing dot? */
+static int
+resolve_domain_eq(const char *a, size_t alen, const char *b, size_t blen)
+{
+	if (alen > 0 && a[alen - 1] == '.')
+		alen--;
+	if (blen > 0 && b[blen - 1] == '.')
+		blen--;
+	return alen == blen && alen > 0 && strncasecmp(a, b, alen) == 0;
+}
+
+/* resolve_in_list - is domain in the list (subdomains too if asked)? */
+static int
+resolve_in_list(const char *domain, const char *list, int subdomains)
+{
+	const char *p = list, *tok;
+	size_t len, dlen = strlen(domain);
+
+	if (list == NULL)
+		return 0;
+	while (*p != '\0') {
+		p += strspn(p, ", \t\r\n");
+		tok = p;
+		p += strcspn(p, ", \t\r\n");
+		if ((len = (size_t)(p - tok)) == 0)
+			continue;
+		if (*tok == '.') {
+			/* ".example.org": subdomains only. */
+			if (subdomains && dlen > len && strncasecmp(domain +
+			    dlen - len, tok, len) == 0)
+				return 1;
+			continue;
+		}
+		if (resolve_domain_eq(domain, dlen, tok, len))
+			return 1;
+		if (subdomains && dlen > len + 1 &&
+		    domain[dlen - len - 1] == '.' &&
+		    strncasecmp(domain + dlen - len, tok, len) == 0)
+			return 1;
+	}
+	return 0;
+}
+
+/* resolve_is_local_domain - is the domain in mydestination ("" is)? */
+int
+resolve_is_local_domain(const char *domain)
+{
+	if (domain == NULL || *domain == '\0')
+		return 1;
+	return resolve_in_list(domain, var_mydestination, 0);
+}
+
+/* resolve_class - local, relay or remote, by the address's domain */
+enum resolve_class
+resolve_class(const char *addr)
+{
+	const char *at = strrchr(addr, '@');
+	const char *domain = at ? at + 1 : "";
+
+	if (resolve_is_local_domain(domain))
+		return RESOLVE_LOCAL;
+	if (resolve_in_list(domain, var_relay_domains, 1))
+		return RESOLVE_RELAY;
+	return RESOLVE_REMOTE;
+}
+
+/* resolve_strip_extension - cut "ana+lists" to "ana" (local part or address) */
+char *
+resolve_strip_extension(char *addr)
+{
+	char *at, *end, *p;
+
+	if (addr == NULL || var_recipient_delimiter == NULL ||
+	    *var_recipient_delimiter == '\0')
+		return addr;
+	at = strrchr(addr, '@');
+	end = at ? at : addr + strlen(addr);
+	for (p = addr + 1; p < end; p++)	/* never empty the local part */
+		if (strchr(var_recipient_delimiter, *p) != NULL)
+			break;
+	if (p < end)
+		memmove(p, end, strlen(end) + 1);
+	return addr;
+}
+
+/*
+ * The passwd file.
+ */
+
+/* resolve_pw_cmp - order entries by key, then by line */
+static int
+resolve_pw_cmp(const void *a, const void *b)
+{
+	const struct pw_entry *x = a, *y = b;
+	int r = strcmp(x->key, y->key);
+
+	return r ? r : x->line - y->line;
+}
+
+/* resolve_pw_clear - forget the entries read */
+static void
+resolve_pw_clear(void)
+{
+	size_t i;
+
+	for (i = 0; i < pw.n; i++) {
+		free(pw.v[i].key);
+		free(pw.v[i].hash);
+		free(pw.v[i].uid);
+		free(pw.v[i].gid);
+		free(pw.v[i].home);
+	}
+	free(pw.v);
+	pw.v = NULL;
+	pw.n = 0;
+}
+
+/* resolve_pw_field - the next ':' field of *pp ("" past the end) */
+static char *
+resolve_pw_field(char **pp)
+{
+	char *s = *pp, *colon;
+
+	if (s == NULL)
+		return xstrdup("");
+	if ((colon = strchr(s, ':')) != NULL) {
+		*colon = '\0';
+		*pp = colon + 1;
+	} else
+		*pp = NULL;
+	return xstrdup(s);
+}
+
+/* resolve_pw_read - read the passwd file into pw (sorted, first key wins) */
+static int
+resolve_pw_read(const char *path, struct buf *why)
+{
+	FILE *fp;
+	char line[RESOLVE_PW_LINE], *p, *key;
+	size_t cap = 0, i, j, len;
+	int lineno = 0, skipping = 0;
+	struct buf *k = buf_new(64, 0);
+
+	if ((fp = fopen(path, "re")) == NULL) {
+		buf_setf(why, "open %s: %s", path, strerror(errno));
+		buf_free(&k);
+		return -1;
+	}
+	resolve_pw_clear();
+	while (fgets(line, sizeof(line), fp) != NULL) {
+		len = strlen(line);
+		if (skipping) {		/* the rest of an over-long line */
+			skipping = len > 0 && line[len - 1] != '\n';
+			continue;
+		}
+		lineno++;
+		if (len > 0 && line[len - 1] != '\n' && !feof(fp)) {
+			msg_warn("%s, line %d: line too long; skipped", path,
+			    lineno);
+			skipping = 1;
+			continue;
+		}
+		line[strcspn(line, "\r\n")] = '\0';
+		p = line + strspn(line, " \t");
+		if (*p == '\0' || *p == '#')
+			continue;
+		key = resolve_pw_field(&p);
+		if (*key == '\0') {
+			msg_warn("%s, line %d: empty user name; skipped",
+			    path, lineno);
+			free(key);
+			continue;
+		}
+		if (strchr(key, '@') == NULL) {
+			buf_setf(k, "%s@%s", key, var_mydomain ?
+			    var_mydomain : "");
+			free(key);
+			key = xstrdup(buf_str(k));
+		}
+		if (pw.n == cap) {
+			cap = cap ? cap * 2 : 16;
+			pw.v = xrealloc(pw.v, cap * sizeof(*pw.v));
+		}
+		pw.v[pw.n].key = lowercase(key);
+		pw.v[pw.n].hash = resolve_pw_field(&p);
+		pw.v[pw.n].uid = resolve_pw_field(&p);
+		pw.v[pw.n].gid = resolve_pw_field(&p);
+		free(resolve_pw_field(&p));		/* gecos */
+		pw.v[pw.n].home = resolve_pw_field(&p);
+		pw.v[pw.n].line = lineno;
+		pw.n++;
+	}
+	if (ferror(fp)) {
+		buf_setf(why, "read %s: %s", path, strerror(errno));
+		fclose(fp);
+		resolve_pw_clear();
+		buf_free(&k);
+		return -1;
+	}
+	fclose(fp);
+	buf_free(&k);
+	qsort(pw.v, pw.n, sizeof(*pw.v), resolve_pw_cmp);
+	/* Keep the first line of each key, as the lookup tables do. */
+	for (i = j = 0; i < pw.n; i++) {
+		if (j > 0 && strcmp(pw.v[j - 1].key, pw.v[i].key) == 0) {
+			msg_warn("%s, line %d: duplicate user \"%s\": keeping"
+			    " line %d", path, pw.v[i].line, pw.v[i].key,
+			    pw.v[j - 1].line);
+			free(pw.v[i].key);
+			free(pw.v[i].hash);
+			free(pw.v[i].uid);
+			free(pw.v[i].gid);
+			free(pw.v[i].home);
+			continue;
+		}
+		pw.v[j++] = pw.v[i];
+	}
+	pw.n = j;
+	return 0;
+}
+
+/* resolve_pw_load - make pw current: read the file if it changed */
+static int
+resolve_pw_load(struct buf *why)
+{
+	const char *path = var_virtual_passwd_file ? var_virtual_passwd_file :
+	    "";
+	struct stat st;
+
+	if (pw.path == NULL || strcmp(pw.path, path) != 0) {
+		free(pw.path);
+		pw.path = xstrdup(path);
+		pw.exists = -1;		/* force a read */
+	}
+	if (*path == '\0' || stat(path, &st) < 0) {
+		if (*path != '\0' && errno != ENOENT) {
+			buf_setf(why, "virtual_passwd_file %s: %s", path,
+			    strerror(errno));
+			return -1;
+		}
+		resolve_pw_clear();
+		pw.exists = 0;
+		return 0;
+	}
+	if (pw.exists == 1 && st.st_ino == pw.st.st_ino &&
+	    st.st_dev == pw.st.st_dev && st.st_size == pw.st.st_size &&
+	    st.st_mtim.tv_sec == pw.st.st_mtim.tv_sec &&
+	    st.st_mtim.tv_nsec == pw.st.st_mtim.tv_nsec)
+		return 0;
+	if (resolve_pw_read(path, why) < 0) {
+		pw.exists = -1;
+		return -1;
+	}
+	pw.st = st;
+	pw.exists = 1;
+	return 0;
+}
+
+/* resolve_pw_find - the entry of a lowercased key, or NULL */
+static struct pw_entry *
+resolve_pw_find(const char *key)
+{
+	size_t lo = 0, hi = pw.n, mid;
+	int r;
+
+	/* Keys are unique after the load: a plain binary search. */
+	while (lo < hi) {
+		mid = (lo + hi) / 2;
+		if ((r = strcmp(key, pw.v[mid].key)) == 0)
+			return &pw.v[mid];
+		if (r < 0)
+			hi = mid;
+		else
+			lo = mid + 1;
+	}
+	return NULL;
+}
+
+/* resolve_virtual_find - the passwd entry of a local address, or NULL */
+static int
+resolve_virtual_find(const char *addr, struct pw_entry **ep, struct buf *why)
+{
+	struct buf *local = buf_new(64, 0), *domain = buf_new(64, 0);
+	struct buf *key = buf_new(128, 0);
+	const char *mydomain = var_mydomain ? var_mydomain : "";
+
+	*ep = NULL;
+	if (resolve_pw_load(why) < 0) {
+		buf_free(&local);
+		buf_free(&domain);
+		buf_free(&key);
+		return -1;
+	}
+	addr_split(addr, local, domain);
+	lowercase(local->data);
+	if (buf_len(domain) > 0) {
+		buf_setf(key, "%s@%s", buf_str(local), buf_str(domain));
+		*ep = resolve_pw_find(buf_str(key));
+	}
+	if (*ep == NULL && *mydomain != '\0' &&
+	    resolve_is_local_domain(buf_str(domain))) {
+		buf_setf(key, "%s@%s", buf_str(local), mydomain);
+		lowercase(key->data);
+		*ep = resolve_pw_find(buf_str(key));
+	}
+	buf_free(&local);
+	buf_free(&domain);
+	buf_free(&key);
+	return *ep != NULL;
+}
+
+/* resolve_owner - uid and gid of virtual_mail_owner */
+static int
+resolve_owner(uid_t *uid, gid_t *gid, struct buf *why)
+{
+	const char *owner = var_virtual_mail_owner ? var_virtual_mail_owner :
+	    "";
+	struct passwd *pwd;
+	unsigned long u, g;
+	char *end;
+
+	if (*owner == '#') {
+		errno = 0;
+		u = strtoul(owner + 1, &end, 10);
+		g = u;
+		if (*end == ':')
+			g = strtoul(end + 1, &end, 10);
+		if (errno || end == owner + 1 || *end != '\0') {
+			buf_setf(why, "virtual_mail_owner \"%s\": expected a"
+			    " user name, #uid or #uid:gid", owner);
+			return -1;
+		}
+		*uid = (uid_t)u;
+		*gid = (gid_t)g;
+		return 0;
+	}
+	errno = 0;
+	if (*owner != '\0' && (pwd = getpwnam(owner)) != NULL) {
+		*uid = pwd->pw_uid;
+		*gid = pwd->pw_gid;
+		return 0;
+	}
+	/*
+	 * Without root nothing can switch users anyway (a sandbox): the mail
+	 * is the invoking user's.
+	 */
+	if (geteuid() != 0) {
+		*uid = geteuid();
+		*gid = getegid();
+		return 0;
+	}
+	buf_setf(why, "virtual_mail_owner \"%s\": no such user", owner);
+	return -1;
+}
+
+/* resolve_id - a numeric id or a user/group name; -1 if neither */
+static int
+resolve_id(const char *s, int is_gid, unsigned long *id)
+{
+	struct passwd *pwd;
+	struct group *grp;
+	char *end;
+
+	errno = 0;
+	*id = strtoul(s, &end, 10);
+	if (*s >= '0' && *s <= '9' && *end == '\0' && errno == 0)
+		return 0;
+	if (is_gid && (grp = getgrnam(s)) != NULL) {
+		*id = grp->gr_gid;
+		return 0;
+	}
+	if (!is_gid && (pwd = getpwnam(s)) != NULL) {
+		*id = pwd->pw_uid;
+		return 0;
+	}
+	return -1;
+}
+
+/* resolve_path_part_ok - may this name be a directory under the base? */
+static int
+resolve_path_part_ok(const char *s)
+{
+	return *s != '\0' && strchr(s, '/') == NULL && strcmp(s, ".") != 0 &&
+	    strcmp(s, "..") != 0;
+}
+
+/* resolve_join - "a" "/" "b" without doubling the slash */
+static char *
+resolve_join(const char *a, const char *b)
+{
+	struct buf *r = buf_new(256, 0);
+	size_t alen = strlen(a);
+
+	buf_puts(r, a);
+	if (*b != '\0') {
+		if (alen == 0 || a[alen - 1] != '/')
+			buf_putc(r, '/');
+		buf_puts(r, b);
+	}
+	return buf_steal(&r);
+}
+
+/* resolve_virtual_account - fill acct from a passwd entry */
+static int
+resolve_virtual_account(struct pw_entry *e, struct account *acct,
+    struct buf *why)
+{
+	struct buf *local = buf_new(64, 0), *domain = buf_new(64, 0);
+	struct buf *home = buf_new(256, 0);
+	uid_t ouid = 0;
+	gid_t ogid = 0;
+	unsigned long id;
+	int r = -1;
+
+	if ((!*e->uid || !*e->gid) && resolve_owner(&ouid, &ogid, why) < 0)
+		goto out;
+	acct->uid = ouid;
+	acct->gid = ogid;
+	if (*e->uid) {
+		if (resolve_id(e->uid, 0, &id) < 0) {
+			buf_setf(why, "%s, line %d: bad uid \"%s\"", pw.path,
+			    e->line, e->uid);
+			goto out;
+		}
+		acct->uid = (uid_t)id;
+	}
+	if (*e->gid) {
+		if (resolve_id(e->gid, 1, &id) < 0) {
+			buf_setf(why, "%s, line %d: bad gid \"%s\"", pw.path,
+			    e->line, e->gid);
+			goto out;
+		}
+		acct->gid = (gid_t)id;
+	}
+	if (*e->home)
+		buf_set(home, e->home);
+	else {
+		addr_split(e->key, local, domain);
+		if (!resolve_path_part_ok(buf_str(local)) ||
+		    !resolve_path_part_ok(buf_str(domain))) {
+			buf_setf(why, "%s, line %d: user \"%s\" cannot name a"
+			    " mailbox directory; give it a home", pw.path,
+			    e->line, e->key);
+			goto out;
+		}
+		buf_setf(home, "%s/%s/%s", var_virtual_mailbox_base ?
+		    var_virtual_mailbox_base : "", buf_str(domain),
+		    buf_str(local));
+	}
+	acct->name = xstrdup(e->key);
+	acct->home = xstrdup(buf_str(home));
+	acct->maildir = resolve_join(buf_str(home), var_home_mailbox ?
+	    var_home_mailbox : "");
+	acct->hash = xstrdup(e->hash);
+	acct->is_virtual = 1;
+	r = 1;
+out:
+	buf_free(&local);
+	buf_free(&domain);
+	buf_free(&home);
+	return r;
+}
+
+/* resolve_system_user - getpwnam of the lowercased local part: 1/0/-1 */
+static int
+resolve_system_user(const char *addr, struct passwd **pwdp, struct buf *why)
+{
+	struct buf *local = buf_new(64, 0), *domain = buf_new(64, 0);
+	struct passwd *pwd;
+
+	addr_split(addr, local, domain);
+	lowercase(local->data);
+	*pwdp = NULL;
+	if (buf_len(local) == 0 || strchr(buf_str(local), '/') != NULL) {
+		buf_free(&local);
+		buf_free(&domain);
+		return 0;
+	}
+	errno = 0;
+	pwd = getpwnam(buf_str(local));
+	if (pwd == NULL && errno != 0 && errno != ENOENT && errno != ESRCH &&
+	    errno != EBADF && errno != EPERM) {
+		buf_setf(why, "getpwnam %s: %s", buf_str(local),
+		    strerror(errno));
+		buf_free(&local);
+		buf_free(&domain);
+		return -1;
+	}
+	buf_free(&local);
+	buf_free(&domain);
+	*pwdp = pwd;
+	return pwd != NULL;
+}
+
+/* resolve_account - find the account of a local address: 1, 0, -1 */
+int
+resolve_account(const char *addr, struct account *acct, struct buf *why)
+{
+	struct pw_entry *e;
+	struct passwd *pwd;
+	int r;
+
+	memset(acct, 0, sizeof(*acct));
+	if ((r = resolve_virtual_find(addr, &e, why)) != 0) {
+		if (r < 0)
+			return -1;
+		if ((r = resolve_virtual_account(e, acct, why)) < 0)
+			account_free(acct);
+		return r;
+	}
+	if ((r = resolve_system_user(addr, &pwd, why)) <= 0)
+		return r;
+	acct->name = xstrdup(pwd->pw_name);
+	acct->uid = pwd->pw_uid;
+	acct->gid = pwd->pw_gid;
+	acct->home = xstrdup(pwd->pw_dir);
+	acct->maildir = resolve_join(pwd->pw_dir, var_home_mailbox ?
+	    var_home_mailbox : "");
+	acct->hash = NULL;
+	acct->is_virtual = 0;
+	return 1;
+}
+
+/* account_free - release what resolve_account filled in */
+void
+account_free(struct account *acct)
+{
+	free(acct->name);
+	free(acct->home);
+	free(acct->maildir);
+	free(acct->hash);
+	memset(acct, 0, sizeof(*acct));
+}
+
+/* resolve_alias - look a local part up in alias_maps: 1, 0, -1 */
+int
+resolve_alias(const char *local, struct buf *result, struct buf *why)
+{
+	const char *spec = var_alias_maps ? var_alias_maps : "";
+	const char *at;
+	char *key;
+	int r;
+
+	if (spec[strspn(spec, ", \t\r\n")] == '\0')
+		return 0;
+	if (alias_map == NULL || alias_spec == NULL ||
+	    strcmp(alias_spec, spec) != 0) {
+		map_close(&alias_map);
+		free(alias_spec);
+		alias_spec = NULL;
+		if ((alias_map = map_open(spec, MAP_ALIAS, why)) == NULL)
+			return -1;
+		alias_spec = xstrdup(spec);
+	}
+	/* Aliases are by local part: drop a domain if one came along. */
+	if ((at = strrchr(local, '@')) != NULL)
+		key = xstrndup(local, (size_t)(at - local));
+	else
+		key = xstrdup(local);
+	r = map_lookup(alias_map, key, result);
+	if (r < 0) {
+		buf_set(why, buf_str(result));
+		buf_reset(result);
+	}
+	free(key);
+	return r;
+}
+
+/* resolve_local_exists - is the local address an alias or an account? */
+int
+resolve_local_exists(const char *addr, struct buf *why)
+{
+	struct buf *local = buf_new(64, 0), *domain = buf_new(64, 0);
+	struct buf *value = buf_new(256, 0);
+	struct pw_entry *e;
+	struct passwd *pwd;
+	char *bare = xstrdup(addr);
+	int r;
+
+	addr_split(addr, local, domain);
+	/* The alias of the whole local part, then without its extension. */
+	if ((r = resolve_alias(buf_str(local), value, why)) != 0)
+		goto out;
+	resolve_strip_extension(bare);
+	if (strcmp(bare, addr) != 0) {
+		addr_split(bare, local, domain);
+		if ((r = resolve_alias(buf_str(local), value, why)) != 0)
+			goto out;
+	}
+	if ((r = resolve_virtual_find(bare, &e, why)) != 0)
+		goto out;
+	r = resolve_system_user(bare, &pwd, why);
+out:
+	free(bare);
+	buf_free(&local);
+	buf_free(&domain);
+	buf_free(&value);
+	return r;
+}

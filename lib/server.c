@@ -59,21 +59,26 @@ server_onterm(int sig)
 	_exit(0);
 }
 
-/* server_status - tell master we are busy or idle; exit if it is gone */
-static void
+/*
+ * server_status - tell master we are busy or idle.  -1 when master has
+ * closed the pipe (it stopped, or a reload retired us): the caller then
+ * exits, after the connection in hand if there is one.
+ */
+static int
 server_status(int what)
 {
 	char	 line[64];
 	int	 len;
 
 	if (server_status_fd < 0)
-		return;
+		return 0;
 	len = snprintf(line, sizeof(line), "%c %ld\n", what, (long)getpid());
 	if (write_full(server_status_fd, line, (size_t)len) < 0) {
 		if (errno == EPIPE)
-			exit(0);	/* master went away: so do we */
+			return -1;
 		msg_warn("write status to master: %m");
 	}
+	return 0;
 }
 
 /* server_split_addr - split "host:port", "[v6]:port", ":port" or "port" */
@@ -298,13 +303,14 @@ server_accept_loop(int lfd, int standalone, server_fn service,
     char *name, char **args, server_void_hook pre_accept)
 {
 	long long	 idle_ms, use = 0;
-	int		 fd;
+	int		 fd, retired;
 
 	idle_ms = standalone ? -1 : var_max_idle * 1000;
 	for (;;) {
 		if (pre_accept != NULL)
 			pre_accept();
-		server_status(SERVER_STAT_IDLE);
+		if (server_status(SERVER_STAT_IDLE) < 0)
+			exit(0);	/* retired while busy: done now */
 		if (server_wait(lfd, idle_ms) == 0) {
 			if (msg_verbose)
 				msg_debug("idle timeout: exiting");
@@ -339,9 +345,11 @@ server_accept_loop(int lfd, int standalone, server_fn service,
 				msg_fatal("accept: %m");
 			}
 		}
-		server_status(SERVER_STAT_BUSY);
+		retired = server_status(SERVER_STAT_BUSY) < 0;
 		service(fd, name, args);
 		close(fd);
+		if (retired)
+			exit(0);
 		if (!standalone && ++use >= var_max_use) {
 			if (msg_verbose)
 				msg_debug("served %lld connections: exiting",
@@ -512,7 +520,7 @@ server_main(int argc, char **argv, enum server_mode mode, server_fn service,
 	if (msg_verbose)
 		msg_debug("service %s started", name);
 	if (mode == SERVER_LOOP) {
-		server_status(SERVER_STAT_IDLE);
+		(void)server_status(SERVER_STAT_IDLE);
 		service(lfd, name, argv + optind);
 		exit(0);
 	}

@@ -1,1 +1,699 @@
-/* placeholder: being written */
+/*
+ * local_deliver - one delivery, already running as the right user: into a
+ * Maildir, appended to an mbox file (home_mailbox without a trailing "/",
+ * or a "/file" alias target), or piped into a "|command" alias target.
+ *
+ * Every delivery writes "Return-Path:" and "Delivered-To:" first, so a
+ * message that comes back to the same recipient is caught as a loop
+ * (local_deliver_looped).  Results go into the reply as status (0, 4, 5),
+ * an enhanced status code and a reason; nothing here ever exits on a mail
+ * problem.
+ *
+ * An mbox append takes an fcntl() lock on the whole file (the lock that
+ * mutt, Dovecot and procmail also take), writes the "From " line and the
+ * message with mboxrd quoting (">From " gets one more ">"), fsyncs, and on
+ * any failure cuts the file back to its old length.  Dot-locking is not
+ * done: cartero never writes into a shared spool directory.
+ *
+ * A command runs as /bin/sh -c with a clean environment (SENDER,
+ * RECIPIENT, ORIGINAL_RECIPIENT, LOCAL, DOMAIN, HOME, USER, LOGNAME,
+ * SHELL, PATH), the message on stdin, and at most command_time_limit
+ * seconds.  Exit 0 is success, EX_TEMPFAIL (75) or a signal a temporary
+ * failure, anything else a permanent one; the first bytes of its output go
+ * into the reason (and so into the bounce).
+ */
+#include <sys/stat.h>
+#include <sys/types.h>
+#include <sys/wait.h>
+
+#include <ctype.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <poll.h>
+#include <signal.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "buf.h"
+#include "ipc.h"
+#include "local.h"
+#include "maildir.h"
+#include "msg.h"
+#include "params.h"
+#include "util.h"
+
+#define LOCAL_CHUNK		(64 * 1024)	/* copy size */
+#define LOCAL_HEADER_MAX	(64 * 1024)	/* header scanned for loops */
+#define LOCAL_LOCK_TRIES	30		/* one a second */
+#define LOCAL_OUTPUT_MAX	400		/* command output kept */
+#define LOCAL_FROM_PEND_MAX	1024		/* ">>>..." run at a line start */
+#define EX_TEMPFAIL_CODE	75
+
+/* local_reply - fill a reply: status, dsn, reason */
+void
+local_reply(struct attr *reply, int status, const char *dsn,
+    const char *fmt, ...)
+{
+	struct buf *b = buf_new(128, 2048);
+	va_list ap;
+
+	va_start(ap, fmt);
+	buf_vappendf(b, fmt, ap);
+	va_end(ap);
+	attr_clear(reply);
+	attr_setf(reply, "status", "%d", status);
+	attr_set(reply, "dsn", dsn);
+	attr_set(reply, "reason", buf_str(b));
+	buf_free(&b);
+}
+
+/* local_job_from_attr - a job whose strings point into a */
+void
+local_job_from_attr(struct local_job *j, const struct attr *a)
+{
+	const char *v;
+
+	memset(j, 0, sizeof(*j));
+	j->kind = (v = attr_get(a, "kind")) ? v : "";
+	j->target = (v = attr_get(a, "target")) ? v : "";
+	j->queue_id = (v = attr_get(a, "queue_id")) ? v : "";
+	j->sender = (v = attr_get(a, "sender")) ? v : "";
+	j->recipient = (v = attr_get(a, "recipient")) ? v : "";
+	j->orig_recipient = (v = attr_get(a, "orig_recipient")) ? v : "";
+	j->home = (v = attr_get(a, "home")) ? v : "/";
+	j->user = (v = attr_get(a, "user")) ? v : "";
+	j->offset = (off_t)attr_get_num(a, "offset", -1);
+	j->size = (off_t)attr_get_num(a, "size", -1);
+	j->size_limit = attr_get_num(a, "size_limit", 0);
+}
+
+/* local_job_to_attr - the wire form of a job, for a worker */
+void
+local_job_to_attr(const struct local_job *j, struct attr *a)
+{
+	attr_clear(a);
+	attr_set(a, "kind", j->kind);
+	attr_set(a, "target", j->target);
+	attr_set(a, "queue_id", j->queue_id);
+	attr_set(a, "sender", j->sender);
+	attr_set(a, "recipient", j->recipient);
+	attr_set(a, "orig_recipient", j->orig_recipient);
+	attr_set(a, "home", j->home);
+	attr_set(a, "user", j->user);
+	attr_setf(a, "offset", "%lld", (long long)j->offset);
+	attr_setf(a, "size", "%lld", (long long)j->size);
+	attr_setf(a, "size_limit", "%lld", j->size_limit);
+}
+
+/* local_header_value - append s with control characters made '?' */
+static void
+local_header_value(struct buf *b, const char *s)
+{
+	for (; *s; s++)
+		buf_putc(b, ((unsigned char)*s < 32 || *s == 127) ? '?' : *s);
+}
+
+/* local_prefix - "Return-Path: <s>\nDelivered-To: r\n" */
+static void
+local_prefix(struct buf *b, const struct local_job *j)
+{
+	buf_puts(b, "Return-Path: <");
+	local_header_value(b, j->sender);
+	buf_puts(b, ">\nDelivered-To: ");
+	local_header_value(b, j->recipient);
+	buf_puts(b, "\n");
+}
+
+/* local_errno_dsn - the status code of a failed file operation */
+static const char *
+local_errno_dsn(int err, int temp)
+{
+	if (err == ENOSPC)
+		return "4.3.1";
+	if (err == EDQUOT)
+		return "4.2.2";
+	if (err == EFBIG)
+		return "5.3.4";
+	return temp ? "4.2.0" : "5.2.0";
+}
+
+/*
+ * local_deliver_looped - does the header already hold "Delivered-To:
+ * recipient"?  Then this delivery would go round forever.
+ */
+int
+local_deliver_looped(int fd, off_t offset, off_t size, const char *rcpt)
+{
+	char *hdr, *line, *next, *v;
+	size_t want, rlen = strlen(rcpt);
+	ssize_t n;
+	int found = 0;
+
+	want = size < LOCAL_HEADER_MAX ? (size_t)size : LOCAL_HEADER_MAX;
+	hdr = xmalloc(want + 1);
+	do
+		n = pread(fd, hdr, want, offset);
+	while (n < 0 && errno == EINTR);
+	if (n <= 0) {
+		free(hdr);
+		return 0;
+	}
+	hdr[n] = '\0';
+	for (line = hdr; line != NULL && *line != '\n' && *line; line = next) {
+		if ((next = strchr(line, '\n')) != NULL)
+			*next++ = '\0';
+		else if (n == (ssize_t)want && want < (size_t)size)
+			break;		/* cut off: not a whole line */
+		if (strncasecmp(line, "Delivered-To:", 13) != 0)
+			continue;
+		v = trim(line + 13);
+		if (strlen(v) == rlen && strcasecmp(v, rcpt) == 0) {
+			found = 1;
+			break;
+		}
+	}
+	free(hdr);
+	return found;
+}
+
+/* local_maildir - deliver into a Maildir, creating it when missing */
+static void
+local_maildir(const struct local_job *j, const char *path, int folders,
+    int qfd, struct attr *reply)
+{
+	struct buf *why = buf_new(128, 2048), *prefix = buf_new(256, 0);
+	struct buf *p = buf_new(256, 0);
+	struct stat st;
+	long long used;
+	int temp;
+
+	local_prefix(prefix, j);
+	buf_setf(p, "%s/tmp", path);
+	if (stat(buf_str(p), &st) < 0 && errno == ENOENT &&
+	    maildir_make(path, folders, why) < 0) {
+		local_reply(reply, 4, local_errno_dsn(errno, 1),
+		    "cannot create Maildir: %s", buf_str(why));
+		goto out;
+	}
+	if (j->size_limit > 0) {
+		if ((used = maildir_usage(path)) < 0) {
+			local_reply(reply, 4, "4.2.0", "cannot read Maildir "
+			    "%s: %s", path, strerror(errno));
+			goto out;
+		}
+		if (used + (long long)buf_len(prefix) + (long long)j->size >
+		    j->size_limit) {
+			local_reply(reply, 5, "5.2.2", "mailbox full: %lld of "
+			    "%lld bytes used", used, j->size_limit);
+			goto out;
+		}
+	}
+	if (maildir_deliver(path, buf_str(prefix), qfd, j->offset, j->size,
+	    why, &temp) < 0) {
+		local_reply(reply, temp ? 4 : 5, local_errno_dsn(errno, temp),
+		    "cannot deliver to Maildir: %s", buf_str(why));
+		goto out;
+	}
+	local_reply(reply, 0, "2.0.0", "delivered to maildir");
+out:
+	buf_free(&why);
+	buf_free(&prefix);
+	buf_free(&p);
+}
+
+struct mbox_out {
+	int		 fd;
+	struct buf	*buf;
+	struct buf	*pend;		/* a line start that may be ">*From " */
+	int		 matching;	/* at a line start, deciding */
+	int		 last;		/* last byte written */
+	int		 err;
+};
+
+/* mbox_flush - write out the buffer; errors are sticky */
+static void
+mbox_flush(struct mbox_out *o)
+{
+	if (o->err == 0 && buf_len(o->buf) > 0 &&
+	    write_full(o->fd, buf_str(o->buf), buf_len(o->buf)) < 0)
+		o->err = errno ? errno : EIO;
+	buf_reset(o->buf);
+}
+
+/* mbox_put - buffer bytes, as they are */
+static void
+mbox_put(struct mbox_out *o, const char *p, size_t n)
+{
+	if (n == 0)
+		return;
+	buf_append(o->buf, p, n);
+	o->last = (unsigned char)p[n - 1];
+	if (buf_len(o->buf) >= LOCAL_CHUNK)
+		mbox_flush(o);
+}
+
+/* mbox_body - message bytes with mboxrd ">From " quoting */
+static void
+mbox_body(struct mbox_out *o, const char *p, size_t n)
+{
+	const char *rest;
+	size_t k, restlen;
+	char c;
+
+	while (n-- > 0) {
+		c = *p++;
+		if (!o->matching) {
+			mbox_put(o, &c, 1);
+			if (c == '\n') {
+				o->matching = 1;
+				buf_reset(o->pend);
+			}
+			continue;
+		}
+		buf_putc(o->pend, c);
+		k = strspn(buf_str(o->pend), ">");
+		rest = buf_str(o->pend) + k;
+		restlen = buf_len(o->pend) - k;
+		if (restlen == 0 && buf_len(o->pend) < LOCAL_FROM_PEND_MAX)
+			continue;
+		if (restlen > 0 && restlen <= 5 &&
+		    strncmp(rest, "From ", restlen) == 0) {
+			if (restlen < 5)
+				continue;
+			mbox_put(o, ">", 1);
+		}
+		mbox_put(o, buf_str(o->pend), buf_len(o->pend));
+		buf_reset(o->pend);
+		o->matching = c == '\n';
+	}
+}
+
+/* mbox_lock - an fcntl write lock on the whole file, waiting a while */
+static int
+mbox_lock(int fd, int type)
+{
+	struct flock fl;
+	int i;
+
+	memset(&fl, 0, sizeof(fl));
+	fl.l_type = (short)type;
+	fl.l_whence = SEEK_SET;
+	for (i = 0; i < LOCAL_LOCK_TRIES; i++) {
+		if (fcntl(fd, F_SETLK, &fl) == 0)
+			return 0;
+		if (errno != EAGAIN && errno != EACCES && errno != EINTR)
+			return -1;
+		if (type == F_UNLCK)
+			return -1;
+		sleep(1);
+	}
+	errno = EAGAIN;
+	return -1;
+}
+
+/* mbox_from_line - "From sender Mon Nov 23 04:29:37 2026\n" */
+static void
+mbox_from_line(struct buf *b, const char *sender)
+{
+	char date[64];
+	time_t now = time(NULL);
+	struct tm tm;
+	const char *s;
+
+	localtime_r(&now, &tm);
+	strftime(date, sizeof(date), "%a %b %e %H:%M:%S %Y", &tm);
+	buf_puts(b, "From ");
+	if (*sender == '\0')
+		buf_puts(b, "MAILER-DAEMON");
+	for (s = sender; *s; s++)
+		buf_putc(b, isspace((unsigned char)*s) ||
+		    iscntrl((unsigned char)*s) ? '_' : *s);
+	buf_appendf(b, " %s\n", date);
+}
+
+/* local_mbox - append to an mbox file ("mailbox" or an alias "file") */
+static void
+local_mbox(const struct local_job *j, const char *path, const char *what,
+    int qfd, struct attr *reply)
+{
+	struct mbox_out o;
+	struct stat st;
+	struct buf *hdr;
+	off_t orig = -1, left, off;
+	char *chunk = NULL;
+	ssize_t n;
+	int fd, device;
+
+	memset(&o, 0, sizeof(o));
+	fd = open(path, O_WRONLY | O_APPEND | O_CREAT | O_NOFOLLOW |
+	    O_CLOEXEC | O_NOCTTY, 0600);
+	if (fd < 0) {
+		int temp = errno != ELOOP && errno != EISDIR;
+
+		local_reply(reply, temp ? 4 : 5, local_errno_dsn(errno, temp),
+		    "cannot open %s %s: %s", what, path, errno == ELOOP ?
+		    "it is a symbolic link" : strerror(errno));
+		return;
+	}
+	if (fstat(fd, &st) < 0) {
+		local_reply(reply, 4, "4.2.0", "fstat %s: %s", path,
+		    strerror(errno));
+		close(fd);
+		return;
+	}
+	device = S_ISCHR(st.st_mode);		/* /dev/null and friends */
+	if (!device && (!S_ISREG(st.st_mode) || st.st_nlink != 1)) {
+		local_reply(reply, 5, "5.2.0", "cannot deliver to %s %s: %s",
+		    what, path, S_ISREG(st.st_mode) ? "it has more than one "
+		    "hard link" : "not a regular file");
+		close(fd);
+		return;
+	}
+	if (!device && mbox_lock(fd, F_WRLCK) < 0) {
+		local_reply(reply, 4, "4.2.0", "cannot lock %s %s: %s", what,
+		    path, errno == EAGAIN ? "locked by another process" :
+		    strerror(errno));
+		close(fd);
+		return;
+	}
+	if (!device) {
+		if (fstat(fd, &st) < 0 ||
+		    (orig = lseek(fd, 0, SEEK_END)) < 0) {
+			local_reply(reply, 4, "4.2.0", "seek %s: %s", path,
+			    strerror(errno));
+			goto out;
+		}
+		if (j->size_limit > 0 && (long long)orig + (long long)j->size >
+		    j->size_limit) {
+			local_reply(reply, 5, "5.2.2", "mailbox full: %s is "
+			    "%lld of %lld bytes", path, (long long)orig,
+			    j->size_limit);
+			goto out;
+		}
+	}
+
+	o.fd = fd;
+	o.buf = buf_new(LOCAL_CHUNK + 1024, 0);
+	o.pend = buf_new(64, 0);
+	hdr = buf_new(256, 0);
+	mbox_from_line(hdr, j->sender);
+	local_prefix(hdr, j);
+	mbox_put(&o, buf_str(hdr), buf_len(hdr));
+	buf_free(&hdr);
+	o.matching = 1;
+	chunk = xmalloc(LOCAL_CHUNK);
+	for (off = j->offset, left = j->size; left > 0 && o.err == 0; ) {
+		n = pread(qfd, chunk, left > LOCAL_CHUNK ? LOCAL_CHUNK :
+		    (size_t)left, off);
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n <= 0) {
+			o.err = n < 0 ? errno : EIO;
+			break;
+		}
+		mbox_body(&o, chunk, (size_t)n);
+		off += n;
+		left -= n;
+	}
+	if (o.matching && buf_len(o.pend) > 0)
+		mbox_put(&o, buf_str(o.pend), buf_len(o.pend));
+	if (o.last != '\n')
+		mbox_put(&o, "\n", 1);
+	mbox_put(&o, "\n", 1);		/* the blank line before the next From */
+	mbox_flush(&o);
+	if (o.err == 0 && !device && fsync(fd) < 0)
+		o.err = errno;
+	if (o.err != 0) {
+		if (orig >= 0 && ftruncate(fd, orig) < 0)
+			msg_warn("%s: cannot truncate %s back to %lld bytes: "
+			    "%m", j->queue_id, path, (long long)orig);
+		local_reply(reply, 4, local_errno_dsn(o.err, 1), "cannot "
+		    "write %s %s: %s", what, path, strerror(o.err));
+		goto out;
+	}
+	if (strcmp(what, "file") == 0)
+		local_reply(reply, 0, "2.0.0", "delivered to file: %s", path);
+	else
+		local_reply(reply, 0, "2.0.0", "delivered to mailbox");
+out:
+	if (!device)
+		(void)mbox_lock(fd, F_UNLCK);
+	close(fd);
+	free(chunk);
+	buf_free(&o.buf);
+	buf_free(&o.pend);
+}
+
+/* local_env - one NAME=value for the command, made safe */
+static void
+local_env(const char *name, const char *value)
+{
+	struct buf *b = buf_new(128, 4096);
+
+	local_header_value(b, value);
+	setenv(name, buf_str(b), 1);
+	buf_free(&b);
+}
+
+/* local_command_child - in the child: set up and exec /bin/sh -c */
+static void
+local_command_child(const struct local_job *j, int in, int out)
+{
+	const char *at = strrchr(j->recipient, '@');
+	struct buf *local = buf_new(128, 0);
+
+	(void)setsid();
+	if (dup2(in, 0) < 0 || dup2(out, 1) < 0 || dup2(out, 2) < 0)
+		_exit(EX_TEMPFAIL_CODE);
+	if (in > 2)
+		close(in);
+	if (out > 2)
+		close(out);
+	signal(SIGPIPE, SIG_DFL);
+	signal(SIGTERM, SIG_DFL);
+	signal(SIGCHLD, SIG_DFL);
+	if (chdir(j->home) < 0 && chdir("/") < 0)
+		_exit(EX_TEMPFAIL_CODE);
+	clearenv();
+	setenv("PATH", "/usr/local/bin:/usr/bin:/bin", 1);
+	setenv("SHELL", "/bin/sh", 1);
+	local_env("HOME", j->home);
+	local_env("USER", j->user);
+	local_env("LOGNAME", j->user);
+	local_env("SENDER", j->sender);
+	local_env("RECIPIENT", j->recipient);
+	local_env("ORIGINAL_RECIPIENT", j->orig_recipient);
+	if (at != NULL) {
+		buf_append(local, j->recipient, (size_t)(at - j->recipient));
+		local_env("LOCAL", buf_str(local));
+		local_env("DOMAIN", at + 1);
+	} else {
+		local_env("LOCAL", j->recipient);
+		local_env("DOMAIN", "");
+	}
+	execl("/bin/sh", "sh", "-c", j->target, (char *)NULL);
+	_exit(EX_TEMPFAIL_CODE);
+}
+
+/* local_output - command output, one line, printable, for the reason */
+static const char *
+local_output(struct buf *raw, struct buf *out)
+{
+	const char *p;
+
+	buf_reset(out);
+	for (p = buf_str(raw); *p; p++)
+		buf_putc(out, *p == '\n' || *p == '\t' ? ' ' :
+		    ((unsigned char)*p < 32 || *p == 127) ? '?' : *p);
+	while (buf_len(out) > 0 && out->data[buf_len(out) - 1] == ' ')
+		buf_truncate(out, buf_len(out) - 1);
+	return buf_str(out);
+}
+
+/* local_command - pipe the message into a command */
+static void
+local_command(const struct local_job *j, int qfd, struct attr *reply)
+{
+	struct buf *prefix = buf_new(256, 0), *output = buf_new(256,
+	    LOCAL_OUTPUT_MAX), *clean = buf_new(256, 0);
+	struct pollfd pfd[2];
+	char *chunk = xmalloc(LOCAL_CHUNK), rbuf[4096];
+	size_t have = 0, done = 0;
+	off_t off = j->offset, left = j->size;
+	int in[2], out[2], status = 0, exited = 0, timeout;
+	long long deadline, now;
+	ssize_t n;
+	pid_t pid;
+
+	local_prefix(prefix, j);
+	if (pipe2(in, O_CLOEXEC) < 0) {
+		local_reply(reply, 4, "4.3.0", "pipe: %s", strerror(errno));
+		goto free;
+	}
+	if (pipe2(out, O_CLOEXEC) < 0) {
+		local_reply(reply, 4, "4.3.0", "pipe: %s", strerror(errno));
+		close(in[0]);
+		close(in[1]);
+		goto free;
+	}
+	if ((pid = fork()) < 0) {
+		local_reply(reply, 4, "4.3.0", "fork: %s", strerror(errno));
+		close(in[0]);
+		close(in[1]);
+		close(out[0]);
+		close(out[1]);
+		goto free;
+	}
+	if (pid == 0)
+		local_command_child(j, in[0], out[1]);
+	close(in[0]);
+	close(out[1]);
+	set_nonblock(in[1], 1);
+	set_nonblock(out[0], 1);
+
+	/* Feed stdin and collect output until both ends are done. */
+	memcpy(chunk, buf_str(prefix), buf_len(prefix));
+	have = buf_len(prefix);
+	deadline = now_ms() + var_command_time_limit * 1000;
+	while (in[1] >= 0 || out[0] >= 0) {
+		if (in[1] >= 0 && done == have) {
+			if (left > 0) {
+				n = pread(qfd, chunk, left > LOCAL_CHUNK ?
+				    LOCAL_CHUNK : (size_t)left, off);
+				if (n < 0 && errno == EINTR)
+					continue;
+				if (n <= 0) {
+					local_reply(reply, 4, "4.3.0", "read "
+					    "queue file: %s", n < 0 ?
+					    strerror(errno) : "short file");
+					kill(-pid, SIGKILL);
+					break;
+				}
+				off += n;
+				left -= n;
+				have = (size_t)n;
+				done = 0;
+			} else {
+				close(in[1]);
+				in[1] = -1;
+				continue;
+			}
+		}
+		if ((now = now_ms()) >= deadline)
+			break;
+		timeout = (int)(deadline - now);
+		pfd[0].fd = in[1];
+		pfd[0].events = POLLOUT;
+		pfd[1].fd = out[0];
+		pfd[1].events = POLLIN;
+		if (poll(pfd, 2, timeout) < 0) {
+			if (errno == EINTR)
+				continue;
+			break;
+		}
+		if (in[1] >= 0 && (pfd[0].revents & (POLLOUT | POLLERR |
+		    POLLHUP))) {
+			n = write(in[1], chunk + done, have - done);
+			if (n > 0)
+				done += (size_t)n;
+			else if (n < 0 && errno != EAGAIN && errno != EINTR) {
+				/* It stopped reading: fine, if it exits 0. */
+				close(in[1]);
+				in[1] = -1;
+			}
+		}
+		if (out[0] >= 0 && (pfd[1].revents & (POLLIN | POLLERR |
+		    POLLHUP))) {
+			n = read(out[0], rbuf, sizeof(rbuf));
+			if (n > 0)
+				buf_append(output, rbuf, (size_t)n);
+			else if (n == 0 || (errno != EAGAIN && errno != EINTR)) {
+				close(out[0]);
+				out[0] = -1;
+			}
+		}
+	}
+	/* Output is closed (or time is up): wait for the exit status. */
+	while (!exited) {
+		n = waitpid(pid, &status, WNOHANG);
+		if (n == pid) {
+			exited = 1;
+			break;
+		}
+		if (n < 0 && errno != EINTR)
+			break;
+		if (now_ms() >= deadline) {
+			kill(-pid, SIGKILL);
+			kill(pid, SIGKILL);
+			(void)waitpid(pid, &status, 0);
+			local_reply(reply, 4, "4.3.0", "command time limit "
+			    "(%llds) exceeded: %s", var_command_time_limit,
+			    j->target);
+			goto close;
+		}
+		poll(NULL, 0, 20);
+	}
+	if (attr_get(reply, "status") != NULL)
+		goto close;		/* a read error above */
+	if (!exited)
+		local_reply(reply, 4, "4.3.0", "waitpid: %s", strerror(errno));
+	else if (WIFSIGNALED(status))
+		local_reply(reply, 4, "4.3.0", "command killed by signal "
+		    "%d%s%s", WTERMSIG(status), buf_len(output) ? ": " : "",
+		    local_output(output, clean));
+	else if (WEXITSTATUS(status) == 0)
+		local_reply(reply, 0, "2.0.0", "delivered to command: %s",
+		    j->target);
+	else
+		local_reply(reply, WEXITSTATUS(status) == EX_TEMPFAIL_CODE ?
+		    4 : 5, WEXITSTATUS(status) == EX_TEMPFAIL_CODE ? "4.3.0" :
+		    "5.3.0", "command failed with exit status %d%s%s",
+		    WEXITSTATUS(status), buf_len(output) ? ": " : "",
+		    local_output(output, clean));
+close:
+	if (in[1] >= 0)
+		close(in[1]);
+	if (out[0] >= 0)
+		close(out[0]);
+free:
+	free(chunk);
+	buf_free(&prefix);
+	buf_free(&output);
+	buf_free(&clean);
+}
+
+/* local_deliver - run one job as the current user; the reply says how */
+void
+local_deliver(const struct local_job *j, int qfd, struct attr *reply)
+{
+	size_t len = strlen(j->target);
+
+	attr_clear(reply);
+	if (j->offset < 0 || j->size < 0 || len == 0) {
+		local_reply(reply, 4, "4.3.5", "bad delivery request");
+		return;
+	}
+	if (strcmp(j->kind, "maildir") == 0)
+		local_maildir(j, j->target, 1, qfd, reply);
+	else if (strcmp(j->kind, "mbox") == 0)
+		local_mbox(j, j->target, "mailbox", qfd, reply);
+	else if (strcmp(j->kind, "file") == 0) {
+		if (j->target[len - 1] == '/') {
+			/* "/path/" in an alias is a Maildir, as in Postfix. */
+			local_maildir(j, j->target, 0, qfd, reply);
+			if (strcmp(attr_get(reply, "status"), "0") == 0)
+				local_reply(reply, 0, "2.0.0", "delivered to "
+				    "maildir: %s", j->target);
+		} else
+			local_mbox(j, j->target, "file", qfd, reply);
+	} else if (strcmp(j->kind, "command") == 0)
+		local_command(j, qfd, reply);
+	else
+		local_reply(reply, 4, "4.3.5", "unknown delivery kind \"%s\"",
+		    j->kind);
+}

@@ -34,6 +34,7 @@ struct master_proc {
 	struct master_serv *serv;
 	int		 listener;	/* index into serv->listeners */
 	int		 avail;		/* idle, as it last said */
+	int		 served;	/* said busy at least once */
 	int		 retired;	/* of a previous configuration */
 	long long	 started;	/* ms */
 	struct master_proc *next;	/* in serv->procs */
@@ -71,6 +72,9 @@ extern struct master_serv *master_services;
 extern struct master_serv *master_graveyard;	/* removed, children alive */
 extern const char *master_confdir;
 extern int master_stopping;
+extern int master_root;			/* started as root */
+extern uid_t master_owner_uid;		/* mail_owner, when root */
+extern gid_t master_owner_gid;
 
 /* master_conf.c */
 int	master_conf_read(const char *, struct master_serv **, struct buf *);
@@ -86,6 +90,7 @@ int	master_status_open(struct master_serv *, struct buf *);
 void	master_status_close(struct master_serv *);
 void	master_watch(struct master_serv *);
 void	master_start(struct master_serv *);
+void	master_start_one(struct master_serv *, int);
 void	master_retire(struct master_serv *);
 void	master_reap(void);
 void	master_kill_all(int);

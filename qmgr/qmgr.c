@@ -1,1 +1,235 @@
-/* placeholder: being written */
+/*
+ * qmgr - the queue manager (see qmgr.h for the whole picture).
+ *
+ * This file is the process: the service under master's SERVER_LOOP, the
+ * public/qmgr socket and its commands, the main loop, and the log lines.
+ * public/qmgr is world-reachable (sendmail's pickup path and smtpd use
+ * it), so a client can only name files to look at: "I<id>" (a file in
+ * incoming/), "W" (wakeup: look at incoming/ and at what is due) and "F"
+ * (flush: retry every deferred file now).  Each command is a short line;
+ * a longer one, or a client that says nothing, is dropped.
+ */
+#include <sys/resource.h>
+#include <sys/socket.h>
+#include <sys/time.h>
+#include <sys/types.h>
+
+#include <errno.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+#include <unistd.h>
+
+#include "buf.h"
+#include "event.h"
+#include "msg.h"
+#include "params.h"
+#include "queue.h"
+#include "server.h"
+#include "util.h"
+#include "qmgr.h"
+
+#define QMGR_CLIENT_LINE_MAX	128	/* "I<id>" and friends */
+#define QMGR_CLIENT_TIMEOUT_MS	10000
+#define QMGR_CLIENTS_MAX	1000
+
+struct qmgr_client {
+	int		 fd;
+	struct buf	*in;
+};
+
+static int qmgr_nclients;
+
+/* qmgr_hostname - myhostname, or the system's name */
+const char *
+qmgr_hostname(void)
+{
+	if (var_myhostname != NULL && *var_myhostname != '\0')
+		return var_myhostname;
+	return my_hostname();
+}
+
+/* qmgr_delay - seconds since the message arrived */
+double
+qmgr_delay(const struct qmgr_message *m)
+{
+	struct timeval tv;
+	double d;
+
+	gettimeofday(&tv, NULL);
+	d = (double)(tv.tv_sec - m->q.arrival) +
+	    (double)(tv.tv_usec - m->q.arrival_usec) / 1e6;
+	return d < 0 ? 0 : d;
+}
+
+/* qmgr_log_job - "ID: to=<a>, orig_to=<b>, relay=local, ... status=x (why)" */
+void
+qmgr_log_job(const struct qmgr_job *j, const char *status)
+{
+	const struct qmgr_message *m = j->msg;
+	const struct queue_rcpt *r = &m->q.rcpt[j->rcpt];
+	const char *orig = r->orig ? r->orig : r->addr;
+	struct buf *to = buf_new(256, 0), *o = buf_new(256, 0);
+	struct buf *why = buf_new(256, 0), *origpart = buf_new(256, 0);
+
+	printable(j->addr, to);
+	if (strcasecmp(orig, j->addr) != 0)
+		buf_appendf(origpart, ", orig_to=<%s>", printable(orig, o));
+	msg_info("%s: to=<%s>%s, relay=%s, delay=%.2f, dsn=%s, status=%s (%s)",
+	    m->id, buf_str(to), buf_str(origpart), j->relay, qmgr_delay(m),
+	    j->dsn, status, printable(j->reason ? j->reason : "", why));
+	buf_free(&to);
+	buf_free(&o);
+	buf_free(&why);
+	buf_free(&origpart);
+}
+
+/* qmgr_client_close - forget a client */
+static void
+qmgr_client_close(void *ctx)
+{
+	struct qmgr_client *cl = ctx;
+
+	event_timer_cancel(qmgr_client_close, cl);
+	event_del(cl->fd);
+	close(cl->fd);
+	buf_free(&cl->in);
+	free(cl);
+	qmgr_nclients--;
+}
+
+/* qmgr_command - one line from a client */
+static void
+qmgr_command(const char *line)
+{
+	switch (line[0]) {
+	case 'I':
+		qmgr_queue_add(line + 1, QUEUE_INCOMING);
+		break;
+	case 'W':
+		qmgr_queue_scan(QUEUE_INCOMING);
+		qmgr_queue_scan(QUEUE_DEFERRED);
+		qmgr_queue_run_due();
+		break;
+	case 'F':
+		qmgr_queue_scan(QUEUE_INCOMING);
+		qmgr_queue_flush();
+		break;
+	case '\0':
+		break;
+	default:
+		msg_warn("unknown request \"%.20s\" on the qmgr socket", line);
+		break;
+	}
+}
+
+/* qmgr_client_read - take the lines a client sent */
+static void
+qmgr_client_read(int fd, int mask, void *ctx)
+{
+	struct qmgr_client *cl = ctx;
+	char chunk[1024], *nl, *line;
+	ssize_t n;
+
+	n = read(fd, chunk, sizeof(chunk));
+	if (n < 0 && (errno == EAGAIN || errno == EINTR))
+		return;
+	if (n <= 0) {
+		/* A last line without its newline still counts. */
+		if (n == 0 && buf_len(cl->in) > 0)
+			qmgr_command(trim(cl->in->data));
+		qmgr_client_close(cl);
+		return;
+	}
+	buf_append(cl->in, chunk, (size_t)n);
+	while ((nl = memchr(cl->in->data, '\n', buf_len(cl->in))) != NULL) {
+		*nl = '\0';
+		line = trim(cl->in->data);
+		qmgr_command(line);
+		n = nl + 1 - cl->in->data;
+		memmove(cl->in->data, nl + 1, buf_len(cl->in) - (size_t)n);
+		buf_truncate(cl->in, buf_len(cl->in) - (size_t)n);
+	}
+	if (buf_overflowed(cl->in)) {
+		msg_warn("over-long request on the qmgr socket: dropped");
+		qmgr_client_close(cl);
+	}
+}
+
+/* qmgr_accept - new clients on public/qmgr */
+static void
+qmgr_accept(int lfd, int mask, void *ctx)
+{
+	struct qmgr_client *cl;
+	int fd;
+
+	for (;;) {
+		fd = accept4(lfd, NULL, NULL, SOCK_NONBLOCK | SOCK_CLOEXEC);
+		if (fd < 0) {
+			if (errno != EAGAIN && errno != EWOULDBLOCK &&
+			    errno != EINTR && errno != ECONNABORTED)
+				msg_warn("accept: %m");
+			return;
+		}
+		if (qmgr_nclients >= QMGR_CLIENTS_MAX) {
+			close(fd);
+			continue;
+		}
+		cl = xcalloc(1, sizeof(*cl));
+		cl->fd = fd;
+		cl->in = buf_new(64, QMGR_CLIENT_LINE_MAX);
+		if (event_add(fd, EVENT_READ, qmgr_client_read, cl) < 0) {
+			msg_warn("event_add: %m");
+			close(fd);
+			buf_free(&cl->in);
+			free(cl);
+			continue;
+		}
+		qmgr_nclients++;
+		event_timer(QMGR_CLIENT_TIMEOUT_MS, qmgr_client_close, cl);
+	}
+}
+
+/* qmgr_fd_limit - room for QMGR_ACTIVE_LIMIT open queue files */
+static void
+qmgr_fd_limit(void)
+{
+	struct rlimit rl;
+
+	if (getrlimit(RLIMIT_NOFILE, &rl) == 0 && rl.rlim_cur < rl.rlim_max) {
+		rl.rlim_cur = rl.rlim_max;
+		(void)setrlimit(RLIMIT_NOFILE, &rl);
+	}
+}
+
+/* qmgr_service - SERVER_LOOP: run the queue forever */
+static void
+qmgr_service(int lfd, char *service, char **argv)
+{
+	int more;
+
+	qmgr_fd_limit();
+	event_init();
+	qmgr_queue_init();
+	qmgr_deliver_init();
+	if (set_nonblock(lfd, 1) < 0 ||
+	    event_add(lfd, EVENT_READ, qmgr_accept, NULL) < 0)
+		msg_fatal("listen on the qmgr socket: %m");
+	/* What a previous run left: active/ first (it was being delivered). */
+	qmgr_queue_scan(QUEUE_ACTIVE);
+	qmgr_queue_scan(QUEUE_INCOMING);
+	qmgr_queue_scan(QUEUE_DEFERRED);
+	qmgr_queue_run_due();
+	for (;;) {
+		more = qmgr_queue_activate();
+		event_loop(more ? 0 : -1);
+	}
+}
+
+int
+main(int argc, char **argv)
+{
+	server_main(argc, argv, SERVER_LOOP, qmgr_service, SERVER_END);
+}

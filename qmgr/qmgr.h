@@ -1,0 +1,111 @@
+/*
+ * qmgr - the queue manager: one process per instance that moves queue
+ * files from incoming/ (or deferred/, when their retry time comes) into
+ * active/, expands and routes their recipients, hands each delivery to a
+ * delivery agent, and then removes, defers or bounces.
+ *
+ * All of the queue's state lives in memory: which ids wait to be
+ * activated (a FIFO), which are active (with their deliveries), and when
+ * each deferred file is due (a heap).  qmgr is woken over public/qmgr,
+ * never by polling a directory; directories are scanned only at start and
+ * on the "W" (wakeup) and "F" (flush) commands.
+ */
+#ifndef CARTERO_QMGR_H
+#define CARTERO_QMGR_H
+
+#include <sys/types.h>
+
+#include "queue.h"
+
+struct buf;
+
+#define QMGR_ACTIVE_LIMIT	500	/* messages open at once */
+#define QMGR_ACTIVATE_BATCH	100	/* activations per loop turn */
+#define QMGR_CONN_IDLE_MS	30000	/* an idle agent connection closes */
+#define QMGR_DEAD_AGENT_MS	5000	/* retry an unreachable agent after */
+#define QMGR_SYNC_DELAY_MS	200	/* group commit of removals */
+#define QMGR_REPLY_MAX		65536	/* an agent's reply */
+
+/* Where a delivery stands. */
+enum {
+	JOB_QUEUED,		/* waiting for or at a delivery agent */
+	JOB_SENT,
+	JOB_DEFER,
+	JOB_BOUNCE
+};
+
+/* What a delivery goes to. */
+enum {
+	JOB_ADDR,
+	JOB_COMMAND,
+	JOB_FILE
+};
+
+struct qmgr_message;
+struct qmgr_transport;
+
+struct qmgr_job {
+	struct qmgr_message	*msg;
+	int			 rcpt;		/* index in msg->q.rcpt */
+	int			 kind;		/* JOB_ADDR ... */
+	char			*addr;		/* final address (or the alias) */
+	char			*target;	/* command or file, or NULL */
+	struct qmgr_transport	*tp;
+	int			 state;		/* JOB_QUEUED ... */
+	char			 dsn[16];
+	char			*reason;
+	const char		*relay;		/* for the log: local, none */
+	struct qmgr_job		*next;		/* in the transport's queue */
+};
+
+struct qmgr_message {
+	char			 id[QUEUE_ID_MAX];
+	int			 fd;
+	struct queue_msg	 q;
+	struct qmgr_job		**jobs;
+	int			 njobs;
+	int			 jobsize;
+	int			 pending;	/* jobs still JOB_QUEUED */
+	int			 was_deferred;	/* a defer/ID file may exist */
+	char			**seen;		/* targets already planned */
+	int			 nseen;
+	int			 seensize;
+	struct qmgr_message	*prev, *next;	/* the active list */
+};
+
+struct qmgr_conn;
+
+struct qmgr_transport {
+	const char		*name;		/* "local", "smtp" */
+	char			*socket;	/* DIR/private/NAME */
+	int			 limit;		/* connections */
+	struct qmgr_job		*head, *tail;	/* waiting jobs */
+	struct qmgr_conn	*conns;
+	int			 nconns;
+	long long		 dead_until;	/* ms: do not try before */
+};
+
+/* qmgr.c */
+const char *qmgr_hostname(void);
+double	qmgr_delay(const struct qmgr_message *);
+void	qmgr_log_job(const struct qmgr_job *, const char *);
+
+/* qmgr_queue.c */
+void	qmgr_queue_init(void);
+void	qmgr_queue_scan(const char *);
+void	qmgr_queue_add(const char *, const char *);
+int	qmgr_queue_activate(void);	/* 1: more could go now */
+void	qmgr_queue_run_due(void);
+void	qmgr_queue_flush(void);
+void	qmgr_queue_done(struct qmgr_message *);
+
+/* qmgr_deliver.c */
+void	qmgr_deliver_init(void);
+struct qmgr_transport *qmgr_deliver_transport(const char *);
+void	qmgr_deliver_enqueue(struct qmgr_job *);
+void	qmgr_job_result(struct qmgr_job *, int, const char *, const char *);
+
+/* qmgr_bounce.c */
+int	qmgr_bounce(struct qmgr_message *, struct buf *);
+
+#endif

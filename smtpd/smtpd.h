@@ -1,0 +1,84 @@
+/*
+ * smtpd - the SMTP server: one session per connection, blocking I/O
+ * through lineio, the queue file written by the server itself.
+ *
+ *	smtpd.c		main, the session loop, replies, error limits
+ *	smtpd_cmd.c	the commands (HELO EHLO MAIL RCPT RSET NOOP ...)
+ *	smtpd_check.c	who may send to whom (relay and recipient checks)
+ *	smtpd_data.c	DATA: the message into the queue, headers added
+ */
+#ifndef CARTERO_SMTPD_H
+#define CARTERO_SMTPD_H
+
+#include <sys/socket.h>
+
+#include <netinet/in.h>
+
+struct buf;
+struct lineio;
+
+#define SMTPD_ADDR_MAX		64	/* printable client address */
+#define SMTPD_DATA_CHUNK	2048	/* DATA reads long lines in chunks */
+
+/* Per-command counters for the "disconnect from" log line. */
+enum {
+	SMTPD_C_HELO, SMTPD_C_EHLO, SMTPD_C_MAIL, SMTPD_C_RCPT, SMTPD_C_DATA,
+	SMTPD_C_RSET, SMTPD_C_NOOP, SMTPD_C_VRFY, SMTPD_C_HELP, SMTPD_C_QUIT,
+	SMTPD_C_UNKNOWN, SMTPD_C_COUNT
+};
+
+struct smtpd_state {
+	struct lineio	*io;
+	struct buf	*line;		/* the command line being served */
+	struct buf	*reply;		/* scratch for reply texts */
+	struct buf	*tmp;		/* scratch for printable() */
+
+	/* The client. */
+	struct sockaddr_storage sa;
+	char		 addr[SMTPD_ADDR_MAX];	/* "192.0.2.1", "::1" */
+	char		*name;		/* verified PTR name or "unknown" */
+	char		*namaddr;	/* "name[addr]" for logs */
+	int		 in_mynetworks;
+
+	/* The session. */
+	char		*helo;		/* NULL until HELO or EHLO */
+	int		 esmtp;		/* EHLO was used */
+	int		 errors;	/* error replies so far */
+	int		 quit;		/* close after this reply */
+	const char	*where;		/* last command, for log lines */
+	int		 count[SMTPD_C_COUNT];	/* commands seen */
+	int		 good[SMTPD_C_COUNT];	/* ... answered 2xx/3xx */
+	int		 last_code;	/* code of the last reply */
+
+	/* The transaction. */
+	char		*sender;	/* NULL: no MAIL yet; "" null sender */
+	char		**rcpt;
+	int		 nrcpt;
+	int		 rcpt_size;
+	int		 rcpt_rejected;	/* RCPTs refused in this transaction */
+	long long	 declared_size;	/* MAIL SIZE=, or 0 */
+	int		 body8bit;	/* BODY=8BITMIME */
+	int		 smtputf8;	/* SMTPUTF8 */
+};
+
+/* smtpd.c */
+const char	*smtpd_hostname(void);
+int		 smtpd_reply(struct smtpd_state *, const char *, ...)
+		    __attribute__((format(printf, 2, 3)));
+void		 smtpd_reset(struct smtpd_state *);
+void		 smtpd_lost(struct smtpd_state *, int, const char *);
+
+/* smtpd_cmd.c */
+int		 smtpd_cmd(struct smtpd_state *);
+
+/* smtpd_check.c */
+void		 smtpd_check_init(void);
+int		 smtpd_check_rcpt(struct smtpd_state *, const char *,
+		    struct buf *);
+int		 smtpd_check_space(long long);
+
+/* smtpd_data.c */
+void		 smtpd_data_init(void);
+int		 smtpd_data(struct smtpd_state *);
+
+#endif

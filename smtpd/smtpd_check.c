@@ -1,1 +1,188 @@
-/* placeholder: being written */
+/*
+ * smtpd_check - who may send to whom.  At RCPT time:
+ *
+ *	1. smtpd_relay_restrictions, in order, the first decision wins (none:
+ *	   permit): permit_mynetworks (the client is in mynetworks),
+ *	   reject_unauth_destination (refuse unless the domain is ours:
+ *	   mydestination or relay_domains), permit, reject;
+ *	2. a recipient in mydestination must be deliverable: an alias or an
+ *	   account (virtual or system), with or without its +extension;
+ *	   postmaster always is (RFC 5321 4.5.1).
+ *
+ * And at MAIL time, whether the queue's file system has room
+ * (queue_minfree plus the size the client announced).  The restriction
+ * list is checked when smtpd starts: a wrong name stops it.
+ */
+#include <sys/statvfs.h>
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+
+#include "addr.h"
+#include "buf.h"
+#include "msg.h"
+#include "params.h"
+#include "resolve.h"
+#include "util.h"
+#include "smtpd.h"
+
+enum smtpd_restriction {
+	SMTPD_PERMIT_MYNETWORKS, SMTPD_REJECT_UNAUTH_DEST, SMTPD_PERMIT,
+	SMTPD_REJECT
+};
+
+static const struct {
+	const char *name;
+	enum smtpd_restriction r;
+} smtpd_restriction_names[] = {
+	{ "permit_mynetworks", SMTPD_PERMIT_MYNETWORKS },
+	{ "reject_unauth_destination", SMTPD_REJECT_UNAUTH_DEST },
+	{ "permit", SMTPD_PERMIT },
+	{ "reject", SMTPD_REJECT },
+};
+
+#define SMTPD_NRESTRICTION \
+	(sizeof(smtpd_restriction_names) / sizeof(smtpd_restriction_names[0]))
+
+static enum smtpd_restriction *smtpd_relay;
+static int smtpd_nrelay;
+
+/* smtpd_check_init - parse smtpd_relay_restrictions; die on a bad name */
+void
+smtpd_check_init(void)
+{
+	char *list = xstrdup(var_smtpd_relay_restrictions), *cp = list, *tok;
+	size_t i;
+
+	free(smtpd_relay);
+	smtpd_relay = NULL;
+	smtpd_nrelay = 0;
+	while ((tok = mystrtok(&cp, ", \t\r\n")) != NULL) {
+		for (i = 0; i < SMTPD_NRESTRICTION; i++)
+			if (strcasecmp(tok,
+			    smtpd_restriction_names[i].name) == 0)
+				break;
+		if (i == SMTPD_NRESTRICTION)
+			msg_fatal("parameter smtpd_relay_restrictions: unknown "
+			    "restriction \"%s\" (known: permit_mynetworks, "
+			    "reject_unauth_destination, permit, reject)", tok);
+		smtpd_relay = xrealloc(smtpd_relay, sizeof(*smtpd_relay) *
+		    (size_t)(smtpd_nrelay + 1));
+		smtpd_relay[smtpd_nrelay++] = smtpd_restriction_names[i].r;
+	}
+	free(list);
+}
+
+/* smtpd_check_relay - the relay restrictions: 0 permit, -1 (why) reject */
+static int
+smtpd_check_relay(struct smtpd_state *s, const char *addr,
+    enum resolve_class class, struct buf *why)
+{
+	int i;
+
+	for (i = 0; i < smtpd_nrelay; i++) {
+		switch (smtpd_relay[i]) {
+		case SMTPD_PERMIT_MYNETWORKS:
+			if (s->in_mynetworks)
+				return 0;
+			break;
+		case SMTPD_REJECT_UNAUTH_DEST:
+			if (class == RESOLVE_REMOTE) {
+				buf_setf(why, "554 5.7.1 <%s>: Relay access "
+				    "denied", addr);
+				return -1;
+			}
+			break;
+		case SMTPD_PERMIT:
+			return 0;
+		case SMTPD_REJECT:
+			buf_setf(why, "554 5.7.1 <%s>: Recipient address "
+			    "rejected: Access denied", addr);
+			return -1;
+		}
+	}
+	return 0;
+}
+
+/* smtpd_check_local - is a local recipient deliverable: 1, 0, -1 (why) */
+static int
+smtpd_check_local(const char *addr, struct buf *why)
+{
+	struct buf *local, *domain;
+	int r;
+
+	local = buf_new(64, 0);
+	domain = buf_new(64, 0);
+	addr_split(addr, local, domain);
+	/* resolve_local_exists() also tries ana+lists as ana. */
+	if (strcasecmp(buf_str(local), "postmaster") == 0)
+		r = 1;
+	else
+		r = resolve_local_exists(addr, why);
+	buf_free(&local);
+	buf_free(&domain);
+	return r;
+}
+
+/*
+ * smtpd_check_rcpt - may this client send to this recipient?  0 yes, or
+ * -1 with the whole reply ("550 5.1.1 <x>: ...") in why.
+ */
+int
+smtpd_check_rcpt(struct smtpd_state *s, const char *addr, struct buf *why)
+{
+	enum resolve_class class = resolve_class(addr);
+	struct buf *err, *pr;
+	int r;
+
+	pr = buf_new(64, 0);
+	printable(addr, pr);
+	if (smtpd_check_relay(s, buf_str(pr), class, why) < 0) {
+		buf_free(&pr);
+		return -1;
+	}
+	if (class != RESOLVE_LOCAL) {
+		buf_free(&pr);
+		return 0;
+	}
+	err = buf_new(64, 1024);
+	r = smtpd_check_local(addr, err);
+	if (r == 0)
+		buf_setf(why, "550 5.1.1 <%s>: Recipient address rejected: "
+		    "User unknown in local recipient table", buf_str(pr));
+	else if (r < 0) {
+		msg_warn("recipient <%s> from %s: lookup failed: %s",
+		    buf_str(pr), s->namaddr, buf_str(err));
+		buf_setf(why, "451 4.3.0 <%s>: Temporary lookup failure",
+		    buf_str(pr));
+	}
+	buf_free(&err);
+	buf_free(&pr);
+	return r == 1 ? 0 : -1;
+}
+
+/*
+ * smtpd_check_space - room in the queue for a message of this size (0:
+ * unknown) and queue_minfree besides?  0 yes, -1 no.  When the file
+ * system cannot say, we let the write find out.
+ */
+int
+smtpd_check_space(long long size)
+{
+	struct statvfs sv;
+	unsigned long long avail;
+
+	if (var_queue_minfree <= 0 && size <= 0)
+		return 0;
+	if (statvfs(var_queue_directory, &sv) < 0) {
+		msg_warn("statvfs %s: %m", var_queue_directory);
+		return 0;
+	}
+	avail = (unsigned long long)sv.f_bavail * sv.f_frsize;
+	if (avail < (unsigned long long)var_queue_minfree +
+	    (unsigned long long)size)
+		return -1;
+	return 0;
+}

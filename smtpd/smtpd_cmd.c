@@ -1,1 +1,427 @@
-/* placeholder: being written */
+/*
+ * smtpd_cmd - the SMTP commands other than DATA: HELO EHLO MAIL RCPT RSET
+ * NOOP QUIT HELP VRFY, the ones we know but do not offer (502), and the
+ * rest (500).
+ *
+ * A command line has already been bounded and stripped of its CRLF or
+ * bare LF by the reader.  What is left is still the client's: control
+ * characters are refused outright (a CR inside a line could otherwise end
+ * up in a header or a log), and addresses go through addr_parse_path().
+ * Sequence errors get 503 5.5.1, syntax errors 501, unknown ESMTP
+ * parameters 555 5.5.4.
+ */
+#include <ctype.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+
+#include "addr.h"
+#include "buf.h"
+#include "lineio.h"
+#include "msg.h"
+#include "params.h"
+#include "util.h"
+#include "smtpd.h"
+
+struct smtpd_cmd_tab {
+	const char	*name;
+	int		 counter;
+	void		(*fn)(struct smtpd_state *, char *);
+};
+
+/* smtpd_cmd_helo - HELO and EHLO: who the client says it is */
+static void
+smtpd_cmd_helo(struct smtpd_state *s, char *args, int esmtp)
+{
+	if (*args == '\0') {
+		smtpd_reply(s, "501 5.5.4 Syntax: %s hostname",
+		    esmtp ? "EHLO" : "HELO");
+		return;
+	}
+	smtpd_reset(s);
+	free(s->helo);
+	s->helo = xstrdup(args);
+	s->esmtp = esmtp;
+	if (!esmtp) {
+		smtpd_reply(s, "250 %s", smtpd_hostname());
+		return;
+	}
+	lineio_printf(s->io, "250-%s\r\n", smtpd_hostname());
+	lineio_puts(s->io, "250-PIPELINING\r\n");
+	if (var_message_size_limit > 0)
+		lineio_printf(s->io, "250-SIZE %lld\r\n",
+		    var_message_size_limit);
+	else
+		lineio_puts(s->io, "250-SIZE\r\n");
+	lineio_puts(s->io, "250-8BITMIME\r\n");
+	lineio_puts(s->io, "250-ENHANCEDSTATUSCODES\r\n");
+	smtpd_reply(s, "250 SMTPUTF8");
+}
+
+static void
+smtpd_cmd_helo_fn(struct smtpd_state *s, char *args)
+{
+	smtpd_cmd_helo(s, args, 0);
+}
+
+static void
+smtpd_cmd_ehlo_fn(struct smtpd_state *s, char *args)
+{
+	smtpd_cmd_helo(s, args, 1);
+}
+
+/* smtpd_is_ascii - no byte over 127 */
+static int
+smtpd_is_ascii(const char *p)
+{
+	for (; *p; p++)
+		if ((unsigned char)*p > 127)
+			return 0;
+	return 1;
+}
+
+/*
+ * smtpd_mail_params - the ESMTP parameters after MAIL FROM:<...>.
+ * 0, or -1 after a reply.
+ */
+static int
+smtpd_mail_params(struct smtpd_state *s, char *params)
+{
+	char *tok, *val, *end;
+	long long size;
+
+	while ((tok = mystrtok(&params, " \t")) != NULL) {
+		if ((val = strchr(tok, '=')) != NULL)
+			*val++ = '\0';
+		if (strcasecmp(tok, "SIZE") == 0 && val != NULL) {
+			size = strtoll(val, &end, 10);
+			if (!isdigit((unsigned char)*val) || *end != '\0' ||
+			    size < 0) {
+				smtpd_reply(s, "501 5.5.4 Bad SIZE parameter "
+				    "syntax");
+				return -1;
+			}
+			s->declared_size = size;
+		} else if (strcasecmp(tok, "BODY") == 0 && val != NULL) {
+			if (strcasecmp(val, "8BITMIME") == 0)
+				s->body8bit = 1;
+			else if (strcasecmp(val, "7BIT") == 0)
+				s->body8bit = 0;
+			else {
+				smtpd_reply(s, "501 5.5.4 Bad BODY parameter "
+				    "value (7BIT or 8BITMIME)");
+				return -1;
+			}
+		} else if (strcasecmp(tok, "SMTPUTF8") == 0 && val == NULL) {
+			s->smtputf8 = 1;
+		} else {
+			smtpd_reply(s, "555 5.5.4 Unsupported option: %s",
+			    printable(tok, s->tmp));
+			return -1;
+		}
+	}
+	return 0;
+}
+
+/* smtpd_cmd_mail - MAIL FROM:<sender> [SIZE=n] [BODY=...] [SMTPUTF8] */
+static void
+smtpd_cmd_mail(struct smtpd_state *s, char *args)
+{
+	struct buf *addr, *why;
+	const char *params;
+	char *p;
+
+	if (s->helo == NULL) {
+		smtpd_reply(s, "503 5.5.1 Error: send HELO/EHLO first");
+		return;
+	}
+	if (s->sender != NULL) {
+		smtpd_reply(s, "503 5.5.1 Error: nested MAIL command");
+		return;
+	}
+	if (strncasecmp(args, "FROM:", 5) != 0) {
+		smtpd_reply(s, "501 5.5.4 Syntax: MAIL FROM:<address>");
+		return;
+	}
+	addr = buf_new(64, ADDR_MAX);
+	why = buf_new(64, 512);
+	if (addr_parse_path(args + 5, addr, &params, why) < 0) {
+		smtpd_reply(s, "%s", buf_str(why));
+		goto out;
+	}
+	p = xstrdup(params);
+	s->declared_size = 0;
+	s->body8bit = s->smtputf8 = 0;
+	if (smtpd_mail_params(s, p) < 0) {
+		free(p);
+		goto out;
+	}
+	free(p);
+	if (var_message_size_limit > 0 &&
+	    s->declared_size > var_message_size_limit) {
+		smtpd_reply(s, "552 5.3.4 Message size exceeds fixed limit");
+		goto out;
+	}
+	if (!s->smtputf8 && !smtpd_is_ascii(buf_str(addr))) {
+		smtpd_reply(s, "553 5.6.7 Must declare SMTPUTF8 to send "
+		    "unicode address");
+		goto out;
+	}
+	if (smtpd_check_space(s->declared_size) < 0) {
+		msg_warn("not enough free space in %s for a message from %s",
+		    var_queue_directory, s->namaddr);
+		smtpd_reply(s, "452 4.3.1 Insufficient system storage");
+		goto out;
+	}
+	s->sender = xstrdup(buf_str(addr));
+	smtpd_reply(s, "250 2.1.0 Ok");
+out:
+	buf_free(&addr);
+	buf_free(&why);
+}
+
+/* smtpd_cmd_rcpt - RCPT TO:<recipient>: check it, remember it */
+static void
+smtpd_cmd_rcpt(struct smtpd_state *s, char *args)
+{
+	struct buf *addr, *why, *log2;
+	const char *params;
+	int i;
+
+	if (s->sender == NULL) {
+		smtpd_reply(s, "503 5.5.1 Error: need MAIL command");
+		return;
+	}
+	if (strncasecmp(args, "TO:", 3) != 0) {
+		smtpd_reply(s, "501 5.5.4 Syntax: RCPT TO:<address>");
+		return;
+	}
+	addr = buf_new(64, ADDR_MAX);
+	why = buf_new(64, 1024);
+	if (addr_parse_path(args + 3, addr, &params, why) < 0) {
+		smtpd_reply(s, "%s", buf_str(why));
+		goto out;
+	}
+	params += strspn(params, " \t");
+	if (*params != '\0') {
+		buf_set(why, params);
+		buf_truncate(why, strcspn(buf_str(why), " \t="));
+		smtpd_reply(s, "555 5.5.4 Unsupported option: %s",
+		    printable(buf_str(why), s->tmp));
+		goto out;
+	}
+	if (buf_len(addr) == 0) {
+		smtpd_reply(s, "501 5.1.3 Bad recipient address syntax");
+		goto out;
+	}
+	if (!s->smtputf8 && !smtpd_is_ascii(buf_str(addr))) {
+		smtpd_reply(s, "553 5.6.7 Must declare SMTPUTF8 to send "
+		    "unicode address");
+		goto out;
+	}
+	if (s->nrcpt >= var_smtpd_recipient_limit) {
+		smtpd_reply(s, "452 4.5.3 Error: too many recipients");
+		goto out;
+	}
+	buf_reset(why);
+	if (smtpd_check_rcpt(s, buf_str(addr), why) != 0) {
+		log2 = buf_new(64, 0);
+		printable(s->sender, log2);
+		msg_info("NOQUEUE: reject: RCPT from %s: %s; from=<%s> "
+		    "to=<%s> proto=%s helo=<%s>", s->namaddr, buf_str(why),
+		    buf_str(log2), printable(buf_str(addr), s->tmp),
+		    s->esmtp ? "ESMTP" : "SMTP", s->helo);
+		buf_free(&log2);
+		smtpd_reply(s, "%s", buf_str(why));
+		s->rcpt_rejected++;
+		goto out;
+	}
+	/* The same recipient twice gets one copy. */
+	for (i = 0; i < s->nrcpt; i++)
+		if (strcmp(s->rcpt[i], buf_str(addr)) == 0)
+			break;
+	if (i == s->nrcpt) {
+		if (s->nrcpt >= s->rcpt_size) {
+			s->rcpt_size = s->rcpt_size ? s->rcpt_size * 2 : 8;
+			s->rcpt = xrealloc(s->rcpt, sizeof(char *) *
+			    (size_t)s->rcpt_size);
+		}
+		s->rcpt[s->nrcpt++] = xstrdup(buf_str(addr));
+	}
+	smtpd_reply(s, "250 2.1.5 Ok");
+out:
+	buf_free(&addr);
+	buf_free(&why);
+}
+
+/* smtpd_cmd_data - DATA: see smtpd_data.c */
+static void
+smtpd_cmd_data(struct smtpd_state *s, char *args)
+{
+	if (*args != '\0') {
+		smtpd_reply(s, "501 5.5.4 Syntax: DATA");
+		return;
+	}
+	smtpd_data(s);
+}
+
+/* smtpd_cmd_rset - RSET: drop the transaction */
+static void
+smtpd_cmd_rset(struct smtpd_state *s, char *args)
+{
+	if (*args != '\0') {
+		smtpd_reply(s, "501 5.5.4 Syntax: RSET");
+		return;
+	}
+	smtpd_reset(s);
+	smtpd_reply(s, "250 2.0.0 Ok");
+}
+
+/* smtpd_cmd_noop - NOOP (arguments allowed and ignored, RFC 5321 4.1.1.9) */
+static void
+smtpd_cmd_noop(struct smtpd_state *s, char *args)
+{
+	smtpd_reply(s, "250 2.0.0 Ok");
+}
+
+/* smtpd_cmd_quit - QUIT */
+static void
+smtpd_cmd_quit(struct smtpd_state *s, char *args)
+{
+	smtpd_reply(s, "221 2.0.0 Bye");
+	s->quit = 1;
+}
+
+/*
+ * smtpd_cmd_vrfy - VRFY never says whether a user exists (that would hand
+ * out the list of accounts); RFC 5321 3.5.3 allows 252 for that.
+ */
+static void
+smtpd_cmd_vrfy(struct smtpd_state *s, char *args)
+{
+	if (*args == '\0') {
+		smtpd_reply(s, "501 5.5.4 Syntax: VRFY address");
+		return;
+	}
+	smtpd_reply(s, "252 2.0.0 Cannot VRFY user, but will accept message "
+	    "and attempt delivery");
+}
+
+/* smtpd_cmd_help - HELP */
+static void
+smtpd_cmd_help(struct smtpd_state *s, char *args)
+{
+	smtpd_reply(s, "214 2.0.0 Commands: HELO EHLO MAIL RCPT DATA RSET "
+	    "NOOP QUIT HELP VRFY");
+}
+
+/* smtpd_cmd_unimpl - commands we know of but do not offer */
+static void
+smtpd_cmd_unimpl(struct smtpd_state *s, char *args)
+{
+	smtpd_reply(s, "502 5.5.1 Error: command not implemented");
+}
+
+/* smtpd_cmd_nonsmtp - a web client talking to the mail port: hang up */
+static void
+smtpd_cmd_nonsmtp(struct smtpd_state *s, char *args)
+{
+	msg_warn("non-SMTP command from %s: %s", s->namaddr,
+	    printable(buf_str(s->line), s->tmp));
+	smtpd_reply(s, "554 5.7.0 Error: non-SMTP command, closing");
+	s->quit = 1;
+}
+
+static const struct smtpd_cmd_tab smtpd_cmd_tab[] = {
+	{ "HELO", SMTPD_C_HELO, smtpd_cmd_helo_fn },
+	{ "EHLO", SMTPD_C_EHLO, smtpd_cmd_ehlo_fn },
+	{ "MAIL", SMTPD_C_MAIL, smtpd_cmd_mail },
+	{ "RCPT", SMTPD_C_RCPT, smtpd_cmd_rcpt },
+	{ "DATA", SMTPD_C_DATA, smtpd_cmd_data },
+	{ "RSET", SMTPD_C_RSET, smtpd_cmd_rset },
+	{ "NOOP", SMTPD_C_NOOP, smtpd_cmd_noop },
+	{ "QUIT", SMTPD_C_QUIT, smtpd_cmd_quit },
+	{ "VRFY", SMTPD_C_VRFY, smtpd_cmd_vrfy },
+	{ "HELP", SMTPD_C_HELP, smtpd_cmd_help },
+	{ "EXPN", SMTPD_C_UNKNOWN, smtpd_cmd_unimpl },
+	{ "ETRN", SMTPD_C_UNKNOWN, smtpd_cmd_unimpl },
+	{ "TURN", SMTPD_C_UNKNOWN, smtpd_cmd_unimpl },
+	{ "ATRN", SMTPD_C_UNKNOWN, smtpd_cmd_unimpl },
+	{ "BDAT", SMTPD_C_UNKNOWN, smtpd_cmd_unimpl },
+	{ "SEND", SMTPD_C_UNKNOWN, smtpd_cmd_unimpl },
+	{ "SOML", SMTPD_C_UNKNOWN, smtpd_cmd_unimpl },
+	{ "SAML", SMTPD_C_UNKNOWN, smtpd_cmd_unimpl },
+	{ "AUTH", SMTPD_C_UNKNOWN, smtpd_cmd_unimpl },
+	{ "STARTTLS", SMTPD_C_UNKNOWN, smtpd_cmd_unimpl },
+	{ "GET", SMTPD_C_UNKNOWN, smtpd_cmd_nonsmtp },
+	{ "POST", SMTPD_C_UNKNOWN, smtpd_cmd_nonsmtp },
+	{ "PUT", SMTPD_C_UNKNOWN, smtpd_cmd_nonsmtp },
+	{ "HEAD", SMTPD_C_UNKNOWN, smtpd_cmd_nonsmtp },
+	{ "CONNECT", SMTPD_C_UNKNOWN, smtpd_cmd_nonsmtp },
+	{ NULL, 0, NULL }
+};
+
+/* smtpd_cmd - serve the command line in s->line */
+int
+smtpd_cmd(struct smtpd_state *s)
+{
+	const struct smtpd_cmd_tab *t;
+	char *line, *verb, *args, *end;
+	size_t i, len = buf_len(s->line);
+	int counter;
+
+	if (msg_verbose)
+		msg_debug("< %s: %s", s->namaddr,
+		    printable(buf_str(s->line), s->tmp));
+	for (i = 0; i < len; i++) {
+		unsigned char c = (unsigned char)s->line->data[i];
+
+		if ((c < 32 && c != '\t') || c == 127) {
+			s->count[SMTPD_C_UNKNOWN]++;
+			s->where = "UNKNOWN";
+			smtpd_reply(s, "500 5.5.2 Error: bad character in "
+			    "command");
+			return 0;
+		}
+	}
+	line = s->line->data;
+	line += strspn(line, " \t");
+	end = line + strlen(line);
+	while (end > line && (end[-1] == ' ' || end[-1] == '\t'))
+		*--end = '\0';
+	if (*line == '\0') {
+		s->count[SMTPD_C_UNKNOWN]++;
+		smtpd_reply(s, "500 5.5.2 Error: bad syntax");
+		return 0;
+	}
+	verb = line;
+	args = line + strcspn(line, " \t");
+	if (*args != '\0') {
+		*args++ = '\0';
+		args += strspn(args, " \t");
+	}
+	for (t = smtpd_cmd_tab; t->name != NULL; t++)
+		if (strcasecmp(verb, t->name) == 0)
+			break;
+	if (t->name == NULL) {
+		s->count[SMTPD_C_UNKNOWN]++;
+		s->where = "UNKNOWN";
+		/* A browser's header lines after its GET. */
+		if (verb[strlen(verb) - 1] == ':' && s->count[SMTPD_C_HELO] +
+		    s->count[SMTPD_C_EHLO] == 0) {
+			smtpd_cmd_nonsmtp(s, args);
+			return 0;
+		}
+		smtpd_reply(s, "500 5.5.2 Error: command not recognized");
+		return 0;
+	}
+	counter = t->counter;
+	s->where = t->name;
+	s->count[counter]++;
+	s->last_code = 0;
+	t->fn(s, args);
+	if (s->last_code > 0 && s->last_code < 400)
+		s->good[counter]++;
+	return 0;
+}

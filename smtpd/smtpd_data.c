@@ -1,1 +1,403 @@
-/* placeholder: being written */
+/*
+ * smtpd_data - DATA: the message goes straight into a queue file in
+ * incoming/, with a Received: header first and, for clients in mynetworks,
+ * Message-ID: and Date: at the end of the header section when the message
+ * has none.  The reply 250 comes only after queue_commit() has fsync'd the
+ * file and its directory (the design's no-loss rule); any failure on the
+ * way leaves nothing in the queue and gets a 4xx reply.
+ *
+ * The end of the message (RFC 5321 4.1.1.4) is "." alone on a line that
+ * ends in CRLF, right after a line that ended in CRLF.  A bare LF or CR
+ * never helps end it: "\n.\n", "\r.\r\n", ".\n" after text are content.
+ * This is what closes SMTP smuggling: a server that forwards our input
+ * (or that we would forward) cannot disagree with us on where a message
+ * ends.  There is no exception for hand-typed sessions: telnet sends CRLF,
+ * and with nc the message is ended with "nc -C" or by typing CR LF.
+ *
+ * Lines inside the message that end in a bare LF are kept as lines
+ * (smtpd_forbid_bare_newline = normalize) or make us refuse the message
+ * with 550 5.5.2 once it has been read to its end (= reject).  Lines of
+ * any length are read in chunks; message_size_limit is counted as the
+ * bytes arrive, and past it the rest is read and thrown away before the
+ * 552 5.3.4 reply.  Lines starting with "." lose that dot (RFC 5321
+ * 4.5.2); the queue file holds LF line ends.
+ */
+#include <ctype.h>
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+#include <time.h>
+
+#include "buf.h"
+#include "lineio.h"
+#include "msg.h"
+#include "params.h"
+#include "queue.h"
+#include "util.h"
+#include "smtpd.h"
+
+#define SMTPD_MSGID_MAX	256	/* Message-ID kept for the log */
+
+enum { SMTPD_HDR_FIRST, SMTPD_HDR_IN, SMTPD_HDR_BODY };
+
+struct smtpd_msg {
+	struct queue_writer *qw;	/* NULL once we gave up on the file */
+	char		 id[QUEUE_ID_MAX];
+	long long	 size;		/* client bytes, LF line ends */
+	int		 too_big;
+	int		 bare_lf;	/* some line ended in a bare LF */
+	int		 write_err;	/* errno of a failed queue write */
+	int		 hdr;		/* SMTPD_HDR_* */
+	int		 add_headers;	/* may add Message-ID: and Date: */
+	int		 saw_msgid;
+	int		 saw_date;
+	struct buf	*msgid;		/* the Message-ID: value, for the log */
+};
+
+static int smtpd_bare_reject;	/* smtpd_forbid_bare_newline = reject */
+
+/* smtpd_data_init - check smtpd_forbid_bare_newline */
+void
+smtpd_data_init(void)
+{
+	if (strcasecmp(var_smtpd_forbid_bare_newline, "normalize") == 0)
+		smtpd_bare_reject = 0;
+	else if (strcasecmp(var_smtpd_forbid_bare_newline, "reject") == 0)
+		smtpd_bare_reject = 1;
+	else
+		msg_fatal("parameter smtpd_forbid_bare_newline: \"%s\" is "
+		    "neither normalize nor reject",
+		    var_smtpd_forbid_bare_newline);
+}
+
+/* smtpd_data_fail - stop writing the queue file; remember why */
+static void
+smtpd_data_fail(struct smtpd_msg *m, int err)
+{
+	if (m->write_err == 0)
+		m->write_err = err ? err : EIO;
+	queue_abort(&m->qw);
+}
+
+/* smtpd_data_put - message bytes into the queue file, while we keep one */
+static void
+smtpd_data_put(struct smtpd_msg *m, const char *p, size_t n)
+{
+	if (m->qw != NULL && queue_data(m->qw, p, n) < 0) {
+		msg_warn("%s: queue file write error: %m", m->id);
+		smtpd_data_fail(m, errno);
+	}
+}
+
+/* smtpd_data_add_headers - Message-ID: and Date: where they are missing */
+static void
+smtpd_data_add_headers(struct smtpd_msg *m)
+{
+	struct buf *h;
+	char date[64], stamp[32];
+	time_t now;
+	struct tm tm;
+
+	if (!m->add_headers || (m->saw_msgid && m->saw_date))
+		return;
+	h = buf_new(256, 0);
+	now = time(NULL);
+	if (!m->saw_msgid) {
+		gmtime_r(&now, &tm);
+		strftime(stamp, sizeof(stamp), "%Y%m%d%H%M%S", &tm);
+		buf_appendf(h, "Message-ID: <%s.%s@%s>\n", stamp, m->id,
+		    smtpd_hostname());
+		buf_appendf(m->msgid, "<%s.%s@%s>", stamp, m->id,
+		    smtpd_hostname());
+	}
+	if (!m->saw_date)
+		buf_appendf(h, "Date: %s\n",
+		    rfc2822_date(now, date, sizeof(date)));
+	smtpd_data_put(m, buf_str(h), buf_len(h));
+	m->saw_msgid = m->saw_date = 1;
+	buf_free(&h);
+}
+
+/* smtpd_data_hdr_name - length of a header name before its ':', or 0 */
+static size_t
+smtpd_data_hdr_name(const char *p, size_t len)
+{
+	size_t i, name;
+
+	for (i = 0; i < len && p[i] > 32 && p[i] < 127 && p[i] != ':'; i++)
+		;
+	name = i;
+	while (i < len && (p[i] == ' ' || p[i] == '\t'))
+		i++;
+	return name > 0 && i < len && p[i] == ':' ? name : 0;
+}
+
+/*
+ * smtpd_data_header - watch the header section as the first chunk of each
+ * line goes by: note Message-ID: and Date:, and when the section ends add
+ * what is missing before the line that ends it.  A message whose first
+ * lines are not headers gets an empty line after ours, so that its text
+ * stays body.
+ */
+static void
+smtpd_data_header(struct smtpd_msg *m, const char *p, size_t len,
+    int complete)
+{
+	const char *colon;
+	size_t name, v;
+
+	if (m->hdr == SMTPD_HDR_BODY)
+		return;
+	if (len == 0 && complete) {
+		smtpd_data_add_headers(m);
+		m->hdr = SMTPD_HDR_BODY;
+		return;
+	}
+	if (m->hdr == SMTPD_HDR_IN && len > 0 && (*p == ' ' || *p == '\t'))
+		return;
+	if ((name = smtpd_data_hdr_name(p, len)) == 0) {
+		smtpd_data_add_headers(m);
+		smtpd_data_put(m, "\n", 1);
+		m->hdr = SMTPD_HDR_BODY;
+		return;
+	}
+	m->hdr = SMTPD_HDR_IN;
+	if (name == 4 && strncasecmp(p, "Date", 4) == 0)
+		m->saw_date = 1;
+	else if (name == 10 && strncasecmp(p, "Message-ID", 10) == 0 &&
+	    !m->saw_msgid) {
+		m->saw_msgid = 1;
+		colon = memchr(p, ':', len);
+		v = (size_t)(colon - p) + 1;
+		while (v < len && (p[v] == ' ' || p[v] == '\t'))
+			v++;
+		buf_append(m->msgid, p + v, len - v);
+	}
+}
+
+/* smtpd_data_received - our Received: header, the message's first line */
+static void
+smtpd_data_received(struct smtpd_state *s, struct smtpd_msg *m)
+{
+	struct buf *h = buf_new(512, 0), *pr = buf_new(64, 0);
+	char date[64];
+
+	buf_appendf(h, "Received: from %s (%s [%s%s])\n", s->helo, s->name,
+	    s->sa.ss_family == AF_INET6 ? "IPv6:" : "", s->addr);
+	buf_appendf(h, "\tby %s (cartero) with %s id %s", smtpd_hostname(),
+	    s->esmtp ? "ESMTP" : "SMTP", m->id);
+	rfc2822_date(time(NULL), date, sizeof(date));
+	if (s->nrcpt == 1)
+		buf_appendf(h, "\n\tfor <%s>; %s\n",
+		    printable(s->rcpt[0], pr), date);
+	else
+		buf_appendf(h, ";\n\t%s\n", date);
+	smtpd_data_put(m, buf_str(h), buf_len(h));
+	buf_free(&h);
+	buf_free(&pr);
+}
+
+/* smtpd_data_envelope - the queue file's envelope records */
+static int
+smtpd_data_envelope(struct smtpd_state *s, struct queue_writer *qw)
+{
+	int i, r = 0;
+
+	r |= queue_rec(qw, 'F', s->sender);
+	r |= queue_recf(qw, 'A', "client=%s", s->addr);
+	r |= queue_recf(qw, 'A', "client_name=%s", s->name);
+	r |= queue_recf(qw, 'A', "helo=%s", s->helo);
+	r |= queue_recf(qw, 'A', "protocol=%s", s->esmtp ? "ESMTP" : "SMTP");
+	if (s->body8bit)
+		r |= queue_rec(qw, 'A', "body=8BITMIME");
+	if (s->smtputf8)
+		r |= queue_rec(qw, 'A', "smtputf8=yes");
+	for (i = 0; i < s->nrcpt; i++)
+		r |= queue_rec(qw, 'R', s->rcpt[i]);
+	return r ? -1 : 0;
+}
+
+/* smtpd_data_storage_reply - 4xx for a queue file that could not be made */
+static void
+smtpd_data_storage_reply(struct smtpd_state *s, int err)
+{
+	if (err == ENOSPC || err == EDQUOT || err == EFBIG)
+		smtpd_reply(s, "452 4.3.1 Insufficient system storage");
+	else
+		smtpd_reply(s, "451 4.3.0 Error: queue file write error");
+}
+
+/*
+ * smtpd_data_read - read the message to its end.  0 at the end of the
+ * message, or the LINE_* code that cut it short.
+ */
+static int
+smtpd_data_read(struct smtpd_state *s, struct smtpd_msg *m)
+{
+	const char *p;
+	size_t len;
+	int r, eol, prev_ok = 1, at_bol = 1;
+
+	for (;;) {
+		r = line_get(s->io, s->line, LINEIO_SPLIT);
+		if (r != LINE_OK && r != LINE_PARTIAL)
+			return r;
+		p = buf_str(s->line);
+		len = buf_len(s->line);
+		eol = r == LINE_PARTIAL ? LINEIO_EOL_NONE : lineio_eol(s->io);
+
+		/* The end: "." CRLF right after a CRLF (see above). */
+		if (at_bol && r == LINE_OK && len == 1 && *p == '.' &&
+		    prev_ok && eol == LINEIO_EOL_CRLF)
+			return 0;
+		if (eol == LINEIO_EOL_LF && !m->bare_lf) {
+			m->bare_lf = 1;
+			if (smtpd_bare_reject)
+				queue_abort(&m->qw);
+		}
+		if (at_bol) {
+			if (len > 0 && *p == '.') {
+				p++;
+				len--;
+			}
+			smtpd_data_header(m, p, len, r == LINE_OK);
+		}
+		m->size += (long long)len + (r == LINE_OK ? 1 : 0);
+		if (var_message_size_limit > 0 && !m->too_big &&
+		    m->size > var_message_size_limit) {
+			m->too_big = 1;
+			queue_abort(&m->qw);
+		}
+		if (m->qw != NULL) {
+			smtpd_data_put(m, p, len);
+			if (r == LINE_OK)
+				smtpd_data_put(m, "\n", 1);
+		}
+		at_bol = r == LINE_OK;
+		prev_ok = eol == LINEIO_EOL_CRLF;
+	}
+}
+
+/* smtpd_data_done - the message is read: commit it or say why not */
+static void
+smtpd_data_done(struct smtpd_state *s, struct smtpd_msg *m)
+{
+	struct buf *why, *pr;
+	long long size;
+	int err;
+
+	s->where = "END-OF-MESSAGE";
+	if (m->too_big) {
+		msg_info("%s: reject: END-OF-MESSAGE from %s: 552 5.3.4 "
+		    "Message size exceeds fixed limit; size=%lld", m->id,
+		    s->namaddr, m->size);
+		smtpd_reply(s, "552 5.3.4 Message size exceeds fixed limit");
+		return;
+	}
+	if (m->bare_lf && smtpd_bare_reject) {
+		msg_info("%s: reject: END-OF-MESSAGE from %s: 550 5.5.2 bare "
+		    "<LF> received", m->id, s->namaddr);
+		smtpd_reply(s, "550 5.5.2 Message rejected: bare <LF> "
+		    "received");
+		return;
+	}
+	if (m->qw != NULL && m->hdr != SMTPD_HDR_BODY)
+		smtpd_data_add_headers(m);
+	if (m->qw == NULL) {
+		smtpd_data_storage_reply(s, m->write_err);
+		return;
+	}
+	size = (long long)queue_writer_size(m->qw);
+	why = buf_new(128, 1024);
+	if (queue_commit(m->qw, why) < 0) {
+		err = errno;
+		m->qw = NULL;
+		msg_warn("%s: %s", m->id, buf_str(why));
+		buf_free(&why);
+		smtpd_data_storage_reply(s, err);
+		return;
+	}
+	m->qw = NULL;
+	buf_free(&why);
+
+	/* On disk: now, and only now, the message is ours. */
+	pr = buf_new(64, 0);
+	msg_info("%s: client=%s", m->id, s->namaddr);
+	if (buf_len(m->msgid) > 0)
+		msg_info("%s: message-id=%s", m->id,
+		    printable(buf_str(m->msgid), pr));
+	msg_info("%s: from=<%s>, size=%lld, nrcpt=%d (queued)", m->id,
+	    printable(s->sender, pr), size, s->nrcpt);
+	buf_free(&pr);
+	smtpd_reply(s, "250 2.0.0 Ok: queued as %s", m->id);
+	(void)lineio_flush(s->io);
+	queue_notify(var_queue_directory, m->id);
+}
+
+/* smtpd_data - DATA: 354, the message, then 250 with the queue id */
+int
+smtpd_data(struct smtpd_state *s)
+{
+	struct smtpd_msg m;
+	struct buf *why, *detail;
+	int r;
+
+	if (s->sender == NULL) {
+		smtpd_reply(s, "503 5.5.1 Error: need MAIL command");
+		return -1;
+	}
+	if (s->nrcpt == 0) {
+		if (s->rcpt_rejected > 0)
+			smtpd_reply(s, "554 5.5.1 Error: no valid recipients");
+		else
+			smtpd_reply(s, "503 5.5.1 Error: need RCPT command");
+		return -1;
+	}
+	memset(&m, 0, sizeof(m));
+	why = buf_new(128, 1024);
+	if ((m.qw = queue_create(var_queue_directory, QUEUE_INCOMING,
+	    why)) == NULL) {
+		r = errno;
+		msg_warn("%s", buf_str(why));
+		buf_free(&why);
+		smtpd_data_storage_reply(s, r);
+		return -1;
+	}
+	buf_free(&why);
+	snprintf(m.id, sizeof(m.id), "%s", queue_writer_id(m.qw));
+	m.msgid = buf_new(64, SMTPD_MSGID_MAX);
+	m.add_headers = s->in_mynetworks;
+	if (smtpd_data_envelope(s, m.qw) < 0) {
+		msg_warn("%s: queue file write error: %m", m.id);
+		smtpd_data_fail(&m, errno);
+	}
+
+	smtpd_reply(s, "354 End data with <CR><LF>.<CR><LF>");
+	if (lineio_flush(s->io) < 0) {
+		queue_abort(&m.qw);
+		smtpd_lost(s, LINE_ERROR, "");
+		buf_free(&m.msgid);
+		return -1;
+	}
+	if (m.qw != NULL)
+		smtpd_data_received(s, &m);
+
+	lineio_set_cap(s->io, SMTPD_DATA_CHUNK);
+	r = smtpd_data_read(s, &m);
+	lineio_set_cap(s->io, var_line_length_limit > 2 ?
+	    (size_t)var_line_length_limit - 2 : 998);
+	if (r != 0) {
+		queue_abort(&m.qw);
+		detail = buf_new(64, 0);
+		buf_setf(detail, " (%lld bytes)", m.size);
+		smtpd_lost(s, r, buf_str(detail));
+		buf_free(&detail);
+	} else
+		smtpd_data_done(s, &m);
+	queue_abort(&m.qw);
+	buf_free(&m.msgid);
+	smtpd_reset(s);
+	return 0;
+}

@@ -254,6 +254,20 @@ run_case(const struct conf_case *c)
 	buf_free(&why);
 }
 
+/* big_chain - a0 = 0123456789, a1 = $a0$a0, ... relayhost = $a40 */
+static char *
+big_chain(void)
+{
+	struct buf *b = buf_new(1024, 0);
+	int i;
+
+	buf_puts(b, "a0 = 0123456789\n");
+	for (i = 1; i <= 40; i++)
+		buf_appendf(b, "a%d = $a%d$a%d\n", i, i - 1, i - 1);
+	buf_puts(b, "relayhost = $a40\n");
+	return buf_steal(&b);
+}
+
 /* read_file - a small file's text */
 static char *
 read_file(const char *path)
@@ -289,7 +303,7 @@ main(void)
 	msg_init("conf.t", 0);
 	msg_logfile(logpath);
 
-	plan((int)(sizeof(cases) / sizeof(cases[0])) + 14);
+	plan((int)(sizeof(cases) / sizeof(cases[0])) + 19);
 	for (i = 0; i < sizeof(cases) / sizeof(cases[0]); i++)
 		run_case(&cases[i]);
 
@@ -298,10 +312,12 @@ main(void)
 	ok(conf_load(dir, NULL, why) == 0, "an unknown name is not an error");
 	ok(strstr(read_file(logpath), "main.cf, line 2: unknown parameter "
 	    "my_custom") != NULL, "an unknown name is logged with its line");
-	is_str(conf_raw("my_custom"), "x", "conf_raw sees names not in the table");
+	is_str(conf_raw("my_custom"), "x",
+	    "conf_raw sees names not in the table");
 
 	/* A failed load keeps the values of the last good one. */
-	write_maincf("relayhost = keep\nmyorigin = $mydomain\nmydomain = m.org\n");
+	write_maincf("relayhost = keep\nmyorigin = $mydomain\n"
+	    "mydomain = m.org\n");
 	ok(conf_load(dir, NULL, why) == 0, "a good load");
 	write_maincf("relayhost = lost\nsmtpd_timeout = never\n");
 	ok(conf_load(dir, NULL, why) < 0, "then a bad one");
@@ -314,6 +330,25 @@ main(void)
 	ok(s != NULL && *s == '\0', "conf_expand of an undefined name");
 	free(s);
 	is_str(conf_dir(), dir, "conf_dir is the directory loaded");
+
+	/* conf_check, for carteroconf -e. */
+	ok(conf_check("smtpd_timeout", "5m", why) == 0,
+	    "conf_check: a good time");
+	ok(conf_check("smtpd_timeout", "abc", why) < 0 &&
+	    strstr(buf_str(why), "\"abc\" is not a time") != NULL,
+	    "conf_check: a bad time, explained");
+	ok(conf_check("relayhost", "$relayhost", why) == 0,
+	    "conf_check expands against the values in force");
+	ok(conf_check("no_such_name", "x", why) == 0,
+	    "conf_check: any value for a name not in the table");
+
+	/* A runaway expansion stops at the cap. */
+	s = big_chain();
+	write_maincf(s);
+	free(s);
+	ok(conf_load(dir, NULL, why) < 0 && strstr(buf_str(why),
+	    "parameter relayhost: value is longer than") != NULL,
+	    "a value that doubles 40 times is refused");
 
 	/* The lower level: conf_file_read keeps every definition. */
 	write_maincf("# c\nrelayhost = a\nfoo = b\n  c\nrelayhost = d\n");

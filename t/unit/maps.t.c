@@ -1,1 +1,563 @@
-/* placeholder: being written */
+/*
+ * maps.t.c - lookup tables (hash: built by map_build, texthash:, lists,
+ * alias syntax, duplicates, missing files, tables rebuilt while open) and
+ * the parts of resolve that need no running instance: extension stripping,
+ * address classes, the virtual passwd file, system users and aliases.
+ */
+#include <sys/stat.h>
+#include <sys/types.h>
+
+#include <db.h>
+#include <dirent.h>
+#include <pwd.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "buf.h"
+#include "maps.h"
+#include "msg.h"
+#include "params.h"
+#include "resolve.h"
+#include "util.h"
+#include "../tap.h"
+
+static char dir[] = "/tmp/cartero-maps-XXXXXX";
+
+/* path - a file name in the test directory (static storage, 4 slots) */
+static const char *
+path(const char *name)
+{
+	static char slot[4][512];
+	static int next;
+	char *p = slot[next++ % 4];
+
+	snprintf(p, sizeof(slot[0]), "%s/%s", dir, name);
+	return p;
+}
+
+/* spec - "type:dir/name" (static storage, 4 slots) */
+static const char *
+spec(const char *type, const char *name)
+{
+	static char slot[4][600];
+	static int next;
+	char *p = slot[next++ % 4];
+
+	snprintf(p, sizeof(slot[0]), "%s:%s/%s", type, dir, name);
+	return p;
+}
+
+/* write_file - replace a file's contents */
+static void
+write_file(const char *name, const char *text)
+{
+	FILE *fp = fopen(path(name), "w");
+
+	if (fp == NULL || fputs(text, fp) == EOF || fclose(fp) == EOF) {
+		perror(name);
+		exit(1);
+	}
+}
+
+/* quiet - silence expected warnings (1) or let them through (0) */
+static void
+quiet(int on)
+{
+	msg_set_flags(on ? 0 : MSG_STDERR);
+}
+
+/* lookup - map_lookup returning the value, "(none)" or "(error)" */
+static const char *
+lookup(struct map *m, const char *key)
+{
+	static struct buf *v;
+	int r;
+
+	if (v == NULL)
+		v = buf_new(64, 0);
+	r = map_lookup(m, key, v);
+	return r > 0 ? buf_str(v) : r == 0 ? "(none)" : "(error)";
+}
+
+/* A table source and what its lookups give. */
+static const char table_src[] =
+    "  orphan continuation\n"		/* nothing to continue: skipped */
+    "# a comment\n"
+    "\n"
+    "ana@mired.org    ana\n"
+    "Bob@Mired.ORG\tbob@example.org  \n"
+    "long   first part,\n"
+    "   second part\n"
+    "\t# comment lines inside an entry are skipped\n"
+    "\tthird part\n"
+    "MiXeD  Value Keeps Its Case\n"
+    "lonely\n"				/* no value: skipped */
+    "joined\n"
+    "  by continuation\n"		/* "joined by continuation" */
+    "dup first\n"
+    "DUP second\n"
+    "crlf value\r\n";
+
+static const struct {
+	const char	*key;
+	const char	*value;
+} table_want[] = {
+	{ "ana@mired.org", "ana" },
+	{ "ANA@MIRED.ORG", "ana" },
+	{ "bob@mired.org", "bob@example.org" },
+	{ "long", "first part, second part third part" },
+	{ "mixed", "Value Keeps Its Case" },
+	{ "lonely", "(none)" },
+	{ "orphan", "(none)" },
+	{ "joined", "by continuation" },
+	{ "dup", "first" },
+	{ "crlf", "value" },
+	{ "nobody", "(none)" },
+	{ "", "(none)" },
+};
+
+static const char alias_src[] =
+    "# aliases\n"
+    "postmaster: root\n"
+    "MAILER-DAEMON:   postmaster\n"
+    "root: ana,\n"
+    "\tbob@mired.org\n"
+    "abuse :postmaster\n"
+    "\"list owner\": ana\n"
+    "nocolon ana\n"
+    "empty:\n"
+    "root: carl\n";
+
+static const struct {
+	const char	*key;
+	const char	*value;
+} alias_want[] = {
+	{ "postmaster", "root" },
+	{ "Postmaster", "root" },
+	{ "mailer-daemon", "postmaster" },
+	{ "root", "ana, bob@mired.org" },
+	{ "abuse", "postmaster" },
+	{ "list owner", "ana" },
+	{ "nocolon", "(none)" },
+	{ "empty", "(none)" },
+	{ "ana", "(none)" },
+};
+
+/* test_tables - hash: and texthash: from the same source */
+static void
+test_tables(void)
+{
+	struct buf *why = buf_new(64, 0);
+	struct map *m;
+	struct stat st;
+	char name[256];
+	size_t i;
+	int r;
+
+	write_file("table", table_src);
+	chmod(path("table"), 0640);
+	quiet(1);
+	r = map_build(spec("hash", "table"), 0, why);
+	quiet(0);
+	if (!ok(r == 0, "map_build hash:table"))
+		printf("#   why: %s\n", buf_str(why));
+	ok(stat(path("table.db"), &st) == 0, "table.db exists");
+	is_int(st.st_mode & 0777, 0640, "table.db has the source's read bits");
+	{
+		DIR *d = opendir(dir);
+		struct dirent *de;
+		int tmp = 0;
+
+		while (d != NULL && (de = readdir(d)) != NULL)
+			if (strstr(de->d_name, ".tmp-") != NULL)
+				tmp++;
+		if (d != NULL)
+			closedir(d);
+		is_int(tmp, 0, "no temporary file left behind");
+	}
+
+	m = map_open(spec("hash", "table"), 0, why);
+	if (!ok(m != NULL, "map_open hash:table"))
+		printf("#   why: %s\n", buf_str(why));
+	for (i = 0; m && i < sizeof(table_want) / sizeof(table_want[0]); i++) {
+		snprintf(name, sizeof(name), "hash: '%s'", table_want[i].key);
+		is_str(lookup(m, table_want[i].key), table_want[i].value, name);
+	}
+	map_close(&m);
+	ok(m == NULL, "map_close clears the pointer");
+
+	quiet(1);
+	m = map_open(spec("texthash", "table"), 0, why);
+	quiet(0);
+	ok(m != NULL, "map_open texthash:table");
+	for (i = 0; m && i < sizeof(table_want) / sizeof(table_want[0]); i++) {
+		snprintf(name, sizeof(name), "texthash: '%s'",
+		    table_want[i].key);
+		is_str(lookup(m, table_want[i].key), table_want[i].value, name);
+	}
+	map_close(&m);
+
+	/* A table with many keys (the in-memory table grows). */
+	{
+		FILE *fp = fopen(path("big"), "w");
+
+		for (i = 0; fp && i < 5000; i++)
+			fprintf(fp, "key%zu value%zu\n", i, i);
+		fclose(fp);
+		ok(map_build(spec("hash", "big"), 0, why) == 0,
+		    "build 5000 keys");
+		m = map_open(spec("texthash", "big"), 0, why);
+		is_str(lookup(m, "key4321"), "value4321", "texthash: 5000 keys");
+		map_close(&m);
+		m = map_open(spec("hash", "big"), 0, why);
+		is_str(lookup(m, "KEY0"), "value0", "hash: 5000 keys, first");
+		is_str(lookup(m, "key4999"), "value4999", "hash: 5000 keys, last");
+		map_close(&m);
+	}
+	buf_free(&why);
+}
+
+/* test_aliases - "key: value" syntax */
+static void
+test_aliases(void)
+{
+	struct buf *why = buf_new(64, 0);
+	struct map *m;
+	char name[256];
+	size_t i;
+	int r;
+
+	write_file("aliases", alias_src);
+	quiet(1);
+	r = map_build(spec("hash", "aliases"), MAP_ALIAS, why);
+	quiet(0);
+	if (!ok(r == 0, "map_build hash:aliases, alias syntax"))
+		printf("#   why: %s\n", buf_str(why));
+	m = map_open(spec("hash", "aliases"), MAP_ALIAS, why);
+	ok(m != NULL, "map_open hash:aliases");
+	for (i = 0; m && i < sizeof(alias_want) / sizeof(alias_want[0]); i++) {
+		snprintf(name, sizeof(name), "alias '%s'", alias_want[i].key);
+		is_str(lookup(m, alias_want[i].key), alias_want[i].value, name);
+	}
+	map_close(&m);
+
+	quiet(1);
+	m = map_open(spec("texthash", "aliases"), MAP_ALIAS, why);
+	quiet(0);
+	is_str(lookup(m, "root"), "ana, bob@mired.org",
+	    "texthash alias with continuation, first of two wins");
+	map_close(&m);
+
+	/* The same file without -a: "root:" is the key. */
+	quiet(1);
+	m = map_open(spec("texthash", "aliases"), 0, why);
+	quiet(0);
+	is_str(lookup(m, "postmaster:"), "root", "without MAP_ALIAS the : stays");
+	map_close(&m);
+	buf_free(&why);
+}
+
+/* test_lists - lists, errors, rebuilding under an open table */
+static void
+test_lists(void)
+{
+	struct buf *why = buf_new(64, 0), *list = buf_new(256, 0);
+	struct buf *want = buf_new(256, 0);
+	struct map *m;
+
+	write_file("first", "ana first-ana\n");
+	write_file("second", "ana second-ana\nbob second-bob\n");
+	ok(map_build(spec("hash", "first"), 0, why) == 0, "build first");
+	buf_setf(list, "%s, %s", spec("hash", "first"),
+	    spec("texthash", "second"));
+	m = map_open(buf_str(list), 0, why);
+	ok(m != NULL, "open a list of two tables");
+	is_str(lookup(m, "ana"), "first-ana", "list: the first table wins");
+	is_str(lookup(m, "bob"), "second-bob", "list: then the second");
+	is_str(lookup(m, "carl"), "(none)", "list: in neither");
+
+	/* Rebuild under the open map: the next lookup sees the new table. */
+	write_file("first", "ana new-ana\n");
+	ok(map_build(spec("hash", "first"), 0, why) == 0, "rebuild first");
+	is_str(lookup(m, "ana"), "new-ana", "an open hash: table is reopened");
+	write_file("second", "bob newer-bob\n");
+	is_str(lookup(m, "bob"), "newer-bob", "a texthash: table is reread");
+	map_close(&m);
+
+	m = map_open(" ", 0, why);
+	ok(m != NULL, "an empty list opens");
+	is_str(lookup(m, "ana"), "(none)", "  and finds nothing");
+	map_close(&m);
+	is_str(lookup(NULL, "ana"), "(none)", "lookup in a NULL map");
+
+	/* Missing .db files name the command that makes them. */
+	buf_reset(why);
+	m = map_open(spec("hash", "nothere"), 0, why);
+	ok(m == NULL, "hash: without its .db fails");
+	buf_setf(want, "%s: %s: No such file; run carteromap %s",
+	    spec("hash", "nothere"), path("nothere.db"), spec("hash",
+	    "nothere"));
+	is_str(buf_str(why), buf_str(want), "  and says to run carteromap");
+	m = map_open(spec("hash", "nothere"), MAP_ALIAS, why);
+	buf_setf(want, "%s: %s: No such file; run newaliases",
+	    spec("hash", "nothere"), path("nothere.db"));
+	is_str(buf_str(why), buf_str(want), "  or newaliases for aliases");
+	buf_setf(list, "%s %s", spec("hash", "first"), spec("hash", "nothere"));
+	ok(map_open(buf_str(list), 0, why) == NULL,
+	    "a list with one missing table fails");
+	ok(map_open(spec("texthash", "nothere"), 0, why) == NULL &&
+	    strstr(buf_str(why), "No such file") != NULL,
+	    "texthash: of a missing file fails");
+	ok(map_open(spec("btree", "first"), 0, why) == NULL &&
+	    strstr(buf_str(why), "unsupported table type \"btree\"") != NULL,
+	    "unknown types are refused");
+	ok(map_open(path("first"), 0, why) == NULL &&
+	    strstr(buf_str(why), "no table type") != NULL,
+	    "a name without a type is refused");
+	ok(map_build(spec("hash", "nothere"), 0, why) == -1 &&
+	    strstr(buf_str(why), "No such file") != NULL,
+	    "map_build of a missing source fails");
+	ok(map_build(spec("texthash", "second"), 0, why) == 0,
+	    "map_build of texthash: only checks it");
+
+	/* A garbage .db is an error, not a crash. */
+	write_file("junk", "a b\n");
+	write_file("junk.db", "this is not a Berkeley DB file\n");
+	quiet(1);
+	m = map_open(spec("hash", "junk"), 0, why);
+	quiet(0);
+	ok(m == NULL, "a corrupt .db fails to open");
+	printf("#   why: %s\n", buf_str(why));
+
+	/* A table written without NULs (another tool) is read too. */
+	{
+		DB *db;
+		DBT k, v;
+
+		if (db_create(&db, NULL, 0) == 0 && db->open(db, NULL,
+		    path("nonul.db"), NULL, DB_HASH, DB_CREATE, 0644) == 0) {
+			memset(&k, 0, sizeof(k));
+			memset(&v, 0, sizeof(v));
+			k.data = "ana";
+			k.size = 3;
+			v.data = "nonul-value";
+			v.size = 11;
+			db->put(db, NULL, &k, &v, 0);
+			db->close(db, 0);
+		}
+		quiet(1);
+		m = map_open(spec("hash", "nonul"), 0, why);
+		quiet(0);
+		is_str(lookup(m, "ana"), "nonul-value", "keys without a NUL");
+		map_close(&m);
+	}
+	buf_free(&why);
+	buf_free(&list);
+	buf_free(&want);
+}
+
+/* test_resolve - extension, classes, passwd file, system users, aliases */
+static void
+test_resolve(void)
+{
+	struct buf *why = buf_new(64, 0), *v = buf_new(64, 0);
+	struct buf *want = buf_new(256, 0);
+	struct account a;
+	struct passwd *root = getpwuid(0);
+	char s[64];
+	static const struct {
+		const char *delim, *in, *out;
+	} strip[] = {
+		{ "+", "ana+lists", "ana" },
+		{ "+", "ana+lists@mired.org", "ana@mired.org" },
+		{ "+", "ana+a+b@mired.org", "ana@mired.org" },
+		{ "+", "ana@mi+red.org", "ana@mi+red.org" },
+		{ "+", "ana", "ana" },
+		{ "+", "+lists", "+lists" },
+		{ "+", "", "" },
+		{ "-+", "ana-x+y", "ana" },
+		{ "", "ana+lists", "ana+lists" },
+	};
+	size_t i;
+
+	for (i = 0; i < sizeof(strip) / sizeof(strip[0]); i++) {
+		var_recipient_delimiter = (char *)strip[i].delim;
+		snprintf(s, sizeof(s), "%s", strip[i].in);
+		is_str(resolve_strip_extension(s), strip[i].out, strip[i].in);
+	}
+	var_recipient_delimiter = "+";
+
+	var_mydestination = "mired.org, localhost  Host.Mired.Org";
+	var_relay_domains = "relay.org .sub.example";
+	var_mydomain = "mired.org";
+	is_int(resolve_class("ana@mired.org"), RESOLVE_LOCAL, "class: local");
+	is_int(resolve_class("ana@MIRED.ORG"), RESOLVE_LOCAL, "  any case");
+	is_int(resolve_class("ana@host.mired.org"), RESOLVE_LOCAL, "  third");
+	is_int(resolve_class("ana@mired.org."), RESOLVE_LOCAL, "  final dot");
+	is_int(resolve_class("ana"), RESOLVE_LOCAL, "  no domain");
+	is_int(resolve_class("ana@sub.mired.org"), RESOLVE_REMOTE,
+	    "  subdomains of mydestination are not local");
+	is_int(resolve_class("x@relay.org"), RESOLVE_RELAY, "class: relay");
+	is_int(resolve_class("x@a.relay.org"), RESOLVE_RELAY, "  subdomain");
+	is_int(resolve_class("x@a.sub.example"), RESOLVE_RELAY, "  .domain");
+	is_int(resolve_class("x@sub.example"), RESOLVE_REMOTE,
+	    "  .domain is subdomains only");
+	is_int(resolve_class("x@notrelay.org"), RESOLVE_REMOTE, "class: remote");
+	ok(resolve_is_local_domain("") == 1, "\"\" is a local domain");
+
+	/* Virtual users. */
+	write_file("passwd",
+	    "# virtual users\n"
+	    "ana@mired.org:{CRYPT}$6$salt$hash:::Ana Lopez::\n"
+	    "bob:bobhash:1234:1235::/home/bobv:\n"
+	    "carl@Other.ORG:h\n"
+	    "ana@mired.org:second:1:1:::\n"
+	    "bad@mired.org:h:notanumber-nor-user::::\n");
+	var_virtual_passwd_file = (char *)path("passwd");
+	var_virtual_mailbox_base = (char *)path("mail");
+	var_home_mailbox = "Maildir/";
+	var_virtual_mail_owner = "#5000:6000";
+	var_alias_maps = "";
+
+	quiet(1);
+	ok(resolve_account("ana@mired.org", &a, why) == 1, "virtual ana");
+	quiet(0);
+	ok(a.is_virtual, "  is virtual");
+	is_str(a.name, "ana@mired.org", "  name");
+	is_int(a.uid, 5000, "  uid from virtual_mail_owner");
+	is_int(a.gid, 6000, "  gid from virtual_mail_owner");
+	buf_setf(want, "%s/mired.org/ana", path("mail"));
+	is_str(a.home, buf_str(want), "  home under virtual_mailbox_base");
+	buf_puts(want, "/Maildir/");
+	is_str(a.maildir, buf_str(want), "  maildir");
+	is_str(a.hash, "{CRYPT}$6$salt$hash", "  hash, first line wins");
+	account_free(&a);
+	ok(a.name == NULL, "account_free clears");
+
+	ok(resolve_account("ANA@Mired.Org", &a, why) == 1 &&
+	    strcmp(a.name, "ana@mired.org") == 0, "lookup ignores case");
+	account_free(&a);
+	ok(resolve_account("ana", &a, why) == 1 &&
+	    strcmp(a.name, "ana@mired.org") == 0, "bare ana is ana@$mydomain");
+	account_free(&a);
+	ok(resolve_account("ana@localhost", &a, why) == 1 &&
+	    strcmp(a.name, "ana@mired.org") == 0,
+	    "other mydestination domains fall back to $mydomain");
+	account_free(&a);
+
+	ok(resolve_account("bob@mired.org", &a, why) == 1,
+	    "bare key bob is bob@mired.org");
+	is_int(a.uid, 1234, "  uid from the file");
+	is_int(a.gid, 1235, "  gid from the file");
+	is_str(a.home, "/home/bobv", "  home from the file");
+	is_str(a.maildir, "/home/bobv/Maildir/", "  maildir");
+	account_free(&a);
+
+	ok(resolve_account("carl@other.org", &a, why) == 1 &&
+	    strcmp(a.name, "carl@other.org") == 0, "short line, other domain");
+	buf_setf(want, "%s/other.org/carl/Maildir/", path("mail"));
+	is_str(a.maildir, buf_str(want), "  maildir by domain and user");
+	account_free(&a);
+	is_int(resolve_account("carl@mired.org", &a, why), 0,
+	    "carl is not in mired.org");
+
+	buf_reset(why);
+	is_int(resolve_account("bad@mired.org", &a, why), -1,
+	    "a bad uid is a temporary error");
+	ok(strstr(buf_str(why), "line 6: bad uid") != NULL, "  naming the line");
+
+	var_virtual_mail_owner = "#x";
+	is_int(resolve_account("ana@mired.org", &a, why), -1,
+	    "a bad virtual_mail_owner is an error");
+	var_virtual_mail_owner = "#5000:6000";
+
+	is_int(resolve_account("nosuchuser@mired.org", &a, why), 0,
+	    "unknown user");
+	is_int(resolve_local_exists("nosuchuser@mired.org", why), 0,
+	    "  does not exist");
+	is_int(resolve_local_exists("ana+tag@mired.org", why), 1,
+	    "ana+tag exists");
+
+	/* The file is read again when it changes. */
+	write_file("passwd", "dave@mired.org:x:7:7::/d:\n");
+	ok(resolve_account("dave@mired.org", &a, why) == 1 &&
+	    a.uid == 7, "a changed passwd file is reread");
+	account_free(&a);
+	is_int(resolve_account("ana@mired.org", &a, why), 0,
+	    "  and ana is gone");
+
+	/* System users (root exists everywhere). */
+	if (root != NULL) {
+		ok(resolve_account("Root@mired.org", &a, why) == 1,
+		    "system user root");
+		ok(!a.is_virtual && a.uid == 0 && a.hash == NULL,
+		    "  is a system account with uid 0");
+		buf_setf(want, "%s%sMaildir/", root->pw_dir,
+		    root->pw_dir[strlen(root->pw_dir) - 1] == '/' ? "" : "/");
+		is_str(a.maildir, buf_str(want), "  maildir in its home");
+		account_free(&a);
+	}
+
+	/* A missing passwd file is an empty one. */
+	var_virtual_passwd_file = (char *)path("no-passwd");
+	is_int(resolve_account("dave@mired.org", &a, why), 0,
+	    "no passwd file: no virtual users");
+	is_int(resolve_account("root", &a, why), 1, "  system users still");
+	account_free(&a);
+
+	/* Aliases. */
+	var_alias_maps = (char *)spec("hash", "aliases");
+	ok(resolve_alias("postmaster", v, why) == 1 &&
+	    strcmp(buf_str(v), "root") == 0, "alias postmaster -> root");
+	ok(resolve_alias("Postmaster@mired.org", v, why) == 1,
+	    "alias by local part of an address");
+	is_int(resolve_alias("ana", v, why), 0, "ana is no alias");
+	is_int(resolve_local_exists("mailer-daemon@mired.org", why), 1,
+	    "an alias exists");
+	is_int(resolve_local_exists("abuse+x@mired.org", why), 1,
+	    "an alias with an extension exists");
+	var_alias_maps = (char *)spec("hash", "nothere");
+	is_int(resolve_alias("postmaster", v, why), -1,
+	    "missing alias database: temporary error");
+	ok(strstr(buf_str(why), "run newaliases") != NULL, "  run newaliases");
+	is_int(resolve_local_exists("postmaster", why), -1,
+	    "  and existence is unknown");
+	var_alias_maps = "";
+	buf_free(&why);
+	buf_free(&v);
+	buf_free(&want);
+}
+
+/* cleanup - remove the test directory */
+static void
+cleanup(void)
+{
+	DIR *d = opendir(dir);
+	struct dirent *de;
+
+	while (d != NULL && (de = readdir(d)) != NULL)
+		if (strcmp(de->d_name, ".") != 0 && strcmp(de->d_name, ".."))
+			unlink(path(de->d_name));
+	if (d != NULL)
+		closedir(d);
+	rmdir(dir);
+}
+
+int
+main(void)
+{
+	msg_init("maps.test", MSG_STDERR);
+	if (mkdtemp(dir) == NULL) {
+		perror("mkdtemp");
+		return 1;
+	}
+	test_tables();
+	test_aliases();
+	test_lists();
+	test_resolve();
+	cleanup();
+	plan(tap_n);
+	return done_testing();
+}
