@@ -29,6 +29,7 @@
 #include "buf.h"
 #include "local.h"
 #include "msg.h"
+#include "params.h"
 #include "resolve.h"
 #include "util.h"
 
@@ -147,6 +148,28 @@ out:
 	return r < 0 ? -1 : 0;
 }
 
+/*
+ * alias_qualified - expand an address from an alias list.  A bare name
+ * ("ana") gets @$myorigin, as Postfix appends it, when that keeps it
+ * local: the logs, Delivered-To: and bounces then name a full address.
+ */
+static int
+alias_qualified(struct alias_state *s, const char *e)
+{
+	struct buf *full;
+	int r;
+
+	if (strchr(e, '@') != NULL || var_myorigin == NULL ||
+	    *var_myorigin == '\0')
+		return alias_addr(s, e);
+	full = buf_new(256, 0);
+	buf_setf(full, "%s@%s", e, var_myorigin);
+	r = alias_addr(s, resolve_class(buf_str(full)) == RESOLVE_LOCAL ?
+	    buf_str(full) : e);
+	buf_free(&full);
+	return r;
+}
+
 /* alias_read_include - an :include: file's text; -1 with why */
 static char *
 alias_read_include(const char *path, int *trusted, struct buf *why)
@@ -257,7 +280,7 @@ alias_element(struct alias_state *s, char *e, const char *via, int trusted)
 	}
 	if (*e == '\0')
 		return 0;
-	return alias_addr(s, e);
+	return alias_qualified(s, e);
 }
 
 /* alias_list - expand a comma (or line) separated list */

@@ -322,11 +322,21 @@ master_start_one(struct master_serv *s, int li)
 {
 	struct master_listener *l = s->listeners[li];
 	struct master_proc *p;
+	sigset_t	 all, saved;
 	pid_t		 pid;
 
 	if (l->fd < 0 || s->status[1] < 0)
 		return;
-	switch (pid = fork()) {
+	/*
+	 * A signal that reaches the child before it has reset master's
+	 * handlers would be lost: hold them all until it has.
+	 */
+	sigfillset(&all);
+	sigprocmask(SIG_BLOCK, &all, &saved);
+	pid = fork();
+	if (pid != 0)
+		sigprocmask(SIG_SETMASK, &saved, NULL);
+	switch (pid) {
 	case -1:
 		msg_warn("service %s: fork: %m", s->name);
 		s->throttle_ms = MASTER_THROTTLE_MIN;

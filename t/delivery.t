@@ -36,7 +36,7 @@ s.recv(4096)
 s.sendall(b"EHLO pipe\r\n")
 s.recv(4096)
 s.sendall(b"MAIL FROM:<bob@mired.org>\r\nRCPT TO:<ana@mired.org>\r\n"
-          b"RCPT TO:<nobody@mired.org>\r\nDATA\r\n")
+          b"RCPT TO:<nosuchuser@mired.org>\r\nDATA\r\n")
 got = b""
 while got.count(b"\r\n") < 4:
     got += s.recv(4096)
