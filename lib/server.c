@@ -400,7 +400,7 @@ server_main(int argc, char **argv, enum server_mode mode, server_fn service,
 
 	base = server_basename(argc > 0 && argv[0] != NULL ? argv[0] :
 	    "server");
-	msg_init(base, MSG_SYSLOG | (isatty(2) ? MSG_STDERR : 0));
+	msg_init(base, MSG_SYSLOG | MSG_STDERR);	/* until main.cf says more */
 	signal(SIGPIPE, SIG_IGN);
 
 	opterr = 0;
@@ -490,6 +490,12 @@ server_main(int argc, char **argv, enum server_mode mode, server_fn service,
 	}
 	master_pid = getppid();
 
+	/* SIGTERM: exit (a hook may install a handler of its own). */
+	memset(&sa, 0, sizeof(sa));
+	sa.sa_handler = server_onterm;
+	sigemptyset(&sa.sa_mask);
+	sigaction(SIGTERM, &sa, NULL);
+
 	/* The jail: open what needs root, chroot, drop, then the rest. */
 	if (pre_jail != NULL)
 		pre_jail(name, argv + optind);
@@ -500,10 +506,6 @@ server_main(int argc, char **argv, enum server_mode mode, server_fn service,
 	if (post_jail != NULL)
 		post_jail(name, argv + optind);
 
-	memset(&sa, 0, sizeof(sa));
-	sa.sa_handler = server_onterm;
-	sigemptyset(&sa.sa_mask);
-	sigaction(SIGTERM, &sa, NULL);
 	/*
 	 * Under master, die with it (a setuid clears this, so it is set
 	 * after the drop); a master that died before this line left us
