@@ -2,7 +2,9 @@
  * cartero - the control command: start, stop, reload, status, flush and
  * check a cartero instance.
  *
- *	cartero [-c config_dir] [-v] start|stop|restart|reload|status|flush|check
+ *	cartero [-c config_dir] [-v] command
+ *
+ * where command is start, stop, restart, reload, status, flush or check.
  *
  * Whether an instance runs is decided by the lock master holds on
  * $queue_directory/pid/master.pid, never by the file's content alone, so a

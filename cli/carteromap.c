@@ -57,19 +57,19 @@ carteromap_spec(const char *arg)
 	return buf_steal(&b);
 }
 
-/* carteromap_config - read main.cf if there is one (it must be if -c) */
+/* carteromap_config - read main.cf (a missing one means the defaults) */
 static void
 carteromap_config(const char *dir)
 {
-	struct buf *path = buf_new(256, 0), *why = buf_new(256, 0);
-	const char *d = dir != NULL ? dir : conf_default_dir();
+	struct buf *why = buf_new(256, 0);
+	struct stat st;
 
-	buf_setf(path, "%s/main.cf", d);
-	if (dir != NULL || access(buf_str(path), F_OK) == 0) {
-		if (conf_load(d, NULL, why) < 0)
-			msg_fatal("%s", buf_str(why));
-	}
-	buf_free(&path);
+	if (dir != NULL && stat(dir, &st) < 0)
+		msg_fatal("-c %s: %m", dir);
+	if (dir != NULL && !S_ISDIR(st.st_mode))
+		msg_fatal("-c %s: not a directory", dir);
+	if (conf_load(dir, NULL, why) < 0)
+		msg_fatal("%s", buf_str(why));
 	buf_free(&why);
 }
 

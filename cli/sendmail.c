@@ -369,7 +369,7 @@ sm_send(const char *sender, const char *fullname, int extract, int dots,
 	queue_rec(w, 'M', NULL);
 	if (sm_write_headers(w, buf_str(hdrs)) < 0)
 		goto fail;
-	/* The line that ended the headers (an empty one, or the body's first). */
+	/* The line that ended the headers: an empty one, or the body's. */
 	if (!in_headers && queue_data(w, chunk, len) < 0)
 		goto fail;
 	at_start = in_headers ? 1 : eol;
@@ -587,8 +587,8 @@ sm_mailq(void)
 	if (count == 0)
 		printf("Mail queue is empty\n");
 	else
-		printf("-- %lld Kbytes in %d Request%s.\n", (bytes + 1023) / 1024,
-		    count, count == 1 ? "" : "s");
+		printf("-- %lld Kbytes in %d Request%s.\n",
+		    (bytes + 1023) / 1024, count, count == 1 ? "" : "s");
 	return EX_OK;
 }
 
@@ -712,7 +712,7 @@ main(int argc, char **argv)
 			dots = 1;
 			break;
 		case 'o':
-			/* -oi as -i; other sendmail -o options mean nothing here. */
+			/* -oi is -i; other -o options mean nothing here. */
 			if (strcmp(optarg, "i") == 0)
 				dots = 1;
 			break;
@@ -727,7 +727,7 @@ main(int argc, char **argv)
 			break;
 		case 'B': case 'e': case 'G': case 'h': case 'L': case 'm':
 		case 'N': case 'n': case 'R': case 'U': case 'V': case 'X':
-			break;		/* accepted for compatibility, ignored */
+			break;	/* accepted for compatibility, ignored */
 		default:
 			msg_warn("%s option -%c", strchr("BbCcFfhLNoRrVX",
 			    optopt) != NULL ? "missing value for" :

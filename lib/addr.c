@@ -182,14 +182,15 @@ addr_domain(const char **pp, struct buf *out)
 		if ((end = (const unsigned char *)strchr((const char *)p,
 		    ']')) == NULL)
 			return -1;
-		if (!addr_literal_ok((const char *)p + 1, (size_t)(end - p - 1)))
+		if (!addr_literal_ok((const char *)p + 1,
+		    (size_t)(end - p - 1)))
 			return -1;
 		buf_append(out, p, (size_t)(end - p + 1));
 		*pp = (const char *)end + 1;
 		return 0;
 	}
 	for (;;) {
-		/* One label: letters, digits, '-', '_' (seen in the wild), UTF-8. */
+		/* A label: letters, digits, '-', '_' (seen in the wild), UTF-8. */
 		for (label = 0; *p != '\0'; label += n, p += n) {
 			if (*p >= 0x80) {
 				if ((n = addr_utf8_len(p)) == 0)
@@ -201,7 +202,7 @@ addr_domain(const char **pp, struct buf *out)
 			buf_append(out, p, n);
 		}
 		if (label == 0)
-			return -1;		/* empty label: "x@", "x@a..b" */
+			return -1;	/* empty label: "x@", "x@a..b" */
 		if (*p != '.')
 			break;
 		buf_putc(out, '.');
@@ -319,8 +320,8 @@ enum hdr_tok { HDR_END, HDR_WORD, HDR_SPECIAL };
 struct hdr_state {
 	struct buf	*cur;		/* the addr-spec being collected */
 	int		 in_angle;
-	int		 done;		/* cur already emitted: skip to , or ; */
-	int		 last_word;	/* last token added to cur was a word */
+	int		 done;		/* cur emitted: skip to , or ; */
+	int		 last_word;	/* the last token in cur: a word */
 	int		 count;
 	void		(*fn)(const char *, void *);
 	void		*arg;
@@ -336,7 +337,7 @@ addr_hdr_skip(const unsigned char **pp)
 	for (;;) {
 		if (*p != '\0' && (*p <= ' ' || *p == 0x7f || *p == ')' ||
 		    *p == ']' || *p == '\\')) {
-			p++;			/* stray ) ] \ are noise too */
+			p++;		/* stray ) ] \ are noise too */
 		} else if (*p == '(') {
 			for (depth = 1, p++; *p != '\0' && depth > 0; p++) {
 				if (*p == '\\' && p[1] != '\0')
@@ -410,8 +411,8 @@ addr_hdr_emit(struct hdr_state *st)
 	const char *a = buf_str(st->cur);
 	size_t len = buf_len(st->cur);
 
-	if (!st->done && len > 0 && len <= ADDR_MAX && !buf_overflowed(st->cur) &&
-	    a[0] != '@' && a[len - 1] != '@') {
+	if (!st->done && len > 0 && len <= ADDR_MAX &&
+	    !buf_overflowed(st->cur) && a[0] != '@' && a[len - 1] != '@') {
 		st->fn(a, st->arg);
 		st->count++;
 	}
@@ -479,7 +480,7 @@ addr_parse_header(const char *value, void (*fn)(const char *, void *),
 			}
 			break;
 		case ':':
-			/* A route inside <> ends here; outside, a group starts. */
+			/* A route in <> ends here; outside, a group starts. */
 			if (st.in_angle) {
 				buf_reset(st.cur);
 				st.last_word = 0;
@@ -488,7 +489,7 @@ addr_parse_header(const char *value, void (*fn)(const char *, void *),
 			break;
 		case ',':
 			if (st.in_angle)
-				break;		/* between route domains */
+				break;	/* between route domains */
 			addr_hdr_emit(&st);
 			addr_hdr_next(&st);
 			break;
@@ -621,7 +622,8 @@ addr_match_networks(const struct sockaddr *sa, const char *list)
 			    list);
 			continue;
 		}
-		if (family == AF_INET && have_v4 && addr_prefix_eq(v4, net, bits))
+		if (family == AF_INET && have_v4 &&
+		    addr_prefix_eq(v4, net, bits))
 			return 1;
 		if (family == AF_INET6 && addr_prefix_eq(v6, net, bits))
 			return 1;
@@ -644,14 +646,15 @@ addr_ntop(const struct sockaddr *sa, char *out, size_t len)
 	}
 	switch (sa->sa_family) {
 	case AF_INET:
-		r = inet_ntop(AF_INET, &((const struct sockaddr_in *)sa)->sin_addr,
-		    out, (socklen_t)len);
+		r = inet_ntop(AF_INET,
+		    &((const struct sockaddr_in *)sa)->sin_addr, out,
+		    (socklen_t)len);
 		break;
 	case AF_INET6:
 		sin6 = (const struct sockaddr_in6 *)sa;
 		if (IN6_IS_ADDR_V4MAPPED(&sin6->sin6_addr))
-			r = inet_ntop(AF_INET, &sin6->sin6_addr.s6_addr[12], out,
-			    (socklen_t)len);
+			r = inet_ntop(AF_INET, &sin6->sin6_addr.s6_addr[12],
+			    out, (socklen_t)len);
 		else
 			r = inet_ntop(AF_INET6, &sin6->sin6_addr, out,
 			    (socklen_t)len);

@@ -1,9 +1,10 @@
 /*
  * maps - lookup tables named as Postfix names them.
  *
- *	hash:/path	the Berkeley DB hash file /path.db, built from the text
- *			file /path by map_build() (carteromap, newaliases);
- *	texthash:/path	the text file /path itself, read into memory at open.
+ *	hash:/path	the Berkeley DB hash file /path.db, built from the
+ *			text file /path by map_build() (carteromap,
+ *			newaliases);
+ *	texthash:/path	the text file /path itself, read into memory.
  *
  * Source files: "key value" per line (alias files, MAP_ALIAS: "key: value",
  * the key may be quoted); empty lines and lines whose first non-blank
@@ -39,7 +40,7 @@
 #include "msg.h"
 #include "util.h"
 
-#define MAP_LINE_MAX	(256 * 1024)	/* longest logical source line */
+#define MAP_LINE_MAX	(256 * 1024)	/* the longest logical line */
 
 enum map_type { MAP_HASH, MAP_TEXTHASH };
 
@@ -57,14 +58,14 @@ struct map_text {
 
 /* One "type:name" of a list. */
 struct map_table {
-	char			*spec;		/* "hash:/etc/cartero/aliases" */
-	char			*source;	/* /etc/cartero/aliases */
-	char			*path;		/* the file read: .db or source */
+	char			*spec;		/* "hash:/etc/x" */
+	char			*source;	/* /etc/x */
+	char			*path;		/* what is read: x.db or x */
 	enum map_type		 type;
 	int			 flags;
 	DB			*db;		/* hash: */
 	struct map_text		*text;		/* texthash: */
-	struct stat		 st;		/* of path, when opened */
+	struct stat		 st;		/* of path, when read */
 	struct map_table	*next;
 };
 
@@ -493,7 +494,8 @@ map_build_hash(const char *spec, const char *source, int flags,
 	}
 	if (chmod(buf_str(tmp), mode) < 0 ||
 	    (fd = open(buf_str(tmp), O_RDONLY | O_CLOEXEC)) < 0) {
-		buf_setf(why, "%s: %s: %s", spec, buf_str(tmp), strerror(errno));
+		buf_setf(why, "%s: %s: %s", spec, buf_str(tmp),
+		    strerror(errno));
 		goto fail;
 	}
 	ret = fsync(fd);

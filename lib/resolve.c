@@ -17,7 +17,8 @@
  *     for system users) as local@$mydomain.  Empty uid/gid come from
  *     virtual_mail_owner (a user name, or "#uid" / "#uid:gid"); an empty
  *     home is $virtual_mailbox_base/DOMAIN/USER.  The file is read again
- *     when it changes; a missing file is an empty one.
+ *     when it changes; a missing file is an empty one (but one that goes
+ *     away after it was read keeps its users, for processes in a chroot).
  *  2. the system's users, getpwnam(local part, lowercased).
  * The Maildir is home + "/" + home_mailbox in both cases.
  *
@@ -50,7 +51,7 @@
 struct pw_entry {
 	char	*key;		/* "ana@mired.org", lowercased */
 	char	*hash;
-	char	*uid;		/* as written; "" takes virtual_mail_owner */
+	char	*uid;		/* as written; "": virtual_mail_owner's */
 	char	*gid;
 	char	*home;		/* "" takes the default */
 	int	 line;
@@ -59,7 +60,7 @@ struct pw_entry {
 /* The passwd file as last read. */
 static struct {
 	char		*path;
-	int		 exists;
+	int		 exists;	/* 0 no, 1 read, 2 read, gone since */
 	struct stat	 st;
 	struct pw_entry	*v;
 	size_t		 n;
@@ -220,7 +221,7 @@ resolve_pw_read(const char *path, struct buf *why)
 	resolve_pw_clear();
 	while (fgets(line, sizeof(line), fp) != NULL) {
 		len = strlen(line);
-		if (skipping) {		/* the rest of an over-long line */
+		if (skipping) {	/* the rest of an over-long line */
 			skipping = len > 0 && line[len - 1] != '\n';
 			continue;
 		}
@@ -309,6 +310,18 @@ resolve_pw_load(struct buf *why)
 			    strerror(errno));
 			return -1;
 		}
+		/*
+		 * A file that was read and is gone now: keep its users.  A
+		 * process in a chroot sees this too, and losing every
+		 * virtual user there would refuse all their mail.
+		 */
+		if (pw.exists == 1) {
+			msg_warn("virtual_passwd_file %s has gone; keeping the"
+			    " %zu users read before", path, pw.n);
+			pw.exists = 2;
+		}
+		if (pw.exists >= 1)
+			return 0;
 		resolve_pw_clear();
 		pw.exists = 0;
 		return 0;

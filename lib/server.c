@@ -17,7 +17,6 @@
 #include <sys/prctl.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
-#include <sys/un.h>
 #include <netinet/in.h>
 
 #include <errno.h>
@@ -30,6 +29,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include <unistd.h>
 
 #include "buf.h"
@@ -81,12 +81,36 @@ server_status(int what)
 	return 0;
 }
 
+/*
+ * server_port_name - the mail ports by name, for hosts whose
+ * /etc/services lacks them (minimal containers).  NULL if unknown.
+ */
+static const char *
+server_port_name(const char *name)
+{
+	static const char *const ports[][2] = {
+		{ "smtp", "25" }, { "submission", "587" },
+		{ "submissions", "465" }, { "smtps", "465" },
+		{ "pop3", "110" }, { "pop3s", "995" },
+		{ "imap", "143" }, { "imap2", "143" }, { "imaps", "993" },
+		{ "lmtp", "24" },
+	};
+	size_t	 i;
+
+	if (getservbyname(name, "tcp") != NULL)
+		return NULL;		/* the system knows it */
+	for (i = 0; i < sizeof(ports) / sizeof(ports[0]); i++)
+		if (strcasecmp(ports[i][0], name) == 0)
+			return ports[i][1];
+	return NULL;
+}
+
 /* server_split_addr - split "host:port", "[v6]:port", ":port" or "port" */
 static int
 server_split_addr(const char *addr, struct buf *host, struct buf *port,
     struct buf *why)
 {
-	const char	*colon, *end;
+	const char	*colon, *end, *num;
 
 	buf_reset(host);
 	buf_reset(port);
@@ -114,6 +138,8 @@ server_split_addr(const char *addr, struct buf *host, struct buf *port,
 	}
 	if (strcmp(buf_str(host), "*") == 0)
 		buf_reset(host);
+	if ((num = server_port_name(buf_str(port))) != NULL)
+		buf_set(port, num);
 	if (buf_overflowed(host) || buf_overflowed(port)) {
 		buf_setf(why, "address too long");
 		return -1;
@@ -267,7 +293,7 @@ server_wait(int fd, long long idle_ms)
 	pfd[0].fd = fd;
 	pfd[0].events = POLLIN;
 	if (server_status_fd >= 0) {
-		/* A pipe's write end reports POLLERR once its reader is gone. */
+		/* A pipe's write end says POLLERR once its reader is gone. */
 		pfd[1].fd = server_status_fd;
 		pfd[1].events = 0;
 		nfd = 2;
@@ -400,7 +426,8 @@ server_main(int argc, char **argv, enum server_mode mode, server_fn service,
 
 	base = server_basename(argc > 0 && argv[0] != NULL ? argv[0] :
 	    "server");
-	msg_init(base, MSG_SYSLOG | MSG_STDERR);	/* until main.cf says more */
+	/* Until main.cf is read, errors go to stderr too. */
+	msg_init(base, MSG_SYSLOG | MSG_STDERR);
 	signal(SIGPIPE, SIG_IGN);
 
 	opterr = 0;

@@ -418,9 +418,13 @@ local_service(int fd, char *service, char **argv)
 		if (r == LINE_EOF)
 			break;
 		if (r != LINE_OK) {
-			msg_warn("read request from qmgr: %s",
-			    r == LINE_TIMEOUT ? "timeout" : r == LINE_TOOLONG ?
-			    "line too long" : "malformed or broken");
+			/* qmgr going away (a restart) is not worth a word. */
+			if (r != LINE_ERROR || (errno != ECONNRESET &&
+			    errno != EPIPE))
+				msg_warn("read request from qmgr: %s",
+				    r == LINE_TIMEOUT ? "timeout" :
+				    r == LINE_TOOLONG ? "line too long" :
+				    "malformed request or broken connection");
 			break;
 		}
 		if (req.count == 0)

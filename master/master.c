@@ -267,7 +267,8 @@ static struct master_serv *
 master_find(struct master_serv *list, const struct master_serv *key)
 {
 	for (; list != NULL; list = list->next)
-		if (list->type == key->type && strcmp(list->name, key->name) == 0)
+		if (list->type == key->type &&
+		    strcmp(list->name, key->name) == 0)
 			return list;
 	return NULL;
 }
@@ -363,7 +364,7 @@ master_reload(void)
 		s->throttle_ms = o->throttle_ms;
 		s->throttled_until = o->throttled_until;
 	}
-	/* Services gone from master.cf wait in the graveyard for their children. */
+	/* Services gone from master.cf wait for their children to go. */
 	for (o = master_services; o != NULL; o = next) {
 		next = o->next;
 		if (master_find(new, o) == NULL && o->total > 0) {

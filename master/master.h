@@ -21,9 +21,9 @@ struct master_serv;
 /* One listening socket of a service (inet services may have several). */
 struct master_listener {
 	struct master_serv *serv;
-	char		*addr;		/* "127.0.0.1:2525", or the socket path */
+	char		*addr;		/* "127.0.0.1:2525", or a socket path */
 	int		 fd;
-	int		 optional;	/* a bind failure is not an error (::1) */
+	int		 optional;	/* may fail to bind ([::1]) */
 	int		 avail;		/* idle children on this socket */
 	int		 watching;	/* in the event loop */
 };
@@ -58,13 +58,13 @@ struct master_serv {
 
 	struct master_listener **listeners;
 	int		 nlisteners;
-	int		 status[2];	/* pipe: children write [1], we read [0] */
+	int		 status[2];	/* pipe: children write [1] */
 	struct buf	*status_in;	/* a partial status line */
 	struct master_proc *procs;
 	int		 total;		/* live children, retired ones too */
 	int		 throttle_ms;	/* current respawn delay, 0: none */
 	long long	 throttled_until;
-	int		 removed;	/* gone from master.cf: dies with its last child */
+	int		 removed;	/* gone from master.cf */
 	struct master_serv *next;
 };
 
@@ -81,7 +81,8 @@ int	master_conf_read(const char *, struct master_serv **, struct buf *);
 void	master_conf_free(struct master_serv **);
 void	master_serv_free(struct master_serv *);
 int	master_conf_addrs(struct master_serv *, struct buf *);
-int	master_conf_same(const struct master_serv *, const struct master_serv *);
+int	master_conf_same(const struct master_serv *,
+	    const struct master_serv *);
 
 /* master_spawn.c */
 int	master_listen(struct master_serv *, int, struct buf *);

@@ -4,12 +4,13 @@
  * A logical line is
  *	service type private unpriv chroot wakeup maxproc command [args...]
  * where "-" takes the default (private y, unpriv y, chroot n, wakeup 0,
- * maxproc $default_process_limit).  Lines starting with white space
- * continue the one before; blank lines and lines whose first non-white
- * character is '#' are skipped.  Types are inet (service "port",
- * "host:port" or "[v6]:port"; without a host, $inet_interfaces) and unix (a
- * socket in $queue_directory/private or public).  Arguments are passed to
- * the command, "-o name=value" pairs first.
+ * maxproc $default_process_limit, or 1 with a wakeup time).  Lines that
+ * start with white space continue the one before; blank lines and lines
+ * whose first non-white character is '#' are skipped.  Types are inet
+ * (service "port", "host:port" or "[v6]:port"; without a host,
+ * $inet_interfaces) and unix (a socket in $queue_directory/private or
+ * public).  Arguments are passed to the command, "-o name=value" pairs
+ * first.
  *
  * The file is root's, but it is still read with a size cap, and a bad line
  * stops the load with the file and line named.
@@ -349,7 +350,7 @@ master_conf_line(const char *path, int line, char *text, struct buf *why)
 		    "\"%s\"", path, line, s->name, av[5]);
 		goto fail;
 	}
-	if ((s->maxproc = master_conf_num(av[6],
+	if ((s->maxproc = master_conf_num(av[6], s->wakeup > 0 ? 1 :
 	    (int)var_default_process_limit, 0)) < 0) {
 		buf_setf(why, "%s, line %d: service %s: bad process limit "
 		    "\"%s\"", path, line, s->name, av[6]);

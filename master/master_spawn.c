@@ -65,7 +65,7 @@ master_listen(struct master_serv *s, int backlog, struct buf *why)
 		}
 		if (s->type != MASTER_UNIX)
 			continue;
-		/* Everyone may connect; the directory decides who gets there. */
+		/* Anyone may connect; the directory decides who gets there. */
 		if (master_root && chown(l->addr, master_owner_uid,
 		    master_owner_gid) < 0) {
 			buf_setf(why, "chown %s: %s", l->addr,

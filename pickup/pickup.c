@@ -41,8 +41,8 @@
 #include "util.h"
 
 #define PICKUP_HEADER_MAX	(1024 * 1024)	/* header section scanned */
-#define PICKUP_LINE_MAX		8192		/* header lines read in pieces */
-#define PICKUP_RESCAN_MS	60000		/* without wakeups, scan anyway */
+#define PICKUP_LINE_MAX		8192		/* header lines, in pieces */
+#define PICKUP_RESCAN_MS	60000		/* scan even without wakeups */
 #define PICKUP_FULLNAME_MAX	200
 
 /* What the header section already has. */
@@ -411,7 +411,8 @@ pickup_scan(void)
 		if (de->d_name[0] == '.' || strncmp(de->d_name, "t.", 2) == 0)
 			continue;
 		if (!queue_id_ok(de->d_name)) {
-			pickup_move_corrupt(de->d_name, "not a queue file name");
+			pickup_move_corrupt(de->d_name,
+			    "not a queue file name");
 			continue;
 		}
 		if (pickup_file(de->d_name) < 0)

@@ -556,10 +556,15 @@ qmgr_queue_open(struct qmgr_qid *q, struct buf *why)
 	queue_path(path, var_queue_directory, QUEUE_ACTIVE, q->id);
 	fd = open(buf_str(path), O_RDWR | O_NOFOLLOW | O_CLOEXEC);
 	if (fd < 0) {
-		if (errno != ENOENT)
+		if (errno == ENOENT)
+			qid_forget(q->id);
+		else {
+			/* Try again later; the file stays in active/. */
 			msg_warn("%s: open %s: %m", q->id, buf_str(path));
+			qmgr_queue_defer_at(q, (long long)time(NULL) +
+			    var_minimal_backoff_time, QUEUE_ACTIVE);
+		}
 		buf_free(&path);
-		qid_forget(q->id);
 		return NULL;
 	}
 	buf_free(&path);
@@ -674,7 +679,7 @@ qmgr_queue_write_defer(struct qmgr_message *m, const char *open_rcpt)
 			if (j->rcpt == i && j->state == JOB_DEFER)
 				break;
 		}
-		queue_encode(text, m->q.rcpt[i].addr);
+		buf_puts(text, printable(m->q.rcpt[i].addr, pr));
 		buf_appendf(text, "\t%s\t", k < m->njobs ? m->jobs[k]->dsn :
 		    "4.3.0");
 		printable(k < m->njobs && m->jobs[k]->reason ?

@@ -7,8 +7,8 @@ from cartero_test import *
 
 inst = Instance(main_cf={"message_size_limit": "20000",
                          "smtpd_timeout": "3s",
-                         "smtpd_hard_error_limit": "5",
-                         "smtpd_soft_error_limit": "3"})
+                         "smtpd_hard_error_limit": "8",
+                         "smtpd_soft_error_limit": "6"})
 
 c = smtplib.SMTP("127.0.0.1", inst.port, timeout=10)
 code, _ = c.ehlo("client.mired.org")

@@ -26,7 +26,7 @@ static const struct {
 	{ "<ana@mired.org>", "ana@mired.org", "" },
 	{ "<ana@mired.org> SIZE=123 BODY=8BITMIME", "ana@mired.org",
 	    "SIZE=123 BODY=8BITMIME" },
-	{ " <ana@mired.org>", "ana@mired.org", "" },	/* MAIL FROM: <a@b> */
+	{ " <ana@mired.org>", "ana@mired.org", "" },	/* FROM: <a@b> */
 	{ "  <ana@mired.org>   SIZE=1", "ana@mired.org", "SIZE=1" },
 	{ "<>", "", "" },
 	{ "<> BODY=8BITMIME", "", "BODY=8BITMIME" },
@@ -42,13 +42,13 @@ static const struct {
 	{ "<ANA@MIRED.ORG>", "ANA@MIRED.ORG", "" },
 	{ "<a.b+ext@sub.mired.org>", "a.b+ext@sub.mired.org", "" },
 	{ "<!#$%&'*+-/=?^_`{|}~@x.org>", "!#$%&'*+-/=?^_`{|}~@x.org", "" },
-	{ "<jos\xc3\xa9@ma\xc3\xb1" "ana.es>", "jos\xc3\xa9@ma\xc3\xb1" "ana.es",
-	    "" },
+	{ "<jos\xc3\xa9@ma\xc3\xb1" "ana.es>",
+	    "jos\xc3\xa9@ma\xc3\xb1" "ana.es", "" },
 	{ "<\xe7\x94\xa8\xe6\x88\xb7@\xe4\xbe\x8b\xe5\xad\x90.\xe5\xb9\xbf"
 	    "\xe5\x91\x8a>", "\xe7\x94\xa8\xe6\x88\xb7@\xe4\xbe\x8b\xe5\xad"
 	    "\x90.\xe5\xb9\xbf\xe5\x91\x8a", "" },
 	{ "<a@my_host.x.org>", "a@my_host.x.org", "" },
-	{ "ana@mired.org", "ana@mired.org", "" },	/* bare, like Postfix */
+	{ "ana@mired.org", "ana@mired.org", "" },	/* bare, as Postfix */
 	{ "ana@mired.org  ", "ana@mired.org", "" },
 	{ " ana@mired.org", "ana@mired.org", "" },
 	{ "<ana@mired.org>\tSIZE=9", "ana@mired.org", "SIZE=9" },
@@ -64,17 +64,17 @@ static const struct {
 	{ "< ana@mired.org>", NULL, NULL },
 	{ "<ana@mired.org >", NULL, NULL },
 	{ "<an a@mired.org>", NULL, NULL },
-	{ "<ana@mired.org>SIZE=1", NULL, NULL },	/* no space before params */
-	{ "ana@mired.org SIZE=1", NULL, NULL },		/* bare: nothing may follow */
+	{ "<ana@mired.org>SIZE=1", NULL, NULL },	/* no space */
+	{ "ana@mired.org SIZE=1", NULL, NULL },		/* bare: no params */
 	{ "ana bob@mired.org", NULL, NULL },
-	{ "<@mired.org>", NULL, NULL },			/* empty local part */
+	{ "<@mired.org>", NULL, NULL },			/* empty local */
 	{ "<\"\"@mired.org>", NULL, NULL },
 	{ "@mired.org", NULL, NULL },
 	{ "<ana@>", NULL, NULL },
 	{ "<ana@mired..org>", NULL, NULL },
 	{ "<ana@.mired.org>", NULL, NULL },
 	{ "<ana@mired.org.>", NULL, NULL },
-	{ "<\"ana@mired.org>", NULL, NULL },		/* unbalanced quote */
+	{ "<\"ana@mired.org>", NULL, NULL },		/* unbalanced " */
 	{ "<\"ana\"\"@mired.org>", NULL, NULL },
 	{ "<ana\"@mired.org>", NULL, NULL },
 	{ "<an\ta@mired.org>", NULL, NULL },		/* controls */
@@ -258,7 +258,8 @@ main(void)
 	ok(addr_parse_path("<a@b>", addr, NULL, why) == 0,
 	    "params pointer may be NULL");
 	addr_parse_path("<x y@z>", addr, &params, why);
-	is_str(buf_str(why), "501 5.1.3 Bad address syntax", "the syntax reply");
+	is_str(buf_str(why), "501 5.1.3 Bad address syntax",
+	    "the syntax reply");
 
 	/* addr_split. */
 	addr_split("Ana@Mired.ORG", local, domain);

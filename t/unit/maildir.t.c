@@ -16,6 +16,7 @@
 
 #include "buf.h"
 #include "maildir.h"
+#include "msg.h"
 #include "util.h"
 #include "../tap.h"
 
@@ -95,6 +96,7 @@ main(void)
 	int fd, temp, count, r;
 
 	plan(29);
+	msg_init("maildir.t", 0);	/* the planted-symlink warning is expected */
 	if (mkdtemp(base) == NULL) {
 		perror("mkdtemp");
 		return 1;

@@ -209,11 +209,13 @@ test_tables(void)
 		ok(map_build(spec("hash", "big"), 0, why) == 0,
 		    "build 5000 keys");
 		m = map_open(spec("texthash", "big"), 0, why);
-		is_str(lookup(m, "key4321"), "value4321", "texthash: 5000 keys");
+		is_str(lookup(m, "key4321"), "value4321",
+		    "texthash: 5000 keys");
 		map_close(&m);
 		m = map_open(spec("hash", "big"), 0, why);
 		is_str(lookup(m, "KEY0"), "value0", "hash: 5000 keys, first");
-		is_str(lookup(m, "key4999"), "value4999", "hash: 5000 keys, last");
+		is_str(lookup(m, "key4999"), "value4999",
+		    "hash: 5000 keys, last");
 		map_close(&m);
 	}
 	buf_free(&why);
@@ -254,7 +256,8 @@ test_aliases(void)
 	quiet(1);
 	m = map_open(spec("texthash", "aliases"), 0, why);
 	quiet(0);
-	is_str(lookup(m, "postmaster:"), "root", "without MAP_ALIAS the : stays");
+	is_str(lookup(m, "postmaster:"), "root",
+	    "without MAP_ALIAS the : stays");
 	map_close(&m);
 	buf_free(&why);
 }
@@ -404,7 +407,8 @@ test_resolve(void)
 	is_int(resolve_class("x@a.sub.example"), RESOLVE_RELAY, "  .domain");
 	is_int(resolve_class("x@sub.example"), RESOLVE_REMOTE,
 	    "  .domain is subdomains only");
-	is_int(resolve_class("x@notrelay.org"), RESOLVE_REMOTE, "class: remote");
+	is_int(resolve_class("x@notrelay.org"), RESOLVE_REMOTE,
+	    "class: remote");
 	ok(resolve_is_local_domain("") == 1, "\"\" is a local domain");
 
 	/* Virtual users. */
@@ -466,7 +470,8 @@ test_resolve(void)
 	buf_reset(why);
 	is_int(resolve_account("bad@mired.org", &a, why), -1,
 	    "a bad uid is a temporary error");
-	ok(strstr(buf_str(why), "line 6: bad uid") != NULL, "  naming the line");
+	ok(strstr(buf_str(why), "line 6: bad uid") != NULL,
+	    "  naming the line");
 
 	var_virtual_mail_owner = "#x";
 	is_int(resolve_account("ana@mired.org", &a, why), -1,
@@ -499,6 +504,18 @@ test_resolve(void)
 		is_str(a.maildir, buf_str(want), "  maildir in its home");
 		account_free(&a);
 	}
+
+	/* A file that goes away keeps its users (a chroot sees that). */
+	unlink(path("passwd"));
+	quiet(1);
+	ok(resolve_account("dave@mired.org", &a, why) == 1,
+	    "a passwd file that vanished keeps its users");
+	quiet(0);
+	account_free(&a);
+	write_file("passwd", "erin@mired.org:x:8:8::/e:\n");
+	ok(resolve_account("erin@mired.org", &a, why) == 1,
+	    "  until it comes back");
+	account_free(&a);
 
 	/* A missing passwd file is an empty one. */
 	var_virtual_passwd_file = (char *)path("no-passwd");
