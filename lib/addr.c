@@ -190,7 +190,7 @@ addr_domain(const char **pp, struct buf *out)
 		return 0;
 	}
 	for (;;) {
-		/* A label: letters, digits, '-', '_' (seen in the wild), UTF-8. */
+		/* Labels: letters, digits, '-', '_' (seen in use), UTF-8. */
 		for (label = 0; *p != '\0'; label += n, p += n) {
 			if (*p >= 0x80) {
 				if ((n = addr_utf8_len(p)) == 0)
@@ -318,10 +318,10 @@ addr_split(const char *addr, struct buf *local, struct buf *domain)
 enum hdr_tok { HDR_END, HDR_WORD, HDR_SPECIAL };
 
 struct hdr_state {
-	struct buf	*cur;		/* the addr-spec being collected */
+	struct buf	*cur;		/* the addr-spec so far */
 	int		 in_angle;
-	int		 done;		/* cur emitted: skip to , or ; */
-	int		 last_word;	/* the last token in cur: a word */
+	int		 done;		/* emitted: skip to , ; */
+	int		 last_word;	/* cur ends in a word */
 	int		 count;
 	void		(*fn)(const char *, void *);
 	void		*arg;

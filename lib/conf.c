@@ -578,7 +578,7 @@ conf_convert(const struct param *p, const char *value, long long *num,
 	static const long long time_mult[] = { 1, 60, 3600, 86400, 604800 };
 	static const long long size_mult[] = { 1024, 1024 * 1024,
 	    1024 * 1024 * 1024 };
-	char *v = trim(xstrdup(value));
+	char *copy = xstrdup(value), *v = trim(copy);
 	int neg, rc = 0;
 
 	switch (p->type) {
@@ -631,7 +631,7 @@ conf_convert(const struct param *p, const char *value, long long *num,
 			rc = -1;
 		}
 	}
-	free(v);
+	free(copy);
 	return rc;
 }
 

@@ -279,7 +279,9 @@ maildir_deliver(const char *path, const char *prefix, int fd, off_t offset,
 	int out = -1, tries, r = -1, saved;
 
 	*temp = 1;
-	size = (long long)len + (prefix != NULL ? (long long)strlen(prefix) : 0);
+	size = (long long)len;
+	if (prefix != NULL)
+		size += (long long)strlen(prefix);
 	for (tries = 0; tries < MAILDIR_NAME_TRIES; tries++) {
 		maildir_unique(name);
 		buf_setf(tmp, "%s/tmp/%s", path, buf_str(name));

@@ -60,7 +60,7 @@ struct map_text {
 struct map_table {
 	char			*spec;		/* "hash:/etc/x" */
 	char			*source;	/* /etc/x */
-	char			*path;		/* what is read: x.db or x */
+	char			*path;		/* x.db or x */
 	enum map_type		 type;
 	int			 flags;
 	DB			*db;		/* hash: */

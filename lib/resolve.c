@@ -51,7 +51,7 @@
 struct pw_entry {
 	char	*key;		/* "ana@mired.org", lowercased */
 	char	*hash;
-	char	*uid;		/* as written; "": virtual_mail_owner's */
+	char	*uid;		/* "": virtual_mail_owner's */
 	char	*gid;
 	char	*home;		/* "" takes the default */
 	int	 line;
@@ -60,7 +60,7 @@ struct pw_entry {
 /* The passwd file as last read. */
 static struct {
 	char		*path;
-	int		 exists;	/* 0 no, 1 read, 2 read, gone since */
+	int		 exists;	/* 0 no, 1 read, 2 gone */
 	struct stat	 st;
 	struct pw_entry	*v;
 	size_t		 n;

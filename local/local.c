@@ -45,7 +45,7 @@
 #include "server.h"
 #include "util.h"
 
-#define LOCAL_WIRE_MAX	(128 * 1024)	/* a job or reply to the worker */
+#define LOCAL_WIRE_MAX	(128 * 1024)	/* a job or reply, to the worker */
 
 /* The worker: one child, one uid. */
 static pid_t local_worker_pid = -1;
@@ -119,7 +119,7 @@ local_worker_main(int sock, uid_t uid, gid_t gid)
 	for (;;) {
 		n = ipc_recv_fd(sock, &qfd, data, LOCAL_WIRE_MAX);
 		if (n <= 0)
-			_exit(0);
+			break;			/* the parent is done with us */
 		if (qfd < 0 || attr_parse(data, (size_t)n, &req) < 0) {
 			local_reply(&reply, 4, "4.3.5", "bad request from "
 			    "the local parent");
@@ -132,8 +132,14 @@ local_worker_main(int sock, uid_t uid, gid_t gid)
 		buf_reset(out);
 		attr_format(&reply, out);
 		if (send(sock, buf_str(out), buf_len(out), MSG_NOSIGNAL) < 0)
-			_exit(1);
+			break;
 	}
+	attr_free(&req);
+	attr_free(&reply);
+	buf_free(&why);
+	buf_free(&out);
+	free(data);
+	_exit(0);
 }
 
 /* local_worker_start - a worker running as uid/gid */
@@ -406,10 +412,11 @@ out:
 static void
 local_service(int fd, char *service, char **argv)
 {
-	struct lineio *lio = lineio_new(fd, LOCAL_ATTR_MAX, (int)var_ipc_timeout);
+	struct lineio *lio;
 	struct attr req, reply;
 	int r;
 
+	lio = lineio_new(fd, LOCAL_ATTR_MAX, (int)var_ipc_timeout);
 	local_conn_fd = fd;
 	attr_init(&req);
 	attr_init(&reply);

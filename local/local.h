@@ -34,7 +34,7 @@ enum {
 
 #define ALIAS_DEPTH_MAX		20	/* nested aliases */
 #define ALIAS_TARGETS_MAX	10000	/* targets of one address */
-#define ALIAS_INCLUDE_MAX	(1024 * 1024)	/* bytes of an :include: file */
+#define ALIAS_INCLUDE_MAX	(1024 * 1024) /* an :include: file's bytes */
 
 /*
  * Called for each target: kind, value (address, command, file or reason),
@@ -54,8 +54,8 @@ void	local_strip_extension(const char *, struct buf *);
 
 /* local_deliver.c: one delivery, done as the right user already. */
 struct local_job {
-	const char	*kind;		/* "maildir", "mbox", "command", "file" */
-	const char	*target;	/* Maildir, mbox, file path or command */
+	const char	*kind;	/* "maildir", "mbox", "command", "file" */
+	const char	*target; /* Maildir, mbox, file path or command */
 	const char	*queue_id;
 	const char	*sender;
 	const char	*recipient;

@@ -36,7 +36,7 @@
 struct alias_state {
 	alias_fn	 fn;
 	void		*ctx;
-	char		*chain[ALIAS_DEPTH_MAX + 1];	/* names on the way down */
+	char		*chain[ALIAS_DEPTH_MAX + 1]; /* names on the way down */
 	int		 depth;
 	int		 count;		/* targets so far */
 	struct buf	*why;
@@ -296,7 +296,7 @@ alias_list(struct alias_state *s, const char *text, const char *via,
 	while (*p && r == 0) {
 		while (*p == ',' || isspace((unsigned char)*p))
 			p++;
-		if (*p == '#') {		/* a comment line (include files) */
+		if (*p == '#') {	/* a comment line (include files) */
 			p += strcspn(p, "\n");
 			continue;
 		}

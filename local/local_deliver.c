@@ -48,10 +48,10 @@
 #include "util.h"
 
 #define LOCAL_CHUNK		(64 * 1024)	/* copy size */
-#define LOCAL_HEADER_MAX	(64 * 1024)	/* header scanned for loops */
+#define LOCAL_HEADER_MAX	(64 * 1024)	/* header read for loops */
 #define LOCAL_LOCK_TRIES	30		/* one a second */
 #define LOCAL_OUTPUT_MAX	400		/* command output kept */
-#define LOCAL_FROM_PEND_MAX	1024		/* ">>>..." run at a line start */
+#define LOCAL_FROM_PEND_MAX	1024		/* a ">>>..." line start */
 #define EX_TEMPFAIL_CODE	75
 
 /* local_reply - fill a reply: status, dsn, reason */
@@ -229,7 +229,7 @@ out:
 struct mbox_out {
 	int		 fd;
 	struct buf	*buf;
-	struct buf	*pend;		/* a line start that may be ">*From " */
+	struct buf	*pend;		/* line start that may be ">*From " */
 	int		 matching;	/* at a line start, deciding */
 	int		 last;		/* last byte written */
 	int		 err;
@@ -424,7 +424,7 @@ local_mbox(const struct local_job *j, const char *path, const char *what,
 		mbox_put(&o, buf_str(o.pend), buf_len(o.pend));
 	if (o.last != '\n')
 		mbox_put(&o, "\n", 1);
-	mbox_put(&o, "\n", 1);		/* the blank line before the next From */
+	mbox_put(&o, "\n", 1);		/* a blank line before the next */
 	mbox_flush(&o);
 	if (o.err == 0 && !device && fsync(fd) < 0)
 		o.err = errno;
@@ -612,7 +612,8 @@ local_command(const struct local_job *j, int qfd, struct attr *reply)
 			n = read(out[0], rbuf, sizeof(rbuf));
 			if (n > 0)
 				buf_append(output, rbuf, (size_t)n);
-			else if (n == 0 || (errno != EAGAIN && errno != EINTR)) {
+			else if (n == 0 || (errno != EAGAIN &&
+			    errno != EINTR)) {
 				close(out[0]);
 				out[0] = -1;
 			}

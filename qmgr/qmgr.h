@@ -21,8 +21,8 @@ struct buf;
 
 #define QMGR_ACTIVE_LIMIT	500	/* messages open at once */
 #define QMGR_ACTIVATE_BATCH	100	/* activations per loop turn */
-#define QMGR_CONN_IDLE_MS	30000	/* an idle agent connection closes */
-#define QMGR_DEAD_AGENT_MS	5000	/* retry an unreachable agent after */
+#define QMGR_CONN_IDLE_MS	30000	/* idle agent connections close */
+#define QMGR_DEAD_AGENT_MS	5000	/* an unreachable agent rests */
 #define QMGR_SYNC_DELAY_MS	200	/* group commit of removals */
 #define QMGR_REPLY_MAX		65536	/* an agent's reply */
 
@@ -46,16 +46,17 @@ struct qmgr_transport;
 
 struct qmgr_job {
 	struct qmgr_message	*msg;
-	int			 rcpt;		/* index in msg->q.rcpt */
-	int			 kind;		/* JOB_ADDR ... */
-	char			*addr;		/* final address (or the alias) */
-	char			*target;	/* command or file, or NULL */
+	int			 rcpt;	/* index in msg->q.rcpt */
+	int			 kind;	/* JOB_ADDR ... */
+	char			*addr;	/* final address (or the alias) */
+	char			*target; /* command or file, or NULL */
 	struct qmgr_transport	*tp;
-	int			 state;		/* JOB_QUEUED ... */
+	int			 state;	/* JOB_QUEUED ... */
 	char			 dsn[16];
 	char			*reason;
-	const char		*relay;		/* for the log: local, none */
-	struct qmgr_job		*next;		/* in the transport's queue */
+	const char		*relay;	/* for the log: local, none */
+	int			 resent; /* sent again, on a new connection */
+	struct qmgr_job		*next;	/* in the transport's queue */
 };
 
 struct qmgr_message {
@@ -66,8 +67,8 @@ struct qmgr_message {
 	int			 njobs;
 	int			 jobsize;
 	int			 pending;	/* jobs still JOB_QUEUED */
-	int			 was_deferred;	/* a defer/ID file may exist */
-	char			**seen;		/* targets already planned */
+	int			 was_deferred; /* a defer/ID file may exist */
+	char			**seen;	/* targets already planned */
 	int			 nseen;
 	int			 seensize;
 	struct qmgr_message	*prev, *next;	/* the active list */

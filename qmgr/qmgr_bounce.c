@@ -98,7 +98,7 @@ bounce_header(const struct qmgr_message *m, struct buf *out)
 	else if ((end = strstr(h, "\n\n")) != NULL)
 		end++;
 	else if ((end = strrchr(h, '\n')) != NULL)
-		end++;		/* no body, or a header cut at our limit */
+		end++;		/* no body, or cut at our limit */
 	else
 		end = h;
 	buf_append(out, h, (size_t)(end - h));

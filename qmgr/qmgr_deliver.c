@@ -29,7 +29,7 @@
 #include "util.h"
 #include "qmgr.h"
 
-#define QMGR_SMTP_LIMIT	10	/* connections to smtp (no parameter yet) */
+#define QMGR_SMTP_LIMIT	10	/* connections to smtp (no parameter) */
 
 struct qmgr_conn {
 	struct qmgr_transport	*tp;
@@ -38,6 +38,8 @@ struct qmgr_conn {
 	size_t			 out_done;
 	struct buf		*in;
 	struct qmgr_job		*job;		/* NULL: idle */
+	int			 used;		/* replies received */
+	int			 got_reply;	/* some of the reply is in */
 	struct qmgr_conn	*next;
 };
 
@@ -139,9 +141,10 @@ qmgr_job_result(struct qmgr_job *j, int status, const char *dsn,
 		snprintf(code, sizeof(code), "5.4.7");
 		buf_reset(text);
 		buf_appendf(text, "message expired after %lld %s in the queue: "
-		    "%s", age >= 86400 ? age / 86400 : age / 60 ? age / 60 : age,
-		    age >= 86400 ? "days" : age / 60 ? "minutes" : "seconds",
-		    reason && *reason ? reason : "delivery deferred");
+		    "%s", age >= 86400 ? age / 86400 : age >= 60 ? age / 60 :
+		    age, age >= 86400 ? "days" : age >= 60 ? "minutes" :
+		    "seconds", reason && *reason ? reason :
+		    "delivery deferred");
 	}
 	j->state = status == 0 ? JOB_SENT : status == 4 ? JOB_DEFER :
 	    JOB_BOUNCE;
@@ -177,17 +180,30 @@ qmgr_conn_free(struct qmgr_conn *c)
 	free(c);
 }
 
-/* qmgr_conn_fail - the agent is gone or stuck: defer its job, close */
+/*
+ * qmgr_conn_fail - the agent is gone or stuck: defer its job, close.  An
+ * agent process may exit between two requests (a reload, its use limit):
+ * a job that finds a reused connection closed without a byte of reply is
+ * sent once more on a new one rather than deferred.
+ */
 static void
-qmgr_conn_fail(struct qmgr_conn *c, const char *why)
+qmgr_conn_fail(struct qmgr_conn *c, const char *why, int may_resend)
 {
 	struct qmgr_transport *tp = c->tp;
 	struct qmgr_job *j = c->job;
 	struct buf *reason = buf_new(128, 0);
+	int again = may_resend && j != NULL && c->used > 0 &&
+	    !c->got_reply && !j->resent;
 
 	c->job = NULL;
 	qmgr_conn_free(c);
-	if (j != NULL) {
+	if (again) {
+		j->resent = 1;
+		j->next = tp->head;
+		tp->head = j;
+		if (tp->tail == NULL)
+			tp->tail = j;
+	} else if (j != NULL) {
 		buf_setf(reason, "delivery agent %s: %s", tp->name, why);
 		qmgr_job_result(j, 4, "4.3.0", buf_str(reason));
 	}
@@ -199,7 +215,7 @@ qmgr_conn_fail(struct qmgr_conn *c, const char *why)
 static void
 qmgr_conn_timeout(void *ctx)
 {
-	qmgr_conn_fail(ctx, "timeout waiting for a reply");
+	qmgr_conn_fail(ctx, "timeout waiting for a reply", 0);
 }
 
 /* qmgr_conn_idle - an unused connection goes after a while */
@@ -226,7 +242,7 @@ qmgr_conn_reply(struct qmgr_conn *c, size_t len)
 	attr_init(&a);
 	if (attr_parse(buf_str(c->in), len, &a) < 0) {
 		attr_free(&a);
-		qmgr_conn_fail(c, "malformed reply");
+		qmgr_conn_fail(c, "malformed reply", 0);
 		return;
 	}
 	/* Nothing should follow a reply: keep it, to fail on it later. */
@@ -236,6 +252,8 @@ qmgr_conn_reply(struct qmgr_conn *c, size_t len)
 	dsn = attr_get(&a, "dsn");
 	reason = attr_get(&a, "reason");
 	c->job = NULL;
+	c->used++;
+	c->got_reply = 0;
 	event_timer_cancel(qmgr_conn_timeout, c);
 	if (status != 0 && status != 4 && status != 5)
 		qmgr_job_result(j, 4, "4.3.0", "malformed reply from the "
@@ -260,7 +278,7 @@ qmgr_conn_event(int fd, int mask, void *ctx)
 		n = write(fd, buf_str(c->out) + c->out_done,
 		    buf_len(c->out) - c->out_done);
 		if (n < 0 && errno != EAGAIN && errno != EINTR) {
-			qmgr_conn_fail(c, strerror(errno));
+			qmgr_conn_fail(c, strerror(errno), 1);
 			return;
 		}
 		if (n > 0)
@@ -279,7 +297,7 @@ qmgr_conn_event(int fd, int mask, void *ctx)
 			qmgr_conn_free(c);
 		} else
 			qmgr_conn_fail(c, n == 0 ? "lost connection" :
-			    strerror(errno));
+			    strerror(errno), 1);
 		return;
 	}
 	if (c->job == NULL) {
@@ -289,9 +307,10 @@ qmgr_conn_event(int fd, int mask, void *ctx)
 		qmgr_conn_free(c);
 		return;
 	}
+	c->got_reply = 1;
 	buf_append(c->in, chunk, (size_t)n);
 	if (buf_overflowed(c->in)) {
-		qmgr_conn_fail(c, "reply too long");
+		qmgr_conn_fail(c, "reply too long", 0);
 		return;
 	}
 	if (buf_str(c->in)[0] == '\n')

@@ -20,7 +20,8 @@ msg = ("From: Bob <bob@mired.org>\nTo: Ana <ana@mired.org>\n"
        "Cc: staff@mired.org\nBcc: bob@mired.org\nSubject: with -t\n\n"
        "line\n.\nafter a dot line with -i\n")
 r = inst.cmd("sendmail", "-t", "-i", input=msg)
-is_(r.returncode, 0, "sendmail -t -i accepts a message")
+if not is_(r.returncode, 0, "sendmail -t -i accepts a message"):
+    diag(r.stdout + r.stderr)
 ok(inst.wait_mail(2, "ana"), "ana gets it (To: and the staff alias)")
 ok(inst.wait_mail(1, "bob"), "bob gets it (the staff alias and Bcc:)")
 time.sleep(1)

@@ -65,7 +65,7 @@ static const struct {
 	{ "<ana@mired.org >", NULL, NULL },
 	{ "<an a@mired.org>", NULL, NULL },
 	{ "<ana@mired.org>SIZE=1", NULL, NULL },	/* no space */
-	{ "ana@mired.org SIZE=1", NULL, NULL },		/* bare: no params */
+	{ "ana@mired.org SIZE=1", NULL, NULL },	/* bare: no params */
 	{ "ana bob@mired.org", NULL, NULL },
 	{ "<@mired.org>", NULL, NULL },			/* empty local */
 	{ "<\"\"@mired.org>", NULL, NULL },

@@ -96,7 +96,7 @@ main(void)
 	int fd, temp, count, r;
 
 	plan(29);
-	msg_init("maildir.t", 0);	/* the planted-symlink warning is expected */
+	msg_init("maildir.t", 0);	/* quiet: a warning is expected */
 	if (mkdtemp(base) == NULL) {
 		perror("mkdtemp");
 		return 1;

@@ -1,0 +1,19 @@
+#!/usr/bin/env bash
+# The parsers under libFuzzer (ASan + UBSan) for a few seconds each: SMTP
+# paths and header address lists, queue file envelopes, IPC attribute
+# lists, main.cf, the line reader.  Longer runs: fuzz/run SECONDS.
+top=$(cd "$(dirname "$0")/.." && pwd)
+targets="addr queue attr conf lineio"
+if ! command -v clang >/dev/null; then
+	echo "1..0 # SKIP clang is not installed"
+	exit 0
+fi
+echo "1..5"
+n=0
+"$top/fuzz/run" "${FUZZ_SECONDS:-4}" $targets 2>&1 | while read -r word t rest; do
+	n=$((n + 1))
+	case "$word" in
+	ok:)	echo "ok $n - fuzz_$t survives: $rest" ;;
+	*)	echo "not ok $n - fuzz_$t: $word $rest" ;;
+	esac
+done
