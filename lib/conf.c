@@ -91,51 +91,6 @@ conf_name_len(const char *s)
 	return n;
 }
 
-/* conf_file_slurp - read a whole file, at most CONF_FILE_MAX bytes */
-static char *
-conf_file_slurp(const char *path, struct buf *why)
-{
-	struct buf *b;
-	char chunk[8192];
-	ssize_t n;
-	int fd;
-
-	if ((fd = open(path, O_RDONLY | O_CLOEXEC)) < 0) {
-		if (errno != ENOENT)
-			buf_setf(why, "open %s: %s", path, strerror(errno));
-		return NULL;
-	}
-	b = buf_new(sizeof(chunk), CONF_FILE_MAX);
-	for (;;) {
-		n = read(fd, chunk, sizeof(chunk));
-		if (n < 0 && errno == EINTR)
-			continue;
-		if (n < 0) {
-			buf_setf(why, "read %s: %s", path, strerror(errno));
-			goto bad;
-		}
-		if (n == 0)
-			break;
-		buf_append(b, chunk, (size_t)n);
-		if (buf_overflowed(b)) {
-			buf_setf(why, "%s: file is larger than %d bytes", path,
-			    CONF_FILE_MAX);
-			goto bad;
-		}
-	}
-	close(fd);
-	if (memchr(buf_str(b), '\0', buf_len(b)) != NULL) {
-		buf_setf(why, "%s: file contains a NUL byte", path);
-		buf_free(&b);
-		return NULL;
-	}
-	return buf_steal(&b);
-bad:
-	close(fd);
-	buf_free(&b);
-	return NULL;
-}
-
 /* conf_file_add - append one entry to a parsed file */
 static void
 conf_file_add(struct conf_file *cf, const char *name, size_t nlen,
@@ -216,16 +171,22 @@ conf_file_parse(struct conf_file *cf, char *text, struct buf *why)
 int
 conf_file_read(const char *path, struct conf_file *cf, struct buf *why)
 {
-	char *text;
+	struct buf *text;
 	int rc;
 
 	memset(cf, 0, sizeof(*cf));
 	cf->path = xstrdup(path);
 	buf_reset(why);
-	if ((text = conf_file_slurp(path, why)) == NULL)
-		return buf_len(why) > 0 ? (conf_file_free(cf), -1) : 0;
-	rc = conf_file_parse(cf, text, why);
-	free(text);
+	if ((text = file_slurp(path, CONF_FILE_MAX, why)) == NULL) {
+		if (errno != ENOENT) {
+			conf_file_free(cf);
+			return -1;
+		}
+		buf_reset(why);		/* no main.cf: all defaults */
+		return 0;
+	}
+	rc = conf_file_parse(cf, text->data, why);
+	buf_free(&text);
 	if (rc < 0)
 		conf_file_free(cf);
 	return rc;

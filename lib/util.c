@@ -319,6 +319,53 @@ mkdir_p(const char *path, mode_t mode)
 	return r;
 }
 
+/* file_slurp - read a whole text file of at most cap bytes */
+struct buf *
+file_slurp(const char *path, size_t cap, struct buf *why)
+{
+	struct buf *text;
+	char chunk[8192];
+	ssize_t n;
+	int fd, saved;
+
+	if ((fd = open(path, O_RDONLY | O_CLOEXEC)) < 0) {
+		saved = errno;
+		buf_setf(why, "open %s: %s", path, strerror(errno));
+		errno = saved;
+		return NULL;
+	}
+	text = buf_new(sizeof(chunk), cap);
+	while ((n = read(fd, chunk, sizeof(chunk))) != 0) {
+		if (n < 0) {
+			if (errno == EINTR)
+				continue;
+			saved = errno;
+			buf_setf(why, "read %s: %s", path, strerror(errno));
+			goto fail;
+		}
+		buf_append(text, chunk, (size_t)n);
+		if (buf_overflowed(text)) {
+			saved = EFBIG;
+			buf_setf(why, "%s: file is larger than %zu bytes", path,
+			    cap);
+			goto fail;
+		}
+	}
+	close(fd);
+	if (memchr(buf_str(text), '\0', buf_len(text)) != NULL) {
+		buf_setf(why, "%s: file contains a NUL byte", path);
+		buf_free(&text);
+		errno = EINVAL;
+		return NULL;
+	}
+	return text;
+fail:
+	close(fd);
+	buf_free(&text);
+	errno = saved;
+	return NULL;
+}
+
 /* now_ms - monotonic milliseconds */
 long long
 now_ms(void)

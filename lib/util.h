@@ -37,6 +37,8 @@ ssize_t		 read_full(int, void *, size_t);
 int		 fsync_dir(const char *);	/* fsync the directory holding path */
 int		 fsync_dirname(const char *);	/* fsync the directory named */
 int		 mkdir_p(const char *, mode_t);
+/* A whole text file, at most cap bytes, no NUL; NULL + why (errno kept). */
+struct buf	*file_slurp(const char *, size_t, struct buf *);
 
 /* Time. */
 long long	 now_ms(void);

@@ -387,14 +387,13 @@ local_request(const struct attr *req, struct attr *reply)
 		    local_ends_slash(var_home_mailbox) ? "maildir" : "mbox";
 		job.home = acct.home ? acct.home : "/";
 		job.user = acct.name ? acct.name : job.recipient;
+		/*
+		 * uid 0 only when the mailbox is root's own (root without an
+		 * alias, or virtual_mail_owner = root in a sandbox that runs
+		 * everything as root): the owner writes it, as rule 2 says.
+		 */
 		uid = acct.uid;
 		gid = acct.gid;
-		if (privs_is_root() && uid == 0) {
-			local_reply(reply, 4, "4.3.0", "mail for %s would be "
-			    "written as root: alias it to another user",
-			    job.recipient);
-			goto out;
-		}
 	}
 	if (privs_is_root())
 		local_worker_call(uid, gid, &job, qfd, reply);

@@ -34,46 +34,6 @@
 #define MASTER_CF_MAX	(1024 * 1024)	/* bytes of master.cf */
 #define MASTER_FIELDS	8
 
-/* master_conf_slurp - read a whole file with a size cap */
-static struct buf *
-master_conf_slurp(const char *path, struct buf *why)
-{
-	struct buf	*text;
-	char		 chunk[8192];
-	ssize_t		 n;
-	int		 fd;
-
-	if ((fd = open(path, O_RDONLY | O_CLOEXEC)) < 0) {
-		buf_setf(why, "open %s: %s", path, strerror(errno));
-		return NULL;
-	}
-	text = buf_new(8192, MASTER_CF_MAX);
-	while ((n = read(fd, chunk, sizeof(chunk))) != 0) {
-		if (n < 0) {
-			if (errno == EINTR)
-				continue;
-			buf_setf(why, "read %s: %s", path, strerror(errno));
-			goto fail;
-		}
-		buf_append(text, chunk, (size_t)n);
-		if (buf_overflowed(text)) {
-			buf_setf(why, "%s: larger than %d bytes", path,
-			    MASTER_CF_MAX);
-			goto fail;
-		}
-	}
-	if (memchr(buf_str(text), '\0', buf_len(text)) != NULL) {
-		buf_setf(why, "%s: contains a NUL byte", path);
-		goto fail;
-	}
-	close(fd);
-	return text;
-fail:
-	close(fd);
-	buf_free(&text);
-	return NULL;
-}
-
 /* master_conf_flag - a y/n/- column */
 static int
 master_conf_flag(const char *s, int def)
@@ -446,7 +406,7 @@ master_conf_read(const char *path, struct master_serv **list,
 	int		 lineno = 0, start = 0;
 
 	*list = NULL;
-	if ((text = master_conf_slurp(path, why)) == NULL)
+	if ((text = file_slurp(path, MASTER_CF_MAX, why)) == NULL)
 		return -1;
 	logical = buf_new(1024, MASTER_CF_MAX);
 	for (cp = text->data; cp != NULL; ) {
