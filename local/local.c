@@ -12,11 +12,11 @@
  * Privileges (design rule 2): as root, local never writes a mailbox
  * itself.  It keeps ONE worker child at a time, switched for good to the
  * uid of the current recipient (the user, virtual_mail_owner for virtual
- * users, default_privs for commands and files), passes it the open queue
- * file (the worker cannot open the queue), and replaces the worker only
- * when a request needs another uid: a stream of mail for one user or for
- * virtual users costs one fork, not one per message.  Without root, in a
- * sandbox, it delivers in-process.
+ * users, default_privs for commands and files, which is never root),
+ * passes it the open queue file (the worker cannot open the queue), and
+ * replaces the worker only when a request needs another uid: a stream of
+ * mail for one user or for virtual users costs one fork, not one per
+ * message.  Without root, in a sandbox, it delivers in-process.
  */
 #include <sys/prctl.h>
 #include <sys/socket.h>

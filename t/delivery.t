@@ -41,18 +41,13 @@ got = b""
 while got.count(b"\r\n") < 4:
     got += s.recv(4096)
 s.sendall(b"Subject: pipelined\r\n\r\nbody\r\n.\r\nQUIT\r\n")
-while True:
-    c2 = s.recv(4096)
-    if not c2:
-        break
-    got += c2
-s.close()
-lines = got.decode().split("\r\n")
-diag(got.decode())
+got = got.decode() + recv_all(s)
+lines = got.split("\r\n")
+diag(got)
 ok(lines[0].startswith("250") and lines[1].startswith("250") and
    lines[2].startswith("550") and lines[3].startswith("354"),
    "pipelined commands get their replies in order")
-like(got.decode(), "queued as", "the pipelined message is queued")
+like(got, "queued as", "the pipelined message is queued")
 ok(inst.wait_mail(5, "ana"), "and delivered")
 
 # Mail for another domain waits in the deferred queue.

@@ -55,14 +55,7 @@ for line in ["HELO nc.mired.org", "MAIL FROM:<bob@mired.org>",
     s.sendall(line.encode() + b"\n")
     time.sleep(0.05)
 s.sendall(b"Subject: por nc\nline one\n.\nstill inside\r\n.\r\nQUIT\n")
-got = b""
-while True:
-    c = s.recv(4096)
-    if not c:
-        break
-    got += c
-s.close()
-got = got.decode()
+got = recv_all(s)
 diag(got)
 ok(got.count("250 ") >= 3, "commands ending in bare LF are accepted")
 like(got, "queued as", "the message is queued")

@@ -278,14 +278,27 @@ def smtp_dialog(port, lines, eol=b"\r\n", timeout=10):
             s.sendall(line.encode() + eol)
             time.sleep(0.02)
         s.shutdown(socket.SHUT_WR)
+    except OSError:
+        s.close()
+        raise
+    return out.decode(errors="replace") + recv_all(s, timeout)
+
+
+def recv_all(s, timeout=15):
+    """Everything the server sends until it closes (or goes quiet for
+    timeout seconds), as text; closes the socket."""
+    s.settimeout(timeout)
+    got = b""
+    try:
         while True:
             chunk = s.recv(65536)
             if not chunk:
                 break
-            out += chunk
-    finally:
-        s.close()
-    return out.decode(errors="replace")
+            got += chunk
+    except socket.timeout:
+        pass
+    s.close()
+    return got.decode(errors="replace")
 
 
 def _read_reply(s):
