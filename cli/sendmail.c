@@ -266,6 +266,7 @@ sm_poke(const char *service, const char *what)
 	struct buf	*path;
 	int		 fd;
 
+	signal(SIGPIPE, SIG_IGN);	/* the service may hang up first */
 	path = buf_new(256, PATH_MAX);
 	buf_setf(path, "%s/public/%s", var_queue_directory, service);
 	if ((fd = ipc_connect(buf_str(path), 2)) >= 0) {

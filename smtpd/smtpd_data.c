@@ -285,7 +285,6 @@ static void
 smtpd_data_done(struct smtpd_state *s, struct smtpd_msg *m)
 {
 	struct buf *why, *pr;
-	long long size;
 	int err;
 
 	s->where = "END-OF-MESSAGE";
@@ -309,7 +308,6 @@ smtpd_data_done(struct smtpd_state *s, struct smtpd_msg *m)
 		smtpd_data_storage_reply(s, m->write_err);
 		return;
 	}
-	size = (long long)queue_writer_size(m->qw);
 	why = buf_new(128, 1024);
 	if (queue_commit(m->qw, why) < 0) {
 		err = errno;
@@ -328,8 +326,6 @@ smtpd_data_done(struct smtpd_state *s, struct smtpd_msg *m)
 	if (buf_len(m->msgid) > 0)
 		msg_info("%s: message-id=%s", m->id,
 		    printable(buf_str(m->msgid), pr));
-	msg_info("%s: from=<%s>, size=%lld, nrcpt=%d (queued)", m->id,
-	    printable(s->sender, pr), size, s->nrcpt);
 	buf_free(&pr);
 	smtpd_reply(s, "250 2.0.0 Ok: queued as %s", m->id);
 	(void)lineio_flush(s->io);

@@ -27,6 +27,7 @@ for t in threads:
 killed = 0
 for round in range(3):
     wait_for(lambda: len(accepted) > (round + 1) * N // 5, 60)
+    wait_for(lambda: inst.pids("qmgr"), 30)   # master's restart backoff
     for p in inst.pids("qmgr"):
         os.kill(p, signal.SIGKILL)
         killed += 1
