@@ -60,6 +60,18 @@
  X(STR, sendmail_path, "$command_directory/sendmail", 0, 0, "The sendmail command.") \
  X(STR, newaliases_path, "$command_directory/newaliases", 0, 0, "The newaliases command.") \
  X(TIME, command_time_limit, "1000s", 1, 0, "How long local lets a command named in aliases run before it kills it and defers the mail.") \
+ X(STR, tls_cert_file, "$config_directory/cert.pem", 0, 0, "The PEM certificate chain (server certificate first) that every TLS server presents; override per service with master.cf -o.") \
+ X(STR, tls_key_file, "$config_directory/key.pem", 0, 0, "The PEM private key of tls_cert_file.") \
+ X(STR, smtpd_tls_security_level, "may", 0, 0, "TLS in smtpd: none (no STARTTLS), may (offer STARTTLS), encrypt (MAIL only after STARTTLS).") \
+ X(BOOL, smtpd_tls_wrappermode, "no", 0, 0, "Implicit TLS: the handshake starts at connect (SMTPS, port 465).") \
+ X(BOOL, smtpd_sasl_auth_enable, "yes", 0, 0, "Offer SMTP AUTH (RFC 4954) through the auth service.") \
+ X(BOOL, pop3d_tls_wrappermode, "no", 0, 0, "Implicit TLS for pop3d: the handshake starts at connect (POP3S, port 995).") \
+ X(BOOL, disable_plaintext_auth, "yes", 0, 0, "Accept passwords only over TLS or from a loopback client.") \
+ X(STR, auth_mechanisms, "plain login", 0, 0, "The SASL mechanisms offered by smtpd and pop3d.") \
+ X(TIME, auth_failure_delay, "2s", 0, 60, "How long a failed login waits before its answer.") \
+ X(TIME, auth_token_lifetime, "30s", 1, 3600, "How long a login token from the auth service stays valid.") \
+ X(TIME, pop3d_timeout, "600s", 1, 86400, "How long pop3d waits for a client's next command.") \
+ X(INT, pop3d_hard_error_limit, "10", 1, 10000, "After this many errors in a session, pop3d disconnects.") \
  X(STR, mailq_path, "$command_directory/mailq", 0, 0, "The mailq command.")
 
 #define CARTERO_PARAM_DECL_STR(n)	extern char *var_##n;

@@ -1,1 +1,81 @@
-/* placeholder: being written */
+/*
+ * tls - the server side of TLS (OpenSSL) for smtpd, pop3d and imapd.
+ *
+ * One context per process, made from tls_cert_file and tls_key_file
+ * before the process drops privileges (the key may be readable by root
+ * only).  TLS 1.2 and 1.3 only; ECDHE with AEAD ciphers for 1.2, OpenSSL's
+ * suites for 1.3; no compression, no renegotiation, no session cache.
+ *
+ * A session runs on a connected socket that the caller owns: every wait
+ * (handshake, read, write) is bounded by the session's timeout, and
+ * tls_read/tls_write fit lineio_set_hooks(), so a protocol keeps reading
+ * lines after STARTTLS:
+ *
+ *	if ((t = tls_accept(ctx, fd, var_smtpd_timeout, why)) == NULL)
+ *		...log why, end the session...
+ *	lineio_discard(io);	(input pipelined before the handshake)
+ *	lineio_set_hooks(io, tls_read, tls_write, t);
+ *	...
+ *	tls_close(&t);		(close_notify; the fd stays open)
+ *
+ * Reload: a process reads the files once.  master retires its children on
+ * SIGHUP (idle ones exit at once, busy ones after their connection), and
+ * the new children read the files again.
+ */
+#ifndef CARTERO_TLS_H
+#define CARTERO_TLS_H
+
+#include <sys/types.h>
+#include <stddef.h>
+
+struct buf;
+struct tls_ctx;
+struct tls;
+
+/*
+ * A server context from a certificate chain file (PEM, the server's
+ * certificate first) and its private key (PEM).  NULL with why ("cannot
+ * read tls_cert_file /etc/cartero/cert.pem: No such file or directory").
+ */
+struct tls_ctx	*tls_ctx_new(const char *, const char *, struct buf *);
+/* The same from var_tls_cert_file and var_tls_key_file. */
+struct tls_ctx	*tls_ctx_server(struct buf *);
+void		 tls_ctx_free(struct tls_ctx **);
+
+/*
+ * The server handshake on a connected socket, waiting at most timeout
+ * seconds in all (0: no limit).  The fd becomes non-blocking while the
+ * session lives.  NULL with why ("TLS handshake timed out", "unsupported
+ * protocol", "peer closed the connection").  The session keeps timeout as
+ * the bound on each later wait.
+ */
+struct tls	*tls_accept(struct tls_ctx *, int, int, struct buf *);
+void		 tls_set_timeout(struct tls *, int);	/* seconds, 0: none */
+
+/*
+ * lineio hooks (the first argument is the struct tls *): bytes read, 0
+ * at the end of input (close_notify or EOF), -1 with errno ETIMEDOUT,
+ * ECONNRESET or EPROTO.  tls_write writes everything or fails.
+ */
+ssize_t		 tls_read(void *, void *, size_t);
+ssize_t		 tls_write(void *, const void *, size_t);
+size_t		 tls_pending(struct tls *);	/* plaintext buffered in TLS */
+
+/* "TLSv1.3 with cipher TLS_AES_256_GCM_SHA384" */
+const char	*tls_info(struct tls *);
+const char	*tls_version(struct tls *);	/* "TLSv1.3" */
+const char	*tls_cipher(struct tls *);	/* "TLS_AES_256_GCM_SHA384" */
+int		 tls_bits(struct tls *);	/* 256 */
+
+/* Send close_notify (without waiting for the peer's), free, clear. */
+void		 tls_close(struct tls **);
+
+/*
+ * Relay bytes both ways between the TLS client and a plain socket (the
+ * other end of a socketpair) until either side closes; what the other
+ * side already sent is passed on first.  0 after a close, -1 after an
+ * error or timeout seconds without traffic (errno ETIMEDOUT).
+ */
+int		 tls_proxy(struct tls *, int, int);
+
+#endif

@@ -301,7 +301,7 @@ master_owner(struct buf *why)
 	 * runs this way (DESIGN.md, privilege rule 5): say so loudly.
 	 */
 	if (master_owner_uid == 0)
-		msg_warn("mail_owner %s is root: network input is parsed "
+		msg_warn("mail_owner %s has uid 0: network input is parsed "
 		    "with full privileges; use an unprivileged user outside "
 		    "a developer's sandbox", var_mail_owner);
 	return 0;
