@@ -1,2 +1,900 @@
-/* placeholder: being written */
-int main(void) { return 1; }
+/*
+ * auth - the authentication service (master.cf: auth unix - n n - 1 auth).
+ *
+ * One process, run as root, serves every smtpd, pop3d and imapd over
+ * $queue_directory/private/auth (a directory only mail_owner and root can
+ * enter).  It checks passwords (virtual users: the crypt(3) hash of the
+ * passwd file; system users: PAM), maps a login to its account the way
+ * delivery does (lib/resolve.c, so "ana" and "ana@mired.org" are one
+ * account), hands out one-time tokens, and starts mailbox sessions as
+ * their owner (auth_session.c).
+ *
+ * Everything runs in one event loop, so a slow client never holds up the
+ * others: a failed login waits out auth_failure_delay on a timer, a PAM
+ * check runs in a worker process (auth_pam.c), and a session's exec is
+ * watched through a pipe.  Requests come from processes that parse
+ * network input, so every field is checked (size, service, mechanism)
+ * before it is used; passwords are never logged and are wiped from the
+ * buffers that held them.
+ *
+ * Failed logins are counted per client address (the count is logged, to
+ * feed fail2ban-like tools); the count of an address is forgotten after an
+ * hour without failures.
+ */
+#include <sys/types.h>
+#include <sys/resource.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <netinet/in.h>
+#include <arpa/inet.h>
+
+#include <ctype.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "auth.h"
+#include "authc.h"
+#include "buf.h"
+#include "event.h"
+#include "ipc.h"
+#include "msg.h"
+#include "params.h"
+#include "privs.h"
+#include "resolve.h"
+#include "server.h"
+#include "util.h"
+
+#define AUTH_REQUEST_MAX	16384	/* one request, all fields */
+#define AUTH_CONNS_MAX		2000	/* clients at once */
+#define AUTH_FAILS_MAX		1024	/* addresses counted */
+#define AUTH_FAILS_FORGET	3600000LL	/* ms without failures */
+#define AUTH_RETIRE_GRACE	(60 * 1000L)	/* ms for work in hand */
+
+/* Texts for the client. */
+#define AUTH_TEXT_FAILED	"Authentication failed"
+#define AUTH_TEXT_TEMP		"Temporary authentication failure"
+#define AUTH_TEXT_PLAINTEXT	"Plaintext authentication disallowed on " \
+				"non-secure (SSL/TLS) connections"
+#define AUTH_TEXT_MECH		"Unsupported authentication mechanism"
+
+/* A client of the service (an smtpd, pop3d or imapd process). */
+struct auth_conn {
+	int		 fd;
+	int		 passed_fd;	/* passed to us, or -1 */
+	struct buf	*in;		/* request bytes */
+	struct buf	*out;		/* the answer being written */
+	size_t		 out_off;
+	struct attr	 req;		/* the request in hand */
+	struct attr	 reply;		/* its answer */
+	int		 busy;		/* a request is in hand */
+
+	/* A login or session in hand. */
+	struct account	 acct;
+	char		 service[16];
+	char		 mech[32];
+	char		*user;		/* printable, for logs */
+	char		*rip;
+	pid_t		 pid;		/* session child */
+	int		 status_fd;	/* its exec status pipe */
+	struct buf	*status;
+};
+
+/* Failure counts per client address. */
+struct auth_fail {
+	char		 rip[64];
+	long long	 count;
+	long long	 last;		/* ms */
+};
+
+static struct auth_fail *auth_fails;
+static int auth_nfails;
+static int auth_nconns;
+static int auth_lfd = -1;
+static int auth_retiring;
+static int auth_sigpipe[2] = { -1, -1 };
+int auth_root_sandbox;
+
+static void auth_conn_read(int, int, void *);
+static void auth_conn_write(int, int, void *);
+static void auth_conn_idle(void *);
+static void auth_conn_next(struct auth_conn *);
+static void auth_fail_delayed(void *);
+
+/*
+ * Connections.
+ */
+
+/* auth_conn_close - forget a client */
+static void
+auth_conn_close(struct auth_conn *c)
+{
+	int i;
+
+	event_del(c->fd);
+	close(c->fd);
+	if (c->passed_fd >= 0)
+		close(c->passed_fd);
+	event_timer_cancel(auth_conn_idle, c);
+	event_timer_cancel(auth_fail_delayed, c);
+	if (c->in->data != NULL)
+		explicit_bzero(c->in->data, c->in->size);
+	buf_free(&c->in);
+	buf_free(&c->out);
+	for (i = 0; i < c->req.count; i++)
+		explicit_bzero(c->req.value[i], strlen(c->req.value[i]));
+	attr_free(&c->req);
+	attr_free(&c->reply);
+	account_free(&c->acct);
+	free(c->user);
+	free(c->rip);
+	buf_free(&c->status);
+	free(c);
+	auth_nconns--;
+	if (auth_retiring && auth_nconns == 0 && auth_pam_busy() == 0)
+		exit(0);
+}
+
+/* auth_conn_idle - a client that sends nothing is dropped */
+static void
+auth_conn_idle(void *ctx)
+{
+	struct auth_conn *c = ctx;
+
+	if (c->busy)
+		return;
+	msg_warn("auth client idle for %lld s: dropped", var_ipc_timeout);
+	auth_conn_close(c);
+}
+
+/* auth_request_clear - done with the request in hand */
+static void
+auth_request_clear(struct auth_conn *c)
+{
+	int i;
+
+	for (i = 0; i < c->req.count; i++)
+		explicit_bzero(c->req.value[i], strlen(c->req.value[i]));
+	attr_clear(&c->req);
+	attr_clear(&c->reply);
+	account_free(&c->acct);
+	free(c->user);
+	free(c->rip);
+	c->user = c->rip = NULL;
+	c->service[0] = c->mech[0] = '\0';
+	c->pid = -1;
+	if (c->passed_fd >= 0) {
+		close(c->passed_fd);
+		c->passed_fd = -1;
+	}
+	c->busy = 0;
+}
+
+/* auth_conn_flush - write what is pending; the request ends when all is out */
+static void
+auth_conn_flush(struct auth_conn *c)
+{
+	ssize_t n;
+
+	while (c->out_off < buf_len(c->out)) {
+		n = write(c->fd, buf_str(c->out) + c->out_off,
+		    buf_len(c->out) - c->out_off);
+		if (n < 0) {
+			if (errno == EINTR)
+				continue;
+			if (errno == EAGAIN || errno == EWOULDBLOCK) {
+				if (event_add(c->fd, EVENT_WRITE,
+				    auth_conn_write, c) < 0) {
+					msg_warn("event_add: %m");
+					auth_conn_close(c);
+				}
+				return;
+			}
+			/* The client went away meanwhile: nothing to tell. */
+			if (msg_verbose)
+				msg_debug("write to auth client: %m");
+			auth_conn_close(c);
+			return;
+		}
+		c->out_off += (size_t)n;
+	}
+	buf_reset(c->out);
+	c->out_off = 0;
+	auth_request_clear(c);
+	auth_conn_next(c);
+}
+
+/* auth_conn_write - the client can take more of the answer */
+static void
+auth_conn_write(int fd, int mask, void *ctx)
+{
+	auth_conn_flush(ctx);
+}
+
+/* auth_send - send an answer list now */
+static void
+auth_send(struct auth_conn *c, const struct attr *a)
+{
+	buf_reset(c->out);
+	c->out_off = 0;
+	attr_format(a, c->out);
+	auth_conn_flush(c);
+}
+
+/* auth_send_status - a short answer: status and reason */
+static void
+auth_send_status(struct auth_conn *c, const char *status, const char *reason)
+{
+	attr_clear(&c->reply);
+	attr_set(&c->reply, "status", status);
+	if (reason != NULL)
+		attr_set(&c->reply, "reason", reason);
+	auth_send(c, &c->reply);
+}
+
+/*
+ * Failed logins.
+ */
+
+/* auth_fail_count - one more failure from rip; the count so far */
+static long long
+auth_fail_count(const char *rip)
+{
+	long long now = now_ms();
+	int i, oldest = 0;
+
+	for (i = 0; i < auth_nfails; i++) {
+		if (strcmp(auth_fails[i].rip, rip) == 0)
+			break;
+		if (auth_fails[i].last < auth_fails[oldest].last)
+			oldest = i;
+	}
+	if (i == auth_nfails) {
+		if (auth_nfails < AUTH_FAILS_MAX)
+			auth_nfails++;
+		else
+			i = oldest;
+		snprintf(auth_fails[i].rip, sizeof(auth_fails[i].rip), "%s",
+		    rip);
+		auth_fails[i].count = 0;
+	} else if (now - auth_fails[i].last > AUTH_FAILS_FORGET)
+		auth_fails[i].count = 0;
+	auth_fails[i].last = now;
+	return ++auth_fails[i].count;
+}
+
+/* auth_fail_delayed - the delay is over: say no */
+static void
+auth_fail_delayed(void *ctx)
+{
+	struct auth_conn *c = ctx;
+
+	auth_send(c, &c->reply);
+}
+
+/* auth_login_fail - a refused login: log, count, answer after the delay */
+static void
+auth_login_fail(struct auth_conn *c, const char *why)
+{
+	long long n = auth_fail_count(c->rip);
+
+	msg_info("login failed: user=<%s>, method=%s, rip=%s, service=%s, "
+	    "reason=%s, failures=%lld", c->user, c->mech, c->rip, c->service,
+	    why, n);
+	attr_clear(&c->reply);
+	attr_set(&c->reply, "status", "fail");
+	attr_set(&c->reply, "reason", AUTH_TEXT_FAILED);
+	if (var_auth_failure_delay > 0)
+		event_timer((long)var_auth_failure_delay * 1000,
+		    auth_fail_delayed, c);
+	else
+		auth_send(c, &c->reply);
+}
+
+/* auth_login_tempfail - the check could not be made */
+static void
+auth_login_tempfail(struct auth_conn *c, const char *why)
+{
+	msg_warn("login temporary failure: user=<%s>, method=%s, rip=%s, "
+	    "service=%s, reason=%s", c->user, c->mech, c->rip, c->service,
+	    why);
+	auth_send_status(c, "tempfail", AUTH_TEXT_TEMP);
+}
+
+/* auth_login_ok - the password is right: token, log, answer */
+static void
+auth_login_ok(struct auth_conn *c)
+{
+	char token[AUTHC_TOKEN_MAX];
+
+	token[0] = '\0';
+	if (strcmp(c->service, "smtp") != 0)
+		auth_token_new(c->service, c->rip, &c->acct, token,
+		    sizeof(token));
+	msg_info("login: user=<%s>, method=%s, rip=%s, service=%s",
+	    c->acct.name, c->mech, c->rip, c->service);
+	attr_clear(&c->reply);
+	attr_set(&c->reply, "status", "ok");
+	attr_set(&c->reply, "account", c->acct.name);
+	attr_set(&c->reply, "token", token);
+	explicit_bzero(token, sizeof(token));
+	auth_send(c, &c->reply);
+}
+
+/* auth_pam_done - a PAM worker's verdict */
+static void
+auth_pam_done(void *ctx, enum auth_result r, const char *why)
+{
+	struct auth_conn *c = ctx;
+
+	switch (r) {
+	case AUTH_OK:
+		auth_login_ok(c);
+		break;
+	case AUTH_FAIL:
+		auth_login_fail(c, why);
+		break;
+	default:
+		auth_login_tempfail(c, why);
+		break;
+	}
+}
+
+/*
+ * Logins.
+ */
+
+/* auth_rip_addr - a client address text as a sockaddr (NULL: unknown) */
+static const struct sockaddr *
+auth_rip_addr(const char *rip, struct sockaddr_storage *ss)
+{
+	struct sockaddr_in *s4 = (struct sockaddr_in *)ss;
+	struct sockaddr_in6 *s6 = (struct sockaddr_in6 *)ss;
+
+	memset(ss, 0, sizeof(*ss));
+	if (inet_pton(AF_INET, rip, &s4->sin_addr) == 1) {
+		s4->sin_family = AF_INET;
+		return (struct sockaddr *)ss;
+	}
+	if (inet_pton(AF_INET6, rip, &s6->sin6_addr) == 1) {
+		s6->sin6_family = AF_INET6;
+		return (struct sockaddr *)ss;
+	}
+	if (strcmp(rip, "unix") == 0) {
+		ss->ss_family = AF_UNIX;
+		return (struct sockaddr *)ss;
+	}
+	return NULL;
+}
+
+/* auth_root_ok - may an account with uid 0 log in? */
+static int
+auth_root_ok(const struct account *acct)
+{
+	/*
+	 * Never a system root login.  A virtual user's mailbox owned by
+	 * root happens only in a sandbox that runs everything as root
+	 * (mail_owner and virtual_mail_owner root): its owner is root.
+	 */
+	return acct->is_virtual && auth_root_sandbox;
+}
+
+/*
+ * auth_lookup - the account of a login name: 1, 0 unknown, -1.  A virtual
+ * account is found first (ana@mired.org, or ana meaning ana@$mydomain),
+ * then a system user by the local part, but only when the login's domain
+ * is one of ours: "ana@gmail.com" is nobody here.
+ */
+static int
+auth_lookup(const char *login, struct account *acct, struct buf *why)
+{
+	const char *at = strrchr(login, '@');
+	int r;
+
+	if (*login == '\0' || *login == '@' || (at != NULL && at[1] == '\0'))
+		return 0;
+	if ((r = resolve_account(login, acct, why)) <= 0)
+		return r;
+	if (!acct->is_virtual && at != NULL &&
+	    !resolve_is_local_domain(at + 1)) {
+		account_free(acct);
+		return 0;
+	}
+	return 1;
+}
+
+/* auth_field - a request field, checked: NULL if absent, empty or too long */
+static const char *
+auth_field(struct auth_conn *c, const char *name)
+{
+	const char *v = attr_get(&c->req, name);
+
+	if (v == NULL || *v == '\0' || strlen(v) >= AUTHC_FIELD_MAX)
+		return NULL;
+	return v;
+}
+
+/* auth_login - request=login */
+static void
+auth_login(struct auth_conn *c)
+{
+	struct sockaddr_storage ss;
+	struct buf *why = buf_new(256, 4096), *tmp = buf_new(64, 0);
+	struct account authz;
+	const char *service, *mech, *user, *pass, *authzid, *rip, *secured;
+	char *p;
+	int r;
+
+	service = auth_field(c, "service");
+	mech = auth_field(c, "mech");
+	user = auth_field(c, "user");
+	pass = auth_field(c, "password");
+	authzid = attr_get(&c->req, "authzid");
+	rip = auth_field(c, "rip");
+	secured = attr_get(&c->req, "secured");
+	c->rip = xstrdup(printable(rip ? rip : "unknown", tmp));
+	c->user = xstrdup(printable(user ? user : "", tmp));
+	snprintf(c->service, sizeof(c->service), "%s",
+	    printable(service ? service : "?", tmp));
+	snprintf(c->mech, sizeof(c->mech), "%s",
+	    printable(mech ? mech : "?", tmp));
+	for (p = c->mech; *p; p++)
+		*p = (char)toupper((unsigned char)*p);
+	if (strlen(c->rip) > 60)
+		c->rip[60] = '\0';
+
+	if (service == NULL || (strcmp(service, "smtp") != 0 &&
+	    strcmp(service, "pop3") != 0 && strcmp(service, "imap") != 0)) {
+		msg_warn("login request with a bad service \"%s\"", c->service);
+		auth_send_status(c, "tempfail", "bad request: unknown service");
+		goto out;
+	}
+	if (mech == NULL || !authc_mech_enabled(mech)) {
+		msg_info("login refused: user=<%s>, method=%s, rip=%s, "
+		    "service=%s, reason=mechanism not in auth_mechanisms",
+		    c->user, c->mech, c->rip, c->service);
+		auth_send_status(c, "fail", AUTH_TEXT_MECH);
+		goto out;
+	}
+	/* PLAIN and LOGIN both carry the password itself. */
+	if (!authc_plaintext_allowed(rip ? auth_rip_addr(rip, &ss) : NULL,
+	    secured != NULL && strcmp(secured, "1") == 0)) {
+		msg_info("login refused: user=<%s>, method=%s, rip=%s, "
+		    "service=%s, reason=plaintext password without TLS",
+		    c->user, c->mech, c->rip, c->service);
+		auth_send_status(c, "fail", AUTH_TEXT_PLAINTEXT);
+		goto out;
+	}
+	if (user == NULL || pass == NULL) {
+		auth_login_fail(c, "empty or over-long user name or password");
+		goto out;
+	}
+	if (authzid != NULL && strlen(authzid) >= AUTHC_FIELD_MAX) {
+		auth_login_fail(c, "over-long authorization identity");
+		goto out;
+	}
+	if ((r = auth_lookup(user, &c->acct, why)) < 0) {
+		auth_login_tempfail(c, buf_str(why));
+		goto out;
+	}
+	if (r == 0) {
+		auth_login_fail(c, "unknown user");
+		goto out;
+	}
+	/* No proxy logins: an authzid must name the same account. */
+	if (authzid != NULL && *authzid != '\0') {
+		r = auth_lookup(authzid, &authz, why);
+		if (r < 0) {
+			auth_login_tempfail(c, buf_str(why));
+			goto out;
+		}
+		if (r == 0 || strcmp(authz.name, c->acct.name) != 0) {
+			if (r > 0)
+				account_free(&authz);
+			auth_login_fail(c, "authorization identity is "
+			    "another user");
+			goto out;
+		}
+		account_free(&authz);
+	}
+	if (c->acct.uid == 0 && !auth_root_ok(&c->acct)) {
+		auth_login_fail(c, "root login refused");
+		goto out;
+	}
+	if (c->acct.is_virtual) {
+		switch (auth_passwd_verify(c->acct.hash, pass, why)) {
+		case AUTH_OK:
+			auth_login_ok(c);
+			break;
+		case AUTH_FAIL:
+			auth_login_fail(c, buf_str(why));
+			break;
+		default:
+			msg_warn("%s: %s", c->acct.name, buf_str(why));
+			auth_login_tempfail(c, buf_str(why));
+			break;
+		}
+		goto out;
+	}
+	if (auth_pam_start(c->acct.name, pass, c->rip, auth_pam_done, c,
+	    why) < 0)
+		auth_login_tempfail(c, buf_str(why));
+out:
+	buf_free(&why);
+	buf_free(&tmp);
+}
+
+/*
+ * Sessions.
+ */
+
+/* auth_session_status - the session child's exec status pipe */
+static void
+auth_session_status(int fd, int mask, void *ctx)
+{
+	struct auth_conn *c = ctx;
+	char chunk[512];
+	ssize_t n;
+
+	n = read(fd, chunk, sizeof(chunk));
+	if (n < 0 && (errno == EAGAIN || errno == EINTR))
+		return;
+	if (n > 0) {
+		buf_append(c->status, chunk, (size_t)n);
+		return;
+	}
+	event_del(fd);
+	close(fd);
+	c->status_fd = -1;
+	if (buf_len(c->status) == 0) {
+		buf_reset(c->status);
+		msg_info("session: user=<%s>, service=%s, rip=%s, pid=%ld",
+		    c->acct.name, c->service, c->rip, (long)c->pid);
+		attr_clear(&c->reply);
+		attr_set(&c->reply, "status", "ok");
+		attr_setf(&c->reply, "pid", "%ld", (long)c->pid);
+		auth_send(c, &c->reply);
+	} else {
+		msg_warn("session: user=<%s>, service=%s, rip=%s: the mailbox "
+		    "side did not start: %s", c->acct.name, c->service, c->rip,
+		    buf_str(c->status));
+		attr_clear(&c->reply);
+		attr_set(&c->reply, "status", "fail");
+		attr_set(&c->reply, "reason", buf_str(c->status));
+		buf_reset(c->status);
+		auth_send(c, &c->reply);
+	}
+}
+
+/* auth_session - request=session: redeem the token, start the session */
+static void
+auth_session(struct auth_conn *c)
+{
+	struct buf *why = buf_new(256, 4096);
+	const char *token = attr_get(&c->req, "token");
+	char *service = NULL, *rip = NULL;
+	int sfd;
+
+	if (c->passed_fd < 0) {
+		auth_send_status(c, "fail", "no client descriptor came with "
+		    "the session request");
+		goto out;
+	}
+	if (token == NULL || auth_token_redeem(token, c->passed_fd, &c->acct,
+	    &service, &rip, why) < 0) {
+		msg_warn("session refused: %s", token == NULL ? "no token" :
+		    buf_str(why));
+		auth_send_status(c, "fail", token == NULL ? "no token" :
+		    buf_str(why));
+		goto out;
+	}
+	snprintf(c->service, sizeof(c->service), "%s", service);
+	c->rip = rip;
+	rip = NULL;
+	if ((c->pid = auth_session_start(&c->acct, c->service, c->rip,
+	    c->passed_fd, &sfd, why)) < 0) {
+		msg_warn("session: user=<%s>, service=%s, rip=%s: %s",
+		    c->acct.name, c->service, c->rip, buf_str(why));
+		auth_send_status(c, "fail", buf_str(why));
+		goto out;
+	}
+	/* The child has the client now. */
+	close(c->passed_fd);
+	c->passed_fd = -1;
+	c->status_fd = sfd;
+	(void)set_nonblock(sfd, 1);
+	if (event_add(sfd, EVENT_READ, auth_session_status, c) < 0) {
+		msg_warn("event_add: %m");
+		close(sfd);
+		c->status_fd = -1;
+		auth_send_status(c, "fail", "internal error");
+	}
+out:
+	free(service);
+	free(rip);
+	buf_free(&why);
+}
+
+/*
+ * Requests.
+ */
+
+/* auth_request_end - bytes up to and with the empty line ending a request */
+static size_t
+auth_request_end(const struct buf *in)
+{
+	const char *p = buf_str(in), *nn;
+
+	if (buf_len(in) == 0)
+		return 0;
+	if (*p == '\n')
+		return 1;
+	if ((nn = memmem(p, buf_len(in), "\n\n", 2)) == NULL)
+		return 0;
+	return (size_t)(nn - p) + 2;
+}
+
+/* auth_request - a whole request has arrived: serve it */
+static void
+auth_request(struct auth_conn *c, size_t end)
+{
+	struct buf *tmp;
+	const char *what;
+	int bad;
+
+	c->busy = 1;
+	event_timer_cancel(auth_conn_idle, c);
+	event_del(c->fd);
+	bad = attr_parse(buf_str(c->in), end, &c->req) < 0;
+	explicit_bzero(c->in->data, end);
+	memmove(c->in->data, c->in->data + end, buf_len(c->in) - end);
+	buf_truncate(c->in, buf_len(c->in) - end);
+	what = attr_get(&c->req, "request");
+	if (bad || what == NULL) {
+		msg_warn("malformed request on the auth socket");
+		auth_send_status(c, "tempfail", "malformed request");
+	} else if (strcmp(what, "login") == 0)
+		auth_login(c);
+	else if (strcmp(what, "session") == 0)
+		auth_session(c);
+	else {
+		tmp = buf_new(64, 64);
+		msg_warn("unknown request \"%s\" on the auth socket",
+		    printable(what, tmp));
+		buf_free(&tmp);
+		auth_send_status(c, "tempfail", "unknown request");
+	}
+}
+
+/* auth_conn_next - serve a request already read, or wait for one */
+static void
+auth_conn_next(struct auth_conn *c)
+{
+	size_t end;
+
+	if ((end = auth_request_end(c->in)) > 0) {
+		auth_request(c, end);
+		return;
+	}
+	if (event_add(c->fd, EVENT_READ, auth_conn_read, c) < 0) {
+		msg_warn("event_add: %m");
+		auth_conn_close(c);
+		return;
+	}
+	event_timer((long)var_ipc_timeout * 1000, auth_conn_idle, c);
+}
+
+/* auth_conn_read - request bytes (and perhaps a descriptor) */
+static void
+auth_conn_read(int fd, int mask, void *ctx)
+{
+	struct auth_conn *c = ctx;
+	char chunk[4096];
+	int n, got;
+	size_t end;
+
+	n = ipc_recv_fd(fd, &got, chunk, sizeof(chunk));
+	if (n < 0) {
+		if (errno == EAGAIN || errno == EWOULDBLOCK)
+			return;
+		if (msg_verbose)
+			msg_debug("read from auth client: %m");
+		auth_conn_close(c);
+		return;
+	}
+	if (got >= 0) {
+		if (c->passed_fd >= 0)
+			close(c->passed_fd);
+		c->passed_fd = got;
+	}
+	if (n == 0) {
+		auth_conn_close(c);
+		return;
+	}
+	buf_append(c->in, chunk, (size_t)n);
+	explicit_bzero(chunk, sizeof(chunk));
+	if (buf_overflowed(c->in)) {
+		msg_warn("over-long request on the auth socket: dropped");
+		auth_conn_close(c);
+		return;
+	}
+	if ((end = auth_request_end(c->in)) > 0)
+		auth_request(c, end);
+}
+
+/* auth_accept - new clients */
+static void
+auth_accept(int lfd, int mask, void *ctx)
+{
+	struct auth_conn *c;
+	int fd;
+
+	for (;;) {
+		fd = accept4(lfd, NULL, NULL, SOCK_NONBLOCK | SOCK_CLOEXEC);
+		if (fd < 0) {
+			if (errno != EAGAIN && errno != EWOULDBLOCK &&
+			    errno != EINTR && errno != ECONNABORTED)
+				msg_warn("accept: %m");
+			return;
+		}
+		if (auth_nconns >= AUTH_CONNS_MAX) {
+			msg_warn("%d auth clients at once: refusing more",
+			    auth_nconns);
+			close(fd);
+			continue;
+		}
+		c = xcalloc(1, sizeof(*c));
+		c->fd = fd;
+		c->passed_fd = -1;
+		c->status_fd = -1;
+		c->pid = -1;
+		c->in = buf_new(512, AUTH_REQUEST_MAX);
+		c->out = buf_new(256, 0);
+		c->status = buf_new(64, 1024);
+		attr_init(&c->req);
+		attr_init(&c->reply);
+		auth_nconns++;
+		auth_conn_next(c);
+	}
+}
+
+/*
+ * Children and master.
+ */
+
+/* auth_onchld - SIGCHLD: wake the loop */
+static void
+auth_onchld(int sig)
+{
+	int saved = errno;
+
+	(void)sig;
+	(void)write(auth_sigpipe[1], "", 1);
+	errno = saved;
+}
+
+/* auth_reap - collect exited children (PAM workers, mailbox sessions) */
+static void
+auth_reap(int fd, int mask, void *ctx)
+{
+	char drain[64];
+	pid_t pid;
+	int status;
+
+	while (read(fd, drain, sizeof(drain)) > 0)
+		;
+	while ((pid = waitpid(-1, &status, WNOHANG)) > 0) {
+		if (WIFSIGNALED(status) && WTERMSIG(status) != SIGKILL &&
+		    WTERMSIG(status) != SIGTERM && WTERMSIG(status) != SIGPIPE)
+			msg_warn("process %ld killed by signal %d", (long)pid,
+			    WTERMSIG(status));
+		else if (msg_verbose)
+			msg_debug("process %ld exited, status 0x%x", (long)pid,
+			    status);
+	}
+}
+
+/* auth_retire_now - the grace time after a reload is over */
+static void
+auth_retire_now(void *ctx)
+{
+	exit(0);
+}
+
+/* auth_master_gone - master closed our status pipe (reload or stop) */
+static void
+auth_master_gone(int fd, int mask, void *ctx)
+{
+	event_del(fd);
+	if (auth_lfd >= 0) {
+		event_del(auth_lfd);
+		auth_lfd = -1;	/* master's socket: the next auth's */
+	}
+	auth_retiring = 1;
+	if (auth_nconns == 0 && auth_pam_busy() == 0)
+		exit(0);
+	event_timer(AUTH_RETIRE_GRACE, auth_retire_now, NULL);
+}
+
+/* auth_watch_master - notice when master retires us */
+static void
+auth_watch_master(void)
+{
+	struct stat st;
+	int fl;
+
+	if (fstat(SERVER_STATUS_FD, &st) < 0 || !S_ISFIFO(st.st_mode) ||
+	    (fl = fcntl(SERVER_STATUS_FD, F_GETFL)) < 0 ||
+	    (fl & O_ACCMODE) != O_WRONLY)
+		return;
+	/* A pipe's write end reports an error once its reader is gone. */
+	if (event_add(SERVER_STATUS_FD, 0, auth_master_gone, NULL) < 0)
+		msg_warn("watch master's status pipe: %m");
+}
+
+/* auth_setup - the loop's fixed parts */
+static void
+auth_setup(int lfd)
+{
+	struct sigaction sa;
+	struct rlimit rl;
+	struct buf *why = buf_new(128, 1024);
+	uid_t uid;
+	gid_t gid;
+
+	if (getrlimit(RLIMIT_NOFILE, &rl) == 0 && rl.rlim_cur < rl.rlim_max) {
+		rl.rlim_cur = rl.rlim_max;
+		(void)setrlimit(RLIMIT_NOFILE, &rl);
+	}
+	if (privs_is_root()) {
+		if (privs_lookup(var_mail_owner, &uid, &gid, why) == 0 &&
+		    uid == 0) {
+			auth_root_sandbox = 1;
+			msg_warn("mail_owner is root: virtual mailboxes owned "
+			    "by root are opened as root (no privilege "
+			    "separation)");
+		}
+	} else
+		msg_warn("not running as root: PAM checks of system users need "
+		    "root, and mailbox sessions run as the invoking user");
+	buf_free(&why);
+	auth_fails = xcalloc(AUTH_FAILS_MAX, sizeof(*auth_fails));
+
+	event_init();
+	if (pipe2(auth_sigpipe, O_CLOEXEC | O_NONBLOCK) < 0)
+		msg_fatal("pipe: %m");
+	if (event_add(auth_sigpipe[0], EVENT_READ, auth_reap, NULL) < 0)
+		msg_fatal("event_add: %m");
+	memset(&sa, 0, sizeof(sa));
+	sa.sa_handler = auth_onchld;
+	sigemptyset(&sa.sa_mask);
+	sa.sa_flags = SA_RESTART | SA_NOCLDSTOP;
+	if (sigaction(SIGCHLD, &sa, NULL) < 0)
+		msg_fatal("sigaction: %m");
+
+	auth_lfd = lfd;
+	if (set_nonblock(lfd, 1) < 0 ||
+	    event_add(lfd, EVENT_READ, auth_accept, NULL) < 0)
+		msg_fatal("listen on the auth socket: %m");
+	auth_watch_master();
+}
+
+/* auth_service - SERVER_LOOP: serve every client until master says stop */
+static void
+auth_service(int lfd, char *service, char **argv)
+{
+	auth_setup(lfd);
+	for (;;)
+		event_loop(-1);
+}
+
+int
+main(int argc, char **argv)
+{
+	server_main(argc, argv, SERVER_LOOP, auth_service, SERVER_END);
+}

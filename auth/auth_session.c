@@ -1,1 +1,372 @@
-/* placeholder: being written */
+/*
+ * auth_session - one-time login tokens, and the start of a mailbox session
+ * as its owner.
+ *
+ * A successful pop3 or imap login leaves a token: 128 random bits
+ * (getrandom), bound to the service and the client's address, valid for
+ * auth_token_lifetime, good for one session.  The login process then
+ * passes the client's descriptor with the token; a token that is unknown,
+ * stale or already used gets nothing.  When the descriptor is a TCP socket
+ * its peer must be the address the login came from; a Unix socket is the
+ * login process's TLS relay, which only the login process can hold.
+ *
+ * The session: fork; the child drops to the account's uid and gid (all
+ * other groups dropped; never uid 0, except for a virtual mailbox in a
+ * sandbox that runs everything as root), closes every other descriptor,
+ * clears the environment, and runs $daemon_directory/<service>d -M with
+ * the client on fd 0 and 1.  Without root (a sandbox) the uid stays the
+ * invoking user's.  A close-on-exec pipe tells the parent whether the exec
+ * happened: EOF if it did, the reason if it did not.
+ */
+#include <sys/types.h>
+#include <sys/random.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+
+#include <errno.h>
+#include <fcntl.h>
+#include <grp.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "auth.h"
+#include "authc.h"
+#include "buf.h"
+#include "conf.h"
+#include "msg.h"
+#include "params.h"
+#include "resolve.h"
+#include "util.h"
+
+/* An outstanding token. */
+struct auth_token {
+	char			 text[AUTH_TOKEN_BYTES * 2 + 1];
+	char			*service;
+	char			*rip;
+	struct account		 acct;
+	long long		 expires;	/* ms, now_ms() clock */
+	struct auth_token	*next;
+};
+
+static struct auth_token *auth_tokens;	/* newest first */
+static int auth_ntokens;
+
+/* auth_token_free - forget one token */
+static void
+auth_token_free(struct auth_token *t)
+{
+	explicit_bzero(t->text, sizeof(t->text));
+	free(t->service);
+	free(t->rip);
+	account_free(&t->acct);
+	free(t);
+}
+
+/* auth_token_sweep - drop expired tokens, and the oldest beyond the cap */
+static void
+auth_token_sweep(void)
+{
+	struct auth_token **tp, *t;
+	long long now = now_ms();
+	int n = 0;
+
+	for (tp = &auth_tokens; (t = *tp) != NULL; ) {
+		if (t->expires <= now || n >= AUTH_TOKENS_MAX - 1) {
+			*tp = t->next;
+			auth_token_free(t);
+			auth_ntokens--;
+			continue;
+		}
+		n++;
+		tp = &t->next;
+	}
+}
+
+/* auth_copy_account - a deep copy */
+static void
+auth_copy_account(struct account *to, const struct account *from)
+{
+	memset(to, 0, sizeof(*to));
+	to->name = xstrdup(from->name ? from->name : "");
+	to->uid = from->uid;
+	to->gid = from->gid;
+	to->home = xstrdup(from->home ? from->home : "");
+	to->maildir = xstrdup(from->maildir ? from->maildir : "");
+	to->hash = NULL;	/* a session needs no hash */
+	to->is_virtual = from->is_virtual;
+}
+
+/* auth_token_new - a fresh token for a login */
+void
+auth_token_new(const char *service, const char *rip,
+    const struct account *acct, char *out, size_t len)
+{
+	static const char hex[] = "0123456789abcdef";
+	unsigned char raw[AUTH_TOKEN_BYTES];
+	struct auth_token *t;
+	size_t got = 0;
+	ssize_t n;
+	int i;
+
+	while (got < sizeof(raw)) {
+		n = getrandom(raw + got, sizeof(raw) - got, 0);
+		if (n < 0) {
+			if (errno == EINTR)
+				continue;
+			msg_fatal("getrandom: %m");
+		}
+		got += (size_t)n;
+	}
+	auth_token_sweep();
+	t = xcalloc(1, sizeof(*t));
+	for (i = 0; i < AUTH_TOKEN_BYTES; i++) {
+		t->text[2 * i] = hex[raw[i] >> 4];
+		t->text[2 * i + 1] = hex[raw[i] & 15];
+	}
+	t->text[2 * AUTH_TOKEN_BYTES] = '\0';
+	explicit_bzero(raw, sizeof(raw));
+	t->service = xstrdup(service);
+	t->rip = xstrdup(rip);
+	auth_copy_account(&t->acct, acct);
+	t->expires = now_ms() + var_auth_token_lifetime * 1000;
+	t->next = auth_tokens;
+	auth_tokens = t;
+	auth_ntokens++;
+	if (len > 0) {
+		snprintf(out, len, "%s", t->text);
+	}
+}
+
+/* auth_token_match - compare a token in constant time */
+static int
+auth_token_match(const char *a, const char *b)
+{
+	unsigned char d = 0;
+	size_t i;
+
+	if (strlen(b) != AUTH_TOKEN_BYTES * 2)
+		return 0;
+	for (i = 0; i < AUTH_TOKEN_BYTES * 2; i++)
+		d |= (unsigned char)a[i] ^ (unsigned char)b[i];
+	return d == 0;
+}
+
+/* auth_peer_ok - is fd's peer (if it is TCP) the address of the login? */
+static int
+auth_peer_ok(int fd, const char *rip, struct buf *why)
+{
+	struct sockaddr_storage ss;
+	socklen_t len = sizeof(ss);
+	char text[64];
+
+	if (getpeername(fd, (struct sockaddr *)&ss, &len) < 0) {
+		/* A socketpair end has no name to tell; a dead one fails. */
+		if (errno == ENOTCONN) {
+			buf_setf(why, "the client has gone");
+			return 0;
+		}
+		if (errno == ENOTSOCK) {
+			buf_setf(why, "the descriptor passed is not a socket");
+			return 0;
+		}
+		buf_setf(why, "getpeername: %s", strerror(errno));
+		return 0;
+	}
+	if (ss.ss_family != AF_INET && ss.ss_family != AF_INET6)
+		return 1;	/* the login process's TLS relay */
+	authc_addr_text((struct sockaddr *)&ss, text, sizeof(text));
+	if (strcmp(text, rip) != 0) {
+		buf_setf(why, "the client address %s is not the one of the "
+		    "login (%s)", text, rip);
+		return 0;
+	}
+	return 1;
+}
+
+/* auth_token_redeem - use a token: 0 (account, service, rip are ours), -1 */
+int
+auth_token_redeem(const char *token, int fd, struct account *acct,
+    char **service, char **rip, struct buf *why)
+{
+	struct auth_token **tp, *t;
+	int r = -1;
+
+	for (tp = &auth_tokens; (t = *tp) != NULL; tp = &t->next)
+		if (auth_token_match(t->text, token))
+			break;
+	if (t == NULL) {
+		buf_setf(why, "unknown or used login token");
+		return -1;
+	}
+	/* One use, whatever happens next. */
+	*tp = t->next;
+	auth_ntokens--;
+	if (t->expires <= now_ms())
+		buf_setf(why, "login token expired");
+	else if (auth_peer_ok(fd, t->rip, why)) {
+		*acct = t->acct;
+		memset(&t->acct, 0, sizeof(t->acct));
+		*service = t->service;
+		*rip = t->rip;
+		t->service = t->rip = NULL;
+		r = 0;
+	}
+	auth_token_free(t);
+	auth_token_sweep();
+	return r;
+}
+
+/* auth_session_fail - the child could not start: say why, and go */
+static void __attribute__((noreturn))
+auth_session_fail(int fd, const char *what, const char *arg, int err)
+{
+	char text[512];
+	int len;
+
+	if (err != 0)
+		len = snprintf(text, sizeof(text), "%s %s: %s", what, arg,
+		    strerror(err));
+	else
+		len = snprintf(text, sizeof(text), "%s %s", what, arg);
+	if (len > 0)
+		(void)write_full(fd, text, (size_t)len < sizeof(text) ?
+		    (size_t)len : sizeof(text) - 1);
+	_exit(127);
+}
+
+/* auth_session_child - become the account and run the mailbox side */
+static void __attribute__((noreturn))
+auth_session_child(const struct account *acct, const char *prog,
+    const char *path, const char *rip, int client, int status)
+{
+	const char *confdir = conf_dir();
+	char *av[6];
+	sigset_t none;
+	int fd;
+
+	signal(SIGCHLD, SIG_DFL);
+	signal(SIGTERM, SIG_DFL);
+	signal(SIGHUP, SIG_DFL);
+	signal(SIGPIPE, SIG_DFL);
+	sigemptyset(&none);
+	sigprocmask(SIG_SETMASK, &none, NULL);
+
+	/* The status pipe to fd 3, the client to 0 and 1, /dev/null to 2. */
+	if ((fd = fcntl(status, F_DUPFD_CLOEXEC, 10)) < 0)
+		_exit(127);
+	status = fd;
+	if (dup2(client, 0) < 0 || dup2(client, 1) < 0)
+		auth_session_fail(status, "dup2", "client", errno);
+	if ((fd = open("/dev/null", O_WRONLY)) < 0)
+		auth_session_fail(status, "open", "/dev/null", errno);
+	if (fd != 2) {
+		if (dup2(fd, 2) < 0)
+			auth_session_fail(status, "dup2", "/dev/null", errno);
+		close(fd);
+	}
+	if (dup2(status, 3) < 0)
+		auth_session_fail(status, "dup2", "status pipe", errno);
+	status = 3;
+	(void)set_cloexec(status, 1);
+	if (close_range(4, ~0U, 0) < 0) {
+		for (fd = 4; fd < 65536; fd++)
+			(void)close(fd);
+	}
+	(void)set_nonblock(0, 0);
+
+	/* The account's uid and gid, no other group, never root. */
+	if (geteuid() == 0) {
+		if (acct->uid == 0 && !(acct->is_virtual && auth_root_sandbox))
+			auth_session_fail(status, "refusing to run a mailbox "
+			    "session as root:", acct->name, 0);
+		if (setgroups(1, &acct->gid) < 0)
+			auth_session_fail(status, "setgroups", acct->name,
+			    errno);
+		if (setgid(acct->gid) < 0)
+			auth_session_fail(status, "setgid", acct->name, errno);
+		if (setuid(acct->uid) < 0)
+			auth_session_fail(status, "setuid", acct->name, errno);
+		if (getuid() != acct->uid || geteuid() != acct->uid ||
+		    (acct->uid != 0 && setuid(0) == 0))
+			auth_session_fail(status, "the uid change did not "
+			    "hold for", acct->name, 0);
+	}
+	umask(077);
+	if (acct->home == NULL || *acct->home == '\0' ||
+	    chdir(acct->home) < 0)
+		(void)chdir("/");
+
+	clearenv();
+	if (setenv("USER", acct->name, 1) < 0 ||
+	    setenv("HOME", acct->home ? acct->home : "/", 1) < 0 ||
+	    setenv("MAILDIR", acct->maildir ? acct->maildir : "", 1) < 0 ||
+	    setenv("CARTERO_CONFIG_DIR", confdir, 1) < 0 ||
+	    setenv("IP", rip, 1) < 0)
+		auth_session_fail(status, "setenv", "USER", errno);
+
+	av[0] = (char *)prog;
+	av[1] = "-M";
+	av[2] = "-c";
+	av[3] = (char *)confdir;
+	av[4] = NULL;
+	execv(path, av);
+	auth_session_fail(status, "exec", path, errno);
+}
+
+/* auth_session_start - fork the mailbox side of a session */
+pid_t
+auth_session_start(const struct account *acct, const char *service,
+    const char *rip, int client, int *statusfd, struct buf *why)
+{
+	struct buf *prog, *path;
+	int p[2];
+	pid_t pid = -1;
+
+	*statusfd = -1;
+	prog = buf_new(32, 64);
+	path = buf_new(256, 4096);
+	if (strcmp(service, "pop3") != 0 && strcmp(service, "imap") != 0) {
+		buf_setf(why, "no mailbox program for service %s", service);
+		goto out;
+	}
+	buf_setf(prog, "%sd", service);
+	buf_setf(path, "%s/%s", var_daemon_directory, buf_str(prog));
+	if (buf_overflowed(path)) {
+		buf_setf(why, "daemon_directory too long");
+		goto out;
+	}
+	if (access(buf_str(path), X_OK) < 0) {
+		buf_setf(why, "%s: %s", buf_str(path), strerror(errno));
+		goto out;
+	}
+	if (geteuid() == 0 && acct->uid == 0 &&
+	    !(acct->is_virtual && auth_root_sandbox)) {
+		buf_setf(why, "refusing to run a mailbox session as root (%s)",
+		    acct->name);
+		goto out;
+	}
+	if (pipe2(p, O_CLOEXEC) < 0) {
+		buf_setf(why, "pipe: %s", strerror(errno));
+		goto out;
+	}
+	switch (pid = fork()) {
+	case -1:
+		buf_setf(why, "fork: %s", strerror(errno));
+		close(p[0]);
+		close(p[1]);
+		goto out;
+	case 0:
+		close(p[0]);
+		auth_session_child(acct, buf_str(prog), buf_str(path), rip,
+		    client, p[1]);
+	}
+	close(p[1]);
+	*statusfd = p[0];
+out:
+	buf_free(&prog);
+	buf_free(&path);
+	return pid;
+}

@@ -38,6 +38,8 @@
 
 static const char *cartero_confdir;
 
+int	cartero_user(int, char **, const char *);	/* cartero_user.c */
+
 /* cartero_usage - say how to run us */
 static void
 cartero_usage(void)
@@ -245,6 +247,9 @@ main(int argc, char **argv)
 			cartero_usage();
 		}
 	}
+	if (argc - optind >= 1 && strcmp(argv[optind], "user") == 0)
+		exit(cartero_user(argc - optind, argv + optind,
+		    cartero_confdir));
 	if (argc - optind != 1)
 		cartero_usage();
 	cmd = argv[optind];

@@ -49,7 +49,7 @@
  X(TIME, minimal_backoff_time, "300s", 1, 0, "The shortest wait before retrying a deferred message.") \
  X(TIME, maximal_backoff_time, "4000s", 1, 0, "The longest wait before retrying a deferred message.") \
  X(TIME, queue_run_delay, "300s", 1, 0, "How often qmgr looks through the deferred queue.") \
- X(INT, local_destination_concurrency_limit, "4", 1, 1000, "How many local deliveries qmgr runs at once.") \
+ X(INT, local_destination_concurrency_limit, "8", 1, 1000, "How many local deliveries qmgr runs at once.") \
  X(INT, default_process_limit, "100", 1, 100000, "The process limit of a master.cf service whose maxproc is -.") \
  X(TIME, max_idle, "100s", 1, 0, "How long a service process waits for work before it exits.") \
  X(INT, max_use, "100", 1, 0, "How many connections a service process serves before it exits.") \

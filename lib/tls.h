@@ -50,7 +50,7 @@ void		 tls_ctx_free(struct tls_ctx **);
  * the bound on each later wait.
  */
 struct tls	*tls_accept(struct tls_ctx *, int, int, struct buf *);
-void		 tls_set_timeout(struct tls *, int);	/* seconds, 0: none */
+void		 tls_set_timeout(struct tls *, int);	/* s, 0: none */
 
 /*
  * lineio hooks (the first argument is the struct tls *): bytes read, 0
@@ -59,12 +59,12 @@ void		 tls_set_timeout(struct tls *, int);	/* seconds, 0: none */
  */
 ssize_t		 tls_read(void *, void *, size_t);
 ssize_t		 tls_write(void *, const void *, size_t);
-size_t		 tls_pending(struct tls *);	/* plaintext buffered in TLS */
+size_t		 tls_pending(struct tls *);	/* plaintext held */
 
 /* "TLSv1.3 with cipher TLS_AES_256_GCM_SHA384" */
 const char	*tls_info(struct tls *);
 const char	*tls_version(struct tls *);	/* "TLSv1.3" */
-const char	*tls_cipher(struct tls *);	/* "TLS_AES_256_GCM_SHA384" */
+const char	*tls_cipher(struct tls *);	/* TLS_AES_256_GCM_SHA384 */
 int		 tls_bits(struct tls *);	/* 256 */
 
 /* Send close_notify (without waiting for the peer's), free, clear. */

@@ -1,2 +1,874 @@
-/* placeholder: being written */
-int main(void) { return 1; }
+/*
+ * pop3d - the POP3 server's login side (RFC 1939 AUTHORIZATION state,
+ * RFC 2449 CAPA, RFC 2595 STLS, RFC 5034 SASL), and main() for both sides.
+ *
+ * A master service (SERVER_SINGLE): the greeting, CAPA, STLS and the TLS
+ * handshake (or implicit TLS with pop3d_tls_wrappermode), USER/PASS and
+ * AUTH PLAIN/LOGIN.  Passwords go to the auth service (lib/authc.h); on
+ * success its token and the client's socket go back to auth, which starts
+ * "pop3d -M" as the account's user: that process answers the PASS or AUTH
+ * ("+OK Logged in.") and serves the mailbox.  Without TLS this process is
+ * then done with the client.  With TLS it keeps the TLS connection and
+ * relays plaintext into one end of a socket pair whose other end went to
+ * auth, so the mailbox side never sees TLS; it does the same without TLS
+ * when the client had pipelined commands after its login, which must not
+ * be lost.
+ *
+ * Privileges: everything here parses network input, so as root the
+ * process confines itself before the first connection: it opens the TLS
+ * key, chroots to $queue_directory/empty (which holds nothing but a link
+ * to the auth socket) and becomes mail_owner for good.  Without root (a
+ * sandbox) it runs as the invoking user, with one warning.
+ *
+ * Distrust: command lines are bounded (POP3D_LINE_MAX), may end in CRLF or
+ * a bare LF, NULs are refused, client text is made printable before it is
+ * logged, passwords are never logged and are wiped after use.  Errors
+ * count towards pop3d_hard_error_limit; the idle timeout is pop3d_timeout.
+ */
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/types.h>
+
+#include <errno.h>
+#include <fcntl.h>
+#include <poll.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "authc.h"
+#include "base64.h"
+#include "buf.h"
+#include "lineio.h"
+#include "msg.h"
+#include "params.h"
+#include "privs.h"
+#include "server.h"
+#include "tls.h"
+#include "util.h"
+#include "pop3d.h"
+
+#define POP3D_JAIL		"empty"		/* under $queue_directory */
+#define POP3D_HANDSHAKE_MAX	120		/* seconds, at most */
+#define POP3D_RELAY_BUF		65536
+
+static struct tls_ctx *pop3d_tls_ctx;	/* NULL: no TLS offered */
+static int pop3d_retire;		/* exit after this session */
+
+/*
+ * pop3d_reply - one reply line (CRLF added), buffered: replies to
+ * pipelined commands leave in one write, before the next wait for input.
+ * Every -ERR counts towards pop3d_hard_error_limit.
+ */
+int
+pop3d_reply(struct pop3d_state *s, const char *fmt, ...)
+{
+	va_list ap;
+
+	buf_reset(s->reply);
+	va_start(ap, fmt);
+	buf_vappendf(s->reply, fmt, ap);
+	va_end(ap);
+	if (strncmp(buf_str(s->reply), "-ERR", 4) == 0)
+		s->errors++;
+	if (msg_verbose)
+		msg_debug("> %s: %s", s->addr, printable(buf_str(s->reply),
+		    s->tmp));
+	buf_puts(s->reply, "\r\n");
+	return lineio_write(s->io, buf_str(s->reply), buf_len(s->reply));
+}
+
+/*
+ * pop3d_error_limit - too many errors: say so and end the session.
+ * 1 when the session must end.
+ */
+int
+pop3d_error_limit(struct pop3d_state *s)
+{
+	if (s->errors < var_pop3d_hard_error_limit)
+		return 0;
+	msg_info("too many errors from %s", s->addr);
+	pop3d_reply(s, "-ERR Too many errors");
+	s->quit = 1;
+	return 1;
+}
+
+/*
+ * pop3d_linger - end a session that the client may still be writing to:
+ * send what is buffered, close our direction, and read (and drop) what
+ * comes for a moment.  Closing a TCP socket with unread input makes the
+ * kernel send a reset, which can destroy our last reply on its way.
+ */
+void
+pop3d_linger(struct pop3d_state *s, int in, int out)
+{
+	struct pollfd	 pfd;
+	char		 junk[4096];
+	long long	 end;
+
+	(void)lineio_flush(s->io);
+	(void)shutdown(out, SHUT_WR);
+	end = now_ms() + 2000;
+	pfd.fd = in;
+	pfd.events = POLLIN;
+	while (now_ms() < end) {
+		if (poll(&pfd, 1, (int)(end - now_ms())) <= 0)
+			break;
+		if (read(in, junk, sizeof(junk)) <= 0)
+			break;
+	}
+}
+
+/*
+ * pop3d_split - the next word of a command line, NUL-terminated in
+ * place; *rest points past the blanks after it.  NULL when there is none.
+ */
+char *
+pop3d_split(char *p, char **rest)
+{
+	char *word;
+
+	*rest = NULL;
+	if (p == NULL)
+		return NULL;
+	p += strspn(p, " \t");
+	if (*p == '\0') {
+		*rest = p;
+		return NULL;
+	}
+	word = p;
+	p += strcspn(p, " \t");
+	if (*p != '\0') {
+		*p++ = '\0';
+		p += strspn(p, " \t");
+	}
+	*rest = p;
+	return word;
+}
+
+/* pop3d_plaintext_ok - may a password be sent on this connection now? */
+static int
+pop3d_plaintext_ok(struct pop3d_state *s)
+{
+	return authc_plaintext_allowed(s->sap, s->tls != NULL);
+}
+
+/*
+ * pop3d_capa - CAPA (RFC 2449).  Before login: USER and SASL only where
+ * passwords are allowed, STLS while TLS is available and not yet on.
+ */
+void
+pop3d_capa(struct pop3d_state *s)
+{
+	int plain, login;
+
+	pop3d_reply(s, "+OK Capability list follows");
+	lineio_puts(s->io, "TOP\r\nUIDL\r\nRESP-CODES\r\nAUTH-RESP-CODE\r\n"
+	    "PIPELINING\r\n");
+	if (!s->mailbox) {
+		if (pop3d_plaintext_ok(s)) {
+			lineio_puts(s->io, "USER\r\n");
+			plain = authc_mech_enabled("PLAIN");
+			login = authc_mech_enabled("LOGIN");
+			if (plain || login)
+				lineio_printf(s->io, "SASL%s%s\r\n",
+				    plain ? " PLAIN" : "",
+				    login ? " LOGIN" : "");
+		}
+		if (pop3d_tls_ctx != NULL && s->tls == NULL)
+			lineio_puts(s->io, "STLS\r\n");
+	}
+	lineio_puts(s->io, "IMPLEMENTATION " POP3D_IMPLEMENTATION "\r\n.\r\n");
+}
+
+/* pop3d_wipe - forget a secret held in a buffer */
+static void
+pop3d_wipe(struct buf *b)
+{
+	if (b != NULL && b->data != NULL)
+		explicit_bzero(b->data, b->size);
+	if (b != NULL)
+		buf_reset(b);
+}
+
+/*
+ * pop3d_relay - plaintext both ways between the client and the mailbox
+ * side (used when input was pipelined after the login and no TLS is on),
+ * until either side closes or nothing moves for timeout seconds.
+ */
+static void
+pop3d_relay(int cfd, int mfd, int timeout)
+{
+	struct pollfd	 pfd[2];
+	char		*buf[2];
+	size_t		 len[2] = { 0, 0 }, off[2] = { 0, 0 };
+	int		 fd[2] = { cfd, mfd }, eof[2] = { 0, 0 }, i, r;
+	ssize_t		 n;
+
+	buf[0] = xmalloc(POP3D_RELAY_BUF);	/* client to mailbox */
+	buf[1] = xmalloc(POP3D_RELAY_BUF);	/* mailbox to client */
+	(void)set_nonblock(cfd, 1);
+	(void)set_nonblock(mfd, 1);
+	for (;;) {
+		/* Either side gone: pass on what the other already sent. */
+		if ((eof[0] && len[0] == 0) || (eof[1] && len[1] == 0))
+			break;
+		for (i = 0; i < 2; i++) {
+			pfd[i].fd = fd[i];
+			pfd[i].events = 0;
+			if (len[i] == 0 && !eof[i])
+				pfd[i].events |= POLLIN;
+			if (len[1 - i] > 0)
+				pfd[i].events |= POLLOUT;
+			if (pfd[i].events == 0)
+				pfd[i].fd = -1;
+		}
+		r = poll(pfd, 2, timeout > 0 ? timeout * 1000 : -1);
+		if (r < 0 && errno == EINTR)
+			continue;
+		if (r <= 0)
+			break;
+		for (i = 0; i < 2; i++) {
+			if (len[i] == 0 && !eof[i] && pfd[i].revents != 0) {
+				n = read(fd[i], buf[i], POP3D_RELAY_BUF);
+				if (n > 0) {
+					len[i] = (size_t)n;
+					off[i] = 0;
+				} else if (n == 0 || (errno != EAGAIN &&
+				    errno != EINTR))
+					eof[i] = 1;
+			}
+			if (len[1 - i] > 0 && pfd[i].revents != 0) {
+				n = send(fd[i], buf[1 - i] + off[1 - i],
+				    len[1 - i], MSG_NOSIGNAL);
+				if (n > 0) {
+					off[1 - i] += (size_t)n;
+					len[1 - i] -= (size_t)n;
+				} else if (n < 0 && errno != EAGAIN &&
+				    errno != EINTR)
+					goto out;
+			}
+		}
+	}
+out:
+	free(buf[0]);
+	free(buf[1]);
+}
+
+/*
+ * pop3d_handover - the login succeeded: give the client to the mailbox
+ * side through auth.  The client's own socket when nothing else is
+ * needed; else a socket pair, fed with what the client already
+ * pipelined, and this process relays (TLS, or plain) until the end.
+ */
+static void
+pop3d_handover(struct pop3d_state *s, const char *token,
+    const char *account)
+{
+	struct buf	*why = buf_new(256, 4096);
+	char		 pend[16384];
+	ssize_t		 n;
+	int		 sv[2];
+
+	/* A reply to a pipelined USER must not be overtaken. */
+	if (lineio_flush(s->io) < 0) {
+		s->quit = 1;
+		goto out;
+	}
+	s->quit = 1;
+	if (s->tls == NULL && lineio_pending(s->io) == 0) {
+		if (authc_session(token, s->fd, why) < 0)
+			goto fail;
+		msg_info("login: user=<%s>, rip=%s, mailbox session started",
+		    account, s->addr);
+		s->done = 1;
+		goto out;
+	}
+	if (socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, sv) < 0) {
+		buf_setf(why, "socketpair: %s", strerror(errno));
+		goto fail;
+	}
+	if (authc_session(token, sv[1], why) < 0) {
+		close(sv[0]);
+		close(sv[1]);
+		goto fail;
+	}
+	close(sv[1]);
+	s->done = 1;
+	msg_info("login: user=<%s>, rip=%s, mailbox session started%s",
+	    account, s->addr, s->tls != NULL ? ", TLS" : "");
+	/* Pipelined input is the mailbox side's, in order. */
+	while (lineio_pending(s->io) > 0) {
+		n = lineio_read(s->io, pend, sizeof(pend));
+		if (n <= 0 || write_full(sv[0], pend, (size_t)n) < 0)
+			break;
+	}
+	if (s->tls != NULL) {
+		if (tls_proxy(s->tls, sv[0], 2 * (int)var_pop3d_timeout) < 0 &&
+		    msg_verbose)
+			msg_debug("proxy for %s: %m", s->addr);
+	} else
+		pop3d_relay(s->fd, sv[0], 2 * (int)var_pop3d_timeout);
+	close(sv[0]);
+	goto out;
+fail:
+	msg_warn("user=<%s>, rip=%s: cannot start the mailbox session: %s",
+	    account, s->addr, buf_str(why));
+	pop3d_reply(s, "-ERR [SYS/TEMP] Cannot open the mailbox, try again "
+	    "later.");
+out:
+	buf_free(&why);
+}
+
+/*
+ * pop3d_login - check a login with auth and, when good, hand the session
+ * over.  Failures arrive after auth_failure_delay (auth waits).
+ */
+static void
+pop3d_login(struct pop3d_state *s, const char *mech, const char *user,
+    const char *pass, const char *authzid)
+{
+	struct authc_reply rep;
+	struct buf	*why = buf_new(256, 4096);
+	int		 r;
+
+	(void)lineio_flush(s->io);
+	r = authc_login_mech("pop3", mech, user, pass, authzid, s->sap,
+	    s->tls != NULL, &rep, why);
+	if (r > 0) {
+		pop3d_handover(s, rep.token, rep.account);
+	} else if (r == 0) {
+		msg_info("authentication failed: method=%s, user=<%s>, rip=%s",
+		    mech, printable(user, s->tmp), s->addr);
+		pop3d_reply(s, "-ERR [AUTH] Authentication failed.");
+	} else {
+		msg_warn("login of user=<%s>, rip=%s: %s",
+		    printable(user, s->tmp), s->addr, buf_str(why));
+		/* A jail with a stale auth socket link: a fresh process. */
+		pop3d_retire = 1;
+		pop3d_reply(s, "-ERR [SYS/TEMP] Temporary authentication "
+		    "failure, try again later.");
+	}
+	explicit_bzero(&rep, sizeof(rep));
+	buf_free(&why);
+}
+
+/* pop3d_refuse_plaintext - the password would travel in clear: refuse */
+static int
+pop3d_refuse_plaintext(struct pop3d_state *s)
+{
+	if (pop3d_plaintext_ok(s))
+		return 0;
+	pop3d_reply(s, "-ERR [AUTH] Plaintext authentication disallowed on "
+	    "non-secure connections");
+	return 1;
+}
+
+/* pop3d_cmd_user - USER name */
+static void
+pop3d_cmd_user(struct pop3d_state *s, char *args)
+{
+
+	if (pop3d_refuse_plaintext(s))
+		return;
+	if (args == NULL || *args == '\0') {
+		pop3d_reply(s, "-ERR Syntax: USER name");
+		return;
+	}
+	if (strlen(args) >= AUTHC_FIELD_MAX) {
+		pop3d_reply(s, "-ERR [AUTH] User name too long.");
+		return;
+	}
+	free(s->user);
+	s->user = xstrdup(args);
+	pop3d_reply(s, "+OK");
+}
+
+/* pop3d_cmd_pass - PASS secret (the rest of the line, blanks and all) */
+static void
+pop3d_cmd_pass(struct pop3d_state *s, char *args)
+{
+	char *user;
+
+	if (pop3d_refuse_plaintext(s))
+		return;
+	if (s->user == NULL) {
+		pop3d_reply(s, "-ERR No user name given: USER first.");
+		return;
+	}
+	user = s->user;
+	s->user = NULL;
+	if (args == NULL || *args == '\0')
+		pop3d_reply(s, "-ERR Syntax: PASS password");
+	else
+		pop3d_login(s, "PLAIN", user, args, "");
+	free(user);
+}
+
+/*
+ * pop3d_sasl_read - a client's response in a SASL exchange, after the
+ * challenge (a "+ " line).  0 with the line in s->line; -1 after a -ERR
+ * (aborted with "*", too long) or when the client went away.
+ */
+static int
+pop3d_sasl_read(struct pop3d_state *s, const char *challenge)
+{
+	int r;
+
+	lineio_printf(s->io, "+ %s\r\n", challenge);
+	r = line_get(s->io, s->line, LINEIO_SKIP);
+	if (r == LINE_TOOLONG) {
+		pop3d_reply(s, "-ERR Response too long.");
+		return -1;
+	}
+	if (r != LINE_OK) {
+		s->quit = 1;
+		return -1;
+	}
+	if (strcmp(buf_str(s->line), "*") == 0) {
+		pop3d_reply(s, "-ERR Authentication aborted by client.");
+		return -1;
+	}
+	return 0;
+}
+
+/* pop3d_b64_text - decode base64 text that must not hold a NUL */
+static int
+pop3d_b64_text(const char *b64, struct buf *out)
+{
+	buf_reset(out);
+	if (strcmp(b64, "=") == 0)
+		return 0;
+	if (base64_decode(out, b64, strlen(b64)) < 0 ||
+	    memchr(buf_str(out), '\0', buf_len(out)) != NULL ||
+	    buf_overflowed(out))
+		return -1;
+	return 0;
+}
+
+/* pop3d_auth_plain - AUTH PLAIN [initial-response] (RFC 4616) */
+static void
+pop3d_auth_plain(struct pop3d_state *s, const char *initial)
+{
+	struct buf	*authzid, *user, *pass;
+	const char	*resp = initial;
+
+	if (resp == NULL) {
+		if (pop3d_sasl_read(s, "") < 0)
+			return;
+		resp = buf_str(s->line);
+	}
+	authzid = buf_new(64, AUTHC_FIELD_MAX);
+	user = buf_new(64, AUTHC_FIELD_MAX);
+	pass = buf_new(64, AUTHC_FIELD_MAX);
+	if (authc_sasl_plain_decode(strcmp(resp, "=") == 0 ? "" : resp,
+	    authzid, user, pass) < 0)
+		pop3d_reply(s, "-ERR [AUTH] Invalid SASL PLAIN response.");
+	else
+		pop3d_login(s, "PLAIN", buf_str(user), buf_str(pass),
+		    buf_str(authzid));
+	pop3d_wipe(s->line);
+	pop3d_wipe(pass);
+	buf_free(&authzid);
+	buf_free(&user);
+	buf_free(&pass);
+}
+
+/* pop3d_auth_login - AUTH LOGIN [user]: "Username:", "Password:" */
+static void
+pop3d_auth_login(struct pop3d_state *s, const char *initial)
+{
+	struct buf	*user, *pass;
+
+	user = buf_new(64, AUTHC_FIELD_MAX);
+	pass = buf_new(64, AUTHC_FIELD_MAX);
+	if (initial == NULL) {
+		if (pop3d_sasl_read(s, "VXNlcm5hbWU6") < 0)
+			goto out;
+		initial = buf_str(s->line);
+	}
+	if (pop3d_b64_text(initial, user) < 0 || buf_len(user) == 0) {
+		pop3d_reply(s, "-ERR [AUTH] Invalid SASL LOGIN response.");
+		goto out;
+	}
+	if (pop3d_sasl_read(s, "UGFzc3dvcmQ6") < 0)
+		goto out;
+	if (pop3d_b64_text(buf_str(s->line), pass) < 0 ||
+	    buf_len(pass) == 0) {
+		pop3d_reply(s, "-ERR [AUTH] Invalid SASL LOGIN response.");
+		goto out;
+	}
+	pop3d_login(s, "LOGIN", buf_str(user), buf_str(pass), "");
+out:
+	pop3d_wipe(s->line);
+	pop3d_wipe(pass);
+	buf_free(&user);
+	buf_free(&pass);
+}
+
+/* pop3d_cmd_auth - AUTH [mechanism [initial-response]] (RFC 5034) */
+static void
+pop3d_cmd_auth(struct pop3d_state *s, char *args)
+{
+	char *mech, *initial, *rest;
+
+	mech = pop3d_split(args, &rest);
+	if (mech == NULL) {
+		/* The mechanisms, as clients of the old AUTH draft ask. */
+		pop3d_reply(s, "+OK");
+		if (pop3d_plaintext_ok(s)) {
+			if (authc_mech_enabled("PLAIN"))
+				lineio_puts(s->io, "PLAIN\r\n");
+			if (authc_mech_enabled("LOGIN"))
+				lineio_puts(s->io, "LOGIN\r\n");
+		}
+		lineio_puts(s->io, ".\r\n");
+		return;
+	}
+	initial = pop3d_split(rest, &rest);
+	if (rest != NULL && *rest != '\0') {
+		pop3d_reply(s, "-ERR Syntax: AUTH mechanism "
+		    "[initial-response]");
+		return;
+	}
+	if ((strcasecmp(mech, "PLAIN") != 0 && strcasecmp(mech, "LOGIN") != 0)
+	    || !authc_mech_enabled(mech)) {
+		pop3d_reply(s, "-ERR Unsupported authentication mechanism.");
+		return;
+	}
+	if (pop3d_refuse_plaintext(s))
+		return;
+	free(s->user);
+	s->user = NULL;
+	if (strcasecmp(mech, "PLAIN") == 0)
+		pop3d_auth_plain(s, initial);
+	else
+		pop3d_auth_login(s, initial);
+}
+
+/*
+ * pop3d_cmd_stls - STLS (RFC 2595): the handshake, then a fresh start:
+ * input pipelined before it is discarded, and USER is forgotten.
+ */
+static void
+pop3d_cmd_stls(struct pop3d_state *s, char *args)
+{
+	struct buf *why;
+	struct tls *t;
+	int limit;
+
+	if (args != NULL && *args != '\0') {
+		pop3d_reply(s, "-ERR Syntax: STLS");
+		return;
+	}
+	if (s->tls != NULL) {
+		pop3d_reply(s, "-ERR TLS is already active.");
+		return;
+	}
+	if (pop3d_tls_ctx == NULL) {
+		pop3d_reply(s, "-ERR [SYS/PERM] TLS is not available.");
+		return;
+	}
+	pop3d_reply(s, "+OK Begin TLS negotiation now.");
+	if (lineio_flush(s->io) < 0) {
+		s->quit = 1;
+		return;
+	}
+	lineio_discard(s->io);
+	why = buf_new(128, 1024);
+	limit = var_pop3d_timeout < POP3D_HANDSHAKE_MAX ?
+	    (int)var_pop3d_timeout : POP3D_HANDSHAKE_MAX;
+	if ((t = tls_accept(pop3d_tls_ctx, s->fd, limit, why)) == NULL) {
+		msg_info("STLS from %s: %s", s->addr, buf_str(why));
+		s->quit = 1;
+		buf_free(&why);
+		return;
+	}
+	buf_free(&why);
+	tls_set_timeout(t, (int)var_pop3d_timeout);
+	s->tls = t;
+	lineio_set_hooks(s->io, tls_read, tls_write, t);
+	free(s->user);
+	s->user = NULL;
+	if (msg_verbose)
+		msg_debug("STLS from %s: %s", s->addr, tls_info(t));
+}
+
+/* pop3d_cmd_quit - QUIT before login */
+static void
+pop3d_cmd_quit(struct pop3d_state *s, char *args)
+{
+	pop3d_reply(s, "+OK Logging out.");
+	s->quit = 1;
+}
+
+struct pop3d_login_tab {
+	const char	*name;
+	void		(*fn)(struct pop3d_state *, char *);
+};
+
+static const struct pop3d_login_tab pop3d_login_cmds[] = {
+	{ "USER", pop3d_cmd_user },
+	{ "PASS", pop3d_cmd_pass },
+	{ "AUTH", pop3d_cmd_auth },
+	{ "STLS", pop3d_cmd_stls },
+	{ "QUIT", pop3d_cmd_quit },
+	{ NULL, NULL },
+};
+
+/* The TRANSACTION commands, refused politely before login. */
+static const char *const pop3d_later_cmds[] = {
+	"STAT", "LIST", "RETR", "DELE", "NOOP", "RSET", "TOP", "UIDL", NULL,
+};
+
+/* pop3d_login_cmd - one command line of the AUTHORIZATION state */
+static void
+pop3d_login_cmd(struct pop3d_state *s)
+{
+	const struct pop3d_login_tab *c;
+	char *verb, *args;
+	int i;
+
+	verb = pop3d_split(s->line->data, &args);
+	if (verb == NULL) {
+		pop3d_reply(s, "-ERR Unknown command: empty line");
+		return;
+	}
+	if (strcasecmp(verb, "CAPA") == 0) {
+		pop3d_capa(s);
+		return;
+	}
+	for (c = pop3d_login_cmds; c->name != NULL; c++)
+		if (strcasecmp(c->name, verb) == 0) {
+			c->fn(s, args);
+			return;
+		}
+	for (i = 0; pop3d_later_cmds[i] != NULL; i++)
+		if (strcasecmp(pop3d_later_cmds[i], verb) == 0) {
+			pop3d_reply(s, "-ERR Log in first: USER and PASS, or "
+			    "AUTH.");
+			return;
+		}
+	if (strcasecmp(verb, "APOP") == 0) {
+		pop3d_reply(s, "-ERR APOP is not supported: use USER and "
+		    "PASS, or AUTH.");
+		return;
+	}
+	pop3d_reply(s, "-ERR Unknown command: %s", printable(verb, s->tmp));
+}
+
+/* pop3d_peer - the client's address */
+static void
+pop3d_peer(struct pop3d_state *s)
+{
+	socklen_t len = sizeof(s->sa);
+
+	memset(&s->sa, 0, sizeof(s->sa));
+	s->sap = NULL;
+	if (getpeername(s->fd, (struct sockaddr *)&s->sa, &len) == 0)
+		s->sap = (struct sockaddr *)&s->sa;
+	authc_addr_text(s->sap, s->addr, sizeof(s->addr));
+}
+
+/* pop3d_service - one POP3 connection before (and around) login */
+static void
+pop3d_service(int fd, char *service, char **argv)
+{
+	struct pop3d_state s;
+	struct buf	*why;
+	struct tls	*t = NULL;
+	int		 r, limit;
+
+	memset(&s, 0, sizeof(s));
+	s.fd = fd;
+	s.line = buf_new(256, 0);
+	s.reply = buf_new(256, 0);
+	s.tmp = buf_new(256, 0);
+	pop3d_peer(&s);
+	if (msg_verbose)
+		msg_debug("connect from %s", s.addr);
+	s.io = lineio_new(fd, POP3D_LINE_MAX, (int)var_pop3d_timeout);
+
+	if (var_pop3d_tls_wrappermode) {
+		why = buf_new(128, 1024);
+		limit = var_pop3d_timeout < POP3D_HANDSHAKE_MAX ?
+		    (int)var_pop3d_timeout : POP3D_HANDSHAKE_MAX;
+		if (pop3d_tls_ctx == NULL)
+			buf_setf(why, "no TLS certificate");
+		else
+			t = tls_accept(pop3d_tls_ctx, fd, limit, why);
+		if (t == NULL) {
+			msg_info("TLS from %s: %s", s.addr, buf_str(why));
+			buf_free(&why);
+			goto done;
+		}
+		buf_free(&why);
+		tls_set_timeout(t, (int)var_pop3d_timeout);
+		s.tls = t;
+		lineio_set_hooks(s.io, tls_read, tls_write, t);
+	}
+	pop3d_reply(&s, "+OK cartero POP3 ready.");
+
+	while (!s.quit) {
+		if (pop3d_error_limit(&s))
+			break;
+		r = line_get(s.io, s.line, LINEIO_SKIP);
+		switch (r) {
+		case LINE_OK:
+			if (strlen(s.line->data) != buf_len(s.line)) {
+				pop3d_reply(&s, "-ERR NUL in the command line");
+				break;
+			}
+			pop3d_login_cmd(&s);
+			pop3d_wipe(s.line);
+			break;
+		case LINE_TOOLONG:
+			pop3d_reply(&s, "-ERR Line too long.");
+			break;
+		case LINE_TIMEOUT:
+			msg_info("timeout before login from %s", s.addr);
+			pop3d_reply(&s, "-ERR Disconnected for inactivity.");
+			s.quit = 1;
+			break;
+		default:
+			s.quit = 1;
+			break;
+		}
+	}
+	if (s.errors >= var_pop3d_hard_error_limit && s.tls == NULL)
+		pop3d_linger(&s, fd, fd);
+	else if (!s.done)
+		(void)lineio_flush(s.io);
+	if (msg_verbose)
+		msg_debug("disconnect from %s%s", s.addr,
+		    s.done ? " (logged in)" : "");
+done:
+	t = s.tls;
+	if (t != NULL)
+		tls_close(&t);
+	free(s.user);
+	lineio_free(&s.io);
+	buf_free(&s.line);
+	buf_free(&s.reply);
+	buf_free(&s.tmp);
+	if (pop3d_retire) {
+		close(fd);
+		exit(0);
+	}
+}
+
+/*
+ * pop3d_jail_auth - the jail's only content: a hard link to the auth
+ * socket at $queue_directory/empty/private/auth, so that the client API
+ * (which connects to $queue_directory/private/auth) finds it once the
+ * queue directory is "/" of the jail.  Renewed at every start (master
+ * may have made a new socket); made under a temporary name and renamed,
+ * as several processes may start at once.
+ */
+static void
+pop3d_jail_auth(const char *jail, gid_t gid)
+{
+	struct buf	*src, *dir, *tmp, *dst;
+	struct stat	 st;
+
+	src = buf_new(256, 0);
+	dir = buf_new(256, 0);
+	tmp = buf_new(256, 0);
+	dst = buf_new(256, 0);
+	buf_setf(src, "%s/private/auth", var_queue_directory);
+	buf_setf(dir, "%s/private", jail);
+	buf_setf(tmp, "%s/auth.%ld", buf_str(dir), (long)getpid());
+	buf_setf(dst, "%s/auth", buf_str(dir));
+	if (mkdir(buf_str(dir), 0750) < 0 && errno != EEXIST)
+		msg_fatal("mkdir %s: %m", buf_str(dir));
+	if (lstat(buf_str(dir), &st) < 0 || !S_ISDIR(st.st_mode))
+		msg_fatal("%s: not a directory", buf_str(dir));
+	if (chown(buf_str(dir), 0, gid) < 0 || chmod(buf_str(dir), 0750) < 0)
+		msg_fatal("chown/chmod %s: %m", buf_str(dir));
+	if (lstat(buf_str(src), &st) < 0 || !S_ISSOCK(st.st_mode)) {
+		msg_warn("%s: no auth socket (is the auth service in "
+		    "master.cf?): logins will fail", buf_str(src));
+		goto out;
+	}
+	(void)unlink(buf_str(tmp));
+	if (link(buf_str(src), buf_str(tmp)) < 0 ||
+	    rename(buf_str(tmp), buf_str(dst)) < 0) {
+		msg_warn("link %s to %s: %m: logins will fail",
+		    buf_str(src), buf_str(dst));
+		(void)unlink(buf_str(tmp));
+	}
+out:
+	buf_free(&src);
+	buf_free(&dir);
+	buf_free(&tmp);
+	buf_free(&dst);
+}
+
+/*
+ * pop3d_pre_jail - still root (or the invoking user): read the TLS key,
+ * then confine: chroot to $queue_directory/empty and become mail_owner.
+ */
+static void
+pop3d_pre_jail(char *service, char **argv)
+{
+	struct buf	*why = buf_new(256, 4096);
+	struct buf	*jail;
+	struct stat	 st;
+	uid_t		 uid;
+	gid_t		 gid;
+
+	if (*argv != NULL)
+		msg_fatal("unexpected argument \"%s\"", *argv);
+	tzset();	/* the jail has no /etc/localtime */
+	if ((pop3d_tls_ctx = tls_ctx_server(why)) == NULL) {
+		if (var_pop3d_tls_wrappermode)
+			msg_fatal("pop3d_tls_wrappermode: %s", buf_str(why));
+		msg_warn("%s: STLS will not be offered", buf_str(why));
+	}
+	if (!privs_is_root()) {
+		privs_drop(var_mail_owner);	/* warns, once */
+		buf_free(&why);
+		return;
+	}
+	if (privs_lookup(var_mail_owner, &uid, &gid, why) < 0)
+		msg_fatal("mail_owner: %s", buf_str(why));
+	if (uid == 0)
+		msg_fatal("mail_owner %s is root: refusing to run pop3d as "
+		    "root", var_mail_owner);
+	jail = buf_new(256, 0);
+	buf_setf(jail, "%s/%s", var_queue_directory, POP3D_JAIL);
+	if (mkdir(buf_str(jail), 0755) < 0 && errno != EEXIST)
+		msg_fatal("mkdir %s: %m", buf_str(jail));
+	if (lstat(buf_str(jail), &st) < 0 || !S_ISDIR(st.st_mode) ||
+	    st.st_uid != 0)
+		msg_fatal("%s: not a directory owned by root", buf_str(jail));
+	pop3d_jail_auth(buf_str(jail), gid);
+	if (privs_chroot(buf_str(jail), why) < 0)
+		msg_fatal("%s", buf_str(why));
+	/* Seen from inside, the queue directory is the jail's root. */
+	var_queue_directory = "";
+	if (privs_set(uid, gid, why) < 0)
+		msg_fatal("drop privileges to %s: %s", var_mail_owner,
+		    buf_str(why));
+	buf_free(&jail);
+	buf_free(&why);
+}
+
+/* main - the mailbox side with -M, else the login side under master */
+int
+main(int argc, char **argv)
+{
+	int i;
+
+	for (i = 1; i < argc; i++)
+		if (strcmp(argv[i], "-M") == 0)
+			pop3d_mailbox_main(argc, argv);
+	server_main(argc, argv, SERVER_SINGLE, pop3d_service,
+	    SERVER_PRE_JAIL, pop3d_pre_jail,
+	    SERVER_NO_DROP,
+	    SERVER_END);
+}

@@ -1,1 +1,123 @@
-/* placeholder: being written */
+/*
+ * pop3d - the POP3 server (RFC 1939, 2449, 2595, 5034), one program in
+ * two roles:
+ *
+ *	login side	(default) a master service running as mail_owner,
+ *			chrooted to an empty directory when root: greeting,
+ *			CAPA, STLS, USER/PASS, AUTH; credentials go to the
+ *			auth service, which then starts the mailbox side.
+ *	mailbox side	(-M) started by auth as the account's user with the
+ *			client on fd 0/1: the TRANSACTION and UPDATE states
+ *			on the Maildir named by $MAILDIR.
+ *
+ *	pop3d.c		main, the login side, replies and error limits
+ *	pop3d_cmd.c	the mailbox side's session and its commands
+ *	pop3d_mailbox.c	the Maildir: lock, scan, sizes, sending, UPDATE
+ */
+#ifndef CARTERO_POP3D_H
+#define CARTERO_POP3D_H
+
+#include <sys/types.h>
+#include <sys/socket.h>
+
+struct buf;
+struct lineio;
+struct tls;
+
+/*
+ * RFC 2449 caps a command line at 255 octets; SASL responses may be
+ * longer (RFC 5034), so the reader's cap is more generous.
+ */
+#define POP3D_LINE_MAX		4096	/* a command line, CRLF not counted */
+#define POP3D_UIDL_MAX		70	/* RFC 1939: 1 to 70 printable octets */
+#define POP3D_CHUNK		(256 * 1024)	/* file reads and big writes */
+#define POP3D_SIZES_FILE	"cartero-pop3-sizes"	/* the size cache */
+#define POP3D_LOCK_FILE		"cartero-pop3.lock"	/* one session */
+#define POP3D_IMPLEMENTATION	"cartero"
+
+/* A message in a session. */
+#define POP3D_MSG_DELETED	0x1	/* DELE: unlinked at QUIT */
+#define POP3D_MSG_RETRIEVED	0x2	/* RETR: marked seen at QUIT */
+#define POP3D_MSG_GONE		0x4	/* removed by another program */
+#define POP3D_MSG_NEW		0x8	/* the file is in new/ (else cur/) */
+
+struct pop3d_msg {
+	char		*name;		/* file name in new/ or cur/ */
+	char		*uidl;		/* stable: the Maildir unique name */
+	long long	 size;		/* octets as sent: CRLF, unstuffed */
+	long long	 sec, usec;	/* delivery time, from the name */
+	int		 flags;		/* POP3D_MSG_* */
+};
+
+struct pop3d_mailbox {
+	char		*path;		/* the Maildir */
+	int		 dirfd;		/* the Maildir, new/, cur/ */
+	int		 newfd;
+	int		 curfd;
+	int		 lockfd;
+	struct pop3d_msg *msgs;
+	int		 count;
+	char		*chunk;		/* POP3D_CHUNK bytes for file reads */
+};
+
+/* pop3d_mailbox_open(): results besides 0. */
+#define POP3D_MBOX_ERROR	(-1)	/* see why */
+#define POP3D_MBOX_INUSE	(-2)	/* another POP3 session holds it */
+
+/* Where message text goes: 0, or -1 when the client is gone. */
+typedef int (*pop3d_out_fn)(void *, const char *, size_t);
+
+/* The session, on either side. */
+struct pop3d_state {
+	struct lineio	*io;
+	struct buf	*line;		/* the command line being served */
+	struct buf	*reply;		/* scratch for replies */
+	struct buf	*tmp;		/* scratch for printable() */
+	char		 addr[64];	/* the client's address, for logs */
+	int		 errors;	/* -ERR replies so far */
+	int		 quit;		/* the session ends after this reply */
+	int		 mailbox;	/* 1: the mailbox side */
+
+	/* Login side. */
+	int		 fd;		/* the client's socket */
+	struct sockaddr_storage sa;	/* the client's address */
+	struct sockaddr	*sap;		/* &sa, or NULL when unknown */
+	struct tls	*tls;		/* once TLS is on */
+	char		*user;		/* USER given, waiting for PASS */
+	int		 done;		/* logged in: the session went on */
+
+	/* Mailbox side. */
+	struct pop3d_mailbox *mbox;
+	const char	*account;	/* $USER */
+	int		 outfd;		/* fd 1 */
+	int		 timeout;
+	long long	 retr_count, retr_bytes, top_count, top_bytes;
+	long long	 dele_count;
+	int		 msg_count;	/* at login, for the log */
+	long long	 msg_size;
+};
+
+/* pop3d.c */
+int	pop3d_reply(struct pop3d_state *, const char *, ...)
+	    __attribute__((format(printf, 2, 3)));
+int	pop3d_error_limit(struct pop3d_state *);
+void	pop3d_linger(struct pop3d_state *, int, int);
+void	pop3d_capa(struct pop3d_state *);
+char	*pop3d_split(char *, char **);
+
+/* pop3d_cmd.c */
+void	pop3d_mailbox_main(int, char **) __attribute__((noreturn));
+
+/* pop3d_mailbox.c */
+int	pop3d_mailbox_open(const char *, struct pop3d_mailbox **,
+	    struct buf *);
+void	pop3d_mailbox_close(struct pop3d_mailbox **);
+int	pop3d_mailbox_open_msg(struct pop3d_mailbox *, struct pop3d_msg *,
+	    struct buf *);
+int	pop3d_mailbox_send(struct pop3d_mailbox *, int, long, pop3d_out_fn,
+	    void *);
+int	pop3d_mailbox_update(struct pop3d_mailbox *, struct buf *);
+long long pop3d_mailbox_crlf_size(int, char *, size_t);
+void	pop3d_mailbox_uidl(const char *, struct buf *);
+
+#endif

@@ -1,1 +1,606 @@
-/* placeholder: being written */
+/*
+ * pop3d_cmd - the mailbox side of pop3d (-M): the TRANSACTION and UPDATE
+ * states of RFC 1939 on one Maildir.
+ *
+ * auth starts this program after a login, already running as the
+ * account's user (never root), with the client on fd 0 (reads) and fd 1
+ * (writes): the client's socket itself, or a socket pair whose other end
+ * a TLS proxy holds.  The environment names the account (USER, HOME,
+ * MAILDIR; IP the client's address when known).  The first reply is the
+ * answer to the client's PASS or AUTH: "+OK Logged in." once the Maildir
+ * is locked and listed, or -ERR [IN-USE] when another session holds it.
+ *
+ * Commands: STAT LIST UIDL RETR TOP DELE RSET NOOP QUIT CAPA.  Every
+ * argument is checked (a message number is 1 to the count, digits only);
+ * a wrong one gets -ERR and counts towards pop3d_hard_error_limit.
+ * Replies to pipelined commands go out together; message text goes out
+ * in big writes straight to the socket.
+ */
+#include <sys/socket.h>
+#include <sys/types.h>
+
+#include <errno.h>
+#include <limits.h>
+#include <poll.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+#include <unistd.h>
+
+#include "buf.h"
+#include "conf.h"
+#include "lineio.h"
+#include "msg.h"
+#include "params.h"
+#include "util.h"
+#include "pop3d.h"
+
+struct pop3d_cmd_tab {
+	const char	*name;
+	void		(*fn)(struct pop3d_state *, char *);
+};
+
+/* pop3d_io_wait - wait until fd is ready; 1 ready, 0 timeout, -1 error */
+static int
+pop3d_io_wait(int fd, short events, int timeout)
+{
+	struct pollfd	pfd;
+	int		r;
+
+	pfd.fd = fd;
+	pfd.events = events;
+	for (;;) {
+		r = poll(&pfd, 1, timeout > 0 ? timeout * 1000 : -1);
+		if (r < 0 && errno == EINTR)
+			continue;
+		return r;
+	}
+}
+
+/* pop3d_io_read - lineio's reads: fd 0, bounded by the idle timeout */
+static ssize_t
+pop3d_io_read(void *ctx, void *p, size_t n)
+{
+	struct pop3d_state *s = ctx;
+	int w;
+
+	if ((w = pop3d_io_wait(0, POLLIN, s->timeout)) == 0) {
+		errno = ETIMEDOUT;
+		return -1;
+	}
+	if (w < 0)
+		return -1;
+	return read(0, p, n);
+}
+
+/* pop3d_io_write - lineio's writes, and message text: fd 1 */
+static ssize_t
+pop3d_io_write(void *ctx, const void *p, size_t n)
+{
+	struct pop3d_state *s = ctx;
+	int w;
+
+	if ((w = pop3d_io_wait(s->outfd, POLLOUT, s->timeout)) == 0) {
+		errno = ETIMEDOUT;
+		return -1;
+	}
+	if (w < 0)
+		return -1;
+	return write(s->outfd, p, n);
+}
+
+/*
+ * pop3d_out - message text from pop3d_mailbox_send().  A big piece goes
+ * straight to the socket (after the replies before it); a small one, the
+ * end of a message, joins the reply buffer.
+ */
+static int
+pop3d_out(void *ctx, const char *p, size_t n)
+{
+	struct pop3d_state *s = ctx;
+	ssize_t w;
+
+	if (n < 16384)
+		return lineio_write(s->io, p, n);
+	if (lineio_flush(s->io) < 0)
+		return -1;
+	while (n > 0) {
+		if ((w = pop3d_io_write(s, p, n)) < 0) {
+			if (errno == EINTR || errno == EAGAIN)
+				continue;
+			return -1;
+		}
+		p += w;
+		n -= (size_t)w;
+	}
+	return 0;
+}
+
+/*
+ * pop3d_msgno - the message a number names: digits only, 1 to the count.
+ * NULL after a -ERR reply; a message marked deleted is refused too.
+ */
+static struct pop3d_msg *
+pop3d_msgno(struct pop3d_state *s, const char *arg)
+{
+	struct pop3d_msg *m;
+	long long n = 0;
+	const char *p;
+
+	if (arg == NULL || *arg == '\0') {
+		pop3d_reply(s, "-ERR Message number required.");
+		return NULL;
+	}
+	for (p = arg; *p >= '0' && *p <= '9'; p++)
+		if (n <= INT_MAX)
+			n = n * 10 + (*p - '0');
+	if (*p != '\0') {
+		pop3d_reply(s, "-ERR Invalid message number: %s",
+		    printable(arg, s->tmp));
+		return NULL;
+	}
+	if (n < 1 || n > s->mbox->count) {
+		pop3d_reply(s, "-ERR There's no message %s.",
+		    printable(arg, s->tmp));
+		return NULL;
+	}
+	m = &s->mbox->msgs[n - 1];
+	if (m->flags & POP3D_MSG_DELETED) {
+		pop3d_reply(s, "-ERR Message %lld is deleted.", n);
+		return NULL;
+	}
+	return m;
+}
+
+/* pop3d_noise - refuse arguments a command does not take; 1 if refused */
+static int
+pop3d_noise(struct pop3d_state *s, const char *rest)
+{
+	if (rest == NULL || *rest == '\0')
+		return 0;
+	pop3d_reply(s, "-ERR Noise after the arguments: %s",
+	    printable(rest, s->tmp));
+	return 1;
+}
+
+/* pop3d_cmd_stat - STAT: count and size of the undeleted messages */
+static void
+pop3d_cmd_stat(struct pop3d_state *s, char *args)
+{
+	long long size = 0;
+	int i, n = 0;
+
+	if (pop3d_noise(s, args))
+		return;
+	for (i = 0; i < s->mbox->count; i++)
+		if (!(s->mbox->msgs[i].flags & POP3D_MSG_DELETED)) {
+			n++;
+			size += s->mbox->msgs[i].size;
+		}
+	pop3d_reply(s, "+OK %d %lld", n, size);
+}
+
+/* pop3d_cmd_listing - LIST and UIDL: one message, or all of them */
+static void
+pop3d_cmd_listing(struct pop3d_state *s, char *args, int uidl)
+{
+	struct pop3d_msg *m;
+	char *arg, *rest;
+	int i, n = 0;
+
+	arg = pop3d_split(args, &rest);
+	if (arg != NULL) {
+		if (pop3d_noise(s, rest) || (m = pop3d_msgno(s, arg)) == NULL)
+			return;
+		i = (int)(m - s->mbox->msgs) + 1;
+		if (uidl)
+			pop3d_reply(s, "+OK %d %s", i, m->uidl);
+		else
+			pop3d_reply(s, "+OK %d %lld", i, m->size);
+		return;
+	}
+	for (i = 0; i < s->mbox->count; i++)
+		if (!(s->mbox->msgs[i].flags & POP3D_MSG_DELETED))
+			n++;
+	if (uidl)
+		pop3d_reply(s, "+OK");
+	else
+		pop3d_reply(s, "+OK %d messages:", n);
+	for (i = 0; i < s->mbox->count; i++) {
+		m = &s->mbox->msgs[i];
+		if (m->flags & POP3D_MSG_DELETED)
+			continue;
+		if (uidl)
+			lineio_printf(s->io, "%d %s\r\n", i + 1, m->uidl);
+		else
+			lineio_printf(s->io, "%d %lld\r\n", i + 1, m->size);
+	}
+	lineio_puts(s->io, ".\r\n");
+}
+
+static void
+pop3d_cmd_list(struct pop3d_state *s, char *args)
+{
+	pop3d_cmd_listing(s, args, 0);
+}
+
+static void
+pop3d_cmd_uidl(struct pop3d_state *s, char *args)
+{
+	pop3d_cmd_listing(s, args, 1);
+}
+
+/*
+ * pop3d_retr - RETR and TOP: the message, or its header and some body
+ * lines.  A message removed by another program is reported, not fatal.
+ */
+static void
+pop3d_retr(struct pop3d_state *s, struct pop3d_msg *m, long lines)
+{
+	int fd, r;
+
+	if ((fd = pop3d_mailbox_open_msg(s->mbox, m, s->reply)) < 0) {
+		if (errno == ENOENT) {
+			msg_info("user=<%s>, %s: message was removed by "
+			    "another program", s->account, m->uidl);
+			pop3d_reply(s, "-ERR Message was removed");
+		} else {
+			msg_warn("%s", buf_str(s->reply));
+			pop3d_reply(s, "-ERR [SYS/TEMP] Cannot read the "
+			    "message, try again later");
+		}
+		s->errors--;	/* not the client's error: not counted */
+		return;
+	}
+	if (lines < 0)
+		pop3d_reply(s, "+OK %lld octets", m->size);
+	else
+		pop3d_reply(s, "+OK");
+	r = pop3d_mailbox_send(s->mbox, fd, lines, pop3d_out, s);
+	close(fd);
+	if (r == -2) {
+		/* Half a message sent: the only way out is to hang up. */
+		msg_warn("read %s/%s: %m: closing the session",
+		    s->mbox->path, m->name);
+		s->quit = 1;
+		return;
+	}
+	if (r < 0) {
+		s->quit = 1;
+		return;
+	}
+	if (lines < 0) {
+		m->flags |= POP3D_MSG_RETRIEVED;
+		s->retr_count++;
+		s->retr_bytes += m->size;
+	} else {
+		s->top_count++;
+		s->top_bytes += m->size;
+	}
+}
+
+/* pop3d_cmd_retr - RETR n */
+static void
+pop3d_cmd_retr(struct pop3d_state *s, char *args)
+{
+	struct pop3d_msg *m;
+	char *arg, *rest;
+
+	arg = pop3d_split(args, &rest);
+	if (pop3d_noise(s, rest) || (m = pop3d_msgno(s, arg)) == NULL)
+		return;
+	pop3d_retr(s, m, -1);
+}
+
+/* pop3d_cmd_top - TOP n lines */
+static void
+pop3d_cmd_top(struct pop3d_state *s, char *args)
+{
+	struct pop3d_msg *m;
+	char *arg, *lines, *rest, *end;
+	long n;
+
+	arg = pop3d_split(args, &rest);
+	lines = pop3d_split(rest, &rest);
+	if (arg == NULL || lines == NULL) {
+		pop3d_reply(s, "-ERR Syntax: TOP message lines");
+		return;
+	}
+	if (pop3d_noise(s, rest))
+		return;
+	errno = 0;
+	n = strtol(lines, &end, 10);
+	if (*lines < '0' || *lines > '9' || *end != '\0' || errno != 0) {
+		pop3d_reply(s, "-ERR Invalid number of lines: %s",
+		    printable(lines, s->tmp));
+		return;
+	}
+	if ((m = pop3d_msgno(s, arg)) == NULL)
+		return;
+	pop3d_retr(s, m, n);
+}
+
+/* pop3d_cmd_dele - DELE n: mark; the file goes at QUIT */
+static void
+pop3d_cmd_dele(struct pop3d_state *s, char *args)
+{
+	struct pop3d_msg *m;
+	char *arg, *rest;
+
+	arg = pop3d_split(args, &rest);
+	if (pop3d_noise(s, rest) || (m = pop3d_msgno(s, arg)) == NULL)
+		return;
+	m->flags |= POP3D_MSG_DELETED;
+	pop3d_reply(s, "+OK Marked to be deleted.");
+}
+
+/* pop3d_cmd_rset - RSET: unmark the DELEd messages */
+static void
+pop3d_cmd_rset(struct pop3d_state *s, char *args)
+{
+	int i;
+
+	if (pop3d_noise(s, args))
+		return;
+	for (i = 0; i < s->mbox->count; i++)
+		s->mbox->msgs[i].flags &= ~POP3D_MSG_DELETED;
+	pop3d_reply(s, "+OK");
+}
+
+/* pop3d_cmd_noop - NOOP */
+static void
+pop3d_cmd_noop(struct pop3d_state *s, char *args)
+{
+	if (pop3d_noise(s, args))
+		return;
+	pop3d_reply(s, "+OK");
+}
+
+/* pop3d_cmd_capa - CAPA (RFC 2449) */
+static void
+pop3d_cmd_capa(struct pop3d_state *s, char *args)
+{
+	pop3d_capa(s);
+}
+
+/* pop3d_cmd_quit - QUIT: the UPDATE state */
+static void
+pop3d_cmd_quit(struct pop3d_state *s, char *args)
+{
+	int i, failed;
+
+	s->quit = 1;
+	for (i = 0; i < s->mbox->count; i++)
+		if (s->mbox->msgs[i].flags & POP3D_MSG_DELETED)
+			s->dele_count++;
+	failed = pop3d_mailbox_update(s->mbox, s->reply);
+	/*
+	 * Unlock before the reply: a client that reconnects the moment it
+	 * reads "+OK" must not find its own last session in the way.
+	 */
+	pop3d_mailbox_close(&s->mbox);
+	if (failed > 0) {
+		pop3d_reply(s, "-ERR [SYS/TEMP] %d of the deleted messages "
+		    "could not be removed.", failed);
+		return;
+	}
+	pop3d_reply(s, "+OK Logging out.");
+}
+
+/* pop3d_cmd_again - USER, PASS, AUTH, APOP, STLS after login */
+static void
+pop3d_cmd_again(struct pop3d_state *s, char *args)
+{
+	pop3d_reply(s, "-ERR Already logged in.");
+}
+
+static const struct pop3d_cmd_tab pop3d_cmds[] = {
+	{ "STAT", pop3d_cmd_stat },
+	{ "LIST", pop3d_cmd_list },
+	{ "UIDL", pop3d_cmd_uidl },
+	{ "RETR", pop3d_cmd_retr },
+	{ "TOP", pop3d_cmd_top },
+	{ "DELE", pop3d_cmd_dele },
+	{ "RSET", pop3d_cmd_rset },
+	{ "NOOP", pop3d_cmd_noop },
+	{ "QUIT", pop3d_cmd_quit },
+	{ "CAPA", pop3d_cmd_capa },
+	{ "USER", pop3d_cmd_again },
+	{ "PASS", pop3d_cmd_again },
+	{ "AUTH", pop3d_cmd_again },
+	{ "APOP", pop3d_cmd_again },
+	{ "STLS", pop3d_cmd_again },
+	{ NULL, NULL },
+};
+
+/* pop3d_cmd - run one command line of the TRANSACTION state */
+static void
+pop3d_cmd(struct pop3d_state *s)
+{
+	const struct pop3d_cmd_tab *c;
+	char *verb, *args;
+
+	verb = pop3d_split(s->line->data, &args);
+	if (verb == NULL) {
+		pop3d_reply(s, "-ERR Unknown command: empty line");
+		return;
+	}
+	for (c = pop3d_cmds; c->name != NULL; c++)
+		if (strcasecmp(c->name, verb) == 0) {
+			c->fn(s, args);
+			return;
+		}
+	pop3d_reply(s, "-ERR Unknown command: %s", printable(verb, s->tmp));
+}
+
+/* pop3d_mailbox_usage - a wrong option */
+static void
+pop3d_mailbox_usage(void)
+{
+	msg_fatal("usage: pop3d -M [-c config_dir] [-o name=value] [-v]: "
+	    "run by auth with the client on fd 0/1 and MAILDIR set");
+}
+
+/* pop3d_mailbox_log - the session's summary line */
+static void
+pop3d_mailbox_log(struct pop3d_state *s, const char *how)
+{
+	msg_info("%s: user=<%s>, rip=%s, top=%lld/%lld, retr=%lld/%lld, "
+	    "del=%lld/%d, size=%lld", how, s->account, s->addr,
+	    s->top_count, s->top_bytes, s->retr_count, s->retr_bytes,
+	    s->dele_count, s->msg_count, s->msg_size);
+}
+
+/* pop3d_mailbox_session - serve the mailbox until QUIT or hang-up */
+static void
+pop3d_mailbox_session(struct pop3d_state *s)
+{
+	const char *how = "Disconnected";
+	int r;
+
+	while (!s->quit) {
+		if (pop3d_error_limit(s)) {
+			how = "Too many errors";
+			break;
+		}
+		r = line_get(s->io, s->line, LINEIO_SKIP);
+		switch (r) {
+		case LINE_OK:
+			if (strlen(s->line->data) != buf_len(s->line)) {
+				pop3d_reply(s, "-ERR NUL in the command line");
+				break;
+			}
+			pop3d_cmd(s);
+			if (s->quit && strncasecmp(buf_str(s->line), "QUIT",
+			    4) == 0)
+				how = "Logged out";
+			break;
+		case LINE_TOOLONG:
+			pop3d_reply(s, "-ERR Line too long.");
+			break;
+		case LINE_TIMEOUT:
+			pop3d_reply(s, "-ERR Disconnected for inactivity.");
+			how = "Inactivity";
+			s->quit = 1;
+			break;
+		default:
+			s->quit = 1;
+			break;
+		}
+	}
+	if (strcmp(how, "Too many errors") == 0)
+		pop3d_linger(s, 0, s->outfd);
+	else
+		(void)lineio_flush(s->io);
+	pop3d_mailbox_log(s, how);
+}
+
+/*
+ * pop3d_mailbox_main - pop3d -M: read main.cf, open the Maildir, say
+ * "+OK Logged in." and serve.  Runs as the account's user, exec'd by auth.
+ */
+void
+pop3d_mailbox_main(int argc, char **argv)
+{
+	static char	*overrides[65];
+	struct pop3d_state s;
+	struct buf	*why, *prog;
+	const char	*confdir = NULL, *maildir, *ip;
+	int		 ch, nover = 0, r;
+
+	msg_init("pop3d", MSG_SYSLOG | (isatty(2) ? MSG_STDERR : 0));
+	opterr = 0;
+	optind = 1;
+	while ((ch = getopt(argc, argv, "Mc:o:v")) != -1) {
+		switch (ch) {
+		case 'M':
+			break;
+		case 'c':
+			confdir = optarg;
+			break;
+		case 'o':
+			if (nover >= 64 || strchr(optarg, '=') == NULL)
+				pop3d_mailbox_usage();
+			overrides[nover++] = optarg;
+			break;
+		case 'v':
+			msg_verbose++;
+			break;
+		default:
+			pop3d_mailbox_usage();
+		}
+	}
+	if (optind != argc)
+		pop3d_mailbox_usage();
+	overrides[nover] = NULL;
+	why = buf_new(256, 4096);
+	if (confdir == NULL)
+		confdir = conf_default_dir();
+	if (conf_load(confdir, overrides, why) < 0)
+		msg_fatal("%s", buf_str(why));
+	prog = buf_new(64, 256);
+	if (var_syslog_name != NULL && *var_syslog_name != '\0')
+		buf_setf(prog, "%s/pop3d", var_syslog_name);
+	else
+		buf_puts(prog, "pop3d");
+	msg_init(buf_str(prog), MSG_SYSLOG | (isatty(2) ? MSG_STDERR : 0));
+	/* The log file may be the mail owner's alone: then syslog only. */
+	if (var_maillog_file != NULL && *var_maillog_file != '\0' &&
+	    (access(var_maillog_file, W_OK) == 0 || errno == ENOENT))
+		msg_logfile(var_maillog_file);
+
+	memset(&s, 0, sizeof(s));
+	s.mailbox = 1;
+	s.outfd = 1;
+	s.timeout = (int)var_pop3d_timeout;
+	s.line = buf_new(256, 0);
+	s.reply = buf_new(256, 0);
+	s.tmp = buf_new(256, 0);
+	if ((s.account = getenv("USER")) == NULL || *s.account == '\0')
+		s.account = "unknown";
+	ip = getenv("IP");
+	snprintf(s.addr, sizeof(s.addr), "%s", ip != NULL && *ip != '\0' ?
+	    ip : "unknown");
+	s.io = lineio_new(0, POP3D_LINE_MAX, s.timeout);
+	lineio_set_hooks(s.io, pop3d_io_read, pop3d_io_write, &s);
+
+	if ((maildir = getenv("MAILDIR")) == NULL || *maildir == '\0') {
+		msg_warn("user=<%s>: no MAILDIR in the environment",
+		    s.account);
+		pop3d_reply(&s, "-ERR [SYS/PERM] No mailbox for this account.");
+		pop3d_linger(&s, 0, s.outfd);
+		exit(1);
+	}
+	r = pop3d_mailbox_open(maildir, &s.mbox, why);
+	if (r == POP3D_MBOX_INUSE) {
+		msg_info("user=<%s>, rip=%s: mailbox in use by another POP3 "
+		    "session", s.account, s.addr);
+		pop3d_reply(&s, "-ERR [IN-USE] Mailbox is locked by another "
+		    "POP3 session");
+		pop3d_linger(&s, 0, s.outfd);
+		exit(0);
+	}
+	if (r < 0) {
+		msg_warn("user=<%s>: %s", s.account, buf_str(why));
+		pop3d_reply(&s, "-ERR [SYS/TEMP] Cannot open the mailbox, "
+		    "try again later.");
+		pop3d_linger(&s, 0, s.outfd);
+		exit(1);
+	}
+	s.msg_count = s.mbox->count;
+	for (r = 0; r < s.mbox->count; r++)
+		s.msg_size += s.mbox->msgs[r].size;
+	msg_info("login: user=<%s>, rip=%s, messages=%d, size=%lld",
+	    s.account, s.addr, s.msg_count, s.msg_size);
+	pop3d_reply(&s, "+OK Logged in.");
+	pop3d_mailbox_session(&s);
+	pop3d_mailbox_close(&s.mbox);
+	lineio_free(&s.io);
+	buf_free(&s.line);
+	buf_free(&s.reply);
+	buf_free(&s.tmp);
+	buf_free(&why);
+	buf_free(&prog);
+	exit(0);
+}

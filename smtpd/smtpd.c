@@ -37,7 +37,7 @@
 
 static const char *smtpd_cmd_names[SMTPD_C_COUNT] = {
 	"helo", "ehlo", "mail", "rcpt", "data", "rset", "noop", "vrfy",
-	"help", "quit", "unknown",
+	"help", "quit", "starttls", "auth", "unknown",
 };
 
 /* smtpd_hostname - the name we greet with: myhostname or the system's */
@@ -95,6 +95,37 @@ smtpd_reset(struct smtpd_state *s)
 	s->declared_size = 0;
 	s->body8bit = 0;
 	s->smtputf8 = 0;
+}
+
+/*
+ * smtpd_session_reset - forget everything the client told us: the
+ * transaction, HELO/EHLO and its authentication.  After STARTTLS nothing
+ * said in plaintext may carry over (RFC 3207 4.2).
+ */
+void
+smtpd_session_reset(struct smtpd_state *s)
+{
+	smtpd_reset(s);
+	free(s->helo);
+	s->helo = NULL;
+	s->esmtp = 0;
+	free(s->sasl_method);
+	free(s->sasl_user);
+	s->sasl_method = s->sasl_user = NULL;
+}
+
+/*
+ * smtpd_protocol - the "with" of our Received: header (RFC 3848): SMTP,
+ * ESMTP, and with an S for TLS and an A for an authenticated client
+ */
+const char *
+smtpd_protocol(struct smtpd_state *s)
+{
+	if (!s->esmtp)
+		return "SMTP";
+	if (s->tls != NULL)
+		return s->sasl_user != NULL ? "ESMTPSA" : "ESMTPS";
+	return s->sasl_user != NULL ? "ESMTPA" : "ESMTP";
 }
 
 /*
@@ -248,6 +279,7 @@ smtpd_service(int fd, char *service, char **argv)
 	s.line = buf_new(256, 0);
 	s.reply = buf_new(256, 0);
 	s.tmp = buf_new(256, 0);
+	s.fd = fd;
 	smtpd_peer(&s, fd);
 	msg_info("connect from %s", s.namaddr);
 
@@ -255,7 +287,11 @@ smtpd_service(int fd, char *service, char **argv)
 	cap = var_line_length_limit > 2 ? (size_t)var_line_length_limit - 2 :
 	    998;
 	s.io = lineio_new(fd, cap, (int)var_smtpd_timeout);
-	smtpd_reply(&s, "220 %s", var_smtpd_banner);
+	/* Implicit TLS: the handshake comes before the greeting. */
+	if (var_smtpd_tls_wrappermode && smtpd_tls_wrapper(&s) < 0)
+		s.quit = 1;
+	else
+		smtpd_reply(&s, "220 %s", var_smtpd_banner);
 
 	while (!s.quit) {
 		if (s.errors >= var_smtpd_hard_error_limit) {
@@ -281,16 +317,23 @@ smtpd_service(int fd, char *service, char **argv)
 		}
 	}
 	(void)lineio_flush(s.io);
+	smtpd_tls_end(&s);
 	smtpd_log_disconnect(&s);
-	smtpd_reset(&s);
+	smtpd_session_reset(&s);
 	free(s.rcpt);
-	free(s.helo);
 	free(s.name);
 	free(s.namaddr);
 	lineio_free(&s.io);
 	buf_free(&s.line);
 	buf_free(&s.reply);
 	buf_free(&s.tmp);
+}
+
+/* smtpd_pre_jail - read the TLS certificate and key while still root */
+static void
+smtpd_pre_jail(char *service, char **argv)
+{
+	smtpd_tls_init();
 }
 
 /* smtpd_post_jail - check the settings we interpret ourselves */
@@ -306,6 +349,7 @@ int
 main(int argc, char **argv)
 {
 	server_main(argc, argv, SERVER_SINGLE, smtpd_service,
+	    SERVER_PRE_JAIL, smtpd_pre_jail,
 	    SERVER_POST_JAIL, smtpd_post_jail,
 	    SERVER_END);
 }

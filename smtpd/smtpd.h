@@ -6,6 +6,8 @@
  *	smtpd_cmd.c	the commands (HELO EHLO MAIL RCPT RSET NOOP ...)
  *	smtpd_check.c	who may send to whom (relay and recipient checks)
  *	smtpd_data.c	DATA: the message into the queue, headers added
+ *	smtpd_tls.c	STARTTLS, implicit TLS (smtpd_tls_wrappermode)
+ *	smtpd_auth.c	AUTH PLAIN and LOGIN through the auth service
  */
 #ifndef CARTERO_SMTPD_H
 #define CARTERO_SMTPD_H
@@ -16,6 +18,7 @@
 
 struct buf;
 struct lineio;
+struct tls;
 
 #define SMTPD_ADDR_MAX		64	/* printable client address */
 #define SMTPD_DATA_CHUNK	2048	/* DATA reads long lines in chunks */
@@ -24,7 +27,7 @@ struct lineio;
 enum {
 	SMTPD_C_HELO, SMTPD_C_EHLO, SMTPD_C_MAIL, SMTPD_C_RCPT, SMTPD_C_DATA,
 	SMTPD_C_RSET, SMTPD_C_NOOP, SMTPD_C_VRFY, SMTPD_C_HELP, SMTPD_C_QUIT,
-	SMTPD_C_UNKNOWN, SMTPD_C_COUNT
+	SMTPD_C_STARTTLS, SMTPD_C_AUTH, SMTPD_C_UNKNOWN, SMTPD_C_COUNT
 };
 
 struct smtpd_state {
@@ -39,6 +42,10 @@ struct smtpd_state {
 	char		*name;		/* verified PTR name or "unknown" */
 	char		*namaddr;	/* "name[addr]" for logs */
 	int		 in_mynetworks;
+	int		 fd;		/* the connection */
+	struct tls	*tls;		/* NULL: no TLS (yet) */
+	char		*sasl_method;	/* NULL: not authenticated */
+	char		*sasl_user;	/* the account auth named */
 
 	/* The session. */
 	char		*helo;		/* NULL until HELO or EHLO */
@@ -68,6 +75,9 @@ int		 smtpd_reply(struct smtpd_state *, const char *, ...)
 void		 smtpd_reset(struct smtpd_state *);
 void		 smtpd_lost(struct smtpd_state *, int, const char *);
 
+void		 smtpd_session_reset(struct smtpd_state *);
+const char	*smtpd_protocol(struct smtpd_state *);
+
 /* smtpd_cmd.c */
 int		 smtpd_cmd(struct smtpd_state *);
 
@@ -76,6 +86,19 @@ void		 smtpd_check_init(void);
 int		 smtpd_check_rcpt(struct smtpd_state *, const char *,
 		    struct buf *);
 int		 smtpd_check_space(long long);
+
+/* smtpd_tls.c */
+void		 smtpd_tls_init(void);
+int		 smtpd_tls_offered(struct smtpd_state *);
+int		 smtpd_tls_required(struct smtpd_state *);
+int		 smtpd_tls_wrapper(struct smtpd_state *);
+void		 smtpd_tls_starttls(struct smtpd_state *, char *);
+void		 smtpd_tls_end(struct smtpd_state *);
+
+/* smtpd_auth.c */
+int		 smtpd_auth_offered(struct smtpd_state *);
+void		 smtpd_auth_ehlo(struct smtpd_state *);
+void		 smtpd_auth_cmd(struct smtpd_state *, char *);
 
 /* smtpd_data.c */
 void		 smtpd_data_init(void);

@@ -3,6 +3,7 @@
  *
  *	1. smtpd_relay_restrictions, in order, the first decision wins (none:
  *	   permit): permit_mynetworks (the client is in mynetworks),
+ *	   permit_sasl_authenticated (the client logged in with AUTH),
  *	   reject_unauth_destination (refuse unless the domain is ours:
  *	   mydestination or relay_domains), permit, reject;
  *	2. a recipient in mydestination must be deliverable: an alias or an
@@ -29,8 +30,8 @@
 #include "smtpd.h"
 
 enum smtpd_restriction {
-	SMTPD_PERMIT_MYNETWORKS, SMTPD_REJECT_UNAUTH_DEST, SMTPD_PERMIT,
-	SMTPD_REJECT
+	SMTPD_PERMIT_MYNETWORKS, SMTPD_PERMIT_SASL_AUTH,
+	SMTPD_REJECT_UNAUTH_DEST, SMTPD_PERMIT, SMTPD_REJECT
 };
 
 static const struct {
@@ -38,6 +39,7 @@ static const struct {
 	enum smtpd_restriction r;
 } smtpd_restriction_names[] = {
 	{ "permit_mynetworks", SMTPD_PERMIT_MYNETWORKS },
+	{ "permit_sasl_authenticated", SMTPD_PERMIT_SASL_AUTH },
 	{ "reject_unauth_destination", SMTPD_REJECT_UNAUTH_DEST },
 	{ "permit", SMTPD_PERMIT },
 	{ "reject", SMTPD_REJECT },
@@ -67,6 +69,7 @@ smtpd_check_init(void)
 		if (i == SMTPD_NRESTRICTION)
 			msg_fatal("parameter smtpd_relay_restrictions: unknown "
 			    "restriction \"%s\" (known: permit_mynetworks, "
+			    "permit_sasl_authenticated, "
 			    "reject_unauth_destination, permit, reject)", tok);
 		smtpd_relay = xrealloc(smtpd_relay, sizeof(*smtpd_relay) *
 		    (size_t)(smtpd_nrelay + 1));
@@ -86,6 +89,10 @@ smtpd_check_relay(struct smtpd_state *s, const char *addr,
 		switch (smtpd_relay[i]) {
 		case SMTPD_PERMIT_MYNETWORKS:
 			if (s->in_mynetworks)
+				return 0;
+			break;
+		case SMTPD_PERMIT_SASL_AUTH:
+			if (s->sasl_user != NULL)
 				return 0;
 			break;
 		case SMTPD_REJECT_UNAUTH_DEST:

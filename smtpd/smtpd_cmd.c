@@ -1,7 +1,7 @@
 /*
- * smtpd_cmd - the SMTP commands other than DATA: HELO EHLO MAIL RCPT RSET
- * NOOP QUIT HELP VRFY, the ones we know but do not offer (502), and the
- * rest (500).
+ * smtpd_cmd - the SMTP commands other than DATA, STARTTLS and AUTH: HELO
+ * EHLO MAIL RCPT RSET NOOP QUIT HELP VRFY, the ones we know but do not
+ * offer (502), and the rest (500).
  *
  * A command line has already been bounded and stripped of its CRLF or
  * bare LF by the reader.  What is left is still the client's: control
@@ -54,6 +54,9 @@ smtpd_cmd_helo(struct smtpd_state *s, char *args, int esmtp)
 		    var_message_size_limit);
 	else
 		lineio_puts(s->io, "250-SIZE\r\n");
+	if (smtpd_tls_offered(s))
+		lineio_puts(s->io, "250-STARTTLS\r\n");
+	smtpd_auth_ehlo(s);
 	lineio_puts(s->io, "250-8BITMIME\r\n");
 	lineio_puts(s->io, "250-ENHANCEDSTATUSCODES\r\n");
 	smtpd_reply(s, "250 SMTPUTF8");
@@ -115,6 +118,12 @@ smtpd_mail_params(struct smtpd_state *s, char *params)
 			}
 		} else if (strcasecmp(tok, "SMTPUTF8") == 0 && val == NULL) {
 			s->smtputf8 = 1;
+		} else if (strcasecmp(tok, "AUTH") == 0 && val != NULL &&
+		    var_smtpd_sasl_auth_enable) {
+			/*
+			 * RFC 4954 5: who submitted the message first.  We
+			 * trust no client's word for it: accepted, ignored.
+			 */
 		} else {
 			smtpd_reply(s, "555 5.5.4 Unsupported option: %s",
 			    printable(tok, s->tmp));
@@ -138,6 +147,10 @@ smtpd_cmd_mail(struct smtpd_state *s, char *args)
 	}
 	if (s->sender != NULL) {
 		smtpd_reply(s, "503 5.5.1 Error: nested MAIL command");
+		return;
+	}
+	if (smtpd_tls_required(s)) {
+		smtpd_reply(s, "530 5.7.0 Must issue a STARTTLS command first");
 		return;
 	}
 	if (strncasecmp(args, "FROM:", 5) != 0) {
@@ -313,7 +326,7 @@ static void
 smtpd_cmd_help(struct smtpd_state *s, char *args)
 {
 	smtpd_reply(s, "214 2.0.0 Commands: HELO EHLO MAIL RCPT DATA RSET "
-	    "NOOP QUIT HELP VRFY");
+	    "NOOP QUIT HELP VRFY STARTTLS AUTH");
 }
 
 /* smtpd_cmd_unimpl - commands we know of but do not offer */
@@ -344,6 +357,8 @@ static const struct smtpd_cmd_tab smtpd_cmd_tab[] = {
 	{ "QUIT", SMTPD_C_QUIT, smtpd_cmd_quit },
 	{ "VRFY", SMTPD_C_VRFY, smtpd_cmd_vrfy },
 	{ "HELP", SMTPD_C_HELP, smtpd_cmd_help },
+	{ "STARTTLS", SMTPD_C_STARTTLS, smtpd_tls_starttls },
+	{ "AUTH", SMTPD_C_AUTH, smtpd_auth_cmd },
 	{ "EXPN", SMTPD_C_UNKNOWN, smtpd_cmd_unimpl },
 	{ "ETRN", SMTPD_C_UNKNOWN, smtpd_cmd_unimpl },
 	{ "TURN", SMTPD_C_UNKNOWN, smtpd_cmd_unimpl },
@@ -352,8 +367,6 @@ static const struct smtpd_cmd_tab smtpd_cmd_tab[] = {
 	{ "SEND", SMTPD_C_UNKNOWN, smtpd_cmd_unimpl },
 	{ "SOML", SMTPD_C_UNKNOWN, smtpd_cmd_unimpl },
 	{ "SAML", SMTPD_C_UNKNOWN, smtpd_cmd_unimpl },
-	{ "AUTH", SMTPD_C_UNKNOWN, smtpd_cmd_unimpl },
-	{ "STARTTLS", SMTPD_C_UNKNOWN, smtpd_cmd_unimpl },
 	{ "GET", SMTPD_C_UNKNOWN, smtpd_cmd_nonsmtp },
 	{ "POST", SMTPD_C_UNKNOWN, smtpd_cmd_nonsmtp },
 	{ "PUT", SMTPD_C_UNKNOWN, smtpd_cmd_nonsmtp },
@@ -361,6 +374,30 @@ static const struct smtpd_cmd_tab smtpd_cmd_tab[] = {
 	{ "CONNECT", SMTPD_C_UNKNOWN, smtpd_cmd_nonsmtp },
 	{ NULL, 0, NULL }
 };
+
+/*
+ * smtpd_cmd_debug - the command line in the verbose log; of AUTH only
+ * the mechanism, since its initial response may hold a password
+ */
+static void
+smtpd_cmd_debug(struct smtpd_state *s)
+{
+	struct buf *b = buf_new(64, 0);
+	const char *line = buf_str(s->line);
+	size_t n;
+
+	buf_set(b, line);
+	if (strcaseprefix(line, "AUTH ")) {
+		n = 5 + strspn(line + 5, " \t");
+		n += strcspn(line + n, " \t");
+		if (n < buf_len(b)) {
+			buf_truncate(b, n);
+			buf_puts(b, " ...");
+		}
+	}
+	msg_debug("< %s: %s", s->namaddr, printable(buf_str(b), s->tmp));
+	buf_free(&b);
+}
 
 /* smtpd_cmd - serve the command line in s->line */
 int
@@ -372,8 +409,7 @@ smtpd_cmd(struct smtpd_state *s)
 	int counter;
 
 	if (msg_verbose)
-		msg_debug("< %s: %s", s->namaddr,
-		    printable(buf_str(s->line), s->tmp));
+		smtpd_cmd_debug(s);
 	for (i = 0; i < len; i++) {
 		unsigned char c = (unsigned char)s->line->data[i];
 

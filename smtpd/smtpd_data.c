@@ -35,6 +35,7 @@
 #include "msg.h"
 #include "params.h"
 #include "queue.h"
+#include "tls.h"
 #include "util.h"
 #include "smtpd.h"
 
@@ -186,8 +187,11 @@ smtpd_data_received(struct smtpd_state *s, struct smtpd_msg *m)
 
 	buf_appendf(h, "Received: from %s (%s [%s%s])\n", s->helo, s->name,
 	    s->sa.ss_family == AF_INET6 ? "IPv6:" : "", s->addr);
+	if (s->tls != NULL)
+		buf_appendf(h, "\t(using %s (%d bits))\n", tls_info(s->tls),
+		    tls_bits(s->tls));
 	buf_appendf(h, "\tby %s (cartero) with %s id %s", smtpd_hostname(),
-	    s->esmtp ? "ESMTP" : "SMTP", m->id);
+	    smtpd_protocol(s), m->id);
 	rfc2822_date(time(NULL), date, sizeof(date));
 	if (s->nrcpt == 1)
 		buf_appendf(h, "\n\tfor <%s>; %s\n",
@@ -209,7 +213,9 @@ smtpd_data_envelope(struct smtpd_state *s, struct queue_writer *qw)
 	r |= queue_recf(qw, 'A', "client=%s", s->addr);
 	r |= queue_recf(qw, 'A', "client_name=%s", s->name);
 	r |= queue_recf(qw, 'A', "helo=%s", s->helo);
-	r |= queue_recf(qw, 'A', "protocol=%s", s->esmtp ? "ESMTP" : "SMTP");
+	r |= queue_recf(qw, 'A', "protocol=%s", smtpd_protocol(s));
+	if (s->sasl_user != NULL)
+		r |= queue_recf(qw, 'A', "auth=%s", s->sasl_user);
 	if (s->body8bit)
 		r |= queue_rec(qw, 'A', "body=8BITMIME");
 	if (s->smtputf8)
@@ -322,7 +328,12 @@ smtpd_data_done(struct smtpd_state *s, struct smtpd_msg *m)
 
 	/* On disk: now, and only now, the message is ours. */
 	pr = buf_new(64, 0);
-	msg_info("%s: client=%s", m->id, s->namaddr);
+	if (s->sasl_user != NULL)
+		msg_info("%s: client=%s, sasl_method=%s, sasl_username=%s",
+		    m->id, s->namaddr, s->sasl_method,
+		    printable(s->sasl_user, pr));
+	else
+		msg_info("%s: client=%s", m->id, s->namaddr);
 	if (buf_len(m->msgid) > 0)
 		msg_info("%s: message-id=%s", m->id,
 		    printable(buf_str(m->msgid), pr));

@@ -26,7 +26,9 @@ if r.returncode != 0:
     diag("cannot mount a tmpfs: %s" % r.stderr)
     done()
 import atexit
-atexit.register(lambda: subprocess.run(["umount", "-l", inst.spool]))
+# atexit runs last-in first-out: stop the instance before the unmount,
+# or cartero stop would no longer find the pid file on the tmpfs.
+atexit.register(lambda: (inst.stop(), subprocess.run(["umount", "-l", inst.spool])))
 # Keep mail in the queue: with no local delivery agent, everything waits.
 with open(os.path.join(inst.etc, "master.cf")) as f:
     lines = [l for l in f if not l.startswith("local ")]

@@ -25,7 +25,8 @@ SRC = os.environ.get("CARTERO_SRC") or os.path.abspath(
 
 DAEMONS = {"master": "master/master", "smtpd": "smtpd/smtpd",
            "qmgr": "qmgr/qmgr", "local": "local/local",
-           "pickup": "pickup/pickup"}
+           "pickup": "pickup/pickup", "auth": "auth/auth",
+           "pop3d": "pop3d/pop3d"}
 COMMANDS = {"cartero": "cli/cartero", "carteroconf": "cli/carteroconf",
             "carteromap": "cli/carteromap", "sendmail": "cli/sendmail"}
 
@@ -107,7 +108,7 @@ class Instance:
     """A private cartero instance in a temporary folder."""
 
     def __init__(self, main_cf=None, master_extra="", users=("ana", "bob"),
-                 aliases=None, start=True):
+                 aliases=None, start=True, cert=True):
         self.dir = tempfile.mkdtemp(prefix="cartero-t-")
         os.chmod(self.dir, 0o755)
         self.etc = os.path.join(self.dir, "etc")
@@ -161,6 +162,7 @@ class Instance:
             f.write("pickup unix n - n 60 1 pickup\n")
             f.write("qmgr unix n - n 300 1 qmgr\n")
             f.write("local unix - n n - - local\n")
+            f.write("auth unix - n n - 1 auth\n")
             f.write(master_extra)
         with open(os.path.join(self.etc, "passwd"), "w") as f:
             for u in users:
@@ -176,6 +178,10 @@ class Instance:
             shutil.chown(os.path.join(self.etc, "passwd"), group=self.owner)
             os.chmod(os.path.join(self.etc, "passwd"), 0o640)
             shutil.chown(self.mail, self.vowner, self.vowner)
+        if cert:
+            # A self-signed certificate for mail.mired.org in etc/.
+            subprocess.run([os.path.join(SRC, "tools", "mkcert"), self.etc],
+                           capture_output=True, check=True)
         self.run_ok("newaliases")
         self.started = False
         atexit.register(self.cleanup)
