@@ -108,7 +108,8 @@ class Instance:
     """A private cartero instance in a temporary folder."""
 
     def __init__(self, main_cf=None, master_extra="", users=("ana", "bob"),
-                 aliases=None, start=True, cert=True):
+                 aliases=None, start=True, cert=True, master_cf=None,
+                 port=None):
         self.dir = tempfile.mkdtemp(prefix="cartero-t-")
         os.chmod(self.dir, 0o755)
         self.etc = os.path.join(self.dir, "etc")
@@ -117,7 +118,7 @@ class Instance:
         self.log = os.path.join(self.dir, "log", "mail.log")
         self.sbin = os.path.join(self.dir, "sbin")
         self.libexec = os.path.join(self.dir, "libexec")
-        self.port = free_port()
+        self.port = port or free_port()
         for d in (self.etc, self.spool, self.mail, self.sbin, self.libexec,
                   os.path.dirname(self.log), os.path.join(self.dir, "lib")):
             os.makedirs(d, exist_ok=True)
@@ -157,13 +158,16 @@ class Instance:
             f.write("# test instance\n")
             for k, v in settings.items():
                 f.write("%s = %s\n" % (k, v))
+        if master_cf is None:               # the spine, plus the test's own
+            master_cf = (
+                "127.0.0.1:%d inet n - n - - smtpd\n" % self.port +
+                "pickup unix n - n 60 1 pickup\n" +
+                "qmgr unix n - n 300 1 qmgr\n" +
+                "local unix - n n - - local\n" +
+                "auth unix - n n - 1 auth\n" +
+                master_extra)
         with open(os.path.join(self.etc, "master.cf"), "w") as f:
-            f.write("127.0.0.1:%d inet n - n - - smtpd\n" % self.port)
-            f.write("pickup unix n - n 60 1 pickup\n")
-            f.write("qmgr unix n - n 300 1 qmgr\n")
-            f.write("local unix - n n - - local\n")
-            f.write("auth unix - n n - 1 auth\n")
-            f.write(master_extra)
+            f.write(master_cf)
         with open(os.path.join(self.etc, "passwd"), "w") as f:
             for u in users:
                 # crypt(3) SHA-512 hash of the user's name as password.
