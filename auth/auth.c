@@ -365,7 +365,7 @@ auth_rip_addr(const char *rip, struct sockaddr_storage *ss)
 		s6->sin6_family = AF_INET6;
 		return (struct sockaddr *)ss;
 	}
-	if (strcmp(rip, "unix") == 0) {
+	if (strcmp(rip, "local") == 0) {	/* addr_ntop of AF_UNIX */
 		ss->ss_family = AF_UNIX;
 		return (struct sockaddr *)ss;
 	}

@@ -33,6 +33,7 @@
 #include <unistd.h>
 
 #include "auth.h"
+#include "addr.h"
 #include "authc.h"
 #include "buf.h"
 #include "conf.h"
@@ -177,7 +178,7 @@ auth_peer_ok(int fd, const char *rip, struct buf *why)
 	}
 	if (ss.ss_family != AF_INET && ss.ss_family != AF_INET6)
 		return 1;	/* the login process's TLS relay */
-	authc_addr_text((struct sockaddr *)&ss, text, sizeof(text));
+	addr_ntop((struct sockaddr *)&ss, text, sizeof(text));
 	if (strcmp(text, rip) != 0) {
 		buf_setf(why, "the client address %s is not the one of the "
 		    "login (%s)", text, rip);

@@ -22,6 +22,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "addr.h"
 #include "authc.h"
 #include "base64.h"
 #include "buf.h"
@@ -53,45 +54,6 @@ authc_wipe_attr(struct attr *a)
 	for (i = 0; i < a->count; i++)
 		explicit_bzero(a->value[i], strlen(a->value[i]));
 	attr_free(a);
-}
-
-/* authc_addr_text - the client address as text */
-const char *
-authc_addr_text(const struct sockaddr *sa, char *out, size_t len)
-{
-	const struct sockaddr_in6 *s6;
-
-	if (len == 0)
-		return out;
-	if (sa == NULL) {
-		snprintf(out, len, "unknown");
-		return out;
-	}
-	switch (sa->sa_family) {
-	case AF_INET:
-		if (inet_ntop(AF_INET, &((const struct sockaddr_in *)sa)->
-		    sin_addr, out, (socklen_t)len) == NULL)
-			snprintf(out, len, "unknown");
-		break;
-	case AF_INET6:
-		s6 = (const struct sockaddr_in6 *)sa;
-		/* ::ffff:127.0.0.1 is shown, and bound, as 127.0.0.1. */
-		if (IN6_IS_ADDR_V4MAPPED(&s6->sin6_addr)) {
-			if (inet_ntop(AF_INET, &s6->sin6_addr.s6_addr[12], out,
-			    (socklen_t)len) == NULL)
-				snprintf(out, len, "unknown");
-		} else if (inet_ntop(AF_INET6, &s6->sin6_addr, out,
-		    (socklen_t)len) == NULL)
-			snprintf(out, len, "unknown");
-		break;
-	case AF_UNIX:
-		snprintf(out, len, "unix");
-		break;
-	default:
-		snprintf(out, len, "unknown");
-		break;
-	}
-	return out;
 }
 
 /* authc_is_loopback - is the client this host (loopback, Unix socket)? */
@@ -253,7 +215,7 @@ authc_login_mech(const char *service, const char *mech, const char *user,
 	attr_set(&req, "password", password);
 	if (authzid != NULL && *authzid != '\0')
 		attr_set(&req, "authzid", authzid);
-	attr_set(&req, "rip", authc_addr_text(client, rip, sizeof(rip)));
+	attr_set(&req, "rip", addr_ntop(client, rip, sizeof(rip)));
 	attr_set(&req, "secured", secured ? "1" : "0");
 	if (authc_call(&req, -1, &reply, why) < 0) {
 		r = -1;

@@ -67,8 +67,6 @@ int	authc_session(const char *, int, struct buf *);
 int	authc_plaintext_allowed(const struct sockaddr *, int);
 /* Is a SASL mechanism ("PLAIN", any case) in auth_mechanisms?  1/0. */
 int	authc_mech_enabled(const char *);
-/* The client address as text ("127.0.0.1", "::1", "unix"). */
-const char *authc_addr_text(const struct sockaddr *, char *, size_t);
 
 /*
  * SASL PLAIN (RFC 4616): base64 of "authzid NUL authcid NUL passwd".

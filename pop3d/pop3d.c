@@ -40,6 +40,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "addr.h"
 #include "authc.h"
 #include "base64.h"
 #include "buf.h"
@@ -671,7 +672,7 @@ pop3d_peer(struct pop3d_state *s)
 	s->sap = NULL;
 	if (getpeername(s->fd, (struct sockaddr *)&s->sa, &len) == 0)
 		s->sap = (struct sockaddr *)&s->sa;
-	authc_addr_text(s->sap, s->addr, sizeof(s->addr));
+	addr_ntop(s->sap, s->addr, sizeof(s->addr));
 }
 
 /* pop3d_service - one POP3 connection before (and around) login */
