@@ -246,7 +246,7 @@ auth_session_child(const struct account *acct, const char *prog,
 	const char *confdir = conf_dir();
 	char *av[6];
 	sigset_t none;
-	int fd;
+	int fd, exe;
 
 	signal(SIGCHLD, SIG_DFL);
 	signal(SIGTERM, SIG_DFL);
@@ -277,6 +277,14 @@ auth_session_child(const struct account *acct, const char *prog,
 			(void)close(fd);
 	}
 	(void)set_nonblock(0, 0);
+
+	/*
+	 * Open the program while we may still reach it: the folder it is
+	 * installed in (a developer's checkout, a CI clone) need not be
+	 * searchable by the account, and fexecve() checks only the file.
+	 */
+	if ((exe = open(path, O_RDONLY | O_CLOEXEC)) < 0)
+		auth_session_fail(status, "open", path, errno);
 
 	/* The account's uid and gid, no other group, never root. */
 	if (geteuid() == 0) {
@@ -313,6 +321,8 @@ auth_session_child(const struct account *acct, const char *prog,
 	av[2] = "-c";
 	av[3] = (char *)confdir;
 	av[4] = NULL;
+	fexecve(exe, av, environ);
+	/* A script cannot run from a close-on-exec fd: try it by name. */
 	execv(path, av);
 	auth_session_fail(status, "exec", path, errno);
 }
