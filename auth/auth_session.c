@@ -13,10 +13,11 @@
  * The session: fork; the child drops to the account's uid and gid (all
  * other groups dropped; never uid 0, except for a virtual mailbox in a
  * sandbox that runs everything as root), closes every other descriptor,
- * clears the environment, and runs $daemon_directory/<service>d -M with
- * the client on fd 0 and 1.  Without root (a sandbox) the uid stays the
- * invoking user's.  A close-on-exec pipe tells the parent whether the exec
- * happened: EOF if it did, the reason if it did not.
+ * clears the environment, and runs the service's mailbox program
+ * ($daemon_directory/pop3 or imapd) with -M -c DIR and the client on fd 0
+ * and 1.  Without root (a sandbox) the uid stays the invoking user's.  A
+ * close-on-exec pipe tells the parent whether the exec happened: EOF if
+ * it did, the reason if it did not.
  */
 #include <sys/types.h>
 #include <sys/random.h>
@@ -327,23 +328,39 @@ auth_session_child(const struct account *acct, const char *prog,
 	auth_session_fail(status, "exec", path, errno);
 }
 
+/*
+ * The mailbox program of each service.  pop3 is not the login program
+ * pop3d: a separate program without OpenSSL keeps each session small.
+ */
+static const struct {
+	const char	*service;
+	const char	*prog;
+} auth_session_progs[] = {
+	{ "pop3", "pop3" },
+	{ "imap", "imap" },
+	{ NULL, NULL },
+};
+
 /* auth_session_start - fork the mailbox side of a session */
 pid_t
 auth_session_start(const struct account *acct, const char *service,
     const char *rip, int client, int *statusfd, struct buf *why)
 {
 	struct buf *prog, *path;
-	int p[2];
+	int p[2], i;
 	pid_t pid = -1;
 
 	*statusfd = -1;
 	prog = buf_new(32, 64);
 	path = buf_new(256, 4096);
-	if (strcmp(service, "pop3") != 0 && strcmp(service, "imap") != 0) {
+	for (i = 0; auth_session_progs[i].service != NULL; i++)
+		if (strcmp(service, auth_session_progs[i].service) == 0)
+			break;
+	if (auth_session_progs[i].service == NULL) {
 		buf_setf(why, "no mailbox program for service %s", service);
 		goto out;
 	}
-	buf_setf(prog, "%sd", service);
+	buf_puts(prog, auth_session_progs[i].prog);
 	buf_setf(path, "%s/%s", var_daemon_directory, buf_str(prog));
 	if (buf_overflowed(path)) {
 		buf_setf(why, "daemon_directory too long");

@@ -32,12 +32,16 @@ fuzz_out(void *ctx, const char *p, size_t n)
 static void
 fuzz_send(struct pop3d_mailbox *mb, int fd, long lines, struct buf *out)
 {
+	static char name[] = "fuzz";	/* no ",S=": read to the end */
+	struct pop3d_msg m;
 	struct fuzz_out o;
 
+	memset(&m, 0, sizeof(m));
+	m.name = name;
 	o.b = out;
 	buf_reset(out);
 	if (lseek(fd, 0, SEEK_SET) < 0 ||
-	    pop3d_mailbox_send(mb, fd, lines, fuzz_out, &o) != 0)
+	    pop3d_mailbox_send(mb, &m, fd, lines, fuzz_out, &o) != 0)
 		abort();
 }
 

@@ -1,2 +1,811 @@
-/* placeholder: being written */
-int main(void) { return 1; }
+/*
+ * imapd - the IMAP server's login side (RFC 3501 not-authenticated state,
+ * RFC 2595 STARTTLS, RFC 4959 SASL-IR, RFC 2971 ID), and main() for both
+ * sides.
+ *
+ * A master service (SERVER_SINGLE): the greeting, CAPABILITY, ID, NOOP,
+ * LOGOUT, STARTTLS and the TLS handshake (or implicit TLS with
+ * imapd_tls_wrappermode), LOGIN and AUTHENTICATE PLAIN/LOGIN.  Passwords
+ * go to the auth service (lib/authc.h); on success its token and the
+ * client's socket go back to auth, which starts "imapd -M" as the
+ * account's user.  This process then answers the LOGIN or AUTHENTICATE
+ * ("tag OK [CAPABILITY ...] Logged in"): the mailbox side speaks only
+ * when spoken to.  Without TLS this process is then done with the client;
+ * with TLS it keeps the TLS connection and relays plaintext into one end
+ * of a socket pair whose other end went to auth, so the mailbox side never
+ * sees TLS.  It relays without TLS too when the client pipelined commands
+ * after its login, which must reach the mailbox side in order.
+ *
+ * Privileges: everything here parses network input, so as root the
+ * process confines itself before the first connection: it opens the TLS
+ * key, chroots to $queue_directory/empty (which holds nothing but a link
+ * to the auth socket) and becomes mail_owner for good.  Without root (a
+ * sandbox) it runs as the invoking user, with one warning.
+ *
+ * Distrust: commands are read through imapd_cmd_read (bounded lines and
+ * literals), client text is made printable before it is logged,
+ * passwords are never logged and are wiped after use.  BAD and NO count
+ * towards imapd_hard_error_limit; the idle timeout is imapd_timeout.
+ */
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/types.h>
+
+#include <errno.h>
+#include <fcntl.h>
+#include <poll.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "addr.h"
+#include "authc.h"
+#include "base64.h"
+#include "buf.h"
+#include "lineio.h"
+#include "msg.h"
+#include "params.h"
+#include "privs.h"
+#include "server.h"
+#include "tls.h"
+#include "util.h"
+#include "imapd.h"
+
+#define IMAPD_JAIL		"empty"		/* under $queue_directory */
+#define IMAPD_HANDSHAKE_MAX	120		/* seconds, at most */
+#define IMAPD_RELAY_BUF		65536
+#define IMAPD_LOGIN_LITERAL	8192		/* literals before login */
+
+static struct tls_ctx *imapd_tls_ctx;	/* NULL: no TLS offered */
+static int imapd_retire;		/* exit after this session */
+
+/* imapd_plaintext_ok - may a password be sent on this connection now? */
+static int
+imapd_plaintext_ok(struct imapd_state *s)
+{
+	return authc_plaintext_allowed(s->sap, s->tls != NULL);
+}
+
+/* imapd_login_caps - the capabilities before login */
+static void
+imapd_login_caps(struct imapd_state *s, struct buf *out)
+{
+	buf_puts(out, IMAPD_CAPS_COMMON);
+	if (imapd_tls_ctx != NULL && s->tls == NULL)
+		buf_puts(out, " STARTTLS");
+	if (!imapd_plaintext_ok(s)) {
+		buf_puts(out, " LOGINDISABLED");
+		return;
+	}
+	if (authc_mech_enabled("PLAIN"))
+		buf_puts(out, " AUTH=PLAIN");
+	if (authc_mech_enabled("LOGIN"))
+		buf_puts(out, " AUTH=LOGIN");
+}
+
+/* imapd_tagged - a tagged response; NO and BAD count as errors */
+static void
+imapd_tagged(struct imapd_state *s, struct imapd_cmd *c, const char *what,
+    const char *fmt, ...) __attribute__((format(printf, 4, 5)));
+
+static void
+imapd_tagged(struct imapd_state *s, struct imapd_cmd *c, const char *what,
+    const char *fmt, ...)
+{
+	struct buf *text = buf_new(128, 4096);
+	va_list ap;
+
+	va_start(ap, fmt);
+	buf_vappendf(text, fmt, ap);
+	va_end(ap);
+	if (strcmp(what, "OK") != 0)
+		s->errors++;
+	imapd_reply(s, "%s %s %s", c->tag ? c->tag : "*", what,
+	    buf_str(text));
+	buf_free(&text);
+}
+
+/* imapd_wipe - forget a secret held in a buffer */
+static void
+imapd_wipe(struct buf *b)
+{
+	if (b != NULL && b->data != NULL)
+		explicit_bzero(b->data, b->size);
+	if (b != NULL)
+		buf_reset(b);
+}
+
+/* imapd_wipe_cmd - forget the arguments of a command (passwords) */
+static void
+imapd_wipe_cmd(struct imapd_cmd *c)
+{
+	int i;
+
+	for (i = 0; i < c->nargs; i++)
+		if (c->args[i].s != NULL)
+			explicit_bzero(c->args[i].s, c->args[i].len);
+}
+
+/*
+ * imapd_relay - plaintext both ways between the client and the mailbox
+ * side (input was pipelined after the login and no TLS is on), until
+ * either side closes or nothing moves for timeout seconds.
+ */
+static void
+imapd_relay(int cfd, int mfd, int timeout)
+{
+	struct pollfd	 pfd[2];
+	char		*buf[2];
+	size_t		 len[2] = { 0, 0 }, off[2] = { 0, 0 };
+	int		 fd[2] = { cfd, mfd }, eof[2] = { 0, 0 }, i, r;
+	ssize_t		 n;
+
+	buf[0] = xmalloc(IMAPD_RELAY_BUF);	/* client to mailbox */
+	buf[1] = xmalloc(IMAPD_RELAY_BUF);	/* mailbox to client */
+	(void)set_nonblock(cfd, 1);
+	(void)set_nonblock(mfd, 1);
+	for (;;) {
+		if ((eof[0] && len[0] == 0) || (eof[1] && len[1] == 0))
+			break;
+		for (i = 0; i < 2; i++) {
+			pfd[i].fd = fd[i];
+			pfd[i].events = 0;
+			if (len[i] == 0 && !eof[i])
+				pfd[i].events |= POLLIN;
+			if (len[1 - i] > 0)
+				pfd[i].events |= POLLOUT;
+			if (pfd[i].events == 0)
+				pfd[i].fd = -1;
+		}
+		r = poll(pfd, 2, timeout > 0 ? timeout * 1000 : -1);
+		if (r < 0 && errno == EINTR)
+			continue;
+		if (r <= 0)
+			break;
+		for (i = 0; i < 2; i++) {
+			if (len[i] == 0 && !eof[i] && pfd[i].revents != 0) {
+				n = read(fd[i], buf[i], IMAPD_RELAY_BUF);
+				if (n > 0) {
+					len[i] = (size_t)n;
+					off[i] = 0;
+				} else if (n == 0 || (errno != EAGAIN &&
+				    errno != EINTR))
+					eof[i] = 1;
+			}
+			if (len[1 - i] > 0 && pfd[i].revents != 0) {
+				n = send(fd[i], buf[1 - i] + off[1 - i],
+				    len[1 - i], MSG_NOSIGNAL);
+				if (n > 0) {
+					off[1 - i] += (size_t)n;
+					len[1 - i] -= (size_t)n;
+				} else if (n < 0 && errno != EAGAIN &&
+				    errno != EINTR)
+					goto out;
+			}
+		}
+		/* The mailbox side closed: shut the client's direction. */
+		if (eof[1] && len[1] == 0)
+			(void)shutdown(cfd, SHUT_WR);
+	}
+out:
+	free(buf[0]);
+	free(buf[1]);
+}
+
+/*
+ * imapd_handover - the login succeeded: give the client to the mailbox
+ * side through auth, then answer the command.  The client's own socket
+ * when nothing else is needed; else a socket pair, fed with what the
+ * client already pipelined, and this process relays until the end.
+ */
+static void
+imapd_handover(struct imapd_state *s, struct imapd_cmd *c,
+    const char *token, const char *account)
+{
+	struct buf	*why = buf_new(256, 4096);
+	char		 pend[16384];
+	ssize_t		 n;
+	int		 sv[2];
+
+	if (lineio_flush(s->io) < 0) {
+		s->quit = 1;
+		goto out;
+	}
+	s->quit = 1;
+	if (s->tls == NULL && lineio_pending(s->io) == 0) {
+		if (authc_session(token, s->fd, why) < 0)
+			goto fail;
+		msg_info("login: user=<%s>, rip=%s, mailbox session started",
+		    account, s->addr);
+		s->done = 1;
+		imapd_reply(s, "%s OK [CAPABILITY " IMAPD_CAPS_MAILBOX
+		    "] Logged in", c->tag);
+		(void)lineio_flush(s->io);
+		goto out;
+	}
+	if (socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, sv) < 0) {
+		buf_setf(why, "socketpair: %s", strerror(errno));
+		goto fail;
+	}
+	if (authc_session(token, sv[1], why) < 0) {
+		close(sv[0]);
+		close(sv[1]);
+		goto fail;
+	}
+	close(sv[1]);
+	s->done = 1;
+	msg_info("login: user=<%s>, rip=%s, mailbox session started%s",
+	    account, s->addr, s->tls != NULL ? ", TLS" : "");
+	imapd_reply(s, "%s OK [CAPABILITY " IMAPD_CAPS_MAILBOX "] Logged in",
+	    c->tag);
+	if (lineio_flush(s->io) < 0) {
+		close(sv[0]);
+		goto out;
+	}
+	/* Pipelined input is the mailbox side's, in order. */
+	while (lineio_pending(s->io) > 0) {
+		n = lineio_read(s->io, pend, sizeof(pend));
+		if (n <= 0 || write_full(sv[0], pend, (size_t)n) < 0)
+			break;
+	}
+	if (s->tls != NULL) {
+		if (tls_proxy(s->tls, sv[0], 2 * (int)var_imapd_timeout) < 0 &&
+		    msg_verbose)
+			msg_debug("proxy for %s: %m", s->addr);
+	} else
+		imapd_relay(s->fd, sv[0], 2 * (int)var_imapd_timeout);
+	close(sv[0]);
+	goto out;
+fail:
+	msg_warn("user=<%s>, rip=%s: cannot start the mailbox session: %s",
+	    account, s->addr, buf_str(why));
+	s->quit = 0;
+	imapd_tagged(s, c, "NO", "[UNAVAILABLE] Cannot open the mailbox, try "
+	    "again later.");
+	s->errors--;
+out:
+	buf_free(&why);
+}
+
+/* imapd_login - check a login with auth and, when good, hand over */
+static void
+imapd_login(struct imapd_state *s, struct imapd_cmd *c, const char *mech,
+    const char *user, const char *pass, const char *authzid)
+{
+	struct authc_reply rep;
+	struct buf	*why = buf_new(256, 4096);
+	int		 r;
+
+	(void)lineio_flush(s->io);
+	r = authc_login_mech("imap", mech, user, pass, authzid, s->sap,
+	    s->tls != NULL, &rep, why);
+	if (r > 0) {
+		imapd_handover(s, c, rep.token, rep.account);
+	} else if (r == 0) {
+		msg_info("authentication failed: method=%s, user=<%s>, rip=%s",
+		    mech, printable(user, s->tmp), s->addr);
+		imapd_tagged(s, c, "NO", "[AUTHENTICATIONFAILED] "
+		    "Authentication failed.");
+	} else {
+		msg_warn("login of user=<%s>, rip=%s: %s",
+		    printable(user, s->tmp), s->addr, buf_str(why));
+		imapd_retire = 1;
+		imapd_tagged(s, c, "NO", "[UNAVAILABLE] Temporary "
+		    "authentication failure, try again later.");
+		s->errors--;
+	}
+	explicit_bzero(&rep, sizeof(rep));
+	buf_free(&why);
+}
+
+/* imapd_refuse_plaintext - the password would travel in clear: refuse */
+static int
+imapd_refuse_plaintext(struct imapd_state *s, struct imapd_cmd *c)
+{
+	if (imapd_plaintext_ok(s))
+		return 0;
+	imapd_tagged(s, c, "NO", "[PRIVACYREQUIRED] Plaintext authentication "
+	    "disallowed on non-secure connections; use STARTTLS first.");
+	return 1;
+}
+
+/* imapd_cmd_login - LOGIN user password */
+static void
+imapd_cmd_login(struct imapd_state *s, struct imapd_cmd *c)
+{
+	const char *user, *pass;
+
+	if ((user = imapd_astring(c)) == NULL ||
+	    (pass = imapd_astring(c)) == NULL || !imapd_arg_end(c)) {
+		imapd_tagged(s, c, "BAD", "LOGIN takes two arguments: the "
+		    "user name and the password (quote a password with "
+		    "blanks)");
+		return;
+	}
+	if (imapd_refuse_plaintext(s, c))
+		return;
+	if (*user == '\0' || *pass == '\0' || strlen(user) >=
+	    AUTHC_FIELD_MAX || strlen(pass) >= AUTHC_FIELD_MAX) {
+		imapd_tagged(s, c, "NO", "[AUTHENTICATIONFAILED] "
+		    "Authentication failed.");
+		return;
+	}
+	imapd_login(s, c, "PLAIN", user, pass, "");
+}
+
+/*
+ * imapd_sasl_read - a client response in a SASL exchange, after the
+ * challenge.  0 with the line in out; -1 after a tagged reply (aborted,
+ * too long) or when the client went away.
+ */
+static int
+imapd_sasl_read(struct imapd_state *s, struct imapd_cmd *c,
+    const char *challenge, struct buf *out)
+{
+	int r;
+
+	lineio_printf(s->io, "+ %s\r\n", challenge);
+	r = line_get(s->io, out, LINEIO_SKIP);
+	if (r == LINE_TOOLONG) {
+		imapd_tagged(s, c, "BAD", "Response too long.");
+		return -1;
+	}
+	if (r != LINE_OK) {
+		s->quit = 1;
+		return -1;
+	}
+	if (strcmp(buf_str(out), "*") == 0) {
+		imapd_tagged(s, c, "BAD", "Authentication aborted by client.");
+		return -1;
+	}
+	return 0;
+}
+
+/* imapd_b64_text - decode base64 text that must not hold a NUL */
+static int
+imapd_b64_text(const char *b64, struct buf *out)
+{
+	buf_reset(out);
+	if (strcmp(b64, "=") == 0)
+		return 0;
+	if (base64_decode(out, b64, strlen(b64)) < 0 ||
+	    memchr(buf_str(out), '\0', buf_len(out)) != NULL ||
+	    buf_overflowed(out))
+		return -1;
+	return 0;
+}
+
+/* imapd_auth_plain - AUTHENTICATE PLAIN [initial-response] (RFC 4616) */
+static void
+imapd_auth_plain(struct imapd_state *s, struct imapd_cmd *c,
+    const char *initial)
+{
+	struct buf	*line = buf_new(256, 0);
+	struct buf	*authzid, *user, *pass;
+	const char	*resp = initial;
+
+	if (resp == NULL) {
+		if (imapd_sasl_read(s, c, "", line) < 0) {
+			buf_free(&line);
+			return;
+		}
+		resp = buf_str(line);
+	}
+	authzid = buf_new(64, AUTHC_FIELD_MAX);
+	user = buf_new(64, AUTHC_FIELD_MAX);
+	pass = buf_new(64, AUTHC_FIELD_MAX);
+	if (authc_sasl_plain_decode(strcmp(resp, "=") == 0 ? "" : resp,
+	    authzid, user, pass) < 0)
+		imapd_tagged(s, c, "BAD", "Invalid SASL PLAIN response.");
+	else
+		imapd_login(s, c, "PLAIN", buf_str(user), buf_str(pass),
+		    buf_str(authzid));
+	imapd_wipe(line);
+	imapd_wipe(pass);
+	buf_free(&line);
+	buf_free(&authzid);
+	buf_free(&user);
+	buf_free(&pass);
+}
+
+/* imapd_auth_login - AUTHENTICATE LOGIN: "Username:", "Password:" */
+static void
+imapd_auth_login(struct imapd_state *s, struct imapd_cmd *c,
+    const char *initial)
+{
+	struct buf	*line = buf_new(256, 0);
+	struct buf	*user, *pass;
+
+	user = buf_new(64, AUTHC_FIELD_MAX);
+	pass = buf_new(64, AUTHC_FIELD_MAX);
+	if (initial == NULL) {
+		if (imapd_sasl_read(s, c, "VXNlcm5hbWU6", line) < 0)
+			goto out;
+		initial = buf_str(line);
+	}
+	if (imapd_b64_text(initial, user) < 0 || buf_len(user) == 0) {
+		imapd_tagged(s, c, "BAD", "Invalid SASL LOGIN response.");
+		goto out;
+	}
+	if (imapd_sasl_read(s, c, "UGFzc3dvcmQ6", line) < 0)
+		goto out;
+	if (imapd_b64_text(buf_str(line), pass) < 0 || buf_len(pass) == 0) {
+		imapd_tagged(s, c, "BAD", "Invalid SASL LOGIN response.");
+		goto out;
+	}
+	imapd_login(s, c, "LOGIN", buf_str(user), buf_str(pass), "");
+out:
+	imapd_wipe(line);
+	imapd_wipe(pass);
+	buf_free(&line);
+	buf_free(&user);
+	buf_free(&pass);
+}
+
+/* imapd_cmd_authenticate - AUTHENTICATE mechanism [initial-response] */
+static void
+imapd_cmd_authenticate(struct imapd_state *s, struct imapd_cmd *c)
+{
+	const char *mech, *initial = NULL;
+
+	if ((mech = imapd_atom(c)) == NULL) {
+		imapd_tagged(s, c, "BAD", "Syntax: AUTHENTICATE mechanism "
+		    "[initial-response]");
+		return;
+	}
+	if (!imapd_arg_end(c) && ((initial = imapd_atom(c)) == NULL ||
+	    !imapd_arg_end(c))) {
+		imapd_tagged(s, c, "BAD", "Syntax: AUTHENTICATE mechanism "
+		    "[initial-response]");
+		return;
+	}
+	if ((strcasecmp(mech, "PLAIN") != 0 && strcasecmp(mech, "LOGIN") != 0)
+	    || !authc_mech_enabled(mech)) {
+		imapd_tagged(s, c, "NO", "Unsupported authentication "
+		    "mechanism.");
+		return;
+	}
+	if (imapd_refuse_plaintext(s, c))
+		return;
+	if (strcasecmp(mech, "PLAIN") == 0)
+		imapd_auth_plain(s, c, initial);
+	else
+		imapd_auth_login(s, c, initial);
+}
+
+/*
+ * imapd_cmd_starttls - STARTTLS (RFC 2595): the handshake, then a fresh
+ * start: input pipelined before it is discarded.
+ */
+static void
+imapd_cmd_starttls(struct imapd_state *s, struct imapd_cmd *c)
+{
+	struct buf *why;
+	struct tls *t;
+	int limit;
+
+	if (!imapd_arg_end(c)) {
+		imapd_tagged(s, c, "BAD", "STARTTLS takes no arguments");
+		return;
+	}
+	if (s->tls != NULL) {
+		imapd_tagged(s, c, "BAD", "TLS is already active.");
+		return;
+	}
+	if (imapd_tls_ctx == NULL) {
+		imapd_tagged(s, c, "NO", "[UNAVAILABLE] TLS is not "
+		    "available.");
+		return;
+	}
+	imapd_tagged(s, c, "OK", "Begin TLS negotiation now.");
+	if (lineio_flush(s->io) < 0) {
+		s->quit = 1;
+		return;
+	}
+	lineio_discard(s->io);
+	why = buf_new(128, 1024);
+	limit = var_imapd_timeout < IMAPD_HANDSHAKE_MAX ?
+	    (int)var_imapd_timeout : IMAPD_HANDSHAKE_MAX;
+	if ((t = tls_accept(imapd_tls_ctx, s->fd, limit, why)) == NULL) {
+		msg_info("STARTTLS from %s: %s", s->addr, buf_str(why));
+		s->quit = 1;
+		buf_free(&why);
+		return;
+	}
+	buf_free(&why);
+	tls_set_timeout(t, (int)var_imapd_timeout);
+	s->tls = t;
+	lineio_set_hooks(s->io, tls_read, tls_write, t);
+	if (msg_verbose)
+		msg_debug("STARTTLS from %s: %s", s->addr, tls_info(t));
+}
+
+/* imapd_cmd_capability - CAPABILITY */
+static void
+imapd_cmd_capability(struct imapd_state *s, struct imapd_cmd *c)
+{
+	struct buf *caps = buf_new(256, 0);
+
+	imapd_login_caps(s, caps);
+	imapd_reply(s, "* CAPABILITY %s", buf_str(caps));
+	imapd_tagged(s, c, "OK", "Capability completed.");
+	buf_free(&caps);
+}
+
+/* imapd_cmd_id - ID (RFC 2971): the client's list is read, ours sent */
+static void
+imapd_cmd_id(struct imapd_state *s, struct imapd_cmd *c)
+{
+	imapd_reply(s, "* ID (\"name\" \"" IMAPD_IMPLEMENTATION "\" "
+	    "\"vendor\" \"" IMAPD_IMPLEMENTATION "\")");
+	imapd_tagged(s, c, "OK", "ID completed.");
+}
+
+/* imapd_login_cmd - one command of the not-authenticated state */
+static void
+imapd_login_cmd(struct imapd_state *s, struct imapd_cmd *c)
+{
+	static const char *const later[] = {
+		"SELECT", "EXAMINE", "CREATE", "DELETE", "RENAME", "SUBSCRIBE",
+		"UNSUBSCRIBE", "LIST", "LSUB", "STATUS", "APPEND", "CHECK",
+		"CLOSE", "EXPUNGE", "SEARCH", "FETCH", "STORE", "COPY", "MOVE",
+		"IDLE", "NAMESPACE", "ENABLE", "UNSELECT", "GETQUOTA",
+		"GETQUOTAROOT", "SETQUOTA", NULL
+	};
+	int i;
+
+	if (c->uid) {
+		imapd_tagged(s, c, "BAD", "Log in first: LOGIN or "
+		    "AUTHENTICATE.");
+		return;
+	}
+	if (strcmp(c->name, "CAPABILITY") == 0)
+		imapd_cmd_capability(s, c);
+	else if (strcmp(c->name, "NOOP") == 0)
+		imapd_tagged(s, c, "OK", "NOOP completed.");
+	else if (strcmp(c->name, "LOGOUT") == 0) {
+		imapd_reply(s, "* BYE Logging out");
+		imapd_tagged(s, c, "OK", "Logout completed.");
+		s->quit = 1;
+	} else if (strcmp(c->name, "LOGIN") == 0)
+		imapd_cmd_login(s, c);
+	else if (strcmp(c->name, "AUTHENTICATE") == 0)
+		imapd_cmd_authenticate(s, c);
+	else if (strcmp(c->name, "STARTTLS") == 0)
+		imapd_cmd_starttls(s, c);
+	else if (strcmp(c->name, "ID") == 0)
+		imapd_cmd_id(s, c);
+	else {
+		for (i = 0; later[i] != NULL; i++)
+			if (strcmp(later[i], c->name) == 0) {
+				imapd_tagged(s, c, "BAD", "Log in first: LOGIN "
+				    "or AUTHENTICATE.");
+				return;
+			}
+		imapd_tagged(s, c, "BAD", "Unknown command %s",
+		    printable(c->name, s->tmp));
+	}
+}
+
+/* imapd_peer - the client's address */
+static void
+imapd_peer(struct imapd_state *s)
+{
+	socklen_t len = sizeof(s->sa);
+
+	memset(&s->sa, 0, sizeof(s->sa));
+	s->sap = NULL;
+	if (getpeername(s->fd, (struct sockaddr *)&s->sa, &len) == 0)
+		s->sap = (struct sockaddr *)&s->sa;
+	addr_ntop(s->sap, s->addr, sizeof(s->addr));
+}
+
+/* imapd_service - one IMAP connection before (and around) login */
+static void
+imapd_service(int fd, char *service, char **argv)
+{
+	struct imapd_state s;
+	struct imapd_cmd c;
+	struct buf	*why, *caps;
+	struct tls	*t = NULL;
+	int		 r, limit;
+
+	memset(&s, 0, sizeof(s));
+	memset(&c, 0, sizeof(c));
+	s.fd = fd;
+	s.reply = buf_new(256, 0);
+	s.tmp = buf_new(256, 0);
+	s.why = buf_new(256, 4096);
+	imapd_peer(&s);
+	if (msg_verbose)
+		msg_debug("connect from %s", s.addr);
+	s.io = lineio_new(fd, IMAPD_LINE_MAX, (int)var_imapd_timeout);
+
+	if (var_imapd_tls_wrappermode) {
+		why = buf_new(128, 1024);
+		limit = var_imapd_timeout < IMAPD_HANDSHAKE_MAX ?
+		    (int)var_imapd_timeout : IMAPD_HANDSHAKE_MAX;
+		if (imapd_tls_ctx == NULL)
+			buf_setf(why, "no TLS certificate");
+		else
+			t = tls_accept(imapd_tls_ctx, fd, limit, why);
+		if (t == NULL) {
+			msg_info("TLS from %s: %s", s.addr, buf_str(why));
+			buf_free(&why);
+			goto done;
+		}
+		buf_free(&why);
+		tls_set_timeout(t, (int)var_imapd_timeout);
+		s.tls = t;
+		lineio_set_hooks(s.io, tls_read, tls_write, t);
+	}
+	caps = buf_new(256, 0);
+	imapd_login_caps(&s, caps);
+	imapd_reply(&s, "* OK [CAPABILITY %s] cartero IMAP ready.",
+	    buf_str(caps));
+	buf_free(&caps);
+
+	while (!s.quit) {
+		if (imapd_error_limit(&s))
+			break;
+		r = imapd_cmd_read(&s, &c, IMAPD_LOGIN_LITERAL, s.why);
+		switch (r) {
+		case IMAPD_READ_OK:
+			imapd_login_cmd(&s, &c);
+			break;
+		case IMAPD_READ_EMPTY:
+			break;
+		case IMAPD_READ_BAD:
+			imapd_tagged(&s, &c, "BAD", "%s", buf_str(s.why));
+			break;
+		case IMAPD_READ_NO:
+			imapd_tagged(&s, &c, "NO", "%s", buf_str(s.why));
+			break;
+		case IMAPD_READ_BYE:
+			imapd_reply(&s, "* BYE %s", buf_str(s.why));
+			s.quit = 1;
+			break;
+		case IMAPD_READ_TIMEOUT:
+			msg_info("timeout before login from %s", s.addr);
+			imapd_reply(&s, "* BYE Disconnected for inactivity.");
+			s.quit = 1;
+			break;
+		default:
+			s.quit = 1;
+			break;
+		}
+		imapd_wipe_cmd(&c);
+		imapd_cmd_free(&c);
+	}
+	if (s.errors >= var_imapd_hard_error_limit && s.tls == NULL)
+		imapd_linger(&s, fd, fd);
+	else if (!s.done)
+		(void)lineio_flush(s.io);
+	if (msg_verbose)
+		msg_debug("disconnect from %s%s", s.addr,
+		    s.done ? " (logged in)" : "");
+done:
+	t = s.tls;
+	if (t != NULL)
+		tls_close(&t);
+	lineio_free(&s.io);
+	buf_free(&s.reply);
+	buf_free(&s.tmp);
+	buf_free(&s.why);
+	if (imapd_retire) {
+		close(fd);
+		exit(0);
+	}
+}
+
+/*
+ * imapd_jail_auth - the jail's only content: a hard link to the auth
+ * socket at $queue_directory/empty/private/auth (pop3d keeps the same
+ * one), renewed at every start under a temporary name and renamed.
+ */
+static void
+imapd_jail_auth(const char *jail, gid_t gid)
+{
+	struct buf	*src, *dir, *tmp, *dst;
+	struct stat	 st;
+
+	src = buf_new(256, 0);
+	dir = buf_new(256, 0);
+	tmp = buf_new(256, 0);
+	dst = buf_new(256, 0);
+	buf_setf(src, "%s/private/auth", var_queue_directory);
+	buf_setf(dir, "%s/private", jail);
+	buf_setf(tmp, "%s/auth.%ld", buf_str(dir), (long)getpid());
+	buf_setf(dst, "%s/auth", buf_str(dir));
+	if (mkdir(buf_str(dir), 0750) < 0 && errno != EEXIST)
+		msg_fatal("mkdir %s: %m", buf_str(dir));
+	if (lstat(buf_str(dir), &st) < 0 || !S_ISDIR(st.st_mode))
+		msg_fatal("%s: not a directory", buf_str(dir));
+	if (chown(buf_str(dir), 0, gid) < 0 || chmod(buf_str(dir), 0750) < 0)
+		msg_fatal("chown/chmod %s: %m", buf_str(dir));
+	if (lstat(buf_str(src), &st) < 0 || !S_ISSOCK(st.st_mode)) {
+		msg_warn("%s: no auth socket (is the auth service in "
+		    "master.cf?): logins will fail", buf_str(src));
+		goto out;
+	}
+	(void)unlink(buf_str(tmp));
+	if (link(buf_str(src), buf_str(tmp)) < 0 ||
+	    rename(buf_str(tmp), buf_str(dst)) < 0) {
+		msg_warn("link %s to %s: %m: logins will fail",
+		    buf_str(src), buf_str(dst));
+		(void)unlink(buf_str(tmp));
+	}
+out:
+	buf_free(&src);
+	buf_free(&dir);
+	buf_free(&tmp);
+	buf_free(&dst);
+}
+
+/*
+ * imapd_pre_jail - still root (or the invoking user): read the TLS key,
+ * then confine: chroot to $queue_directory/empty and become mail_owner.
+ */
+static void
+imapd_pre_jail(char *service, char **argv)
+{
+	struct buf	*why = buf_new(256, 4096);
+	struct buf	*jail;
+	struct stat	 st;
+	uid_t		 uid;
+	gid_t		 gid;
+
+	if (*argv != NULL)
+		msg_fatal("unexpected argument \"%s\"", *argv);
+	tzset();
+	if ((imapd_tls_ctx = tls_ctx_server(why)) == NULL) {
+		if (var_imapd_tls_wrappermode)
+			msg_fatal("imapd_tls_wrappermode: %s", buf_str(why));
+		msg_warn("%s: STARTTLS will not be offered", buf_str(why));
+	}
+	if (!privs_is_root()) {
+		privs_drop(var_mail_owner);	/* warns, once */
+		buf_free(&why);
+		return;
+	}
+	if (privs_lookup(var_mail_owner, &uid, &gid, why) < 0)
+		msg_fatal("mail_owner: %s", buf_str(why));
+	if (uid == 0)
+		msg_fatal("mail_owner %s is root: refusing to run imapd as "
+		    "root", var_mail_owner);
+	jail = buf_new(256, 0);
+	buf_setf(jail, "%s/%s", var_queue_directory, IMAPD_JAIL);
+	if (mkdir(buf_str(jail), 0755) < 0 && errno != EEXIST)
+		msg_fatal("mkdir %s: %m", buf_str(jail));
+	if (lstat(buf_str(jail), &st) < 0 || !S_ISDIR(st.st_mode) ||
+	    st.st_uid != 0)
+		msg_fatal("%s: not a directory owned by root", buf_str(jail));
+	imapd_jail_auth(buf_str(jail), gid);
+	if (privs_chroot(buf_str(jail), why) < 0)
+		msg_fatal("%s", buf_str(why));
+	var_queue_directory = "";
+	if (privs_set(uid, gid, why) < 0)
+		msg_fatal("drop privileges to %s: %s", var_mail_owner,
+		    buf_str(why));
+	buf_free(&jail);
+	buf_free(&why);
+}
+
+/* main - the mailbox side with -M, else the login side under master */
+int
+main(int argc, char **argv)
+{
+	int i;
+
+	for (i = 1; i < argc; i++)
+		if (strcmp(argv[i], "-M") == 0)
+			imapd_mailbox_main(argc, argv);
+	server_main(argc, argv, SERVER_SINGLE, imapd_service,
+	    SERVER_PRE_JAIL, imapd_pre_jail,
+	    SERVER_NO_DROP,
+	    SERVER_END);
+}

@@ -1,1 +1,234 @@
-/* placeholder: being written */
+/*
+ * imapd - the IMAP server (RFC 3501 and the extensions clients use), one
+ * program in two roles, like pop3d:
+ *
+ *	login side	(default) a master service running as mail_owner,
+ *			chrooted to an empty directory when root: greeting,
+ *			CAPABILITY, ID, NOOP, LOGOUT, STARTTLS, LOGIN,
+ *			AUTHENTICATE; credentials go to the auth service,
+ *			which then starts the mailbox side.
+ *	mailbox side	(-M) started by auth as the account's user with the
+ *			client on fd 0/1: the authenticated and selected
+ *			states on the Maildir named by $MAILDIR.
+ *
+ *	imapd.c		main, the login side
+ *	imap.c		main of "imap", the mailbox side without TLS
+ *	imapd_reply.c	responses and the error limit (both sides)
+ *	imapd_parse.c	commands (tags, atoms, quoted strings, literals),
+ *			sequence sets, dates, output helpers
+ *	imapd_session.c	the mailbox side: its loop, untagged updates,
+ *			IDLE, SELECT and the other selected-state commands
+ *	imapd_folder.c	CREATE DELETE RENAME (UN)SUBSCRIBE LIST LSUB STATUS
+ *			NAMESPACE and QUOTA
+ *	imapd_fetch.c	FETCH, and loading a message and its cache record
+ *	imapd_search.c	SEARCH (and ESEARCH)
+ *	imapd_store.c	STORE COPY MOVE APPEND EXPUNGE
+ */
+#ifndef CARTERO_IMAPD_H
+#define CARTERO_IMAPD_H
+
+#include <sys/types.h>
+#include <sys/socket.h>
+#include <stdint.h>
+#include <time.h>
+
+struct buf;
+struct lineio;
+struct tls;
+struct mailbox;
+struct mailbox_cached;
+struct mime_part;
+
+#define IMAPD_LINE_MAX		65536	/* one line of a command */
+#define IMAPD_ARGS_MAX		100000	/* tokens in one command */
+#define IMAPD_DEPTH_MAX		32	/* nested parentheses */
+#define IMAPD_LITERAL_CEIL	(256LL * 1024 * 1024)	/* literal_max 0 */
+#define IMAPD_SMALL_LITERALS	(1024 * 1024)	/* all other literals */
+#define IMAPD_IMPLEMENTATION	"cartero"
+
+/* What a client may see before and after login. */
+#define IMAPD_CAPS_COMMON	"IMAP4rev1 LITERAL+ SASL-IR ID ENABLE IDLE"
+#define IMAPD_CAPS_MAILBOX	IMAPD_CAPS_COMMON " NAMESPACE UNSELECT " \
+	"UIDPLUS MOVE CHILDREN SPECIAL-USE LIST-EXTENDED LIST-STATUS " \
+	"ESEARCH QUOTA CONDSTORE"
+
+/* The tokens of a command. */
+enum imapd_arg_type {
+	IMAPD_ATOM,		/* atoms, numbers, sets, NIL, BODY[...]<..> */
+	IMAPD_STRING,		/* quoted string or literal */
+	IMAPD_LPAREN,
+	IMAPD_RPAREN
+};
+
+struct imapd_arg {
+	enum imapd_arg_type type;
+	char		*s;		/* NUL-terminated */
+	size_t		 len;
+	int		 literal;
+};
+
+struct imapd_cmd {
+	char		*tag;
+	char		*name;		/* upper case */
+	struct imapd_arg *args;
+	int		 nargs;
+	int		 size;
+	int		 pos;		/* the next argument to take */
+	int		 uid;		/* UID FETCH, UID STORE, ... */
+};
+
+/* imapd_cmd_read() results. */
+#define IMAPD_READ_OK		0
+#define IMAPD_READ_BAD		1	/* why: the reason; tag may be set */
+#define IMAPD_READ_NO		2	/* TOOBIG, before the literal */
+#define IMAPD_READ_EOF		3
+#define IMAPD_READ_TIMEOUT	4
+#define IMAPD_READ_BYE		5	/* must hang up (literal+ too big) */
+#define IMAPD_READ_EMPTY	6	/* an empty line: ignored */
+
+/* A message as the client knows it (the selected mailbox's view). */
+struct imapd_msg {
+	uint32_t	 uid;
+	uint32_t	 flags;		/* FLAG_* as last told */
+	uint32_t	 kw;
+	uint8_t		 recent;
+	uint8_t		 expunged;	/* gone; EXPUNGE not sent yet */
+};
+
+/* A sequence set: ranges, inclusive. */
+struct imapd_range {
+	uint32_t	 lo, hi;
+};
+
+struct imapd_set {
+	struct imapd_range *r;
+	int		 count;
+	int		 star;		/* uses '*' */
+};
+
+/* A loaded message: its text (CRLF) and MIME tree. */
+struct imapd_text {
+	struct buf	*text;
+	struct mime_part *mime;
+	long long	 idate;
+};
+
+struct imapd_state {
+	struct lineio	*io;
+	struct buf	*reply;		/* scratch for responses */
+	struct buf	*tmp;		/* scratch for printable() */
+	struct buf	*why;
+	char		 addr[64];
+	int		 errors;
+	int		 quit;
+	int		 mailbox;	/* 1: the mailbox side */
+
+	/* Login side. */
+	int		 fd;
+	struct sockaddr_storage sa;
+	struct sockaddr	*sap;
+	struct tls	*tls;
+	int		 done;
+
+	/* Mailbox side. */
+	const char	*account;
+	const char	*maildir;
+	int		 outfd;
+	int		 timeout;
+	int		 condstore;	/* enabled */
+	struct mailbox	*mb;		/* selected, or NULL */
+	char		*selname;
+	int		 readonly;
+	uint32_t	 uidvalidity;
+	struct imapd_msg *msgs;
+	int		 count;
+	int		 size;
+	int		 nrecent;
+	int		 idling;
+	long long	 fetch_bytes, fetch_count;
+	int		 in_cmd;	/* FETCH/STORE/SEARCH: no EXPUNGE */
+};
+
+/* imapd_reply.c */
+int	imapd_reply(struct imapd_state *, const char *, ...)
+	    __attribute__((format(printf, 2, 3)));
+int	imapd_error_limit(struct imapd_state *);
+void	imapd_linger(struct imapd_state *, int, int);
+
+/* imapd_parse.c */
+int	imapd_cmd_read(struct imapd_state *, struct imapd_cmd *, long long,
+	    struct buf *);
+void	imapd_cmd_free(struct imapd_cmd *);
+struct imapd_arg *imapd_arg(struct imapd_cmd *);
+struct imapd_arg *imapd_arg_peek(struct imapd_cmd *);
+int	imapd_arg_end(struct imapd_cmd *);
+const char *imapd_astring(struct imapd_cmd *);
+const char *imapd_atom(struct imapd_cmd *);
+int	imapd_arg_is(struct imapd_arg *, const char *);
+int	imapd_arg_lparen(struct imapd_cmd *);
+int	imapd_arg_rparen(struct imapd_cmd *);
+int	imapd_number(const char *, uint32_t *);
+int	imapd_number64(const char *, uint64_t *);
+int	imapd_set_parse(const char *, struct imapd_set *);
+void	imapd_set_free(struct imapd_set *);
+int	imapd_set_has(const struct imapd_set *, uint32_t, uint32_t);
+void	imapd_set_format(struct buf *, const uint32_t *, int);
+int	imapd_date_parse(const char *, int *, int *, int *);
+int	imapd_datetime_parse(const char *, time_t *);
+void	imapd_datetime_format(struct buf *, time_t);
+int	imapd_rfc2822_date(const char *, int *, int *, int *);
+void	imapd_quote(struct buf *, const char *, size_t);
+void	imapd_flags_format(struct buf *, struct mailbox *, uint32_t,
+	    uint32_t, int);
+int	imapd_system_flag(const char *);
+
+/* imapd_session.c */
+void	imapd_mailbox_main(int, char **) __attribute__((noreturn));
+void	imapd_update(struct imapd_state *, int);
+int	imapd_find_uid(struct imapd_state *, uint32_t);
+int	imapd_resolve(struct imapd_state *, const char *, int, int **, int *);
+int	imapd_open_folder(struct imapd_state *, const char *,
+	    struct mailbox **, int *);
+void	imapd_tag_no(struct imapd_state *, struct imapd_cmd *, const char *,
+	    ...) __attribute__((format(printf, 3, 4)));
+void	imapd_tag_bad(struct imapd_state *, struct imapd_cmd *, const char *,
+	    ...) __attribute__((format(printf, 3, 4)));
+void	imapd_tag_ok(struct imapd_state *, struct imapd_cmd *, const char *,
+	    ...) __attribute__((format(printf, 3, 4)));
+
+/* imapd_folder.c */
+void	imapd_cmd_create(struct imapd_state *, struct imapd_cmd *);
+void	imapd_cmd_delete(struct imapd_state *, struct imapd_cmd *);
+void	imapd_cmd_rename(struct imapd_state *, struct imapd_cmd *);
+void	imapd_cmd_subscribe(struct imapd_state *, struct imapd_cmd *);
+void	imapd_cmd_unsubscribe(struct imapd_state *, struct imapd_cmd *);
+void	imapd_cmd_list(struct imapd_state *, struct imapd_cmd *);
+void	imapd_cmd_lsub(struct imapd_state *, struct imapd_cmd *);
+void	imapd_cmd_status(struct imapd_state *, struct imapd_cmd *);
+void	imapd_cmd_namespace(struct imapd_state *, struct imapd_cmd *);
+void	imapd_cmd_getquota(struct imapd_state *, struct imapd_cmd *);
+void	imapd_cmd_getquotaroot(struct imapd_state *, struct imapd_cmd *);
+void	imapd_cmd_setquota(struct imapd_state *, struct imapd_cmd *);
+const char *imapd_special_use(const char *);
+int	imapd_over_quota(struct imapd_state *, long long);
+
+/* imapd_fetch.c */
+void	imapd_cmd_fetch(struct imapd_state *, struct imapd_cmd *);
+int	imapd_cached(struct imapd_state *, struct mailbox *, uint32_t,
+	    struct mailbox_cached *);
+int	imapd_text_load(struct imapd_state *, struct mailbox *, uint32_t,
+	    struct imapd_text *);
+void	imapd_text_free(struct imapd_text *);
+
+/* imapd_search.c */
+void	imapd_cmd_search(struct imapd_state *, struct imapd_cmd *);
+
+/* imapd_store.c */
+void	imapd_cmd_store(struct imapd_state *, struct imapd_cmd *);
+void	imapd_cmd_copy(struct imapd_state *, struct imapd_cmd *);
+void	imapd_cmd_move(struct imapd_state *, struct imapd_cmd *);
+void	imapd_cmd_append(struct imapd_state *, struct imapd_cmd *);
+void	imapd_cmd_expunge(struct imapd_state *, struct imapd_cmd *);
+int	imapd_expunge_deleted(struct imapd_state *, const struct imapd_set *);
+
+#endif

@@ -2,7 +2,8 @@
  * maildir - delivery into a Maildir (DJB's format with Maildir++ folders).
  *
  * A delivery writes tmp/UNIQUE with O_EXCL|O_NOFOLLOW, fsyncs it, links it
- * into new/ and fsyncs new/: only then is it a success.  maildir_make()
+ * into new/ and fsyncs new/: only then is it a success.  A batch does the
+ * same for several messages with one fsync of new/ for all of them.  maildir_make()
  * creates the Maildir and the folders .Drafts .Sent .Trash .Junk .Templates,
  * mode 0700, as the current (already switched) user.
  */
@@ -22,6 +23,24 @@ int	maildir_make(const char *, int, struct buf *);	/* path, with folders */
  */
 int	maildir_deliver(const char *, const char *, int, off_t, off_t,
 	    struct buf *, int *);
+/*
+ * One message of a batch: maildir_deliver_batch() delivers several into
+ * one Maildir with shared syncs.  The caller fills the inputs and gives
+ * each message a why buffer; status is 0 when the message is durable in
+ * new/, -1 otherwise (with temp and err as maildir_deliver() sets them).
+ */
+struct maildir_msg {
+	const char	*prefix;	/* in: written before the message */
+	int		 fd;		/* in: the queue file */
+	off_t		 offset;	/* in: where the message starts in it */
+	off_t		 len;		/* in: its length */
+	struct buf	*why;		/* in: caller's; out: why it failed */
+	int		 status;	/* out: 0 delivered, -1 failed */
+	int		 temp;		/* out: the failure is temporary */
+	int		 err;		/* out: errno of the failure */
+};
+
+void	maildir_deliver_batch(const char *, struct maildir_msg *, int);
 /* Bytes used by the messages of a Maildir and its folders (for quotas). */
 long long maildir_usage(const char *);
 /* For tests: called with each tmp/ path just before it is created. */

@@ -72,6 +72,10 @@
  X(TIME, auth_token_lifetime, "30s", 1, 3600, "How long a login token from the auth service stays valid.") \
  X(TIME, pop3d_timeout, "600s", 1, 86400, "How long pop3d waits for a client's next command.") \
  X(INT, pop3d_hard_error_limit, "10", 1, 10000, "After this many errors in a session, pop3d disconnects.") \
+ X(BOOL, imapd_tls_wrappermode, "no", 0, 0, "Implicit TLS for imapd: the handshake starts at connect (IMAPS, port 993).") \
+ X(TIME, imapd_timeout, "30m", 1, 86400, "How long imapd waits for a client's next command (RFC 3501's autologout timer: at least 30 minutes in production).") \
+ X(SIZE, imapd_literal_max, "$message_size_limit", 0, 0, "The largest literal (an APPENDed message) imapd accepts; larger ones are refused before they are read (0: 256 MB).") \
+ X(INT, imapd_hard_error_limit, "20", 1, 10000, "After this many BAD or NO replies in a row (before login: in all), imapd says BYE.") \
  X(STR, mailq_path, "$command_directory/mailq", 0, 0, "The mailq command.")
 
 #define CARTERO_PARAM_DECL_STR(n)	extern char *var_##n;

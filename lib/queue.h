@@ -32,6 +32,16 @@
  * arrival and never collide between processes.  Files are mode 0600,
  * except in maildrop/ (0644: a user's sendmail writes them, pickup reads
  * them); there a directory the writer cannot read is not fsync'd.
+ *
+ * qmgr may move a finished queue file (every recipient has its outcome,
+ * the file is at most QUEUE_RECYCLE_SIZE_MAX bytes) into recycle/ rather
+ * than remove it; queue_create() in incoming/ then reuses such a file
+ * (renamed to t.<id>, overwritten, cut to its new length), which spares
+ * the file system an inode allocation and release per message.  Files in
+ * recycle/ are never read; a missing recycle/ just means new files.  The
+ * directory is active/t.recycle: qmgr makes it, and as mail_owner it can
+ * write in active/ but not in the queue directory itself (master's); the
+ * dot keeps it out of every scan, as names with a dot are not queue ids.
  */
 #ifndef CARTERO_QUEUE_H
 #define CARTERO_QUEUE_H
@@ -49,6 +59,8 @@ struct buf;
 #define QUEUE_MAILDROP	"maildrop"
 #define QUEUE_CORRUPT	"corrupt"
 #define QUEUE_DEFER	"defer"		/* text files: why recipients wait */
+#define QUEUE_RECYCLE	"active/t.recycle" /* finished files, for reuse */
+#define QUEUE_RECYCLE_SIZE_MAX	(64 * 1024)	/* larger ones are removed */
 #define QUEUE_ID_MAX	32
 #define QUEUE_SIZE_WIDTH 15	/* digits of the S record */
 

@@ -17,6 +17,15 @@
  * replaces the worker only when a request needs another uid: a stream of
  * mail for one user or for virtual users costs one fork, not one per
  * message.  Without root, in a sandbox, it delivers in-process.
+ *
+ * Batches: qmgr may send several requests without waiting (see
+ * qmgr_deliver.c).  local takes every request that is already waiting,
+ * up to LOCAL_BATCH_MAX, checks each, hands the worker all those of one
+ * uid at once, and replies to each in order.  The worker delivers the
+ * ones for one Maildir together, with one sync of new/ for all
+ * (local_deliver_many), which is how deliveries keep up with many SMTP
+ * sessions on a disk whose sync rate is the limit.  A lone request is
+ * still delivered at once: batches form only when mail waits anyway.
  */
 #include <sys/prctl.h>
 #include <sys/socket.h>
@@ -46,6 +55,21 @@
 #include "util.h"
 
 #define LOCAL_WIRE_MAX	(128 * 1024)	/* a job or reply, to the worker */
+#define LOCAL_BATCH_MAX	32		/* requests taken at once */
+
+/* One request of a batch, from qmgr's words to the reply. */
+struct local_req {
+	struct attr	 req;
+	struct attr	 reply;
+	struct local_job job;		/* its strings point into req, acct, mbox */
+	struct account	 acct;
+	int		 have_acct;
+	struct buf	*mbox;
+	int		 qfd;		/* the queue file, or -1 */
+	uid_t		 uid;		/* who delivers it */
+	gid_t		 gid;
+	int		 ready;		/* checked, to be delivered */
+};
 
 /* The worker: one child, one uid. */
 static pid_t local_worker_pid = -1;
@@ -53,11 +77,9 @@ static int local_worker_fd = -1;
 static uid_t local_worker_uid;
 static gid_t local_worker_gid;
 
-/* The queue file of the last request (a message has many recipients). */
-static char local_qid[QUEUE_ID_MAX];
-static int local_qfd = -1;
-
 static int local_conn_fd = -1;	/* the qmgr connection being served */
+static struct local_req *local_batch;	/* the batch being served */
+static int local_nbatch;
 
 /* local_worker_stop - close the worker's socket and reap it */
 static void
@@ -85,10 +107,14 @@ local_close_inherited(int keep)
 	int on = 0;
 	socklen_t len = sizeof(on);
 
+	int i;
+
 	if (local_conn_fd >= 0)
 		close(local_conn_fd);
-	if (local_qfd >= 0)
-		close(local_qfd);
+	/* The queue files of the batch: the worker gets its own by passing. */
+	for (i = 0; i < local_nbatch; i++)
+		if (local_batch[i].qfd >= 0)
+			close(local_batch[i].qfd);
 	/* master's listening socket and status pipe (fd 3 and 4). */
 	if (keep != SERVER_LISTEN_FD && getsockopt(SERVER_LISTEN_FD,
 	    SOL_SOCKET, SO_ACCEPTCONN, &on, &len) == 0 && on)
@@ -98,15 +124,23 @@ local_close_inherited(int keep)
 		close(SERVER_STATUS_FD);
 }
 
-/* local_worker_main - the worker: deliver what the parent sends, forever */
+/*
+ * local_worker_main - the worker: deliver what the parent sends, forever.
+ * A batch is a run of packets, each a job with its queue file attached and
+ * "batch_left" saying how many more follow; the replies go back one packet
+ * per job, in order, once the whole batch is done.
+ */
 static void
 local_worker_main(int sock, uid_t uid, gid_t gid)
 {
 	struct buf *why = buf_new(128, 1024), *out = buf_new(512, 0);
-	struct attr req, reply;
-	struct local_job job;
+	struct attr req[LOCAL_BATCH_MAX], reply[LOCAL_BATCH_MAX];
+	struct attr *rp[LOCAL_BATCH_MAX];
+	struct local_job job[LOCAL_BATCH_MAX];
+	const struct local_job *jp[LOCAL_BATCH_MAX];
+	int qfd[LOCAL_BATCH_MAX];
 	char *data = xmalloc(LOCAL_WIRE_MAX);
-	int n, qfd;
+	int i, n, count, left, bad;
 
 	local_close_inherited(sock);
 	if (privs_set(uid, gid, why) < 0) {
@@ -114,28 +148,47 @@ local_worker_main(int sock, uid_t uid, gid_t gid)
 		_exit(1);
 	}
 	(void)prctl(PR_SET_PDEATHSIG, SIGKILL);
-	attr_init(&req);
-	attr_init(&reply);
-	for (;;) {
-		n = ipc_recv_fd(sock, &qfd, data, LOCAL_WIRE_MAX);
-		if (n <= 0)
-			break;			/* the parent is done with us */
-		if (qfd < 0 || attr_parse(data, (size_t)n, &req) < 0) {
-			local_reply(&reply, 4, "4.3.5", "bad request from "
-			    "the local parent");
-		} else {
-			local_job_from_attr(&job, &req);
-			local_deliver(&job, qfd, &reply);
-		}
-		if (qfd >= 0)
-			close(qfd);
-		buf_reset(out);
-		attr_format(&reply, out);
-		if (send(sock, buf_str(out), buf_len(out), MSG_NOSIGNAL) < 0)
-			break;
+	for (i = 0; i < LOCAL_BATCH_MAX; i++) {
+		attr_init(&req[i]);
+		attr_init(&reply[i]);
+		rp[i] = &reply[i];
+		jp[i] = &job[i];
 	}
-	attr_free(&req);
-	attr_free(&reply);
+	for (;;) {
+		/* Take the packets of one batch. */
+		for (count = 0, left = 1; left > 0 && count < LOCAL_BATCH_MAX;
+		    count++) {
+			n = ipc_recv_fd(sock, &qfd[count], data,
+			    LOCAL_WIRE_MAX);
+			if (n <= 0)
+				goto done;	/* the parent is done with us */
+			bad = qfd[count] < 0 || attr_parse(data, (size_t)n,
+			    &req[count]) < 0;
+			left = bad ? 0 : (int)attr_get_num(&req[count],
+			    "batch_left", 0);
+			local_job_from_attr(&job[count], &req[count]);
+			if (bad)
+				job[count].kind = "bad";
+		}
+		local_deliver_many(jp, qfd, rp, count);
+		for (i = 0; i < count; i++) {
+			if (strcmp(job[i].kind, "bad") == 0)
+				local_reply(&reply[i], 4, "4.3.5", "bad request "
+				    "from the local parent");
+			if (qfd[i] >= 0)
+				close(qfd[i]);
+			buf_reset(out);
+			attr_format(&reply[i], out);
+			if (send(sock, buf_str(out), buf_len(out),
+			    MSG_NOSIGNAL) < 0)
+				goto done;
+		}
+	}
+done:
+	for (i = 0; i < LOCAL_BATCH_MAX; i++) {
+		attr_free(&req[i]);
+		attr_free(&reply[i]);
+	}
 	buf_free(&why);
 	buf_free(&out);
 	free(data);
@@ -175,47 +228,14 @@ local_worker_start(uid_t uid, gid_t gid, struct buf *why)
 	return 0;
 }
 
-/* local_worker_call - run a job in the worker for uid/gid */
-static void
-local_worker_call(uid_t uid, gid_t gid, const struct local_job *job,
-    int qfd, struct attr *reply)
+/* local_worker_reply - wait for and read one reply from the worker */
+static int
+local_worker_reply(struct attr *reply, char *data)
 {
-	struct buf *why = buf_new(128, 1024), *wire = buf_new(1024, 0);
-	struct attr a;
 	struct pollfd pfd;
-	char *data = NULL;
 	long long wait_ms;
-	int n, tries;
+	int n;
 
-	attr_init(&a);
-	local_job_to_attr(job, &a);
-	attr_format(&a, wire);
-	attr_free(&a);
-	if (buf_len(wire) > LOCAL_WIRE_MAX) {
-		local_reply(reply, 5, "5.3.5", "delivery request too large");
-		goto out;
-	}
-	if (local_worker_pid >= 0 && (local_worker_uid != uid ||
-	    local_worker_gid != gid))
-		local_worker_stop(0);
-	/* A worker that died since its last job gets one replacement. */
-	for (tries = 0; ; tries++) {
-		if (local_worker_pid < 0 && local_worker_start(uid, gid,
-		    why) < 0) {
-			local_reply(reply, 4, "4.3.0", "cannot start delivery "
-			    "worker: %s", buf_str(why));
-			goto out;
-		}
-		if (ipc_send_fd(local_worker_fd, qfd, buf_str(wire),
-		    buf_len(wire)) >= 0)
-			break;
-		local_worker_stop(1);
-		if (tries > 0) {
-			local_reply(reply, 4, "4.3.0", "cannot talk to "
-			    "delivery worker: %s", strerror(errno));
-			goto out;
-		}
-	}
 	pfd.fd = local_worker_fd;
 	pfd.events = POLLIN;
 	wait_ms = (var_command_time_limit + 60) * 1000;
@@ -224,48 +244,113 @@ local_worker_call(uid_t uid, gid_t gid, const struct local_job *job,
 		    (int)wait_ms);
 	while (n < 0 && errno == EINTR);
 	if (n <= 0) {
-		local_worker_stop(1);
 		local_reply(reply, 4, "4.3.0", "delivery worker timed out");
-		goto out;
+		return -1;
 	}
-	data = xmalloc(LOCAL_WIRE_MAX);
 	do
 		n = (int)recv(local_worker_fd, data, LOCAL_WIRE_MAX, 0);
 	while (n < 0 && errno == EINTR);
 	if (n <= 0 || attr_parse(data, (size_t)n, reply) < 0 ||
 	    attr_get(reply, "status") == NULL) {
-		local_worker_stop(1);
 		local_reply(reply, 4, "4.3.0", "delivery worker died");
+		return -1;
 	}
-out:
-	free(data);
-	buf_free(&why);
-	buf_free(&wire);
+	return 0;
 }
 
-/* local_queue_open - the queue file of id (cached for the next request) */
+/*
+ * local_worker_call - run n requests in the worker for uid/gid: all the
+ * jobs go out first (the worker batches them), then the n replies come.
+ */
+static void
+local_worker_call(uid_t uid, gid_t gid, struct local_req **r, int n)
+{
+	struct buf *why = buf_new(128, 1024), **wire;
+	struct local_req **go;
+	struct attr a;
+	char *data;
+	int i, tries, ngo = 0, sent;
+
+	/* What cannot go over the wire is answered here. */
+	wire = xcalloc((size_t)n, sizeof(*wire));
+	go = xcalloc((size_t)n, sizeof(*go));
+	attr_init(&a);
+	for (i = 0; i < n; i++) {
+		local_job_to_attr(&r[i]->job, &a);
+		wire[ngo] = buf_new(1024, 0);
+		attr_format(&a, wire[ngo]);
+		if (buf_len(wire[ngo]) > LOCAL_WIRE_MAX - 64) {
+			local_reply(&r[i]->reply, 5, "5.3.5", "delivery "
+			    "request too large");
+			buf_free(&wire[ngo]);
+			continue;
+		}
+		go[ngo++] = r[i];
+	}
+	attr_free(&a);
+	if (local_worker_pid >= 0 && (local_worker_uid != uid ||
+	    local_worker_gid != gid))
+		local_worker_stop(0);
+	for (sent = 0; sent < ngo; sent++) {
+		/* The empty line that ends the list is last: insert before. */
+		buf_truncate(wire[sent], buf_len(wire[sent]) - 1);
+		buf_appendf(wire[sent], "batch_left=%d\n\n", ngo - 1 - sent);
+		/* A worker that died since its last job gets one replacement. */
+		for (tries = 0; ; tries++) {
+			if (local_worker_pid < 0 && local_worker_start(uid, gid,
+			    why) < 0) {
+				for (i = sent; i < ngo; i++)
+					local_reply(&go[i]->reply, 4, "4.3.0",
+					    "cannot start delivery worker: %s",
+					    buf_str(why));
+				goto replies;
+			}
+			if (ipc_send_fd(local_worker_fd, go[sent]->qfd,
+			    buf_str(wire[sent]), buf_len(wire[sent])) >= 0)
+				break;
+			local_worker_stop(1);
+			if (tries > 0 || sent > 0) {
+				for (i = sent; i < ngo; i++)
+					local_reply(&go[i]->reply, 4, "4.3.0",
+					    "cannot talk to delivery worker: "
+					    "%s", strerror(errno));
+				goto replies;
+			}
+		}
+	}
+replies:
+	data = xmalloc(LOCAL_WIRE_MAX);
+	for (i = 0; i < sent; i++)
+		if (local_worker_reply(&go[i]->reply, data) < 0)
+			break;
+	if (i < sent) {
+		/* The worker is gone or stuck: the rest of the batch waits. */
+		local_worker_stop(1);
+		for (i++; i < sent; i++)
+			local_reply(&go[i]->reply, 4, "4.3.0", "delivery worker "
+			    "died");
+	}
+	free(data);
+	for (i = 0; i < ngo; i++)
+		buf_free(&wire[i]);
+	free(wire);
+	free(go);
+	buf_free(&why);
+}
+
+/* local_queue_open - the queue file of id, read-only */
 static int
 local_queue_open(const char *id, struct buf *why)
 {
-	struct buf *path;
+	struct buf *path = buf_new(256, 0);
 	int fd;
 
-	if (local_qfd >= 0 && strcmp(local_qid, id) == 0)
-		return local_qfd;
-	path = buf_new(256, 0);
 	queue_path(path, var_queue_directory, QUEUE_ACTIVE, id);
 	fd = open(buf_str(path), O_RDONLY | O_NOFOLLOW | O_CLOEXEC);
-	if (fd < 0) {
+	if (fd < 0)
 		buf_setf(why, "open queue file %s: %s", buf_str(path),
 		    strerror(errno));
-		buf_free(&path);
-		return -1;
-	}
 	buf_free(&path);
-	if (local_qfd >= 0)
-		close(local_qfd);
-	local_qfd = fd;
-	snprintf(local_qid, sizeof(local_qid), "%s", id);
 	return fd;
 }
 
@@ -278,41 +363,46 @@ local_ends_slash(const char *s)
 	return n > 0 && s[n - 1] == '/';
 }
 
-/* local_request - check one request, find the user, deliver, reply */
+/*
+ * local_request - check one request and find who delivers it: r->ready
+ * and r->job filled in, or a reply in r->reply.
+ */
 static void
-local_request(const struct attr *req, struct attr *reply)
+local_request(struct local_req *r)
 {
 	struct buf *why = buf_new(128, 2048), *b = buf_new(256, 0);
-	struct buf *mbox = buf_new(256, 0);
+	struct local_job *job = &r->job;
+	struct attr *reply = &r->reply;
+	const struct attr *req = &r->req;
 	const char *id, *path, *command, *file;
-	struct local_job job;
-	struct account acct;
 	struct stat st;
-	int qfd, r, have_acct = 0;
-	uid_t uid = 0;
-	gid_t gid = 0;
+	int res;
 
-	memset(&job, 0, sizeof(job));
-	memset(&acct, 0, sizeof(acct));
+	memset(job, 0, sizeof(*job));
+	attr_clear(reply);
 	id = attr_get(req, "queue_id");
-	job.recipient = attr_get(req, "recipient");
-	job.sender = attr_get(req, "sender");
-	job.orig_recipient = attr_get(req, "orig_recipient");
-	job.offset = (off_t)attr_get_num(req, "offset", -1);
-	job.size = (off_t)attr_get_num(req, "size", -1);
+	job->recipient = attr_get(req, "recipient");
+	job->sender = attr_get(req, "sender");
+	job->orig_recipient = attr_get(req, "orig_recipient");
+	job->offset = (off_t)attr_get_num(req, "offset", -1);
+	job->size = (off_t)attr_get_num(req, "size", -1);
 	command = attr_get(req, "command");
 	file = attr_get(req, "file");
-	if (id == NULL || !queue_id_ok(id) || job.recipient == NULL ||
-	    *job.recipient == '\0' || job.offset < 0 || job.size < 0) {
+	if (req->count == 0) {
+		local_reply(reply, 4, "4.3.5", "empty request");
+		goto out;
+	}
+	if (id == NULL || !queue_id_ok(id) || job->recipient == NULL ||
+	    *job->recipient == '\0' || job->offset < 0 || job->size < 0) {
 		local_reply(reply, 4, "4.3.5", "malformed delivery request");
 		goto out;
 	}
-	if (job.sender == NULL)
-		job.sender = "";
-	if (job.orig_recipient == NULL)
-		job.orig_recipient = job.recipient;
-	job.queue_id = id;
-	job.size_limit = var_mailbox_size_limit;
+	if (job->sender == NULL)
+		job->sender = "";
+	if (job->orig_recipient == NULL)
+		job->orig_recipient = job->recipient;
+	job->queue_id = id;
+	job->size_limit = var_mailbox_size_limit;
 
 	/* The queue file: named by us, not by the request. */
 	queue_path(b, var_queue_directory, QUEUE_ACTIVE, id);
@@ -322,89 +412,149 @@ local_request(const struct attr *req, struct attr *reply)
 		    buf_str(b));
 		goto out;
 	}
-	if ((qfd = local_queue_open(id, why)) < 0) {
+	if ((r->qfd = local_queue_open(id, why)) < 0) {
 		local_reply(reply, 4, "4.3.0", "%s", buf_str(why));
 		goto out;
 	}
-	if (fstat(qfd, &st) < 0 || job.offset + job.size > st.st_size) {
+	if (fstat(r->qfd, &st) < 0 || job->offset + job->size > st.st_size) {
 		local_reply(reply, 4, "4.3.5", "queue file %s is shorter than "
 		    "the request says", id);
 		goto out;
 	}
-	if (local_deliver_looped(qfd, job.offset, job.size, job.recipient)) {
+	if (local_deliver_looped(r->qfd, job->offset, job->size,
+	    job->recipient)) {
 		local_reply(reply, 5, "5.4.6", "mail forwarding loop for %s",
-		    job.recipient);
+		    job->recipient);
 		goto out;
 	}
 
+	r->uid = 0;
+	r->gid = 0;
 	if (command != NULL || file != NULL) {
-		job.kind = command ? "command" : "file";
-		job.target = command ? command : file;
-		r = local_alias_confirm(job.orig_recipient, command ?
-		    ALIAS_COMMAND : ALIAS_FILE, job.target, why);
-		if (r <= 0) {
-			local_reply(reply, 4, "4.3.0", "%s", r < 0 ?
+		job->kind = command ? "command" : "file";
+		job->target = command ? command : file;
+		res = local_alias_confirm(job->orig_recipient, command ?
+		    ALIAS_COMMAND : ALIAS_FILE, job->target, why);
+		if (res <= 0) {
+			local_reply(reply, 4, "4.3.0", "%s", res < 0 ?
 			    buf_str(why) : "the aliases of this recipient no "
 			    "longer name that target");
 			goto out;
 		}
-		job.home = "/";
-		job.user = var_default_privs;
+		job->home = "/";
+		job->user = var_default_privs;
 		if (privs_is_root()) {
-			if (privs_lookup(var_default_privs, &uid, &gid,
+			if (privs_lookup(var_default_privs, &r->uid, &r->gid,
 			    why) < 0) {
 				local_reply(reply, 4, "4.3.5", "default_privs: "
 				    "%s", buf_str(why));
 				goto out;
 			}
-			if (uid == 0) {
+			if (r->uid == 0) {
 				local_reply(reply, 4, "4.3.5", "default_privs "
 				    "must not be root");
 				goto out;
 			}
 		}
 	} else {
-		local_strip_extension(job.recipient, b);
-		r = resolve_account(buf_str(b), &acct, why);
-		if (r == 0) {
+		local_strip_extension(job->recipient, b);
+		res = resolve_account(buf_str(b), &r->acct, why);
+		if (res == 0) {
 			local_reply(reply, 5, "5.1.1", "unknown user: %s",
-			    job.recipient);
+			    job->recipient);
 			goto out;
 		}
-		if (r < 0) {
+		if (res < 0) {
 			local_reply(reply, 4, "4.3.0", "user lookup: %s",
 			    buf_str(why));
 			goto out;
 		}
-		have_acct = 1;
-		if (acct.maildir != NULL && *acct.maildir != '\0')
-			buf_set(mbox, acct.maildir);
+		r->have_acct = 1;
+		if (r->acct.maildir != NULL && *r->acct.maildir != '\0')
+			buf_set(r->mbox, r->acct.maildir);
 		else
-			buf_setf(mbox, "%s/%s", acct.home ? acct.home : "",
-			    var_home_mailbox);
-		job.target = buf_str(mbox);
-		job.kind = local_ends_slash(job.target) ||
+			buf_setf(r->mbox, "%s/%s", r->acct.home ?
+			    r->acct.home : "", var_home_mailbox);
+		job->target = buf_str(r->mbox);
+		job->kind = local_ends_slash(job->target) ||
 		    local_ends_slash(var_home_mailbox) ? "maildir" : "mbox";
-		job.home = acct.home ? acct.home : "/";
-		job.user = acct.name ? acct.name : job.recipient;
+		job->home = r->acct.home ? r->acct.home : "/";
+		job->user = r->acct.name ? r->acct.name : job->recipient;
 		/*
 		 * uid 0 only when the mailbox is root's own (root without an
 		 * alias, or virtual_mail_owner = root in a sandbox that runs
 		 * everything as root): the owner writes it, as rule 2 says.
 		 */
-		uid = acct.uid;
-		gid = acct.gid;
+		r->uid = r->acct.uid;
+		r->gid = r->acct.gid;
 	}
-	if (privs_is_root())
-		local_worker_call(uid, gid, &job, qfd, reply);
-	else
-		local_deliver(&job, qfd, reply);
+	r->ready = 1;
 out:
-	if (have_acct)
-		account_free(&acct);
 	buf_free(&why);
 	buf_free(&b);
-	buf_free(&mbox);
+}
+
+/* local_req_done - forget what a request held */
+static void
+local_req_done(struct local_req *r)
+{
+	if (r->have_acct)
+		account_free(&r->acct);
+	r->have_acct = 0;
+	if (r->qfd >= 0)
+		close(r->qfd);
+	r->qfd = -1;
+	r->ready = 0;
+}
+
+/*
+ * local_run - deliver the checked requests of a batch: those of one uid
+ * together (one worker call, or in-process without root), uid by uid.
+ */
+static void
+local_run(struct local_req *batch, int n)
+{
+	struct local_req *group[LOCAL_BATCH_MAX];
+	const struct local_job *jobs[LOCAL_BATCH_MAX];
+	struct attr *replies[LOCAL_BATCH_MAX];
+	int qfds[LOCAL_BATCH_MAX];
+	int i, k, ng;
+
+	for (i = 0; i < n; i++) {
+		if (!batch[i].ready)
+			continue;
+		for (ng = 0, k = i; k < n; k++) {
+			if (!batch[k].ready || batch[k].uid != batch[i].uid ||
+			    batch[k].gid != batch[i].gid)
+				continue;
+			batch[k].ready = 0;
+			group[ng++] = &batch[k];
+		}
+		if (privs_is_root()) {
+			local_worker_call(batch[i].uid, batch[i].gid, group,
+			    ng);
+			continue;
+		}
+		for (k = 0; k < ng; k++) {
+			jobs[k] = &group[k]->job;
+			qfds[k] = group[k]->qfd;
+			replies[k] = &group[k]->reply;
+		}
+		local_deliver_many(jobs, qfds, replies, ng);
+	}
+}
+
+/* local_more - is another request already waiting? */
+static int
+local_more(struct lineio *lio)
+{
+	struct pollfd pfd;
+
+	if (lineio_pending(lio) > 0)
+		return 1;
+	pfd.fd = lineio_fd(lio);
+	pfd.events = POLLIN;
+	return poll(&pfd, 1, 0) > 0;
 }
 
 /* local_service - serve one qmgr connection until it closes */
@@ -412,38 +562,58 @@ static void
 local_service(int fd, char *service, char **argv)
 {
 	struct lineio *lio;
-	struct attr req, reply;
-	int r;
+	struct local_req *batch;
+	struct buf *out = buf_new(1024, 0);
+	int i, n, r = LINE_OK;
 
 	lio = lineio_new(fd, LOCAL_ATTR_MAX, (int)var_ipc_timeout);
 	local_conn_fd = fd;
-	attr_init(&req);
-	attr_init(&reply);
-	for (;;) {
-		r = attr_read(lio, &req);
-		if (r == LINE_EOF)
-			break;
-		if (r != LINE_OK) {
-			/* qmgr going away (a restart) is not worth a word. */
-			if (r != LINE_ERROR || (errno != ECONNRESET &&
-			    errno != EPIPE))
-				msg_warn("read request from qmgr: %s",
-				    r == LINE_TIMEOUT ? "timeout" :
-				    r == LINE_TOOLONG ? "line too long" :
-				    "malformed request or broken connection");
-			break;
+	batch = xcalloc(LOCAL_BATCH_MAX, sizeof(*batch));
+	for (i = 0; i < LOCAL_BATCH_MAX; i++) {
+		attr_init(&batch[i].req);
+		attr_init(&batch[i].reply);
+		batch[i].mbox = buf_new(256, 0);
+		batch[i].qfd = -1;
+	}
+	local_batch = batch;
+	while (r == LINE_OK) {
+		/* One request, and every other one that is waiting already. */
+		for (n = 0; n < LOCAL_BATCH_MAX && (n == 0 || local_more(lio));
+		    n++) {
+			r = attr_read(lio, &batch[n].req);
+			if (r != LINE_OK)
+				break;
+			local_nbatch = n + 1;
+			local_request(&batch[n]);
 		}
-		if (req.count == 0)
-			local_reply(&reply, 4, "4.3.5", "empty request");
-		else
-			local_request(&req, &reply);
-		if (attr_write(lio, &reply) < 0) {
+		local_run(batch, n);
+		/* The replies, in order, in as few writes as they fit. */
+		buf_reset(out);
+		for (i = 0; i < n; i++) {
+			local_req_done(&batch[i]);
+			attr_format(&batch[i].reply, out);
+		}
+		local_nbatch = 0;
+		if (n > 0 && (lineio_write(lio, buf_str(out),
+		    buf_len(out)) < 0 || lineio_flush(lio) < 0)) {
 			msg_warn("write reply to qmgr: %m");
 			break;
 		}
 	}
-	attr_free(&req);
-	attr_free(&reply);
+	/* qmgr going away (a restart) is not worth a word. */
+	if (r != LINE_OK && r != LINE_EOF && (r != LINE_ERROR ||
+	    (errno != ECONNRESET && errno != EPIPE)))
+		msg_warn("read request from qmgr: %s", r == LINE_TIMEOUT ?
+		    "timeout" : r == LINE_TOOLONG ? "line too long" :
+		    "malformed request or broken connection");
+	for (i = 0; i < LOCAL_BATCH_MAX; i++) {
+		attr_free(&batch[i].req);
+		attr_free(&batch[i].reply);
+		buf_free(&batch[i].mbox);
+	}
+	free(batch);
+	local_batch = NULL;
+	buf_free(&out);
 	lineio_free(&lio);
 	local_conn_fd = -1;
 }

@@ -71,6 +71,9 @@ void	local_job_from_attr(struct local_job *, const struct attr *);
 void	local_job_to_attr(const struct local_job *, struct attr *);
 /* Deliver, and put status/dsn/reason into the reply. */
 void	local_deliver(const struct local_job *, int, struct attr *);
+/* Deliver n jobs (queue files, replies alike), Maildirs in batches. */
+void	local_deliver_many(const struct local_job *const *, const int *,
+	    struct attr *const *, int);
 /* Does the message already say "Delivered-To: recipient"? 1/0 */
 int	local_deliver_looped(int, off_t, off_t, const char *);
 void	local_reply(struct attr *, int, const char *, const char *, ...)

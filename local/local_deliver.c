@@ -9,6 +9,9 @@
  * an enhanced status code and a reason; nothing here ever exits on a mail
  * problem.
  *
+ * Several Maildir deliveries to one Maildir can run as one batch
+ * (local_deliver_many), sharing the sync of new/.
+ *
  * An mbox append takes an fcntl() lock on the whole file (the lock that
  * mutt, Dovecot and procmail also take), writes the "From " line and the
  * message with mboxrd quoting (">From " gets one more ">"), fsyncs, and on
@@ -181,49 +184,92 @@ local_deliver_looped(int fd, off_t offset, off_t size, const char *rcpt)
 	return found;
 }
 
-/* local_maildir - deliver into a Maildir, creating it when missing */
+/*
+ * local_maildir_many - deliver n jobs into the Maildir at path, creating
+ * it when missing, as one batch: the files are synced one by one but new/
+ * once for all of them (maildir_deliver_batch), so a busy mailbox costs
+ * the disk about one sync per message instead of two.
+ */
+static void
+local_maildir_many(const struct local_job *const *jobs, const int *qfds,
+    struct attr *const *replies, int n, const char *path, int folders)
+{
+	struct buf *why = buf_new(128, 2048), *p = buf_new(256, 0);
+	struct buf **prefix = xcalloc((size_t)n, sizeof(*prefix));
+	struct maildir_msg *msgs = xcalloc((size_t)n, sizeof(*msgs));
+	int *which = xcalloc((size_t)n, sizeof(*which));
+	const struct local_job *j;
+	struct maildir_msg *m;
+	struct stat st;
+	long long used = -1;
+	int i, k, count = 0;
+
+	buf_setf(p, "%s/tmp", path);
+	if (stat(buf_str(p), &st) < 0 && errno == ENOENT &&
+	    maildir_make(path, folders, why) < 0) {
+		for (i = 0; i < n; i++)
+			local_reply(replies[i], 4, local_errno_dsn(errno, 1),
+			    "cannot create Maildir: %s", buf_str(why));
+		goto out;
+	}
+	for (i = 0; i < n; i++) {
+		j = jobs[i];
+		prefix[i] = buf_new(256, 0);
+		local_prefix(prefix[i], j);
+		if (j->size_limit > 0) {
+			/* One count of the Maildir, plus what goes in now. */
+			if (used < 0 && (used = maildir_usage(path)) < 0) {
+				local_reply(replies[i], 4, "4.2.0", "cannot read "
+				    "Maildir %s: %s", path, strerror(errno));
+				continue;
+			}
+			if (used + (long long)buf_len(prefix[i]) +
+			    (long long)j->size > j->size_limit) {
+				local_reply(replies[i], 5, "5.2.2", "mailbox "
+				    "full: %lld of %lld bytes used", used,
+				    j->size_limit);
+				continue;
+			}
+			used += (long long)buf_len(prefix[i]) +
+			    (long long)j->size;
+		}
+		m = &msgs[count];
+		m->prefix = buf_str(prefix[i]);
+		m->fd = qfds[i];
+		m->offset = j->offset;
+		m->len = j->size;
+		m->why = buf_new(128, 2048);
+		which[count++] = i;
+	}
+	if (count > 0)
+		maildir_deliver_batch(path, msgs, count);
+	for (k = 0; k < count; k++) {
+		m = &msgs[k];
+		if (m->status == 0)
+			local_reply(replies[which[k]], 0, "2.0.0",
+			    "delivered to maildir");
+		else
+			local_reply(replies[which[k]], m->temp ? 4 : 5,
+			    local_errno_dsn(m->err, m->temp), "cannot deliver "
+			    "to Maildir: %s", buf_str(m->why));
+		buf_free(&m->why);
+	}
+out:
+	for (i = 0; i < n; i++)
+		buf_free(&prefix[i]);
+	free(prefix);
+	free(msgs);
+	free(which);
+	buf_free(&why);
+	buf_free(&p);
+}
+
+/* local_maildir - deliver one job into a Maildir */
 static void
 local_maildir(const struct local_job *j, const char *path, int folders,
     int qfd, struct attr *reply)
 {
-	struct buf *why = buf_new(128, 2048), *prefix = buf_new(256, 0);
-	struct buf *p = buf_new(256, 0);
-	struct stat st;
-	long long used;
-	int temp;
-
-	local_prefix(prefix, j);
-	buf_setf(p, "%s/tmp", path);
-	if (stat(buf_str(p), &st) < 0 && errno == ENOENT &&
-	    maildir_make(path, folders, why) < 0) {
-		local_reply(reply, 4, local_errno_dsn(errno, 1),
-		    "cannot create Maildir: %s", buf_str(why));
-		goto out;
-	}
-	if (j->size_limit > 0) {
-		if ((used = maildir_usage(path)) < 0) {
-			local_reply(reply, 4, "4.2.0", "cannot read Maildir "
-			    "%s: %s", path, strerror(errno));
-			goto out;
-		}
-		if (used + (long long)buf_len(prefix) + (long long)j->size >
-		    j->size_limit) {
-			local_reply(reply, 5, "5.2.2", "mailbox full: %lld of "
-			    "%lld bytes used", used, j->size_limit);
-			goto out;
-		}
-	}
-	if (maildir_deliver(path, buf_str(prefix), qfd, j->offset, j->size,
-	    why, &temp) < 0) {
-		local_reply(reply, temp ? 4 : 5, local_errno_dsn(errno, temp),
-		    "cannot deliver to Maildir: %s", buf_str(why));
-		goto out;
-	}
-	local_reply(reply, 0, "2.0.0", "delivered to maildir");
-out:
-	buf_free(&why);
-	buf_free(&prefix);
-	buf_free(&p);
+	local_maildir_many(&j, &qfd, &reply, 1, path, folders);
 }
 
 struct mbox_out {
@@ -697,4 +743,53 @@ local_deliver(const struct local_job *j, int qfd, struct attr *reply)
 	else
 		local_reply(reply, 4, "4.3.5", "unknown delivery kind \"%s\"",
 		    j->kind);
+}
+
+/* local_batchable - may this job go into a Maildir batch? */
+static int
+local_batchable(const struct local_job *j)
+{
+	return strcmp(j->kind, "maildir") == 0 && j->offset >= 0 &&
+	    j->size >= 0 && *j->target != '\0';
+}
+
+/*
+ * local_deliver_many - run n jobs as the current user, each reply into
+ * replies[i].  The Maildir jobs for one Maildir go as one batch (see
+ * local_maildir_many); everything else goes one by one.
+ */
+void
+local_deliver_many(const struct local_job *const *jobs, const int *qfds,
+    struct attr *const *replies, int n)
+{
+	const struct local_job **gj = xcalloc((size_t)n, sizeof(*gj));
+	struct attr **gr = xcalloc((size_t)n, sizeof(*gr));
+	int *gq = xcalloc((size_t)n, sizeof(*gq));
+	char *done = xcalloc((size_t)n, 1);
+	int i, k, ng;
+
+	for (i = 0; i < n; i++) {
+		if (done[i])
+			continue;
+		if (!local_batchable(jobs[i])) {
+			local_deliver(jobs[i], qfds[i], replies[i]);
+			continue;
+		}
+		for (ng = 0, k = i; k < n; k++) {
+			if (done[k] || !local_batchable(jobs[k]) ||
+			    strcmp(jobs[k]->target, jobs[i]->target) != 0)
+				continue;
+			gj[ng] = jobs[k];
+			gq[ng] = qfds[k];
+			gr[ng] = replies[k];
+			attr_clear(replies[k]);
+			done[k] = 1;
+			ng++;
+		}
+		local_maildir_many(gj, gq, gr, ng, jobs[i]->target, 1);
+	}
+	free(gj);
+	free(gr);
+	free(gq);
+	free(done);
 }

@@ -1,14 +1,16 @@
 /*
  * pop3d - the POP3 server's login side (RFC 1939 AUTHORIZATION state,
- * RFC 2449 CAPA, RFC 2595 STLS, RFC 5034 SASL), and main() for both sides.
+ * RFC 2449 CAPA, RFC 2595 STLS, RFC 5034 SASL).
  *
  * A master service (SERVER_SINGLE): the greeting, CAPA, STLS and the TLS
  * handshake (or implicit TLS with pop3d_tls_wrappermode), USER/PASS and
  * AUTH PLAIN/LOGIN.  Passwords go to the auth service (lib/authc.h); on
  * success its token and the client's socket go back to auth, which starts
- * "pop3d -M" as the account's user: that process answers the PASS or AUTH
- * ("+OK Logged in.") and serves the mailbox.  Without TLS this process is
- * then done with the client.  With TLS it keeps the TLS connection and
+ * the mailbox program, pop3 (pop3.c), as the account's user: that process
+ * answers the PASS or AUTH ("+OK Logged in.") and serves the mailbox.  It
+ * is a program of its own that links no TLS library, so that each
+ * logged-in session stays small.  Without TLS this process is then done
+ * with the client.  With TLS it keeps the TLS connection and
  * relays plaintext into one end of a socket pair whose other end went to
  * auth, so the mailbox side never sees TLS; it does the same without TLS
  * when the client had pipelined commands after its login, which must not
@@ -32,7 +34,6 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <poll.h>
-#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -60,97 +61,6 @@
 static struct tls_ctx *pop3d_tls_ctx;	/* NULL: no TLS offered */
 static int pop3d_retire;		/* exit after this session */
 
-/*
- * pop3d_reply - one reply line (CRLF added), buffered: replies to
- * pipelined commands leave in one write, before the next wait for input.
- * Every -ERR counts towards pop3d_hard_error_limit.
- */
-int
-pop3d_reply(struct pop3d_state *s, const char *fmt, ...)
-{
-	va_list ap;
-
-	buf_reset(s->reply);
-	va_start(ap, fmt);
-	buf_vappendf(s->reply, fmt, ap);
-	va_end(ap);
-	if (strncmp(buf_str(s->reply), "-ERR", 4) == 0)
-		s->errors++;
-	if (msg_verbose)
-		msg_debug("> %s: %s", s->addr, printable(buf_str(s->reply),
-		    s->tmp));
-	buf_puts(s->reply, "\r\n");
-	return lineio_write(s->io, buf_str(s->reply), buf_len(s->reply));
-}
-
-/*
- * pop3d_error_limit - too many errors: say so and end the session.
- * 1 when the session must end.
- */
-int
-pop3d_error_limit(struct pop3d_state *s)
-{
-	if (s->errors < var_pop3d_hard_error_limit)
-		return 0;
-	msg_info("too many errors from %s", s->addr);
-	pop3d_reply(s, "-ERR Too many errors");
-	s->quit = 1;
-	return 1;
-}
-
-/*
- * pop3d_linger - end a session that the client may still be writing to:
- * send what is buffered, close our direction, and read (and drop) what
- * comes for a moment.  Closing a TCP socket with unread input makes the
- * kernel send a reset, which can destroy our last reply on its way.
- */
-void
-pop3d_linger(struct pop3d_state *s, int in, int out)
-{
-	struct pollfd	 pfd;
-	char		 junk[4096];
-	long long	 end;
-
-	(void)lineio_flush(s->io);
-	(void)shutdown(out, SHUT_WR);
-	end = now_ms() + 2000;
-	pfd.fd = in;
-	pfd.events = POLLIN;
-	while (now_ms() < end) {
-		if (poll(&pfd, 1, (int)(end - now_ms())) <= 0)
-			break;
-		if (read(in, junk, sizeof(junk)) <= 0)
-			break;
-	}
-}
-
-/*
- * pop3d_split - the next word of a command line, NUL-terminated in
- * place; *rest points past the blanks after it.  NULL when there is none.
- */
-char *
-pop3d_split(char *p, char **rest)
-{
-	char *word;
-
-	*rest = NULL;
-	if (p == NULL)
-		return NULL;
-	p += strspn(p, " \t");
-	if (*p == '\0') {
-		*rest = p;
-		return NULL;
-	}
-	word = p;
-	p += strcspn(p, " \t");
-	if (*p != '\0') {
-		*p++ = '\0';
-		p += strspn(p, " \t");
-	}
-	*rest = p;
-	return word;
-}
-
 /* pop3d_plaintext_ok - may a password be sent on this connection now? */
 static int
 pop3d_plaintext_ok(struct pop3d_state *s)
@@ -159,31 +69,27 @@ pop3d_plaintext_ok(struct pop3d_state *s)
 }
 
 /*
- * pop3d_capa - CAPA (RFC 2449).  Before login: USER and SASL only where
- * passwords are allowed, STLS while TLS is available and not yet on.
+ * pop3d_capa_login - CAPA before login (RFC 2449): USER and SASL only
+ * where passwords are allowed, STLS while TLS is available and not yet on.
  */
-void
-pop3d_capa(struct pop3d_state *s)
+static void
+pop3d_capa_login(struct pop3d_state *s)
 {
-	int plain, login;
+	struct buf	*more = buf_new(64, 256);
+	int		 plain, login;
 
-	pop3d_reply(s, "+OK Capability list follows");
-	lineio_puts(s->io, "TOP\r\nUIDL\r\nRESP-CODES\r\nAUTH-RESP-CODE\r\n"
-	    "PIPELINING\r\n");
-	if (!s->mailbox) {
-		if (pop3d_plaintext_ok(s)) {
-			lineio_puts(s->io, "USER\r\n");
-			plain = authc_mech_enabled("PLAIN");
-			login = authc_mech_enabled("LOGIN");
-			if (plain || login)
-				lineio_printf(s->io, "SASL%s%s\r\n",
-				    plain ? " PLAIN" : "",
-				    login ? " LOGIN" : "");
-		}
-		if (pop3d_tls_ctx != NULL && s->tls == NULL)
-			lineio_puts(s->io, "STLS\r\n");
+	if (pop3d_plaintext_ok(s)) {
+		buf_puts(more, "USER\r\n");
+		plain = authc_mech_enabled("PLAIN");
+		login = authc_mech_enabled("LOGIN");
+		if (plain || login)
+			buf_appendf(more, "SASL%s%s\r\n", plain ? " PLAIN" : "",
+			    login ? " LOGIN" : "");
 	}
-	lineio_puts(s->io, "IMPLEMENTATION " POP3D_IMPLEMENTATION "\r\n.\r\n");
+	if (pop3d_tls_ctx != NULL && s->tls == NULL)
+		buf_puts(more, "STLS\r\n");
+	pop3d_capa(s, buf_str(more));
+	buf_free(&more);
 }
 
 /* pop3d_wipe - forget a secret held in a buffer */
@@ -640,7 +546,7 @@ pop3d_login_cmd(struct pop3d_state *s)
 		return;
 	}
 	if (strcasecmp(verb, "CAPA") == 0) {
-		pop3d_capa(s);
+		pop3d_capa_login(s);
 		return;
 	}
 	for (c = pop3d_login_cmds; c->name != NULL; c++)
@@ -859,15 +765,10 @@ pop3d_pre_jail(char *service, char **argv)
 	buf_free(&why);
 }
 
-/* main - the mailbox side with -M, else the login side under master */
+/* main - the login side, a service under master */
 int
 main(int argc, char **argv)
 {
-	int i;
-
-	for (i = 1; i < argc; i++)
-		if (strcmp(argv[i], "-M") == 0)
-			pop3d_mailbox_main(argc, argv);
 	server_main(argc, argv, SERVER_SINGLE, pop3d_service,
 	    SERVER_PRE_JAIL, pop3d_pre_jail,
 	    SERVER_NO_DROP,

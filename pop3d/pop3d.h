@@ -1,16 +1,18 @@
 /*
- * pop3d - the POP3 server (RFC 1939, 2449, 2595, 5034), one program in
- * two roles:
+ * pop3d - the POP3 server (RFC 1939, 2449, 2595, 5034), two programs:
  *
- *	login side	(default) a master service running as mail_owner,
- *			chrooted to an empty directory when root: greeting,
- *			CAPA, STLS, USER/PASS, AUTH; credentials go to the
- *			auth service, which then starts the mailbox side.
- *	mailbox side	(-M) started by auth as the account's user with the
- *			client on fd 0/1: the TRANSACTION and UPDATE states
- *			on the Maildir named by $MAILDIR.
+ *	pop3d	the login side: a master service running as mail_owner,
+ *		chrooted to an empty directory when root: greeting, CAPA,
+ *		STLS, USER/PASS, AUTH; credentials go to the auth service,
+ *		which then starts the mailbox side.
+ *	pop3	the mailbox side: started by auth as the account's user
+ *		with the client on fd 0/1: the TRANSACTION and UPDATE
+ *		states on the Maildir named by $MAILDIR.  It links no TLS
+ *		(the login side relays TLS), which keeps a session small.
  *
- *	pop3d.c		main, the login side, replies and error limits
+ *	pop3d.c		main of pop3d, the login side
+ *	pop3.c		main of pop3
+ *	pop3d_reply.c	both: replies, error limit, CAPA, word splitting
  *	pop3d_cmd.c	the mailbox side's session and its commands
  *	pop3d_mailbox.c	the Maildir: lock, scan, sizes, sending, UPDATE
  */
@@ -31,6 +33,7 @@ struct tls;
 #define POP3D_LINE_MAX		4096	/* a command line, CRLF not counted */
 #define POP3D_UIDL_MAX		70	/* RFC 1939: 1 to 70 printable octets */
 #define POP3D_CHUNK		(256 * 1024)	/* file reads and big writes */
+#define POP3D_PREFETCH_MAX	(64 * 1024)	/* read ahead up to this size */
 #define POP3D_SIZES_FILE	"cartero-pop3-sizes"	/* the size cache */
 #define POP3D_LOCK_FILE		"cartero-pop3.lock"	/* one session */
 #define POP3D_IMPLEMENTATION	"cartero"
@@ -91,18 +94,22 @@ struct pop3d_state {
 	const char	*account;	/* $USER */
 	int		 outfd;		/* fd 1 */
 	int		 timeout;
+	int		 sockto;	/* the socket times reads and writes out */
+	struct buf	*pre;		/* a message read ahead, as sent */
+	int		 pre_msg;	/* its index, or -1 */
+	int		 next_msg;	/* after a RETR: the index to read ahead */
 	long long	 retr_count, retr_bytes, top_count, top_bytes;
 	long long	 dele_count;
 	int		 msg_count;	/* at login, for the log */
 	long long	 msg_size;
 };
 
-/* pop3d.c */
+/* pop3d_reply.c */
 int	pop3d_reply(struct pop3d_state *, const char *, ...)
 	    __attribute__((format(printf, 2, 3)));
 int	pop3d_error_limit(struct pop3d_state *);
 void	pop3d_linger(struct pop3d_state *, int, int);
-void	pop3d_capa(struct pop3d_state *);
+void	pop3d_capa(struct pop3d_state *, const char *);
 char	*pop3d_split(char *, char **);
 
 /* pop3d_cmd.c */
@@ -114,8 +121,8 @@ int	pop3d_mailbox_open(const char *, struct pop3d_mailbox **,
 void	pop3d_mailbox_close(struct pop3d_mailbox **);
 int	pop3d_mailbox_open_msg(struct pop3d_mailbox *, struct pop3d_msg *,
 	    struct buf *);
-int	pop3d_mailbox_send(struct pop3d_mailbox *, int, long, pop3d_out_fn,
-	    void *);
+int	pop3d_mailbox_send(struct pop3d_mailbox *, struct pop3d_msg *, int,
+	    long, pop3d_out_fn, void *);
 int	pop3d_mailbox_update(struct pop3d_mailbox *, struct buf *);
 long long pop3d_mailbox_crlf_size(int, char *, size_t);
 void	pop3d_mailbox_uidl(const char *, struct buf *);

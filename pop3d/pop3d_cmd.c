@@ -1,6 +1,6 @@
 /*
- * pop3d_cmd - the mailbox side of pop3d (-M): the TRANSACTION and UPDATE
- * states of RFC 1939 on one Maildir.
+ * pop3d_cmd - the mailbox side of the POP3 server (the program pop3): the
+ * TRANSACTION and UPDATE states of RFC 1939 on one Maildir.
  *
  * auth starts this program after a login, already running as the
  * account's user (never root), with the client on fd 0 (reads) and fd 1
@@ -14,9 +14,14 @@
  * argument is checked (a message number is 1 to the count, digits only);
  * a wrong one gets -ERR and counts towards pop3d_hard_error_limit.
  * Replies to pipelined commands go out together; message text goes out
- * in big writes straight to the socket.
+ * in big writes straight to the socket.  After a RETR, while the client
+ * reads the message, the next one is read ahead (pop3d_prefetch), as
+ * clients fetch one message after the other.  A command is one read and
+ * its reply one write: the socket's own timeouts (SO_RCVTIMEO,
+ * SO_SNDTIMEO) stand in for a poll() before each.
  */
 #include <sys/socket.h>
+#include <sys/time.h>
 #include <sys/types.h>
 
 #include <errno.h>
@@ -58,13 +63,45 @@ pop3d_io_wait(int fd, short events, int timeout)
 	}
 }
 
+/*
+ * pop3d_io_timeouts - let the kernel time reads and writes out
+ * (SO_RCVTIMEO, SO_SNDTIMEO on the client's socket, made blocking), so
+ * that a command costs one read and its reply one write, with no poll()
+ * before each.  Without a socket (or a timeout) the hooks poll instead.
+ */
+static void
+pop3d_io_timeouts(struct pop3d_state *s)
+{
+	struct timeval tv;
+
+	s->sockto = 0;
+	if (s->timeout <= 0)
+		return;
+	tv.tv_sec = s->timeout;
+	tv.tv_usec = 0;
+	if (set_nonblock(0, 0) < 0 || set_nonblock(s->outfd, 0) < 0 ||
+	    setsockopt(0, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof(tv)) < 0 ||
+	    setsockopt(s->outfd, SOL_SOCKET, SO_SNDTIMEO, &tv,
+	    sizeof(tv)) < 0)
+		return;
+	s->sockto = 1;
+}
+
 /* pop3d_io_read - lineio's reads: fd 0, bounded by the idle timeout */
 static ssize_t
 pop3d_io_read(void *ctx, void *p, size_t n)
 {
 	struct pop3d_state *s = ctx;
+	ssize_t r;
 	int w;
 
+	if (s->sockto) {
+		/* A blocking socket says EAGAIN only when SO_RCVTIMEO ran out. */
+		if ((r = read(0, p, n)) < 0 && (errno == EAGAIN ||
+		    errno == EWOULDBLOCK))
+			errno = ETIMEDOUT;
+		return r;
+	}
 	if ((w = pop3d_io_wait(0, POLLIN, s->timeout)) == 0) {
 		errno = ETIMEDOUT;
 		return -1;
@@ -79,8 +116,15 @@ static ssize_t
 pop3d_io_write(void *ctx, const void *p, size_t n)
 {
 	struct pop3d_state *s = ctx;
+	ssize_t r;
 	int w;
 
+	if (s->sockto) {
+		if ((r = write(s->outfd, p, n)) < 0 && (errno == EAGAIN ||
+		    errno == EWOULDBLOCK))
+			errno = ETIMEDOUT;
+		return r;
+	}
 	if ((w = pop3d_io_wait(s->outfd, POLLOUT, s->timeout)) == 0) {
 		errno = ETIMEDOUT;
 		return -1;
@@ -231,6 +275,49 @@ pop3d_cmd_uidl(struct pop3d_state *s, char *args)
 	pop3d_cmd_listing(s, args, 1);
 }
 
+/* pop3d_pre_out - message text into the read-ahead buffer */
+static int
+pop3d_pre_out(void *ctx, const char *p, size_t n)
+{
+	struct pop3d_state *s = ctx;
+
+	buf_append(s->pre, p, n);
+	return 0;
+}
+
+/*
+ * pop3d_prefetch - read message i ahead, into s->pre, ready to send.
+ * Mail clients fetch one message after the other and wait for each, so
+ * the next one is read while the client is still busy with the last one
+ * (the session loop calls this only when no command is waiting), and its
+ * RETR then costs a single write.  Maildir files never change under one
+ * name, so what was read stays right; a file that is gone by now is left
+ * for RETR to report.
+ */
+static void
+pop3d_prefetch(struct pop3d_state *s, int i)
+{
+	struct pop3d_msg *m;
+	int fd, r;
+
+	s->pre_msg = -1;
+	if (i < 0 || i >= s->mbox->count)
+		return;
+	m = &s->mbox->msgs[i];
+	if ((m->flags & (POP3D_MSG_DELETED | POP3D_MSG_GONE)) ||
+	    m->size > POP3D_PREFETCH_MAX)
+		return;
+	if (s->pre == NULL)
+		s->pre = buf_new(16384, 0);
+	buf_reset(s->pre);
+	if ((fd = pop3d_mailbox_open_msg(s->mbox, m, s->tmp)) < 0)
+		return;
+	r = pop3d_mailbox_send(s->mbox, m, fd, -1, pop3d_pre_out, s);
+	close(fd);
+	if (r == 0)
+		s->pre_msg = i;
+}
+
 /*
  * pop3d_retr - RETR and TOP: the message, or its header and some body
  * lines.  A message removed by another program is reported, not fatal.
@@ -238,8 +325,18 @@ pop3d_cmd_uidl(struct pop3d_state *s, char *args)
 static void
 pop3d_retr(struct pop3d_state *s, struct pop3d_msg *m, long lines)
 {
-	int fd, r;
+	int fd, r, i = (int)(m - s->mbox->msgs);
 
+	if (lines < 0 && s->pre_msg == i) {
+		/* Read ahead: the whole reply is ready. */
+		s->pre_msg = -1;
+		pop3d_reply(s, "+OK %lld octets", m->size);
+		if (pop3d_out(s, buf_str(s->pre), buf_len(s->pre)) < 0) {
+			s->quit = 1;
+			return;
+		}
+		goto done;
+	}
 	if ((fd = pop3d_mailbox_open_msg(s->mbox, m, s->reply)) < 0) {
 		if (errno == ENOENT) {
 			msg_info("user=<%s>, %s: message was removed by "
@@ -257,7 +354,7 @@ pop3d_retr(struct pop3d_state *s, struct pop3d_msg *m, long lines)
 		pop3d_reply(s, "+OK %lld octets", m->size);
 	else
 		pop3d_reply(s, "+OK");
-	r = pop3d_mailbox_send(s->mbox, fd, lines, pop3d_out, s);
+	r = pop3d_mailbox_send(s->mbox, m, fd, lines, pop3d_out, s);
 	close(fd);
 	if (r == -2) {
 		/* Half a message sent: the only way out is to hang up. */
@@ -270,14 +367,16 @@ pop3d_retr(struct pop3d_state *s, struct pop3d_msg *m, long lines)
 		s->quit = 1;
 		return;
 	}
-	if (lines < 0) {
-		m->flags |= POP3D_MSG_RETRIEVED;
-		s->retr_count++;
-		s->retr_bytes += m->size;
-	} else {
+	if (lines >= 0) {
 		s->top_count++;
 		s->top_bytes += m->size;
+		return;
 	}
+done:
+	m->flags |= POP3D_MSG_RETRIEVED;
+	s->retr_count++;
+	s->retr_bytes += m->size;
+	s->next_msg = i + 1;
 }
 
 /* pop3d_cmd_retr - RETR n */
@@ -361,7 +460,7 @@ pop3d_cmd_noop(struct pop3d_state *s, char *args)
 static void
 pop3d_cmd_capa(struct pop3d_state *s, char *args)
 {
-	pop3d_capa(s);
+	pop3d_capa(s, NULL);
 }
 
 /* pop3d_cmd_quit - QUIT: the UPDATE state */
@@ -438,7 +537,7 @@ pop3d_cmd(struct pop3d_state *s)
 static void
 pop3d_mailbox_usage(void)
 {
-	msg_fatal("usage: pop3d -M [-c config_dir] [-o name=value] [-v]: "
+	msg_fatal("usage: pop3 [-M] [-c config_dir] [-o name=value] [-v]: "
 	    "run by auth with the client on fd 0/1 and MAILDIR set");
 }
 
@@ -471,10 +570,19 @@ pop3d_mailbox_session(struct pop3d_state *s)
 				pop3d_reply(s, "-ERR NUL in the command line");
 				break;
 			}
+			s->next_msg = -1;
 			pop3d_cmd(s);
 			if (s->quit && strncasecmp(buf_str(s->line), "QUIT",
 			    4) == 0)
 				how = "Logged out";
+			/* Idle until the next command: read ahead. */
+			if (s->next_msg >= 0 && !s->quit &&
+			    lineio_pending(s->io) == 0) {
+				if (lineio_flush(s->io) < 0)
+					s->quit = 1;
+				else
+					pop3d_prefetch(s, s->next_msg);
+			}
 			break;
 		case LINE_TOOLONG:
 			pop3d_reply(s, "-ERR Line too long.");
@@ -497,7 +605,8 @@ pop3d_mailbox_session(struct pop3d_state *s)
 }
 
 /*
- * pop3d_mailbox_main - pop3d -M: read main.cf, open the Maildir, say
+ * pop3d_mailbox_main - the program pop3 (-M, which auth passes, is
+ * accepted and means nothing more): read main.cf, open the Maildir, say
  * "+OK Logged in." and serve.  Runs as the account's user, exec'd by auth.
  */
 void
@@ -554,6 +663,7 @@ pop3d_mailbox_main(int argc, char **argv)
 	s.mailbox = 1;
 	s.outfd = 1;
 	s.timeout = (int)var_pop3d_timeout;
+	s.pre_msg = -1;
 	s.line = buf_new(256, 0);
 	s.reply = buf_new(256, 0);
 	s.tmp = buf_new(256, 0);
@@ -564,6 +674,7 @@ pop3d_mailbox_main(int argc, char **argv)
 	    ip : "unknown");
 	s.io = lineio_new(0, POP3D_LINE_MAX, s.timeout);
 	lineio_set_hooks(s.io, pop3d_io_read, pop3d_io_write, &s);
+	pop3d_io_timeouts(&s);
 
 	if ((maildir = getenv("MAILDIR")) == NULL || *maildir == '\0') {
 		msg_warn("user=<%s>: no MAILDIR in the environment",
@@ -596,6 +707,7 @@ pop3d_mailbox_main(int argc, char **argv)
 	pop3d_reply(&s, "+OK Logged in.");
 	pop3d_mailbox_session(&s);
 	pop3d_mailbox_close(&s.mbox);
+	buf_free(&s.pre);
 	lineio_free(&s.io);
 	buf_free(&s.line);
 	buf_free(&s.reply);

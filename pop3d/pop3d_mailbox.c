@@ -675,23 +675,31 @@ pop3d_mailbox_open_msg(struct pop3d_mailbox *mb, struct pop3d_msg *m,
  * in one call so that it can share a write with the next reply.
  * Returns 0; -1 when out() failed (the client is gone); -2 on a read
  * error (the reply is broken: the caller must end the session).
+ *
+ * A read that returns less than asked, bringing the total to the file's
+ * size as its name gives it (",S="), is taken as the end of the file: a
+ * small message then costs one read, not two.  Maildir files never
+ * change under one name; when the name says nothing, or something else,
+ * the file is read to its end as usual.
  */
 int
-pop3d_mailbox_send(struct pop3d_mailbox *mb, int fd, long lines,
-    pop3d_out_fn out, void *ctx)
+pop3d_mailbox_send(struct pop3d_mailbox *mb, struct pop3d_msg *m, int fd,
+    long lines, pop3d_out_fn out, void *ctx)
 {
 	char		*in = mb->chunk, *o, *p, *end, *nl;
 	size_t		 olen = 0, seg;
 	ssize_t		 n;
 	long		 body = 0;
-	int		 bol = 1, cr = 0, inbody = 0, stop = 0, had_cr;
+	long long	 total = 0, fsize;
+	int		 bol = 1, cr = 0, inbody = 0, stop = 0, eof = 0, had_cr;
 	size_t		 linelen = 0;
 	static char	*obuf;
 
 	if (obuf == NULL)
 		obuf = xmalloc(POP3D_OBUF);
 	o = obuf;
-	while (!stop) {
+	fsize = pop3d_mailbox_field(m->name, 'S');
+	while (!stop && !eof) {
 		n = read(fd, in, POP3D_CHUNK);
 		if (n < 0) {
 			if (errno == EINTR)
@@ -700,6 +708,9 @@ pop3d_mailbox_send(struct pop3d_mailbox *mb, int fd, long lines,
 		}
 		if (n == 0)
 			break;
+		total += n;
+		if (n < POP3D_CHUNK && total == fsize)
+			eof = 1;
 		if (olen > 0 && olen + 2 * (size_t)n + 8 > POP3D_OBUF) {
 			if (out(ctx, o, olen) < 0)
 				return -1;

@@ -24,7 +24,9 @@ struct buf;
 #define QMGR_CONN_IDLE_MS	30000	/* idle agent connections close */
 #define QMGR_DEAD_AGENT_MS	5000	/* an unreachable agent rests */
 #define QMGR_SYNC_DELAY_MS	200	/* group commit of removals */
+#define QMGR_RECYCLE_MAX	256	/* finished files kept for reuse */
 #define QMGR_REPLY_MAX		65536	/* an agent's reply */
+#define QMGR_PIPELINE		32	/* requests in flight per connection */
 
 /* Where a delivery stands. */
 enum {

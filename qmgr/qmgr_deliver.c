@@ -3,12 +3,21 @@
  *
  * A transport (local, smtp) is a Unix socket in private/ and a queue of
  * jobs.  qmgr keeps up to its concurrency limit of connections open and
- * reuses each for many jobs, one at a time: a request is an attribute
- * list (queue_id, path, offset, size, sender, recipient, orig_recipient,
- * command or file), the reply is status, dsn and reason.  Sockets are
- * non-blocking and driven by the event loop; a reply is parsed only once
- * its ending empty line is in.  An agent that cannot be reached, dies or
- * times out defers its job; it is not retried for QMGR_DEAD_AGENT_MS.
+ * reuses each for many jobs: a request is an attribute list (queue_id,
+ * path, offset, size, sender, recipient, orig_recipient, command or
+ * file), the reply is status, dsn and reason, and replies come back in
+ * the order of the requests.  Sockets are non-blocking and driven by the
+ * event loop; a reply is parsed only once its ending empty line is in.
+ * An agent that cannot be reached, dies or times out defers its jobs; it
+ * is not retried for QMGR_DEAD_AGENT_MS.
+ *
+ * Pipelining: a job goes to an idle connection, else to a new one while
+ * the concurrency limit allows, else it is queued behind the jobs of the
+ * least busy connection, up to QMGR_PIPELINE per connection.  An agent
+ * that finds several requests waiting may do them as one batch; local
+ * then shares one sync of a Maildir's new/ among them (group commit),
+ * which is what lets delivery keep up with many SMTP sessions.  Requests
+ * made in one loop turn go out in one write.
  */
 #include <sys/types.h>
 
@@ -37,9 +46,10 @@ struct qmgr_conn {
 	struct buf		*out;
 	size_t			 out_done;
 	struct buf		*in;
-	struct qmgr_job		*job;		/* NULL: idle */
+	struct qmgr_job		*head, *tail;	/* sent, in order of replies */
+	int			 busy;		/* jobs sent, not answered */
 	int			 used;		/* replies received */
-	int			 got_reply;	/* some of the reply is in */
+	int			 got_reply;	/* some of head's reply is in */
 	struct qmgr_conn	*next;
 };
 
@@ -49,6 +59,7 @@ static struct qmgr_transport qmgr_smtp = { "smtp", NULL, 1, NULL, NULL,
     NULL, 0, 0 };
 
 static void qmgr_deliver_run(struct qmgr_transport *);
+static void qmgr_deliver_unavailable(struct qmgr_transport *);
 static void qmgr_conn_idle(void *);
 static void qmgr_conn_timeout(void *);
 
@@ -181,31 +192,43 @@ qmgr_conn_free(struct qmgr_conn *c)
 }
 
 /*
- * qmgr_conn_fail - the agent is gone or stuck: defer its job, close.  An
+ * qmgr_conn_fail - the agent is gone or stuck: defer its jobs, close.  An
  * agent process may exit between two requests (a reload, its use limit):
- * a job that finds a reused connection closed without a byte of reply is
- * sent once more on a new one rather than deferred.
+ * jobs that find a reused connection closed without a byte of their reply
+ * are sent once more on a new one rather than deferred.
  */
 static void
 qmgr_conn_fail(struct qmgr_conn *c, const char *why, int may_resend)
 {
 	struct qmgr_transport *tp = c->tp;
-	struct qmgr_job *j = c->job;
+	struct qmgr_job *j, *next, *again = NULL, *last = NULL;
 	struct buf *reason = buf_new(128, 0);
-	int again = may_resend && j != NULL && c->used > 0 &&
-	    !c->got_reply && !j->resent;
+	int partial = c->got_reply, used = c->used;
 
-	c->job = NULL;
+	j = c->head;
+	c->head = c->tail = NULL;
+	c->busy = 0;
 	qmgr_conn_free(c);
-	if (again) {
-		j->resent = 1;
-		j->next = tp->head;
-		tp->head = j;
-		if (tp->tail == NULL)
-			tp->tail = j;
-	} else if (j != NULL) {
-		buf_setf(reason, "delivery agent %s: %s", tp->name, why);
-		qmgr_job_result(j, 4, "4.3.0", buf_str(reason));
+	buf_setf(reason, "delivery agent %s: %s", tp->name, why);
+	for (; j != NULL; j = next, partial = 0) {
+		next = j->next;
+		j->next = NULL;
+		if (may_resend && used > 0 && !partial && !j->resent) {
+			j->resent = 1;
+			if (last != NULL)
+				last->next = j;
+			else
+				again = j;
+			last = j;
+		} else
+			qmgr_job_result(j, 4, "4.3.0", buf_str(reason));
+	}
+	/* Those sent again go first, in their old order. */
+	if (again != NULL) {
+		last->next = tp->head;
+		if (tp->head == NULL)
+			tp->tail = last;
+		tp->head = again;
 	}
 	buf_free(&reason);
 	qmgr_deliver_run(tp);
@@ -230,31 +253,36 @@ qmgr_conn_idle(void *ctx)
 	qmgr_deliver_run(tp);
 }
 
-/* qmgr_conn_reply - a whole reply is in: take the outcome */
+/* qmgr_conn_reply - a whole reply is in: the outcome of the oldest job */
 static void
 qmgr_conn_reply(struct qmgr_conn *c, size_t len)
 {
-	struct qmgr_job *j = c->job;
+	struct qmgr_job *j = c->head;
 	struct attr a;
 	long long status;
 	const char *dsn, *reason;
+	int bad;
 
 	attr_init(&a);
-	if (attr_parse(buf_str(c->in), len, &a) < 0) {
-		attr_free(&a);
-		qmgr_conn_fail(c, "malformed reply", 0);
-		return;
-	}
-	/* Nothing should follow a reply: keep it, to fail on it later. */
+	bad = attr_parse(buf_str(c->in), len, &a) < 0;
 	memmove(c->in->data, c->in->data + len, buf_len(c->in) - len);
 	buf_truncate(c->in, buf_len(c->in) - len);
-	status = attr_get_num(&a, "status", -1);
-	dsn = attr_get(&a, "dsn");
-	reason = attr_get(&a, "reason");
-	c->job = NULL;
+	c->head = j->next;
+	if (c->head == NULL)
+		c->tail = NULL;
+	j->next = NULL;
+	c->busy--;
 	c->used++;
 	c->got_reply = 0;
-	event_timer_cancel(qmgr_conn_timeout, c);
+	/* The agent is making progress: wait afresh for the next reply. */
+	if (c->busy > 0)
+		event_timer((long)(var_ipc_timeout * 1000), qmgr_conn_timeout,
+		    c);
+	else
+		event_timer_cancel(qmgr_conn_timeout, c);
+	status = bad ? -1 : attr_get_num(&a, "status", -1);
+	dsn = attr_get(&a, "dsn");
+	reason = attr_get(&a, "reason");
 	if (status != 0 && status != 4 && status != 5)
 		qmgr_job_result(j, 4, "4.3.0", "malformed reply from the "
 		    "delivery agent");
@@ -262,7 +290,34 @@ qmgr_conn_reply(struct qmgr_conn *c, size_t len)
 		qmgr_job_result(j, (int)status, dsn ? dsn : "",
 		    reason ? reason : "");
 	attr_free(&a);
-	qmgr_deliver_run(c->tp);
+}
+
+/*
+ * qmgr_conn_flush - write what the connection has to send: 0, or -1 when
+ * the write failed.  It never closes the connection itself (callers may
+ * be walking the list of connections): on a failure it asks the event
+ * loop to report the socket, and qmgr_conn_event() takes it from there.
+ */
+static int
+qmgr_conn_flush(struct qmgr_conn *c)
+{
+	ssize_t n;
+
+	while (c->out_done < buf_len(c->out)) {
+		n = write(c->fd, buf_str(c->out) + c->out_done,
+		    buf_len(c->out) - c->out_done);
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n <= 0) {
+			event_mod(c->fd, EVENT_READ | EVENT_WRITE);
+			return n < 0 && errno == EAGAIN ? 0 : -1;
+		}
+		c->out_done += (size_t)n;
+	}
+	buf_reset(c->out);
+	c->out_done = 0;
+	event_mod(c->fd, EVENT_READ);
+	return 0;
 }
 
 /* qmgr_conn_event - the socket is readable or writable */
@@ -270,21 +325,14 @@ static void
 qmgr_conn_event(int fd, int mask, void *ctx)
 {
 	struct qmgr_conn *c = ctx;
-	char chunk[4096];
+	struct qmgr_transport *tp = c->tp;
+	char chunk[8192];
 	const char *end;
 	ssize_t n;
 
-	if (mask & EVENT_WRITE) {
-		n = write(fd, buf_str(c->out) + c->out_done,
-		    buf_len(c->out) - c->out_done);
-		if (n < 0 && errno != EAGAIN && errno != EINTR) {
-			qmgr_conn_fail(c, strerror(errno), 1);
-			return;
-		}
-		if (n > 0)
-			c->out_done += (size_t)n;
-		if (c->out_done == buf_len(c->out))
-			event_mod(fd, EVENT_READ);
+	if ((mask & EVENT_WRITE) && qmgr_conn_flush(c) < 0) {
+		qmgr_conn_fail(c, strerror(errno), 1);
+		return;
 	}
 	if ((mask & (EVENT_READ | EVENT_ERROR)) == 0)
 		return;
@@ -292,7 +340,7 @@ qmgr_conn_event(int fd, int mask, void *ctx)
 	if (n < 0 && (errno == EAGAIN || errno == EINTR))
 		return;
 	if (n <= 0) {
-		if (c->job == NULL) {
+		if (c->busy == 0) {
 			event_timer_cancel(qmgr_conn_idle, c);
 			qmgr_conn_free(c);
 		} else
@@ -300,9 +348,9 @@ qmgr_conn_event(int fd, int mask, void *ctx)
 			    strerror(errno), 1);
 		return;
 	}
-	if (c->job == NULL) {
+	if (c->busy == 0) {
 		msg_warn("delivery agent %s: unexpected data: closing",
-		    c->tp->name);
+		    tp->name);
 		event_timer_cancel(qmgr_conn_idle, c);
 		qmgr_conn_free(c);
 		return;
@@ -313,12 +361,23 @@ qmgr_conn_event(int fd, int mask, void *ctx)
 		qmgr_conn_fail(c, "reply too long", 0);
 		return;
 	}
-	if (buf_str(c->in)[0] == '\n')
-		end = buf_str(c->in);
-	else if ((end = strstr(buf_str(c->in), "\n\n")) != NULL)
-		end++;
-	if (end != NULL)
+	/* Every whole reply that is in, oldest job first. */
+	while (c->busy > 0 && buf_len(c->in) > 0) {
+		if (buf_str(c->in)[0] == '\n')
+			end = buf_str(c->in);
+		else if ((end = strstr(buf_str(c->in), "\n\n")) != NULL)
+			end++;
+		if (end == NULL)
+			break;
 		qmgr_conn_reply(c, (size_t)(end - buf_str(c->in)) + 1);
+	}
+	if (c->busy == 0 && buf_len(c->in) > 0) {
+		qmgr_conn_fail(c, "unexpected data after a reply", 0);
+		return;
+	}
+	if (buf_len(c->in) > 0)
+		c->got_reply = 1;
+	qmgr_deliver_run(tp);
 }
 
 /* qmgr_conn_open - a new connection to a transport's agent, or NULL */
@@ -357,7 +416,7 @@ qmgr_conn_open(struct qmgr_transport *tp)
 	return c;
 }
 
-/* qmgr_conn_send - send a job's request */
+/* qmgr_conn_send - queue a job's request on a connection (sent later) */
 static void
 qmgr_conn_send(struct qmgr_conn *c, struct qmgr_job *j)
 {
@@ -365,7 +424,6 @@ qmgr_conn_send(struct qmgr_conn *c, struct qmgr_job *j)
 	struct queue_rcpt *r = &m->q.rcpt[j->rcpt];
 	struct buf *path = buf_new(256, 0);
 	struct attr a;
-	ssize_t n;
 
 	attr_init(&a);
 	attr_set(&a, "queue_id", m->id);
@@ -380,19 +438,49 @@ qmgr_conn_send(struct qmgr_conn *c, struct qmgr_job *j)
 		attr_set(&a, "command", j->target);
 	else if (j->kind == JOB_FILE)
 		attr_set(&a, "file", j->target);
-	buf_reset(c->out);
 	attr_format(&a, c->out);
 	attr_free(&a);
 	buf_free(&path);
-	c->out_done = 0;
-	c->job = j;
-	event_timer_cancel(qmgr_conn_idle, c);
-	event_timer((long)(var_ipc_timeout * 1000), qmgr_conn_timeout, c);
-	n = write(c->fd, buf_str(c->out), buf_len(c->out));
-	if (n > 0)
-		c->out_done = (size_t)n;
-	if (c->out_done < buf_len(c->out))
-		event_mod(c->fd, EVENT_READ | EVENT_WRITE);
+	j->next = NULL;
+	if (c->tail != NULL)
+		c->tail->next = j;
+	else
+		c->head = j;
+	c->tail = j;
+	if (c->busy++ == 0) {
+		event_timer_cancel(qmgr_conn_idle, c);
+		event_timer((long)(var_ipc_timeout * 1000), qmgr_conn_timeout,
+		    c);
+	}
+}
+
+/*
+ * qmgr_conn_pick - the connection for the next job, or NULL: an idle one,
+ * else a new one while the limit allows, else the least busy one that
+ * has room in its pipeline.
+ */
+static struct qmgr_conn *
+qmgr_conn_pick(struct qmgr_transport *tp)
+{
+	struct qmgr_conn *c, *best = NULL;
+
+	for (c = tp->conns; c != NULL; c = c->next)
+		if (best == NULL || c->busy < best->busy)
+			best = c;
+	if (best != NULL && best->busy == 0)
+		return best;
+	if (tp->nconns < tp->limit) {
+		if (now_ms() >= tp->dead_until &&
+		    (c = qmgr_conn_open(tp)) != NULL)
+			return c;
+		if (tp->dead_until <= now_ms())
+			tp->dead_until = now_ms() + QMGR_DEAD_AGENT_MS;
+		if (tp->nconns == 0) {
+			qmgr_deliver_unavailable(tp);
+			return NULL;
+		}
+	}
+	return best != NULL && best->busy < QMGR_PIPELINE ? best : NULL;
 }
 
 /* qmgr_deliver_unavailable - defer every waiting job of a transport */
@@ -414,40 +502,27 @@ qmgr_deliver_unavailable(struct qmgr_transport *tp)
 	buf_free(&reason);
 }
 
-/* qmgr_deliver_run - give waiting jobs to idle or new connections */
+/* qmgr_deliver_run - give waiting jobs to connections, send them */
 static void
 qmgr_deliver_run(struct qmgr_transport *tp)
 {
 	struct qmgr_conn *c;
 	struct qmgr_job *j;
 
-	while (tp->head != NULL) {
-		for (c = tp->conns; c != NULL && c->job != NULL; c = c->next)
-			;
-		if (c == NULL) {
-			if (tp->nconns >= tp->limit)
-				break;
-			if (now_ms() < tp->dead_until ||
-			    (c = qmgr_conn_open(tp)) == NULL) {
-				if (tp->dead_until <= now_ms())
-					tp->dead_until = now_ms() +
-					    QMGR_DEAD_AGENT_MS;
-				if (tp->nconns == 0)
-					qmgr_deliver_unavailable(tp);
-				break;
-			}
-		}
+	while (tp->head != NULL && (c = qmgr_conn_pick(tp)) != NULL) {
 		j = tp->head;
 		tp->head = j->next;
 		if (tp->head == NULL)
 			tp->tail = NULL;
-		j->next = NULL;
 		qmgr_conn_send(c, j);
 	}
-	/* Connections left without work close after a while. */
-	for (c = tp->conns; c != NULL; c = c->next)
-		if (c->job == NULL)
+	for (c = tp->conns; c != NULL; c = c->next) {
+		if (buf_len(c->out) > c->out_done)
+			(void)qmgr_conn_flush(c);
+		/* Connections left without work close after a while. */
+		if (c->busy == 0)
 			event_timer(QMGR_CONN_IDLE_MS, qmgr_conn_idle, c);
+	}
 }
 
 /* qmgr_deliver_enqueue - a job for its transport */

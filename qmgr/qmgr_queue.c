@@ -14,6 +14,11 @@
  * recipient has an outcome.  Removals are made durable by one fsync of
  * active/ per QMGR_SYNC_DELAY_MS, shared by all the files removed in that
  * time, so a crash can at worst repeat the deliveries of that short window.
+ *
+ * A finished small file is not removed but moved into recycle/, up to
+ * QMGR_RECYCLE_MAX files, where smtpd takes it for its next message (see
+ * queue.h: it spares the file system an inode per message, which on ext4
+ * costs more CPU the faster mail flows).
  */
 #include <sys/stat.h>
 #include <sys/time.h>
@@ -22,6 +27,7 @@
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -63,6 +69,8 @@ static struct qmgr_due *heap;
 static int heap_len, heap_size;
 static int active_count;
 static int sync_pending;
+static int recycle_est;		/* files in recycle/, as far as we know */
+static int recycle_hold;	/* removals before recycle/ is counted again */
 
 /* qid_bucket - the hash chain of id */
 static struct qmgr_qid **
@@ -712,6 +720,61 @@ qmgr_queue_write_defer(struct qmgr_message *m, const char *open_rcpt)
 	buf_free(&pr);
 }
 
+/* qmgr_recycle_count - the files in recycle/ now */
+static int
+qmgr_recycle_count(void)
+{
+	struct buf *path = buf_new(256, 0);
+	struct dirent *de;
+	DIR *d;
+	int n = 0;
+
+	buf_setf(path, "%s/%s", var_queue_directory, QUEUE_RECYCLE);
+	if ((d = opendir(buf_str(path))) != NULL) {
+		while ((de = readdir(d)) != NULL)
+			if (queue_id_ok(de->d_name))
+				n++;
+		closedir(d);
+	}
+	buf_free(&path);
+	return n;
+}
+
+/*
+ * qmgr_queue_recycle - move a finished file into recycle/ for smtpd to
+ * reuse: 0, or -1 when it should simply be removed.  smtpd takes files
+ * without telling us, so the count is an estimate that is checked by
+ * counting the directory when it says recycle/ is full; when it really is
+ * full, files are removed for a while before it is counted again.
+ */
+static int
+qmgr_queue_recycle(struct qmgr_message *m, const char *path)
+{
+	struct buf *to;
+	int r;
+
+	if (m->q.data_offset + m->q.size > QUEUE_RECYCLE_SIZE_MAX)
+		return -1;
+	if (recycle_est >= QMGR_RECYCLE_MAX) {
+		if (recycle_hold > 0) {
+			recycle_hold--;
+			return -1;
+		}
+		if ((recycle_est = qmgr_recycle_count()) >= QMGR_RECYCLE_MAX) {
+			recycle_hold = QMGR_RECYCLE_MAX / 4;
+			return -1;
+		}
+	}
+	to = buf_new(256, 0);
+	r = rename(path, queue_path(to, var_queue_directory, QUEUE_RECYCLE,
+	    m->id));
+	buf_free(&to);
+	if (r < 0)
+		return -1;
+	recycle_est++;
+	return 0;
+}
+
 /* qmgr_queue_remove - every recipient has an outcome: the file goes */
 static void
 qmgr_queue_remove(struct qmgr_message *m)
@@ -719,7 +782,8 @@ qmgr_queue_remove(struct qmgr_message *m)
 	struct buf *path = buf_new(256, 0);
 
 	queue_path(path, var_queue_directory, QUEUE_ACTIVE, m->id);
-	if (unlink(buf_str(path)) < 0 && errno != ENOENT) {
+	if (qmgr_queue_recycle(m, buf_str(path)) < 0 &&
+	    unlink(buf_str(path)) < 0 && errno != ENOENT) {
 		msg_warn("%s: remove %s: %m", m->id, buf_str(path));
 		buf_free(&path);
 		return;
@@ -840,5 +904,14 @@ qmgr_queue_init(void)
 		if (mkdir(buf_str(path), 0700) < 0 && errno != EEXIST)
 			msg_fatal("create %s: %m", buf_str(path));
 	}
+	/* Without recycle/ files are just removed (see queue.h). */
+	buf_setf(path, "%s/%s", var_queue_directory, QUEUE_RECYCLE);
+	if (mkdir(buf_str(path), 0700) < 0 && errno != EEXIST) {
+		msg_warn("create %s: %m: queue files will not be reused",
+		    buf_str(path));
+		recycle_est = QMGR_RECYCLE_MAX;
+		recycle_hold = INT_MAX;
+	} else
+		recycle_est = qmgr_recycle_count();
 	buf_free(&path);
 }

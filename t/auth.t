@@ -3,7 +3,7 @@
 # command line, logins checked over the service's own socket protocol (the
 # one lib/authc.c speaks for smtpd and pop3d), failed logins delayed and
 # logged without the password, one-time tokens, and the session handover
-# that runs $daemon_directory/pop3d -M as the account (here a stand-in
+# that runs $daemon_directory/pop3 -M as the account (here a stand-in
 # script that reports what it was given).  Root only: PAM login of a
 # system user whose shell is /bin/false.
 import os, pwd, shutil, sys, socket, stat, subprocess, threading, time, warnings
@@ -84,8 +84,8 @@ def user_cmd(inst, *args, password=None):
 
 inst = Instance(start=False, main_cf={"auth_failure_delay": "1s",
                                       "auth_token_lifetime": "%ds" % LIFETIME})
-# A stand-in for the mailbox side of pop3d: it says what it was given.
-fake = os.path.join(inst.libexec, "pop3d")
+# A stand-in for pop3, the mailbox side: it says what it was given.
+fake = os.path.join(inst.libexec, "pop3")
 if os.path.lexists(fake):
     os.remove(fake)
 with open(fake, "w") as f:
@@ -226,7 +226,7 @@ like(open(passwd).read(), "eva@mired.org:{SHA512-CRYPT}", "other lines are kept"
 tok = login(inst, "carla", "Carla-2").get("token")
 r, out = session_output(inst, tok)
 is_(r.get("status"), "ok", "a token starts a session")
-like(out, "args=-M -c %s" % inst.etc, "pop3d -M -c DIR runs")
+like(out, "args=-M -c %s" % inst.etc, "pop3 -M -c DIR runs")
 like(out, "USER=carla@mired.org", "with USER")
 like(out, "MAILDIR=%s/mired.org/carla/Maildir/" % inst.mail, "MAILDIR")
 like(out, "HOME=%s/mired.org/carla" % inst.mail, "HOME")

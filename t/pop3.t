@@ -6,7 +6,8 @@
 # connection deletes nothing; [IN-USE]; CRLF sizes of LF-stored mail;
 # dot-stuffing; pipelining; STLS discards pipelined input; passwords
 # refused in plaintext from a non-loopback client; bad input, the error
-# limit and the idle timeout; a message removed under a session.
+# limit and the idle timeouts (before and after login); a message removed
+# under a session.
 import os, sys
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "lib"))
 from cartero_test import *
@@ -403,4 +404,22 @@ r.close()
 log = inst.read_log()
 like(log, "login: user=<ana@mired.org>", "the log has the logins")
 ok("Sekrit-42" not in log, "no password in the log")
+inst.cleanup()
+
+# --- The idle timeout after login: the mailbox side (pop3) reads main.cf. ---
+idle2_port = free_port()
+inst2 = Instance(main_cf={"pop3d_timeout": "2s"},
+                 master_extra="127.0.0.1:%d inet n - n - - pop3d\n"
+                 % idle2_port)
+wait_for(lambda: inst2.listening(), 10)
+r = Raw(idle2_port)
+r.s.settimeout(10)
+is_(r.cmd("USER ana"), "+OK\r\n", "idle after login: USER")
+is_(r.cmd("PASS ana"), "+OK Logged in.\r\n", "... PASS")
+like(r.cmd("STAT"), "+OK 0 0", "... STAT")
+t0 = time.time()
+is_(r.line(), "-ERR Disconnected for inactivity.\r\n",
+    "an idle logged-in client is told off")
+ok(time.time() - t0 < 8, "... after pop3d_timeout")
+r.close()
 done()

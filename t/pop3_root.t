@@ -71,16 +71,8 @@ def status_ids(pid, field):
 
 
 def pop3d_procs():
-    """(mailbox-side pids, login-side pids) of this instance's pop3d."""
-    mbox, login = [], []
-    for pid in inst.pids("pop3d"):
-        try:
-            with open("/proc/%d/cmdline" % pid, "rb") as f:
-                argv = f.read().split(b"\0")
-        except OSError:
-            continue
-        (mbox if b"-M" in argv else login).append(pid)
-    return mbox, login
+    """(mailbox-side pids: pop3, login-side pids: pop3d) of this instance."""
+    return inst.pids("pop3"), inst.pids("pop3d")
 
 
 pop_port = free_port()

@@ -1,15 +1,15 @@
 #!/usr/bin/env python3
 # Root only: an instance with the stock etc/master.cf, as installed, on the
 # standard ports (loopback only): SMTP 25, submission 587, SMTPS 465,
-# POP3 110, POP3S 995.  A client configured as the seed says sends and
+# POP3 110, POP3S 995, IMAP 143, IMAPS 993.  A client configured as the seed says sends and
 # downloads ana's mail, with user "ana" and "ana@mired.org".
-import os, sys, socket, smtplib, poplib, ssl
+import os, sys, socket, smtplib, poplib, imaplib, ssl
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "lib"))
 from cartero_test import *
 
 if not is_root():
     skip_all("needs root (ports below 1024)")
-PORTS = (25, 587, 465, 110, 995)
+PORTS = (25, 587, 465, 110, 995, 143, 993)
 for p in PORTS:
     s = socket.socket()
     try:
@@ -71,4 +71,17 @@ p.pass_("ana")
 resp, lines, _ = p.retr(1)
 like(b"\n".join(lines).decode(), "Subject: por el", "POP3S on port 995: ana@mired.org retrieves a message")
 p.quit()
+
+m = imaplib.IMAP4("127.0.0.1", 143, timeout=10)
+m.starttls(ssl_context=ctx)
+m.login("ana", "ana")
+typ, data = m.select("INBOX")
+is_((typ, data[0]), ("OK", b"3"), "IMAP on port 143 (STARTTLS): ana's INBOX holds 3")
+m.logout()
+m = imaplib.IMAP4_SSL("127.0.0.1", 993, ssl_context=ctx, timeout=10)
+m.login("ana@mired.org", "ana")
+typ, data = m.select("INBOX", readonly=True)
+typ, data = m.fetch("1", "(BODY.PEEK[HEADER.FIELDS (SUBJECT)])")
+like(data[0][1].decode(), "Subject: por el", "IMAPS on port 993: ana@mired.org fetches a header")
+m.logout()
 done()

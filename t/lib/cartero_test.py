@@ -26,7 +26,8 @@ SRC = os.environ.get("CARTERO_SRC") or os.path.abspath(
 DAEMONS = {"master": "master/master", "smtpd": "smtpd/smtpd",
            "qmgr": "qmgr/qmgr", "local": "local/local",
            "pickup": "pickup/pickup", "auth": "auth/auth",
-           "pop3d": "pop3d/pop3d"}
+           "pop3d": "pop3d/pop3d", "pop3": "pop3d/pop3", "imapd": "imapd/imapd",
+           "imap": "imapd/imap"}
 COMMANDS = {"cartero": "cli/cartero", "carteroconf": "cli/carteroconf",
             "carteromap": "cli/carteromap", "sendmail": "cli/sendmail"}
 
@@ -119,6 +120,8 @@ class Instance:
         self.sbin = os.path.join(self.dir, "sbin")
         self.libexec = os.path.join(self.dir, "libexec")
         self.port = port or free_port()
+        self.imap_port = free_port()        # imapd; imaps: implicit TLS
+        self.imaps_port = free_port()
         for d in (self.etc, self.spool, self.mail, self.sbin, self.libexec,
                   os.path.dirname(self.log), os.path.join(self.dir, "lib")):
             os.makedirs(d, exist_ok=True)
@@ -165,6 +168,10 @@ class Instance:
                 "qmgr unix n - n 300 1 qmgr\n" +
                 "local unix - n n - - local\n" +
                 "auth unix - n n - 1 auth\n" +
+                "127.0.0.1:%d inet n - n - - imapd\n" % self.imap_port +
+                ("127.0.0.1:%d inet n - n - - imapd "
+                 "-o imapd_tls_wrappermode=yes\n" % self.imaps_port
+                 if cert else "") +
                 master_extra)
         with open(os.path.join(self.etc, "master.cf"), "w") as f:
             f.write(master_cf)

@@ -1,0 +1,77 @@
+/*
+ * imapd_reply - the responses and the error limit that both sides of
+ * imapd share (the login side in imapd.c, the mailbox side in the
+ * program imap and in imapd -M).  Kept apart from imapd.c so that the
+ * mailbox program links no TLS.
+ */
+#include <sys/socket.h>
+#include <sys/types.h>
+
+#include <poll.h>
+#include <stdarg.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "buf.h"
+#include "lineio.h"
+#include "msg.h"
+#include "params.h"
+#include "util.h"
+#include "imapd.h"
+
+/*
+ * imapd_reply - one response line (CRLF added), buffered: responses to
+ * pipelined commands leave in one write, before the next wait for input.
+ */
+int
+imapd_reply(struct imapd_state *s, const char *fmt, ...)
+{
+	va_list ap;
+
+	buf_reset(s->reply);
+	va_start(ap, fmt);
+	buf_vappendf(s->reply, fmt, ap);
+	va_end(ap);
+	if (msg_verbose)
+		msg_debug("> %s: %.200s", s->addr, printable(buf_str(s->reply),
+		    s->tmp));
+	buf_puts(s->reply, "\r\n");
+	return lineio_write(s->io, buf_str(s->reply), buf_len(s->reply));
+}
+
+/* imapd_error_limit - too many errors: BYE.  1 when the session ends. */
+int
+imapd_error_limit(struct imapd_state *s)
+{
+	if (s->errors < var_imapd_hard_error_limit)
+		return 0;
+	msg_info("too many errors from %s", s->addr);
+	imapd_reply(s, "* BYE Too many invalid commands.");
+	s->quit = 1;
+	return 1;
+}
+
+/*
+ * imapd_linger - end a session that the client may still be writing to:
+ * send what is buffered, close our direction, drain input a moment (a
+ * close with unread input resets the connection, losing our last words).
+ */
+void
+imapd_linger(struct imapd_state *s, int in, int out)
+{
+	struct pollfd	 pfd;
+	char		 junk[4096];
+	long long	 end;
+
+	(void)lineio_flush(s->io);
+	(void)shutdown(out, SHUT_WR);
+	end = now_ms() + 2000;
+	pfd.fd = in;
+	pfd.events = POLLIN;
+	while (now_ms() < end) {
+		if (poll(&pfd, 1, (int)(end - now_ms())) <= 0)
+			break;
+		if (read(in, junk, sizeof(junk)) <= 0)
+			break;
+	}
+}

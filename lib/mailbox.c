@@ -1,0 +1,1109 @@
+/*
+ * mailbox - one Maildir++ folder served by UID: its directories, its UID
+ * list, its keywords.
+ *
+ * The sync is the heart of it.  The UID list says which messages the
+ * folder had and their flags as imapd last saw them; the directories say
+ * what is there now.  A sync
+ *	1. reads what other sessions appended to the UID list (no lock);
+ *	2. looks into new/ (delivery puts mail there) and at cur/'s mtime;
+ *	3. when new/ has files or cur/ changed behind imapd's back: takes
+ *	   the lock, moves new/ files to cur/ with ":2," added, and (for a
+ *	   changed cur/) scans cur/: a file whose record is missing is a new
+ *	   message, a record whose file is gone is expunged, a file whose
+ *	   letters differ from the record has new flags;
+ *	4. appends those findings to the UID list and unlocks.
+ * Files are renamed, linked and removed under imapd by local, pop3d and
+ * mail clients that take no lock: every rename or open that fails with
+ * ENOENT rescans and retries once before it counts the message as gone.
+ *
+ * File names: imapd keeps every file in cur/ under its canonical name,
+ * base ":2," flag letters (D F P R S T, then keywords a-z), so a record's
+ * name is known without a directory read.  Names are never trusted: a
+ * base with '/', blanks or control characters is ignored, a name
+ * starting with '.' is not a message.
+ *
+ * Limit: cur/'s mtime is the clock's tick, not a counter; a rename by
+ * another program in the same tick as imapd's own last change in cur/ is
+ * noticed only at the next change or forced scan (an open that fails).
+ */
+#include <sys/file.h>
+#include <sys/stat.h>
+#include <sys/time.h>
+#include <sys/types.h>
+
+#include <ctype.h>
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "buf.h"
+#include "mailbox.h"
+#include "msg.h"
+#include "uidlist.h"
+#include "util.h"
+
+#define MAILBOX_DIR_MODE	0700
+#define MAILBOX_COPY_CHUNK	(256 * 1024)
+#define MAILBOX_KW_FILE_MAX	(64 * 1024)
+
+/* A file found in cur/ or new/. */
+struct mailbox_ent {
+	char		*name;		/* as found */
+	char		*base;
+	uint32_t	 flags, kw;
+	long long	 sec, usec;	/* delivery time, from the name */
+	int		 matched;
+	int		 pass;		/* 0: the latest directory reading */
+};
+
+struct mailbox_ents {
+	struct mailbox_ent *v;
+	int		 count, size;
+};
+
+static int mailbox_sync_locked(struct mailbox *, int, struct buf *);
+
+/* mailbox_subdir - open (making it when missing) tmp/, new/ or cur/ */
+static int
+mailbox_subdir(int dirfd, const char *sub)
+{
+	int fd;
+
+	fd = openat(dirfd, sub, O_RDONLY | O_DIRECTORY | O_NOFOLLOW |
+	    O_CLOEXEC);
+	if (fd < 0 && errno == ENOENT) {
+		if (mkdirat(dirfd, sub, MAILBOX_DIR_MODE) < 0 &&
+		    errno != EEXIST)
+			return -1;
+		fd = openat(dirfd, sub, O_RDONLY | O_DIRECTORY | O_NOFOLLOW |
+		    O_CLOEXEC);
+	}
+	return fd;
+}
+
+/* mailbox_open - open a folder's directories (see mailbox.h) */
+int
+mailbox_open(const char *path, struct mailbox **mbp, struct buf *why)
+{
+	struct mailbox	*mb;
+	const char	*last;
+	int		 flags = O_RDONLY | O_DIRECTORY | O_CLOEXEC, err;
+
+	*mbp = NULL;
+	mb = xcalloc(1, sizeof(*mb));
+	mb->dirfd = mb->curfd = mb->newfd = mb->tmpfd = mb->lockfd = -1;
+	mb->path = xstrdup(path);
+	uidlist_init(&mb->ul);
+	mb->scratch = buf_new(256, 0);
+	/* A folder is never a symlink; the Maildir itself may be one. */
+	last = strrchr(path, '/');
+	if (last != NULL && last[1] == '.')
+		flags |= O_NOFOLLOW;
+	if ((mb->dirfd = open(path, flags)) < 0) {
+		err = errno;
+		buf_setf(why, "open %s: %s", path, strerror(err));
+		goto fail;
+	}
+	if ((mb->tmpfd = mailbox_subdir(mb->dirfd, "tmp")) < 0 ||
+	    (mb->newfd = mailbox_subdir(mb->dirfd, "new")) < 0 ||
+	    (mb->curfd = mailbox_subdir(mb->dirfd, "cur")) < 0) {
+		err = errno;
+		buf_setf(why, "open %s/{tmp,new,cur}: %s", path,
+		    strerror(err));
+		goto fail;
+	}
+	mb->lockfd = openat(mb->dirfd, MAILBOX_LOCK_FILE, O_RDWR | O_CREAT |
+	    O_NOFOLLOW | O_CLOEXEC, 0600);
+	if (mb->lockfd < 0) {
+		err = errno;
+		buf_setf(why, "open %s/%s: %s", path, MAILBOX_LOCK_FILE,
+		    strerror(err));
+		goto fail;
+	}
+	*mbp = mb;
+	return 0;
+fail:
+	mailbox_close(&mb);
+	errno = err;
+	return -1;
+}
+
+/* mailbox_close - close and free a folder */
+void
+mailbox_close(struct mailbox **mbp)
+{
+	struct mailbox *mb = *mbp;
+	int i;
+
+	if (mb == NULL)
+		return;
+	mailbox_cache_free(&mb->cache);
+	if (mb->dirfd >= 0)
+		close(mb->dirfd);
+	if (mb->curfd >= 0)
+		close(mb->curfd);
+	if (mb->newfd >= 0)
+		close(mb->newfd);
+	if (mb->tmpfd >= 0)
+		close(mb->tmpfd);
+	if (mb->lockfd >= 0)
+		close(mb->lockfd);
+	for (i = 0; i < MAILBOX_KEYWORDS; i++)
+		free(mb->kw[i]);
+	uidlist_free(&mb->ul);
+	buf_free(&mb->scratch);
+	free(mb->path);
+	free(mb);
+	*mbp = NULL;
+}
+
+/* mailbox_lock - the folder's lock (nests) */
+int
+mailbox_lock(struct mailbox *mb, struct buf *why)
+{
+	if (mb->locked++ > 0)
+		return 0;
+	while (flock(mb->lockfd, LOCK_EX) < 0) {
+		if (errno == EINTR)
+			continue;
+		mb->locked = 0;
+		buf_setf(why, "lock %s: %s", mb->path, strerror(errno));
+		return -1;
+	}
+	return 0;
+}
+
+/* mailbox_unlock - release one level of the lock */
+void
+mailbox_unlock(struct mailbox *mb)
+{
+	if (mb->locked > 0 && --mb->locked == 0)
+		(void)flock(mb->lockfd, LOCK_UN);
+}
+
+/* mailbox_name - a record's file name in cur/ */
+void
+mailbox_name(const struct mailbox *mb, const struct uidlist_rec *r,
+    struct buf *out)
+{
+	buf_reset(out);
+	buf_puts(out, r->base);
+	buf_puts(out, ":2,");
+	uidlist_info_format(out, r->flags, r->kw);
+}
+
+/* mailbox_time - the delivery time at the start of a Maildir name */
+static void
+mailbox_time(const char *name, long long *sec, long long *usec)
+{
+	const char *p = name;
+
+	*sec = *usec = 0;
+	for (; isdigit((unsigned char)*p) && *sec < 100000000000LL; p++)
+		*sec = *sec * 10 + (*p - '0');
+	if (p[0] != '.' || p[1] != 'M')
+		return;
+	for (p += 2; isdigit((unsigned char)*p) && *usec < 100000000LL; p++)
+		*usec = *usec * 10 + (*p - '0');
+}
+
+/* mailbox_ents_add - remember a file, split into base and flags */
+static void
+mailbox_ents_add(struct mailbox_ents *e, const char *name)
+{
+	struct mailbox_ent *x;
+	const char *colon = strchr(name, ':');
+	size_t baselen = colon != NULL ? (size_t)(colon - name) : strlen(name);
+
+	if (!uidlist_base_ok(name, baselen)) {
+		if (name[0] != '.')
+			msg_warn("ignoring a Maildir file with an unusable "
+			    "name (%zu octets)", strlen(name));
+		return;
+	}
+	if (e->count == e->size) {
+		e->size = e->size ? e->size * 2 : 64;
+		e->v = xrealloc(e->v, (size_t)e->size * sizeof(*e->v));
+	}
+	x = &e->v[e->count++];
+	x->name = xstrdup(name);
+	x->base = xstrndup(name, baselen);
+	x->flags = x->kw = 0;
+	if (colon != NULL && strncmp(colon, ":2,", 3) == 0)
+		uidlist_info_parse(colon + 3, &x->flags, &x->kw);
+	mailbox_time(name, &x->sec, &x->usec);
+	x->matched = 0;
+	x->pass = 0;
+}
+
+/* mailbox_ents_free - forget the files */
+static void
+mailbox_ents_free(struct mailbox_ents *e)
+{
+	int i;
+
+	for (i = 0; i < e->count; i++) {
+		free(e->v[i].name);
+		free(e->v[i].base);
+	}
+	free(e->v);
+	memset(e, 0, sizeof(*e));
+}
+
+/* mailbox_readdir - the file names of a directory (not dot files) */
+static int
+mailbox_readdir(int dfd, struct mailbox_ents *e)
+{
+	struct dirent *de;
+	DIR *d;
+	int fd;
+
+	if ((fd = openat(dfd, ".", O_RDONLY | O_DIRECTORY | O_CLOEXEC)) < 0)
+		return -1;
+	if ((d = fdopendir(fd)) == NULL) {
+		close(fd);
+		return -1;
+	}
+	errno = 0;
+	while ((de = readdir(d)) != NULL) {
+		if (de->d_name[0] == '.')
+			continue;
+		if (de->d_type != DT_REG && de->d_type != DT_UNKNOWN)
+			continue;
+		mailbox_ents_add(e, de->d_name);
+	}
+	closedir(d);
+	return 0;
+}
+
+/* mailbox_ent_base_cmp - order files by base name */
+static int
+mailbox_ent_base_cmp(const void *a, const void *b)
+{
+	const struct mailbox_ent *x = a, *y = b;
+	int r = strcmp(x->base, y->base);
+
+	return r != 0 ? r : x->pass - y->pass;
+}
+
+/* mailbox_ent_time_cmp - order files by delivery time, then name */
+static int
+mailbox_ent_time_cmp(const void *a, const void *b)
+{
+	const struct mailbox_ent *x = a, *y = b;
+
+	if (x->sec != y->sec)
+		return x->sec < y->sec ? -1 : 1;
+	if (x->usec != y->usec)
+		return x->usec < y->usec ? -1 : 1;
+	return strcmp(x->base, y->base);
+}
+
+/*
+ * mailbox_ent_find - the first file with a base name (the files sorted by
+ * base), or NULL
+ */
+static struct mailbox_ent *
+mailbox_ent_find(struct mailbox_ents *e, const char *base)
+{
+	int lo = 0, hi = e->count;
+
+	while (lo < hi) {
+		int mid = lo + (hi - lo) / 2;
+
+		if (strcmp(e->v[mid].base, base) < 0)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	return lo < e->count && strcmp(e->v[lo].base, base) == 0 ?
+	    &e->v[lo] : NULL;
+}
+
+/* mailbox_cur_mtime - cur/'s mtime; -1 on error */
+static int
+mailbox_cur_mtime(struct mailbox *mb, long long *sec, long long *nsec)
+{
+	struct stat st;
+
+	if (fstat(mb->curfd, &st) < 0)
+		return -1;
+	*sec = (long long)st.st_mtim.tv_sec;
+	*nsec = (long long)st.st_mtim.tv_nsec;
+	return 0;
+}
+
+/*
+ * mailbox_rename_noreplace - rename, never over an existing name; 0, or
+ * -1 with errno (EEXIST when the target exists).
+ */
+static int
+mailbox_rename_noreplace(int ofd, const char *old, int nfd, const char *new)
+{
+	if (renameat2(ofd, old, nfd, new, RENAME_NOREPLACE) == 0)
+		return 0;
+	if (errno != EINVAL && errno != ENOSYS)
+		return -1;
+	/* A file system without RENAME_NOREPLACE: link, then unlink. */
+	if (linkat(ofd, old, nfd, new, 0) < 0)
+		return -1;
+	(void)unlinkat(ofd, old, 0);
+	return 0;
+}
+
+/*
+ * mailbox_move_new - move every file of new/ into cur/ under its
+ * canonical name; the moved files are added to moved.  Files that vanish
+ * meanwhile (pop3d, another session) are skipped.
+ */
+static int
+mailbox_move_new(struct mailbox *mb, struct mailbox_ents *moved)
+{
+	struct mailbox_ents	 found;
+	struct mailbox_ent	*x;
+	struct buf		*to = buf_new(256, 0);
+	int			 i;
+
+	memset(&found, 0, sizeof(found));
+	if (mailbox_readdir(mb->newfd, &found) < 0) {
+		buf_free(&to);
+		return -1;
+	}
+	for (i = 0; i < found.count; i++) {
+		x = &found.v[i];
+		buf_setf(to, "%s:2,", x->base);
+		uidlist_info_format(to, x->flags, x->kw);
+		if (mailbox_rename_noreplace(mb->newfd, x->name, mb->curfd,
+		    buf_str(to)) < 0) {
+			if (errno != ENOENT && errno != EEXIST)
+				msg_warn("rename %s/new/%s to cur/: %m",
+				    mb->path, x->name);
+			continue;
+		}
+		mailbox_ents_add(moved, buf_str(to));
+	}
+	mailbox_ents_free(&found);
+	buf_free(&to);
+	return 0;
+}
+
+/*
+ * mailbox_canonical - rename a file found in cur/ to its canonical name
+ * (sorted letters, ":2," present), so that its name follows from its
+ * record.  Best effort: a failure leaves it, and it is found by a scan.
+ */
+static void
+mailbox_canonical(struct mailbox *mb, const struct mailbox_ent *x)
+{
+	struct buf *to = mb->scratch;
+
+	buf_setf(to, "%s:2,", x->base);
+	uidlist_info_format(to, x->flags, x->kw);
+	if (strcmp(buf_str(to), x->name) == 0)
+		return;
+	if (mailbox_rename_noreplace(mb->curfd, x->name, mb->curfd,
+	    buf_str(to)) < 0 && errno != ENOENT)
+		msg_warn("rename %s/cur/%s: %m", mb->path, x->name);
+}
+
+/*
+ * mailbox_scan_cur - reconcile the UID list with the files of cur/ (see
+ * the top of this file).
+ */
+static int
+mailbox_scan_cur(struct mailbox *mb, struct buf *why)
+{
+	struct mailbox_ents	 e;
+	struct uidlist		*ul = &mb->ul;
+	struct uidlist_rec	*r;
+	struct mailbox_ent	*x, *added;
+	int			 i, n, count = ul->count;
+
+	memset(&e, 0, sizeof(e));
+	if (mailbox_readdir(mb->curfd, &e) < 0) {
+		buf_setf(why, "read %s/cur: %s", mb->path, strerror(errno));
+		mailbox_ents_free(&e);
+		return -1;
+	}
+	qsort(e.v, (size_t)e.count, sizeof(*e.v), mailbox_ent_base_cmp);
+	/* Two files with one base: the second is not a message of its own. */
+	for (i = 1; i < e.count; i++)
+		if (strcmp(e.v[i].base, e.v[i - 1].base) == 0)
+			e.v[i].matched = 1;
+	/*
+	 * A file renamed while readdir runs may be missed (POSIX allows
+	 * it): before a record counts as expunged, cur/ is read once more.
+	 */
+	for (i = 0; i < count; i++)
+		if (mailbox_ent_find(&e, ul->v[i].base) == NULL)
+			break;
+	if (i < count) {
+		struct mailbox_ents again;
+
+		/* Both readings together; the second one's names win. */
+		memset(&again, 0, sizeof(again));
+		if (mailbox_readdir(mb->curfd, &again) == 0) {
+			for (i = 0; i < e.count; i++) {
+				mailbox_ents_add(&again, e.v[i].name);
+				again.v[again.count - 1].pass = 1;
+			}
+			mailbox_ents_free(&e);
+			e = again;
+			qsort(e.v, (size_t)e.count, sizeof(*e.v),
+			    mailbox_ent_base_cmp);
+			for (i = 0; i < e.count; i++)
+				e.v[i].matched = i > 0 && strcmp(e.v[i].base,
+				    e.v[i - 1].base) == 0;
+		} else
+			mailbox_ents_free(&again);
+	}
+	for (i = 0; i < count; i++) {
+		r = &ul->v[i];
+		x = mailbox_ent_find(&e, r->base);
+		if (x == NULL) {
+			uidlist_expunge(ul, i);
+			continue;
+		}
+		x->matched = 1;
+		if (x->flags != r->flags || x->kw != r->kw)
+			uidlist_set_flags(ul, i, x->flags, x->kw);
+		mailbox_canonical(mb, x);
+	}
+	/* The rest are new: UIDs in delivery order. */
+	added = xcalloc((size_t)e.count + 1, sizeof(*added));
+	for (i = n = 0; i < e.count; i++)
+		if (!e.v[i].matched)
+			added[n++] = e.v[i];
+	qsort(added, (size_t)n, sizeof(*added), mailbox_ent_time_cmp);
+	for (i = 0; i < n; i++) {
+		mailbox_canonical(mb, &added[i]);
+		(void)uidlist_add(ul, added[i].base, added[i].flags,
+		    added[i].kw);
+	}
+	free(added);
+	mailbox_ents_free(&e);
+	return 0;
+}
+
+/* mailbox_sync_locked - the sync's steps 3 and 4 (the lock is held) */
+static int
+mailbox_sync_locked(struct mailbox *mb, int force, struct buf *why)
+{
+	struct mailbox_ents	 moved;
+	long long		 sec, nsec;
+	int			 i, full;
+
+	if (uidlist_load(&mb->ul, mb->dirfd, why) < 0)
+		return -1;
+	if (mailbox_cur_mtime(mb, &sec, &nsec) < 0) {
+		buf_setf(why, "stat %s/cur: %s", mb->path, strerror(errno));
+		return -1;
+	}
+	full = force || mb->ul.rewrite || sec != mb->ul.cur_sec ||
+	    nsec != mb->ul.cur_nsec;
+	memset(&moved, 0, sizeof(moved));
+	if (mailbox_move_new(mb, &moved) < 0) {
+		buf_setf(why, "read %s/new: %s", mb->path, strerror(errno));
+		mailbox_ents_free(&moved);
+		return -1;
+	}
+	if (full) {
+		/* What the scan sees is as of this mtime, or newer. */
+		if (mailbox_cur_mtime(mb, &sec, &nsec) < 0 ||
+		    mailbox_scan_cur(mb, why) < 0) {
+			mailbox_ents_free(&moved);
+			return -1;
+		}
+	} else {
+		qsort(moved.v, (size_t)moved.count, sizeof(*moved.v),
+		    mailbox_ent_time_cmp);
+		for (i = 0; i < moved.count; i++)
+			(void)uidlist_add(&mb->ul, moved.v[i].base,
+			    moved.v[i].flags, moved.v[i].kw);
+		if (moved.count > 0 && mailbox_cur_mtime(mb, &sec, &nsec) < 0)
+			sec = nsec = 0;
+	}
+	mailbox_ents_free(&moved);
+	uidlist_set_header(&mb->ul, mb->ul.firstrecent, sec, nsec);
+	return uidlist_commit(&mb->ul, mb->dirfd, why);
+}
+
+/* mailbox_new_pending - does new/ hold anything? */
+static int
+mailbox_new_pending(struct mailbox *mb)
+{
+	struct dirent *de;
+	DIR *d;
+	int fd, found = 0;
+
+	if ((fd = openat(mb->newfd, ".", O_RDONLY | O_DIRECTORY |
+	    O_CLOEXEC)) < 0)
+		return 1;
+	if ((d = fdopendir(fd)) == NULL) {
+		close(fd);
+		return 1;
+	}
+	while (!found && (de = readdir(d)) != NULL)
+		if (de->d_name[0] != '.')
+			found = 1;
+	closedir(d);
+	return found;
+}
+
+/* mailbox_sync - bring the UID list up to date (see mailbox.h) */
+int
+mailbox_sync(struct mailbox *mb, int force, struct buf *why)
+{
+	long long sec, nsec;
+	int r;
+
+	if (mb->locked > 0)
+		return mailbox_sync_locked(mb, force, why);
+	if (uidlist_load(&mb->ul, mb->dirfd, why) < 0)
+		return -1;
+	(void)mailbox_keywords_load(mb);
+	if (!force && !mb->ul.rewrite && !mailbox_new_pending(mb) &&
+	    mailbox_cur_mtime(mb, &sec, &nsec) == 0 &&
+	    sec == mb->ul.cur_sec && nsec == mb->ul.cur_nsec)
+		return 0;
+	if (mailbox_lock(mb, why) < 0)
+		return -1;
+	r = mailbox_sync_locked(mb, force, why);
+	mailbox_unlock(mb);
+	return r;
+}
+
+/*
+ * mailbox_msg_open - open a message by UID; a file that moved is looked
+ * for again after a scan
+ */
+int
+mailbox_msg_open(struct mailbox *mb, uint32_t uid, struct buf *why)
+{
+	int i, fd, tries;
+
+	for (tries = 0; tries < 2; tries++) {
+		if ((i = uidlist_find(&mb->ul, uid)) < 0)
+			break;
+		mailbox_name(mb, &mb->ul.v[i], mb->scratch);
+		fd = openat(mb->curfd, buf_str(mb->scratch), O_RDONLY |
+		    O_NOFOLLOW | O_CLOEXEC);
+		if (fd >= 0)
+			return fd;
+		if (errno != ENOENT) {
+			buf_setf(why, "open %s/cur/%s: %s", mb->path,
+			    buf_str(mb->scratch), strerror(errno));
+			return -1;
+		}
+		if (tries == 0 && mailbox_sync(mb, 1, why) < 0)
+			return -1;
+	}
+	buf_setf(why, "message UID %u is gone", uid);
+	errno = ENOENT;
+	return -1;
+}
+
+/* mailbox_begin - lock and sync for a change */
+int
+mailbox_begin(struct mailbox *mb, struct buf *why)
+{
+	if (mailbox_lock(mb, why) < 0)
+		return -1;
+	if (mailbox_sync_locked(mb, 0, why) < 0 ||
+	    mailbox_cur_mtime(mb, &mb->cur_pre_sec, &mb->cur_pre_nsec) < 0) {
+		mailbox_unlock(mb);
+		return -1;
+	}
+	(void)mailbox_keywords_load(mb);
+	return 0;
+}
+
+/*
+ * mailbox_end - record the changes and unlock.  cur/'s new mtime is
+ * imapd's own doing only when nobody else changed cur/ since the sync.
+ */
+int
+mailbox_end(struct mailbox *mb, struct buf *why)
+{
+	long long sec, nsec;
+	int r;
+
+	if (mailbox_cur_mtime(mb, &sec, &nsec) == 0 &&
+	    (sec != mb->cur_pre_sec || nsec != mb->cur_pre_nsec)) {
+		if (mb->cur_pre_sec == mb->ul.cur_sec &&
+		    mb->cur_pre_nsec == mb->ul.cur_nsec)
+			uidlist_set_header(&mb->ul, mb->ul.firstrecent, sec,
+			    nsec);
+	}
+	r = uidlist_commit(&mb->ul, mb->dirfd, why);
+	mailbox_cache_flush(mb);
+	mailbox_unlock(mb);
+	return r;
+}
+
+/*
+ * mailbox_rename_msg - rename a message file within cur/ (flags) or
+ * remove it (to NULL); a file moved by another program is looked for
+ * again once.  0, or -1 with errno ENOENT when it is gone.
+ */
+static int
+mailbox_rename_msg(struct mailbox *mb, uint32_t uid, const char *to,
+    struct buf *why)
+{
+	struct buf *from = buf_new(256, 0);
+	int i, tries, r = -1;
+
+	for (tries = 0; tries < 2; tries++) {
+		if ((i = uidlist_find(&mb->ul, uid)) < 0) {
+			errno = ENOENT;
+			break;
+		}
+		mailbox_name(mb, &mb->ul.v[i], from);
+		if (to == NULL)
+			r = unlinkat(mb->curfd, buf_str(from), 0);
+		else if (strcmp(buf_str(from), to) == 0)
+			r = 0;
+		else
+			r = renameat(mb->curfd, buf_str(from), mb->curfd, to);
+		if (r == 0 || errno != ENOENT)
+			break;
+		if (tries == 0 && mailbox_sync_locked(mb, 1, why) < 0)
+			break;
+		errno = ENOENT;
+	}
+	if (r < 0 && errno != ENOENT)
+		buf_setf(why, "%s %s/cur/%s: %s", to ? "rename" : "unlink",
+		    mb->path, buf_str(from), strerror(errno));
+	buf_free(&from);
+	return r;
+}
+
+/* mailbox_set_flags - new flags and keywords for a message */
+int
+mailbox_set_flags(struct mailbox *mb, uint32_t uid, uint32_t flags,
+    uint32_t kw, struct buf *why)
+{
+	struct uidlist_rec rec, *r;
+	struct buf *to;
+	int i, ret;
+
+	if ((i = uidlist_find(&mb->ul, uid)) < 0) {
+		errno = ENOENT;
+		return -1;
+	}
+	r = &mb->ul.v[i];
+	flags &= FLAG_ALL;
+	if (r->flags == flags && r->kw == kw)
+		return 0;
+	rec = *r;
+	rec.flags = flags;
+	rec.kw = kw;
+	to = buf_new(256, 0);
+	mailbox_name(mb, &rec, to);
+	ret = mailbox_rename_msg(mb, uid, buf_str(to), why);
+	buf_free(&to);
+	if (ret < 0)
+		return -1;
+	/* A rescan may have moved the record. */
+	if ((i = uidlist_find(&mb->ul, uid)) >= 0)
+		uidlist_set_flags(&mb->ul, i, flags, kw);
+	return 0;
+}
+
+/* mailbox_expunge - remove a message (unlink: its file too) */
+int
+mailbox_expunge(struct mailbox *mb, uint32_t uid, int unlink_file,
+    struct buf *why)
+{
+	int i;
+
+	if (unlink_file && mailbox_rename_msg(mb, uid, NULL, why) < 0 &&
+	    errno != ENOENT)
+		return -1;
+	if ((i = uidlist_find(&mb->ul, uid)) >= 0)
+		uidlist_expunge(&mb->ul, i);
+	return 0;
+}
+
+/* mailbox_add - a tmp/ file becomes a new message */
+int
+mailbox_add(struct mailbox *mb, const char *tmpname, uint32_t flags,
+    uint32_t kw, uint32_t *uid, struct buf *why)
+{
+	struct buf *to = buf_new(256, 0);
+
+	buf_setf(to, "%s:2,", tmpname);
+	uidlist_info_format(to, flags & FLAG_ALL, kw);
+	if (mailbox_rename_noreplace(mb->tmpfd, tmpname, mb->curfd,
+	    buf_str(to)) < 0) {
+		buf_setf(why, "rename %s/tmp/%s to cur/: %s", mb->path,
+		    tmpname, strerror(errno));
+		buf_free(&to);
+		return -1;
+	}
+	buf_free(&to);
+	*uid = uidlist_add(&mb->ul, tmpname, flags & FLAG_ALL, kw);
+	return 0;
+}
+
+/* mailbox_claim_recent - this session takes the \Recent messages */
+uint32_t
+mailbox_claim_recent(struct mailbox *mb)
+{
+	uint32_t old = mb->ul.firstrecent;
+
+	uidlist_set_header(&mb->ul, mb->ul.uidnext, mb->ul.cur_sec,
+	    mb->ul.cur_nsec);
+	return old;
+}
+
+/* mailbox_unique - a fresh Maildir unique name with size fields */
+static void
+mailbox_unique(struct mailbox *mb, long long size, long long vsize,
+    struct buf *out)
+{
+	struct timeval	 tv;
+	const char	*h;
+
+	gettimeofday(&tv, NULL);
+	buf_reset(out);
+	buf_appendf(out, "%lld.M%06ldP%ldQ%u.", (long long)tv.tv_sec,
+	    (long)tv.tv_usec, (long)getpid(), ++mb->uniq);
+	/* The host name with '/' and ':' escaped, as Maildir wants. */
+	for (h = my_hostname(); *h != '\0'; h++) {
+		if (*h == '/')
+			buf_puts(out, "\\057");
+		else if (*h == ':')
+			buf_puts(out, "\\072");
+		else if ((unsigned char)*h > 0x20 && (unsigned char)*h < 0x7f)
+			buf_putc(out, *h);
+	}
+	if (size >= 0)
+		buf_appendf(out, ",S=%lld", size);
+	if (vsize >= 0)
+		buf_appendf(out, ",W=%lld", vsize);
+}
+
+/* mailbox_vsize - the size of data with every bare LF counted as CRLF */
+static long long
+mailbox_vsize(const char *p, size_t len)
+{
+	const char *end = p + len, *nl, *s = p;
+	long long n = (long long)len;
+
+	while ((nl = memchr(s, '\n', (size_t)(end - s))) != NULL) {
+		if (nl == p || nl[-1] != '\r')
+			n++;
+		s = nl + 1;
+	}
+	return n;
+}
+
+/* mailbox_tmp_write - a new message file in tmp/ (see mailbox.h) */
+int
+mailbox_tmp_write(struct mailbox *mb, const char *data, size_t len,
+    time_t idate, struct buf *name, struct buf *why)
+{
+	struct timespec	 ts[2];
+	int		 fd, tries;
+
+	for (tries = 0; ; tries++) {
+		mailbox_unique(mb, (long long)len, mailbox_vsize(data, len),
+		    name);
+		fd = openat(mb->tmpfd, buf_str(name), O_WRONLY | O_CREAT |
+		    O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0600);
+		if (fd >= 0 || errno != EEXIST || tries >= 10)
+			break;
+	}
+	if (fd < 0) {
+		buf_setf(why, "create %s/tmp/%s: %s", mb->path, buf_str(name),
+		    strerror(errno));
+		return -1;
+	}
+	if (write_full(fd, data, len) < 0 || fsync(fd) < 0) {
+		buf_setf(why, "write %s/tmp/%s: %s", mb->path, buf_str(name),
+		    strerror(errno));
+		close(fd);
+		(void)unlinkat(mb->tmpfd, buf_str(name), 0);
+		return -1;
+	}
+	if (idate > 0) {
+		ts[0].tv_sec = ts[1].tv_sec = idate;
+		ts[0].tv_nsec = ts[1].tv_nsec = 0;
+		(void)futimens(fd, ts);
+	}
+	close(fd);
+	return 0;
+}
+
+/* mailbox_field - a ",X=<number>" field of a base name, or -1 */
+static long long
+mailbox_field(const char *base, int field)
+{
+	const char *p;
+	long long v;
+
+	for (p = base; (p = strchr(p, ',')) != NULL; p++) {
+		if (p[1] != field || p[2] != '=')
+			continue;
+		v = 0;
+		for (p += 3; isdigit((unsigned char)*p) && v < 1LL << 50; p++)
+			v = v * 10 + (*p - '0');
+		return v;
+	}
+	return -1;
+}
+
+/* mailbox_copy_file - copy an open file into a new one; mtime kept */
+static int
+mailbox_copy_file(int in, int out)
+{
+	struct timespec	 ts[2];
+	struct stat	 st;
+	char		*chunk = xmalloc(MAILBOX_COPY_CHUNK);
+	ssize_t		 n;
+	int		 r = -1;
+
+	for (;;) {
+		n = read(in, chunk, MAILBOX_COPY_CHUNK);
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n < 0)
+			goto out;
+		if (n == 0)
+			break;
+		if (write_full(out, chunk, (size_t)n) < 0)
+			goto out;
+	}
+	if (fsync(out) < 0 || fstat(in, &st) < 0)
+		goto out;
+	ts[0] = st.st_atim;
+	ts[1] = st.st_mtim;
+	(void)futimens(out, ts);
+	r = 0;
+out:
+	free(chunk);
+	return r;
+}
+
+/* mailbox_tmp_link - a message of src into this folder's tmp/ */
+int
+mailbox_tmp_link(struct mailbox *mb, struct mailbox *src, uint32_t uid,
+    int move, struct buf *name, struct buf *why)
+{
+	struct buf	*from = buf_new(256, 0);
+	int		 i, in, out, r = -1, tries;
+
+	for (tries = 0; tries < 2; tries++) {
+		if ((i = uidlist_find(&src->ul, uid)) < 0) {
+			errno = ENOENT;
+			break;
+		}
+		mailbox_name(src, &src->ul.v[i], from);
+		mailbox_unique(mb, mailbox_field(src->ul.v[i].base, 'S'),
+		    mailbox_field(src->ul.v[i].base, 'W'), name);
+		if (move)
+			r = renameat(src->curfd, buf_str(from), mb->tmpfd,
+			    buf_str(name));
+		else
+			r = linkat(src->curfd, buf_str(from), mb->tmpfd,
+			    buf_str(name), 0);
+		if (r == 0 || errno != ENOENT)
+			break;
+		if (tries == 0 && mailbox_sync(src, 1, why) < 0)
+			break;
+		errno = ENOENT;
+	}
+	if (r == 0 || errno == ENOENT) {
+		if (r < 0)
+			buf_setf(why, "message UID %u is gone", uid);
+		buf_free(&from);
+		return r;
+	}
+	/* No links here (EXDEV, EPERM, EMLINK): copy, then remove. */
+	in = openat(src->curfd, buf_str(from), O_RDONLY | O_NOFOLLOW |
+	    O_CLOEXEC);
+	out = openat(mb->tmpfd, buf_str(name), O_WRONLY | O_CREAT | O_EXCL |
+	    O_NOFOLLOW | O_CLOEXEC, 0600);
+	if (in < 0 || out < 0 || mailbox_copy_file(in, out) < 0) {
+		buf_setf(why, "copy %s/cur/%s to %s/tmp: %s", src->path,
+		    buf_str(from), mb->path, strerror(errno));
+		if (out >= 0)
+			(void)unlinkat(mb->tmpfd, buf_str(name), 0);
+		r = -1;
+	} else {
+		r = 0;
+		if (move)
+			(void)unlinkat(src->curfd, buf_str(from), 0);
+	}
+	if (in >= 0)
+		close(in);
+	if (out >= 0)
+		close(out);
+	buf_free(&from);
+	return r;
+}
+
+/* mailbox_tmp_unlink - drop a tmp/ file */
+void
+mailbox_tmp_unlink(struct mailbox *mb, const char *name)
+{
+	(void)unlinkat(mb->tmpfd, name, 0);
+}
+
+/* mailbox_keyword_ok - a keyword name: an IMAP atom, not a \flag */
+static int
+mailbox_keyword_ok(const char *p)
+{
+	size_t len = strlen(p);
+
+	if (len == 0 || len > MAILBOX_KEYWORD_MAX || *p == '\\')
+		return 0;
+	for (; *p != '\0'; p++)
+		if ((unsigned char)*p <= 0x20 || (unsigned char)*p >= 0x7f ||
+		    strchr("(){%*\"\\]", *p) != NULL)
+			return 0;
+	return 1;
+}
+
+/*
+ * mailbox_keywords_load - read the keywords file when it changed (lines
+ * "N name", N 0-25 for the letters a-z).  1 changed, 0 not, -1 error.
+ */
+int
+mailbox_keywords_load(struct mailbox *mb)
+{
+	struct stat	 st;
+	struct buf	*text;
+	char		 chunk[8192], *p, *nl, *end, *name;
+	ssize_t		 got;
+	long		 n;
+	int		 fd, i;
+
+	fd = openat(mb->dirfd, MAILBOX_KEYWORDS_FILE, O_RDONLY | O_NOFOLLOW |
+	    O_CLOEXEC);
+	if (fd < 0) {
+		if (mb->kw_ino == 0)
+			return 0;
+		for (i = 0; i < MAILBOX_KEYWORDS; i++) {
+			free(mb->kw[i]);
+			mb->kw[i] = NULL;
+		}
+		mb->kw_ino = 0;
+		return 1;
+	}
+	if (fstat(fd, &st) < 0 || !S_ISREG(st.st_mode) ||
+	    st.st_size > MAILBOX_KW_FILE_MAX) {
+		close(fd);
+		return -1;
+	}
+	if (st.st_ino == mb->kw_ino && st.st_size == mb->kw_size &&
+	    st.st_mtim.tv_sec * 1000000000LL + st.st_mtim.tv_nsec ==
+	    mb->kw_mtime) {
+		close(fd);
+		return 0;
+	}
+	text = buf_new((size_t)st.st_size + 1, MAILBOX_KW_FILE_MAX);
+	while ((got = read(fd, chunk, sizeof(chunk))) > 0)
+		buf_append(text, chunk, (size_t)got);
+	close(fd);
+	for (i = 0; i < MAILBOX_KEYWORDS; i++) {
+		free(mb->kw[i]);
+		mb->kw[i] = NULL;
+	}
+	p = text->data;
+	end = p + buf_len(text);
+	while (p < end && (nl = memchr(p, '\n', (size_t)(end - p))) != NULL) {
+		*nl = '\0';
+		n = strtol(p, &name, 10);
+		if (name != p && *name == ' ' && n >= 0 &&
+		    n < MAILBOX_KEYWORDS && mb->kw[n] == NULL &&
+		    mailbox_keyword_ok(name + 1))
+			mb->kw[n] = xstrdup(name + 1);
+		p = nl + 1;
+	}
+	mb->kw_ino = st.st_ino;
+	mb->kw_size = st.st_size;
+	mb->kw_mtime = st.st_mtim.tv_sec * 1000000000LL + st.st_mtim.tv_nsec;
+	buf_free(&text);
+	return 1;
+}
+
+/* mailbox_keywords_save - write the keywords file whole (lock held) */
+static int
+mailbox_keywords_save(struct mailbox *mb, struct buf *why)
+{
+	struct buf	*out = buf_new(256, 0), *tmp = buf_new(64, 0);
+	int		 fd, i, r = -1;
+
+	for (i = 0; i < MAILBOX_KEYWORDS; i++)
+		if (mb->kw[i] != NULL)
+			buf_appendf(out, "%d %s\n", i, mb->kw[i]);
+	buf_setf(tmp, "%s.tmp.%ld", MAILBOX_KEYWORDS_FILE, (long)getpid());
+	(void)unlinkat(mb->dirfd, buf_str(tmp), 0);
+	fd = openat(mb->dirfd, buf_str(tmp), O_WRONLY | O_CREAT | O_EXCL |
+	    O_NOFOLLOW | O_CLOEXEC, 0600);
+	if (fd < 0 || write_full(fd, buf_str(out), buf_len(out)) < 0) {
+		buf_setf(why, "write %s/%s: %s", mb->path, buf_str(tmp),
+		    strerror(errno));
+		if (fd >= 0) {
+			close(fd);
+			(void)unlinkat(mb->dirfd, buf_str(tmp), 0);
+		}
+		goto out;
+	}
+	close(fd);
+	if (renameat(mb->dirfd, buf_str(tmp), mb->dirfd,
+	    MAILBOX_KEYWORDS_FILE) < 0) {
+		buf_setf(why, "rename %s/%s: %s", mb->path, buf_str(tmp),
+		    strerror(errno));
+		(void)unlinkat(mb->dirfd, buf_str(tmp), 0);
+		goto out;
+	}
+	mb->kw_ino = 0;		/* read it back next time */
+	r = 0;
+out:
+	buf_free(&out);
+	buf_free(&tmp);
+	return r;
+}
+
+/* mailbox_keyword - the letter index of a keyword (see mailbox.h) */
+int
+mailbox_keyword(struct mailbox *mb, const char *name, int create,
+    struct buf *why)
+{
+	int i, r;
+
+	if (!mailbox_keyword_ok(name))
+		return -1;
+	for (i = 0; i < MAILBOX_KEYWORDS; i++)
+		if (mb->kw[i] != NULL && strcasecmp(mb->kw[i], name) == 0)
+			return i;
+	if (!create)
+		return -1;
+	if (mailbox_lock(mb, why) < 0)
+		return -1;
+	mb->kw_ino = 0;
+	(void)mailbox_keywords_load(mb);
+	r = -2;
+	for (i = 0; i < MAILBOX_KEYWORDS; i++)
+		if (mb->kw[i] != NULL && strcasecmp(mb->kw[i], name) == 0) {
+			r = i;
+			break;
+		}
+	for (i = 0; r == -2 && i < MAILBOX_KEYWORDS; i++)
+		if (mb->kw[i] == NULL) {
+			mb->kw[i] = xstrdup(name);
+			r = mailbox_keywords_save(mb, why) < 0 ? -1 : i;
+		}
+	mailbox_unlock(mb);
+	return r;
+}

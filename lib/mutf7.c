@@ -1,0 +1,284 @@
+/*
+ * mutf7 - modified UTF-7 mailbox names (RFC 3501 section 5.1.3).
+ *
+ * imapd keeps a folder's on-disk name in the form the client sends
+ * (Maildir++ ".Name", as Dovecot and Courier do), so the decoder here is
+ * what stands between a client's string and a directory name: it accepts
+ * only canonical spellings (no base64 run that encodes printable ASCII or
+ * that could have been joined to the run before it, zero padding bits,
+ * well-formed surrogate pairs) and never produces NUL or a control
+ * character from an encoded run.
+ */
+#include <stddef.h>
+#include <stdint.h>
+#include <string.h>
+
+#include "buf.h"
+#include "mutf7.h"
+
+static const char mutf7_b64[] =
+    "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+,";
+
+/* mutf7_b64val - the 6-bit value of a modified base64 character, or -1 */
+static int
+mutf7_b64val(int c)
+{
+	if (c >= 'A' && c <= 'Z')
+		return c - 'A';
+	if (c >= 'a' && c <= 'z')
+		return c - 'a' + 26;
+	if (c >= '0' && c <= '9')
+		return c - '0' + 52;
+	if (c == '+')
+		return 62;
+	if (c == ',')
+		return 63;
+	return -1;
+}
+
+/* mutf7_put_utf8 - append one code point as UTF-8 */
+static void
+mutf7_put_utf8(struct buf *out, uint32_t c)
+{
+	unsigned char b[4];
+
+	if (c < 0x80) {
+		buf_putc(out, (int)c);
+	} else if (c < 0x800) {
+		b[0] = 0xc0 | (c >> 6);
+		b[1] = 0x80 | (c & 0x3f);
+		buf_append(out, b, 2);
+	} else if (c < 0x10000) {
+		b[0] = 0xe0 | (c >> 12);
+		b[1] = 0x80 | ((c >> 6) & 0x3f);
+		b[2] = 0x80 | (c & 0x3f);
+		buf_append(out, b, 3);
+	} else {
+		b[0] = 0xf0 | (c >> 18);
+		b[1] = 0x80 | ((c >> 12) & 0x3f);
+		b[2] = 0x80 | ((c >> 6) & 0x3f);
+		b[3] = 0x80 | (c & 0x3f);
+		buf_append(out, b, 4);
+	}
+}
+
+/*
+ * mutf7_run - decode one base64 run (between '&' and '-', not empty) as
+ * UTF-16 into UTF-8.  -1 when it is not canonical.
+ */
+static int
+mutf7_run(const char *p, size_t len, struct buf *out)
+{
+	uint32_t bits = 0, hi = 0, u;
+	int nbits = 0, v;
+	size_t i;
+
+	for (i = 0; i < len; i++) {
+		if ((v = mutf7_b64val((unsigned char)p[i])) < 0)
+			return -1;
+		bits = (bits << 6) | (uint32_t)v;
+		nbits += 6;
+		if (nbits < 16)
+			continue;
+		nbits -= 16;
+		u = (bits >> nbits) & 0xffff;
+		bits &= (1U << nbits) - 1;
+		if (hi != 0) {
+			if (u < 0xdc00 || u > 0xdfff)
+				return -1;
+			mutf7_put_utf8(out, 0x10000 + ((hi - 0xd800) << 10) +
+			    (u - 0xdc00));
+			hi = 0;
+		} else if (u >= 0xd800 && u <= 0xdbff) {
+			hi = u;
+		} else if (u >= 0xdc00 && u <= 0xdfff) {
+			return -1;
+		} else if (u >= 0x20 && u <= 0x7e) {
+			return -1;	/* printable ASCII must be direct */
+		} else if (u < 0x20 || u == 0x7f) {
+			return -1;	/* no control characters in names */
+		} else
+			mutf7_put_utf8(out, u);
+	}
+	/* Leftover bits: fewer than 6, all zero; no half surrogate pair. */
+	if (hi != 0 || nbits >= 6 || bits != 0)
+		return -1;
+	return 0;
+}
+
+/* mutf7_decode - modified UTF-7 to UTF-8; -1 if not canonical */
+int
+mutf7_decode(const char *in, struct buf *out)
+{
+	const char *p = in, *end;
+	int after_run = 0;
+
+	while (*p != '\0') {
+		unsigned char c = (unsigned char)*p;
+
+		if (c < 0x20 || c > 0x7e)
+			return -1;
+		if (c != '&') {
+			buf_putc(out, c);
+			p++;
+			after_run = 0;
+			continue;
+		}
+		if (p[1] == '-') {
+			buf_putc(out, '&');
+			p += 2;
+			after_run = 0;
+			continue;
+		}
+		/* Two adjacent runs should have been one. */
+		if (after_run)
+			return -1;
+		if ((end = strchr(p + 1, '-')) == NULL)
+			return -1;
+		if (mutf7_run(p + 1, (size_t)(end - p - 1), out) < 0)
+			return -1;
+		p = end + 1;
+		after_run = 1;
+	}
+	return 0;
+}
+
+/*
+ * mutf7_next - the next code point of UTF-8 text and its length, or 0
+ * for invalid UTF-8 (overlong, surrogate, beyond U+10FFFF, truncated).
+ */
+static size_t
+mutf7_next(const unsigned char *p, size_t left, uint32_t *cp)
+{
+	uint32_t c;
+	size_t n, i;
+
+	if (left == 0)
+		return 0;
+	c = p[0];
+	if (c < 0x80) {
+		*cp = c;
+		return 1;
+	}
+	if ((c & 0xe0) == 0xc0) {
+		n = 2;
+		c &= 0x1f;
+	} else if ((c & 0xf0) == 0xe0) {
+		n = 3;
+		c &= 0x0f;
+	} else if ((c & 0xf8) == 0xf0) {
+		n = 4;
+		c &= 0x07;
+	} else
+		return 0;
+	if (left < n)
+		return 0;
+	for (i = 1; i < n; i++) {
+		if ((p[i] & 0xc0) != 0x80)
+			return 0;
+		c = (c << 6) | (p[i] & 0x3f);
+	}
+	if ((n == 2 && c < 0x80) || (n == 3 && c < 0x800) ||
+	    (n == 4 && c < 0x10000) || c > 0x10ffff ||
+	    (c >= 0xd800 && c <= 0xdfff))
+		return 0;
+	*cp = c;
+	return n;
+}
+
+/* utf8_valid - is this UTF-8 well formed? */
+int
+utf8_valid(const char *s, size_t len)
+{
+	const unsigned char *p = (const unsigned char *)s;
+	uint32_t c;
+	size_t n;
+
+	while (len > 0) {
+		if ((n = mutf7_next(p, len, &c)) == 0)
+			return 0;
+		p += n;
+		len -= n;
+	}
+	return 1;
+}
+
+/* mutf7_flush - end a base64 run: the leftover bits, then '-' */
+static void
+mutf7_flush(struct buf *out, uint32_t bits, int nbits)
+{
+	if (nbits > 0)
+		buf_putc(out, mutf7_b64[(bits << (6 - nbits)) & 0x3f]);
+	buf_putc(out, '-');
+}
+
+/* mutf7_encode - UTF-8 to modified UTF-7; -1 if not valid UTF-8 */
+int
+mutf7_encode(const char *in, struct buf *out)
+{
+	const unsigned char *p = (const unsigned char *)in;
+	size_t left = strlen(in), n;
+	uint32_t c, bits = 0, units[2];
+	int nbits = 0, inrun = 0, k, nu;
+
+	while (left > 0) {
+		if ((n = mutf7_next(p, left, &c)) == 0)
+			return -1;
+		p += n;
+		left -= n;
+		if (c >= 0x20 && c <= 0x7e) {
+			if (inrun) {
+				mutf7_flush(out, bits, nbits);
+				inrun = 0;
+				bits = 0;
+				nbits = 0;
+			}
+			if (c == '&')
+				buf_puts(out, "&-");
+			else
+				buf_putc(out, (int)c);
+			continue;
+		}
+		if (!inrun) {
+			buf_putc(out, '&');
+			inrun = 1;
+		}
+		if (c >= 0x10000) {
+			units[0] = 0xd800 + ((c - 0x10000) >> 10);
+			units[1] = 0xdc00 + ((c - 0x10000) & 0x3ff);
+			nu = 2;
+		} else {
+			units[0] = c;
+			nu = 1;
+		}
+		for (k = 0; k < nu; k++) {
+			bits = (bits << 16) | units[k];
+			nbits += 16;
+			while (nbits >= 6) {
+				nbits -= 6;
+				buf_putc(out,
+				    mutf7_b64[(bits >> nbits) & 0x3f]);
+			}
+			bits &= (1U << nbits) - 1;
+		}
+	}
+	if (inrun)
+		mutf7_flush(out, bits, nbits);
+	return 0;
+}
+
+/* mutf7_valid - the canonical spelling of a name? */
+int
+mutf7_valid(const char *name)
+{
+	struct buf *u = buf_new(64, 0), *back = buf_new(64, 0);
+	int good;
+
+	good = mutf7_decode(name, u) == 0 &&
+	    memchr(buf_str(u), '\0', buf_len(u)) == NULL &&
+	    mutf7_encode(buf_str(u), back) == 0 &&
+	    strcmp(buf_str(back), name) == 0;
+	buf_free(&u);
+	buf_free(&back);
+	return good;
+}
