@@ -11,6 +11,7 @@
 #include <sys/mman.h>
 
 #include <stdint.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
@@ -28,16 +29,21 @@ fuzz_out(void *ctx, const char *p, size_t n)
 	return 0;
 }
 
-/* fuzz_send - RETR (lines < 0) or TOP of the file in fd, into out */
+/*
+ * fuzz_send - RETR (lines < 0) or TOP of the file in fd, into out; with
+ * name NULL the file is read to its end, else name gives its size
+ * (",S=") and one short read may end it.
+ */
 static void
-fuzz_send(struct pop3d_mailbox *mb, int fd, long lines, struct buf *out)
+fuzz_send(struct pop3d_mailbox *mb, int fd, long lines, struct buf *out,
+    char *name)
 {
-	static char name[] = "fuzz";	/* no ",S=": read to the end */
+	static char plain[] = "fuzz";
 	struct pop3d_msg m;
 	struct fuzz_out o;
 
 	memset(&m, 0, sizeof(m));
-	m.name = name;
+	m.name = name != NULL ? name : plain;
 	o.b = out;
 	buf_reset(out);
 	if (lseek(fd, 0, SEEK_SET) < 0 ||
@@ -53,7 +59,7 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t len)
 	struct buf	*retr, *top, *uidl;
 	const char	*p, *end;
 	long long	 size, unstuffed = 0;
-	char		*name;
+	char		*name, sname[64];
 	size_t		 i;
 
 	msg_set_flags(0);
@@ -68,7 +74,14 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t len)
 	size = pop3d_mailbox_crlf_size(fd, mb.chunk, POP3D_CHUNK);
 	retr = buf_new(len * 2 + 16, 0);
 	top = buf_new(len * 2 + 16, 0);
-	fuzz_send(&mb, fd, -1, retr);
+	fuzz_send(&mb, fd, -1, retr, NULL);
+
+	/* The same when the name tells the size. */
+	snprintf(sname, sizeof(sname), "1.M1P1Q1.fuzz,S=%zu", len);
+	fuzz_send(&mb, fd, -1, top, sname);
+	if (buf_len(top) != buf_len(retr) ||
+	    memcmp(buf_str(top), buf_str(retr), buf_len(retr)) != 0)
+		abort();
 
 	/* Lines end in CRLF, no bare CR before LF is lost, ".CRLF" ends it. */
 	p = buf_str(retr);
@@ -94,7 +107,7 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t len)
 
 	/* TOP is a prefix of RETR (less its end), then ".CRLF". */
 	for (i = 0; i < 3; i++) {
-		fuzz_send(&mb, fd, (long)i, top);
+		fuzz_send(&mb, fd, (long)i, top, NULL);
 		if (buf_len(top) < 3 || buf_len(top) > buf_len(retr) ||
 		    memcmp(buf_str(top), buf_str(retr),
 		    buf_len(top) - 3) != 0 ||

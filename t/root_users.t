@@ -29,14 +29,22 @@ for u in users:
     refused = c.sendmail("bob@mired.org", ["%s@mired.org" % u],
                          "Subject: hola %s\r\n\r\nx\r\n" % u)
     is_(refused, {}, "mail to the system user %s is accepted" % u)
-smtpd_uids = set()
-for p in inst.pids("smtpd"):
-    with open("/proc/%d/status" % p) as f:
-        for line in f:
-            if line.startswith("Uid:"):
-                smtpd_uids.add(int(line.split()[1]))
+def smtpd_uids():
+    uids = set()
+    for p in inst.pids("smtpd"):
+        try:
+            with open("/proc/%d/status" % p) as f:
+                for line in f:
+                    if line.startswith("Uid:"):
+                        uids.add(int(line.split()[1]))
+        except OSError:
+            pass
+    return uids
+# A child master has just forked is root until it has read its
+# configuration and dropped privileges: give it that moment.
+uids = wait_for(lambda: (lambda u: u if u and 0 not in u else None)(smtpd_uids()), 10)
 c.quit()
-ok(smtpd_uids and 0 not in smtpd_uids, "smtpd does not run as root")
+ok(uids, "smtpd does not run as root (uids %s)" % sorted(smtpd_uids()))
 for u in users:
     md = os.path.join(homes[u], "Maildir")
     ok(wait_for(lambda: os.path.isdir(os.path.join(md, "new")) and
