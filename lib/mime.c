@@ -375,6 +375,7 @@ mime_2231_section(const char *name, size_t *base, int *ext)
 static size_t
 mime_params_join(struct mime_parser *P, struct mime_param *p, size_t n)
 {
+	struct mime_param res[MIME_PARAMS_MAX];
 	long sec[MIME_PARAMS_MAX];
 	size_t base[MIME_PARAMS_MAX], piece[MIME_PARAMS_MAX];
 	int ext[MIME_PARAMS_MAX], used[MIME_PARAMS_MAX];
@@ -390,7 +391,8 @@ mime_params_join(struct mime_parser *P, struct mime_param *p, size_t n)
 		if (used[i])
 			continue;	/* joined into an earlier one */
 		if (sec[i] < 0) {
-			p[out++] = p[i];
+			used[i] = 1;
+			res[out++] = p[i];
 			continue;
 		}
 		/* The pieces of this stem, in section order 0, 1, 2... */
@@ -407,7 +409,7 @@ mime_params_join(struct mime_parser *P, struct mime_param *p, size_t n)
 		}
 		if (m == 0) {		/* no section 0: kept as it is */
 			used[i] = 1;
-			p[out++] = p[i];
+			res[out++] = p[i];
 			continue;
 		}
 		for (total = 0, k = 0; k < m; k++)
@@ -420,13 +422,14 @@ mime_params_join(struct mime_parser *P, struct mime_param *p, size_t n)
 		}
 		name = mime_strndup(P, p[piece[0]].name, base[i] + 1);
 		name[base[i]] = ext[piece[0]] ? '*' : '\0';
-		p[out].name = name;
-		p[out].value = v;
+		res[out].name = name;
+		res[out].value = v;
 		out++;
-		if (!used[i])		/* i was a later piece of a gap: keep */
-			p[out++] = p[i];
+		if (!used[i])		/* i was a piece after a gap: kept */
+			res[out++] = p[i];
 		used[i] = 1;
 	}
+	memcpy(p, res, out * sizeof(*p));
 	return out;
 }
 

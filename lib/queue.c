@@ -875,7 +875,7 @@ queue_notify(const char *dir, const char *id)
 	char line[QUEUE_ID_MAX + 4];
 	long long now = now_ms();
 	ssize_t len, n = -1;
-	int tries;
+	int tries, err = 0;
 
 	len = snprintf(line, sizeof(line), "I%s\n", id);
 	if (len < 0 || (size_t)len >= sizeof(line)) {
@@ -896,11 +896,12 @@ queue_notify(const char *dir, const char *id)
 		n = send(queue_qmgr.fd, line, (size_t)len, MSG_NOSIGNAL);
 		if (n == len)
 			break;
+		err = n < 0 ? errno : EIO;
 		queue_notify_drop();
 	}
 	if (n != len) {
-		msg_warn("%s: cannot notify qmgr: write %s/public/qmgr: %m", id,
-		    dir);
+		msg_warn("%s: cannot notify qmgr: write %s/public/qmgr: %s", id,
+		    dir, strerror(err));
 		return;
 	}
 	queue_qmgr.last = now;

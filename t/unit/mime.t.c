@@ -836,7 +836,8 @@ crlf(const char *s)
 	struct buf *b = buf_new(strlen(s) + 64, 0);
 
 	for (; *s != '\0'; s++) {
-		if (*s == '\n' && (buf_len(b) == 0 || b->data[b->len - 1] != '\r'))
+		if (*s == '\n' &&
+		    (buf_len(b) == 0 || b->data[b->len - 1] != '\r'))
 			buf_putc(b, '\r');
 		buf_putc(b, *s);
 	}
@@ -873,7 +874,8 @@ test_shapes(void)
 		    root->body_off + root->body_len == m->len, name);
 		buf_reset(out);
 		mime_bodystructure(out, m->data, root, 1);
-		snprintf(name, sizeof(name), "%s: BODYSTRUCTURE", shapes[i].name);
+		snprintf(name, sizeof(name), "%s: BODYSTRUCTURE",
+		    shapes[i].name);
 		is_str(buf_str(out), shapes[i].bodystructure, name);
 		buf_reset(out);
 		mime_bodystructure(out, m->data, root, 0);
@@ -920,7 +922,8 @@ test_sections(void)
 		else {
 			struct buf *want = crlf(sections[i].want);
 
-			is_str(r >= 0 ? buf_str(got) : "(none)", buf_str(want), name);
+			is_str(r >= 0 ? buf_str(got) : "(none)", buf_str(want),
+			    name);
 			buf_free(&want);
 		}
 		mime_free(&root);
@@ -988,6 +991,30 @@ test_rfc3501(void)
 	    "RFC 3501 7.4.2: the BODY of a two-part multipart/mixed");
 	mime_free(&root);
 	buf_free(&m);
+	buf_free(&out);
+}
+
+/* test_params - RFC 2231 continuations, in any order, with gaps */
+static void
+test_params(void)
+{
+	static const char msg[] =
+	    "Content-Type: application/octet-stream; a*1=y; b=1; a*0=x;\r\n"
+	    " c*2=z; c*0*=utf-8''q; d*1=lost; E=\"quoted \\\"x\\\"\" (comment)\r\n"
+	    "Content-Disposition: attachment; filename*0=\"long \";\r\n"
+	    "\tfilename*1=\"name.txt\"\r\n"
+	    "\r\nbody\r\n";
+	struct buf *out = buf_new(256, 0);
+	struct mime_part *root;
+
+	root = mime_parse(msg, sizeof(msg) - 1, NULL);
+	mime_bodystructure(out, msg, root, 1);
+	is_str(buf_str(out), "(\"application\" \"octet-stream\" (\"a\" \"xy\" "
+	    "\"b\" \"1\" \"c*\" \"utf-8''q\" \"c*2\" \"z\" \"d*1\" \"lost\" "
+	    "\"E\" \"quoted \\\"x\\\"\") NIL NIL \"7bit\" 6 NIL "
+	    "(\"attachment\" (\"filename\" \"long name.txt\")) NIL NIL)",
+	    "RFC 2231 pieces joined in section order; gaps and lone pieces kept");
+	mime_free(&root);
 	buf_free(&out);
 }
 
@@ -1334,8 +1361,8 @@ test_section_syntax(void)
 	for (i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
 		snprintf(name, sizeof(name), "section \"%s\" is %s",
 		    cases[i].spec, cases[i].valid ? "valid" : "refused");
-		is_int(mime_section_check(cases[i].spec), cases[i].valid ? 0 : -1,
-		    name);
+		is_int(mime_section_check(cases[i].spec),
+		    cases[i].valid ? 0 : -1, name);
 	}
 }
 
@@ -1345,6 +1372,7 @@ main(void)
 	test_shapes();
 	test_sections();
 	test_rfc3501();
+	test_params();
 	test_limits();
 	test_strings();
 	test_headers();
