@@ -333,7 +333,7 @@ smtpd_cmd_help(struct smtpd_state *s, char *args)
 static void
 smtpd_cmd_unimpl(struct smtpd_state *s, char *args)
 {
-	smtpd_reply(s, "502 5.5.1 Error: command not implemented");
+	smtpd_reply(s, "502 5.5.1 Error: command not offered by this server");
 }
 
 /* smtpd_cmd_nonsmtp - a web client talking to the mail port: hang up */

@@ -136,7 +136,7 @@ smtpd_tls_starttls(struct smtpd_state *s, char *args)
 		return;
 	}
 	if (smtpd_tls_level == SMTPD_TLS_NONE && smtpd_tls_ctx == NULL) {
-		smtpd_reply(s, "502 5.5.1 Error: command not implemented");
+		smtpd_reply(s, "502 5.5.1 Error: STARTTLS is not offered here");
 		return;
 	}
 	if (smtpd_tls_ctx == NULL) {
