@@ -17,7 +17,7 @@ is_(len(masters), 1, "only one master runs")
 
 c = smtplib.SMTP("127.0.0.1", inst.port, timeout=10)
 c.ehlo("x")
-smtpds = inst.pids("smtpd")
+smtpds = wait_for(lambda: inst.pids("smtpd"), 5)
 ok(smtpds, "master started an smtpd for the connection")
 for p in smtpds:
     os.kill(p, signal.SIGKILL)
