@@ -229,6 +229,10 @@ imapd_resolve(struct imapd_state *s, const char *text, int uid, int **out,
 			hi = t;
 		}
 		if (!uid) {
+			/* "1:*" or "*" in an empty mailbox names nothing. */
+			if (s->count == 0 && (set.r[k].lo == 0 ||
+			    set.r[k].hi == 0))
+				continue;
 			if (lo == 0 || hi > (uint32_t)s->count) {
 				free(mark);
 				imapd_set_free(&set);

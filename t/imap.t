@@ -433,6 +433,18 @@ ok(os.path.isdir(os.path.join(inst.maildir(), ".Entw&APw-rfe", "cur")),
    "... a Maildir++ folder .Entw&APw-rfe with cur/")
 ok(os.path.exists(os.path.join(inst.maildir(), ".Entw&APw-rfe",
                                "maildirfolder")), "... marked maildirfolder")
+typ, data = m.select("Entw&APw-rfe")
+is_(data[0], b"0", "SELECT an empty folder: 0 EXISTS")
+typ, data = m.fetch("1:*", "(FLAGS)")
+is_(typ, "OK", "FETCH 1:* in an empty folder: OK, nothing")
+typ, data = m.search(None, "ALL")
+is_((typ, data[0]), ("OK", b""), "SEARCH ALL in an empty folder: none")
+try:
+    typ, data = m.fetch("1:2", "(FLAGS)")
+except imaplib.IMAP4.error as e:
+    typ = "BAD"
+is_(typ, "BAD", "FETCH 1:2 in an empty folder: BAD (no such messages)")
+m.unselect()
 home = os.path.dirname(inst.maildir())
 before = sorted(os.listdir(home)), sorted(os.listdir(inst.maildir()))
 for bad in ("../fuera", "a/b", "../../../../tmp/x", ".oculto", "x..y", "..",
