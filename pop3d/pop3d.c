@@ -46,6 +46,7 @@
 #include "base64.h"
 #include "buf.h"
 #include "lineio.h"
+#include "login.h"
 #include "msg.h"
 #include "params.h"
 #include "privs.h"
@@ -54,7 +55,6 @@
 #include "util.h"
 #include "pop3d.h"
 
-#define POP3D_JAIL		"empty"		/* under $queue_directory */
 #define POP3D_HANDSHAKE_MAX	120		/* seconds, at most */
 #define POP3D_RELAY_BUF		65536
 
@@ -669,100 +669,24 @@ done:
 }
 
 /*
- * pop3d_jail_auth - the jail's only content: a hard link to the auth
- * socket at $queue_directory/empty/private/auth, so that the client API
- * (which connects to $queue_directory/private/auth) finds it once the
- * queue directory is "/" of the jail.  Renewed at every start (master
- * may have made a new socket); made under a temporary name and renamed,
- * as several processes may start at once.
- */
-static void
-pop3d_jail_auth(const char *jail, gid_t gid)
-{
-	struct buf	*src, *dir, *tmp, *dst;
-	struct stat	 st;
-
-	src = buf_new(256, 0);
-	dir = buf_new(256, 0);
-	tmp = buf_new(256, 0);
-	dst = buf_new(256, 0);
-	buf_setf(src, "%s/private/auth", var_queue_directory);
-	buf_setf(dir, "%s/private", jail);
-	buf_setf(tmp, "%s/auth.%ld", buf_str(dir), (long)getpid());
-	buf_setf(dst, "%s/auth", buf_str(dir));
-	if (mkdir(buf_str(dir), 0750) < 0 && errno != EEXIST)
-		msg_fatal("mkdir %s: %m", buf_str(dir));
-	if (lstat(buf_str(dir), &st) < 0 || !S_ISDIR(st.st_mode))
-		msg_fatal("%s: not a directory", buf_str(dir));
-	if (chown(buf_str(dir), 0, gid) < 0 || chmod(buf_str(dir), 0750) < 0)
-		msg_fatal("chown/chmod %s: %m", buf_str(dir));
-	if (lstat(buf_str(src), &st) < 0 || !S_ISSOCK(st.st_mode)) {
-		msg_warn("%s: no auth socket (is the auth service in "
-		    "master.cf?): logins will fail", buf_str(src));
-		goto out;
-	}
-	(void)unlink(buf_str(tmp));
-	if (link(buf_str(src), buf_str(tmp)) < 0 ||
-	    rename(buf_str(tmp), buf_str(dst)) < 0) {
-		msg_warn("link %s to %s: %m: logins will fail",
-		    buf_str(src), buf_str(dst));
-		(void)unlink(buf_str(tmp));
-	}
-out:
-	buf_free(&src);
-	buf_free(&dir);
-	buf_free(&tmp);
-	buf_free(&dst);
-}
-
-/*
  * pop3d_pre_jail - still root (or the invoking user): read the TLS key,
- * then confine: chroot to $queue_directory/empty and become mail_owner.
+ * then confine (login_jail).
  */
 static void
 pop3d_pre_jail(char *service, char **argv)
 {
 	struct buf	*why = buf_new(256, 4096);
-	struct buf	*jail;
-	struct stat	 st;
-	uid_t		 uid;
-	gid_t		 gid;
 
+	(void)service;
 	if (*argv != NULL)
 		msg_fatal("unexpected argument \"%s\"", *argv);
-	tzset();	/* the jail has no /etc/localtime */
 	if ((pop3d_tls_ctx = tls_ctx_server(why)) == NULL) {
 		if (var_pop3d_tls_wrappermode)
 			msg_fatal("pop3d_tls_wrappermode: %s", buf_str(why));
 		msg_warn("%s: STLS will not be offered", buf_str(why));
 	}
-	if (!privs_is_root()) {
-		privs_drop(var_mail_owner);	/* warns, once */
-		buf_free(&why);
-		return;
-	}
-	if (privs_lookup(var_mail_owner, &uid, &gid, why) < 0)
-		msg_fatal("mail_owner: %s", buf_str(why));
-	if (uid == 0)
-		msg_fatal("mail_owner %s is root: refusing to run pop3d as "
-		    "root", var_mail_owner);
-	jail = buf_new(256, 0);
-	buf_setf(jail, "%s/%s", var_queue_directory, POP3D_JAIL);
-	if (mkdir(buf_str(jail), 0755) < 0 && errno != EEXIST)
-		msg_fatal("mkdir %s: %m", buf_str(jail));
-	if (lstat(buf_str(jail), &st) < 0 || !S_ISDIR(st.st_mode) ||
-	    st.st_uid != 0)
-		msg_fatal("%s: not a directory owned by root", buf_str(jail));
-	pop3d_jail_auth(buf_str(jail), gid);
-	if (privs_chroot(buf_str(jail), why) < 0)
-		msg_fatal("%s", buf_str(why));
-	/* Seen from inside, the queue directory is the jail's root. */
-	var_queue_directory = "";
-	if (privs_set(uid, gid, why) < 0)
-		msg_fatal("drop privileges to %s: %s", var_mail_owner,
-		    buf_str(why));
-	buf_free(&jail);
 	buf_free(&why);
+	login_jail("pop3d");
 }
 
 /* main - the login side, a service under master */
