@@ -51,27 +51,9 @@ imapd_error_limit(struct imapd_state *s)
 	return 1;
 }
 
-/*
- * imapd_linger - end a session that the client may still be writing to:
- * send what is buffered, close our direction, drain input a moment (a
- * close with unread input resets the connection, losing our last words).
- */
+/* imapd_linger - end a session the client may still write to (lineio_linger) */
 void
 imapd_linger(struct imapd_state *s, int in, int out)
 {
-	struct pollfd	 pfd;
-	char		 junk[4096];
-	long long	 end;
-
-	(void)lineio_flush(s->io);
-	(void)shutdown(out, SHUT_WR);
-	end = now_ms() + 2000;
-	pfd.fd = in;
-	pfd.events = POLLIN;
-	while (now_ms() < end) {
-		if (poll(&pfd, 1, (int)(end - now_ms())) <= 0)
-			break;
-		if (read(in, junk, sizeof(junk)) <= 0)
-			break;
-	}
+	lineio_linger(s->io, in, out);
 }

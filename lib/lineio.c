@@ -6,6 +6,8 @@
  * or handed out in chunks (LINE_PARTIAL).  Every wait for input or output
  * is bounded by the timeout.  Read and write hooks let TLS sit underneath.
  */
+#include <sys/socket.h>
+
 #include <errno.h>
 #include <poll.h>
 #include <stdarg.h>
@@ -284,6 +286,33 @@ lineio_read(struct lineio *l, void *p, size_t n)
 	memcpy(p, l->in + l->in_start, n);
 	l->in_start += n;
 	return (ssize_t)n;
+}
+
+/*
+ * lineio_linger - end a session that the client may still be writing to:
+ * send what is buffered, close our direction of out, and read (and drop)
+ * what comes on in for up to two seconds.  Closing a TCP socket with
+ * unread input makes the kernel send a reset, which can destroy our last
+ * reply on its way.
+ */
+void
+lineio_linger(struct lineio *l, int in, int out)
+{
+	struct pollfd	 pfd;
+	char		 junk[4096];
+	long long	 end;
+
+	(void)lineio_flush(l);
+	(void)shutdown(out, SHUT_WR);
+	end = now_ms() + 2000;
+	pfd.fd = in;
+	pfd.events = POLLIN;
+	while (now_ms() < end) {
+		if (poll(&pfd, 1, (int)(end - now_ms())) <= 0)
+			break;
+		if (read(in, junk, sizeof(junk)) <= 0)
+			break;
+	}
 }
 
 /* lineio_flush - send buffered output; 0 or -1 */

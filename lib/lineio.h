@@ -49,5 +49,6 @@ int		 lineio_puts(struct lineio *, const char *);
 int		 lineio_printf(struct lineio *, const char *, ...)
 		    __attribute__((format(printf, 2, 3)));
 int		 lineio_flush(struct lineio *);	/* 0 or -1 (error/timeout) */
+void		 lineio_linger(struct lineio *, int, int);	/* flush, shut out, drain in */
 
 #endif

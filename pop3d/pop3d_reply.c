@@ -61,30 +61,11 @@ pop3d_error_limit(struct pop3d_state *s)
 	return 1;
 }
 
-/*
- * pop3d_linger - end a session that the client may still be writing to:
- * send what is buffered, close our direction, and read (and drop) what
- * comes for a moment.  Closing a TCP socket with unread input makes the
- * kernel send a reset, which can destroy our last reply on its way.
- */
+/* pop3d_linger - end a session the client may still write to (lineio_linger) */
 void
 pop3d_linger(struct pop3d_state *s, int in, int out)
 {
-	struct pollfd	 pfd;
-	char		 junk[4096];
-	long long	 end;
-
-	(void)lineio_flush(s->io);
-	(void)shutdown(out, SHUT_WR);
-	end = now_ms() + 2000;
-	pfd.fd = in;
-	pfd.events = POLLIN;
-	while (now_ms() < end) {
-		if (poll(&pfd, 1, (int)(end - now_ms())) <= 0)
-			break;
-		if (read(in, junk, sizeof(junk)) <= 0)
-			break;
-	}
+	lineio_linger(s->io, in, out);
 }
 
 /*
