@@ -44,6 +44,7 @@
 #include <unistd.h>
 
 #include "buf.h"
+#include "fsyncs.h"
 #include "maildir.h"
 #include "msg.h"
 #include "util.h"
@@ -336,7 +337,8 @@ maildir_write_one(const char *path, struct maildir_msg *m,
 
 /*
  * maildir_deliver_batch - deliver n messages into the Maildir at path.
- * Each file is written in tmp/ and fdatasync'd, then linked into new/;
+ * Each file is written in tmp/ and fdatasync'd (all files of the batch at
+ * the same time), then linked into new/;
  * one fsync of new/ then makes every link durable (group commit: the
  * no-loss rule holds for each message, and a batch of n costs n file
  * syncs plus ONE directory sync instead of n).  A message succeeds only
@@ -350,7 +352,10 @@ maildir_deliver_batch(const char *path, struct maildir_msg *msgs, int n)
 	struct maildir_item *it;
 	struct maildir_msg *m;
 	struct buf *name = buf_new(128, 0), *dir = buf_new(256, 0);
-	int i, linked = 0, err;
+	int *fds = xcalloc((size_t)n, sizeof(int));
+	int *data_only = xcalloc((size_t)n, sizeof(int));
+	int *errs = xcalloc((size_t)n, sizeof(int));
+	int i, k, nfd, linked = 0, err;
 
 	for (i = 0; i < n; i++) {
 		m = &msgs[i];
@@ -363,12 +368,19 @@ maildir_deliver_batch(const char *path, struct maildir_msg *msgs, int n)
 		it->new = buf_new(256, 0);
 		(void)maildir_write_one(path, m, it, name);
 	}
-	for (i = 0; i < n; i++) {
+	/* Every file's sync at once (see fsyncs.c), then the links. */
+	for (i = 0, nfd = 0; i < n; i++)
+		if (items[i].out >= 0) {
+			data_only[nfd] = 1;
+			fds[nfd++] = items[i].out;
+		}
+	(void)fsyncs(nfd, fds, data_only, errs);
+	for (i = 0, k = 0; i < n; i++) {
 		it = &items[i];
 		if (it->out < 0)
 			continue;
-		if (fdatasync(it->out) < 0) {
-			maildir_item_fail(&msgs[i], it, errno, "fsync",
+		if ((err = errs[k++]) != 0) {
+			maildir_item_fail(&msgs[i], it, err, "fsync",
 			    buf_str(it->tmp));
 			continue;
 		}
@@ -425,6 +437,9 @@ maildir_deliver_batch(const char *path, struct maildir_msg *msgs, int n)
 		buf_free(&items[i].new);
 	}
 	free(items);
+	free(fds);
+	free(data_only);
+	free(errs);
 	buf_free(&name);
 	buf_free(&dir);
 }

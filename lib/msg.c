@@ -3,9 +3,17 @@
  * set, to the maillog_file when one is configured (appended with O_APPEND in
  * one write, so concurrent processes do not interleave), and to stderr when
  * MSG_STDERR is set.  The program name looks like "cartero/smtpd".
+ *
+ * Where no syslog daemon listens (containers, chroots), glibc's syslog()
+ * tries to reach it again on every line (a socket, a failing connect, a
+ * close); so until _PATH_LOG has been seen, whether it exists is checked
+ * at most once a minute, and syslog() is skipped while it does not.  Once
+ * seen it is trusted for good: openlog() connected before any chroot, and
+ * inside one the path is not there to see.
  */
 #include <errno.h>
 #include <fcntl.h>
+#include <paths.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -22,7 +30,26 @@ static char msg_name[128] = "cartero";
 static int msg_flags = MSG_STDERR;
 static int msg_log_fd = -1;
 static int msg_syslog_open;
+static int msg_syslog_there;	/* _PATH_LOG has been seen */
+static time_t msg_syslog_checked;	/* when, 0 never */
 static char msg_host[64];
+
+/* msg_syslog_up - is there a syslog socket to write to? */
+static int
+msg_syslog_up(void)
+{
+	time_t now;
+
+	if (msg_syslog_there)
+		return 1;
+	now = time(NULL);
+	if (msg_syslog_checked == 0 || now - msg_syslog_checked >= 60 ||
+	    now < msg_syslog_checked) {
+		msg_syslog_there = access(_PATH_LOG, F_OK) == 0;
+		msg_syslog_checked = now;
+	}
+	return msg_syslog_there;
+}
 
 /* msg_init - set the program name and where lines go */
 void
@@ -46,6 +73,7 @@ msg_set_flags(int flags)
 	if ((flags & MSG_SYSLOG) && !msg_syslog_open) {
 		openlog(msg_name, LOG_PID | LOG_NDELAY, LOG_MAIL);
 		msg_syslog_open = 1;
+		(void)msg_syslog_up();
 	}
 }
 
@@ -82,7 +110,7 @@ msg_vlog(int prio, const char *level, const char *fmt, va_list ap)
 
 	errno = saved;
 	vsnprintf(text, sizeof(text), fmt, ap);
-	if (msg_syslog_open && (msg_flags & MSG_SYSLOG))
+	if (msg_syslog_open && (msg_flags & MSG_SYSLOG) && msg_syslog_up())
 		syslog(prio, "%s%s", level, text);
 	if (msg_log_fd >= 0) {
 		now = time(NULL);

@@ -3,26 +3,30 @@
  * that a file is either absent or complete and on disk.
  *
  * A writer works in a temporary file "t.<id>" (scanners skip names with a
- * dot), buffers its writes, and queue_commit() patches the size record,
- * renames the file to its id, fdatasyncs it and fsyncs the directory before it
- * says yes: that is the moment an SMTP server may answer 250.  Any failure
- * on the way removes the temporary file and reports why, with errno kept.
+ * dot), buffers its writes, and queue_commit() patches the size record
+ * (size and checksum), renames the file to its id, and fdatasyncs it and
+ * fsyncs the directory (both at once, see fsyncs.c) before it says yes:
+ * that is the moment an SMTP server may answer 250.  Any failure on the
+ * way removes the file and reports why, with errno kept.
  *
  * Recycling: a writer in incoming/ first tries to take a finished queue
  * file that qmgr left in recycle/ (see queue.h) and overwrites it, rather
  * than creating a new file.  On ext4 this is worth a lot: every new inode
  * is searched for past the inodes freed in the last seconds to minutes
- * (ext4's recently_deleted() check), and with one queue file created and
- * removed per message that search grows with the mail rate; it took about
- * a third of smtpd's CPU at 2,000 messages a second.  A reused file keeps
- * its inode and its blocks.  Its old content is a finished message, so it
- * is synced BEFORE it gets its queue id (a crash must not leave the old
- * message under a new name), and a file that is not ours alone (another
- * link to it, another owner) is never reused.
+ * (ext4's recently_deleted() check, on a file system without a journal),
+ * and with one queue file created and removed per message that search
+ * grows with the mail rate; it took about a third of smtpd's CPU at 2,000
+ * messages a second.  A reused file keeps its inode and its blocks.  Its
+ * old content is a finished message that must never come back under the
+ * new id: the T record names the id and the checksum covers the rest, so
+ * a crash that keeps any part of the new content from the disk leaves a
+ * file that readers refuse (queue_verify).  A file that is not ours alone
+ * (another link to it, another owner) is never reused.
  *
  * The reader distrusts the file: every record is checked, values are
  * decoded, and a file whose message is shorter or longer than its S record
- * says is called corrupt rather than half-delivered.
+ * says, or whose checksum or T record's id does not match, is called
+ * corrupt rather than half-delivered.
  */
 #include <sys/socket.h>
 #include <sys/stat.h>
@@ -35,12 +39,14 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <stdarg.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
 
 #include "buf.h"
+#include "fsyncs.h"
 #include "msg.h"
 #include "queue.h"
 #include "util.h"
@@ -51,7 +57,7 @@
 #define QUEUE_CREATE_TRIES	100
 #define QUEUE_NOTIFY_TIMEOUT	2		/* seconds */
 #define QUEUE_SPARE_LIST	64		/* recycle/ names per listing */
-#define QUEUE_SPARE_IDLE_MS	1000		/* after recycle/ was empty */
+#define QUEUE_SPARE_IDLE_MS	50		/* after recycle/ was empty */
 
 struct queue_writer {
 	int	 fd;
@@ -66,6 +72,8 @@ struct queue_writer {
 	off_t	 data_start;	/* offset of the message, -1 before M */
 	int	 err;		/* sticky errno of a failed write */
 	off_t	 old_size;	/* a recycled file's old size, or -1 */
+	int	 summing;	/* past the S record: bytes go into sum */
+	uint64_t sum;		/* of everything after the S record */
 	struct buf *enc;	/* scratch for encoded values */
 };
 
@@ -121,6 +129,19 @@ queue_writer_free(struct queue_writer *w)
 	free(w);
 }
 
+/* queue_sum - go on with a checksum (64-bit FNV-1a) over n bytes */
+static uint64_t
+queue_sum(uint64_t h, const void *p, size_t n)
+{
+	const unsigned char *c = p;
+
+	while (n-- > 0) {
+		h ^= *c++;
+		h *= 0x100000001b3ULL;
+	}
+	return h;
+}
+
 /* queue_flush - write out the buffer; a failure is sticky */
 static int
 queue_flush(struct queue_writer *w)
@@ -143,6 +164,8 @@ queue_put(struct queue_writer *w, const void *p, size_t n)
 {
 	if (w->err)
 		return -1;
+	if (w->summing)
+		w->sum = queue_sum(w->sum, p, n);
 	if (w->wlen + n > QUEUE_WBUF_SIZE) {
 		if (queue_flush(w) < 0)
 			return -1;
@@ -268,7 +291,7 @@ queue_create(const char *dir, const char *sub, struct buf *why)
 	struct queue_writer *w;
 	struct buf *path = buf_new(256, 0);
 	struct timeval tv;
-	char size0[QUEUE_SIZE_WIDTH + 1], arrival[48];
+	char size0[QUEUE_SIZE_REC + 1], arrival[48 + QUEUE_ID_MAX];
 	mode_t mode;
 	int tries;
 
@@ -310,13 +333,16 @@ queue_create(const char *dir, const char *sub, struct buf *why)
 	w->enc = buf_new(256, 0);
 
 	gettimeofday(&tv, NULL);
-	snprintf(arrival, sizeof(arrival), "%lld %ld", (long long)tv.tv_sec,
-	    (long)tv.tv_usec);
+	snprintf(arrival, sizeof(arrival), "%lld %ld %s", (long long)tv.tv_sec,
+	    (long)tv.tv_usec, w->id);
 	queue_put_rec(w, 'T', arrival);
-	memset(size0, '0', QUEUE_SIZE_WIDTH);
-	size0[QUEUE_SIZE_WIDTH] = '\0';
+	memset(size0, '0', QUEUE_SIZE_REC);
+	size0[QUEUE_SIZE_WIDTH] = ' ';
+	size0[QUEUE_SIZE_REC] = '\0';
 	w->size_off = w->pos + 1;
 	queue_put_rec(w, 'S', size0);
+	w->summing = 1;
+	w->sum = QUEUE_SUM_INIT;
 	return w;
 }
 
@@ -388,11 +414,37 @@ queue_writer_size(struct queue_writer *w)
 	return w->data_start < 0 ? 0 : w->pos - w->data_start;
 }
 
+/*
+ * queue_sync_both - sync the file and its directory at the same time
+ * (fsyncs): 0, or -1 with errno and step.  A directory that the writer
+ * may not read (a user's sendmail in maildrop/) is not synced: pickup
+ * makes the file durable there.
+ */
+static int
+queue_sync_both(struct queue_writer *w, const char **step)
+{
+	int fd[2], data_only[2] = { 1, 0 }, err[2], n = 1;
+
+	fd[0] = w->fd;
+	if ((fd[1] = open(w->dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC)) >= 0)
+		n = 2;
+	else if (errno != EACCES) {
+		*step = "open directory";
+		return -1;
+	}
+	(void)fsyncs(n, fd, data_only, err);
+	if (n == 2)
+		close(fd[1]);
+	*step = err[0] ? "fsync" : "fsync directory of";
+	errno = err[0] ? err[0] : n == 2 ? err[1] : 0;
+	return errno ? -1 : 0;
+}
+
 /* queue_commit - complete the file: size, sync, rename, sync dir; frees w */
 int
 queue_commit(struct queue_writer *w, struct buf *why)
 {
-	char digits[QUEUE_SIZE_WIDTH + 2];
+	char digits[QUEUE_SIZE_REC + 2];
 	const char *step = "write";
 	const char *fail = w->tmp;
 	long long size;
@@ -405,13 +457,14 @@ queue_commit(struct queue_writer *w, struct buf *why)
 		goto bad;
 	}
 	size = (long long)queue_writer_size(w);
-	snprintf(digits, sizeof(digits), "%0*lld", QUEUE_SIZE_WIDTH, size);
-	if (strlen(digits) != QUEUE_SIZE_WIDTH) {
+	snprintf(digits, sizeof(digits), "%0*lld %016llx", QUEUE_SIZE_WIDTH,
+	    size, (unsigned long long)w->sum);
+	if (strlen(digits) != QUEUE_SIZE_REC) {
 		errno = EFBIG;
 		goto bad;
 	}
-	if (pwrite(w->fd, digits, QUEUE_SIZE_WIDTH, w->size_off) !=
-	    QUEUE_SIZE_WIDTH) {
+	if (pwrite(w->fd, digits, QUEUE_SIZE_REC, w->size_off) !=
+	    QUEUE_SIZE_REC) {
 		if (errno == 0)
 			errno = EIO;
 		goto bad;
@@ -420,55 +473,27 @@ queue_commit(struct queue_writer *w, struct buf *why)
 	step = "truncate";
 	if (w->old_size > w->pos && ftruncate(w->fd, w->pos) < 0)
 		goto bad;
-	if (w->old_size < 0) {
-		/*
-		 * A new file: rename first, then sync.  The file's fdatasync
-		 * then carries the rename (ext4 syncs a new file's directory
-		 * with it, or commits both in one journal transaction), and
-		 * the directory's fsync that the no-loss rule asks for finds
-		 * little left to do.  Nobody has been told of the file yet; a
-		 * crash before the syncs leaves at worst a short file that
-		 * qmgr moves to corrupt/ unanswered.
-		 */
-		step = "rename";
-		if (rename(w->tmp, w->final) < 0)
-			goto bad;
-		renamed = 1;
-		fail = w->final;
-		step = "fsync";
-		if (fdatasync(w->fd) < 0)
-			goto bad;
-	} else {
-		/*
-		 * A recycled file: sync, then rename.  Until the new content
-		 * is on disk the old one (a message already delivered) could
-		 * come back after a crash, and it must not come back under
-		 * the new id.  This costs nothing extra: the old inode is not
-		 * new to its directory, so its sync never carried the rename.
-		 */
-		step = "fsync";
-		if (fdatasync(w->fd) < 0)
-			goto bad;
-		step = "rename";
-		if (rename(w->tmp, w->final) < 0)
-			goto bad;
-		renamed = 1;
-		fail = w->final;
-	}
+	/*
+	 * Rename first, then sync the file and its directory together (one
+	 * wait for the disk, not two).  Nobody has been told of the file
+	 * yet.  A crash before both syncs are done can leave under the new
+	 * id a short or empty file, or the old content of a recycled file,
+	 * or a mix of old and new blocks: its size, its T record's id or its
+	 * checksum then does not match, qmgr sets it aside in corrupt/, and
+	 * the client, without its 250, sends the message again.
+	 */
+	step = "rename";
+	if (rename(w->tmp, w->final) < 0)
+		goto bad;
+	renamed = 1;
+	fail = w->final;
+	if (queue_sync_both(w, &step) < 0)
+		goto bad;
 	step = "close";
 	fd = w->fd;
 	w->fd = -1;
 	if (close(fd) < 0)
 		goto bad;
-	step = "fsync directory of";
-	if (fsync_dirname(w->dir) < 0) {
-		/*
-		 * A user's sendmail may write into maildrop/ without the
-		 * right to read it: pickup makes the file durable there.
-		 */
-		if (errno != EACCES)
-			goto bad;
-	}
 	queue_writer_free(w);
 	return 0;
 
@@ -587,6 +612,28 @@ queue_parse_num(const char *s, const char **end)
 	return v;
 }
 
+/* queue_parse_sum - exactly QUEUE_SUM_WIDTH lowercase hex digits */
+static int
+queue_parse_sum(const char *s, uint64_t *sum)
+{
+	uint64_t v = 0;
+	int i, d;
+
+	for (i = 0; i < QUEUE_SUM_WIDTH; i++) {
+		if (s[i] >= '0' && s[i] <= '9')
+			d = s[i] - '0';
+		else if (s[i] >= 'a' && s[i] <= 'f')
+			d = s[i] - 'a' + 10;
+		else
+			return -1;
+		v = v << 4 | (uint64_t)d;
+	}
+	if (s[i] != '\0')
+		return -1;
+	*sum = v;
+	return 0;
+}
+
 /* queue_read_rec - take one envelope record into m; 1 at M, 0, -1 */
 static int
 queue_read_rec(struct queue_msg *m, char *line, off_t off, int *seen,
@@ -615,14 +662,29 @@ queue_read_rec(struct queue_msg *m, char *line, off_t off, int *seen,
 	case 'T':
 		if ((v = queue_parse_num(value, &end)) < 0 || *end != ' ' ||
 		    (m->arrival_usec = (long)queue_parse_num(end + 1,
-		    NULL)) < 0 || m->arrival_usec >= 1000000)
+		    &end)) < 0 || m->arrival_usec >= 1000000)
 			goto bad;
 		m->arrival = (time_t)v;
+		/* The id the writer gave the file (older files: none). */
+		if (*end == ' ') {
+			if (!queue_id_ok(end + 1))
+				goto bad;
+			snprintf(m->file_id, sizeof(m->file_id), "%s", end + 1);
+		} else if (*end != '\0')
+			goto bad;
 		break;
 	case 'S':
-		if ((v = queue_parse_num(value, NULL)) < 0)
+		m->sum_offset = off + (off_t)strlen(line) + 1;
+		if ((v = queue_parse_num(value, &end)) < 0)
 			goto bad;
 		m->size = (off_t)v;
+		/* The checksum (older files: none). */
+		if (*end == ' ') {
+			if (queue_parse_sum(end + 1, &m->sum) < 0)
+				goto bad;
+			m->has_sum = 1;
+		} else if (*end != '\0')
+			goto bad;
 		break;
 	case 'F':
 		m->sender = xstrdup(queue_decode(value));
@@ -727,6 +789,53 @@ out:
 	if (rc < 0)
 		queue_msg_free(m);
 	return rc;
+}
+
+/*
+ * queue_verify - does the file still hold what its writer wrote?  The
+ * checksum of the S record covers every byte after that record, with
+ * each recipient's D read as the R it was written as (qmgr marks done
+ * recipients in place).  0 when it matches or the file has none, -1 with
+ * why otherwise: the file holds, in part or in whole, other content (a
+ * crash kept the writes of a reused or new file from the disk).
+ */
+int
+queue_verify(int fd, const struct queue_msg *m, struct buf *why)
+{
+	char *chunk;
+	uint64_t h = QUEUE_SUM_INIT;
+	off_t off = m->sum_offset;
+	ssize_t n;
+	int k = 0, i;
+
+	if (!m->has_sum)
+		return 0;
+	chunk = xmalloc(QUEUE_RBUF_SIZE);
+	for (;;) {
+		do
+			n = pread(fd, chunk, QUEUE_RBUF_SIZE, off);
+		while (n < 0 && errno == EINTR);
+		if (n < 0) {
+			buf_setf(why, "read: %s", strerror(errno));
+			free(chunk);
+			return -1;
+		}
+		if (n == 0)
+			break;
+		for (; k < m->nrcpt && m->rcpt[k].offset < off + n; k++) {
+			i = (int)(m->rcpt[k].offset - off);
+			if (i >= 0 && chunk[i] == 'D')
+				chunk[i] = 'R';
+		}
+		h = queue_sum(h, chunk, (size_t)n);
+		off += n;
+	}
+	free(chunk);
+	if (h != m->sum) {
+		buf_setf(why, "its content does not match its checksum");
+		return -1;
+	}
+	return 0;
 }
 
 /* queue_msg_free - release what queue_read() allocated */

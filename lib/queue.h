@@ -2,8 +2,8 @@
  * queue - queue files.  A queue file is a few envelope records, one per
  * line, then the message:
  *
- *	T<arrival seconds> <microseconds>
- *	S<size of the message in bytes>
+ *	T<arrival seconds> <microseconds> <queue id>
+ *	S<size of the message in bytes> <checksum>
  *	F<sender, "" for the null sender>
  *	A<name>=<value>		attributes (client, helo, protocol, uid, bounce level)
  *	R<recipient>		a recipient still to do ...
@@ -19,8 +19,12 @@
  * serves maildrop/ files written by sendmail.
  *
  * queue_create() itself writes the T record (now) and the S record, whose
- * value is a fixed width of QUEUE_SIZE_WIDTH zero-padded digits filled in
- * by queue_commit() (pwrite), so callers write only F, A, R and O records
+ * value is a fixed width of QUEUE_SIZE_WIDTH zero-padded digits, a space
+ * and QUEUE_SUM_WIDTH hex digits of a checksum (64-bit FNV-1a) of every
+ * byte after the S record, filled in by queue_commit() (pwrite); files
+ * written before the checksum was there have digits only.  queue_verify()
+ * checks it, so that a file whose writes a crash kept, in part, from the
+ * disk is never taken for a message.  Callers write only F, A, R and O records
  * (queue_rec() refuses T and S) and then the message with queue_data(),
  * which writes the M record first if the caller did not.  Writes are
  * buffered; a write error is sticky: every later call returns -1 and
@@ -33,21 +37,33 @@
  * except in maildrop/ (0644: a user's sendmail writes them, pickup reads
  * them); there a directory the writer cannot read is not fsync'd.
  *
+ * The T record names the id the writer gave the file (files written
+ * before it was there have no third field): a reader that finds another
+ * id than the file's name holds the content of another queue file, which
+ * a crash can leave behind (stale blocks of a new file, a reused file
+ * whose new content did not reach the disk), and sets it aside.
+ *
  * qmgr may move a finished queue file (every recipient has its outcome,
- * the file is at most QUEUE_RECYCLE_SIZE_MAX bytes) into recycle/ rather
- * than remove it; queue_create() in incoming/ then reuses such a file
- * (renamed to t.<id>, overwritten, cut to its new length), which spares
- * the file system an inode allocation and release per message.  Files in
- * recycle/ are never read; a missing recycle/ just means new files.  The
- * directory is active/t.recycle: qmgr makes it, and as mail_owner it can
- * write in active/ but not in the queue directory itself (master's); the
- * dot keeps it out of every scan, as names with a dot are not queue ids.
+ * the file is at most QUEUE_RECYCLE_SIZE_MAX bytes, its T record names
+ * its id) into recycle/ rather than remove it; queue_create() in
+ * incoming/ then reuses such a file (renamed to t.<id>, overwritten, cut
+ * to its new length, synced before it gets its id), which spares the
+ * file system an inode allocation and release per message.  qmgr moves a
+ * file in under a name with a dot (".<id>") and renames it to its id only
+ * after the sync of active/ that makes its removal from active/ durable,
+ * so no crash can bring back a reused file under its old id; writers
+ * take only names without a dot.  Files in recycle/ are never read; a
+ * missing recycle/ just means new files.  The directory is
+ * active/t.recycle: qmgr makes it, and as mail_owner it can write in
+ * active/ but not in the queue directory itself (master's); the dot keeps
+ * it out of every scan, as names with a dot are not queue ids.
  */
 #ifndef CARTERO_QUEUE_H
 #define CARTERO_QUEUE_H
 
 #include <sys/types.h>
 #include <stddef.h>
+#include <stdint.h>
 #include <time.h>
 
 struct buf;
@@ -63,6 +79,9 @@ struct buf;
 #define QUEUE_RECYCLE_SIZE_MAX	(64 * 1024)	/* larger ones are removed */
 #define QUEUE_ID_MAX	32
 #define QUEUE_SIZE_WIDTH 15	/* digits of the S record */
+#define QUEUE_SUM_WIDTH	16	/* hex digits of its checksum */
+#define QUEUE_SIZE_REC	(QUEUE_SIZE_WIDTH + 1 + QUEUE_SUM_WIDTH)
+#define QUEUE_SUM_INIT	0xcbf29ce484222325ULL	/* FNV-1a offset basis */
 
 struct queue_writer;
 
@@ -96,12 +115,18 @@ struct queue_msg {
 	struct queue_rcpt *rcpt;
 	int		 nrcpt;
 	off_t		 data_offset;	/* first byte of the message */
+	char		 file_id[QUEUE_ID_MAX];	/* id in the T record, or "" */
+	uint64_t	 sum;		/* checksum in the S record ... */
+	int		 has_sum;	/* ... if there is one */
+	off_t		 sum_offset;	/* first byte it covers */
 };
 
 /* Read the envelope of an open queue file.  0, or -1 with why (corrupt). */
 int		 queue_read(int, struct queue_msg *, struct buf *);
 void		 queue_msg_free(struct queue_msg *);
 const char	*queue_msg_attr(const struct queue_msg *, const char *);
+/* Check the content against the S record's checksum: 0, or -1 with why. */
+int		 queue_verify(int, const struct queue_msg *, struct buf *);
 /* Rewrite a recipient's R to D in place (the caller fsyncs when it must). */
 int		 queue_mark_done(int, off_t);
 /* Is this a queue id we made (no '/', no dot files)? */

@@ -7,7 +7,9 @@
  * it), so a client can only name files to look at: "I<id>" (a file in
  * incoming/), "W" (wakeup: look at incoming/ and at what is due) and "F"
  * (flush: retry every deferred file now).  Each command is a short line;
- * a longer one, or a client that says nothing, is dropped.
+ * a longer one, or a client that says nothing for QMGR_CLIENT_TIMEOUT_MS,
+ * is dropped.  smtpd and pickup keep their connection from one message to
+ * the next.
  */
 #include <sys/resource.h>
 #include <sys/socket.h>
@@ -34,6 +36,7 @@
 #define QMGR_CLIENT_LINE_MAX	128	/* "I<id>" and friends */
 #define QMGR_CLIENT_TIMEOUT_MS	10000
 #define QMGR_CLIENTS_MAX	1000
+#define QMGR_CLIENT_READS	8	/* reads per client per loop turn */
 
 struct qmgr_client {
 	int		 fd;
@@ -41,6 +44,8 @@ struct qmgr_client {
 };
 
 static int qmgr_nclients;
+
+static void qmgr_client_expire(void *);
 
 /* qmgr_hostname - myhostname, or the system's name */
 const char *
@@ -92,7 +97,7 @@ qmgr_client_close(void *ctx)
 {
 	struct qmgr_client *cl = ctx;
 
-	event_timer_cancel(qmgr_client_close, cl);
+	event_timer_cancel(qmgr_client_expire, cl);
 	event_del(cl->fd);
 	close(cl->fd);
 	buf_free(&cl->in);
@@ -125,37 +130,81 @@ qmgr_command(const char *line)
 	}
 }
 
-/* qmgr_client_read - take the lines a client sent */
+/*
+ * qmgr_client_take - read what a client sent and run its lines: 1 while
+ * the client may stay, 2 when it may have sent more than was read, 0 when
+ * it is to be closed (end of input, error, or an over-long line).  A
+ * client may send many lines at once (smtpd keeps its connection for the
+ * next messages, see queue_notify); only an unfinished line is kept for
+ * the next read, and no line may be longer than QMGR_CLIENT_LINE_MAX.
+ * At most QMGR_CLIENT_READS reads per call, so that one busy client
+ * cannot hold the loop; the rest waits for the next turn (the socket is
+ * still readable then).
+ */
+static int
+qmgr_client_take(struct qmgr_client *cl)
+{
+	char chunk[4096], *p, *end, *nl;
+	ssize_t n;
+	int reads;
+
+	for (reads = 0; reads < QMGR_CLIENT_READS; reads++) {
+		n = read(cl->fd, chunk, sizeof(chunk));
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n < 0 && errno == EAGAIN)
+			return 1;
+		if (n <= 0) {
+			/* A last line without its newline still counts. */
+			if (n == 0 && buf_len(cl->in) > 0)
+				qmgr_command(trim(cl->in->data));
+			return 0;
+		}
+		for (p = chunk, end = chunk + n; p < end; p = nl + 1) {
+			if ((nl = memchr(p, '\n', (size_t)(end - p))) == NULL) {
+				buf_append(cl->in, p, (size_t)(end - p));
+				break;
+			}
+			buf_append(cl->in, p, (size_t)(nl - p));
+			if (buf_overflowed(cl->in))
+				break;
+			qmgr_command(trim(cl->in->data));
+			buf_reset(cl->in);
+		}
+		if (buf_overflowed(cl->in)) {
+			msg_warn("over-long request on the qmgr socket: "
+			    "dropped");
+			return 0;
+		}
+	}
+	return 2;
+}
+
+/* qmgr_client_read - a client sent something; it may stay a while more */
 static void
 qmgr_client_read(int fd, int mask, void *ctx)
 {
 	struct qmgr_client *cl = ctx;
-	char chunk[1024], *nl, *line;
-	ssize_t n;
 
-	n = read(fd, chunk, sizeof(chunk));
-	if (n < 0 && (errno == EAGAIN || errno == EINTR))
-		return;
-	if (n <= 0) {
-		/* A last line without its newline still counts. */
-		if (n == 0 && buf_len(cl->in) > 0)
-			qmgr_command(trim(cl->in->data));
+	if (qmgr_client_take(cl))
+		event_timer(QMGR_CLIENT_TIMEOUT_MS, qmgr_client_expire, cl);
+	else
 		qmgr_client_close(cl);
-		return;
-	}
-	buf_append(cl->in, chunk, (size_t)n);
-	while ((nl = memchr(cl->in->data, '\n', buf_len(cl->in))) != NULL) {
-		*nl = '\0';
-		line = trim(cl->in->data);
-		qmgr_command(line);
-		n = nl + 1 - cl->in->data;
-		memmove(cl->in->data, nl + 1, buf_len(cl->in) - (size_t)n);
-		buf_truncate(cl->in, buf_len(cl->in) - (size_t)n);
-	}
-	if (buf_overflowed(cl->in)) {
-		msg_warn("over-long request on the qmgr socket: dropped");
-		qmgr_client_close(cl);
-	}
+}
+
+/*
+ * qmgr_client_expire - a client was quiet for QMGR_CLIENT_TIMEOUT_MS:
+ * close it, after running any line that came in meanwhile (qmgr may have
+ * been busy), so that no notification is ever thrown away unread.
+ */
+static void
+qmgr_client_expire(void *ctx)
+{
+	struct qmgr_client *cl = ctx;
+
+	while (qmgr_client_take(cl) == 2)
+		;
+	qmgr_client_close(cl);
 }
 
 /* qmgr_accept - new clients on public/qmgr */
@@ -188,7 +237,7 @@ qmgr_accept(int lfd, int mask, void *ctx)
 			continue;
 		}
 		qmgr_nclients++;
-		event_timer(QMGR_CLIENT_TIMEOUT_MS, qmgr_client_close, cl);
+		event_timer(QMGR_CLIENT_TIMEOUT_MS, qmgr_client_expire, cl);
 	}
 }
 

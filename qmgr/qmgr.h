@@ -23,8 +23,8 @@ struct buf;
 #define QMGR_ACTIVATE_BATCH	100	/* activations per loop turn */
 #define QMGR_CONN_IDLE_MS	30000	/* idle agent connections close */
 #define QMGR_DEAD_AGENT_MS	5000	/* an unreachable agent rests */
-#define QMGR_SYNC_DELAY_MS	200	/* group commit of removals */
-#define QMGR_RECYCLE_MAX	256	/* finished files kept for reuse */
+#define QMGR_SYNC_DELAY_MS	100	/* group commit of removals */
+#define QMGR_RECYCLE_MAX	1000	/* finished files kept for reuse */
 #define QMGR_REPLY_MAX		65536	/* an agent's reply */
 #define QMGR_PIPELINE		32	/* requests in flight per connection */
 
@@ -86,6 +86,7 @@ struct qmgr_transport {
 	struct qmgr_conn	*conns;
 	int			 nconns;
 	long long		 dead_until;	/* ms: do not try before */
+	int			 fill;		/* fill a connection first */
 };
 
 /* qmgr.c */

@@ -11,13 +11,16 @@
  * An agent that cannot be reached, dies or times out defers its jobs; it
  * is not retried for QMGR_DEAD_AGENT_MS.
  *
- * Pipelining: a job goes to an idle connection, else to a new one while
- * the concurrency limit allows, else it is queued behind the jobs of the
- * least busy connection, up to QMGR_PIPELINE per connection.  An agent
- * that finds several requests waiting may do them as one batch; local
- * then shares one sync of a Maildir's new/ among them (group commit),
- * which is what lets delivery keep up with many SMTP sessions.  Requests
- * made in one loop turn go out in one write.
+ * Pipelining: for local, a job goes to the busiest connection that still
+ * has room (QMGR_PIPELINE requests in flight), and a new connection is
+ * opened only when every open one is full, up to the concurrency limit.
+ * Filling one connection before the next is on purpose: local takes the
+ * requests that wait on its connection as one batch and shares one sync
+ * of a Maildir's new/ among them (group commit), so a steady stream goes
+ * to one agent in batches as large as it will take, and more agents join
+ * only when it cannot keep up.  For smtp, whose deliveries wait on remote
+ * servers, jobs spread instead: an idle connection, else a new one, else
+ * the least busy one.  Requests made in one loop turn go out in one write.
  */
 #include <sys/types.h>
 
@@ -54,9 +57,9 @@ struct qmgr_conn {
 };
 
 static struct qmgr_transport qmgr_local = { "local", NULL, 1, NULL, NULL,
-    NULL, 0, 0 };
+    NULL, 0, 0, 1 };
 static struct qmgr_transport qmgr_smtp = { "smtp", NULL, 1, NULL, NULL,
-    NULL, 0, 0 };
+    NULL, 0, 0, 0 };
 
 static void qmgr_deliver_run(struct qmgr_transport *);
 static void qmgr_deliver_unavailable(struct qmgr_transport *);
@@ -455,19 +458,25 @@ qmgr_conn_send(struct qmgr_conn *c, struct qmgr_job *j)
 }
 
 /*
- * qmgr_conn_pick - the connection for the next job, or NULL: an idle one,
- * else a new one while the limit allows, else the least busy one that
- * has room in its pipeline.
+ * qmgr_conn_pick - the connection for the next job, or NULL.  A transport
+ * that fills (local, see above): the busiest one with room, else a new one
+ * while the limit allows.  Else (smtp, whose agents work through their
+ * requests one by one): an idle one, else a new one while the limit
+ * allows, else the least busy one with room.
  */
 static struct qmgr_conn *
 qmgr_conn_pick(struct qmgr_transport *tp)
 {
 	struct qmgr_conn *c, *best = NULL;
 
-	for (c = tp->conns; c != NULL; c = c->next)
-		if (best == NULL || c->busy < best->busy)
+	for (c = tp->conns; c != NULL; c = c->next) {
+		if (c->busy >= QMGR_PIPELINE)
+			continue;
+		if (best == NULL || (tp->fill ? c->busy > best->busy :
+		    c->busy < best->busy))
 			best = c;
-	if (best != NULL && best->busy == 0)
+	}
+	if (best != NULL && (tp->fill || best->busy == 0))
 		return best;
 	if (tp->nconns < tp->limit) {
 		if (now_ms() >= tp->dead_until &&
@@ -480,7 +489,7 @@ qmgr_conn_pick(struct qmgr_transport *tp)
 			return NULL;
 		}
 	}
-	return best != NULL && best->busy < QMGR_PIPELINE ? best : NULL;
+	return best;
 }
 
 /* qmgr_deliver_unavailable - defer every waiting job of a transport */

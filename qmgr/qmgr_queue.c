@@ -18,7 +18,13 @@
  * A finished small file is not removed but moved into recycle/, up to
  * QMGR_RECYCLE_MAX files, where smtpd takes it for its next message (see
  * queue.h: it spares the file system an inode per message, which on ext4
- * costs more CPU the faster mail flows).
+ * costs more CPU the faster mail flows).  It goes in as ".<id>", which no
+ * writer takes, and gets its plain name only after the sync of active/
+ * that makes its removal from active/ durable: a reused file can then
+ * never reappear in active/ after a crash.  A file whose T record names
+ * another id than its own holds another file's content (see queue.h) and
+ * goes to corrupt/ unread, and so does one whose checksum does not match
+ * (see queue_verify).
  */
 #include <sys/stat.h>
 #include <sys/time.h>
@@ -71,6 +77,8 @@ static int active_count;
 static int sync_pending;
 static int recycle_est;		/* files in recycle/, as far as we know */
 static int recycle_hold;	/* removals before recycle/ is counted again */
+static char (*staged)[QUEUE_ID_MAX];	/* in recycle/ as ".id" */
+static int staged_len, staged_size;
 
 /* qid_bucket - the hash chain of id */
 static struct qmgr_qid **
@@ -544,7 +552,7 @@ qmgr_queue_open(struct qmgr_qid *q, struct buf *why)
 {
 	struct qmgr_message *m;
 	struct buf *path;
-	int fd;
+	int fd, r;
 
 	if (strcmp(q->dir, QUEUE_ACTIVE) != 0 &&
 	    qmgr_queue_move(q->id, q->dir, QUEUE_ACTIVE) < 0) {
@@ -580,7 +588,19 @@ qmgr_queue_open(struct qmgr_qid *q, struct buf *why)
 	snprintf(m->id, sizeof(m->id), "%s", q->id);
 	m->fd = fd;
 	m->was_deferred = strcmp(q->dir, QUEUE_INCOMING) != 0;
-	if (queue_read(fd, &m->q, why) < 0) {
+	r = queue_read(fd, &m->q, why);
+	if (r == 0 && *m->q.file_id != '\0' &&
+	    strcmp(m->q.file_id, q->id) != 0) {
+		/* Another file's content (see queue.h); never announced. */
+		buf_setf(why, "it holds the content of %s", m->q.file_id);
+		queue_msg_free(&m->q);
+		r = -1;
+	} else if (r == 0 && queue_verify(fd, &m->q, why) < 0) {
+		/* Some of its writes never reached the disk (a crash). */
+		queue_msg_free(&m->q);
+		r = -1;
+	}
+	if (r < 0) {
 		close(fd);
 		free(m);
 		qmgr_queue_corrupt(q->id, buf_str(why));
@@ -634,17 +654,35 @@ qmgr_queue_activate(void)
 	return fifo_head != NULL && active_count < QMGR_ACTIVE_LIMIT;
 }
 
-/* qmgr_queue_sync - make the removals of the last moments durable */
+/*
+ * qmgr_queue_sync - make the removals of the last moments durable, then
+ * free the files staged in recycle/ for reuse (or, if the sync failed,
+ * remove them: their removal from active/ may not be on disk).
+ */
 static void
 qmgr_queue_sync(void *ctx)
 {
-	struct buf *dir = buf_new(256, 0);
+	struct buf *dir = buf_new(256, 0), *from = buf_new(256, 0);
+	struct buf *to = buf_new(256, 0);
+	int i, synced;
 
 	sync_pending = 0;
 	buf_setf(dir, "%s/%s", var_queue_directory, QUEUE_ACTIVE);
-	if (fsync_dirname(buf_str(dir)) < 0)
+	if (!(synced = fsync_dirname(buf_str(dir)) == 0))
 		msg_warn("fsync %s: %m", buf_str(dir));
+	for (i = 0; i < staged_len; i++) {
+		buf_setf(from, "%s/%s/.%s", var_queue_directory,
+		    QUEUE_RECYCLE, staged[i]);
+		queue_path(to, var_queue_directory, QUEUE_RECYCLE, staged[i]);
+		if (!synced || rename(buf_str(from), buf_str(to)) < 0) {
+			(void)unlink(buf_str(from));
+			recycle_est--;
+		}
+	}
+	staged_len = 0;
 	buf_free(&dir);
+	buf_free(&from);
+	buf_free(&to);
 }
 
 /* qmgr_queue_free - release a finished message */
@@ -720,6 +758,30 @@ qmgr_queue_write_defer(struct qmgr_message *m, const char *open_rcpt)
 	buf_free(&pr);
 }
 
+/*
+ * qmgr_recycle_clean - at start, remove the files a previous run staged
+ * in recycle/ but did not free: after a crash their removal from active/
+ * may not be durable, so they are never reused.
+ */
+static void
+qmgr_recycle_clean(const char *dir)
+{
+	struct buf *path = buf_new(256, 0);
+	struct dirent *de;
+	DIR *d;
+
+	if ((d = opendir(dir)) == NULL)
+		return;
+	while ((de = readdir(d)) != NULL) {
+		if (de->d_name[0] != '.' || !queue_id_ok(de->d_name + 1))
+			continue;
+		buf_setf(path, "%s/%s", dir, de->d_name);
+		(void)unlink(buf_str(path));
+	}
+	closedir(d);
+	buf_free(&path);
+}
+
 /* qmgr_recycle_count - the files in recycle/ now */
 static int
 qmgr_recycle_count(void)
@@ -753,7 +815,9 @@ qmgr_queue_recycle(struct qmgr_message *m, const char *path)
 	struct buf *to;
 	int r;
 
-	if (m->q.data_offset + m->q.size > QUEUE_RECYCLE_SIZE_MAX)
+	/* Only a file that names its own id can be told apart when reused. */
+	if (m->q.data_offset + m->q.size > QUEUE_RECYCLE_SIZE_MAX ||
+	    strcmp(m->q.file_id, m->id) != 0)
 		return -1;
 	if (recycle_est >= QMGR_RECYCLE_MAX) {
 		if (recycle_hold > 0) {
@@ -766,11 +830,17 @@ qmgr_queue_recycle(struct qmgr_message *m, const char *path)
 		}
 	}
 	to = buf_new(256, 0);
-	r = rename(path, queue_path(to, var_queue_directory, QUEUE_RECYCLE,
-	    m->id));
+	buf_setf(to, "%s/%s/.%s", var_queue_directory, QUEUE_RECYCLE, m->id);
+	r = rename(path, buf_str(to));
 	buf_free(&to);
 	if (r < 0)
 		return -1;
+	if (staged_len == staged_size) {
+		staged_size = staged_size ? staged_size * 2 : 64;
+		staged = xrealloc(staged, sizeof(*staged) *
+		    (size_t)staged_size);
+	}
+	snprintf(staged[staged_len++], QUEUE_ID_MAX, "%s", m->id);
 	recycle_est++;
 	return 0;
 }
@@ -911,7 +981,9 @@ qmgr_queue_init(void)
 		    buf_str(path));
 		recycle_est = QMGR_RECYCLE_MAX;
 		recycle_hold = INT_MAX;
-	} else
+	} else {
+		qmgr_recycle_clean(buf_str(path));
 		recycle_est = qmgr_recycle_count();
+	}
 	buf_free(&path);
 }

@@ -326,7 +326,14 @@ smtpd_data_done(struct smtpd_state *s, struct smtpd_msg *m)
 	m->qw = NULL;
 	buf_free(&why);
 
-	/* On disk: now, and only now, the message is ours. */
+	/*
+	 * On disk: now, and only now, the message is ours.  The client and
+	 * qmgr hear of it first; the log lines follow, so that writing them
+	 * is not part of what the client waits for.
+	 */
+	smtpd_reply(s, "250 2.0.0 Ok: queued as %s", m->id);
+	(void)lineio_flush(s->io);
+	queue_notify(var_queue_directory, m->id);
 	pr = buf_new(64, 0);
 	if (s->sasl_user != NULL)
 		msg_info("%s: client=%s, sasl_method=%s, sasl_username=%s",
@@ -338,9 +345,6 @@ smtpd_data_done(struct smtpd_state *s, struct smtpd_msg *m)
 		msg_info("%s: message-id=%s", m->id,
 		    printable(buf_str(m->msgid), pr));
 	buf_free(&pr);
-	smtpd_reply(s, "250 2.0.0 Ok: queued as %s", m->id);
-	(void)lineio_flush(s->io);
-	queue_notify(var_queue_directory, m->id);
 }
 
 /* smtpd_data - DATA: 354, the message, then 250 with the queue id */

@@ -104,6 +104,7 @@ test_roundtrip(void)
 	struct stat st;
 	char id[QUEUE_ID_MAX], data[64];
 	const char *body = "Subject: hi\n\nhello\n";
+	size_t nl;
 	int fd, tmp;
 
 	w = queue_create(dir, QUEUE_INCOMING, why);
@@ -134,12 +135,19 @@ test_roundtrip(void)
 	    "the file is named by its id, mode 0600");
 
 	f = slurp(buf_str(path));
-	ok(strstr(buf_str(f), "\nS000000000000019\n") != NULL,
-	    "S record holds the size, fixed width");
+	ok(strstr(buf_str(f), "\nS000000000000019 ") != NULL,
+	    "S record holds the size, fixed width, then the checksum");
+	nl = strcspn(buf_str(f), "\n");
+	ok(nl > strlen(id) && buf_str(f)[nl - strlen(id) - 1] == ' ' &&
+	    strncmp(buf_str(f) + nl - strlen(id), id, strlen(id)) == 0,
+	    "the T record ends with the queue id");
 	buf_free(&f);
 
 	fd = open(buf_str(path), O_RDWR);
 	ok(queue_read(fd, &m, why) == 0, "queue_read accepts it");
+	is_str(m.file_id, id, "the T record's id is the file's name");
+	ok(m.has_sum && queue_verify(fd, &m, why) == 0,
+	    "the checksum matches");
 	is_str(m.sender, "bob@mired.org", "sender read back");
 	is_int(m.size, (long long)strlen(body), "size read back");
 	ok(m.arrival > time(NULL) - 60 && m.arrival <= time(NULL),
@@ -165,6 +173,16 @@ test_roundtrip(void)
 	ok(queue_mark_done(fd, m.data_offset) < 0,
 	    "mark done refuses an offset that is not a recipient");
 	queue_msg_free(&m);
+	ok(queue_read(fd, &m, why) == 0 && queue_verify(fd, &m, why) == 0,
+	    "a recipient marked done keeps the checksum good");
+	queue_msg_free(&m);
+	/* One changed byte of the message: the checksum says so. */
+	ok(pwrite(fd, "J", 1, (off_t)(st.st_size - 3)) == 1, "flip a byte");
+	ok(queue_read(fd, &m, why) == 0 && queue_verify(fd, &m, why) < 0,
+	    "a changed message byte fails the checksum");
+	ok(strstr(buf_str(why), "checksum") != NULL, "and why says so");
+	queue_msg_free(&m);
+	ok(pwrite(fd, "l", 1, (off_t)(st.st_size - 3)) == 1, "put it back");
 	close(fd);
 	ok(read_path(buf_str(path), &m, why) == 0 && m.nrcpt == 2 &&
 	    !m.rcpt[0].done && m.rcpt[1].done &&
@@ -446,6 +464,107 @@ test_notify(void)
 	buf_free(&p);
 }
 
+/* commit_one - a committed file in incoming/ with body; its id in id */
+static int
+commit_one(const char *body, char *id, size_t len)
+{
+	struct buf *why = buf_new(64, 0);
+	struct queue_writer *w;
+	int r = -1;
+
+	if ((w = queue_create(dir, QUEUE_INCOMING, why)) != NULL) {
+		snprintf(id, len, "%s", queue_writer_id(w));
+		queue_rec(w, 'F', "bob@mired.org");
+		queue_rec(w, 'R', "ana@mired.org");
+		queue_data(w, body, strlen(body));
+		r = queue_commit(w, why);
+	}
+	buf_free(&why);
+	return r;
+}
+
+/*
+ * test_recycle - a finished file in recycle/ is reused: same inode, only
+ * the new content (cut to its length), the new id in its T record, a good
+ * checksum; names with a dot and files with two links are not taken.
+ */
+static void
+test_recycle(void)
+{
+	struct buf *why = buf_new(64, 0), *a = buf_new(64, 0);
+	struct buf *b = buf_new(64, 0), *f;
+	struct queue_msg m;
+	struct stat st, st2;
+	char old[QUEUE_ID_MAX], id[QUEUE_ID_MAX], big[3000];
+	int fd;
+
+	buf_setf(a, "%s/%s", dir, QUEUE_ACTIVE);
+	mkdir(buf_str(a), 0700);
+	buf_setf(a, "%s/%s", dir, QUEUE_RECYCLE);
+	ok(mkdir(buf_str(a), 0700) == 0, "recycle/ made");
+	memset(big, 'x', sizeof(big) - 1);
+	big[sizeof(big) - 1] = '\0';
+	ok(commit_one(big, old, sizeof(old)) == 0, "a long message");
+	queue_path(a, dir, QUEUE_INCOMING, old);
+	stat(buf_str(a), &st);
+	queue_path(b, dir, QUEUE_RECYCLE, old);
+	ok(rename(buf_str(a), buf_str(b)) == 0, "finished: into recycle/");
+	sleep(2);	/* past the pause after an empty recycle/ */
+
+	ok(commit_one("Subject: new\n\nnew\n", id, sizeof(id)) == 0,
+	    "a short message");
+	queue_path(a, dir, QUEUE_INCOMING, id);
+	ok(stat(buf_str(a), &st2) == 0 && st2.st_ino == st.st_ino,
+	    "it reused the finished file (same inode)");
+	ok(access(buf_str(b), F_OK) < 0, "which is gone from recycle/");
+	f = slurp(buf_str(a));
+	ok(strstr(buf_str(f), "xxx") == NULL && strstr(buf_str(f), old) ==
+	    NULL, "nothing of the old content is left");
+	buf_free(&f);
+	fd = open(buf_str(a), O_RDONLY);
+	ok(queue_read(fd, &m, why) == 0 && strcmp(m.file_id, id) == 0 &&
+	    queue_verify(fd, &m, why) == 0 && m.size == 18,
+	    "it reads back as the new message, checksum good");
+	queue_msg_free(&m);
+	close(fd);
+
+	/* Names with a dot (qmgr's, not yet free) are never taken. */
+	queue_path(b, dir, QUEUE_RECYCLE, "");
+	buf_appendf(b, ".%s", id);
+	rename(buf_str(a), buf_str(b));
+	sleep(2);
+	ok(commit_one("Subject: n2\n\nn2\n", old, sizeof(old)) == 0,
+	    "another message");
+	ok(access(buf_str(b), F_OK) == 0, "a dotted name in recycle/ stays");
+	unlink(buf_str(b));
+	queue_path(a, dir, QUEUE_INCOMING, old);
+	unlink(buf_str(a));
+
+	/* A file with a second link is not ours alone: not reused. */
+	ok(commit_one("Subject: n3\n\nn3\n", old, sizeof(old)) == 0,
+	    "a third message");
+	queue_path(a, dir, QUEUE_INCOMING, old);
+	queue_path(b, dir, QUEUE_RECYCLE, old);
+	link(buf_str(a), buf_str(b));
+	stat(buf_str(a), &st);
+	sleep(2);
+	ok(commit_one("Subject: n4\n\nn4\n", id, sizeof(id)) == 0,
+	    "a fourth message");
+	ok(stat(buf_str(a), &st2) == 0 && st2.st_nlink == 1 &&
+	    st2.st_size == st.st_size, "the linked file was left alone");
+	unlink(buf_str(a));
+	queue_path(a, dir, QUEUE_INCOMING, id);
+	unlink(buf_str(a));
+	unlink(buf_str(b));
+	buf_setf(a, "%s/%s", dir, QUEUE_RECYCLE);
+	rmdir(buf_str(a));
+	buf_setf(a, "%s/%s", dir, QUEUE_ACTIVE);
+	rmdir(buf_str(a));
+	buf_free(&why);
+	buf_free(&a);
+	buf_free(&b);
+}
+
 int
 main(void)
 {
@@ -464,6 +583,7 @@ main(void)
 	test_big_and_failure();
 	test_corrupt();
 	test_notify();
+	test_recycle();
 	rmdir(buf_str(p));
 	rmdir(dir);
 	buf_free(&p);
