@@ -67,6 +67,8 @@
 struct auth_conn {
 	int		 fd;
 	int		 passed_fd;	/* passed to us, or -1 */
+	int		 state_fd;	/* a second one (resume), or -1 */
+	int		 inotify_fd;	/* a third one (resumed IDLE), or -1 */
 	struct buf	*in;		/* request bytes */
 	struct buf	*out;		/* the answer being written */
 	size_t		 out_off;
@@ -81,6 +83,7 @@ struct auth_conn {
 	char		*user;		/* printable, for logs */
 	char		*rip;
 	pid_t		 pid;		/* session child */
+	int		 resume;	/* the session is a resumed one */
 	int		 status_fd;	/* its exec status pipe */
 	struct buf	*status;
 };
@@ -120,6 +123,10 @@ auth_conn_close(struct auth_conn *c)
 	close(c->fd);
 	if (c->passed_fd >= 0)
 		close(c->passed_fd);
+	if (c->state_fd >= 0)
+		close(c->state_fd);
+	if (c->inotify_fd >= 0)
+		close(c->inotify_fd);
 	event_timer_cancel(auth_conn_idle, c);
 	event_timer_cancel(auth_fail_delayed, c);
 	if (c->in->data != NULL)
@@ -172,6 +179,15 @@ auth_request_clear(struct auth_conn *c)
 		close(c->passed_fd);
 		c->passed_fd = -1;
 	}
+	if (c->state_fd >= 0) {
+		close(c->state_fd);
+		c->state_fd = -1;
+	}
+	if (c->inotify_fd >= 0) {
+		close(c->inotify_fd);
+		c->inotify_fd = -1;
+	}
+	c->resume = 0;
 	c->busy = 0;
 }
 
@@ -553,8 +569,9 @@ auth_session_status(int fd, int mask, void *ctx)
 	c->status_fd = -1;
 	if (buf_len(c->status) == 0) {
 		buf_reset(c->status);
-		msg_info("session: user=<%s>, service=%s, rip=%s, pid=%ld",
-		    c->acct.name, c->service, c->rip, (long)c->pid);
+		msg_info("%s: user=<%s>, service=%s, rip=%s, pid=%ld",
+		    c->resume ? "resume" : "session", c->acct.name,
+		    c->service, c->rip, (long)c->pid);
 		attr_clear(&c->reply);
 		attr_set(&c->reply, "status", "ok");
 		attr_setf(&c->reply, "pid", "%ld", (long)c->pid);
@@ -597,7 +614,7 @@ auth_session(struct auth_conn *c)
 	c->rip = rip;
 	rip = NULL;
 	if ((c->pid = auth_session_start(&c->acct, c->service, c->rip,
-	    c->passed_fd, &sfd, why)) < 0) {
+	    c->passed_fd, -1, -1, &sfd, why)) < 0) {
 		msg_warn("session: user=<%s>, service=%s, rip=%s: %s",
 		    c->acct.name, c->service, c->rip, buf_str(why));
 		auth_send_status(c, "fail", buf_str(why));
@@ -618,6 +635,85 @@ out:
 	free(service);
 	free(rip);
 	buf_free(&why);
+}
+
+/*
+ * auth_resume - request=resume: a session that imap-hibernate held wakes.
+ * The client's descriptor and the saved state come with it; the
+ * credential must be the one this service gave the session.
+ */
+static void
+auth_resume(struct auth_conn *c)
+{
+	struct buf *why = buf_new(256, 4096), *tmp = buf_new(64, 0);
+	const char *service, *account, *rip, *cred;
+	int sfd, r;
+
+	service = auth_field(c, "service");
+	account = auth_field(c, "account");
+	rip = auth_field(c, "rip");
+	cred = auth_field(c, "credential");
+	c->rip = xstrdup(printable(rip ? rip : "unknown", tmp));
+	c->user = xstrdup(printable(account ? account : "", tmp));
+	snprintf(c->service, sizeof(c->service), "%s",
+	    printable(service ? service : "?", tmp));
+	if (strlen(c->rip) > 60)
+		c->rip[60] = '\0';
+	if (c->passed_fd < 0 || c->state_fd < 0) {
+		auth_send_status(c, "fail", "the client and state descriptors "
+		    "must come with a resume request");
+		goto out;
+	}
+	if (service == NULL || strcmp(service, "imap") != 0 ||
+	    account == NULL || rip == NULL || cred == NULL) {
+		msg_warn("resume refused: user=<%s>, rip=%s: incomplete "
+		    "request", c->user, c->rip);
+		auth_send_status(c, "fail", "incomplete resume request");
+		goto out;
+	}
+	if (!auth_resume_check(service, account, rip, cred, c->passed_fd,
+	    why)) {
+		msg_warn("resume refused: user=<%s>, rip=%s: %s", c->user,
+		    c->rip, buf_str(why));
+		auth_send_status(c, "fail", buf_str(why));
+		goto out;
+	}
+	if ((r = auth_lookup(account, &c->acct, why)) <= 0 ||
+	    strcmp(c->acct.name, account) != 0 ||
+	    (c->acct.uid == 0 && !auth_root_ok(&c->acct))) {
+		msg_warn("resume refused: user=<%s>, rip=%s: %s", c->user,
+		    c->rip, r < 0 ? buf_str(why) : "the account is gone");
+		auth_send_status(c, r < 0 ? "tempfail" : "fail",
+		    "the account is not available");
+		goto out;
+	}
+	c->resume = 1;
+	if ((c->pid = auth_session_start(&c->acct, c->service, c->rip,
+	    c->passed_fd, c->state_fd, c->inotify_fd, &sfd, why)) < 0) {
+		msg_warn("resume: user=<%s>, service=%s, rip=%s: %s",
+		    c->acct.name, c->service, c->rip, buf_str(why));
+		auth_send_status(c, "fail", buf_str(why));
+		goto out;
+	}
+	close(c->passed_fd);
+	c->passed_fd = -1;
+	close(c->state_fd);
+	c->state_fd = -1;
+	if (c->inotify_fd >= 0) {
+		close(c->inotify_fd);
+		c->inotify_fd = -1;
+	}
+	c->status_fd = sfd;
+	(void)set_nonblock(sfd, 1);
+	if (event_add(sfd, EVENT_READ, auth_session_status, c) < 0) {
+		msg_warn("event_add: %m");
+		close(sfd);
+		c->status_fd = -1;
+		auth_send_status(c, "fail", "internal error");
+	}
+out:
+	buf_free(&why);
+	buf_free(&tmp);
 }
 
 /*
@@ -662,6 +758,8 @@ auth_request(struct auth_conn *c, size_t end)
 		auth_login(c);
 	else if (strcmp(what, "session") == 0)
 		auth_session(c);
+	else if (strcmp(what, "resume") == 0)
+		auth_resume(c);
 	else {
 		tmp = buf_new(64, 64);
 		msg_warn("unknown request \"%s\" on the auth socket",
@@ -695,10 +793,10 @@ auth_conn_read(int fd, int mask, void *ctx)
 {
 	struct auth_conn *c = ctx;
 	char chunk[4096];
-	int n, got;
+	int n, got[IPC_FDS_MAX], i;
 	size_t end;
 
-	n = ipc_recv_fd(fd, &got, chunk, sizeof(chunk));
+	n = ipc_recv_fds(fd, got, chunk, sizeof(chunk));
 	if (n < 0) {
 		if (errno == EAGAIN || errno == EWOULDBLOCK)
 			return;
@@ -707,10 +805,19 @@ auth_conn_read(int fd, int mask, void *ctx)
 		auth_conn_close(c);
 		return;
 	}
-	if (got >= 0) {
+	if (got[0] >= 0) {
 		if (c->passed_fd >= 0)
 			close(c->passed_fd);
-		c->passed_fd = got;
+		c->passed_fd = got[0];
+		if (c->state_fd >= 0)
+			close(c->state_fd);
+		c->state_fd = got[1];
+		if (c->inotify_fd >= 0)
+			close(c->inotify_fd);
+		c->inotify_fd = got[2];
+		for (i = 3; i < IPC_FDS_MAX; i++)
+			if (got[i] >= 0)
+				close(got[i]);
 	}
 	if (n == 0) {
 		auth_conn_close(c);
@@ -751,6 +858,8 @@ auth_accept(int lfd, int mask, void *ctx)
 		c = xcalloc(1, sizeof(*c));
 		c->fd = fd;
 		c->passed_fd = -1;
+		c->state_fd = -1;
+		c->inotify_fd = -1;
 		c->status_fd = -1;
 		c->pid = -1;
 		c->in = buf_new(512, AUTH_REQUEST_MAX);
@@ -864,6 +973,7 @@ auth_setup(int lfd)
 		    "root, and mailbox sessions run as the invoking user");
 	buf_free(&why);
 	auth_fails = xcalloc(AUTH_FAILS_MAX, sizeof(*auth_fails));
+	auth_cred_init();
 
 	event_init();
 	if (pipe2(auth_sigpipe, O_CLOEXEC | O_NONBLOCK) < 0)

@@ -24,6 +24,9 @@ struct account;
 #define AUTH_PAM_MAX		64	/* PAM checks at once */
 #define AUTH_TOKEN_BYTES	16	/* 128 random bits */
 #define AUTH_TOKENS_MAX		4096	/* outstanding tokens */
+#define AUTH_CRED_KEY_BYTES	32	/* the resume key */
+#define AUTH_CRED_MAX		(24 + 2 * 64 + 1)	/* issued, '.', hex, NUL */
+#define AUTH_CRED_LIFETIME	(7 * 86400LL)	/* s a credential is good */
 
 /*
  * mail_owner is root: a sandbox that runs everything as root, where a
@@ -56,12 +59,25 @@ int	auth_token_redeem(const char *, int, struct account *, char **,
 	    char **, struct buf *);
 
 /*
+ * auth_session.c: resume credentials of hibernated imap sessions.
+ * auth_cred_init() once at start (root: the key file); make: service,
+ * account, rip -> hex text; check: service, account, rip, credential,
+ * client fd -> 1 good, 0 refused (why).
+ */
+void	auth_cred_init(void);
+void	auth_cred_make(const char *, const char *, const char *, char *,
+	    size_t);
+int	auth_resume_check(const char *, const char *, const char *,
+	    const char *, int, struct buf *);
+
+/*
  * auth_session.c: fork the mailbox side for a redeemed token with the
- * client on fd 0/1.  Returns the child's pid and, in *statusfd, a pipe
+ * client on fd 0/1 (and a resumed session's state on fd 4, and its
+ * IDLE's inotify descriptor on fd 5, when those are not -1).  Returns the child's pid and, in *statusfd, a pipe
  * that reads EOF when exec succeeded or the reason when it did not; -1
  * with why if nothing was started.
  */
 pid_t	auth_session_start(const struct account *, const char *,
-	    const char *, int, int *, struct buf *);
+	    const char *, int, int, int, int *, struct buf *);
 
 #endif

@@ -18,6 +18,18 @@
  * and 1.  Without root (a sandbox) the uid stays the invoking user's.  A
  * close-on-exec pipe tells the parent whether the exec happened: EOF if
  * it did, the reason if it did not.
+ *
+ * Resumption (imapd_hibernate_timeout): an imap session gets, in
+ * $RESUME, a credential "ISSUED.MAC": the time it was made, and
+ * HMAC-SHA256 under a key only auth knows over the service, the account,
+ * the client's address and that time.  It is good for
+ * AUTH_CRED_LIFETIME; each resumed process gets a fresh one.  When the session
+ * sleeps in imap-hibernate (mail_owner, no access to any mailbox) and
+ * the client stirs, imap-hibernate passes the client's descriptor, the
+ * session's saved state and the credential back; a credential that does
+ * not verify gets nothing, so imap-hibernate can wake only the sessions it
+ * was handed.  The key lives in $data_directory/auth-resume.key (root,
+ * 0600) so that a reload of auth does not orphan sleeping sessions.
  */
 #include <sys/types.h>
 #include <sys/random.h>
@@ -31,7 +43,11 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include <unistd.h>
+
+#include <openssl/evp.h>
+#include <openssl/hmac.h>
 
 #include "auth.h"
 #include "addr.h"
@@ -55,6 +71,9 @@ struct auth_token {
 
 static struct auth_token *auth_tokens;	/* newest first */
 static int auth_ntokens;
+
+static unsigned char auth_cred_key[AUTH_CRED_KEY_BYTES];
+static int auth_cred_ready;
 
 /* auth_token_free - forget one token */
 static void
@@ -221,6 +240,158 @@ auth_token_redeem(const char *token, int fd, struct account *acct,
 	return r;
 }
 
+/* auth_random - fill a buffer from getrandom(2) */
+static void
+auth_random(unsigned char *p, size_t len)
+{
+	size_t got = 0;
+	ssize_t n;
+
+	while (got < len) {
+		n = getrandom(p + got, len - got, 0);
+		if (n < 0) {
+			if (errno == EINTR)
+				continue;
+			msg_fatal("getrandom: %m");
+		}
+		got += (size_t)n;
+	}
+}
+
+/*
+ * auth_cred_init - the resume key: read it from the data directory, or
+ * make one there; a key in memory only when that cannot be done.
+ */
+void
+auth_cred_init(void)
+{
+	struct buf *path = buf_new(256, 4096);
+	struct stat st;
+	ssize_t n;
+	int fd;
+
+	auth_random(auth_cred_key, sizeof(auth_cred_key));
+	auth_cred_ready = 1;
+	buf_setf(path, "%s/auth-resume.key", var_data_directory);
+	if (buf_overflowed(path))
+		goto out;
+	fd = open(buf_str(path), O_RDONLY | O_NOFOLLOW | O_CLOEXEC);
+	if (fd >= 0) {
+		if (fstat(fd, &st) == 0 && S_ISREG(st.st_mode) &&
+		    st.st_uid == geteuid() && (st.st_mode & 077) == 0 &&
+		    st.st_size == (off_t)sizeof(auth_cred_key)) {
+			n = read(fd, auth_cred_key, sizeof(auth_cred_key));
+			if (n == (ssize_t)sizeof(auth_cred_key)) {
+				close(fd);
+				goto out;
+			}
+		}
+		close(fd);
+		msg_warn("%s: not a key of this service: making a new one",
+		    buf_str(path));
+		(void)unlink(buf_str(path));
+		auth_random(auth_cred_key, sizeof(auth_cred_key));
+	}
+	fd = open(buf_str(path), O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW |
+	    O_CLOEXEC, 0600);
+	if (fd < 0 || write_full(fd, auth_cred_key,
+	    sizeof(auth_cred_key)) < 0 || fsync(fd) < 0) {
+		msg_warn("cannot keep the resume key in %s (%m): hibernated "
+		    "IMAP sessions end when auth restarts", buf_str(path));
+		if (fd >= 0) {
+			close(fd);
+			(void)unlink(buf_str(path));
+		}
+		goto out;
+	}
+	close(fd);
+out:
+	buf_free(&path);
+}
+
+/* auth_cred_mac - "ISSUED.MAC" for (service, account, rip, issued) */
+static void
+auth_cred_mac(const char *service, const char *account, const char *rip,
+    long long issued, char *out, size_t len)
+{
+	static const char hex[] = "0123456789abcdef";
+	unsigned char mac[EVP_MAX_MD_SIZE];
+	unsigned int maclen = 0, i;
+	struct buf *msg;
+	int n;
+
+	if (!auth_cred_ready)
+		auth_cred_init();
+	msg = buf_new(256, 0);
+	buf_appendf(msg, "%s\n%s\n%s\n%lld", service, account, rip, issued);
+	if (HMAC(EVP_sha256(), auth_cred_key, (int)sizeof(auth_cred_key),
+	    (const unsigned char *)buf_str(msg), buf_len(msg), mac,
+	    &maclen) == NULL)
+		maclen = 0;
+	buf_free(&msg);
+	n = snprintf(out, len, "%lld.", issued);
+	if (n < 0 || (size_t)n + 2 * (size_t)maclen + 1 > len || maclen == 0) {
+		if (len > 0)
+			out[0] = '\0';
+		return;
+	}
+	out += n;
+	for (i = 0; i < maclen; i++) {
+		out[2 * i] = hex[mac[i] >> 4];
+		out[2 * i + 1] = hex[mac[i] & 15];
+	}
+	out[2 * maclen] = '\0';
+	explicit_bzero(mac, sizeof(mac));
+}
+
+/* auth_cred_make - a fresh resume credential of (service, account, rip) */
+void
+auth_cred_make(const char *service, const char *account, const char *rip,
+    char *out, size_t len)
+{
+	auth_cred_mac(service, account, rip, (long long)time(NULL), out, len);
+}
+
+/*
+ * auth_resume_check - may a hibernated session of account wake on fd?
+ * The credential must verify and fd's peer (TCP) be the client's address.
+ * 1 yes, 0 no (why).
+ */
+int
+auth_resume_check(const char *service, const char *account,
+    const char *rip, const char *cred, int fd, struct buf *why)
+{
+	char want[AUTH_CRED_MAX], *end;
+	unsigned char d = 0;
+	long long issued, now = (long long)time(NULL);
+	size_t i, len;
+
+	errno = 0;
+	issued = strtoll(cred, &end, 10);
+	if (errno != 0 || end == cred || *end != '.' || issued <= 0) {
+		buf_setf(why, "bad resume credential");
+		return 0;
+	}
+	if (issued > now + 60 || now - issued > AUTH_CRED_LIFETIME) {
+		buf_setf(why, "stale resume credential");
+		return 0;
+	}
+	auth_cred_mac(service, account, rip, issued, want, sizeof(want));
+	len = strlen(want);
+	if (len == 0 || strlen(cred) != len) {
+		buf_setf(why, "bad resume credential");
+		return 0;
+	}
+	for (i = 0; i < len; i++)
+		d |= (unsigned char)want[i] ^ (unsigned char)cred[i];
+	explicit_bzero(want, sizeof(want));
+	if (d != 0) {
+		buf_setf(why, "bad resume credential");
+		return 0;
+	}
+	return auth_peer_ok(fd, rip, why);
+}
+
 /* auth_session_fail - the child could not start: say why, and go */
 static void __attribute__((noreturn))
 auth_session_fail(int fd, const char *what, const char *arg, int err)
@@ -241,10 +412,12 @@ auth_session_fail(int fd, const char *what, const char *arg, int err)
 
 /* auth_session_child - become the account and run the mailbox side */
 static void __attribute__((noreturn))
-auth_session_child(const struct account *acct, const char *prog,
-    const char *path, const char *rip, int client, int status)
+auth_session_child(const struct account *acct, const char *service,
+    const char *prog, const char *path, const char *rip, int client,
+    int state, int ino, int status)
 {
 	const char *confdir = conf_dir();
+	char cred[AUTH_CRED_MAX];
 	char *av[6];
 	sigset_t none;
 	int fd, exe;
@@ -260,6 +433,18 @@ auth_session_child(const struct account *acct, const char *prog,
 	if ((fd = fcntl(status, F_DUPFD_CLOEXEC, 10)) < 0)
 		_exit(127);
 	status = fd;
+	/* A resumed session's saved state to fd 4, its inotify to 5. */
+	if (state >= 0) {
+		if ((fd = fcntl(state, F_DUPFD_CLOEXEC, 10)) < 0)
+			auth_session_fail(status, "dup", "state", errno);
+		state = fd;
+	}
+	if (state >= 0 && ino >= 0) {
+		if ((fd = fcntl(ino, F_DUPFD_CLOEXEC, 10)) < 0)
+			auth_session_fail(status, "dup", "inotify", errno);
+		ino = fd;
+	} else
+		ino = -1;
 	if (dup2(client, 0) < 0 || dup2(client, 1) < 0)
 		auth_session_fail(status, "dup2", "client", errno);
 	if ((fd = open("/dev/null", O_WRONLY)) < 0)
@@ -273,8 +458,19 @@ auth_session_child(const struct account *acct, const char *prog,
 		auth_session_fail(status, "dup2", "status pipe", errno);
 	status = 3;
 	(void)set_cloexec(status, 1);
-	if (close_range(4, ~0U, 0) < 0) {
-		for (fd = 4; fd < 65536; fd++)
+	if (state >= 0) {
+		if (dup2(state, 4) < 0)
+			auth_session_fail(status, "dup2", "state", errno);
+		state = 4;
+	}
+	if (ino >= 0) {
+		if (dup2(ino, 5) < 0)
+			auth_session_fail(status, "dup2", "inotify", errno);
+		ino = 5;
+	}
+	fd = ino >= 0 ? 6 : state >= 0 ? 5 : 4;
+	if (close_range((unsigned)fd, ~0U, 0) < 0) {
+		for (; fd < 65536; fd++)
 			(void)close(fd);
 	}
 	(void)set_nonblock(0, 0);
@@ -316,6 +512,14 @@ auth_session_child(const struct account *acct, const char *prog,
 	    setenv("CARTERO_CONFIG_DIR", confdir, 1) < 0 ||
 	    setenv("IP", rip, 1) < 0)
 		auth_session_fail(status, "setenv", "USER", errno);
+	if (strcmp(service, "imap") == 0) {
+		auth_cred_make(service, acct->name, rip, cred, sizeof(cred));
+		if (setenv("RESUME", cred, 1) < 0 || (state >= 0 &&
+		    setenv("RESUME_FD", "4", 1) < 0) || (ino >= 0 &&
+		    setenv("RESUME_INOTIFY", "5", 1) < 0))
+			auth_session_fail(status, "setenv", "RESUME", errno);
+		explicit_bzero(cred, sizeof(cred));
+	}
 
 	av[0] = (char *)prog;
 	av[1] = "-M";
@@ -344,7 +548,8 @@ static const struct {
 /* auth_session_start - fork the mailbox side of a session */
 pid_t
 auth_session_start(const struct account *acct, const char *service,
-    const char *rip, int client, int *statusfd, struct buf *why)
+    const char *rip, int client, int state, int ino, int *statusfd,
+    struct buf *why)
 {
 	struct buf *prog, *path;
 	int p[2], i;
@@ -388,8 +593,8 @@ auth_session_start(const struct account *acct, const char *service,
 		goto out;
 	case 0:
 		close(p[0]);
-		auth_session_child(acct, buf_str(prog), buf_str(path), rip,
-		    client, p[1]);
+		auth_session_child(acct, service, buf_str(prog),
+		    buf_str(path), rip, client, state, ino, p[1]);
 	}
 	close(p[1]);
 	*statusfd = p[0];

@@ -23,6 +23,11 @@
  *	imapd_fetch.c	FETCH, and loading a message and its cache record
  *	imapd_search.c	SEARCH (and ESEARCH)
  *	imapd_store.c	STORE COPY MOVE APPEND EXPUNGE
+ *	imapd_hibernate.c  the mailbox side's half of hibernation: the
+ *			session's state as bytes, handed to imap-hibernate
+ *			and read back when auth resumes the session
+ *	imap_hibernate.c   main of "imap-hibernate", the service that holds
+ *			sleeping sessions without a process each
  */
 #ifndef CARTERO_IMAPD_H
 #define CARTERO_IMAPD_H
@@ -45,6 +50,13 @@ struct mime_part;
 #define IMAPD_LITERAL_CEIL	(256LL * 1024 * 1024)	/* literal_max 0 */
 #define IMAPD_SMALL_LITERALS	(1024 * 1024)	/* all other literals */
 #define IMAPD_IMPLEMENTATION	"cartero"
+#define IMAPD_IDLE_NOTIFY	120	/* "* OK Still here" every ... s */
+
+/* Hibernation: the service's socket (public/), and the state's bounds. */
+#define IMAPD_HIBERNATE_SERVICE	"imap-hibernate"
+#define IMAPD_STATE_HEAD_MAX	16384	/* the attribute lines */
+#define IMAPD_STATE_MAX		(64 * 1024 * 1024)	/* all of it */
+#define IMAPD_HIBERNATE_RETRY	60000	/* ms before trying again */
 
 /* What a client may see before and after login. */
 #define IMAPD_CAPS_COMMON	"IMAP4rev1 LITERAL+ SASL-IR ID ENABLE IDLE"
@@ -147,6 +159,18 @@ struct imapd_state {
 	int		 idling;
 	long long	 fetch_bytes, fetch_count;
 	int		 in_cmd;	/* FETCH/STORE/SEARCH: no EXPUNGE */
+
+	/* Hibernation (imapd_hibernate.c). */
+	const char	*resume_cred;	/* $RESUME: auth's credential */
+	long long	 hib_ms;	/* imapd_hibernate_timeout, ms; 0 */
+	long long	 hib_next;	/* now_ms() before which not to try */
+	char		*idle_tag;	/* a resumed IDLE's tag */
+	long long	 idle_deadline;	/* its autologout (now_ms clock) */
+	long long	 idle_notify;	/* its next "Still here" */
+	int		 changes;	/* untagged updates sent, a count */
+	int		 idle_fd;	/* IDLE's inotify, kept; -1 */
+	char		*idle_path;	/* the folder it watches */
+	int		 idle_wd[3];	/* its watches; -1 unknown */
 };
 
 /* imapd_reply.c */
@@ -195,6 +219,16 @@ void	imapd_tag_bad(struct imapd_state *, struct imapd_cmd *, const char *,
 	    ...) __attribute__((format(printf, 3, 4)));
 void	imapd_tag_ok(struct imapd_state *, struct imapd_cmd *, const char *,
 	    ...) __attribute__((format(printf, 3, 4)));
+
+/* imapd_session.c: for hibernation */
+void	imapd_unselect(struct imapd_state *);
+void	imapd_idle_loop(struct imapd_state *, struct imapd_cmd *, long long,
+	    long long);
+
+/* imapd_hibernate.c */
+int	imapd_hibernate(struct imapd_state *, const char *, int, long long,
+	    long long);
+int	imapd_resume(struct imapd_state *, int);
 
 /* imapd_folder.c */
 void	imapd_cmd_create(struct imapd_state *, struct imapd_cmd *);

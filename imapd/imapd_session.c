@@ -17,6 +17,12 @@
  * just before a tagged response: never an EXPUNGE while answering FETCH,
  * STORE or SEARCH (their sequence numbers must stay put; RFC 3501 7.4.1),
  * and during IDLE as soon as inotify says the folder changed.
+ *
+ * A session with nothing to do for imapd_hibernate_timeout (in IDLE, or
+ * between commands with no partial input) is handed to imap-hibernate
+ * and this process exits (imapd_hibernate.c); when the client speaks or,
+ * in IDLE, the folder changes, auth starts this program again with the
+ * saved state, and the session goes on from the view the client knows.
  */
 #include <sys/inotify.h>
 #include <sys/socket.h>
@@ -45,9 +51,9 @@
 #include "util.h"
 #include "imapd.h"
 
-#define IMAPD_IDLE_NOTIFY	120	/* "* OK Still here" every ... s */
 #define IMAPD_IDLE_POLL		5000	/* ms: a sync even without events */
-#define IMAPD_IDLE_SETTLE	30	/* ms: let a burst of changes land */
+#define IMAPD_IDLE_GAP		3	/* ms: a burst's events are closer */
+#define IMAPD_IDLE_SETTLE	30	/* ms: the longest wait for a burst */
 
 /* A command of the authenticated and selected states. */
 struct imapd_cmd_tab {
@@ -71,6 +77,25 @@ imapd_io_wait(int fd, short events, int timeout)
 	pfd.events = events;
 	for (;;) {
 		r = poll(&pfd, 1, timeout > 0 ? timeout * 1000 : -1);
+		if (r < 0 && errno == EINTR)
+			continue;
+		return r;
+	}
+}
+
+/* imapd_poll_ms - wait up to ms for fd to be readable; 1, 0 timeout, -1 */
+static int
+imapd_poll_ms(int fd, long long ms)
+{
+	struct pollfd	pfd;
+	long long	end = now_ms() + ms, left;
+	int		r;
+
+	pfd.fd = fd;
+	pfd.events = POLLIN;
+	for (;;) {
+		left = end - now_ms();
+		r = poll(&pfd, 1, left > 0 ? (int)left : 0);
 		if (r < 0 && errno == EINTR)
 			continue;
 		return r;
@@ -280,7 +305,7 @@ imapd_open_folder(struct imapd_state *s, const char *name,
 }
 
 /* imapd_unselect - forget the selected mailbox */
-static void
+void
 imapd_unselect(struct imapd_state *s)
 {
 	mailbox_close(&s->mb);
@@ -397,8 +422,10 @@ imapd_update(struct imapd_state *s, int allow_expunge)
 			    ul->v[j].kw != m->kw) {
 				m->flags = ul->v[j].flags;
 				m->kw = ul->v[j].kw;
-				if (!m->expunged)
+				if (!m->expunged) {
 					imapd_fetch_flags(s, i, &ul->v[j]);
+					s->changes++;
+				}
 			}
 			j++;
 		} else
@@ -406,8 +433,10 @@ imapd_update(struct imapd_state *s, int allow_expunge)
 	}
 	if (allow_expunge) {
 		for (i = s->count - 1; i >= 0; i--)
-			if (s->msgs[i].expunged)
+			if (s->msgs[i].expunged) {
 				imapd_reply(s, "* %d EXPUNGE", i + 1);
+				s->changes++;
+			}
 		for (i = k = 0; i < s->count; i++) {
 			if (s->msgs[i].expunged) {
 				if (s->msgs[i].recent)
@@ -428,8 +457,11 @@ imapd_update(struct imapd_state *s, int allow_expunge)
 	if (added > 0) {
 		imapd_reply(s, "* %d EXISTS", s->count);
 		imapd_reply(s, "* %d RECENT", s->nrecent);
-	} else if (s->nrecent != recent_before)
+		s->changes++;
+	} else if (s->nrecent != recent_before) {
 		imapd_reply(s, "* %d RECENT", s->nrecent);
+		s->changes++;
+	}
 }
 
 /* imapd_cmd_capability - CAPABILITY */
@@ -620,82 +652,188 @@ imapd_cmd_unselect(struct imapd_state *s, struct imapd_cmd *c)
 	imapd_tag_ok(s, c, "Unselect completed.");
 }
 
-/* imapd_idle_watch - inotify on the folder, new/ and cur/; -1 if none */
+static int imapd_idle_drain(int);
+
+/*
+ * imapd_idle_watch - inotify on the selected folder, new/ and cur/; -1
+ * if none.  One inotify instance serves the process, its watches moved
+ * when another folder is selected: the last close of an instance waits
+ * for a kernel grace period (about 10 ms), which every IDLE + DONE would
+ * pay.  A resumed session has the instance it slept with (watches not
+ * known: replaced whole if another folder needs it).  Events from before
+ * this IDLE are dropped: the sync that follows covers them.
+ */
 static int
 imapd_idle_watch(struct imapd_state *s)
 {
 	struct buf *p;
-	int fd;
+	int i;
 
 	if (s->mb == NULL)
 		return -1;
-	if ((fd = inotify_init1(IN_NONBLOCK | IN_CLOEXEC)) < 0)
+	if (s->idle_fd >= 0 && (s->idle_path == NULL ||
+	    strcmp(s->idle_path, s->mb->path) != 0)) {
+		for (i = 0; i < 3; i++) {
+			if (s->idle_wd[i] == -1 && s->idle_path != NULL) {
+				close(s->idle_fd);
+				s->idle_fd = -1;
+				break;
+			}
+			if (s->idle_wd[i] >= 0)
+				(void)inotify_rm_watch(s->idle_fd,
+				    s->idle_wd[i]);
+		}
+		free(s->idle_path);
+		s->idle_path = NULL;
+	}
+	if (s->idle_fd < 0 && (s->idle_fd = inotify_init1(IN_NONBLOCK |
+	    IN_CLOEXEC)) < 0)
 		return -1;
-	p = buf_new(256, 0);
-	buf_setf(p, "%s/new", s->mb->path);
-	(void)inotify_add_watch(fd, buf_str(p), IN_CREATE | IN_MOVED_TO |
-	    IN_MOVED_FROM | IN_DELETE | IN_ONLYDIR);
-	buf_setf(p, "%s/cur", s->mb->path);
-	(void)inotify_add_watch(fd, buf_str(p), IN_CREATE | IN_MOVED_TO |
-	    IN_MOVED_FROM | IN_DELETE | IN_ONLYDIR);
-	(void)inotify_add_watch(fd, s->mb->path, IN_MODIFY | IN_MOVED_TO |
-	    IN_ONLYDIR);
-	buf_free(&p);
-	return fd;
+	if (s->idle_path == NULL) {
+		p = buf_new(256, 0);
+		buf_setf(p, "%s/new", s->mb->path);
+		s->idle_wd[0] = inotify_add_watch(s->idle_fd, buf_str(p),
+		    IN_CREATE | IN_MOVED_TO | IN_MOVED_FROM | IN_DELETE |
+		    IN_ONLYDIR);
+		buf_setf(p, "%s/cur", s->mb->path);
+		s->idle_wd[1] = inotify_add_watch(s->idle_fd, buf_str(p),
+		    IN_CREATE | IN_MOVED_TO | IN_MOVED_FROM | IN_DELETE |
+		    IN_ONLYDIR);
+		s->idle_wd[2] = inotify_add_watch(s->idle_fd, s->mb->path,
+		    IN_MODIFY | IN_MOVED_TO | IN_ONLYDIR);
+		for (i = 0; i < 3; i++)
+			if (s->idle_wd[i] < 0)
+				s->idle_wd[i] = -2;	/* none: nothing to remove */
+		buf_free(&p);
+		s->idle_path = xstrdup(s->mb->path);
+	}
+	(void)imapd_idle_drain(s->idle_fd);
+	return s->idle_fd;
 }
 
-/* imapd_idle_drain - read every pending inotify event; 1 if any */
+/*
+ * imapd_idle_drain - read every pending inotify event; 1 if any of them
+ * matters.  The folder's own files (cartero-uidlist, its lock, the cache)
+ * change whenever a session, this one included, records what it saw;
+ * what a client can see changes in new/ and cur/.
+ */
 static int
 imapd_idle_drain(int fd)
 {
 	char ev[4096] __attribute__((aligned(__alignof__(struct
 	    inotify_event))));
+	const struct inotify_event *e;
+	ssize_t n;
+	size_t off;
 	int any = 0;
 
-	while (read(fd, ev, sizeof(ev)) > 0)
-		any = 1;
+	while ((n = read(fd, ev, sizeof(ev))) > 0) {
+		for (off = 0; off + sizeof(*e) <= (size_t)n;
+		    off += sizeof(*e) + e->len) {
+			e = (const struct inotify_event *)(ev + off);
+			if (e->len == 0 || strncmp(e->name, "cartero-", 8) != 0)
+				any = 1;
+		}
+	}
 	return any;
 }
 
 /*
- * imapd_cmd_idle - IDLE (RFC 2177): updates as they happen, until DONE.
- * The autologout timer keeps running.
+ * imapd_idle_settle - a change was seen: let a burst of them (a move of
+ * many messages, another session's flag changes) land, reading events
+ * while they keep coming less than IMAPD_IDLE_GAP ms apart, for at most
+ * IMAPD_IDLE_SETTLE ms, and not at all once the client has spoken.
+ * 1 if any event matters.
+ */
+static int
+imapd_idle_settle(int ifd)
+{
+	struct pollfd	 pfd[2];
+	long long	 end = now_ms() + IMAPD_IDLE_SETTLE;
+	int		 any = 0;
+
+	for (;;) {
+		any |= imapd_idle_drain(ifd);
+		if (!any || now_ms() >= end)
+			return any;
+		pfd[0].fd = ifd;
+		pfd[0].events = POLLIN;
+		pfd[1].fd = 0;
+		pfd[1].events = POLLIN;
+		if (poll(pfd, 2, IMAPD_IDLE_GAP) <= 0 ||
+		    (pfd[1].revents & (POLLIN | POLLHUP | POLLERR)))
+			return any;
+	}
+}
+
+/*
+ * imapd_idle_sleep - IDLE has been quiet for imapd_hibernate_timeout:
+ * bring the client up to date and, when nothing was left to say, hand
+ * the session to imap-hibernate.  Exits when it did; else returns.
  */
 static void
-imapd_cmd_idle(struct imapd_state *s, struct imapd_cmd *c)
+imapd_idle_sleep(struct imapd_state *s, struct imapd_cmd *c, int ifd,
+    long long deadline, long long notify)
+{
+	int before = s->changes;
+
+	if (ifd >= 0)
+		(void)imapd_idle_drain(ifd);
+	/* Events from here on stay queued for imap-hibernate. */
+	imapd_update(s, 1);
+	if (s->quit || s->changes != before || lineio_flush(s->io) < 0)
+		return;
+	if (imapd_hibernate(s, c->tag, ifd, deadline, notify) < 0)
+		return;
+	imapd_unselect(s);
+	exit(0);
+}
+
+/*
+ * imapd_idle_loop - IDLE's updates as they happen, until DONE.  The
+ * autologout timer (deadline) keeps running; notify: the next "Still
+ * here" (both now_ms() clock).  A resumed IDLE comes here directly.
+ */
+void
+imapd_idle_loop(struct imapd_state *s, struct imapd_cmd *c,
+    long long deadline, long long notify)
 {
 	struct pollfd	 pfd[2];
 	struct buf	*line;
-	long long	 deadline, notify, wait;
+	long long	 wait, sleep_at, now;
 	int		 ifd, r, n;
 
-	if (!imapd_arg_end(c)) {
-		imapd_tag_bad(s, c, "IDLE takes no arguments");
-		return;
-	}
-	imapd_update(s, 1);
-	imapd_reply(s, "+ idling");
-	if (lineio_flush(s->io) < 0) {
-		s->quit = 1;
-		return;
-	}
+	/*
+	 * The watch first, then the sync: a change after the sync is an
+	 * event.  After a resumption this reports, at once, what happened
+	 * while the session slept.
+	 */
 	ifd = imapd_idle_watch(s);
 	line = buf_new(256, 0);
-	deadline = now_ms() + (long long)s->timeout * 1000;
-	notify = now_ms() + IMAPD_IDLE_NOTIFY * 1000LL;
+	imapd_update(s, 1);
+	sleep_at = now_ms() + s->hib_ms;
 	for (;;) {
+		if (lineio_flush(s->io) < 0) {
+			s->quit = 1;
+			break;
+		}
 		if (lineio_pending(s->io) == 0) {
-			wait = deadline - now_ms();
-			if (notify - now_ms() < wait)
-				wait = notify - now_ms();
+			now = now_ms();
+			wait = deadline - now;
+			if (notify - now < wait)
+				wait = notify - now;
 			if (s->mb != NULL && wait > IMAPD_IDLE_POLL)
 				wait = IMAPD_IDLE_POLL;
+			if (s->hib_ms > 0 && sleep_at - now < wait)
+				wait = sleep_at - now;
 			if (wait < 0)
 				wait = 0;
 			pfd[0].fd = 0;
 			pfd[0].events = POLLIN;
+			pfd[0].revents = 0;
 			pfd[1].fd = ifd;
 			pfd[1].events = POLLIN;
+			pfd[1].revents = 0;
 			n = poll(pfd, ifd >= 0 ? 2 : 1, (int)wait);
 			if (n < 0 && errno != EINTR)
 				break;
@@ -706,13 +844,17 @@ imapd_cmd_idle(struct imapd_state *s, struct imapd_cmd *c)
 				break;
 			}
 			if (n > 0 && ifd >= 0 && (pfd[1].revents & POLLIN)) {
-				/* A burst (move, rename, log) lands first. */
-				usleep(IMAPD_IDLE_SETTLE * 1000);
-				(void)imapd_idle_drain(ifd);
-				imapd_update(s, 1);
+				if (imapd_idle_settle(ifd)) {
+					imapd_update(s, 1);
+					sleep_at = now_ms() + s->hib_ms;
+				}
 			} else if (n == 0 && now_ms() >= notify) {
 				imapd_reply(s, "* OK Still here");
 				notify = now_ms() + IMAPD_IDLE_NOTIFY * 1000LL;
+			} else if (n == 0 && s->hib_ms > 0 &&
+			    now_ms() >= sleep_at) {
+				imapd_idle_sleep(s, c, ifd, deadline, notify);
+				sleep_at = now_ms() + s->hib_ms;
 			} else if (n == 0)
 				imapd_update(s, 1);
 			if (s->quit)
@@ -736,9 +878,28 @@ imapd_cmd_idle(struct imapd_state *s, struct imapd_cmd *c)
 			imapd_tag_bad(s, c, "Expected DONE to end IDLE");
 		break;
 	}
-	if (ifd >= 0)
-		close(ifd);
 	buf_free(&line);
+}
+
+/*
+ * imapd_cmd_idle - IDLE (RFC 2177): updates as they happen, until DONE.
+ * The autologout timer keeps running.
+ */
+static void
+imapd_cmd_idle(struct imapd_state *s, struct imapd_cmd *c)
+{
+	if (!imapd_arg_end(c)) {
+		imapd_tag_bad(s, c, "IDLE takes no arguments");
+		return;
+	}
+	/* Updates follow at once, from imapd_idle_loop(). */
+	imapd_reply(s, "+ idling");
+	if (lineio_flush(s->io) < 0) {
+		s->quit = 1;
+		return;
+	}
+	imapd_idle_loop(s, c, now_ms() + (long long)s->timeout * 1000,
+	    now_ms() + IMAPD_IDLE_NOTIFY * 1000LL);
 }
 
 static const struct imapd_cmd_tab imapd_cmds[] = {
@@ -816,6 +977,30 @@ imapd_mailbox_usage(void)
 	    "run by auth with the client on fd 0/1 and MAILDIR set");
 }
 
+/*
+ * imapd_sleep - between commands, nothing buffered: wait up to
+ * imapd_hibernate_timeout for the client and, if it stays silent, hand
+ * the session to imap-hibernate.  Exits when it did; else returns.
+ */
+static void
+imapd_sleep(struct imapd_state *s)
+{
+	long long start = now_ms();
+
+	/* The autologout comes first when it is the shorter wait. */
+	if (s->hib_ms <= 0 || s->hib_ms >= (long long)s->timeout * 1000 ||
+	    lineio_pending(s->io) > 0 || start < s->hib_next ||
+	    lineio_flush(s->io) < 0)
+		return;
+	if (imapd_poll_ms(0, s->hib_ms) != 0)
+		return;
+	if (imapd_hibernate(s, NULL, -1, start + (long long)s->timeout * 1000,
+	    0) < 0)
+		return;
+	imapd_unselect(s);
+	exit(0);
+}
+
 /* imapd_session - serve until LOGOUT, hang-up or autologout */
 static void
 imapd_session(struct imapd_state *s)
@@ -833,6 +1018,7 @@ imapd_session(struct imapd_state *s)
 			how = "Too many errors";
 			break;
 		}
+		imapd_sleep(s);
 		r = imapd_cmd_read(s, &c, litmax, s->why);
 		switch (r) {
 		case IMAPD_READ_OK:
@@ -877,6 +1063,38 @@ imapd_session(struct imapd_state *s)
 		(void)lineio_flush(s->io);
 	msg_info("%s: user=<%s>, rip=%s, fetched=%lld/%lld", how, s->account,
 	    s->addr, s->fetch_count, s->fetch_bytes);
+}
+
+/*
+ * imapd_resumed - a session that slept in imap-hibernate wakes: its
+ * state from fd (text), and back into IDLE if that is where it slept
+ */
+static void
+imapd_resumed(struct imapd_state *s, const char *fdtext)
+{
+	struct imapd_cmd c;
+
+	if (strcmp(fdtext, "4") != 0 || imapd_resume(s, 4) < 0) {
+		msg_warn("user=<%s>, rip=%s: cannot resume: %s", s->account,
+		    s->addr, buf_len(s->why) ? buf_str(s->why) : "bad fd");
+		imapd_reply(s, "* BYE [UNAVAILABLE] The session could not be "
+		    "resumed: please reconnect.");
+		imapd_linger(s, 0, s->outfd);
+		imapd_unselect(s);
+		exit(1);
+	}
+	msg_info("resumed: user=<%s>, rip=%s, mailbox=%s, idle=%s",
+	    s->account, s->addr, s->selname != NULL ?
+	    printable(s->selname, s->tmp) : "none",
+	    s->idle_tag != NULL ? "yes" : "no");
+	if (s->idle_tag == NULL)
+		return;
+	memset(&c, 0, sizeof(c));
+	c.tag = s->idle_tag;
+	c.name = "IDLE";
+	imapd_idle_loop(s, &c, s->idle_deadline, s->idle_notify);
+	free(s->idle_tag);
+	s->idle_tag = NULL;
 }
 
 /*
@@ -936,6 +1154,8 @@ imapd_mailbox_main(int argc, char **argv)
 
 	s.mailbox = 1;
 	s.outfd = 1;
+	s.idle_fd = -1;
+	s.idle_wd[0] = s.idle_wd[1] = s.idle_wd[2] = -1;
 	/*
 	 * Replies are written in pieces; with Nagle on, the last piece of a
 	 * FETCH waits for the client's delayed ACK (tens of ms).  Over the
@@ -972,7 +1192,13 @@ imapd_mailbox_main(int argc, char **argv)
 		imapd_linger(&s, 0, s.outfd);
 		exit(1);
 	}
-	msg_info("login: user=<%s>, rip=%s, imap session", s.account, s.addr);
+	s.hib_ms = var_imapd_hibernate_timeout * 1000;
+	s.resume_cred = getenv("RESUME");
+	if ((ip = getenv("RESUME_FD")) != NULL)
+		imapd_resumed(&s, ip);
+	else
+		msg_info("login: user=<%s>, rip=%s, imap session", s.account,
+		    s.addr);
 	imapd_session(&s);
 	imapd_unselect(&s);
 	lineio_free(&s.io);

@@ -17,6 +17,11 @@
  *	session: request=session token=<32 hex>, the client's descriptor
  *		 sent with the first bytes (SCM_RIGHTS)
  *	  reply: status=ok pid=N | status=fail reason=...
+ *	resume:	 request=resume service=imap account=... rip=...
+ *		 credential=<64 hex>, the client's descriptor and the
+ *		 session's saved state (a memfd) sent with the first bytes;
+ *		 from imap-hibernate (imapd/imap_hibernate.c)
+ *	  reply: as for session
  * A token is one-time, bound to the service and the client address, and
  * lives auth_token_lifetime; logins for "smtp" get none (no handover).
  */

@@ -166,6 +166,87 @@ ipc_recv_fd(int sock, int *fd, void *data, size_t len)
 	return (int)n;
 }
 
+/* ipc_send_fds - send data with up to IPC_FDS_MAX descriptors attached */
+int
+ipc_send_fds(int sock, const int *fds, int nfds, const void *data,
+    size_t len)
+{
+	struct msghdr m;
+	struct iovec iov;
+	union {
+		struct cmsghdr	hdr;
+		char		buf[CMSG_SPACE(IPC_FDS_MAX * sizeof(int))];
+	} cm;
+	struct cmsghdr *c;
+	ssize_t n;
+
+	if (nfds < 1 || nfds > IPC_FDS_MAX) {
+		errno = EINVAL;
+		return -1;
+	}
+	memset(&m, 0, sizeof(m));
+	memset(&cm, 0, sizeof(cm));
+	iov.iov_base = (void *)data;
+	iov.iov_len = len;
+	m.msg_iov = &iov;
+	m.msg_iovlen = 1;
+	m.msg_control = cm.buf;
+	m.msg_controllen = CMSG_SPACE((size_t)nfds * sizeof(int));
+	c = CMSG_FIRSTHDR(&m);
+	c->cmsg_level = SOL_SOCKET;
+	c->cmsg_type = SCM_RIGHTS;
+	c->cmsg_len = CMSG_LEN((size_t)nfds * sizeof(int));
+	memcpy(CMSG_DATA(c), fds, (size_t)nfds * sizeof(int));
+	do
+		n = sendmsg(sock, &m, MSG_NOSIGNAL);
+	while (n < 0 && errno == EINTR);
+	return n < 0 ? -1 : (int)n;
+}
+
+/* ipc_recv_fds - receive data and up to IPC_FDS_MAX descriptors */
+int
+ipc_recv_fds(int sock, int *fds, void *data, size_t len)
+{
+	struct msghdr m;
+	struct iovec iov;
+	union {
+		struct cmsghdr	hdr;
+		char		buf[CMSG_SPACE(IPC_FDS_MAX * sizeof(int))];
+	} cm;
+	struct cmsghdr *c;
+	ssize_t n;
+	size_t k, got = 0;
+	int fd;
+
+	for (k = 0; k < IPC_FDS_MAX; k++)
+		fds[k] = -1;
+	memset(&m, 0, sizeof(m));
+	iov.iov_base = data;
+	iov.iov_len = len;
+	m.msg_iov = &iov;
+	m.msg_iovlen = 1;
+	m.msg_control = cm.buf;
+	m.msg_controllen = sizeof(cm.buf);
+	do
+		n = recvmsg(sock, &m, MSG_CMSG_CLOEXEC);
+	while (n < 0 && errno == EINTR);
+	if (n < 0)
+		return -1;
+	for (c = CMSG_FIRSTHDR(&m); c; c = CMSG_NXTHDR(&m, c)) {
+		if (c->cmsg_level != SOL_SOCKET || c->cmsg_type != SCM_RIGHTS)
+			continue;
+		for (k = 0; CMSG_LEN((k + 1) * sizeof(int)) <= c->cmsg_len;
+		    k++) {
+			memcpy(&fd, CMSG_DATA(c) + k * sizeof(int), sizeof(int));
+			if (got < IPC_FDS_MAX)
+				fds[got++] = fd;
+			else
+				close(fd);
+		}
+	}
+	return (int)n;
+}
+
 /* attr_init - an empty list */
 void
 attr_init(struct attr *a)

@@ -76,6 +76,8 @@
  X(TIME, imapd_timeout, "30m", 1, 86400, "How long imapd waits for a client's next command (RFC 3501's autologout timer: at least 30 minutes in production).") \
  X(SIZE, imapd_literal_max, "$message_size_limit", 0, 0, "The largest literal (an APPENDed message) imapd accepts; larger ones are refused before they are read (0: 256 MB).") \
  X(INT, imapd_hard_error_limit, "20", 1, 10000, "After this many BAD or NO replies in a row (before login: in all), imapd says BYE.") \
+ X(TIME, imapd_hibernate_timeout, "30s", 0, 86400, "After this long with nothing to do (in IDLE, or between commands), an IMAP session is handed to imap-hibernate and its imap process exits; 0: never.") \
+ X(INT, imapd_hibernate_limit, "10000", 1, 1000000, "The most sessions imap-hibernate holds at once; past it, sessions keep their imap process.") \
  X(STR, mailq_path, "$command_directory/mailq", 0, 0, "The mailq command.")
 
 #define CARTERO_PARAM_DECL_STR(n)	extern char *var_##n;

@@ -27,7 +27,7 @@ DAEMONS = {"master": "master/master", "smtpd": "smtpd/smtpd",
            "qmgr": "qmgr/qmgr", "local": "local/local",
            "pickup": "pickup/pickup", "auth": "auth/auth",
            "pop3d": "pop3d/pop3d", "pop3": "pop3d/pop3", "imapd": "imapd/imapd",
-           "imap": "imapd/imap"}
+           "imap": "imapd/imap", "imap-hibernate": "imapd/imap-hibernate"}
 COMMANDS = {"cartero": "cli/cartero", "carteroconf": "cli/carteroconf",
             "carteromap": "cli/carteromap", "sendmail": "cli/sendmail"}
 
