@@ -106,6 +106,7 @@ imapd_text_load(struct imapd_state *s, struct mailbox *mb, uint32_t uid,
 	struct stat	 st;
 	char		*chunk, *p, *end, *nl;
 	ssize_t		 n;
+	off_t		 got = 0;
 	int		 fd, cr = 0, err;
 
 	memset(t, 0, sizeof(*t));
@@ -122,10 +123,13 @@ imapd_text_load(struct imapd_state *s, struct mailbox *mb, uint32_t uid,
 	t->idate = (long long)st.st_mtim.tv_sec;
 	t->text = buf_new((size_t)st.st_size + (size_t)st.st_size / 16 + 64, 0);
 	chunk = xmalloc(IMAPD_READ_CHUNK);
-	for (;;) {
+	/* A Maildir file never changes: its size says where it ends. */
+	for (n = 0; got < st.st_size; got += n) {
 		n = read(fd, chunk, IMAPD_READ_CHUNK);
-		if (n < 0 && errno == EINTR)
+		if (n < 0 && errno == EINTR) {
+			n = 0;
 			continue;
+		}
 		if (n <= 0)
 			break;
 		/* Every bare LF becomes CRLF. */
@@ -491,11 +495,44 @@ imapd_fetch_parse(struct imapd_state *s, struct imapd_cmd *c,
 	return imapd_arg_end(c) ? 0 : -1;
 }
 
+/*
+ * imapd_fetch_digits - v in decimal, written backwards from end (room for
+ * 20 digits before it); returns where the digits start
+ */
+static char *
+imapd_fetch_digits(char *end, unsigned long long v)
+{
+	do {
+		*--end = (char)('0' + v % 10);
+		v /= 10;
+	} while (v > 0);
+	return end;
+}
+
+/*
+ * imapd_fetch_num - append pre, a decimal number, post: the numbers of
+ * every response line (sequence number, UID, size) without a printf per
+ * field
+ */
+static void
+imapd_fetch_num(struct buf *out, const char *pre, unsigned long long v,
+    const char *post)
+{
+	char digits[24], *p;
+
+	p = imapd_fetch_digits(digits + sizeof(digits), v);
+	buf_puts(out, pre);
+	buf_append(out, p, (size_t)(digits + sizeof(digits) - p));
+	buf_puts(out, post);
+}
+
 /* imapd_fetch_literal - a section's bytes, partial applied, as a literal */
 static void
 imapd_fetch_literal(struct imapd_state *s, const struct imapd_fitem *it,
     const char *data, size_t len)
 {
+	char head[32], *p;
+
 	if (it->plen >= 0) {
 		if ((unsigned long long)it->poff >= len)
 			len = 0;
@@ -507,7 +544,13 @@ imapd_fetch_literal(struct imapd_state *s, const struct imapd_fitem *it,
 				len = (size_t)it->plen;
 		}
 	}
-	lineio_printf(s->io, "{%zu}\r\n", len);
+	/* "{len}" CRLF, built backwards. */
+	head[sizeof(head) - 3] = '}';
+	head[sizeof(head) - 2] = '\r';
+	head[sizeof(head) - 1] = '\n';
+	p = imapd_fetch_digits(head + sizeof(head) - 3, len);
+	*--p = '{';
+	lineio_write(s->io, p, (size_t)(head + sizeof(head) - p));
 	lineio_write(s->io, data, len);
 	s->fetch_bytes += (long long)len;
 }
@@ -545,11 +588,11 @@ imapd_fetch_one(struct imapd_state *s, struct imapd_fetch *f, int i,
 		}
 	}
 	buf_reset(out);
-	buf_appendf(out, "* %d FETCH (", i + 1);
+	imapd_fetch_num(out, "* ", (unsigned long long)i + 1, " FETCH (");
 #define FI_SEP() do { if (!first) buf_putc(out, ' '); first = 0; } while (0)
 	if (f->uidcmd || f->has_uid) {
 		FI_SEP();
-		buf_appendf(out, "UID %u", m->uid);
+		imapd_fetch_num(out, "UID ", m->uid, "");
 	}
 	if (flags_changed && !f->has_flags) {
 		FI_SEP();
@@ -581,7 +624,8 @@ imapd_fetch_one(struct imapd_state *s, struct imapd_fetch *f, int i,
 			break;
 		case FI_SIZE:
 			FI_SEP();
-			buf_appendf(out, "RFC822.SIZE %lld", rec.size);
+			imapd_fetch_num(out, "RFC822.SIZE ",
+			    (unsigned long long)(rec.size > 0 ? rec.size : 0), "");
 			break;
 		case FI_ENVELOPE:
 			FI_SEP();
@@ -601,7 +645,8 @@ imapd_fetch_one(struct imapd_state *s, struct imapd_fetch *f, int i,
 			break;
 		case FI_SECTION:
 			FI_SEP();
-			buf_appendf(out, "%s ", it->label);
+			buf_puts(out, it->label);
+			buf_putc(out, ' ');
 			if (synth == NULL)
 				synth = buf_new(1024, 0);
 			buf_reset(synth);
@@ -705,8 +750,10 @@ imapd_cmd_fetch(struct imapd_state *s, struct imapd_cmd *c)
 	changed = xcalloc((size_t)s->count + 1, 1);
 	if (f.sets_seen && !s->readonly)
 		imapd_fetch_seen(s, idx, n, changed);
+	k = -1;
 	for (i = 0; i < n && !s->quit; i++) {
-		k = uidlist_find(&s->mb->ul, s->msgs[idx[i]].uid);
+		k = uidlist_find_near(&s->mb->ul, s->msgs[idx[i]].uid,
+		    k + 1);
 		r = k >= 0 ? &s->mb->ul.v[k] : NULL;
 		if (f.changedsince > 0 && (r == NULL ||
 		    r->modseq <= f.changedsince))

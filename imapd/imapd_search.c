@@ -567,10 +567,11 @@ imapd_cmd_search(struct imapd_state *s, struct imapd_cmd *c)
 	x.tmp = buf_new(1024, 0);
 	x.maxuid = s->count > 0 ? s->msgs[s->count - 1].uid : 0;
 	hits = xcalloc((size_t)s->count + 1, sizeof(*hits));
+	k = -1;
 	for (i = 0; i < s->count; i++) {
 		x.i = i;
 		x.m = &s->msgs[i];
-		k = uidlist_find(&s->mb->ul, x.m->uid);
+		k = uidlist_find_near(&s->mb->ul, x.m->uid, k + 1);
 		x.modseq = k >= 0 ? s->mb->ul.v[k].modseq : 0;
 		x.have_rec = 0;
 		x.have_text = 0;

@@ -52,6 +52,8 @@
 #define MAILBOX_DIR_MODE	0700
 #define MAILBOX_COPY_CHUNK	(256 * 1024)
 #define MAILBOX_KW_FILE_MAX	(64 * 1024)
+/* A directory mtime older than this (ns) cannot move within its tick. */
+#define MAILBOX_MTIME_SETTLE	1000000000LL
 
 /* A file found in cur/ or new/. */
 struct mailbox_ent {
@@ -535,26 +537,48 @@ mailbox_sync_locked(struct mailbox *mb, int force, struct buf *why)
 	return uidlist_commit(&mb->ul, mb->dirfd, why);
 }
 
-/* mailbox_new_pending - does new/ hold anything? */
+/*
+ * mailbox_new_pending - does new/ hold anything?  Checked before every
+ * command, so the usual answer costs one fstat: a file put into new/
+ * changes its mtime, and an mtime seen with new/ empty is trusted only
+ * when it was older than MAILBOX_MTIME_SETTLE then (a delivery within the
+ * same clock tick could not have changed it).  Otherwise new/'s entries
+ * are read through the folder's own descriptor (nothing else reads
+ * entries from it).  An error counts as "yes": the sync finds out.
+ */
 static int
 mailbox_new_pending(struct mailbox *mb)
 {
-	struct dirent *de;
-	DIR *d;
-	int fd, found = 0;
+	char		 ents[4096] __attribute__((aligned(8)));
+	struct dirent64	*de;
+	struct timespec	 now;
+	struct stat	 st;
+	ssize_t		 n, off;
+	long long	 mtime;
 
-	if ((fd = openat(mb->newfd, ".", O_RDONLY | O_DIRECTORY |
-	    O_CLOEXEC)) < 0)
+	if (fstat(mb->newfd, &st) < 0)
 		return 1;
-	if ((d = fdopendir(fd)) == NULL) {
-		close(fd);
+	mtime = (long long)st.st_mtim.tv_sec * 1000000000LL +
+	    st.st_mtim.tv_nsec;
+	if (mb->new_empty_ns != 0 && mtime == mb->new_empty_ns)
+		return 0;
+	mb->new_empty_ns = 0;
+	if (lseek(mb->newfd, 0, SEEK_SET) < 0)
 		return 1;
-	}
-	while (!found && (de = readdir(d)) != NULL)
-		if (de->d_name[0] != '.')
-			found = 1;
-	closedir(d);
-	return found;
+	while ((n = getdents64(mb->newfd, ents, sizeof(ents))) > 0)
+		for (off = 0; off < n; off += de->d_reclen) {
+			de = (struct dirent64 *)(void *)(ents + off);
+			if (de->d_name[0] != '.')
+				return 1;
+		}
+	if (n < 0)
+		return 1;
+	/* Empty as of an mtime taken before the read: old enough? */
+	if (clock_gettime(CLOCK_REALTIME, &now) == 0 &&
+	    (long long)now.tv_sec * 1000000000LL + now.tv_nsec - mtime >
+	    MAILBOX_MTIME_SETTLE)
+		mb->new_empty_ns = mtime;
+	return 0;
 }
 
 /* mailbox_sync - bring the UID list up to date (see mailbox.h) */
@@ -987,6 +1011,16 @@ mailbox_keywords_load(struct mailbox *mb)
 	long		 n;
 	int		 fd, i;
 
+	/* Unchanged, or still none (checked before every command)? */
+	if (fstatat(mb->dirfd, MAILBOX_KEYWORDS_FILE, &st,
+	    AT_SYMLINK_NOFOLLOW) < 0) {
+		if (errno == ENOENT && mb->kw_ino == 0)
+			return 0;
+	} else if (S_ISREG(st.st_mode) && st.st_ino == mb->kw_ino &&
+	    st.st_size == mb->kw_size &&
+	    st.st_mtim.tv_sec * 1000000000LL + st.st_mtim.tv_nsec ==
+	    mb->kw_mtime)
+		return 0;
 	fd = openat(mb->dirfd, MAILBOX_KEYWORDS_FILE, O_RDONLY | O_NOFOLLOW |
 	    O_CLOEXEC);
 	if (fd < 0) {

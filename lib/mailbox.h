@@ -48,6 +48,7 @@ struct mailbox {
 	struct mailbox_cache *cache;
 	struct buf	*scratch;
 	long long	 cur_pre_sec, cur_pre_nsec;	/* cur/ at begin */
+	long long	 new_empty_ns;	/* new/'s old mtime when seen empty */
 	unsigned	 uniq;		/* counter for unique names */
 };
 

@@ -15,8 +15,9 @@
  * is replaced, never half-trusted.
  *
  * A session indexes the file (UID to offset) once and then only what was
- * appended; the data is mapped while a command runs and unmapped after
- * it, so an idle session holds no cache pages.
+ * appended; the mapping stays from one command to the next (the file is
+ * only stat()ed again) but its pages are dropped from the process after
+ * each command (madvise), so an idle session holds no cache pages.
  */
 #include <sys/mman.h>
 #include <sys/stat.h>
@@ -197,6 +198,12 @@ mailbox_cache_refresh(struct mailbox *mb)
 	if (c->checked)
 		return c->map != NULL ? 0 : -1;
 	c->checked = 1;
+	/* Still mapped from an earlier command and the file as it was? */
+	if (c->map != NULL && fstatat(mb->dirfd, MAILBOX_CACHE_FILE, &st,
+	    AT_SYMLINK_NOFOLLOW) == 0 && S_ISREG(st.st_mode) &&
+	    st.st_ino == c->ino && st.st_dev == c->dev &&
+	    st.st_size == (off_t)c->maplen)
+		return 0;
 	mailbox_cache_unmap(c);
 	fd = openat(mb->dirfd, MAILBOX_CACHE_FILE, O_RDONLY | O_NOFOLLOW |
 	    O_CLOEXEC);
@@ -443,12 +450,19 @@ mailbox_cache_flush(struct mailbox *mb)
 	buf_reset(c->pending);
 }
 
-/* mailbox_cache_release - unmap between commands */
+/*
+ * mailbox_cache_release - between commands: the pages leave the process
+ * (they stay in the page cache), the mapping stays for the next command,
+ * which only checks that the file is still the same.
+ */
 void
 mailbox_cache_release(struct mailbox *mb)
 {
-	if (mb->cache == NULL)
+	struct mailbox_cache *c = mb->cache;
+
+	if (c == NULL)
 		return;
-	mailbox_cache_unmap(mb->cache);
-	mb->cache->checked = 0;
+	if (c->map != NULL && madvise(c->map, c->maplen, MADV_DONTNEED) < 0)
+		mailbox_cache_unmap(c);
+	c->checked = 0;
 }

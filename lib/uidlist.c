@@ -230,6 +230,19 @@ uidlist_find(const struct uidlist *ul, uint32_t uid)
 }
 
 /*
+ * uidlist_find_near - the index of a live UID, or -1; hint is where the
+ * caller expects it (the index after the previous one when it walks the
+ * list in UID order), tried before the binary search.
+ */
+int
+uidlist_find_near(const struct uidlist *ul, uint32_t uid, int hint)
+{
+	if (hint >= 0 && hint < ul->count && ul->v[hint].uid == uid)
+		return (ul->v[hint].flags & UIDLIST_DEAD) ? -1 : hint;
+	return uidlist_find(ul, uid);
+}
+
+/*
  * uidlist_apply - one line of the file (without its newline); -1 when
  * it does not parse or does not fit what came before.
  */
@@ -399,6 +412,12 @@ uidlist_load(struct uidlist *ul, int dirfd, struct buf *why)
 
 	if (buf_len(ul->pending) > 0)
 		msg_panic("uidlist_load: uncommitted changes");
+	/* The same file, nothing appended (before every command): done. */
+	if (ul->loaded && ul->ino != 0 && fstatat(dirfd, UIDLIST_FILE, &st,
+	    AT_SYMLINK_NOFOLLOW) == 0 && S_ISREG(st.st_mode) &&
+	    st.st_ino == ul->ino && st.st_dev == ul->dev &&
+	    st.st_size == ul->offset)
+		return 0;
 	fd = openat(dirfd, UIDLIST_FILE, O_RDONLY | O_NOFOLLOW | O_CLOEXEC);
 	if (fd < 0) {
 		if (errno != ENOENT && errno != ELOOP) {

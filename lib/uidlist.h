@@ -92,6 +92,8 @@ int	uidlist_commit(struct uidlist *, int, struct buf *);
 void	uidlist_forget(struct uidlist *);
 
 int	uidlist_find(const struct uidlist *, uint32_t);	/* index or -1 */
+/* The same, trying the index hint first (a walk in UID order). */
+int	uidlist_find_near(const struct uidlist *, uint32_t, int);
 /* A new message: the next UID, a new modseq; returns the UID. */
 uint32_t uidlist_add(struct uidlist *, const char *, uint32_t, uint32_t);
 /* New flags and keywords for the record at an index: a new modseq. */

@@ -70,7 +70,7 @@ main(void)
 	int		 k = -1, fd;
 
 	msg_init("mailbox.t", MSG_STDERR);
-	plan(45 + (int)(sizeof(refused) / sizeof(refused[0])));
+	plan(52 + (int)(sizeof(refused) / sizeof(refused[0])));
 	snprintf(root, sizeof(root), "/tmp/mailbox-t-%ld", (long)getpid());
 	if (maildir_make(root, 1, why) < 0)
 		msg_fatal("%s", buf_str(why));
@@ -161,6 +161,18 @@ main(void)
 	    (FLAG_ANSWERED | FLAG_SEEN), "the outside flag change is seen");
 	ok(uidlist_find(&b->ul, 3) < 0 && b->ul.count == 2,
 	    "the removed message is expunged");
+	ok(uidlist_find_near(&b->ul, 2, 1) == 1 &&
+	    uidlist_find_near(&b->ul, 1, 0) == 0,
+	    "uidlist_find_near: the hinted index");
+	ok(uidlist_find_near(&b->ul, 2, 0) == 1 &&
+	    uidlist_find_near(&b->ul, 1, 1) == 0,
+	    "... a wrong hint falls back to the search");
+	ok(uidlist_find_near(&b->ul, 1, 2) == 0 &&
+	    uidlist_find_near(&b->ul, 2, -7) == 1,
+	    "... a hint out of range too");
+	ok(uidlist_find_near(&b->ul, 3, 2) < 0 &&
+	    uidlist_find_near(&b->ul, 99, 1) < 0,
+	    "... and an absent UID is -1");
 	ok(mailbox_sync(a, 0, why) == 0 && a->ul.count == 2 &&
 	    uidlist_find(&a->ul, 3) < 0, "... and the first session learns it");
 	fd = mailbox_msg_open(a, 1, why);
@@ -237,6 +249,27 @@ main(void)
 	mailbox_cache_release(b);
 	ok(mailbox_cache_get(b, 4, &got) == 0, "the cache of the old "
 	    "UIDVALIDITY is not used");
+
+	/* new/ looked at through its mtime once that is old. */
+	{
+		struct timespec old[2] = { { 1600000000, 0 },
+		    { 1600000000, 0 } };
+		int n0 = b->ul.count;
+
+		buf_setf(path, "%s/new", root);
+		ok(utimensat(AT_FDCWD, buf_str(path), old, 0) == 0 &&
+		    mailbox_sync(b, 0, why) == 0 && b->new_empty_ns ==
+		    1600000000LL * 1000000000LL,
+		    "an empty new/ with an old mtime is remembered");
+		put("new/1700000009.M1P1Q1.host,S=10", "Subject: n\n\nn\n");
+		ok(mailbox_sync(b, 0, why) == 0 && b->ul.count == n0 + 1,
+		    "a delivery into it is seen");
+		put("new/1700000010.M1P1Q1.host,S=10", "Subject: o\n\no\n");
+		ok(mailbox_sync(b, 0, why) == 0 && b->ul.count == n0 + 2 &&
+		    b->new_empty_ns == 0,
+		    "... and the next one in the same second (mtime too new "
+		    "to be trusted)");
+	}
 	mailbox_close(&a);
 	mailbox_close(&b);
 	{
