@@ -57,7 +57,6 @@
 #include "imapd.h"
 
 #define IMAPD_HANDSHAKE_MAX	120		/* seconds, at most */
-#define IMAPD_RELAY_BUF		65536
 #define IMAPD_LOGIN_LITERAL	8192		/* literals before login */
 
 static struct tls_ctx *imapd_tls_ctx;	/* NULL: no TLS offered */
@@ -131,72 +130,6 @@ imapd_wipe_cmd(struct imapd_cmd *c)
 }
 
 /*
- * imapd_relay - plaintext both ways between the client and the mailbox
- * side (input was pipelined after the login and no TLS is on), until
- * either side closes or nothing moves for timeout seconds.
- */
-static void
-imapd_relay(int cfd, int mfd, int timeout)
-{
-	struct pollfd	 pfd[2];
-	char		*buf[2];
-	size_t		 len[2] = { 0, 0 }, off[2] = { 0, 0 };
-	int		 fd[2] = { cfd, mfd }, eof[2] = { 0, 0 }, i, r;
-	ssize_t		 n;
-
-	buf[0] = xmalloc(IMAPD_RELAY_BUF);	/* client to mailbox */
-	buf[1] = xmalloc(IMAPD_RELAY_BUF);	/* mailbox to client */
-	(void)set_nonblock(cfd, 1);
-	(void)set_nonblock(mfd, 1);
-	for (;;) {
-		if ((eof[0] && len[0] == 0) || (eof[1] && len[1] == 0))
-			break;
-		for (i = 0; i < 2; i++) {
-			pfd[i].fd = fd[i];
-			pfd[i].events = 0;
-			if (len[i] == 0 && !eof[i])
-				pfd[i].events |= POLLIN;
-			if (len[1 - i] > 0)
-				pfd[i].events |= POLLOUT;
-			if (pfd[i].events == 0)
-				pfd[i].fd = -1;
-		}
-		r = poll(pfd, 2, timeout > 0 ? timeout * 1000 : -1);
-		if (r < 0 && errno == EINTR)
-			continue;
-		if (r <= 0)
-			break;
-		for (i = 0; i < 2; i++) {
-			if (len[i] == 0 && !eof[i] && pfd[i].revents != 0) {
-				n = read(fd[i], buf[i], IMAPD_RELAY_BUF);
-				if (n > 0) {
-					len[i] = (size_t)n;
-					off[i] = 0;
-				} else if (n == 0 || (errno != EAGAIN &&
-				    errno != EINTR))
-					eof[i] = 1;
-			}
-			if (len[1 - i] > 0 && pfd[i].revents != 0) {
-				n = send(fd[i], buf[1 - i] + off[1 - i],
-				    len[1 - i], MSG_NOSIGNAL);
-				if (n > 0) {
-					off[1 - i] += (size_t)n;
-					len[1 - i] -= (size_t)n;
-				} else if (n < 0 && errno != EAGAIN &&
-				    errno != EINTR)
-					goto out;
-			}
-		}
-		/* The mailbox side closed: shut the client's direction. */
-		if (eof[1] && len[1] == 0)
-			(void)shutdown(cfd, SHUT_WR);
-	}
-out:
-	free(buf[0]);
-	free(buf[1]);
-}
-
-/*
  * imapd_handover - the login succeeded: give the client to the mailbox
  * side through auth, then answer the command.  The client's own socket
  * when nothing else is needed; else a socket pair, fed with what the
@@ -257,7 +190,7 @@ imapd_handover(struct imapd_state *s, struct imapd_cmd *c,
 		    msg_verbose)
 			msg_debug("proxy for %s: %m", s->addr);
 	} else
-		imapd_relay(s->fd, sv[0], 2 * (int)var_imapd_timeout);
+		login_relay(s->fd, sv[0], 2 * (int)var_imapd_timeout);
 	close(sv[0]);
 	goto out;
 fail:

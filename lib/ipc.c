@@ -106,64 +106,24 @@ fail:
 int
 ipc_send_fd(int sock, int fd, const void *data, size_t len)
 {
-	struct msghdr m;
-	struct iovec iov;
-	union {
-		struct cmsghdr	hdr;
-		char		buf[CMSG_SPACE(sizeof(int))];
-	} cm;
-	struct cmsghdr *c;
-	ssize_t n;
-
-	memset(&m, 0, sizeof(m));
-	memset(&cm, 0, sizeof(cm));
-	iov.iov_base = (void *)data;
-	iov.iov_len = len;
-	m.msg_iov = &iov;
-	m.msg_iovlen = 1;
-	m.msg_control = cm.buf;
-	m.msg_controllen = sizeof(cm.buf);
-	c = CMSG_FIRSTHDR(&m);
-	c->cmsg_level = SOL_SOCKET;
-	c->cmsg_type = SCM_RIGHTS;
-	c->cmsg_len = CMSG_LEN(sizeof(int));
-	memcpy(CMSG_DATA(c), &fd, sizeof(int));
-	do
-		n = sendmsg(sock, &m, MSG_NOSIGNAL);
-	while (n < 0 && errno == EINTR);
-	return n < 0 ? -1 : (int)n;
+	return ipc_send_fds(sock, &fd, 1, data, len);
 }
 
-/* ipc_recv_fd - receive data and maybe a descriptor (*fd = -1 if none) */
+/*
+ * ipc_recv_fd - receive data and maybe a descriptor (*fd = -1 if none);
+ * any further descriptors that came along are closed.
+ */
 int
 ipc_recv_fd(int sock, int *fd, void *data, size_t len)
 {
-	struct msghdr m;
-	struct iovec iov;
-	union {
-		struct cmsghdr	hdr;
-		char		buf[CMSG_SPACE(sizeof(int))];
-	} cm;
-	struct cmsghdr *c;
-	ssize_t n;
+	int	fds[IPC_FDS_MAX], k, n;
 
-	*fd = -1;
-	memset(&m, 0, sizeof(m));
-	iov.iov_base = data;
-	iov.iov_len = len;
-	m.msg_iov = &iov;
-	m.msg_iovlen = 1;
-	m.msg_control = cm.buf;
-	m.msg_controllen = sizeof(cm.buf);
-	do
-		n = recvmsg(sock, &m, MSG_CMSG_CLOEXEC);
-	while (n < 0 && errno == EINTR);
-	if (n < 0)
-		return -1;
-	for (c = CMSG_FIRSTHDR(&m); c; c = CMSG_NXTHDR(&m, c))
-		if (c->cmsg_level == SOL_SOCKET && c->cmsg_type == SCM_RIGHTS)
-			memcpy(fd, CMSG_DATA(c), sizeof(int));
-	return (int)n;
+	n = ipc_recv_fds(sock, fds, data, len);
+	*fd = fds[0];
+	for (k = 1; k < IPC_FDS_MAX; k++)
+		if (fds[k] >= 0)
+			close(fds[k]);
+	return n;
 }
 
 /* ipc_send_fds - send data with up to IPC_FDS_MAX descriptors attached */

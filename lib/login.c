@@ -1,5 +1,5 @@
 /*
- * login - the jail of the login sides (pop3d, imapd).
+ * login - the jail and the plaintext relay of the login sides (pop3d, imapd).
  *
  * Before a login, network input is parsed by a process that runs as
  * mail_owner, owns no mail, and is chrooted to $queue_directory/empty
@@ -8,12 +8,18 @@
  * empty/private/auth: the client API connects to
  * $queue_directory/private/auth, and inside the jail the queue directory
  * is "/".
+ *
+ * login_relay() carries plaintext between the client and the mailbox
+ * process when the login side must stay in between without TLS.
  */
+#include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/types.h>
 
 #include <errno.h>
+#include <poll.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -22,6 +28,7 @@
 #include "msg.h"
 #include "params.h"
 #include "privs.h"
+#include "util.h"
 
 /*
  * login_link_auth - renew the jail's link to the auth socket.  master may
@@ -104,4 +111,70 @@ login_jail(const char *prog)
 		    buf_str(why));
 	buf_free(&jail);
 	buf_free(&why);
+}
+
+/*
+ * login_relay - plaintext both ways between the client and the mailbox
+ * side (used when input was pipelined after the login and no TLS is on),
+ * until either side closes or nothing moves for timeout seconds.
+ */
+void
+login_relay(int cfd, int mfd, int timeout)
+{
+	struct pollfd	 pfd[2];
+	char		*buf[2];
+	size_t		 len[2] = { 0, 0 }, off[2] = { 0, 0 };
+	int		 fd[2] = { cfd, mfd }, eof[2] = { 0, 0 }, i, r;
+	ssize_t		 n;
+
+	buf[0] = xmalloc(LOGIN_RELAY_BUF);	/* client to mailbox */
+	buf[1] = xmalloc(LOGIN_RELAY_BUF);	/* mailbox to client */
+	(void)set_nonblock(cfd, 1);
+	(void)set_nonblock(mfd, 1);
+	for (;;) {
+		if ((eof[0] && len[0] == 0) || (eof[1] && len[1] == 0))
+			break;
+		for (i = 0; i < 2; i++) {
+			pfd[i].fd = fd[i];
+			pfd[i].events = 0;
+			if (len[i] == 0 && !eof[i])
+				pfd[i].events |= POLLIN;
+			if (len[1 - i] > 0)
+				pfd[i].events |= POLLOUT;
+			if (pfd[i].events == 0)
+				pfd[i].fd = -1;
+		}
+		r = poll(pfd, 2, timeout > 0 ? timeout * 1000 : -1);
+		if (r < 0 && errno == EINTR)
+			continue;
+		if (r <= 0)
+			break;
+		for (i = 0; i < 2; i++) {
+			if (len[i] == 0 && !eof[i] && pfd[i].revents != 0) {
+				n = read(fd[i], buf[i], LOGIN_RELAY_BUF);
+				if (n > 0) {
+					len[i] = (size_t)n;
+					off[i] = 0;
+				} else if (n == 0 || (errno != EAGAIN &&
+				    errno != EINTR))
+					eof[i] = 1;
+			}
+			if (len[1 - i] > 0 && pfd[i].revents != 0) {
+				n = send(fd[i], buf[1 - i] + off[1 - i],
+				    len[1 - i], MSG_NOSIGNAL);
+				if (n > 0) {
+					off[1 - i] += (size_t)n;
+					len[1 - i] -= (size_t)n;
+				} else if (n < 0 && errno != EAGAIN &&
+				    errno != EINTR)
+					goto out;
+			}
+		}
+		/* The mailbox side closed: shut the client's direction. */
+		if (eof[1] && len[1] == 0)
+			(void)shutdown(cfd, SHUT_WR);
+	}
+out:
+	free(buf[0]);
+	free(buf[1]);
 }

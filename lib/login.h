@@ -1,10 +1,12 @@
 /*
- * login - what the login sides of pop3d and imapd share: their jail.
+ * login - what the login sides of pop3d and imapd share: their jail and
+ * the plaintext relay.
  */
 #ifndef CARTERO_LOGIN_H
 #define CARTERO_LOGIN_H
 
 #define LOGIN_JAIL	"empty"		/* under $queue_directory */
+#define LOGIN_RELAY_BUF	65536		/* bytes in flight each way */
 
 /*
  * Confine a login process, named prog in messages: as root, chroot to
@@ -14,5 +16,8 @@
  * else.  Fatal on failure.
  */
 void	login_jail(const char *prog);
+
+/* Relay client fd <-> mailbox fd until either closes or timeout s idle. */
+void	login_relay(int, int, int);
 
 #endif

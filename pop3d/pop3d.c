@@ -56,7 +56,6 @@
 #include "pop3d.h"
 
 #define POP3D_HANDSHAKE_MAX	120		/* seconds, at most */
-#define POP3D_RELAY_BUF		65536
 
 static struct tls_ctx *pop3d_tls_ctx;	/* NULL: no TLS offered */
 static int pop3d_retire;		/* exit after this session */
@@ -100,70 +99,6 @@ pop3d_wipe(struct buf *b)
 		explicit_bzero(b->data, b->size);
 	if (b != NULL)
 		buf_reset(b);
-}
-
-/*
- * pop3d_relay - plaintext both ways between the client and the mailbox
- * side (used when input was pipelined after the login and no TLS is on),
- * until either side closes or nothing moves for timeout seconds.
- */
-static void
-pop3d_relay(int cfd, int mfd, int timeout)
-{
-	struct pollfd	 pfd[2];
-	char		*buf[2];
-	size_t		 len[2] = { 0, 0 }, off[2] = { 0, 0 };
-	int		 fd[2] = { cfd, mfd }, eof[2] = { 0, 0 }, i, r;
-	ssize_t		 n;
-
-	buf[0] = xmalloc(POP3D_RELAY_BUF);	/* client to mailbox */
-	buf[1] = xmalloc(POP3D_RELAY_BUF);	/* mailbox to client */
-	(void)set_nonblock(cfd, 1);
-	(void)set_nonblock(mfd, 1);
-	for (;;) {
-		/* Either side gone: pass on what the other already sent. */
-		if ((eof[0] && len[0] == 0) || (eof[1] && len[1] == 0))
-			break;
-		for (i = 0; i < 2; i++) {
-			pfd[i].fd = fd[i];
-			pfd[i].events = 0;
-			if (len[i] == 0 && !eof[i])
-				pfd[i].events |= POLLIN;
-			if (len[1 - i] > 0)
-				pfd[i].events |= POLLOUT;
-			if (pfd[i].events == 0)
-				pfd[i].fd = -1;
-		}
-		r = poll(pfd, 2, timeout > 0 ? timeout * 1000 : -1);
-		if (r < 0 && errno == EINTR)
-			continue;
-		if (r <= 0)
-			break;
-		for (i = 0; i < 2; i++) {
-			if (len[i] == 0 && !eof[i] && pfd[i].revents != 0) {
-				n = read(fd[i], buf[i], POP3D_RELAY_BUF);
-				if (n > 0) {
-					len[i] = (size_t)n;
-					off[i] = 0;
-				} else if (n == 0 || (errno != EAGAIN &&
-				    errno != EINTR))
-					eof[i] = 1;
-			}
-			if (len[1 - i] > 0 && pfd[i].revents != 0) {
-				n = send(fd[i], buf[1 - i] + off[1 - i],
-				    len[1 - i], MSG_NOSIGNAL);
-				if (n > 0) {
-					off[1 - i] += (size_t)n;
-					len[1 - i] -= (size_t)n;
-				} else if (n < 0 && errno != EAGAIN &&
-				    errno != EINTR)
-					goto out;
-			}
-		}
-	}
-out:
-	free(buf[0]);
-	free(buf[1]);
 }
 
 /*
@@ -219,7 +154,7 @@ pop3d_handover(struct pop3d_state *s, const char *token,
 		    msg_verbose)
 			msg_debug("proxy for %s: %m", s->addr);
 	} else
-		pop3d_relay(s->fd, sv[0], 2 * (int)var_pop3d_timeout);
+		login_relay(s->fd, sv[0], 2 * (int)var_pop3d_timeout);
 	close(sv[0]);
 	goto out;
 fail:
