@@ -78,6 +78,7 @@
  X(INT, imapd_hard_error_limit, "20", 1, 10000, "After this many BAD or NO replies in a row (before login: in all), imapd says BYE.") \
  X(TIME, imapd_hibernate_timeout, "30s", 0, 86400, "After this long with nothing to do (in IDLE, or between commands), an IMAP session is handed to imap-hibernate and its imap process exits; 0: never.") \
  X(INT, imapd_hibernate_limit, "10000", 1, 1000000, "The most sessions imap-hibernate holds at once; past it, sessions keep their imap process.") \
+ X(TIME, queue_temp_lifetime, "1d", 1, 0, "A writer's unfinished queue file (incoming/t.ID) untouched this long (its inode change time) was left by a killed smtpd or pickup: qmgr removes it when it scans incoming/. Keep it far above smtpd_timeout: a slow client's message in progress must not look abandoned.") \
  X(STR, mailq_path, "$command_directory/mailq", 0, 0, "The mailq command.")
 
 #define CARTERO_PARAM_DECL_STR(n)	extern char *var_##n;

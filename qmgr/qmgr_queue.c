@@ -292,6 +292,32 @@ qmgr_queue_add(const char *id, const char *sub)
 	fifo_push(qid_new(id, QID_PENDING, sub));
 }
 
+/*
+ * qmgr_queue_stale - a writer's temporary file in incoming/ (t.ID): one
+ * that nobody has touched for queue_temp_lifetime was left by a writer
+ * that died before it finished, and no 250 was ever given for it.  The
+ * inode's change time is the clock, not its modification time: a reused
+ * file (queue.h) keeps the mtime of its old content until the writer's
+ * first flush, but the rename that made it t.ID set its ctime.
+ */
+static void
+qmgr_queue_stale(int dfd, const char *name)
+{
+	struct stat st;
+
+	if (fstatat(dfd, name, &st, AT_SYMLINK_NOFOLLOW) < 0 ||
+	    !S_ISREG(st.st_mode) ||
+	    (long long)time(NULL) - (long long)st.st_ctime <
+	    (long long)var_queue_temp_lifetime)
+		return;
+	if (unlinkat(dfd, name, 0) < 0)
+		msg_warn("remove stale %s/%s: %m", QUEUE_INCOMING, name);
+	else
+		msg_info("%s: removed a writer's unfinished file, untouched "
+		    "for %lld s", name, (long long)time(NULL) -
+		    (long long)st.st_ctime);
+}
+
 /* qmgr_queue_scan - learn the files of one queue directory */
 void
 qmgr_queue_scan(const char *sub)
@@ -309,6 +335,12 @@ qmgr_queue_scan(const char *sub)
 		return;
 	}
 	while ((de = readdir(d)) != NULL) {
+		if (strcmp(sub, QUEUE_INCOMING) == 0 &&
+		    strncmp(de->d_name, "t.", 2) == 0 &&
+		    queue_id_ok(de->d_name + 2)) {
+			qmgr_queue_stale(dirfd(d), de->d_name);
+			continue;
+		}
 		if (!queue_id_ok(de->d_name) || qid_find(de->d_name) != NULL)
 			continue;
 		if (strcmp(sub, QUEUE_DEFERRED) != 0) {
