@@ -258,10 +258,15 @@ else:
     qid = r.split()[-1] if "queued as" in r else "none"
 
     def queue_file():
+        # qmgr moves the file along (incoming, active, deferred) while
+        # this looks: a file gone between two looks is looked for again.
         for sub in ("deferred", "active", "incoming"):
             p = os.path.join(inst.spool, sub, qid)
-            if os.path.exists(p):
-                return open(p, errors="replace").read()
+            try:
+                with open(p, errors="replace") as f:
+                    return f.read()
+            except FileNotFoundError:
+                continue
         return None
     qf = wait_for(queue_file, 10) or ""
     like(qf, "\nAauth=ana@mired.org\n", "the queue file records A auth=ana@mired.org")
