@@ -11,6 +11,12 @@
  * descriptor: fsyncs() returns only when every sync has finished, and
  * says which failed.
  *
+ * fsyncs_begin() starts one sync and fsyncs_end() waits for it, so that a
+ * sync can run while the caller waits for something else (a queue file's
+ * directory while the client sends the message).  Its completion may be
+ * read by fsyncs() in between: both know it by its aio_data, the address
+ * of its struct, where fsyncs() numbers its own from 0.
+ *
  * Where AIO cannot sync (an old kernel, no AIO context left) the syncs run
  * one after the other, as plain calls.  The AIO context belongs to the
  * process that made it: a child after fork() makes its own.
@@ -48,6 +54,49 @@ fsyncs_setup(void)
 	return 0;
 }
 
+/* fsyncs_event - one completion: fsyncs()'s own (err[]) or a begun op's */
+static int
+fsyncs_event(const struct io_event *ev, int n, int *err)
+{
+	struct fsyncs_op *op;
+
+	if (ev->data >= FSYNCS_MAX) {
+		op = (struct fsyncs_op *)(uintptr_t)ev->data;
+		op->err = ev->res < 0 ? (int)-ev->res : 0;
+		op->state = FSYNCS_DONE;
+		return 0;
+	}
+	if (err != NULL && (int)ev->data < n) {
+		err[ev->data] = ev->res < 0 ? (int)-ev->res : 0;
+		return 1;
+	}
+	return 0;
+}
+
+/*
+ * fsyncs_reap - wait for completions and record them: how many were
+ * fsyncs()'s own (err[0..n)), or -1 when the kernel lost track of ours:
+ * then this context is forgotten and what is left is synced plainly.
+ */
+static long
+fsyncs_reap(int n, int *err)
+{
+	struct io_event ev[FSYNCS_MAX];
+	long r, k, own = 0;
+
+	r = syscall(SYS_io_getevents, fsyncs_ctx, 1L, (long)FSYNCS_MAX, ev,
+	    NULL);
+	if (r < 0 && errno == EINTR)
+		return 0;
+	if (r <= 0) {
+		fsyncs_pid = 0;
+		return -1;
+	}
+	for (k = 0; k < r; k++)
+		own += fsyncs_event(&ev[k], n, err);
+	return own;
+}
+
 /* fsyncs_plain - sync one descriptor with a plain call: 0 or errno */
 static int
 fsyncs_plain(int fd, int data_only)
@@ -70,7 +119,6 @@ int
 fsyncs(int n, const int *fd, const int *data_only, int *err)
 {
 	struct iocb cb[FSYNCS_MAX], *cbp[FSYNCS_MAX];
-	struct io_event ev[FSYNCS_MAX];
 	long sent = 0, got = 0, r;
 	int i, k, first = 0;
 
@@ -104,27 +152,8 @@ fsyncs(int n, const int *fd, const int *data_only, int *err)
 				fsyncs_broken = 1;
 			sent = 0;
 		}
-		while (got < sent) {
-			r = syscall(SYS_io_getevents, fsyncs_ctx, 1L,
-			    sent - got, ev, NULL);
-			if (r < 0 && errno == EINTR)
-				continue;
-			if (r <= 0) {
-				/*
-				 * The kernel lost track of our syncs: forget
-				 * this context and sync the rest plainly.
-				 */
-				fsyncs_pid = 0;
-				break;
-			}
-			for (k = 0; k < r; k++) {
-				i = (int)ev[k].data;
-				if (i >= 0 && i < n)
-					err[i] = ev[k].res < 0 ?
-					    (int)-ev[k].res : 0;
-			}
+		while (got < sent && (r = fsyncs_reap(n, err)) >= 0)
 			got += r;
-		}
 	}
 	/* What AIO did not take or did not answer: one by one. */
 	for (i = 0; i < n; i++)
@@ -135,4 +164,50 @@ fsyncs(int n, const int *fd, const int *data_only, int *err)
 			first = err[i];
 	errno = first;
 	return first ? -1 : 0;
+}
+
+/*
+ * fsyncs_begin - start syncing fd (fdatasync if data_only).  Where AIO
+ * cannot take it, nothing happens now and fsyncs_end() syncs plainly.
+ */
+void
+fsyncs_begin(struct fsyncs_op *op, int fd, int data_only)
+{
+	struct iocb cb, *cbp = &cb;
+	long sent;
+
+	op->fd = fd;
+	op->data_only = data_only;
+	op->state = FSYNCS_IDLE;
+	op->err = 0;
+	if (fsyncs_setup() < 0)
+		return;
+	memset(&cb, 0, sizeof(cb));
+	cb.aio_fildes = (uint32_t)fd;
+	cb.aio_lio_opcode = data_only ? IOCB_CMD_FDSYNC : IOCB_CMD_FSYNC;
+	cb.aio_data = (uint64_t)(uintptr_t)op;
+	do
+		sent = syscall(SYS_io_submit, fsyncs_ctx, 1L, &cbp);
+	while (sent < 0 && errno == EINTR);
+	if (sent == 1)
+		op->state = FSYNCS_RUNNING;
+	else if (sent < 0 && (errno == EINVAL || errno == ENOSYS))
+		fsyncs_broken = 1;
+}
+
+/* fsyncs_end - wait for a begun sync: 0, or -1 with errno */
+int
+fsyncs_end(struct fsyncs_op *op)
+{
+	/* Unless the context was given up meanwhile. */
+	while (op->state == FSYNCS_RUNNING && fsyncs_pid == getpid() &&
+	    fsyncs_reap(0, NULL) >= 0)
+		;
+	if (op->state != FSYNCS_DONE) {
+		/* Not started, or its answer was lost: sync it now. */
+		op->err = fsyncs_plain(op->fd, op->data_only);
+		op->state = FSYNCS_DONE;
+	}
+	errno = op->err;
+	return op->err ? -1 : 0;
 }

@@ -29,6 +29,7 @@ struct lineio {
 	int		 timeout;	/* seconds */
 	int		 eol;
 	int		 error;		/* sticky write error */
+	int		 notsock;	/* fd is a pipe or tty: poll, then write */
 	char		*in;
 	size_t		 in_start, in_end;
 	char		*out;
@@ -326,7 +327,25 @@ lineio_flush(struct lineio *l)
 	if (l->error)
 		return -1;
 	while (done < l->out_len) {
-		if (l->wfn == NULL) {
+		if (l->wfn == NULL && !l->notsock) {
+			/*
+			 * A socket almost always has room: try first, and
+			 * wait (bounded) only when it says it is full.
+			 */
+			n = send(l->fd, l->out + done, l->out_len - done,
+			    MSG_DONTWAIT | MSG_NOSIGNAL);
+			if (n < 0 && errno == ENOTSOCK) {
+				l->notsock = 1;
+				continue;
+			}
+			if (n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK)) {
+				if (lineio_wait(l, POLLOUT) <= 0) {
+					l->error = 1;
+					return -1;
+				}
+				continue;
+			}
+		} else if (l->wfn == NULL) {
 			w = lineio_wait(l, POLLOUT);
 			if (w <= 0) {
 				l->error = 1;

@@ -21,13 +21,17 @@
  * new id: the T record names the id and the checksum covers the rest, so
  * a crash that keeps any part of the new content from the disk leaves a
  * file that readers refuse (queue_verify).  A file that is not ours alone
- * (another link to it, another owner) is never reused.
+ * (another link to it, another owner) is never reused.  The writer takes
+ * the file locked and straight under its new id, so that the sync of
+ * incoming/ runs while the client still sends the message and the commit
+ * waits for the file's own sync alone.
  *
  * The reader distrusts the file: every record is checked, values are
  * decoded, and a file whose message is shorter or longer than its S record
  * says, or whose checksum or T record's id does not match, is called
  * corrupt rather than half-delivered.
  */
+#include <sys/file.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/time.h>
@@ -58,6 +62,8 @@
 #define QUEUE_NOTIFY_TIMEOUT	2		/* seconds */
 #define QUEUE_SPARE_LIST	64		/* recycle/ names per listing */
 #define QUEUE_SPARE_IDLE_MS	50		/* after recycle/ was empty */
+#define QUEUE_SPARE_GONE	4		/* taken names before relisting */
+#define QUEUE_SPARE_AHEAD	4096		/* read ahead of a reused file */
 
 struct queue_writer {
 	int	 fd;
@@ -72,6 +78,9 @@ struct queue_writer {
 	off_t	 data_start;	/* offset of the message, -1 before M */
 	int	 err;		/* sticky errno of a failed write */
 	off_t	 old_size;	/* a recycled file's old size, or -1 */
+	int	 reused;	/* a recycled file, named final and locked */
+	int	 dir_fd;	/* of DIR/sub, while its sync runs */
+	struct fsyncs_op dir_sync; /* that sync, begun when the file came */
 	int	 summing;	/* past the S record: bytes go into sum */
 	uint64_t sum;		/* of everything after the S record */
 	struct buf *enc;	/* scratch for encoded values */
@@ -81,9 +90,8 @@ struct queue_writer {
 static struct {
 	char	 *dir;			/* the queue directory listed */
 	char	  name[QUEUE_SPARE_LIST][QUEUE_ID_MAX];
-	int	  count;
-	int	  next;			/* the next name to try */
-	int	  left;			/* names not tried yet */
+	int	  left;			/* names not tried yet: name[0..left) */
+	uint32_t  rand;			/* picks the next name to try */
 	long long empty_at;		/* ms: when the listing was empty */
 	int	  broken;		/* renameat2 unsupported: give up */
 } queue_spare;
@@ -119,6 +127,10 @@ queue_new_id(char *id, size_t len)
 static void
 queue_writer_free(struct queue_writer *w)
 {
+	if (w->dir_fd >= 0) {
+		(void)fsyncs_end(&w->dir_sync);	/* it must not outlive w */
+		close(w->dir_fd);
+	}
 	if (w->fd >= 0)
 		close(w->fd);
 	free(w->dir);
@@ -224,29 +236,54 @@ queue_spare_list(const char *dir)
 		closedir(d);
 	}
 	buf_free(&path);
-	queue_spare.count = n;
 	queue_spare.left = n;
 	queue_spare.empty_at = n == 0 ? now_ms() : 0;
-	/*
-	 * Every smtpd lists the same names in the same order: start at a
-	 * place of our own, so that they rarely race for the same file.
-	 */
-	queue_spare.next = n > 0 ? (int)(getpid() % n) : 0;
 	return n;
 }
 
 /*
- * queue_claim - take a file from DIR/recycle as the temporary file tmp:
- * its descriptor, or -1 when there is none to take (then the caller
- * creates a new file).  The rename is the claim: of several writers that
- * try one name, one wins, the others see ENOENT and try the next name.
+ * queue_spare_take - a name from the listing, at random: every smtpd
+ * lists the same names in the same order, and taking them in order makes
+ * two processes follow each other through the names the other one has
+ * already taken.  At random, a name is gone only as often as the others
+ * have taken their share.
+ */
+static const char *
+queue_spare_take(char *name, size_t size)
+{
+	uint32_t x = queue_spare.rand;
+	int i;
+
+	if (x == 0)
+		x = ((uint32_t)getpid() * 2654435761u ^ (uint32_t)now_ms()) | 1;
+	x ^= x << 13;
+	x ^= x >> 17;
+	x ^= x << 5;
+	queue_spare.rand = x;
+	i = (int)(x % (uint32_t)queue_spare.left);
+	snprintf(name, size, "%s", queue_spare.name[i]);
+	queue_spare.left--;
+	memcpy(queue_spare.name[i], queue_spare.name[queue_spare.left],
+	    QUEUE_ID_MAX);
+	return name;
+}
+
+/*
+ * queue_claim - take a file from DIR/recycle as the queue file named
+ * final, locked (flock) until the writer closes it: its descriptor, or -1
+ * when there is none to take (then the caller creates a new file).  The
+ * lock comes before the rename, so that a reader of incoming/ never finds
+ * the file there unlocked before its writer is done (see queue_busy).  Of
+ * several writers that try one name, one gets the lock; one whose rename
+ * finds the name gone was too late: the file went its way.
  */
 static int
-queue_claim(struct queue_writer *w, const char *dir, const char *tmp)
+queue_claim(struct queue_writer *w, const char *dir, const char *final)
 {
 	struct buf *from = buf_new(256, 0);
+	char name[QUEUE_ID_MAX];
 	struct stat st;
-	int fd = -1;
+	int fd = -1, gone = 0;
 
 	if (queue_spare.dir == NULL || strcmp(queue_spare.dir, dir) != 0) {
 		free(queue_spare.dir);
@@ -255,33 +292,110 @@ queue_claim(struct queue_writer *w, const char *dir, const char *tmp)
 		queue_spare.empty_at = 0;
 	}
 	while (!queue_spare.broken && fd < 0) {
-		if (queue_spare.left == 0 && queue_spare_list(dir) == 0)
+		/* Several names gone in a row: the listing is old. */
+		if ((queue_spare.left == 0 || gone == QUEUE_SPARE_GONE) &&
+		    queue_spare_list(dir) == 0)
 			break;
+		if (gone == QUEUE_SPARE_GONE)
+			gone = 0;
 		buf_setf(from, "%s/%s/%s", dir, QUEUE_RECYCLE,
-		    queue_spare.name[queue_spare.next]);
-		queue_spare.next = (queue_spare.next + 1) % queue_spare.count;
-		queue_spare.left--;
-		if (renameat2(AT_FDCWD, buf_str(from), AT_FDCWD, tmp,
+		    queue_spare_take(name, sizeof(name)));
+		if ((fd = open(buf_str(from), O_WRONLY | O_NOFOLLOW |
+		    O_CLOEXEC)) < 0 || flock(fd, LOCK_EX | LOCK_NB) < 0) {
+			if (fd >= 0)
+				close(fd);	/* another writer has it */
+			fd = -1;
+			gone++;
+			continue;
+		}
+		if (fstat(fd, &st) < 0 || !S_ISREG(st.st_mode) ||
+		    st.st_nlink != 1 || st.st_uid != geteuid() ||
+		    (st.st_mode & 07777) != 0600) {
+			/* Not a file we may reuse (a crash left two links?). */
+			(void)unlink(buf_str(from));
+			close(fd);
+			fd = -1;
+			continue;
+		}
+		if (renameat2(AT_FDCWD, buf_str(from), AT_FDCWD, final,
 		    RENAME_NOREPLACE) < 0) {
 			if (errno == EINVAL || errno == ENOSYS)
 				queue_spare.broken = 1;
-			continue;	/* another writer took it */
-		}
-		fd = open(tmp, O_WRONLY | O_NOFOLLOW | O_CLOEXEC);
-		if (fd >= 0 && fstat(fd, &st) == 0 && S_ISREG(st.st_mode) &&
-		    st.st_nlink == 1 && st.st_uid == geteuid() &&
-		    (st.st_mode & 07777) == 0600) {
-			w->old_size = st.st_size;
-			break;
-		}
-		/* Not a file we may reuse (a crash left two links?): drop it. */
-		if (fd >= 0)
 			close(fd);
-		fd = -1;
-		(void)unlink(tmp);
+			fd = -1;
+			gone++;
+			continue;
+		}
+		w->old_size = st.st_size;
+		w->reused = 1;
+		/*
+		 * The first block is rewritten in part: if the page cache
+		 * let it go, start reading it now, while the client sends
+		 * the message, not at the first write.
+		 */
+		(void)posix_fadvise(fd, 0, QUEUE_SPARE_AHEAD,
+		    POSIX_FADV_WILLNEED);
 	}
 	buf_free(&from);
 	return fd;
+}
+
+/*
+ * queue_sync_dir_begin - a reused file got its name at once: start the
+ * sync of its directory now, so that it runs while the client sends the
+ * message.  (The name alone promises nothing: until the file's own sync,
+ * its content is the old one, which readers refuse.)
+ */
+static void
+queue_sync_dir_begin(struct queue_writer *w)
+{
+	if ((w->dir_fd = open(w->dir, O_RDONLY | O_DIRECTORY |
+	    O_CLOEXEC)) >= 0)
+		fsyncs_begin(&w->dir_sync, w->dir_fd, 0);
+}
+
+/*
+ * queue_busy - is a writer still at work on this file?  A reused file
+ * sits in incoming/ under its id from the start (queue_claim) and stays
+ * locked until its writer has synced and closed it: 1 while it is
+ * locked, else 0.  A file left unlocked but unfinished was left by a
+ * writer that died, and no client was told it was queued.
+ */
+int
+queue_busy(int fd)
+{
+	if (flock(fd, LOCK_SH | LOCK_NB) < 0)
+		return errno == EWOULDBLOCK;
+	(void)flock(fd, LOCK_UN);
+	return 0;
+}
+
+/*
+ * queue_unfinished - did a writer stop before the end of this file (see
+ * queue_busy)?  1 when its T record names another id than id (the old
+ * content of a reused file) or its S record still holds the zeros that
+ * queue_commit() fills in; else 0.
+ */
+int
+queue_unfinished(int fd, const char *id)
+{
+	char head[2 * QUEUE_ID_MAX + QUEUE_SIZE_REC + 64], *nl, *sp;
+	ssize_t n;
+
+	if ((n = pread(fd, head, sizeof(head) - 1, 0)) <= 0)
+		return 0;
+	head[n] = '\0';
+	if (head[0] != 'T' || (nl = strchr(head, '\n')) == NULL)
+		return 0;
+	*nl = '\0';
+	/* T<seconds> <microseconds> <id> */
+	if ((sp = strrchr(head, ' ')) != NULL && sp != strchr(head, ' ') &&
+	    strcmp(sp + 1, id) != 0)
+		return 1;
+	return nl[1] == 'S' && strspn(nl + 2, "0") == QUEUE_SIZE_WIDTH &&
+	    nl[2 + QUEUE_SIZE_WIDTH] == ' ' &&
+	    strspn(nl + 3 + QUEUE_SIZE_WIDTH, "0") ==
+	    QUEUE_SIZE_REC - QUEUE_SIZE_WIDTH - 1;
 }
 
 /* queue_create - a new temporary queue file in DIR/sub, with T and S */
@@ -299,14 +413,16 @@ queue_create(const char *dir, const char *sub, struct buf *why)
 	mode = strcmp(sub, QUEUE_MAILDROP) == 0 ? 0644 : 0600;
 	w = xcalloc(1, sizeof(*w));
 	w->fd = -1;
+	w->dir_fd = -1;
 	w->data_start = -1;
 	w->old_size = -1;
 	buf_setf(path, "%s/%s", dir, sub);
 	w->dir = xstrdup(buf_str(path));
 	if (strcmp(sub, QUEUE_INCOMING) == 0) {
 		queue_new_id(w->id, sizeof(w->id));
-		buf_setf(path, "%s/t.%s", w->dir, w->id);
-		w->fd = queue_claim(w, dir, buf_str(path));
+		buf_setf(path, "%s/%s", w->dir, w->id);
+		if ((w->fd = queue_claim(w, dir, buf_str(path))) >= 0)
+			queue_sync_dir_begin(w);
 	}
 	for (tries = 0; w->fd < 0 && tries < QUEUE_CREATE_TRIES; tries++) {
 		queue_new_id(w->id, sizeof(w->id));
@@ -325,7 +441,7 @@ queue_create(const char *dir, const char *sub, struct buf *why)
 	/* Beat the umask: pickup must read maildrop files. */
 	if (mode != 0600)
 		(void)fchmod(w->fd, mode);
-	w->tmp = xstrdup(buf_str(path));
+	w->tmp = xstrdup(buf_str(path));	/* for a reused file: final */
 	buf_setf(path, "%s/%s", w->dir, w->id);
 	w->final = xstrdup(buf_str(path));
 	buf_free(&path);
@@ -418,14 +534,27 @@ queue_writer_size(struct queue_writer *w)
  * queue_sync_both - sync the file and its directory at the same time
  * (fsyncs): 0, or -1 with errno and step.  A directory that the writer
  * may not read (a user's sendmail in maildrop/) is not synced: pickup
- * makes the file durable there.
+ * makes the file durable there.  A reused file's directory sync began
+ * when the file was taken (queue_sync_dir_begin) and is only waited for.
  */
 static int
 queue_sync_both(struct queue_writer *w, const char **step)
 {
-	int fd[2], data_only[2] = { 1, 0 }, err[2], n = 1;
+	int fd[2], data_only[2] = { 1, 0 }, err[2], n = 1, r;
 
 	fd[0] = w->fd;
+	if (w->dir_fd >= 0) {
+		r = fsyncs(1, fd, data_only, err);
+		*step = "fsync";
+		if (fsyncs_end(&w->dir_sync) < 0 && r == 0) {
+			*step = "fsync directory of";
+			err[0] = errno;
+		}
+		close(w->dir_fd);
+		w->dir_fd = -1;
+		errno = err[0];
+		return errno ? -1 : 0;
+	}
 	if ((fd[1] = open(w->dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC)) >= 0)
 		n = 2;
 	else if (errno != EACCES) {
@@ -474,16 +603,17 @@ queue_commit(struct queue_writer *w, struct buf *why)
 	if (w->old_size > w->pos && ftruncate(w->fd, w->pos) < 0)
 		goto bad;
 	/*
-	 * Rename first, then sync the file and its directory together (one
-	 * wait for the disk, not two).  Nobody has been told of the file
-	 * yet.  A crash before both syncs are done can leave under the new
-	 * id a short or empty file, or the old content of a recycled file,
-	 * or a mix of old and new blocks: its size, its T record's id or its
-	 * checksum then does not match, qmgr sets it aside in corrupt/, and
-	 * the client, without its 250, sends the message again.
+	 * Rename first (a reused file has its name already), then sync the
+	 * file and its directory together (one wait for the disk, not two).
+	 * Nobody has been told of the file yet.  A crash before both syncs
+	 * are done can leave under the new id a short or empty file, or the
+	 * old content of a recycled file, or a mix of old and new blocks:
+	 * its size, its T record's id or its checksum then does not match,
+	 * qmgr removes it (unfinished) or sets it aside in corrupt/, and the
+	 * client, without its 250, sends the message again.
 	 */
 	step = "rename";
-	if (rename(w->tmp, w->final) < 0)
+	if (!w->reused && rename(w->tmp, w->final) < 0)
 		goto bad;
 	renamed = 1;
 	fail = w->final;

@@ -46,9 +46,14 @@
  * qmgr may move a finished queue file (every recipient has its outcome,
  * the file is at most QUEUE_RECYCLE_SIZE_MAX bytes, its T record names
  * its id) into recycle/ rather than remove it; queue_create() in
- * incoming/ then reuses such a file (renamed to t.<id>, overwritten, cut
- * to its new length, synced before it gets its id), which spares the
- * file system an inode allocation and release per message.  qmgr moves a
+ * incoming/ then reuses such a file, which spares the file system an
+ * inode allocation and release per message.  The writer locks the file
+ * (flock), renames it to its id in incoming/ at once and starts the sync
+ * of incoming/, overwrites it, cuts it to its new length and syncs it; it
+ * is done, and the file ready, when the lock is gone (queue_busy).  A
+ * reader that finds an unlocked file there whose T record names another
+ * id, or whose S record was never filled in, has found what a writer
+ * left when it died before the end: no client was told it was queued.  qmgr moves a
  * file in under a name with a dot (".<id>") and renames it to its id only
  * after the sync of active/ that makes its removal from active/ durable,
  * so no crash can bring back a reused file under its old id; writers
@@ -127,6 +132,9 @@ void		 queue_msg_free(struct queue_msg *);
 const char	*queue_msg_attr(const struct queue_msg *, const char *);
 /* Check the content against the S record's checksum: 0, or -1 with why. */
 int		 queue_verify(int, const struct queue_msg *, struct buf *);
+/* A writer still at work (1), or one that died before the end (1)? */
+int		 queue_busy(int);
+int		 queue_unfinished(int, const char *);
 /* Rewrite a recipient's R to D in place (the caller fsyncs when it must). */
 int		 queue_mark_done(int, off_t);
 /* Is this a queue id we made (no '/', no dot files)? */

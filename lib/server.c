@@ -14,6 +14,7 @@
  * socket here and fd 4 is not used.
  */
 #include <sys/types.h>
+#include <sys/epoll.h>
 #include <sys/prctl.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
@@ -47,6 +48,7 @@
 int server_foreground;
 
 static int server_status_fd = -1;	/* fd 4 when master runs us */
+static int server_status_last;		/* what master was last told */
 
 typedef void (*server_hook)(char *, char **);
 typedef void (*server_void_hook)(void);
@@ -70,8 +72,9 @@ server_status(int what)
 	char	 line[64];
 	int	 len;
 
-	if (server_status_fd < 0)
+	if (server_status_fd < 0 || what == server_status_last)
 		return 0;
+	server_status_last = what;
 	len = snprintf(line, sizeof(line), "%c %ld\n", what, (long)getpid());
 	if (write_full(server_status_fd, line, (size_t)len) < 0) {
 		if (errno == EPIPE)
@@ -278,22 +281,57 @@ server_usage(const char *prog)
 }
 
 /*
+ * server_wait_epoll - the wait set of server_wait: the listener with an
+ * exclusive wakeup, so that a new connection wakes one idle process and
+ * not every one, and master's status pipe.  -1 where the kernel lacks
+ * EPOLLEXCLUSIVE (before Linux 4.5): then poll() wakes them all.
+ */
+static int
+server_wait_epoll(int fd)
+{
+	static int	 efd = -2;
+	struct epoll_event ev;
+
+	if (efd != -2)
+		return efd;
+	if ((efd = epoll_create1(EPOLL_CLOEXEC)) < 0)
+		return efd = -1;
+	memset(&ev, 0, sizeof(ev));
+	ev.events = EPOLLIN | EPOLLEXCLUSIVE;
+	ev.data.fd = fd;
+	if (epoll_ctl(efd, EPOLL_CTL_ADD, fd, &ev) < 0)
+		goto fail;
+	if (server_status_fd >= 0) {
+		/* A pipe's write end says EPOLLERR once its reader is gone. */
+		ev.events = 0;
+		ev.data.fd = server_status_fd;
+		if (epoll_ctl(efd, EPOLL_CTL_ADD, server_status_fd, &ev) < 0)
+			goto fail;
+	}
+	return efd;
+fail:
+	close(efd);
+	return efd = -1;
+}
+
+/*
  * server_wait - wait up to max_idle (ms, -1 forever) for a connection.
  * 1: ready, 0: idle timeout.  Exits when master closes our status pipe.
  */
 static int
 server_wait(int fd, long long idle_ms)
 {
+	struct epoll_event ev[2];
 	struct pollfd	 pfd[2];
 	long long	 deadline = 0, left;
-	int		 n, nfd = 1, timeout;
+	int		 i, n, nfd = 1, timeout, efd, ready, gone;
 
 	if (idle_ms >= 0)
 		deadline = now_ms() + idle_ms;
+	efd = server_wait_epoll(fd);
 	pfd[0].fd = fd;
 	pfd[0].events = POLLIN;
 	if (server_status_fd >= 0) {
-		/* A pipe's write end says POLLERR once its reader is gone. */
 		pfd[1].fd = server_status_fd;
 		pfd[1].events = 0;
 		nfd = 2;
@@ -305,20 +343,34 @@ server_wait(int fd, long long idle_ms)
 				return 0;
 			timeout = left > INT_MAX ? INT_MAX : (int)left;
 		}
-		n = poll(pfd, (nfds_t)nfd, timeout);
+		if (efd >= 0)
+			n = epoll_wait(efd, ev, 2, timeout);
+		else
+			n = poll(pfd, (nfds_t)nfd, timeout);
 		if (n < 0) {
 			if (errno == EINTR)
 				continue;
-			msg_fatal("poll: %m");
+			msg_fatal("wait for a connection: %m");
 		}
 		if (n == 0)
 			continue;
-		if (nfd == 2 && pfd[1].revents != 0) {
+		ready = gone = 0;
+		if (efd >= 0) {
+			for (i = 0; i < n; i++)
+				if (ev[i].data.fd == fd)
+					ready = 1;
+				else
+					gone = 1;
+		} else {
+			ready = pfd[0].revents != 0;
+			gone = nfd == 2 && pfd[1].revents != 0;
+		}
+		if (gone) {
 			if (msg_verbose)
 				msg_debug("master went away: exiting");
 			exit(0);
 		}
-		if (pfd[0].revents != 0)
+		if (ready)
 			return 1;
 	}
 }

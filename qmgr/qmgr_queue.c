@@ -578,14 +578,60 @@ qmgr_plan_rcpt(struct qmgr_message *m, int r, struct buf *why)
 	qmgr_plan_free(&plan);
 }
 
+/*
+ * qmgr_queue_busy - is a writer still at work on incoming/id (a reused
+ * file, see queue.h)?  Then leave it: the writer tells us when it is done.
+ */
+static int
+qmgr_queue_busy(const char *id)
+{
+	struct buf *path = buf_new(256, 0);
+	int fd, busy = 0;
+
+	queue_path(path, var_queue_directory, QUEUE_INCOMING, id);
+	if ((fd = open(buf_str(path), O_RDONLY | O_NOFOLLOW |
+	    O_CLOEXEC)) >= 0) {
+		busy = queue_busy(fd);
+		close(fd);
+	}
+	buf_free(&path);
+	if (busy) {
+		if (msg_verbose)
+			msg_debug("%s: still being written", id);
+		qid_forget(id);
+	}
+	return busy;
+}
+
+/*
+ * qmgr_queue_unfinished - what a writer left in incoming/ when it died
+ * before the end (queue_unfinished): never announced, so removed.
+ */
+static void
+qmgr_queue_unfinished(const char *id)
+{
+	struct buf *path = buf_new(256, 0);
+
+	queue_path(path, var_queue_directory, QUEUE_ACTIVE, id);
+	if (unlink(buf_str(path)) < 0 && errno != ENOENT)
+		msg_warn("%s: remove %s: %m", id, buf_str(path));
+	else
+		msg_info("%s: removed a file its writer left unfinished",
+		    id);
+	buf_free(&path);
+	qid_forget(id);
+}
+
 /* qmgr_queue_open - move a pending file into active/ and read it */
 static struct qmgr_message *
 qmgr_queue_open(struct qmgr_qid *q, struct buf *why)
 {
 	struct qmgr_message *m;
 	struct buf *path;
-	int fd, r;
+	int fd, r, incoming = strcmp(q->dir, QUEUE_INCOMING) == 0;
 
+	if (incoming && qmgr_queue_busy(q->id))
+		return NULL;
 	if (strcmp(q->dir, QUEUE_ACTIVE) != 0 &&
 	    qmgr_queue_move(q->id, q->dir, QUEUE_ACTIVE) < 0) {
 		if (errno != ENOENT) {
@@ -631,6 +677,12 @@ qmgr_queue_open(struct qmgr_qid *q, struct buf *why)
 		/* Some of its writes never reached the disk (a crash). */
 		queue_msg_free(&m->q);
 		r = -1;
+	}
+	if (r < 0 && incoming && queue_unfinished(fd, q->id)) {
+		close(fd);
+		free(m);
+		qmgr_queue_unfinished(q->id);
+		return NULL;
 	}
 	if (r < 0) {
 		close(fd);

@@ -4,20 +4,22 @@
 # a read that holds many, on a connection that stays open.  qmgr scans
 # incoming/ only when it starts, so a notification it drops would leave
 # the message waiting: every file named here must be delivered.  A queue
-# file whose T record names another id holds another file's content (what
-# a crash can leave behind) and goes to corrupt/ undelivered.
+# file in incoming/ whose T record names another id holds the old content
+# of a reused file (what a writer that died leaves, lib/queue.h): it is
+# removed undelivered.  One whose size disagrees with its S record is
+# corrupt and goes to corrupt/ undelivered.
 import os, sys, socket, time
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "lib"))
 from cartero_test import *
 
-plan(9)
+plan(11)
 inst = Instance()
 ok(wait_for(lambda: inst.pids("qmgr"), 20), "qmgr runs")
 owner = inst.owner
 seq = [0]
 
 
-def put_queue_file(tag, content_id=None):
+def put_queue_file(tag, content_id=None, size_delta=0):
     """Write a queue file into incoming/ as smtpd would; return its id."""
     seq[0] += 1
     qid = "ABC%05dTEST" % seq[0]
@@ -26,7 +28,7 @@ def put_queue_file(tag, content_id=None):
     now = time.time()
     head = ("T%d %d %s\nS%015d\nFbob@mired.org\nAprotocol=ESMTP\n"
             "Rana@mired.org\nM\n" % (int(now), int(now * 1e6) % 1000000,
-                                     content_id or qid, len(body))).encode()
+                                     content_id or qid, len(body) + size_delta)).encode()
     d = os.path.join(inst.spool, "incoming")
     tmp = os.path.join(d, "t." + qid)
     with open(tmp, "wb") as f:
@@ -103,9 +105,20 @@ foreign = put_queue_file("foreign", content_id="ABC99999OTHER")
 s = qmgr_socket()
 s.sendall(b"I" + foreign.encode() + b"\n")
 s.close()
-ok(wait_for(lambda: foreign in os.listdir(os.path.join(inst.spool,
-                                                       "corrupt")), 30),
-   "a file whose T record names another id goes to corrupt/")
+ok(wait_for(lambda: "%s: removed a file its writer left unfinished"
+            % foreign in inst.read_log(), 30),
+   "a file whose T record names another id is removed as unfinished")
+ok(foreign not in inst.queue_files("active") + inst.queue_files("incoming")
+   + inst.queue_files("corrupt"), "it is gone")
+
+# A file whose size is not what its S record says: set aside.
+short = put_queue_file("short", size_delta=-3)
+s = qmgr_socket()
+s.sendall(b"I" + short.encode() + b"\n")
+s.close()
+ok(wait_for(lambda: short in inst.queue_files("corrupt"), 30),
+   "a file longer than its S record says goes to corrupt/")
 time.sleep(1)
-ok("foreign" not in delivered_tags(), "and is not delivered")
+ok("foreign" not in delivered_tags() and "short" not in delivered_tags(),
+   "neither is delivered")
 done()

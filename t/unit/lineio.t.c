@@ -103,6 +103,43 @@ main(void)
 		close(sv[0]);
 		close(sv[1]);
 	}
+	{
+		/* Output to a pipe (not a socket): written all the same. */
+		int pv[2];
+		char got[16] = "";
+
+		if (pipe(pv) == 0) {
+			l = lineio_new(pv[1], 100, 1);
+			lineio_puts(l, "* OK pipe\r\n");
+			ok(lineio_flush(l) == 0, "output to a pipe is flushed");
+			if (read(pv[0], got, sizeof(got) - 1) < 0)
+				got[0] = '\0';
+			is_str(got, "* OK pipe\r\n", "and read from it");
+			lineio_free(&l);
+			close(pv[0]);
+			close(pv[1]);
+		}
+	}
+	{
+		/*
+		 * More output than the socket holds: the writer waits for
+		 * room (bounded by the timeout) and fails when none comes.
+		 */
+		int sv[2], i, r = 0;
+		static char chunk[8192];
+
+		socketpair(AF_UNIX, SOCK_STREAM, 0, sv);
+		l = lineio_new(sv[0], 100, 1);
+		memset(chunk, 'x', sizeof(chunk));
+		for (i = 0; i < 256 && r == 0; i++)
+			if ((r = lineio_write(l, chunk, sizeof(chunk))) == 0)
+				r = lineio_flush(l);
+		ok(r < 0 && i < 256,
+		    "a peer that never reads makes the write time out");
+		lineio_free(&l);
+		close(sv[0]);
+		close(sv[1]);
+	}
 	buf_free(&line);
 	return done_testing();
 }

@@ -19,6 +19,7 @@
 
 #include "buf.h"
 #include "msg.h"
+#include "fsyncs.h"
 #include "queue.h"
 #include "util.h"
 #include "../tap.h"
@@ -493,6 +494,7 @@ test_recycle(void)
 {
 	struct buf *why = buf_new(64, 0), *a = buf_new(64, 0);
 	struct buf *b = buf_new(64, 0), *f;
+	struct queue_writer *w;
 	struct queue_msg m;
 	struct stat st, st2;
 	char old[QUEUE_ID_MAX], id[QUEUE_ID_MAX], big[3000];
@@ -526,6 +528,43 @@ test_recycle(void)
 	    queue_verify(fd, &m, why) == 0 && m.size == 18,
 	    "it reads back as the new message, checksum good");
 	queue_msg_free(&m);
+	close(fd);
+
+	/*
+	 * A reused file is in incoming/ under its id, locked, from the
+	 * start; until the commit it holds the old content, which readers
+	 * call unfinished; after it, neither.
+	 */
+	queue_path(b, dir, QUEUE_RECYCLE, id);
+	ok(rename(buf_str(a), buf_str(b)) == 0, "finished again");
+	sleep(2);
+	w = queue_create(dir, QUEUE_INCOMING, why);
+	ok(w != NULL, "a writer takes it");
+	queue_path(a, dir, QUEUE_INCOMING, w ? queue_writer_id(w) : "x");
+	fd = open(buf_str(a), O_RDONLY);
+	ok(fd >= 0 && queue_busy(fd) == 1,
+	    "it is in incoming/ under its id, locked by the writer");
+	ok(fd >= 0 && queue_unfinished(fd, queue_writer_id(w)) == 1,
+	    "with the old content: unfinished");
+	if (w != NULL) {
+		queue_rec(w, 'F', "bob@mired.org");
+		queue_rec(w, 'R', "ana@mired.org");
+		queue_data(w, "Subject: n\n\nn\n", 14);
+	}
+	ok(w != NULL && queue_commit(w, why) == 0, "committed");
+	ok(queue_busy(fd) == 0 && queue_unfinished(fd, id) == 1,
+	    "then unlocked; its T record no longer names the old id");
+	snprintf(id, sizeof(id), "%s", strrchr(buf_str(a), '/') + 1);
+	ok(queue_unfinished(fd, id) == 0, "and it is not unfinished");
+	close(fd);
+	/* What a writer that died after its first flush leaves. */
+	f = slurp(buf_str(a));
+	fd = open(buf_str(a), O_RDWR);
+	ok(fd >= 0 && strchr(buf_str(f), '\n') != NULL &&
+	    pwrite(fd, "000000000000000 0000000000000000", QUEUE_SIZE_REC,
+	    strchr(buf_str(f), '\n') - buf_str(f) + 2) == QUEUE_SIZE_REC &&
+	    queue_unfinished(fd, id) == 1, "an S record of zeros: unfinished");
+	buf_free(&f);
 	close(fd);
 
 	/* Names with a dot (qmgr's, not yet free) are never taken. */
@@ -565,6 +604,36 @@ test_recycle(void)
 	buf_free(&b);
 }
 
+/*
+ * test_fsyncs_begin - a sync begun and waited for later, while fsyncs()
+ * runs syncs of its own in between (and may read the begun one's answer).
+ */
+static void
+test_fsyncs_begin(void)
+{
+	struct fsyncs_op op, bad;
+	int fd[2], err[2], dfd, fbad;
+
+	dfd = open(dir, O_RDONLY | O_DIRECTORY);
+	fd[0] = open(dir, O_RDONLY | O_DIRECTORY);
+	fd[1] = open(dir, O_RDONLY | O_DIRECTORY);
+	fsyncs_begin(&op, dfd, 0);
+	ok(op.state == FSYNCS_RUNNING || op.state == FSYNCS_IDLE,
+	    "a sync begins");
+	ok(fsyncs(2, fd, NULL, err) == 0 && err[0] == 0 && err[1] == 0,
+	    "fsyncs() of others meanwhile");
+	ok(fsyncs_end(&op) == 0 && op.state == FSYNCS_DONE,
+	    "then the begun one ends, done and good");
+	fbad = dup(dfd);
+	close(fbad);		/* a descriptor that is not open */
+	fsyncs_begin(&bad, fbad, 1);
+	ok(fsyncs_end(&bad) < 0 && errno == EBADF,
+	    "one on a closed descriptor fails with EBADF");
+	close(fd[0]);
+	close(fd[1]);
+	close(dfd);
+}
+
 int
 main(void)
 {
@@ -584,6 +653,7 @@ main(void)
 	test_corrupt();
 	test_notify();
 	test_recycle();
+	test_fsyncs_begin();
 	rmdir(buf_str(p));
 	rmdir(dir);
 	buf_free(&p);
