@@ -209,6 +209,29 @@ smtpd_peer_name(struct smtpd_state *s, socklen_t len)
 	return xstrdup(found ? host : "unknown");
 }
 
+/*
+ * smtpd_peer_name_cached - smtpd_peer_name, reused for the next
+ * connections from the same address for smtpd_peername_cache_time: a
+ * client that sends one message per connection would otherwise cost two
+ * lookups (and two readings of /etc/hosts) per message.
+ */
+static char *
+smtpd_peer_name_cached(struct smtpd_state *s, socklen_t len)
+{
+	static char	 addr[sizeof(s->addr)], *name;
+	static long long at;
+	long long	 now = now_ms();
+
+	if (name != NULL && strcmp(addr, s->addr) == 0 &&
+	    now - at < var_smtpd_peername_cache_time * 1000)
+		return xstrdup(name);
+	free(name);
+	name = smtpd_peer_name(s, len);
+	snprintf(addr, sizeof(addr), "%s", s->addr);
+	at = now;
+	return xstrdup(name);
+}
+
 /* smtpd_peer - who is the client: address, name, trusted network */
 static void
 smtpd_peer(struct smtpd_state *s, int fd)
@@ -230,7 +253,7 @@ smtpd_peer(struct smtpd_state *s, int fd)
 		if (addr_ntop((struct sockaddr *)&s->sa, s->addr,
 		    sizeof(s->addr)) == NULL)
 			snprintf(s->addr, sizeof(s->addr), "unknown");
-		s->name = smtpd_peer_name(s, len);
+		s->name = smtpd_peer_name_cached(s, len);
 		s->in_mynetworks = addr_match_networks(
 		    (struct sockaddr *)&s->sa, var_mynetworks);
 	}
