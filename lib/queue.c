@@ -62,7 +62,6 @@
 #define QUEUE_NOTIFY_TIMEOUT	2		/* seconds */
 #define QUEUE_SPARE_LIST	64		/* recycle/ names per listing */
 #define QUEUE_SPARE_IDLE_MS	50		/* after recycle/ was empty */
-#define QUEUE_SPARE_GONE	4		/* taken names before relisting */
 #define QUEUE_SPARE_AHEAD	4096		/* read ahead of a reused file */
 
 struct queue_writer {
@@ -271,19 +270,23 @@ queue_spare_take(char *name, size_t size)
 /*
  * queue_claim - take a file from DIR/recycle as the queue file named
  * final, locked (flock) until the writer closes it: its descriptor, or -1
- * when there is none to take (then the caller creates a new file).  The
- * lock comes before the rename, so that a reader of incoming/ never finds
- * the file there unlocked before its writer is done (see queue_busy).  Of
- * several writers that try one name, one gets the lock; one whose rename
- * finds the name gone was too late: the file went its way.
+ * when there is none to take (then the caller creates a new file).
+ *
+ * The rename to a name of our own in recycle/ (".<new id>", a name with
+ * a dot: no other writer takes it, and qmgr removes such leftovers when
+ * it starts) is the claim: of several writers that try one name, one
+ * wins, the others see ENOENT and try the next name, at the cost of one
+ * system call and without waiting for each other.  Then the file is
+ * locked and renamed to its id in incoming/, so that a reader there never
+ * finds it unlocked before its writer is done (see queue_busy).
  */
 static int
 queue_claim(struct queue_writer *w, const char *dir, const char *final)
 {
-	struct buf *from = buf_new(256, 0);
+	struct buf *from = buf_new(256, 0), *mine = buf_new(256, 0);
 	char name[QUEUE_ID_MAX];
 	struct stat st;
-	int fd = -1, gone = 0;
+	int fd = -1;
 
 	if (queue_spare.dir == NULL || strcmp(queue_spare.dir, dir) != 0) {
 		free(queue_spare.dir);
@@ -291,39 +294,30 @@ queue_claim(struct queue_writer *w, const char *dir, const char *final)
 		queue_spare.left = 0;
 		queue_spare.empty_at = 0;
 	}
+	buf_setf(mine, "%s/%s/.%s", dir, QUEUE_RECYCLE, w->id);
 	while (!queue_spare.broken && fd < 0) {
-		/* Several names gone in a row: the listing is old. */
-		if ((queue_spare.left == 0 || gone == QUEUE_SPARE_GONE) &&
-		    queue_spare_list(dir) == 0)
+		if (queue_spare.left == 0 && queue_spare_list(dir) == 0)
 			break;
-		if (gone == QUEUE_SPARE_GONE)
-			gone = 0;
 		buf_setf(from, "%s/%s/%s", dir, QUEUE_RECYCLE,
 		    queue_spare_take(name, sizeof(name)));
-		if ((fd = open(buf_str(from), O_WRONLY | O_NOFOLLOW |
-		    O_CLOEXEC)) < 0 || flock(fd, LOCK_EX | LOCK_NB) < 0) {
-			if (fd >= 0)
-				close(fd);	/* another writer has it */
-			fd = -1;
-			gone++;
-			continue;
-		}
-		if (fstat(fd, &st) < 0 || !S_ISREG(st.st_mode) ||
-		    st.st_nlink != 1 || st.st_uid != geteuid() ||
-		    (st.st_mode & 07777) != 0600) {
-			/* Not a file we may reuse (a crash left two links?). */
-			(void)unlink(buf_str(from));
-			close(fd);
-			fd = -1;
-			continue;
-		}
-		if (renameat2(AT_FDCWD, buf_str(from), AT_FDCWD, final,
+		if (renameat2(AT_FDCWD, buf_str(from), AT_FDCWD, buf_str(mine),
 		    RENAME_NOREPLACE) < 0) {
 			if (errno == EINVAL || errno == ENOSYS)
 				queue_spare.broken = 1;
-			close(fd);
+			continue;	/* another writer took it */
+		}
+		fd = open(buf_str(mine), O_WRONLY | O_NOFOLLOW | O_CLOEXEC);
+		if (fd < 0 || flock(fd, LOCK_EX | LOCK_NB) < 0 ||
+		    fstat(fd, &st) < 0 || !S_ISREG(st.st_mode) ||
+		    st.st_nlink != 1 || st.st_uid != geteuid() ||
+		    (st.st_mode & 07777) != 0600 ||
+		    renameat2(AT_FDCWD, buf_str(mine), AT_FDCWD, final,
+		    RENAME_NOREPLACE) < 0) {
+			/* Not a file we may reuse (a crash left two links?). */
+			(void)unlink(buf_str(mine));
+			if (fd >= 0)
+				close(fd);
 			fd = -1;
-			gone++;
 			continue;
 		}
 		w->old_size = st.st_size;
@@ -337,6 +331,7 @@ queue_claim(struct queue_writer *w, const char *dir, const char *final)
 		    POSIX_FADV_WILLNEED);
 	}
 	buf_free(&from);
+	buf_free(&mine);
 	return fd;
 }
 

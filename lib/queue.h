@@ -47,9 +47,9 @@
  * the file is at most QUEUE_RECYCLE_SIZE_MAX bytes, its T record names
  * its id) into recycle/ rather than remove it; queue_create() in
  * incoming/ then reuses such a file, which spares the file system an
- * inode allocation and release per message.  The writer locks the file
- * (flock), renames it to its id in incoming/ at once and starts the sync
- * of incoming/, overwrites it, cuts it to its new length and syncs it; it
+ * inode allocation and release per message.  The writer claims the file
+ * by renaming it to ".<new id>" in recycle/, locks it (flock), renames it
+ * to its id in incoming/ at once and starts the sync of incoming/, overwrites it, cuts it to its new length and syncs it; it
  * is done, and the file ready, when the lock is gone (queue_busy).  A
  * reader that finds an unlocked file there whose T record names another
  * id, or whose S record was never filled in, has found what a writer
