@@ -33,6 +33,8 @@
  X(STR, recipient_delimiter, "+", 0, 0, "Characters that separate a user name from an address extension (ana+lists).") \
  X(STR, relayhost, "", 0, 0, "The host that mail for other domains is sent to instead of the domain's MX.") \
  X(STR, relay_domains, "", 0, 0, "Other domains this host accepts mail for from any client and relays.") \
+ X(STR, client_limit_exceptions, "$mynetworks", 0, 0, "Clients exempt from every per-client limit and delay: connection counts and rates (smtpd, pop3d, imapd), login failure delays and the cap on logins in progress (auth) (CIDR list).") \
+ X(STR, smtpd_client_event_limit_exceptions, "$client_limit_exceptions", 0, 0, "Clients exempt from smtpd's per-client connection count and rate limits (Postfix's name; CIDR list).") \
  X(STR, smtpd_relay_restrictions, "permit_mynetworks, reject_unauth_destination", 0, 0, "Who may send to which recipients: permit_mynetworks, reject_unauth_destination, permit, reject.") \
  X(STR, smtpd_banner, "$myhostname ESMTP cartero", 0, 0, "The text after 220 in the SMTP greeting.") \
  X(SIZE, message_size_limit, "10240000", 0, 0, "The largest message accepted, in bytes, headers included (0: no limit).") \
