@@ -5,7 +5,9 @@
  * client_limit_exceptions ($mynetworks) are exempt from all three, except
  * that their failures still wait the flat auth_failure_delay (as every
  * failure did before the limits: a typo from webmail on this host is not
- * answered at once, and tests on 127.0.0.1 run as fast as ever).
+ * answered at once, and tests on 127.0.0.1 run as fast as ever).  Their
+ * failures still count toward the account's: they only ever slow
+ * failures, never a right password.
  *
  * Failures are counted per client address (IPv6: its /64, the block one
  * host usually holds) and per account (or login name, when unknown, so

@@ -6,7 +6,8 @@
 #     what auth_failure_delay, auth_failure_delay_max and
 #     auth_client_login_limit imply, while another address logs in at once;
 #     a right password after them is not delayed;
-#   - failures against one account from several addresses grow too;
+#   - failures against one account from several addresses grow too, and
+#     those of an IPv6 /64 count as one address's;
 #   - every failure (SMTP AUTH, POP3, IMAP) is matched by the shipped
 #     fail2ban filter, with the client's address, whatever the user name;
 #   - mail_max_userip_connections refuses one IMAP session too many, with
@@ -52,12 +53,31 @@ def imap_logout(conn):
     s.close()
 
 
+def auth_fail_time(user, rip):
+    """A wrong password for user from rip, straight to private/auth (an
+    IPv6 client that loopback cannot play): seconds until the answer."""
+    s = socket.socket(socket.AF_UNIX)
+    s.settimeout(60)
+    s.connect(os.path.join(inst.spool, "private", "auth"))
+    t0 = time.monotonic()
+    s.sendall(("request=login\nservice=imap\nmech=PLAIN\nuser=%s\n"
+               "password=wrong\nrip=%s\nsecured=1\n\n" % (user, rip)).encode())
+    got = b""
+    while b"\n\n" not in got:
+        chunk = s.recv(4096)
+        if not chunk:
+            break
+        got += chunk
+    s.close()
+    return time.monotonic() - t0, got.decode(errors="replace")
+
+
 def delay_of(n):
     """The delay of the n-th failure, by the parameters."""
     return min(DELAY * 2 ** (n - 1), DELAY_MAX)
 
 
-plan(21)
+plan(22)
 pop3_port = free_port()
 inst = Instance(main_cf={"mynetworks": "127.0.0.1/32",
                          "auth_failure_delay": "%ds" % DELAY,
@@ -124,6 +144,16 @@ like(log, "login failed: rip=127.0.0.6, service=imap, method=PLAIN, "
      "user=<bob>, reason=password mismatch, failures=3, delay=4.000s",
      "the log says the count and the delay")
 
+# An IPv6 client is counted by its /64: two neighbours, two unknown names.
+t1, r1 = auth_fail_time("nobody1", "2001:db8:1:2::1")
+t2, r2 = auth_fail_time("nobody2", "2001:db8:1:2:ffff::2")
+t3, r3 = auth_fail_time("nobody3", "2001:db8:1:3::1")
+diag("IPv6 failures: %.2f s, %.2f s (same /64), %.2f s (next /64)"
+     % (t1, t2, t3))
+ok("status=fail" in r2 and t2 >= delay_of(2),
+   "a second address of the same /64 waits %d s (took %.2f s)"
+   % (delay_of(2), t2))
+
 # 3. fail2ban: failures by SMTP AUTH and POP3 too, and a crafted user name.
 smtp = smtplib.SMTP("127.0.0.1", inst.port, timeout=30,
                     source_address=("127.0.0.7", 0))
@@ -167,9 +197,10 @@ if shutil.which("fail2ban-regex") and os.path.exists(
          % (len(ips), nfail))
     if len(ips) != nfail:
         diag(r.stdout[-2000:] + r.stderr[-2000:])
-    ok(r.returncode == 0 and len(ips) == nfail and nfail >= BURST + 6,
+    ok(r.returncode == 0 and len(ips) == nfail and nfail >= BURST + 9,
        "fail2ban-regex matches every failure (%d of %d)" % (len(ips), nfail))
-    ok(set(ips) == {"127.0.0.%d" % i for i in (2, 4, 5, 6, 7, 8, 9)},
+    ok(set(ips) == {"127.0.0.%d" % i for i in (2, 4, 5, 6, 7, 8, 9)} |
+       {"2001:db8:1:2::1", "2001:db8:1:2:ffff::2", "2001:db8:1:3::1"},
        "with the client's address, never one in the user name: %s"
        % sorted(set(ips)))
     ok(ips.count("127.0.0.7") == 1 and ips.count("127.0.0.8") == 1,
