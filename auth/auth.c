@@ -12,9 +12,9 @@
  * Everything runs in one event loop, so a slow client never holds up the
  * others: a failed login waits out its delay on a timer, a password check
  * (crypt or PAM) runs in a worker process (auth_worker.c), and a
- * session's exec is watched through a pipe.  Requests come from processes that parse
- * network input, so every field is checked (size, service, mechanism)
- * before it is used; passwords are never logged and are wiped from the
+ * session's exec is watched through a pipe.  Requests come from
+ * processes that parse network input, so every field is checked (size,
+ * service, mechanism) before it is used; passwords are never logged and are wiped from the
  * buffers that held them.
  *
  * Failed logins are counted per client address and per account, and

@@ -86,8 +86,9 @@ int	auth_pam_start(const char *, const char *, const char *,
  * from rip may start now (1, the caller must leave() when answered) or
  * waits in line (0: go(ctx) is called when it may, and leave() is owed
  * then); cancel: forget a waiting ctx (1 if it was waiting).  userip:
- * mailbox sessions per service, account and rip; full: at the limit (why: the text for the client); pending: a login
- * was granted, its session comes soon; started/ended: a session process.
+ * mailbox sessions per service, account and rip; full: at the limit (why:
+ * the text for the client); pending: a login was granted, its session
+ * comes soon; started/ended: a session process.
  */
 void	auth_limit_init(void);
 int	auth_limit_exempt(const char *);

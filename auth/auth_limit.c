@@ -180,8 +180,8 @@ auth_limit_count(const char *key, long long now)
 			auth_limit_nfails++;
 		else
 			i = oldest;
-		snprintf(auth_limit_fails[i].key, sizeof(auth_limit_fails[i].key),
-		    "%s", key);
+		snprintf(auth_limit_fails[i].key,
+		    sizeof(auth_limit_fails[i].key), "%s", key);
 		auth_limit_fails[i].count = 0;
 	} else if (now - auth_limit_fails[i].last > AUTH_LIMIT_FORGET)
 		auth_limit_fails[i].count = 0;

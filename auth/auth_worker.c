@@ -179,7 +179,8 @@ auth_worker_next(void *unused)
 	struct auth_worker_job *job;
 	struct buf *why;
 
-	while (auth_worker_head != NULL && auth_worker_jobs < AUTH_WORKERS_MAX) {
+	while (auth_worker_head != NULL &&
+	    auth_worker_jobs < AUTH_WORKERS_MAX) {
 		job = auth_worker_head;
 		if ((auth_worker_head = job->next) == NULL)
 			auth_worker_tail = NULL;
