@@ -10,16 +10,21 @@
  * their owner (auth_session.c).
  *
  * Everything runs in one event loop, so a slow client never holds up the
- * others: a failed login waits out auth_failure_delay on a timer, a PAM
- * check runs in a worker process (auth_pam.c), and a session's exec is
- * watched through a pipe.  Requests come from processes that parse
- * network input, so every field is checked (size, service, mechanism)
- * before it is used; passwords are never logged and are wiped from the
+ * others: a failed login waits out its delay on a timer, a password check
+ * (crypt or PAM) runs in a worker process (auth_worker.c), and a
+ * session's exec is watched through a pipe.  Requests come from
+ * processes that parse network input, so every field is checked (size,
+ * service, mechanism) before it is used; passwords are never logged and are wiped from the
  * buffers that held them.
  *
- * Failed logins are counted per client address (the count is logged, to
- * feed fail2ban-like tools); the count of an address is forgotten after an
- * hour without failures.
+ * Failed logins are counted per client address and per account, and
+ * delayed more and more; logins in progress are capped per address and
+ * mailbox sessions per user and address (auth_limit.c).  Each failure is
+ * logged as "login failed: rip=ADDR, service=..., ..." with the client
+ * address first, before any text the client chose, for fail2ban
+ * (etc/fail2ban/filter.d/cartero.conf).  An unknown user's password is
+ * hashed all the same (a dummy of the same scheme, auth_passwd.c), so the
+ * time of a failure does not tell whether the account exists.
  */
 #include <sys/types.h>
 #include <sys/resource.h>
@@ -52,8 +57,6 @@
 
 #define AUTH_REQUEST_MAX	16384	/* one request, all fields */
 #define AUTH_CONNS_MAX		2000	/* clients at once */
-#define AUTH_FAILS_MAX		1024	/* addresses counted */
-#define AUTH_FAILS_FORGET	3600000LL	/* ms without failures */
 #define AUTH_RETIRE_GRACE	(60 * 1000L)	/* ms for work in hand */
 
 /* Texts for the client. */
@@ -75,6 +78,7 @@ struct auth_conn {
 	struct attr	 req;		/* the request in hand */
 	struct attr	 reply;		/* its answer */
 	int		 busy;		/* a request is in hand */
+	int		 limited;	/* holds a login slot of its address */
 
 	/* A login or session in hand. */
 	struct account	 acct;
@@ -88,15 +92,6 @@ struct auth_conn {
 	struct buf	*status;
 };
 
-/* Failure counts per client address. */
-struct auth_fail {
-	char		 rip[64];
-	long long	 count;
-	long long	 last;		/* ms */
-};
-
-static struct auth_fail *auth_fails;
-static int auth_nfails;
 static int auth_nconns;
 static int auth_lfd = -1;
 static int auth_retiring;
@@ -129,6 +124,8 @@ auth_conn_close(struct auth_conn *c)
 		close(c->inotify_fd);
 	event_timer_cancel(auth_conn_idle, c);
 	event_timer_cancel(auth_fail_delayed, c);
+	if (!auth_limit_cancel(c) && c->limited)
+		auth_limit_leave(c->rip);
 	if (c->in->data != NULL)
 		explicit_bzero(c->in->data, c->in->size);
 	buf_free(&c->in);
@@ -143,7 +140,7 @@ auth_conn_close(struct auth_conn *c)
 	buf_free(&c->status);
 	free(c);
 	auth_nconns--;
-	if (auth_retiring && auth_nconns == 0 && auth_pam_busy() == 0)
+	if (auth_retiring && auth_nconns == 0 && auth_worker_busy() == 0)
 		exit(0);
 }
 
@@ -169,6 +166,10 @@ auth_request_clear(struct auth_conn *c)
 		explicit_bzero(c->req.value[i], strlen(c->req.value[i]));
 	attr_clear(&c->req);
 	attr_clear(&c->reply);
+	if (c->limited) {
+		auth_limit_leave(c->rip);
+		c->limited = 0;
+	}
 	account_free(&c->acct);
 	free(c->user);
 	free(c->rip);
@@ -257,33 +258,6 @@ auth_send_status(struct auth_conn *c, const char *status, const char *reason)
  * Failed logins.
  */
 
-/* auth_fail_count - one more failure from rip; the count so far */
-static long long
-auth_fail_count(const char *rip)
-{
-	long long now = now_ms();
-	int i, oldest = 0;
-
-	for (i = 0; i < auth_nfails; i++) {
-		if (strcmp(auth_fails[i].rip, rip) == 0)
-			break;
-		if (auth_fails[i].last < auth_fails[oldest].last)
-			oldest = i;
-	}
-	if (i == auth_nfails) {
-		if (auth_nfails < AUTH_FAILS_MAX)
-			auth_nfails++;
-		else
-			i = oldest;
-		snprintf(auth_fails[i].rip, sizeof(auth_fails[i].rip), "%s",
-		    rip);
-		auth_fails[i].count = 0;
-	} else if (now - auth_fails[i].last > AUTH_FAILS_FORGET)
-		auth_fails[i].count = 0;
-	auth_fails[i].last = now;
-	return ++auth_fails[i].count;
-}
-
 /* auth_fail_delayed - the delay is over: say no */
 static void
 auth_fail_delayed(void *ctx)
@@ -293,21 +267,28 @@ auth_fail_delayed(void *ctx)
 	auth_send(c, &c->reply);
 }
 
-/* auth_login_fail - a refused login: log, count, answer after the delay */
+/*
+ * auth_login_fail - a refused login: count, log, answer after the delay.
+ * The client address comes first in the log line, before the user name
+ * the client chose, so that no user name can make fail2ban ban another
+ * address.
+ */
 static void
 auth_login_fail(struct auth_conn *c, const char *why)
 {
-	long long n = auth_fail_count(c->rip);
+	long long n;
+	long delay;
 
-	msg_info("login failed: user=<%s>, method=%s, rip=%s, service=%s, "
-	    "reason=%s, failures=%lld", c->user, c->mech, c->rip, c->service,
-	    why, n);
+	delay = auth_limit_fail(c->rip, c->acct.name != NULL ? c->acct.name :
+	    c->user, &n);
+	msg_info("login failed: rip=%s, service=%s, method=%s, user=<%s>, "
+	    "reason=%s, failures=%lld, delay=%ld.%03lds", c->rip, c->service,
+	    c->mech, c->user, why, n, delay / 1000, delay % 1000);
 	attr_clear(&c->reply);
 	attr_set(&c->reply, "status", "fail");
 	attr_set(&c->reply, "reason", AUTH_TEXT_FAILED);
-	if (var_auth_failure_delay > 0)
-		event_timer((long)var_auth_failure_delay * 1000,
-		    auth_fail_delayed, c);
+	if (delay > 0)
+		event_timer(delay, auth_fail_delayed, c);
 	else
 		auth_send(c, &c->reply);
 }
@@ -327,8 +308,28 @@ static void
 auth_login_ok(struct auth_conn *c)
 {
 	char token[AUTHC_TOKEN_MAX];
+	struct buf *why;
 
 	token[0] = '\0';
+	if (strcmp(c->service, "smtp") != 0 && !auth_limit_exempt(c->rip)) {
+		why = buf_new(128, 1024);
+		if (auth_limit_userip_full(c->service, c->acct.name, c->rip,
+		    why)) {
+			/* The password was right: no failure, no delay. */
+			msg_info("login refused: rip=%s, service=%s, "
+			    "method=%s, user=<%s>, reason=%s", c->rip,
+			    c->service, c->mech, c->acct.name, buf_str(why));
+			attr_clear(&c->reply);
+			attr_set(&c->reply, "status", "fail");
+			attr_set(&c->reply, "code", "limit");
+			attr_set(&c->reply, "reason", buf_str(why));
+			buf_free(&why);
+			auth_send(c, &c->reply);
+			return;
+		}
+		buf_free(&why);
+		auth_limit_userip_pending(c->service, c->acct.name, c->rip);
+	}
 	if (strcmp(c->service, "smtp") != 0)
 		auth_token_new(c->service, c->rip, &c->acct, token,
 		    sizeof(token));
@@ -342,9 +343,9 @@ auth_login_ok(struct auth_conn *c)
 	auth_send(c, &c->reply);
 }
 
-/* auth_pam_done - a PAM worker's verdict */
+/* auth_check_done - a worker's verdict (crypt, dummy or PAM) */
 static void
-auth_pam_done(void *ctx, enum auth_result r, const char *why)
+auth_check_done(void *ctx, enum auth_result r, const char *why)
 {
 	struct auth_conn *c = ctx;
 
@@ -364,29 +365,6 @@ auth_pam_done(void *ctx, enum auth_result r, const char *why)
 /*
  * Logins.
  */
-
-/* auth_rip_addr - a client address text as a sockaddr (NULL: unknown) */
-static const struct sockaddr *
-auth_rip_addr(const char *rip, struct sockaddr_storage *ss)
-{
-	struct sockaddr_in *s4 = (struct sockaddr_in *)ss;
-	struct sockaddr_in6 *s6 = (struct sockaddr_in6 *)ss;
-
-	memset(ss, 0, sizeof(*ss));
-	if (inet_pton(AF_INET, rip, &s4->sin_addr) == 1) {
-		s4->sin_family = AF_INET;
-		return (struct sockaddr *)ss;
-	}
-	if (inet_pton(AF_INET6, rip, &s6->sin6_addr) == 1) {
-		s6->sin6_family = AF_INET6;
-		return (struct sockaddr *)ss;
-	}
-	if (strcmp(rip, "local") == 0) {	/* addr_ntop of AF_UNIX */
-		ss->ss_family = AF_UNIX;
-		return (struct sockaddr *)ss;
-	}
-	return NULL;
-}
 
 /* auth_root_ok - may an account with uid 0 log in? */
 static int
@@ -435,22 +413,97 @@ auth_field(struct auth_conn *c, const char *name)
 	return v;
 }
 
-/* auth_login - request=login */
+/*
+ * auth_login_dummy - a login that cannot succeed: hash the password all
+ * the same (auth_passwd_dummy), so that its time tells nothing, then fail
+ */
+static void
+auth_login_dummy(struct auth_conn *c, const char *pass, const char *why)
+{
+	struct buf *err = buf_new(128, 1024);
+
+	if (auth_passwd_dummy(pass, why, auth_check_done, c, err) < 0) {
+		msg_warn("dummy password check: %s", buf_str(err));
+		auth_login_fail(c, why);
+	}
+	buf_free(&err);
+}
+
+/* auth_login_check - a login's turn: find the account, check the password */
+static void
+auth_login_check(void *ctx)
+{
+	struct auth_conn *c = ctx;
+	struct buf *why = buf_new(256, 4096);
+	struct account authz;
+	const char *user, *pass, *authzid;
+	int r;
+
+	user = auth_field(c, "user");
+	pass = auth_field(c, "password");
+	authzid = attr_get(&c->req, "authzid");
+	if (user == NULL || pass == NULL) {
+		auth_login_fail(c, "empty or over-long user name or password");
+		goto out;
+	}
+	if (authzid != NULL && strlen(authzid) >= AUTHC_FIELD_MAX) {
+		auth_login_fail(c, "over-long authorization identity");
+		goto out;
+	}
+	if ((r = auth_lookup(user, &c->acct, why)) < 0) {
+		auth_login_tempfail(c, buf_str(why));
+		goto out;
+	}
+	if (r == 0) {
+		auth_login_dummy(c, pass, "unknown user");
+		goto out;
+	}
+	if (c->acct.is_virtual)
+		auth_passwd_learn(c->acct.hash);
+	/* No proxy logins: an authzid must name the same account. */
+	if (authzid != NULL && *authzid != '\0') {
+		r = auth_lookup(authzid, &authz, why);
+		if (r < 0) {
+			auth_login_tempfail(c, buf_str(why));
+			goto out;
+		}
+		if (r == 0 || strcmp(authz.name, c->acct.name) != 0) {
+			if (r > 0)
+				account_free(&authz);
+			auth_login_dummy(c, pass, "authorization identity "
+			    "is another user");
+			goto out;
+		}
+		account_free(&authz);
+	}
+	if (c->acct.uid == 0 && !auth_root_ok(&c->acct)) {
+		auth_login_dummy(c, pass, "root login refused");
+		goto out;
+	}
+	if (c->acct.is_virtual)
+		r = auth_passwd_start(c->acct.hash, pass, auth_check_done, c,
+		    why);
+	else
+		r = auth_pam_start(c->acct.name, pass, c->rip, auth_check_done,
+		    c, why);
+	if (r < 0)
+		auth_login_tempfail(c, buf_str(why));
+out:
+	buf_free(&why);
+}
+
+/* auth_login - request=login: check the request, then wait for a slot */
 static void
 auth_login(struct auth_conn *c)
 {
 	struct sockaddr_storage ss;
-	struct buf *why = buf_new(256, 4096), *tmp = buf_new(64, 0);
-	struct account authz;
-	const char *service, *mech, *user, *pass, *authzid, *rip, *secured;
+	struct buf *tmp = buf_new(64, 0);
+	const char *service, *mech, *user, *rip, *secured;
 	char *p;
-	int r;
 
 	service = auth_field(c, "service");
 	mech = auth_field(c, "mech");
 	user = auth_field(c, "user");
-	pass = auth_field(c, "password");
-	authzid = attr_get(&c->req, "authzid");
 	rip = auth_field(c, "rip");
 	secured = attr_get(&c->req, "secured");
 	c->rip = xstrdup(printable(rip ? rip : "unknown", tmp));
@@ -478,7 +531,7 @@ auth_login(struct auth_conn *c)
 		goto out;
 	}
 	/* PLAIN and LOGIN both carry the password itself. */
-	if (!authc_plaintext_allowed(rip ? auth_rip_addr(rip, &ss) : NULL,
+	if (!authc_plaintext_allowed(rip ? auth_limit_addr(rip, &ss) : NULL,
 	    secured != NULL && strcmp(secured, "1") == 0)) {
 		msg_info("login refused: user=<%s>, method=%s, rip=%s, "
 		    "service=%s, reason=plaintext password without TLS",
@@ -486,62 +539,14 @@ auth_login(struct auth_conn *c)
 		auth_send_status(c, "fail", AUTH_TEXT_PLAINTEXT);
 		goto out;
 	}
-	if (user == NULL || pass == NULL) {
-		auth_login_fail(c, "empty or over-long user name or password");
-		goto out;
-	}
-	if (authzid != NULL && strlen(authzid) >= AUTHC_FIELD_MAX) {
-		auth_login_fail(c, "over-long authorization identity");
-		goto out;
-	}
-	if ((r = auth_lookup(user, &c->acct, why)) < 0) {
-		auth_login_tempfail(c, buf_str(why));
-		goto out;
-	}
-	if (r == 0) {
-		auth_login_fail(c, "unknown user");
-		goto out;
-	}
-	/* No proxy logins: an authzid must name the same account. */
-	if (authzid != NULL && *authzid != '\0') {
-		r = auth_lookup(authzid, &authz, why);
-		if (r < 0) {
-			auth_login_tempfail(c, buf_str(why));
+	/* A client over its logins in progress waits in line. */
+	if (!auth_limit_exempt(c->rip)) {
+		c->limited = 1;
+		if (!auth_limit_enter(c->rip, auth_login_check, c))
 			goto out;
-		}
-		if (r == 0 || strcmp(authz.name, c->acct.name) != 0) {
-			if (r > 0)
-				account_free(&authz);
-			auth_login_fail(c, "authorization identity is "
-			    "another user");
-			goto out;
-		}
-		account_free(&authz);
 	}
-	if (c->acct.uid == 0 && !auth_root_ok(&c->acct)) {
-		auth_login_fail(c, "root login refused");
-		goto out;
-	}
-	if (c->acct.is_virtual) {
-		switch (auth_passwd_verify(c->acct.hash, pass, why)) {
-		case AUTH_OK:
-			auth_login_ok(c);
-			break;
-		case AUTH_FAIL:
-			auth_login_fail(c, buf_str(why));
-			break;
-		default:
-			msg_warn("%s: %s", c->acct.name, buf_str(why));
-			auth_login_tempfail(c, buf_str(why));
-			break;
-		}
-		goto out;
-	}
-	if (auth_pam_start(c->acct.name, pass, c->rip, auth_pam_done, c,
-	    why) < 0)
-		auth_login_tempfail(c, buf_str(why));
+	auth_login_check(c);
 out:
-	buf_free(&why);
 	buf_free(&tmp);
 }
 
@@ -620,6 +625,9 @@ auth_session(struct auth_conn *c)
 		auth_send_status(c, "fail", buf_str(why));
 		goto out;
 	}
+	if (!auth_limit_exempt(c->rip))
+		auth_limit_userip_started(c->service, c->acct.name, c->rip,
+		    c->pid);
 	/* The child has the client now. */
 	close(c->passed_fd);
 	c->passed_fd = -1;
@@ -695,6 +703,10 @@ auth_resume(struct auth_conn *c)
 		auth_send_status(c, "fail", buf_str(why));
 		goto out;
 	}
+	/* Counted again, never refused: the user has this session. */
+	if (!auth_limit_exempt(c->rip))
+		auth_limit_userip_started(c->service, c->acct.name, c->rip,
+		    c->pid);
 	close(c->passed_fd);
 	c->passed_fd = -1;
 	close(c->state_fd);
@@ -898,6 +910,7 @@ auth_reap(int fd, int mask, void *ctx)
 	while (read(fd, drain, sizeof(drain)) > 0)
 		;
 	while ((pid = waitpid(-1, &status, WNOHANG)) > 0) {
+		auth_limit_userip_ended(pid);
 		if (WIFSIGNALED(status) && WTERMSIG(status) != SIGKILL &&
 		    WTERMSIG(status) != SIGTERM && WTERMSIG(status) != SIGPIPE)
 			msg_warn("process %ld killed by signal %d", (long)pid,
@@ -925,7 +938,7 @@ auth_master_gone(int fd, int mask, void *ctx)
 		auth_lfd = -1;	/* master's socket: the next auth's */
 	}
 	auth_retiring = 1;
-	if (auth_nconns == 0 && auth_pam_busy() == 0)
+	if (auth_nconns == 0 && auth_worker_busy() == 0)
 		exit(0);
 	event_timer(AUTH_RETIRE_GRACE, auth_retire_now, NULL);
 }
@@ -972,7 +985,7 @@ auth_setup(int lfd)
 		msg_warn("not running as root: PAM checks of system users need "
 		    "root, and mailbox sessions run as the invoking user");
 	buf_free(&why);
-	auth_fails = xcalloc(AUTH_FAILS_MAX, sizeof(*auth_fails));
+	auth_limit_init();
 	auth_cred_init();
 
 	event_init();

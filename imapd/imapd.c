@@ -218,6 +218,10 @@ imapd_login(struct imapd_state *s, struct imapd_cmd *c, const char *mech,
 	    s->tls != NULL, &rep, why);
 	if (r > 0) {
 		imapd_handover(s, c, rep.token, rep.account);
+	} else if (r == 0 && rep.limit) {
+		msg_info("login refused: user=<%s>, rip=%s: %s",
+		    printable(user, s->tmp), s->addr, buf_str(why));
+		imapd_tagged(s, c, "NO", "[LIMIT] %s", buf_str(why));
 	} else if (r == 0) {
 		msg_info("authentication failed: method=%s, user=<%s>, rip=%s",
 		    mech, printable(user, s->tmp), s->addr);

@@ -240,6 +240,8 @@ authc_login_mech(const char *service, const char *mech, const char *user,
 		buf_set(why, v != NULL && *v != '\0' ? v :
 		    "Authentication failed");
 		r = strcmp(status, "fail") == 0 ? 0 : -1;
+		v = attr_get(&reply, "code");
+		out->limit = v != NULL && strcmp(v, "limit") == 0;
 	}
 out:
 	authc_wipe_attr(&req);

@@ -13,6 +13,9 @@
  *		 password=... [authzid=...] rip=127.0.0.1 secured=0|1
  *	  reply: status=ok account=ana@mired.org token=<32 hex>
  *		 status=fail reason=<text for the client>
+ *		 status=fail code=limit reason=<text>	(the password was
+ *		 right, but the user has mail_max_userip_connections
+ *		 sessions from that address)
  *		 status=tempfail reason=<text>
  *	session: request=session token=<32 hex>, the client's descriptor
  *		 sent with the first bytes (SCM_RIGHTS)
@@ -41,6 +44,8 @@ struct buf;
 struct authc_reply {
 	char	account[AUTHC_ACCOUNT_MAX];
 	char	token[AUTHC_TOKEN_MAX];
+	int	limit;		/* refused: a limit (why says which), not
+				 * the password */
 };
 
 /*

@@ -71,7 +71,10 @@
  X(BOOL, pop3d_tls_wrappermode, "no", 0, 0, "Implicit TLS for pop3d: the handshake starts at connect (POP3S, port 995).") \
  X(BOOL, disable_plaintext_auth, "yes", 0, 0, "Accept passwords only over TLS or from a loopback client.") \
  X(STR, auth_mechanisms, "plain login", 0, 0, "The SASL mechanisms offered by smtpd and pop3d.") \
- X(TIME, auth_failure_delay, "2s", 0, 60, "How long a failed login waits before its answer.") \
+ X(TIME, auth_failure_delay, "2s", 0, 60, "How long a failed login waits before its answer, after the first failure of its client address or account; each further failure (within an hour) doubles it, up to auth_failure_delay_max. Clients in client_limit_exceptions always wait just this long; 0: no delay.") \
+ X(TIME, auth_failure_delay_max, "15s", 0, 3600, "The longest a failed login waits: the ceiling of the doubling delay of auth_failure_delay.") \
+ X(INT, auth_client_login_limit, "10", 1, 100000, "The most logins of one client address (IPv6: its /64) that auth checks or holds in their failure delay at once; more wait in line. Clients in client_limit_exceptions are exempt.") \
+ X(INT, mail_max_userip_connections, "10", 0, 100000, "The most POP3 (and, apart, IMAP) mailbox sessions of one user from one client address (Dovecot's name); a login past it is refused. Sessions held by imap-hibernate do not count. Clients in client_limit_exceptions are exempt; 0: no limit.") \
  X(TIME, auth_token_lifetime, "30s", 1, 3600, "How long a login token from the auth service stays valid.") \
  X(TIME, pop3d_timeout, "600s", 1, 86400, "How long pop3d waits for a client's next command.") \
  X(INT, pop3d_hard_error_limit, "10", 1, 10000, "After this many errors in a session, pop3d disconnects.") \

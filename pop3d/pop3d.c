@@ -183,6 +183,10 @@ pop3d_login(struct pop3d_state *s, const char *mech, const char *user,
 	    s->tls != NULL, &rep, why);
 	if (r > 0) {
 		pop3d_handover(s, rep.token, rep.account);
+	} else if (r == 0 && rep.limit) {
+		msg_info("login refused: user=<%s>, rip=%s: %s",
+		    printable(user, s->tmp), s->addr, buf_str(why));
+		pop3d_reply(s, "-ERR [IN-USE] %s", buf_str(why));
 	} else if (r == 0) {
 		msg_info("authentication failed: method=%s, user=<%s>, rip=%s",
 		    mech, printable(user, s->tmp), s->addr);

@@ -184,8 +184,8 @@ is_(order, [("good", "ok"), ("bad", "fail")],
 log = inst.read_log()
 like(log, "login: user=<carla@mired.org>, method=PLAIN, rip=127.0.0.1, service=pop3",
      "a login is logged with the client address")
-like(log, "login failed: user=<carla>, method=PLAIN, rip=127.0.0.1",
-     "so is a failed one")
+like(log, "login failed: rip=127.0.0.1, service=pop3, method=PLAIN, user=<carla>",
+     "so is a failed one, the client address first (for fail2ban)")
 like(log, "failures=", "with the count of failures from that address")
 ok("wrong-Secret-42" not in log and "Carla-1" not in log,
    "passwords are never logged")
