@@ -56,7 +56,6 @@
 #include "util.h"
 #include "imapd.h"
 
-#define IMAPD_HANDSHAKE_MAX	120		/* seconds, at most */
 #define IMAPD_LOGIN_LITERAL	8192		/* literals before login */
 
 static struct tls_ctx *imapd_tls_ctx;	/* NULL: no TLS offered */
@@ -441,8 +440,7 @@ imapd_cmd_starttls(struct imapd_state *s, struct imapd_cmd *c)
 	}
 	lineio_discard(s->io);
 	why = buf_new(128, 1024);
-	limit = var_imapd_timeout < IMAPD_HANDSHAKE_MAX ?
-	    (int)var_imapd_timeout : IMAPD_HANDSHAKE_MAX;
+	limit = login_tls_timeout(var_imapd_timeout);
 	if ((t = tls_accept(imapd_tls_ctx, s->fd, limit, why)) == NULL) {
 		msg_info("STARTTLS from %s: %s", s->addr, buf_str(why));
 		s->quit = 1;
@@ -450,7 +448,7 @@ imapd_cmd_starttls(struct imapd_state *s, struct imapd_cmd *c)
 		return;
 	}
 	buf_free(&why);
-	tls_set_timeout(t, (int)var_imapd_timeout);
+	tls_set_timeout(t, login_timeout(var_imapd_timeout));
 	s->tls = t;
 	lineio_set_hooks(s->io, tls_read, tls_write, t);
 	if (msg_verbose)
@@ -556,12 +554,23 @@ imapd_service(int fd, char *service, char **argv)
 	imapd_peer(&s);
 	if (msg_verbose)
 		msg_debug("connect from %s", s.addr);
-	s.io = lineio_new(fd, IMAPD_LINE_MAX, (int)var_imapd_timeout);
+	s.io = lineio_new(fd, IMAPD_LINE_MAX,
+	    login_timeout(var_imapd_timeout));
+	/* Over a per-client limit: no TLS handshake to hold us longer. */
+	if (login_limit(service, s.sap, s.addr,
+	    var_imapd_client_connection_count_limit,
+	    var_imapd_client_connection_rate_limit)) {
+		if (!var_imapd_tls_wrappermode) {
+			imapd_reply(&s, "* BYE [UNAVAILABLE] Too many connections "
+			    "from %s", s.addr);
+			(void)lineio_flush(s.io);
+		}
+		goto done;
+	}
 
 	if (var_imapd_tls_wrappermode) {
 		why = buf_new(128, 1024);
-		limit = var_imapd_timeout < IMAPD_HANDSHAKE_MAX ?
-		    (int)var_imapd_timeout : IMAPD_HANDSHAKE_MAX;
+		limit = login_tls_timeout(var_imapd_timeout);
 		if (imapd_tls_ctx == NULL)
 			buf_setf(why, "no TLS certificate");
 		else
@@ -572,7 +581,7 @@ imapd_service(int fd, char *service, char **argv)
 			goto done;
 		}
 		buf_free(&why);
-		tls_set_timeout(t, (int)var_imapd_timeout);
+		tls_set_timeout(t, login_timeout(var_imapd_timeout));
 		s.tls = t;
 		lineio_set_hooks(s.io, tls_read, tls_write, t);
 	}
@@ -622,6 +631,7 @@ imapd_service(int fd, char *service, char **argv)
 		msg_debug("disconnect from %s%s", s.addr,
 		    s.done ? " (logged in)" : "");
 done:
+	login_limit_end();
 	t = s.tls;
 	if (t != NULL)
 		tls_close(&t);
