@@ -214,6 +214,15 @@ for p in PROTOS:
     if bad:
         diag("not greeted: %r" % bad)
 
+# --- mynetworks = 127.0.0.1/32 (as quickstart's): who may relay. ---
+for src, want in (("127.0.0.1", "250"), ("127.0.0.2", "554")):
+    s, banner = connect(inst.port, src)
+    s.sendall(b"HELO client.example\r\nMAIL FROM:<a@example.org>\r\n"
+              b"RCPT TO:<b@example.net>\r\nQUIT\r\n")
+    got = recv_all(s, 10).splitlines()
+    like(got[2] if len(got) > 2 else repr(got), want,
+         "relay from %s to another domain: %s" % (src, want))
+
 log = inst.read_log()
 like(log, "warning: Connection concurrency limit exceeded: %d from "
      "unknown[127.0.0.2] for service 127.0.0.1:%d" % (COUNT + 1, inst.port),
