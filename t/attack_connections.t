@@ -287,4 +287,25 @@ ok(took < 9, "... a client that then sends no handshake is dropped after "
    "smtpd_starttls_timeout (%.1f s, 2s configured)" % took)
 
 inst.cleanup()
+
+# --- An old master.cf without anvil: clients are let in, with a warning. ---
+port, iport = free_port(), free_port()
+inst2 = Instance(main_cf={"mynetworks": "127.0.0.1/32",
+                          "smtpd_client_connection_count_limit": "1",
+                          "imapd_client_connection_count_limit": "1"},
+                 port=port, master_cf=(
+                     "127.0.0.1:%d inet n - n - - smtpd\n" % port +
+                     "127.0.0.1:%d inet n - n - - imapd\n" % iport +
+                     "qmgr unix n - n 300 1 qmgr\n"
+                     "auth unix - n n - 1 auth\n"))
+wait_for(lambda: inst2.listening(), 10)
+for p in (Proto("SMTP", "smtpd", port, "220 ", "", b"QUIT\r\n"),
+          Proto("IMAP", "imapd", iport, "* OK", "", b"a LOGOUT\r\n")):
+    socks = open_n(p, "127.0.0.2", 2, "are greeted past the count limit "
+                   "when master.cf has no anvil")
+    for s in socks:
+        close(p, s)
+like(inst2.read_log(), "anvil service: connect ",
+     "... and the processes warn that the limits are off")
+inst2.cleanup()
 done()
