@@ -25,7 +25,10 @@
  * Distrust: commands are read through imapd_cmd_read (bounded lines and
  * literals), client text is made printable before it is logged,
  * passwords are never logged and are wiped after use.  BAD and NO count
- * towards imapd_hard_error_limit; the idle timeout is imapd_timeout.
+ * towards imapd_hard_error_limit; the idle timeout is login_timeout (or
+ * imapd_timeout if shorter), a TLS handshake has login_starttls_timeout in
+ * all, and a client over its connection count or rate (lib/login.c,
+ * anvil) is refused before anything else.
  */
 #include <sys/socket.h>
 #include <sys/stat.h>

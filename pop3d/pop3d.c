@@ -25,7 +25,10 @@
  * Distrust: command lines are bounded (POP3D_LINE_MAX), may end in CRLF or
  * a bare LF, NULs are refused, client text is made printable before it is
  * logged, passwords are never logged and are wiped after use.  Errors
- * count towards pop3d_hard_error_limit; the idle timeout is pop3d_timeout.
+ * count towards pop3d_hard_error_limit; the idle timeout is login_timeout
+ * (or pop3d_timeout if shorter), a TLS handshake has login_starttls_timeout
+ * in all, and a client over its connection count or rate (lib/login.c,
+ * anvil) is refused before anything else.
  */
 #include <sys/socket.h>
 #include <sys/stat.h>
@@ -54,7 +57,6 @@
 #include "tls.h"
 #include "util.h"
 #include "pop3d.h"
-
 
 static struct tls_ctx *pop3d_tls_ctx;	/* NULL: no TLS offered */
 static int pop3d_retire;		/* exit after this session */
