@@ -9,7 +9,10 @@
  * second, at smtpd_hard_error_limit the session ends with 421), and the
  * client's identity.  Commands end with CRLF or a bare LF, so that people
  * can type them with telnet or nc.  Everything the client sends is
- * distrusted; it is made printable before it is logged.
+ * distrusted; it is made printable before it is logged.  A client not in
+ * smtpd_client_event_limit_exceptions is counted by anvil (lib/anvilc.c)
+ * and refused with 421 over smtpd_client_connection_count_limit or
+ * _rate_limit, before the greeting and before any TLS handshake.
  */
 #include <sys/socket.h>
 #include <sys/types.h>
