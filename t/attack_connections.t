@@ -138,6 +138,15 @@ def holders(p, src):
     return out
 
 
+def alive(pid):
+    """Is the process there and not a zombie?"""
+    try:
+        with open("/proc/%d/stat" % pid) as f:
+            return f.read().rsplit(")", 1)[1].split()[0] != "Z"
+    except (OSError, IndexError):
+        return False
+
+
 for p in PROTOS:
     # --- The count: N are let in, the N+1th is refused, others are not. ---
     socks = open_n(p, "127.0.0.2", COUNT, "are greeted (count limit %d)"
@@ -172,9 +181,7 @@ for p in PROTOS:
        % (p.name, COUNT)) or diag("found %r" % pids)
     for pid in pids:
         os.kill(pid, signal.SIGKILL)
-    wait_for(lambda: not any(os.path.exists("/proc/%d" % q) and
-                             open("/proc/%d/stat" % q).read().split()[2]
-                             != "Z" for q in pids), 10)
+    wait_for(lambda: not any(alive(q) for q in pids), 10)
     time.sleep(0.5)
     for s in socks:
         s.close()
