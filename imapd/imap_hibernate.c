@@ -569,14 +569,7 @@ hib_accept(int lfd, int mask, void *ctx)
 	struct hib_conn *c;
 	int fd;
 
-	for (;;) {
-		fd = accept4(lfd, NULL, NULL, SOCK_NONBLOCK | SOCK_CLOEXEC);
-		if (fd < 0) {
-			if (errno != EAGAIN && errno != EWOULDBLOCK &&
-			    errno != EINTR && errno != ECONNABORTED)
-				msg_warn("accept: %m");
-			return;
-		}
+	while ((fd = ipc_accept(lfd)) >= 0) {
 		c = xcalloc(1, sizeof(*c));
 		c->fd = fd;
 		c->cfd = c->ifd = -1;

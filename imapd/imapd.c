@@ -25,7 +25,10 @@
  * Distrust: commands are read through imapd_cmd_read (bounded lines and
  * literals), client text is made printable before it is logged,
  * passwords are never logged and are wiped after use.  BAD and NO count
- * towards imapd_hard_error_limit; the idle timeout is imapd_timeout.
+ * towards imapd_hard_error_limit; the idle timeout is login_timeout (or
+ * imapd_timeout if shorter), a TLS handshake has login_starttls_timeout in
+ * all, and a client over its connection count or rate (lib/login.c,
+ * anvil) is refused before anything else.
  */
 #include <sys/socket.h>
 #include <sys/stat.h>
@@ -56,7 +59,6 @@
 #include "util.h"
 #include "imapd.h"
 
-#define IMAPD_HANDSHAKE_MAX	120		/* seconds, at most */
 #define IMAPD_LOGIN_LITERAL	8192		/* literals before login */
 
 static struct tls_ctx *imapd_tls_ctx;	/* NULL: no TLS offered */
@@ -445,8 +447,7 @@ imapd_cmd_starttls(struct imapd_state *s, struct imapd_cmd *c)
 	}
 	lineio_discard(s->io);
 	why = buf_new(128, 1024);
-	limit = var_imapd_timeout < IMAPD_HANDSHAKE_MAX ?
-	    (int)var_imapd_timeout : IMAPD_HANDSHAKE_MAX;
+	limit = login_tls_timeout(var_imapd_timeout);
 	if ((t = tls_accept(imapd_tls_ctx, s->fd, limit, why)) == NULL) {
 		msg_info("STARTTLS from %s: %s", s->addr, buf_str(why));
 		s->quit = 1;
@@ -454,7 +455,7 @@ imapd_cmd_starttls(struct imapd_state *s, struct imapd_cmd *c)
 		return;
 	}
 	buf_free(&why);
-	tls_set_timeout(t, (int)var_imapd_timeout);
+	tls_set_timeout(t, login_timeout(var_imapd_timeout));
 	s->tls = t;
 	lineio_set_hooks(s->io, tls_read, tls_write, t);
 	if (msg_verbose)
@@ -560,12 +561,23 @@ imapd_service(int fd, char *service, char **argv)
 	imapd_peer(&s);
 	if (msg_verbose)
 		msg_debug("connect from %s", s.addr);
-	s.io = lineio_new(fd, IMAPD_LINE_MAX, (int)var_imapd_timeout);
+	s.io = lineio_new(fd, IMAPD_LINE_MAX,
+	    login_timeout(var_imapd_timeout));
+	/* Over a per-client limit: no TLS handshake to hold us longer. */
+	if (login_limit(service, s.sap, s.addr,
+	    var_imapd_client_connection_count_limit,
+	    var_imapd_client_connection_rate_limit)) {
+		if (!var_imapd_tls_wrappermode) {
+			imapd_reply(&s, "* BYE [UNAVAILABLE] Too many connections "
+			    "from %s", s.addr);
+			(void)lineio_flush(s.io);
+		}
+		goto done;
+	}
 
 	if (var_imapd_tls_wrappermode) {
 		why = buf_new(128, 1024);
-		limit = var_imapd_timeout < IMAPD_HANDSHAKE_MAX ?
-		    (int)var_imapd_timeout : IMAPD_HANDSHAKE_MAX;
+		limit = login_tls_timeout(var_imapd_timeout);
 		if (imapd_tls_ctx == NULL)
 			buf_setf(why, "no TLS certificate");
 		else
@@ -576,7 +588,7 @@ imapd_service(int fd, char *service, char **argv)
 			goto done;
 		}
 		buf_free(&why);
-		tls_set_timeout(t, (int)var_imapd_timeout);
+		tls_set_timeout(t, login_timeout(var_imapd_timeout));
 		s.tls = t;
 		lineio_set_hooks(s.io, tls_read, tls_write, t);
 	}
@@ -626,6 +638,7 @@ imapd_service(int fd, char *service, char **argv)
 		msg_debug("disconnect from %s%s", s.addr,
 		    s.done ? " (logged in)" : "");
 done:
+	login_limit_end();
 	t = s.tls;
 	if (t != NULL)
 		tls_close(&t);

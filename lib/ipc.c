@@ -387,3 +387,35 @@ attr_parse(const char *data, size_t len, struct attr *a)
 	free(copy);
 	return r;
 }
+
+/*
+ * attr_end - the length of the first whole list in data (its lines and
+ * the empty line that ends it), or 0 while it is incomplete.
+ */
+size_t
+attr_end(const char *data, size_t len)
+{
+	size_t i;
+
+	for (i = 0; i < len; i++)
+		if (data[i] == '\n' && (i == 0 || data[i - 1] == '\n'))
+			return i + 1;
+	return 0;
+}
+
+/*
+ * ipc_accept - the next client waiting on a non-blocking listening
+ * socket, itself non-blocking and close-on-exec; -1 when none is waiting
+ * (an error other than "none now" is logged).
+ */
+int
+ipc_accept(int lfd)
+{
+	int fd;
+
+	fd = accept4(lfd, NULL, NULL, SOCK_NONBLOCK | SOCK_CLOEXEC);
+	if (fd < 0 && errno != EAGAIN && errno != EWOULDBLOCK &&
+	    errno != EINTR && errno != ECONNABORTED)
+		msg_warn("accept: %m");
+	return fd;
+}

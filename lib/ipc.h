@@ -13,6 +13,7 @@ struct lineio;
 
 int	ipc_listen(const char *, int, mode_t);	/* path, backlog, mode; -1 %m */
 int	ipc_connect(const char *, int);		/* path, timeout s; -1 %m */
+int	ipc_accept(int);		/* listener: a waiting client, or -1 */
 int	ipc_send_fd(int, int, const void *, size_t);	/* sock, fd to pass, data */
 int	ipc_recv_fd(int, int *, void *, size_t);	/* returns bytes, *fd or -1 */
 /* Up to IPC_FDS_MAX descriptors at once: sock, fds, nfds, data, len. */
@@ -41,5 +42,7 @@ int	attr_write(struct lineio *, const struct attr *);	/* write and flush */
 int	attr_read(struct lineio *, struct attr *);	/* LINE_* result */
 /* Parse a whole request held in memory (for non-blocking readers). */
 int	attr_parse(const char *, size_t, struct attr *);	/* 0 ok, -1 bad */
+/* Bytes of the first whole list in a buffer (empty line included), or 0. */
+size_t	attr_end(const char *, size_t);
 
 #endif

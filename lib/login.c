@@ -4,10 +4,16 @@
  * Before a login, network input is parsed by a process that runs as
  * mail_owner, owns no mail, and is chrooted to $queue_directory/empty
  * (DESIGN.md, privilege rule 1).  The one thing it needs from outside is
- * the auth service, so the jail holds a hard link to the auth socket at
- * empty/private/auth: the client API connects to
- * $queue_directory/private/auth, and inside the jail the queue directory
+ * the auth service (and the anvil service, for the per-client limits),
+ * so the jail holds hard links to their sockets at empty/private/auth and
+ * empty/private/anvil: the client APIs connect to
+ * $queue_directory/private/NAME, and inside the jail the queue directory
  * is "/".
+ *
+ * login_limit() is the check at connect that both login sides make: the
+ * per-client connection count and rate (anvil), unless the client is in
+ * client_limit_exceptions.  login_timeout and login_starttls_timeout bound
+ * the time before the login and the TLS handshake.
  *
  * login_relay() carries plaintext between the client and the mailbox
  * process when the login side must stay in between without TLS.
@@ -23,6 +29,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "anvilc.h"
 #include "buf.h"
 #include "login.h"
 #include "msg.h"
@@ -31,12 +38,15 @@
 #include "util.h"
 
 /*
- * login_link_auth - renew the jail's link to the auth socket.  master may
- * have made a new socket since the last start; several processes may
- * start at once, so the link is made under a temporary name and renamed.
+ * login_link - renew the jail's link to the socket of a service ("auth",
+ * "anvil").  master may have made a new socket since the last start;
+ * several processes may start at once, so the link is made under a
+ * temporary name and renamed.  A service that is not there is warned
+ * about by the caller's words (what, when empty: say nothing, the client
+ * API warns when it first needs the service) and its old link goes.
  */
 static void
-login_link_auth(const char *jail, gid_t gid)
+login_link(const char *jail, gid_t gid, const char *name, const char *what)
 {
 	struct buf	*src, *dir, *tmp, *dst;
 	struct stat	 st;
@@ -45,10 +55,10 @@ login_link_auth(const char *jail, gid_t gid)
 	dir = buf_new(256, 0);
 	tmp = buf_new(256, 0);
 	dst = buf_new(256, 0);
-	buf_setf(src, "%s/private/auth", var_queue_directory);
+	buf_setf(src, "%s/private/%s", var_queue_directory, name);
 	buf_setf(dir, "%s/private", jail);
-	buf_setf(tmp, "%s/auth.%ld", buf_str(dir), (long)getpid());
-	buf_setf(dst, "%s/auth", buf_str(dir));
+	buf_setf(tmp, "%s/%s.%ld", buf_str(dir), name, (long)getpid());
+	buf_setf(dst, "%s/%s", buf_str(dir), name);
 	if (mkdir(buf_str(dir), 0750) < 0 && errno != EEXIST)
 		msg_fatal("mkdir %s: %m", buf_str(dir));
 	if (lstat(buf_str(dir), &st) < 0 || !S_ISDIR(st.st_mode))
@@ -56,15 +66,17 @@ login_link_auth(const char *jail, gid_t gid)
 	if (chown(buf_str(dir), 0, gid) < 0 || chmod(buf_str(dir), 0750) < 0)
 		msg_fatal("chown/chmod %s: %m", buf_str(dir));
 	if (lstat(buf_str(src), &st) < 0 || !S_ISSOCK(st.st_mode)) {
-		msg_warn("%s: no auth socket (is the auth service in "
-		    "master.cf?): logins will fail", buf_str(src));
+		if (*what != '\0')
+			msg_warn("%s: no %s socket (is the %s service in "
+			    "master.cf?): %s", buf_str(src), name, name, what);
+		(void)unlink(buf_str(dst));
 		goto out;
 	}
 	(void)unlink(buf_str(tmp));
 	if (link(buf_str(src), buf_str(tmp)) < 0 ||
 	    rename(buf_str(tmp), buf_str(dst)) < 0) {
-		msg_warn("link %s to %s: %m: logins will fail",
-		    buf_str(src), buf_str(dst));
+		msg_warn("link %s to %s: %m%s%s", buf_str(src),
+		    buf_str(dst), *what ? ": " : "", what);
 		(void)unlink(buf_str(tmp));
 	}
 out:
@@ -101,7 +113,8 @@ login_jail(const char *prog)
 	if (lstat(buf_str(jail), &st) < 0 || !S_ISDIR(st.st_mode) ||
 	    st.st_uid != 0)
 		msg_fatal("%s: not a directory owned by root", buf_str(jail));
-	login_link_auth(buf_str(jail), gid);
+	login_link(buf_str(jail), gid, "auth", "logins will fail");
+	login_link(buf_str(jail), gid, "anvil", "");
 	if (privs_chroot(buf_str(jail), why) < 0)
 		msg_fatal("%s", buf_str(why));
 	/* Seen from inside, the queue directory is the jail's root. */
@@ -177,4 +190,46 @@ login_relay(int cfd, int mfd, int timeout)
 out:
 	free(buf[0]);
 	free(buf[1]);
+}
+
+/*
+ * login_limit - the per-client limits at connect: 0 to go on, 1 when the
+ * client (addr, as text) holds or opened too many connections to the
+ * service (limits of the caller's program; a warning is logged).  Call
+ * login_limit_end() when the connection ends.
+ */
+int
+login_limit(const char *service, const struct sockaddr *client,
+    const char *addr, long long count_limit, long long rate_limit)
+{
+	return anvilc_check(service, client, addr, addr,
+	    var_client_limit_exceptions, count_limit, rate_limit) != ANVILC_OK;
+}
+
+/* login_limit_end - the connection checked by login_limit() has ended */
+void
+login_limit_end(void)
+{
+	anvilc_done();
+}
+
+/*
+ * login_timeout - the idle timeout before the login, in seconds:
+ * login_timeout, or the program's own (pop3d_timeout, imapd_timeout) when
+ * that is shorter.
+ */
+int
+login_timeout(long long own)
+{
+	return (int)(own < var_login_timeout ? own : var_login_timeout);
+}
+
+/* login_tls_timeout - the time limit of a TLS handshake, in seconds */
+int
+login_tls_timeout(long long own)
+{
+	int before = login_timeout(own);
+
+	return var_login_starttls_timeout < before ?
+	    (int)var_login_starttls_timeout : before;
 }

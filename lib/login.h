@@ -1,21 +1,42 @@
 /*
- * login - what the login sides of pop3d and imapd share: their jail and
- * the plaintext relay.
+ * login - what the login sides of pop3d and imapd share: their jail, the
+ * per-client limits at connect, and the plaintext relay.
  */
 #ifndef CARTERO_LOGIN_H
 #define CARTERO_LOGIN_H
+
+#include <sys/socket.h>
 
 #define LOGIN_JAIL	"empty"		/* under $queue_directory */
 #define LOGIN_RELAY_BUF	65536		/* bytes in flight each way */
 
 /*
  * Confine a login process, named prog in messages: as root, chroot to
- * $queue_directory/empty (whose only content is a link to the auth
- * socket) and become mail_owner for good; var_queue_directory becomes ""
- * (the jail's root).  Without root, privs_drop()'s warning and nothing
+ * $queue_directory/empty (whose only content is links to the auth and
+ * anvil sockets) and become mail_owner for good; var_queue_directory
+ * becomes "" (the jail's root).  Without root, privs_drop()'s warning and nothing
  * else.  Fatal on failure.
  */
 void	login_jail(const char *prog);
+
+/*
+ * The per-client connection count and rate limits at connect (anvil),
+ * unless the client is in client_limit_exceptions: service (master.cf's
+ * name), client (NULL: unknown, not limited), its address as text, the
+ * program's count and rate limits.  0: go on; 1: refuse (logged).  Call
+ * login_limit_end() when the connection ends, whatever the answer.
+ */
+int	login_limit(const char *, const struct sockaddr *, const char *,
+	    long long, long long);
+void	login_limit_end(void);
+
+/*
+ * Seconds a login side waits for a command before the login (the
+ * smaller of login_timeout and the program's own timeout, given), and
+ * for a TLS handshake (login_starttls_timeout, no longer than that).
+ */
+int	login_timeout(long long);
+int	login_tls_timeout(long long);
 
 /* Relay client fd <-> mailbox fd until either closes or timeout s idle. */
 void	login_relay(int, int, int);

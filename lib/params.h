@@ -57,6 +57,16 @@
  X(TIME, max_idle, "100s", 1, 0, "How long a service process waits for work before it exits.") \
  X(INT, max_use, "1000", 1, 0, "How many connections a service process serves before it exits (Postfix: 100). Starting a process costs a few milliseconds of CPU; 1000 keeps that under 1% of short SMTP sessions and still renews processes regularly.") \
  X(TIME, ipc_timeout, "3600s", 1, 0, "How long a process waits on another over a Unix socket.") \
+ X(INT, smtpd_client_connection_count_limit, "50", 0, 100000, "How many connections one client (an address; IPv6: a /64) may hold open at once to one smtpd service (anvil); 0: no limit.") \
+ X(INT, smtpd_client_connection_rate_limit, "300", 0, 1000000, "How many connections one client (an address; IPv6: a /64) may open to one smtpd service per anvil_rate_time_unit; 0: no limit (Postfix's default).") \
+ X(INT, pop3d_client_connection_count_limit, "20", 0, 100000, "How many connections one client (an address; IPv6: a /64) may hold open at once to one pop3d service (anvil); 0: no limit.") \
+ X(INT, pop3d_client_connection_rate_limit, "300", 0, 1000000, "How many connections one client (an address; IPv6: a /64) may open to one pop3d service per anvil_rate_time_unit; 0: no limit.") \
+ X(INT, imapd_client_connection_count_limit, "50", 0, 100000, "How many connections one client (an address; IPv6: a /64) may hold open at once to one imapd service (anvil): 5 per account for Thunderbird, more for a few accounts or users behind NAT; 0: no limit.") \
+ X(INT, imapd_client_connection_rate_limit, "300", 0, 1000000, "How many connections one client (an address; IPv6: a /64) may open to one imapd service per anvil_rate_time_unit; 0: no limit.") \
+ X(TIME, anvil_rate_time_unit, "60s", 1, 86400, "The window over which anvil counts a client's connection rate.") \
+ X(TIME, login_timeout, "60s", 1, 86400, "How long pop3d and imapd wait for a client's next command before it has logged in (after the login, pop3d_timeout and imapd_timeout).") \
+ X(TIME, login_starttls_timeout, "30s", 1, 3600, "The time limit of the TLS handshake in pop3d and imapd (STLS, STARTTLS or implicit TLS).") \
+ X(TIME, smtpd_starttls_timeout, "30s", 1, 3600, "The time limit of the TLS handshake in smtpd (STARTTLS or implicit TLS; Postfix: 300s).") \
  X(STR, syslog_facility, "mail", 0, 0, "The syslog facility of log messages.") \
  X(STR, syslog_name, "cartero", 0, 0, "The prefix of program names in log messages (cartero/smtpd).") \
  X(STR, maillog_file, "", 0, 0, "A file to append log lines to, besides syslog; for hosts or instances without syslog.") \

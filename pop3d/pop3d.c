@@ -25,7 +25,10 @@
  * Distrust: command lines are bounded (POP3D_LINE_MAX), may end in CRLF or
  * a bare LF, NULs are refused, client text is made printable before it is
  * logged, passwords are never logged and are wiped after use.  Errors
- * count towards pop3d_hard_error_limit; the idle timeout is pop3d_timeout.
+ * count towards pop3d_hard_error_limit; the idle timeout is login_timeout
+ * (or pop3d_timeout if shorter), a TLS handshake has login_starttls_timeout
+ * in all, and a client over its connection count or rate (lib/login.c,
+ * anvil) is refused before anything else.
  */
 #include <sys/socket.h>
 #include <sys/stat.h>
@@ -54,8 +57,6 @@
 #include "tls.h"
 #include "util.h"
 #include "pop3d.h"
-
-#define POP3D_HANDSHAKE_MAX	120		/* seconds, at most */
 
 static struct tls_ctx *pop3d_tls_ctx;	/* NULL: no TLS offered */
 static int pop3d_retire;		/* exit after this session */
@@ -426,8 +427,7 @@ pop3d_cmd_stls(struct pop3d_state *s, char *args)
 	}
 	lineio_discard(s->io);
 	why = buf_new(128, 1024);
-	limit = var_pop3d_timeout < POP3D_HANDSHAKE_MAX ?
-	    (int)var_pop3d_timeout : POP3D_HANDSHAKE_MAX;
+	limit = login_tls_timeout(var_pop3d_timeout);
 	if ((t = tls_accept(pop3d_tls_ctx, s->fd, limit, why)) == NULL) {
 		msg_info("STLS from %s: %s", s->addr, buf_str(why));
 		s->quit = 1;
@@ -435,7 +435,7 @@ pop3d_cmd_stls(struct pop3d_state *s, char *args)
 		return;
 	}
 	buf_free(&why);
-	tls_set_timeout(t, (int)var_pop3d_timeout);
+	tls_set_timeout(t, login_timeout(var_pop3d_timeout));
 	s->tls = t;
 	lineio_set_hooks(s->io, tls_read, tls_write, t);
 	free(s->user);
@@ -537,12 +537,23 @@ pop3d_service(int fd, char *service, char **argv)
 	pop3d_peer(&s);
 	if (msg_verbose)
 		msg_debug("connect from %s", s.addr);
-	s.io = lineio_new(fd, POP3D_LINE_MAX, (int)var_pop3d_timeout);
+	s.io = lineio_new(fd, POP3D_LINE_MAX,
+	    login_timeout(var_pop3d_timeout));
+	/* Over a per-client limit: no TLS handshake to hold us longer. */
+	if (login_limit(service, s.sap, s.addr,
+	    var_pop3d_client_connection_count_limit,
+	    var_pop3d_client_connection_rate_limit)) {
+		if (!var_pop3d_tls_wrappermode) {
+			pop3d_reply(&s, "-ERR [SYS/TEMP] Too many connections from %s",
+			    s.addr);
+			(void)lineio_flush(s.io);
+		}
+		goto done;
+	}
 
 	if (var_pop3d_tls_wrappermode) {
 		why = buf_new(128, 1024);
-		limit = var_pop3d_timeout < POP3D_HANDSHAKE_MAX ?
-		    (int)var_pop3d_timeout : POP3D_HANDSHAKE_MAX;
+		limit = login_tls_timeout(var_pop3d_timeout);
 		if (pop3d_tls_ctx == NULL)
 			buf_setf(why, "no TLS certificate");
 		else
@@ -553,7 +564,7 @@ pop3d_service(int fd, char *service, char **argv)
 			goto done;
 		}
 		buf_free(&why);
-		tls_set_timeout(t, (int)var_pop3d_timeout);
+		tls_set_timeout(t, login_timeout(var_pop3d_timeout));
 		s.tls = t;
 		lineio_set_hooks(s.io, tls_read, tls_write, t);
 	}
@@ -593,6 +604,7 @@ pop3d_service(int fd, char *service, char **argv)
 		msg_debug("disconnect from %s%s", s.addr,
 		    s.done ? " (logged in)" : "");
 done:
+	login_limit_end();
 	t = s.tls;
 	if (t != NULL)
 		tls_close(&t);

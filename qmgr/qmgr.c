@@ -26,6 +26,7 @@
 
 #include "buf.h"
 #include "event.h"
+#include "ipc.h"
 #include "msg.h"
 #include "params.h"
 #include "queue.h"
@@ -214,14 +215,7 @@ qmgr_accept(int lfd, int mask, void *ctx)
 	struct qmgr_client *cl;
 	int fd;
 
-	for (;;) {
-		fd = accept4(lfd, NULL, NULL, SOCK_NONBLOCK | SOCK_CLOEXEC);
-		if (fd < 0) {
-			if (errno != EAGAIN && errno != EWOULDBLOCK &&
-			    errno != EINTR && errno != ECONNABORTED)
-				msg_warn("accept: %m");
-			return;
-		}
+	while ((fd = ipc_accept(lfd)) >= 0) {
 		if (qmgr_nclients >= QMGR_CLIENTS_MAX) {
 			close(fd);
 			continue;

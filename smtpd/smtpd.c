@@ -9,7 +9,10 @@
  * second, at smtpd_hard_error_limit the session ends with 421), and the
  * client's identity.  Commands end with CRLF or a bare LF, so that people
  * can type them with telnet or nc.  Everything the client sends is
- * distrusted; it is made printable before it is logged.
+ * distrusted; it is made printable before it is logged.  A client not in
+ * smtpd_client_event_limit_exceptions is counted by anvil (lib/anvilc.c)
+ * and refused with 421 over smtpd_client_connection_count_limit or
+ * _rate_limit, before the greeting and before any TLS handshake.
  */
 #include <sys/socket.h>
 #include <sys/types.h>
@@ -27,6 +30,7 @@
 #include <unistd.h>
 
 #include "addr.h"
+#include "anvilc.h"
 #include "buf.h"
 #include "lineio.h"
 #include "msg.h"
@@ -310,8 +314,20 @@ smtpd_service(int fd, char *service, char **argv)
 	cap = var_line_length_limit > 2 ? (size_t)var_line_length_limit - 2 :
 	    998;
 	s.io = lineio_new(fd, cap, (int)var_smtpd_timeout);
-	/* Implicit TLS: the handshake comes before the greeting. */
-	if (var_smtpd_tls_wrappermode && smtpd_tls_wrapper(&s) < 0)
+	/*
+	 * Over a per-client limit: 421, and no TLS handshake (wrapper mode)
+	 * to hold the process longer.  Implicit TLS: the handshake comes
+	 * before the greeting.
+	 */
+	if (anvilc_check(service, (struct sockaddr *)&s.sa, s.addr, s.namaddr,
+	    var_smtpd_client_event_limit_exceptions,
+	    var_smtpd_client_connection_count_limit,
+	    var_smtpd_client_connection_rate_limit) != ANVILC_OK) {
+		if (!var_smtpd_tls_wrappermode)
+			smtpd_reply(&s, "421 4.7.0 %s Error: too many "
+			    "connections from %s", smtpd_hostname(), s.addr);
+		s.quit = 1;
+	} else if (var_smtpd_tls_wrappermode && smtpd_tls_wrapper(&s) < 0)
 		s.quit = 1;
 	else
 		smtpd_reply(&s, "220 %s", var_smtpd_banner);
@@ -341,6 +357,7 @@ smtpd_service(int fd, char *service, char **argv)
 	}
 	(void)lineio_flush(s.io);
 	smtpd_tls_end(&s);
+	anvilc_done();
 	smtpd_log_disconnect(&s);
 	smtpd_session_reset(&s);
 	free(s.rcpt);

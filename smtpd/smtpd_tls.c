@@ -88,8 +88,9 @@ smtpd_tls_required(struct smtpd_state *s)
 }
 
 /*
- * smtpd_tls_handshake - TLS on the connection, bounded by smtpd_timeout;
- * from here on lineio reads and writes through it.  0, or -1: the
+ * smtpd_tls_handshake - TLS on the connection, bounded by
+ * smtpd_starttls_timeout in all (a client that opens TLS and stalls must
+ * not hold the process for smtpd_timeout per read); from here on lineio reads and writes through it.  0, or -1: the
  * connection is unusable (the handshake failed half-way), end it.
  */
 static int
@@ -97,7 +98,9 @@ smtpd_tls_handshake(struct smtpd_state *s)
 {
 	struct buf *why = buf_new(128, 1024);
 
-	s->tls = tls_accept(smtpd_tls_ctx, s->fd, (int)var_smtpd_timeout, why);
+	s->tls = tls_accept(smtpd_tls_ctx, s->fd,
+	    (int)(var_smtpd_starttls_timeout < var_smtpd_timeout ?
+	    var_smtpd_starttls_timeout : var_smtpd_timeout), why);
 	if (s->tls == NULL) {
 		msg_info("SSL_accept error from %s: %s", s->namaddr,
 		    buf_str(why));
@@ -105,6 +108,7 @@ smtpd_tls_handshake(struct smtpd_state *s)
 		return -1;
 	}
 	buf_free(&why);
+	tls_set_timeout(s->tls, (int)var_smtpd_timeout);
 	lineio_set_hooks(s->io, tls_read, tls_write, s->tls);
 	msg_info("TLS connection established from %s: %s (%d bits)",
 	    s->namaddr, tls_info(s->tls), tls_bits(s->tls));

@@ -27,7 +27,8 @@ DAEMONS = {"master": "master/master", "smtpd": "smtpd/smtpd",
            "qmgr": "qmgr/qmgr", "local": "local/local",
            "pickup": "pickup/pickup", "auth": "auth/auth",
            "pop3d": "pop3d/pop3d", "pop3": "pop3d/pop3", "imapd": "imapd/imapd",
-           "imap": "imapd/imap", "imap-hibernate": "imapd/imap-hibernate"}
+           "imap": "imapd/imap", "imap-hibernate": "imapd/imap-hibernate",
+           "anvil": "anvil/anvil"}
 COMMANDS = {"cartero": "cli/cartero", "carteroconf": "cli/carteroconf",
             "carteromap": "cli/carteromap", "sendmail": "cli/sendmail"}
 
@@ -168,6 +169,7 @@ class Instance:
                 "qmgr unix n - n 300 1 qmgr\n" +
                 "local unix - n n - - local\n" +
                 "auth unix - n n - 1 auth\n" +
+                "anvil unix - - n - 1 anvil\n" +
                 "127.0.0.1:%d inet n - n - - imapd\n" % self.imap_port +
                 ("127.0.0.1:%d inet n - n - - imapd "
                  "-o imapd_tls_wrappermode=yes\n" % self.imaps_port

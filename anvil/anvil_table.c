@@ -1,0 +1,204 @@
+/*
+ * anvil_table - counts and rates per service and client, in a hash table.
+ *
+ * The rate is counted in fixed windows, as Postfix's anvil does: a window
+ * opens with a client's first connection and lasts anvil_rate_time_unit;
+ * the next connection after it opens a new one.  An entry lives while a
+ * connection of it is open or its window runs, so the table holds at most
+ * the connections open now plus those of the last window; a hard cap
+ * (ANVIL_TABLE_MAX) bounds it anyway, and past it connections are not
+ * counted (the caller lets them in, as when anvil is down).
+ *
+ * The client addresses come from cartero's own processes, but they were
+ * read off the network: a key is built only from an address that parses.
+ */
+#include <sys/types.h>
+#include <sys/socket.h>
+#include <netinet/in.h>
+#include <arpa/inet.h>
+
+#include <stdlib.h>
+#include <string.h>
+
+#include "buf.h"
+#include "util.h"
+#include "anvil.h"
+
+#define ANVIL_TABLE_MAX		200000	/* entries */
+#define ANVIL_TABLE_BUCKETS	1024	/* at first; doubles as it fills */
+
+struct anvil_table {
+	struct anvil_entry	**bucket;
+	size_t			 nbucket;
+	long			 nentries;
+	long long		 unit;	/* ms */
+};
+
+/* anvil_table_new - an empty table */
+struct anvil_table *
+anvil_table_new(long long unit_ms)
+{
+	struct anvil_table *t = xcalloc(1, sizeof(*t));
+
+	t->nbucket = ANVIL_TABLE_BUCKETS;
+	t->bucket = xcalloc(t->nbucket, sizeof(*t->bucket));
+	t->unit = unit_ms > 0 ? unit_ms : 1;
+	return t;
+}
+
+/* anvil_table_free - forget every entry, then the table */
+void
+anvil_table_free(struct anvil_table **tp)
+{
+	struct anvil_table *t = *tp;
+	struct anvil_entry *e, *next;
+	size_t i;
+
+	if (t == NULL)
+		return;
+	for (i = 0; i < t->nbucket; i++)
+		for (e = t->bucket[i]; e != NULL; e = next) {
+			next = e->next;
+			free(e->key);
+			free(e);
+		}
+	free(t->bucket);
+	free(t);
+	*tp = NULL;
+}
+
+/* anvil_table_key - "service client": a /64 for IPv6 */
+int
+anvil_table_key(const char *service, const char *addr, struct buf *key)
+{
+	struct in6_addr a6;
+	struct in_addr a4;
+	char text[INET6_ADDRSTRLEN];
+	const char *p;
+
+	if (*service == '\0' || strlen(service) >= ANVIL_SERVICE_MAX)
+		return -1;
+	for (p = service; *p; p++)
+		if (*p <= ' ' || *p >= 127)
+			return -1;
+	buf_reset(key);
+	if (inet_pton(AF_INET, addr, &a4) == 1) {
+		inet_ntop(AF_INET, &a4, text, sizeof(text));
+		buf_setf(key, "%s %s", service, text);
+		return 0;
+	}
+	if (inet_pton(AF_INET6, addr, &a6) != 1)
+		return -1;
+	if (IN6_IS_ADDR_V4MAPPED(&a6)) {
+		memcpy(&a4, &a6.s6_addr[12], 4);
+		inet_ntop(AF_INET, &a4, text, sizeof(text));
+		buf_setf(key, "%s %s", service, text);
+		return 0;
+	}
+	memset(&a6.s6_addr[8], 0, 8);
+	inet_ntop(AF_INET6, &a6, text, sizeof(text));
+	buf_setf(key, "%s %s/64", service, text);
+	return 0;
+}
+
+/* anvil_table_hash - FNV-1a of a key */
+static size_t
+anvil_table_hash(const struct anvil_table *t, const char *key)
+{
+	unsigned long long h = 14695981039346656037ULL;
+
+	for (; *key; key++) {
+		h ^= (unsigned char)*key;
+		h *= 1099511628211ULL;
+	}
+	return (size_t)(h % t->nbucket);
+}
+
+/* anvil_table_grow - twice the buckets, every entry rehashed */
+static void
+anvil_table_grow(struct anvil_table *t)
+{
+	struct anvil_entry **old = t->bucket, *e, *next;
+	size_t i, n = t->nbucket, h;
+
+	t->nbucket = n * 2;
+	t->bucket = xcalloc(t->nbucket, sizeof(*t->bucket));
+	for (i = 0; i < n; i++)
+		for (e = old[i]; e != NULL; e = next) {
+			next = e->next;
+			h = anvil_table_hash(t, e->key);
+			e->next = t->bucket[h];
+			t->bucket[h] = e;
+		}
+	free(old);
+}
+
+/* anvil_table_find - the entry of a key, or NULL */
+struct anvil_entry *
+anvil_table_find(struct anvil_table *t, const char *key)
+{
+	struct anvil_entry *e;
+
+	for (e = t->bucket[anvil_table_hash(t, key)]; e != NULL; e = e->next)
+		if (strcmp(e->key, key) == 0)
+			return e;
+	return NULL;
+}
+
+/* anvil_table_connect - count a connection of key at now */
+struct anvil_entry *
+anvil_table_connect(struct anvil_table *t, const char *key, long long now)
+{
+	struct anvil_entry *e;
+	size_t h;
+
+	if ((e = anvil_table_find(t, key)) == NULL) {
+		if (t->nentries >= ANVIL_TABLE_MAX)
+			return NULL;
+		if ((size_t)t->nentries >= 2 * t->nbucket)
+			anvil_table_grow(t);
+		e = xcalloc(1, sizeof(*e));
+		e->key = xstrdup(key);
+		e->start = now;
+		h = anvil_table_hash(t, key);
+		e->next = t->bucket[h];
+		t->bucket[h] = e;
+		t->nentries++;
+	}
+	if (now - e->start >= t->unit) {
+		e->start = now;
+		e->rate = 0;
+	}
+	e->count++;
+	e->rate++;
+	return e;
+}
+
+/* anvil_table_disconnect - a connection of the entry closed */
+void
+anvil_table_disconnect(struct anvil_table *t, struct anvil_entry *e)
+{
+	if (e->count > 0)
+		e->count--;
+}
+
+/* anvil_table_sweep - forget what no longer counts; entries left */
+long
+anvil_table_sweep(struct anvil_table *t, long long now)
+{
+	struct anvil_entry **ep, *e;
+	size_t i;
+
+	for (i = 0; i < t->nbucket; i++) {
+		for (ep = &t->bucket[i]; (e = *ep) != NULL; ) {
+			if (e->count == 0 && now - e->start >= t->unit) {
+				*ep = e->next;
+				free(e->key);
+				free(e);
+				t->nentries--;
+			} else
+				ep = &e->next;
+		}
+	}
+	return t->nentries;
+}
