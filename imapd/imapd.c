@@ -557,6 +557,8 @@ imapd_service(int fd, char *service, char **argv)
 	if (msg_verbose)
 		msg_debug("connect from %s", s.addr);
 	s.io = lineio_new(fd, IMAPD_LINE_MAX, (int)var_imapd_timeout);
+	s.cmd_max = var_imapd_login_command_max;
+	s.args_max = IMAPD_LOGIN_ARGS_MAX;
 
 	if (var_imapd_tls_wrappermode) {
 		why = buf_new(128, 1024);

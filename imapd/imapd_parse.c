@@ -7,7 +7,13 @@
  * parenthesised lists, over one or more lines.  Everything is bounded:
  * a line by IMAPD_LINE_MAX (the lineio cap), a literal by
  * imapd_literal_max (refused before a byte of it is read or allocated),
- * the tokens of a command by IMAPD_ARGS_MAX, nesting by IMAPD_DEPTH_MAX.
+ * the tokens of a command by IMAPD_ARGS_MAX (IMAPD_LOGIN_ARGS_MAX before
+ * login), nesting by IMAPD_DEPTH_MAX, and the whole command by a byte
+ * budget (s->cmd_max: imapd_login_command_max before login,
+ * imap_max_line_length after) that counts every line and literal of it
+ * but an APPENDed message, which imapd_literal_max bounds.  Without the
+ * budget, "a LOGIN {0+}" and endless lines of atoms each ending in "{0+}"
+ * never end the command and grow the process without bound (issue 9).
  * Refused: unbalanced parentheses, brackets or quotes, a quote escape
  * other than \" and \\, control characters in atoms, NUL anywhere (a
  * literal with a NUL is read, then refused).  8-bit octets are taken in
@@ -58,7 +64,7 @@ static int
 imapd_push(struct imapd_cmd *c, enum imapd_arg_type t, char *s, size_t len,
     int literal)
 {
-	if (c->nargs >= IMAPD_ARGS_MAX) {
+	if (c->nargs >= (c->args_max > 0 ? c->args_max : IMAPD_ARGS_MAX)) {
 		free(s);
 		return -1;
 	}
@@ -297,6 +303,22 @@ imapd_tag_valid(const char *tag)
 }
 
 /*
+ * imapd_over_budget - a command passed its byte budget at a line (p, len)
+ * that is not yet tokenised.  Nothing of it is kept: BAD when the client
+ * waits for our "+" or is done, BYE when a literal+ follows, whose bytes
+ * and lines we could not tell from the next command.
+ */
+static int
+imapd_over_budget(const char *p, size_t len, long long max, struct buf *why)
+{
+	buf_setf(why, "[TOOBIG] Command too long: the limit is %lld octets",
+	    max);
+	if (len >= 3 && p[len - 1] == '}' && p[len - 2] == '+')
+		return IMAPD_READ_BYE;
+	return IMAPD_READ_BAD;
+}
+
+/*
  * imapd_cmd_read - read one whole command (see the top of this file).
  * IMAPD_READ_OK, or BAD/NO with the reason in why (c->tag set when the
  * tag was read), EOF, TIMEOUT, or BYE (a literal+ over the limit).
@@ -307,21 +329,24 @@ imapd_cmd_read(struct imapd_state *s, struct imapd_cmd *c, long long litmax,
 {
 	struct imapd_tok t;
 	struct buf	*line;
-	long long	 total = 0;
-	int		 r, i, first = 1;
+	long long	 total = 0, used = 0;
+	int		 r, i, first = 1, append;
 	char		*p;
+	size_t		 len;
 
 	imapd_cmd_free(c);
+	c->args_max = s->args_max;
 	memset(&t, 0, sizeof(t));
 	line = buf_new(256, 0);
 	buf_reset(why);
 	for (;;) {
 		if ((r = imapd_line(s, line, why)) != IMAPD_READ_OK)
 			goto out;
+		used += (long long)buf_len(line) + 2;
+		p = line->data;
 		if (first) {
 			/* The tag and the command name. */
 			first = 0;
-			p = line->data;
 			i = (int)strcspn(p, " ");
 			if (buf_len(line) == 0) {
 				r = IMAPD_READ_EMPTY;
@@ -379,10 +404,13 @@ imapd_cmd_read(struct imapd_state *s, struct imapd_cmd *c, long long litmax,
 				p += strlen(c->name);
 				c->uid = 1;
 			}
-			r = imapd_tokenize(c, p, strlen(p), &t, why);
-		} else
-			r = imapd_tokenize(c, buf_str(line), buf_len(line), &t,
-			    why);
+		}
+		len = buf_len(line) - (size_t)(p - line->data);
+		if (s->cmd_max > 0 && used > s->cmd_max) {
+			r = imapd_over_budget(p, len, s->cmd_max, why);
+			goto out;
+		}
+		r = imapd_tokenize(c, p, len, &t, why);
 		if (r == 0) {
 			r = IMAPD_READ_OK;
 			goto out;
@@ -400,6 +428,14 @@ imapd_cmd_read(struct imapd_state *s, struct imapd_cmd *c, long long litmax,
 			goto out;
 		}
 		total += t.litlen;
+		/* An APPENDed message counts against imapd_literal_max only. */
+		append = s->mailbox && strcmp(c->name, "APPEND") == 0;
+		if (!append)
+			used += t.litlen;
+		if (s->cmd_max > 0 && used > s->cmd_max) {
+			r = imapd_over_budget(p, len, s->cmd_max, why);
+			goto out;
+		}
 		if (!t.nonsync) {
 			lineio_puts(s->io, "+ Ready for literal data\r\n");
 			if (lineio_flush(s->io) < 0) {
@@ -554,15 +590,49 @@ imapd_set_num(const char *p, uint32_t *v)
 	return p;
 }
 
+/* imapd_range_cmp - qsort: ranges by their low end */
+static int
+imapd_range_cmp(const void *a, const void *b)
+{
+	const struct imapd_range *x = a, *y = b;
+
+	return x->lo < y->lo ? -1 : x->lo > y->lo;
+}
+
 /*
- * imapd_set_parse - a sequence set ("1:3,5,7:*"); '*' is kept as 0 until
- * the set is resolved against a mailbox.  -1 when it is not a valid set.
+ * imapd_set_merge - sort the ranges without '*' and merge those that
+ * overlap or touch, so that "1:5,3:9,10,2" is "1:10" (issue 9: a set of
+ * 16,000 copies of "1:*" must not cost 16,000 passes over a mailbox).
+ */
+static void
+imapd_set_merge(struct imapd_set *set)
+{
+	int i, n;
+
+	if (set->count < 2)
+		return;
+	qsort(set->r, (size_t)set->count, sizeof(*set->r), imapd_range_cmp);
+	for (n = 0, i = 1; i < set->count; i++) {
+		if (set->r[n].hi == 0xffffffffU ||
+		    set->r[i].lo <= set->r[n].hi + 1) {
+			if (set->r[i].hi > set->r[n].hi)
+				set->r[n].hi = set->r[i].hi;
+		} else
+			set->r[++n] = set->r[i];
+	}
+	set->count = n + 1;
+}
+
+/*
+ * imapd_set_parse - a sequence set ("1:3,5,7:*"), merged as struct
+ * imapd_set says; '*' stays symbolic until the set is resolved against a
+ * mailbox.  -1 when it is not a valid set.
  */
 int
 imapd_set_parse(const char *p, struct imapd_set *set)
 {
 	int size = 0;
-	uint32_t a, b;
+	uint32_t a, b, t;
 
 	memset(set, 0, sizeof(*set));
 	if (p == NULL || *p == '\0')
@@ -573,21 +643,37 @@ imapd_set_parse(const char *p, struct imapd_set *set)
 		b = a;
 		if (*p == ':' && (p = imapd_set_num(p + 1, &b)) == NULL)
 			goto bad;
-		if (a == 0 || b == 0)
+		if (a == 0 || b == 0) {
+			/* n:* holds every number from n to '*'. */
 			set->star = 1;
-		if (set->count == size) {
-			size = size ? size * 2 : 8;
-			set->r = xrealloc(set->r, (size_t)size *
-			    sizeof(*set->r));
+			if ((t = a ? a : b) != 0) {
+				if (set->star_lo == 0 || t < set->star_lo)
+					set->star_lo = t;
+				if (t > set->star_hi)
+					set->star_hi = t;
+			}
+		} else {
+			if (a > b) {
+				t = a;
+				a = b;
+				b = t;
+			}
+			if (set->count == size) {
+				size = size ? size * 2 : 8;
+				set->r = xrealloc(set->r, (size_t)size *
+				    sizeof(*set->r));
+			}
+			set->r[set->count].lo = a;
+			set->r[set->count].hi = b;
+			set->count++;
 		}
-		set->r[set->count].lo = a;
-		set->r[set->count].hi = b;
-		set->count++;
 		if (*p == '\0')
-			return 0;
+			break;
 		if (*p++ != ',')
 			goto bad;
 	}
+	imapd_set_merge(set);
+	return 0;
 bad:
 	imapd_set_free(set);
 	return -1;
@@ -601,22 +687,40 @@ imapd_set_free(struct imapd_set *set)
 	memset(set, 0, sizeof(*set));
 }
 
-/* imapd_set_has - is n in the set, '*' being max? */
+/*
+ * imapd_set_star - the range that the parts with '*' name when '*' is
+ * max (lo <= hi); call only when set->star.
+ */
+void
+imapd_set_star(const struct imapd_set *set, uint32_t max, uint32_t *lo,
+    uint32_t *hi)
+{
+	*lo = *hi = max;
+	if (set->star_lo != 0 && set->star_lo < max)
+		*lo = set->star_lo;
+	if (set->star_hi > max)
+		*hi = set->star_hi;
+}
+
+/* imapd_set_has - is n in the set, '*' being max?  (a binary search) */
 int
 imapd_set_has(const struct imapd_set *set, uint32_t n, uint32_t max)
 {
-	uint32_t lo, hi, t;
-	int i;
+	uint32_t lo, hi;
+	int a, b, m;
 
-	for (i = 0; i < set->count; i++) {
-		lo = set->r[i].lo ? set->r[i].lo : max;
-		hi = set->r[i].hi ? set->r[i].hi : max;
-		if (lo > hi) {
-			t = lo;
-			lo = hi;
-			hi = t;
-		}
+	if (set->star) {
+		imapd_set_star(set, max, &lo, &hi);
 		if (n >= lo && n <= hi)
+			return 1;
+	}
+	for (a = 0, b = set->count; a < b; ) {
+		m = a + (b - a) / 2;
+		if (n < set->r[m].lo)
+			b = m;
+		else if (n > set->r[m].hi)
+			a = m + 1;
+		else
 			return 1;
 	}
 	return 0;

@@ -244,20 +244,22 @@ imapd_resolve(struct imapd_state *s, const char *text, int uid, int **out,
 		max = s->count > 0 ? s->msgs[s->count - 1].uid : 0;
 	else
 		max = (uint32_t)s->count;
+	/*
+	 * The set's ranges are merged (imapd_set_parse), so each message is
+	 * marked about once: the ranges without '*', then the one with.
+	 */
 	mark = xcalloc((size_t)s->count + 1, 1);
-	for (k = 0; k < set.count; k++) {
-		lo = set.r[k].lo ? set.r[k].lo : max;
-		hi = set.r[k].hi ? set.r[k].hi : max;
-		if (lo > hi) {
-			t = lo;
-			lo = hi;
-			hi = t;
-		}
+	for (k = 0; k <= set.count; k++) {
+		if (k < set.count) {
+			lo = set.r[k].lo;
+			hi = set.r[k].hi;
+		} else if (!set.star)
+			break;
+		else if (!uid && s->count == 0)
+			continue;	/* "1:*" or "*" in an empty mailbox */
+		else
+			imapd_set_star(&set, max, &lo, &hi);
 		if (!uid) {
-			/* "1:*" or "*" in an empty mailbox names nothing. */
-			if (s->count == 0 && (set.r[k].lo == 0 ||
-			    set.r[k].hi == 0))
-				continue;
 			if (lo == 0 || hi > (uint32_t)s->count) {
 				free(mark);
 				imapd_set_free(&set);
@@ -1013,6 +1015,7 @@ imapd_session(struct imapd_state *s)
 	memset(&c, 0, sizeof(c));
 	litmax = var_imapd_literal_max > 0 ? var_imapd_literal_max :
 	    IMAPD_LITERAL_CEIL;
+	s->cmd_max = var_imap_max_line_length;
 	while (!s->quit) {
 		if (imapd_error_limit(s)) {
 			how = "Too many errors";

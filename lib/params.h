@@ -78,6 +78,8 @@
  X(BOOL, imapd_tls_wrappermode, "no", 0, 0, "Implicit TLS for imapd: the handshake starts at connect (IMAPS, port 993).") \
  X(TIME, imapd_timeout, "30m", 1, 86400, "How long imapd waits for a client's next command (RFC 3501's autologout timer: at least 30 minutes in production).") \
  X(SIZE, imapd_literal_max, "$message_size_limit", 0, 0, "The largest literal (an APPENDed message) imapd accepts; larger ones are refused before they are read (0: 256 MB).") \
+ X(SIZE, imapd_login_command_max, "64k", 1024, 0, "The most bytes of one IMAP command before login, all its lines and literals together; over it the command gets BAD (or BYE after a literal+) and nothing of it is kept. Tokens before login are capped at 1000.") \
+ X(SIZE, imap_max_line_length, "1m", 1024, 0, "The most bytes of one IMAP command after login, all its lines and literals but an APPENDed message (which imapd_literal_max bounds); over it the command gets BAD (or BYE after a literal+) (Dovecot's name; its default is 64k a line).") \
  X(INT, imapd_hard_error_limit, "20", 1, 10000, "After this many BAD or NO replies in a row (before login: in all), imapd says BYE.") \
  X(TIME, imapd_hibernate_timeout, "30s", 0, 86400, "After this long with nothing to do (in IDLE, or between commands), an IMAP session is handed to imap-hibernate and its imap process exits; 0: never.") \
  X(INT, imapd_hibernate_limit, "10000", 1, 1000000, "The most sessions imap-hibernate holds at once; past it, sessions keep their imap process.") \
