@@ -82,6 +82,7 @@
  X(SIZE, imap_max_line_length, "1m", 1024, 0, "The most bytes of one IMAP command after login, all its lines and literals but an APPENDed message (which imapd_literal_max bounds); over it the command gets BAD (or BYE after a literal+) (Dovecot's name; its default is 64k a line).") \
  X(INT, imapd_hard_error_limit, "20", 1, 10000, "After this many BAD or NO replies in a row (before login: in all), imapd says BYE.") \
  X(TIME, imapd_hibernate_timeout, "30s", 0, 86400, "After this long with nothing to do (in IDLE, or between commands), an IMAP session is handed to imap-hibernate and its imap process exits; 0: never.") \
+ X(TIME, imapd_hibernate_credential_lifetime, "4h", 60, 604800, "How long the credential that lets a hibernated IMAP session wake is good; each is good once and each wake gets a new one.  A session does not hibernate when its credential would expire before its autologout; one that cannot be resumed gets BYE and the client reconnects (as after a restart of auth).") \
  X(INT, imapd_hibernate_limit, "10000", 1, 1000000, "The most sessions imap-hibernate holds at once; past it, sessions keep their imap process.") \
  X(TIME, queue_temp_lifetime, "1d", 1, 0, "A writer's unfinished queue file (incoming/t.ID) untouched this long (its inode change time) was left by a killed smtpd or pickup: qmgr removes it when it scans incoming/. Keep it far above smtpd_timeout: a slow client's message in progress must not look abandoned.") \
  X(STR, mailq_path, "$command_directory/mailq", 0, 0, "The mailq command.")
