@@ -65,6 +65,8 @@ imapd_push(struct imapd_cmd *c, enum imapd_arg_type t, char *s, size_t len,
     int literal)
 {
 	if (c->nargs >= (c->args_max > 0 ? c->args_max : IMAPD_ARGS_MAX)) {
+		if (s != NULL)
+			explicit_bzero(s, len);
 		free(s);
 		return -1;
 	}
@@ -257,6 +259,7 @@ imapd_literal(struct imapd_state *s, struct imapd_cmd *c, long long n,
 	}
 	data[n] = '\0';
 	if (memchr(data, '\0', (size_t)n) != NULL) {
+		explicit_bzero(data, (size_t)n);
 		free(data);
 		buf_setf(why, "NUL octet in a literal");
 		return IMAPD_READ_BAD;
@@ -338,6 +341,8 @@ imapd_cmd_read(struct imapd_state *s, struct imapd_cmd *c, long long litmax,
 	c->args_max = s->args_max;
 	memset(&t, 0, sizeof(t));
 	line = buf_new(256, 0);
+	if (!s->mailbox)
+		buf_secret(line);	/* LOGIN's password: wiped when freed */
 	buf_reset(why);
 	for (;;) {
 		if ((r = imapd_line(s, line, why)) != IMAPD_READ_OK)

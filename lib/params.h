@@ -55,6 +55,7 @@
  X(INT, local_destination_concurrency_limit, "8", 1, 1000, "How many local deliveries qmgr runs at once.") \
  X(INT, default_process_limit, "100", 1, 100000, "The process limit of a master.cf service whose maxproc is -.") \
  X(TIME, max_idle, "100s", 1, 0, "How long a service process waits for work before it exits.") \
+ X(INT, login_max_use, "100", 1, 0, "How many connections a login process (pop3d, imapd before login) serves before it exits, in place of max_use. Each session's secrets are overwritten when it ends; a new process also drops what that cannot reach, for a few milliseconds of CPU per login_max_use logins (1: a process per connection, Dovecot's high-security mode).") \
  X(INT, max_use, "1000", 1, 0, "How many connections a service process serves before it exits (Postfix: 100). Starting a process costs a few milliseconds of CPU; 1000 keeps that under 1% of short SMTP sessions and still renews processes regularly.") \
  X(TIME, ipc_timeout, "3600s", 1, 0, "How long a process waits on another over a Unix socket.") \
  X(STR, syslog_facility, "mail", 0, 0, "The syslog facility of log messages.") \
