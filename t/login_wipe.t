@@ -16,7 +16,7 @@ import socket
 import ssl
 import time
 
-plan(7)
+plan(8)
 
 POP3, POP3S = free_port(), free_port()
 inst = Instance(main_cf={"auth_failure_delay": "0"}, master_extra=(
@@ -147,4 +147,21 @@ if not ok(out.returncode == 0, "carteroconf -d login_max_use"):
     diag(out.stdout + out.stderr)
 
 inst.stop()
+
+# With login_max_use = 2, the third connection meets a new process.
+inst2 = Instance(main_cf={"login_max_use": "2"})
+wait_for(lambda: inst2.listening(), 10)
+seen = []
+for i in range(3):
+    s, f = connect(inst2.imap_port)
+    seen.append(sorted(inst2.pids("imapd")))
+    talk(s, f, "a LOGOUT", "a ")
+    s.close()
+    wait_for(lambda: False, 0.3)
+if not ok(len(seen[0]) == 1 and seen[0] == seen[1] and
+          seen[2] and seen[2][0] not in seen[0],
+          "login_max_use = 2: two connections share a login process, the "
+          "third gets a new one"):
+    diag("imapd processes at each connection: %r" % seen)
+inst2.stop()
 done()
