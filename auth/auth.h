@@ -26,7 +26,8 @@ struct account;
 #define AUTH_TOKENS_MAX		4096	/* outstanding tokens */
 #define AUTH_CRED_KEY_BYTES	32	/* the resume key */
 #define AUTH_CRED_NONCE_BYTES	16	/* a credential's nonce */
-#define AUTH_CRED_NONCES	65536	/* outstanding credentials */
+#define AUTH_CRED_NONCES	131072	/* outstanding credentials (2^n) */
+#define AUTH_CRED_PROBE		64	/* slots a nonce may take */
 #define AUTH_CRED_MAX		(24 + 2 * 16 + 2 * 64 + 2)
 					/* issued.nonce.mac, NUL */
 

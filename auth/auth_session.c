@@ -24,10 +24,12 @@
  * random bits, and HMAC-SHA256 under a key only auth knows over the
  * service, the account, the client's address, that time and the nonce.
  * It is good for imapd_hibernate_credential_lifetime (hours, not days)
- * and ONCE: auth records the nonce of every credential it makes (the
- * newest AUTH_CRED_NONCES; an older one is forgotten, and its session
- * cannot sleep and wake again) and a resume takes it out, so a replayed
- * credential gets nothing (issue 9).  Each resumed process gets a fresh
+ * and ONCE: auth records the nonce of every credential it makes and a
+ * resume takes it out, so a replayed credential gets nothing (issue 9).
+ * The record is a table of AUTH_CRED_NONCES slots (3 MB), a nonce in one
+ * of AUTH_CRED_PROBE slots from its hash; a new one takes a free or
+ * expired slot there, else the one that expires first (that session,
+ * when it sleeps, cannot wake: BYE, the client reconnects).  Each resumed process gets a fresh
  * one, made here in auth before the fork so that the table sees it.  When
  * the session sleeps in imap-hibernate (mail_owner, no access to any
  * mailbox) and the client stirs, imap-hibernate passes the client's
@@ -83,14 +85,13 @@ static int auth_ntokens;
 static unsigned char auth_cred_key[AUTH_CRED_KEY_BYTES];
 static int auth_cred_ready;
 
-/* The outstanding credentials' nonces: a ring, the oldest overwritten. */
+/* The outstanding credentials' nonces (see above). */
 struct auth_nonce {
 	unsigned char	 n[AUTH_CRED_NONCE_BYTES];
 	long long	 expires;	/* time(); 0: free or used */
 };
 
 static struct auth_nonce *auth_nonces;
-static int auth_nonce_next;
 
 /* auth_token_free - forget one token */
 static void
@@ -373,6 +374,14 @@ auth_cred_mac(const char *service, const char *account, const char *rip,
 	explicit_bzero(mac, sizeof(mac));
 }
 
+/* auth_nonce_slot - where a nonce's slots start (it is random already) */
+static size_t
+auth_nonce_slot(const unsigned char *n)
+{
+	return ((size_t)n[0] | (size_t)n[1] << 8 | (size_t)n[2] << 16) &
+	    (AUTH_CRED_NONCES - 1);
+}
+
 /*
  * auth_cred_make - a fresh resume credential of (service, account, rip),
  * recorded as outstanding.  Call it in auth itself, not in a child.
@@ -381,15 +390,31 @@ void
 auth_cred_make(const char *service, const char *account, const char *rip,
     char *out, size_t len)
 {
-	struct auth_nonce *e;
+	struct auth_nonce *e, *best;
+	unsigned char n[AUTH_CRED_NONCE_BYTES];
 	char nonce[2 * AUTH_CRED_NONCE_BYTES + 1];
 	long long now = (long long)time(NULL);
+	size_t h;
+	int i;
 
 	if (auth_nonces == NULL)
 		auth_nonces = xcalloc(AUTH_CRED_NONCES, sizeof(*auth_nonces));
-	e = &auth_nonces[auth_nonce_next];
-	auth_nonce_next = (auth_nonce_next + 1) % AUTH_CRED_NONCES;
-	auth_random(e->n, sizeof(e->n));
+	auth_random(n, sizeof(n));
+	best = NULL;
+	for (h = auth_nonce_slot(n), i = 0; i < AUTH_CRED_PROBE; i++) {
+		e = &auth_nonces[(h + (size_t)i) & (AUTH_CRED_NONCES - 1)];
+		if (e->expires <= now) {
+			best = e;
+			break;
+		}
+		if (best == NULL || e->expires < best->expires)
+			best = e;
+	}
+	if (best->expires > now)
+		msg_warn("%d resume credentials outstanding near one slot: "
+		    "the oldest is forgotten", AUTH_CRED_PROBE);
+	e = best;
+	memcpy(e->n, n, sizeof(n));
 	e->expires = now + var_imapd_hibernate_credential_lifetime;
 	auth_hex(e->n, sizeof(e->n), nonce);
 	auth_cred_mac(service, account, rip, now, nonce, out, len);
@@ -397,15 +422,16 @@ auth_cred_make(const char *service, const char *account, const char *rip,
 
 /*
  * auth_cred_use - take an outstanding nonce (hex) out of the table; 1 if
- * it was there and unexpired, else 0.  A linear pass: resumes are rare
- * next to the work each one starts (a process).
+ * it was there and unexpired, else 0.
  */
 static int
 auth_cred_use(const char *hex)
 {
+	struct auth_nonce *e;
 	unsigned char n[AUTH_CRED_NONCE_BYTES];
 	long long now = (long long)time(NULL);
 	unsigned int v;
+	size_t h;
 	int i;
 
 	for (i = 0; i < AUTH_CRED_NONCE_BYTES; i++) {
@@ -415,12 +441,12 @@ auth_cred_use(const char *hex)
 	}
 	if (auth_nonces == NULL)
 		return 0;
-	for (i = 0; i < AUTH_CRED_NONCES; i++) {
-		if (auth_nonces[i].expires == 0 ||
-		    memcmp(auth_nonces[i].n, n, sizeof(n)) != 0)
+	for (h = auth_nonce_slot(n), i = 0; i < AUTH_CRED_PROBE; i++) {
+		e = &auth_nonces[(h + (size_t)i) & (AUTH_CRED_NONCES - 1)];
+		if (e->expires == 0 || memcmp(e->n, n, sizeof(n)) != 0)
 			continue;
-		v = auth_nonces[i].expires > now;
-		explicit_bzero(&auth_nonces[i], sizeof(auth_nonces[i]));
+		v = e->expires > now;
+		explicit_bzero(e, sizeof(*e));
 		return (int)v;
 	}
 	return 0;
