@@ -34,8 +34,11 @@ struct sockaddr_storage;
 #define AUTH_TOKEN_BYTES	16	/* 128 random bits */
 #define AUTH_TOKENS_MAX		4096	/* outstanding tokens */
 #define AUTH_CRED_KEY_BYTES	32	/* the resume key */
-#define AUTH_CRED_MAX		(24 + 2 * 64 + 1)	/* issued, '.', hex, NUL */
-#define AUTH_CRED_LIFETIME	(7 * 86400LL)	/* s a credential is good */
+#define AUTH_CRED_NONCE_BYTES	16	/* a credential's nonce */
+#define AUTH_CRED_NONCES	131072	/* outstanding credentials (2^n) */
+#define AUTH_CRED_PROBE		64	/* slots a nonce may take */
+#define AUTH_CRED_MAX		(24 + 2 * 16 + 2 * 64 + 2)
+					/* issued.nonce.mac, NUL */
 
 /*
  * mail_owner is root: a sandbox that runs everything as root, where a
@@ -116,8 +119,9 @@ int	auth_token_redeem(const char *, int, struct account *, char **,
 /*
  * auth_session.c: resume credentials of hibernated imap sessions.
  * auth_cred_init() once at start (root: the key file); make: service,
- * account, rip -> hex text; check: service, account, rip, credential,
- * client fd -> 1 good, 0 refused (why).
+ * account, rip -> hex text, recorded as outstanding; check: service,
+ * account, rip, credential, client fd -> 1 good (and now used up), 0
+ * refused (why).
  */
 void	auth_cred_init(void);
 void	auth_cred_make(const char *, const char *, const char *, char *,

@@ -20,16 +20,26 @@
  * it did, the reason if it did not.
  *
  * Resumption (imapd_hibernate_timeout): an imap session gets, in
- * $RESUME, a credential "ISSUED.MAC": the time it was made, and
- * HMAC-SHA256 under a key only auth knows over the service, the account,
- * the client's address and that time.  It is good for
- * AUTH_CRED_LIFETIME; each resumed process gets a fresh one.  When the session
- * sleeps in imap-hibernate (mail_owner, no access to any mailbox) and
- * the client stirs, imap-hibernate passes the client's descriptor, the
- * session's saved state and the credential back; a credential that does
- * not verify gets nothing, so imap-hibernate can wake only the sessions it
- * was handed.  The key lives in $data_directory/auth-resume.key (root,
- * 0600) so that a reload of auth does not orphan sleeping sessions.
+ * $RESUME, a credential "ISSUED.NONCE.MAC": the time it was made, 128
+ * random bits, and HMAC-SHA256 under a key only auth knows over the
+ * service, the account, the client's address, that time and the nonce.
+ * It is good for imapd_hibernate_credential_lifetime (hours, not days)
+ * and ONCE: auth records the nonce of every credential it makes and a
+ * resume takes it out, so a replayed credential gets nothing (issue 9).
+ * The record is a table of AUTH_CRED_NONCES slots (3 MB), a nonce in one
+ * of AUTH_CRED_PROBE slots from its hash; a new one takes a free or
+ * expired slot there, else the one that expires first (that session,
+ * when it sleeps, cannot wake: BYE, the client reconnects).  Each resumed process gets a fresh
+ * one, made here in auth before the fork so that the table sees it.  When
+ * the session sleeps in imap-hibernate (mail_owner, no access to any
+ * mailbox) and the client stirs, imap-hibernate passes the client's
+ * descriptor, the session's saved state and the credential back; a
+ * credential that does not verify or is not outstanding gets nothing, so
+ * imap-hibernate can wake only the sessions it was handed, once each.
+ * The table lives in auth's memory only: when auth restarts, sessions
+ * asleep then are refused on waking (imap-hibernate says BYE and the
+ * client reconnects), the safe side.  The key still lives in
+ * $data_directory/auth-resume.key (root, 0600).
  */
 #include <sys/types.h>
 #include <sys/random.h>
@@ -74,6 +84,14 @@ static int auth_ntokens;
 
 static unsigned char auth_cred_key[AUTH_CRED_KEY_BYTES];
 static int auth_cred_ready;
+
+/* The outstanding credentials' nonces (see above). */
+struct auth_nonce {
+	unsigned char	 n[AUTH_CRED_NONCE_BYTES];
+	long long	 expires;	/* time(); 0: free or used */
+};
+
+static struct auth_nonce *auth_nonces;
 
 /* auth_token_free - forget one token */
 static void
@@ -309,74 +327,163 @@ out:
 	buf_free(&path);
 }
 
-/* auth_cred_mac - "ISSUED.MAC" for (service, account, rip, issued) */
+/* auth_hex - bytes as lower-case hex (out holds 2 * len + 1) */
 static void
-auth_cred_mac(const char *service, const char *account, const char *rip,
-    long long issued, char *out, size_t len)
+auth_hex(const unsigned char *p, size_t len, char *out)
 {
 	static const char hex[] = "0123456789abcdef";
+	size_t i;
+
+	for (i = 0; i < len; i++) {
+		out[2 * i] = hex[p[i] >> 4];
+		out[2 * i + 1] = hex[p[i] & 15];
+	}
+	out[2 * len] = '\0';
+}
+
+/*
+ * auth_cred_mac - "ISSUED.NONCE.MAC" for (service, account, rip, issued,
+ * nonce in hex); an empty string when it cannot be made
+ */
+static void
+auth_cred_mac(const char *service, const char *account, const char *rip,
+    long long issued, const char *nonce, char *out, size_t len)
+{
 	unsigned char mac[EVP_MAX_MD_SIZE];
-	unsigned int maclen = 0, i;
+	unsigned int maclen = 0;
 	struct buf *msg;
 	int n;
 
 	if (!auth_cred_ready)
 		auth_cred_init();
 	msg = buf_new(256, 0);
-	buf_appendf(msg, "%s\n%s\n%s\n%lld", service, account, rip, issued);
+	buf_appendf(msg, "%s\n%s\n%s\n%lld\n%s", service, account, rip, issued,
+	    nonce);
 	if (HMAC(EVP_sha256(), auth_cred_key, (int)sizeof(auth_cred_key),
 	    (const unsigned char *)buf_str(msg), buf_len(msg), mac,
 	    &maclen) == NULL)
 		maclen = 0;
 	buf_free(&msg);
-	n = snprintf(out, len, "%lld.", issued);
+	n = snprintf(out, len, "%lld.%s.", issued, nonce);
 	if (n < 0 || (size_t)n + 2 * (size_t)maclen + 1 > len || maclen == 0) {
 		if (len > 0)
 			out[0] = '\0';
 		return;
 	}
-	out += n;
-	for (i = 0; i < maclen; i++) {
-		out[2 * i] = hex[mac[i] >> 4];
-		out[2 * i + 1] = hex[mac[i] & 15];
-	}
-	out[2 * maclen] = '\0';
+	auth_hex(mac, maclen, out + n);
 	explicit_bzero(mac, sizeof(mac));
 }
 
-/* auth_cred_make - a fresh resume credential of (service, account, rip) */
+/* auth_nonce_slot - where a nonce's slots start (it is random already) */
+static size_t
+auth_nonce_slot(const unsigned char *n)
+{
+	return ((size_t)n[0] | (size_t)n[1] << 8 | (size_t)n[2] << 16) &
+	    (AUTH_CRED_NONCES - 1);
+}
+
+/*
+ * auth_cred_make - a fresh resume credential of (service, account, rip),
+ * recorded as outstanding.  Call it in auth itself, not in a child.
+ */
 void
 auth_cred_make(const char *service, const char *account, const char *rip,
     char *out, size_t len)
 {
-	auth_cred_mac(service, account, rip, (long long)time(NULL), out, len);
+	struct auth_nonce *e, *best;
+	unsigned char n[AUTH_CRED_NONCE_BYTES];
+	char nonce[2 * AUTH_CRED_NONCE_BYTES + 1];
+	long long now = (long long)time(NULL);
+	size_t h;
+	int i;
+
+	if (auth_nonces == NULL)
+		auth_nonces = xcalloc(AUTH_CRED_NONCES, sizeof(*auth_nonces));
+	auth_random(n, sizeof(n));
+	best = NULL;
+	for (h = auth_nonce_slot(n), i = 0; i < AUTH_CRED_PROBE; i++) {
+		e = &auth_nonces[(h + (size_t)i) & (AUTH_CRED_NONCES - 1)];
+		if (e->expires <= now) {
+			best = e;
+			break;
+		}
+		if (best == NULL || e->expires < best->expires)
+			best = e;
+	}
+	if (best->expires > now)
+		msg_warn("%d resume credentials outstanding near one slot: "
+		    "the oldest is forgotten", AUTH_CRED_PROBE);
+	e = best;
+	memcpy(e->n, n, sizeof(n));
+	e->expires = now + var_imapd_hibernate_credential_lifetime;
+	auth_hex(e->n, sizeof(e->n), nonce);
+	auth_cred_mac(service, account, rip, now, nonce, out, len);
+}
+
+/*
+ * auth_cred_use - take an outstanding nonce (hex) out of the table; 1 if
+ * it was there and unexpired, else 0.
+ */
+static int
+auth_cred_use(const char *hex)
+{
+	struct auth_nonce *e;
+	unsigned char n[AUTH_CRED_NONCE_BYTES];
+	long long now = (long long)time(NULL);
+	unsigned int v;
+	size_t h;
+	int i;
+
+	for (i = 0; i < AUTH_CRED_NONCE_BYTES; i++) {
+		if (sscanf(hex + 2 * i, "%2x", &v) != 1)
+			return 0;
+		n[i] = (unsigned char)v;
+	}
+	if (auth_nonces == NULL)
+		return 0;
+	for (h = auth_nonce_slot(n), i = 0; i < AUTH_CRED_PROBE; i++) {
+		e = &auth_nonces[(h + (size_t)i) & (AUTH_CRED_NONCES - 1)];
+		if (e->expires == 0 || memcmp(e->n, n, sizeof(n)) != 0)
+			continue;
+		v = e->expires > now;
+		explicit_bzero(e, sizeof(*e));
+		return (int)v;
+	}
+	return 0;
 }
 
 /*
  * auth_resume_check - may a hibernated session of account wake on fd?
- * The credential must verify and fd's peer (TCP) be the client's address.
- * 1 yes, 0 no (why).
+ * The credential must verify, be outstanding (it is used up now), not be
+ * older than imapd_hibernate_credential_lifetime, and fd's peer (TCP) be
+ * the client's address.  1 yes, 0 no (why).
  */
 int
 auth_resume_check(const char *service, const char *account,
     const char *rip, const char *cred, int fd, struct buf *why)
 {
-	char want[AUTH_CRED_MAX], *end;
+	char want[AUTH_CRED_MAX], nonce[2 * AUTH_CRED_NONCE_BYTES + 1], *end;
 	unsigned char d = 0;
 	long long issued, now = (long long)time(NULL);
 	size_t i, len;
 
 	errno = 0;
 	issued = strtoll(cred, &end, 10);
-	if (errno != 0 || end == cred || *end != '.' || issued <= 0) {
+	if (errno != 0 || end == cred || *end != '.' || issued <= 0 ||
+	    strspn(end + 1, "0123456789abcdef") != sizeof(nonce) - 1 ||
+	    end[sizeof(nonce)] != '.') {
 		buf_setf(why, "bad resume credential");
 		return 0;
 	}
-	if (issued > now + 60 || now - issued > AUTH_CRED_LIFETIME) {
+	if (issued > now + 60 ||
+	    now - issued > var_imapd_hibernate_credential_lifetime) {
 		buf_setf(why, "stale resume credential");
 		return 0;
 	}
-	auth_cred_mac(service, account, rip, issued, want, sizeof(want));
+	memcpy(nonce, end + 1, sizeof(nonce) - 1);
+	nonce[sizeof(nonce) - 1] = '\0';
+	auth_cred_mac(service, account, rip, issued, nonce, want,
+	    sizeof(want));
 	len = strlen(want);
 	if (len == 0 || strlen(cred) != len) {
 		buf_setf(why, "bad resume credential");
@@ -387,6 +494,11 @@ auth_resume_check(const char *service, const char *account,
 	explicit_bzero(want, sizeof(want));
 	if (d != 0) {
 		buf_setf(why, "bad resume credential");
+		return 0;
+	}
+	if (!auth_cred_use(nonce)) {
+		buf_setf(why, "resume credential already used or unknown "
+		    "(auth restarted?)");
 		return 0;
 	}
 	return auth_peer_ok(fd, rip, why);
@@ -414,10 +526,9 @@ auth_session_fail(int fd, const char *what, const char *arg, int err)
 static void __attribute__((noreturn))
 auth_session_child(const struct account *acct, const char *service,
     const char *prog, const char *path, const char *rip, int client,
-    int state, int ino, int status)
+    int state, int ino, int status, char *cred)
 {
 	const char *confdir = conf_dir();
-	char cred[AUTH_CRED_MAX];
 	char *av[6];
 	sigset_t none;
 	int fd, exe;
@@ -513,12 +624,11 @@ auth_session_child(const struct account *acct, const char *service,
 	    setenv("IP", rip, 1) < 0)
 		auth_session_fail(status, "setenv", "USER", errno);
 	if (strcmp(service, "imap") == 0) {
-		auth_cred_make(service, acct->name, rip, cred, sizeof(cred));
-		if (setenv("RESUME", cred, 1) < 0 || (state >= 0 &&
-		    setenv("RESUME_FD", "4", 1) < 0) || (ino >= 0 &&
-		    setenv("RESUME_INOTIFY", "5", 1) < 0))
+		if ((*cred != '\0' && setenv("RESUME", cred, 1) < 0) ||
+		    (state >= 0 && setenv("RESUME_FD", "4", 1) < 0) ||
+		    (ino >= 0 && setenv("RESUME_INOTIFY", "5", 1) < 0))
 			auth_session_fail(status, "setenv", "RESUME", errno);
-		explicit_bzero(cred, sizeof(cred));
+		explicit_bzero(cred, strlen(cred));
 	}
 
 	av[0] = (char *)prog;
@@ -552,10 +662,12 @@ auth_session_start(const struct account *acct, const char *service,
     struct buf *why)
 {
 	struct buf *prog, *path;
+	char cred[AUTH_CRED_MAX];
 	int p[2], i;
 	pid_t pid = -1;
 
 	*statusfd = -1;
+	cred[0] = '\0';
 	prog = buf_new(32, 64);
 	path = buf_new(256, 4096);
 	for (i = 0; auth_session_progs[i].service != NULL; i++)
@@ -585,6 +697,9 @@ auth_session_start(const struct account *acct, const char *service,
 		buf_setf(why, "pipe: %s", strerror(errno));
 		goto out;
 	}
+	/* Made here: the child's copy of the nonce table would be lost. */
+	if (strcmp(service, "imap") == 0 && var_imapd_hibernate_timeout > 0)
+		auth_cred_make(service, acct->name, rip, cred, sizeof(cred));
 	switch (pid = fork()) {
 	case -1:
 		buf_setf(why, "fork: %s", strerror(errno));
@@ -594,11 +709,12 @@ auth_session_start(const struct account *acct, const char *service,
 	case 0:
 		close(p[0]);
 		auth_session_child(acct, service, buf_str(prog),
-		    buf_str(path), rip, client, state, ino, p[1]);
+		    buf_str(path), rip, client, state, ino, p[1], cred);
 	}
 	close(p[1]);
 	*statusfd = p[0];
 out:
+	explicit_bzero(cred, sizeof(cred));
 	buf_free(&prog);
 	buf_free(&path);
 	return pid;

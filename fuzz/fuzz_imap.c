@@ -7,7 +7,8 @@
  * it ends (literals, continuations and all; the server's own output is
  * dropped).  Every argument is then taken as a sequence set, a date, a
  * date-time and a mailbox name.  Checks: a command never holds more than
- * IMAPD_ARGS_MAX tokens, parentheses in a command that was accepted
+ * IMAPD_ARGS_MAX tokens, a parsed set's ranges are sorted, disjoint and
+ * not adjacent, parentheses in a command that was accepted
  * balance, a literal never passes the limit, a name accepted for a path
  * maps to one directory entry directly under the Maildir, and modified
  * UTF-7 that decodes encodes back to itself.
@@ -17,6 +18,7 @@
 #include <string.h>
 
 #include "../imapd/imapd_parse.c"
+#include "../imapd/imapd_set.c"
 #include "mutf7.h"
 
 #define FUZZ_LITERAL_MAX	512
@@ -80,7 +82,7 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t len)
 	struct fuzz_in		 in;
 	struct buf		*path, *why;
 	time_t			 t;
-	int			 r, i, depth, y, m, d, n = 0;
+	int			 r, i, k, depth, y, m, d, n = 0;
 
 	msg_set_flags(0);
 	memset(&s, 0, sizeof(s));
@@ -116,6 +118,11 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t len)
 			if (strlen(a->s) != a->len && a->type == IMAPD_ATOM)
 				abort();
 			if (imapd_set_parse(a->s, &set) == 0) {
+				for (k = 0; k < set.count; k++)
+					if (set.r[k].lo > set.r[k].hi ||
+					    (k > 0 && set.r[k].lo <=
+					    set.r[k - 1].hi + 1ULL))
+						abort();
 				(void)imapd_set_has(&set, 5, 10);
 				imapd_set_free(&set);
 			}

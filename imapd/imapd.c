@@ -110,16 +110,6 @@ imapd_tagged(struct imapd_state *s, struct imapd_cmd *c, const char *what,
 	buf_free(&text);
 }
 
-/* imapd_wipe - forget a secret held in a buffer */
-static void
-imapd_wipe(struct buf *b)
-{
-	if (b != NULL && b->data != NULL)
-		explicit_bzero(b->data, b->size);
-	if (b != NULL)
-		buf_reset(b);
-}
-
 /* imapd_wipe_cmd - forget the arguments of a command (passwords) */
 static void
 imapd_wipe_cmd(struct imapd_cmd *c)
@@ -323,7 +313,7 @@ static void
 imapd_auth_plain(struct imapd_state *s, struct imapd_cmd *c,
     const char *initial)
 {
-	struct buf	*line = buf_new(256, 0);
+	struct buf	*line = login_secret(256, 0);
 	struct buf	*authzid, *user, *pass;
 	const char	*resp = initial;
 
@@ -334,17 +324,17 @@ imapd_auth_plain(struct imapd_state *s, struct imapd_cmd *c,
 		}
 		resp = buf_str(line);
 	}
-	authzid = buf_new(64, AUTHC_FIELD_MAX);
-	user = buf_new(64, AUTHC_FIELD_MAX);
-	pass = buf_new(64, AUTHC_FIELD_MAX);
+	authzid = login_secret(64, AUTHC_FIELD_MAX);
+	user = login_secret(64, AUTHC_FIELD_MAX);
+	pass = login_secret(64, AUTHC_FIELD_MAX);
 	if (authc_sasl_plain_decode(strcmp(resp, "=") == 0 ? "" : resp,
 	    authzid, user, pass) < 0)
 		imapd_tagged(s, c, "BAD", "Invalid SASL PLAIN response.");
 	else
 		imapd_login(s, c, "PLAIN", buf_str(user), buf_str(pass),
 		    buf_str(authzid));
-	imapd_wipe(line);
-	imapd_wipe(pass);
+	login_wipe(line);
+	login_wipe(pass);
 	buf_free(&line);
 	buf_free(&authzid);
 	buf_free(&user);
@@ -356,11 +346,11 @@ static void
 imapd_auth_login(struct imapd_state *s, struct imapd_cmd *c,
     const char *initial)
 {
-	struct buf	*line = buf_new(256, 0);
+	struct buf	*line = login_secret(256, 0);
 	struct buf	*user, *pass;
 
-	user = buf_new(64, AUTHC_FIELD_MAX);
-	pass = buf_new(64, AUTHC_FIELD_MAX);
+	user = login_secret(64, AUTHC_FIELD_MAX);
+	pass = login_secret(64, AUTHC_FIELD_MAX);
 	if (initial == NULL) {
 		if (imapd_sasl_read(s, c, "VXNlcm5hbWU6", line) < 0)
 			goto out;
@@ -378,8 +368,8 @@ imapd_auth_login(struct imapd_state *s, struct imapd_cmd *c,
 	}
 	imapd_login(s, c, "LOGIN", buf_str(user), buf_str(pass), "");
 out:
-	imapd_wipe(line);
-	imapd_wipe(pass);
+	login_wipe(line);
+	login_wipe(pass);
 	buf_free(&line);
 	buf_free(&user);
 	buf_free(&pass);
@@ -574,6 +564,8 @@ imapd_service(int fd, char *service, char **argv)
 		}
 		goto done;
 	}
+	s.cmd_max = var_imapd_login_command_max;
+	s.args_max = IMAPD_LOGIN_ARGS_MAX;
 
 	if (var_imapd_tls_wrappermode) {
 		why = buf_new(128, 1024);
@@ -639,13 +631,10 @@ imapd_service(int fd, char *service, char **argv)
 		    s.done ? " (logged in)" : "");
 done:
 	login_limit_end();
-	t = s.tls;
-	if (t != NULL)
-		tls_close(&t);
-	lineio_free(&s.io);
-	buf_free(&s.reply);
-	buf_free(&s.tmp);
-	buf_free(&s.why);
+	/* The next client of this process finds nothing of this one. */
+	imapd_wipe_cmd(&c);
+	imapd_cmd_free(&c);
+	login_end(&s.tls, &s.io, &s.reply, &s.tmp, &s.why, NULL);
 	if (imapd_retire) {
 		close(fd);
 		exit(0);
@@ -664,7 +653,7 @@ imapd_pre_jail(char *service, char **argv)
 	(void)service;
 	if (*argv != NULL)
 		msg_fatal("unexpected argument \"%s\"", *argv);
-	if ((imapd_tls_ctx = tls_ctx_server(why)) == NULL) {
+	if ((imapd_tls_ctx = login_tls_ctx(why)) == NULL) {
 		if (var_imapd_tls_wrappermode)
 			msg_fatal("imapd_tls_wrappermode: %s", buf_str(why));
 		msg_warn("%s: STARTTLS will not be offered", buf_str(why));

@@ -15,7 +15,8 @@
  *	imap.c		main of "imap", the mailbox side without TLS
  *	imapd_reply.c	responses and the error limit (both sides)
  *	imapd_parse.c	commands (tags, atoms, quoted strings, literals),
- *			sequence sets, dates, output helpers
+ *			dates, output helpers
+ *	imapd_set.c	sequence sets: parsed merged, resolved on the view
  *	imapd_session.c	the mailbox side: its loop, untagged updates,
  *			IDLE, SELECT and the other selected-state commands
  *	imapd_folder.c	CREATE DELETE RENAME (UN)SUBSCRIBE LIST LSUB STATUS
@@ -46,6 +47,7 @@ struct mime_part;
 
 #define IMAPD_LINE_MAX		65536	/* one line of a command */
 #define IMAPD_ARGS_MAX		100000	/* tokens in one command */
+#define IMAPD_LOGIN_ARGS_MAX	1000	/* ... before login */
 #define IMAPD_DEPTH_MAX		32	/* nested parentheses */
 #define IMAPD_LITERAL_CEIL	(256LL * 1024 * 1024)	/* literal_max 0 */
 #define IMAPD_SMALL_LITERALS	(1024 * 1024)	/* all other literals */
@@ -87,6 +89,7 @@ struct imapd_cmd {
 	int		 size;
 	int		 pos;		/* the next argument to take */
 	int		 uid;		/* UID FETCH, UID STORE, ... */
+	int		 args_max;	/* the token cap of this command */
 };
 
 /* imapd_cmd_read() results. */
@@ -112,10 +115,18 @@ struct imapd_range {
 	uint32_t	 lo, hi;
 };
 
+/*
+ * As parsed: the ranges without '*' sorted and merged (disjoint, not
+ * adjacent, lo <= hi), so that marking or testing a set costs the
+ * messages, not ranges x messages.  The ranges with '*' all hold the
+ * largest number and so make one range: '*' to star_lo and star_hi, the
+ * least and largest of their other ends (0: only "*" or "*:*").
+ */
 struct imapd_set {
 	struct imapd_range *r;
 	int		 count;
 	int		 star;		/* uses '*' */
+	uint32_t	 star_lo, star_hi;
 };
 
 /* A loaded message: its text (CRLF) and MIME tree. */
@@ -134,6 +145,8 @@ struct imapd_state {
 	int		 errors;
 	int		 quit;
 	int		 mailbox;	/* 1: the mailbox side */
+	long long	 cmd_max;	/* bytes of one command; 0: none */
+	int		 args_max;	/* its tokens; 0: IMAPD_ARGS_MAX */
 
 	/* Login side. */
 	int		 fd;
@@ -179,6 +192,16 @@ int	imapd_reply(struct imapd_state *, const char *, ...)
 int	imapd_error_limit(struct imapd_state *);
 void	imapd_linger(struct imapd_state *, int, int);
 
+/* imapd_set.c */
+int	imapd_set_parse(const char *, struct imapd_set *);
+void	imapd_set_free(struct imapd_set *);
+int	imapd_set_has(const struct imapd_set *, uint32_t, uint32_t);
+void	imapd_set_star(const struct imapd_set *, uint32_t, uint32_t *,
+	    uint32_t *);
+void	imapd_set_format(struct buf *, const uint32_t *, int);
+int	imapd_set_resolve(struct imapd_state *, const char *, int, int **,
+	    int *);
+
 /* imapd_parse.c */
 int	imapd_cmd_read(struct imapd_state *, struct imapd_cmd *, long long,
 	    struct buf *);
@@ -193,10 +216,6 @@ int	imapd_arg_lparen(struct imapd_cmd *);
 int	imapd_arg_rparen(struct imapd_cmd *);
 int	imapd_number(const char *, uint32_t *);
 int	imapd_number64(const char *, uint64_t *);
-int	imapd_set_parse(const char *, struct imapd_set *);
-void	imapd_set_free(struct imapd_set *);
-int	imapd_set_has(const struct imapd_set *, uint32_t, uint32_t);
-void	imapd_set_format(struct buf *, const uint32_t *, int);
 int	imapd_date_parse(const char *, int *, int *, int *);
 int	imapd_datetime_parse(const char *, time_t *);
 void	imapd_datetime_format(struct buf *, time_t);
@@ -210,7 +229,6 @@ int	imapd_system_flag(const char *);
 void	imapd_mailbox_main(int, char **) __attribute__((noreturn));
 void	imapd_update(struct imapd_state *, int);
 int	imapd_find_uid(struct imapd_state *, uint32_t);
-int	imapd_resolve(struct imapd_state *, const char *, int, int **, int *);
 int	imapd_open_folder(struct imapd_state *, const char *,
 	    struct mailbox **, int *);
 void	imapd_tag_no(struct imapd_state *, struct imapd_cmd *, const char *,

@@ -741,7 +741,7 @@ imapd_cmd_fetch(struct imapd_state *s, struct imapd_cmd *c)
 		return;
 	}
 	f.uidcmd = c->uid;
-	if (imapd_resolve(s, set, c->uid, &idx, &n) < 0) {
+	if (imapd_set_resolve(s, set, c->uid, &idx, &n) < 0) {
 		imapd_fetch_free(&f);
 		imapd_tag_bad(s, c, "Invalid message set: %s",
 		    printable(set, s->tmp));

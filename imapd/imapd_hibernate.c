@@ -45,6 +45,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "buf.h"
@@ -157,6 +158,21 @@ imapd_hibernate(struct imapd_state *s, const char *tag, int ifd,
 	    *s->resume_cred == '\0' || now_ms() < s->hib_next ||
 	    lineio_pending(s->io) > 0)
 		return -1;
+	/*
+	 * auth takes the credential for imapd_hibernate_credential_lifetime
+	 * from its issue; one that would expire before the autologout
+	 * could not wake the session: keep the process instead, for good
+	 * (later deadlines are later still).
+	 */
+	if (strtoll(s->resume_cred, NULL, 10) +
+	    var_imapd_hibernate_credential_lifetime <
+	    (long long)time(NULL) + (deadline - now_ms()) / 1000 + 1) {
+		if (msg_verbose)
+			msg_debug("user=<%s>: the resume credential is too "
+			    "old to hibernate", s->account);
+		s->hib_ms = 0;
+		return -1;
+	}
 	if (lineio_flush(s->io) < 0)
 		return -1;
 	path = buf_new(256, 4096);

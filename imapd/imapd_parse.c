@@ -1,13 +1,20 @@
 /*
  * imapd_parse - reading IMAP commands (RFC 3501 section 9) into tokens,
- * and the small syntaxes commands share: sequence sets, dates, flags.
+ * and the small syntaxes commands share: dates, flags (sequence sets are
+ * in imapd_set.c).
  *
  * A command is a tag, a name and arguments: atoms, quoted strings,
  * literals ({n} with a "+" continuation, {n+} without one, RFC 7888) and
  * parenthesised lists, over one or more lines.  Everything is bounded:
  * a line by IMAPD_LINE_MAX (the lineio cap), a literal by
  * imapd_literal_max (refused before a byte of it is read or allocated),
- * the tokens of a command by IMAPD_ARGS_MAX, nesting by IMAPD_DEPTH_MAX.
+ * the tokens of a command by IMAPD_ARGS_MAX (IMAPD_LOGIN_ARGS_MAX before
+ * login), nesting by IMAPD_DEPTH_MAX, and the whole command by a byte
+ * budget (s->cmd_max: imapd_login_command_max before login,
+ * imap_max_line_length after) that counts every line and literal of it
+ * but an APPENDed message, which imapd_literal_max bounds.  Without the
+ * budget, "a LOGIN {0+}" and endless lines of atoms each ending in "{0+}"
+ * never end the command and grow the process without bound (issue 9).
  * Refused: unbalanced parentheses, brackets or quotes, a quote escape
  * other than \" and \\, control characters in atoms, NUL anywhere (a
  * literal with a NUL is read, then refused).  8-bit octets are taken in
@@ -58,7 +65,9 @@ static int
 imapd_push(struct imapd_cmd *c, enum imapd_arg_type t, char *s, size_t len,
     int literal)
 {
-	if (c->nargs >= IMAPD_ARGS_MAX) {
+	if (c->nargs >= (c->args_max > 0 ? c->args_max : IMAPD_ARGS_MAX)) {
+		if (s != NULL)
+			explicit_bzero(s, len);
 		free(s);
 		return -1;
 	}
@@ -251,6 +260,7 @@ imapd_literal(struct imapd_state *s, struct imapd_cmd *c, long long n,
 	}
 	data[n] = '\0';
 	if (memchr(data, '\0', (size_t)n) != NULL) {
+		explicit_bzero(data, (size_t)n);
 		free(data);
 		buf_setf(why, "NUL octet in a literal");
 		return IMAPD_READ_BAD;
@@ -297,6 +307,22 @@ imapd_tag_valid(const char *tag)
 }
 
 /*
+ * imapd_over_budget - a command passed its byte budget at a line (p, len)
+ * that is not yet tokenised.  Nothing of it is kept: BAD when the client
+ * waits for our "+" or is done, BYE when a literal+ follows, whose bytes
+ * and lines we could not tell from the next command.
+ */
+static int
+imapd_over_budget(const char *p, size_t len, long long max, struct buf *why)
+{
+	buf_setf(why, "[TOOBIG] Command too long: the limit is %lld octets",
+	    max);
+	if (len >= 3 && p[len - 1] == '}' && p[len - 2] == '+')
+		return IMAPD_READ_BYE;
+	return IMAPD_READ_BAD;
+}
+
+/*
  * imapd_cmd_read - read one whole command (see the top of this file).
  * IMAPD_READ_OK, or BAD/NO with the reason in why (c->tag set when the
  * tag was read), EOF, TIMEOUT, or BYE (a literal+ over the limit).
@@ -307,21 +333,26 @@ imapd_cmd_read(struct imapd_state *s, struct imapd_cmd *c, long long litmax,
 {
 	struct imapd_tok t;
 	struct buf	*line;
-	long long	 total = 0;
-	int		 r, i, first = 1;
+	long long	 total = 0, used = 0;
+	int		 r, i, first = 1, append;
 	char		*p;
+	size_t		 len;
 
 	imapd_cmd_free(c);
+	c->args_max = s->args_max;
 	memset(&t, 0, sizeof(t));
 	line = buf_new(256, 0);
+	if (!s->mailbox)
+		buf_secret(line);	/* LOGIN's password: wiped when freed */
 	buf_reset(why);
 	for (;;) {
 		if ((r = imapd_line(s, line, why)) != IMAPD_READ_OK)
 			goto out;
+		used += (long long)buf_len(line) + 2;
+		p = line->data;
 		if (first) {
 			/* The tag and the command name. */
 			first = 0;
-			p = line->data;
 			i = (int)strcspn(p, " ");
 			if (buf_len(line) == 0) {
 				r = IMAPD_READ_EMPTY;
@@ -379,10 +410,13 @@ imapd_cmd_read(struct imapd_state *s, struct imapd_cmd *c, long long litmax,
 				p += strlen(c->name);
 				c->uid = 1;
 			}
-			r = imapd_tokenize(c, p, strlen(p), &t, why);
-		} else
-			r = imapd_tokenize(c, buf_str(line), buf_len(line), &t,
-			    why);
+		}
+		len = buf_len(line) - (size_t)(p - line->data);
+		if (s->cmd_max > 0 && used > s->cmd_max) {
+			r = imapd_over_budget(p, len, s->cmd_max, why);
+			goto out;
+		}
+		r = imapd_tokenize(c, p, len, &t, why);
 		if (r == 0) {
 			r = IMAPD_READ_OK;
 			goto out;
@@ -400,6 +434,14 @@ imapd_cmd_read(struct imapd_state *s, struct imapd_cmd *c, long long litmax,
 			goto out;
 		}
 		total += t.litlen;
+		/* An APPENDed message counts against imapd_literal_max only. */
+		append = s->mailbox && strcmp(c->name, "APPEND") == 0;
+		if (!append)
+			used += t.litlen;
+		if (s->cmd_max > 0 && used > s->cmd_max) {
+			r = imapd_over_budget(p, len, s->cmd_max, why);
+			goto out;
+		}
 		if (!t.nonsync) {
 			lineio_puts(s->io, "+ Ready for literal data\r\n");
 			if (lineio_flush(s->io) < 0) {
@@ -531,113 +573,6 @@ imapd_number64(const char *p, uint64_t *out)
 		return -1;
 	*out = v;
 	return 0;
-}
-
-/* imapd_set_num - one nz-number or '*' (0) of a set; NULL if bad */
-static const char *
-imapd_set_num(const char *p, uint32_t *v)
-{
-	uint64_t n = 0;
-
-	if (*p == '*') {
-		*v = 0;
-		return p + 1;
-	}
-	if (*p < '1' || *p > '9')
-		return NULL;
-	for (; *p >= '0' && *p <= '9'; p++) {
-		n = n * 10 + (uint64_t)(*p - '0');
-		if (n > 0xffffffffULL)
-			return NULL;
-	}
-	*v = (uint32_t)n;
-	return p;
-}
-
-/*
- * imapd_set_parse - a sequence set ("1:3,5,7:*"); '*' is kept as 0 until
- * the set is resolved against a mailbox.  -1 when it is not a valid set.
- */
-int
-imapd_set_parse(const char *p, struct imapd_set *set)
-{
-	int size = 0;
-	uint32_t a, b;
-
-	memset(set, 0, sizeof(*set));
-	if (p == NULL || *p == '\0')
-		return -1;
-	for (;;) {
-		if ((p = imapd_set_num(p, &a)) == NULL)
-			goto bad;
-		b = a;
-		if (*p == ':' && (p = imapd_set_num(p + 1, &b)) == NULL)
-			goto bad;
-		if (a == 0 || b == 0)
-			set->star = 1;
-		if (set->count == size) {
-			size = size ? size * 2 : 8;
-			set->r = xrealloc(set->r, (size_t)size *
-			    sizeof(*set->r));
-		}
-		set->r[set->count].lo = a;
-		set->r[set->count].hi = b;
-		set->count++;
-		if (*p == '\0')
-			return 0;
-		if (*p++ != ',')
-			goto bad;
-	}
-bad:
-	imapd_set_free(set);
-	return -1;
-}
-
-/* imapd_set_free - release a set */
-void
-imapd_set_free(struct imapd_set *set)
-{
-	free(set->r);
-	memset(set, 0, sizeof(*set));
-}
-
-/* imapd_set_has - is n in the set, '*' being max? */
-int
-imapd_set_has(const struct imapd_set *set, uint32_t n, uint32_t max)
-{
-	uint32_t lo, hi, t;
-	int i;
-
-	for (i = 0; i < set->count; i++) {
-		lo = set->r[i].lo ? set->r[i].lo : max;
-		hi = set->r[i].hi ? set->r[i].hi : max;
-		if (lo > hi) {
-			t = lo;
-			lo = hi;
-			hi = t;
-		}
-		if (n >= lo && n <= hi)
-			return 1;
-	}
-	return 0;
-}
-
-/* imapd_set_format - ascending numbers as a compact set ("1:3,7") */
-void
-imapd_set_format(struct buf *out, const uint32_t *v, int n)
-{
-	int i, j;
-
-	for (i = 0; i < n; i = j) {
-		for (j = i + 1; j < n && v[j] == v[j - 1] + 1; j++)
-			;
-		if (i > 0)
-			buf_putc(out, ',');
-		if (j - 1 > i)
-			buf_appendf(out, "%u:%u", v[i], v[j - 1]);
-		else
-			buf_appendf(out, "%u", v[i]);
-	}
 }
 
 /* imapd_month - the month of a three-letter name (any case), 1-12, or 0 */

@@ -205,84 +205,6 @@ imapd_find_uid(struct imapd_state *s, uint32_t uid)
 	return -1;
 }
 
-/* imapd_lower_bound - the first view index with uid >= a UID */
-static int
-imapd_lower_bound(struct imapd_state *s, uint32_t uid)
-{
-	int lo = 0, hi = s->count;
-
-	while (lo < hi) {
-		int mid = lo + (hi - lo) / 2;
-
-		if (s->msgs[mid].uid < uid)
-			lo = mid + 1;
-		else
-			hi = mid;
-	}
-	return lo;
-}
-
-/*
- * imapd_resolve - the view indexes (ascending) a sequence or UID set
- * names.  -1 for a set that is not valid or (sequence numbers) names a
- * message that does not exist; 0 with *out malloc'd (maybe empty).
- */
-int
-imapd_resolve(struct imapd_state *s, const char *text, int uid, int **out,
-    int *n)
-{
-	struct imapd_set set;
-	char	*mark;
-	uint32_t lo, hi, t, max;
-	int	 i, k, *v;
-
-	*out = NULL;
-	*n = 0;
-	if (imapd_set_parse(text, &set) < 0)
-		return -1;
-	if (uid)
-		max = s->count > 0 ? s->msgs[s->count - 1].uid : 0;
-	else
-		max = (uint32_t)s->count;
-	mark = xcalloc((size_t)s->count + 1, 1);
-	for (k = 0; k < set.count; k++) {
-		lo = set.r[k].lo ? set.r[k].lo : max;
-		hi = set.r[k].hi ? set.r[k].hi : max;
-		if (lo > hi) {
-			t = lo;
-			lo = hi;
-			hi = t;
-		}
-		if (!uid) {
-			/* "1:*" or "*" in an empty mailbox names nothing. */
-			if (s->count == 0 && (set.r[k].lo == 0 ||
-			    set.r[k].hi == 0))
-				continue;
-			if (lo == 0 || hi > (uint32_t)s->count) {
-				free(mark);
-				imapd_set_free(&set);
-				return -1;
-			}
-			for (t = lo; t <= hi; t++)
-				mark[t - 1] = 1;
-			continue;
-		}
-		if (lo == 0)
-			continue;	/* '*' in an empty mailbox */
-		for (i = imapd_lower_bound(s, lo); i < s->count &&
-		    s->msgs[i].uid <= hi; i++)
-			mark[i] = 1;
-	}
-	v = xcalloc((size_t)s->count + 1, sizeof(*v));
-	for (i = 0; i < s->count; i++)
-		if (mark[i])
-			v[(*n)++] = i;
-	free(mark);
-	imapd_set_free(&set);
-	*out = v;
-	return 0;
-}
-
 /* imapd_open_folder - open a folder by name; -1 after a NO/BAD reply */
 int
 imapd_open_folder(struct imapd_state *s, const char *name,
@@ -1013,6 +935,7 @@ imapd_session(struct imapd_state *s)
 	memset(&c, 0, sizeof(c));
 	litmax = var_imapd_literal_max > 0 ? var_imapd_literal_max :
 	    IMAPD_LITERAL_CEIL;
+	s->cmd_max = var_imap_max_line_length;
 	while (!s->quit) {
 		if (imapd_error_limit(s)) {
 			how = "Too many errors";
@@ -1043,7 +966,8 @@ imapd_session(struct imapd_state *s)
 			break;
 		case IMAPD_READ_BYE:
 			imapd_reply(s, "* BYE %s", buf_str(s->why));
-			how = "Literal too big";
+			how = strstr(buf_str(s->why), "Command") != NULL ?
+			    "Command too long" : "Literal too big";
 			s->quit = 1;
 			break;
 		case IMAPD_READ_TIMEOUT:

@@ -160,7 +160,7 @@ imapd_cmd_store(struct imapd_state *s, struct imapd_cmd *c)
 		imapd_tag_no(s, c, "[READ-ONLY] The mailbox is read-only.");
 		goto out;
 	}
-	if (imapd_resolve(s, set, c->uid, &idx, &n) < 0) {
+	if (imapd_set_resolve(s, set, c->uid, &idx, &n) < 0) {
 		imapd_tag_bad(s, c, "Invalid message set: %s",
 		    printable(set, s->tmp));
 		goto out;
@@ -298,7 +298,7 @@ imapd_copy(struct imapd_state *s, struct imapd_cmd *c, int move)
 		imapd_tag_no(s, c, "[READ-ONLY] The mailbox is read-only.");
 		return;
 	}
-	if (imapd_resolve(s, set, c->uid, &idx, &n) < 0) {
+	if (imapd_set_resolve(s, set, c->uid, &idx, &n) < 0) {
 		imapd_tag_bad(s, c, "Invalid message set: %s",
 		    printable(set, s->tmp));
 		return;

@@ -36,6 +36,8 @@ buf_free(struct buf **bp)
 {
 	if (*bp == NULL)
 		return;
+	if ((*bp)->secret)
+		explicit_bzero((*bp)->data, (*bp)->size);
 	free((*bp)->data);
 	free(*bp);
 	*bp = NULL;
@@ -77,7 +79,16 @@ buf_room(struct buf *b, size_t n)
 			size = size < 4096 ? size * 2 : size + size / 2;
 		if (b->cap && size > b->cap + 1)
 			size = b->cap + 1;
-		b->data = xrealloc(b->data, size);
+		if (b->secret) {
+			/* realloc would leave a copy behind: move it here. */
+			char *p = xmalloc(size);
+
+			memcpy(p, b->data, b->size);
+			explicit_bzero(b->data, b->size);
+			free(b->data);
+			b->data = p;
+		} else
+			b->data = xrealloc(b->data, size);
 		b->size = size;
 	}
 	return n;
@@ -191,4 +202,15 @@ buf_steal(struct buf **bp)
 	free(*bp);
 	*bp = NULL;
 	return s;
+}
+
+/*
+ * buf_secret - mark a buffer as holding a secret (a password, a line that
+ * may hold one): from now on it leaves no copy behind when it grows, and
+ * buf_free() overwrites it.  buf_steal() hands the data over as it is.
+ */
+void
+buf_secret(struct buf *b)
+{
+	b->secret = 1;
 }

@@ -18,6 +18,7 @@ struct buf {
 	size_t	 size;		/* bytes allocated */
 	size_t	 cap;		/* hard limit on len, 0: none */
 	int	 overflow;	/* sticky: an append was cut short */
+	int	 secret;	/* overwritten when it grows or is freed */
 };
 
 struct buf	*buf_new(size_t, size_t);
@@ -34,6 +35,7 @@ int		 buf_set(struct buf *, const char *);
 int		 buf_setf(struct buf *, const char *, ...)
 		    __attribute__((format(printf, 2, 3)));
 char		*buf_steal(struct buf **);
+void		 buf_secret(struct buf *);
 
 #define buf_str(b)		((const char *)(b)->data)
 #define buf_len(b)		((b)->len)

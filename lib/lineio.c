@@ -53,6 +53,19 @@ lineio_new(int fd, size_t cap, int timeout)
 	return l;
 }
 
+/*
+ * lineio_wipe - overwrite both buffers (what a client sent, what it was
+ * told) and forget what was buffered; for the login sides (lib/login.c)
+ */
+void
+lineio_wipe(struct lineio *l)
+{
+	explicit_bzero(l->in, LINEIO_INSIZE);
+	explicit_bzero(l->out, LINEIO_OUTSIZE);
+	l->in_start = l->in_end = 0;
+	l->out_len = 0;
+}
+
 /* lineio_free - release; the fd stays open */
 void
 lineio_free(struct lineio **lp)

@@ -35,6 +35,7 @@ typedef ssize_t (*lineio_write_fn)(void *, const void *, size_t);
 
 struct lineio	*lineio_new(int, size_t, int);	/* fd, line cap, timeout (s) */
 void		 lineio_free(struct lineio **);	/* does not close the fd */
+void		 lineio_wipe(struct lineio *);	/* overwrite both buffers */
 int		 lineio_fd(struct lineio *);
 void		 lineio_set_timeout(struct lineio *, int);
 void		 lineio_set_cap(struct lineio *, size_t);

@@ -17,6 +17,18 @@
  *
  * login_relay() carries plaintext between the client and the mailbox
  * process when the login side must stay in between without TLS.
+ *
+ * Secrets: a login process serves up to login_max_use clients, so what a
+ * session held (its lines, LOGIN and AUTHENTICATE arguments, SASL buffers,
+ * relay buffers, TLS plaintext) must not be there for the next one to
+ * find if that one takes the process over (issue 9).  login_secret()
+ * makes the buffers for such text (they leave no copy behind when they
+ * grow), login_wipe() overwrites one after use, login_end() wipes and
+ * releases what a session held, login_tls_ctx() makes TLS overwrite
+ * plaintext records, and the relays overwrite their buffers.  What this
+ * cannot reach (a copy in a freed block of OpenSSL or libc) goes when
+ * the process does: login_max_use renews the login processes more often
+ * than other services.
  */
 #include <sys/socket.h>
 #include <sys/stat.h>
@@ -24,17 +36,21 @@
 
 #include <errno.h>
 #include <poll.h>
+#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
 #include <time.h>
 #include <unistd.h>
 
 #include "anvilc.h"
 #include "buf.h"
+#include "lineio.h"
 #include "login.h"
 #include "msg.h"
 #include "params.h"
 #include "privs.h"
+#include "tls.h"
 #include "util.h"
 
 /*
@@ -96,6 +112,8 @@ login_jail(const char *prog)
 	gid_t		 gid;
 
 	tzset();	/* the jail has no /etc/localtime */
+	/* What a session left behind goes with the process: renew sooner. */
+	var_max_use = var_login_max_use;
 	if (!privs_is_root()) {
 		privs_drop(var_mail_owner);	/* warns, once */
 		return;
@@ -188,6 +206,8 @@ login_relay(int cfd, int mfd, int timeout)
 			(void)shutdown(cfd, SHUT_WR);
 	}
 out:
+	explicit_bzero(buf[0], LOGIN_RELAY_BUF);
+	explicit_bzero(buf[1], LOGIN_RELAY_BUF);
 	free(buf[0]);
 	free(buf[1]);
 }
@@ -232,4 +252,65 @@ login_tls_timeout(long long own)
 
 	return var_login_starttls_timeout < before ?
 	    (int)var_login_starttls_timeout : before;
+}
+
+/* login_secret - a new buffer for text that may hold a secret */
+struct buf *
+login_secret(size_t size, size_t cap)
+{
+	struct buf *b = buf_new(size, cap);
+
+	buf_secret(b);
+	return b;
+}
+
+/* login_wipe - overwrite all a buffer holds or held, and empty it */
+void
+login_wipe(struct buf *b)
+{
+	if (b == NULL)
+		return;
+	if (b->data != NULL)
+		explicit_bzero(b->data, b->size);
+	buf_reset(b);
+}
+
+/*
+ * login_end - the end of a session in a login process: close its TLS,
+ * overwrite its line reader's buffers and each buffer named (a NULL-ended
+ * list), and release them all.  The client's fd stays open.
+ */
+void
+login_end(struct tls **tls, struct lineio **io, ...)
+{
+	struct buf **bp;
+	va_list ap;
+
+	if (tls != NULL)
+		tls_close(tls);
+	if (io != NULL && *io != NULL) {
+		lineio_wipe(*io);
+		lineio_free(io);
+	}
+	va_start(ap, io);
+	while ((bp = va_arg(ap, struct buf **)) != NULL) {
+		login_wipe(*bp);
+		buf_free(bp);
+	}
+	va_end(ap);
+}
+
+/*
+ * login_tls_ctx - the server TLS context of a login side: the certificate
+ * (read now, while root), with plaintext records overwritten once read.
+ * NULL with why when there is no usable certificate.
+ */
+struct tls_ctx *
+login_tls_ctx(struct buf *why)
+{
+	struct tls_ctx *c = tls_ctx_server(why);
+
+	if (c != NULL)
+		tls_ctx_cleanse(c);
+	return c;
 }

@@ -55,6 +55,7 @@
  X(INT, local_destination_concurrency_limit, "8", 1, 1000, "How many local deliveries qmgr runs at once.") \
  X(INT, default_process_limit, "100", 1, 100000, "The process limit of a master.cf service whose maxproc is -.") \
  X(TIME, max_idle, "100s", 1, 0, "How long a service process waits for work before it exits.") \
+ X(INT, login_max_use, "100", 1, 0, "How many connections a login process (pop3d, imapd before login) serves before it exits, in place of max_use. Each session's secrets are overwritten when it ends; a new process also drops what that cannot reach, for a few milliseconds of CPU per login_max_use logins (1: a process per connection, Dovecot's high-security mode).") \
  X(INT, max_use, "1000", 1, 0, "How many connections a service process serves before it exits (Postfix: 100). Starting a process costs a few milliseconds of CPU; 1000 keeps that under 1% of short SMTP sessions and still renews processes regularly.") \
  X(TIME, ipc_timeout, "3600s", 1, 0, "How long a process waits on another over a Unix socket.") \
  X(INT, smtpd_client_connection_count_limit, "50", 0, 100000, "How many connections one client (an address; IPv6: a /64) may hold open at once to one smtpd service (anvil); 0: no limit.") \
@@ -91,8 +92,11 @@
  X(BOOL, imapd_tls_wrappermode, "no", 0, 0, "Implicit TLS for imapd: the handshake starts at connect (IMAPS, port 993).") \
  X(TIME, imapd_timeout, "30m", 1, 86400, "How long imapd waits for a client's next command (RFC 3501's autologout timer: at least 30 minutes in production).") \
  X(SIZE, imapd_literal_max, "$message_size_limit", 0, 0, "The largest literal (an APPENDed message) imapd accepts; larger ones are refused before they are read (0: 256 MB).") \
+ X(SIZE, imapd_login_command_max, "64k", 1024, 0, "The most bytes of one IMAP command before login, all its lines and literals together; over it the command gets BAD (or BYE after a literal+) and nothing of it is kept. Tokens before login are capped at 1000.") \
+ X(SIZE, imap_max_line_length, "1m", 1024, 0, "The most bytes of one IMAP command after login, all its lines and literals but an APPENDed message (which imapd_literal_max bounds); over it the command gets BAD (or BYE after a literal+) (Dovecot's name; its default is 64k a line).") \
  X(INT, imapd_hard_error_limit, "20", 1, 10000, "After this many BAD or NO replies in a row (before login: in all), imapd says BYE.") \
  X(TIME, imapd_hibernate_timeout, "30s", 0, 86400, "After this long with nothing to do (in IDLE, or between commands), an IMAP session is handed to imap-hibernate and its imap process exits; 0: never.") \
+ X(TIME, imapd_hibernate_credential_lifetime, "4h", 60, 604800, "How long the credential that lets a hibernated IMAP session wake is good; each is good once and each wake gets a new one.  A session does not hibernate when its credential would expire before its autologout; one that cannot be resumed gets BYE and the client reconnects (as after a restart of auth).") \
  X(INT, imapd_hibernate_limit, "10000", 1, 1000000, "The most sessions imap-hibernate holds at once; past it, sessions keep their imap process.") \
  X(TIME, queue_temp_lifetime, "1d", 1, 0, "A writer's unfinished queue file (incoming/t.ID) untouched this long (its inode change time) was left by a killed smtpd or pickup: qmgr removes it when it scans incoming/. Keep it far above smtpd_timeout: a slow client's message in progress must not look abandoned.") \
  X(STR, mailq_path, "$command_directory/mailq", 0, 0, "The mailq command.")

@@ -170,6 +170,21 @@ bad:
 }
 
 /* tls_ctx_server - the context of tls_cert_file and tls_key_file */
+/*
+ * tls_ctx_cleanse - have OpenSSL overwrite a record's plaintext once it
+ * has been read and free its buffers between records, so a process that
+ * serves many clients (the login sides) keeps none of an earlier one's
+ * text (SSL_OP_CLEANSE_PLAINTEXT, OpenSSL 3).
+ */
+void
+tls_ctx_cleanse(struct tls_ctx *c)
+{
+#ifdef SSL_OP_CLEANSE_PLAINTEXT
+	SSL_CTX_set_options(c->ctx, SSL_OP_CLEANSE_PLAINTEXT);
+#endif
+	(void)c;
+}
+
 struct tls_ctx *
 tls_ctx_server(struct buf *why)
 {
@@ -578,6 +593,9 @@ tls_proxy(struct tls *t, int fd, int timeout)
 		if (r <= 0)
 			break;
 	}
+	/* The session's plaintext: the next client must not find it. */
+	explicit_bzero(in, sizeof(*in));
+	explicit_bzero(out, sizeof(*out));
 	free(in);
 	free(out);
 	(void)fcntl(fd, F_SETFL, fl);

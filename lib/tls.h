@@ -41,6 +41,7 @@ struct tls_ctx	*tls_ctx_new(const char *, const char *, struct buf *);
 /* The same from var_tls_cert_file and var_tls_key_file. */
 struct tls_ctx	*tls_ctx_server(struct buf *);
 void		 tls_ctx_free(struct tls_ctx **);
+void		 tls_ctx_cleanse(struct tls_ctx *);	/* see tls.c */
 
 /*
  * The server handshake on a connected socket, waiting at most timeout

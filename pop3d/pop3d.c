@@ -92,16 +92,6 @@ pop3d_capa_login(struct pop3d_state *s)
 	buf_free(&more);
 }
 
-/* pop3d_wipe - forget a secret held in a buffer */
-static void
-pop3d_wipe(struct buf *b)
-{
-	if (b != NULL && b->data != NULL)
-		explicit_bzero(b->data, b->size);
-	if (b != NULL)
-		buf_reset(b);
-}
-
 /*
  * pop3d_handover - the login succeeded: give the client to the mailbox
  * side through auth.  The client's own socket when nothing else is
@@ -309,17 +299,17 @@ pop3d_auth_plain(struct pop3d_state *s, const char *initial)
 			return;
 		resp = buf_str(s->line);
 	}
-	authzid = buf_new(64, AUTHC_FIELD_MAX);
-	user = buf_new(64, AUTHC_FIELD_MAX);
-	pass = buf_new(64, AUTHC_FIELD_MAX);
+	authzid = login_secret(64, AUTHC_FIELD_MAX);
+	user = login_secret(64, AUTHC_FIELD_MAX);
+	pass = login_secret(64, AUTHC_FIELD_MAX);
 	if (authc_sasl_plain_decode(strcmp(resp, "=") == 0 ? "" : resp,
 	    authzid, user, pass) < 0)
 		pop3d_reply(s, "-ERR [AUTH] Invalid SASL PLAIN response.");
 	else
 		pop3d_login(s, "PLAIN", buf_str(user), buf_str(pass),
 		    buf_str(authzid));
-	pop3d_wipe(s->line);
-	pop3d_wipe(pass);
+	login_wipe(s->line);
+	login_wipe(pass);
 	buf_free(&authzid);
 	buf_free(&user);
 	buf_free(&pass);
@@ -331,8 +321,8 @@ pop3d_auth_login(struct pop3d_state *s, const char *initial)
 {
 	struct buf	*user, *pass;
 
-	user = buf_new(64, AUTHC_FIELD_MAX);
-	pass = buf_new(64, AUTHC_FIELD_MAX);
+	user = login_secret(64, AUTHC_FIELD_MAX);
+	pass = login_secret(64, AUTHC_FIELD_MAX);
 	if (initial == NULL) {
 		if (pop3d_sasl_read(s, "VXNlcm5hbWU6") < 0)
 			goto out;
@@ -351,8 +341,8 @@ pop3d_auth_login(struct pop3d_state *s, const char *initial)
 	}
 	pop3d_login(s, "LOGIN", buf_str(user), buf_str(pass), "");
 out:
-	pop3d_wipe(s->line);
-	pop3d_wipe(pass);
+	login_wipe(s->line);
+	login_wipe(pass);
 	buf_free(&user);
 	buf_free(&pass);
 }
@@ -531,7 +521,7 @@ pop3d_service(int fd, char *service, char **argv)
 
 	memset(&s, 0, sizeof(s));
 	s.fd = fd;
-	s.line = buf_new(256, 0);
+	s.line = login_secret(256, 0);
 	s.reply = buf_new(256, 0);
 	s.tmp = buf_new(256, 0);
 	pop3d_peer(&s);
@@ -581,7 +571,7 @@ pop3d_service(int fd, char *service, char **argv)
 				break;
 			}
 			pop3d_login_cmd(&s);
-			pop3d_wipe(s.line);
+			login_wipe(s.line);
 			break;
 		case LINE_TOOLONG:
 			pop3d_reply(&s, "-ERR Line too long.");
@@ -605,14 +595,11 @@ pop3d_service(int fd, char *service, char **argv)
 		    s.done ? " (logged in)" : "");
 done:
 	login_limit_end();
-	t = s.tls;
-	if (t != NULL)
-		tls_close(&t);
+	/* The next client of this process finds nothing of this one. */
+	if (s.user != NULL)
+		explicit_bzero(s.user, strlen(s.user));
 	free(s.user);
-	lineio_free(&s.io);
-	buf_free(&s.line);
-	buf_free(&s.reply);
-	buf_free(&s.tmp);
+	login_end(&s.tls, &s.io, &s.line, &s.reply, &s.tmp, NULL);
 	if (pop3d_retire) {
 		close(fd);
 		exit(0);
@@ -631,7 +618,7 @@ pop3d_pre_jail(char *service, char **argv)
 	(void)service;
 	if (*argv != NULL)
 		msg_fatal("unexpected argument \"%s\"", *argv);
-	if ((pop3d_tls_ctx = tls_ctx_server(why)) == NULL) {
+	if ((pop3d_tls_ctx = login_tls_ctx(why)) == NULL) {
 		if (var_pop3d_tls_wrappermode)
 			msg_fatal("pop3d_tls_wrappermode: %s", buf_str(why));
 		msg_warn("%s: STLS will not be offered", buf_str(why));

@@ -23,7 +23,7 @@ import socket
 import ssl
 import time
 
-plan(38)
+plan(45)
 
 
 class Raw:
@@ -240,19 +240,42 @@ if pids:
         for kv in f.read().split(b"\0"):
             if kv.startswith(b"RESUME="):
                 cred = kv[7:].decode()
-ok(cred is not None and re.match(r"^\d+\.[0-9a-f]{64}$", cred),
-   "an imap session carries a resume credential (time.HMAC-SHA256)")
+ok(cred is not None and re.match(r"^\d+\.[0-9a-f]{32}\.[0-9a-f]{64}$", cred),
+   "an imap session carries a resume credential (time.nonce.HMAC-SHA256)")
 before = count(inst, "resume refused")
 ans = resume_request("bob@mired.org", cred or "x")
 ok("status=fail" in ans and count(inst, "resume refused") > before,
    "ana's credential does not resume a session of bob")
 before = count(inst, "resume refused")
-old = "%d.%s" % (time.time() - 8 * 86400, (cred or "1.x").split(".")[1])
+old = "%d.%s" % (time.time() - 5 * 3600,
+                ".".join((cred or "1.x.y").split(".")[1:]))
 ans = resume_request("ana@mired.org", old)
 ok("status=fail" in ans and count(inst, "stale resume credential") >= 1,
-   "a credential issued eight days ago is stale")
+   "a credential issued five hours ago is stale "
+   "(imapd_hibernate_credential_lifetime = 4h)")
 ok(not [p for p in inst.pids("imap") if p not in pids],
    "no imap process was started for the refused requests")
+# The session sleeps and wakes with that credential: it is used up.
+out = r.cmd("a SELECT INBOX")
+ok(asleep(inst, base), "the session sleeps with its credential")
+out = r.cmd("b NOOP")
+ok(out[-1].startswith("b OK"), "... and wakes (NOOP)")
+newpids = inst.pids("imap")
+cred2 = None
+if newpids:
+    with open("/proc/%d/environ" % newpids[0], "rb") as f:
+        for kv in f.read().split(b"\0"):
+            if kv.startswith(b"RESUME="):
+                cred2 = kv[7:].decode()
+ok(cred2 is not None and cred2 != cred,
+   "the woken process has a new credential")
+before = count(inst, "already used")
+ans = resume_request("ana@mired.org", cred or "x")
+if not ok("status=fail" in ans and count(inst, "already used") > before,
+          "the used credential replayed: refused (single use)"):
+    diag("auth answered %r" % ans)
+ok(not [p for p in inst.pids("imap") if p not in newpids],
+   "... and no imap process was started for it")
 r.cmd("z LOGOUT")
 r.close()
 
@@ -280,6 +303,22 @@ if is_root():
 else:
     ok(True, "# SKIP imap-hibernate's user: needs root")
 inst.stop()
+
+# --- A credential that would expire before the autologout: no sleep. ---
+inst2 = Instance(main_cf={"imapd_hibernate_timeout": "1s",
+                          "imapd_hibernate_credential_lifetime": "60s"},
+                 master_extra=HIB)
+wait_for(lambda: inst2.listening(), 10)
+r = Raw(inst2.imap_port)
+r.cmd(". LOGIN ana ana")
+r.cmd("a SELECT INBOX")
+time.sleep(3)
+ok(len(inst2.pids("imap")) == 1, "a credential good for 60s, an autologout "
+   "in 30m: the session keeps its imap process")
+out = r.cmd("b NOOP")
+ok(out[-1].startswith("b OK"), "... and goes on")
+r.close()
+inst2.stop()
 
 # --- imapd_hibernate_timeout = 0: never. ---
 inst2 = Instance(main_cf={"imapd_hibernate_timeout": "0"}, master_extra=HIB)

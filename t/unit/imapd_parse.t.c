@@ -8,6 +8,7 @@
 #include <sys/socket.h>
 #include <sys/types.h>
 
+#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -59,6 +60,135 @@ sent(void)
 
 #define FEED(s, max)	feed((s), sizeof(s) - 1, (max))
 
+/* okd - ok() that prints a diagnostic (printf) when it fails */
+static int
+okd(int good, const char *name, const char *fmt, ...)
+{
+	va_list ap;
+
+	if (!ok(good, name)) {
+		printf("#   ");
+		va_start(ap, fmt);
+		vprintf(fmt, ap);
+		va_end(ap);
+		printf("\n");
+	}
+	return good;
+}
+
+/*
+ * budget_tests - a command's byte budget (issue 9, item 1): lines and
+ * literals of one command together, and the token cap before login.
+ */
+static void
+budget_tests(void)
+{
+	struct buf *b = buf_new(4096, 0);
+	int i, r;
+
+	st.cmd_max = 1000;
+	st.args_max = 100;
+	/* The attack: a literal+ of 0, then atoms on lines ending so. */
+	buf_set(b, "a LOGIN {0+}\r\n");
+	for (i = 0; i < 40; i++)
+		buf_puts(b, "xxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx {0+}\r\n");
+	r = feed(buf_str(b), buf_len(b), 100);
+	okd(r == IMAPD_READ_BYE && strstr(buf_str(st.why), "[TOOBIG]") !=
+	    NULL, "lines of {0+} past the budget: BYE [TOOBIG]",
+	    "got %d: %s", r, buf_str(st.why));
+	okd(cmd.nargs <= 2 * 21, "... having read no line past the budget",
+	    "nargs %d", cmd.nargs);
+	buf_set(b, "a LOGIN {900}\r\n");
+	r = feed(buf_str(b), buf_len(b), 1000);
+	okd(r == IMAPD_READ_EOF, "a literal within the budget is asked for",
+	    "got %d: %s", r, buf_str(st.why));
+	is_str(sent(), "+ Ready for literal data\r\n", "... with '+'");
+	buf_set(b, "a LOGIN {990}\r\n");
+	r = feed(buf_str(b), buf_len(b), 1000);
+	okd(r == IMAPD_READ_BAD && strstr(buf_str(st.why), "[TOOBIG]") !=
+	    NULL, "a literal past the budget: BAD [TOOBIG]",
+	    "got %d: %s", r, buf_str(st.why));
+	is_str(sent(), "", "... and no '+': the client does not send it");
+	st.args_max = 10;
+	buf_set(b, "a SEARCH");
+	for (i = 0; i < 11; i++)
+		buf_puts(b, " 1");
+	buf_puts(b, "\r\n");
+	r = feed(buf_str(b), buf_len(b), 100);
+	okd(r == IMAPD_READ_BAD && strstr(buf_str(st.why), "Too many") !=
+	    NULL, "tokens past the cap: BAD", "got %d: %s", r,
+	    buf_str(st.why));
+	st.cmd_max = 0;
+	st.args_max = 0;
+	r = feed(buf_str(b), buf_len(b), 100);
+	is_int(r, IMAPD_READ_OK, "... without the cap, the same is read");
+	buf_free(&b);
+}
+
+/* merge_tests - a sequence set is sorted and merged (issue 9, item 10) */
+static void
+merge_tests(void)
+{
+	static const struct {
+		const char *set;
+		const char *merged;	/* the ranges without '*' */
+		uint32_t star_lo, star_hi;
+	} t[] = {
+		{ "1:5,3:9,2", "1:9", 0, 0 },		/* overlapping */
+		{ "1:3,4:6,8,7", "1:8", 0, 0 },		/* adjacent */
+		{ "5:2,9", "2:5,9", 0, 0 },		/* reversed */
+		{ "7,3:1,4,20:10,4294967295,4294967294:5", "1:4294967295",
+		    0, 0 },				/* to the top */
+		{ "1:*,1:*,*:1,1:*", "", 1, 1 },	/* '*' many times */
+		{ "*,4:*,*:9,3", "3", 4, 9 },
+		{ "*:*", "", 0, 0 },
+	};
+	struct imapd_set set;
+	struct buf *b = buf_new(64, 0), *name = buf_new(64, 0);
+	uint32_t lo, hi;
+	size_t i;
+	int k;
+
+	for (i = 0; i < sizeof(t) / sizeof(t[0]); i++) {
+		buf_reset(b);
+		buf_setf(name, "set %s merged to \"%s\"", t[i].set,
+		    t[i].merged);
+		if (imapd_set_parse(t[i].set, &set) < 0) {
+			ok(0, buf_str(name));
+			continue;
+		}
+		for (k = 0; k < set.count; k++) {
+			buf_appendf(b, "%s%u", k ? "," : "", set.r[k].lo);
+			if (set.r[k].hi != set.r[k].lo)
+				buf_appendf(b, ":%u", set.r[k].hi);
+		}
+		is_str(buf_str(b), t[i].merged, buf_str(name));
+		okd(set.star == (strchr(t[i].set, '*') != NULL) &&
+		    set.star_lo == t[i].star_lo && set.star_hi == t[i].star_hi,
+		    "... and its '*' part", "star %d %u..%u", set.star,
+		    set.star_lo, set.star_hi);
+		imapd_set_free(&set);
+	}
+	(void)imapd_set_parse("*,4:*,*:9,3", &set);
+	imapd_set_star(&set, 6, &lo, &hi);
+	okd(lo == 4 && hi == 9, "4:* and *:9 with '*' = 6 name 4:9",
+	    "got %u:%u", lo, hi);
+	imapd_set_star(&set, 2, &lo, &hi);
+	okd(lo == 2 && hi == 9 && imapd_set_has(&set, 3, 2) &&
+	    !imapd_set_has(&set, 1, 2) && !imapd_set_has(&set, 10, 2),
+	    "... with '*' = 2, 2:9", "got %u:%u", lo, hi);
+	imapd_set_free(&set);
+	(void)imapd_set_parse("2:4,8:10,20", &set);
+	ok(!imapd_set_has(&set, 1, 9) && imapd_set_has(&set, 2, 9) &&
+	    imapd_set_has(&set, 4, 9) && !imapd_set_has(&set, 5, 9) &&
+	    imapd_set_has(&set, 9, 9) && !imapd_set_has(&set, 11, 9) &&
+	    imapd_set_has(&set, 20, 9) && !imapd_set_has(&set, 21, 9),
+	    "membership by binary search");
+	imapd_set_free(&set);
+	buf_free(&b);
+	buf_free(&name);
+}
+
 int
 main(void)
 {
@@ -69,7 +199,6 @@ main(void)
 	msg_init("imapd_parse.t", MSG_STDERR);
 	peer = -1;
 	st.why = buf_new(256, 0);
-	plan(40);
 
 	ok(FEED(". login ana ana\r\n", 100) == IMAPD_READ_OK &&
 	    strcmp(cmd.tag, ".") == 0 && strcmp(cmd.name, "LOGIN") == 0 &&
@@ -147,12 +276,13 @@ main(void)
 		    "parentheses nested too deep: BAD");
 		free(deep);
 	}
+	budget_tests();
 	ok(FEED("a NOOP", 100) == IMAPD_READ_OK, "a last line without CRLF");
 	ok(FEED("", 100) == IMAPD_READ_EOF, "end of input");
 
 	/* Sequence sets. */
-	ok(imapd_set_parse("1:3,5,7:*", &set) == 0 && set.count == 3 &&
-	    set.star, "a set with ranges and '*'");
+	ok(imapd_set_parse("1:3,5,7:*", &set) == 0 && set.count == 2 &&
+	    set.star && set.star_lo == 7, "a set with ranges and '*'");
 	ok(imapd_set_has(&set, 2, 10) && imapd_set_has(&set, 5, 10) &&
 	    !imapd_set_has(&set, 6, 10) && imapd_set_has(&set, 10, 10),
 	    "... membership, '*' being the largest");
@@ -160,6 +290,7 @@ main(void)
 	ok(imapd_set_parse("9:3", &set) == 0 && imapd_set_has(&set, 4, 10),
 	    "a reversed range");
 	imapd_set_free(&set);
+	merge_tests();
 	ok(imapd_set_parse("0", &set) < 0 && imapd_set_parse("1,", &set) < 0 &&
 	    imapd_set_parse("1:x", &set) < 0 && imapd_set_parse("", &set) < 0 &&
 	    imapd_set_parse("4294967296", &set) < 0, "invalid sets");
