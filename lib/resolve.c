@@ -19,7 +19,9 @@
  *     home is $virtual_mailbox_base/DOMAIN/USER.  The file is read again
  *     when it changes; a missing file is an empty one (but one that goes
  *     away after it was read keeps its users, for processes in a chroot).
- *  2. the system's users, getpwnam(local part, lowercased).
+ *  2. the system's users, getpwnam(local part, lowercased), whose uid is
+ *     in [first_valid_uid, last_valid_uid]: the others (root, bin,
+ *     nobody, service users) are not mail users (Dovecot's rule).
  * The Maildir is home + "/" + home_mailbox in both cases.
  *
  * Aliases (alias_maps) are looked up by local part; the map is opened once
@@ -572,6 +574,15 @@ resolve_system_user(const char *addr, struct passwd **pwdp, struct buf *why)
 	}
 	buf_free(&local);
 	buf_free(&domain);
+	/*
+	 * bin, daemon, nobody and the service users are not mail users:
+	 * outside [first_valid_uid, last_valid_uid] they are nobody here
+	 * (an alias can still name them, and root's mail goes by its).
+	 */
+	if (pwd != NULL && ((long long)pwd->pw_uid < var_first_valid_uid ||
+	    (var_last_valid_uid > 0 &&
+	    (long long)pwd->pw_uid > var_last_valid_uid)))
+		pwd = NULL;
 	*pwdp = pwd;
 	return pwd != NULL;
 }
@@ -621,8 +632,6 @@ int
 resolve_alias(const char *local, struct buf *result, struct buf *why)
 {
 	const char *spec = var_alias_maps ? var_alias_maps : "";
-	const char *at;
-	char *key;
 	int r;
 
 	if (spec[strspn(spec, ", \t\r\n")] == '\0')
@@ -636,17 +645,17 @@ resolve_alias(const char *local, struct buf *result, struct buf *why)
 			return -1;
 		alias_spec = xstrdup(spec);
 	}
-	/* Aliases are by local part: drop a domain if one came along. */
-	if ((at = strrchr(local, '@')) != NULL)
-		key = xstrndup(local, (size_t)(at - local));
-	else
-		key = xstrdup(local);
-	r = map_lookup(alias_map, key, result);
+	/*
+	 * The key is the local part as the caller cut it, at the address's
+	 * last '@'.  It is never cut again: "postmaster@ext.example" (the
+	 * local part of "postmaster@ext.example"@mired.org, when
+	 * allow_at_in_local_part lets one in) is not postmaster.
+	 */
+	r = map_lookup(alias_map, local, result);
 	if (r < 0) {
 		buf_set(why, buf_str(result));
 		buf_reset(result);
 	}
-	free(key);
 	return r;
 }
 
