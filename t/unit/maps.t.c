@@ -523,13 +523,27 @@ test_resolve(void)
 	    "no passwd file: no virtual users");
 	is_int(resolve_account("root", &a, why), 1, "  system users still");
 	account_free(&a);
+	var_first_valid_uid = 1000;
+	var_last_valid_uid = 60000;
+	is_int(resolve_account("root", &a, why), 0,
+	    "  but not below first_valid_uid");
+	is_int(resolve_local_exists("root@mired.org", why), 0,
+	    "  root is no recipient without an alias");
+	if (getpwnam("nobody") != NULL)
+		is_int(resolve_account("nobody", &a, why), 0,
+		    "  nor nobody, above last_valid_uid");
+	else
+		ok(1, "# SKIP no user nobody");
+	var_first_valid_uid = var_last_valid_uid = 0;
 
 	/* Aliases. */
 	var_alias_maps = (char *)spec("hash", "aliases");
 	ok(resolve_alias("postmaster", v, why) == 1 &&
 	    strcmp(buf_str(v), "root") == 0, "alias postmaster -> root");
-	ok(resolve_alias("Postmaster@mired.org", v, why) == 1,
-	    "alias by local part of an address");
+	is_int(resolve_alias("postmaster@ext.example", v, why), 0,
+	    "a local part holding an '@' is not cut again");
+	is_int(resolve_local_exists("postmaster@ext.example@mired.org", why),
+	    0, "  so it is not postmaster");
 	is_int(resolve_alias("ana", v, why), 0, "ana is no alias");
 	is_int(resolve_local_exists("mailer-daemon@mired.org", why), 1,
 	    "an alias exists");
