@@ -27,7 +27,7 @@
  X(STR, inet_interfaces, "all", 0, 0, "The addresses inet services in master.cf listen on when they name no host: all, loopback-only, or a list.") \
  X(STR, home_mailbox, "Maildir/", 0, 0, "The mailbox under the user's home; a trailing / means Maildir.") \
  X(STR, virtual_mailbox_base, "/var/mail/vhosts", 0, 0, "Virtual users' mailboxes live in $virtual_mailbox_base/DOMAIN/USER/$home_mailbox.") \
- X(STR, virtual_passwd_file, "$config_directory/passwd", 0, 0, "Virtual users, one per line: user@domain:crypt-hash:uid:gid:gecos:home: (empty uid, gid and home take the defaults).") \
+ X(STR, virtual_passwd_file, "$config_directory/passwd", 0, 0, "Virtual users, one per line: user@domain:crypt-hash:uid:gid:gecos:home: (empty uid, gid and home take the defaults). Mode 0600 root: only auth reads it; smtpd, qmgr and local read the hash-free table that master and cartero user derive from it into $queue_directory/etc/users.") \
  X(STR, alias_maps, "hash:$config_directory/aliases", 0, 0, "Lookup tables of local aliases, searched in order.") \
  X(STR, alias_database, "hash:$config_directory/aliases", 0, 0, "The alias tables that newaliases rebuilds.") \
  X(BOOL, allow_at_in_local_part, "no", 0, 0, "Accept addresses whose local part holds an '@' (\"user@elsewhere\"@mired.org) in MAIL FROM and RCPT TO; no: 553 5.1.3 (5.1.7 for the sender), as such local parts are a way to route mail past the checks.") \

@@ -12,6 +12,9 @@
  * Accounts of a local address, in this order:
  *  1. virtual_passwd_file, Dovecot's passwd-file shape:
  *	user@domain:hash:uid:gid:gecos:home:...
+ *     Only auth reads that file (resolve_use_passdb) and gets the hash;
+ *     every other process reads the table root derives from it without
+ *     hashes ($queue_directory/etc/users, userdb.c), the same shape.
  *     A bare "user" key means user@$mydomain.  The address is looked up as
  *     written, then (all mydestination domains being one host's mail, as
  *     for system users) as local@$mydomain.  Empty uid/gid come from
@@ -45,9 +48,9 @@
 #include "msg.h"
 #include "params.h"
 #include "resolve.h"
+#include "userdb.h"
 #include "util.h"
 
-#define RESOLVE_PW_LINE	4096	/* longest passwd file line */
 
 /* One line of the passwd file. */
 struct pw_entry {
@@ -67,6 +70,9 @@ static struct {
 	struct pw_entry	*v;
 	size_t		 n;
 } pw;
+
+/* Read the passwd file itself, hashes and all (auth), not the table. */
+static int resolve_passdb;
 
 /* The alias maps, opened once. */
 static struct map *alias_map;
@@ -210,7 +216,7 @@ static int
 resolve_pw_read(const char *path, struct buf *why)
 {
 	FILE *fp;
-	char line[RESOLVE_PW_LINE], *p, *key;
+	char line[USERDB_LINE_MAX], *p, *key;
 	size_t cap = 0, i, j, len;
 	int lineno = 0, skipping = 0;
 	struct buf *k = buf_new(64, 0);
@@ -293,13 +299,31 @@ resolve_pw_read(const char *path, struct buf *why)
 	return 0;
 }
 
+/*
+ * resolve_use_passdb - read virtual_passwd_file itself and fill in the
+ * hash (auth, and the unit tests); otherwise (smtpd, qmgr, local) the
+ * hash-free table that root derives from it (userdb.c).
+ */
+void
+resolve_use_passdb(int on)
+{
+	resolve_passdb = on;
+}
+
 /* resolve_pw_load - make pw current: read the file if it changed */
 static int
 resolve_pw_load(struct buf *why)
 {
+	static struct buf *table;
 	const char *path = var_virtual_passwd_file ? var_virtual_passwd_file :
 	    "";
 	struct stat st;
+
+	if (!resolve_passdb && *path != '\0') {
+		if (table == NULL)
+			table = buf_new(256, 0);
+		path = userdb_path(table);
+	}
 
 	if (pw.path == NULL || strcmp(pw.path, path) != 0) {
 		free(pw.path);
@@ -537,7 +561,7 @@ resolve_virtual_account(struct pw_entry *e, struct account *acct,
 	acct->home = xstrdup(buf_str(home));
 	acct->maildir = resolve_join(buf_str(home), var_home_mailbox ?
 	    var_home_mailbox : "");
-	acct->hash = xstrdup(e->hash);
+	acct->hash = resolve_passdb ? xstrdup(e->hash) : NULL;
 	acct->is_virtual = 1;
 	r = 1;
 out:

@@ -25,7 +25,7 @@ struct account {
 	gid_t	 gid;
 	char	*home;
 	char	*maildir;	/* home + home_mailbox */
-	char	*hash;		/* crypt(3) hash (virtual only), or NULL */
+	char	*hash;		/* crypt(3) hash (virtual, auth only), or NULL */
 	int	 is_virtual;
 };
 
@@ -35,6 +35,8 @@ struct account {
  */
 int	resolve_account(const char *, struct account *, struct buf *);
 void	account_free(struct account *);
+/* Read the passwd file with its hashes (auth only), not the user table. */
+void	resolve_use_passdb(int);
 /* Is this local address deliverable: an alias or an account?  1/0/-1. */
 int	resolve_local_exists(const char *, struct buf *);
 /* Strip the recipient_delimiter extension from a local part (in place). */

@@ -26,9 +26,10 @@ atexit.register(lambda: subprocess.run(["userdel", "-r", user],
                                        capture_output=True))
 home = pwd.getpwnam(user).pw_dir
 
-inst = Instance()
+inst = Instance(start=False)
 with open(os.path.join(inst.etc, "passwd"), "a") as f:
     f.write("zero@mired.org:x:0:0::%s/zero:\n" % inst.dir)
+inst.start()
 owner = pwd.getpwnam("cartero")
 active = os.path.join(inst.spool, "active")
 
