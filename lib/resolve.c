@@ -651,12 +651,15 @@ account_free(struct account *acct)
 	memset(acct, 0, sizeof(*acct));
 }
 
-/* resolve_alias - look a local part up in alias_maps: 1, 0, -1 */
+/*
+ * resolve_open - open alias_maps now: 1 open, 0 none configured, -1 why.
+ * A process about to chroot calls it first (smtpd): inside, the table's
+ * path is out of sight, and resolve_changed() tells when to exit.
+ */
 int
-resolve_alias(const char *local, struct buf *result, struct buf *why)
+resolve_open(struct buf *why)
 {
 	const char *spec = var_alias_maps ? var_alias_maps : "";
-	int r;
 
 	if (spec[strspn(spec, ", \t\r\n")] == '\0')
 		return 0;
@@ -669,6 +672,24 @@ resolve_alias(const char *local, struct buf *result, struct buf *why)
 			return -1;
 		alias_spec = xstrdup(spec);
 	}
+	return 1;
+}
+
+/* resolve_changed - was the alias database rebuilt since it was opened? */
+int
+resolve_changed(void)
+{
+	return map_changed(alias_map);
+}
+
+/* resolve_alias - look a local part up in alias_maps: 1, 0, -1 */
+int
+resolve_alias(const char *local, struct buf *result, struct buf *why)
+{
+	int r;
+
+	if ((r = resolve_open(why)) <= 0)
+		return r;
 	/*
 	 * The key is the local part as the caller cut it, at the address's
 	 * last '@'.  It is never cut again: "postmaster@ext.example" (the

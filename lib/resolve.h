@@ -41,6 +41,10 @@ void	resolve_use_passdb(int);
 int	resolve_local_exists(const char *, struct buf *);
 /* Strip the recipient_delimiter extension from a local part (in place). */
 char	*resolve_strip_extension(char *);
+/* Open alias_maps now (before a chroot): 1, 0 none, -1 (why). */
+int	resolve_open(struct buf *);
+/* Has the alias database been rebuilt since it was opened? */
+int	resolve_changed(void);
 /* Alias lookup of a local part: 1 found (value in result), 0, -1. */
 int	resolve_alias(const char *, struct buf *, struct buf *);
 

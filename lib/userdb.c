@@ -52,8 +52,13 @@ userdb_path(struct buf *out)
 	return buf_str(out);
 }
 
-/* userdb_strip - the passwd file's text without hashes and comments */
-static void
+/*
+ * userdb_strip - a passwd-shaped text without its secrets: the second
+ * field of each line replaced by "x", comments and empty lines dropped
+ * (also used for the copies of /etc/passwd and /etc/group in smtpd's
+ * chroot, master_jail.c).
+ */
+void
 userdb_strip(const struct buf *in, struct buf *out)
 {
 	const char *p = buf_str(in), *end = p + buf_len(in), *nl, *c1, *c2;

@@ -13,6 +13,8 @@ struct buf;
 
 /* The table's path ($queue_directory/etc/users) into the buffer. */
 const char *userdb_path(struct buf *);
+/* Append the text with each line's second field replaced by "x". */
+void	userdb_strip(const struct buf *, struct buf *);
 /* Derive the table if the passwd file changed (or force): 1, 0, -1 why. */
 int	userdb_update(int, struct buf *);
 

@@ -313,13 +313,14 @@ master_owner(struct buf *why)
 
 /*
  * master_userdb - derive the user table from the passwd file when that
- * changed (userdb.c), and look again in a second: a hand edit of the
- * passwd file reaches smtpd, qmgr and local within about a second.
+ * changed (userdb.c), refresh the chroot's copies of /etc files
+ * (master_jail.c), and look again in a second: a hand edit of the passwd
+ * file reaches smtpd, qmgr and local within about a second.
  */
 static void
 master_userdb(void *ctx)
 {
-	static int	 failing;
+	static int	 failing, jail_failing;
 	struct buf	*why = buf_new(128, 4096);
 	int		 r;
 
@@ -330,6 +331,10 @@ master_userdb(void *ctx)
 		msg_info("user table updated from %s",
 		    var_virtual_passwd_file);
 	failing = r < 0;
+	buf_reset(why);
+	if (master_jail_update(0, why) < 0 && !jail_failing)
+		msg_warn("chroot files: %s", buf_str(why));
+	jail_failing = buf_len(why) > 0;
 	buf_free(&why);
 	event_timer(MASTER_USERDB_MS, master_userdb, NULL);
 }
@@ -360,6 +365,9 @@ master_reload(void)
 	buf_reset(why);
 	if (userdb_update(1, why) < 0)
 		msg_warn("user table not updated: %s", buf_str(why));
+	buf_reset(why);
+	if (master_jail_update(1, why) < 0)
+		msg_warn("chroot files: %s", buf_str(why));
 
 	/* Keep the sockets that stay, close the others first. */
 	for (o = master_services; o != NULL; o = o->next) {
@@ -640,6 +648,8 @@ main(int argc, char **argv)
 	}
 	if (userdb_update(1, why) < 0)
 		msg_fatal("user table: %s", buf_str(why));
+	if (master_jail_update(1, why) < 0)
+		msg_fatal("chroot files: %s", buf_str(why));
 	event_timer(MASTER_USERDB_MS, master_userdb, NULL);
 	master_write_pid();
 	if (!foreground)

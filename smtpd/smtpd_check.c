@@ -195,7 +195,9 @@ smtpd_check_space(long long size)
 
 	if (var_queue_minfree <= 0 && size <= 0)
 		return 0;
-	if (statvfs(var_queue_directory, &sv) < 0) {
+	/* In the chroot, the queue directory is "" (its root). */
+	if (statvfs(*var_queue_directory ? var_queue_directory : "/",
+	    &sv) < 0) {
 		msg_warn("statvfs %s: %m", var_queue_directory);
 		return 0;
 	}
