@@ -24,8 +24,6 @@
 #include <sys/types.h>
 
 #include <errno.h>
-#include <grp.h>
-#include <pwd.h>
 #include <stdio.h>
 #include <string.h>
 #include <unistd.h>

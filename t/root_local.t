@@ -68,6 +68,13 @@ def delivered(tag):
     return [m for m in inst.new_mail("ana") if tag in message_text(m)]
 
 
+# qmgr takes what it finds in active/ when it starts: plant nothing
+# before it has (one message through it says so).
+c = smtplib.SMTP("127.0.0.1", inst.port, timeout=10)
+c.sendmail("bob@mired.org", ["bob@mired.org"], "Subject: WarmUp\r\n\r\nx\r\n")
+c.quit()
+ok(inst.wait_mail(1, user="bob"), "qmgr is up (a first message is delivered)")
+
 # The control: a good file is delivered, so the refusals below mean it.
 text = body("GoodFile")
 plant("ZZgood1", text)
