@@ -155,4 +155,43 @@ ok(wait_for(lambda: any("written as root" in message_text(m)
    "the uid-0 recipient bounces to the sender, saying why")
 if not any("written as root" in message_text(m) for m in inst.new_mail("bob")):
     diag(inst.read_log())
+
+
+# Logins follow the same range: the real user logs in (PAM) until
+# first_valid_uid is above its uid.
+def auth_login(i, name, password):
+    s = socket.socket(socket.AF_UNIX)
+    s.settimeout(20)
+    s.connect(os.path.join(i.spool, "private", "auth"))
+    s.sendall(("request=login\nservice=pop3\nmech=PLAIN\nuser=%s\n"
+               "password=%s\nrip=127.0.0.1\nsecured=1\n\n" %
+               (name, password)).encode())
+    got = b""
+    while b"\n\n" not in got:
+        chunk = s.recv(4096)
+        if not chunk:
+            break
+        got += chunk
+    s.close()
+    return dict(l.split("=", 1) for l in got.decode().split("\n") if "=" in l)
+
+
+r = subprocess.run(["chpasswd"], input="%s:Uid-Range-7\n" % user,
+                   capture_output=True, text=True)
+pam_file = "/etc/pam.d/cartero"
+if not os.path.exists(pam_file):
+    import shutil
+    shutil.copy(os.path.join(SRC, "etc", "pam.d", "cartero"), pam_file)
+    atexit.register(lambda: os.unlink(pam_file))
+if r.returncode != 0:
+    ok(True, "# SKIP no PAM login here (%s)" % r.stderr.strip())
+    ok(True, "# SKIP")
+else:
+    is_(auth_login(inst, user, "Uid-Range-7").get("status"), "ok",
+        "the real user logs in")
+    inst.stop()
+    uid = pwd.getpwnam(user).pw_uid
+    inst3 = Instance(main_cf={"first_valid_uid": str(uid + 1)})
+    is_(auth_login(inst3, user, "Uid-Range-7").get("status"), "fail",
+        "but not once first_valid_uid is above its uid (%d)" % uid)
 done()
