@@ -1019,5 +1019,6 @@ auth_service(int lfd, char *service, char **argv)
 int
 main(int argc, char **argv)
 {
+	resolve_use_passdb(1);		/* the one reader of password hashes */
 	server_main(argc, argv, SERVER_LOOP, auth_service, SERVER_END);
 }

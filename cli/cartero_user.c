@@ -16,10 +16,12 @@
  *
  * The file is rewritten whole, atomically: a temporary file in the same
  * directory, written, fsync'd, given the old file's mode and owner, then
- * renamed over it, so a reader (auth, local, smtpd) sees the old file or
- * the new one, never half of one.  Two concurrent runs are serialized by a
- * lock on the directory.  Lines that are not the user's (comments, other
- * users, fields we do not use) are kept as they are.
+ * renamed over it, so a reader (auth) sees the old file or the new one,
+ * never half of one; a new file is mode 0600 (only auth, root, reads the
+ * hashes).  The hash-free user table that smtpd, qmgr and local read is
+ * derived again right after (userdb.c).  Two concurrent runs are
+ * serialized by a lock on the directory.  Lines that are not the user's
+ * (comments, other users, fields we do not use) are kept as they are.
  */
 #include <sys/types.h>
 #include <sys/file.h>
@@ -43,6 +45,7 @@
 #include "params.h"
 #include "privs.h"
 #include "resolve.h"
+#include "userdb.h"
 #include "util.h"
 
 #define USER_FILE_MAX		(64 * 1024 * 1024)	/* passwd file */
@@ -321,12 +324,10 @@ cartero_user_lockdir(const char *path, struct buf *why)
 static int
 cartero_user_write(const char *path, const struct buf *text, struct buf *why)
 {
-	struct buf *tmp = buf_new(256, PATH_MAX);
 	struct stat st;
-	uid_t uid = geteuid(), ouid;
-	gid_t gid = getegid(), ogid;
-	mode_t mode = 0640;
-	int fd = -1, r = -1;
+	uid_t uid = geteuid();
+	gid_t gid = getegid();
+	mode_t mode = 0600;	/* a new file: only auth (root) reads hashes */
 
 	if (stat(path, &st) == 0) {
 		mode = st.st_mode & 07777;
@@ -334,57 +335,29 @@ cartero_user_write(const char *path, const struct buf *text, struct buf *why)
 		gid = st.st_gid;
 	} else if (errno != ENOENT) {
 		buf_setf(why, "stat %s: %s", path, strerror(errno));
-		goto out;
-	} else if (privs_is_root() &&
-	    privs_lookup(var_mail_owner, &ouid, &ogid, why) == 0) {
-		/* A new file: smtpd and qmgr (mail_owner) read it too. */
-		gid = ogid;
+		return -1;
 	}
-	buf_setf(tmp, "%s.tmp.%ld", path, (long)getpid());
-	if (buf_overflowed(tmp)) {
-		buf_setf(why, "%s: path too long", path);
-		goto out;
-	}
-	(void)unlink(buf_str(tmp));
-	if ((fd = open(buf_str(tmp), O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW |
-	    O_CLOEXEC, 0600)) < 0) {
-		buf_setf(why, "create %s: %s", buf_str(tmp), strerror(errno));
-		goto out;
-	}
-	if (write_full(fd, buf_str(text), buf_len(text)) < 0) {
-		buf_setf(why, "write %s: %s", buf_str(tmp), strerror(errno));
-		goto fail;
-	}
-	if (privs_is_root() && fchown(fd, uid, gid) < 0) {
-		buf_setf(why, "chown %s: %s", buf_str(tmp), strerror(errno));
-		goto fail;
-	}
-	if (fchmod(fd, mode) < 0 || fsync(fd) < 0) {
-		buf_setf(why, "%s: %s", buf_str(tmp), strerror(errno));
-		goto fail;
-	}
-	if (close(fd) < 0) {
-		fd = -1;
-		buf_setf(why, "close %s: %s", buf_str(tmp), strerror(errno));
-		goto fail;
-	}
-	fd = -1;
-	if (rename(buf_str(tmp), path) < 0) {
-		buf_setf(why, "rename %s to %s: %s", buf_str(tmp), path,
-		    strerror(errno));
-		goto fail;
-	}
-	if (fsync_dir(path) < 0)
-		msg_warn("fsync the directory of %s: %m", path);
-	r = 0;
-	goto out;
-fail:
-	if (fd >= 0)
-		close(fd);
-	(void)unlink(buf_str(tmp));
-out:
-	buf_free(&tmp);
-	return r;
+	return file_replace(path, text, mode, privs_is_root() ? uid :
+	    (uid_t)-1, gid, why);
+}
+
+/*
+ * cartero_user_table - derive the hash-free user table at once, so smtpd
+ * knows a new user now, not at master's next look.  An instance that has
+ * never run has no $queue_directory/etc yet: master makes it at start.
+ */
+static void
+cartero_user_table(void)
+{
+	struct buf *why = buf_new(128, 4096), *path = buf_new(256, 0);
+	struct stat st;
+
+	buf_setf(path, "%s/etc", var_queue_directory);
+	if (stat(buf_str(path), &st) == 0 && userdb_update(1, why) < 0)
+		msg_warn("user table not updated (master updates it within "
+		    "a second): %s", buf_str(why));
+	buf_free(&why);
+	buf_free(&path);
 }
 
 /* cartero_user_list - print the users' names */
@@ -553,6 +526,7 @@ cartero_user(int argc, char **argv, const char *confdir)
 		msg_warn("%s", buf_str(why));
 		goto done;
 	}
+	cartero_user_table();
 	if (strcmp(cmd, "add") == 0) {
 		msg_info("user %s added", buf_str(name));
 		if (!resolve_is_local_domain(strrchr(buf_str(name), '@') + 1))

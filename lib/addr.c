@@ -310,6 +310,19 @@ addr_split(const char *addr, struct buf *local, struct buf *domain)
 }
 
 /*
+ * addr_local_has_at - does the local part hold an '@' of its own
+ * ("postmaster@ext.example"@mired.org once unquoted)?  Anything that cuts
+ * such an address again at its last '@' would route it elsewhere.
+ */
+int
+addr_local_has_at(const char *addr)
+{
+	const char *at = strrchr(addr, '@');
+
+	return at != NULL && memchr(addr, '@', (size_t)(at - addr)) != NULL;
+}
+
+/*
  * Header address lists.  A small tokenizer (RFC 5322 3.2: white space and
  * comments between tokens, quoted strings, domain literals, specials) feeds
  * a state machine that knows display names, angle addresses, groups and

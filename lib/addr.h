@@ -26,6 +26,9 @@ int	addr_parse_path(const char *, struct buf *, const char **, struct buf *);
 /* Split at the last '@'.  No '@': domain is "".  Domain is lowercased. */
 void	addr_split(const char *, struct buf *, struct buf *);
 
+/* Has the local part (before the last '@') an '@' of its own? */
+int	addr_local_has_at(const char *);
+
 /*
  * Call fn for each address in an RFC 5322 address-list header value
  * ("Ana <ana@mired.org>, bob@mired.org, group: x@y;").  Returns the count.

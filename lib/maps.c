@@ -770,6 +770,36 @@ map_lookup(struct map *m, const char *key, struct buf *result)
 	return r;
 }
 
+/*
+ * map_changed - has a table been rebuilt or changed since it was opened?
+ * A hash table is asked through the descriptor Berkeley DB holds, so this
+ * works in a chroot that cannot see the file's path: a table renamed over
+ * (newaliases, carteromap) leaves ours with no link.  A process that
+ * cannot reopen its tables (chrooted) exits when this says so, and master
+ * starts a fresh one.
+ */
+int
+map_changed(struct map *m)
+{
+	struct map_table *t;
+	struct stat st;
+	int fd;
+
+	if (m == NULL)
+		return 0;
+	for (t = m->tables; t != NULL; t = t->next) {
+		if (t->db != NULL && t->db->fd(t->db, &fd) == 0) {
+			if (fstat(fd, &st) == 0 && (st.st_nlink == 0 ||
+			    st.st_size != t->st.st_size ||
+			    st.st_mtim.tv_sec != t->st.st_mtim.tv_sec ||
+			    st.st_mtim.tv_nsec != t->st.st_mtim.tv_nsec))
+				return 1;
+		} else if (map_table_changed(t))
+			return 1;
+	}
+	return 0;
+}
+
 /* map_close - close every table of a map and clear the pointer */
 void
 map_close(struct map **mp)

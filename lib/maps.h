@@ -17,6 +17,7 @@ struct map;
 struct map	*map_open(const char *, int, struct buf *);	/* one "type:name" or a list */
 int		 map_lookup(struct map *, const char *, struct buf *);	/* 1 found, 0 not, -1 error */
 void		 map_close(struct map **);
+int		 map_changed(struct map *);	/* rebuilt since opened? (fd-based) */
 
 /* Rebuild "hash:/path" from /path (atomically: a temp file renamed). */
 int		 map_build(const char *, int, struct buf *);

@@ -27,9 +27,12 @@
  X(STR, inet_interfaces, "all", 0, 0, "The addresses inet services in master.cf listen on when they name no host: all, loopback-only, or a list.") \
  X(STR, home_mailbox, "Maildir/", 0, 0, "The mailbox under the user's home; a trailing / means Maildir.") \
  X(STR, virtual_mailbox_base, "/var/mail/vhosts", 0, 0, "Virtual users' mailboxes live in $virtual_mailbox_base/DOMAIN/USER/$home_mailbox.") \
- X(STR, virtual_passwd_file, "$config_directory/passwd", 0, 0, "Virtual users, one per line: user@domain:crypt-hash:uid:gid:gecos:home: (empty uid, gid and home take the defaults).") \
+ X(STR, virtual_passwd_file, "$config_directory/passwd", 0, 0, "Virtual users, one per line: user@domain:crypt-hash:uid:gid:gecos:home: (empty uid, gid and home take the defaults). Mode 0600 root: only auth reads it; smtpd, qmgr and local read the hash-free table that master and cartero user derive from it into $queue_directory/etc/users.") \
  X(STR, alias_maps, "hash:$config_directory/aliases", 0, 0, "Lookup tables of local aliases, searched in order.") \
  X(STR, alias_database, "hash:$config_directory/aliases", 0, 0, "The alias tables that newaliases rebuilds.") \
+ X(BOOL, allow_at_in_local_part, "no", 0, 0, "Accept addresses whose local part holds an '@' (\"user@elsewhere\"@mired.org) in MAIL FROM and RCPT TO; no: 553 5.1.3 (5.1.7 for the sender), as such local parts are a way to route mail past the checks.") \
+ X(INT, first_valid_uid, "1000", 0, 0, "System users (getpwnam) with a lower uid are not mail users: unknown recipients and no login, unless an alias names them (Dovecot's name; virtual users are not subject to it).") \
+ X(INT, last_valid_uid, "60000", 0, 0, "System users with a higher uid are not mail users either (nobody, 65534); 0: no upper bound.") \
  X(STR, recipient_delimiter, "+", 0, 0, "Characters that separate a user name from an address extension (ana+lists).") \
  X(STR, relayhost, "", 0, 0, "The host that mail for other domains is sent to instead of the domain's MX.") \
  X(STR, relay_domains, "", 0, 0, "Other domains this host accepts mail for from any client and relays.") \

@@ -12,6 +12,9 @@
  * Accounts of a local address, in this order:
  *  1. virtual_passwd_file, Dovecot's passwd-file shape:
  *	user@domain:hash:uid:gid:gecos:home:...
+ *     Only auth reads that file (resolve_use_passdb) and gets the hash;
+ *     every other process reads the table root derives from it without
+ *     hashes ($queue_directory/etc/users, userdb.c), the same shape.
  *     A bare "user" key means user@$mydomain.  The address is looked up as
  *     written, then (all mydestination domains being one host's mail, as
  *     for system users) as local@$mydomain.  Empty uid/gid come from
@@ -19,7 +22,9 @@
  *     home is $virtual_mailbox_base/DOMAIN/USER.  The file is read again
  *     when it changes; a missing file is an empty one (but one that goes
  *     away after it was read keeps its users, for processes in a chroot).
- *  2. the system's users, getpwnam(local part, lowercased).
+ *  2. the system's users, getpwnam(local part, lowercased), whose uid is
+ *     in [first_valid_uid, last_valid_uid]: the others (root, bin,
+ *     nobody, service users) are not mail users (Dovecot's rule).
  * The Maildir is home + "/" + home_mailbox in both cases.
  *
  * Aliases (alias_maps) are looked up by local part; the map is opened once
@@ -43,9 +48,9 @@
 #include "msg.h"
 #include "params.h"
 #include "resolve.h"
+#include "userdb.h"
 #include "util.h"
 
-#define RESOLVE_PW_LINE	4096	/* longest passwd file line */
 
 /* One line of the passwd file. */
 struct pw_entry {
@@ -65,6 +70,9 @@ static struct {
 	struct pw_entry	*v;
 	size_t		 n;
 } pw;
+
+/* Read the passwd file itself, hashes and all (auth), not the table. */
+static int resolve_passdb;
 
 /* The alias maps, opened once. */
 static struct map *alias_map;
@@ -208,7 +216,7 @@ static int
 resolve_pw_read(const char *path, struct buf *why)
 {
 	FILE *fp;
-	char line[RESOLVE_PW_LINE], *p, *key;
+	char line[USERDB_LINE_MAX], *p, *key;
 	size_t cap = 0, i, j, len;
 	int lineno = 0, skipping = 0;
 	struct buf *k = buf_new(64, 0);
@@ -291,13 +299,31 @@ resolve_pw_read(const char *path, struct buf *why)
 	return 0;
 }
 
+/*
+ * resolve_use_passdb - read virtual_passwd_file itself and fill in the
+ * hash (auth, and the unit tests); otherwise (smtpd, qmgr, local) the
+ * hash-free table that root derives from it (userdb.c).
+ */
+void
+resolve_use_passdb(int on)
+{
+	resolve_passdb = on;
+}
+
 /* resolve_pw_load - make pw current: read the file if it changed */
 static int
 resolve_pw_load(struct buf *why)
 {
+	static struct buf *table;
 	const char *path = var_virtual_passwd_file ? var_virtual_passwd_file :
 	    "";
 	struct stat st;
+
+	if (!resolve_passdb && *path != '\0') {
+		if (table == NULL)
+			table = buf_new(256, 0);
+		path = userdb_path(table);
+	}
 
 	if (pw.path == NULL || strcmp(pw.path, path) != 0) {
 		free(pw.path);
@@ -535,7 +561,7 @@ resolve_virtual_account(struct pw_entry *e, struct account *acct,
 	acct->home = xstrdup(buf_str(home));
 	acct->maildir = resolve_join(buf_str(home), var_home_mailbox ?
 	    var_home_mailbox : "");
-	acct->hash = xstrdup(e->hash);
+	acct->hash = resolve_passdb ? xstrdup(e->hash) : NULL;
 	acct->is_virtual = 1;
 	r = 1;
 out:
@@ -572,6 +598,15 @@ resolve_system_user(const char *addr, struct passwd **pwdp, struct buf *why)
 	}
 	buf_free(&local);
 	buf_free(&domain);
+	/*
+	 * bin, daemon, nobody and the service users are not mail users:
+	 * outside [first_valid_uid, last_valid_uid] they are nobody here
+	 * (an alias can still name them, and root's mail goes by its).
+	 */
+	if (pwd != NULL && ((long long)pwd->pw_uid < var_first_valid_uid ||
+	    (var_last_valid_uid > 0 &&
+	    (long long)pwd->pw_uid > var_last_valid_uid)))
+		pwd = NULL;
 	*pwdp = pwd;
 	return pwd != NULL;
 }
@@ -616,14 +651,15 @@ account_free(struct account *acct)
 	memset(acct, 0, sizeof(*acct));
 }
 
-/* resolve_alias - look a local part up in alias_maps: 1, 0, -1 */
+/*
+ * resolve_open - open alias_maps now: 1 open, 0 none configured, -1 why.
+ * A process about to chroot calls it first (smtpd): inside, the table's
+ * path is out of sight, and resolve_changed() tells when to exit.
+ */
 int
-resolve_alias(const char *local, struct buf *result, struct buf *why)
+resolve_open(struct buf *why)
 {
 	const char *spec = var_alias_maps ? var_alias_maps : "";
-	const char *at;
-	char *key;
-	int r;
 
 	if (spec[strspn(spec, ", \t\r\n")] == '\0')
 		return 0;
@@ -636,17 +672,35 @@ resolve_alias(const char *local, struct buf *result, struct buf *why)
 			return -1;
 		alias_spec = xstrdup(spec);
 	}
-	/* Aliases are by local part: drop a domain if one came along. */
-	if ((at = strrchr(local, '@')) != NULL)
-		key = xstrndup(local, (size_t)(at - local));
-	else
-		key = xstrdup(local);
-	r = map_lookup(alias_map, key, result);
+	return 1;
+}
+
+/* resolve_changed - was the alias database rebuilt since it was opened? */
+int
+resolve_changed(void)
+{
+	return map_changed(alias_map);
+}
+
+/* resolve_alias - look a local part up in alias_maps: 1, 0, -1 */
+int
+resolve_alias(const char *local, struct buf *result, struct buf *why)
+{
+	int r;
+
+	if ((r = resolve_open(why)) <= 0)
+		return r;
+	/*
+	 * The key is the local part as the caller cut it, at the address's
+	 * last '@'.  It is never cut again: "postmaster@ext.example" (the
+	 * local part of "postmaster@ext.example"@mired.org, when
+	 * allow_at_in_local_part lets one in) is not postmaster.
+	 */
+	r = map_lookup(alias_map, local, result);
 	if (r < 0) {
 		buf_set(why, buf_str(result));
 		buf_reset(result);
 	}
-	free(key);
 	return r;
 }
 

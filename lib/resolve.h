@@ -25,7 +25,7 @@ struct account {
 	gid_t	 gid;
 	char	*home;
 	char	*maildir;	/* home + home_mailbox */
-	char	*hash;		/* crypt(3) hash (virtual only), or NULL */
+	char	*hash;		/* crypt(3) hash (virtual, auth only), or NULL */
 	int	 is_virtual;
 };
 
@@ -35,10 +35,16 @@ struct account {
  */
 int	resolve_account(const char *, struct account *, struct buf *);
 void	account_free(struct account *);
+/* Read the passwd file with its hashes (auth only), not the user table. */
+void	resolve_use_passdb(int);
 /* Is this local address deliverable: an alias or an account?  1/0/-1. */
 int	resolve_local_exists(const char *, struct buf *);
 /* Strip the recipient_delimiter extension from a local part (in place). */
 char	*resolve_strip_extension(char *);
+/* Open alias_maps now (before a chroot): 1, 0 none, -1 (why). */
+int	resolve_open(struct buf *);
+/* Has the alias database been rebuilt since it was opened? */
+int	resolve_changed(void);
 /* Alias lookup of a local part: 1 found (value in result), 0, -1. */
 int	resolve_alias(const char *, struct buf *, struct buf *);
 

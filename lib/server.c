@@ -22,15 +22,18 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <grp.h>
 #include <limits.h>
 #include <netdb.h>
 #include <poll.h>
+#include <pwd.h>
 #include <signal.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "buf.h"
@@ -437,6 +440,32 @@ server_accept_loop(int lfd, int standalone, server_fn service,
 	}
 }
 
+/*
+ * server_jail_prepare - before chroot(2) to the queue directory: what the
+ * process needs from outside must be open or loaded now.  The syslog
+ * socket and maillog_file are open already (msg.c), the time zone is read
+ * here, and one user and one host lookup make glibc load its NSS
+ * modules, which it does lazily.  Inside, the files those lookups read
+ * (/etc/passwd without hashes, /etc/group, /etc/hosts, /etc/resolv.conf,
+ * /etc/nsswitch.conf, /etc/services) are the copies master keeps in
+ * $queue_directory/etc (master_jail.c).
+ */
+static void
+server_jail_prepare(const char *jail)
+{
+	struct addrinfo hints, *res = NULL;
+
+	(void)jail;
+	tzset();
+	(void)getpwnam(var_mail_owner);
+	(void)getgrnam("root");
+	memset(&hints, 0, sizeof(hints));
+	hints.ai_flags = AI_NUMERICSERV;
+	hints.ai_socktype = SOCK_STREAM;
+	if (getaddrinfo("localhost", "25", &hints, &res) == 0)
+		freeaddrinfo(res);
+}
+
 /* server_main - run a daemon: options, config, jail, then serve */
 void
 server_main(int argc, char **argv, enum server_mode mode, server_fn service,
@@ -578,8 +607,13 @@ server_main(int argc, char **argv, enum server_mode mode, server_fn service,
 	/* The jail: open what needs root, chroot, drop, then the rest. */
 	if (pre_jail != NULL)
 		pre_jail(name, argv + optind);
+	if (jail != NULL && privs_is_root())
+		server_jail_prepare(jail);
 	if (jail != NULL && privs_chroot(jail, why) < 0)
 		msg_fatal("%s", buf_str(why));
+	if (jail != NULL && privs_is_root() &&
+	    strcmp(jail, var_queue_directory) == 0)
+		var_queue_directory = "";	/* seen from inside: "/" */
 	if (unpriv && !no_drop)
 		privs_drop(var_mail_owner);
 	if (post_jail != NULL)

@@ -10,6 +10,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <libgen.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
@@ -316,6 +317,66 @@ mkdir_p(const char *path, mode_t mode)
 		}
 	}
 	free(copy);
+	return r;
+}
+
+/*
+ * file_replace - replace path by text atomically: a temporary file beside
+ * it (created without following links), written, given mode and, when
+ * uid is not (uid_t)-1, that owner; fsync'd, then renamed over path and
+ * the directory fsync'd.  A reader sees the old file or the new one.
+ */
+int
+file_replace(const char *path, const struct buf *text, mode_t mode,
+    uid_t uid, gid_t gid, struct buf *why)
+{
+	struct buf *tmp = buf_new(256, 4096);
+	int fd = -1, r = -1;
+
+	buf_setf(tmp, "%s.tmp.%ld", path, (long)getpid());
+	if (buf_overflowed(tmp)) {
+		buf_setf(why, "%s: path too long", path);
+		goto out;
+	}
+	(void)unlink(buf_str(tmp));
+	if ((fd = open(buf_str(tmp), O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW |
+	    O_CLOEXEC, 0600)) < 0) {
+		buf_setf(why, "create %s: %s", buf_str(tmp), strerror(errno));
+		goto out;
+	}
+	if (write_full(fd, buf_str(text), buf_len(text)) < 0) {
+		buf_setf(why, "write %s: %s", buf_str(tmp), strerror(errno));
+		goto fail;
+	}
+	if (uid != (uid_t)-1 && fchown(fd, uid, gid) < 0) {
+		buf_setf(why, "chown %s: %s", buf_str(tmp), strerror(errno));
+		goto fail;
+	}
+	if (fchmod(fd, mode) < 0 || fsync(fd) < 0) {
+		buf_setf(why, "%s: %s", buf_str(tmp), strerror(errno));
+		goto fail;
+	}
+	if (close(fd) < 0) {
+		fd = -1;
+		buf_setf(why, "close %s: %s", buf_str(tmp), strerror(errno));
+		goto fail;
+	}
+	fd = -1;
+	if (rename(buf_str(tmp), path) < 0) {
+		buf_setf(why, "rename %s to %s: %s", buf_str(tmp), path,
+		    strerror(errno));
+		goto fail;
+	}
+	if (fsync_dir(path) < 0)
+		msg_warn("fsync the directory of %s: %m", path);
+	r = 0;
+	goto out;
+fail:
+	if (fd >= 0)
+		close(fd);
+	(void)unlink(buf_str(tmp));
+out:
+	buf_free(&tmp);
 	return r;
 }
 

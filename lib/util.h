@@ -39,6 +39,9 @@ int		 fsync_dirname(const char *);	/* fsync the directory named */
 int		 mkdir_p(const char *, mode_t);
 /* A whole text file, at most cap bytes, no NUL; NULL + why (errno kept). */
 struct buf	*file_slurp(const char *, size_t, struct buf *);
+/* Replace a file atomically: path, text, mode, uid ((uid_t)-1: keep), gid. */
+int		 file_replace(const char *, const struct buf *, mode_t, uid_t,
+		    gid_t, struct buf *);
 
 /* Time. */
 long long	 now_ms(void);

@@ -339,20 +339,77 @@ replies:
 	buf_free(&why);
 }
 
-/* local_queue_open - the queue file of id, read-only */
+/*
+ * local_queue_open - the queue file of id, read-only, if it can be trusted.
+ * active/ is writable by mail_owner, which parses network input: a file
+ * there that is not a regular file of mail_owner's with one link (a hard
+ * link to another user's file, a symlink, a FIFO, a device) is refused and
+ * the mail deferred, never delivered from (DESIGN.md, rule 4).
+ */
 static int
 local_queue_open(const char *id, struct buf *why)
 {
+	static uid_t owner = (uid_t)-1;
 	struct buf *path = buf_new(256, 0);
+	struct stat st;
+	gid_t gid;
 	int fd;
 
+	if (owner == (uid_t)-1) {
+		if (!privs_is_root())
+			owner = geteuid();
+		else if (privs_lookup(var_mail_owner, &owner, &gid, why) < 0) {
+			owner = (uid_t)-1;
+			buf_free(&path);
+			return -1;
+		}
+	}
 	queue_path(path, var_queue_directory, QUEUE_ACTIVE, id);
-	fd = open(buf_str(path), O_RDONLY | O_NOFOLLOW | O_CLOEXEC);
+	fd = open(buf_str(path), O_RDONLY | O_NOFOLLOW | O_NONBLOCK |
+	    O_NOCTTY | O_CLOEXEC);
 	if (fd < 0)
 		buf_setf(why, "open queue file %s: %s", buf_str(path),
+		    errno == ELOOP ? "a symbolic link" : strerror(errno));
+	else if (fstat(fd, &st) < 0) {
+		buf_setf(why, "fstat queue file %s: %s", buf_str(path),
 		    strerror(errno));
+	} else if (!S_ISREG(st.st_mode) || st.st_uid != owner ||
+	    st.st_nlink != 1) {
+		buf_setf(why, "queue file %s is untrusted (%s); not delivered "
+		    "from", buf_str(path), !S_ISREG(st.st_mode) ?
+		    "not a regular file" : st.st_uid != owner ?
+		    "not owned by mail_owner" : "more than one link");
+	} else {
+		buf_free(&path);
+		return fd;
+	}
+	if (fd >= 0)
+		close(fd);
+	msg_warn("%s: %s", id, buf_str(why));
 	buf_free(&path);
-	return fd;
+	return -1;
+}
+
+/*
+ * local_root_sandbox - is this the sandbox that runs everything as root
+ * (mail_owner root, warned about by master)?  Only there is a virtual
+ * mailbox owned by root.
+ */
+static int
+local_root_sandbox(void)
+{
+	static int known = -1;
+	struct buf *why;
+	uid_t uid;
+	gid_t gid;
+
+	if (known < 0) {
+		why = buf_new(64, 1024);
+		known = privs_lookup(var_mail_owner, &uid, &gid, why) == 0 &&
+		    uid == 0;
+		buf_free(&why);
+	}
+	return known;
 }
 
 /* local_ends_slash - does s end in '/'? */
@@ -482,12 +539,24 @@ local_request(struct local_req *r)
 		job->home = r->acct.home ? r->acct.home : "/";
 		job->user = r->acct.name ? r->acct.name : job->recipient;
 		/*
-		 * uid 0 only when the mailbox is root's own (root without an
-		 * alias, or virtual_mail_owner = root in a sandbox that runs
-		 * everything as root): the owner writes it, as rule 2 says.
+		 * No mailbox is written as uid 0 (DESIGN.md, rule 6): root's
+		 * mail goes by its alias (root is below first_valid_uid), and
+		 * a virtual user given uid 0 bounces.  The one exception is
+		 * the sandbox that runs everything as root (mail_owner and
+		 * virtual_mail_owner root), whose virtual mailboxes are root's.
 		 */
 		r->uid = r->acct.uid;
 		r->gid = r->acct.gid;
+		if (r->uid == 0 && privs_is_root() &&
+		    !(r->acct.is_virtual && local_root_sandbox())) {
+			msg_warn("%s: mailbox %s would be written as root; "
+			    "refused", job->queue_id, job->target);
+			local_reply(reply, 5, "5.7.1", "the mailbox of %s "
+			    "would be written as root (uid 0): no mailbox is; "
+			    "give the account an alias or another owner",
+			    job->recipient);
+			goto out;
+		}
 	}
 	r->ready = 1;
 out:

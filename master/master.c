@@ -42,6 +42,7 @@
 #include "params.h"
 #include "privs.h"
 #include "server.h"
+#include "userdb.h"
 #include "util.h"
 #include "master.h"
 
@@ -52,6 +53,8 @@ int	master_stopping;
 int	master_root;
 uid_t	master_owner_uid;
 gid_t	master_owner_gid;
+
+#define MASTER_USERDB_MS 1000	/* how often the passwd file is looked at */
 
 static int master_sigpipe[2] = { -1, -1 };
 static int master_pid_fd = -1;
@@ -73,6 +76,7 @@ static const struct master_dir {
 	{ "private", 0700, 1 },
 	{ "public", 0711, 1 },
 	{ "pid", 0755, 0 },
+	{ "etc", 0755, 0 },		/* the user table; smtpd's chroot /etc */
 	{ NULL, 0, 0 },
 };
 
@@ -307,6 +311,34 @@ master_owner(struct buf *why)
 	return 0;
 }
 
+/*
+ * master_userdb - derive the user table from the passwd file when that
+ * changed (userdb.c), refresh the chroot's copies of /etc files
+ * (master_jail.c), and look again in a second: a hand edit of the passwd
+ * file reaches smtpd, qmgr and local within about a second.
+ */
+static void
+master_userdb(void *ctx)
+{
+	static int	 failing, jail_failing;
+	struct buf	*why = buf_new(128, 4096);
+	int		 r;
+
+	(void)ctx;
+	if ((r = userdb_update(0, why)) < 0 && !failing)
+		msg_warn("user table not updated: %s", buf_str(why));
+	else if (r > 0)
+		msg_info("user table updated from %s",
+		    var_virtual_passwd_file);
+	failing = r < 0;
+	buf_reset(why);
+	if (master_jail_update(0, why) < 0 && !jail_failing)
+		msg_warn("chroot files: %s", buf_str(why));
+	jail_failing = buf_len(why) > 0;
+	buf_free(&why);
+	event_timer(MASTER_USERDB_MS, master_userdb, NULL);
+}
+
 /* master_reload - SIGHUP: reread main.cf and master.cf, adjust */
 static void
 master_reload(void)
@@ -330,6 +362,12 @@ master_reload(void)
 	}
 	if (master_make_dirs(why) < 0)
 		msg_warn("%s", buf_str(why));
+	buf_reset(why);
+	if (userdb_update(1, why) < 0)
+		msg_warn("user table not updated: %s", buf_str(why));
+	buf_reset(why);
+	if (master_jail_update(1, why) < 0)
+		msg_warn("chroot files: %s", buf_str(why));
 
 	/* Keep the sockets that stay, close the others first. */
 	for (o = master_services; o != NULL; o = o->next) {
@@ -608,6 +646,11 @@ main(int argc, char **argv)
 		    master_status_open(s, why) < 0)
 			msg_fatal("%s", buf_str(why));
 	}
+	if (userdb_update(1, why) < 0)
+		msg_fatal("user table: %s", buf_str(why));
+	if (master_jail_update(1, why) < 0)
+		msg_fatal("chroot files: %s", buf_str(why));
+	event_timer(MASTER_USERDB_MS, master_userdb, NULL);
 	master_write_pid();
 	if (!foreground)
 		master_detach();

@@ -76,6 +76,9 @@ extern int master_root;			/* started as root */
 extern uid_t master_owner_uid;		/* mail_owner, when root */
 extern gid_t master_owner_gid;
 
+/* master_jail.c */
+int	master_jail_update(int, struct buf *);
+
 /* master_conf.c */
 int	master_conf_read(const char *, struct master_serv **, struct buf *);
 void	master_conf_free(struct master_serv **);

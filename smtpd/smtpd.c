@@ -35,6 +35,7 @@
 #include "lineio.h"
 #include "msg.h"
 #include "params.h"
+#include "resolve.h"
 #include "server.h"
 #include "util.h"
 #include "smtpd.h"
@@ -367,13 +368,33 @@ smtpd_service(int fd, char *service, char **argv)
 	buf_free(&s.line);
 	buf_free(&s.reply);
 	buf_free(&s.tmp);
+	/*
+	 * A chrooted smtpd cannot reopen a rebuilt alias database: like
+	 * Postfix's daemons, it leaves after the session, and master starts
+	 * a fresh one that opens the new table before its chroot.
+	 */
+	if (resolve_changed()) {
+		msg_info("alias database changed: exiting after this session");
+		exit(0);
+	}
 }
 
-/* smtpd_pre_jail - read the TLS certificate and key while still root */
+/*
+ * smtpd_pre_jail - before the chroot to the queue directory (master.cf
+ * chroot y): read the TLS certificate and key, and open the alias
+ * database, whose path is out of sight inside.  The user table is inside
+ * ($queue_directory/etc/users); so are master's copies of /etc/passwd,
+ * the resolver's files and the time zone (master_jail.c).
+ */
 static void
 smtpd_pre_jail(char *service, char **argv)
 {
+	struct buf *why = buf_new(128, 4096);
+
 	smtpd_tls_init();
+	if (resolve_open(why) < 0)
+		msg_warn("%s", buf_str(why));	/* RCPT answers 451 */
+	buf_free(&why);
 }
 
 /* smtpd_post_jail - check the settings we interpret ourselves */

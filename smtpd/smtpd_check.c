@@ -10,6 +10,12 @@
  *	   account (virtual or system), with or without its +extension;
  *	   postmaster always is (RFC 5321 4.5.1).
  *
+ * Before both, a local part that holds an '@' of its own
+ * ("postmaster@ext.example"@mired.org) is refused, 553 5.1.3, unless
+ * allow_at_in_local_part: whatever cuts it again at its last '@' would
+ * send it somewhere the checks never saw.  MAIL refuses such a sender
+ * (5.1.7) for the same reason: its bounces would take that road.
+ *
  * And at MAIL time, whether the queue's file system has room
  * (queue_minfree plus the size the client announced).  The restriction
  * list is checked when smtpd starts: a wrong name stops it.
@@ -146,6 +152,12 @@ smtpd_check_rcpt(struct smtpd_state *s, const char *addr, struct buf *why)
 
 	pr = buf_new(64, 0);
 	printable(addr, pr);
+	if (!var_allow_at_in_local_part && addr_local_has_at(addr)) {
+		buf_setf(why, "553 5.1.3 <%s>: Recipient address rejected: "
+		    "an '@' in the local part is not allowed", buf_str(pr));
+		buf_free(&pr);
+		return -1;
+	}
 	if (smtpd_check_relay(s, buf_str(pr), class, why) < 0) {
 		buf_free(&pr);
 		return -1;
@@ -183,7 +195,9 @@ smtpd_check_space(long long size)
 
 	if (var_queue_minfree <= 0 && size <= 0)
 		return 0;
-	if (statvfs(var_queue_directory, &sv) < 0) {
+	/* In the chroot, the queue directory is "" (its root). */
+	if (statvfs(*var_queue_directory ? var_queue_directory : "/",
+	    &sv) < 0) {
 		msg_warn("statvfs %s: %m", var_queue_directory);
 		return 0;
 	}

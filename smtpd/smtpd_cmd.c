@@ -181,6 +181,14 @@ smtpd_cmd_mail(struct smtpd_state *s, char *args)
 		    "unicode address");
 		goto out;
 	}
+	if (!var_allow_at_in_local_part && addr_local_has_at(buf_str(addr))) {
+		msg_info("NOQUEUE: reject: MAIL from %s: local part holds an "
+		    "'@'; from=<%s>", s->namaddr, printable(buf_str(addr),
+		    s->tmp));
+		smtpd_reply(s, "553 5.1.7 <%s>: Sender address rejected: "
+		    "an '@' in the local part is not allowed", buf_str(s->tmp));
+		goto out;
+	}
 	if (smtpd_check_space(s->declared_size) < 0) {
 		msg_warn("not enough free space in %s for a message from %s",
 		    var_queue_directory, s->namaddr);

@@ -187,9 +187,10 @@ class Instance:
             f.write("postmaster: ana\nMAILER-DAEMON: postmaster\nroot: ana\n")
             for k, v in (aliases or {}).items():
                 f.write("%s: %s\n" % (k, v))
+        # Only auth (root) reads the hashes; the others read the user
+        # table that master derives into $queue_directory/etc/users.
+        os.chmod(os.path.join(self.etc, "passwd"), 0o600)
         if is_root():
-            shutil.chown(os.path.join(self.etc, "passwd"), group=self.owner)
-            os.chmod(os.path.join(self.etc, "passwd"), 0o640)
             shutil.chown(self.mail, self.vowner, self.vowner)
         if cert:
             # A self-signed certificate for mail.mired.org in etc/.

@@ -273,6 +273,11 @@ main(void)
 	is_str(buf_str(domain), "", "  empty domain");
 	addr_split("", local, domain);
 	ok(buf_len(local) == 0 && buf_len(domain) == 0, "split of \"\"");
+	ok(addr_local_has_at("postmaster@ext.example@mired.org"),
+	    "a local part with an '@' of its own");
+	ok(!addr_local_has_at("ana@mired.org") && !addr_local_has_at("ana") &&
+	    !addr_local_has_at("") && !addr_local_has_at("@x"),
+	    "  and ordinary addresses without one");
 
 	/* Header address lists. */
 	for (i = 0; i < sizeof(headers) / sizeof(headers[0]); i++) {

@@ -20,6 +20,7 @@
 #include "msg.h"
 #include "params.h"
 #include "resolve.h"
+#include "userdb.h"
 #include "util.h"
 #include "../tap.h"
 
@@ -369,7 +370,9 @@ test_resolve(void)
 	struct buf *want = buf_new(256, 0);
 	struct account a;
 	struct passwd *root = getpwuid(0);
-	char s[64];
+	struct buf *tbl;
+	struct stat st;
+	char s[64], owner[32];
 	static const struct {
 		const char *delim, *in, *out;
 	} strip[] = {
@@ -425,6 +428,7 @@ test_resolve(void)
 	var_virtual_mail_owner = "#5000:6000";
 	var_alias_maps = "";
 
+	resolve_use_passdb(1);		/* as auth: the file and its hashes */
 	quiet(1);
 	ok(resolve_account("ana@mired.org", &a, why) == 1, "virtual ana");
 	quiet(0);
@@ -439,6 +443,48 @@ test_resolve(void)
 	is_str(a.hash, "{CRYPT}$6$salt$hash", "  hash, first line wins");
 	account_free(&a);
 	ok(a.name == NULL, "account_free clears");
+
+	/*
+	 * The others read the user table root derives: the same accounts,
+	 * never a hash.
+	 */
+	var_virtual_passwd_file = xstrdup(var_virtual_passwd_file);
+	var_virtual_mailbox_base = xstrdup(var_virtual_mailbox_base);
+	var_queue_directory = xstrdup(path("q"));
+	mkdir(path("q"), 0755);
+	mkdir(path("q/etc"), 0755);
+	snprintf(owner, sizeof(owner), "#%ld", (long)geteuid());
+	var_mail_owner = owner;
+	quiet(1);
+	if (!is_int(userdb_update(1, why), 1, "userdb: the table is derived"))
+		printf("#   why: %s\n", buf_str(why));
+	quiet(0);
+	is_int(userdb_update(0, why), 0, "  and not again while unchanged");
+	tbl = file_slurp(path("q/etc/users"), 1 << 20, why);
+	ok(tbl != NULL && strstr(buf_str(tbl), "hash") == NULL &&
+	    strstr(buf_str(tbl), "$6$") == NULL &&
+	    strstr(buf_str(tbl), "# virtual") == NULL,
+	    "  without hashes or comments");
+	ok(tbl != NULL && strstr(buf_str(tbl),
+	    "bob:x:1234:1235::/home/bobv:\n") != NULL,
+	    "  the other fields kept");
+	buf_free(&tbl);
+	ok(stat(path("q/etc/users"), &st) == 0 &&
+	    (st.st_mode & 07777) == 0640, "  mode 0640");
+	resolve_use_passdb(0);
+	quiet(1);
+	ok(resolve_account("ana@mired.org", &a, why) == 1 && a.is_virtual &&
+	    a.uid == 5000, "a table reader finds ana");
+	quiet(0);
+	ok(a.hash == NULL, "  and gets no hash");
+	account_free(&a);
+	ok(resolve_account("bob@mired.org", &a, why) == 1 && a.uid == 1234 &&
+	    a.hash == NULL, "  nor bob's");
+	account_free(&a);
+	resolve_use_passdb(1);
+	quiet(1);
+	(void)resolve_local_exists("x@mired.org", why);	/* rereads passwd */
+	quiet(0);
 
 	ok(resolve_account("ANA@Mired.Org", &a, why) == 1 &&
 	    strcmp(a.name, "ana@mired.org") == 0, "lookup ignores case");
@@ -523,13 +569,27 @@ test_resolve(void)
 	    "no passwd file: no virtual users");
 	is_int(resolve_account("root", &a, why), 1, "  system users still");
 	account_free(&a);
+	var_first_valid_uid = 1000;
+	var_last_valid_uid = 60000;
+	is_int(resolve_account("root", &a, why), 0,
+	    "  but not below first_valid_uid");
+	is_int(resolve_local_exists("root@mired.org", why), 0,
+	    "  root is no recipient without an alias");
+	if (getpwnam("nobody") != NULL)
+		is_int(resolve_account("nobody", &a, why), 0,
+		    "  nor nobody, above last_valid_uid");
+	else
+		ok(1, "# SKIP no user nobody");
+	var_first_valid_uid = var_last_valid_uid = 0;
 
 	/* Aliases. */
 	var_alias_maps = (char *)spec("hash", "aliases");
 	ok(resolve_alias("postmaster", v, why) == 1 &&
 	    strcmp(buf_str(v), "root") == 0, "alias postmaster -> root");
-	ok(resolve_alias("Postmaster@mired.org", v, why) == 1,
-	    "alias by local part of an address");
+	is_int(resolve_alias("postmaster@ext.example", v, why), 0,
+	    "a local part holding an '@' is not cut again");
+	is_int(resolve_local_exists("postmaster@ext.example@mired.org", why),
+	    0, "  so it is not postmaster");
 	is_int(resolve_alias("ana", v, why), 0, "ana is no alias");
 	is_int(resolve_local_exists("mailer-daemon@mired.org", why), 1,
 	    "an alias exists");
