@@ -56,20 +56,12 @@ def imap_logout(conn):
 def auth_fail_time(user, rip):
     """A wrong password for user from rip, straight to private/auth (an
     IPv6 client that loopback cannot play): seconds until the answer."""
-    s = socket.socket(socket.AF_UNIX)
-    s.settimeout(60)
-    s.connect(os.path.join(inst.spool, "private", "auth"))
     t0 = time.monotonic()
-    s.sendall(("request=login\nservice=imap\nmech=PLAIN\nuser=%s\n"
-               "password=wrong\nrip=%s\nsecured=1\n\n" % (user, rip)).encode())
-    got = b""
-    while b"\n\n" not in got:
-        chunk = s.recv(4096)
-        if not chunk:
-            break
-        got += chunk
-    s.close()
-    return time.monotonic() - t0, got.decode(errors="replace")
+    got = ipc_call(os.path.join(inst.spool, "private", "auth"),
+                   "request=login\nservice=imap\nmech=PLAIN\nuser=%s\n"
+                   "password=wrong\nrip=%s\nsecured=1\n\n" % (user, rip),
+                   timeout=60)
+    return time.monotonic() - t0, got
 
 
 def delay_of(n):

@@ -280,12 +280,7 @@ for port, name in ((pops_port, "POP3S"), (imaps_slow_port, "IMAPS"),
 # STARTTLS, then nothing.
 s, banner = connect(smtp_slow_port, "127.0.0.2")
 s.sendall(b"EHLO client.example\r\nSTARTTLS\r\n")
-got = b""
-while b"220 2.0.0" not in got:
-    chunk = s.recv(4096)
-    if not chunk:
-        break
-    got += chunk
+got = recv_until(s, b"220 2.0.0")
 like(got.decode(errors="replace"), "220 2.0.0", "SMTP: STARTTLS is accepted")
 t0 = time.time()
 rest = recv_all(s, 10)

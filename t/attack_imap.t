@@ -28,44 +28,6 @@ plan(18)
 ATOM = "x" * 65000
 
 
-class Raw:
-    """A raw IMAP connection: send lines, read responses up to a tag."""
-
-    def __init__(self, port, timeout=60):
-        self.s = socket.create_connection(("127.0.0.1", port), timeout)
-        self.f = self.s.makefile("rb")
-        self.greeting = self.line()
-
-    def line(self):
-        try:
-            return self.f.readline().decode(errors="replace")
-        except OSError:
-            return ""
-
-    def send(self, text):
-        self.s.sendall(text.encode())
-
-    def until(self, tag):
-        out = []
-        while True:
-            l = self.line()
-            out.append(l)
-            if l == "" or l.startswith(tag + " ") or l.startswith("+ ") \
-                    or l.startswith("* BYE"):
-                return out
-
-    def cmd(self, text):
-        self.send(text + "\r\n")
-        return self.until(text.split(" ", 1)[0])
-
-    def close(self):
-        try:
-            self.f.close()
-            self.s.close()
-        except OSError:
-            pass
-
-
 def server_pid(inst, conn):
     """The pid of this instance's process holding the server end of conn."""
     cport = conn.s.getsockname()[1]
@@ -148,11 +110,11 @@ def attack(inst, conn, lines, name, limit_kb):
 inst = Instance(main_cf={"auth_failure_delay": "0"})
 wait_for(lambda: inst.listening(), 10)
 
-c = Raw(inst.imap_port)
+c = ImapRaw(inst.imap_port, timeout=60, stop_at_bye=True)
 attack(inst, c, 2000, "before login", 2048)
 c.close()
 
-c = Raw(inst.imap_port)
+c = ImapRaw(inst.imap_port, timeout=60, stop_at_bye=True)
 out = c.cmd("a LOGIN {0}")
 lines = 0
 while out[-1].startswith("+ ") and lines < 10:
@@ -173,13 +135,13 @@ ok(out[-1].startswith("d OK"), "... and then a login works")
 c.close()
 
 # --- Item 1: after login, the imap process --------------------------------
-c = Raw(inst.imap_port)
+c = ImapRaw(inst.imap_port, timeout=60, stop_at_bye=True)
 c.cmd("a LOGIN ana ana")
 c.cmd("b NOOP")
 attack(inst, c, 2000, "after login", 6144)
 c.close()
 
-c = Raw(inst.imap_port)
+c = ImapRaw(inst.imap_port, timeout=60, stop_at_bye=True)
 c.cmd("a LOGIN ana ana")
 out = c.cmd("b SEARCH {0}")
 lines = 0
@@ -211,7 +173,7 @@ for i in range(2999):
     os.chmod(p, st.st_mode & 0o777)
 
 SET = ",".join(["1:*"] * 16000)
-c = Raw(inst.imap_port, timeout=300)
+c = ImapRaw(inst.imap_port, timeout=300, stop_at_bye=True)
 c.cmd("a LOGIN ana ana")
 out = c.cmd("b SELECT INBOX")
 if not ok("* 3000 EXISTS\r\n" in out, "a mailbox of 3,000 messages"):

@@ -25,28 +25,11 @@ def enc(v):
 
 def auth_call(inst, attrs, fd=None):
     """One request to private/auth; the answer as a dict."""
-    s = socket.socket(socket.AF_UNIX)
-    s.settimeout(20)
-    s.connect(os.path.join(inst.spool, "private", "auth"))
     data = "".join("%s=%s\n" % (k, enc(v)) for k, v in attrs).encode(
         "latin-1") + b"\n"
-    if fd is None:
-        s.sendall(data)
-    else:
-        socket.send_fds(s, [data], [fd])
-    got = b""
-    while b"\n\n" not in got and not got.startswith(b"\n"):
-        chunk = s.recv(4096)
-        if not chunk:
-            break
-        got += chunk
-    s.close()
-    reply = {}
-    for line in got.decode(errors="replace").split("\n"):
-        if "=" in line:
-            k, v = line.split("=", 1)
-            reply[k] = v
-    return reply
+    return attr_dict(ipc_call(
+        os.path.join(inst.spool, "private", "auth"), data,
+        None if fd is None else [fd]))
 
 
 def login(inst, user, password, service="pop3", mech="PLAIN", rip="127.0.0.1",

@@ -26,46 +26,6 @@ import time
 plan(45)
 
 
-class Raw:
-    """A raw IMAP connection: send lines, read responses up to a tag."""
-
-    def __init__(self, port, tls=False, timeout=15):
-        s = socket.create_connection(("127.0.0.1", port), timeout)
-        if tls:
-            ctx = ssl.SSLContext(ssl.PROTOCOL_TLS_CLIENT)
-            ctx.check_hostname = False
-            ctx.verify_mode = ssl.CERT_NONE
-            s = ctx.wrap_socket(s)
-        self.s = s
-        self.f = s.makefile("rb")
-        self.greeting = self.line()
-
-    def line(self):
-        return self.f.readline().decode(errors="replace")
-
-    def send(self, text):
-        self.s.sendall(text.encode())
-
-    def until(self, tag):
-        out = []
-        while True:
-            l = self.line()
-            out.append(l)
-            if l == "" or l.startswith(tag + " ") or l.startswith("+ "):
-                return out
-
-    def cmd(self, text):
-        self.send(text + "\r\n")
-        return self.until(text.split(" ", 1)[0])
-
-    def close(self):
-        try:
-            self.f.close()
-            self.s.close()
-        except OSError:
-            pass
-
-
 def deliver(inst, subject):
     before = len(all_files(inst))
     c = smtplib.SMTP("127.0.0.1", inst.port, timeout=10)
@@ -119,7 +79,7 @@ deliver(inst, "dos")
 deliver(inst, "tres")
 
 # --- Sleep between commands; NOOP wakes and reports what happened. ---
-r = Raw(inst.imap_port)
+r = ImapRaw(inst.imap_port)
 r.cmd(". LOGIN ana ana")
 out = r.cmd("a SELECT INBOX")
 ok("* 3 EXISTS\r\n" in out and out[-1].startswith("a OK"), "SELECT INBOX: 3")
@@ -182,7 +142,7 @@ ok(out[-1].startswith("f OK"), "LOGOUT")
 r.close()
 
 # --- A client that hangs up while asleep is forgotten. ---
-r = Raw(inst.imap_port)
+r = ImapRaw(inst.imap_port)
 r.cmd(". LOGIN ana ana")
 r.cmd("a SELECT INBOX")
 ok(asleep(inst, base), "a second session sleeps")
@@ -207,22 +167,14 @@ def resume_request(account, cred):
     mfd = os.memfd_create("state")
     os.write(mfd, b"account=%s\nrip=127.0.0.1\ncount=0\nsize=0\n\n"
              % account.encode())
-    a = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
-    a.settimeout(10)
-    a.connect(os.path.join(inst.spool, "private", "auth"))
-    req = ("request=resume\nservice=imap\naccount=%s\nrip=127.0.0.1\n"
-           "credential=%s\n\n" % (account, cred)).encode()
-    socket.send_fds(a, [req], [server.fileno(), mfd])
-    answer = b""
-    while b"\n\n" not in answer:
-        chunk = a.recv(4096)
-        if not chunk:
-            break
-        answer += chunk
-    for x in (a, client, server, lsock):
+    answer = ipc_call(os.path.join(inst.spool, "private", "auth"),
+                      "request=resume\nservice=imap\naccount=%s\n"
+                      "rip=127.0.0.1\ncredential=%s\n\n" % (account, cred),
+                      [server.fileno(), mfd], timeout=10)
+    for x in (client, server, lsock):
         x.close()
     os.close(mfd)
-    return answer.decode(errors="replace")
+    return answer
 
 
 before = count(inst, "resume refused")
@@ -231,7 +183,7 @@ ok("status=fail" in ans and count(inst, "resume refused") > before,
    "a forged credential gets nothing from auth")
 
 # A real credential (from a live session's environment) for another account.
-r = Raw(inst.imap_port)
+r = ImapRaw(inst.imap_port)
 r.cmd(". LOGIN ana ana")
 pids = inst.pids("imap")
 cred = None
@@ -280,7 +232,7 @@ r.cmd("z LOGOUT")
 r.close()
 
 # --- IMAPS: the TLS relay's socket pair sleeps and wakes the same way. ---
-r = Raw(inst.imaps_port, tls=True)
+r = ImapRaw(inst.imaps_port, tls=True)
 r.cmd(". LOGIN ana ana")
 out = r.cmd("a SELECT INBOX")
 ok(out[-1].startswith("a OK"), "IMAPS: SELECT")
@@ -309,7 +261,7 @@ inst2 = Instance(main_cf={"imapd_hibernate_timeout": "1s",
                           "imapd_hibernate_credential_lifetime": "60s"},
                  master_extra=HIB)
 wait_for(lambda: inst2.listening(), 10)
-r = Raw(inst2.imap_port)
+r = ImapRaw(inst2.imap_port)
 r.cmd(". LOGIN ana ana")
 r.cmd("a SELECT INBOX")
 time.sleep(3)
@@ -323,7 +275,7 @@ inst2.stop()
 # --- imapd_hibernate_timeout = 0: never. ---
 inst2 = Instance(main_cf={"imapd_hibernate_timeout": "0"}, master_extra=HIB)
 wait_for(lambda: inst2.listening(), 10)
-r = Raw(inst2.imap_port)
+r = ImapRaw(inst2.imap_port)
 r.cmd(". LOGIN ana ana")
 r.cmd("a SELECT INBOX")
 r.send("b IDLE\r\n")
@@ -340,7 +292,7 @@ inst2.stop()
 inst3 = Instance(main_cf={"imapd_hibernate_timeout": "1s",
                           "imapd_timeout": "4s"}, master_extra=HIB)
 wait_for(lambda: inst3.listening(), 10)
-r = Raw(inst3.imap_port)
+r = ImapRaw(inst3.imap_port)
 r.cmd(". LOGIN ana ana")
 r.cmd("a SELECT INBOX")
 ok(wait_for(lambda: not inst3.pids("imap") and hib_fds(inst3) > 0, 10),

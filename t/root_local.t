@@ -36,19 +36,10 @@ active = os.path.join(inst.spool, "active")
 
 def local_call(qid, rcpt, size):
     """One delivery request straight to private/local; the reply."""
-    s = socket.socket(socket.AF_UNIX)
-    s.settimeout(20)
-    s.connect(os.path.join(inst.spool, "private", "local"))
-    s.sendall(("queue_id=%s\noffset=0\nsize=%d\nsender=bob@mired.org\n"
-               "recipient=%s\n\n" % (qid, size, rcpt)).encode())
-    got = b""
-    while b"\n\n" not in got:
-        chunk = s.recv(4096)
-        if not chunk:
-            break
-        got += chunk
-    s.close()
-    return dict(l.split("=", 1) for l in got.decode().split("\n") if "=" in l)
+    return attr_dict(ipc_call(os.path.join(inst.spool, "private", "local"),
+                          "queue_id=%s\noffset=0\nsize=%d\n"
+                          "sender=bob@mired.org\nrecipient=%s\n\n"
+                          % (qid, size, rcpt)))
 
 
 def plant(qid, text, uid=owner.pw_uid):
@@ -160,20 +151,10 @@ if not any("written as root" in message_text(m) for m in inst.new_mail("bob")):
 # Logins follow the same range: the real user logs in (PAM) until
 # first_valid_uid is above its uid.
 def auth_login(i, name, password):
-    s = socket.socket(socket.AF_UNIX)
-    s.settimeout(20)
-    s.connect(os.path.join(i.spool, "private", "auth"))
-    s.sendall(("request=login\nservice=pop3\nmech=PLAIN\nuser=%s\n"
-               "password=%s\nrip=127.0.0.1\nsecured=1\n\n" %
-               (name, password)).encode())
-    got = b""
-    while b"\n\n" not in got:
-        chunk = s.recv(4096)
-        if not chunk:
-            break
-        got += chunk
-    s.close()
-    return dict(l.split("=", 1) for l in got.decode().split("\n") if "=" in l)
+    return attr_dict(ipc_call(os.path.join(i.spool, "private", "auth"),
+                          "request=login\nservice=pop3\nmech=PLAIN\n"
+                          "user=%s\npassword=%s\nrip=127.0.0.1\n"
+                          "secured=1\n\n" % (name, password)))
 
 
 r = subprocess.run(["chpasswd"], input="%s:Uid-Range-7\n" % user,

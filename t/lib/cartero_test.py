@@ -13,6 +13,7 @@ import pwd
 import shutil
 import signal
 import socket
+import ssl
 import subprocess
 import sys
 import tempfile
@@ -335,3 +336,88 @@ def _read_reply(s):
 def message_text(path):
     with open(path, "rb") as f:
         return f.read().decode(errors="replace")
+
+
+def ipc_call(path, request, fds=None, timeout=20):
+    """One request of the attribute protocol (name=value lines ending in an
+    empty line) on the Unix socket at path, with descriptors if fds; the
+    answer as text, up to its empty line."""
+    s = socket.socket(socket.AF_UNIX)
+    s.settimeout(timeout)
+    s.connect(path)
+    data = request.encode("latin-1") if isinstance(request, str) else request
+    if fds:
+        socket.send_fds(s, [data], fds)
+    else:
+        s.sendall(data)
+    got = b""
+    while b"\n\n" not in got and not got.startswith(b"\n"):
+        chunk = s.recv(4096)
+        if not chunk:
+            break
+        got += chunk
+    s.close()
+    return got.decode(errors="replace")
+
+
+def attr_dict(text):
+    """An attribute answer (ipc_call) as a dict."""
+    return dict(l.split("=", 1) for l in text.split("\n") if "=" in l)
+
+
+def recv_until(s, marker, limit=1 << 20):
+    """Bytes from socket s until marker is among them (or EOF, or limit)."""
+    got = b""
+    while marker not in got and len(got) < limit:
+        chunk = s.recv(4096)
+        if not chunk:
+            break
+        got += chunk
+    return got
+
+
+class ImapRaw:
+    """A raw IMAP connection: send lines, read responses up to a tag.
+    A read that fails (timeout, reset) reads as "", like EOF; with
+    stop_at_bye, an untagged BYE also ends what until() reads."""
+
+    def __init__(self, port, tls=False, timeout=15, stop_at_bye=False):
+        s = socket.create_connection(("127.0.0.1", port), timeout)
+        if tls:
+            ctx = ssl.SSLContext(ssl.PROTOCOL_TLS_CLIENT)
+            ctx.check_hostname = False
+            ctx.verify_mode = ssl.CERT_NONE
+            s = ctx.wrap_socket(s)
+        self.s = s
+        self.f = s.makefile("rb")
+        self.stop_at_bye = stop_at_bye
+        self.greeting = self.line()
+
+    def line(self):
+        try:
+            return self.f.readline().decode(errors="replace")
+        except OSError:
+            return ""
+
+    def send(self, text):
+        self.s.sendall(text.encode() if isinstance(text, str) else text)
+
+    def until(self, tag):
+        out = []
+        while True:
+            l = self.line()
+            out.append(l)
+            if l == "" or l.startswith(tag + " ") or l.startswith("+ ") \
+                    or (self.stop_at_bye and l.startswith("* BYE")):
+                return out
+
+    def cmd(self, text):
+        self.send(text + "\r\n")
+        return self.until(text.split(" ", 1)[0])
+
+    def close(self):
+        try:
+            self.f.close()
+            self.s.close()
+        except OSError:
+            pass
