@@ -1,6 +1,9 @@
 /*
  * tap.h - the Test Anything Protocol for the C unit tests: plan(), ok(),
- * is_str(), is_int(), done_testing().  prove reads what they print.
+ * is_str(), is_int(), done_testing().  prove reads what they print on
+ * standard output; a failure is also told on standard error (which test,
+ * and what was got and expected), which prove passes through even when it
+ * is not verbose, so a CI log says which assertion failed and why.
  */
 #ifndef CARTERO_TAP_H
 #define CARTERO_TAP_H
@@ -25,6 +28,10 @@ tap_result(int good, const char *name)
 	if (!good)
 		tap_failed++;
 	printf("%sok %d - %s\n", good ? "" : "not ", tap_n, name);
+	if (!good) {
+		fflush(stdout);
+		fprintf(stderr, "#   Failed test %d - %s\n", tap_n, name);
+	}
 	return good;
 }
 
@@ -37,7 +44,7 @@ is_str(const char *got, const char *want, const char *name)
 	    (got != NULL && want != NULL && strcmp(got, want) == 0);
 
 	if (!tap_result(good, name))
-		printf("#   got: '%s'\n#   expected: '%s'\n",
+		fprintf(stderr, "#   got: '%s'\n#   expected: '%s'\n",
 		    got ? got : "(null)", want ? want : "(null)");
 	return good;
 }
@@ -46,7 +53,8 @@ static int __attribute__((unused))
 is_int(long long got, long long want, const char *name)
 {
 	if (!tap_result(got == want, name))
-		printf("#   got: %lld\n#   expected: %lld\n", got, want);
+		fprintf(stderr, "#   got: %lld\n#   expected: %lld\n", got,
+		    want);
 	return got == want;
 }
 

@@ -55,6 +55,9 @@ def ok(cond, name):
     if not cond:
         _failed += 1
     print("%sok %d - %s" % ("" if cond else "not ", _count, name), flush=True)
+    if not cond:
+        diag("Failed test %d - %s (%s)" % (_count, name,
+                                          os.path.basename(sys.argv[0])))
     return bool(cond)
 
 
@@ -75,8 +78,10 @@ def like(got, sub, name):
 
 
 def diag(text):
+    """Comments for a person, on standard error: prove shows them even when
+    it is not verbose, so a failure in CI says what was got and why."""
     for line in str(text).splitlines():
-        print("# " + line, flush=True)
+        print("# " + line, file=sys.stderr, flush=True)
 
 
 def done():
