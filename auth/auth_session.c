@@ -14,7 +14,7 @@
  * other groups dropped; never uid 0, except for a virtual mailbox in a
  * sandbox that runs everything as root), closes every other descriptor,
  * clears the environment, and runs the service's mailbox program
- * ($daemon_directory/pop3 or imapd) with -M -c DIR and the client on fd 0
+ * ($daemon_directory/pop3 or imap) with -M -c DIR and the client on fd 0
  * and 1.  Without root (a sandbox) the uid stays the invoking user's.  A
  * close-on-exec pipe tells the parent whether the exec happened: EOF if
  * it did, the reason if it did not.

@@ -1,14 +1,13 @@
 /*
  * imapd - the IMAP server's login side (RFC 3501 not-authenticated state,
- * RFC 2595 STARTTLS, RFC 4959 SASL-IR, RFC 2971 ID), and main() for both
- * sides.
+ * RFC 2595 STARTTLS, RFC 4959 SASL-IR, RFC 2971 ID), the program imapd.
  *
  * A master service (SERVER_SINGLE): the greeting, CAPABILITY, ID, NOOP,
  * LOGOUT, STARTTLS and the TLS handshake (or implicit TLS with
  * imapd_tls_wrappermode), LOGIN and AUTHENTICATE PLAIN/LOGIN.  Passwords
  * go to the auth service (lib/authc.h); on success its token and the
- * client's socket go back to auth, which starts "imapd -M" as the
- * account's user.  This process then answers the LOGIN or AUTHENTICATE
+ * client's socket go back to auth, which starts the program imap (the
+ * mailbox side, imap.c) as the account's user.  This process then answers the LOGIN or AUTHENTICATE
  * ("tag OK [CAPABILITY ...] Logged in"): the mailbox side speaks only
  * when spoken to.  Without TLS this process is then done with the client;
  * with TLS it keeps the TLS connection and relays plaintext into one end
@@ -18,8 +17,8 @@
  *
  * Privileges: everything here parses network input, so as root the
  * process confines itself before the first connection: it opens the TLS
- * key, chroots to $queue_directory/empty (which holds nothing but a link
- * to the auth socket) and becomes mail_owner for good.  Without root (a
+ * key, chroots to $queue_directory/empty (which holds nothing but links
+ * to the auth and anvil sockets) and becomes mail_owner for good.  Without root (a
  * sandbox) it runs as the invoking user, with one warning.
  *
  * Distrust: commands are read through imapd_cmd_read (bounded lines and
@@ -662,15 +661,10 @@ imapd_pre_jail(char *service, char **argv)
 	login_jail("imapd");
 }
 
-/* main - the mailbox side with -M, else the login side under master */
+/* main - the login side, a service under master */
 int
 main(int argc, char **argv)
 {
-	int i;
-
-	for (i = 1; i < argc; i++)
-		if (strcmp(argv[i], "-M") == 0)
-			imapd_mailbox_main(argc, argv);
 	server_main(argc, argv, SERVER_SINGLE, imapd_service,
 	    SERVER_PRE_JAIL, imapd_pre_jail,
 	    SERVER_NO_DROP,

@@ -1,24 +1,38 @@
 /*
- * imapd - the IMAP server (RFC 3501 and the extensions clients use), one
- * program in two roles, like pop3d:
+ * imapd - the IMAP server (RFC 3501 and the extensions clients use): two
+ * programs and a service, like pop3d and pop3:
  *
- *	login side	(default) a master service running as mail_owner,
- *			chrooted to an empty directory when root: greeting,
- *			CAPABILITY, ID, NOOP, LOGOUT, STARTTLS, LOGIN,
- *			AUTHENTICATE; credentials go to the auth service,
- *			which then starts the mailbox side.
- *	mailbox side	(-M) started by auth as the account's user with the
- *			client on fd 0/1: the authenticated and selected
- *			states on the Maildir named by $MAILDIR.
+ *	imapd		the login side, a master service running as
+ *			mail_owner, chrooted to an empty directory when root:
+ *			greeting, CAPABILITY, ID, NOOP, LOGOUT, STARTTLS,
+ *			LOGIN, AUTHENTICATE; credentials go to the auth
+ *			service, which then starts the mailbox side.
+ *	imap		the mailbox side, started by auth as the account's
+ *			user with the client on fd 0/1: the authenticated and
+ *			selected states on the Maildir named by $MAILDIR.
+ *	imap-hibernate	holds sleeping sessions without a process each.
  *
- *	imapd.c		main, the login side
- *	imap.c		main of "imap", the mailbox side without TLS
+ * Which files build which (Makefile.am lists them too):
+ *	imapd:		imapd.c imapd_reply.c imapd_parse.c imapd_set.c
+ *	imap:		imap.c imapd_reply.c imapd_parse.c imapd_set.c
+ *			imapd_session.c imapd_tag.c imapd_view.c imapd_select.c
+ *			imapd_idle.c imapd_folder.c imapd_fetch.c
+ *			imapd_search.c imapd_store.c imapd_hibernate.c
+ *	imap-hibernate:	imap_hibernate.c
+ *
+ *	imapd.c		main of imapd, the login side
+ *	imap.c		main of imap, the mailbox side (no TLS linked)
  *	imapd_reply.c	responses and the error limit (both sides)
+ *	imapd_tag.c	tagged responses of the mailbox side, after updates
  *	imapd_parse.c	commands (tags, atoms, quoted strings, literals),
  *			dates, output helpers
  *	imapd_set.c	sequence sets: parsed merged, resolved on the view
- *	imapd_session.c	the mailbox side: its loop, untagged updates,
- *			IDLE, SELECT and the other selected-state commands
+ *	imapd_session.c	the mailbox side's loop: reads, dispatch, the
+ *			any-state commands, the sleep between commands
+ *	imapd_view.c	the selected mailbox as the client knows it, and the
+ *			untagged updates that keep it so
+ *	imapd_select.c	SELECT EXAMINE CLOSE UNSELECT
+ *	imapd_idle.c	IDLE
  *	imapd_folder.c	CREATE DELETE RENAME (UN)SUBSCRIBE LIST LSUB STATUS
  *			NAMESPACE and QUOTA
  *	imapd_fetch.c	FETCH, and loading a message and its cache record
@@ -27,8 +41,7 @@
  *	imapd_hibernate.c  the mailbox side's half of hibernation: the
  *			session's state as bytes, handed to imap-hibernate
  *			and read back when auth resumes the session
- *	imap_hibernate.c   main of "imap-hibernate", the service that holds
- *			sleeping sessions without a process each
+ *	imap_hibernate.c   main of imap-hibernate
  */
 #ifndef CARTERO_IMAPD_H
 #define CARTERO_IMAPD_H
@@ -44,6 +57,7 @@ struct tls;
 struct mailbox;
 struct mailbox_cached;
 struct mime_part;
+struct uidlist_rec;
 
 #define IMAPD_LINE_MAX		65536	/* one line of a command */
 #define IMAPD_ARGS_MAX		100000	/* tokens in one command */
@@ -225,12 +239,7 @@ void	imapd_flags_format(struct buf *, struct mailbox *, uint32_t,
 	    uint32_t, int);
 int	imapd_system_flag(const char *);
 
-/* imapd_session.c */
-void	imapd_mailbox_main(int, char **) __attribute__((noreturn));
-void	imapd_update(struct imapd_state *, int);
-int	imapd_find_uid(struct imapd_state *, uint32_t);
-int	imapd_open_folder(struct imapd_state *, const char *,
-	    struct mailbox **, int *);
+/* imapd_tag.c: tagged responses of the mailbox side */
 void	imapd_tag_no(struct imapd_state *, struct imapd_cmd *, const char *,
 	    ...) __attribute__((format(printf, 3, 4)));
 void	imapd_tag_bad(struct imapd_state *, struct imapd_cmd *, const char *,
@@ -238,8 +247,30 @@ void	imapd_tag_bad(struct imapd_state *, struct imapd_cmd *, const char *,
 void	imapd_tag_ok(struct imapd_state *, struct imapd_cmd *, const char *,
 	    ...) __attribute__((format(printf, 3, 4)));
 
-/* imapd_session.c: for hibernation */
+/* imapd_session.c */
+void	imapd_session(struct imapd_state *);
+void	imapd_resumed(struct imapd_state *, const char *);
+int	imapd_io_wait(int, short, int);
+int	imapd_poll_ms(int, long long);
+ssize_t	imapd_io_read(void *, void *, size_t);
+ssize_t	imapd_io_write(void *, const void *, size_t);
+
+/* imapd_view.c */
+void	imapd_update(struct imapd_state *, int);
+int	imapd_find_uid(struct imapd_state *, uint32_t);
+int	imapd_open_folder(struct imapd_state *, const char *,
+	    struct mailbox **, int *);
 void	imapd_unselect(struct imapd_state *);
+void	imapd_view_add(struct imapd_state *, const struct uidlist_rec *, int);
+uint32_t imapd_claim_recent(struct imapd_state *);
+
+/* imapd_select.c */
+void	imapd_cmd_select(struct imapd_state *, struct imapd_cmd *);
+void	imapd_cmd_close(struct imapd_state *, struct imapd_cmd *);
+void	imapd_cmd_unselect(struct imapd_state *, struct imapd_cmd *);
+
+/* imapd_idle.c */
+void	imapd_cmd_idle(struct imapd_state *, struct imapd_cmd *);
 void	imapd_idle_loop(struct imapd_state *, struct imapd_cmd *, long long,
 	    long long);
 

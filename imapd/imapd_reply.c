@@ -1,8 +1,7 @@
 /*
- * imapd_reply - the responses and the error limit that both sides of
- * imapd share (the login side in imapd.c, the mailbox side in the
- * program imap and in imapd -M).  Kept apart from imapd.c so that the
- * mailbox program links no TLS.
+ * imapd_reply - the responses and the error limit that both sides of the
+ * IMAP server share (the login side imapd, the mailbox side imap).  Kept
+ * apart from imapd.c so that the mailbox program links no TLS.
  */
 #include <sys/socket.h>
 #include <sys/types.h>

@@ -466,6 +466,84 @@ server_jail_prepare(const char *jail)
 		freeaddrinfo(res);
 }
 
+/*
+ * server_conf - read main.cf from confdir (NULL: the default) with the
+ * overrides (a NULL-ended list of name=value), then log as
+ * "$syslog_name/logname", to stderr too if tty.  Fatal on error.
+ */
+static void
+server_conf(const char *confdir, char **overrides, const char *logname,
+    int tty)
+{
+	struct buf *why = buf_new(256, 4096), *prog = buf_new(64, 256);
+
+	if (confdir == NULL)
+		confdir = conf_default_dir();
+	if (conf_load(confdir, overrides, why) < 0)
+		msg_fatal("%s", buf_str(why));
+	if (var_syslog_name != NULL && *var_syslog_name != '\0')
+		buf_setf(prog, "%s/%s", var_syslog_name, logname);
+	else
+		buf_puts(prog, logname);
+	msg_init(buf_str(prog), MSG_SYSLOG | (tty ? MSG_STDERR : 0));
+	buf_free(&why);
+	buf_free(&prog);
+}
+
+/* server_session_init - options, main.cf and log of a session program */
+void
+server_session_init(int argc, char **argv, const char *logname,
+    const char *usage)
+{
+	static char	*overrides[65];
+	const char	*confdir = NULL;
+	int		 ch, nover = 0, bad = 0;
+
+	msg_init(logname, MSG_SYSLOG | (isatty(2) ? MSG_STDERR : 0));
+	opterr = 0;
+	optind = 1;
+	while (!bad && (ch = getopt(argc, argv, "Mc:o:v")) != -1) {
+		switch (ch) {
+		case 'M':
+			break;
+		case 'c':
+			confdir = optarg;
+			break;
+		case 'o':
+			if (nover >= 64 || strchr(optarg, '=') == NULL)
+				bad = 1;
+			else
+				overrides[nover++] = optarg;
+			break;
+		case 'v':
+			msg_verbose++;
+			break;
+		default:
+			bad = 1;
+		}
+	}
+	if (bad || optind != argc)
+		msg_fatal("usage: %s", usage);
+	overrides[nover] = NULL;
+	server_conf(confdir, overrides, logname, isatty(2));
+	/* The log file may be the mail owner's alone: then syslog only. */
+	if (var_maillog_file != NULL && *var_maillog_file != '\0' &&
+	    (access(var_maillog_file, W_OK) == 0 || errno == ENOENT))
+		msg_logfile(var_maillog_file);
+}
+
+/* server_session_env - who the session is for, from auth's environment */
+void
+server_session_env(const char **account, char *addr, size_t addrlen)
+{
+	const char *ip = getenv("IP");
+
+	if ((*account = getenv("USER")) == NULL || **account == '\0')
+		*account = "unknown";
+	snprintf(addr, addrlen, "%s", ip != NULL && *ip != '\0' ? ip :
+	    "unknown");
+}
+
 /* server_main - run a daemon: options, config, jail, then serve */
 void
 server_main(int argc, char **argv, enum server_mode mode, server_fn service,
@@ -473,7 +551,7 @@ server_main(int argc, char **argv, enum server_mode mode, server_fn service,
 {
 	static char	*overrides[SERVER_MAX_OVERRIDES + 1];
 	struct sigaction sa;
-	struct buf	*why, *prog;
+	struct buf	*why;
 	server_hook	 pre_jail = NULL, post_jail = NULL;
 	server_void_hook pre_accept = NULL;
 	const char	*base, *confdir = NULL, *jail = NULL, *bind_addr = NULL;
@@ -564,19 +642,9 @@ server_main(int argc, char **argv, enum server_mode mode, server_fn service,
 		msg_set_flags(MSG_SYSLOG | MSG_STDERR);
 
 	/* Configuration, then the log as it names us. */
-	why = buf_new(256, 4096);
-	if (confdir == NULL)
-		confdir = conf_default_dir();
-	if (conf_load(confdir, overrides, why) < 0)
-		msg_fatal("%s", buf_str(why));
-	prog = buf_new(64, 256);
-	if (var_syslog_name != NULL && *var_syslog_name != '\0')
-		buf_setf(prog, "%s/%s", var_syslog_name, base);
-	else
-		buf_puts(prog, base);
-	msg_init(buf_str(prog), MSG_SYSLOG |
-	    (server_foreground || isatty(2) ? MSG_STDERR : 0));
+	server_conf(confdir, overrides, base, server_foreground || isatty(2));
 	msg_logfile(var_maillog_file);
+	why = buf_new(256, 4096);
 
 	/* The listening socket: ours (-S) or master's (fd 3). */
 	standalone = bind_addr != NULL;
@@ -630,7 +698,6 @@ server_main(int argc, char **argv, enum server_mode mode, server_fn service,
 			exit(0);
 	}
 	buf_free(&why);
-	buf_free(&prog);
 
 	if (msg_verbose)
 		msg_debug("service %s started", name);

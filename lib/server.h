@@ -25,6 +25,8 @@
 #ifndef CARTERO_SERVER_H
 #define CARTERO_SERVER_H
 
+#include <stddef.h>
+
 struct buf;
 
 #define SERVER_LISTEN_FD	3
@@ -50,6 +52,19 @@ void	server_main(int, char **, enum server_mode, server_fn, ...)
 	    __attribute__((noreturn));
 
 extern int server_foreground;	/* -f given */
+
+/*
+ * The start of a program that auth executes for one logged-in session
+ * (pop3, imap), as the account's user with the client on fd 0/1: options
+ * -c DIR, -o name=value (repeatable), -v, and -M (what auth passes; it
+ * means nothing more), main.cf, and the log under the name logname
+ * ("$syslog_name/logname", and maillog_file when this user may write
+ * it).  usage is the text after "usage: " of a wrong option.  Fatal on
+ * error.
+ */
+void	server_session_init(int, char **, const char *, const char *);
+/* The account (USER) and client address (IP) auth named; "unknown" if not. */
+void	server_session_env(const char **, char *, size_t);
 
 /*
  * Bind and listen on ADDR: "host:port", "[v6addr]:port", "port" or

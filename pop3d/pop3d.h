@@ -11,9 +11,9 @@
  *		(the login side relays TLS), which keeps a session small.
  *
  *	pop3d.c		main of pop3d, the login side
- *	pop3.c		main of pop3
+ *	pop3.c		main of pop3: options, the Maildir, the greeting
  *	pop3d_reply.c	both: replies, error limit, CAPA, word splitting
- *	pop3d_cmd.c	the mailbox side's session and its commands
+ *	pop3d_cmd.c	the mailbox side's command loop and its commands
  *	pop3d_mailbox.c	the Maildir: lock, scan, sizes, sending, UPDATE
  */
 #ifndef CARTERO_POP3D_H
@@ -113,7 +113,10 @@ void	pop3d_capa(struct pop3d_state *, const char *);
 char	*pop3d_split(char *, char **);
 
 /* pop3d_cmd.c */
-void	pop3d_mailbox_main(int, char **) __attribute__((noreturn));
+void	pop3d_cmd_loop(struct pop3d_state *);
+void	pop3d_io_timeouts(struct pop3d_state *);
+ssize_t	pop3d_io_read(void *, void *, size_t);
+ssize_t	pop3d_io_write(void *, const void *, size_t);
 
 /* pop3d_mailbox.c */
 int	pop3d_mailbox_open(const char *, struct pop3d_mailbox **,

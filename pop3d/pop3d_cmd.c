@@ -69,7 +69,7 @@ pop3d_io_wait(int fd, short events, int timeout)
  * that a command costs one read and its reply one write, with no poll()
  * before each.  Without a socket (or a timeout) the hooks poll instead.
  */
-static void
+void
 pop3d_io_timeouts(struct pop3d_state *s)
 {
 	struct timeval tv;
@@ -88,7 +88,7 @@ pop3d_io_timeouts(struct pop3d_state *s)
 }
 
 /* pop3d_io_read - lineio's reads: fd 0, bounded by the idle timeout */
-static ssize_t
+ssize_t
 pop3d_io_read(void *ctx, void *p, size_t n)
 {
 	struct pop3d_state *s = ctx;
@@ -112,7 +112,7 @@ pop3d_io_read(void *ctx, void *p, size_t n)
 }
 
 /* pop3d_io_write - lineio's writes, and message text: fd 1 */
-static ssize_t
+ssize_t
 pop3d_io_write(void *ctx, const void *p, size_t n)
 {
 	struct pop3d_state *s = ctx;
@@ -533,17 +533,9 @@ pop3d_cmd(struct pop3d_state *s)
 	pop3d_reply(s, "-ERR Unknown command: %s", printable(verb, s->tmp));
 }
 
-/* pop3d_mailbox_usage - a wrong option */
+/* pop3d_cmd_log - the session's summary line */
 static void
-pop3d_mailbox_usage(void)
-{
-	msg_fatal("usage: pop3 [-M] [-c config_dir] [-o name=value] [-v]: "
-	    "run by auth with the client on fd 0/1 and MAILDIR set");
-}
-
-/* pop3d_mailbox_log - the session's summary line */
-static void
-pop3d_mailbox_log(struct pop3d_state *s, const char *how)
+pop3d_cmd_log(struct pop3d_state *s, const char *how)
 {
 	msg_info("%s: user=<%s>, rip=%s, top=%lld/%lld, retr=%lld/%lld, "
 	    "del=%lld/%d, size=%lld", how, s->account, s->addr,
@@ -551,9 +543,9 @@ pop3d_mailbox_log(struct pop3d_state *s, const char *how)
 	    s->dele_count, s->msg_count, s->msg_size);
 }
 
-/* pop3d_mailbox_session - serve the mailbox until QUIT or hang-up */
-static void
-pop3d_mailbox_session(struct pop3d_state *s)
+/* pop3d_cmd_loop - serve the mailbox until QUIT or hang-up */
+void
+pop3d_cmd_loop(struct pop3d_state *s)
 {
 	const char *how = "Disconnected";
 	int r;
@@ -601,118 +593,5 @@ pop3d_mailbox_session(struct pop3d_state *s)
 		pop3d_linger(s, 0, s->outfd);
 	else
 		(void)lineio_flush(s->io);
-	pop3d_mailbox_log(s, how);
-}
-
-/*
- * pop3d_mailbox_main - the program pop3 (-M, which auth passes, is
- * accepted and means nothing more): read main.cf, open the Maildir, say
- * "+OK Logged in." and serve.  Runs as the account's user, exec'd by auth.
- */
-void
-pop3d_mailbox_main(int argc, char **argv)
-{
-	static char	*overrides[65];
-	struct pop3d_state s;
-	struct buf	*why, *prog;
-	const char	*confdir = NULL, *maildir, *ip;
-	int		 ch, nover = 0, r;
-
-	msg_init("pop3d", MSG_SYSLOG | (isatty(2) ? MSG_STDERR : 0));
-	opterr = 0;
-	optind = 1;
-	while ((ch = getopt(argc, argv, "Mc:o:v")) != -1) {
-		switch (ch) {
-		case 'M':
-			break;
-		case 'c':
-			confdir = optarg;
-			break;
-		case 'o':
-			if (nover >= 64 || strchr(optarg, '=') == NULL)
-				pop3d_mailbox_usage();
-			overrides[nover++] = optarg;
-			break;
-		case 'v':
-			msg_verbose++;
-			break;
-		default:
-			pop3d_mailbox_usage();
-		}
-	}
-	if (optind != argc)
-		pop3d_mailbox_usage();
-	overrides[nover] = NULL;
-	why = buf_new(256, 4096);
-	if (confdir == NULL)
-		confdir = conf_default_dir();
-	if (conf_load(confdir, overrides, why) < 0)
-		msg_fatal("%s", buf_str(why));
-	prog = buf_new(64, 256);
-	if (var_syslog_name != NULL && *var_syslog_name != '\0')
-		buf_setf(prog, "%s/pop3d", var_syslog_name);
-	else
-		buf_puts(prog, "pop3d");
-	msg_init(buf_str(prog), MSG_SYSLOG | (isatty(2) ? MSG_STDERR : 0));
-	/* The log file may be the mail owner's alone: then syslog only. */
-	if (var_maillog_file != NULL && *var_maillog_file != '\0' &&
-	    (access(var_maillog_file, W_OK) == 0 || errno == ENOENT))
-		msg_logfile(var_maillog_file);
-
-	memset(&s, 0, sizeof(s));
-	s.mailbox = 1;
-	s.outfd = 1;
-	s.timeout = (int)var_pop3d_timeout;
-	s.pre_msg = -1;
-	s.line = buf_new(256, 0);
-	s.reply = buf_new(256, 0);
-	s.tmp = buf_new(256, 0);
-	if ((s.account = getenv("USER")) == NULL || *s.account == '\0')
-		s.account = "unknown";
-	ip = getenv("IP");
-	snprintf(s.addr, sizeof(s.addr), "%s", ip != NULL && *ip != '\0' ?
-	    ip : "unknown");
-	s.io = lineio_new(0, POP3D_LINE_MAX, s.timeout);
-	lineio_set_hooks(s.io, pop3d_io_read, pop3d_io_write, &s);
-	pop3d_io_timeouts(&s);
-
-	if ((maildir = getenv("MAILDIR")) == NULL || *maildir == '\0') {
-		msg_warn("user=<%s>: no MAILDIR in the environment",
-		    s.account);
-		pop3d_reply(&s, "-ERR [SYS/PERM] No mailbox for this account.");
-		pop3d_linger(&s, 0, s.outfd);
-		exit(1);
-	}
-	r = pop3d_mailbox_open(maildir, &s.mbox, why);
-	if (r == POP3D_MBOX_INUSE) {
-		msg_info("user=<%s>, rip=%s: mailbox in use by another POP3 "
-		    "session", s.account, s.addr);
-		pop3d_reply(&s, "-ERR [IN-USE] Mailbox is locked by another "
-		    "POP3 session");
-		pop3d_linger(&s, 0, s.outfd);
-		exit(0);
-	}
-	if (r < 0) {
-		msg_warn("user=<%s>: %s", s.account, buf_str(why));
-		pop3d_reply(&s, "-ERR [SYS/TEMP] Cannot open the mailbox, "
-		    "try again later.");
-		pop3d_linger(&s, 0, s.outfd);
-		exit(1);
-	}
-	s.msg_count = s.mbox->count;
-	for (r = 0; r < s.mbox->count; r++)
-		s.msg_size += s.mbox->msgs[r].size;
-	msg_info("login: user=<%s>, rip=%s, messages=%d, size=%lld",
-	    s.account, s.addr, s.msg_count, s.msg_size);
-	pop3d_reply(&s, "+OK Logged in.");
-	pop3d_mailbox_session(&s);
-	pop3d_mailbox_close(&s.mbox);
-	buf_free(&s.pre);
-	lineio_free(&s.io);
-	buf_free(&s.line);
-	buf_free(&s.reply);
-	buf_free(&s.tmp);
-	buf_free(&why);
-	buf_free(&prog);
-	exit(0);
+	pop3d_cmd_log(s, how);
 }

@@ -56,7 +56,7 @@ missing = set(accepted) - got
 is_(len(missing), 0, "none is missing")
 if missing:
     diag("missing: %s" % sorted(missing)[:10])
-diag("%d files for %d messages (duplicates allowed)" % (len(inst.new_mail()), N))
+note("%d files for %d messages (duplicates allowed)" % (len(inst.new_mail()), N))
 ok(wait_for(lambda: not inst.queue_files("active") and
             not inst.queue_files("incoming"), 30), "and the queue is empty")
 done()

@@ -43,7 +43,7 @@ while got.count(b"\r\n") < 4:
 s.sendall(b"Subject: pipelined\r\n\r\nbody\r\n.\r\nQUIT\r\n")
 got = got.decode() + recv_all(s)
 lines = got.split("\r\n")
-diag(got)
+note(got)
 ok(lines[0].startswith("250") and lines[1].startswith("250") and
    lines[2].startswith("550") and lines[3].startswith("354"),
    "pipelined commands get their replies in order")

@@ -129,7 +129,7 @@ line = r.line()
 took = time.time() - t0
 ok(line == "* 4 EXISTS\r\n", "IDLE: the delivery arrives as EXISTS 4 (%r)"
    % line)
-diag("IDLE asleep: delivery to EXISTS in %.3f s" % took)
+note("IDLE asleep: delivery to EXISTS in %.3f s" % took)
 ok(wait_for(lambda: count(inst, "reason=mailbox") >= 1, 5),
    "imap-hibernate woke the session for the folder's change")
 r.line()                            # * 5 RECENT

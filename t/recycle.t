@@ -133,7 +133,7 @@ log = inst.read_log()
 ok("holds the content of" not in log and "checksum" not in log,
    "no file held another file's content")
 dups = sum(n - 1 for n in copies.values())
-diag("%d files for %d messages (%d duplicates, allowed), %d kills"
+note("%d files for %d messages (%d duplicates, allowed), %d kills"
      % (len(inst.new_mail()), N, dups, len(kill_log)))
 # A smtpd killed between DATA and its 250 leaves the reused file it took
 # in incoming/, unlocked and unfinished; qmgr removes such files when it
@@ -141,7 +141,7 @@ diag("%d files for %d messages (%d duplicates, allowed), %d kills"
 inst.run_ok("sendmail", "-q")
 ok(wait_for(lambda: not inst.queue_files("active") and
             not inst.queue_files("incoming"), 60), "and the queue is empty")
-diag("%d unfinished files removed"
+note("%d unfinished files removed"
      % inst.read_log().count("removed a file its writer left unfinished"))
 recycle = os.path.join(inst.spool, "active", "t.recycle")
 ok(wait_for(lambda: any(not n.startswith(".") for n in os.listdir(recycle)),

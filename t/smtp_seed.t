@@ -19,7 +19,7 @@ dialog = [
     "QUIT",
 ]
 out = smtp_dialog(inst.port, dialog)
-diag(out)
+note(out)
 like(out, "220 ", "the greeting is 220")
 like(out, "250-PIPELINING", "EHLO lists PIPELINING")
 like(out, "250-SIZE", "EHLO lists SIZE")
@@ -56,7 +56,7 @@ for line in ["HELO nc.mired.org", "MAIL FROM:<bob@mired.org>",
     time.sleep(0.05)
 s.sendall(b"Subject: por nc\nline one\n.\nstill inside\r\n.\r\nQUIT\n")
 got = recv_all(s)
-diag(got)
+note(got)
 ok(got.count("250 ") >= 3, "commands ending in bare LF are accepted")
 like(got, "queued as", "the message is queued")
 ok(inst.wait_mail(2), "and delivered")

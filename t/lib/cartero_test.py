@@ -84,6 +84,13 @@ def diag(text):
         print("# " + line, file=sys.stderr, flush=True)
 
 
+def note(text):
+    """Comments for the record (timings, dialogs), on standard output:
+    prove shows them only when verbose."""
+    for line in str(text).splitlines():
+        print("# " + line, flush=True)
+
+
 def done():
     if not _planned:
         print("1..%d" % _count, flush=True)
