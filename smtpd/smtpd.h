@@ -2,7 +2,10 @@
  * smtpd - the SMTP server: one session per connection, blocking I/O
  * through lineio, the queue file written by the server itself.
  *
- *	smtpd.c		main, the session loop, replies, error limits
+ *	smtpd.c		main, the session: greeting, limits, command loop
+ *	smtpd_chat.c	replies, error counting, lost clients, the summary
+ *	smtpd_state.c	forgetting the transaction or the whole session
+ *	smtpd_peer.c	the client's address, checked name, mynetworks
  *	smtpd_cmd.c	the commands (HELO EHLO MAIL RCPT RSET NOOP ...)
  *	smtpd_check.c	who may send to whom (relay and recipient checks)
  *	smtpd_data.c	DATA: the message into the queue, headers added
@@ -70,13 +73,20 @@ struct smtpd_state {
 
 /* smtpd.c */
 const char	*smtpd_hostname(void);
+
+/* smtpd_chat.c */
 int		 smtpd_reply(struct smtpd_state *, const char *, ...)
 		    __attribute__((format(printf, 2, 3)));
-void		 smtpd_reset(struct smtpd_state *);
 void		 smtpd_lost(struct smtpd_state *, int, const char *);
+void		 smtpd_log_disconnect(struct smtpd_state *);
 
+/* smtpd_state.c */
+void		 smtpd_reset(struct smtpd_state *);
 void		 smtpd_session_reset(struct smtpd_state *);
 const char	*smtpd_protocol(struct smtpd_state *);
+
+/* smtpd_peer.c */
+void		 smtpd_peer(struct smtpd_state *, int);
 
 /* smtpd_cmd.c */
 int		 smtpd_cmd(struct smtpd_state *);

@@ -1,0 +1,64 @@
+/*
+ * smtpd_state - what smtpd remembers of a session and when it forgets it:
+ * the mail transaction (RSET, HELO, after DATA), everything the client
+ * said (after STARTTLS nothing said in plaintext carries over), and the
+ * protocol name that state gives the Received: header.
+ */
+#include <sys/types.h>
+
+#include <stdlib.h>
+
+#include "buf.h"
+#include "lineio.h"
+#include "msg.h"
+#include "params.h"
+#include "util.h"
+#include "smtpd.h"
+
+/* smtpd_reset - forget the mail transaction (RSET, HELO, after DATA) */
+void
+smtpd_reset(struct smtpd_state *s)
+{
+	int i;
+
+	free(s->sender);
+	s->sender = NULL;
+	for (i = 0; i < s->nrcpt; i++)
+		free(s->rcpt[i]);
+	s->nrcpt = 0;
+	s->rcpt_rejected = 0;
+	s->declared_size = 0;
+	s->body8bit = 0;
+	s->smtputf8 = 0;
+}
+
+/*
+ * smtpd_session_reset - forget everything the client told us: the
+ * transaction, HELO/EHLO and its authentication.  After STARTTLS nothing
+ * said in plaintext may carry over (RFC 3207 4.2).
+ */
+void
+smtpd_session_reset(struct smtpd_state *s)
+{
+	smtpd_reset(s);
+	free(s->helo);
+	s->helo = NULL;
+	s->esmtp = 0;
+	free(s->sasl_method);
+	free(s->sasl_user);
+	s->sasl_method = s->sasl_user = NULL;
+}
+
+/*
+ * smtpd_protocol - the "with" of our Received: header (RFC 3848): SMTP,
+ * ESMTP, and with an S for TLS and an A for an authenticated client
+ */
+const char *
+smtpd_protocol(struct smtpd_state *s)
+{
+	if (!s->esmtp)
+		return "SMTP";
+	if (s->tls != NULL)
+		return s->sasl_user != NULL ? "ESMTPSA" : "ESMTPS";
+	return s->sasl_user != NULL ? "ESMTPA" : "ESMTP";
+}
