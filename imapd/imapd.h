@@ -13,7 +13,7 @@
  *	imap-hibernate	holds sleeping sessions without a process each.
  *
  * Which files build which (Makefile.am lists them too):
- *	imapd:		imapd.c imapd_reply.c imapd_parse.c imapd_set.c
+ *	imapd:		imapd.c imapd_reply.c imapd_parse.c
  *	imap:		imap.c imapd_reply.c imapd_parse.c imapd_set.c
  *			imapd_session.c imapd_tag.c imapd_view.c imapd_select.c
  *			imapd_idle.c imapd_folder.c imapd_fetch.c
