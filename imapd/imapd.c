@@ -120,113 +120,67 @@ imapd_wipe_cmd(struct imapd_cmd *c)
 			explicit_bzero(c->args[i].s, c->args[i].len);
 }
 
+/* imapd_logged_in - the session is on: answer the LOGIN or AUTHENTICATE */
+static int
+imapd_logged_in(void *ctx)
+{
+	struct imapd_state *s = ctx;
+
+	s->done = 1;
+	imapd_reply(s, "%s OK [CAPABILITY " IMAPD_CAPS_MAILBOX "] Logged in",
+	    s->login_tag);
+	return lineio_flush(s->io);
+}
+
 /*
- * imapd_handover - the login succeeded: give the client to the mailbox
- * side through auth, then answer the command.  The client's own socket
- * when nothing else is needed; else a socket pair, fed with what the
- * client already pipelined, and this process relays until the end.
+ * imapd_login - check a login with auth and, when good, hand the session
+ * over (lib/login.c) and answer the command.  Failures arrive after
+ * auth's delay.
  */
 static void
-imapd_handover(struct imapd_state *s, struct imapd_cmd *c,
-    const char *token, const char *account)
+imapd_login(struct imapd_state *s, struct imapd_cmd *c, const char *mech,
+    const char *user, const char *pass, const char *authzid)
 {
+	struct login_client lc = { s->fd, s->tls, s->io, s->addr };
+	struct authc_reply rep;
 	struct buf	*why = buf_new(256, 4096);
-	char		 pend[16384];
-	ssize_t		 n;
-	int		 sv[2];
 
 	if (lineio_flush(s->io) < 0) {
 		s->quit = 1;
 		goto out;
 	}
-	s->quit = 1;
-	if (s->tls == NULL && lineio_pending(s->io) == 0) {
-		if (authc_session(token, s->fd, why) < 0)
-			goto fail;
-		msg_info("login: user=<%s>, rip=%s, mailbox session started",
-		    account, s->addr);
-		s->done = 1;
-		imapd_reply(s, "%s OK [CAPABILITY " IMAPD_CAPS_MAILBOX
-		    "] Logged in", c->tag);
-		(void)lineio_flush(s->io);
-		goto out;
-	}
-	if (socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, sv) < 0) {
-		buf_setf(why, "socketpair: %s", strerror(errno));
-		goto fail;
-	}
-	if (authc_session(token, sv[1], why) < 0) {
-		close(sv[0]);
-		close(sv[1]);
-		goto fail;
-	}
-	close(sv[1]);
-	s->done = 1;
-	msg_info("login: user=<%s>, rip=%s, mailbox session started%s",
-	    account, s->addr, s->tls != NULL ? ", TLS" : "");
-	imapd_reply(s, "%s OK [CAPABILITY " IMAPD_CAPS_MAILBOX "] Logged in",
-	    c->tag);
-	if (lineio_flush(s->io) < 0) {
-		close(sv[0]);
-		goto out;
-	}
-	/* Pipelined input is the mailbox side's, in order. */
-	while (lineio_pending(s->io) > 0) {
-		n = lineio_read(s->io, pend, sizeof(pend));
-		if (n <= 0 || write_full(sv[0], pend, (size_t)n) < 0)
+	switch (login_check("imap", mech, user, pass, authzid, s->sap, s->addr,
+	    s->tls != NULL, &rep, why)) {
+	case LOGIN_OK:
+		s->login_tag = c->tag;
+		if (login_handover(&lc, rep.token, rep.account,
+		    2 * (int)var_imapd_timeout, imapd_logged_in, s, why) == 0) {
+			s->quit = 1;
 			break;
-	}
-	if (s->tls != NULL) {
-		if (tls_proxy(s->tls, sv[0], 2 * (int)var_imapd_timeout) < 0 &&
-		    msg_verbose)
-			msg_debug("proxy for %s: %m", s->addr);
-	} else
-		login_relay(s->fd, sv[0], 2 * (int)var_imapd_timeout);
-	close(sv[0]);
-	goto out;
-fail:
-	msg_warn("user=<%s>, rip=%s: cannot start the mailbox session: %s",
-	    account, s->addr, buf_str(why));
-	s->quit = 0;
-	imapd_tagged(s, c, "NO", "[UNAVAILABLE] Cannot open the mailbox, try "
-	    "again later.");
-	s->errors--;
-out:
-	buf_free(&why);
-}
-
-/* imapd_login - check a login with auth and, when good, hand over */
-static void
-imapd_login(struct imapd_state *s, struct imapd_cmd *c, const char *mech,
-    const char *user, const char *pass, const char *authzid)
-{
-	struct authc_reply rep;
-	struct buf	*why = buf_new(256, 4096);
-	int		 r;
-
-	(void)lineio_flush(s->io);
-	r = authc_login_mech("imap", mech, user, pass, authzid, s->sap,
-	    s->tls != NULL, &rep, why);
-	if (r > 0) {
-		imapd_handover(s, c, rep.token, rep.account);
-	} else if (r == 0 && rep.limit) {
-		msg_info("login refused: user=<%s>, rip=%s: %s",
-		    printable(user, s->tmp), s->addr, buf_str(why));
+		}
+		msg_warn("user=<%s>, rip=%s: cannot start the mailbox session: "
+		    "%s", rep.account, s->addr, buf_str(why));
+		imapd_tagged(s, c, "NO", "[UNAVAILABLE] Cannot open the "
+		    "mailbox, try again later.");
+		s->errors--;
+		break;
+	case LOGIN_LIMIT:
 		imapd_tagged(s, c, "NO", "[LIMIT] %s", buf_str(why));
-	} else if (r == 0) {
-		msg_info("authentication failed: method=%s, user=<%s>, rip=%s",
-		    mech, printable(user, s->tmp), s->addr);
+		break;
+	case LOGIN_FAILED:
 		imapd_tagged(s, c, "NO", "[AUTHENTICATIONFAILED] "
 		    "Authentication failed.");
-	} else {
-		msg_warn("login of user=<%s>, rip=%s: %s",
-		    printable(user, s->tmp), s->addr, buf_str(why));
+		break;
+	case LOGIN_TEMP:
+		/* A jail with a stale auth socket link: a fresh process. */
 		imapd_retire = 1;
 		imapd_tagged(s, c, "NO", "[UNAVAILABLE] Temporary "
 		    "authentication failure, try again later.");
 		s->errors--;
+		break;
 	}
 	explicit_bzero(&rep, sizeof(rep));
+out:
 	buf_free(&why);
 }
 

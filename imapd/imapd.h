@@ -164,6 +164,7 @@ struct imapd_state {
 
 	/* Login side. */
 	int		 fd;
+	const char	*login_tag;	/* the LOGIN being answered */
 	struct sockaddr_storage sa;
 	struct sockaddr	*sap;
 	struct tls	*tls;

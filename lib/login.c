@@ -44,6 +44,7 @@
 #include <unistd.h>
 
 #include "anvilc.h"
+#include "authc.h"
 #include "buf.h"
 #include "lineio.h"
 #include "login.h"
@@ -313,4 +314,91 @@ login_tls_ctx(struct buf *why)
 	if (c != NULL)
 		tls_ctx_cleanse(c);
 	return c;
+}
+
+/* login_check - one login through auth, logged; the caller answers */
+enum login_result
+login_check(const char *service, const char *mech, const char *user,
+    const char *pass, const char *authzid, const struct sockaddr *client,
+    const char *addr, int secured, struct authc_reply *rep, struct buf *why)
+{
+	struct buf	*tmp = buf_new(64, 0);
+	enum login_result r;
+
+	switch (authc_login_mech(service, mech, user, pass, authzid, client,
+	    secured, rep, why)) {
+	case 1:
+		r = LOGIN_OK;
+		break;
+	case 0:
+		if (rep->limit) {
+			msg_info("login refused: user=<%s>, rip=%s: %s",
+			    printable(user, tmp), addr, buf_str(why));
+			r = LOGIN_LIMIT;
+		} else {
+			msg_info("authentication failed: method=%s, "
+			    "user=<%s>, rip=%s", mech, printable(user, tmp),
+			    addr);
+			r = LOGIN_FAILED;
+		}
+		break;
+	default:
+		msg_warn("login of user=<%s>, rip=%s: %s",
+		    printable(user, tmp), addr, buf_str(why));
+		r = LOGIN_TEMP;
+		break;
+	}
+	buf_free(&tmp);
+	return r;
+}
+
+/* login_handover - the session to the mailbox process; relay if needed */
+int
+login_handover(struct login_client *c, const char *token,
+    const char *account, int relay_timeout, int (*started)(void *),
+    void *ctx, struct buf *why)
+{
+	char	 pend[16384];
+	ssize_t	 n;
+	int	 sv[2];
+
+	if (c->tls == NULL && lineio_pending(c->io) == 0) {
+		if (authc_session(token, c->fd, why) < 0)
+			return -1;
+		msg_info("login: user=<%s>, rip=%s, mailbox session started",
+		    account, c->addr);
+		if (started != NULL)
+			(void)started(ctx);
+		return 0;
+	}
+	if (socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, sv) < 0) {
+		buf_setf(why, "socketpair: %s", strerror(errno));
+		return -1;
+	}
+	if (authc_session(token, sv[1], why) < 0) {
+		close(sv[0]);
+		close(sv[1]);
+		return -1;
+	}
+	close(sv[1]);
+	msg_info("login: user=<%s>, rip=%s, mailbox session started%s",
+	    account, c->addr, c->tls != NULL ? ", TLS" : "");
+	if (started != NULL && started(ctx) < 0) {
+		close(sv[0]);
+		return 0;
+	}
+	/* Pipelined input is the mailbox side's, in order. */
+	while (lineio_pending(c->io) > 0) {
+		n = lineio_read(c->io, pend, sizeof(pend));
+		if (n <= 0 || write_full(sv[0], pend, (size_t)n) < 0)
+			break;
+	}
+	explicit_bzero(pend, sizeof(pend));
+	if (c->tls != NULL) {
+		if (tls_proxy(c->tls, sv[0], relay_timeout) < 0 && msg_verbose)
+			msg_debug("proxy for %s: %m", c->addr);
+	} else
+		login_relay(c->fd, sv[0], relay_timeout);
+	close(sv[0]);
+	return 0;
 }

@@ -45,6 +45,47 @@ int	login_tls_timeout(long long);
 void	login_relay(int, int, int);
 
 /*
+ * A login through auth, as both login sides make it: service ("pop3",
+ * "imap"), mechanism, user, password, authzid (or NULL), the client
+ * (sockaddr and address text) and whether TLS is on.  Logs the outcome;
+ * the caller answers the client.  LOGIN_OK fills rep (token, account);
+ * LOGIN_LIMIT (a limit, why says which), LOGIN_FAILED (wrong password or
+ * unknown user) and LOGIN_TEMP (auth unreachable or failing: why) do not.
+ */
+enum login_result { LOGIN_OK, LOGIN_LIMIT, LOGIN_FAILED, LOGIN_TEMP };
+
+struct authc_reply;
+enum login_result login_check(const char *, const char *, const char *,
+	    const char *, const char *, const struct sockaddr *, const char *,
+	    int, struct authc_reply *, struct buf *);
+
+/*
+ * The client of a login side, for the handover: its socket, TLS (or
+ * NULL), line reader (what it pipelined after the login is still there)
+ * and address text.
+ */
+struct login_client {
+	int		 fd;
+	struct tls	*tls;
+	struct lineio	*io;
+	const char	*addr;
+};
+
+/*
+ * Give a logged-in client to its mailbox process: auth redeems token and
+ * starts the session for account.  With no TLS and nothing pipelined the
+ * client's own socket goes and this process is done; else a socket pair
+ * goes, fed with the pipelined input, and this process relays (TLS or
+ * plain) until either side ends or nothing moves for relay_timeout
+ * seconds.  started(ctx), if not NULL, runs once the session is on and
+ * before any relaying (the IMAP side answers the LOGIN there; -1 from it
+ * ends the handover).  0: the session went; -1: it could not start (why),
+ * and the client is still ours to answer.
+ */
+int	login_handover(struct login_client *, const char *, const char *,
+	    int, int (*)(void *), void *, struct buf *);
+
+/*
  * Secrets of a session (see login.c): a buffer that leaves no copy behind
  * (size, cap as buf_new), overwrite one now, and the end of a session:
  * tls_close, wipe and free the line reader and the buffers named (a

@@ -93,104 +93,52 @@ pop3d_capa_login(struct pop3d_state *s)
 }
 
 /*
- * pop3d_handover - the login succeeded: give the client to the mailbox
- * side through auth.  The client's own socket when nothing else is
- * needed; else a socket pair, fed with what the client already
- * pipelined, and this process relays (TLS, or plain) until the end.
+ * pop3d_login - check a login with auth and, when good, hand the session
+ * over (lib/login.c): the mailbox side greets it.  Failures arrive after
+ * auth's delay.
  */
 static void
-pop3d_handover(struct pop3d_state *s, const char *token,
-    const char *account)
+pop3d_login(struct pop3d_state *s, const char *mech, const char *user,
+    const char *pass, const char *authzid)
 {
+	struct login_client lc = { s->fd, s->tls, s->io, s->addr };
+	struct authc_reply rep;
 	struct buf	*why = buf_new(256, 4096);
-	char		 pend[16384];
-	ssize_t		 n;
-	int		 sv[2];
 
 	/* A reply to a pipelined USER must not be overtaken. */
 	if (lineio_flush(s->io) < 0) {
 		s->quit = 1;
 		goto out;
 	}
-	s->quit = 1;
-	if (s->tls == NULL && lineio_pending(s->io) == 0) {
-		if (authc_session(token, s->fd, why) < 0)
-			goto fail;
-		msg_info("login: user=<%s>, rip=%s, mailbox session started",
-		    account, s->addr);
-		s->done = 1;
-		goto out;
-	}
-	if (socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, sv) < 0) {
-		buf_setf(why, "socketpair: %s", strerror(errno));
-		goto fail;
-	}
-	if (authc_session(token, sv[1], why) < 0) {
-		close(sv[0]);
-		close(sv[1]);
-		goto fail;
-	}
-	close(sv[1]);
-	s->done = 1;
-	msg_info("login: user=<%s>, rip=%s, mailbox session started%s",
-	    account, s->addr, s->tls != NULL ? ", TLS" : "");
-	/* Pipelined input is the mailbox side's, in order. */
-	while (lineio_pending(s->io) > 0) {
-		n = lineio_read(s->io, pend, sizeof(pend));
-		if (n <= 0 || write_full(sv[0], pend, (size_t)n) < 0)
+	switch (login_check("pop3", mech, user, pass, authzid, s->sap, s->addr,
+	    s->tls != NULL, &rep, why)) {
+	case LOGIN_OK:
+		s->quit = 1;
+		if (login_handover(&lc, rep.token, rep.account,
+		    2 * (int)var_pop3d_timeout, NULL, NULL, why) == 0) {
+			s->done = 1;
 			break;
-	}
-	if (s->tls != NULL) {
-		if (tls_proxy(s->tls, sv[0], 2 * (int)var_pop3d_timeout) < 0 &&
-		    msg_verbose)
-			msg_debug("proxy for %s: %m", s->addr);
-	} else
-		login_relay(s->fd, sv[0], 2 * (int)var_pop3d_timeout);
-	close(sv[0]);
-	goto out;
-fail:
-	msg_warn("user=<%s>, rip=%s: cannot start the mailbox session: %s",
-	    account, s->addr, buf_str(why));
-	pop3d_reply(s, "-ERR [SYS/TEMP] Cannot open the mailbox, try again "
-	    "later.");
-out:
-	buf_free(&why);
-}
-
-/*
- * pop3d_login - check a login with auth and, when good, hand the session
- * over.  Failures arrive after auth_failure_delay (auth waits).
- */
-static void
-pop3d_login(struct pop3d_state *s, const char *mech, const char *user,
-    const char *pass, const char *authzid)
-{
-	struct authc_reply rep;
-	struct buf	*why = buf_new(256, 4096);
-	int		 r;
-
-	(void)lineio_flush(s->io);
-	r = authc_login_mech("pop3", mech, user, pass, authzid, s->sap,
-	    s->tls != NULL, &rep, why);
-	if (r > 0) {
-		pop3d_handover(s, rep.token, rep.account);
-	} else if (r == 0 && rep.limit) {
-		msg_info("login refused: user=<%s>, rip=%s: %s",
-		    printable(user, s->tmp), s->addr, buf_str(why));
+		}
+		msg_warn("user=<%s>, rip=%s: cannot start the mailbox session: "
+		    "%s", rep.account, s->addr, buf_str(why));
+		pop3d_reply(s, "-ERR [SYS/TEMP] Cannot open the mailbox, try "
+		    "again later.");
+		break;
+	case LOGIN_LIMIT:
 		pop3d_reply(s, "-ERR [IN-USE] %s", buf_str(why));
-	} else if (r == 0) {
-		msg_info("authentication failed: method=%s, user=<%s>, rip=%s",
-		    mech, printable(user, s->tmp), s->addr);
+		break;
+	case LOGIN_FAILED:
 		pop3d_reply(s, "-ERR [AUTH] Authentication failed.");
-	} else {
-		msg_warn("login of user=<%s>, rip=%s: %s",
-		    printable(user, s->tmp), s->addr, buf_str(why));
+		break;
+	case LOGIN_TEMP:
 		/* A jail with a stale auth socket link: a fresh process. */
 		pop3d_retire = 1;
 		pop3d_reply(s, "-ERR [SYS/TEMP] Temporary authentication "
 		    "failure, try again later.");
+		break;
 	}
 	explicit_bzero(&rep, sizeof(rep));
+out:
 	buf_free(&why);
 }
 
