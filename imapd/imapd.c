@@ -46,7 +46,6 @@
 
 #include "addr.h"
 #include "authc.h"
-#include "base64.h"
 #include "buf.h"
 #include "lineio.h"
 #include "login.h"
@@ -225,15 +224,15 @@ imapd_cmd_login(struct imapd_state *s, struct imapd_cmd *c)
  * too long) or when the client went away.
  */
 static int
-imapd_sasl_read(struct imapd_state *s, struct imapd_cmd *c,
-    const char *challenge, struct buf *out)
+imapd_sasl_read(void *ctx, const char *challenge, struct buf *out)
 {
+	struct imapd_state *s = ctx;
 	int r;
 
 	lineio_printf(s->io, "+ %s\r\n", challenge);
 	r = line_get(s->io, out, LINEIO_SKIP);
 	if (r == LINE_TOOLONG) {
-		imapd_tagged(s, c, "BAD", "Response too long.");
+		imapd_tagged(s, s->sasl_cmd, "BAD", "Response too long.");
 		return -1;
 	}
 	if (r != LINE_OK) {
@@ -241,92 +240,35 @@ imapd_sasl_read(struct imapd_state *s, struct imapd_cmd *c,
 		return -1;
 	}
 	if (strcmp(buf_str(out), "*") == 0) {
-		imapd_tagged(s, c, "BAD", "Authentication aborted by client.");
+		imapd_tagged(s, s->sasl_cmd, "BAD", "Authentication aborted by "
+		    "client.");
 		return -1;
 	}
 	return 0;
 }
 
-/* imapd_b64_text - decode base64 text that must not hold a NUL */
-static int
-imapd_b64_text(const char *b64, struct buf *out)
-{
-	buf_reset(out);
-	if (strcmp(b64, "=") == 0)
-		return 0;
-	if (base64_decode(out, b64, strlen(b64)) < 0 ||
-	    memchr(buf_str(out), '\0', buf_len(out)) != NULL ||
-	    buf_overflowed(out))
-		return -1;
-	return 0;
-}
-
-/* imapd_auth_plain - AUTHENTICATE PLAIN [initial-response] (RFC 4616) */
+/* imapd_sasl_invalid - a response that is not valid SASL */
 static void
-imapd_auth_plain(struct imapd_state *s, struct imapd_cmd *c,
-    const char *initial)
+imapd_sasl_invalid(void *ctx, const char *mech)
 {
-	struct buf	*line = login_secret(256, 0);
-	struct buf	*authzid, *user, *pass;
-	const char	*resp = initial;
+	struct imapd_state *s = ctx;
 
-	if (resp == NULL) {
-		if (imapd_sasl_read(s, c, "", line) < 0) {
-			buf_free(&line);
-			return;
-		}
-		resp = buf_str(line);
-	}
-	authzid = login_secret(64, AUTHC_FIELD_MAX);
-	user = login_secret(64, AUTHC_FIELD_MAX);
-	pass = login_secret(64, AUTHC_FIELD_MAX);
-	if (authc_sasl_plain_decode(strcmp(resp, "=") == 0 ? "" : resp,
-	    authzid, user, pass) < 0)
-		imapd_tagged(s, c, "BAD", "Invalid SASL PLAIN response.");
-	else
-		imapd_login(s, c, "PLAIN", buf_str(user), buf_str(pass),
-		    buf_str(authzid));
-	login_wipe(line);
-	login_wipe(pass);
-	buf_free(&line);
-	buf_free(&authzid);
-	buf_free(&user);
-	buf_free(&pass);
+	imapd_tagged(s, s->sasl_cmd, "BAD", "Invalid SASL %s response.", mech);
 }
 
-/* imapd_auth_login - AUTHENTICATE LOGIN: "Username:", "Password:" */
+/* imapd_sasl_login - the exchange gave credentials: check them */
 static void
-imapd_auth_login(struct imapd_state *s, struct imapd_cmd *c,
-    const char *initial)
+imapd_sasl_login(void *ctx, const char *mech, const char *user,
+    const char *pass, const char *authzid)
 {
-	struct buf	*line = login_secret(256, 0);
-	struct buf	*user, *pass;
+	struct imapd_state *s = ctx;
 
-	user = login_secret(64, AUTHC_FIELD_MAX);
-	pass = login_secret(64, AUTHC_FIELD_MAX);
-	if (initial == NULL) {
-		if (imapd_sasl_read(s, c, "VXNlcm5hbWU6", line) < 0)
-			goto out;
-		initial = buf_str(line);
-	}
-	if (imapd_b64_text(initial, user) < 0 || buf_len(user) == 0) {
-		imapd_tagged(s, c, "BAD", "Invalid SASL LOGIN response.");
-		goto out;
-	}
-	if (imapd_sasl_read(s, c, "UGFzc3dvcmQ6", line) < 0)
-		goto out;
-	if (imapd_b64_text(buf_str(line), pass) < 0 || buf_len(pass) == 0) {
-		imapd_tagged(s, c, "BAD", "Invalid SASL LOGIN response.");
-		goto out;
-	}
-	imapd_login(s, c, "LOGIN", buf_str(user), buf_str(pass), "");
-out:
-	login_wipe(line);
-	login_wipe(pass);
-	buf_free(&line);
-	buf_free(&user);
-	buf_free(&pass);
+	imapd_login(s, s->sasl_cmd, mech, user, pass, authzid);
 }
+
+static const struct login_sasl imapd_sasl = {
+	imapd_sasl_read, imapd_sasl_invalid, imapd_sasl_login,
+};
 
 /* imapd_cmd_authenticate - AUTHENTICATE mechanism [initial-response] */
 static void
@@ -353,10 +295,10 @@ imapd_cmd_authenticate(struct imapd_state *s, struct imapd_cmd *c)
 	}
 	if (imapd_refuse_plaintext(s, c))
 		return;
-	if (strcasecmp(mech, "PLAIN") == 0)
-		imapd_auth_plain(s, c, initial);
-	else
-		imapd_auth_login(s, c, initial);
+	s->sasl_cmd = c;
+	login_sasl(strcasecmp(mech, "PLAIN") == 0 ? "PLAIN" : "LOGIN",
+	    initial, &imapd_sasl, s);
+	s->sasl_cmd = NULL;
 }
 
 /*

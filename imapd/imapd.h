@@ -165,6 +165,7 @@ struct imapd_state {
 	/* Login side. */
 	int		 fd;
 	const char	*login_tag;	/* the LOGIN being answered */
+	struct imapd_cmd *sasl_cmd;	/* the AUTHENTICATE in hand */
 	struct sockaddr_storage sa;
 	struct sockaddr	*sap;
 	struct tls	*tls;

@@ -45,6 +45,7 @@
 
 #include "anvilc.h"
 #include "authc.h"
+#include "base64.h"
 #include "buf.h"
 #include "lineio.h"
 #include "login.h"
@@ -401,4 +402,69 @@ login_handover(struct login_client *c, const char *token,
 		login_relay(c->fd, sv[0], relay_timeout);
 	close(sv[0]);
 	return 0;
+}
+
+/* login_b64_text - decode base64 text that must not hold a NUL */
+static int
+login_b64_text(const char *b64, struct buf *out)
+{
+	buf_reset(out);
+	if (strcmp(b64, "=") == 0)
+		return 0;
+	if (base64_decode(out, b64, strlen(b64)) < 0 ||
+	    memchr(buf_str(out), '\0', buf_len(out)) != NULL ||
+	    buf_overflowed(out))
+		return -1;
+	return 0;
+}
+
+/* login_sasl - a PLAIN or LOGIN exchange, then the login */
+void
+login_sasl(const char *mech, const char *initial,
+    const struct login_sasl *ops, void *ctx)
+{
+	struct buf	*line = login_secret(256, 0);
+	struct buf	*authzid = login_secret(64, AUTHC_FIELD_MAX);
+	struct buf	*user = login_secret(64, AUTHC_FIELD_MAX);
+	struct buf	*pass = login_secret(64, AUTHC_FIELD_MAX);
+	const char	*resp = initial;
+
+	if (strcmp(mech, "PLAIN") == 0) {
+		if (resp == NULL) {
+			if (ops->read(ctx, "", line) < 0)
+				goto out;
+			resp = buf_str(line);
+		}
+		if (authc_sasl_plain_decode(strcmp(resp, "=") == 0 ? "" :
+		    resp, authzid, user, pass) < 0)
+			ops->invalid(ctx, mech);
+		else
+			ops->login(ctx, mech, buf_str(user), buf_str(pass),
+			    buf_str(authzid));
+		goto out;
+	}
+	/* LOGIN: "Username:" and "Password:", each in base64. */
+	if (resp == NULL) {
+		if (ops->read(ctx, "VXNlcm5hbWU6", line) < 0)
+			goto out;
+		resp = buf_str(line);
+	}
+	if (login_b64_text(resp, user) < 0 || buf_len(user) == 0) {
+		ops->invalid(ctx, mech);
+		goto out;
+	}
+	if (ops->read(ctx, "UGFzc3dvcmQ6", line) < 0)
+		goto out;
+	if (login_b64_text(buf_str(line), pass) < 0 || buf_len(pass) == 0) {
+		ops->invalid(ctx, mech);
+		goto out;
+	}
+	ops->login(ctx, mech, buf_str(user), buf_str(pass), "");
+out:
+	login_wipe(line);
+	login_wipe(pass);
+	buf_free(&line);
+	buf_free(&authzid);
+	buf_free(&user);
+	buf_free(&pass);
 }

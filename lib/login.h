@@ -45,6 +45,29 @@ int	login_tls_timeout(long long);
 void	login_relay(int, int, int);
 
 /*
+ * The SASL exchanges of the login sides (PLAIN, RFC 4616; LOGIN), the
+ * protocol's part given as callbacks with their context:
+ *	read(ctx, challenge, line): send the challenge (base64 text, ""
+ *		for an empty one) and read the response into line; 0, or
+ *		-1 when the exchange is over (aborted with "*", too long:
+ *		the side answered; or the client went away);
+ *	invalid(ctx, mech): the response is not valid for mech: answer;
+ *	login(ctx, mech, user, password, authzid): check and answer.
+ * login_sasl() runs mech ("PLAIN" or "LOGIN", which the caller checked)
+ * with the initial response, if any (NULL: none; "=": an empty one), and
+ * wipes every buffer that held a secret.
+ */
+struct login_sasl {
+	int	(*read)(void *, const char *, struct buf *);
+	void	(*invalid)(void *, const char *);
+	void	(*login)(void *, const char *, const char *, const char *,
+		    const char *);
+};
+
+void	login_sasl(const char *, const char *, const struct login_sasl *,
+	    void *);
+
+/*
  * A login through auth, as both login sides make it: service ("pop3",
  * "imap"), mechanism, user, password, authzid (or NULL), the client
  * (sockaddr and address text) and whether TLS is on.  Logs the outcome;

@@ -46,7 +46,6 @@
 
 #include "addr.h"
 #include "authc.h"
-#include "base64.h"
 #include "buf.h"
 #include "lineio.h"
 #include "login.h"
@@ -196,16 +195,17 @@ pop3d_cmd_pass(struct pop3d_state *s, char *args)
 
 /*
  * pop3d_sasl_read - a client's response in a SASL exchange, after the
- * challenge (a "+ " line).  0 with the line in s->line; -1 after a -ERR
+ * challenge (a "+ " line).  0 with the line in out; -1 after a -ERR
  * (aborted with "*", too long) or when the client went away.
  */
 static int
-pop3d_sasl_read(struct pop3d_state *s, const char *challenge)
+pop3d_sasl_read(void *ctx, const char *challenge, struct buf *out)
 {
+	struct pop3d_state *s = ctx;
 	int r;
 
 	lineio_printf(s->io, "+ %s\r\n", challenge);
-	r = line_get(s->io, s->line, LINEIO_SKIP);
+	r = line_get(s->io, out, LINEIO_SKIP);
 	if (r == LINE_TOOLONG) {
 		pop3d_reply(s, "-ERR Response too long.");
 		return -1;
@@ -214,86 +214,31 @@ pop3d_sasl_read(struct pop3d_state *s, const char *challenge)
 		s->quit = 1;
 		return -1;
 	}
-	if (strcmp(buf_str(s->line), "*") == 0) {
+	if (strcmp(buf_str(out), "*") == 0) {
 		pop3d_reply(s, "-ERR Authentication aborted by client.");
 		return -1;
 	}
 	return 0;
 }
 
-/* pop3d_b64_text - decode base64 text that must not hold a NUL */
-static int
-pop3d_b64_text(const char *b64, struct buf *out)
-{
-	buf_reset(out);
-	if (strcmp(b64, "=") == 0)
-		return 0;
-	if (base64_decode(out, b64, strlen(b64)) < 0 ||
-	    memchr(buf_str(out), '\0', buf_len(out)) != NULL ||
-	    buf_overflowed(out))
-		return -1;
-	return 0;
-}
-
-/* pop3d_auth_plain - AUTH PLAIN [initial-response] (RFC 4616) */
+/* pop3d_sasl_invalid - a response that is not valid SASL */
 static void
-pop3d_auth_plain(struct pop3d_state *s, const char *initial)
+pop3d_sasl_invalid(void *ctx, const char *mech)
 {
-	struct buf	*authzid, *user, *pass;
-	const char	*resp = initial;
-
-	if (resp == NULL) {
-		if (pop3d_sasl_read(s, "") < 0)
-			return;
-		resp = buf_str(s->line);
-	}
-	authzid = login_secret(64, AUTHC_FIELD_MAX);
-	user = login_secret(64, AUTHC_FIELD_MAX);
-	pass = login_secret(64, AUTHC_FIELD_MAX);
-	if (authc_sasl_plain_decode(strcmp(resp, "=") == 0 ? "" : resp,
-	    authzid, user, pass) < 0)
-		pop3d_reply(s, "-ERR [AUTH] Invalid SASL PLAIN response.");
-	else
-		pop3d_login(s, "PLAIN", buf_str(user), buf_str(pass),
-		    buf_str(authzid));
-	login_wipe(s->line);
-	login_wipe(pass);
-	buf_free(&authzid);
-	buf_free(&user);
-	buf_free(&pass);
+	pop3d_reply(ctx, "-ERR [AUTH] Invalid SASL %s response.", mech);
 }
 
-/* pop3d_auth_login - AUTH LOGIN [user]: "Username:", "Password:" */
+/* pop3d_sasl_login - the exchange gave credentials: check them */
 static void
-pop3d_auth_login(struct pop3d_state *s, const char *initial)
+pop3d_sasl_login(void *ctx, const char *mech, const char *user,
+    const char *pass, const char *authzid)
 {
-	struct buf	*user, *pass;
-
-	user = login_secret(64, AUTHC_FIELD_MAX);
-	pass = login_secret(64, AUTHC_FIELD_MAX);
-	if (initial == NULL) {
-		if (pop3d_sasl_read(s, "VXNlcm5hbWU6") < 0)
-			goto out;
-		initial = buf_str(s->line);
-	}
-	if (pop3d_b64_text(initial, user) < 0 || buf_len(user) == 0) {
-		pop3d_reply(s, "-ERR [AUTH] Invalid SASL LOGIN response.");
-		goto out;
-	}
-	if (pop3d_sasl_read(s, "UGFzc3dvcmQ6") < 0)
-		goto out;
-	if (pop3d_b64_text(buf_str(s->line), pass) < 0 ||
-	    buf_len(pass) == 0) {
-		pop3d_reply(s, "-ERR [AUTH] Invalid SASL LOGIN response.");
-		goto out;
-	}
-	pop3d_login(s, "LOGIN", buf_str(user), buf_str(pass), "");
-out:
-	login_wipe(s->line);
-	login_wipe(pass);
-	buf_free(&user);
-	buf_free(&pass);
+	pop3d_login(ctx, mech, user, pass, authzid);
 }
+
+static const struct login_sasl pop3d_sasl = {
+	pop3d_sasl_read, pop3d_sasl_invalid, pop3d_sasl_login,
+};
 
 /* pop3d_cmd_auth - AUTH [mechanism [initial-response]] (RFC 5034) */
 static void
@@ -329,10 +274,9 @@ pop3d_cmd_auth(struct pop3d_state *s, char *args)
 		return;
 	free(s->user);
 	s->user = NULL;
-	if (strcasecmp(mech, "PLAIN") == 0)
-		pop3d_auth_plain(s, initial);
-	else
-		pop3d_auth_login(s, initial);
+	login_sasl(strcasecmp(mech, "PLAIN") == 0 ? "PLAIN" : "LOGIN",
+	    initial, &pop3d_sasl, s);
+	login_wipe(s->line);
 }
 
 /*
