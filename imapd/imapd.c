@@ -308,10 +308,6 @@ imapd_cmd_authenticate(struct imapd_state *s, struct imapd_cmd *c)
 static void
 imapd_cmd_starttls(struct imapd_state *s, struct imapd_cmd *c)
 {
-	struct buf *why;
-	struct tls *t;
-	int limit;
-
 	if (!imapd_arg_end(c)) {
 		imapd_tagged(s, c, "BAD", "STARTTLS takes no arguments");
 		return;
@@ -330,21 +326,12 @@ imapd_cmd_starttls(struct imapd_state *s, struct imapd_cmd *c)
 		s->quit = 1;
 		return;
 	}
-	lineio_discard(s->io);
-	why = buf_new(128, 1024);
-	limit = login_tls_timeout(var_imapd_timeout);
-	if ((t = tls_accept(imapd_tls_ctx, s->fd, limit, why)) == NULL) {
-		msg_info("STARTTLS from %s: %s", s->addr, buf_str(why));
+	s->tls = login_starttls(imapd_tls_ctx, s->fd, s->io, var_imapd_timeout,
+	    "STARTTLS", s->addr);
+	if (s->tls == NULL) {
 		s->quit = 1;
-		buf_free(&why);
 		return;
 	}
-	buf_free(&why);
-	tls_set_timeout(t, login_timeout(var_imapd_timeout));
-	s->tls = t;
-	lineio_set_hooks(s->io, tls_read, tls_write, t);
-	if (msg_verbose)
-		msg_debug("STARTTLS from %s: %s", s->addr, tls_info(t));
 }
 
 /* imapd_cmd_capability - CAPABILITY */
@@ -433,9 +420,8 @@ imapd_service(int fd, char *service, char **argv)
 {
 	struct imapd_state s;
 	struct imapd_cmd c;
-	struct buf	*why, *caps;
-	struct tls	*t = NULL;
-	int		 r, limit;
+	struct buf	*caps;
+	int		 r;
 
 	memset(&s, 0, sizeof(s));
 	memset(&c, 0, sizeof(c));
@@ -462,23 +448,9 @@ imapd_service(int fd, char *service, char **argv)
 	s.cmd_max = var_imapd_login_command_max;
 	s.args_max = IMAPD_LOGIN_ARGS_MAX;
 
-	if (var_imapd_tls_wrappermode) {
-		why = buf_new(128, 1024);
-		limit = login_tls_timeout(var_imapd_timeout);
-		if (imapd_tls_ctx == NULL)
-			buf_setf(why, "no TLS certificate");
-		else
-			t = tls_accept(imapd_tls_ctx, fd, limit, why);
-		if (t == NULL) {
-			msg_info("TLS from %s: %s", s.addr, buf_str(why));
-			buf_free(&why);
-			goto done;
-		}
-		buf_free(&why);
-		tls_set_timeout(t, login_timeout(var_imapd_timeout));
-		s.tls = t;
-		lineio_set_hooks(s.io, tls_read, tls_write, t);
-	}
+	if (var_imapd_tls_wrappermode && (s.tls = login_starttls(imapd_tls_ctx, fd,
+	    s.io, var_imapd_timeout, "TLS", s.addr)) == NULL)
+		goto done;
 	caps = buf_new(256, 0);
 	imapd_login_caps(&s, caps);
 	imapd_reply(&s, "* OK [CAPABILITY %s] cartero IMAP ready.",

@@ -317,6 +317,31 @@ login_tls_ctx(struct buf *why)
 	return c;
 }
 
+/* login_starttls - the TLS handshake, then io through TLS */
+struct tls *
+login_starttls(struct tls_ctx *ctx, int fd, struct lineio *io,
+    long long own, const char *what, const char *addr)
+{
+	struct buf	*why = buf_new(128, 1024);
+	struct tls	*t = NULL;
+
+	lineio_discard(io);
+	if (ctx == NULL)
+		buf_setf(why, "no TLS certificate");
+	else
+		t = tls_accept(ctx, fd, login_tls_timeout(own), why);
+	if (t == NULL)
+		msg_info("%s from %s: %s", what, addr, buf_str(why));
+	else {
+		tls_set_timeout(t, login_timeout(own));
+		lineio_set_hooks(io, tls_read, tls_write, t);
+		if (msg_verbose)
+			msg_debug("%s from %s: %s", what, addr, tls_info(t));
+	}
+	buf_free(&why);
+	return t;
+}
+
 /* login_check - one login through auth, logged; the caller answers */
 enum login_result
 login_check(const char *service, const char *mech, const char *user,

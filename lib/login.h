@@ -12,6 +12,11 @@
 
 #include <stddef.h>
 
+struct buf;
+struct lineio;
+struct tls;
+struct tls_ctx;
+
 /*
  * Confine a login process, named prog in messages: as root, chroot to
  * $queue_directory/empty (whose only content is links to the auth and
@@ -40,6 +45,18 @@ void	login_limit_end(void);
  */
 int	login_timeout(long long);
 int	login_tls_timeout(long long);
+
+/*
+ * The TLS handshake of a login side on the client's socket fd, at
+ * connect (implicit TLS) or after STARTTLS/STLS: what the client
+ * pipelined before it is discarded, the handshake has
+ * login_tls_timeout(own) seconds in all (own: the program's timeout),
+ * then reads and writes of io go through TLS with login_timeout(own).
+ * ctx NULL: no certificate.  The TLS session, or NULL (logged as what,
+ * e.g. "STARTTLS", from addr): the client is to be dropped.
+ */
+struct tls *login_starttls(struct tls_ctx *, int, struct lineio *,
+	    long long, const char *, const char *);
 
 /* Relay client fd <-> mailbox fd until either closes or timeout s idle. */
 void	login_relay(int, int, int);
@@ -115,10 +132,6 @@ int	login_handover(struct login_client *, const char *, const char *,
  * NULL-ended list of struct buf **).  The server TLS context of a login
  * side, whose plaintext records are overwritten once read.
  */
-struct buf;
-struct lineio;
-struct tls;
-struct tls_ctx;
 struct buf *login_secret(size_t, size_t);
 void	login_wipe(struct buf *);
 void	login_end(struct tls **, struct lineio **, ...);

@@ -286,10 +286,6 @@ pop3d_cmd_auth(struct pop3d_state *s, char *args)
 static void
 pop3d_cmd_stls(struct pop3d_state *s, char *args)
 {
-	struct buf *why;
-	struct tls *t;
-	int limit;
-
 	if (args != NULL && *args != '\0') {
 		pop3d_reply(s, "-ERR Syntax: STLS");
 		return;
@@ -307,23 +303,14 @@ pop3d_cmd_stls(struct pop3d_state *s, char *args)
 		s->quit = 1;
 		return;
 	}
-	lineio_discard(s->io);
-	why = buf_new(128, 1024);
-	limit = login_tls_timeout(var_pop3d_timeout);
-	if ((t = tls_accept(pop3d_tls_ctx, s->fd, limit, why)) == NULL) {
-		msg_info("STLS from %s: %s", s->addr, buf_str(why));
+	s->tls = login_starttls(pop3d_tls_ctx, s->fd, s->io, var_pop3d_timeout,
+	    "STLS", s->addr);
+	if (s->tls == NULL) {
 		s->quit = 1;
-		buf_free(&why);
 		return;
 	}
-	buf_free(&why);
-	tls_set_timeout(t, login_timeout(var_pop3d_timeout));
-	s->tls = t;
-	lineio_set_hooks(s->io, tls_read, tls_write, t);
 	free(s->user);
 	s->user = NULL;
-	if (msg_verbose)
-		msg_debug("STLS from %s: %s", s->addr, tls_info(t));
 }
 
 /* pop3d_cmd_quit - QUIT before login */
@@ -407,9 +394,7 @@ static void
 pop3d_service(int fd, char *service, char **argv)
 {
 	struct pop3d_state s;
-	struct buf	*why;
-	struct tls	*t = NULL;
-	int		 r, limit;
+	int		 r;
 
 	memset(&s, 0, sizeof(s));
 	s.fd = fd;
@@ -433,23 +418,9 @@ pop3d_service(int fd, char *service, char **argv)
 		goto done;
 	}
 
-	if (var_pop3d_tls_wrappermode) {
-		why = buf_new(128, 1024);
-		limit = login_tls_timeout(var_pop3d_timeout);
-		if (pop3d_tls_ctx == NULL)
-			buf_setf(why, "no TLS certificate");
-		else
-			t = tls_accept(pop3d_tls_ctx, fd, limit, why);
-		if (t == NULL) {
-			msg_info("TLS from %s: %s", s.addr, buf_str(why));
-			buf_free(&why);
-			goto done;
-		}
-		buf_free(&why);
-		tls_set_timeout(t, login_timeout(var_pop3d_timeout));
-		s.tls = t;
-		lineio_set_hooks(s.io, tls_read, tls_write, t);
-	}
+	if (var_pop3d_tls_wrappermode && (s.tls = login_starttls(pop3d_tls_ctx, fd,
+	    s.io, var_pop3d_timeout, "TLS", s.addr)) == NULL)
+		goto done;
 	pop3d_reply(&s, "+OK cartero POP3 ready.");
 
 	while (!s.quit) {
