@@ -732,21 +732,6 @@ out:
  * Requests.
  */
 
-/* auth_request_end - bytes up to and with the empty line ending a request */
-static size_t
-auth_request_end(const struct buf *in)
-{
-	const char *p = buf_str(in), *nn;
-
-	if (buf_len(in) == 0)
-		return 0;
-	if (*p == '\n')
-		return 1;
-	if ((nn = memmem(p, buf_len(in), "\n\n", 2)) == NULL)
-		return 0;
-	return (size_t)(nn - p) + 2;
-}
-
 /* auth_request - a whole request has arrived: serve it */
 static void
 auth_request(struct auth_conn *c, size_t end)
@@ -787,7 +772,7 @@ auth_conn_next(struct auth_conn *c)
 {
 	size_t end;
 
-	if ((end = auth_request_end(c->in)) > 0) {
+	if ((end = attr_end(buf_str(c->in), buf_len(c->in))) > 0) {
 		auth_request(c, end);
 		return;
 	}
@@ -842,7 +827,7 @@ auth_conn_read(int fd, int mask, void *ctx)
 		auth_conn_close(c);
 		return;
 	}
-	if ((end = auth_request_end(c->in)) > 0)
+	if ((end = attr_end(buf_str(c->in), buf_len(c->in))) > 0)
 		auth_request(c, end);
 }
 
@@ -853,14 +838,7 @@ auth_accept(int lfd, int mask, void *ctx)
 	struct auth_conn *c;
 	int fd;
 
-	for (;;) {
-		fd = accept4(lfd, NULL, NULL, SOCK_NONBLOCK | SOCK_CLOEXEC);
-		if (fd < 0) {
-			if (errno != EAGAIN && errno != EWOULDBLOCK &&
-			    errno != EINTR && errno != ECONNABORTED)
-				msg_warn("accept: %m");
-			return;
-		}
+	while ((fd = ipc_accept(lfd)) >= 0) {
 		if (auth_nconns >= AUTH_CONNS_MAX) {
 			msg_warn("%d auth clients at once: refusing more",
 			    auth_nconns);
