@@ -190,7 +190,8 @@ static const struct parse_case {
 	{ "a quoted name without ':'", "\"x y\" ana\n", "x y", "(none)",
 	    "FILE, line 1: expected format: key: value; entry skipped\n" },
 	{ "a continuation line at the top", "  ana\nbob: carl\n", "bob",
-	    "carl", NULL },
+	    "carl", "FILE, line 1: continuation line without an entry above "
+	    "it; skipped\n" },
 };
 
 /* test_parse - one lookup per case */

@@ -189,7 +189,7 @@ static const struct {
 	const char	*desc;
 	const char	*wire;
 	int		 result[3];	/* of up to three reads */
-	const char	*last;		/* the list of the last LINE_OK */
+	const char	*last;		/* the last list read whole */
 } reads[] = {
 	{ "one list, then EOF", "a=1\n\n",
 	    { LINE_OK, LINE_EOF, -1 }, "a=[1]" },
@@ -291,7 +291,8 @@ test_long(void)
 		is_int(v != NULL ? (long long)strlen(v) : -1, longs[i].vlen,
 		    "  the value's length");
 		if (r == LINE_OK)
-			is_str(attr_get(&a, "next"), "1", "  and the next line");
+			is_str(attr_get(&a, "next"), "1",
+			    "  and the next line");
 		lineio_free(&io);
 		close(fd);
 	}
