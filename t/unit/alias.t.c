@@ -132,10 +132,8 @@ logged(const char *file)
  */
 static const struct parse_case {
 	const char	*desc;
-	const char	*text;
-	const char	*key;
-	const char	*value;
-	const char	*warn;
+	const char	*text;		/* the aliases file */
+	const char	*key, *value, *warn;
 } parses[] = {
 	{ "name: target", "postmaster: root\n", "postmaster", "root", "" },
 	{ "names are matched without case", "PostMaster: root\n",

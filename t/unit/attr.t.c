@@ -73,10 +73,8 @@ static const struct {
  * included), and attr_read of the same text followed by an empty line;
  * NULL: refused.
  */
-static const struct {
-	const char	*desc;
-	const char	*wire;
-	const char	*want;
+static const struct attr_parse_case {
+	const char	*desc, *wire, *want;
 } parses[] = {
 	{ "two lines", "a=1\nb=2\n", "a=[1] b=[2]" },
 	{ "an empty value", "sender=\n", "sender=[]" },
@@ -361,9 +359,9 @@ test_stream(void)
 }
 
 /* What attr_end finds: the length of the first whole list, or 0. */
-static const struct {
+static const struct attr_end_case {
 	const char	*data;
-	size_t		 want;
+	size_t		 want;		/* what attr_end says */
 } ends[] = {
 	{ "", 0 },
 	{ "\n", 1 },
