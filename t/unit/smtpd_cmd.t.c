@@ -9,9 +9,10 @@
  * The command loop is smtpd's own (smtpd_cmd with smtpd.c's replies,
  * linked with main renamed, see Makefile.am) on the smallest session:
  * the lineio of one end of a socket pair, the buffers, a loopback client.
- * main.cf is empty but for mydestination and alias_maps (defaults
- * otherwise).  Each case runs its commands in a fresh session and
- * compares the reply to the last one, then what the transaction holds.
+ * main.cf sets only myhostname, mydestination, queue_directory and
+ * alias_maps (one alias, postmaster); the rest are the defaults.  Each
+ * case runs its commands in a fresh session and compares the reply to
+ * the last one, then what the transaction holds.
  */
 #undef main		/* the build renames smtpd.c's main, not ours */
 
