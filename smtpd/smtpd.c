@@ -40,14 +40,6 @@
 #include "util.h"
 #include "smtpd.h"
 
-/* smtpd_hostname - the name we greet with: myhostname or the system's */
-const char *
-smtpd_hostname(void)
-{
-	return var_myhostname != NULL && *var_myhostname != '\0' ?
-	    var_myhostname : my_hostname();
-}
-
 /* smtpd_service - one SMTP session on a connected socket */
 static void
 smtpd_service(int fd, char *service, char **argv)

@@ -71,10 +71,8 @@ struct smtpd_state {
 	int		 smtputf8;	/* SMTPUTF8 */
 };
 
-/* smtpd.c */
-const char	*smtpd_hostname(void);
-
 /* smtpd_chat.c */
+const char	*smtpd_hostname(void);
 int		 smtpd_reply(struct smtpd_state *, const char *, ...)
 		    __attribute__((format(printf, 2, 3)));
 void		 smtpd_lost(struct smtpd_state *, int, const char *);

@@ -1,5 +1,5 @@
 /*
- * smtpd_chat - what smtpd says: replies, which count errors (past
+ * smtpd_chat - what smtpd says: the name it says it under, replies, which count errors (past
  * smtpd_soft_error_limit each error reply waits a second; the command
  * loop ends the session at smtpd_hard_error_limit), the end of a session
  * whose client went away or fell silent, and Postfix's summary line of the
@@ -19,6 +19,14 @@
 #include "params.h"
 #include "util.h"
 #include "smtpd.h"
+
+/* smtpd_hostname - the name we greet with: myhostname or the system's */
+const char *
+smtpd_hostname(void)
+{
+	return var_myhostname != NULL && *var_myhostname != '\0' ?
+	    var_myhostname : my_hostname();
+}
 
 static const char *smtpd_cmd_names[SMTPD_C_COUNT] = {
 	"helo", "ehlo", "mail", "rcpt", "data", "rset", "noop", "vrfy",

@@ -6,16 +6,14 @@
  * parameters (NOTIFY and ORCPT are not offered: 555), the sequence
  * errors, relay refusals and the transaction state each leaves behind.
  *
- * The command loop is smtpd's own (smtpd_cmd with smtpd.c's replies,
- * linked with main renamed, see Makefile.am) on the smallest session:
+ * The command loop is smtpd's own (smtpd_cmd with smtpd_chat.c's replies:
+ * every file of smtpd but smtpd.c, see Makefile.am) on the smallest session:
  * the lineio of one end of a socket pair, the buffers, a loopback client.
  * main.cf sets only myhostname, mydestination, queue_directory and
  * alias_maps (one alias, postmaster); the rest are the defaults.  Each
  * case runs its commands in a fresh session and compares the reply to
  * the last one, then what the transaction holds.
  */
-#undef main		/* the build renames smtpd.c's main, not ours */
-
 #include <sys/socket.h>
 #include <sys/types.h>
 
