@@ -347,12 +347,15 @@ attr_add_line(struct attr *a, char *line)
 int
 attr_read(struct lineio *l, struct attr *a)
 {
-	struct buf *line = buf_new(256, ATTR_LINE_MAX);
+	struct buf *line = buf_new(256, ATTR_LINE_MAX + 1);
 	int r;
 
 	attr_clear(a);
 	for (;;) {
 		r = line_get(l, line, LINEIO_SKIP);
+		/* A line the buffer cut is refused, never taken shortened. */
+		if (r == LINE_OK && buf_overflowed(line))
+			r = LINE_TOOLONG;
 		if (r != LINE_OK)
 			break;
 		if (buf_len(line) == 0)

@@ -259,7 +259,9 @@ static const struct {
 	{ 1024, 2004, LINE_TOOLONG, -1 },
 	{ 1024, 1024, LINE_OK, 1020 },
 	{ 65536, 65535, LINE_OK, 65531 },	/* local's LOCAL_ATTR_MAX */
+	{ 65536, 65536, LINE_OK, 65532 },	/* the edge: whole, not cut */
 	{ 65536, 65537, LINE_TOOLONG, -1 },
+	{ 131072, 70000, LINE_TOOLONG, -1 },	/* over attr_read's own cap */
 };
 
 /* test_long - one case of longs[] each */
