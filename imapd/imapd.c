@@ -515,18 +515,9 @@ done:
 static void
 imapd_pre_jail(char *service, char **argv)
 {
-	struct buf	*why = buf_new(256, 4096);
-
 	(void)service;
-	if (*argv != NULL)
-		msg_fatal("unexpected argument \"%s\"", *argv);
-	if ((imapd_tls_ctx = login_tls_ctx(why)) == NULL) {
-		if (var_imapd_tls_wrappermode)
-			msg_fatal("imapd_tls_wrappermode: %s", buf_str(why));
-		msg_warn("%s: STARTTLS will not be offered", buf_str(why));
-	}
-	buf_free(&why);
-	login_jail("imapd");
+	imapd_tls_ctx = login_prepare("imapd", argv, var_imapd_tls_wrappermode,
+	    "STARTTLS");
 }
 
 /* main - the login side, a service under master */

@@ -252,7 +252,6 @@ void	imapd_tag_ok(struct imapd_state *, struct imapd_cmd *, const char *,
 /* imapd_session.c */
 void	imapd_session(struct imapd_state *);
 void	imapd_resumed(struct imapd_state *, const char *);
-int	imapd_io_wait(int, short, int);
 int	imapd_poll_ms(int, long long);
 ssize_t	imapd_io_read(void *, void *, size_t);
 ssize_t	imapd_io_write(void *, const void *, size_t);

@@ -50,23 +50,6 @@ struct imapd_cmd_tab {
 #define CMD_UID		0x2	/* has a UID form */
 #define CMD_NOEXPUNGE	0x4	/* no EXPUNGE responses (FETCH STORE SEARCH) */
 
-/* imapd_io_wait - wait until fd is ready; 1 ready, 0 timeout, -1 error */
-int
-imapd_io_wait(int fd, short events, int timeout)
-{
-	struct pollfd	pfd;
-	int		r;
-
-	pfd.fd = fd;
-	pfd.events = events;
-	for (;;) {
-		r = poll(&pfd, 1, timeout > 0 ? timeout * 1000 : -1);
-		if (r < 0 && errno == EINTR)
-			continue;
-		return r;
-	}
-}
-
 /* imapd_poll_ms - wait up to ms for fd to be readable; 1, 0 timeout, -1 */
 int
 imapd_poll_ms(int fd, long long ms)
@@ -91,15 +74,8 @@ ssize_t
 imapd_io_read(void *ctx, void *p, size_t n)
 {
 	struct imapd_state *s = ctx;
-	int w;
 
-	if ((w = imapd_io_wait(0, POLLIN, s->timeout)) == 0) {
-		errno = ETIMEDOUT;
-		return -1;
-	}
-	if (w < 0)
-		return -1;
-	return read(0, p, n);
+	return fd_read_timed(0, p, n, s->timeout);
 }
 
 /* imapd_io_write - lineio's writes: fd 1 */
@@ -107,15 +83,8 @@ ssize_t
 imapd_io_write(void *ctx, const void *p, size_t n)
 {
 	struct imapd_state *s = ctx;
-	int w;
 
-	if ((w = imapd_io_wait(s->outfd, POLLOUT, s->timeout)) == 0) {
-		errno = ETIMEDOUT;
-		return -1;
-	}
-	if (w < 0)
-		return -1;
-	return write(s->outfd, p, n);
+	return fd_write_timed(s->outfd, p, n, s->timeout);
 }
 
 /* imapd_cmd_capability - CAPABILITY */

@@ -146,6 +146,26 @@ login_jail(const char *prog)
 	buf_free(&why);
 }
 
+/* login_prepare - arguments, TLS certificate, then the jail */
+struct tls_ctx *
+login_prepare(const char *prog, char **argv, int wrappermode,
+    const char *starttls)
+{
+	struct buf	*why = buf_new(256, 4096);
+	struct tls_ctx	*ctx;
+
+	if (*argv != NULL)
+		msg_fatal("unexpected argument \"%s\"", *argv);
+	if ((ctx = login_tls_ctx(why)) == NULL) {
+		if (wrappermode)
+			msg_fatal("%s_tls_wrappermode: %s", prog, buf_str(why));
+		msg_warn("%s: %s will not be offered", buf_str(why), starttls);
+	}
+	buf_free(&why);
+	login_jail(prog);
+	return ctx;
+}
+
 /*
  * login_relay - plaintext both ways between the client and the mailbox
  * side (used when input was pipelined after the login and no TLS is on),

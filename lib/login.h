@@ -28,6 +28,15 @@ struct tls_ctx;
 void	login_jail(const char *prog);
 
 /*
+ * What a login side does before its first client, still root (or the
+ * invoking user): refuse command arguments, read the TLS certificate and
+ * key (without them an implicit-TLS service, wrappermode, cannot run; a
+ * plain one runs without offering starttls, the command's name), then
+ * login_jail(prog).  The TLS context, or NULL.
+ */
+struct tls_ctx *login_prepare(const char *, char **, int, const char *);
+
+/*
  * The per-client connection count and rate limits at connect (anvil),
  * unless the client is in client_limit_exceptions: service (master.cf's
  * name), client (NULL: unknown, not limited), its address as text, the

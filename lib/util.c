@@ -9,6 +9,7 @@
 #include <ctype.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <poll.h>
 #include <libgen.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -245,6 +246,53 @@ write_full(int fd, const void *p, size_t n)
 		done += (size_t)r;
 	}
 	return (ssize_t)done;
+}
+
+/* fd_wait - wait until fd is ready; 1 ready, 0 timeout, -1 error */
+int
+fd_wait(int fd, short events, int timeout)
+{
+	struct pollfd	pfd;
+	int		r;
+
+	pfd.fd = fd;
+	pfd.events = events;
+	for (;;) {
+		r = poll(&pfd, 1, timeout > 0 ? timeout * 1000 : -1);
+		if (r < 0 && errno == EINTR)
+			continue;
+		return r;
+	}
+}
+
+/* fd_read_timed - one read once fd is readable, within timeout s */
+ssize_t
+fd_read_timed(int fd, void *p, size_t n, int timeout)
+{
+	int w;
+
+	if ((w = fd_wait(fd, POLLIN, timeout)) == 0) {
+		errno = ETIMEDOUT;
+		return -1;
+	}
+	if (w < 0)
+		return -1;
+	return read(fd, p, n);
+}
+
+/* fd_write_timed - one write once fd is writable, within timeout s */
+ssize_t
+fd_write_timed(int fd, const void *p, size_t n, int timeout)
+{
+	int w;
+
+	if ((w = fd_wait(fd, POLLOUT, timeout)) == 0) {
+		errno = ETIMEDOUT;
+		return -1;
+	}
+	if (w < 0)
+		return -1;
+	return write(fd, p, n);
 }
 
 /* read_full - read up to n bytes, stopping early only at EOF */

@@ -34,6 +34,12 @@ int		 set_nonblock(int, int);
 int		 set_cloexec(int, int);
 ssize_t		 write_full(int, const void *, size_t);
 ssize_t		 read_full(int, void *, size_t);
+/* Wait until fd is ready for events (POLLIN, POLLOUT), at most timeout s
+ * (<= 0: no limit); EINTR retried: 1 ready, 0 timed out, -1 error. */
+int		 fd_wait(int, short, int);
+/* One read (write) once fd is ready; -1 with ETIMEDOUT after timeout s. */
+ssize_t		 fd_read_timed(int, void *, size_t, int);
+ssize_t		 fd_write_timed(int, const void *, size_t, int);
 int		 fsync_dir(const char *);	/* fsync the directory holding path */
 int		 fsync_dirname(const char *);	/* fsync the directory named */
 int		 mkdir_p(const char *, mode_t);

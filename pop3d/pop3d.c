@@ -476,18 +476,9 @@ done:
 static void
 pop3d_pre_jail(char *service, char **argv)
 {
-	struct buf	*why = buf_new(256, 4096);
-
 	(void)service;
-	if (*argv != NULL)
-		msg_fatal("unexpected argument \"%s\"", *argv);
-	if ((pop3d_tls_ctx = login_tls_ctx(why)) == NULL) {
-		if (var_pop3d_tls_wrappermode)
-			msg_fatal("pop3d_tls_wrappermode: %s", buf_str(why));
-		msg_warn("%s: STLS will not be offered", buf_str(why));
-	}
-	buf_free(&why);
-	login_jail("pop3d");
+	pop3d_tls_ctx = login_prepare("pop3d", argv, var_pop3d_tls_wrappermode,
+	    "STLS");
 }
 
 /* main - the login side, a service under master */

@@ -46,23 +46,6 @@ struct pop3d_cmd_tab {
 	void		(*fn)(struct pop3d_state *, char *);
 };
 
-/* pop3d_io_wait - wait until fd is ready; 1 ready, 0 timeout, -1 error */
-static int
-pop3d_io_wait(int fd, short events, int timeout)
-{
-	struct pollfd	pfd;
-	int		r;
-
-	pfd.fd = fd;
-	pfd.events = events;
-	for (;;) {
-		r = poll(&pfd, 1, timeout > 0 ? timeout * 1000 : -1);
-		if (r < 0 && errno == EINTR)
-			continue;
-		return r;
-	}
-}
-
 /*
  * pop3d_io_timeouts - let the kernel time reads and writes out
  * (SO_RCVTIMEO, SO_SNDTIMEO on the client's socket, made blocking), so
@@ -93,7 +76,6 @@ pop3d_io_read(void *ctx, void *p, size_t n)
 {
 	struct pop3d_state *s = ctx;
 	ssize_t r;
-	int w;
 
 	if (s->sockto) {
 		/* A blocking socket says EAGAIN only when SO_RCVTIMEO ran out. */
@@ -102,13 +84,7 @@ pop3d_io_read(void *ctx, void *p, size_t n)
 			errno = ETIMEDOUT;
 		return r;
 	}
-	if ((w = pop3d_io_wait(0, POLLIN, s->timeout)) == 0) {
-		errno = ETIMEDOUT;
-		return -1;
-	}
-	if (w < 0)
-		return -1;
-	return read(0, p, n);
+	return fd_read_timed(0, p, n, s->timeout);
 }
 
 /* pop3d_io_write - lineio's writes, and message text: fd 1 */
@@ -117,7 +93,6 @@ pop3d_io_write(void *ctx, const void *p, size_t n)
 {
 	struct pop3d_state *s = ctx;
 	ssize_t r;
-	int w;
 
 	if (s->sockto) {
 		if ((r = write(s->outfd, p, n)) < 0 && (errno == EAGAIN ||
@@ -125,13 +100,7 @@ pop3d_io_write(void *ctx, const void *p, size_t n)
 			errno = ETIMEDOUT;
 		return r;
 	}
-	if ((w = pop3d_io_wait(s->outfd, POLLOUT, s->timeout)) == 0) {
-		errno = ETIMEDOUT;
-		return -1;
-	}
-	if (w < 0)
-		return -1;
-	return write(s->outfd, p, n);
+	return fd_write_timed(s->outfd, p, n, s->timeout);
 }
 
 /*
