@@ -7,9 +7,10 @@
  * imapd_tls_wrappermode), LOGIN and AUTHENTICATE PLAIN/LOGIN.  Passwords
  * go to the auth service (lib/authc.h); on success its token and the
  * client's socket go back to auth, which starts the program imap (the
- * mailbox side, imap.c) as the account's user.  This process then answers the LOGIN or AUTHENTICATE
- * ("tag OK [CAPABILITY ...] Logged in"): the mailbox side speaks only
- * when spoken to.  Without TLS this process is then done with the client;
+ * mailbox side, imap.c) as the account's user (lib/login.c does the
+ * login, the handover and the relay for both login sides).  This process
+ * then answers the LOGIN or AUTHENTICATE ("tag OK [CAPABILITY ...]
+ * Logged in"): the mailbox side speaks only when spoken to.  Without TLS this process is then done with the client;
  * with TLS it keeps the TLS connection and relays plaintext into one end
  * of a socket pair whose other end went to auth, so the mailbox side never
  * sees TLS.  It relays without TLS too when the client pipelined commands
@@ -18,8 +19,9 @@
  * Privileges: everything here parses network input, so as root the
  * process confines itself before the first connection: it opens the TLS
  * key, chroots to $queue_directory/empty (which holds nothing but links
- * to the auth and anvil sockets) and becomes mail_owner for good.  Without root (a
- * sandbox) it runs as the invoking user, with one warning.
+ * to the auth and anvil sockets) and becomes mail_owner for good.
+ * Without root (a sandbox) it runs as the invoking user, with one
+ * warning.
  *
  * Distrust: commands are read through imapd_cmd_read (bounded lines and
  * literals), client text is made printable before it is logged,
@@ -448,9 +450,12 @@ imapd_service(int fd, char *service, char **argv)
 	s.cmd_max = var_imapd_login_command_max;
 	s.args_max = IMAPD_LOGIN_ARGS_MAX;
 
-	if (var_imapd_tls_wrappermode && (s.tls = login_starttls(imapd_tls_ctx, fd,
-	    s.io, var_imapd_timeout, "TLS", s.addr)) == NULL)
-		goto done;
+	if (var_imapd_tls_wrappermode) {
+		s.tls = login_starttls(imapd_tls_ctx, fd, s.io,
+		    var_imapd_timeout, "TLS", s.addr);
+		if (s.tls == NULL)
+			goto done;
+	}
 	caps = buf_new(256, 0);
 	imapd_login_caps(&s, caps);
 	imapd_reply(&s, "* OK [CAPABILITY %s] cartero IMAP ready.",

@@ -411,16 +411,19 @@ pop3d_service(int fd, char *service, char **argv)
 	    var_pop3d_client_connection_count_limit,
 	    var_pop3d_client_connection_rate_limit)) {
 		if (!var_pop3d_tls_wrappermode) {
-			pop3d_reply(&s, "-ERR [SYS/TEMP] Too many connections from %s",
-			    s.addr);
+			pop3d_reply(&s, "-ERR [SYS/TEMP] Too many connections "
+			    "from %s", s.addr);
 			(void)lineio_flush(s.io);
 		}
 		goto done;
 	}
 
-	if (var_pop3d_tls_wrappermode && (s.tls = login_starttls(pop3d_tls_ctx, fd,
-	    s.io, var_pop3d_timeout, "TLS", s.addr)) == NULL)
-		goto done;
+	if (var_pop3d_tls_wrappermode) {
+		s.tls = login_starttls(pop3d_tls_ctx, fd, s.io,
+		    var_pop3d_timeout, "TLS", s.addr);
+		if (s.tls == NULL)
+			goto done;
+	}
 	pop3d_reply(&s, "+OK cartero POP3 ready.");
 
 	while (!s.quit) {
