@@ -1,10 +1,9 @@
 /*
  * smtpd_chat - what smtpd says: the name it says it under, replies,
  * which count errors (past smtpd_soft_error_limit each error reply waits
- * a second; the command
- * loop ends the session at smtpd_hard_error_limit), the end of a session
- * whose client went away or fell silent, and Postfix's summary line of the
- * commands a session used.
+ * a second; the command loop ends the session at smtpd_hard_error_limit),
+ * the end of a session whose client went away or fell silent, and
+ * Postfix's summary line of the commands a session used.
  */
 #include <sys/types.h>
 
