@@ -26,53 +26,6 @@ import threading
 import time
 
 
-def client_ctx():
-    ctx = ssl.SSLContext(ssl.PROTOCOL_TLS_CLIENT)
-    ctx.check_hostname = False
-    ctx.verify_mode = ssl.CERT_NONE
-    return ctx
-
-
-class Raw:
-    """A raw IMAP connection: send lines, read responses up to a tag."""
-
-    def __init__(self, port, timeout=10):
-        self.s = socket.create_connection(("127.0.0.1", port), timeout)
-        self.f = self.s.makefile("rb")
-        self.greeting = self.line()
-
-    def line(self):
-        return self.f.readline().decode(errors="replace")
-
-    def send(self, data):
-        self.s.sendall(data.encode() if isinstance(data, str) else data)
-
-    def until(self, tag):
-        """Lines up to and including the one tagged tag (or a '+')."""
-        out = []
-        while True:
-            l = self.line()
-            out.append(l)
-            if l == "" or l.startswith(tag + " ") or l.startswith("+ "):
-                return out
-
-    def cmd(self, text, eol="\r\n"):
-        self.send(text + eol)
-        return self.until(text.split(" ", 1)[0])
-
-    def login(self, user="ana"):
-        r = self.cmd(". LOGIN %s ana" % user)
-        assert r[-1].startswith(". OK"), r
-        return r
-
-    def close(self):
-        try:
-            self.f.close()
-            self.s.close()
-        except OSError:
-            pass
-
-
 def deliver(subject, body, user="ana", headers="", wait=True):
     before = len(all_files(user))
     c = smtplib.SMTP("127.0.0.1", inst.port, timeout=10)
@@ -129,7 +82,7 @@ ok(len(all_files()) == 3, "three messages delivered to ana")
 
 # --- The seed's dialog (telnet: CRLF; nc: bare LF). ---
 for eol, form in (("\r\n", "telnet"), ("\n", "nc")):
-    r = Raw(inst.imap_port)
+    r = ImapRaw(inst.imap_port)
     like(r.greeting, "* OK [CAPABILITY IMAP4rev1", "%s: greeting" % form)
     out = r.cmd(". LOGIN usuario PASSWORD contraseña", eol)
     like(out[-1], ". BAD LOGIN takes two arguments",
@@ -177,13 +130,13 @@ typ, data = m.authenticate("LOGIN", lambda ch: b"ana@mired.org"
                            ch == b"Username:" else b"ana")
 is_(typ, "OK", "AUTHENTICATE LOGIN")
 m.logout()
-r = Raw(inst.imap_port)
+r = ImapRaw(inst.imap_port)
 plain = base64.b64encode(b"\0ana\0ana").decode()
 out = r.cmd("a AUTHENTICATE PLAIN %s" % plain)
 like(out[-1], "a OK [CAPABILITY", "AUTHENTICATE PLAIN with an initial "
      "response (SASL-IR)")
 r.close()
-r = Raw(inst.imap_port)
+r = ImapRaw(inst.imap_port)
 out = r.cmd("a AUTHENTICATE PLAIN")
 is_(out[-1], "+ \r\n", "AUTHENTICATE PLAIN: an empty challenge")
 r.send("*\r\n")
@@ -407,7 +360,7 @@ like("%s %s" % (typ, data[0].decode()), "NO [TRYCREATE]",
 m.close()
 
 # --- Literals. ---
-r = Raw(inst.imap_port)
+r = ImapRaw(inst.imap_port)
 r.login()
 r.send("a APPEND INBOX {2000000}\r\n")
 like(r.until("a")[-1], "a NO [TOOBIG]", "a literal over imapd_literal_max is "
@@ -510,7 +463,7 @@ like(str(data), " 50000)", "... 50000 KiB")
 m.logout()
 
 # --- CONDSTORE. ---
-r = Raw(inst.imap_port)
+r = ImapRaw(inst.imap_port)
 r.login()
 like("".join(r.cmd("a ENABLE CONDSTORE")), "* ENABLED CONDSTORE",
      "ENABLE CONDSTORE")
@@ -564,7 +517,7 @@ is_(a.untagged_responses.get("EXPUNGE"), [b"2"], "the EXPUNGE comes at "
 a.logout()
 
 # --- IDLE. ---
-r = Raw(inst.imap_port)
+r = ImapRaw(inst.imap_port)
 r.login()
 r.cmd("a SELECT INBOX")
 r.send("b IDLE\r\n")
@@ -662,7 +615,7 @@ ok(typ == "OK", "every message can be read")
 m.logout()
 
 # --- Bad input and the error limit. ---
-r = Raw(inst.imap_port)
+r = ImapRaw(inst.imap_port)
 r.login()
 for text, want, name in (
         ("a FETCH 1 (FLAGS", "a BAD Unbalanced parentheses",
@@ -700,7 +653,7 @@ r.close()
 # --- The autologout timer and QUOTA enforcement (a second instance). ---
 inst2 = Instance(main_cf={"imapd_timeout": "2s",
                           "mailbox_size_limit": "20000"})
-r = Raw(inst2.imap_port)
+r = ImapRaw(inst2.imap_port)
 r.login()
 r.send("a APPEND INBOX {30000+}\r\n" + "Subject: big\r\n\r\n" +
        "x" * 29982 + "\r\n\r\n")

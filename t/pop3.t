@@ -21,13 +21,6 @@ import subprocess
 import time
 
 
-def client_ctx():
-    ctx = ssl.SSLContext(ssl.PROTOCOL_TLS_CLIENT)
-    ctx.check_hostname = False
-    ctx.verify_mode = ssl.CERT_NONE
-    return ctx
-
-
 class Raw:
     """A raw POP3 connection: send lines, read replies."""
 
@@ -64,21 +57,11 @@ class Raw:
 
 
 def deliver(subject, body, user="ana"):
-    """Send one message and wait until it is in the Maildir: local runs
-    several deliveries at once, so only this keeps the messages in the
-    order the tests count them."""
-    before = len(files(user))
-    c = smtplib.SMTP("127.0.0.1", inst.port, timeout=10)
-    c.sendmail("bob@mired.org", ["%s@mired.org" % user],
-               "Subject: %s\r\n\r\n%s" % (subject, body))
-    c.quit()
-    wait_for(lambda: len(files(user)) > before, 20)
+    inst.deliver_wait(subject, body, user)
 
 
 def files(user="ana"):
-    md = inst.maildir(user)
-    return sorted(glob.glob(os.path.join(md, "new", "*")) +
-                  glob.glob(os.path.join(md, "cur", "*")))
+    return inst.mail_files(user)
 
 
 def login(port=None, user="ana", password="ana"):

@@ -54,13 +54,6 @@ owner = pwd.getpwnam("cartero")
 vmail = pwd.getpwnam("vmail")
 
 
-def client_ctx():
-    ctx = ssl.SSLContext(ssl.PROTOCOL_TLS_CLIENT)
-    ctx.check_hostname = False
-    ctx.verify_mode = ssl.CERT_NONE
-    return ctx
-
-
 def status_ids(pid, field):
     """The four ids (real, effective, saved, fs) of Uid: or Gid:."""
     with open("/proc/%d/status" % pid) as f:

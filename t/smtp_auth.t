@@ -23,13 +23,6 @@ def b64(s):
     return base64.b64encode(s.encode()).decode()
 
 
-def client_ctx():
-    ctx = ssl.SSLContext(ssl.PROTOCOL_TLS_CLIENT)
-    ctx.check_hostname = False
-    ctx.verify_mode = ssl.CERT_NONE
-    return ctx
-
-
 def host_address():
     """This host's own non-loopback IPv4 address, or None."""
     try:

@@ -18,13 +18,6 @@ import warnings
 warnings.simplefilter("ignore", DeprecationWarning)
 
 
-def client_ctx():
-    ctx = ssl.SSLContext(ssl.PROTOCOL_TLS_CLIENT)
-    ctx.check_hostname = False
-    ctx.verify_mode = ssl.CERT_NONE
-    return ctx
-
-
 def read_reply(f):
     """One SMTP reply (all its lines) from a file object, as text."""
     lines = []

@@ -12,6 +12,7 @@ import os
 import pwd
 import shutil
 import signal
+import smtplib
 import socket
 import ssl
 import subprocess
@@ -253,6 +254,23 @@ class Instance:
     def new_mail(self, user="ana"):
         return sorted(glob.glob(os.path.join(self.maildir(user), "new", "*")))
 
+    def mail_files(self, user="ana"):
+        """The user's messages in new/ and cur/, sorted by name."""
+        md = self.maildir(user)
+        return sorted(glob.glob(os.path.join(md, "new", "*")) +
+                      glob.glob(os.path.join(md, "cur", "*")))
+
+    def deliver_wait(self, subject, body, user="ana"):
+        """Send one message and wait until it is in the Maildir: local runs
+        several deliveries at once, so only this keeps the messages in the
+        order a test counts them."""
+        before = len(self.mail_files(user))
+        c = smtplib.SMTP("127.0.0.1", self.port, timeout=10)
+        c.sendmail("bob@mired.org", ["%s@mired.org" % user],
+                   "Subject: %s\r\n\r\n%s" % (subject, body))
+        c.quit()
+        wait_for(lambda: len(self.mail_files(user)) > before, 20)
+
     def wait_mail(self, count, user="ana", timeout=30):
         return wait_for(lambda: len(self.new_mail(user)) >= count, timeout)
 
@@ -388,6 +406,15 @@ def recv_until(s, marker, limit=1 << 20):
     return got
 
 
+def client_ctx():
+    """A TLS client context that takes the test certificate (self-signed
+    for mail.mired.org) without checking it."""
+    ctx = ssl.SSLContext(ssl.PROTOCOL_TLS_CLIENT)
+    ctx.check_hostname = False
+    ctx.verify_mode = ssl.CERT_NONE
+    return ctx
+
+
 class ImapRaw:
     """A raw IMAP connection: send lines, read responses up to a tag.
     A read that fails (timeout, reset) reads as "", like EOF; with
@@ -396,10 +423,7 @@ class ImapRaw:
     def __init__(self, port, tls=False, timeout=15, stop_at_bye=False):
         s = socket.create_connection(("127.0.0.1", port), timeout)
         if tls:
-            ctx = ssl.SSLContext(ssl.PROTOCOL_TLS_CLIENT)
-            ctx.check_hostname = False
-            ctx.verify_mode = ssl.CERT_NONE
-            s = ctx.wrap_socket(s)
+            s = client_ctx().wrap_socket(s)
         self.s = s
         self.f = s.makefile("rb")
         self.stop_at_bye = stop_at_bye
@@ -423,9 +447,14 @@ class ImapRaw:
                     or (self.stop_at_bye and l.startswith("* BYE")):
                 return out
 
-    def cmd(self, text):
-        self.send(text + "\r\n")
+    def cmd(self, text, eol="\r\n"):
+        self.send(text + eol)
         return self.until(text.split(" ", 1)[0])
+
+    def login(self, user="ana", password="ana"):
+        r = self.cmd(". LOGIN %s %s" % (user, password))
+        assert r[-1].startswith(". OK"), r
+        return r
 
     def close(self):
         try:
