@@ -168,7 +168,7 @@ local_worker_main(int sock, uid_t uid, gid_t gid)
 			bad = qfd[count] < 0 || attr_parse(data, (size_t)n,
 			    &req[count]) < 0;
 			left = bad ? 0 : (int)attr_get_num(&req[count],
-			    "batch_left", 0);
+			    LOCAL_JOB_BATCH_LEFT, 0);
 			local_job_from_attr(&job[count], &req[count]);
 			if (bad)
 				job[count].kind = "bad";
@@ -299,7 +299,8 @@ local_worker_call(uid_t uid, gid_t gid, struct local_req **r, int n)
 	for (sent = 0; sent < ngo; sent++) {
 		/* The empty line that ends the list is last: insert before. */
 		buf_truncate(wire[sent], buf_len(wire[sent]) - 1);
-		buf_appendf(wire[sent], "batch_left=%d\n\n", ngo - 1 - sent);
+		buf_appendf(wire[sent], LOCAL_JOB_BATCH_LEFT "=%d\n\n",
+		    ngo - 1 - sent);
 		/* A worker that died since its last job gets one replacement. */
 		for (tries = 0; ; tries++) {
 			if (local_worker_pid < 0 && local_worker_start(uid, gid,

@@ -23,6 +23,14 @@
 
 struct attr;
 
+/* The worker wire's own fields (the request's are deliver.h's). */
+#define LOCAL_JOB_KIND		"kind"
+#define LOCAL_JOB_TARGET	"target"
+#define LOCAL_JOB_HOME		"home"
+#define LOCAL_JOB_USER		"user"
+#define LOCAL_JOB_SIZE_LIMIT	"size_limit"
+#define LOCAL_JOB_BATCH_LEFT	"batch_left"	/* packets still to come */
+
 /* local_deliver.c: one delivery, done as the right user already. */
 struct local_job {
 	const char	*kind;	/* "maildir", "mbox", "command", "file" */

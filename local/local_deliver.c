@@ -65,17 +65,17 @@ local_job_from_attr(struct local_job *j, const struct attr *a)
 	const char *v;
 
 	memset(j, 0, sizeof(*j));
-	j->kind = (v = attr_get(a, "kind")) ? v : "";
-	j->target = (v = attr_get(a, "target")) ? v : "";
+	j->kind = (v = attr_get(a, LOCAL_JOB_KIND)) ? v : "";
+	j->target = (v = attr_get(a, LOCAL_JOB_TARGET)) ? v : "";
 	j->queue_id = (v = attr_get(a, DELIVER_QUEUE_ID)) ? v : "";
 	j->sender = (v = attr_get(a, DELIVER_SENDER)) ? v : "";
 	j->recipient = (v = attr_get(a, DELIVER_RECIPIENT)) ? v : "";
 	j->orig_recipient = (v = attr_get(a, DELIVER_ORIG_RCPT)) ? v : "";
-	j->home = (v = attr_get(a, "home")) ? v : "/";
-	j->user = (v = attr_get(a, "user")) ? v : "";
+	j->home = (v = attr_get(a, LOCAL_JOB_HOME)) ? v : "/";
+	j->user = (v = attr_get(a, LOCAL_JOB_USER)) ? v : "";
 	j->offset = (off_t)attr_get_num(a, DELIVER_OFFSET, -1);
 	j->size = (off_t)attr_get_num(a, DELIVER_SIZE, -1);
-	j->size_limit = attr_get_num(a, "size_limit", 0);
+	j->size_limit = attr_get_num(a, LOCAL_JOB_SIZE_LIMIT, 0);
 }
 
 /* local_job_to_attr - the wire form of a job, for a worker */
@@ -83,17 +83,17 @@ void
 local_job_to_attr(const struct local_job *j, struct attr *a)
 {
 	attr_clear(a);
-	attr_set(a, "kind", j->kind);
-	attr_set(a, "target", j->target);
+	attr_set(a, LOCAL_JOB_KIND, j->kind);
+	attr_set(a, LOCAL_JOB_TARGET, j->target);
 	attr_set(a, DELIVER_QUEUE_ID, j->queue_id);
 	attr_set(a, DELIVER_SENDER, j->sender);
 	attr_set(a, DELIVER_RECIPIENT, j->recipient);
 	attr_set(a, DELIVER_ORIG_RCPT, j->orig_recipient);
-	attr_set(a, "home", j->home);
-	attr_set(a, "user", j->user);
+	attr_set(a, LOCAL_JOB_HOME, j->home);
+	attr_set(a, LOCAL_JOB_USER, j->user);
 	attr_setf(a, DELIVER_OFFSET, "%lld", (long long)j->offset);
 	attr_setf(a, DELIVER_SIZE, "%lld", (long long)j->size);
-	attr_setf(a, "size_limit", "%lld", j->size_limit);
+	attr_setf(a, LOCAL_JOB_SIZE_LIMIT, "%lld", j->size_limit);
 }
 
 /* local_header_value - append s with control characters made '?' */
@@ -191,8 +191,9 @@ local_maildir_many(const struct local_job *const *jobs, const int *qfds,
 	if (stat(buf_str(p), &st) < 0 && errno == ENOENT &&
 	    maildir_make(path, folders, why) < 0) {
 		for (i = 0; i < n; i++)
-			deliver_reply_set(replies[i], 4, local_errno_dsn(errno,
-			    1), "cannot create Maildir: %s", buf_str(why));
+			deliver_reply_set(replies[i], 4,
+			    local_errno_dsn(errno, 1), "cannot create "
+			    "Maildir: %s", buf_str(why));
 		goto out;
 	}
 	for (i = 0; i < n; i++) {
@@ -385,9 +386,10 @@ local_mbox(const struct local_job *j, const char *path, const char *what,
 	if (fd < 0) {
 		int temp = errno != ELOOP && errno != EISDIR;
 
-		deliver_reply_set(reply, temp ? 4 : 5, local_errno_dsn(errno,
-		    temp), "cannot open %s %s: %s", what, path, errno == ELOOP ?
-		    "it is a symbolic link" : strerror(errno));
+		deliver_reply_set(reply, temp ? 4 : 5,
+		    local_errno_dsn(errno, temp), "cannot open %s %s: %s", what,
+		    path, errno == ELOOP ? "it is a symbolic link" :
+		    strerror(errno));
 		return;
 	}
 	if (fstat(fd, &st) < 0) {
@@ -686,8 +688,9 @@ local_command(const struct local_job *j, int qfd, struct attr *reply)
 		deliver_reply_set(reply, 0, "2.0.0", "delivered to command: %s",
 		    j->target);
 	else
-		deliver_reply_set(reply, WEXITSTATUS(status) == EX_TEMPFAIL_CODE
-		    ? 4 : 5, WEXITSTATUS(status) == EX_TEMPFAIL_CODE ? "4.3.0" :
+		deliver_reply_set(reply, WEXITSTATUS(status) ==
+		    EX_TEMPFAIL_CODE ? 4 : 5,
+		    WEXITSTATUS(status) == EX_TEMPFAIL_CODE ? "4.3.0" :
 		    "5.3.0", "command failed with exit status %d%s%s",
 		    WEXITSTATUS(status), buf_len(output) ? ": " : "",
 		    local_output(output, clean));

@@ -241,10 +241,8 @@ test_stream(struct buf *why)
 	lineio_free(&l);
 
 	/* A recipient over the cap. */
-	buf_puts(rcpt, "aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa"
-	    "aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa"
-	    "aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa"
-	    "aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa");
+	while (buf_len(rcpt) <= DELIVER_REQUEST_MAX)
+		buf_puts(rcpt, "aaaaaaaaaa");
 	w.recipient = buf_str(rcpt);
 	buf_reset(wire);
 	deliver_request_format(&w, wire);
