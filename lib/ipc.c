@@ -225,6 +225,7 @@ attr_clear(struct attr *a)
 		free(a->value[i]);
 	}
 	a->count = 0;
+	a->dups = 0;
 }
 
 /* attr_free - release everything */
@@ -339,6 +340,9 @@ attr_add_line(struct attr *a, char *line)
 	if (eq == NULL || eq == line)
 		return -1;
 	*eq = '\0';
+	/* The last one wins; a reader that must not guess checks dups. */
+	if (attr_get(a, line) != NULL)
+		a->dups++;
 	attr_set(a, line, queue_decode(eq + 1));
 	return 0;
 }

@@ -27,6 +27,7 @@ struct attr {
 	char	**value;
 	int	 count;
 	int	 size;
+	int	 dups;		/* lines read that repeated a name */
 };
 
 void	attr_init(struct attr *);

@@ -2,7 +2,7 @@
  * local - the local delivery agent.
  *
  * master starts it as root; qmgr connects over private/local and sends
- * one request per recipient, many per connection (see local.h).  local
+ * one request per recipient, many per connection (lib/deliver.h).  local
  * distrusts the request: it builds the queue file's path itself from the
  * queue id, looks the account up again (resolve_account), and re-expands
  * the aliases to confirm any command or file target, so a process that
@@ -42,7 +42,9 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "alias.h"
 #include "buf.h"
+#include "deliver.h"
 #include "ipc.h"
 #include "lineio.h"
 #include "local.h"
@@ -166,7 +168,7 @@ local_worker_main(int sock, uid_t uid, gid_t gid)
 			bad = qfd[count] < 0 || attr_parse(data, (size_t)n,
 			    &req[count]) < 0;
 			left = bad ? 0 : (int)attr_get_num(&req[count],
-			    "batch_left", 0);
+			    LOCAL_JOB_BATCH_LEFT, 0);
 			local_job_from_attr(&job[count], &req[count]);
 			if (bad)
 				job[count].kind = "bad";
@@ -174,8 +176,8 @@ local_worker_main(int sock, uid_t uid, gid_t gid)
 		local_deliver_many(jp, qfd, rp, count);
 		for (i = 0; i < count; i++) {
 			if (strcmp(job[i].kind, "bad") == 0)
-				local_reply(&reply[i], 4, "4.3.5", "bad request "
-				    "from the local parent");
+				deliver_reply_set(&reply[i], 4, "4.3.5", "bad "
+				    "request from the local parent");
 			if (qfd[i] >= 0)
 				close(qfd[i]);
 			buf_reset(out);
@@ -233,6 +235,7 @@ local_worker_start(uid_t uid, gid_t gid, struct buf *why)
 static int
 local_worker_reply(struct attr *reply, char *data)
 {
+	struct deliver_reply got;
 	struct pollfd pfd;
 	long long wait_ms;
 	int n;
@@ -245,15 +248,16 @@ local_worker_reply(struct attr *reply, char *data)
 		    (int)wait_ms);
 	while (n < 0 && errno == EINTR);
 	if (n <= 0) {
-		local_reply(reply, 4, "4.3.0", "delivery worker timed out");
+		deliver_reply_set(reply, 4, "4.3.0", "delivery worker timed "
+		    "out");
 		return -1;
 	}
 	do
 		n = (int)recv(local_worker_fd, data, LOCAL_WIRE_MAX, 0);
 	while (n < 0 && errno == EINTR);
 	if (n <= 0 || attr_parse(data, (size_t)n, reply) < 0 ||
-	    attr_get(reply, "status") == NULL) {
-		local_reply(reply, 4, "4.3.0", "delivery worker died");
+	    deliver_reply_get(reply, &got) < 0) {
+		deliver_reply_set(reply, 4, "4.3.0", "delivery worker died");
 		return -1;
 	}
 	return 0;
@@ -281,7 +285,7 @@ local_worker_call(uid_t uid, gid_t gid, struct local_req **r, int n)
 		wire[ngo] = buf_new(1024, 0);
 		attr_format(&a, wire[ngo]);
 		if (buf_len(wire[ngo]) > LOCAL_WIRE_MAX - 64) {
-			local_reply(&r[i]->reply, 5, "5.3.5", "delivery "
+			deliver_reply_set(&r[i]->reply, 5, "5.3.5", "delivery "
 			    "request too large");
 			buf_free(&wire[ngo]);
 			continue;
@@ -295,15 +299,16 @@ local_worker_call(uid_t uid, gid_t gid, struct local_req **r, int n)
 	for (sent = 0; sent < ngo; sent++) {
 		/* The empty line that ends the list is last: insert before. */
 		buf_truncate(wire[sent], buf_len(wire[sent]) - 1);
-		buf_appendf(wire[sent], "batch_left=%d\n\n", ngo - 1 - sent);
+		buf_appendf(wire[sent], LOCAL_JOB_BATCH_LEFT "=%d\n\n",
+		    ngo - 1 - sent);
 		/* A worker that died since its last job gets one replacement. */
 		for (tries = 0; ; tries++) {
 			if (local_worker_pid < 0 && local_worker_start(uid, gid,
 			    why) < 0) {
 				for (i = sent; i < ngo; i++)
-					local_reply(&go[i]->reply, 4, "4.3.0",
-					    "cannot start delivery worker: %s",
-					    buf_str(why));
+					deliver_reply_set(&go[i]->reply, 4,
+					    "4.3.0", "cannot start delivery "
+					    "worker: %s", buf_str(why));
 				goto replies;
 			}
 			if (ipc_send_fd(local_worker_fd, go[sent]->qfd,
@@ -312,9 +317,9 @@ local_worker_call(uid_t uid, gid_t gid, struct local_req **r, int n)
 			local_worker_stop(1);
 			if (tries > 0 || sent > 0) {
 				for (i = sent; i < ngo; i++)
-					local_reply(&go[i]->reply, 4, "4.3.0",
-					    "cannot talk to delivery worker: "
-					    "%s", strerror(errno));
+					deliver_reply_set(&go[i]->reply, 4,
+					    "4.3.0", "cannot talk to delivery "
+					    "worker: %s", strerror(errno));
 				goto replies;
 			}
 		}
@@ -328,8 +333,8 @@ replies:
 		/* The worker is gone or stuck: the rest of the batch waits. */
 		local_worker_stop(1);
 		for (i++; i < sent; i++)
-			local_reply(&go[i]->reply, 4, "4.3.0", "delivery worker "
-			    "died");
+			deliver_reply_set(&go[i]->reply, 4, "4.3.0", "delivery "
+			    "worker died");
 	}
 	free(data);
 	for (i = 0; i < ngo; i++)
@@ -431,58 +436,48 @@ local_request(struct local_req *r)
 	struct buf *why = buf_new(128, 2048), *b = buf_new(256, 0);
 	struct local_job *job = &r->job;
 	struct attr *reply = &r->reply;
-	const struct attr *req = &r->req;
-	const char *id, *path, *command, *file;
+	struct deliver_request dr;
+	const char *id, *command, *file;
 	struct stat st;
 	int res;
 
 	memset(job, 0, sizeof(*job));
 	attr_clear(reply);
-	id = attr_get(req, "queue_id");
-	job->recipient = attr_get(req, "recipient");
-	job->sender = attr_get(req, "sender");
-	job->orig_recipient = attr_get(req, "orig_recipient");
-	job->offset = (off_t)attr_get_num(req, "offset", -1);
-	job->size = (off_t)attr_get_num(req, "size", -1);
-	command = attr_get(req, "command");
-	file = attr_get(req, "file");
-	if (req->count == 0) {
-		local_reply(reply, 4, "4.3.5", "empty request");
+	if (deliver_request_get(&r->req, &dr, why) < 0) {
+		deliver_reply_set(reply, 4, "4.3.5", "%s", buf_str(why));
 		goto out;
 	}
-	if (id == NULL || !queue_id_ok(id) || job->recipient == NULL ||
-	    *job->recipient == '\0' || job->offset < 0 || job->size < 0) {
-		local_reply(reply, 4, "4.3.5", "malformed delivery request");
-		goto out;
-	}
-	if (job->sender == NULL)
-		job->sender = "";
-	if (job->orig_recipient == NULL)
-		job->orig_recipient = job->recipient;
+	id = dr.queue_id;
+	command = dr.command;
+	file = dr.file;
 	job->queue_id = id;
+	job->sender = dr.sender;
+	job->recipient = dr.recipient;
+	job->orig_recipient = dr.orig_recipient;
+	job->offset = dr.offset;
+	job->size = dr.size;
 	job->size_limit = var_mailbox_size_limit;
 
 	/* The queue file: named by us, not by the request. */
 	queue_path(b, var_queue_directory, QUEUE_ACTIVE, id);
-	if ((path = attr_get(req, "path")) != NULL &&
-	    strcmp(path, buf_str(b)) != 0) {
-		local_reply(reply, 4, "4.3.5", "queue file %s is not %s", path,
-		    buf_str(b));
+	if (dr.path != NULL && strcmp(dr.path, buf_str(b)) != 0) {
+		deliver_reply_set(reply, 4, "4.3.5", "queue file %s is not %s",
+		    dr.path, buf_str(b));
 		goto out;
 	}
 	if ((r->qfd = local_queue_open(id, why)) < 0) {
-		local_reply(reply, 4, "4.3.0", "%s", buf_str(why));
+		deliver_reply_set(reply, 4, "4.3.0", "%s", buf_str(why));
 		goto out;
 	}
 	if (fstat(r->qfd, &st) < 0 || job->offset + job->size > st.st_size) {
-		local_reply(reply, 4, "4.3.5", "queue file %s is shorter than "
-		    "the request says", id);
+		deliver_reply_set(reply, 4, "4.3.5", "queue file %s is shorter "
+		    "than the request says", id);
 		goto out;
 	}
 	if (local_deliver_looped(r->qfd, job->offset, job->size,
 	    job->recipient)) {
-		local_reply(reply, 5, "5.4.6", "mail forwarding loop for %s",
-		    job->recipient);
+		deliver_reply_set(reply, 5, "5.4.6", "mail forwarding loop for "
+		    "%s", job->recipient);
 		goto out;
 	}
 
@@ -491,10 +486,10 @@ local_request(struct local_req *r)
 	if (command != NULL || file != NULL) {
 		job->kind = command ? "command" : "file";
 		job->target = command ? command : file;
-		res = local_alias_confirm(job->orig_recipient, command ?
+		res = alias_confirm(job->orig_recipient, command ?
 		    ALIAS_COMMAND : ALIAS_FILE, job->target, why);
 		if (res <= 0) {
-			local_reply(reply, 4, "4.3.0", "%s", res < 0 ?
+			deliver_reply_set(reply, 4, "4.3.0", "%s", res < 0 ?
 			    buf_str(why) : "the aliases of this recipient no "
 			    "longer name that target");
 			goto out;
@@ -504,26 +499,26 @@ local_request(struct local_req *r)
 		if (privs_is_root()) {
 			if (privs_lookup(var_default_privs, &r->uid, &r->gid,
 			    why) < 0) {
-				local_reply(reply, 4, "4.3.5", "default_privs: "
-				    "%s", buf_str(why));
+				deliver_reply_set(reply, 4, "4.3.5",
+				    "default_privs: %s", buf_str(why));
 				goto out;
 			}
 			if (r->uid == 0) {
-				local_reply(reply, 4, "4.3.5", "default_privs "
-				    "must not be root");
+				deliver_reply_set(reply, 4, "4.3.5",
+				    "default_privs must not be root");
 				goto out;
 			}
 		}
 	} else {
-		local_strip_extension(job->recipient, b);
+		alias_strip_extension(job->recipient, b);
 		res = resolve_account(buf_str(b), &r->acct, why);
 		if (res == 0) {
-			local_reply(reply, 5, "5.1.1", "unknown user: %s",
+			deliver_reply_set(reply, 5, "5.1.1", "unknown user: %s",
 			    job->recipient);
 			goto out;
 		}
 		if (res < 0) {
-			local_reply(reply, 4, "4.3.0", "user lookup: %s",
+			deliver_reply_set(reply, 4, "4.3.0", "user lookup: %s",
 			    buf_str(why));
 			goto out;
 		}
@@ -551,9 +546,9 @@ local_request(struct local_req *r)
 		    !(r->acct.is_virtual && local_root_sandbox())) {
 			msg_warn("%s: mailbox %s would be written as root; "
 			    "refused", job->queue_id, job->target);
-			local_reply(reply, 5, "5.7.1", "the mailbox of %s "
-			    "would be written as root (uid 0): no mailbox is; "
-			    "give the account an alias or another owner",
+			deliver_reply_set(reply, 5, "5.7.1", "the mailbox of "
+			    "%s would be written as root (uid 0): no mailbox "
+			    "is; give the account an alias or another owner",
 			    job->recipient);
 			goto out;
 		}
@@ -651,7 +646,7 @@ local_service(int fd, char *service, char **argv)
 	long long deadline = 0;
 	int i, n, r = LINE_OK;
 
-	lio = lineio_new(fd, LOCAL_ATTR_MAX, (int)var_ipc_timeout);
+	lio = lineio_new(fd, DELIVER_REQUEST_MAX, (int)var_ipc_timeout);
 	local_conn_fd = fd;
 	batch = xcalloc(LOCAL_BATCH_MAX, sizeof(*batch));
 	for (i = 0; i < LOCAL_BATCH_MAX; i++) {

@@ -2,17 +2,19 @@
  * local - the local delivery agent: Maildir (or mbox) delivery as the
  * mailbox owner, and the command and file targets of aliases.
  *
- * qmgr talks to it over private/local with ipc.h attribute lists, one
- * request per recipient, many requests per connection:
- *	request: queue_id, path, offset, size, sender, recipient (the final
- *		address), orig_recipient (the queue file's recipient), and
- *		for alias targets command=... or file=...
- *	reply:	status=0|4|5, dsn=x.y.z, reason=text
+ * qmgr talks to it over private/local in the delivery protocol of
+ * lib/deliver.h: one request per recipient, many requests per connection,
+ * one reply (status, dsn, reason) per request, in order.
  *
- * Alias expansion (local_alias.c) is shared with qmgr: qmgr expands to
+ * Alias expansion (lib/alias.c) is shared with qmgr: qmgr expands to
  * route and count the deliveries; local expands again to confirm that a
  * command or file it is asked to run really comes from the aliases, so a
  * process that can reach private/local cannot make it run anything else.
+ *
+ * The parent and its worker (local.c) speak a wire of their own: a
+ * local_job (local_job_to_attr), which names the mailbox, the uid's home
+ * and user as the parent found them, with the request's fields under the
+ * same names.
  */
 #ifndef CARTERO_LOCAL_H
 #define CARTERO_LOCAL_H
@@ -20,37 +22,14 @@
 #include <sys/types.h>
 
 struct attr;
-struct buf;
 
-#define LOCAL_ATTR_MAX		65536	/* a request on the wire */
-
-/* What an alias expands to. */
-enum {
-	ALIAS_ADDR,		/* a final address (an account, or remote) */
-	ALIAS_COMMAND,		/* "|command" */
-	ALIAS_FILE,		/* "/file" */
-	ALIAS_ERROR		/* a permanent error: dsn and reason */
-};
-
-#define ALIAS_DEPTH_MAX		20	/* nested aliases */
-#define ALIAS_TARGETS_MAX	10000	/* targets of one address */
-#define ALIAS_INCLUDE_MAX	(1024 * 1024) /* an :include: file's bytes */
-
-/*
- * Called for each target: kind, value (address, command, file or reason),
- * via (the address whose alias named it; for ALIAS_ADDR the address
- * itself), dsn (for ALIAS_ERROR; for an ALIAS_ADDR reached by an alias
- * loop "5.4.6", the status to use when it has no account; else NULL).
- */
-typedef void (*alias_fn)(int, const char *, const char *, const char *,
-    void *);
-
-/* Expand an address: 0, or -1 with why when a lookup failed (retry). */
-int	local_alias_expand(const char *, alias_fn, void *, struct buf *);
-/* Does addr expand to this command/file target?  1 yes, 0 no, -1 (why). */
-int	local_alias_confirm(const char *, int, const char *, struct buf *);
-/* The address with its extension removed ("ana+x@d" -> "ana@d"). */
-void	local_strip_extension(const char *, struct buf *);
+/* The worker wire's own fields (the request's are deliver.h's). */
+#define LOCAL_JOB_KIND		"kind"
+#define LOCAL_JOB_TARGET	"target"
+#define LOCAL_JOB_HOME		"home"
+#define LOCAL_JOB_USER		"user"
+#define LOCAL_JOB_SIZE_LIMIT	"size_limit"
+#define LOCAL_JOB_BATCH_LEFT	"batch_left"	/* packets still to come */
 
 /* local_deliver.c: one delivery, done as the right user already. */
 struct local_job {
@@ -76,7 +55,5 @@ void	local_deliver_many(const struct local_job *const *, const int *,
 	    struct attr *const *, int);
 /* Does the message already say "Delivered-To: recipient"? 1/0 */
 int	local_deliver_looped(int, off_t, off_t, const char *);
-void	local_reply(struct attr *, int, const char *, const char *, ...)
-	    __attribute__((format(printf, 4, 5)));
 
 #endif

@@ -43,6 +43,7 @@
 #include <unistd.h>
 
 #include "buf.h"
+#include "deliver.h"
 #include "ipc.h"
 #include "local.h"
 #include "maildir.h"
@@ -57,24 +58,6 @@
 #define LOCAL_FROM_PEND_MAX	1024		/* a ">>>..." line start */
 #define EX_TEMPFAIL_CODE	75
 
-/* local_reply - fill a reply: status, dsn, reason */
-void
-local_reply(struct attr *reply, int status, const char *dsn,
-    const char *fmt, ...)
-{
-	struct buf *b = buf_new(128, 2048);
-	va_list ap;
-
-	va_start(ap, fmt);
-	buf_vappendf(b, fmt, ap);
-	va_end(ap);
-	attr_clear(reply);
-	attr_setf(reply, "status", "%d", status);
-	attr_set(reply, "dsn", dsn);
-	attr_set(reply, "reason", buf_str(b));
-	buf_free(&b);
-}
-
 /* local_job_from_attr - a job whose strings point into a */
 void
 local_job_from_attr(struct local_job *j, const struct attr *a)
@@ -82,17 +65,17 @@ local_job_from_attr(struct local_job *j, const struct attr *a)
 	const char *v;
 
 	memset(j, 0, sizeof(*j));
-	j->kind = (v = attr_get(a, "kind")) ? v : "";
-	j->target = (v = attr_get(a, "target")) ? v : "";
-	j->queue_id = (v = attr_get(a, "queue_id")) ? v : "";
-	j->sender = (v = attr_get(a, "sender")) ? v : "";
-	j->recipient = (v = attr_get(a, "recipient")) ? v : "";
-	j->orig_recipient = (v = attr_get(a, "orig_recipient")) ? v : "";
-	j->home = (v = attr_get(a, "home")) ? v : "/";
-	j->user = (v = attr_get(a, "user")) ? v : "";
-	j->offset = (off_t)attr_get_num(a, "offset", -1);
-	j->size = (off_t)attr_get_num(a, "size", -1);
-	j->size_limit = attr_get_num(a, "size_limit", 0);
+	j->kind = (v = attr_get(a, LOCAL_JOB_KIND)) ? v : "";
+	j->target = (v = attr_get(a, LOCAL_JOB_TARGET)) ? v : "";
+	j->queue_id = (v = attr_get(a, DELIVER_QUEUE_ID)) ? v : "";
+	j->sender = (v = attr_get(a, DELIVER_SENDER)) ? v : "";
+	j->recipient = (v = attr_get(a, DELIVER_RECIPIENT)) ? v : "";
+	j->orig_recipient = (v = attr_get(a, DELIVER_ORIG_RCPT)) ? v : "";
+	j->home = (v = attr_get(a, LOCAL_JOB_HOME)) ? v : "/";
+	j->user = (v = attr_get(a, LOCAL_JOB_USER)) ? v : "";
+	j->offset = (off_t)attr_get_num(a, DELIVER_OFFSET, -1);
+	j->size = (off_t)attr_get_num(a, DELIVER_SIZE, -1);
+	j->size_limit = attr_get_num(a, LOCAL_JOB_SIZE_LIMIT, 0);
 }
 
 /* local_job_to_attr - the wire form of a job, for a worker */
@@ -100,17 +83,17 @@ void
 local_job_to_attr(const struct local_job *j, struct attr *a)
 {
 	attr_clear(a);
-	attr_set(a, "kind", j->kind);
-	attr_set(a, "target", j->target);
-	attr_set(a, "queue_id", j->queue_id);
-	attr_set(a, "sender", j->sender);
-	attr_set(a, "recipient", j->recipient);
-	attr_set(a, "orig_recipient", j->orig_recipient);
-	attr_set(a, "home", j->home);
-	attr_set(a, "user", j->user);
-	attr_setf(a, "offset", "%lld", (long long)j->offset);
-	attr_setf(a, "size", "%lld", (long long)j->size);
-	attr_setf(a, "size_limit", "%lld", j->size_limit);
+	attr_set(a, LOCAL_JOB_KIND, j->kind);
+	attr_set(a, LOCAL_JOB_TARGET, j->target);
+	attr_set(a, DELIVER_QUEUE_ID, j->queue_id);
+	attr_set(a, DELIVER_SENDER, j->sender);
+	attr_set(a, DELIVER_RECIPIENT, j->recipient);
+	attr_set(a, DELIVER_ORIG_RCPT, j->orig_recipient);
+	attr_set(a, LOCAL_JOB_HOME, j->home);
+	attr_set(a, LOCAL_JOB_USER, j->user);
+	attr_setf(a, DELIVER_OFFSET, "%lld", (long long)j->offset);
+	attr_setf(a, DELIVER_SIZE, "%lld", (long long)j->size);
+	attr_setf(a, LOCAL_JOB_SIZE_LIMIT, "%lld", j->size_limit);
 }
 
 /* local_header_value - append s with control characters made '?' */
@@ -208,8 +191,9 @@ local_maildir_many(const struct local_job *const *jobs, const int *qfds,
 	if (stat(buf_str(p), &st) < 0 && errno == ENOENT &&
 	    maildir_make(path, folders, why) < 0) {
 		for (i = 0; i < n; i++)
-			local_reply(replies[i], 4, local_errno_dsn(errno, 1),
-			    "cannot create Maildir: %s", buf_str(why));
+			deliver_reply_set(replies[i], 4,
+			    local_errno_dsn(errno, 1), "cannot create "
+			    "Maildir: %s", buf_str(why));
 		goto out;
 	}
 	for (i = 0; i < n; i++) {
@@ -219,15 +203,16 @@ local_maildir_many(const struct local_job *const *jobs, const int *qfds,
 		if (j->size_limit > 0) {
 			/* One count of the Maildir, plus what goes in now. */
 			if (used < 0 && (used = maildir_usage(path)) < 0) {
-				local_reply(replies[i], 4, "4.2.0", "cannot read "
-				    "Maildir %s: %s", path, strerror(errno));
+				deliver_reply_set(replies[i], 4, "4.2.0",
+				    "cannot read Maildir %s: %s", path,
+				    strerror(errno));
 				continue;
 			}
 			if (used + (long long)buf_len(prefix[i]) +
 			    (long long)j->size > j->size_limit) {
-				local_reply(replies[i], 5, "5.2.2", "mailbox "
-				    "full: %lld of %lld bytes used", used,
-				    j->size_limit);
+				deliver_reply_set(replies[i], 5, "5.2.2",
+				    "mailbox full: %lld of %lld bytes used",
+				    used, j->size_limit);
 				continue;
 			}
 			used += (long long)buf_len(prefix[i]) +
@@ -246,10 +231,10 @@ local_maildir_many(const struct local_job *const *jobs, const int *qfds,
 	for (k = 0; k < count; k++) {
 		m = &msgs[k];
 		if (m->status == 0)
-			local_reply(replies[which[k]], 0, "2.0.0",
+			deliver_reply_set(replies[which[k]], 0, "2.0.0",
 			    "delivered to maildir");
 		else
-			local_reply(replies[which[k]], m->temp ? 4 : 5,
+			deliver_reply_set(replies[which[k]], m->temp ? 4 : 5,
 			    local_errno_dsn(m->err, m->temp), "cannot deliver "
 			    "to Maildir: %s", buf_str(m->why));
 		buf_free(&m->why);
@@ -401,28 +386,29 @@ local_mbox(const struct local_job *j, const char *path, const char *what,
 	if (fd < 0) {
 		int temp = errno != ELOOP && errno != EISDIR;
 
-		local_reply(reply, temp ? 4 : 5, local_errno_dsn(errno, temp),
-		    "cannot open %s %s: %s", what, path, errno == ELOOP ?
-		    "it is a symbolic link" : strerror(errno));
+		deliver_reply_set(reply, temp ? 4 : 5,
+		    local_errno_dsn(errno, temp), "cannot open %s %s: %s", what,
+		    path, errno == ELOOP ? "it is a symbolic link" :
+		    strerror(errno));
 		return;
 	}
 	if (fstat(fd, &st) < 0) {
-		local_reply(reply, 4, "4.2.0", "fstat %s: %s", path,
+		deliver_reply_set(reply, 4, "4.2.0", "fstat %s: %s", path,
 		    strerror(errno));
 		close(fd);
 		return;
 	}
 	device = S_ISCHR(st.st_mode);		/* /dev/null and friends */
 	if (!device && (!S_ISREG(st.st_mode) || st.st_nlink != 1)) {
-		local_reply(reply, 5, "5.2.0", "cannot deliver to %s %s: %s",
-		    what, path, S_ISREG(st.st_mode) ? "it has more than one "
-		    "hard link" : "not a regular file");
+		deliver_reply_set(reply, 5, "5.2.0", "cannot deliver to %s %s: "
+		    "%s", what, path, S_ISREG(st.st_mode) ? "it has more than "
+		    "one hard link" : "not a regular file");
 		close(fd);
 		return;
 	}
 	if (!device && mbox_lock(fd, F_WRLCK) < 0) {
-		local_reply(reply, 4, "4.2.0", "cannot lock %s %s: %s", what,
-		    path, errno == EAGAIN ? "locked by another process" :
+		deliver_reply_set(reply, 4, "4.2.0", "cannot lock %s %s: %s",
+		    what, path, errno == EAGAIN ? "locked by another process" :
 		    strerror(errno));
 		close(fd);
 		return;
@@ -430,14 +416,14 @@ local_mbox(const struct local_job *j, const char *path, const char *what,
 	if (!device) {
 		if (fstat(fd, &st) < 0 ||
 		    (orig = lseek(fd, 0, SEEK_END)) < 0) {
-			local_reply(reply, 4, "4.2.0", "seek %s: %s", path,
-			    strerror(errno));
+			deliver_reply_set(reply, 4, "4.2.0", "seek %s: %s",
+			    path, strerror(errno));
 			goto out;
 		}
 		if (j->size_limit > 0 && (long long)orig + (long long)j->size >
 		    j->size_limit) {
-			local_reply(reply, 5, "5.2.2", "mailbox full: %s is "
-			    "%lld of %lld bytes", path, (long long)orig,
+			deliver_reply_set(reply, 5, "5.2.2", "mailbox full: %s "
+			    "is %lld of %lld bytes", path, (long long)orig,
 			    j->size_limit);
 			goto out;
 		}
@@ -478,14 +464,15 @@ local_mbox(const struct local_job *j, const char *path, const char *what,
 		if (orig >= 0 && ftruncate(fd, orig) < 0)
 			msg_warn("%s: cannot truncate %s back to %lld bytes: "
 			    "%m", j->queue_id, path, (long long)orig);
-		local_reply(reply, 4, local_errno_dsn(o.err, 1), "cannot "
+		deliver_reply_set(reply, 4, local_errno_dsn(o.err, 1), "cannot "
 		    "write %s %s: %s", what, path, strerror(o.err));
 		goto out;
 	}
 	if (strcmp(what, "file") == 0)
-		local_reply(reply, 0, "2.0.0", "delivered to file: %s", path);
+		deliver_reply_set(reply, 0, "2.0.0", "delivered to file: %s",
+		    path);
 	else
-		local_reply(reply, 0, "2.0.0", "delivered to mailbox");
+		deliver_reply_set(reply, 0, "2.0.0", "delivered to mailbox");
 out:
 	if (!device)
 		(void)mbox_lock(fd, F_UNLCK);
@@ -578,17 +565,20 @@ local_command(const struct local_job *j, int qfd, struct attr *reply)
 
 	local_prefix(prefix, j);
 	if (pipe2(in, O_CLOEXEC) < 0) {
-		local_reply(reply, 4, "4.3.0", "pipe: %s", strerror(errno));
+		deliver_reply_set(reply, 4, "4.3.0", "pipe: %s",
+		    strerror(errno));
 		goto free;
 	}
 	if (pipe2(out, O_CLOEXEC) < 0) {
-		local_reply(reply, 4, "4.3.0", "pipe: %s", strerror(errno));
+		deliver_reply_set(reply, 4, "4.3.0", "pipe: %s",
+		    strerror(errno));
 		close(in[0]);
 		close(in[1]);
 		goto free;
 	}
 	if ((pid = fork()) < 0) {
-		local_reply(reply, 4, "4.3.0", "fork: %s", strerror(errno));
+		deliver_reply_set(reply, 4, "4.3.0", "fork: %s",
+		    strerror(errno));
 		close(in[0]);
 		close(in[1]);
 		close(out[0]);
@@ -614,8 +604,8 @@ local_command(const struct local_job *j, int qfd, struct attr *reply)
 				if (n < 0 && errno == EINTR)
 					continue;
 				if (n <= 0) {
-					local_reply(reply, 4, "4.3.0", "read "
-					    "queue file: %s", n < 0 ?
+					deliver_reply_set(reply, 4, "4.3.0",
+					    "read queue file: %s", n < 0 ?
 					    strerror(errno) : "short file");
 					kill(-pid, SIGKILL);
 					break;
@@ -678,9 +668,9 @@ local_command(const struct local_job *j, int qfd, struct attr *reply)
 			kill(-pid, SIGKILL);
 			kill(pid, SIGKILL);
 			(void)waitpid(pid, &status, 0);
-			local_reply(reply, 4, "4.3.0", "command time limit "
-			    "(%llds) exceeded: %s", var_command_time_limit,
-			    j->target);
+			deliver_reply_set(reply, 4, "4.3.0", "command time "
+			    "limit (%llds) exceeded: %s",
+			    var_command_time_limit, j->target);
 			goto close;
 		}
 		poll(NULL, 0, 20);
@@ -688,17 +678,19 @@ local_command(const struct local_job *j, int qfd, struct attr *reply)
 	if (attr_get(reply, "status") != NULL)
 		goto close;		/* a read error above */
 	if (!exited)
-		local_reply(reply, 4, "4.3.0", "waitpid: %s", strerror(errno));
+		deliver_reply_set(reply, 4, "4.3.0", "waitpid: %s",
+		    strerror(errno));
 	else if (WIFSIGNALED(status))
-		local_reply(reply, 4, "4.3.0", "command killed by signal "
+		deliver_reply_set(reply, 4, "4.3.0", "command killed by signal "
 		    "%d%s%s", WTERMSIG(status), buf_len(output) ? ": " : "",
 		    local_output(output, clean));
 	else if (WEXITSTATUS(status) == 0)
-		local_reply(reply, 0, "2.0.0", "delivered to command: %s",
+		deliver_reply_set(reply, 0, "2.0.0", "delivered to command: %s",
 		    j->target);
 	else
-		local_reply(reply, WEXITSTATUS(status) == EX_TEMPFAIL_CODE ?
-		    4 : 5, WEXITSTATUS(status) == EX_TEMPFAIL_CODE ? "4.3.0" :
+		deliver_reply_set(reply, WEXITSTATUS(status) ==
+		    EX_TEMPFAIL_CODE ? 4 : 5,
+		    WEXITSTATUS(status) == EX_TEMPFAIL_CODE ? "4.3.0" :
 		    "5.3.0", "command failed with exit status %d%s%s",
 		    WEXITSTATUS(status), buf_len(output) ? ": " : "",
 		    local_output(output, clean));
@@ -722,7 +714,7 @@ local_deliver(const struct local_job *j, int qfd, struct attr *reply)
 
 	attr_clear(reply);
 	if (j->offset < 0 || j->size < 0 || len == 0) {
-		local_reply(reply, 4, "4.3.5", "bad delivery request");
+		deliver_reply_set(reply, 4, "4.3.5", "bad delivery request");
 		return;
 	}
 	if (strcmp(j->kind, "maildir") == 0)
@@ -734,15 +726,15 @@ local_deliver(const struct local_job *j, int qfd, struct attr *reply)
 			/* "/path/" in an alias is a Maildir, as in Postfix. */
 			local_maildir(j, j->target, 0, qfd, reply);
 			if (strcmp(attr_get(reply, "status"), "0") == 0)
-				local_reply(reply, 0, "2.0.0", "delivered to "
-				    "maildir: %s", j->target);
+				deliver_reply_set(reply, 0, "2.0.0",
+				    "delivered to maildir: %s", j->target);
 		} else
 			local_mbox(j, j->target, "file", qfd, reply);
 	} else if (strcmp(j->kind, "command") == 0)
 		local_command(j, qfd, reply);
 	else
-		local_reply(reply, 4, "4.3.5", "unknown delivery kind \"%s\"",
-		    j->kind);
+		deliver_reply_set(reply, 4, "4.3.5", "unknown delivery kind "
+		    "\"%s\"", j->kind);
 }
 
 /* local_batchable - may this job go into a Maildir batch? */

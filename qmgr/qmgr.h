@@ -25,7 +25,6 @@ struct buf;
 #define QMGR_DEAD_AGENT_MS	5000	/* an unreachable agent rests */
 #define QMGR_SYNC_DELAY_MS	100	/* group commit of removals */
 #define QMGR_RECYCLE_MAX	1000	/* finished files kept for reuse */
-#define QMGR_REPLY_MAX		65536	/* an agent's reply */
 #define QMGR_PIPELINE		32	/* requests in flight per connection */
 
 /* Where a delivery stands. */

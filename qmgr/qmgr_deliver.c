@@ -3,10 +3,10 @@
  *
  * A transport (local, smtp) is a Unix socket in private/ and a queue of
  * jobs.  qmgr keeps up to its concurrency limit of connections open and
- * reuses each for many jobs: a request is an attribute list (queue_id,
- * path, offset, size, sender, recipient, orig_recipient, command or
- * file), the reply is status, dsn and reason, and replies come back in
- * the order of the requests.  Sockets are non-blocking and driven by the
+ * reuses each for many jobs: a request (lib/deliver.h: queue id, path,
+ * offset, size, sender, recipient, original recipient, command or file)
+ * is answered by a reply (status, dsn and reason), and replies come back
+ * in the order of the requests.  Sockets are non-blocking and driven by the
  * event loop; a reply is parsed only once its ending empty line is in.
  * An agent that cannot be reached, dies or times out defers its jobs; it
  * is not retried for QMGR_DEAD_AGENT_MS.
@@ -33,6 +33,7 @@
 #include <unistd.h>
 
 #include "buf.h"
+#include "deliver.h"
 #include "event.h"
 #include "ipc.h"
 #include "msg.h"
@@ -261,9 +262,8 @@ static void
 qmgr_conn_reply(struct qmgr_conn *c, size_t len)
 {
 	struct qmgr_job *j = c->head;
+	struct deliver_reply r;
 	struct attr a;
-	long long status;
-	const char *dsn, *reason;
 	int bad;
 
 	attr_init(&a);
@@ -283,15 +283,11 @@ qmgr_conn_reply(struct qmgr_conn *c, size_t len)
 		    c);
 	else
 		event_timer_cancel(qmgr_conn_timeout, c);
-	status = bad ? -1 : attr_get_num(&a, "status", -1);
-	dsn = attr_get(&a, "dsn");
-	reason = attr_get(&a, "reason");
-	if (status != 0 && status != 4 && status != 5)
+	if (bad || deliver_reply_get(&a, &r) < 0)
 		qmgr_job_result(j, 4, "4.3.0", "malformed reply from the "
 		    "delivery agent");
 	else
-		qmgr_job_result(j, (int)status, dsn ? dsn : "",
-		    reason ? reason : "");
+		qmgr_job_result(j, r.status, r.dsn, r.reason);
 	attr_free(&a);
 }
 
@@ -404,7 +400,7 @@ qmgr_conn_open(struct qmgr_transport *tp)
 	c->tp = tp;
 	c->fd = fd;
 	c->out = buf_new(1024, 0);
-	c->in = buf_new(512, QMGR_REPLY_MAX);
+	c->in = buf_new(512, DELIVER_REPLY_MAX);
 	if (event_add(fd, EVENT_READ, qmgr_conn_event, c) < 0) {
 		msg_warn("event_add: %m");
 		close(fd);
@@ -423,27 +419,22 @@ qmgr_conn_open(struct qmgr_transport *tp)
 static void
 qmgr_conn_send(struct qmgr_conn *c, struct qmgr_job *j)
 {
+	static struct buf *path;
 	struct qmgr_message *m = j->msg;
-	struct queue_rcpt *r = &m->q.rcpt[j->rcpt];
-	struct buf *path = buf_new(256, 0);
-	struct attr a;
+	struct deliver_request r;
 
-	attr_init(&a);
-	attr_set(&a, "queue_id", m->id);
-	attr_set(&a, "path", queue_path(path, var_queue_directory,
-	    QUEUE_ACTIVE, m->id));
-	attr_setf(&a, "offset", "%lld", (long long)m->q.data_offset);
-	attr_setf(&a, "size", "%lld", (long long)m->q.size);
-	attr_set(&a, "sender", m->q.sender);
-	attr_set(&a, "recipient", j->addr);
-	attr_set(&a, "orig_recipient", r->addr);
-	if (j->kind == JOB_COMMAND)
-		attr_set(&a, "command", j->target);
-	else if (j->kind == JOB_FILE)
-		attr_set(&a, "file", j->target);
-	attr_format(&a, c->out);
-	attr_free(&a);
-	buf_free(&path);
+	if (path == NULL)
+		path = buf_new(256, 0);
+	r.queue_id = m->id;
+	r.path = queue_path(path, var_queue_directory, QUEUE_ACTIVE, m->id);
+	r.offset = m->q.data_offset;
+	r.size = m->q.size;
+	r.sender = m->q.sender;
+	r.recipient = j->addr;
+	r.orig_recipient = m->q.rcpt[j->rcpt].addr;
+	r.command = j->kind == JOB_COMMAND ? j->target : NULL;
+	r.file = j->kind == JOB_FILE ? j->target : NULL;
+	deliver_request_format(&r, c->out);
 	j->next = NULL;
 	if (c->tail != NULL)
 		c->tail->next = j;

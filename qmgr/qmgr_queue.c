@@ -41,6 +41,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "alias.h"
 #include "buf.h"
 #include "event.h"
 #include "msg.h"
@@ -49,7 +50,6 @@
 #include "resolve.h"
 #include "util.h"
 #include "qmgr.h"
-#include "../local/local.h"
 
 #define QID_HASH_SIZE	4096
 
@@ -518,7 +518,7 @@ qmgr_plan_addr(struct qmgr_message *m, int r, const struct qmgr_target *t,
 		return;
 	}
 	bare = buf_new(256, 0);
-	local_strip_extension(t->value, bare);
+	alias_strip_extension(t->value, bare);
 	memset(&acct, 0, sizeof(acct));
 	found = resolve_account(buf_str(bare), &acct, why);
 	buf_free(&bare);
@@ -546,7 +546,7 @@ qmgr_plan_rcpt(struct qmgr_message *m, int r, struct buf *why)
 	int i;
 
 	memset(&plan, 0, sizeof(plan));
-	if (local_alias_expand(addr, qmgr_plan_fn, &plan, why) < 0) {
+	if (alias_expand(addr, qmgr_plan_fn, &plan, why) < 0) {
 		j = qmgr_job_new(m, r, JOB_ADDR, addr, NULL);
 		qmgr_job_result(j, 4, "4.3.0", buf_str(why));
 		qmgr_plan_free(&plan);

@@ -3,7 +3,7 @@
  * with MAP_ALIAS, as alias_maps reads it through lib/resolve.c: "name:
  * target, target", continuation lines, comments, quoted names, what a bad
  * line logs with its file and line), and the expansion of an address
- * (local/local_alias.c: lists, quoted commas, <address>, |command, /file
+ * (lib/alias.c: lists, quoted commas, <address>, |command, /file
  * and :include: targets as they are parsed today, extensions, myorigin
  * appended to bare names, the nesting limit, loops, a name that names
  * itself, duplicates, untrusted :include: files, lookup errors).
@@ -25,7 +25,7 @@
 #include "params.h"
 #include "resolve.h"
 #include "util.h"
-#include "../../local/local.h"
+#include "alias.h"
 #include "../tap.h"
 
 static char dir[] = "/tmp/cartero-alias-XXXXXX";
@@ -389,7 +389,7 @@ test_expand(void)
 		use_aliases(c->text);
 		buf_reset(got);
 		buf_reset(why);
-		if (local_alias_expand(c->addr, collect, (void *)c->addr,
+		if (alias_expand(c->addr, collect, (void *)c->addr,
 		    why) < 0)
 			buf_appendf(got, "rc -1 %s\n", buf_str(why));
 		buf_set(want, subst(c->want));
@@ -414,7 +414,7 @@ test_more(void)
 	buf_putc(text, '\n');
 	use_aliases(buf_str(text));
 	buf_reset(got);
-	is_int(local_alias_expand("big@mired.org", collect, "big@mired.org",
+	is_int(alias_expand("big@mired.org", collect, "big@mired.org",
 	    why), 0, "an alias of 10,005 targets expands");
 	for (n = 0, nl = buf_str(got); (nl = strchr(nl, '\n')) != NULL; nl++)
 		n++;
@@ -422,40 +422,40 @@ test_more(void)
 	ok(strstr(buf_str(got), "error 5.4.6 alias expansion has too many "
 	    "targets") != NULL, "  the error says why");
 
-	/* local_alias_confirm: is a command or file really an alias's? */
+	/* alias_confirm: is a command or file really an alias's? */
 	use_aliases("prog: |/bin/cat, /tmp/f\nlist: :include:@DIR@/open\n");
-	is_int(local_alias_confirm("prog@mired.org", ALIAS_COMMAND,
+	is_int(alias_confirm("prog@mired.org", ALIAS_COMMAND,
 	    "/bin/cat", why), 1, "confirm: a command of the alias");
-	is_int(local_alias_confirm("prog@mired.org", ALIAS_FILE, "/tmp/f",
+	is_int(alias_confirm("prog@mired.org", ALIAS_FILE, "/tmp/f",
 	    why), 1, "confirm: a file of the alias");
-	is_int(local_alias_confirm("prog@mired.org", ALIAS_COMMAND,
+	is_int(alias_confirm("prog@mired.org", ALIAS_COMMAND,
 	    "/bin/sh", why), 0, "confirm: another command is not");
-	is_int(local_alias_confirm("prog@mired.org", ALIAS_FILE,
+	is_int(alias_confirm("prog@mired.org", ALIAS_FILE,
 	    "/bin/cat", why), 0, "confirm: a command is no file");
-	is_int(local_alias_confirm("list@mired.org", ALIAS_COMMAND,
+	is_int(alias_confirm("list@mired.org", ALIAS_COMMAND,
 	    "/bin/sh", why), 0, "confirm: not from an untrusted include");
-	is_int(local_alias_confirm("ana@mired.org", ALIAS_COMMAND,
+	is_int(alias_confirm("ana@mired.org", ALIAS_COMMAND,
 	    "/bin/cat", why), 0, "confirm: not an alias at all");
 
 	/* A table that cannot be opened is a lookup failure. */
 	var_alias_maps = "hash:/nonexistent/aliases";
 	buf_reset(why);
-	is_int(local_alias_expand("ana@mired.org", collect, "ana@mired.org",
+	is_int(alias_expand("ana@mired.org", collect, "ana@mired.org",
 	    why), -1, "a missing alias table: -1");
 	is_str(buf_str(why), "hash:/nonexistent/aliases: /nonexistent/"
 	    "aliases.db: No such file; run newaliases", "  with why");
 	var_alias_maps = "";
 	buf_reset(got);
-	is_int(local_alias_expand("postmaster@mired.org", collect,
+	is_int(alias_expand("postmaster@mired.org", collect,
 	    "postmaster@mired.org", why), 0, "no alias_maps: 0");
 	is_str(buf_str(got), "addr postmaster@mired.org\n",
 	    "  the address itself");
 
-	/* local_strip_extension */
+	/* alias_strip_extension */
 	buf_reset(text);
-	local_strip_extension("ana+lists@mired.org", text);
+	alias_strip_extension("ana+lists@mired.org", text);
 	is_str(buf_str(text), "ana@mired.org", "strip the extension");
-	local_strip_extension("ana+x", text);
+	alias_strip_extension("ana+x", text);
 	is_str(buf_str(text), "ana", "  of a bare name");
 	buf_free(&why);
 	buf_free(&text);

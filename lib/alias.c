@@ -1,7 +1,7 @@
 /*
- * local_alias - expansion of local aliases (alias_maps), shared by qmgr
- * (which routes and counts the deliveries) and local (which confirms that
- * a command or file it is asked to run comes from the aliases).
+ * alias - expansion of local aliases (alias_maps), shared by qmgr (which
+ * routes and counts the deliveries) and local (which confirms that a
+ * command or file it is asked to run comes from the aliases).
  *
  * An alias value is a comma list of addresses, "|command", "/file" and
  * ":include:/file" (double quotes protect commas: "|prog -a, -b").  An
@@ -26,8 +26,8 @@
 #include <strings.h>
 #include <unistd.h>
 
+#include "alias.h"
 #include "buf.h"
-#include "local.h"
 #include "msg.h"
 #include "params.h"
 #include "resolve.h"
@@ -44,9 +44,9 @@ struct alias_state {
 
 static int alias_list(struct alias_state *, const char *, const char *, int);
 
-/* local_strip_extension - "ana+x@d" -> "ana@d" */
+/* alias_strip_extension - "ana+x@d" -> "ana@d" */
 void
-local_strip_extension(const char *addr, struct buf *out)
+alias_strip_extension(const char *addr, struct buf *out)
 {
 	const char *at = strrchr(addr, '@');
 	char *local;
@@ -321,11 +321,11 @@ alias_list(struct alias_state *s, const char *text, const char *via,
 }
 
 /*
- * local_alias_expand - call fn for each target of addr.  0, or -1 with
+ * alias_expand - call fn for each target of addr.  0, or -1 with
  * why when a table or :include: file could not be read (try later).
  */
 int
-local_alias_expand(const char *addr, alias_fn fn, void *ctx, struct buf *why)
+alias_expand(const char *addr, alias_fn fn, void *ctx, struct buf *why)
 {
 	struct alias_state s;
 
@@ -336,7 +336,7 @@ local_alias_expand(const char *addr, alias_fn fn, void *ctx, struct buf *why)
 	return alias_addr(&s, addr);
 }
 
-struct alias_confirm {
+struct alias_confirm_state {
 	int		 kind;
 	const char	*target;
 	int		 found;
@@ -347,23 +347,23 @@ static void
 alias_confirm_fn(int kind, const char *value, const char *via,
     const char *dsn, void *ctx)
 {
-	struct alias_confirm *c = ctx;
+	struct alias_confirm_state *c = ctx;
 
 	if (kind == c->kind && strcmp(value, c->target) == 0)
 		c->found = 1;
 }
 
-/* local_alias_confirm - does addr's expansion name this command or file? */
+/* alias_confirm - does addr's expansion name this command or file? */
 int
-local_alias_confirm(const char *addr, int kind, const char *target,
+alias_confirm(const char *addr, int kind, const char *target,
     struct buf *why)
 {
-	struct alias_confirm c;
+	struct alias_confirm_state c;
 
 	c.kind = kind;
 	c.target = target;
 	c.found = 0;
-	if (local_alias_expand(addr, alias_confirm_fn, &c, why) < 0)
+	if (alias_expand(addr, alias_confirm_fn, &c, why) < 0)
 		return -1;
 	return c.found;
 }
