@@ -7,7 +7,8 @@
  * only canonical spellings (no base64 run that encodes printable ASCII or
  * that could have been joined to the run before it, zero padding bits,
  * well-formed surrogate pairs) and never produces NUL or a control
- * character from an encoded run.
+ * character from an encoded run.  The base64 of a run, UTF-16 big-endian,
+ * is lib/base64.c's strict codec with IMAP's alphabet and no padding.
  */
 #include <stddef.h>
 #include <stdint.h>
