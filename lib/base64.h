@@ -20,10 +20,13 @@ struct base64_code {
 extern const struct base64_code base64_rfc4648;	/* A-Za-z0-9+/ */
 extern const struct base64_code base64_imap;	/* A-Za-z0-9+, */
 
-/* Flags. */
-#define BASE64_NOPAD	(1 << 0)	/* no '=': not written, not accepted */
-#define BASE64_LENIENT	(1 << 1)	/* decode: skip non-letters, stop at
-					 * '=', never fail (MIME bodies) */
+/*
+ * Flags.  BASE64_NOPAD: no '=', neither written nor accepted.
+ * BASE64_LENIENT (decoding MIME): non-letters are skipped, the first '='
+ * ends the text, and nothing fails.
+ */
+#define BASE64_NOPAD	(1 << 0)
+#define BASE64_LENIENT	(1 << 1)
 
 /*
  * Append the base64 form of data to out, in code's letters; the last

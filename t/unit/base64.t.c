@@ -27,7 +27,7 @@ static const struct {
 /* Malformed for the strict decoder, standard alphabet with padding. */
 static const char *const bad[] = {
 	"Z",			/* one letter left over */
-	"Zg=",			/* padding that does not end the quantum */
+	"Zg=",			/* padding short of the quantum */
 	"Zm8==",		/* too much padding */
 	"Zg===",		/* three '=' */
 	"====",			/* padding only */
@@ -54,6 +54,27 @@ static const struct {
 	{ "=Zm9v", "" },
 	{ "Zm9v,YmFy", "foobar" },
 };
+
+/* shown - text for a test's name: line breaks and 8-bit bytes escaped */
+static const char *
+shown(const char *text)
+{
+	static char out[128];
+	size_t n = 0;
+
+	for (; *text != '\0' && n + 5 < sizeof(out); text++) {
+		if (*text == '\r' || *text == '\n')
+			n += (size_t)snprintf(out + n, sizeof(out) - n, "\\%c",
+			    *text == '\r' ? 'r' : 'n');
+		else if ((unsigned char)*text >= 0x7f)
+			n += (size_t)snprintf(out + n, sizeof(out) - n, "\\x%02x",
+			    (unsigned char)*text);
+		else
+			out[n++] = *text;
+	}
+	out[n] = '\0';
+	return out;
+}
 
 /* decode - text through base64_decode_code into a string, or "(bad)" */
 static const char *
@@ -99,11 +120,13 @@ main(void)
 		    vec[i].raw, name);
 	}
 	for (i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
-		snprintf(name, sizeof(name), "strict refuses \"%s\"", bad[i]);
+		snprintf(name, sizeof(name), "strict refuses \"%s\"",
+		    shown(bad[i]));
 		is_str(decode(b, bad[i], &base64_rfc4648, 0), "(bad)", name);
 	}
 	for (i = 0; i < sizeof(lenient) / sizeof(lenient[0]); i++) {
-		snprintf(name, sizeof(name), "lenient \"%s\"", lenient[i].b64);
+		snprintf(name, sizeof(name), "lenient \"%s\"",
+		    shown(lenient[i].b64));
 		is_str(decode(b, lenient[i].b64, &base64_rfc4648,
 		    BASE64_LENIENT), lenient[i].raw, name);
 	}
@@ -136,9 +159,15 @@ main(void)
 			buf_reset(big);
 			base64_encode_code(big, all, i, code, flags);
 			buf_reset(b);
-			good &= base64_decode_code(b, buf_str(big),
-			    buf_len(big), code, flags) == 0 &&
-			    buf_len(b) == i && memcmp(buf_str(b), all, i) == 0;
+			if (base64_decode_code(b, buf_str(big), buf_len(big),
+			    code, flags) < 0 || buf_len(b) != i ||
+			    memcmp(buf_str(b), all, i) != 0) {
+				printf("# %s alphabet: \"%s\" decodes to "
+				    "%zu bytes, not the %zu encoded\n",
+				    flags ? "IMAP" : "standard", buf_str(big),
+				    buf_len(b), i);
+				good = 0;
+			}
 		}
 		snprintf(name, sizeof(name), "%zu bytes round trip", i);
 		ok(good, name);
@@ -154,10 +183,12 @@ main(void)
 	{
 		struct buf *back = buf_new(64, 0);
 
-		ok(base64_decode(back, buf_str(b), buf_len(b)) == 0 &&
-		    buf_len(back) == 1000 &&
-		    memcmp(buf_str(back), buf_str(big), 1000) == 0,
+		is_int(base64_decode(back, buf_str(b), buf_len(b)), 0,
 		    "1000 bytes decode across chunks");
+		is_int((long long)buf_len(back), 1000, "  all 1000 bytes");
+		ok(buf_len(back) == 1000 &&
+		    memcmp(buf_str(back), buf_str(big), 1000) == 0,
+		    "  the same 1000 bytes");
 		buf_free(&back);
 	}
 
@@ -166,12 +197,13 @@ main(void)
 	end = p + strlen(p);
 	k = base64_decode_some(&p, end, piece, sizeof(piece), &base64_rfc4648,
 	    0);
-	ok(k == 3 && memcmp(piece, "foo", 3) == 0 && p < end,
-	    "piece 1: foo, more to come");
+	is_int(k, 3, "piece 1: 3 bytes");
+	ok(memcmp(piece, "foo", 3) == 0 && p == end - 3,
+	    "piece 1: foo, stopped before the last quantum");
 	k = base64_decode_some(&p, end, piece, sizeof(piece), &base64_rfc4648,
 	    0);
-	ok(k == 2 && memcmp(piece, "ba", 2) == 0 && p == end,
-	    "piece 2: ba, the end");
+	is_int(k, 2, "piece 2: 2 bytes");
+	ok(memcmp(piece, "ba", 2) == 0 && p == end, "piece 2: ba, the end");
 	p = "Zm9v!";
 	end = p + strlen(p);
 	is_int(base64_decode_some(&p, end, piece, sizeof(piece),

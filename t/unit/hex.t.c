@@ -44,7 +44,8 @@ main(void)
 	    two[1] == 0xff, "decode either case");
 	ok(hex_decode(two, "", 0) == 0, "decode nothing");
 	for (i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
-		snprintf(name, sizeof(name), "decode refuses \"%s\"", bad[i]);
+		snprintf(name, sizeof(name), "decode refuses bytes %02x %02x",
+		    (unsigned char)bad[i][0], (unsigned char)bad[i][1]);
 		ok(hex_decode(two, bad[i], 1) < 0, name);
 	}
 
