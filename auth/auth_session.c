@@ -64,6 +64,7 @@
 #include "authc.h"
 #include "buf.h"
 #include "conf.h"
+#include "hex.h"
 #include "msg.h"
 #include "params.h"
 #include "resolve.h"
@@ -143,12 +144,10 @@ void
 auth_token_new(const char *service, const char *rip,
     const struct account *acct, char *out, size_t len)
 {
-	static const char hex[] = "0123456789abcdef";
 	unsigned char raw[AUTH_TOKEN_BYTES];
 	struct auth_token *t;
 	size_t got = 0;
 	ssize_t n;
-	int i;
 
 	while (got < sizeof(raw)) {
 		n = getrandom(raw + got, sizeof(raw) - got, 0);
@@ -161,11 +160,7 @@ auth_token_new(const char *service, const char *rip,
 	}
 	auth_token_sweep();
 	t = xcalloc(1, sizeof(*t));
-	for (i = 0; i < AUTH_TOKEN_BYTES; i++) {
-		t->text[2 * i] = hex[raw[i] >> 4];
-		t->text[2 * i + 1] = hex[raw[i] & 15];
-	}
-	t->text[2 * AUTH_TOKEN_BYTES] = '\0';
+	hex_encode(t->text, raw, AUTH_TOKEN_BYTES);
 	explicit_bzero(raw, sizeof(raw));
 	t->service = xstrdup(service);
 	t->rip = xstrdup(rip);
@@ -327,20 +322,6 @@ out:
 	buf_free(&path);
 }
 
-/* auth_hex - bytes as lower-case hex (out holds 2 * len + 1) */
-static void
-auth_hex(const unsigned char *p, size_t len, char *out)
-{
-	static const char hex[] = "0123456789abcdef";
-	size_t i;
-
-	for (i = 0; i < len; i++) {
-		out[2 * i] = hex[p[i] >> 4];
-		out[2 * i + 1] = hex[p[i] & 15];
-	}
-	out[2 * len] = '\0';
-}
-
 /*
  * auth_cred_mac - "ISSUED.NONCE.MAC" for (service, account, rip, issued,
  * nonce in hex); an empty string when it cannot be made
@@ -370,7 +351,7 @@ auth_cred_mac(const char *service, const char *account, const char *rip,
 			out[0] = '\0';
 		return;
 	}
-	auth_hex(mac, maclen, out + n);
+	hex_encode(out + n, mac, maclen);
 	explicit_bzero(mac, sizeof(mac));
 }
 
@@ -416,7 +397,7 @@ auth_cred_make(const char *service, const char *account, const char *rip,
 	e = best;
 	memcpy(e->n, n, sizeof(n));
 	e->expires = now + var_imapd_hibernate_credential_lifetime;
-	auth_hex(e->n, sizeof(e->n), nonce);
+	hex_encode(nonce, e->n, sizeof(e->n));
 	auth_cred_mac(service, account, rip, now, nonce, out, len);
 }
 
@@ -434,11 +415,8 @@ auth_cred_use(const char *hex)
 	size_t h;
 	int i;
 
-	for (i = 0; i < AUTH_CRED_NONCE_BYTES; i++) {
-		if (sscanf(hex + 2 * i, "%2x", &v) != 1)
-			return 0;
-		n[i] = (unsigned char)v;
-	}
+	if (hex_decode(n, hex, sizeof(n)) < 0)
+		return 0;
 	if (auth_nonces == NULL)
 		return 0;
 	for (h = auth_nonce_slot(n), i = 0; i < AUTH_CRED_PROBE; i++) {

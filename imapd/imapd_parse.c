@@ -34,6 +34,7 @@
 #include <time.h>
 
 #include "buf.h"
+#include "dec.h"
 #include "lineio.h"
 #include "mailbox.h"
 #include "mime.h"
@@ -168,14 +169,13 @@ imapd_tokenize(struct imapd_cmd *c, const char *p, size_t len,
 		}
 		if (*p == '{') {
 			/* A literal: {digits} or {digits+}, ending the line. */
-			n = 0;
-			for (q = p + 1; q < end && isdigit((unsigned char)*q);
-			    q++) {
-				n = n * 10 + (*q - '0');
-				if (n > 0xffffffffLL) {
+			q = p + 1;
+			if ((n = dec_take(&q, end, 0xffffffffLL)) < 0) {
+				if (q < end && isdigit((unsigned char)*q)) {
 					buf_setf(why, "Literal size too big");
 					return -1;
 				}
+				n = 0;
 			}
 			t->nonsync = q < end && *q == '+';
 			if (t->nonsync)
@@ -560,16 +560,9 @@ imapd_number(const char *p, uint32_t *out)
 int
 imapd_number64(const char *p, uint64_t *out)
 {
-	uint64_t v = 0;
+	unsigned long long v;
 
-	if (p == NULL || *p == '\0')
-		return -1;
-	for (; *p != '\0'; p++) {
-		if (*p < '0' || *p > '9' || v > 0x7fffffffffffffffULL / 10)
-			return -1;
-		v = v * 10 + (uint64_t)(*p - '0');
-	}
-	if (v > 0x7fffffffffffffffULL)
+	if (p == NULL || dec_parse(p, strlen(p), INT64_MAX, &v) < 0)
 		return -1;
 	*out = v;
 	return 0;

@@ -16,6 +16,7 @@
 #include <string.h>
 
 #include "buf.h"
+#include "dec.h"
 #include "util.h"
 #include "imapd.h"
 
@@ -23,19 +24,14 @@
 static const char *
 imapd_set_num(const char *p, uint32_t *v)
 {
-	uint64_t n = 0;
+	unsigned long long n;
 
 	if (*p == '*') {
 		*v = 0;
 		return p + 1;
 	}
-	if (*p < '1' || *p > '9')
+	if (*p == '0' || (p = dec_scan(p, NULL, 0xffffffffULL, &n)) == NULL)
 		return NULL;
-	for (; *p >= '0' && *p <= '9'; p++) {
-		n = n * 10 + (uint64_t)(*p - '0');
-		if (n > 0xffffffffULL)
-			return NULL;
-	}
 	*v = (uint32_t)n;
 	return p;
 }

@@ -33,6 +33,7 @@
 #include <unistd.h>
 
 #include "buf.h"
+#include "dec.h"
 #include "conf.h"
 #include "msg.h"
 #include "params.h"
@@ -510,15 +511,12 @@ conf_number(const char *s, const char *units, const long long *mult,
     long long *res)
 {
 	const char *u;
-	long long n = 0;
+	unsigned long long v;
+	long long n;
 
-	if (!isdigit((unsigned char)*s))
+	if ((s = dec_scan(s, NULL, LLONG_MAX, &v)) == NULL)
 		return -1;
-	for (; isdigit((unsigned char)*s); s++) {
-		if (n > (LLONG_MAX - (*s - '0')) / 10)
-			return -1;
-		n = n * 10 + (*s - '0');
-	}
+	n = (long long)v;
 	if (*s != '\0') {
 		if (s[1] != '\0' ||
 		    (u = strchr(units, tolower((unsigned char)*s))) == NULL)

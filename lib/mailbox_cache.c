@@ -31,6 +31,7 @@
 #include <unistd.h>
 
 #include "buf.h"
+#include "dec.h"
 #include "mailbox.h"
 #include "msg.h"
 #include "util.h"
@@ -107,24 +108,6 @@ mailbox_cache_free(struct mailbox_cache **cp)
 	*cp = NULL;
 }
 
-/* mailbox_cache_num - a decimal number; -1 if none or too big */
-static long long
-mailbox_cache_num(const char **pp, const char *end, long long max)
-{
-	const char *p = *pp;
-	long long v = 0;
-
-	if (p >= end || *p < '0' || *p > '9')
-		return -1;
-	for (; p < end && *p >= '0' && *p <= '9'; p++) {
-		v = v * 10 + (*p - '0');
-		if (v > max)
-			return -1;
-	}
-	*pp = p;
-	return v;
-}
-
 /*
  * mailbox_cache_parse - the record at p: its fields, and the offset just
  * past it.  -1 when it is not a whole, sane record.
@@ -142,7 +125,7 @@ mailbox_cache_parse(const char *base, size_t len, off_t off,
 	for (i = 0; i < 7; i++) {
 		if (i > 0 && (p >= end || *p++ != ' '))
 			return -1;
-		v[i] = mailbox_cache_num(&p, end, i == 0 ? 0xffffffffLL :
+		v[i] = dec_take(&p, end, i == 0 ? 0xffffffffLL :
 		    i < 3 ? 0x7fffffffffffLL : CACHE_FIELD_MAX);
 		if (v[i] < 0)
 			return -1;
@@ -234,7 +217,7 @@ mailbox_cache_refresh(struct mailbox *mb)
 		p = c->map + sizeof(CACHE_MAGIC) - 1;
 		if (c->maplen < sizeof(CACHE_MAGIC) ||
 		    memcmp(c->map, CACHE_MAGIC, sizeof(CACHE_MAGIC) - 1) != 0 ||
-		    (v = mailbox_cache_num(&p, c->map + c->maplen,
+		    (v = dec_take(&p, c->map + c->maplen,
 		    0xffffffffLL)) < 0 || (uint32_t)v != mb->ul.uidvalidity ||
 		    p >= c->map + c->maplen || *p != '\n') {
 			c->broken = 1;

@@ -17,24 +17,13 @@
 #include <string.h>
 #include <strings.h>
 
+#include "base64.h"
 #include "buf.h"
+#include "hex.h"
 #include "mime.h"
 #include "util.h"
 
 #define MIME_CHARSET_MAX	64
-
-/* mime_hex - the value of a hex digit, or -1 */
-static int
-mime_hex(int c)
-{
-	if (c >= '0' && c <= '9')
-		return c - '0';
-	if (c >= 'A' && c <= 'F')
-		return c - 'A' + 10;
-	if (c >= 'a' && c <= 'f')
-		return c - 'a' + 10;
-	return -1;
-}
 
 /* mime_decode_qp - append quoted-printable text decoded (RFC 2045 6.7) */
 void
@@ -57,8 +46,8 @@ mime_decode_qp(const char *s, size_t n, struct buf *out)
 			s = q + 1;
 		else if (q == e)
 			s = e;
-		else if (s + 1 < e && (hi = mime_hex(s[0])) >= 0 &&
-		    (lo = mime_hex(s[1])) >= 0) {
+		else if (s + 1 < e && (hi = hex_value(s[0])) >= 0 &&
+		    (lo = hex_value(s[1])) >= 0) {
 			buf_putc(out, hi << 4 | lo);
 			s += 2;
 		} else
@@ -68,48 +57,11 @@ mime_decode_qp(const char *s, size_t n, struct buf *out)
 	buf_append(out, run, e - run);
 }
 
-/* mime_b64 - the value of a base64 letter, or -1 */
-static int
-mime_b64(int c)
-{
-	if (c >= 'A' && c <= 'Z')
-		return c - 'A';
-	if (c >= 'a' && c <= 'z')
-		return c - 'a' + 26;
-	if (c >= '0' && c <= '9')
-		return c - '0' + 52;
-	if (c == '+')
-		return 62;
-	if (c == '/')
-		return 63;
-	return -1;
-}
-
 /* mime_decode_base64 - append base64 text decoded; junk skipped, '=' ends */
 void
 mime_decode_base64(const char *s, size_t n, struct buf *out)
 {
-	unsigned char chunk[768];
-	unsigned long v = 0;
-	size_t i, k = 0;
-	int bits = 0, d;
-
-	for (i = 0; i < n; i++) {
-		if (s[i] == '=')
-			break;
-		if ((d = mime_b64((unsigned char)s[i])) < 0)
-			continue;
-		v = (v << 6 | d) & 0xffffff;
-		if ((bits += 6) >= 8) {
-			bits -= 8;
-			chunk[k++] = v >> bits;
-			if (k == sizeof(chunk)) {
-				buf_append(out, chunk, k);
-				k = 0;
-			}
-		}
-	}
-	buf_append(out, chunk, k);
+	(void)base64_decode_code(out, s, n, &base64_rfc4648, BASE64_LENIENT);
 }
 
 /*
@@ -400,8 +352,8 @@ mime_decode_words(const char *s, size_t n, struct buf *out)
 				if (w.text[i] == '_')
 					buf_putc(pd.bytes, ' ');
 				else if (w.text[i] == '=' && i + 2 < w.tlen &&
-				    (hi = mime_hex(w.text[i + 1])) >= 0 &&
-				    (lo = mime_hex(w.text[i + 2])) >= 0) {
+				    (hi = hex_value(w.text[i + 1])) >= 0 &&
+				    (lo = hex_value(w.text[i + 2])) >= 0) {
 					buf_putc(pd.bytes, hi << 4 | lo);
 					i += 2;
 				} else

@@ -7,34 +7,19 @@
  * only canonical spellings (no base64 run that encodes printable ASCII or
  * that could have been joined to the run before it, zero padding bits,
  * well-formed surrogate pairs) and never produces NUL or a control
- * character from an encoded run.
+ * character from an encoded run.  The base64 of a run, UTF-16 big-endian,
+ * is lib/base64.c's strict codec with IMAP's alphabet and no padding.
  */
 #include <stddef.h>
 #include <stdint.h>
 #include <string.h>
 
+#include "base64.h"
 #include "buf.h"
 #include "mutf7.h"
 
-static const char mutf7_b64[] =
-    "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+,";
-
-/* mutf7_b64val - the 6-bit value of a modified base64 character, or -1 */
-static int
-mutf7_b64val(int c)
-{
-	if (c >= 'A' && c <= 'Z')
-		return c - 'A';
-	if (c >= 'a' && c <= 'z')
-		return c - 'a' + 26;
-	if (c >= '0' && c <= '9')
-		return c - '0' + 52;
-	if (c == '+')
-		return 62;
-	if (c == ',')
-		return 63;
-	return -1;
-}
+/* Bytes of UTF-16 a base64 run is decoded or encoded by (a multiple of 6). */
+#define MUTF7_CHUNK	192
 
 /* mutf7_put_utf8 - append one code point as UTF-8 */
 static void
@@ -63,47 +48,55 @@ mutf7_put_utf8(struct buf *out, uint32_t c)
 }
 
 /*
+ * mutf7_unit - one UTF-16 unit of a run: a character, or half of a
+ * surrogate pair kept in *hi.  -1 when it is not canonical.
+ */
+static int
+mutf7_unit(uint32_t u, uint32_t *hi, struct buf *out)
+{
+	if (*hi != 0) {
+		if (u < 0xdc00 || u > 0xdfff)
+			return -1;
+		mutf7_put_utf8(out, 0x10000 + ((*hi - 0xd800) << 10) +
+		    (u - 0xdc00));
+		*hi = 0;
+	} else if (u >= 0xd800 && u <= 0xdbff) {
+		*hi = u;
+	} else if (u >= 0xdc00 && u <= 0xdfff) {
+		return -1;
+	} else if (u >= 0x20 && u <= 0x7e) {
+		return -1;	/* printable ASCII must be direct */
+	} else if (u < 0x20 || u == 0x7f) {
+		return -1;	/* no control characters in names */
+	} else
+		mutf7_put_utf8(out, u);
+	return 0;
+}
+
+/*
  * mutf7_run - decode one base64 run (between '&' and '-', not empty) as
- * UTF-16 into UTF-8.  -1 when it is not canonical.
+ * UTF-16 into UTF-8.  -1 when it is not canonical: the strict decoder
+ * refuses padding and non-zero spare bits; an odd byte left over is half
+ * a unit, an unpaired high surrogate half a character.
  */
 static int
 mutf7_run(const char *p, size_t len, struct buf *out)
 {
-	uint32_t bits = 0, hi = 0, u;
-	int nbits = 0, v;
-	size_t i;
+	unsigned char b[MUTF7_CHUNK];
+	const char *end = p + len;
+	uint32_t hi = 0;
+	ssize_t n, i;
 
-	for (i = 0; i < len; i++) {
-		if ((v = mutf7_b64val((unsigned char)p[i])) < 0)
+	while (p < end) {
+		if ((n = base64_decode_some(&p, end, b, sizeof(b),
+		    &base64_imap, BASE64_NOPAD)) < 0 || n % 2 != 0)
 			return -1;
-		bits = (bits << 6) | (uint32_t)v;
-		nbits += 6;
-		if (nbits < 16)
-			continue;
-		nbits -= 16;
-		u = (bits >> nbits) & 0xffff;
-		bits &= (1U << nbits) - 1;
-		if (hi != 0) {
-			if (u < 0xdc00 || u > 0xdfff)
+		for (i = 0; i < n; i += 2)
+			if (mutf7_unit((uint32_t)b[i] << 8 | b[i + 1], &hi,
+			    out) < 0)
 				return -1;
-			mutf7_put_utf8(out, 0x10000 + ((hi - 0xd800) << 10) +
-			    (u - 0xdc00));
-			hi = 0;
-		} else if (u >= 0xd800 && u <= 0xdbff) {
-			hi = u;
-		} else if (u >= 0xdc00 && u <= 0xdfff) {
-			return -1;
-		} else if (u >= 0x20 && u <= 0x7e) {
-			return -1;	/* printable ASCII must be direct */
-		} else if (u < 0x20 || u == 0x7f) {
-			return -1;	/* no control characters in names */
-		} else
-			mutf7_put_utf8(out, u);
 	}
-	/* Leftover bits: fewer than 6, all zero; no half surrogate pair. */
-	if (hi != 0 || nbits >= 6 || bits != 0)
-		return -1;
-	return 0;
+	return hi != 0 ? -1 : 0;
 }
 
 /* mutf7_decode - modified UTF-7 to UTF-8; -1 if not canonical */
@@ -203,13 +196,15 @@ utf8_valid(const char *s, size_t len)
 	return 1;
 }
 
-/* mutf7_flush - end a base64 run: the leftover bits, then '-' */
-static void
-mutf7_flush(struct buf *out, uint32_t bits, int nbits)
+/* mutf7_flush - encode the whole triples of UTF-16 bytes, keep the rest */
+static size_t
+mutf7_flush(struct buf *out, unsigned char *b, size_t n, int last)
 {
-	if (nbits > 0)
-		buf_putc(out, mutf7_b64[(bits << (6 - nbits)) & 0x3f]);
-	buf_putc(out, '-');
+	size_t whole = last ? n : n - n % 3;
+
+	base64_encode_code(out, b, whole, &base64_imap, BASE64_NOPAD);
+	memmove(b, b + whole, n - whole);
+	return n - whole;
 }
 
 /* mutf7_encode - UTF-8 to modified UTF-7; -1 if not valid UTF-8 */
@@ -217,9 +212,10 @@ int
 mutf7_encode(const char *in, struct buf *out)
 {
 	const unsigned char *p = (const unsigned char *)in;
-	size_t left = strlen(in), n;
-	uint32_t c, bits = 0, units[2];
-	int nbits = 0, inrun = 0, k, nu;
+	unsigned char b[MUTF7_CHUNK];
+	size_t left = strlen(in), n, nb = 0;
+	uint32_t c, units[2];
+	int inrun = 0, k, nu;
 
 	while (left > 0) {
 		if ((n = mutf7_next(p, left, &c)) == 0)
@@ -228,10 +224,9 @@ mutf7_encode(const char *in, struct buf *out)
 		left -= n;
 		if (c >= 0x20 && c <= 0x7e) {
 			if (inrun) {
-				mutf7_flush(out, bits, nbits);
+				nb = mutf7_flush(out, b, nb, 1);
+				buf_putc(out, '-');
 				inrun = 0;
-				bits = 0;
-				nbits = 0;
 			}
 			if (c == '&')
 				buf_puts(out, "&-");
@@ -251,19 +246,17 @@ mutf7_encode(const char *in, struct buf *out)
 			units[0] = c;
 			nu = 1;
 		}
+		if (nb + 4 > sizeof(b))
+			nb = mutf7_flush(out, b, nb, 0);
 		for (k = 0; k < nu; k++) {
-			bits = (bits << 16) | units[k];
-			nbits += 16;
-			while (nbits >= 6) {
-				nbits -= 6;
-				buf_putc(out,
-				    mutf7_b64[(bits >> nbits) & 0x3f]);
-			}
-			bits &= (1U << nbits) - 1;
+			b[nb++] = units[k] >> 8;
+			b[nb++] = units[k] & 0xff;
 		}
 	}
-	if (inrun)
-		mutf7_flush(out, bits, nbits);
+	if (inrun) {
+		(void)mutf7_flush(out, b, nb, 1);
+		buf_putc(out, '-');
+	}
 	return 0;
 }
 

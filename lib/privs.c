@@ -18,6 +18,7 @@
 #include <unistd.h>
 
 #include "buf.h"
+#include "dec.h"
 #include "msg.h"
 #include "privs.h"
 
@@ -34,16 +35,11 @@ privs_is_root(void)
 static long long
 privs_number(const char *s)
 {
-	char		*end;
-	long long	 n;
+	unsigned long long n;
 
-	if (*s < '0' || *s > '9')
+	if (dec_parse(s, strlen(s), 0x7fffffffULL, &n) < 0)
 		return -1;
-	errno = 0;
-	n = strtoll(s, &end, 10);
-	if (errno != 0 || *end != '\0' || n < 0 || n > 0x7fffffffLL)
-		return -1;
-	return n;
+	return (long long)n;
 }
 
 /*

@@ -42,6 +42,7 @@
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <limits.h>
 #include <stdarg.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -50,7 +51,9 @@
 #include <unistd.h>
 
 #include "buf.h"
+#include "dec.h"
 #include "fsyncs.h"
+#include "hex.h"
 #include "msg.h"
 #include "queue.h"
 #include "util.h"
@@ -720,21 +723,16 @@ queue_reader_line(struct queue_reader *r, char **line, off_t *off,
 static long long
 queue_parse_num(const char *s, const char **end)
 {
-	long long v = 0;
-	const char *p = s;
+	unsigned long long v;
+	const char *p;
 
-	if (!isdigit((unsigned char)*p))
+	if ((p = dec_scan(s, NULL, LLONG_MAX, &v)) == NULL)
 		return -1;
-	for (; isdigit((unsigned char)*p); p++) {
-		if (v > (0x7fffffffffffffffLL - 9) / 10)
-			return -1;
-		v = v * 10 + (*p - '0');
-	}
 	if (end != NULL)
 		*end = p;
 	else if (*p != '\0')
 		return -1;
-	return v;
+	return (long long)v;
 }
 
 /* queue_parse_sum - exactly QUEUE_SUM_WIDTH lowercase hex digits */
@@ -1165,19 +1163,6 @@ queue_encode(struct buf *b, const char *s)
 	}
 }
 
-/* queue_hexval - value of a hex digit, -1 if none */
-static int
-queue_hexval(int c)
-{
-	if (c >= '0' && c <= '9')
-		return c - '0';
-	if (c >= 'A' && c <= 'F')
-		return c - 'A' + 10;
-	if (c >= 'a' && c <= 'f')
-		return c - 'a' + 10;
-	return -1;
-}
-
 /* queue_decode - undo queue_encode in place; a stray % stays as it is */
 char *
 queue_decode(char *s)
@@ -1186,8 +1171,8 @@ queue_decode(char *s)
 	int hi, lo;
 
 	for (in = out = s; *in; ) {
-		if (*in == '%' && (hi = queue_hexval((unsigned char)in[1])) >= 0
-		    && (lo = queue_hexval((unsigned char)in[2])) >= 0 &&
+		if (*in == '%' && (hi = hex_value((unsigned char)in[1])) >= 0
+		    && (lo = hex_value((unsigned char)in[2])) >= 0 &&
 		    (hi | lo) != 0) {
 			*out++ = (char)(hi << 4 | lo);
 			in += 3;

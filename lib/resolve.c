@@ -35,6 +35,7 @@
 
 #include <errno.h>
 #include <grp.h>
+#include <limits.h>
 #include <pwd.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -44,6 +45,7 @@
 
 #include "addr.h"
 #include "buf.h"
+#include "dec.h"
 #include "maps.h"
 #include "msg.h"
 #include "params.h"
@@ -469,12 +471,12 @@ resolve_id(const char *s, int is_gid, unsigned long *id)
 {
 	struct passwd *pwd;
 	struct group *grp;
-	char *end;
+	unsigned long long n;
 
-	errno = 0;
-	*id = strtoul(s, &end, 10);
-	if (*s >= '0' && *s <= '9' && *end == '\0' && errno == 0)
+	if (dec_parse(s, strlen(s), ULONG_MAX, &n) == 0) {
+		*id = (unsigned long)n;
 		return 0;
+	}
 	if (is_gid && (grp = getgrnam(s)) != NULL) {
 		*id = grp->gr_gid;
 		return 0;

@@ -27,6 +27,7 @@
 #include <unistd.h>
 
 #include "buf.h"
+#include "dec.h"
 #include "msg.h"
 #include "uidlist.h"
 #include "util.h"
@@ -122,24 +123,6 @@ uidlist_info_format(struct buf *out, uint32_t flags, uint32_t kw)
 			buf_putc(out, 'a' + i);
 }
 
-/* uidlist_num - a decimal number at *pp, advancing; -1 if none/too big */
-static long long
-uidlist_num(const char **pp, const char *end, long long max)
-{
-	const char *p = *pp;
-	long long v = 0;
-
-	if (p >= end || *p < '0' || *p > '9')
-		return -1;
-	for (; p < end && *p >= '0' && *p <= '9'; p++) {
-		v = v * 10 + (*p - '0');
-		if (v > max)
-			return -1;
-	}
-	*pp = p;
-	return v;
-}
-
 /*
  * uidlist_fields - header fields "V1 N2 M3 R4 C5.6" (any subset, any
  * order) from p to end; -1 on anything else.
@@ -157,7 +140,7 @@ uidlist_fields(struct uidlist *ul, const char *p, const char *end,
 			continue;
 		}
 		key = *p++;
-		if ((v = uidlist_num(&p, end, 0xffffffffffffLL)) < 0)
+		if ((v = dec_take(&p, end, 0xffffffffffffLL)) < 0)
 			return -1;
 		switch (key) {
 		case 'V':
@@ -184,7 +167,7 @@ uidlist_fields(struct uidlist *ul, const char *p, const char *end,
 			ns = 0;
 			if (p < end && *p == '.') {
 				p++;
-				if ((ns = uidlist_num(&p, end, 999999999)) < 0)
+				if ((ns = dec_take(&p, end, 999999999)) < 0)
 					return -1;
 			}
 			ul->cur_sec = v;
@@ -267,9 +250,9 @@ uidlist_apply(struct uidlist *ul, const char *p, const char *end,
 		if (op != '+' && op != '=' && op != '-')
 			return -1;
 	}
-	if ((uid = uidlist_num(&p, end, 0xffffffffLL)) <= 0 ||
+	if ((uid = dec_take(&p, end, 0xffffffffLL)) <= 0 ||
 	    p >= end || *p++ != ' ' ||
-	    (modseq = uidlist_num(&p, end, 0xffffffffffffLL)) < 0)
+	    (modseq = dec_take(&p, end, 0xffffffffffffLL)) < 0)
 		return -1;
 	if ((uint64_t)modseq > ul->highestmodseq)
 		ul->highestmodseq = (uint64_t)modseq;

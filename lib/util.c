@@ -11,6 +11,7 @@
 #include <fcntl.h>
 #include <poll.h>
 #include <libgen.h>
+#include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -18,6 +19,7 @@
 #include <unistd.h>
 
 #include "buf.h"
+#include "dec.h"
 #include "msg.h"
 #include "util.h"
 
@@ -160,20 +162,17 @@ match_list(const char *word, const char *list)
 static long long
 parse_unit(const char *s, const char *units, const long long *mult, int defunit)
 {
-	char *end;
+	unsigned long long n;
+	const char *end, *u;
 	long long v;
-	const char *u;
 
-	if (s == NULL || !isdigit((unsigned char)*s))
+	if (s == NULL || (end = dec_scan(s, NULL, LLONG_MAX, &n)) == NULL)
 		return -1;
-	errno = 0;
-	v = strtoll(s, &end, 10);
-	if (errno || v < 0)
-		return -1;
+	v = (long long)n;
 	if (*end == '\0') {
 		if (defunit == 0)
 			return v;
-		end = (char *)"";
+		end = "";
 		u = strchr(units, defunit);
 	} else {
 		if (end[1] != '\0')

@@ -35,6 +35,7 @@
 
 #include "buf.h"
 #include "conf.h"
+#include "dec.h"
 #include "lineio.h"
 #include "msg.h"
 #include "params.h"
@@ -138,29 +139,29 @@ static struct pop3d_msg *
 pop3d_msgno(struct pop3d_state *s, const char *arg)
 {
 	struct pop3d_msg *m;
-	long long n = 0;
-	const char *p;
+	unsigned long long n;
+	size_t len;
 
 	if (arg == NULL || *arg == '\0') {
 		pop3d_reply(s, "-ERR Message number required.");
 		return NULL;
 	}
-	for (p = arg; *p >= '0' && *p <= '9'; p++)
-		if (n <= INT_MAX)
-			n = n * 10 + (*p - '0');
-	if (*p != '\0') {
+	len = strspn(arg, "0123456789");
+	if (arg[len] != '\0') {
 		pop3d_reply(s, "-ERR Invalid message number: %s",
 		    printable(arg, s->tmp));
 		return NULL;
 	}
-	if (n < 1 || n > s->mbox->count) {
+	if (dec_parse(arg, len, INT_MAX, &n) < 0 || n < 1 ||
+	    n > (unsigned long long)s->mbox->count) {
 		pop3d_reply(s, "-ERR There's no message %s.",
 		    printable(arg, s->tmp));
 		return NULL;
 	}
 	m = &s->mbox->msgs[n - 1];
 	if (m->flags & POP3D_MSG_DELETED) {
-		pop3d_reply(s, "-ERR Message %lld is deleted.", n);
+		pop3d_reply(s, "-ERR Message %lld is deleted.",
+		    (long long)n);
 		return NULL;
 	}
 	return m;
