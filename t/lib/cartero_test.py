@@ -10,6 +10,7 @@ import atexit
 import glob
 import os
 import pwd
+import random
 import shutil
 import signal
 import smtplib
@@ -102,12 +103,29 @@ def is_root():
     return os.geteuid() == 0
 
 
+_ports_given = set()
+
+
 def free_port():
-    s = socket.socket()
-    s.bind(("127.0.0.1", 0))
-    port = s.getsockname()[1]
-    s.close()
-    return port
+    """A loopback port for a server to bind later.  It is taken below the
+    kernel's range of ephemeral ports (ip_local_port_range, 32768 and up
+    here), so that the test's own client connections cannot take it between
+    now and the bind, and never twice in one test."""
+    for _ in range(1000):
+        port = random.randint(12000, 29999)
+        if port in _ports_given:
+            continue
+        s = socket.socket()
+        try:
+            s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+            s.bind(("127.0.0.1", port))
+        except OSError:
+            continue
+        finally:
+            s.close()
+        _ports_given.add(port)
+        return port
+    raise RuntimeError("no free loopback port in 12000-29999")
 
 
 def wait_for(cond, timeout=20.0, step=0.05):
