@@ -25,7 +25,7 @@ fuzz_lines(const uint8_t *data, size_t len, int flags)
 		abort();
 	shutdown(sv[1], SHUT_WR);
 	l = lineio_new(sv[0], CAP, 1);
-	while ((r = line_get(l, line, flags)) == LINE_OK ||
+	while ((r = lineio_get(l, line, flags)) == LINE_OK ||
 	    r == LINE_PARTIAL || r == LINE_TOOLONG)
 		if (buf_len(line) > CAP + 1)
 			abort();

@@ -232,7 +232,7 @@ imapd_sasl_read(void *ctx, const char *challenge, struct buf *out)
 	int r;
 
 	lineio_printf(s->io, "+ %s\r\n", challenge);
-	r = line_get(s->io, out, LINEIO_SKIP);
+	r = lineio_get(s->io, out, LINEIO_SKIP);
 	if (r == LINE_TOOLONG) {
 		imapd_tagged(s, s->sasl_cmd, "BAD", "Response too long.");
 		return -1;

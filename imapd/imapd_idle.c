@@ -244,7 +244,7 @@ imapd_idle_loop(struct imapd_state *s, struct imapd_cmd *c,
 			    POLLERR)))
 				continue;
 		}
-		r = line_get(s->io, line, LINEIO_SKIP);
+		r = lineio_get(s->io, line, LINEIO_SKIP);
 		if (r != LINE_OK && r != LINE_TOOLONG) {
 			s->quit = 1;
 			break;

@@ -276,7 +276,7 @@ imapd_literal(struct imapd_state *s, struct imapd_cmd *c, long long n,
 static int
 imapd_line(struct imapd_state *s, struct buf *line, struct buf *why)
 {
-	switch (line_get(s->io, line, LINEIO_SKIP)) {
+	switch (lineio_get(s->io, line, LINEIO_SKIP)) {
 	case LINE_OK:
 		if (memchr(buf_str(line), '\0', buf_len(line)) != NULL) {
 			buf_setf(why, "NUL octet in the command line");

@@ -189,13 +189,13 @@ lineio_content(struct lineio *l, struct buf *line, size_t take, int has_nl)
 }
 
 /*
- * line_get - the next line without its CRLF or LF.  lineio_eol() tells how
+ * lineio_get - the next line without its CRLF or LF.  lineio_eol() tells how
  * it ended.  Output is flushed before any wait for input, so a reply is
  * never left unsent while we wait for the client; pipelined commands that
  * are already buffered get their replies in one write.
  */
 int
-line_get(struct lineio *l, struct buf *line, int flags)
+lineio_get(struct lineio *l, struct buf *line, int flags)
 {
 	char *nl;
 	size_t avail, take;

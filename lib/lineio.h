@@ -1,7 +1,7 @@
 /*
  * lineio - a buffered, bounded line reader and writer on a socket.
  *
- * Every protocol reads through line_get(): it strips CRLF or a bare LF,
+ * Every protocol reads through lineio_get(): it strips CRLF or a bare LF,
  * never holds more than the cap given to lineio_new(), and says which case
  * happened.  Every read waits at most the timeout.  A read/write hook pair
  * lets TLS slot in underneath later.
@@ -40,7 +40,7 @@ int		 lineio_fd(struct lineio *);
 void		 lineio_set_timeout(struct lineio *, int);
 void		 lineio_set_cap(struct lineio *, size_t);
 void		 lineio_set_hooks(struct lineio *, lineio_read_fn, lineio_write_fn, void *);
-int		 line_get(struct lineio *, struct buf *, int);	/* flags LINEIO_* */
+int		 lineio_get(struct lineio *, struct buf *, int);	/* flags LINEIO_* */
 int		 lineio_eol(struct lineio *);	/* how the last line ended */
 size_t		 lineio_pending(struct lineio *);	/* input bytes buffered */
 void		 lineio_discard(struct lineio *);	/* drop buffered input */

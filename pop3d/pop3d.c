@@ -205,7 +205,7 @@ pop3d_sasl_read(void *ctx, const char *challenge, struct buf *out)
 	int r;
 
 	lineio_printf(s->io, "+ %s\r\n", challenge);
-	r = line_get(s->io, out, LINEIO_SKIP);
+	r = lineio_get(s->io, out, LINEIO_SKIP);
 	if (r == LINE_TOOLONG) {
 		pop3d_reply(s, "-ERR Response too long.");
 		return -1;
@@ -429,7 +429,7 @@ pop3d_service(int fd, char *service, char **argv)
 	while (!s.quit) {
 		if (pop3d_error_limit(&s))
 			break;
-		r = line_get(s.io, s.line, LINEIO_SKIP);
+		r = lineio_get(s.io, s.line, LINEIO_SKIP);
 		switch (r) {
 		case LINE_OK:
 			if (strlen(s.line->data) != buf_len(s.line)) {

@@ -525,7 +525,7 @@ pop3d_cmd_loop(struct pop3d_state *s)
 			how = "Too many errors";
 			break;
 		}
-		r = line_get(s->io, s->line, LINEIO_SKIP);
+		r = lineio_get(s->io, s->line, LINEIO_SKIP);
 		switch (r) {
 		case LINE_OK:
 			if (strlen(s->line->data) != buf_len(s->line)) {

@@ -87,7 +87,7 @@ smtpd_service(int fd, char *service, char **argv)
 			    smtpd_hostname());
 			break;
 		}
-		r = line_get(s.io, s.line, LINEIO_SKIP);
+		r = lineio_get(s.io, s.line, LINEIO_SKIP);
 		switch (r) {
 		case LINE_OK:
 			smtpd_cmd(&s);

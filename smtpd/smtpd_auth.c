@@ -87,7 +87,7 @@ smtpd_auth_response(struct smtpd_state *s, const char *challenge,
 
 	smtpd_reply(s, "334 %s", challenge);
 	lineio_set_cap(s->io, SMTPD_AUTH_LINE_MAX);
-	r = line_get(s->io, out, LINEIO_SKIP);
+	r = lineio_get(s->io, out, LINEIO_SKIP);
 	cap = var_line_length_limit > 2 ? (size_t)var_line_length_limit - 2 :
 	    998;
 	lineio_set_cap(s->io, cap);

@@ -247,7 +247,7 @@ smtpd_data_read(struct smtpd_state *s, struct smtpd_msg *m)
 	int r, eol, prev_ok = 1, at_bol = 1;
 
 	for (;;) {
-		r = line_get(s->io, s->line, LINEIO_SPLIT);
+		r = lineio_get(s->io, s->line, LINEIO_SPLIT);
 		if (r != LINE_OK && r != LINE_PARTIAL)
 			return r;
 		p = buf_str(s->line);

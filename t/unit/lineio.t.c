@@ -32,18 +32,18 @@ main(void)
 	static const char mixed[] = "EHLO a\r\nMAIL FROM:<x>\nbare\rcr\r\nlast";
 
 	l = feed(mixed, sizeof(mixed) - 1, 100, &peer);
-	ok(line_get(l, line, LINEIO_SKIP) == LINE_OK, "a CRLF line is read");
+	ok(lineio_get(l, line, LINEIO_SKIP) == LINE_OK, "a CRLF line is read");
 	is_str(buf_str(line), "EHLO a", "CRLF is stripped");
 	ok(lineio_eol(l) == LINEIO_EOL_CRLF, "and reported as CRLF");
-	line_get(l, line, LINEIO_SKIP);
+	lineio_get(l, line, LINEIO_SKIP);
 	is_str(buf_str(line), "MAIL FROM:<x>", "a bare LF ends a command line");
 	ok(lineio_eol(l) == LINEIO_EOL_LF, "and is reported as LF");
-	line_get(l, line, LINEIO_SKIP);
+	lineio_get(l, line, LINEIO_SKIP);
 	is_str(buf_str(line), "bare\rcr", "a bare CR does not end a line");
-	ok(line_get(l, line, LINEIO_SKIP) == LINE_OK &&
+	ok(lineio_get(l, line, LINEIO_SKIP) == LINE_OK &&
 	    lineio_eol(l) == LINEIO_EOL_NONE, "an unterminated last line is OK without EOL");
 	is_str(buf_str(line), "last", "with its text");
-	ok(line_get(l, line, LINEIO_SKIP) == LINE_EOF, "then EOF");
+	ok(lineio_get(l, line, LINEIO_SKIP) == LINE_EOF, "then EOF");
 	fd = lineio_fd(l);
 	lineio_free(&l);
 	close(fd);
@@ -52,9 +52,9 @@ main(void)
 	memset(big, 'a', sizeof(big));
 	memcpy(big + 2000, "\r\nNOOP\r\n", 8);
 	l = feed(big, 2008, 1000, &peer);
-	ok(line_get(l, line, LINEIO_SKIP) == LINE_TOOLONG, "a line over the cap is refused");
+	ok(lineio_get(l, line, LINEIO_SKIP) == LINE_TOOLONG, "a line over the cap is refused");
 	ok(buf_len(line) == 0, "and nothing of it is kept");
-	ok(line_get(l, line, LINEIO_SKIP) == LINE_OK &&
+	ok(lineio_get(l, line, LINEIO_SKIP) == LINE_OK &&
 	    strcmp(buf_str(line), "NOOP") == 0, "the dialog stays in step after it");
 	fd = lineio_fd(l);
 	lineio_free(&l);
@@ -62,11 +62,11 @@ main(void)
 	close(peer);
 
 	l = feed(big, 2008, 1000, &peer);
-	ok(line_get(l, line, LINEIO_SPLIT) == LINE_PARTIAL && buf_len(line) == 1000,
+	ok(lineio_get(l, line, LINEIO_SPLIT) == LINE_PARTIAL && buf_len(line) == 1000,
 	    "split mode hands out a chunk of the cap");
-	ok(line_get(l, line, LINEIO_SPLIT) == LINE_OK && buf_len(line) == 1000 &&
+	ok(lineio_get(l, line, LINEIO_SPLIT) == LINE_OK && buf_len(line) == 1000 &&
 	    lineio_eol(l) == LINEIO_EOL_CRLF, "then the rest, ended by its CRLF");
-	ok(line_get(l, line, LINEIO_SPLIT) == LINE_OK &&
+	ok(lineio_get(l, line, LINEIO_SPLIT) == LINE_OK &&
 	    strcmp(buf_str(line), "NOOP") == 0, "then the next line");
 	fd = lineio_fd(l);
 	lineio_free(&l);
@@ -77,7 +77,7 @@ main(void)
 		static const char exact[] = "0123456789\r\n";
 
 		l = feed(exact, sizeof(exact) - 1, 10, &peer);
-		ok(line_get(l, line, LINEIO_SKIP) == LINE_OK,
+		ok(lineio_get(l, line, LINEIO_SKIP) == LINE_OK,
 		    "a line exactly at the cap (CRLF not counted) is read");
 		fd = lineio_fd(l);
 		lineio_free(&l);
@@ -89,7 +89,7 @@ main(void)
 
 		socketpair(AF_UNIX, SOCK_STREAM, 0, sv);
 		l = lineio_new(sv[0], 100, 1);
-		ok(line_get(l, line, LINEIO_SKIP) == LINE_TIMEOUT, "a silent peer times out");
+		ok(lineio_get(l, line, LINEIO_SKIP) == LINE_TIMEOUT, "a silent peer times out");
 		lineio_printf(l, "250 %s\r\n", "ok");
 		ok(lineio_flush(l) == 0, "output is flushed");
 		{

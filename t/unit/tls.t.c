@@ -274,12 +274,12 @@ main(void)
 		ok(tls_bits(t) >= 128, "tls_bits");
 		io = lineio_new(fd, 100, 10);
 		lineio_set_hooks(io, tls_read, tls_write, t);
-		r = line_get(io, line, LINEIO_SKIP);
+		r = lineio_get(io, line, LINEIO_SKIP);
 		ok(r == LINE_OK && strcmp(buf_str(line), "hello") == 0,
-		    "line_get reads a line through tls_read");
+		    "lineio_get reads a line through tls_read");
 		lineio_printf(io, "you said: %s\r\n", buf_str(line));
 		ok(lineio_flush(io) == 0, "lineio writes through tls_write");
-		is_int(line_get(io, line, LINEIO_SKIP), LINE_EOF,
+		is_int(lineio_get(io, line, LINEIO_SKIP), LINE_EOF,
 		    "the client's close_notify is the end of input");
 		is_int(tls_pending(t), 0, "nothing pending");
 		lineio_free(&io);
@@ -311,8 +311,8 @@ main(void)
 	if (t != NULL) {
 		io = lineio_new(fd, 100, 1);
 		lineio_set_hooks(io, tls_read, tls_write, t);
-		is_int(line_get(io, line, LINEIO_SKIP), LINE_TIMEOUT,
-		    "then line_get says LINE_TIMEOUT");
+		is_int(lineio_get(io, line, LINEIO_SKIP), LINE_TIMEOUT,
+		    "then lineio_get says LINE_TIMEOUT");
 		lineio_free(&io);
 		tls_close(&t);
 	}
