@@ -6,7 +6,7 @@
  * An imap process whose session has been quiet for
  * imapd_hibernate_timeout connects to $queue_directory/public/
  * imap-hibernate, passes the client's descriptor (and, in IDLE, its
- * inotify descriptor) and the session's state (imapd_hibernate.c), and
+ * inotify descriptor) and the session's state (lib/hibstate.h), and
  * exits once this service answers "ok".  Here a session is a few hundred
  * bytes plus its view; one process holds them all in one event loop.
  *
@@ -43,6 +43,7 @@
 
 #include "buf.h"
 #include "event.h"
+#include "hibstate.h"
 #include "ipc.h"
 #include "msg.h"
 #include "params.h"
@@ -266,9 +267,9 @@ hib_wake(struct hib_sess *s, const char *reason)
 	}
 	attr_set(&req, "request", "resume");
 	attr_set(&req, "service", "imap");
-	attr_set(&req, "account", s->account);
-	attr_set(&req, "rip", s->rip);
-	attr_set(&req, "credential", s->cred);
+	attr_set(&req, HIBSTATE_ACCOUNT, s->account);
+	attr_set(&req, HIBSTATE_RIP, s->rip);
+	attr_set(&req, HIBSTATE_CREDENTIAL, s->cred);
 	attr_format(&req, wire);
 	if ((s->afd = ipc_connect(buf_str(path), 5)) < 0) {
 		buf_setf(path, "auth service unavailable: %s",
@@ -361,32 +362,6 @@ hib_folder(int fd, int mask, void *ctx)
 		hib_wake(s, "mailbox");
 }
 
-/* hib_printable - is every byte of text visible ASCII (nothing to log)? */
-static int
-hib_printable(const char *text)
-{
-	if (*text == '\0')
-		return 0;
-	for (; *text; text++)
-		if (*text <= ' ' || *text > '~')
-			return 0;
-	return 1;
-}
-
-/* hib_state_num - a number from the state's lines: 0, -1 */
-static int
-hib_state_num(const struct attr *a, const char *name, long long *out)
-{
-	const char *v = attr_get(a, name);
-	char *end;
-
-	if (v == NULL || *v == '\0')
-		return -1;
-	errno = 0;
-	*out = strtoll(v, &end, 10);
-	return errno != 0 || *end != '\0' || *out < 0 ? -1 : 0;
-}
-
 /*
  * hib_take - a handover is complete: check it and keep the session.
  * NULL, or the reason for a refusal.
@@ -394,23 +369,15 @@ hib_state_num(const struct attr *a, const char *name, long long *out)
 static const char *
 hib_take(struct hib_conn *c, const struct attr *a)
 {
+	struct hibstate_head h;
 	struct hib_sess	*s;
-	const char	*account, *rip, *cred, *tag;
-	long long	 deadline, notify;
+	const char	*bad;
 
-	account = attr_get(a, "account");
-	rip = attr_get(a, "rip");
-	cred = attr_get(a, "credential");
-	tag = attr_get(a, "idle");
-	if (account == NULL || !hib_printable(account) || rip == NULL ||
-	    !hib_printable(rip) || cred == NULL || !hib_printable(cred) ||
-	    (tag != NULL && !hib_printable(tag)) ||
-	    hib_state_num(a, "deadline", &deadline) < 0 ||
-	    hib_state_num(a, "notify", &notify) < 0)
-		return "malformed state";
+	if ((bad = hibstate_head(a, &h)) != NULL)
+		return bad;
 	if (c->cfd < 0)
 		return "no client descriptor";
-	if (tag == NULL && c->ifd >= 0)
+	if (h.idle == NULL && c->ifd >= 0)
 		return "a folder watch outside IDLE";
 	if (hib_nsessions >= var_imapd_hibernate_limit)
 		return "full";
@@ -418,12 +385,12 @@ hib_take(struct hib_conn *c, const struct attr *a)
 	s->cfd = c->cfd;
 	s->ifd = c->ifd;
 	s->afd = -1;
-	s->account = xstrdup(account);
-	s->rip = xstrdup(rip);
-	s->cred = xstrdup(cred);
-	s->tag = tag != NULL ? xstrdup(tag) : NULL;
-	s->deadline = deadline;
-	s->notify = notify;
+	s->account = xstrdup(h.account);
+	s->rip = xstrdup(h.rip);
+	s->cred = xstrdup(h.credential);
+	s->tag = h.idle != NULL ? xstrdup(h.idle) : NULL;
+	s->deadline = h.deadline;
+	s->notify = h.notify;
 	/* The state, exactly as it came: the next imap process reads it. */
 	s->state = buf_new(buf_len(c->in), 0);
 	buf_append(s->state, buf_str(c->in), buf_len(c->in));
@@ -453,10 +420,10 @@ hib_conn_read(int fd, int mask, void *ctx)
 {
 	struct hib_conn	*c = ctx;
 	struct attr	 a;
-	const char	*p, *nn, *refused;
+	const char	*p, *refused;
 	char		 chunk[65536];
 	long long	 size;
-	size_t		 head, lim;
+	size_t		 head;
 	int		 fds[IPC_FDS_MAX], n, i;
 
 	n = ipc_recv_fds(fd, fds, chunk, sizeof(chunk));
@@ -483,19 +450,16 @@ hib_conn_read(int fd, int mask, void *ctx)
 		return;
 	}
 	p = buf_str(c->in);
-	lim = buf_len(c->in) < IMAPD_STATE_HEAD_MAX ? buf_len(c->in) :
-	    IMAPD_STATE_HEAD_MAX;
-	if ((nn = memmem(p, lim, "\n\n", 2)) == NULL) {
-		if (lim == IMAPD_STATE_HEAD_MAX) {
+	if ((head = hibstate_head_end(p, buf_len(c->in))) == 0) {
+		if (buf_len(c->in) >= HIBSTATE_HEAD_MAX) {
 			msg_warn("a session state without an end: refused");
 			hib_conn_free(c);
 		}
 		return;
 	}
-	head = (size_t)(nn - p) + 2;
 	attr_init(&a);
-	if (attr_parse(p, head, &a) < 0 || hib_state_num(&a, "size",
-	    &size) < 0 || size > IMAPD_STATE_MAX) {
+	if (attr_parse(p, head, &a) < 0 || hibstate_num(&a, HIBSTATE_SIZE,
+	    0, HIBSTATE_MAX, &size) < 0) {
 		attr_free(&a);
 		msg_warn("a malformed session state: refused");
 		hib_conn_free(c);
@@ -573,8 +537,8 @@ hib_accept(int lfd, int mask, void *ctx)
 		c = xcalloc(1, sizeof(*c));
 		c->fd = fd;
 		c->cfd = c->ifd = -1;
-		c->in = buf_new(4096, (size_t)IMAPD_STATE_MAX +
-		    IMAPD_STATE_HEAD_MAX);
+		c->in = buf_new(4096, (size_t)HIBSTATE_MAX +
+		    HIBSTATE_HEAD_MAX);
 		c->since = now_ms();
 		c->next = hib_conns;
 		if (hib_conns != NULL)

@@ -70,8 +70,6 @@ struct uidlist_rec;
 
 /* Hibernation: the service's socket (public/), and the state's bounds. */
 #define IMAPD_HIBERNATE_SERVICE	"imap-hibernate"
-#define IMAPD_STATE_HEAD_MAX	16384	/* the attribute lines */
-#define IMAPD_STATE_MAX		(64 * 1024 * 1024)	/* all of it */
 #define IMAPD_HIBERNATE_RETRY	60000	/* ms before trying again */
 
 /* What a client may see before and after login. */

@@ -4,9 +4,9 @@
  * waiting for a command with no partial input buffered) becomes bytes in
  * imap-hibernate's memory, and this process exits.
  *
- * The state: attribute lines (lib/ipc.h: name=value, percent-encoded,
- * an empty line at the end) that imap-hibernate reads too, then the view
- * as fixed records.
+ * The state (lib/hibstate.h, the one format imap-hibernate reads too):
+ * attribute lines (name=value, percent-encoded, an empty line at the
+ * end), then the view as fixed records.
  *
  *	account rip credential	who, from where, and auth's resume
  *				credential ($RESUME), for the wake-up
@@ -49,6 +49,7 @@
 #include <unistd.h>
 
 #include "buf.h"
+#include "hibstate.h"
 #include "ipc.h"
 #include "lineio.h"
 #include "mailbox.h"
@@ -57,7 +58,6 @@
 #include "util.h"
 #include "imapd.h"
 
-#define IMAPD_REC_SIZE		14	/* uid flags kw recent expunged */
 #define IMAPD_HIBERNATE_WAIT	10	/* s for the service's answer */
 
 /* imapd_state_format - the session as bytes */
@@ -66,28 +66,28 @@ imapd_state_format(struct imapd_state *s, const char *tag,
     long long deadline, long long notify, struct buf *out)
 {
 	struct attr	 a;
-	unsigned char	 rec[IMAPD_REC_SIZE];
+	unsigned char	 rec[HIBSTATE_REC_SIZE];
 	int		 i;
 
 	attr_init(&a);
-	attr_set(&a, "account", s->account);
-	attr_set(&a, "rip", s->addr);
-	attr_set(&a, "credential", s->resume_cred);
+	attr_set(&a, HIBSTATE_ACCOUNT, s->account);
+	attr_set(&a, HIBSTATE_RIP, s->addr);
+	attr_set(&a, HIBSTATE_CREDENTIAL, s->resume_cred);
 	if (tag != NULL)
-		attr_set(&a, "idle", tag);
-	attr_setf(&a, "deadline", "%lld", deadline);
-	attr_setf(&a, "notify", "%lld", notify);
-	attr_setf(&a, "errors", "%d", s->errors);
-	attr_setf(&a, "condstore", "%d", s->condstore);
-	attr_setf(&a, "fetched", "%lld/%lld", s->fetch_count, s->fetch_bytes);
+		attr_set(&a, HIBSTATE_IDLE, tag);
+	attr_setf(&a, HIBSTATE_DEADLINE, "%lld", deadline);
+	attr_setf(&a, HIBSTATE_NOTIFY, "%lld", notify);
+	attr_setf(&a, HIBSTATE_ERRORS, "%d", s->errors);
+	attr_setf(&a, HIBSTATE_CONDSTORE, "%d", s->condstore);
+	attr_setf(&a, HIBSTATE_FETCHED, "%lld/%lld", s->fetch_count, s->fetch_bytes);
 	if (s->mb != NULL) {
-		attr_set(&a, "mailbox", s->selname);
-		attr_setf(&a, "readonly", "%d", s->readonly);
-		attr_setf(&a, "uidvalidity", "%u", s->uidvalidity);
+		attr_set(&a, HIBSTATE_MAILBOX, s->selname);
+		attr_setf(&a, HIBSTATE_READONLY, "%d", s->readonly);
+		attr_setf(&a, HIBSTATE_UIDVALIDITY, "%u", s->uidvalidity);
 	}
-	attr_setf(&a, "count", "%d", s->mb != NULL ? s->count : 0);
-	attr_setf(&a, "size", "%zu", s->mb != NULL ?
-	    (size_t)s->count * IMAPD_REC_SIZE : 0);
+	attr_setf(&a, HIBSTATE_COUNT, "%d", s->mb != NULL ? s->count : 0);
+	attr_setf(&a, HIBSTATE_SIZE, "%zu", s->mb != NULL ?
+	    (size_t)s->count * HIBSTATE_REC_SIZE : 0);
 	attr_format(&a, out);
 	attr_free(&a);
 	if (s->mb == NULL)
@@ -176,7 +176,7 @@ imapd_hibernate(struct imapd_state *s, const char *tag, int ifd,
 	if (lineio_flush(s->io) < 0)
 		return -1;
 	path = buf_new(256, 4096);
-	state = buf_new(4096, IMAPD_STATE_MAX);
+	state = buf_new(4096, HIBSTATE_MAX);
 	buf_setf(path, "%s/public/%s", var_queue_directory,
 	    IMAPD_HIBERNATE_SERVICE);
 	imapd_state_format(s, tag, deadline, notify, state);
@@ -253,25 +253,6 @@ imapd_state_read(int fd, struct buf *out, struct buf *why)
 	return 0;
 }
 
-/* imapd_state_num - a number attribute within bounds: 0, -1 */
-static int
-imapd_state_num(const struct attr *a, const char *name, long long lo,
-    long long hi, long long *out)
-{
-	const char	*v = attr_get(a, name);
-	char		*end;
-	long long	 n;
-
-	if (v == NULL || *v == '\0')
-		return -1;
-	errno = 0;
-	n = strtoll(v, &end, 10);
-	if (errno != 0 || *end != '\0' || n < lo || n > hi)
-		return -1;
-	*out = n;
-	return 0;
-}
-
 /* imapd_state_tag - is an IDLE tag one a client could have sent? */
 static int
 imapd_state_tag(const char *t)
@@ -293,7 +274,7 @@ static int
 imapd_state_view(struct imapd_state *s, const struct attr *a,
     const char *rec, long long count)
 {
-	const char	*name = attr_get(a, "mailbox");
+	const char	*name = attr_get(a, HIBSTATE_MAILBOX);
 	struct mailbox	*mb;
 	long long	 ro, uv;
 	uint32_t	 last = 0;
@@ -301,8 +282,8 @@ imapd_state_view(struct imapd_state *s, const struct attr *a,
 
 	if (name == NULL)
 		return count == 0 ? 0 : -1;
-	if (imapd_state_num(a, "readonly", 0, 1, &ro) < 0 ||
-	    imapd_state_num(a, "uidvalidity", 1, UINT32_MAX, &uv) < 0) {
+	if (hibstate_num(a, HIBSTATE_READONLY, 0, 1, &ro) < 0 ||
+	    hibstate_num(a, HIBSTATE_UIDVALIDITY, 1, UINT32_MAX, &uv) < 0) {
 		buf_setf(s->why, "malformed saved state");
 		return -1;
 	}
@@ -321,7 +302,7 @@ imapd_state_view(struct imapd_state *s, const struct attr *a,
 	s->uidvalidity = (uint32_t)uv;
 	s->size = count > 0 ? (int)count : 1;
 	s->msgs = xcalloc((size_t)s->size, sizeof(*s->msgs));
-	for (i = 0; i < count; i++, rec += IMAPD_REC_SIZE) {
+	for (i = 0; i < count; i++, rec += HIBSTATE_REC_SIZE) {
 		struct imapd_msg *m = &s->msgs[i];
 
 		memcpy(&m->uid, rec, 4);
@@ -348,56 +329,52 @@ imapd_state_view(struct imapd_state *s, const struct attr *a,
 int
 imapd_resume(struct imapd_state *s, int fd)
 {
+	struct hibstate_head h;
 	struct buf	*raw;
 	struct attr	 a;
-	const char	*p, *nn, *v;
-	long long	 n, count, size, deadline, notify, fc, fb;
+	const char	*p, *v;
+	long long	 n, count, size, fc, fb;
 	size_t		 head;
 	int		 r = -1;
 
-	raw = buf_new(65536, IMAPD_STATE_MAX);
+	raw = buf_new(65536, HIBSTATE_MAX);
 	attr_init(&a);
 	if (imapd_state_read(fd, raw, s->why) < 0)
 		goto out;
 	p = buf_str(raw);
-	nn = memmem(p, buf_len(raw) < IMAPD_STATE_HEAD_MAX ? buf_len(raw) :
-	    IMAPD_STATE_HEAD_MAX, "\n\n", 2);
-	if (nn == NULL || attr_parse(p, (size_t)(nn - p) + 2, &a) < 0) {
+	if ((head = hibstate_head_end(p, buf_len(raw))) == 0 ||
+	    attr_parse(p, head, &a) < 0 || hibstate_head(&a, &h) != NULL) {
 		buf_setf(s->why, "malformed saved state");
 		goto out;
 	}
-	head = (size_t)(nn - p) + 2;
-	if ((v = attr_get(&a, "account")) == NULL ||
-	    strcmp(v, s->account) != 0) {
+	if (strcmp(h.account, s->account) != 0) {
 		buf_setf(s->why, "the saved state is another account's");
 		goto out;
 	}
-	if (imapd_state_num(&a, "count", 0, INT_MAX / 2, &count) < 0 ||
-	    imapd_state_num(&a, "size", 0, IMAPD_STATE_MAX, &size) < 0 ||
-	    size != count * IMAPD_REC_SIZE ||
+	if (hibstate_num(&a, HIBSTATE_COUNT, 0, INT_MAX / 2, &count) < 0 ||
+	    hibstate_num(&a, HIBSTATE_SIZE, 0, HIBSTATE_MAX, &size) < 0 ||
+	    size != count * HIBSTATE_REC_SIZE ||
 	    (size_t)size != buf_len(raw) - head ||
-	    imapd_state_num(&a, "deadline", 0, LLONG_MAX, &deadline) < 0 ||
-	    imapd_state_num(&a, "notify", 0, LLONG_MAX, &notify) < 0 ||
-	    imapd_state_num(&a, "errors", 0, INT_MAX, &n) < 0) {
+	    hibstate_num(&a, HIBSTATE_ERRORS, 0, INT_MAX, &n) < 0) {
 		buf_setf(s->why, "malformed saved state");
 		goto out;
 	}
 	s->errors = (int)n;
-	if (imapd_state_num(&a, "condstore", 0, 1, &n) == 0)
+	if (hibstate_num(&a, HIBSTATE_CONDSTORE, 0, 1, &n) == 0)
 		s->condstore = (int)n;
-	if ((v = attr_get(&a, "fetched")) != NULL &&
+	if ((v = attr_get(&a, HIBSTATE_FETCHED)) != NULL &&
 	    sscanf(v, "%lld/%lld", &fc, &fb) == 2 && fc >= 0 && fb >= 0) {
 		s->fetch_count = fc;
 		s->fetch_bytes = fb;
 	}
-	if ((v = attr_get(&a, "idle")) != NULL) {
-		if (!imapd_state_tag(v)) {
+	if (h.idle != NULL) {
+		if (!imapd_state_tag(h.idle)) {
 			buf_setf(s->why, "malformed saved state (tag)");
 			goto out;
 		}
-		s->idle_tag = xstrdup(v);
-		s->idle_deadline = deadline;
-		s->idle_notify = notify;
+		s->idle_tag = xstrdup(h.idle);
+		s->idle_deadline = h.deadline;
+		s->idle_notify = h.notify;
 	}
 	if (imapd_state_view(s, &a, p + head, count) < 0)
 		goto out;
