@@ -132,6 +132,8 @@ void		 queue_msg_free(struct queue_msg *);
 const char	*queue_msg_attr(const struct queue_msg *, const char *);
 /* Check the content against the S record's checksum: 0, or -1 with why. */
 int		 queue_verify(int, const struct queue_msg *, struct buf *);
+/* The checksum of the S record (64-bit FNV-1a), continued over n bytes. */
+uint64_t	 queue_sum(uint64_t, const void *, size_t);
 /* A writer still at work (1), or one that died before the end (1)? */
 int		 queue_busy(int);
 int		 queue_unfinished(int, const char *);
