@@ -49,6 +49,7 @@
 #include "params.h"
 #include "server.h"
 #include "util.h"
+#include "watch.h"
 #include "imapd.h"
 
 #define HIB_TICK		1000	/* ms between sweeps of the timers */
@@ -339,25 +340,12 @@ static void
 hib_folder(int fd, int mask, void *ctx)
 {
 	struct hib_sess *s = ctx;
-	char ev[4096] __attribute__((aligned(__alignof__(struct
-	    inotify_event))));
-	const struct inotify_event *e;
-	ssize_t n;
-	size_t off;
-	int any = 0;
+	int any, gone;
 
-	while ((n = read(fd, ev, sizeof(ev))) > 0) {
-		for (off = 0; off + sizeof(*e) <= (size_t)n;
-		    off += sizeof(*e) + e->len) {
-			e = (const struct inotify_event *)(ev + off);
-			if (e->len == 0 || strncmp(e->name, "cartero-", 8) != 0)
-				any = 1;
-		}
-	}
-	if (n == 0 || (n < 0 && errno != EAGAIN && errno != EINTR)) {
-		/* The descriptor is no good: the folder is watched no more. */
+	any = watch_drain(fd, &gone);
+	/* A descriptor that is no good: the folder is watched no more. */
+	if (gone)
 		any = 1;
-	}
 	if (any)
 		hib_wake(s, "mailbox");
 }

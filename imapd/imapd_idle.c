@@ -23,13 +23,13 @@
 #include "msg.h"
 #include "params.h"
 #include "util.h"
+#include "watch.h"
 #include "imapd.h"
 
 #define IMAPD_IDLE_POLL		5000	/* ms: a sync even without events */
 #define IMAPD_IDLE_GAP		3	/* ms: a burst's events are closer */
 #define IMAPD_IDLE_SETTLE	30	/* ms: the longest wait for a burst */
 
-static int imapd_idle_drain(int);
 
 /*
  * imapd_idle_watch - inotify on the selected folder, new/ and cur/; -1
@@ -84,35 +84,8 @@ imapd_idle_watch(struct imapd_state *s)
 		buf_free(&p);
 		s->idle_path = xstrdup(s->mb->path);
 	}
-	(void)imapd_idle_drain(s->idle_fd);
+	(void)watch_drain(s->idle_fd, NULL);
 	return s->idle_fd;
-}
-
-/*
- * imapd_idle_drain - read every pending inotify event; 1 if any of them
- * matters.  The folder's own files (cartero-uidlist, its lock, the cache)
- * change whenever a session, this one included, records what it saw;
- * what a client can see changes in new/ and cur/.
- */
-static int
-imapd_idle_drain(int fd)
-{
-	char ev[4096] __attribute__((aligned(__alignof__(struct
-	    inotify_event))));
-	const struct inotify_event *e;
-	ssize_t n;
-	size_t off;
-	int any = 0;
-
-	while ((n = read(fd, ev, sizeof(ev))) > 0) {
-		for (off = 0; off + sizeof(*e) <= (size_t)n;
-		    off += sizeof(*e) + e->len) {
-			e = (const struct inotify_event *)(ev + off);
-			if (e->len == 0 || strncmp(e->name, "cartero-", 8) != 0)
-				any = 1;
-		}
-	}
-	return any;
 }
 
 /*
@@ -130,7 +103,7 @@ imapd_idle_settle(int ifd)
 	int		 any = 0;
 
 	for (;;) {
-		any |= imapd_idle_drain(ifd);
+		any |= watch_drain(ifd, NULL);
 		if (!any || now_ms() >= end)
 			return any;
 		pfd[0].fd = ifd;
@@ -155,7 +128,7 @@ imapd_idle_sleep(struct imapd_state *s, struct imapd_cmd *c, int ifd,
 	int before = s->changes;
 
 	if (ifd >= 0)
-		(void)imapd_idle_drain(ifd);
+		(void)watch_drain(ifd, NULL);
 	/* Events from here on stay queued for imap-hibernate. */
 	imapd_update(s, 1);
 	if (s->quit || s->changes != before || lineio_flush(s->io) < 0)
