@@ -236,7 +236,7 @@ static void
 qmgr_service(int lfd, char *service, char **argv)
 {
 	event_init();
-	qmgr_queue_init();
+	qmgr_file_init();
 	qmgr_deliver_init();
 	/* What a previous run left: active/ first (it was being delivered). */
 	qmgr_queue_scan(QUEUE_ACTIVE);
