@@ -188,8 +188,8 @@ dirsync_map(struct dirsync *ds, int dir_uid, int dir_gid)
 	if (ds->fd < 0)
 		return -1;
 	ds->pid = getpid();
-	if (fstat(ds->fd, &st) < 0)
-		return -1;
+	if (dirsync_lock(ds) < 0 || fstat(ds->fd, &st) < 0)
+		return -1;		/* (the caller's close unlocks) */
 	if (!S_ISREG(st.st_mode) || st.st_nlink != 1) {
 		errno = EINVAL;
 		return -1;
@@ -197,15 +197,18 @@ dirsync_map(struct dirsync *ds, int dir_uid, int dir_gid)
 	/* Made by root: for the directory's owner, who syncs it most. */
 	if (geteuid() == 0 && st.st_uid == 0 && dir_uid != 0)
 		(void)fchown(ds->fd, (uid_t)dir_uid, (gid_t)dir_gid);
-	if (st.st_size < DIRSYNC_SIZE && ftruncate(ds->fd, DIRSYNC_SIZE) < 0)
+	/*
+	 * Its blocks exist before it is mapped (a store into a hole on a
+	 * full disk would kill us with SIGBUS), and are made under the
+	 * lock, so that a second maker never zeroes the first one's numbers.
+	 */
+	if ((errno = posix_fallocate(ds->fd, 0, DIRSYNC_SIZE)) != 0)
 		return -1;
 	p = mmap(NULL, DIRSYNC_SIZE, PROT_READ | PROT_WRITE, MAP_SHARED,
 	    ds->fd, 0);
 	if (p == MAP_FAILED)
 		return -1;
 	ds->sh = p;
-	if (dirsync_lock(ds) < 0)
-		return -1;
 	dirsync_check(ds);
 	dirsync_unlock(ds);
 	return 0;
