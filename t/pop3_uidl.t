@@ -1,0 +1,168 @@
+#!/usr/bin/env python3
+# pop3: the UIDL of a message never changes.  A Maildir with mail that
+# local delivered, files dropped in by hand (new/ and cur/, with and
+# without ",S=" / ",W=" fields and ":2," flags), names that take the hash
+# fallback (a blank and 8-bit octets, more than 70 octets): the UIDLs that
+# POP3 gives are computed here from the file names alone, by RFC 1939's
+# rules as cartero has always applied them (the name before ":2," less its
+# ",X=" fields; an FNV-1a hash when that is not 1-70 printable octets),
+# and must stay the same across sessions, after RETR moved mail to cur/,
+# after IMAP looked at the folder and changed flags.
+import os, sys
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "lib"))
+from cartero_test import *
+import imaplib
+import poplib
+import re
+
+
+def fnv(data, h):
+    for c in data:
+        h ^= c
+        h = (h * 0x100000001b3) & 0xffffffffffffffff
+    return h
+
+
+def uidl_of(name):
+    """The UIDL of a Maildir file name (bytes), as RFC 1939 allows it."""
+    colon = name.find(b":")
+    base = name[:colon] if colon >= 0 else name
+    n = len(base)
+    while True:
+        comma = base.rfind(b",", 0, n)
+        if comma <= 0 or comma + 2 >= n or not 0x41 <= base[comma + 1] <= 0x5a \
+                or base[comma + 2] != ord("="):
+            break
+        n = comma
+    s = base[:n]
+    if 0 < n <= 70 and all(0x21 <= c <= 0x7e for c in s):
+        return s.decode()
+    return "H%016x%016x" % (fnv(s, 0xcbf29ce484222325),
+                            fnv(s, 0x84222325cbf29ce4))
+
+
+def maildir_b():
+    return os.fsencode(inst.maildir())
+
+
+def names():
+    """Every message file name (bytes) in new/ and cur/."""
+    out = []
+    for sub in (b"new", b"cur"):
+        d = os.path.join(maildir_b(), sub)
+        out += [n for n in os.listdir(d) if not n.startswith(b".")]
+    return out
+
+
+def expected():
+    return sorted(uidl_of(n) for n in names())
+
+
+def drop(sub, name, text):
+    path = os.path.join(maildir_b(), sub, name)
+    with open(path, "wb") as f:
+        f.write(text)
+
+
+def login():
+    m = poplib.POP3("127.0.0.1", pop_port, timeout=10)
+    m.user("ana")
+    m.pass_("ana")
+    return m
+
+
+def uidls(m):
+    """message number -> UIDL"""
+    return {int(l.split()[0]): l.split()[1].decode() for l in m.uidl()[1]}
+
+
+def session_uidls():
+    m = login()
+    u = uidls(m)
+    m.quit()
+    return u
+
+
+def imap():
+    c = imaplib.IMAP4("127.0.0.1", inst.imap_port, timeout=10)
+    c.login("ana", "ana")
+    return c
+
+
+def uidlist_records():
+    """uid -> base from the folder's uid list (snapshot and log)"""
+    recs = {}
+    with open(os.path.join(inst.maildir(), "cartero-uidlist")) as f:
+        lines = f.read().splitlines()
+    for line in lines[1:]:
+        f = line.split()
+        if line[0] in "+0123456789":
+            recs[int(f[0].lstrip("+"))] = f[3]
+        elif line[0] == "-":
+            recs.pop(int(f[0][1:]), None)
+    return recs
+
+
+def subject_of(m, i):
+    for l in m.top(i, 0)[1]:
+        if l.startswith(b"Subject: "):
+            return l[9:].decode(errors="replace")
+    return None
+
+
+pop_port = free_port()
+inst = Instance(master_extra="127.0.0.1:%d inet n - n - - pop3d\n" % pop_port)
+wait_for(lambda: inst.listening(), 10)
+
+# Mail from local: new/UNIQUE,S=<bytes>.
+inst.deliver_wait("local uno", "primero\r\n")
+inst.deliver_wait("local dos", "segundo\r\n")
+ok(inst.wait_mail(2), "two messages delivered by local")
+
+# Files dropped in by hand, as other programs and people leave them.
+msg = b"Subject: %s\n\nhand\n"
+drop(b"new", b"1700000001.M1P1Q1.hand", msg % b"hand new")
+drop(b"cur", b"1700000002.M2P2Q2.hand,S=30,W=32:2,FS", msg % b"hand cur")
+drop(b"new", b"1700000003.M3P3Q3.odd name \xe9\xf1", msg % b"odd new")
+drop(b"cur", b"1700000004.M4P4Q4." + b"long" * 20 + b",S=9:2,S",
+     msg % b"long cur")
+drop(b"cur", b"1700000005.M5P5Q5.sp ace,S=12:2,RS", msg % b"odd cur")
+drop(b"new", b"1700000006.M6P6Q6.hand:2,S", msg % b"info new")
+drop(b"new", b"1700000007.M7P7Q7.h,x=1,Y=2", msg % b"lower field")
+drop(b"cur", b"1700000008.M8P8Q8.nofinal-lf:2,", b"Subject: nolf\n\nno lf")
+
+want = expected()
+is_(len(want), 10, "ten messages in the Maildir")
+ok(len(set(want)) == 10, "... with ten different UIDLs")
+ok(sum(1 for u in want if re.match(r"^H[0-9a-f]{32}$", u)) == 3,
+   "three names take the hash fallback")
+
+u1 = session_uidls()
+is_(sorted(u1.values()), want, "UIDLs computed from the file names")
+
+# RETR moves messages of new/ to cur/ with :2,S at QUIT.
+m = login()
+subjects = {}
+for i in u1:
+    subjects[subject_of(m, i)] = u1[i]
+for s in ("local uno", "odd new", "hand new", "hand cur"):
+    n = [i for i in u1 if u1[i] == subjects[s]][0]
+    m.retr(n)
+m.quit()
+u2 = session_uidls()
+is_(sorted(u2.values()), want, "UIDLs unchanged after RETR and QUIT")
+
+# IMAP looks at the folder (new/ into cur/, UIDs) and changes flags.
+c = imap()
+typ, data = c.select()
+is_(typ, "OK", "IMAP SELECT")
+c.store("1:*", "+FLAGS", "(\\Flagged)")
+c.store("2", "-FLAGS", "(\\Flagged)")
+c.logout()
+u3 = session_uidls()
+is_(sorted(u3.values()), want, "UIDLs unchanged after IMAP moved and "
+    "flagged the messages")
+
+c = None
+inst.cleanup()
+done()
