@@ -8,6 +8,11 @@
 # ",X=" fields; an FNV-1a hash when that is not 1-70 printable octets),
 # and must stay the same across sessions, after RETR moved mail to cur/,
 # after IMAP looked at the folder and changed flags.
+# A message has one identity: the UIDL of the message that IMAP knows by
+# a UID is made from the base name the folder's uid list holds for that
+# UID; DELE in POP3 is an expunge in IMAP; RETR marks \Seen at QUIT and
+# only then; a message expunged in IMAP during a POP3 session gets -ERR at
+# RETR and nothing else is lost.
 import os, sys
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "lib"))
 from cartero_test import *
@@ -156,6 +161,7 @@ is_(sorted(u2.values()), want, "UIDLs unchanged after RETR and QUIT")
 c = imap()
 typ, data = c.select()
 is_(typ, "OK", "IMAP SELECT")
+is_(int(data[0]), 10, "IMAP sees the ten messages (odd names too)")
 c.store("1:*", "+FLAGS", "(\\Flagged)")
 c.store("2", "-FLAGS", "(\\Flagged)")
 c.logout()
@@ -163,6 +169,100 @@ u3 = session_uidls()
 is_(sorted(u3.values()), want, "UIDLs unchanged after IMAP moved and "
     "flagged the messages")
 
-c = None
+# One identity: the UIDL of each IMAP UID is its uid list base's UIDL.
+c = imap()
+c.select()
+typ, data = c.uid("FETCH", "1:*", "(BODY.PEEK[HEADER.FIELDS (SUBJECT)])")
+by_subject = {}
+for item in data:
+    if isinstance(item, tuple):
+        uid = int(re.search(rb"UID (\d+)", item[0]).group(1))
+        subj = item[1].decode(errors="replace").split(":", 1)[1].strip()
+        by_subject[subj] = uid
+recs = uidlist_records()
+is_(len(by_subject), 10, "IMAP gives a UID to every message")
+bad = [s for s in by_subject if s in subjects and
+       uidl_of(os.fsencode(recs[by_subject[s]])) != subjects[s]]
+is_(bad, [], "each IMAP UID's base gives the message's POP3 UIDL")
+
+# RETR marks \Seen (at QUIT), DELE expunges: IMAP sees both.
+m = login()
+u = uidls(m)
+num = {subject_of(m, i): i for i in u}
+m.retr(num["local dos"])
+m.dele(num["lower field"])
+c.noop()
+typ, data = c.uid("FETCH", str(by_subject["local dos"]), "(FLAGS)")
+ok(b"\\Seen" not in data[0], "no \\Seen before the POP3 QUIT")
+m.quit()
+typ, data = c.noop()
+typ, data = c.uid("FETCH", str(by_subject["local dos"]), "(FLAGS)")
+ok(b"\\Seen" in data[0], "RETR in POP3: \\Seen in IMAP after QUIT")
+typ, data = c.uid("FETCH", str(by_subject["lower field"]), "(FLAGS)")
+ok(data == [None] or not data[0], "DELE in POP3: the UID is gone in IMAP")
+typ, data = c.select()
+is_(int(data[0]), 9, "IMAP counts nine messages")
+want9 = sorted(u for u in want if u != subjects["lower field"])
+is_(sorted(session_uidls().values()), want9, "POP3 lists the same nine")
+
+# A message expunged in IMAP during a POP3 session.
+m = login()
+u = uidls(m)
+num = {subject_of(m, i): i for i in u}
+victim = by_subject["hand new"]
+c.uid("STORE", str(victim), "+FLAGS.SILENT", "(\\Deleted)")
+c.expunge()
+got = []
+for i in sorted(u):
+    try:
+        m.retr(i)
+        got.append(i)
+    except poplib.error_proto as e:
+        like(str(e), "Message was removed", "RETR of the message IMAP "
+             "expunged: -ERR")
+is_(len(got), 8, "every other message is still retrieved")
+is_(len(uidls(m)), 9, "the POP3 list stays as it was at login")
+like(m.quit().decode(), "+OK", "QUIT after that")
+want8 = sorted(x for x in want9 if x != subjects["hand new"])
+is_(sorted(session_uidls().values()), want8, "eight messages, UIDLs kept")
+typ, data = c.select()
+is_(int(data[0]), 8, "IMAP counts eight as well")
+
+# Mail that POP3 sees first: its UID is given in new/, where it stays
+# (unless retrieved), and IMAP later knows it by that UID.
+inst.deliver_wait("after uno", "x\r\n")
+inst.deliver_wait("after dos", "y\r\n")
+m = login()
+u = uidls(m)
+num = {subject_of(m, i): i for i in u}
+m.retr(num["after dos"])
+m.quit()
+newdir = os.path.join(maildir_b(), b"new")
+left = [n for n in os.listdir(newdir)]
+is_([uidl_of(n) for n in left], [u[num["after uno"]]],
+    "the message POP3 did not retrieve stays in new/")
+curdir = os.path.join(maildir_b(), b"cur")
+ok([n for n in os.listdir(curdir) if uidl_of(n) == u[num["after dos"]] and
+    n.endswith(b":2,S")], "the retrieved one is in cur/ with :2,S")
+recs = uidlist_records()
+given = {uidl_of(os.fsencode(b)): uid for uid, b in recs.items()}
+ok(u[num["after uno"]] in given and u[num["after dos"]] in given,
+   "POP3 gave both messages UIDs in the uid list")
+typ, data = c.select()
+is_(int(data[0]), 10, "IMAP sees ten messages")
+typ, data = c.uid("FETCH", "1:*", "(FLAGS BODY.PEEK[HEADER.FIELDS (SUBJECT)])")
+imap_uid = {}
+for item in data:
+    if isinstance(item, tuple):
+        subj = item[1].decode(errors="replace").split(":", 1)[1].strip()
+        imap_uid[subj] = (int(re.search(rb"UID (\d+)", item[0]).group(1)),
+                          b"\\Seen" in item[0])
+is_(imap_uid.get("after uno"), (given.get(u[num["after uno"]]), False),
+    "IMAP knows the unretrieved one by POP3's UID, unseen")
+is_(imap_uid.get("after dos"), (given.get(u[num["after dos"]]), True),
+    "... and the retrieved one by POP3's UID, seen")
+is_(sorted(session_uidls().values()), sorted(want8 + [u[num["after uno"]],
+    u[num["after dos"]]]), "POP3's UIDLs after IMAP moved new/ to cur/")
+c.logout()
 inst.cleanup()
 done()
