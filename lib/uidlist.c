@@ -36,6 +36,7 @@
 #define UIDLIST_FILE_MAX	(512LL * 1024 * 1024)	/* sanity cap */
 #define UIDLIST_DEAD		0x80000000U	/* flags: expunged */
 #define UIDLIST_LOG_MIN		2000	/* rewrite after this many log lines */
+#define UIDLIST_READ_CHUNK	65536
 
 static const char uidlist_letters[] = "DFPRST";	/* FLAG_* bit order */
 
@@ -370,25 +371,47 @@ uidlist_fresh(struct uidlist *ul)
 	buf_reset(ul->pending);
 }
 
-/* uidlist_read_at - bytes from offset to the end of the file */
+/*
+ * uidlist_read_at - bytes from offset to the end of the file.  They are
+ * read straight into out when the caller made it big enough (no copy,
+ * and no big buffer on the stack of a long-lived idle session), else
+ * through a chunk.
+ */
 static int
 uidlist_read_at(int fd, off_t off, off_t end, struct buf *out)
 {
-	char chunk[65536];
-	ssize_t n;
+	char	*chunk = NULL;
+	size_t	 want;
+	ssize_t	 n;
 
 	buf_reset(out);
 	while (off < end) {
-		n = pread(fd, chunk, sizeof(chunk), off);
+		want = (size_t)(end - off);
+		if (out->size - out->len > want) {
+			n = pread(fd, out->data + out->len, want, off);
+			if (n > 0) {
+				out->len += (size_t)n;
+				out->data[out->len] = '\0';
+			}
+		} else {
+			if (chunk == NULL)
+				chunk = xmalloc(UIDLIST_READ_CHUNK);
+			n = pread(fd, chunk, want < UIDLIST_READ_CHUNK ? want :
+			    UIDLIST_READ_CHUNK, off);
+			if (n > 0)
+				buf_append(out, chunk, (size_t)n);
+		}
 		if (n < 0 && errno == EINTR)
 			continue;
-		if (n < 0)
+		if (n < 0) {
+			free(chunk);
 			return -1;
+		}
 		if (n == 0)
 			break;
-		buf_append(out, chunk, (size_t)n);
 		off += n;
 	}
+	free(chunk);
 	return 0;
 }
 
@@ -472,7 +495,7 @@ uidlist_load(struct uidlist *ul, int dirfd, struct buf *why)
 		close(fd);
 		return 0;
 	}
-	text = buf_new(whole ? (size_t)st.st_size + 1 : 4096, 0);
+	text = buf_new((size_t)(st.st_size - (whole ? 0 : ul->offset)) + 1, 0);
 	if (!whole) {
 		if (uidlist_read_at(fd, ul->offset, st.st_size, text) < 0)
 			goto readerr;

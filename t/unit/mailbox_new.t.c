@@ -127,7 +127,7 @@ main(void)
 	int			 n, k, fd;
 
 	msg_init("mailbox_new.t", MSG_STDERR);
-	plan(26 + (int)(sizeof(uidls) / sizeof(uidls[0])));
+	plan(25 + (int)(sizeof(uidls) / sizeof(uidls[0])));
 	snprintf(root, sizeof(root), "/tmp/mailbox-new-t-%ld", (long)getpid());
 	if (maildir_make(root, 0, why) < 0)
 		msg_fatal("%s", buf_str(why));
