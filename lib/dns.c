@@ -193,6 +193,8 @@ dns_sock_state(void *data, ares_socket_t fd, int readable, int writable)
 static void
 dns_tick(void *ctx)
 {
+	if (!dns_open_done)
+		return;
 	ares_process_fd(dns_channel, ARES_SOCKET_BAD, ARES_SOCKET_BAD);
 	dns_timer_set();
 }
@@ -218,6 +220,8 @@ dns_timer_set(void)
 static void
 dns_event(int fd, int mask, void *ctx)
 {
+	if (!dns_open_done)
+		return;
 	ares_process_fd(dns_channel,
 	    (mask & (EVENT_READ | EVENT_ERROR)) ? fd : ARES_SOCKET_BAD,
 	    (mask & EVENT_WRITE) ? fd : ARES_SOCKET_BAD);
@@ -316,19 +320,25 @@ dns_open(void)
 	return 0;
 }
 
-/* dns_reset - close the channel, forget every answer (after a reload) */
+/*
+ * dns_reset - close the channel, forget every answer (after a reload).
+ * Lookups in flight are answered DNS_TEMPFAIL from inside; one that a
+ * callback starts then opens a new channel.
+ */
 void
 dns_reset(void)
 {
+	ares_channel old = dns_channel;
+
 	dns_cache_flush();
 	if (!dns_open_done)
 		return;
-	ares_destroy(dns_channel);	/* answers the pending: TEMPFAIL */
 	dns_open_done = 0;
 	free(dns_broken);
 	dns_broken = NULL;
 	if (dns_evmode)
 		event_timer_cancel(dns_tick, NULL);
+	ares_destroy(old);
 }
 
 /* dns_get32 - a 32-bit number in network order */

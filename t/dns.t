@@ -138,6 +138,16 @@ ok(out.get("mx1.mired.test", ["", ""])[1] == "A 127.0.0.11" and
    "bad name" in out.get("bad", [""])[0],
    "asynchronous lookups, a bad name among them")
 
+# A cancelled lookup never answers, in flight (first round) or from the
+# cache (second round).
+out = dnsq("-a", "-c", "-r", "2", "ROUTE", "mired.test", "implicit.test")
+ok(out.count("implicit.test status=ok implicit=1") == 2 and
+   "mired.test" not in out,
+   "a cancelled routing lookup never answers; the others do")
+out = dnsq("-a", "-c", "-r", "2", "A", "mx1.mired.test", "mx2.mired.test")
+ok(out.count("mx2.mired.test status=ok") == 2 and "mx1" not in out,
+   "a cancelled lookup never answers; the others do")
+
 # The cache: the second round is answered without a query.
 before = dns.queries("mx1.mired.test")
 dnsq("-r", "3", "A", "mx1.mired.test")
@@ -176,6 +186,11 @@ out = answers(dnsq("-a", "-o", "dns_timeout=1s", "-o", "dns_tries=1",
                    "ROUTE", "mired.test", servers=silent.server))
 like(out.get("mired.test", [""])[0], "status=temporary failure",
      "  and under the event loop, routing: temporary failure")
+out = answers(dnsq("-a", "-k", "ROUTE", "mired.test", "implicit.test",
+                   servers=silent.server))
+ok(all("status=temporary failure" in out.get(n, [""])[0]
+       for n in ("mired.test", "implicit.test")),
+   "dns_reset answers the lookups in flight: temporary failure")
 out = answers(dnsq("A", "mx1.mired.test", servers=unused_server()))
 like(out.get("mx1.mired.test", [""])[0], "status=temporary failure",
      "nothing listening: temporary failure")

@@ -3,7 +3,7 @@
  * installed, not a diagnostic of cartero): looks names up and prints the
  * answers, one line each, for the test to compare.
  *
- *	dnsq [-a] [-r N] [-w ms] [-o name=value]... TYPE NAME...
+ *	dnsq [-acfk] [-r N] [-w ms] [-o name=value]... TYPE NAME...
  *
  * TYPE is A, AAAA, MX, TXT, PTR, or ROUTE (dns_mx_hosts).  Parameters
  * come from the defaults and -o (dns_servers=127.0.0.1:5353, ...).  -a:
@@ -11,7 +11,9 @@
  * one after the other, blocking (dns_lookup_wait, dns_mx_hosts_wait),
  * each within -w ms (default 30000).  -r N: the whole set N times in the
  * same process (the second time from the cache); -f: flush the cache
- * (dns_reset) between rounds.
+ * (dns_reset) between rounds; -k: dns_reset while the asynchronous
+ * lookups are in flight; -c: cancel the first name's asynchronous lookup
+ * at once (it must never answer).
  *
  * Output: "NAME status=S ttl=T" then one line per record ("  MX 10 mx1",
  * "  A 127.0.0.1", "  TXT text", "  PTR name"); for ROUTE "NAME status=S
@@ -38,7 +40,7 @@
 #include "params.h"
 #include "util.h"
 
-static int dnsq_left;
+static int dnsq_left, dnsq_kill, dnsq_cancel;
 
 /* dnsq_type - a type's number from its name (ROUTE: 0) */
 static int
@@ -125,6 +127,8 @@ dnsq_print_mx(struct dns_mx *mx, void *ctx)
 static void
 dnsq_round(int type, int async, long ms, char **names, int n)
 {
+	struct dns_mx_query *mq = NULL;
+	struct dns_query *q = NULL;
 	struct dns_result *r;
 	struct dns_mx *mx;
 	int i;
@@ -132,10 +136,17 @@ dnsq_round(int type, int async, long ms, char **names, int n)
 	dnsq_left = n;
 	for (i = 0; i < n; i++) {
 		if (async && type == 0)
-			(void)dns_mx_hosts(names[i], dnsq_print_mx, names[i]);
+			mq = dns_mx_hosts(names[i], dnsq_print_mx, names[i]);
 		else if (async)
-			(void)dns_lookup(type, names[i], dnsq_print, names[i]);
-		else if (type == 0) {
+			q = dns_lookup(type, names[i], dnsq_print, names[i]);
+		if (async && i == 0 && dnsq_cancel) {
+			dns_cancel(&q);
+			dns_mx_cancel(&mq);
+			dnsq_left--;
+		}
+		if (async)
+			continue;
+		if (type == 0) {
 			(void)dns_mx_hosts_wait(names[i], ms, &mx);
 			dnsq_print_mx(mx, names[i]);
 		} else {
@@ -143,6 +154,8 @@ dnsq_round(int type, int async, long ms, char **names, int n)
 			dnsq_print(r, names[i]);
 		}
 	}
+	if (async && dnsq_kill)
+		dns_reset();
 	while (dnsq_left > 0)
 		event_loop(-1);
 }
@@ -156,13 +169,19 @@ main(int argc, char **argv)
 	long ms = 30000;
 
 	msg_init("dnsq", MSG_STDERR);
-	while ((c = getopt(argc, argv, "afo:r:w:")) != -1) {
+	while ((c = getopt(argc, argv, "acfko:r:w:")) != -1) {
 		switch (c) {
 		case 'a':
 			async = 1;
 			break;
+		case 'c':
+			dnsq_cancel = 1;
+			break;
 		case 'f':
 			flush = 1;
+			break;
+		case 'k':
+			dnsq_kill = 1;
 			break;
 		case 'o':
 			over[nover++] = optarg;
@@ -174,12 +193,12 @@ main(int argc, char **argv)
 			ms = atol(optarg);
 			break;
 		default:
-			msg_fatal("usage: dnsq [-af] [-r N] [-w ms] "
+			msg_fatal("usage: dnsq [-acfk] [-r N] [-w ms] "
 			    "[-o name=value] TYPE NAME...");
 		}
 	}
 	if (argc - optind < 2)
-		msg_fatal("usage: dnsq [-af] [-r N] [-w ms] [-o name=value] "
+		msg_fatal("usage: dnsq [-acfk] [-r N] [-w ms] [-o name=value] "
 		    "TYPE NAME...");
 	if (conf_load("/nonexistent", over, why) < 0)
 		msg_fatal("%s", buf_str(why));
