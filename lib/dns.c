@@ -50,7 +50,6 @@ struct dns_query {
 	char		*name;		/* checked, lower case */
 	dns_fn		 fn;		/* NULL: cancelled */
 	void		*ctx;
-	int		 sync;		/* dns_drive answers it, not event.c */
 	int		 starting;	/* inside ares_query: keep the answer */
 	struct dns_result *ready;	/* an answer to hand over */
 };
@@ -615,7 +614,7 @@ dns_answer(void *arg, int status, int timeouts, unsigned char *abuf,
 
 /*
  * dns_query_start - start a lookup whose answer goes to fn(ctx): from
- * the cache, the hosts of dns_servers, or at once for a bad name.  A
+ * the cache, the servers of dns_servers, or at once for a bad name.  A
  * blocking (sync) query answered at once is answered inside this call,
  * and NULL returned; any other one is answered later: by dns_drive when
  * sync, else from event.c.
@@ -631,7 +630,6 @@ dns_query_start(int type, const char *name, int sync, dns_fn fn, void *ctx)
 	q->type = type;
 	q->fn = fn;
 	q->ctx = ctx;
-	q->sync = sync;
 	if (dns_name_check(name, clean) < 0) {
 		q->name = xstrdup(name);
 		q->ready = dns_result_new(type, name, DNS_BADNAME,
