@@ -320,6 +320,17 @@ dns_open(void)
 }
 
 /*
+ * dns_init - open the channel now, before a chroot: c-ares seeds its
+ * query ids from /dev/urandom, which a jail has not (it falls back to
+ * rand()).  0, or -1 (logged) when c-ares cannot start.
+ */
+int
+dns_init(void)
+{
+	return dns_open();
+}
+
+/*
  * dns_reset - close the channel, forget every answer (after a reload).
  * Lookups in flight are answered DNS_TEMPFAIL from inside; one that a
  * callback starts then opens a new channel.

@@ -101,6 +101,7 @@ struct dns_result *dns_parse_answer(int, const char *, int,
 		    const unsigned char *, int);
 const char	*dns_status_str(int);
 const char	*dns_type_str(int);
+int		 dns_init(void);	/* before a chroot (optional) */
 void		 dns_reset(void);	/* a reload: new servers, no cache */
 
 /* dns_mx.c */

@@ -8,7 +8,7 @@
 # server, TXT, PTR, IPv6, the per-process cache, a bad dns_servers.  Then
 # smtpd's client name: a PTR confirmed by its A record names the client in
 # the log and the Received header; a PTR that does not confirm, or none,
-# leaves it "unknown".
+# leaves it "unknown"; the same from a chrooted smtpd (root only).
 import os, sys, smtplib, subprocess, time
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "lib"))
 from cartero_test import *
@@ -254,4 +254,26 @@ received = send_from("127.0.0.2", "slowdns")
 like(received, "(unknown [127.0.0.2])",
      "a DNS timeout leaves the client unknown (temporary failure)")
 inst.stop()
+
+# The same from a smtpd chrooted to the queue directory (root only): its
+# resolver was opened before the chroot, /etc/hosts is the jail's copy.
+from cartero_test import _user_exists
+if is_root() and _user_exists("cartero") and _user_exists("vmail"):
+    port = free_port()
+    inst = Instance(port=port, main_cf={"dns_servers": dns.server,
+                                        "smtpd_peername_cache_time": "0"},
+                    master_cf=(
+        "127.0.0.1:%d inet n - y - - smtpd\n" % port +
+        "pickup unix n - n 60 1 pickup\n"
+        "qmgr unix n - n 300 1 qmgr\n"
+        "local unix - n n - - local\n"
+        "auth unix - n n - 1 auth\n"))
+    like(send_from("127.0.0.2", "jailed"), "(client.mired.test [127.0.0.2])",
+         "a chrooted smtpd names a confirmed client")
+    like(send_from("127.0.0.3", "jailed liar"), "(unknown [127.0.0.3])",
+         "  and leaves an unconfirmed one unknown")
+    inst.stop()
+else:
+    ok(True, "# SKIP a chrooted smtpd needs root and the users cartero, vmail")
+    ok(True, "# SKIP a chrooted smtpd needs root and the users cartero, vmail")
 done()
