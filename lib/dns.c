@@ -4,10 +4,10 @@
  * programs with an event loop, or by poll(2) with a time limit for
  * those without (dns_lookup_wait; smtpd is one session per process).
  *
- * One c-ares channel per process, opened at the first lookup with the
- * parameters in force: dns_servers (none: /etc/resolv.conf, read at that
- * moment, inside the chroot for a chrooted smtpd: master copies it
- * there), dns_timeout, dns_tries.  dns_reset() closes it and empties the
+ * One c-ares channel per process, opened by dns_init (smtpd: before its
+ * chroot, where /dev/urandom, c-ares' seed of query ids, is missing) or
+ * at the first lookup, with the parameters in force: dns_servers (none:
+ * /etc/resolv.conf, read at that moment), dns_timeout, dns_tries.  dns_reset() closes it and empties the
  * cache, so that the next lookup after a reload uses the new parameters.
  * A broken dns_servers never falls back to /etc/resolv.conf: lookups
  * then fail temporarily (mail is deferred) and the reason is logged.

@@ -3,7 +3,8 @@
  * under lib/event.c or blocking with a time limit, with a per-process
  * cache that honours TTLs.
  *
- *	dns.c		the channel, queries, answers, the blocking wait
+ *	dns.c		the channel, queries, answers, the blocking wait,
+ *			/etc/hosts
  *	dns_cache.c	the bounded TTL cache
  *	dns_mx.c	RFC 5321 5.1 routing: MX, implicit MX, null MX
  *	dns_conf.c	dns_servers, reverse names, names we ask about
@@ -103,6 +104,10 @@ const char	*dns_status_str(int);
 const char	*dns_type_str(int);
 int		 dns_init(void);	/* before a chroot (optional) */
 void		 dns_reset(void);	/* a reload: new servers, no cache */
+/* /etc/hosts, for who a client is: name of an address, addresses of a
+ * name in one family (AF_INET: A, AF_INET6: AAAA). */
+int		 dns_hosts_name(const struct sockaddr *, struct buf *);
+int		 dns_hosts_addr(const char *, int, struct dns_result **);
 
 /* dns_mx.c */
 struct dns_mx_query *dns_mx_hosts(const char *, dns_mx_fn, void *);
@@ -124,8 +129,6 @@ int		 dns_servers_parse(const char *, struct dns_server **,
 		    size_t *, struct buf *);
 int		 dns_name_check(const char *, struct buf *);
 int		 dns_reverse_name(const struct sockaddr *, struct buf *);
-int		 dns_hosts_name(const struct sockaddr *, struct buf *);
-int		 dns_hosts_addr(const char *, int, struct dns_result **);
 
 /* Inside dns*.c only: start a lookup, blocking (sync) or not; drive the
  * blocking ones until the answer's pointer is set or the time limit. */
