@@ -31,7 +31,6 @@
 /* One A or AAAA lookup of one host. */
 struct dns_mx_sub {
 	struct dns_mx_query	*m;
-	size_t			 host;
 	struct dns_query	*q;
 	struct dns_result	*res;
 };
@@ -221,7 +220,6 @@ dns_mx_start_hosts(struct dns_mx_query *m)
 	m->pending = 1;			/* no answer finishes it meanwhile */
 	for (i = 0; i < m->nsub; i++) {
 		m->sub[i].m = m;
-		m->sub[i].host = i / 2;
 		m->pending++;
 		m->sub[i].q = dns_query_start(i % 2 ? DNS_T_AAAA : DNS_T_A,
 		    mx->host[i / 2].name, m->sync, dns_mx_addr_got, &m->sub[i]);
