@@ -36,6 +36,13 @@
  X(STR, recipient_delimiter, "+", 0, 0, "Characters that separate a user name from an address extension (ana+lists).") \
  X(STR, relayhost, "", 0, 0, "The host that mail for other domains is sent to instead of the domain's MX.") \
  X(STR, relay_domains, "", 0, 0, "Other domains this host accepts mail for from any client and relays.") \
+ X(STR, dns_servers, "", 0, 0, "The DNS servers every lookup asks (c-ares), a list of address[:port], [IPv6]:port for IPv6 (127.0.0.1:5353, [::1]:53); empty: the nameserver lines of /etc/resolv.conf. A bad entry fails every lookup temporarily (mail is deferred), never falls back.") \
+ X(TIME, dns_timeout, "5s", 1, 300, "How long a DNS query waits for its first answer from one server; c-ares doubles it on each round of retries.") \
+ X(INT, dns_tries, "2", 1, 10, "How many times a DNS query is sent to each server before it fails temporarily.") \
+ X(INT, dns_cache_size, "1000", 0, 1000000, "How many DNS answers each process keeps for their TTL (least recently used dropped first); 0: none.") \
+ X(TIME, dns_cache_max_ttl, "1d", 0, 604800, "The longest a DNS answer is kept, whatever its TTL.") \
+ X(TIME, dns_cache_negative_max_ttl, "300s", 0, 86400, "The longest a nonexistent name or record (NXDOMAIN, no data) is remembered; within it, the zone's SOA says how long (RFC 2308).") \
+ X(INT, dns_mx_host_limit, "10", 1, 100, "How many MX hosts of a domain, the most preferred, have their addresses looked up.") \
  X(STR, client_limit_exceptions, "$mynetworks", 0, 0, "Clients exempt from every per-client limit and delay: connection counts and rates (smtpd, pop3d, imapd), login failure delays and the cap on logins in progress (auth) (CIDR list).") \
  X(STR, smtpd_client_event_limit_exceptions, "$client_limit_exceptions", 0, 0, "Clients exempt from smtpd's per-client connection count and rate limits (Postfix's name; CIDR list).") \
  X(STR, smtpd_relay_restrictions, "permit_mynetworks, reject_unauth_destination", 0, 0, "Who may send to which recipients: permit_mynetworks, reject_unauth_destination, permit, reject.") \

@@ -32,6 +32,7 @@
 #include "addr.h"
 #include "anvilc.h"
 #include "buf.h"
+#include "dns.h"
 #include "lineio.h"
 #include "msg.h"
 #include "params.h"
@@ -127,8 +128,9 @@ smtpd_service(int fd, char *service, char **argv)
 
 /*
  * smtpd_pre_jail - before the chroot to the queue directory (master.cf
- * chroot y): read the TLS certificate and key, and open the alias
- * database, whose path is out of sight inside.  The user table is inside
+ * chroot y): read the TLS certificate and key, open the alias database,
+ * whose path is out of sight inside, and the DNS resolver, which seeds
+ * its query ids from /dev/urandom (lib/dns.c).  The user table is inside
  * ($queue_directory/etc/users); so are master's copies of /etc/passwd,
  * the resolver's files and the time zone (master_jail.c).
  */
@@ -138,6 +140,7 @@ smtpd_pre_jail(char *service, char **argv)
 	struct buf *why = buf_new(128, 4096);
 
 	smtpd_tls_init();
+	(void)dns_init();		/* failing: lookups fail, logged */
 	if (resolve_open(why) < 0)
 		msg_warn("%s", buf_str(why));	/* RCPT answers 451 */
 	buf_free(&why);

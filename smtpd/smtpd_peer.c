@@ -3,7 +3,8 @@
  * address made plain IPv4), its name when the PTR record's forward lookup
  * leads back to the address (cached for smtpd_peername_cache_time), and
  * whether it is in mynetworks.  Names are checked before they are
- * repeated in headers and logs.
+ * repeated in headers and logs.  The lookups go through lib/dns.c
+ * (c-ares, its servers dns_servers), /etc/hosts first.
  */
 #include <sys/socket.h>
 #include <sys/types.h>
@@ -12,13 +13,13 @@
 #include <arpa/inet.h>
 
 #include <ctype.h>
-#include <netdb.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "addr.h"
 #include "buf.h"
+#include "dns.h"
 #include "lineio.h"
 #include "msg.h"
 #include "params.h"
@@ -58,33 +59,58 @@ smtpd_name_ok(const char *name)
 	return 1;
 }
 
+/* smtpd_peer_addr_is - is a record's address the client's? */
+static int
+smtpd_peer_addr_is(const struct sockaddr_storage *ss, const struct dns_rr *rr)
+{
+	if (ss->ss_family == AF_INET && rr->family == AF_INET)
+		return memcmp(&((const struct sockaddr_in *)ss)->sin_addr,
+		    rr->addr, 4) == 0;
+	if (ss->ss_family == AF_INET6 && rr->family == AF_INET6)
+		return memcmp(&((const struct sockaddr_in6 *)ss)->sin6_addr,
+		    rr->addr, 16) == 0;
+	return 0;
+}
+
 /*
- * smtpd_peer_name - the client's PTR name when its forward lookup leads
- * back to the address (a name anyone could publish is not trusted), else
- * "unknown".
+ * smtpd_peer_name - the client's PTR name when its forward lookup (A for
+ * an IPv4 client, AAAA for IPv6) leads back to the address (a name anyone
+ * could publish is not trusted), else "unknown", a temporary failure
+ * included.  /etc/hosts first, then DNS (lib/dns.c), as the C library's
+ * "hosts: files dns" did; each DNS lookup within smtpd_timeout.
  */
 static char *
-smtpd_peer_name(struct smtpd_state *s, socklen_t len)
+smtpd_peer_name(struct smtpd_state *s)
 {
-	struct addrinfo hints, *res, *ai;
-	char host[NI_MAXHOST], num[NI_MAXHOST];
-	int found = 0;
+	struct sockaddr *sa = (struct sockaddr *)&s->sa;
+	struct buf *name = buf_new(256, 1024), *rev = buf_new(128, 0);
+	struct dns_result *r = NULL;
+	long ms = (long)var_smtpd_timeout * 1000;
+	int type = sa->sa_family == AF_INET ? DNS_T_A : DNS_T_AAAA;
+	char *found = NULL;
+	size_t i;
 
-	if (getnameinfo((struct sockaddr *)&s->sa, len, host, sizeof(host),
-	    NULL, 0, NI_NAMEREQD) != 0 || !smtpd_name_ok(host))
-		return xstrdup("unknown");
-	memset(&hints, 0, sizeof(hints));
-	hints.ai_family = s->sa.ss_family;
-	hints.ai_socktype = SOCK_STREAM;
-	if (getaddrinfo(host, NULL, &hints, &res) != 0)
-		return xstrdup("unknown");
-	for (ai = res; ai != NULL && !found; ai = ai->ai_next)
-		if (getnameinfo(ai->ai_addr, ai->ai_addrlen, num, sizeof(num),
-		    NULL, 0, NI_NUMERICHOST) == 0 &&
-		    strcmp(num, s->addr) == 0)
-			found = 1;
-	freeaddrinfo(res);
-	return xstrdup(found ? host : "unknown");
+	if (dns_hosts_name(sa, name) < 0) {
+		if (dns_reverse_name(sa, rev) == 0 && dns_lookup_wait(DNS_T_PTR,
+		    buf_str(rev), ms, &r) == DNS_OK)
+			buf_set(name, r->rr[0].name);
+		dns_result_free(&r);
+	}
+	if (buf_len(name) > 0 && !buf_overflowed(name) &&
+	    smtpd_name_ok(buf_str(name))) {
+		if (dns_hosts_addr(buf_str(name), sa->sa_family, &r) !=
+		    DNS_OK) {
+			dns_result_free(&r);
+			(void)dns_lookup_wait(type, buf_str(name), ms, &r);
+		}
+		for (i = 0; r->status == DNS_OK && i < r->nrr && !found; i++)
+			if (smtpd_peer_addr_is(&s->sa, &r->rr[i]))
+				found = xstrdup(buf_str(name));
+		dns_result_free(&r);
+	}
+	buf_free(&name);
+	buf_free(&rev);
+	return found != NULL ? found : xstrdup("unknown");
 }
 
 /*
@@ -94,7 +120,7 @@ smtpd_peer_name(struct smtpd_state *s, socklen_t len)
  * lookups (and two readings of /etc/hosts) per message.
  */
 static char *
-smtpd_peer_name_cached(struct smtpd_state *s, socklen_t len)
+smtpd_peer_name_cached(struct smtpd_state *s)
 {
 	static char	 addr[sizeof(s->addr)], *name;
 	static long long at;
@@ -104,7 +130,7 @@ smtpd_peer_name_cached(struct smtpd_state *s, socklen_t len)
 	    now - at < var_smtpd_peername_cache_time * 1000)
 		return xstrdup(name);
 	free(name);
-	name = smtpd_peer_name(s, len);
+	name = smtpd_peer_name(s);
 	snprintf(addr, sizeof(addr), "%s", s->addr);
 	at = now;
 	return xstrdup(name);
@@ -126,12 +152,10 @@ smtpd_peer(struct smtpd_state *s, int fd)
 		s->in_mynetworks = 1;
 	} else {
 		smtpd_unmap(&s->sa);
-		len = s->sa.ss_family == AF_INET ?
-		    sizeof(struct sockaddr_in) : sizeof(struct sockaddr_in6);
 		if (addr_ntop((struct sockaddr *)&s->sa, s->addr,
 		    sizeof(s->addr)) == NULL)
 			snprintf(s->addr, sizeof(s->addr), "unknown");
-		s->name = smtpd_peer_name_cached(s, len);
+		s->name = smtpd_peer_name_cached(s);
 		s->in_mynetworks = addr_match_networks(
 		    (struct sockaddr *)&s->sa, var_mynetworks);
 	}
