@@ -4,13 +4,23 @@
  * standard output; a failure is also told on standard error (which test,
  * and what was got and expected), which prove passes through even when it
  * is not verbose, so a CI log says which assertion failed and why.
+ *
+ * Below them, what several unit tests need around their checks: a whole
+ * file read (tap_slurp) or written (tap_write), @DIR@ replaced in a text
+ * (tap_subst), a socket with what a peer sent (tap_feed).
  */
 #ifndef CARTERO_TAP_H
 #define CARTERO_TAP_H
 
+#include <sys/socket.h>
+
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
+
+#include "buf.h"
+#include "util.h"
 
 static int tap_n, tap_failed, tap_planned;
 
@@ -64,6 +74,63 @@ done_testing(void)
 	if (!tap_planned)
 		printf("1..%d\n", tap_n);
 	return tap_failed ? 1 : 0;
+}
+
+/* tap_slurp - a whole file in a new buf, empty when it cannot be read */
+static __attribute__((unused)) struct buf *
+tap_slurp(const char *path)
+{
+	struct buf *why = buf_new(64, 0), *b;
+
+	if ((b = file_slurp(path, 0, why)) == NULL)
+		b = buf_new(16, 0);
+	buf_free(&why);
+	return b;
+}
+
+/* tap_write - replace a file's contents; exit when it cannot be written */
+static void __attribute__((unused))
+tap_write(const char *path, const char *text)
+{
+	FILE *fp = fopen(path, "w");
+
+	if (fp == NULL || fputs(text, fp) == EOF || fclose(fp) == EOF) {
+		perror(path);
+		exit(1);
+	}
+}
+
+/* tap_subst - append text to out with each @DIR@ replaced by dir */
+static void __attribute__((unused))
+tap_subst(struct buf *out, const char *text, const char *dir)
+{
+	const char *at;
+
+	while ((at = strstr(text, "@DIR@")) != NULL) {
+		buf_append(out, text, (size_t)(at - text));
+		buf_puts(out, dir);
+		text = at + 5;
+	}
+	buf_puts(out, text);
+}
+
+/*
+ * tap_feed - a socket from which data can be read, after which the peer
+ * (*peer, the other end, for the caller to close) has shut its side
+ */
+static int __attribute__((unused))
+tap_feed(const char *data, size_t len, int *peer)
+{
+	int sv[2];
+
+	if (socketpair(AF_UNIX, SOCK_STREAM, 0, sv) < 0 ||
+	    write(sv[1], data, len) != (ssize_t)len) {
+		perror("tap_feed");
+		exit(1);
+	}
+	shutdown(sv[1], SHUT_WR);
+	*peer = sv[1];
+	return sv[0];
 }
 
 #endif
