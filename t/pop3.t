@@ -21,20 +21,11 @@ import subprocess
 import time
 
 
-class Raw:
+class Raw(LineConn):
     """A raw POP3 connection: send lines, read replies."""
 
     def __init__(self, port, source=None, timeout=10):
-        self.s = socket.create_connection(("127.0.0.1", port), timeout,
-                                          source_address=source)
-        self.f = self.s.makefile("rb")
-        self.greeting = self.line()
-
-    def line(self):
-        return self.f.readline().decode(errors="replace")
-
-    def send(self, text):
-        self.s.sendall(text.encode() if isinstance(text, str) else text)
+        LineConn.__init__(self, port, timeout=timeout, source=source)
 
     def cmd(self, text, eol="\r\n"):
         self.send(text + eol)
@@ -47,13 +38,6 @@ class Raw:
             if l in (".\r\n", ""):
                 return out
             out.append(l)
-
-    def close(self):
-        try:
-            self.f.close()
-            self.s.close()
-        except OSError:
-            pass
 
 
 def deliver(subject, body, user="ana"):

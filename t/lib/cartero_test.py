@@ -433,28 +433,48 @@ def client_ctx():
     return ctx
 
 
-class ImapRaw:
+class LineConn:
+    """A raw connection of a line protocol to the instance on loopback
+    (with TLS at connect, from a source address): send text, read lines;
+    the first line is the greeting."""
+
+    def __init__(self, port, tls=False, timeout=15, source=None):
+        s = socket.create_connection(("127.0.0.1", port), timeout,
+                                     source_address=source)
+        if tls:
+            s = client_ctx().wrap_socket(s)
+        self.s = s
+        self.f = s.makefile("rb")
+        self.greeting = self.line()
+
+    def line(self):
+        return self.f.readline().decode(errors="replace")
+
+    def send(self, text):
+        self.s.sendall(text.encode() if isinstance(text, str) else text)
+
+    def close(self):
+        try:
+            self.f.close()
+            self.s.close()
+        except OSError:
+            pass
+
+
+class ImapRaw(LineConn):
     """A raw IMAP connection: send lines, read responses up to a tag.
     A read that fails (timeout, reset) reads as "", like EOF; with
     stop_at_bye, an untagged BYE also ends what until() reads."""
 
     def __init__(self, port, tls=False, timeout=15, stop_at_bye=False):
-        s = socket.create_connection(("127.0.0.1", port), timeout)
-        if tls:
-            s = client_ctx().wrap_socket(s)
-        self.s = s
-        self.f = s.makefile("rb")
         self.stop_at_bye = stop_at_bye
-        self.greeting = self.line()
+        LineConn.__init__(self, port, tls, timeout)
 
     def line(self):
         try:
-            return self.f.readline().decode(errors="replace")
+            return LineConn.line(self)
         except OSError:
             return ""
-
-    def send(self, text):
-        self.s.sendall(text.encode() if isinstance(text, str) else text)
 
     def until(self, tag):
         out = []
@@ -473,10 +493,3 @@ class ImapRaw:
         r = self.cmd(". LOGIN %s %s" % (user, password))
         assert r[-1].startswith(". OK"), r
         return r
-
-    def close(self):
-        try:
-            self.f.close()
-            self.s.close()
-        except OSError:
-            pass
