@@ -79,6 +79,16 @@ def like(got, sub, name):
     return good
 
 
+def reply_is(reply, code, name, dsn=None):
+    """An SMTP reply, smtplib's (code, message): the code is code (the
+    check named name) and, given dsn, the message holds that enhanced
+    status code (the check "with DSN")."""
+    is_(reply[0], code, name)
+    if dsn is not None:
+        like(reply[1].decode(), dsn, "with " + dsn)
+    return reply
+
+
 def diag(text):
     """Comments for a person, on standard error: prove shows them even when
     it is not verbose, so a failure in CI says what was got and why."""
