@@ -68,14 +68,10 @@ def nonloopback_address():
     return None
 
 
-pop_port = free_port()
-pops_port = free_port()
-idle_port = free_port()
-inst = Instance(main_cf={"auth_failure_delay": "1s"}, master_extra=(
-    "127.0.0.1:%d inet n - n - - pop3d\n"
-    "127.0.0.1:%d inet n - n - - pop3d -o pop3d_tls_wrappermode=yes\n"
-    "127.0.0.1:%d inet n - n - - pop3d -o pop3d_timeout=2s\n"
-    % (pop_port, pops_port, idle_port)))
+(pop_port, pops_port, idle_port), extra = services(
+    "pop3d", "pop3d -o pop3d_tls_wrappermode=yes",
+    "pop3d -o pop3d_timeout=2s")
+inst = Instance(main_cf={"auth_failure_delay": "1s"}, master_extra=extra)
 wait_for(lambda: inst.listening(), 10)
 
 # Three messages; the second has a line that starts with a dot.

@@ -138,6 +138,15 @@ def free_port():
     raise RuntimeError("no free loopback port in 12000-29999")
 
 
+def services(*commands):
+    """Loopback services for master.cf, one a command ("pop3d -o
+    pop3d_tls_wrappermode=yes"), on free ports: the ports and the lines
+    (Instance's master_extra)."""
+    ports = [free_port() for _ in commands]
+    return ports, "".join("127.0.0.1:%d inet n - n - - %s\n" % (p, c)
+                          for p, c in zip(ports, commands))
+
+
 def wait_for(cond, timeout=20.0, step=0.05):
     """Poll cond() until it is true or the timeout passes; its last value."""
     end = time.time() + timeout
