@@ -5,6 +5,7 @@
  * and what was got and expected), which prove passes through even when it
  * is not verbose, so a CI log says which assertion failed and why.
  *
+ * struct tap_text is a row of a table of cases, text in and text out.
  * Below them, what several unit tests need around their checks: a whole
  * file read (tap_slurp) or written (tap_write), @DIR@ replaced in a text
  * (tap_subst), a socket with what a peer sent (tap_feed).
@@ -21,6 +22,13 @@
 
 #include "buf.h"
 #include "util.h"
+
+/* A case of a table of text cases: what goes in, what must come out. */
+struct tap_text {
+	const char	*in;
+	const char	*want;
+	const char	*name;		/* of the check */
+};
 
 static int tap_n, tap_failed, tap_planned;
 

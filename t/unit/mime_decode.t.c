@@ -107,11 +107,7 @@ test_headers(void)
 static void
 test_words(void)
 {
-	static const struct {
-		const char	*in;
-		const char	*out;
-		const char	*name;
-	} cases[] = {
+	static const struct tap_text cases[] = {
 		{ "plain text", "plain text", "no encoded word" },
 		{ "=?UTF-8?Q?Jos=C3=A9_P=C3=A9rez?=", "Jos\303\251 P\303\251rez",
 		    "Q, UTF-8, underscore is a space" },
@@ -147,7 +143,7 @@ test_words(void)
 	for (i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
 		buf_reset(out);
 		mime_decode_words(cases[i].in, strlen(cases[i].in), out);
-		is_str(buf_str(out), cases[i].out, cases[i].name);
+		is_str(buf_str(out), cases[i].want, cases[i].name);
 	}
 	buf_free(&out);
 }
