@@ -205,46 +205,61 @@ parse_time(const char *s, int defunit)
 	return parse_unit(s, "smhdw", mult, defunit ? defunit : 's');
 }
 
+/* fd_setflag - turn a flag of fd's (get, set: fcntl's commands) on or off */
+static int
+fd_setflag(int fd, int get, int set, int flag, int on)
+{
+	int fl = fcntl(fd, get);
+
+	if (fl < 0)
+		return -1;
+	return fcntl(fd, set, on ? fl | flag : fl & ~flag);
+}
+
 /* set_nonblock - turn O_NONBLOCK on or off */
 int
 set_nonblock(int fd, int on)
 {
-	int fl = fcntl(fd, F_GETFL);
-
-	if (fl < 0)
-		return -1;
-	return fcntl(fd, F_SETFL, on ? fl | O_NONBLOCK : fl & ~O_NONBLOCK);
+	return fd_setflag(fd, F_GETFL, F_SETFL, O_NONBLOCK, on);
 }
 
 /* set_cloexec - turn FD_CLOEXEC on or off */
 int
 set_cloexec(int fd, int on)
 {
-	int fl = fcntl(fd, F_GETFD);
+	return fd_setflag(fd, F_GETFD, F_SETFD, FD_CLOEXEC, on);
+}
 
-	if (fl < 0)
-		return -1;
-	return fcntl(fd, F_SETFD, on ? fl | FD_CLOEXEC : fl & ~FD_CLOEXEC);
+/*
+ * fd_full - read (writing 0) or write n bytes at p, retrying short reads
+ * and writes and EINTR; stops early only at EOF.  The bytes done, or -1.
+ */
+static ssize_t
+fd_full(int fd, char *p, size_t n, int writing)
+{
+	size_t done = 0;
+	ssize_t r;
+
+	while (done < n) {
+		r = writing ? write(fd, p + done, n - done) :
+		    read(fd, p + done, n - done);
+		if (r < 0) {
+			if (errno == EINTR)
+				continue;
+			return -1;
+		}
+		if (r == 0)
+			break;
+		done += (size_t)r;
+	}
+	return (ssize_t)done;
 }
 
 /* write_full - write all n bytes, retrying short writes and EINTR */
 ssize_t
 write_full(int fd, const void *p, size_t n)
 {
-	const char *c = p;
-	size_t done = 0;
-	ssize_t r;
-
-	while (done < n) {
-		r = write(fd, c + done, n - done);
-		if (r < 0) {
-			if (errno == EINTR)
-				continue;
-			return -1;
-		}
-		done += (size_t)r;
-	}
-	return (ssize_t)done;
+	return fd_full(fd, (char *)p, n, 1);	/* write() only reads p */
 }
 
 /* fd_wait - wait until fd is ready; 1 ready, 0 timeout, -1 error */
@@ -264,17 +279,22 @@ fd_wait(int fd, short events, int timeout)
 	}
 }
 
+/* fd_ready - fd_wait, a timeout as -1 with errno ETIMEDOUT; 0 ready */
+static int
+fd_ready(int fd, short events, int timeout)
+{
+	int w;
+
+	if ((w = fd_wait(fd, events, timeout)) == 0)
+		errno = ETIMEDOUT;
+	return w > 0 ? 0 : -1;
+}
+
 /* fd_read_timed - one read once fd is readable, within timeout s */
 ssize_t
 fd_read_timed(int fd, void *p, size_t n, int timeout)
 {
-	int w;
-
-	if ((w = fd_wait(fd, POLLIN, timeout)) == 0) {
-		errno = ETIMEDOUT;
-		return -1;
-	}
-	if (w < 0)
+	if (fd_ready(fd, POLLIN, timeout) < 0)
 		return -1;
 	return read(fd, p, n);
 }
@@ -283,13 +303,7 @@ fd_read_timed(int fd, void *p, size_t n, int timeout)
 ssize_t
 fd_write_timed(int fd, const void *p, size_t n, int timeout)
 {
-	int w;
-
-	if ((w = fd_wait(fd, POLLOUT, timeout)) == 0) {
-		errno = ETIMEDOUT;
-		return -1;
-	}
-	if (w < 0)
+	if (fd_ready(fd, POLLOUT, timeout) < 0)
 		return -1;
 	return write(fd, p, n);
 }
@@ -298,22 +312,7 @@ fd_write_timed(int fd, const void *p, size_t n, int timeout)
 ssize_t
 read_full(int fd, void *p, size_t n)
 {
-	char *c = p;
-	size_t done = 0;
-	ssize_t r;
-
-	while (done < n) {
-		r = read(fd, c + done, n - done);
-		if (r < 0) {
-			if (errno == EINTR)
-				continue;
-			return -1;
-		}
-		if (r == 0)
-			break;
-		done += (size_t)r;
-	}
-	return (ssize_t)done;
+	return fd_full(fd, p, n, 0);
 }
 
 /* fsync_dirname - fsync the directory named */
