@@ -537,8 +537,19 @@ conf_convert(const struct param *p, const char *value, long long *num,
 	static const long long time_mult[] = { 1, 60, 3600, 86400, 604800 };
 	static const long long size_mult[] = { 1024, 1024 * 1024,
 	    1024 * 1024 * 1024 };
+	/* Numbers with a unit: a time, a size. */
+	static const struct {
+		const char	*units;
+		const long long	*mult;
+		const char	*what;
+	} unit[] = {
+		{ "smhdw", time_mult, "a time (a number with an optional unit "
+		    "s, m, h, d or w)" },
+		{ "kmg", size_mult, "a size (bytes, or a number with k, m or "
+		    "g)" },
+	};
 	char *copy = xstrdup(value), *v = trim(copy);
-	int neg, rc = 0;
+	int neg, rc = 0, u;
 
 	switch (p->type) {
 	case PARAM_STR:
@@ -552,16 +563,10 @@ conf_convert(const struct param *p, const char *value, long long *num,
 			*num = -*num;
 		break;
 	case PARAM_TIME:
-		if (conf_number(v, "smhdw", time_mult, num) < 0) {
-			buf_setf(why, "\"%s\" is not a time (a number with an "
-			    "optional unit s, m, h, d or w)", v);
-			rc = -1;
-		}
-		break;
 	case PARAM_SIZE:
-		if (conf_number(v, "kmg", size_mult, num) < 0) {
-			buf_setf(why, "\"%s\" is not a size (bytes, or a "
-			    "number with k, m or g)", v);
+		u = p->type == PARAM_SIZE;
+		if (conf_number(v, unit[u].units, unit[u].mult, num) < 0) {
+			buf_setf(why, "\"%s\" is not %s", v, unit[u].what);
 			rc = -1;
 		}
 		break;

@@ -123,6 +123,20 @@ master_mkdir(const char *path, mode_t mode, int owned, struct buf *why)
 	return 0;
 }
 
+/*
+ * master_mkdir_top - a top directory (the queue's, the data's), its
+ * missing parents too, then its mode and owner as master_mkdir()
+ */
+static int
+master_mkdir_top(const char *dir, mode_t mode, int owned, struct buf *why)
+{
+	if (mkdir_p(dir, mode) < 0) {
+		buf_setf(why, "mkdir %s: %s", dir, strerror(errno));
+		return -1;
+	}
+	return master_mkdir(dir, mode, owned, why);
+}
+
 /* master_make_dirs - the queue tree and data_directory */
 static int
 master_make_dirs(struct buf *why)
@@ -132,12 +146,7 @@ master_make_dirs(struct buf *why)
 	int		 ret = -1;
 
 	path = buf_new(256, PATH_MAX);
-	if (mkdir_p(var_queue_directory, 0755) < 0) {
-		buf_setf(why, "mkdir %s: %s", var_queue_directory,
-		    strerror(errno));
-		goto out;
-	}
-	if (master_mkdir(var_queue_directory, 0755, 0, why) < 0)
+	if (master_mkdir_top(var_queue_directory, 0755, 0, why) < 0)
 		goto out;
 	for (d = master_dirs; d->name != NULL; d++) {
 		buf_setf(path, "%s/%s", var_queue_directory, d->name);
@@ -149,15 +158,9 @@ master_make_dirs(struct buf *why)
 		    (d->mode & 0700), d->owned, why) < 0)
 			goto out;
 	}
-	if (*var_data_directory != '\0') {
-		if (mkdir_p(var_data_directory, 0700) < 0) {
-			buf_setf(why, "mkdir %s: %s", var_data_directory,
-			    strerror(errno));
-			goto out;
-		}
-		if (master_mkdir(var_data_directory, 0700, 1, why) < 0)
-			goto out;
-	}
+	if (*var_data_directory != '\0' &&
+	    master_mkdir_top(var_data_directory, 0700, 1, why) < 0)
+		goto out;
 	ret = 0;
 out:
 	buf_free(&path);
