@@ -730,6 +730,20 @@ imapd_quote(struct buf *out, const char *s, size_t len)
 	mime_imap_string(out, s, len);
 }
 
+/* The system flags (and $Forwarded) by name, in the order they are shown. */
+#define IMAPD_FLAG_NAMES	6
+static const struct {
+	const char	*name;
+	uint32_t	 bit;
+} imapd_flag_names[IMAPD_FLAG_NAMES] = {
+	{ "\\Seen", FLAG_SEEN },
+	{ "\\Answered", FLAG_ANSWERED },
+	{ "\\Flagged", FLAG_FLAGGED },
+	{ "\\Deleted", FLAG_DELETED },
+	{ "\\Draft", FLAG_DRAFT },
+	{ "$Forwarded", FLAG_FORWARDED },
+};
+
 /*
  * imapd_system_flag - the FLAG_* bit of a flag name (any case); 0 for a
  * keyword, -1 for \Recent (not settable), -2 for another \name
@@ -737,22 +751,11 @@ imapd_quote(struct buf *out, const char *s, size_t len)
 int
 imapd_system_flag(const char *name)
 {
-	static const struct {
-		const char	*name;
-		int		 bit;
-	} tab[] = {
-		{ "\\Seen", FLAG_SEEN },
-		{ "\\Answered", FLAG_ANSWERED },
-		{ "\\Flagged", FLAG_FLAGGED },
-		{ "\\Deleted", FLAG_DELETED },
-		{ "\\Draft", FLAG_DRAFT },
-		{ "$Forwarded", FLAG_FORWARDED },
-	};
 	size_t i;
 
-	for (i = 0; i < sizeof(tab) / sizeof(tab[0]); i++)
-		if (strcasecmp(name, tab[i].name) == 0)
-			return tab[i].bit;
+	for (i = 0; i < IMAPD_FLAG_NAMES; i++)
+		if (strcasecmp(name, imapd_flag_names[i].name) == 0)
+			return (int)imapd_flag_names[i].bit;
 	if (strcasecmp(name, "\\Recent") == 0)
 		return -1;
 	return name[0] == '\\' ? -2 : 0;
@@ -763,24 +766,13 @@ void
 imapd_flags_format(struct buf *out, struct mailbox *mb, uint32_t flags,
     uint32_t kw, int recent)
 {
-	static const struct {
-		uint32_t	 bit;
-		const char	*name;
-	} tab[] = {
-		{ FLAG_SEEN, "\\Seen" },
-		{ FLAG_ANSWERED, "\\Answered" },
-		{ FLAG_FLAGGED, "\\Flagged" },
-		{ FLAG_DELETED, "\\Deleted" },
-		{ FLAG_DRAFT, "\\Draft" },
-		{ FLAG_FORWARDED, "$Forwarded" },
-	};
 	size_t i, start = buf_len(out);
 
-	for (i = 0; i < sizeof(tab) / sizeof(tab[0]); i++)
-		if (flags & tab[i].bit) {
+	for (i = 0; i < IMAPD_FLAG_NAMES; i++)
+		if (flags & imapd_flag_names[i].bit) {
 			if (buf_len(out) > start)
 				buf_putc(out, ' ');
-			buf_puts(out, tab[i].name);
+			buf_puts(out, imapd_flag_names[i].name);
 		}
 	for (i = 0; mb != NULL && i < MAILBOX_KEYWORDS; i++)
 		if ((kw & (1U << i)) && mb->kw[i] != NULL) {
