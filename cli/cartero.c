@@ -253,15 +253,11 @@ main(int argc, char **argv)
 	if (argc - optind != 1)
 		cartero_usage();
 	cmd = argv[optind];
-	if (cartero_confdir == NULL)
-		cartero_confdir = conf_default_dir();
-	if (realpath(cartero_confdir, real) == NULL)
-		msg_fatal("configuration directory %s: %m", cartero_confdir);
-	cartero_confdir = xstrdup(real);
 	why = buf_new(256, 4096);
-	if (conf_load(cartero_confdir, NULL, why) < 0)
+	if (conf_load_real(cartero_confdir, real, why) < 0)
 		msg_fatal("%s", buf_str(why));
 	buf_free(&why);
+	cartero_confdir = xstrdup(real);
 
 	if (strcmp(cmd, "start") == 0)
 		ret = cartero_start();

@@ -458,11 +458,7 @@ cartero_user(int argc, char **argv, const char *confdir)
 	    (argc != 3 || (strcmp(cmd, "add") != 0 &&
 	    strcmp(cmd, "passwd") != 0 && strcmp(cmd, "del") != 0)))
 		return cartero_user_usage();
-	if (confdir == NULL)
-		confdir = conf_default_dir();
-	if (realpath(confdir, real) == NULL)
-		msg_fatal("configuration directory %s: %m", confdir);
-	if (conf_load(real, NULL, why) < 0)
+	if (conf_load_real(confdir, real, why) < 0)
 		msg_fatal("%s", buf_str(why));
 	path = var_virtual_passwd_file;
 	if (path == NULL || *path == '\0')

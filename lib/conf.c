@@ -81,6 +81,24 @@ conf_default_dir(void)
 	return dir != NULL && *dir != '\0' ? dir : CARTERO_SYSCONFDIR;
 }
 
+/*
+ * conf_load_real - conf_load() of directory dir (NULL: the default) by
+ * its absolute path, given back in real (PATH_MAX bytes), for a command
+ * that hands the directory on.  -1 with why.
+ */
+int
+conf_load_real(const char *dir, char *real, struct buf *why)
+{
+	if (dir == NULL)
+		dir = conf_default_dir();
+	if (realpath(dir, real) == NULL) {
+		buf_setf(why, "configuration directory %s: %s", dir,
+		    strerror(errno));
+		return -1;
+	}
+	return conf_load(real, NULL, why);
+}
+
 /* conf_name_len - length of the parameter name at s (letters, digits, _) */
 static size_t
 conf_name_len(const char *s)

@@ -28,6 +28,8 @@ struct conf_file {
  * -1 with "FILE, line N: parameter NAME: what is wrong" in why.
  */
 int		 conf_load(const char *, char **, struct buf *);
+/* conf_load() by the absolute path of the directory, into real[PATH_MAX] */
+int		 conf_load_real(const char *, char *, struct buf *);
 const char	*conf_dir(void);		/* the -c directory in use */
 const char	*conf_default_dir(void);	/* $CARTERO_CONFIG_DIR or the built-in */
 

@@ -604,15 +604,10 @@ main(int argc, char **argv)
 	}
 	if (optind != argc)
 		master_usage();
-	if (confdir == NULL)
-		confdir = conf_default_dir();
-	if (realpath(confdir, real) == NULL)
-		msg_fatal("configuration directory %s: %m", confdir);
-	master_confdir = xstrdup(real);
-
 	why = buf_new(256, 4096);
-	if (conf_load(master_confdir, NULL, why) < 0)
+	if (conf_load_real(confdir, real, why) < 0)
 		msg_fatal("%s", buf_str(why));
+	master_confdir = xstrdup(real);
 	prog = buf_new(64, 256);
 	buf_setf(prog, "%s/master", var_syslog_name);
 	msg_init(buf_str(prog), MSG_SYSLOG | MSG_STDERR);
