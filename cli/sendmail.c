@@ -284,7 +284,6 @@ sm_send(const char *sender, const char *fullname, int extract, int dots,
     struct sm_rcpts *rcpts)
 {
 	struct queue_writer *w;
-	struct sigaction sa;
 	struct passwd	*pw;
 	struct buf	*hdrs, *why, *login;
 	char		 chunk[SM_CHUNK];
@@ -293,13 +292,7 @@ sm_send(const char *sender, const char *fullname, int extract, int dots,
 	int		 ended = 0, got;
 	uid_t		 uid = getuid();
 
-	memset(&sa, 0, sizeof(sa));
-	sa.sa_handler = sm_onsignal;
-	sigemptyset(&sa.sa_mask);
-	sigaction(SIGINT, &sa, NULL);
-	sigaction(SIGTERM, &sa, NULL);
-	sigaction(SIGHUP, &sa, NULL);
-	sigaction(SIGQUIT, &sa, NULL);
+	sig_catch(sm_onsignal, 0, SIGINT, SIGTERM, SIGHUP, SIGQUIT, 0);
 
 	login = buf_new(64, 1024);
 	if (sender == NULL) {

@@ -100,7 +100,7 @@ conf_load_real(const char *dir, char *real, struct buf *why)
 }
 
 /* conf_name_len - length of the parameter name at s (letters, digits, _) */
-static size_t
+size_t
 conf_name_len(const char *s)
 {
 	size_t n = 0;

@@ -7,6 +7,8 @@
 #include <sys/types.h>
 
 #include <ctype.h>
+#include <signal.h>
+#include <stdarg.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <poll.h>
@@ -203,6 +205,28 @@ parse_time(const char *s, int defunit)
 	static const long long mult[] = { 1, 60, 3600, 86400, 604800 };
 
 	return parse_unit(s, "smhdw", mult, defunit ? defunit : 's');
+}
+
+/*
+ * sig_catch - catch each signal of the list (ended by 0) with handler
+ * (or SIG_IGN), with these sigaction flags (SA_RESTART...), nothing
+ * blocked while it runs
+ */
+void
+sig_catch(void (*handler)(int), int flags, ...)
+{
+	struct sigaction sa;
+	va_list ap;
+	int sig;
+
+	memset(&sa, 0, sizeof(sa));
+	sigemptyset(&sa.sa_mask);
+	sa.sa_handler = handler;
+	sa.sa_flags = flags;
+	va_start(ap, flags);
+	while ((sig = va_arg(ap, int)) != 0)
+		(void)sigaction(sig, &sa, NULL);
+	va_end(ap);
 }
 
 /* fd_setflag - turn a flag of fd's (get, set: fcntl's commands) on or off */

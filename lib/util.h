@@ -32,6 +32,8 @@ long long	 parse_time(const char *, int);	/* second arg: default unit 's','m','h
 /* File descriptors. */
 int		 set_nonblock(int, int);
 int		 set_cloexec(int, int);
+/* Catch the signals listed (ended by 0) with a handler; sigaction flags. */
+void		 sig_catch(void (*)(int), int, ...);
 ssize_t		 write_full(int, const void *, size_t);
 ssize_t		 read_full(int, void *, size_t);
 /* Wait until fd is ready for events (POLLIN, POLLOUT), at most timeout s

@@ -252,21 +252,11 @@ master_sighandler(int sig)
 static void
 master_signals(void)
 {
-	struct sigaction sa;
-
 	if (pipe2(master_sigpipe, O_CLOEXEC | O_NONBLOCK) < 0)
 		msg_fatal("pipe: %m");
-	memset(&sa, 0, sizeof(sa));
-	sigemptyset(&sa.sa_mask);
-	sa.sa_handler = master_sighandler;
-	sa.sa_flags = SA_RESTART;
-	sigaction(SIGCHLD, &sa, NULL);
-	sigaction(SIGHUP, &sa, NULL);
-	sigaction(SIGTERM, &sa, NULL);
-	sigaction(SIGINT, &sa, NULL);
-	sa.sa_handler = SIG_IGN;
-	sa.sa_flags = 0;
-	sigaction(SIGPIPE, &sa, NULL);
+	sig_catch(master_sighandler, SA_RESTART, SIGCHLD, SIGHUP, SIGTERM,
+	    SIGINT, 0);
+	sig_catch(SIG_IGN, 0, SIGPIPE, 0);
 }
 
 /* master_find - a service by name and type */
