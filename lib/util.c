@@ -208,6 +208,49 @@ parse_time(const char *s, int defunit)
 }
 
 /*
+ * utf8_next - the next code point of UTF-8 text and its length, or 0
+ * for invalid UTF-8 (overlong, surrogate, beyond U+10FFFF, truncated).
+ */
+size_t
+utf8_next(const unsigned char *p, size_t left, uint32_t *cp)
+{
+	uint32_t c;
+	size_t n, i;
+
+	if (left == 0)
+		return 0;
+	c = p[0];
+	if (c < 0x80) {
+		*cp = c;
+		return 1;
+	}
+	if ((c & 0xe0) == 0xc0) {
+		n = 2;
+		c &= 0x1f;
+	} else if ((c & 0xf0) == 0xe0) {
+		n = 3;
+		c &= 0x0f;
+	} else if ((c & 0xf8) == 0xf0) {
+		n = 4;
+		c &= 0x07;
+	} else
+		return 0;
+	if (left < n)
+		return 0;
+	for (i = 1; i < n; i++) {
+		if ((p[i] & 0xc0) != 0x80)
+			return 0;
+		c = (c << 6) | (p[i] & 0x3f);
+	}
+	if ((n == 2 && c < 0x80) || (n == 3 && c < 0x800) ||
+	    (n == 4 && c < 0x10000) || c > 0x10ffff ||
+	    (c >= 0xd800 && c <= 0xdfff))
+		return 0;
+	*cp = c;
+	return n;
+}
+
+/*
  * sig_catch - catch each signal of the list (ended by 0) with handler
  * (or SIG_IGN), with these sigaction flags (SA_RESTART...), nothing
  * blocked while it runs
