@@ -641,10 +641,9 @@ main(int argc, char **argv)
 
 	msg_init("carteroconf", MSG_STDERR);
 	while ((ch = getopt(argc, argv, "c:dehmnxX")) != -1) {
+		if (conf_option(ch, optarg, &dir))
+			continue;
 		switch (ch) {
-		case 'c':
-			dir = optarg;
-			break;
 		case 'd':
 			mode |= SHOW_DEFAULT;
 			break;

@@ -605,18 +605,14 @@ sm_newaliases(void)
 static int
 sm_flush(void)
 {
-	struct buf	*path;
-	int		 fd;
+	struct buf	*path = buf_new(256, PATH_MAX), *why = buf_new(256, 0);
 
-	path = buf_new(256, PATH_MAX);
 	buf_setf(path, "%s/public/qmgr", var_queue_directory);
-	if ((fd = ipc_connect(buf_str(path), 10)) < 0)
-		sm_fatal(EX_UNAVAILABLE, "cannot flush the mail queue: %s: %m "
-		    "(is the mail system running?)", buf_str(path));
-	if (write_full(fd, "F\n", 2) < 0)
-		sm_fatal(EX_UNAVAILABLE, "cannot flush the mail queue: %m");
-	close(fd);
+	if (ipc_tell(buf_str(path), "F\n", 10, why) < 0)
+		sm_fatal(EX_UNAVAILABLE, "cannot flush the mail queue: %s "
+		    "(is the mail system running?)", buf_str(why));
 	buf_free(&path);
+	buf_free(&why);
 	return EX_OK;
 }
 

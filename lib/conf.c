@@ -82,6 +82,26 @@ conf_default_dir(void)
 }
 
 /*
+ * conf_option - the options of the commands about their configuration:
+ * -c dir (the directory, into *dir), -v (a more verbose log); 1 when ch
+ * is one of them, 0 when it is the command's own
+ */
+int
+conf_option(int ch, const char *arg, const char **dir)
+{
+	switch (ch) {
+	case 'c':
+		*dir = arg;
+		return 1;
+	case 'v':
+		msg_verbose++;
+		return 1;
+	default:
+		return 0;
+	}
+}
+
+/*
  * conf_load_real - conf_load() of directory dir (NULL: the default) by
  * its absolute path, given back in real (PATH_MAX bytes), for a command
  * that hands the directory on.  -1 with why.

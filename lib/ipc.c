@@ -97,6 +97,28 @@ fail:
 	return -1;
 }
 
+/*
+ * ipc_tell - a request that wants no answer: connect to the socket at
+ * path (waiting at most timeout s), write text, hang up.  0, or -1 with
+ * why (the path and what failed).
+ */
+int
+ipc_tell(const char *path, const char *text, int timeout, struct buf *why)
+{
+	int fd, r = 0;
+
+	if ((fd = ipc_connect(path, timeout)) < 0) {
+		buf_setf(why, "%s: %s", path, strerror(errno));
+		return -1;
+	}
+	if (write_full(fd, text, strlen(text)) < 0) {
+		buf_setf(why, "write %s: %s", path, strerror(errno));
+		r = -1;
+	}
+	close(fd);
+	return r;
+}
+
 /* ipc_send_fd - send data with a descriptor attached */
 int
 ipc_send_fd(int sock, int fd, const void *data, size_t len)

@@ -572,15 +572,11 @@ main(int argc, char **argv)
 	msg_init("master", MSG_SYSLOG | MSG_STDERR);
 	umask(022);
 	while ((ch = getopt(argc, argv, "c:fvtC")) != -1) {
+		if (conf_option(ch, optarg, &confdir))
+			continue;
 		switch (ch) {
-		case 'c':
-			confdir = optarg;
-			break;
 		case 'f':
 			foreground = 1;
-			break;
-		case 'v':
-			msg_verbose++;
 			break;
 		case 't':
 			test = 1;
