@@ -476,24 +476,10 @@ imapd_service(int fd, char *service, char **argv)
 	}
 }
 
-/*
- * imapd_pre_jail - still root (or the invoking user): read the TLS key,
- * then confine (login_jail).
- */
-static void
-imapd_pre_jail(char *service, char **argv)
-{
-	(void)service;
-	imapd_tls_ctx = login_prepare("imapd", argv, var_imapd_tls_wrappermode,
-	    "STARTTLS");
-}
-
 /* main - the login side, a service under master */
 int
 main(int argc, char **argv)
 {
-	server_main(argc, argv, SERVER_SINGLE, imapd_service,
-	    SERVER_PRE_JAIL, imapd_pre_jail,
-	    SERVER_NO_DROP,
-	    SERVER_END);
+	login_main(argc, argv, "imapd", imapd_service, &imapd_tls_ctx,
+	    &var_imapd_tls_wrappermode, "STARTTLS");
 }

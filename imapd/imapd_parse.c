@@ -118,23 +118,16 @@ imapd_tokenize(struct imapd_cmd *c, const char *p, size_t len,
 			p++;
 			continue;
 		}
-		if (*p == '(') {
-			if (++t->depth > IMAPD_DEPTH_MAX) {
-				buf_setf(why, "Too deeply nested");
+		if (*p == '(' || *p == ')') {
+			t->depth += *p == '(' ? 1 : -1;
+			if (t->depth < 0 || t->depth > IMAPD_DEPTH_MAX) {
+				buf_setf(why, "%s", t->depth < 0 ?
+				    "Unbalanced parentheses: unexpected ')'" :
+				    "Too deeply nested");
 				return -1;
 			}
-			if (imapd_push(c, IMAPD_LPAREN, NULL, 0, 0) < 0)
-				goto toomany;
-			p++;
-			continue;
-		}
-		if (*p == ')') {
-			if (--t->depth < 0) {
-				buf_setf(why, "Unbalanced parentheses: "
-				    "unexpected ')'");
-				return -1;
-			}
-			if (imapd_push(c, IMAPD_RPAREN, NULL, 0, 0) < 0)
+			if (imapd_push(c, *p == '(' ? IMAPD_LPAREN :
+			    IMAPD_RPAREN, NULL, 0, 0) < 0)
 				goto toomany;
 			p++;
 			continue;

@@ -15,6 +15,9 @@
  * client_limit_exceptions.  login_timeout and login_starttls_timeout bound
  * the time before the login and the TLS handshake.
  *
+ * login_main() is a login side's main: the server skeleton, and before
+ * the first client the TLS certificate and the jail.
+ *
  * login_open() and login_close() are the start and the end of a login
  * side's session (who the client is, the line reader, those limits, TLS
  * at connect; lingering or flushing at the end), the program giving its
@@ -58,6 +61,7 @@
 #include "msg.h"
 #include "params.h"
 #include "privs.h"
+#include "server.h"
 #include "tls.h"
 #include "util.h"
 
@@ -152,24 +156,51 @@ login_jail(const char *prog)
 	buf_free(&why);
 }
 
-/* login_prepare - arguments, TLS certificate, then the jail */
-struct tls_ctx *
-login_prepare(const char *prog, char **argv, int wrappermode,
-    const char *starttls)
+/* What login_main() was given, for login_prepare(). */
+static struct {
+	const char	 *prog;
+	struct tls_ctx	**ctx;
+	const int	 *wrappermode;
+	const char	 *starttls;
+} login_main_args;
+
+/*
+ * login_prepare - the pre-jail step of a login side: arguments, the TLS
+ * certificate, then the jail
+ */
+static void
+login_prepare(char *service, char **argv)
 {
 	struct buf	*why = buf_new(256, 4096);
-	struct tls_ctx	*ctx;
+	const char	*prog = login_main_args.prog;
 
+	(void)service;
 	if (*argv != NULL)
 		msg_fatal("unexpected argument \"%s\"", *argv);
-	if ((ctx = login_tls_ctx(why)) == NULL) {
-		if (wrappermode)
+	if ((*login_main_args.ctx = login_tls_ctx(why)) == NULL) {
+		if (*login_main_args.wrappermode)
 			msg_fatal("%s_tls_wrappermode: %s", prog, buf_str(why));
-		msg_warn("%s: %s will not be offered", buf_str(why), starttls);
+		msg_warn("%s: %s will not be offered", buf_str(why),
+		    login_main_args.starttls);
 	}
 	buf_free(&why);
 	login_jail(prog);
-	return ctx;
+}
+
+/* login_main - a login side's main: the server skeleton, login_prepare() */
+void
+login_main(int argc, char **argv, const char *prog,
+    void (*service)(int, char *, char **), struct tls_ctx **ctx,
+    const int *wrappermode, const char *starttls)
+{
+	login_main_args.prog = prog;
+	login_main_args.ctx = ctx;
+	login_main_args.wrappermode = wrappermode;
+	login_main_args.starttls = starttls;
+	server_main(argc, argv, SERVER_SINGLE, service,
+	    SERVER_PRE_JAIL, login_prepare,
+	    SERVER_NO_DROP,
+	    SERVER_END);
 }
 
 /*

@@ -28,13 +28,17 @@ struct tls_ctx;
 void	login_jail(const char *prog);
 
 /*
- * What a login side does before its first client, still root (or the
- * invoking user): refuse command arguments, read the TLS certificate and
- * key (without them an implicit-TLS service, wrappermode, cannot run; a
+ * A login side's main (prog: "pop3d", "imapd"): server_main() with the
+ * service, one client at a time, privileges kept (the jail drops them).
+ * Before the first client, still root (or the invoking user), it refuses
+ * command arguments, reads the TLS certificate and key into *ctx (NULL
+ * without them: an implicit-TLS service, *wrappermode, cannot run; a
  * plain one runs without offering starttls, the command's name), then
- * login_jail(prog).  The TLS context, or NULL.
+ * login_jail(prog).  Never returns.
  */
-struct tls_ctx *login_prepare(const char *, char **, int, const char *);
+void	login_main(int, char **, const char *, void (*)(int, char *, char **),
+	    struct tls_ctx **, const int *, const char *)
+	    __attribute__((noreturn));
 
 /*
  * The per-client connection count and rate limits at connect (anvil),

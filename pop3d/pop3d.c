@@ -436,24 +436,10 @@ pop3d_service(int fd, char *service, char **argv)
 	}
 }
 
-/*
- * pop3d_pre_jail - still root (or the invoking user): read the TLS key,
- * then confine (login_jail).
- */
-static void
-pop3d_pre_jail(char *service, char **argv)
-{
-	(void)service;
-	pop3d_tls_ctx = login_prepare("pop3d", argv, var_pop3d_tls_wrappermode,
-	    "STLS");
-}
-
 /* main - the login side, a service under master */
 int
 main(int argc, char **argv)
 {
-	server_main(argc, argv, SERVER_SINGLE, pop3d_service,
-	    SERVER_PRE_JAIL, pop3d_pre_jail,
-	    SERVER_NO_DROP,
-	    SERVER_END);
+	login_main(argc, argv, "pop3d", pop3d_service, &pop3d_tls_ctx,
+	    &var_pop3d_tls_wrappermode, "STLS");
 }

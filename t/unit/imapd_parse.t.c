@@ -230,7 +230,8 @@ main(void)
 	ok(FEED("a FETCH 1 (FLAGS\r\n", 100) == IMAPD_READ_BAD &&
 	    strstr(buf_str(st.why), "missing ')'") != NULL,
 	    "unbalanced '(': BAD");
-	ok(FEED("a FETCH 1 FLAGS)\r\n", 100) == IMAPD_READ_BAD,
+	ok(FEED("a FETCH 1 FLAGS)\r\n", 100) == IMAPD_READ_BAD &&
+	    strstr(buf_str(st.why), "unexpected ')'") != NULL,
 	    "unbalanced ')': BAD");
 	ok(FEED("a LIST \"\" \"*\r\n", 100) == IMAPD_READ_BAD &&
 	    strstr(buf_str(st.why), "quotes") != NULL,
@@ -267,7 +268,8 @@ main(void)
 		for (i = 0; i < 40; i++)
 			deep[9 + i] = '(';
 		memcpy(deep + 49, "\r\n", 2);
-		ok(feed(deep, 51, 100) == IMAPD_READ_BAD,
+		ok(feed(deep, 51, 100) == IMAPD_READ_BAD &&
+		    strstr(buf_str(st.why), "Too deeply nested") != NULL,
 		    "parentheses nested too deep: BAD");
 		free(deep);
 	}
