@@ -21,7 +21,6 @@
  * zero and the clients reconnect.
  */
 #include <sys/types.h>
-#include <sys/resource.h>
 
 #include <stdlib.h>
 #include <string.h>
@@ -51,7 +50,7 @@ static struct buf *anvil_key;
 
 /* anvil_open - a new client process */
 static void *
-anvil_open(void)
+anvil_open(struct ipcserv_client *cl)
 {
 	return xcalloc(1, sizeof(struct anvil_client));
 }
@@ -118,8 +117,8 @@ anvil_disconnect(struct anvil_client *c, struct attr *reply)
 	attr_set(reply, "status", "ok");
 }
 
-/* anvil_request - one request of a client */
-static void
+/* anvil_request - one request of a client (an empty reply: malformed) */
+static int
 anvil_request(void *ctx, const struct attr *req, struct attr *reply)
 {
 	const char *what = attr_get(req, "request");
@@ -129,11 +128,12 @@ anvil_request(void *ctx, const struct attr *req, struct attr *reply)
 	if (what == NULL || service == NULL || addr == NULL ||
 	    anvil_table_key(service, addr, anvil_key) < 0 ||
 	    buf_overflowed(anvil_key))
-		return;		/* malformed */
+		return IPCSERV_REPLY;
 	if (strcmp(what, "connect") == 0)
 		anvil_connect(ctx, reply);
 	else if (strcmp(what, "disconnect") == 0)
 		anvil_disconnect(ctx, reply);
+	return IPCSERV_REPLY;
 }
 
 /* anvil_sweep - now and then, forget clients that no longer count */
@@ -148,24 +148,22 @@ anvil_sweep(void *ctx)
 	event_timer((long)var_anvil_rate_time_unit * 1000, anvil_sweep, NULL);
 }
 
+/* What anvil's clients keep goes with it: no idle limit, no grace. */
 static const struct ipcserv_ops anvil_ops = {
-	"anvil", ANVIL_REQUEST_MAX, ANVIL_CLIENTS_MAX,
-	anvil_open, anvil_request, anvil_close,
+	.name = "anvil",
+	.request_max = ANVIL_REQUEST_MAX,
+	.clients_max = ANVIL_CLIENTS_MAX,
+	.open = anvil_open,
+	.request = anvil_request,
+	.close = anvil_close,
 };
 
 /* anvil_service - SERVER_LOOP: serve every client until master says stop */
 static void
 anvil_service(int lfd, char *service, char **argv)
 {
-	struct rlimit rl;
-
 	if (*argv != NULL)
 		msg_fatal("unexpected argument \"%s\"", *argv);
-	/* One descriptor per smtpd, pop3d and imapd process. */
-	if (getrlimit(RLIMIT_NOFILE, &rl) == 0 && rl.rlim_cur < rl.rlim_max) {
-		rl.rlim_cur = rl.rlim_max;
-		(void)setrlimit(RLIMIT_NOFILE, &rl);
-	}
 	anvil_table = anvil_table_new(var_anvil_rate_time_unit * 1000);
 	anvil_key = buf_new(128, 2 * ANVIL_SERVICE_MAX);
 	event_init();

@@ -9,13 +9,16 @@
  * account), hands out one-time tokens, and starts mailbox sessions as
  * their owner (auth_session.c).
  *
- * Everything runs in one event loop, so a slow client never holds up the
- * others: a failed login waits out its delay on a timer, a password check
- * (crypt or PAM) runs in a worker process (auth_worker.c), and a
- * session's exec is watched through a pipe.  Requests come from
- * processes that parse network input, so every field is checked (size,
- * service, mechanism) before it is used; passwords are never logged and are wiped from the
- * buffers that held them.
+ * Everything runs in one event loop (lib/ipcserv.c), so a slow client
+ * never holds up the others: every request is answered later
+ * (IPCSERV_LATER, then ipcserv_reply): a failed login waits out its
+ * delay on a timer, a password check (crypt or PAM) runs in a worker
+ * process (auth_worker.c), and a session's exec is watched through a
+ * pipe.  After a reload this process finishes the work in hand (up to
+ * AUTH_RETIRE_GRACE) while the next one takes the new clients.
+ * Requests come from processes that parse network input, so every field
+ * is checked (size, service, mechanism) before it is used; passwords are
+ * never logged and are wiped from the buffers that held them.
  *
  * Failed logins are counted per client address and per account, and
  * delayed more and more; logins in progress are capped per address and
@@ -27,9 +30,7 @@
  * time of a failure does not tell whether the account exists.
  */
 #include <sys/types.h>
-#include <sys/resource.h>
 #include <sys/socket.h>
-#include <sys/stat.h>
 #include <sys/wait.h>
 #include <netinet/in.h>
 #include <arpa/inet.h>
@@ -48,6 +49,7 @@
 #include "buf.h"
 #include "event.h"
 #include "ipc.h"
+#include "ipcserv.h"
 #include "msg.h"
 #include "params.h"
 #include "privs.h"
@@ -68,16 +70,12 @@
 
 /* A client of the service (an smtpd, pop3d or imapd process). */
 struct auth_conn {
-	int		 fd;
+	struct ipcserv_client *cl;
 	int		 passed_fd;	/* passed to us, or -1 */
 	int		 state_fd;	/* a second one (resume), or -1 */
 	int		 inotify_fd;	/* a third one (resumed IDLE), or -1 */
-	struct buf	*in;		/* request bytes */
-	struct buf	*out;		/* the answer being written */
-	size_t		 out_off;
-	struct attr	 req;		/* the request in hand */
+	const struct attr *req;		/* the request in hand (ipcserv's) */
 	struct attr	 reply;		/* its answer */
-	int		 busy;		/* a request is in hand */
 	int		 limited;	/* holds a login slot of its address */
 
 	/* A login or session in hand. */
@@ -92,80 +90,60 @@ struct auth_conn {
 	struct buf	*status;
 };
 
-static int auth_nconns;
-static int auth_lfd = -1;
-static int auth_retiring;
 static int auth_sigpipe[2] = { -1, -1 };
 int auth_root_sandbox;
 
-static void auth_conn_read(int, int, void *);
-static void auth_conn_write(int, int, void *);
-static void auth_conn_idle(void *);
-static void auth_conn_next(struct auth_conn *);
 static void auth_fail_delayed(void *);
 
 /*
  * Connections.
  */
 
+/* auth_conn_open - a new client */
+static void *
+auth_conn_open(struct ipcserv_client *cl)
+{
+	struct auth_conn *c = xcalloc(1, sizeof(*c));
+
+	c->cl = cl;
+	c->passed_fd = -1;
+	c->state_fd = -1;
+	c->inotify_fd = -1;
+	c->status_fd = -1;
+	c->pid = -1;
+	c->status = buf_new(64, 1024);
+	attr_init(&c->reply);
+	return c;
+}
+
 /* auth_conn_close - forget a client */
 static void
-auth_conn_close(struct auth_conn *c)
+auth_conn_close(void *ctx)
 {
-	int i;
+	struct auth_conn *c = ctx;
 
-	event_del(c->fd);
-	close(c->fd);
 	if (c->passed_fd >= 0)
 		close(c->passed_fd);
 	if (c->state_fd >= 0)
 		close(c->state_fd);
 	if (c->inotify_fd >= 0)
 		close(c->inotify_fd);
-	event_timer_cancel(auth_conn_idle, c);
 	event_timer_cancel(auth_fail_delayed, c);
 	if (!auth_limit_cancel(c) && c->limited)
 		auth_limit_leave(c->rip);
-	if (c->in->data != NULL)
-		explicit_bzero(c->in->data, c->in->size);
-	buf_free(&c->in);
-	buf_free(&c->out);
-	for (i = 0; i < c->req.count; i++)
-		explicit_bzero(c->req.value[i], strlen(c->req.value[i]));
-	attr_free(&c->req);
 	attr_free(&c->reply);
 	account_free(&c->acct);
 	free(c->user);
 	free(c->rip);
 	buf_free(&c->status);
 	free(c);
-	auth_nconns--;
-	if (auth_retiring && auth_nconns == 0 && auth_worker_busy() == 0)
-		exit(0);
-}
-
-/* auth_conn_idle - a client that sends nothing is dropped */
-static void
-auth_conn_idle(void *ctx)
-{
-	struct auth_conn *c = ctx;
-
-	if (c->busy)
-		return;
-	msg_warn("auth client idle for %lld s: dropped", var_ipc_timeout);
-	auth_conn_close(c);
 }
 
 /* auth_request_clear - done with the request in hand */
 static void
 auth_request_clear(struct auth_conn *c)
 {
-	int i;
-
-	for (i = 0; i < c->req.count; i++)
-		explicit_bzero(c->req.value[i], strlen(c->req.value[i]));
-	attr_clear(&c->req);
-	attr_clear(&c->reply);
+	c->req = NULL;	/* ipcserv wipes it once the answer is out */
 	if (c->limited) {
 		auth_limit_leave(c->rip);
 		c->limited = 0;
@@ -189,58 +167,14 @@ auth_request_clear(struct auth_conn *c)
 		c->inotify_fd = -1;
 	}
 	c->resume = 0;
-	c->busy = 0;
 }
 
-/* auth_conn_flush - write what is pending; the request ends when all is out */
-static void
-auth_conn_flush(struct auth_conn *c)
-{
-	ssize_t n;
-
-	while (c->out_off < buf_len(c->out)) {
-		n = write(c->fd, buf_str(c->out) + c->out_off,
-		    buf_len(c->out) - c->out_off);
-		if (n < 0) {
-			if (errno == EINTR)
-				continue;
-			if (errno == EAGAIN || errno == EWOULDBLOCK) {
-				if (event_add(c->fd, EVENT_WRITE,
-				    auth_conn_write, c) < 0) {
-					msg_warn("event_add: %m");
-					auth_conn_close(c);
-				}
-				return;
-			}
-			/* The client went away meanwhile: nothing to tell. */
-			if (msg_verbose)
-				msg_debug("write to auth client: %m");
-			auth_conn_close(c);
-			return;
-		}
-		c->out_off += (size_t)n;
-	}
-	buf_reset(c->out);
-	c->out_off = 0;
-	auth_request_clear(c);
-	auth_conn_next(c);
-}
-
-/* auth_conn_write - the client can take more of the answer */
-static void
-auth_conn_write(int fd, int mask, void *ctx)
-{
-	auth_conn_flush(ctx);
-}
-
-/* auth_send - send an answer list now */
+/* auth_send - the answer to the request in hand (it ends the request) */
 static void
 auth_send(struct auth_conn *c, const struct attr *a)
 {
-	buf_reset(c->out);
-	c->out_off = 0;
-	attr_format(a, c->out);
-	auth_conn_flush(c);
+	auth_request_clear(c);
+	ipcserv_reply(c->cl, a);	/* may close c, or start the next */
 }
 
 /* auth_send_status - a short answer: status and reason */
@@ -406,7 +340,7 @@ auth_lookup(const char *login, struct account *acct, struct buf *why)
 static const char *
 auth_field(struct auth_conn *c, const char *name)
 {
-	const char *v = attr_get(&c->req, name);
+	const char *v = attr_get(c->req, name);
 
 	if (v == NULL || *v == '\0' || strlen(v) >= AUTHC_FIELD_MAX)
 		return NULL;
@@ -441,7 +375,7 @@ auth_login_check(void *ctx)
 
 	user = auth_field(c, "user");
 	pass = auth_field(c, "password");
-	authzid = attr_get(&c->req, "authzid");
+	authzid = attr_get(c->req, "authzid");
 	if (user == NULL || pass == NULL) {
 		auth_login_fail(c, "empty or over-long user name or password");
 		goto out;
@@ -505,7 +439,7 @@ auth_login(struct auth_conn *c)
 	mech = auth_field(c, "mech");
 	user = auth_field(c, "user");
 	rip = auth_field(c, "rip");
-	secured = attr_get(&c->req, "secured");
+	secured = attr_get(c->req, "secured");
 	c->rip = xstrdup(printable(rip ? rip : "unknown", tmp));
 	c->user = xstrdup(printable(user ? user : "", tmp));
 	snprintf(c->service, sizeof(c->service), "%s",
@@ -598,7 +532,7 @@ static void
 auth_session(struct auth_conn *c)
 {
 	struct buf *why = buf_new(256, 4096);
-	const char *token = attr_get(&c->req, "token");
+	const char *token = attr_get(c->req, "token");
 	char *service = NULL, *rip = NULL;
 	int sfd;
 
@@ -732,23 +666,21 @@ out:
  * Requests.
  */
 
-/* auth_request - a whole request has arrived: serve it */
-static void
-auth_request(struct auth_conn *c, size_t end)
+/* auth_request - a whole request has arrived: serve it, answer later */
+static int
+auth_request(void *ctx, const struct attr *req, struct attr *unused)
 {
+	struct auth_conn *c = ctx;
 	struct buf *tmp;
 	const char *what;
-	int bad;
 
-	c->busy = 1;
-	event_timer_cancel(auth_conn_idle, c);
-	event_del(c->fd);
-	bad = attr_parse(buf_str(c->in), end, &c->req) < 0;
-	explicit_bzero(c->in->data, end);
-	memmove(c->in->data, c->in->data + end, buf_len(c->in) - end);
-	buf_truncate(c->in, buf_len(c->in) - end);
-	what = attr_get(&c->req, "request");
-	if (bad || what == NULL) {
+	c->req = req;
+	c->passed_fd = ipcserv_take_fd(c->cl, 0);
+	c->state_fd = ipcserv_take_fd(c->cl, 1);
+	c->inotify_fd = ipcserv_take_fd(c->cl, 2);
+	attr_clear(&c->reply);
+	what = attr_get(req, "request");
+	if (what == NULL) {
 		msg_warn("malformed request on the auth socket");
 		auth_send_status(c, "tempfail", "malformed request");
 	} else if (strcmp(what, "login") == 0)
@@ -764,102 +696,7 @@ auth_request(struct auth_conn *c, size_t end)
 		buf_free(&tmp);
 		auth_send_status(c, "tempfail", "unknown request");
 	}
-}
-
-/* auth_conn_next - serve a request already read, or wait for one */
-static void
-auth_conn_next(struct auth_conn *c)
-{
-	size_t end;
-
-	if ((end = attr_end(buf_str(c->in), buf_len(c->in))) > 0) {
-		auth_request(c, end);
-		return;
-	}
-	if (event_add(c->fd, EVENT_READ, auth_conn_read, c) < 0) {
-		msg_warn("event_add: %m");
-		auth_conn_close(c);
-		return;
-	}
-	event_timer((long)var_ipc_timeout * 1000, auth_conn_idle, c);
-}
-
-/* auth_conn_read - request bytes (and perhaps a descriptor) */
-static void
-auth_conn_read(int fd, int mask, void *ctx)
-{
-	struct auth_conn *c = ctx;
-	char chunk[4096];
-	int n, got[IPC_FDS_MAX], i;
-	size_t end;
-
-	n = ipc_recv_fds(fd, got, chunk, sizeof(chunk));
-	if (n < 0) {
-		if (errno == EAGAIN || errno == EWOULDBLOCK)
-			return;
-		if (msg_verbose)
-			msg_debug("read from auth client: %m");
-		auth_conn_close(c);
-		return;
-	}
-	if (got[0] >= 0) {
-		if (c->passed_fd >= 0)
-			close(c->passed_fd);
-		c->passed_fd = got[0];
-		if (c->state_fd >= 0)
-			close(c->state_fd);
-		c->state_fd = got[1];
-		if (c->inotify_fd >= 0)
-			close(c->inotify_fd);
-		c->inotify_fd = got[2];
-		for (i = 3; i < IPC_FDS_MAX; i++)
-			if (got[i] >= 0)
-				close(got[i]);
-	}
-	if (n == 0) {
-		auth_conn_close(c);
-		return;
-	}
-	buf_append(c->in, chunk, (size_t)n);
-	explicit_bzero(chunk, sizeof(chunk));
-	if (buf_overflowed(c->in)) {
-		msg_warn("over-long request on the auth socket: dropped");
-		auth_conn_close(c);
-		return;
-	}
-	if ((end = attr_end(buf_str(c->in), buf_len(c->in))) > 0)
-		auth_request(c, end);
-}
-
-/* auth_accept - new clients */
-static void
-auth_accept(int lfd, int mask, void *ctx)
-{
-	struct auth_conn *c;
-	int fd;
-
-	while ((fd = ipc_accept(lfd)) >= 0) {
-		if (auth_nconns >= AUTH_CONNS_MAX) {
-			msg_warn("%d auth clients at once: refusing more",
-			    auth_nconns);
-			close(fd);
-			continue;
-		}
-		c = xcalloc(1, sizeof(*c));
-		c->fd = fd;
-		c->passed_fd = -1;
-		c->state_fd = -1;
-		c->inotify_fd = -1;
-		c->status_fd = -1;
-		c->pid = -1;
-		c->in = buf_new(512, AUTH_REQUEST_MAX);
-		c->out = buf_new(256, 0);
-		c->status = buf_new(64, 1024);
-		attr_init(&c->req);
-		attr_init(&c->reply);
-		auth_nconns++;
-		auth_conn_next(c);
-	}
+	return IPCSERV_LATER;
 }
 
 /*
@@ -899,58 +736,15 @@ auth_reap(int fd, int mask, void *ctx)
 	}
 }
 
-/* auth_retire_now - the grace time after a reload is over */
-static void
-auth_retire_now(void *ctx)
-{
-	exit(0);
-}
-
-/* auth_master_gone - master closed our status pipe (reload or stop) */
-static void
-auth_master_gone(int fd, int mask, void *ctx)
-{
-	event_del(fd);
-	if (auth_lfd >= 0) {
-		event_del(auth_lfd);
-		auth_lfd = -1;	/* master's socket: the next auth's */
-	}
-	auth_retiring = 1;
-	if (auth_nconns == 0 && auth_worker_busy() == 0)
-		exit(0);
-	event_timer(AUTH_RETIRE_GRACE, auth_retire_now, NULL);
-}
-
-/* auth_watch_master - notice when master retires us */
-static void
-auth_watch_master(void)
-{
-	struct stat st;
-	int fl;
-
-	if (fstat(SERVER_STATUS_FD, &st) < 0 || !S_ISFIFO(st.st_mode) ||
-	    (fl = fcntl(SERVER_STATUS_FD, F_GETFL)) < 0 ||
-	    (fl & O_ACCMODE) != O_WRONLY)
-		return;
-	/* A pipe's write end reports an error once its reader is gone. */
-	if (event_add(SERVER_STATUS_FD, 0, auth_master_gone, NULL) < 0)
-		msg_warn("watch master's status pipe: %m");
-}
-
 /* auth_setup - the loop's fixed parts */
 static void
-auth_setup(int lfd)
+auth_setup(void)
 {
 	struct sigaction sa;
-	struct rlimit rl;
 	struct buf *why = buf_new(128, 1024);
 	uid_t uid;
 	gid_t gid;
 
-	if (getrlimit(RLIMIT_NOFILE, &rl) == 0 && rl.rlim_cur < rl.rlim_max) {
-		rl.rlim_cur = rl.rlim_max;
-		(void)setrlimit(RLIMIT_NOFILE, &rl);
-	}
 	if (privs_is_root()) {
 		if (privs_lookup(var_mail_owner, &uid, &gid, why) == 0 &&
 		    uid == 0) {
@@ -977,21 +771,33 @@ auth_setup(int lfd)
 	sa.sa_flags = SA_RESTART | SA_NOCLDSTOP;
 	if (sigaction(SIGCHLD, &sa, NULL) < 0)
 		msg_fatal("sigaction: %m");
-
-	auth_lfd = lfd;
-	if (set_nonblock(lfd, 1) < 0 ||
-	    event_add(lfd, EVENT_READ, auth_accept, NULL) < 0)
-		msg_fatal("listen on the auth socket: %m");
-	auth_watch_master();
 }
+
+/*
+ * Requests come one at a time per client, each answered later; a client
+ * has ipc_timeout for its next one; after a reload the logins and
+ * sessions in hand (and the password checks in workers) may finish.
+ */
+static struct ipcserv_ops auth_ops = {
+	.name = "auth",
+	.request_max = AUTH_REQUEST_MAX,
+	.clients_max = AUTH_CONNS_MAX,
+	.retire_ms = AUTH_RETIRE_GRACE,
+	.fds_max = 3,		/* client, session state, IDLE's inotify */
+	.malformed = "tempfail",
+	.open = auth_conn_open,
+	.request = auth_request,
+	.close = auth_conn_close,
+	.busy = auth_worker_busy,
+};
 
 /* auth_service - SERVER_LOOP: serve every client until master says stop */
 static void
 auth_service(int lfd, char *service, char **argv)
 {
-	auth_setup(lfd);
-	for (;;)
-		event_loop(-1);
+	auth_setup();
+	auth_ops.idle_ms = (long)var_ipc_timeout * 1000;
+	ipcserv_run(lfd, &auth_ops);
 }
 
 int

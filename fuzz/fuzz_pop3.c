@@ -1,12 +1,14 @@
 /*
- * fuzz_pop3 - libFuzzer target: what pop3d makes of a Maildir file
- * (pop3d/pop3d_mailbox.c): the CRLF size, RETR and TOP output (line ends,
- * dot-stuffing), and the UIDL of a file name.
+ * fuzz_pop3 - libFuzzer target: what pop3 makes of a Maildir file
+ * (pop3d/pop3d_maildrop.c): the CRLF size, RETR and TOP output (line
+ * ends, dot-stuffing); and the UIDL of a file name (lib/mailbox_name.c).
  *
  * Checks: RETR output is the file with every line ended by CRLF, a
  * leading dot doubled, and ".CRLF" at the end; unstuffed, it is exactly
- * the size LIST announces; TOP output is a prefix of RETR's; a UIDL is 1
- * to 70 octets in 0x21-0x7e.
+ * the size LIST announces, counted with or without the size the name
+ * gives; TOP output is a prefix of RETR's; a UIDL is 1 to 70 octets in
+ * 0x21-0x7e; the usable name given to a file the uid list cannot hold is
+ * one it can, and has the same UIDL.
  */
 #include <sys/mman.h>
 
@@ -16,7 +18,7 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "../pop3d/pop3d_mailbox.c"
+#include "../pop3d/pop3d_maildrop.c"
 
 struct fuzz_out {
 	struct buf *b;
@@ -35,28 +37,27 @@ fuzz_out(void *ctx, const char *p, size_t n)
  * (",S=") and one short read may end it.
  */
 static void
-fuzz_send(struct pop3d_mailbox *mb, int fd, long lines, struct buf *out,
+fuzz_send(struct pop3d_maildrop *md, int fd, long lines, struct buf *out,
     char *name)
 {
-	static char plain[] = "fuzz";
 	struct pop3d_msg m;
 	struct fuzz_out o;
 
 	memset(&m, 0, sizeof(m));
-	m.name = name != NULL ? name : plain;
+	m.fsize = name != NULL ? mailbox_name_field(name, 'S') : -1;
 	o.b = out;
 	buf_reset(out);
 	if (lseek(fd, 0, SEEK_SET) < 0 ||
-	    pop3d_mailbox_send(mb, &m, fd, lines, fuzz_out, &o) != 0)
+	    pop3d_maildrop_send(md, &m, fd, lines, fuzz_out, &o) != 0)
 		abort();
 }
 
 int
 LLVMFuzzerTestOneInput(const uint8_t *data, size_t len)
 {
-	static struct pop3d_mailbox mb;
+	static struct pop3d_maildrop mb;
 	static int fd = -1;
-	struct buf	*retr, *top, *uidl;
+	struct buf	*retr, *top, *uidl, *usable, *again;
 	const char	*p, *end;
 	long long	 size, unstuffed = 0;
 	char		*name, sname[64];
@@ -71,7 +72,10 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t len)
 	    (len > 0 && write(fd, data, len) != (ssize_t)len) ||
 	    lseek(fd, 0, SEEK_SET) < 0)
 		abort();
-	size = pop3d_mailbox_crlf_size(fd, mb.chunk, POP3D_CHUNK);
+	size = pop3d_maildrop_crlf_size(fd, mb.chunk, POP3D_CHUNK, -1);
+	if (lseek(fd, 0, SEEK_SET) < 0 || pop3d_maildrop_crlf_size(fd,
+	    mb.chunk, POP3D_CHUNK, (long long)len) != size)
+		abort();
 	retr = buf_new(len * 2 + 16, 0);
 	top = buf_new(len * 2 + 16, 0);
 	fuzz_send(&mb, fd, -1, retr, NULL);
@@ -118,15 +122,29 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t len)
 	/* The data as a file name: a valid UIDL whatever it holds. */
 	name = xstrndup((const char *)data, len);
 	uidl = buf_new(64, 0);
-	pop3d_mailbox_uidl(name, uidl);
-	if (buf_len(uidl) == 0 || buf_len(uidl) > POP3D_UIDL_MAX)
+	mailbox_name_uidl(name, uidl);
+	if (buf_len(uidl) == 0 || buf_len(uidl) > MAILBOX_UIDL_MAX)
 		abort();
 	for (i = 0; i < buf_len(uidl); i++)
 		if ((unsigned char)buf_str(uidl)[i] < 0x21 ||
 		    (unsigned char)buf_str(uidl)[i] > 0x7e)
 			abort();
+	/* A name readdir could give ('/' is never in one, a dot file is
+	 * not a message): its usable name fits the uid list, same UIDL. */
+	usable = buf_new(64, 0);
+	again = buf_new(64, 0);
+	if (name[0] != '.' && strchr(name, '/') == NULL) {
+		mailbox_name_usable(name, usable);
+		mailbox_name_uidl(buf_str(usable), again);
+		if (!uidlist_base_ok(buf_str(usable),
+		    strcspn(buf_str(usable), ":")) ||
+		    strcmp(buf_str(again), buf_str(uidl)) != 0)
+			abort();
+	}
 	free(name);
 	buf_free(&uidl);
+	buf_free(&usable);
+	buf_free(&again);
 	buf_free(&retr);
 	buf_free(&top);
 	return 0;

@@ -14,10 +14,16 @@
  * bytes wait in the socket for the next imap process) or, in IDLE, when
  * the folder changes (the inotify descriptor, watches and all).  Waking:
  * a resume request to auth with the client's descriptor, the state in a
- * memfd, the inotify descriptor and the credential auth gave the session; auth checks the
- * credential and starts imap as the account.  A client that hangs up is
- * forgotten.  This service writes IDLE's "* OK Still here" and the
- * autologout's BYE itself.
+ * memfd, the inotify descriptor and the credential auth gave the
+ * session; auth checks the credential and starts imap as the account.
+ * A client that hangs up is forgotten.  This service writes IDLE's
+ * "* OK Still here" and the autologout's BYE itself.
+ *
+ * The handover connections are lib/ipcserv.c's clients (a readable
+ * service: the descriptors and the state are read here); the sleeping
+ * sessions are this file's own descriptors in the same loop.  After a
+ * reload the next imap-hibernate takes new sessions; these stay until
+ * they wake (at most HIB_RETIRE_GRACE).
  *
  * Privileges: mail_owner (master.cf unpriv), and no mailbox is ever
  * opened here: the state is bytes, the folder is watched through the
@@ -28,13 +34,10 @@
  */
 #include <sys/inotify.h>
 #include <sys/mman.h>
-#include <sys/resource.h>
 #include <sys/socket.h>
-#include <sys/stat.h>
 #include <sys/types.h>
 
 #include <errno.h>
-#include <fcntl.h>
 #include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -45,6 +48,7 @@
 #include "event.h"
 #include "hibstate.h"
 #include "ipc.h"
+#include "ipcserv.h"
 #include "msg.h"
 #include "params.h"
 #include "server.h"
@@ -54,18 +58,18 @@
 
 #define HIB_TICK		1000	/* ms between sweeps of the timers */
 #define HIB_HANDOVER_MAX	30000	/* ms for an imap process's handover */
+#define HIB_HANDOVERS_MAX	1000	/* handovers at once */
 #define HIB_WAKE_MAX		30000	/* ms for auth's answer */
 #define HIB_ANSWER_MAX		4096	/* auth's answer */
 #define HIB_RETIRE_GRACE	(30 * 60 * 1000L)	/* after a reload */
 
 /* An imap process handing a session over. */
 struct hib_conn {
+	struct ipcserv_client *cl;
 	int		 fd;
 	int		 cfd;		/* the client, once passed */
 	int		 ifd;		/* IDLE's inotify, or -1 */
 	struct buf	*in;
-	long long	 since;
-	struct hib_conn	*prev, *next;
 };
 
 /* A sleeping session. */
@@ -86,38 +90,41 @@ struct hib_sess {
 	struct hib_sess	*prev, *next;
 };
 
-static struct hib_conn *hib_conns;
 static struct hib_sess *hib_sessions;
 static int hib_nsessions;
-static int hib_lfd = -1;
-static int hib_retiring;
 
-/* hib_conn_free - done with a handover, whatever became of it */
-static void
-hib_conn_free(struct hib_conn *c)
+/* hib_conn_open - an imap process with a session to hand over */
+static void *
+hib_conn_open(struct ipcserv_client *cl)
 {
-	event_del(c->fd);
-	close(c->fd);
+	struct hib_conn *c = xcalloc(1, sizeof(*c));
+
+	c->cl = cl;
+	c->fd = ipcserv_client_fd(cl);
+	c->cfd = c->ifd = -1;
+	c->in = buf_new(4096, (size_t)HIBSTATE_MAX + HIBSTATE_HEAD_MAX);
+	return c;
+}
+
+/* hib_conn_close - done with a handover, whatever became of it */
+static void
+hib_conn_close(void *ctx)
+{
+	struct hib_conn *c = ctx;
+
 	if (c->cfd >= 0)
 		close(c->cfd);
 	if (c->ifd >= 0)
 		close(c->ifd);
 	buf_free(&c->in);
-	if (c->prev != NULL)
-		c->prev->next = c->next;
-	else
-		hib_conns = c->next;
-	if (c->next != NULL)
-		c->next->prev = c->prev;
 	free(c);
 }
 
-/* hib_retire_check - after a reload, go when the last session has gone */
-static void
-hib_retire_check(void)
+/* hib_busy - after a reload: sessions still sleep here */
+static int
+hib_busy(void)
 {
-	if (hib_retiring && hib_nsessions == 0 && hib_conns == NULL)
-		exit(0);
+	return hib_nsessions > 0;
 }
 
 /* hib_forget - a session is over here (woken, closed or logged out) */
@@ -152,7 +159,7 @@ hib_forget(struct hib_sess *s)
 		s->next->prev = s->prev;
 	free(s);
 	hib_nsessions--;
-	hib_retire_check();
+	ipcserv_retire_check();
 }
 
 /* hib_say - a line to a sleeping client, if it can take it now: 0, -1 */
@@ -186,6 +193,7 @@ hib_auth_read(int fd, int mask, void *ctx)
 	struct attr	 a;
 	const char	*st, *p;
 	char		 chunk[1024];
+	size_t		 end;
 	ssize_t		 n;
 
 	n = read(fd, chunk, sizeof(chunk));
@@ -201,10 +209,10 @@ hib_auth_read(int fd, int mask, void *ctx)
 		return;
 	}
 	p = buf_str(s->ain);
-	if (memmem(p, buf_len(s->ain), "\n\n", 2) == NULL)
+	if ((end = attr_end(p, buf_len(s->ain))) == 0)
 		return;
 	attr_init(&a);
-	if (attr_parse(p, buf_len(s->ain), &a) < 0 ||
+	if (attr_parse(p, end, &a) < 0 ||
 	    (st = attr_get(&a, "status")) == NULL) {
 		attr_free(&a);
 		hib_wake_fail(s, "malformed answer from the auth service");
@@ -404,7 +412,7 @@ hib_take(struct hib_conn *c, const struct attr *a)
 
 /* hib_conn_read - a handover's bytes (the descriptors come first) */
 static void
-hib_conn_read(int fd, int mask, void *ctx)
+hib_conn_read(void *ctx)
 {
 	struct hib_conn	*c = ctx;
 	struct attr	 a;
@@ -414,7 +422,7 @@ hib_conn_read(int fd, int mask, void *ctx)
 	size_t		 head;
 	int		 fds[IPC_FDS_MAX], n, i;
 
-	n = ipc_recv_fds(fd, fds, chunk, sizeof(chunk));
+	n = ipc_recv_fds(c->fd, fds, chunk, sizeof(chunk));
 	if (n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK))
 		return;
 	for (i = 0; i < IPC_FDS_MAX; i++) {
@@ -428,20 +436,20 @@ hib_conn_read(int fd, int mask, void *ctx)
 			close(fds[i]);
 	}
 	if (n <= 0) {
-		hib_conn_free(c);
+		ipcserv_drop(c->cl);
 		return;
 	}
 	buf_append(c->in, chunk, (size_t)n);
 	if (buf_overflowed(c->in)) {
 		msg_warn("an over-long session state: refused");
-		hib_conn_free(c);
+		ipcserv_drop(c->cl);
 		return;
 	}
 	p = buf_str(c->in);
 	if ((head = hibstate_head_end(p, buf_len(c->in))) == 0) {
 		if (buf_len(c->in) >= HIBSTATE_HEAD_MAX) {
 			msg_warn("a session state without an end: refused");
-			hib_conn_free(c);
+			ipcserv_drop(c->cl);
 		}
 		return;
 	}
@@ -450,7 +458,7 @@ hib_conn_read(int fd, int mask, void *ctx)
 	    0, HIBSTATE_MAX, &size) < 0) {
 		attr_free(&a);
 		msg_warn("a malformed session state: refused");
-		hib_conn_free(c);
+		ipcserv_drop(c->cl);
 		return;
 	}
 	if (buf_len(c->in) < head + (size_t)size) {
@@ -470,7 +478,7 @@ hib_conn_read(int fd, int mask, void *ctx)
 	/* A few bytes into an empty socket buffer: they fit. */
 	if (write(c->fd, buf_str(c->in), buf_len(c->in)) < 0 && msg_verbose)
 		msg_debug("answer a handover: %m");
-	hib_conn_free(c);
+	ipcserv_drop(c->cl);
 }
 
 /* hib_sweep - the clock: autologout, "Still here", slow handovers */
@@ -478,7 +486,6 @@ static void
 hib_sweep(void *ctx)
 {
 	struct hib_sess	*s, *next;
-	struct hib_conn	*c, *cnext;
 	long long	 now = now_ms();
 
 	for (s = hib_sessions; s != NULL; s = next) {
@@ -506,90 +513,32 @@ hib_sweep(void *ctx)
 			}
 		}
 	}
-	for (c = hib_conns; c != NULL; c = cnext) {
-		cnext = c->next;
-		if (now - c->since > HIB_HANDOVER_MAX)
-			hib_conn_free(c);
-	}
 	event_timer(HIB_TICK, hib_sweep, NULL);
 }
 
-/* hib_accept - imap processes with a session to hand over */
-static void
-hib_accept(int lfd, int mask, void *ctx)
-{
-	struct hib_conn *c;
-	int fd;
-
-	while ((fd = ipc_accept(lfd)) >= 0) {
-		c = xcalloc(1, sizeof(*c));
-		c->fd = fd;
-		c->cfd = c->ifd = -1;
-		c->in = buf_new(4096, (size_t)HIBSTATE_MAX +
-		    HIBSTATE_HEAD_MAX);
-		c->since = now_ms();
-		c->next = hib_conns;
-		if (hib_conns != NULL)
-			hib_conns->prev = c;
-		hib_conns = c;
-		if (event_add(fd, EVENT_READ, hib_conn_read, c) < 0) {
-			msg_warn("event_add: %m");
-			hib_conn_free(c);
-		}
-	}
-}
-
-/* hib_retire_now - the grace time after a reload is over */
-static void
-hib_retire_now(void *ctx)
-{
-	exit(0);
-}
-
 /*
- * hib_master_gone - master closed our status pipe (a reload, or a stop):
- * the next imap-hibernate takes new sessions; these stay until they wake.
+ * A handover has HIB_HANDOVER_MAX from its connection to its end; the
+ * sessions already here outlive a reload.
  */
-static void
-hib_master_gone(int fd, int mask, void *ctx)
-{
-	event_del(fd);
-	if (hib_lfd >= 0) {
-		event_del(hib_lfd);
-		hib_lfd = -1;
-	}
-	hib_retiring = 1;
-	hib_retire_check();
-	event_timer(HIB_RETIRE_GRACE, hib_retire_now, NULL);
-}
+static const struct ipcserv_ops hib_ops = {
+	.name = IMAPD_HIBERNATE_SERVICE,
+	.request_max = HIBSTATE_MAX + HIBSTATE_HEAD_MAX,
+	.clients_max = HIB_HANDOVERS_MAX,
+	.idle_ms = HIB_HANDOVER_MAX,
+	.retire_ms = HIB_RETIRE_GRACE,
+	.open = hib_conn_open,
+	.readable = hib_conn_read,
+	.close = hib_conn_close,
+	.busy = hib_busy,
+};
 
 /* hib_service - SERVER_LOOP: hold sessions until master says stop */
 static void
 hib_service(int lfd, char *service, char **argv)
 {
-	struct rlimit rl;
-	struct stat st;
-	int fl;
-
-	if (getrlimit(RLIMIT_NOFILE, &rl) == 0 && rl.rlim_cur < rl.rlim_max) {
-		rl.rlim_cur = rl.rlim_max;
-		(void)setrlimit(RLIMIT_NOFILE, &rl);
-	}
 	event_init();
-	hib_lfd = lfd;
-	if (set_nonblock(lfd, 1) < 0 ||
-	    event_add(lfd, EVENT_READ, hib_accept, NULL) < 0)
-		msg_fatal("listen on the %s socket: %m",
-		    IMAPD_HIBERNATE_SERVICE);
-	/* A pipe's write end reports an error once its reader is gone. */
-	if (fstat(SERVER_STATUS_FD, &st) == 0 && S_ISFIFO(st.st_mode) &&
-	    (fl = fcntl(SERVER_STATUS_FD, F_GETFL)) >= 0 &&
-	    (fl & O_ACCMODE) == O_WRONLY &&
-	    event_add(SERVER_STATUS_FD, 0, hib_master_gone, NULL) < 0)
-		msg_warn("watch master's status pipe: %m");
 	event_timer(HIB_TICK, hib_sweep, NULL);
-	for (;;)
-		event_loop(-1);
+	ipcserv_run(lfd, &hib_ops);
 }
 
 int

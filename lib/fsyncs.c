@@ -13,9 +13,10 @@
  *
  * fsyncs_begin() starts one sync and fsyncs_end() waits for it, so that a
  * sync can run while the caller waits for something else (a queue file's
- * directory while the client sends the message).  Its completion may be
- * read by fsyncs() in between: both know it by its aio_data, the address
- * of its struct, where fsyncs() numbers its own from 0.
+ * own sync while its writer waits for a sync of incoming/).  Its
+ * completion may be read by fsyncs() in between: both know it by its
+ * aio_data, the address of its struct, where fsyncs() numbers its own
+ * from 0.
  *
  * Where AIO cannot sync (an old kernel, no AIO context left) the syncs run
  * one after the other, as plain calls.  The AIO context belongs to the

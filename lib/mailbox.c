@@ -13,15 +13,23 @@
  *	   message, a record whose file is gone is expunged, a file whose
  *	   letters differ from the record has new flags;
  *	4. appends those findings to the UID list and unlocks.
- * Files are renamed, linked and removed under imapd by local, pop3d and
- * mail clients that take no lock: every rename or open that fails with
- * ENOENT rescans and retries once before it counts the message as gone.
+ * Files are renamed, linked and removed under a session by local and mail
+ * clients that take no lock: every rename or open that fails with ENOENT
+ * rescans and retries once before it counts the message as gone.
  *
- * File names: imapd keeps every file in cur/ under its canonical name,
- * base ":2," flag letters (D F P R S T, then keywords a-z), so a record's
- * name is known without a directory read.  Names are never trusted: a
- * base with '/', blanks or control characters is ignored, a name
- * starting with '.' is not a message.
+ * pop3 (mb->keep_new) syncs the same way but leaves new/ alone: RFC 1939
+ * sessions must not make unread mail look read to Maildir readers, and
+ * pop3 has always moved only what was retrieved.  It gives the files of
+ * new/ their UIDs where they are (mailbox_new.c); the records say so
+ * (UIDLIST_INNEW), a scan of cur/ does not count them as gone, and the
+ * next sync that moves new/ keeps their UIDs.
+ *
+ * File names: the sessions keep every file in cur/ under its canonical
+ * name, base ":2," flag letters (D F P R S T, then keywords a-z), so a
+ * record's name is known without a directory read.  Names are never
+ * trusted: a name starting with '.' is not a message, a base with
+ * blanks, control or 8-bit octets is renamed to one that keeps its POP3
+ * UIDL (mailbox_name_usable).
  *
  * Limit: cur/'s mtime is the clock's tick, not a counter; a rename by
  * another program in the same tick as imapd's own last change in cur/ is
@@ -45,35 +53,19 @@
 
 #include "buf.h"
 #include "mailbox.h"
+#include "mailbox_int.h"
 #include "msg.h"
 #include "uidlist.h"
 #include "util.h"
 
 #define MAILBOX_DIR_MODE	0700
-#define MAILBOX_COPY_CHUNK	(256 * 1024)
-#define MAILBOX_KW_FILE_MAX	(64 * 1024)
 /* A directory mtime older than this (ns) cannot move within its tick. */
 #define MAILBOX_MTIME_SETTLE	1000000000LL
-
-/* A file found in cur/ or new/. */
-struct mailbox_ent {
-	char		*name;		/* as found */
-	char		*base;
-	uint32_t	 flags, kw;
-	long long	 sec, usec;	/* delivery time, from the name */
-	int		 matched;
-	int		 pass;		/* 0: the latest directory reading */
-};
-
-struct mailbox_ents {
-	struct mailbox_ent *v;
-	int		 count, size;
-};
 
 static int mailbox_sync_locked(struct mailbox *, int, struct buf *);
 
 /* mailbox_subdir - open (making it when missing) tmp/, new/ or cur/ */
-static int
+int
 mailbox_subdir(int dirfd, const char *sub)
 {
 	int fd;
@@ -113,20 +105,11 @@ mailbox_open(const char *path, struct mailbox **mbp, struct buf *why)
 		buf_setf(why, "open %s: %s", path, strerror(err));
 		goto fail;
 	}
-	if ((mb->tmpfd = mailbox_subdir(mb->dirfd, "tmp")) < 0 ||
-	    (mb->newfd = mailbox_subdir(mb->dirfd, "new")) < 0 ||
+	/* tmp/ and the lock file are opened when first needed. */
+	if ((mb->newfd = mailbox_subdir(mb->dirfd, "new")) < 0 ||
 	    (mb->curfd = mailbox_subdir(mb->dirfd, "cur")) < 0) {
 		err = errno;
-		buf_setf(why, "open %s/{tmp,new,cur}: %s", path,
-		    strerror(err));
-		goto fail;
-	}
-	mb->lockfd = openat(mb->dirfd, MAILBOX_LOCK_FILE, O_RDWR | O_CREAT |
-	    O_NOFOLLOW | O_CLOEXEC, 0600);
-	if (mb->lockfd < 0) {
-		err = errno;
-		buf_setf(why, "open %s/%s: %s", path, MAILBOX_LOCK_FILE,
-		    strerror(err));
+		buf_setf(why, "open %s/{new,cur}: %s", path, strerror(err));
 		goto fail;
 	}
 	*mbp = mb;
@@ -172,6 +155,14 @@ mailbox_lock(struct mailbox *mb, struct buf *why)
 {
 	if (mb->locked++ > 0)
 		return 0;
+	if (mb->lockfd < 0 && (mb->lockfd = openat(mb->dirfd,
+	    MAILBOX_LOCK_FILE, O_RDWR | O_CREAT | O_NOFOLLOW | O_CLOEXEC,
+	    0600)) < 0) {
+		mb->locked = 0;
+		buf_setf(why, "open %s/%s: %s", mb->path, MAILBOX_LOCK_FILE,
+		    strerror(errno));
+		return -1;
+	}
 	while (flock(mb->lockfd, LOCK_EX) < 0) {
 		if (errno == EINTR)
 			continue;
@@ -188,17 +179,6 @@ mailbox_unlock(struct mailbox *mb)
 {
 	if (mb->locked > 0 && --mb->locked == 0)
 		(void)flock(mb->lockfd, LOCK_UN);
-}
-
-/* mailbox_name - a record's file name in cur/ */
-void
-mailbox_name(const struct mailbox *mb, const struct uidlist_rec *r,
-    struct buf *out)
-{
-	buf_reset(out);
-	buf_puts(out, r->base);
-	buf_puts(out, ":2,");
-	uidlist_info_format(out, r->flags, r->kw);
 }
 
 /* mailbox_time - the delivery time at the start of a Maildir name */
@@ -224,12 +204,8 @@ mailbox_ents_add(struct mailbox_ents *e, const char *name)
 	const char *colon = strchr(name, ':');
 	size_t baselen = colon != NULL ? (size_t)(colon - name) : strlen(name);
 
-	if (!uidlist_base_ok(name, baselen)) {
-		if (name[0] != '.')
-			msg_warn("ignoring a Maildir file with an unusable "
-			    "name (%zu octets)", strlen(name));
+	if (!uidlist_base_ok(name, baselen))
 		return;
-	}
 	if (e->count == e->size) {
 		e->size = e->size ? e->size * 2 : 64;
 		e->v = xrealloc(e->v, (size_t)e->size * sizeof(*e->v));
@@ -246,7 +222,7 @@ mailbox_ents_add(struct mailbox_ents *e, const char *name)
 }
 
 /* mailbox_ents_free - forget the files */
-static void
+void
 mailbox_ents_free(struct mailbox_ents *e)
 {
 	int i;
@@ -259,18 +235,53 @@ mailbox_ents_free(struct mailbox_ents *e)
 	memset(e, 0, sizeof(*e));
 }
 
-/* mailbox_readdir - the file names of a directory (not dot files) */
-static int
-mailbox_readdir(int dfd, struct mailbox_ents *e)
+/*
+ * mailbox_ents_usable - a file whose base the uid list cannot hold is
+ * renamed (in its directory) to a name that keeps its UIDL
+ * (mailbox_name_usable), and remembered under it; pop3 has always served
+ * such files, and IMAP now can too.
+ */
+static void
+mailbox_ents_usable(int dfd, struct mailbox_ents *e, const char *name)
 {
-	struct dirent *de;
-	DIR *d;
-	int fd;
+	struct buf *to = buf_new(128, 0);
 
-	if ((fd = openat(dfd, ".", O_RDONLY | O_DIRECTORY | O_CLOEXEC)) < 0)
-		return -1;
-	if ((d = fdopendir(fd)) == NULL) {
-		close(fd);
+	mailbox_name_usable(name, to);
+	if (mailbox_rename_noreplace(dfd, name, dfd, buf_str(to)) == 0) {
+		msg_info("renamed a Maildir file with an unusable name "
+		    "(%zu octets) to %s", strlen(name), buf_str(to));
+		mailbox_ents_add(e, buf_str(to));
+		/* Its place in delivery order is the old name's. */
+		if (e->count > 0)
+			mailbox_time(name, &e->v[e->count - 1].sec,
+			    &e->v[e->count - 1].usec);
+	} else if (errno != ENOENT)
+		msg_warn("ignoring a Maildir file with an unusable name "
+		    "(%zu octets): rename: %m", strlen(name));
+	buf_free(&to);
+}
+
+/*
+ * mailbox_readdir - the files of new/ or cur/ (not dot files), under
+ * usable names, into an empty e; -1 with why (may be NULL) on an error
+ */
+int
+mailbox_readdir(struct mailbox *mb, int dfd, struct mailbox_ents *e,
+    struct buf *why)
+{
+	struct dirent	*de;
+	DIR		*d = NULL;
+	size_t		 baselen;
+	int		 fd;
+
+	memset(e, 0, sizeof(*e));
+	if ((fd = openat(dfd, ".", O_RDONLY | O_DIRECTORY | O_CLOEXEC)) < 0 ||
+	    (d = fdopendir(fd)) == NULL) {
+		if (why != NULL)
+			buf_setf(why, "read %s/%s: %s", mb->path,
+			    dfd == mb->newfd ? "new" : "cur", strerror(errno));
+		if (fd >= 0)
+			close(fd);
 		return -1;
 	}
 	errno = 0;
@@ -279,7 +290,11 @@ mailbox_readdir(int dfd, struct mailbox_ents *e)
 			continue;
 		if (de->d_type != DT_REG && de->d_type != DT_UNKNOWN)
 			continue;
-		mailbox_ents_add(e, de->d_name);
+		baselen = strcspn(de->d_name, ":");
+		if (uidlist_base_ok(de->d_name, baselen))
+			mailbox_ents_add(e, de->d_name);
+		else
+			mailbox_ents_usable(dfd, e, de->d_name);
 	}
 	closedir(d);
 	return 0;
@@ -296,7 +311,7 @@ mailbox_ent_base_cmp(const void *a, const void *b)
 }
 
 /* mailbox_ent_time_cmp - order files by delivery time, then name */
-static int
+int
 mailbox_ent_time_cmp(const void *a, const void *b)
 {
 	const struct mailbox_ent *x = a, *y = b;
@@ -346,7 +361,7 @@ mailbox_cur_mtime(struct mailbox *mb, long long *sec, long long *nsec)
  * mailbox_rename_noreplace - rename, never over an existing name; 0, or
  * -1 with errno (EEXIST when the target exists).
  */
-static int
+int
 mailbox_rename_noreplace(int ofd, const char *old, int nfd, const char *new)
 {
 	if (renameat2(ofd, old, nfd, new, RENAME_NOREPLACE) == 0)
@@ -373,8 +388,7 @@ mailbox_move_new(struct mailbox *mb, struct mailbox_ents *moved)
 	struct buf		*to = buf_new(256, 0);
 	int			 i;
 
-	memset(&found, 0, sizeof(found));
-	if (mailbox_readdir(mb->newfd, &found) < 0) {
+	if (mailbox_readdir(mb, mb->newfd, &found, NULL) < 0) {
 		buf_free(&to);
 		return -1;
 	}
@@ -416,6 +430,44 @@ mailbox_canonical(struct mailbox *mb, const struct mailbox_ent *x)
 }
 
 /*
+ * mailbox_in_new - a record whose file a session that leaves new/ alone
+ * (pop3) need not find in cur/: mailbox_new_scan() keeps those
+ */
+static int
+mailbox_in_new(const struct mailbox *mb, const struct uidlist_rec *r)
+{
+	return mb->keep_new && (r->flags & UIDLIST_INNEW);
+}
+
+/*
+ * mailbox_moved_add - the files just moved from new/ to cur/ get UIDs, in
+ * delivery order; one that pop3 gave a UID while it was in new/ keeps it
+ * (its record loses UIDLIST_INNEW).  Such records are rare, so they are
+ * looked for only when there are any.
+ */
+static void
+mailbox_moved_add(struct mailbox *mb, struct mailbox_ents *moved)
+{
+	struct mailbox_ent	*x;
+	int			 i, j, first = -1;
+
+	if (moved->count == 0)
+		return;
+	qsort(moved->v, (size_t)moved->count, sizeof(*moved->v),
+	    mailbox_ent_time_cmp);
+	first = uidlist_first_innew(&mb->ul);
+	for (i = 0; i < moved->count; i++) {
+		x = &moved->v[i];
+		j = first < 0 ? -1 : uidlist_find_innew(&mb->ul, x->base,
+		    first);
+		if (j >= 0)
+			uidlist_set_flags(&mb->ul, j, x->flags, x->kw);
+		else
+			(void)uidlist_add(&mb->ul, x->base, x->flags, x->kw);
+	}
+}
+
+/*
  * mailbox_scan_cur - reconcile the UID list with the files of cur/ (see
  * the top of this file).
  */
@@ -428,12 +480,8 @@ mailbox_scan_cur(struct mailbox *mb, struct buf *why)
 	struct mailbox_ent	*x, *added;
 	int			 i, n, count = ul->count;
 
-	memset(&e, 0, sizeof(e));
-	if (mailbox_readdir(mb->curfd, &e) < 0) {
-		buf_setf(why, "read %s/cur: %s", mb->path, strerror(errno));
-		mailbox_ents_free(&e);
+	if (mailbox_readdir(mb, mb->curfd, &e, why) < 0)
 		return -1;
-	}
 	qsort(e.v, (size_t)e.count, sizeof(*e.v), mailbox_ent_base_cmp);
 	/* Two files with one base: the second is not a message of its own. */
 	for (i = 1; i < e.count; i++)
@@ -444,14 +492,14 @@ mailbox_scan_cur(struct mailbox *mb, struct buf *why)
 	 * it): before a record counts as expunged, cur/ is read once more.
 	 */
 	for (i = 0; i < count; i++)
-		if (mailbox_ent_find(&e, ul->v[i].base) == NULL)
+		if (!mailbox_in_new(mb, &ul->v[i]) &&
+		    mailbox_ent_find(&e, ul->v[i].base) == NULL)
 			break;
 	if (i < count) {
 		struct mailbox_ents again;
 
 		/* Both readings together; the second one's names win. */
-		memset(&again, 0, sizeof(again));
-		if (mailbox_readdir(mb->curfd, &again) == 0) {
+		if (mailbox_readdir(mb, mb->curfd, &again, NULL) == 0) {
 			for (i = 0; i < e.count; i++) {
 				mailbox_ents_add(&again, e.v[i].name);
 				again.v[again.count - 1].pass = 1;
@@ -470,7 +518,8 @@ mailbox_scan_cur(struct mailbox *mb, struct buf *why)
 		r = &ul->v[i];
 		x = mailbox_ent_find(&e, r->base);
 		if (x == NULL) {
-			uidlist_expunge(ul, i);
+			if (!mailbox_in_new(mb, r))
+				uidlist_expunge(ul, i);
 			continue;
 		}
 		x->matched = 1;
@@ -500,8 +549,12 @@ mailbox_sync_locked(struct mailbox *mb, int force, struct buf *why)
 {
 	struct mailbox_ents	 moved;
 	long long		 sec, nsec;
-	int			 i, full;
+	int			 full;
 
+	/* Changes made since mailbox_begin() go first (a rescan mid-way). */
+	if (buf_len(mb->ul.pending) > 0 &&
+	    uidlist_commit(&mb->ul, mb->dirfd, why) < 0)
+		return -1;
 	if (uidlist_load(&mb->ul, mb->dirfd, why) < 0)
 		return -1;
 	if (mailbox_cur_mtime(mb, &sec, &nsec) < 0) {
@@ -511,7 +564,7 @@ mailbox_sync_locked(struct mailbox *mb, int force, struct buf *why)
 	full = force || mb->ul.rewrite || sec != mb->ul.cur_sec ||
 	    nsec != mb->ul.cur_nsec;
 	memset(&moved, 0, sizeof(moved));
-	if (mailbox_move_new(mb, &moved) < 0) {
+	if (!mb->keep_new && mailbox_move_new(mb, &moved) < 0) {
 		buf_setf(why, "read %s/new: %s", mb->path, strerror(errno));
 		mailbox_ents_free(&moved);
 		return -1;
@@ -524,11 +577,7 @@ mailbox_sync_locked(struct mailbox *mb, int force, struct buf *why)
 			return -1;
 		}
 	} else {
-		qsort(moved.v, (size_t)moved.count, sizeof(*moved.v),
-		    mailbox_ent_time_cmp);
-		for (i = 0; i < moved.count; i++)
-			(void)uidlist_add(&mb->ul, moved.v[i].base,
-			    moved.v[i].flags, moved.v[i].kw);
+		mailbox_moved_add(mb, &moved);
 		if (moved.count > 0 && mailbox_cur_mtime(mb, &sec, &nsec) < 0)
 			sec = nsec = 0;
 	}
@@ -593,7 +642,8 @@ mailbox_sync(struct mailbox *mb, int force, struct buf *why)
 	if (uidlist_load(&mb->ul, mb->dirfd, why) < 0)
 		return -1;
 	(void)mailbox_keywords_load(mb);
-	if (!force && !mb->ul.rewrite && !mailbox_new_pending(mb) &&
+	if (!force && !mb->ul.rewrite &&
+	    (mb->keep_new || !mailbox_new_pending(mb)) &&
 	    mailbox_cur_mtime(mb, &sec, &nsec) == 0 &&
 	    sec == mb->ul.cur_sec && nsec == mb->ul.cur_nsec)
 		return 0;
@@ -786,358 +836,4 @@ mailbox_claim_recent(struct mailbox *mb)
 	uidlist_set_header(&mb->ul, mb->ul.uidnext, mb->ul.cur_sec,
 	    mb->ul.cur_nsec);
 	return old;
-}
-
-/* mailbox_unique - a fresh Maildir unique name with size fields */
-static void
-mailbox_unique(struct mailbox *mb, long long size, long long vsize,
-    struct buf *out)
-{
-	struct timeval	 tv;
-	const char	*h;
-
-	gettimeofday(&tv, NULL);
-	buf_reset(out);
-	buf_appendf(out, "%lld.M%06ldP%ldQ%u.", (long long)tv.tv_sec,
-	    (long)tv.tv_usec, (long)getpid(), ++mb->uniq);
-	/* The host name with '/' and ':' escaped, as Maildir wants. */
-	for (h = my_hostname(); *h != '\0'; h++) {
-		if (*h == '/')
-			buf_puts(out, "\\057");
-		else if (*h == ':')
-			buf_puts(out, "\\072");
-		else if ((unsigned char)*h > 0x20 && (unsigned char)*h < 0x7f)
-			buf_putc(out, *h);
-	}
-	if (size >= 0)
-		buf_appendf(out, ",S=%lld", size);
-	if (vsize >= 0)
-		buf_appendf(out, ",W=%lld", vsize);
-}
-
-/* mailbox_vsize - the size of data with every bare LF counted as CRLF */
-static long long
-mailbox_vsize(const char *p, size_t len)
-{
-	const char *end = p + len, *nl, *s = p;
-	long long n = (long long)len;
-
-	while ((nl = memchr(s, '\n', (size_t)(end - s))) != NULL) {
-		if (nl == p || nl[-1] != '\r')
-			n++;
-		s = nl + 1;
-	}
-	return n;
-}
-
-/* mailbox_tmp_write - a new message file in tmp/ (see mailbox.h) */
-int
-mailbox_tmp_write(struct mailbox *mb, const char *data, size_t len,
-    time_t idate, struct buf *name, struct buf *why)
-{
-	struct timespec	 ts[2];
-	int		 fd, tries;
-
-	for (tries = 0; ; tries++) {
-		mailbox_unique(mb, (long long)len, mailbox_vsize(data, len),
-		    name);
-		fd = openat(mb->tmpfd, buf_str(name), O_WRONLY | O_CREAT |
-		    O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0600);
-		if (fd >= 0 || errno != EEXIST || tries >= 10)
-			break;
-	}
-	if (fd < 0) {
-		buf_setf(why, "create %s/tmp/%s: %s", mb->path, buf_str(name),
-		    strerror(errno));
-		return -1;
-	}
-	if (write_full(fd, data, len) < 0 || fsync(fd) < 0) {
-		buf_setf(why, "write %s/tmp/%s: %s", mb->path, buf_str(name),
-		    strerror(errno));
-		close(fd);
-		(void)unlinkat(mb->tmpfd, buf_str(name), 0);
-		return -1;
-	}
-	if (idate > 0) {
-		ts[0].tv_sec = ts[1].tv_sec = idate;
-		ts[0].tv_nsec = ts[1].tv_nsec = 0;
-		(void)futimens(fd, ts);
-	}
-	close(fd);
-	return 0;
-}
-
-/* mailbox_field - a ",X=<number>" field of a base name, or -1 */
-static long long
-mailbox_field(const char *base, int field)
-{
-	const char *p;
-	long long v;
-
-	for (p = base; (p = strchr(p, ',')) != NULL; p++) {
-		if (p[1] != field || p[2] != '=')
-			continue;
-		v = 0;
-		for (p += 3; isdigit((unsigned char)*p) && v < 1LL << 50; p++)
-			v = v * 10 + (*p - '0');
-		return v;
-	}
-	return -1;
-}
-
-/* mailbox_copy_file - copy an open file into a new one; mtime kept */
-static int
-mailbox_copy_file(int in, int out)
-{
-	struct timespec	 ts[2];
-	struct stat	 st;
-	char		*chunk = xmalloc(MAILBOX_COPY_CHUNK);
-	ssize_t		 n;
-	int		 r = -1;
-
-	for (;;) {
-		n = read(in, chunk, MAILBOX_COPY_CHUNK);
-		if (n < 0 && errno == EINTR)
-			continue;
-		if (n < 0)
-			goto out;
-		if (n == 0)
-			break;
-		if (write_full(out, chunk, (size_t)n) < 0)
-			goto out;
-	}
-	if (fsync(out) < 0 || fstat(in, &st) < 0)
-		goto out;
-	ts[0] = st.st_atim;
-	ts[1] = st.st_mtim;
-	(void)futimens(out, ts);
-	r = 0;
-out:
-	free(chunk);
-	return r;
-}
-
-/* mailbox_tmp_link - a message of src into this folder's tmp/ */
-int
-mailbox_tmp_link(struct mailbox *mb, struct mailbox *src, uint32_t uid,
-    int move, struct buf *name, struct buf *why)
-{
-	struct buf	*from = buf_new(256, 0);
-	int		 i, in, out, r = -1, tries;
-
-	for (tries = 0; tries < 2; tries++) {
-		if ((i = uidlist_find(&src->ul, uid)) < 0) {
-			errno = ENOENT;
-			break;
-		}
-		mailbox_name(src, &src->ul.v[i], from);
-		mailbox_unique(mb, mailbox_field(src->ul.v[i].base, 'S'),
-		    mailbox_field(src->ul.v[i].base, 'W'), name);
-		if (move)
-			r = renameat(src->curfd, buf_str(from), mb->tmpfd,
-			    buf_str(name));
-		else
-			r = linkat(src->curfd, buf_str(from), mb->tmpfd,
-			    buf_str(name), 0);
-		if (r == 0 || errno != ENOENT)
-			break;
-		if (tries == 0 && mailbox_sync(src, 1, why) < 0)
-			break;
-		errno = ENOENT;
-	}
-	if (r == 0 || errno == ENOENT) {
-		if (r < 0)
-			buf_setf(why, "message UID %u is gone", uid);
-		buf_free(&from);
-		return r;
-	}
-	/* No links here (EXDEV, EPERM, EMLINK): copy, then remove. */
-	in = openat(src->curfd, buf_str(from), O_RDONLY | O_NOFOLLOW |
-	    O_CLOEXEC);
-	out = openat(mb->tmpfd, buf_str(name), O_WRONLY | O_CREAT | O_EXCL |
-	    O_NOFOLLOW | O_CLOEXEC, 0600);
-	if (in < 0 || out < 0 || mailbox_copy_file(in, out) < 0) {
-		buf_setf(why, "copy %s/cur/%s to %s/tmp: %s", src->path,
-		    buf_str(from), mb->path, strerror(errno));
-		if (out >= 0)
-			(void)unlinkat(mb->tmpfd, buf_str(name), 0);
-		r = -1;
-	} else {
-		r = 0;
-		if (move)
-			(void)unlinkat(src->curfd, buf_str(from), 0);
-	}
-	if (in >= 0)
-		close(in);
-	if (out >= 0)
-		close(out);
-	buf_free(&from);
-	return r;
-}
-
-/* mailbox_tmp_unlink - drop a tmp/ file */
-void
-mailbox_tmp_unlink(struct mailbox *mb, const char *name)
-{
-	(void)unlinkat(mb->tmpfd, name, 0);
-}
-
-/* mailbox_keyword_ok - a keyword name: an IMAP atom, not a \flag */
-static int
-mailbox_keyword_ok(const char *p)
-{
-	size_t len = strlen(p);
-
-	if (len == 0 || len > MAILBOX_KEYWORD_MAX || *p == '\\')
-		return 0;
-	for (; *p != '\0'; p++)
-		if ((unsigned char)*p <= 0x20 || (unsigned char)*p >= 0x7f ||
-		    strchr("(){%*\"\\]", *p) != NULL)
-			return 0;
-	return 1;
-}
-
-/*
- * mailbox_keywords_load - read the keywords file when it changed (lines
- * "N name", N 0-25 for the letters a-z).  1 changed, 0 not, -1 error.
- */
-int
-mailbox_keywords_load(struct mailbox *mb)
-{
-	struct stat	 st;
-	struct buf	*text;
-	char		 chunk[8192], *p, *nl, *end, *name;
-	ssize_t		 got;
-	long		 n;
-	int		 fd, i;
-
-	/* Unchanged, or still none (checked before every command)? */
-	if (fstatat(mb->dirfd, MAILBOX_KEYWORDS_FILE, &st,
-	    AT_SYMLINK_NOFOLLOW) < 0) {
-		if (errno == ENOENT && mb->kw_ino == 0)
-			return 0;
-	} else if (S_ISREG(st.st_mode) && st.st_ino == mb->kw_ino &&
-	    st.st_size == mb->kw_size &&
-	    st.st_mtim.tv_sec * 1000000000LL + st.st_mtim.tv_nsec ==
-	    mb->kw_mtime)
-		return 0;
-	fd = openat(mb->dirfd, MAILBOX_KEYWORDS_FILE, O_RDONLY | O_NOFOLLOW |
-	    O_CLOEXEC);
-	if (fd < 0) {
-		if (mb->kw_ino == 0)
-			return 0;
-		for (i = 0; i < MAILBOX_KEYWORDS; i++) {
-			free(mb->kw[i]);
-			mb->kw[i] = NULL;
-		}
-		mb->kw_ino = 0;
-		return 1;
-	}
-	if (fstat(fd, &st) < 0 || !S_ISREG(st.st_mode) ||
-	    st.st_size > MAILBOX_KW_FILE_MAX) {
-		close(fd);
-		return -1;
-	}
-	if (st.st_ino == mb->kw_ino && st.st_size == mb->kw_size &&
-	    st.st_mtim.tv_sec * 1000000000LL + st.st_mtim.tv_nsec ==
-	    mb->kw_mtime) {
-		close(fd);
-		return 0;
-	}
-	text = buf_new((size_t)st.st_size + 1, MAILBOX_KW_FILE_MAX);
-	while ((got = read(fd, chunk, sizeof(chunk))) > 0)
-		buf_append(text, chunk, (size_t)got);
-	close(fd);
-	for (i = 0; i < MAILBOX_KEYWORDS; i++) {
-		free(mb->kw[i]);
-		mb->kw[i] = NULL;
-	}
-	p = text->data;
-	end = p + buf_len(text);
-	while (p < end && (nl = memchr(p, '\n', (size_t)(end - p))) != NULL) {
-		*nl = '\0';
-		n = strtol(p, &name, 10);
-		if (name != p && *name == ' ' && n >= 0 &&
-		    n < MAILBOX_KEYWORDS && mb->kw[n] == NULL &&
-		    mailbox_keyword_ok(name + 1))
-			mb->kw[n] = xstrdup(name + 1);
-		p = nl + 1;
-	}
-	mb->kw_ino = st.st_ino;
-	mb->kw_size = st.st_size;
-	mb->kw_mtime = st.st_mtim.tv_sec * 1000000000LL + st.st_mtim.tv_nsec;
-	buf_free(&text);
-	return 1;
-}
-
-/* mailbox_keywords_save - write the keywords file whole (lock held) */
-static int
-mailbox_keywords_save(struct mailbox *mb, struct buf *why)
-{
-	struct buf	*out = buf_new(256, 0), *tmp = buf_new(64, 0);
-	int		 fd, i, r = -1;
-
-	for (i = 0; i < MAILBOX_KEYWORDS; i++)
-		if (mb->kw[i] != NULL)
-			buf_appendf(out, "%d %s\n", i, mb->kw[i]);
-	buf_setf(tmp, "%s.tmp.%ld", MAILBOX_KEYWORDS_FILE, (long)getpid());
-	(void)unlinkat(mb->dirfd, buf_str(tmp), 0);
-	fd = openat(mb->dirfd, buf_str(tmp), O_WRONLY | O_CREAT | O_EXCL |
-	    O_NOFOLLOW | O_CLOEXEC, 0600);
-	if (fd < 0 || write_full(fd, buf_str(out), buf_len(out)) < 0) {
-		buf_setf(why, "write %s/%s: %s", mb->path, buf_str(tmp),
-		    strerror(errno));
-		if (fd >= 0) {
-			close(fd);
-			(void)unlinkat(mb->dirfd, buf_str(tmp), 0);
-		}
-		goto out;
-	}
-	close(fd);
-	if (renameat(mb->dirfd, buf_str(tmp), mb->dirfd,
-	    MAILBOX_KEYWORDS_FILE) < 0) {
-		buf_setf(why, "rename %s/%s: %s", mb->path, buf_str(tmp),
-		    strerror(errno));
-		(void)unlinkat(mb->dirfd, buf_str(tmp), 0);
-		goto out;
-	}
-	mb->kw_ino = 0;		/* read it back next time */
-	r = 0;
-out:
-	buf_free(&out);
-	buf_free(&tmp);
-	return r;
-}
-
-/* mailbox_keyword - the letter index of a keyword (see mailbox.h) */
-int
-mailbox_keyword(struct mailbox *mb, const char *name, int create,
-    struct buf *why)
-{
-	int i, r;
-
-	if (!mailbox_keyword_ok(name))
-		return -1;
-	for (i = 0; i < MAILBOX_KEYWORDS; i++)
-		if (mb->kw[i] != NULL && strcasecmp(mb->kw[i], name) == 0)
-			return i;
-	if (!create)
-		return -1;
-	if (mailbox_lock(mb, why) < 0)
-		return -1;
-	mb->kw_ino = 0;
-	(void)mailbox_keywords_load(mb);
-	r = -2;
-	for (i = 0; i < MAILBOX_KEYWORDS; i++)
-		if (mb->kw[i] != NULL && strcasecmp(mb->kw[i], name) == 0) {
-			r = i;
-			break;
-		}
-	for (i = 0; r == -2 && i < MAILBOX_KEYWORDS; i++)
-		if (mb->kw[i] == NULL) {
-			mb->kw[i] = xstrdup(name);
-			r = mailbox_keywords_save(mb, why) < 0 ? -1 : i;
-		}
-	mailbox_unlock(mb);
-	return r;
 }

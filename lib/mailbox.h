@@ -5,16 +5,24 @@
  *
  *	mailbox.c	a folder: open, sync with the directories, flag
  *			changes, expunge, new messages (APPEND, COPY, MOVE)
+ *	mailbox_new.c	mail left in new/ with UIDs (pop3: RFC 1939 and
+ *			mail readers want unread mail to stay there)
+ *	mailbox_name.c	file names: a record's, size fields, the UIDL
+ *	mailbox_tmp.c	new files in tmp/ (APPEND, COPY, MOVE)
+ *	mailbox_keyword.c the keyword names (dovecot-keywords)
  *	mailbox_cache.c	the per-folder cache of what FETCH needs most
  *	mailbox_list.c	names to paths (modified UTF-7, nothing escapes),
  *			listing, CREATE, DELETE, RENAME, subscriptions
  *
- * Everything runs as the mailbox's owner; every file is opened relative
- * to the folder's directories and without following symlinks.  Changes
- * are made under the folder's lock (flock on cartero-uidlist.lock), so
- * concurrent imapd sessions serialise; local delivery (into new/) and
- * pop3d (renames and unlinks in new/ and cur/) take no lock, and the sync
- * copes with files that move or vanish under it.
+ * imap and pop3 both serve mail through this layer: one uid list, one
+ * cache, one lock, so a message has one identity (its base name; a UID
+ * in IMAP, the UIDL made from the base in POP3).  Everything runs as
+ * the mailbox's owner; every file is opened relative to the folder's
+ * directories and without following symlinks.  Changes are made under
+ * the folder's lock (flock on cartero-uidlist.lock), so concurrent imap
+ * and pop3 sessions serialise; local delivery (into new/) and mail
+ * clients on the Maildir take no lock, and the sync copes with files that
+ * move or vanish under it.
  */
 #ifndef CARTERO_MAILBOX_H
 #define CARTERO_MAILBOX_H
@@ -33,6 +41,7 @@ struct buf;
 #define MAILBOX_KEYWORDS	26	/* letters a-z */
 #define MAILBOX_KEYWORD_MAX	128	/* longest keyword name */
 #define MAILBOX_NAME_MAX	512	/* longest folder name (mUTF-7) */
+#define MAILBOX_UIDL_MAX	70	/* RFC 1939: 1 to 70 printable octets */
 
 struct mailbox_cache;
 
@@ -50,6 +59,7 @@ struct mailbox {
 	long long	 cur_pre_sec, cur_pre_nsec;	/* cur/ at begin */
 	long long	 new_empty_ns;	/* new/'s old mtime when seen empty */
 	unsigned	 uniq;		/* counter for unique names */
+	int		 keep_new;	/* pop3: a sync leaves new/ alone */
 };
 
 /*
@@ -72,8 +82,40 @@ int	mailbox_sync(struct mailbox *, int, struct buf *);
 int	mailbox_lock(struct mailbox *, struct buf *);
 void	mailbox_unlock(struct mailbox *);
 
-/* The file name of a record: base ":2," letters. */
+/* mailbox_name.c: the file name of a record: base ":2," letters. */
 void	mailbox_name(const struct mailbox *, const struct uidlist_rec *,
+	    struct buf *);
+/* A ",X=<number>" field of a name (',S=' bytes, ',W=' CRLF size), or -1. */
+long long mailbox_name_field(const char *, int);
+/* The POP3 UIDL of a file or base name (the same for both). */
+void	mailbox_name_uidl(const char *, struct buf *);
+/* A usable name, with the same UIDL, for a file whose base is unusable. */
+void	mailbox_name_usable(const char *, struct buf *);
+
+/*
+ * mailbox_new.c, for a session that leaves new/ alone (mb->keep_new, set
+ * after mailbox_open).  After a sync, mailbox_new_scan() gives every
+ * file of new/ a UID while it stays there (UIDLIST_INNEW; the next sync
+ * that moves new/ keeps that UID; it locks only when it has records to
+ * add or remove) and lists them.  Between mailbox_begin() and
+ * mailbox_end(), mailbox_new_move() moves one to cur/ with flags added,
+ * and mailbox_new_remove() removes one: 0, or -1 (errno ENOENT when it
+ * is gone, else why).  mailbox_new_open() opens one read-only, -1 with
+ * errno ENOENT when it is neither in new/ nor, moved by another session,
+ * in cur/.
+ */
+struct mailbox_newfile {
+	uint32_t	 uid;
+	char		*name;		/* its name in new/ */
+};
+int	mailbox_new_scan(struct mailbox *, struct mailbox_newfile **, int *,
+	    struct buf *);
+void	mailbox_new_free(struct mailbox_newfile **, int);
+int	mailbox_new_open(struct mailbox *, uint32_t, const char *,
+	    struct buf *);
+int	mailbox_new_move(struct mailbox *, uint32_t, const char *, uint32_t,
+	    struct buf *);
+int	mailbox_new_remove(struct mailbox *, uint32_t, const char *,
 	    struct buf *);
 /*
  * Open a message read-only by UID.  A file renamed by another program is
@@ -145,6 +187,14 @@ struct mailbox_cached {
 int	mailbox_cache_get(struct mailbox *, uint32_t, struct mailbox_cached *);
 /* Remember a record (written by mailbox_cache_flush). */
 void	mailbox_cache_put(struct mailbox *, const struct mailbox_cached *);
+/*
+ * The size alone (pop3: RFC822.SIZE is POP3's octet count), from a whole
+ * record or a size record, or -1; and a size record for a UID that has
+ * none (mailbox_cache_get counts it as a miss and a whole one replaces
+ * it).
+ */
+long long mailbox_cache_size(struct mailbox *, uint32_t);
+void	mailbox_cache_put_size(struct mailbox *, uint32_t, long long);
 /* Append what was put; rewrite the file when most of it is dead. */
 void	mailbox_cache_flush(struct mailbox *);
 /* Drop mapped pages between commands (memory per idle session). */

@@ -6,6 +6,9 @@
  * The file: a line "cartero-cache 1 V<uidvalidity>", then records
  *	R<uid> <size> <idate> <len1> <len2> <len3> <len4>\n
  *	<envelope><body><bodystructure><headers>\n
+ * A record whose lengths are all 0 holds the size alone: pop3 writes
+ * those (it needs nothing else); FETCH counts them as misses, and the
+ * whole record it then appends is the newer one.
  * appended with O_APPEND in one write each batch (the kernel keeps
  * concurrent appends whole).  A message file never changes under its
  * UID, so a record stays right until the message is expunged; records of
@@ -254,9 +257,9 @@ mailbox_cache_refresh(struct mailbox *mb)
 	return 0;
 }
 
-/* mailbox_cache_get - the record of a UID (see mailbox.h) */
-int
-mailbox_cache_get(struct mailbox *mb, uint32_t uid,
+/* mailbox_cache_find - the newest record of a UID, whole or size only */
+static int
+mailbox_cache_find(struct mailbox *mb, uint32_t uid,
     struct mailbox_cached *rec)
 {
 	struct mailbox_cache *c;
@@ -287,6 +290,39 @@ mailbox_cache_get(struct mailbox *mb, uint32_t uid,
 		found++;
 	return mailbox_cache_parse(c->map, c->maplen, c->idx[found].off, rec,
 	    &next) == 0;
+}
+
+/*
+ * mailbox_cache_get - the whole record of a UID (see mailbox.h).  A size
+ * record (no ENVELOPE: a whole one never lacks it) is a miss here.
+ */
+int
+mailbox_cache_get(struct mailbox *mb, uint32_t uid,
+    struct mailbox_cached *rec)
+{
+	return mailbox_cache_find(mb, uid, rec) && rec->envelope_len > 0;
+}
+
+/* mailbox_cache_size - the size of a UID from any record, or -1 */
+long long
+mailbox_cache_size(struct mailbox *mb, uint32_t uid)
+{
+	struct mailbox_cached rec;
+
+	return mailbox_cache_find(mb, uid, &rec) ? rec.size : -1;
+}
+
+/* mailbox_cache_put_size - a size record (see mailbox.h) */
+void
+mailbox_cache_put_size(struct mailbox *mb, uint32_t uid, long long size)
+{
+	struct mailbox_cached rec;
+
+	memset(&rec, 0, sizeof(rec));
+	rec.uid = uid;
+	rec.size = size;
+	rec.envelope = rec.body = rec.bodystructure = rec.headers = "";
+	mailbox_cache_put(mb, &rec);
 }
 
 /* mailbox_cache_put - queue a record for the next flush */

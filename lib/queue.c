@@ -5,9 +5,16 @@
  * A writer works in a temporary file "t.<id>" (scanners skip names with a
  * dot), buffers its writes, and queue_commit() patches the size record
  * (size and checksum), renames the file to its id, and fdatasyncs it and
- * fsyncs the directory (both at once, see fsyncs.c) before it says yes:
- * that is the moment an SMTP server may answer 250.  Any failure on the
- * way removes the file and reports why, with errno kept.
+ * fsyncs the directory (both at once) before it says yes: that is the
+ * moment an SMTP server may answer 250.  Any failure on the way removes
+ * the file and reports why, with errno kept.
+ *
+ * The sync of incoming/ is shared with every other writer (smtpd
+ * sessions, pickup, qmgr's bounces: see dirsync.c), through the state
+ * file private/incoming.sync: one fsync that began after a file's rename
+ * covers it, whoever made it, so under load the directory costs far less
+ * than one sync per message.  The file's own fdatasync runs (Linux AIO,
+ * fsyncs.c) while the writer waits for the directory's.
  *
  * Recycling: a writer in incoming/ first tries to take a finished queue
  * file that qmgr left in recycle/ (see queue.h) and overwrites it, rather
@@ -22,9 +29,10 @@
  * a crash that keeps any part of the new content from the disk leaves a
  * file that readers refuse (queue_verify).  A file that is not ours alone
  * (another link to it, another owner) is never reused.  The writer takes
- * the file locked and straight under its new id, so that the sync of
- * incoming/ runs while the client still sends the message and the commit
- * waits for the file's own sync alone.
+ * the file locked and straight under its new id, so that by the time the
+ * client has sent the message, another writer's sync of incoming/ has
+ * most often covered the rename, and the commit waits for the file's own
+ * sync alone.
  *
  * The reader is queue_read.c, the notification of qmgr queue_notify.c;
  * this file also holds the ids, paths and the value encoding they share.
@@ -50,6 +58,7 @@
 
 #include "buf.h"
 #include "dec.h"
+#include "dirsync.h"
 #include "fsyncs.h"
 #include "hex.h"
 #include "msg.h"
@@ -61,6 +70,7 @@
 #define QUEUE_SPARE_LIST	64		/* recycle/ names per listing */
 #define QUEUE_SPARE_IDLE_MS	50		/* after recycle/ was empty */
 #define QUEUE_SPARE_AHEAD	4096		/* read ahead of a reused file */
+#define QUEUE_SYNC_STATE	"private/" QUEUE_INCOMING ".sync"
 
 struct queue_writer {
 	int	 fd;
@@ -76,12 +86,15 @@ struct queue_writer {
 	int	 err;		/* sticky errno of a failed write */
 	off_t	 old_size;	/* a recycled file's old size, or -1 */
 	int	 reused;	/* a recycled file, named final and locked */
-	int	 dir_fd;	/* of DIR/sub, while its sync runs */
-	struct fsyncs_op dir_sync; /* that sync, begun when the file came */
+	struct dirsync *ds;	/* incoming/'s shared syncs, or NULL */
+	struct dirsync_ticket ticket;	/* of the rename to final */
 	int	 summing;	/* past the S record: bytes go into sum */
 	uint64_t sum;		/* of everything after the S record */
 	struct buf *enc;	/* scratch for encoded values */
 };
+
+/* The shared syncs of DIR/incoming (one queue directory per process). */
+static struct dirsync *queue_dirsync;
 
 /* Names seen in recycle/, taken one by one (see queue_claim). */
 static struct {
@@ -124,10 +137,6 @@ queue_new_id(char *id, size_t len)
 static void
 queue_writer_free(struct queue_writer *w)
 {
-	if (w->dir_fd >= 0) {
-		(void)fsyncs_end(&w->dir_sync);	/* it must not outlive w */
-		close(w->dir_fd);
-	}
 	if (w->fd >= 0)
 		close(w->fd);
 	free(w->dir);
@@ -305,6 +314,7 @@ queue_claim(struct queue_writer *w, const char *dir, const char *final)
 			continue;	/* another writer took it */
 		}
 		fd = open(buf_str(mine), O_WRONLY | O_NOFOLLOW | O_CLOEXEC);
+		dirsync_mark(w->ds, &w->ticket);
 		if (fd < 0 || flock(fd, LOCK_EX | LOCK_NB) < 0 ||
 		    fstat(fd, &st) < 0 || !S_ISREG(st.st_mode) ||
 		    st.st_nlink != 1 || st.st_uid != geteuid() ||
@@ -318,6 +328,7 @@ queue_claim(struct queue_writer *w, const char *dir, const char *final)
 			fd = -1;
 			continue;
 		}
+		dirsync_after(w->ds, &w->ticket);
 		w->old_size = st.st_size;
 		w->reused = 1;
 		/*
@@ -334,17 +345,24 @@ queue_claim(struct queue_writer *w, const char *dir, const char *final)
 }
 
 /*
- * queue_sync_dir_begin - a reused file got its name at once: start the
- * sync of its directory now, so that it runs while the client sends the
- * message.  (The name alone promises nothing: until the file's own sync,
- * its content is the old one, which readers refuse.)
+ * queue_dirsync_get - the shared syncs of DIR/incoming, opened once per
+ * process (again when the queue directory changes), or NULL when the
+ * directory cannot be opened (the commit then says why).
  */
-static void
-queue_sync_dir_begin(struct queue_writer *w)
+static struct dirsync *
+queue_dirsync_get(const char *dir, const char *sub_dir)
 {
-	if ((w->dir_fd = open(w->dir, O_RDONLY | O_DIRECTORY |
-	    O_CLOEXEC)) >= 0)
-		fsyncs_begin(&w->dir_sync, w->dir_fd, 0);
+	struct buf *state;
+
+	if (queue_dirsync != NULL &&
+	    strcmp(dirsync_dir(queue_dirsync), sub_dir) == 0)
+		return queue_dirsync;
+	dirsync_close(&queue_dirsync);
+	state = buf_new(256, 0);
+	buf_setf(state, "%s/%s", dir, QUEUE_SYNC_STATE);
+	queue_dirsync = dirsync_open(sub_dir, buf_str(state));
+	buf_free(&state);
+	return queue_dirsync;
 }
 
 /*
@@ -406,16 +424,15 @@ queue_create(const char *dir, const char *sub, struct buf *why)
 	mode = strcmp(sub, QUEUE_MAILDROP) == 0 ? 0644 : 0600;
 	w = xcalloc(1, sizeof(*w));
 	w->fd = -1;
-	w->dir_fd = -1;
 	w->data_start = -1;
 	w->old_size = -1;
 	buf_setf(path, "%s/%s", dir, sub);
 	w->dir = xstrdup(buf_str(path));
-	if (strcmp(sub, QUEUE_INCOMING) == 0) {
+	if (strcmp(sub, QUEUE_INCOMING) == 0 &&
+	    (w->ds = queue_dirsync_get(dir, w->dir)) != NULL) {
 		queue_new_id(w->id, sizeof(w->id));
 		buf_setf(path, "%s/%s", w->dir, w->id);
-		if ((w->fd = queue_claim(w, dir, buf_str(path))) >= 0)
-			queue_sync_dir_begin(w);
+		w->fd = queue_claim(w, dir, buf_str(path));
 	}
 	for (tries = 0; w->fd < 0 && tries < QUEUE_CREATE_TRIES; tries++) {
 		queue_new_id(w->id, sizeof(w->id));
@@ -524,28 +541,26 @@ queue_writer_size(struct queue_writer *w)
 }
 
 /*
- * queue_sync_both - sync the file and its directory at the same time
- * (fsyncs): 0, or -1 with errno and step.  A directory that the writer
- * may not read (a user's sendmail in maildrop/) is not synced: pickup
- * makes the file durable there.  A reused file's directory sync began
- * when the file was taken (queue_sync_dir_begin) and is only waited for.
+ * queue_sync_both - sync the file and its directory at the same time:
+ * 0, or -1 with errno and step.  In incoming/ the file's sync runs while
+ * the writer waits for a shared sync of the directory (dirsync_wait).
+ * Elsewhere both go at once (fsyncs); a directory that the writer may not
+ * read (a user's sendmail in maildrop/) is not synced: pickup makes the
+ * file durable there.
  */
 static int
 queue_sync_both(struct queue_writer *w, const char **step)
 {
-	int fd[2], data_only[2] = { 1, 0 }, err[2], n = 1, r;
+	struct fsyncs_op file;
+	int fd[2], data_only[2] = { 1, 0 }, err[2], n = 1;
 
 	fd[0] = w->fd;
-	if (w->dir_fd >= 0) {
-		r = fsyncs(1, fd, data_only, err);
-		*step = "fsync";
-		if (fsyncs_end(&w->dir_sync) < 0 && r == 0) {
-			*step = "fsync directory of";
-			err[0] = errno;
-		}
-		close(w->dir_fd);
-		w->dir_fd = -1;
-		errno = err[0];
+	if (w->ds != NULL) {
+		fsyncs_begin(&file, w->fd, 1);
+		err[1] = dirsync_wait(w->ds, &w->ticket) < 0 ? errno : 0;
+		err[0] = fsyncs_end(&file) < 0 ? errno : 0;
+		*step = err[0] ? "fsync" : "fsync directory of";
+		errno = err[0] ? err[0] : err[1];
 		return errno ? -1 : 0;
 	}
 	if ((fd[1] = open(w->dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC)) >= 0)
@@ -606,8 +621,14 @@ queue_commit(struct queue_writer *w, struct buf *why)
 	 * client, without its 250, sends the message again.
 	 */
 	step = "rename";
-	if (!w->reused && rename(w->tmp, w->final) < 0)
-		goto bad;
+	if (!w->reused) {
+		if (w->ds != NULL)
+			dirsync_mark(w->ds, &w->ticket);
+		if (rename(w->tmp, w->final) < 0)
+			goto bad;
+		if (w->ds != NULL)
+			dirsync_after(w->ds, &w->ticket);
+	}
 	renamed = 1;
 	fail = w->final;
 	if (queue_sync_both(w, &step) < 0)

@@ -14,8 +14,9 @@
  *
  * Values are printable: control characters (CR, LF, ...), DEL and % are
  * written %XX.  A writer creates a temporary file "t.<id>" in incoming/ (or
- * maildrop/), and queue_commit() fsyncs it, renames it to its queue id and
- * fsyncs the directory: only then may anyone reply 250.  The same format
+ * maildrop/), and queue_commit() renames it to its queue id, fsyncs it and
+ * the directory (a sync of the directory that began after the rename,
+ * maybe another writer's): only then may anyone reply 250.  The same format
  * serves maildrop/ files written by sendmail.
  *
  * queue_create() itself writes the T record (now) and the S record, whose
@@ -49,11 +50,13 @@
  * incoming/ then reuses such a file, which spares the file system an
  * inode allocation and release per message.  The writer claims the file
  * by renaming it to ".<new id>" in recycle/, locks it (flock), renames it
- * to its id in incoming/ at once and starts the sync of incoming/, overwrites it, cuts it to its new length and syncs it; it
- * is done, and the file ready, when the lock is gone (queue_busy).  A
- * reader that finds an unlocked file there whose T record names another
- * id, or whose S record was never filled in, has found what a writer
- * left when it died before the end: no client was told it was queued.  qmgr moves a
+ * to its id in incoming/ at once, overwrites it, cuts it to its new
+ * length and syncs it and incoming/ (a sync of incoming/ shared with the
+ * other writers, through private/incoming.sync: see dirsync.c); it is
+ * done, and the file ready, when the lock is gone (queue_busy).  A reader
+ * that finds an unlocked file there whose T record names another id, or
+ * whose S record was never filled in, has found what a writer left when
+ * it died before the end: no client was told it was queued.  qmgr moves a
  * file in under a name with a dot (".<id>") and renames it to its id only
  * after the sync of active/ that makes its removal from active/ durable,
  * so no crash can bring back a reused file under its old id; writers

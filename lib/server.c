@@ -544,59 +544,60 @@ server_session_env(const char **account, char *addr, size_t addrlen)
 	    "unknown");
 }
 
-/* server_main - run a daemon: options, config, jail, then serve */
-void
-server_main(int argc, char **argv, enum server_mode mode, server_fn service,
-    ...)
-{
-	static char	*overrides[SERVER_MAX_OVERRIDES + 1];
-	struct sigaction sa;
-	struct buf	*why;
-	server_hook	 pre_jail = NULL, post_jail = NULL;
-	server_void_hook pre_accept = NULL;
-	const char	*base, *confdir = NULL, *jail = NULL, *bind_addr = NULL;
-	char		*name = NULL;
-	va_list		 ap;
-	int		 ch, key, unpriv = 0, no_drop = 0, noverride = 0;
-	int		 lfd = SERVER_LISTEN_FD, standalone;
-	pid_t		 master_pid;
+/* What server_main was given and what master's options say. */
+struct server_opts {
+	server_hook	 pre_jail, post_jail;
+	server_void_hook pre_accept;
+	int		 no_drop;	/* SERVER_NO_DROP */
+	const char	*confdir;	/* -c */
+	char		*name;		/* -n, else the program's name */
+	int		 unpriv;	/* -u */
+	const char	*jail;		/* -z */
+	char		*overrides[SERVER_MAX_OVERRIDES + 1];	/* -o */
+	const char	*bind_addr;	/* -S */
+};
 
-	va_start(ap, service);
+/* server_hooks - server_main's list of hooks, up to SERVER_END */
+static void
+server_hooks(va_list ap, struct server_opts *o)
+{
+	int key;
+
 	while ((key = va_arg(ap, int)) != SERVER_END) {
 		switch (key) {
 		case SERVER_PRE_JAIL:
-			pre_jail = va_arg(ap, server_hook);
+			o->pre_jail = va_arg(ap, server_hook);
 			break;
 		case SERVER_POST_JAIL:
-			post_jail = va_arg(ap, server_hook);
+			o->post_jail = va_arg(ap, server_hook);
 			break;
 		case SERVER_PRE_ACCEPT:
-			pre_accept = va_arg(ap, server_void_hook);
+			o->pre_accept = va_arg(ap, server_void_hook);
 			break;
 		case SERVER_NO_DROP:
-			no_drop = 1;
+			o->no_drop = 1;
 			break;
 		default:
 			msg_panic("%s: unknown argument type %d", __func__,
 			    key);
 		}
 	}
-	va_end(ap);
+}
 
-	base = server_basename(argc > 0 && argv[0] != NULL ? argv[0] :
-	    "server");
-	/* Until main.cf is read, errors go to stderr too. */
-	msg_init(base, MSG_SYSLOG | MSG_STDERR);
-	signal(SIGPIPE, SIG_IGN);
+/* server_options - master's options (see server.h); optind: the rest */
+static void
+server_options(int argc, char **argv, const char *base, struct server_opts *o)
+{
+	int ch, noverride = 0;
 
 	opterr = 0;
 	while ((ch = getopt(argc, argv, "+c:n:t:uz:o:vS:f")) != -1) {
 		switch (ch) {
 		case 'c':
-			confdir = optarg;
+			o->confdir = optarg;
 			break;
 		case 'n':
-			name = optarg;
+			o->name = optarg;
 			break;
 		case 't':
 			if (strcmp(optarg, "inet") != 0 &&
@@ -605,23 +606,23 @@ server_main(int argc, char **argv, enum server_mode mode, server_fn service,
 				    "unix", optarg);
 			break;
 		case 'u':
-			unpriv = 1;
+			o->unpriv = 1;
 			break;
 		case 'z':
-			jail = optarg;
+			o->jail = optarg;
 			break;
 		case 'o':
 			if (strchr(optarg, '=') == NULL)
 				msg_fatal("-o %s: expected name=value", optarg);
 			if (noverride >= SERVER_MAX_OVERRIDES)
 				msg_fatal("too many -o options");
-			overrides[noverride++] = optarg;
+			o->overrides[noverride++] = optarg;
 			break;
 		case 'v':
 			msg_verbose++;
 			break;
 		case 'S':
-			bind_addr = optarg;
+			o->bind_addr = optarg;
 			break;
 		case 'f':
 			server_foreground = 1;
@@ -635,35 +636,108 @@ server_main(int argc, char **argv, enum server_mode mode, server_fn service,
 			server_usage(base);
 		}
 	}
-	overrides[noverride] = NULL;
-	if (name == NULL)
-		name = (char *)base;
+	o->overrides[noverride] = NULL;
+	if (o->name == NULL)
+		o->name = (char *)base;
+}
+
+/*
+ * server_listener - the listening socket: ours (-S) or master's (fd 3),
+ * and master's status pipe (fd 4)
+ */
+static int
+server_listener(const char *bind_addr)
+{
+	struct buf *why;
+	int lfd;
+
+	if (bind_addr != NULL) {
+		why = buf_new(256, 4096);
+		if ((lfd = server_listen(bind_addr, SERVER_BACKLOG, why)) < 0)
+			msg_fatal("%s", buf_str(why));
+		buf_free(&why);
+		return lfd;
+	}
+	if (!server_is_listener(SERVER_LISTEN_FD))
+		msg_fatal("no listening socket on fd %d: run me from "
+		    "master, or give -S address to run by hand",
+		    SERVER_LISTEN_FD);
+	if (set_nonblock(SERVER_LISTEN_FD, 1) < 0 ||
+	    set_cloexec(SERVER_LISTEN_FD, 1) < 0)
+		msg_fatal("fcntl fd %d: %m", SERVER_LISTEN_FD);
+	if (fcntl(SERVER_STATUS_FD, F_GETFD) != -1) {
+		server_status_fd = SERVER_STATUS_FD;
+		(void)set_cloexec(server_status_fd, 1);
+	}
+	return SERVER_LISTEN_FD;
+}
+
+/*
+ * server_jail - open what needs root (the pre-jail hook), chroot, drop
+ * to mail_owner, then the post-jail hook; under master, die with it
+ */
+static void
+server_jail(const struct server_opts *o, char **args, pid_t master_pid)
+{
+	struct buf *why = buf_new(256, 4096);
+
+	if (o->pre_jail != NULL)
+		o->pre_jail(o->name, args);
+	if (o->jail != NULL && privs_is_root())
+		server_jail_prepare(o->jail);
+	if (o->jail != NULL && privs_chroot(o->jail, why) < 0)
+		msg_fatal("%s", buf_str(why));
+	if (o->jail != NULL && privs_is_root() &&
+	    strcmp(o->jail, var_queue_directory) == 0)
+		var_queue_directory = "";	/* seen from inside: "/" */
+	if (o->unpriv && !o->no_drop)
+		privs_drop(var_mail_owner);
+	if (o->post_jail != NULL)
+		o->post_jail(o->name, args);
+
+	/*
+	 * Under master, die with it (a setuid clears this, so it is set
+	 * after the drop); a master that died before this line left us
+	 * with another parent.
+	 */
+	if (o->bind_addr == NULL) {
+		(void)prctl(PR_SET_PDEATHSIG, SIGTERM);
+		if (getppid() != master_pid)
+			exit(0);
+	}
+	buf_free(&why);
+}
+
+/* server_main - run a daemon: options, config, jail, then serve */
+void
+server_main(int argc, char **argv, enum server_mode mode, server_fn service,
+    ...)
+{
+	static struct server_opts o;
+	struct sigaction sa;
+	const char	*base;
+	va_list		 ap;
+	int		 lfd;
+	pid_t		 master_pid;
+
+	va_start(ap, service);
+	server_hooks(ap, &o);
+	va_end(ap);
+
+	base = server_basename(argc > 0 && argv[0] != NULL ? argv[0] :
+	    "server");
+	/* Until main.cf is read, errors go to stderr too. */
+	msg_init(base, MSG_SYSLOG | MSG_STDERR);
+	signal(SIGPIPE, SIG_IGN);
+	server_options(argc, argv, base, &o);
 	if (server_foreground)
 		msg_set_flags(MSG_SYSLOG | MSG_STDERR);
 
 	/* Configuration, then the log as it names us. */
-	server_conf(confdir, overrides, base, server_foreground || isatty(2));
+	server_conf(o.confdir, o.overrides, base, server_foreground ||
+	    isatty(2));
 	msg_logfile(var_maillog_file);
-	why = buf_new(256, 4096);
-
-	/* The listening socket: ours (-S) or master's (fd 3). */
-	standalone = bind_addr != NULL;
-	if (standalone) {
-		if ((lfd = server_listen(bind_addr, SERVER_BACKLOG, why)) < 0)
-			msg_fatal("%s", buf_str(why));
-	} else {
-		if (!server_is_listener(SERVER_LISTEN_FD))
-			msg_fatal("no listening socket on fd %d: run me from "
-			    "master, or give -S address to run by hand",
-			    SERVER_LISTEN_FD);
-		if (set_nonblock(SERVER_LISTEN_FD, 1) < 0 ||
-		    set_cloexec(SERVER_LISTEN_FD, 1) < 0)
-			msg_fatal("fcntl fd %d: %m", SERVER_LISTEN_FD);
-		if (fcntl(SERVER_STATUS_FD, F_GETFD) != -1) {
-			server_status_fd = SERVER_STATUS_FD;
-			(void)set_cloexec(server_status_fd, 1);
-		}
-	}
+	lfd = server_listener(o.bind_addr);
 	master_pid = getppid();
 
 	/* SIGTERM: exit (a hook may install a handler of its own). */
@@ -672,42 +746,16 @@ server_main(int argc, char **argv, enum server_mode mode, server_fn service,
 	sigemptyset(&sa.sa_mask);
 	sigaction(SIGTERM, &sa, NULL);
 
-	/* The jail: open what needs root, chroot, drop, then the rest. */
-	if (pre_jail != NULL)
-		pre_jail(name, argv + optind);
-	if (jail != NULL && privs_is_root())
-		server_jail_prepare(jail);
-	if (jail != NULL && privs_chroot(jail, why) < 0)
-		msg_fatal("%s", buf_str(why));
-	if (jail != NULL && privs_is_root() &&
-	    strcmp(jail, var_queue_directory) == 0)
-		var_queue_directory = "";	/* seen from inside: "/" */
-	if (unpriv && !no_drop)
-		privs_drop(var_mail_owner);
-	if (post_jail != NULL)
-		post_jail(name, argv + optind);
-
-	/*
-	 * Under master, die with it (a setuid clears this, so it is set
-	 * after the drop); a master that died before this line left us
-	 * with another parent.
-	 */
-	if (!standalone) {
-		(void)prctl(PR_SET_PDEATHSIG, SIGTERM);
-		if (getppid() != master_pid)
-			exit(0);
-	}
-	buf_free(&why);
-
+	server_jail(&o, argv + optind, master_pid);
 	if (msg_verbose)
-		msg_debug("service %s started", name);
+		msg_debug("service %s started", o.name);
 	if (mode == SERVER_LOOP) {
 		(void)server_status(SERVER_STAT_IDLE);
-		service(lfd, name, argv + optind);
+		service(lfd, o.name, argv + optind);
 		exit(0);
 	}
-	server_accept_loop(lfd, standalone, service, name, argv + optind,
-	    pre_accept);
+	server_accept_loop(lfd, o.bind_addr != NULL, service, o.name,
+	    argv + optind, o.pre_accept);
 	/* NOTREACHED */
 	exit(0);
 }

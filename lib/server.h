@@ -17,8 +17,9 @@
  *			service with it, telling master busy/idle; exits after
  *			max_use connections or max_idle seconds idle;
  *	SERVER_LOOP:	calls the service once with the listening fd; the
- *			service runs its own loop (qmgr, pickup) and never
- *			returns.
+ *			service runs its own loop and never returns (pickup;
+ *			anvil, auth, qmgr and imap-hibernate hand it to
+ *			lib/ipcserv.c).
  * Run by hand without master, "-S ADDR" makes the skeleton bind ADDR itself
  * (host:port or a socket path), for tests and debugging; "-f" logs to stderr.
  */

@@ -36,6 +36,7 @@
 #define UIDLIST_FILE_MAX	(512LL * 1024 * 1024)	/* sanity cap */
 #define UIDLIST_DEAD		0x80000000U	/* flags: expunged */
 #define UIDLIST_LOG_MIN		2000	/* rewrite after this many log lines */
+#define UIDLIST_READ_CHUNK	65536
 
 static const char uidlist_letters[] = "DFPRST";	/* FLAG_* bit order */
 
@@ -57,6 +58,7 @@ uidlist_clear(struct uidlist *ul)
 		free(ul->v[i].base);
 	ul->count = 0;
 	ul->holes = 0;
+	ul->innew = 0;
 }
 
 /* uidlist_free - release everything */
@@ -226,6 +228,38 @@ uidlist_find_near(const struct uidlist *ul, uint32_t uid, int hint)
 }
 
 /*
+ * uidlist_find_innew - the index of a live record of a file still in new/
+ * (UIDLIST_INNEW) with this base, or -1; from the newest down, as such
+ * records are few and recent.  stop: records below it are not looked at.
+ */
+int
+uidlist_find_innew(const struct uidlist *ul, const char *base, int stop)
+{
+	int i;
+
+	for (i = ul->count - 1; i >= stop && i >= 0; i--)
+		if ((ul->v[i].flags & (UIDLIST_INNEW | UIDLIST_DEAD)) ==
+		    UIDLIST_INNEW && strcmp(ul->v[i].base, base) == 0)
+			return i;
+	return -1;
+}
+
+/* uidlist_first_innew - the lowest index of a live new/ record, or -1 */
+int
+uidlist_first_innew(const struct uidlist *ul)
+{
+	int i;
+
+	if (ul->innew == 0)
+		return -1;
+	for (i = 0; i < ul->count; i++)
+		if ((ul->v[i].flags & (UIDLIST_INNEW | UIDLIST_DEAD)) ==
+		    UIDLIST_INNEW)
+			return i;
+	return -1;
+}
+
+/*
  * uidlist_apply - one line of the file (without its newline); -1 when
  * it does not parse or does not fit what came before.
  */
@@ -260,6 +294,8 @@ uidlist_apply(struct uidlist *ul, const char *p, const char *end,
 		if (p != end)
 			return -1;
 		if ((i = uidlist_find(ul, (uint32_t)uid)) >= 0) {
+			if (ul->v[i].flags & UIDLIST_INNEW)
+				ul->innew--;
 			ul->v[i].flags |= UIDLIST_DEAD;
 			ul->holes++;
 		}
@@ -277,11 +313,15 @@ uidlist_apply(struct uidlist *ul, const char *p, const char *end,
 	if (strcmp(info, "-") == 0)
 		info[0] = '\0';
 	uidlist_info_parse(info, &flags, &kw);
+	if (strchr(info, 'N') != NULL)
+		flags |= UIDLIST_INNEW;
 	p = q;
 	if (op == '=') {
 		if (p != end)
 			return -1;
 		if ((i = uidlist_find(ul, (uint32_t)uid)) >= 0) {
+			ul->innew += ((flags & UIDLIST_INNEW) != 0) -
+			    ((ul->v[i].flags & UIDLIST_INNEW) != 0);
 			ul->v[i].flags = flags;
 			ul->v[i].kw = kw;
 			ul->v[i].modseq = (uint64_t)modseq;
@@ -300,6 +340,8 @@ uidlist_apply(struct uidlist *ul, const char *p, const char *end,
 	r->kw = kw;
 	r->modseq = (uint64_t)modseq;
 	r->base = xstrndup(p, (size_t)(end - p));
+	if (flags & UIDLIST_INNEW)
+		ul->innew++;
 	if ((uint32_t)uid >= ul->uidnext)
 		ul->uidnext = (uint32_t)uid + 1;
 	return 0;
@@ -329,25 +371,47 @@ uidlist_fresh(struct uidlist *ul)
 	buf_reset(ul->pending);
 }
 
-/* uidlist_read_at - bytes from offset to the end of the file */
+/*
+ * uidlist_read_at - bytes from offset to the end of the file.  They are
+ * read straight into out when the caller made it big enough (no copy,
+ * and no big buffer on the stack of a long-lived idle session), else
+ * through a chunk.
+ */
 static int
 uidlist_read_at(int fd, off_t off, off_t end, struct buf *out)
 {
-	char chunk[65536];
-	ssize_t n;
+	char	*chunk = NULL;
+	size_t	 want;
+	ssize_t	 n;
 
 	buf_reset(out);
 	while (off < end) {
-		n = pread(fd, chunk, sizeof(chunk), off);
+		want = (size_t)(end - off);
+		if (out->size - out->len > want) {
+			n = pread(fd, out->data + out->len, want, off);
+			if (n > 0) {
+				out->len += (size_t)n;
+				out->data[out->len] = '\0';
+			}
+		} else {
+			if (chunk == NULL)
+				chunk = xmalloc(UIDLIST_READ_CHUNK);
+			n = pread(fd, chunk, want < UIDLIST_READ_CHUNK ? want :
+			    UIDLIST_READ_CHUNK, off);
+			if (n > 0)
+				buf_append(out, chunk, (size_t)n);
+		}
 		if (n < 0 && errno == EINTR)
 			continue;
-		if (n < 0)
+		if (n < 0) {
+			free(chunk);
 			return -1;
+		}
 		if (n == 0)
 			break;
-		buf_append(out, chunk, (size_t)n);
 		off += n;
 	}
+	free(chunk);
 	return 0;
 }
 
@@ -431,7 +495,7 @@ uidlist_load(struct uidlist *ul, int dirfd, struct buf *why)
 		close(fd);
 		return 0;
 	}
-	text = buf_new(whole ? (size_t)st.st_size + 1 : 4096, 0);
+	text = buf_new((size_t)(st.st_size - (whole ? 0 : ul->offset)) + 1, 0);
 	if (!whole) {
 		if (uidlist_read_at(fd, ul->offset, st.st_size, text) < 0)
 			goto readerr;
@@ -502,6 +566,8 @@ uidlist_info_text(struct buf *out, uint32_t flags, uint32_t kw)
 	size_t before = buf_len(out);
 
 	uidlist_info_format(out, flags & FLAG_ALL, kw);
+	if (flags & UIDLIST_INNEW)
+		buf_putc(out, 'N');
 	if (buf_len(out) == before)
 		buf_putc(out, '-');
 }
@@ -518,7 +584,9 @@ uidlist_add(struct uidlist *ul, const char *base, uint32_t flags,
 	uidlist_grow(ul);
 	r = &ul->v[ul->count++];
 	r->uid = ul->uidnext++;
-	r->flags = flags & FLAG_ALL;
+	r->flags = flags & (FLAG_ALL | UIDLIST_INNEW);
+	if (r->flags & UIDLIST_INNEW)
+		ul->innew++;
 	r->kw = kw;
 	r->modseq = ++ul->highestmodseq;
 	r->base = xstrdup(base);
@@ -534,6 +602,8 @@ uidlist_set_flags(struct uidlist *ul, int i, uint32_t flags, uint32_t kw)
 {
 	struct uidlist_rec *r = &ul->v[i];
 
+	if (r->flags & UIDLIST_INNEW)
+		ul->innew--;
 	r->flags = flags & FLAG_ALL;
 	r->kw = kw;
 	r->modseq = ++ul->highestmodseq;
@@ -550,6 +620,8 @@ uidlist_expunge(struct uidlist *ul, int i)
 
 	if (r->flags & UIDLIST_DEAD)
 		return;
+	if (r->flags & UIDLIST_INNEW)
+		ul->innew--;
 	r->flags |= UIDLIST_DEAD;
 	ul->holes++;
 	uidlist_log(ul, "-%u %llu\n", r->uid,

@@ -14,7 +14,8 @@
  *	H N<..> M<..> R<..> C<..>	new header values (log)
  *
  * <base> is the Maildir unique name (the file name before ":"), <info>
- * the flag letters of ":2," (D F P R S T, then keywords a-z) or "-".
+ * the flag letters of ":2," (D F P R S T, then keywords a-z) or "-", and
+ * N when the file is still in new/ (UIDLIST_INNEW).
  * Appends go to the end under the folder's lock; when the log grows past
  * the snapshot the whole file is rewritten (temporary file, rename).  A
  * reader remembers how much of which inode it has applied and reads only
@@ -46,6 +47,12 @@ struct buf;
 #define FLAG_SEEN	0x10	/* S \Seen */
 #define FLAG_DELETED	0x20	/* T \Deleted */
 #define FLAG_ALL	0x3f
+/*
+ * Not an IMAP flag: the message's file is still in new/ (pop3 gave it a
+ * UID without moving it, see mailbox_new.c); "N" in the file's info
+ * field, never in a file name.  The next sync that moves new/ clears it.
+ */
+#define UIDLIST_INNEW	0x40
 
 struct uidlist_rec {
 	uint32_t	 uid;		/* 0: expunged, awaiting compaction */
@@ -65,6 +72,7 @@ struct uidlist {
 	int		 count;
 	int		 size;
 	int		 holes;		/* expunged records not yet removed */
+	int		 innew;		/* live records with UIDLIST_INNEW */
 
 	/* How much of which file is applied. */
 	int		 loaded;
@@ -94,7 +102,15 @@ void	uidlist_forget(struct uidlist *);
 int	uidlist_find(const struct uidlist *, uint32_t);	/* index or -1 */
 /* The same, trying the index hint first (a walk in UID order). */
 int	uidlist_find_near(const struct uidlist *, uint32_t, int);
-/* A new message: the next UID, a new modseq; returns the UID. */
+/*
+ * Records of files still in new/ (UIDLIST_INNEW): the lowest index of
+ * one (-1: none, the usual case); the index of the one with a base, from
+ * the top down to an index (-1: none).
+ */
+int	uidlist_first_innew(const struct uidlist *);
+int	uidlist_find_innew(const struct uidlist *, const char *, int);
+/* A new message: the next UID, a new modseq; returns the UID.  Flags:
+ * FLAG_*, and UIDLIST_INNEW for a file left in new/. */
 uint32_t uidlist_add(struct uidlist *, const char *, uint32_t, uint32_t);
 /* New flags and keywords for the record at an index: a new modseq. */
 void	uidlist_set_flags(struct uidlist *, int, uint32_t, uint32_t);

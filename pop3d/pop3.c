@@ -4,7 +4,7 @@
  * auth executes "$daemon_directory/pop3 -M -c DIR" after a good login, as
  * the account's user (never root), with the client on fd 0/1; the
  * environment names the account (USER, MAILDIR, and IP, the client's
- * address when known).  This opens the Maildir (pop3d_mailbox.c), says
+ * address when known).  This opens the Maildir (pop3d_maildrop.c), says
  * "+OK Logged in." and serves the TRANSACTION and UPDATE states
  * (pop3d_cmd.c).  It is not the login program pop3d run with another flag
  * because that one links OpenSSL: mapping and relocating libssl and
@@ -58,7 +58,7 @@ main(int argc, char **argv)
 		pop3d_linger(&s, 0, s.outfd);
 		exit(1);
 	}
-	r = pop3d_mailbox_open(maildir, &s.mbox, why);
+	r = pop3d_maildrop_open(maildir, &s.mbox, why);
 	if (r == POP3D_MBOX_INUSE) {
 		msg_info("user=<%s>, rip=%s: mailbox in use by another POP3 "
 		    "session", s.account, s.addr);
@@ -81,7 +81,7 @@ main(int argc, char **argv)
 	    s.account, s.addr, s.msg_count, s.msg_size);
 	pop3d_reply(&s, "+OK Logged in.");
 	pop3d_cmd_loop(&s);
-	pop3d_mailbox_close(&s.mbox);
+	pop3d_maildrop_close(&s.mbox);
 	buf_free(&s.pre);
 	lineio_free(&s.io);
 	buf_free(&s.line);

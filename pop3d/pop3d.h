@@ -14,13 +14,22 @@
  *	pop3.c		main of pop3: options, the Maildir, the greeting
  *	pop3d_reply.c	both: replies, error limit, CAPA, word splitting
  *	pop3d_cmd.c	the mailbox side's command loop and its commands
- *	pop3d_mailbox.c	the Maildir: lock, scan, sizes, sending, UPDATE
+ *	pop3d_maildrop.c the session's view of the INBOX: the session lock,
+ *			the list fixed at login, sizes, sending, UPDATE
+ *
+ * The mailbox side reads the Maildir through the mailbox layer that imap
+ * uses (lib/mailbox.h: one uid list, one lock, one cache), so a message
+ * has one identity: its UID, and its UIDL made from the base name the
+ * uid list holds for it (mailbox_name_uidl, unchanged since pop3 made it
+ * from the file name itself).
  */
 #ifndef CARTERO_POP3D_H
 #define CARTERO_POP3D_H
 
 #include <sys/types.h>
 #include <sys/socket.h>
+
+#include <stdint.h>
 
 struct buf;
 struct lineio;
@@ -31,39 +40,36 @@ struct tls;
  * longer (RFC 5034), so the reader's cap is more generous.
  */
 #define POP3D_LINE_MAX		4096	/* a command line, CRLF not counted */
-#define POP3D_UIDL_MAX		70	/* RFC 1939: 1 to 70 printable octets */
 #define POP3D_CHUNK		(256 * 1024)	/* file reads and big writes */
 #define POP3D_PREFETCH_MAX	(64 * 1024)	/* read ahead up to this size */
-#define POP3D_SIZES_FILE	"cartero-pop3-sizes"	/* the size cache */
 #define POP3D_LOCK_FILE		"cartero-pop3.lock"	/* one session */
 #define POP3D_IMPLEMENTATION	"cartero"
 
 /* A message in a session. */
-#define POP3D_MSG_DELETED	0x1	/* DELE: unlinked at QUIT */
+#define POP3D_MSG_DELETED	0x1	/* DELE: expunged at QUIT */
 #define POP3D_MSG_RETRIEVED	0x2	/* RETR: marked seen at QUIT */
 #define POP3D_MSG_GONE		0x4	/* removed by another program */
-#define POP3D_MSG_NEW		0x8	/* the file is in new/ (else cur/) */
 
 struct pop3d_msg {
-	char		*name;		/* file name in new/ or cur/ */
-	char		*uidl;		/* stable: the Maildir unique name */
+	uint32_t	 uid;		/* in the folder's uid list */
+	char		*name;		/* its file in new/; NULL: in cur/ */
+	char		*uidl;		/* made from the base: stable */
 	long long	 size;		/* octets as sent: CRLF, unstuffed */
-	long long	 sec, usec;	/* delivery time, from the name */
+	long long	 fsize;		/* the file's octets (",S="), or -1 */
 	int		 flags;		/* POP3D_MSG_* */
 };
 
-struct pop3d_mailbox {
-	char		*path;		/* the Maildir */
-	int		 dirfd;		/* the Maildir, new/, cur/ */
-	int		 newfd;
-	int		 curfd;
-	int		 lockfd;
-	struct pop3d_msg *msgs;
+struct mailbox;
+
+struct pop3d_maildrop {
+	struct mailbox	*mb;		/* the INBOX (lib/mailbox.h) */
+	int		 lockfd;	/* POP3D_LOCK_FILE, flocked */
+	struct pop3d_msg *msgs;		/* as at login, in UID order */
 	int		 count;
 	char		*chunk;		/* POP3D_CHUNK bytes for file reads */
 };
 
-/* pop3d_mailbox_open(): results besides 0. */
+/* pop3d_maildrop_open(): results besides 0. */
 #define POP3D_MBOX_ERROR	(-1)	/* see why */
 #define POP3D_MBOX_INUSE	(-2)	/* another POP3 session holds it */
 
@@ -90,7 +96,7 @@ struct pop3d_state {
 	int		 done;		/* logged in: the session went on */
 
 	/* Mailbox side. */
-	struct pop3d_mailbox *mbox;
+	struct pop3d_maildrop *mbox;
 	const char	*account;	/* $USER */
 	int		 outfd;		/* fd 1 */
 	int		 timeout;
@@ -118,16 +124,15 @@ void	pop3d_io_timeouts(struct pop3d_state *);
 ssize_t	pop3d_io_read(void *, void *, size_t);
 ssize_t	pop3d_io_write(void *, const void *, size_t);
 
-/* pop3d_mailbox.c */
-int	pop3d_mailbox_open(const char *, struct pop3d_mailbox **,
+/* pop3d_maildrop.c */
+int	pop3d_maildrop_open(const char *, struct pop3d_maildrop **,
 	    struct buf *);
-void	pop3d_mailbox_close(struct pop3d_mailbox **);
-int	pop3d_mailbox_open_msg(struct pop3d_mailbox *, struct pop3d_msg *,
+void	pop3d_maildrop_close(struct pop3d_maildrop **);
+int	pop3d_maildrop_open_msg(struct pop3d_maildrop *, struct pop3d_msg *,
 	    struct buf *);
-int	pop3d_mailbox_send(struct pop3d_mailbox *, struct pop3d_msg *, int,
+int	pop3d_maildrop_send(struct pop3d_maildrop *, struct pop3d_msg *, int,
 	    long, pop3d_out_fn, void *);
-int	pop3d_mailbox_update(struct pop3d_mailbox *, struct buf *);
-long long pop3d_mailbox_crlf_size(int, char *, size_t);
-void	pop3d_mailbox_uidl(const char *, struct buf *);
+int	pop3d_maildrop_update(struct pop3d_maildrop *, struct buf *);
+long long pop3d_maildrop_crlf_size(int, char *, size_t, long long);
 
 #endif

@@ -105,7 +105,7 @@ pop3d_io_write(void *ctx, const void *p, size_t n)
 }
 
 /*
- * pop3d_out - message text from pop3d_mailbox_send().  A big piece goes
+ * pop3d_out - message text from pop3d_maildrop_send().  A big piece goes
  * straight to the socket (after the replies before it); a small one, the
  * end of a message, joins the reply buffer.
  */
@@ -280,9 +280,9 @@ pop3d_prefetch(struct pop3d_state *s, int i)
 	if (s->pre == NULL)
 		s->pre = buf_new(16384, 0);
 	buf_reset(s->pre);
-	if ((fd = pop3d_mailbox_open_msg(s->mbox, m, s->tmp)) < 0)
+	if ((fd = pop3d_maildrop_open_msg(s->mbox, m, s->tmp)) < 0)
 		return;
-	r = pop3d_mailbox_send(s->mbox, m, fd, -1, pop3d_pre_out, s);
+	r = pop3d_maildrop_send(s->mbox, m, fd, -1, pop3d_pre_out, s);
 	close(fd);
 	if (r == 0)
 		s->pre_msg = i;
@@ -307,7 +307,7 @@ pop3d_retr(struct pop3d_state *s, struct pop3d_msg *m, long lines)
 		}
 		goto done;
 	}
-	if ((fd = pop3d_mailbox_open_msg(s->mbox, m, s->reply)) < 0) {
+	if ((fd = pop3d_maildrop_open_msg(s->mbox, m, s->reply)) < 0) {
 		if (errno == ENOENT) {
 			msg_info("user=<%s>, %s: message was removed by "
 			    "another program", s->account, m->uidl);
@@ -324,12 +324,12 @@ pop3d_retr(struct pop3d_state *s, struct pop3d_msg *m, long lines)
 		pop3d_reply(s, "+OK %lld octets", m->size);
 	else
 		pop3d_reply(s, "+OK");
-	r = pop3d_mailbox_send(s->mbox, m, fd, lines, pop3d_out, s);
+	r = pop3d_maildrop_send(s->mbox, m, fd, lines, pop3d_out, s);
 	close(fd);
 	if (r == -2) {
 		/* Half a message sent: the only way out is to hang up. */
-		msg_warn("read %s/%s: %m: closing the session",
-		    s->mbox->path, m->name);
+		msg_warn("user=<%s>, read of UID %u: %m: closing the "
+		    "session", s->account, m->uid);
 		s->quit = 1;
 		return;
 	}
@@ -443,12 +443,12 @@ pop3d_cmd_quit(struct pop3d_state *s, char *args)
 	for (i = 0; i < s->mbox->count; i++)
 		if (s->mbox->msgs[i].flags & POP3D_MSG_DELETED)
 			s->dele_count++;
-	failed = pop3d_mailbox_update(s->mbox, s->reply);
+	failed = pop3d_maildrop_update(s->mbox, s->reply);
 	/*
 	 * Unlock before the reply: a client that reconnects the moment it
 	 * reads "+OK" must not find its own last session in the way.
 	 */
-	pop3d_mailbox_close(&s->mbox);
+	pop3d_maildrop_close(&s->mbox);
 	if (failed > 0) {
 		pop3d_reply(s, "-ERR [SYS/TEMP] %d of the deleted messages "
 		    "could not be removed.", failed);

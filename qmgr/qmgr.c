@@ -9,9 +9,9 @@
  * (flush: retry every deferred file now).  Each command is a short line;
  * a longer one, or a client that says nothing for QMGR_CLIENT_TIMEOUT_MS,
  * is dropped.  smtpd and pickup keep their connection from one message to
- * the next.
+ * the next.  The clients, their timers and the loop are lib/ipcserv.c's
+ * (a readable service: the lines are read here, and nothing is answered).
  */
-#include <sys/resource.h>
 #include <sys/socket.h>
 #include <sys/time.h>
 #include <sys/types.h>
@@ -26,7 +26,7 @@
 
 #include "buf.h"
 #include "event.h"
-#include "ipc.h"
+#include "ipcserv.h"
 #include "msg.h"
 #include "params.h"
 #include "queue.h"
@@ -40,13 +40,11 @@
 #define QMGR_CLIENT_READS	8	/* reads per client per loop turn */
 
 struct qmgr_client {
+	struct ipcserv_client *cl;
 	int		 fd;
+	int		 done;		/* dropped by us: no more to read */
 	struct buf	*in;
 };
-
-static int qmgr_nclients;
-
-static void qmgr_client_expire(void *);
 
 /* qmgr_hostname - myhostname, or the system's name */
 const char *
@@ -90,20 +88,6 @@ qmgr_log_job(const struct qmgr_job *j, const char *status)
 	buf_free(&o);
 	buf_free(&why);
 	buf_free(&origpart);
-}
-
-/* qmgr_client_close - forget a client */
-static void
-qmgr_client_close(void *ctx)
-{
-	struct qmgr_client *cl = ctx;
-
-	event_timer_cancel(qmgr_client_expire, cl);
-	event_del(cl->fd);
-	close(cl->fd);
-	buf_free(&cl->in);
-	free(cl);
-	qmgr_nclients--;
 }
 
 /* qmgr_command - one line from a client */
@@ -159,6 +143,7 @@ qmgr_client_take(struct qmgr_client *cl)
 			/* A last line without its newline still counts. */
 			if (n == 0 && buf_len(cl->in) > 0)
 				qmgr_command(trim(cl->in->data));
+			buf_reset(cl->in);
 			return 0;
 		}
 		for (p = chunk, end = chunk + n; p < end; p = nl + 1) {
@@ -181,94 +166,84 @@ qmgr_client_take(struct qmgr_client *cl)
 	return 2;
 }
 
+/* qmgr_client_open - a new client on public/qmgr */
+static void *
+qmgr_client_open(struct ipcserv_client *ipc)
+{
+	struct qmgr_client *cl = xcalloc(1, sizeof(*cl));
+
+	cl->cl = ipc;
+	cl->fd = ipcserv_client_fd(ipc);
+	cl->in = buf_new(64, QMGR_CLIENT_LINE_MAX);
+	return cl;
+}
+
 /* qmgr_client_read - a client sent something; it may stay a while more */
 static void
-qmgr_client_read(int fd, int mask, void *ctx)
+qmgr_client_read(void *ctx)
 {
 	struct qmgr_client *cl = ctx;
 
 	if (qmgr_client_take(cl))
-		event_timer(QMGR_CLIENT_TIMEOUT_MS, qmgr_client_expire, cl);
-	else
-		qmgr_client_close(cl);
+		ipcserv_wait(cl->cl);
+	else {
+		cl->done = 1;
+		ipcserv_drop(cl->cl);
+	}
 }
 
 /*
- * qmgr_client_expire - a client was quiet for QMGR_CLIENT_TIMEOUT_MS:
- * close it, after running any line that came in meanwhile (qmgr may have
- * been busy), so that no notification is ever thrown away unread.
+ * qmgr_client_close - forget a client.  One that was quiet for
+ * QMGR_CLIENT_TIMEOUT_MS goes after any line that came in meanwhile has
+ * run (qmgr may have been busy), so that no notification is ever thrown
+ * away unread.
  */
 static void
-qmgr_client_expire(void *ctx)
+qmgr_client_close(void *ctx)
 {
 	struct qmgr_client *cl = ctx;
 
-	while (qmgr_client_take(cl) == 2)
+	while (!cl->done && qmgr_client_take(cl) == 2)
 		;
-	qmgr_client_close(cl);
+	buf_free(&cl->in);
+	free(cl);
 }
 
-/* qmgr_accept - new clients on public/qmgr */
-static void
-qmgr_accept(int lfd, int mask, void *ctx)
+/* qmgr_loop - before each wait: activate what may go, then wait */
+static int
+qmgr_loop(void)
 {
-	struct qmgr_client *cl;
-	int fd;
-
-	while ((fd = ipc_accept(lfd)) >= 0) {
-		if (qmgr_nclients >= QMGR_CLIENTS_MAX) {
-			close(fd);
-			continue;
-		}
-		cl = xcalloc(1, sizeof(*cl));
-		cl->fd = fd;
-		cl->in = buf_new(64, QMGR_CLIENT_LINE_MAX);
-		if (event_add(fd, EVENT_READ, qmgr_client_read, cl) < 0) {
-			msg_warn("event_add: %m");
-			close(fd);
-			buf_free(&cl->in);
-			free(cl);
-			continue;
-		}
-		qmgr_nclients++;
-		event_timer(QMGR_CLIENT_TIMEOUT_MS, qmgr_client_expire, cl);
-	}
+	return qmgr_queue_activate() ? 0 : -1;
 }
 
-/* qmgr_fd_limit - room for QMGR_ACTIVE_LIMIT open queue files */
-static void
-qmgr_fd_limit(void)
-{
-	struct rlimit rl;
-
-	if (getrlimit(RLIMIT_NOFILE, &rl) == 0 && rl.rlim_cur < rl.rlim_max) {
-		rl.rlim_cur = rl.rlim_max;
-		(void)setrlimit(RLIMIT_NOFILE, &rl);
-	}
-}
+/*
+ * Lines, read here; nothing is answered.  A reload ends this process at
+ * once (master also sends it SIGTERM): the queue's state is on disk.
+ */
+static const struct ipcserv_ops qmgr_ops = {
+	.name = "qmgr",
+	.request_max = QMGR_CLIENT_LINE_MAX,
+	.clients_max = QMGR_CLIENTS_MAX,
+	.idle_ms = QMGR_CLIENT_TIMEOUT_MS,
+	.open = qmgr_client_open,
+	.readable = qmgr_client_read,
+	.close = qmgr_client_close,
+	.loop = qmgr_loop,
+};
 
 /* qmgr_service - SERVER_LOOP: run the queue forever */
 static void
 qmgr_service(int lfd, char *service, char **argv)
 {
-	int more;
-
-	qmgr_fd_limit();
 	event_init();
-	qmgr_queue_init();
+	qmgr_file_init();
 	qmgr_deliver_init();
-	if (set_nonblock(lfd, 1) < 0 ||
-	    event_add(lfd, EVENT_READ, qmgr_accept, NULL) < 0)
-		msg_fatal("listen on the qmgr socket: %m");
 	/* What a previous run left: active/ first (it was being delivered). */
 	qmgr_queue_scan(QUEUE_ACTIVE);
 	qmgr_queue_scan(QUEUE_INCOMING);
 	qmgr_queue_scan(QUEUE_DEFERRED);
 	qmgr_queue_run_due();
-	for (;;) {
-		more = qmgr_queue_activate();
-		event_loop(more ? 0 : -1);
-	}
+	ipcserv_run(lfd, &qmgr_ops);
 }
 
 int

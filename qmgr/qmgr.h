@@ -93,14 +93,23 @@ const char *qmgr_hostname(void);
 double	qmgr_delay(const struct qmgr_message *);
 void	qmgr_log_job(const struct qmgr_job *, const char *);
 
-/* qmgr_queue.c */
-void	qmgr_queue_init(void);
+/* qmgr_queue.c: the ids, pending, active and deferred */
 void	qmgr_queue_scan(const char *);
 void	qmgr_queue_add(const char *, const char *);
 int	qmgr_queue_activate(void);	/* 1: more could go now */
 void	qmgr_queue_run_due(void);
 void	qmgr_queue_flush(void);
-void	qmgr_queue_done(struct qmgr_message *);
+void	qmgr_queue_forget(const char *);
+void	qmgr_queue_retry(const char *, long long, const char *);
+void	qmgr_queue_closed(void);
+
+/* qmgr_file.c: an active file, from active/ to its removal */
+void	qmgr_file_init(void);
+struct qmgr_message *qmgr_file_open(const char *, const char *, struct buf *);
+void	qmgr_file_done(struct qmgr_message *);
+
+/* qmgr_plan.c: a recipient into jobs */
+void	qmgr_plan_rcpt(struct qmgr_message *, int, struct buf *);
 
 /* qmgr_deliver.c */
 void	qmgr_deliver_init(void);

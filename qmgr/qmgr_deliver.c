@@ -32,6 +32,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "attr.h"
 #include "buf.h"
 #include "deliver.h"
 #include "event.h"
@@ -169,7 +170,7 @@ qmgr_job_result(struct qmgr_job *j, int status, const char *dsn,
 	qmgr_log_job(j, status == 0 ? "sent" : status == 4 ? "deferred" :
 	    "bounced");
 	if (was_queued && --m->pending == 0)
-		qmgr_queue_done(m);
+		qmgr_file_done(m);
 }
 
 /* qmgr_conn_free - close a connection and forget it */
@@ -326,7 +327,7 @@ qmgr_conn_event(int fd, int mask, void *ctx)
 	struct qmgr_conn *c = ctx;
 	struct qmgr_transport *tp = c->tp;
 	char chunk[8192];
-	const char *end;
+	size_t end;
 	ssize_t n;
 
 	if ((mask & EVENT_WRITE) && qmgr_conn_flush(c) < 0) {
@@ -361,15 +362,9 @@ qmgr_conn_event(int fd, int mask, void *ctx)
 		return;
 	}
 	/* Every whole reply that is in, oldest job first. */
-	while (c->busy > 0 && buf_len(c->in) > 0) {
-		if (buf_str(c->in)[0] == '\n')
-			end = buf_str(c->in);
-		else if ((end = strstr(buf_str(c->in), "\n\n")) != NULL)
-			end++;
-		if (end == NULL)
-			break;
-		qmgr_conn_reply(c, (size_t)(end - buf_str(c->in)) + 1);
-	}
+	while (c->busy > 0 &&
+	    (end = attr_end(buf_str(c->in), buf_len(c->in))) > 0)
+		qmgr_conn_reply(c, end);
 	if (c->busy == 0 && buf_len(c->in) > 0) {
 		qmgr_conn_fail(c, "unexpected data after a reply", 0);
 		return;

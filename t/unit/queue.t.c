@@ -18,6 +18,7 @@
 #include <unistd.h>
 
 #include "buf.h"
+#include "dirsync.h"
 #include "msg.h"
 #include "fsyncs.h"
 #include "queue.h"
@@ -25,6 +26,8 @@
 #include "../tap.h"
 
 static char dir[] = "/tmp/queue.t.XXXXXX";
+static int dir_syncs;		/* fsyncs of incoming/ (dirsync's) */
+static int dir_sync_fail;	/* errno the next ones fail with, or 0 */
 
 /* count_files - files in DIR/sub, and how many are temporary */
 static int
@@ -617,6 +620,78 @@ test_fsyncs_begin(void)
 	close(dfd);
 }
 
+/* empty_incoming - remove what the tests before left in incoming/ */
+static void
+empty_incoming(void)
+{
+	struct buf *p = buf_new(64, 0);
+	struct dirent *d;
+	DIR *dp;
+
+	buf_setf(p, "%s/%s", dir, QUEUE_INCOMING);
+	if ((dp = opendir(buf_str(p))) == NULL)
+		return;
+	while ((d = readdir(dp)) != NULL)
+		if (d->d_name[0] != '.')
+			(void)unlinkat(dirfd(dp), d->d_name, 0);
+	closedir(dp);
+	buf_free(&p);
+}
+
+/* dir_sync_hook - count the syncs of incoming/; maybe fail them */
+static int
+dir_sync_hook(int fd)
+{
+	dir_syncs++;
+	if (dir_sync_fail) {
+		errno = dir_sync_fail;
+		return -1;
+	}
+	return fsync(fd);
+}
+
+/*
+ * test_shared_sync - incoming/ is synced through dirsync: the state in
+ * private/incoming.sync, one sync per commit when alone, and a failed
+ * sync of incoming/ fails the commit and takes the file back.
+ */
+static void
+test_shared_sync(void)
+{
+	struct buf *why = buf_new(64, 0), *path = buf_new(64, 0);
+	struct queue_writer *w;
+	char id[QUEUE_ID_MAX];
+	struct stat st;
+
+	dirsync_fsync_hook = dir_sync_hook;
+	ok(commit_one("hi\n", id, sizeof(id)) == 0, "a commit with "
+	    "private/ there");
+	buf_setf(path, "%s/private/incoming.sync", dir);
+	ok(stat(buf_str(path), &st) == 0 && S_ISREG(st.st_mode) &&
+	    (st.st_mode & 0777) == 0600 && st.st_size == 4096,
+	    "makes the shared state private/incoming.sync");
+	is_int(dir_syncs, 1, "and one sync of incoming/");
+	ok(commit_one("hi\n", id, sizeof(id)) == 0 && dir_syncs == 2,
+	    "a writer alone makes one sync per commit");
+	dir_sync_fail = EIO;
+	w = queue_create(dir, QUEUE_INCOMING, why);
+	snprintf(id, sizeof(id), "%s", w ? queue_writer_id(w) : "");
+	ok(w != NULL && queue_rec(w, 'F', "") == 0 &&
+	    queue_commit(w, why) < 0 && errno == EIO,
+	    "a failed sync of incoming/ fails the commit");
+	ok(strstr(buf_str(why), "fsync directory of") != NULL,
+	    "and says so");
+	queue_path(path, dir, QUEUE_INCOMING, id);
+	ok(stat(buf_str(path), &st) < 0 && errno == ENOENT,
+	    "and takes the file back");
+	dir_sync_fail = 0;
+	ok(commit_one("hi\n", id, sizeof(id)) == 0, "the next commit, once "
+	    "the disk is well, succeeds");
+	dirsync_fsync_hook = NULL;
+	buf_free(&why);
+	buf_free(&path);
+}
+
 int
 main(void)
 {
@@ -629,6 +704,11 @@ main(void)
 	}
 	buf_setf(p, "%s/%s", dir, QUEUE_INCOMING);
 	mkdir(buf_str(p), 0700);
+	buf_setf(p, "%s/private", dir);
+	mkdir(buf_str(p), 0700);
+	test_shared_sync();
+	empty_incoming();
+	buf_setf(p, "%s/%s", dir, QUEUE_INCOMING);
 	test_roundtrip();
 	test_encoding();
 	test_abort_and_ids();
@@ -637,6 +717,10 @@ main(void)
 	test_notify();
 	test_recycle();
 	test_fsyncs_begin();
+	rmdir(buf_str(p));
+	buf_setf(p, "%s/private/incoming.sync", dir);
+	unlink(buf_str(p));
+	buf_setf(p, "%s/private", dir);
 	rmdir(buf_str(p));
 	rmdir(dir);
 	buf_free(&p);

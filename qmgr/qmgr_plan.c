@@ -1,0 +1,206 @@
+/*
+ * qmgr_plan - a recipient of an active file, planned into deliveries.
+ *
+ * Each recipient is expanded through the aliases (lib/alias.c: aliases,
+ * .forward-like includes, commands, files), each target routed
+ * (lib/resolve.c: an account here, or another domain), and each becomes
+ * a job on a transport's queue (qmgr_deliver.c) or an outcome at once
+ * (unknown user, a loop).  The targets are collected first, so a lookup
+ * failure halfway leaves no partial plan: the whole recipient is deferred
+ * and expanded again later.  A target already planned for the message
+ * (two aliases naming one mailbox) is delivered once.
+ */
+#include <sys/types.h>
+
+#include <stdlib.h>
+#include <string.h>
+
+#include "alias.h"
+#include "buf.h"
+#include "msg.h"
+#include "resolve.h"
+#include "util.h"
+#include "qmgr.h"
+
+struct qmgr_target {
+	int	 kind;
+	char	*value;
+	char	*via;
+	char	*dsn;
+};
+
+struct qmgr_plan {
+	struct qmgr_target *t;
+	int	 n, size;
+};
+
+/* qmgr_plan_fn - alias expansion callback: collect a target */
+static void
+qmgr_plan_fn(int kind, const char *value, const char *via, const char *dsn,
+    void *ctx)
+{
+	struct qmgr_plan *p = ctx;
+
+	if (p->n == p->size) {
+		p->size = p->size ? p->size * 2 : 8;
+		p->t = xrealloc(p->t, sizeof(*p->t) * (size_t)p->size);
+	}
+	p->t[p->n].kind = kind;
+	p->t[p->n].value = xstrdup(value);
+	p->t[p->n].via = xstrdup(via ? via : value);
+	p->t[p->n].dsn = dsn ? xstrdup(dsn) : NULL;
+	p->n++;
+}
+
+/* qmgr_plan_free - release collected targets */
+static void
+qmgr_plan_free(struct qmgr_plan *p)
+{
+	int i;
+
+	for (i = 0; i < p->n; i++) {
+		free(p->t[i].value);
+		free(p->t[i].via);
+		free(p->t[i].dsn);
+	}
+	free(p->t);
+	memset(p, 0, sizeof(*p));
+}
+
+/* qmgr_plan_seen - was this target planned for m already? (else note it) */
+static int
+qmgr_plan_seen(struct qmgr_message *m, int kind, const char *value)
+{
+	struct buf *key = buf_new(256, 0);
+	int i;
+
+	buf_setf(key, "%c%s", kind == JOB_ADDR ? 'A' : kind == JOB_COMMAND ?
+	    'C' : 'F', value);
+	if (kind == JOB_ADDR)
+		lowercase(key->data);
+	for (i = 0; i < m->nseen; i++) {
+		if (strcmp(m->seen[i], buf_str(key)) == 0) {
+			buf_free(&key);
+			return 1;
+		}
+	}
+	if (m->nseen == m->seensize) {
+		m->seensize = m->seensize ? m->seensize * 2 : 8;
+		m->seen = xrealloc(m->seen, sizeof(char *) *
+		    (size_t)m->seensize);
+	}
+	m->seen[m->nseen++] = buf_steal(&key);
+	return 0;
+}
+
+/* qmgr_plan_job - a delivery of recipient r of m */
+static struct qmgr_job *
+qmgr_plan_job(struct qmgr_message *m, int r, int kind, const char *addr,
+    const char *target)
+{
+	struct qmgr_job *j = xcalloc(1, sizeof(*j));
+
+	j->msg = m;
+	j->rcpt = r;
+	j->kind = kind;
+	j->addr = xstrdup(addr);
+	j->target = target ? xstrdup(target) : NULL;
+	j->state = -1;
+	j->relay = "none";
+	if (m->njobs == m->jobsize) {
+		m->jobsize = m->jobsize ? m->jobsize * 2 : 4;
+		m->jobs = xrealloc(m->jobs, sizeof(*m->jobs) *
+		    (size_t)m->jobsize);
+	}
+	m->jobs[m->njobs++] = j;
+	return j;
+}
+
+/* qmgr_plan_queue - hand a job to a transport (counted as pending) */
+static void
+qmgr_plan_queue(struct qmgr_job *j, const char *transport)
+{
+	j->tp = qmgr_deliver_transport(transport);
+	j->relay = transport;
+	j->state = JOB_QUEUED;
+	j->msg->pending++;
+	qmgr_deliver_enqueue(j);
+}
+
+/* qmgr_plan_addr - a final address: an account here, or elsewhere */
+static void
+qmgr_plan_addr(struct qmgr_message *m, int r, const struct qmgr_target *t,
+    struct buf *why)
+{
+	struct qmgr_job *j;
+	struct account acct;
+	struct buf *bare;
+	int found;
+
+	if (qmgr_plan_seen(m, JOB_ADDR, t->value))
+		return;
+	if (resolve_class(t->value) != RESOLVE_LOCAL) {
+		j = qmgr_plan_job(m, r, JOB_ADDR, t->value, NULL);
+		qmgr_plan_queue(j, "smtp");
+		return;
+	}
+	bare = buf_new(256, 0);
+	alias_strip_extension(t->value, bare);
+	memset(&acct, 0, sizeof(acct));
+	found = resolve_account(buf_str(bare), &acct, why);
+	buf_free(&bare);
+	j = qmgr_plan_job(m, r, JOB_ADDR, t->value, NULL);
+	if (found > 0) {
+		account_free(&acct);
+		qmgr_plan_queue(j, "local");
+	} else if (found == 0) {
+		if (t->dsn != NULL)
+			qmgr_job_result(j, 5, t->dsn, "mail forwarding loop in "
+			    "the aliases, and no such user here");
+		else
+			qmgr_job_result(j, 5, "5.1.1", "unknown user");
+	} else
+		qmgr_job_result(j, 4, "4.3.0", buf_str(why));
+}
+
+/* qmgr_plan_rcpt - expand recipient r of m into jobs */
+void
+qmgr_plan_rcpt(struct qmgr_message *m, int r, struct buf *why)
+{
+	struct qmgr_plan plan;
+	struct qmgr_job *j;
+	const char *addr = m->q.rcpt[r].addr;
+	int i;
+
+	memset(&plan, 0, sizeof(plan));
+	if (alias_expand(addr, qmgr_plan_fn, &plan, why) < 0) {
+		j = qmgr_plan_job(m, r, JOB_ADDR, addr, NULL);
+		qmgr_job_result(j, 4, "4.3.0", buf_str(why));
+		qmgr_plan_free(&plan);
+		return;
+	}
+	for (i = 0; i < plan.n; i++) {
+		struct qmgr_target *t = &plan.t[i];
+
+		switch (t->kind) {
+		case ALIAS_ADDR:
+			qmgr_plan_addr(m, r, t, why);
+			break;
+		case ALIAS_COMMAND:
+		case ALIAS_FILE:
+			if (qmgr_plan_seen(m, t->kind == ALIAS_COMMAND ?
+			    JOB_COMMAND : JOB_FILE, t->value))
+				break;
+			j = qmgr_plan_job(m, r, t->kind == ALIAS_COMMAND ?
+			    JOB_COMMAND : JOB_FILE, t->via, t->value);
+			qmgr_plan_queue(j, "local");
+			break;
+		default:
+			j = qmgr_plan_job(m, r, JOB_ADDR, t->via, NULL);
+			qmgr_job_result(j, 5, t->dsn ? t->dsn : "5.3.0",
+			    t->value);
+			break;
+		}
+	}
+	qmgr_plan_free(&plan);
+}
