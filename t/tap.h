@@ -7,13 +7,17 @@
  *
  * struct tap_text is a row of a table of cases, text in and text out.
  * Below them, what several unit tests need around their checks: a whole
- * file read (tap_slurp) or written (tap_write), @DIR@ replaced in a text
+ * file read (tap_slurp) or written (tap_write, tap_put: dir/rel, mode
+ * 0600), whether dir/rel exists (tap_exists), @DIR@ replaced in a text
  * (tap_subst), a socket with what a peer sent (tap_feed).
  */
 #ifndef CARTERO_TAP_H
 #define CARTERO_TAP_H
 
 #include <sys/socket.h>
+#include <sys/stat.h>
+
+#include <fcntl.h>
 
 #include <stdio.h>
 #include <stdlib.h>
@@ -106,6 +110,37 @@ tap_write(const char *path, const char *text)
 		perror(path);
 		exit(1);
 	}
+}
+
+/* tap_put - the file dir/rel (mode 0600) with text; exit when it fails */
+static void __attribute__((unused))
+tap_put(const char *dir, const char *rel, const char *text)
+{
+	struct buf *p = buf_new(256, 0);
+	int fd;
+
+	buf_setf(p, "%s/%s", dir, rel);
+	fd = open(buf_str(p), O_WRONLY | O_CREAT | O_TRUNC, 0600);
+	if (fd < 0 || write(fd, text, strlen(text)) < 0) {
+		perror(buf_str(p));
+		exit(1);
+	}
+	close(fd);
+	buf_free(&p);
+}
+
+/* tap_exists - does dir/rel exist? */
+static int __attribute__((unused))
+tap_exists(const char *dir, const char *rel)
+{
+	struct buf *p = buf_new(256, 0);
+	struct stat st;
+	int r;
+
+	buf_setf(p, "%s/%s", dir, rel);
+	r = stat(buf_str(p), &st) == 0;
+	buf_free(&p);
+	return r;
 }
 
 /* tap_subst - append text to out with each @DIR@ replaced by dir */

@@ -288,6 +288,21 @@ class Instance:
     def maildir(self, user="ana"):
         return os.path.join(self.mail, "mired.org", user, "Maildir")
 
+    def uidlist_records(self, folder="", user="ana"):
+        """uid -> base name in a folder's cartero-uidlist: its snapshot,
+        then its log ("+" adds a record, "-" removes one)."""
+        path = os.path.join(self.maildir(user), folder, "cartero-uidlist")
+        with open(path) as f:
+            lines = f.read().splitlines()
+        recs = {}
+        for line in lines[1:]:
+            f = line.split()
+            if line[0] in "+0123456789":
+                recs[int(f[0].lstrip("+"))] = f[3]
+            elif line[0] == "-":
+                recs.pop(int(f[0][1:]), None)
+        return recs
+
     def new_mail(self, user="ana"):
         return sorted(glob.glob(os.path.join(self.maildir(user), "new", "*")))
 
