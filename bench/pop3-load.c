@@ -31,7 +31,7 @@
 
 struct conn {
 	struct load_io	 io;		/* first: see load.h */
-	long long	 bytes;		/* multi-line octets read, CRLF.CRLF too */
+	long long	 bytes;		/* multi-line octets, CRLF.CRLF too */
 };
 
 struct job {
@@ -426,8 +426,8 @@ static void __attribute__((noreturn))
 usage(void)
 {
 	fprintf(stderr, "usage: pop3-load retr|login|idle|serve -p PORT "
-	    "[-h ADDR] [-u USER] [-P PASS] [-b BASE] [-j JOBS] [-w WINDOW] [-t SECONDS] "
-	    "[-n COUNT] [-s SIZE]\n");
+	    "[-h ADDR] [-u USER] [-P PASS] [-b BASE] [-j JOBS] [-w WINDOW] "
+	    "[-t SECONDS] [-n COUNT] [-s SIZE]\n");
 	exit(2);
 }
 
