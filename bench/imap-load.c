@@ -2,9 +2,10 @@
  * imap-load - the IMAP load generator of bench/imap.
  *
  * A small C client, so that the figures measure the servers and not the
- * client: bench/imap compiles it (cc -O2 -pthread) and drives it.  It
- * speaks plain IMAP4rev1 (no TLS) to 127.0.0.1:PORT, one thread per
- * session, and prints one line of key=value results on stdout.
+ * client: bench/imap compiles it (cc -O2 -pthread; it includes load.h,
+ * what it shares with pop3-load.c) and drives it.  It speaks plain
+ * IMAP4rev1 (no TLS) to 127.0.0.1:PORT, one thread per session, and prints
+ * one line of key=value results on stdout.
  *
  *	run	-j N sessions (user -u with %d = 1..N), each LOGIN and SELECT
  *		INBOX, then all start together and loop one kind of command
@@ -51,26 +52,12 @@
  * responses written in several pieces).
  */
 #define _GNU_SOURCE		/* strcasestr */
-#include <sys/socket.h>
-#include <sys/types.h>
-
-#include <netinet/in.h>
-#include <netinet/tcp.h>
-#include <arpa/inet.h>
-
-#include <errno.h>
 #include <poll.h>
-#include <pthread.h>
-#include <signal.h>
-#include <stdarg.h>
-#include <stdio.h>
-#include <stdlib.h>
-#include <string.h>
-#include <strings.h>
-#include <time.h>
-#include <unistd.h>
+#include <stddef.h>
 
-#define LOAD_BUF	(256 * 1024)
+#define LOAD_NAME	"imap-load"
+#include "load.h"
+
 #define LOAD_HEAD	2048	/* bytes of each line kept for parsing */
 #define LOAD_THREADS	1000
 
@@ -104,9 +91,7 @@ static const int mix_weight[K_NKINDS] = {
 #define CAP_IDLE	0x4
 
 struct conn {
-	int		 fd;
-	char		*buf;
-	size_t		 off, len;
+	struct load_io	 io;			/* first: see load.h */
 	char		 head[LOAD_HEAD];	/* start of the last line */
 	size_t		 headlen;
 	char		 tail[32];		/* end of the last line */
@@ -115,7 +100,6 @@ struct conn {
 	long		 exists;
 	int		 caps;
 	int		 saw_exists;		/* an EXISTS since last asked */
-	long long	 bytes;
 };
 
 struct stat_kind {
@@ -137,42 +121,12 @@ struct job {
 	char		 err[256];
 };
 
-static const char *opt_user = "u%02d@mired.org";
-static const char *opt_pass = "secret";
-static const char *opt_host = "127.0.0.1";
-static int opt_port, opt_jobs = 1, opt_repeat = 5, opt_idle = 50;
-static int opt_quickack;
+static int opt_repeat = 5, opt_idle = 50;
 static long opt_ops = 0;
-static double opt_time = 5.0;
 static enum kind opt_kind = K_MIX;
-static pthread_barrier_t load_barrier;
 static double load_start;
 static char *append_msg;
 static size_t append_len;
-
-/* fatal - say what went wrong and exit */
-static void __attribute__((noreturn, format(printf, 1, 2)))
-fatal(const char *fmt, ...)
-{
-	va_list ap;
-
-	fprintf(stderr, "imap-load: ");
-	va_start(ap, fmt);
-	vfprintf(stderr, fmt, ap);
-	va_end(ap);
-	fputc('\n', stderr);
-	exit(1);
-}
-
-/* now - monotonic seconds */
-static double
-now(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return ts.tv_sec + ts.tv_nsec / 1e9;
-}
 
 /* rnd - xorshift64*, one state per thread */
 static unsigned long
@@ -184,74 +138,26 @@ rnd(unsigned long long *s)
 	return (unsigned long)((*s * 2685821657736338717ULL) >> 33);
 }
 
-/* conn_open - connect to the server and read its greeting */
+/* conn_open - connect to the server */
 static struct conn *
 conn_open(char *err, size_t errlen)
 {
-	struct sockaddr_in sin;
-	struct conn *c;
-	int one = 1;
+	int fd;
 
-	c = calloc(1, sizeof(*c));
-	c->buf = malloc(LOAD_BUF);
-	if (c == NULL || c->buf == NULL)
-		fatal("out of memory");
-	memset(&sin, 0, sizeof(sin));
-	sin.sin_family = AF_INET;
-	sin.sin_port = htons(opt_port);
-	inet_pton(AF_INET, opt_host, &sin.sin_addr);
-	if ((c->fd = socket(AF_INET, SOCK_STREAM, 0)) < 0 ||
-	    connect(c->fd, (struct sockaddr *)&sin, sizeof(sin)) < 0) {
+	if ((fd = load_connect(opt_host, opt_port)) < 0) {
 		snprintf(err, errlen, "connect port %d: %s", opt_port,
 		    strerror(errno));
-		if (c->fd >= 0)
-			close(c->fd);
-		free(c->buf);
-		free(c);
 		return NULL;
 	}
-	setsockopt(c->fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof(one));
-	return c;
-}
-
-/* conn_close - close and free */
-static void
-conn_close(struct conn **cp)
-{
-	if (*cp == NULL)
-		return;
-	close((*cp)->fd);
-	free((*cp)->buf);
-	free(*cp);
-	*cp = NULL;
+	return load_conn_new(sizeof(struct conn), fd);
 }
 
 /* conn_fill - read more bytes; -1 on EOF or error */
 static int
 conn_fill(struct conn *c)
 {
-	ssize_t n;
-
-	if (c->off > 0) {
-		memmove(c->buf, c->buf + c->off, c->len - c->off);
-		c->len -= c->off;
-		c->off = 0;
-	}
-	if (c->len == LOAD_BUF)
-		return 0;			/* the caller consumes first */
-	do
-		n = read(c->fd, c->buf + c->len, LOAD_BUF - c->len);
-	while (n < 0 && errno == EINTR);
-	if (n <= 0)
-		return -1;
-	if (opt_quickack) {	/* -Q: diagnose a server's Nagle stalls */
-		int one = 1;
-
-		setsockopt(c->fd, IPPROTO_TCP, TCP_QUICKACK, &one, sizeof(one));
-	}
-	c->len += n;
-	c->bytes += n;
-	return 0;
+	/* A full buffer is not an error: the caller consumes first. */
+	return load_io_fill(&c->io) < 0 ? -1 : 0;
 }
 
 /*
@@ -262,23 +168,24 @@ conn_fill(struct conn *c)
 static int
 conn_segment(struct conn *c)
 {
-	char *nl;
+	struct load_io *io = &c->io;
+	char *p, *nl;
 	size_t n, k;
 
 	c->taillen = 0;
 	for (;;) {
-		if (c->off == c->len && conn_fill(c) < 0)
+		if (io->off == io->len && conn_fill(c) < 0)
 			return -1;
-		nl = memchr(c->buf + c->off, '\n', c->len - c->off);
-		n = nl != NULL ? (size_t)(nl - (c->buf + c->off)) + 1 :
-		    c->len - c->off;
+		p = io->buf + io->off;
+		nl = memchr(p, '\n', io->len - io->off);
+		n = nl != NULL ? (size_t)(nl - p) + 1 : io->len - io->off;
 		k = n < LOAD_HEAD - 1 - c->headlen ? n :
 		    LOAD_HEAD - 1 - c->headlen;
-		memcpy(c->head + c->headlen, c->buf + c->off, k);
+		memcpy(c->head + c->headlen, p, k);
 		c->headlen += k;
 		c->head[c->headlen] = '\0';
 		if (n >= sizeof(c->tail)) {
-			memcpy(c->tail, c->buf + c->off + n - sizeof(c->tail),
+			memcpy(c->tail, p + n - sizeof(c->tail),
 			    sizeof(c->tail));
 			c->taillen = sizeof(c->tail);
 		} else {
@@ -289,10 +196,10 @@ conn_segment(struct conn *c)
 				    c->taillen - drop);
 				c->taillen -= drop;
 			}
-			memcpy(c->tail + c->taillen, c->buf + c->off, n);
+			memcpy(c->tail + c->taillen, p, n);
 			c->taillen += n;
 		}
-		c->off += n;
+		io->off += n;
 		if (nl != NULL)
 			return 0;
 	}
@@ -302,13 +209,14 @@ conn_segment(struct conn *c)
 static int
 conn_skip(struct conn *c, unsigned long long n)
 {
+	struct load_io *io = &c->io;
 	size_t k;
 
 	while (n > 0) {
-		if (c->off == c->len && conn_fill(c) < 0)
+		if (io->off == io->len && conn_fill(c) < 0)
 			return -1;
-		k = c->len - c->off < n ? c->len - c->off : n;
-		c->off += k;
+		k = io->len - io->off < n ? io->len - io->off : n;
+		io->off += k;
 		n -= k;
 	}
 	return 0;
@@ -388,18 +296,7 @@ conn_untagged(struct conn *c)
 static int
 conn_send(struct conn *c, const char *p, size_t n)
 {
-	ssize_t w;
-
-	while (n > 0) {
-		w = write(c->fd, p, n);
-		if (w < 0 && errno == EINTR)
-			continue;
-		if (w <= 0)
-			return -1;
-		p += w;
-		n -= w;
-	}
-	return 0;
+	return load_io_send(&c->io, p, n);
 }
 
 /*
@@ -469,6 +366,29 @@ conn_login(struct conn *c, const char *user, char *err, size_t errlen)
 	return conn_cmd(c, err, errlen, "CAPABILITY");
 }
 
+/*
+ * conn_continue - wait for the "+" continuation of command what (untagged
+ * lines are noted); -1 with err when anything else comes
+ */
+static int
+conn_continue(struct conn *c, const char *what, char *err, size_t errlen)
+{
+	for (;;) {
+		if (conn_line(c) < 0) {
+			snprintf(err, errlen, "connection closed in %s", what);
+			return -1;
+		}
+		if (c->head[0] == '+')
+			return 0;
+		if (c->head[0] == '*') {
+			conn_untagged(c);
+			continue;
+		}
+		snprintf(err, errlen, "%s refused: %.200s", what, c->head);
+		return -1;
+	}
+}
+
 /* conn_append - APPEND the bench message to a mailbox */
 static int
 conn_append(struct conn *c, const char *mailbox, char *err, size_t errlen)
@@ -495,20 +415,8 @@ conn_append(struct conn *c, const char *mailbox, char *err, size_t errlen)
 		snprintf(err, errlen, "write: %s", strerror(errno));
 		return -1;
 	}
-	for (;;) {
-		if (conn_line(c) < 0) {
-			snprintf(err, errlen, "connection closed");
-			return -1;
-		}
-		if (c->head[0] == '+')
-			break;
-		if (c->head[0] == '*') {
-			conn_untagged(c);
-			continue;
-		}
-		snprintf(err, errlen, "APPEND refused: %.200s", c->head);
+	if (conn_continue(c, "APPEND", err, errlen) < 0)
 		return -1;
-	}
 	if (conn_send(c, append_msg, append_len) < 0 ||
 	    conn_send(c, "\r\n", 2) < 0) {
 		snprintf(err, errlen, "write: %s", strerror(errno));
@@ -531,20 +439,7 @@ conn_idle_start(struct conn *c, char *tag, size_t taglen, char *err,
 		snprintf(err, errlen, "write: %s", strerror(errno));
 		return -1;
 	}
-	for (;;) {
-		if (conn_line(c) < 0) {
-			snprintf(err, errlen, "connection closed in IDLE");
-			return -1;
-		}
-		if (c->head[0] == '+')
-			return 0;
-		if (c->head[0] == '*') {
-			conn_untagged(c);
-			continue;
-		}
-		snprintf(err, errlen, "IDLE refused: %.200s", c->head);
-		return -1;
-	}
+	return conn_continue(c, "IDLE", err, errlen);
 }
 
 /* conn_idle_done - DONE, and the tagged OK of the IDLE */
@@ -740,7 +635,7 @@ job_run(void *arg)
 		(void)conn_cmd(j->c, j->err, sizeof(j->err), "LOGOUT");
 		j->err[0] = '\0';
 	}
-	conn_close(&j->c);
+	load_conn_free(j->c);
 	return NULL;
 }
 
@@ -751,16 +646,6 @@ cmp_double(const void *a, const void *b)
 	double x = *(const double *)a, y = *(const double *)b;
 
 	return x < y ? -1 : x > y;
-}
-
-/* user_of - the user name of session i (1-based) */
-static void
-user_of(char *out, size_t outlen, int i)
-{
-	if (strchr(opt_user, '%') != NULL)
-		snprintf(out, outlen, opt_user, i);
-	else
-		snprintf(out, outlen, "%s", opt_user);
 }
 
 /* mode_run - the run mode */
@@ -774,18 +659,15 @@ mode_run(void)
 	long long ops = 0;
 	int k, bad = 0;
 
-	if (opt_jobs < 1 || opt_jobs > LOAD_THREADS)
-		fatal("-j must be 1..%d", LOAD_THREADS);
-	jobs = calloc(opt_jobs, sizeof(*jobs));
-	pthread_barrier_init(&load_barrier, NULL, opt_jobs + 1);
+	jobs = load_jobs(opt_jobs, sizeof(*jobs));
 	for (i = 0; i < (size_t)opt_jobs; i++) {
 		jobs[i].index = i + 1;
 		jobs[i].rng = 0x9e3779b97f4a7c15ULL * (i + 1) +
 		    (unsigned)getpid();
-		user_of(jobs[i].user, sizeof(jobs[i].user), i + 1);
-		if (pthread_create(&jobs[i].tid, NULL, job_run, &jobs[i]) != 0)
-			fatal("pthread_create: %s", strerror(errno));
+		load_user(jobs[i].user, sizeof(jobs[i].user), opt_user, i + 1);
 	}
+	load_threads(jobs, sizeof(*jobs), offsetof(struct job, tid), opt_jobs,
+	    job_run);
 	load_start = now();
 	pthread_barrier_wait(&load_barrier);
 	load_start = now();
@@ -839,7 +721,7 @@ mode_select(void)
 	double t0, t1, t2;
 	int r;
 
-	user_of(user, sizeof(user), 1);
+	load_user(user, sizeof(user), opt_user, 1);
 	printf("select_ms=");
 	for (r = 0; r < opt_repeat; r++) {
 		if ((c = conn_open(err, sizeof(err))) == NULL ||
@@ -858,7 +740,7 @@ mode_select(void)
 		(void)conn_cmd(c, err, sizeof(err), "LOGOUT");
 		if (r == opt_repeat - 1)
 			printf(" exists=%ld", c->exists);
-		conn_close(&c);
+		load_conn_free(c);
 	}
 	printf("\n");
 	return 0;
@@ -875,7 +757,7 @@ mode_idle(void)
 	cs = calloc(opt_idle, sizeof(*cs));
 	tags = calloc(opt_idle, sizeof(*tags));
 	for (i = 0; i < opt_idle; i++) {
-		user_of(user, sizeof(user), i + 1);
+		load_user(user, sizeof(user), opt_user, i + 1);
 		if ((cs[i] = conn_open(err, sizeof(err))) == NULL ||
 		    conn_login(cs[i], user, err, sizeof(err)) < 0 ||
 		    conn_cmd(cs[i], err, sizeof(err), "SELECT INBOX") < 0 ||
@@ -890,7 +772,7 @@ mode_idle(void)
 		if (conn_idle_done(cs[i], tags[i], err, sizeof(err)) < 0)
 			fatal("idle session %d: %s", i + 1, err);
 		(void)conn_cmd(cs[i], err, sizeof(err), "LOGOUT");
-		conn_close(&cs[i]);
+		load_conn_free(cs[i]);
 	}
 	printf("done\n");
 	return 0;
@@ -906,7 +788,7 @@ mode_wake(void)
 	struct pollfd pfd;
 	int r, got;
 
-	user_of(user, sizeof(user), 1);
+	load_user(user, sizeof(user), opt_user, 1);
 	d = calloc(opt_repeat, sizeof(*d));
 	if ((a = conn_open(err, sizeof(err))) == NULL ||
 	    conn_login(a, user, err, sizeof(err)) < 0 ||
@@ -922,8 +804,8 @@ mode_wake(void)
 			fatal("APPEND: %s", err);
 		t1 = now();
 		for (got = 0; !got;) {
-			if (a->off == a->len) {
-				pfd.fd = a->fd;
+			if (a->io.off == a->io.len) {
+				pfd.fd = a->io.fd;
 				pfd.events = POLLIN;
 				if (poll(&pfd, 1, 10000) <= 0)
 					fatal("no EXISTS 10 s after APPEND");
@@ -946,8 +828,8 @@ mode_wake(void)
 	    1000 * d[(opt_repeat - 1) / 2], 1000 * d[opt_repeat - 1]);
 	(void)conn_cmd(a, err, sizeof(err), "LOGOUT");
 	(void)conn_cmd(b, err, sizeof(err), "LOGOUT");
-	conn_close(&a);
-	conn_close(&b);
+	load_conn_free(a);
+	load_conn_free(b);
 	return 0;
 }
 
@@ -964,68 +846,35 @@ usage(void)
 int
 main(int argc, char **argv)
 {
-	const char *mode;
-	int ch, k;
+	static const char *kind = "mix";
+	static const struct load_opt opts[] = {
+		{ 'c', .str = &kind },
+		{ 'n', .lnum = &opt_ops },
+		{ 'N', .num = &opt_idle },
+		{ 'Q', .flag = &load_quickack },
+		{ 'r', .num = &opt_repeat },
+		{ 0 }
+	};
+	static const struct load_mode modes[] = {
+		{ "run", mode_run },
+		{ "select", mode_select },
+		{ "idle", mode_idle },
+		{ "wake", mode_wake },
+		{ NULL, NULL }
+	};
+	const struct load_mode *m;
+	int k;
 
-	if (argc < 2)
+	if ((m = load_args(argc, argv, opts, modes)) == NULL ||
+	    opt_port <= 0 || opt_repeat < 1 || opt_idle < 1)
 		usage();
-	mode = argv[1];
-	optind = 2;
-	while ((ch = getopt(argc, argv, "c:h:j:n:N:p:P:Qr:t:u:")) != -1) {
-		switch (ch) {
-		case 'c':
-			for (k = 0; k <= K_MIX; k++)
-				if (strcmp(optarg, kind_names[k]) == 0)
-					break;
-			if (k > K_MIX)
-				fatal("unknown kind %s", optarg);
-			opt_kind = (enum kind)k;
+	for (k = 0; k <= K_MIX; k++)
+		if (strcmp(kind, kind_names[k]) == 0)
 			break;
-		case 'h':
-			opt_host = optarg;
-			break;
-		case 'j':
-			opt_jobs = atoi(optarg);
-			break;
-		case 'n':
-			opt_ops = atol(optarg);
-			break;
-		case 'N':
-			opt_idle = atoi(optarg);
-			break;
-		case 'p':
-			opt_port = atoi(optarg);
-			break;
-		case 'P':
-			opt_pass = optarg;
-			break;
-		case 'Q':
-			opt_quickack = 1;
-			break;
-		case 'r':
-			opt_repeat = atoi(optarg);
-			break;
-		case 't':
-			opt_time = atof(optarg);
-			break;
-		case 'u':
-			opt_user = optarg;
-			break;
-		default:
-			usage();
-		}
-	}
-	if (opt_port <= 0 || opt_repeat < 1 || opt_idle < 1)
-		usage();
+	if (k > K_MIX)
+		fatal("unknown kind %s", kind);
+	opt_kind = (enum kind)k;
 	signal(SIGPIPE, SIG_IGN);
 	make_message();
-	if (strcmp(mode, "run") == 0)
-		return mode_run();
-	if (strcmp(mode, "select") == 0)
-		return mode_select();
-	if (strcmp(mode, "idle") == 0)
-		return mode_idle();
-	if (strcmp(mode, "wake") == 0)
-		return mode_wake();
-	usage();
+	return m->run();
 }

@@ -2,9 +2,10 @@
  * pop3-load - the POP3 load generator of bench/pop3.
  *
  * A small C client, so that the figures measure the servers and not the
- * client: bench/pop3 compiles it (cc -O2 -pthread) and drives it.  It
- * speaks plain POP3 (no TLS) to 127.0.0.1:PORT and prints one line of
- * key=value results on stdout.
+ * client: bench/pop3 compiles it (cc -O2 -pthread; it includes load.h,
+ * what it shares with imap-load.c) and drives it.  It speaks plain POP3
+ * (no TLS) to 127.0.0.1:PORT and prints one line of key=value results on
+ * stdout.
  *
  *	retr	sessions of USER/PASS, LIST, RETR of every message, QUIT;
  *		-j N runs N of them at once on N mailboxes (threads, one
@@ -23,32 +24,14 @@
  * "+OK" make the run fail with a message on stderr: a benchmark must not
  * count errors as work.
  */
-#include <sys/socket.h>
-#include <sys/types.h>
+#include <stddef.h>
 
-#include <netinet/in.h>
-#include <netinet/tcp.h>
-#include <arpa/inet.h>
-
-#include <errno.h>
-#include <pthread.h>
-#include <signal.h>
-#include <stdarg.h>
-#include <stdio.h>
-#include <stdlib.h>
-#include <string.h>
-#include <strings.h>
-#include <time.h>
-#include <unistd.h>
-
-#define LOAD_BUF	(256 * 1024)
-#define LOAD_THREADS	1000
+#define LOAD_NAME	"pop3-load"
+#include "load.h"
 
 struct conn {
-	int		 fd;
-	char		*buf;
-	size_t		 off, len;
-	long long	 bytes;		/* multi-line octets read, CRLF.CRLF too */
+	struct load_io	 io;		/* first: see load.h */
+	long long	 bytes;		/* multi-line octets, CRLF.CRLF too */
 };
 
 struct job {
@@ -61,139 +44,51 @@ struct job {
 	struct conn	*c;		/* idle mode: the open session */
 };
 
-static const char *opt_user = "u%02d@mired.org";
-static const char *opt_pass = "secret";
-static const char *opt_host = "127.0.0.1";
-static int opt_port, opt_jobs = 1, opt_window = 1, opt_base = 1;
+static int opt_window = 1, opt_base = 1;
 static int opt_count = 1000, opt_size = 2400;
-static double opt_time = 5.0;
-static pthread_barrier_t load_barrier;
 static volatile int load_stop;
-
-/* fatal - say what went wrong and exit */
-static void __attribute__((noreturn, format(printf, 1, 2)))
-fatal(const char *fmt, ...)
-{
-	va_list ap;
-
-	fprintf(stderr, "pop3-load: ");
-	va_start(ap, fmt);
-	vfprintf(stderr, fmt, ap);
-	va_end(ap);
-	fputc('\n', stderr);
-	exit(1);
-}
-
-/* now - monotonic seconds */
-static double
-now(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return ts.tv_sec + ts.tv_nsec / 1e9;
-}
 
 /* conn_open - connect to the server; NULL with errno on failure */
 static struct conn *
 conn_open(void)
 {
-	struct sockaddr_in sin;
-	struct conn *c;
-	int fd, one = 1;
+	int fd;
 
-	memset(&sin, 0, sizeof(sin));
-	sin.sin_family = AF_INET;
-	sin.sin_port = htons((unsigned short)opt_port);
-	if (inet_pton(AF_INET, opt_host, &sin.sin_addr) != 1)
-		fatal("bad address %s", opt_host);
-	if ((fd = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0)) < 0)
+	if ((fd = load_connect(opt_host, opt_port)) < 0)
 		return NULL;
-	if (connect(fd, (struct sockaddr *)&sin, sizeof(sin)) < 0) {
-		close(fd);
-		return NULL;
-	}
-	(void)setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof(one));
-	if ((c = calloc(1, sizeof(*c))) == NULL ||
-	    (c->buf = malloc(LOAD_BUF)) == NULL)
-		fatal("out of memory");
-	c->fd = fd;
-	return c;
-}
-
-/* conn_close - close and forget a connection */
-static void
-conn_close(struct conn **cp)
-{
-	if (*cp == NULL)
-		return;
-	close((*cp)->fd);
-	free((*cp)->buf);
-	free(*cp);
-	*cp = NULL;
-}
-
-/* conn_fill - read more input; -1 on EOF or error */
-static int
-conn_fill(struct conn *c)
-{
-	ssize_t n;
-
-	if (c->off > 0) {
-		memmove(c->buf, c->buf + c->off, c->len - c->off);
-		c->len -= c->off;
-		c->off = 0;
-	}
-	if (c->len == LOAD_BUF)
-		return -1;		/* a line longer than the buffer */
-	do
-		n = read(c->fd, c->buf + c->len, LOAD_BUF - c->len);
-	while (n < 0 && errno == EINTR);
-	if (n <= 0)
-		return -1;
-	c->len += (size_t)n;
-	return 0;
+	return load_conn_new(sizeof(struct conn), fd);
 }
 
 /* conn_send - write a whole command; -1 on error */
 static int
 conn_send(struct conn *c, const char *p, size_t n)
 {
-	ssize_t w;
-
-	while (n > 0) {
-		w = send(c->fd, p, n, MSG_NOSIGNAL);
-		if (w < 0 && errno == EINTR)
-			continue;
-		if (w <= 0)
-			return -1;
-		p += w;
-		n -= (size_t)w;
-	}
-	return 0;
+	return load_io_send(&c->io, p, n);
 }
 
 /*
  * conn_line - the next line into out (NUL-terminated, CRLF stripped,
- * truncated to size); -1 on EOF.
+ * truncated to size); -1 on EOF (or a line longer than the buffer).
  */
 static int
 conn_line(struct conn *c, char *out, size_t size)
 {
+	struct load_io *io = &c->io;
 	char *nl;
 	size_t n;
 
-	while ((nl = memchr(c->buf + c->off, '\n', c->len - c->off)) == NULL)
-		if (conn_fill(c) < 0)
+	while ((nl = memchr(io->buf + io->off, '\n', io->len - io->off)) ==
+	    NULL)
+		if (load_io_fill(io) != 0)
 			return -1;
-	n = (size_t)(nl - (c->buf + c->off));
+	n = (size_t)(nl - (io->buf + io->off));
 	if (n > 0 && nl[-1] == '\r')
 		n--;
 	if (n >= size)
 		n = size - 1;
-	memcpy(out, c->buf + c->off, n);
+	memcpy(out, io->buf + io->off, n);
 	out[n] = '\0';
-	c->off = (size_t)(nl - c->buf) + 1;
+	io->off = (size_t)(nl - io->buf) + 1;
 	return 0;
 }
 
@@ -204,17 +99,18 @@ conn_line(struct conn *c, char *out, size_t size)
 static int
 conn_multi(struct conn *c, long long *lines)
 {
+	struct load_io *io = &c->io;
 	char *p, *nl;
 	size_t n;
 
 	for (;;) {
-		while (c->off < c->len) {
-			p = c->buf + c->off;
-			nl = memchr(p, '\n', c->len - c->off);
+		while (io->off < io->len) {
+			p = io->buf + io->off;
+			nl = memchr(p, '\n', io->len - io->off);
 			if (nl == NULL)
 				break;
 			n = (size_t)(nl - p) + 1;
-			c->off += n;
+			io->off += n;
 			c->bytes += (long long)n;
 			if (n == 3 && p[0] == '.' && p[1] == '\r')
 				return 0;
@@ -223,13 +119,13 @@ conn_multi(struct conn *c, long long *lines)
 			if (lines != NULL)
 				(*lines)++;
 		}
-		if (c->off == 0 && c->len == LOAD_BUF) {
+		if (io->off == 0 && io->len == LOAD_BUF) {
 			/* A line longer than the buffer: count, drop. */
-			c->bytes += (long long)c->len - 1;
-			c->buf[0] = c->buf[c->len - 1];
-			c->len = 1;
+			c->bytes += (long long)io->len - 1;
+			io->buf[0] = io->buf[io->len - 1];
+			io->len = 1;
 		}
-		if (conn_fill(c) < 0)
+		if (load_io_fill(io) != 0)
 			return -1;
 	}
 }
@@ -266,15 +162,8 @@ conn_login(const char *user, char *err, size_t size)
 		goto fail;
 	return c;
 fail:
-	conn_close(&c);
+	load_conn_free(c);
 	return NULL;
-}
-
-/* job_user - the user name of job i */
-static void
-job_user(struct job *j)
-{
-	snprintf(j->user, sizeof(j->user), opt_user, j->index + opt_base);
 }
 
 /* retr_session - one whole session: login, LIST, RETR all, QUIT */
@@ -309,15 +198,14 @@ retr_session(void *arg)
 	j->bytes = c->bytes;
 	if (conn_cmd(c, "QUIT\r\n", line, sizeof(line)) < 0)
 		goto fail;
-	j->end = now();
 	j->msgs = n;
-	conn_close(&c);
-	return NULL;
+	goto out;
 fail:
 	fprintf(stderr, "pop3-load: %s: %s\n", j->user, line);
 	j->failed = 1;
+out:
 	j->end = now();
-	conn_close(&c);
+	load_conn_free(c);
 	return NULL;
 }
 
@@ -338,7 +226,7 @@ login_loop(void *arg)
 				    j->user, line);
 		} else
 			j->logins++;
-		conn_close(&c);
+		load_conn_free(c);
 	}
 	return NULL;
 }
@@ -350,17 +238,14 @@ run_jobs(void *(*fn)(void *), int wait)
 	struct job *jobs;
 	int i;
 
-	if (opt_jobs < 1 || opt_jobs > LOAD_THREADS)
-		fatal("-j must be 1 to %d", LOAD_THREADS);
-	if ((jobs = calloc((size_t)opt_jobs, sizeof(*jobs))) == NULL)
-		fatal("out of memory");
-	pthread_barrier_init(&load_barrier, NULL, (unsigned)opt_jobs + 1);
+	jobs = load_jobs(opt_jobs, sizeof(*jobs));
 	for (i = 0; i < opt_jobs; i++) {
 		jobs[i].index = i;
-		job_user(&jobs[i]);
-		if (pthread_create(&jobs[i].tid, NULL, fn, &jobs[i]) != 0)
-			fatal("pthread_create failed");
+		load_user(jobs[i].user, sizeof(jobs[i].user), opt_user,
+		    i + opt_base);
 	}
+	load_threads(jobs, sizeof(*jobs), offsetof(struct job, tid), opt_jobs,
+	    fn);
 	pthread_barrier_wait(&load_barrier);
 	if (wait)
 		for (i = 0; i < opt_jobs; i++)
@@ -435,7 +320,8 @@ cmd_idle(void)
 		fatal("out of memory");
 	for (i = 0; i < opt_count; i++) {
 		jobs[i].index = i;
-		job_user(&jobs[i]);
+		load_user(jobs[i].user, sizeof(jobs[i].user), opt_user,
+		    i + opt_base);
 		if ((jobs[i].c = conn_login(jobs[i].user, line,
 		    sizeof(line))) == NULL)
 			fatal("%s: %s", jobs[i].user, line);
@@ -446,7 +332,7 @@ cmd_idle(void)
 	for (i = 0; i < opt_count; i++) {
 		if (conn_cmd(jobs[i].c, "QUIT\r\n", line, sizeof(line)) < 0)
 			bad++;
-		conn_close(&jobs[i].c);
+		load_conn_free(jobs[i].c);
 	}
 	printf("done quit_failed=%d\n", bad);
 	free(jobs);
@@ -499,7 +385,7 @@ serve_conn(void *arg)
 		} else
 			(void)conn_send(c, "+OK\r\n", 5);
 	}
-	conn_close(&c);
+	load_conn_free(c);
 	return NULL;
 }
 
@@ -528,10 +414,7 @@ cmd_serve(void)
 			continue;
 		(void)setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one,
 		    sizeof(one));
-		if ((c = calloc(1, sizeof(*c))) == NULL ||
-		    (c->buf = malloc(LOAD_BUF)) == NULL)
-			fatal("out of memory");
-		c->fd = fd;
+		c = load_conn_new(sizeof(*c), fd);
 		if (pthread_create(&tid, NULL, serve_conn, c) != 0)
 			fatal("pthread_create failed");
 		pthread_detach(tid);
@@ -543,64 +426,33 @@ static void __attribute__((noreturn))
 usage(void)
 {
 	fprintf(stderr, "usage: pop3-load retr|login|idle|serve -p PORT "
-	    "[-u USER] [-P PASS] [-b BASE] [-j JOBS] [-w WINDOW] [-t SECONDS] "
-	    "[-n COUNT] [-s SIZE]\n");
+	    "[-h ADDR] [-u USER] [-P PASS] [-b BASE] [-j JOBS] [-w WINDOW] "
+	    "[-t SECONDS] [-n COUNT] [-s SIZE]\n");
 	exit(2);
 }
 
 int
 main(int argc, char **argv)
 {
-	const char *mode;
-	int ch;
+	static const struct load_opt opts[] = {
+		{ 'b', .num = &opt_base },
+		{ 'n', .num = &opt_count },
+		{ 's', .num = &opt_size },
+		{ 'w', .num = &opt_window },
+		{ 0 }
+	};
+	static const struct load_mode modes[] = {
+		{ "retr", cmd_retr },
+		{ "login", cmd_login },
+		{ "idle", cmd_idle },
+		{ "serve", cmd_serve },
+		{ NULL, NULL }
+	};
+	const struct load_mode *m;
 
-	if (argc < 2)
-		usage();
-	mode = argv[1];
-	optind = 2;
-	while ((ch = getopt(argc, argv, "b:j:n:p:P:s:t:u:w:")) != -1) {
-		switch (ch) {
-		case 'b':
-			opt_base = atoi(optarg);
-			break;
-		case 'j':
-			opt_jobs = atoi(optarg);
-			break;
-		case 'n':
-			opt_count = atoi(optarg);
-			break;
-		case 'p':
-			opt_port = atoi(optarg);
-			break;
-		case 'P':
-			opt_pass = optarg;
-			break;
-		case 's':
-			opt_size = atoi(optarg);
-			break;
-		case 't':
-			opt_time = atof(optarg);
-			break;
-		case 'u':
-			opt_user = optarg;
-			break;
-		case 'w':
-			opt_window = atoi(optarg);
-			break;
-		default:
-			usage();
-		}
-	}
-	if (opt_port <= 0 || opt_window < 1 || opt_count < 1)
+	if ((m = load_args(argc, argv, opts, modes)) == NULL ||
+	    opt_port <= 0 || opt_window < 1 || opt_count < 1)
 		usage();
 	signal(SIGPIPE, SIG_IGN);
-	if (strcmp(mode, "retr") == 0)
-		return cmd_retr();
-	if (strcmp(mode, "login") == 0)
-		return cmd_login();
-	if (strcmp(mode, "idle") == 0)
-		return cmd_idle();
-	if (strcmp(mode, "serve") == 0)
-		return cmd_serve();
-	usage();
+	return m->run();
 }

@@ -201,27 +201,18 @@ cartero_signal(int sig, const char *what)
 static int
 cartero_flush(void)
 {
-	struct buf	*path;
-	int		 fd;
+	struct buf	*path = buf_new(256, PATH_MAX), *why = buf_new(256, 0);
+	int		 r = 0;
 
-	path = buf_new(256, PATH_MAX);
 	buf_setf(path, "%s/public/qmgr", var_queue_directory);
-	if ((fd = ipc_connect(buf_str(path), 10)) < 0) {
-		msg_warn("cannot flush the mail queue: %s: %m (is the mail "
-		    "system running?)", buf_str(path));
-		buf_free(&path);
-		return EX_UNAVAILABLE;
+	if (ipc_tell(buf_str(path), "F\n", 10, why) < 0) {
+		msg_warn("cannot flush the mail queue: %s (is the mail system "
+		    "running?)", buf_str(why));
+		r = EX_UNAVAILABLE;
 	}
-	if (write_full(fd, "F\n", 2) < 0) {
-		msg_warn("cannot flush the mail queue: write %s: %m",
-		    buf_str(path));
-		close(fd);
-		buf_free(&path);
-		return EX_UNAVAILABLE;
-	}
-	close(fd);
 	buf_free(&path);
-	return 0;
+	buf_free(&why);
+	return r;
 }
 
 /* main - parse the command line and do it */
@@ -235,33 +226,20 @@ main(int argc, char **argv)
 	int		 ch, ret;
 
 	msg_init("cartero", MSG_STDERR);
-	while ((ch = getopt(argc, argv, "c:v")) != -1) {
-		switch (ch) {
-		case 'c':
-			cartero_confdir = optarg;
-			break;
-		case 'v':
-			msg_verbose++;
-			break;
-		default:
+	while ((ch = getopt(argc, argv, "c:v")) != -1)
+		if (!conf_option(ch, optarg, &cartero_confdir))
 			cartero_usage();
-		}
-	}
 	if (argc - optind >= 1 && strcmp(argv[optind], "user") == 0)
 		exit(cartero_user(argc - optind, argv + optind,
 		    cartero_confdir));
 	if (argc - optind != 1)
 		cartero_usage();
 	cmd = argv[optind];
-	if (cartero_confdir == NULL)
-		cartero_confdir = conf_default_dir();
-	if (realpath(cartero_confdir, real) == NULL)
-		msg_fatal("configuration directory %s: %m", cartero_confdir);
-	cartero_confdir = xstrdup(real);
 	why = buf_new(256, 4096);
-	if (conf_load(cartero_confdir, NULL, why) < 0)
+	if (conf_load_real(cartero_confdir, real, why) < 0)
 		msg_fatal("%s", buf_str(why));
 	buf_free(&why);
+	cartero_confdir = xstrdup(real);
 
 	if (strcmp(cmd, "start") == 0)
 		ret = cartero_start();

@@ -207,7 +207,6 @@ static int
 cartero_user_password(const char *name, struct buf *pw, struct buf *why)
 {
 	struct buf *again, *prompt;
-	struct sigaction sa;
 	int r = -1;
 
 	if (!isatty(0)) {
@@ -216,14 +215,8 @@ cartero_user_password(const char *name, struct buf *pw, struct buf *why)
 			return -1;
 		}
 	} else {
-		memset(&sa, 0, sizeof(sa));
-		sa.sa_handler = cartero_user_onsig;
-		sigemptyset(&sa.sa_mask);
-		sigaction(SIGINT, &sa, NULL);
-		sigaction(SIGTERM, &sa, NULL);
-		sigaction(SIGHUP, &sa, NULL);
-		sigaction(SIGQUIT, &sa, NULL);
-		sigaction(SIGTSTP, &sa, NULL);
+		sig_catch(cartero_user_onsig, 0, SIGINT, SIGTERM, SIGHUP,
+		    SIGQUIT, SIGTSTP, 0);
 		again = buf_new(64, USER_PASSWORD_MAX + 1);
 		prompt = buf_new(64, 1024);
 		buf_setf(prompt, "New password for %s: ", name);
@@ -458,11 +451,7 @@ cartero_user(int argc, char **argv, const char *confdir)
 	    (argc != 3 || (strcmp(cmd, "add") != 0 &&
 	    strcmp(cmd, "passwd") != 0 && strcmp(cmd, "del") != 0)))
 		return cartero_user_usage();
-	if (confdir == NULL)
-		confdir = conf_default_dir();
-	if (realpath(confdir, real) == NULL)
-		msg_fatal("configuration directory %s: %m", confdir);
-	if (conf_load(real, NULL, why) < 0)
+	if (conf_load_real(confdir, real, why) < 0)
 		msg_fatal("%s", buf_str(why));
 	path = var_virtual_passwd_file;
 	if (path == NULL || *path == '\0')

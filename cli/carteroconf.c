@@ -73,17 +73,6 @@ usage(void)
 	exit(1);
 }
 
-/* name_len - length of the parameter name at s */
-static size_t
-name_len(const char *s)
-{
-	size_t n = 0;
-
-	while (isalnum((unsigned char)s[n]) || s[n] == '_')
-		n++;
-	return n;
-}
-
 /* by_name - qsort comparison of name strings */
 static int
 by_name(const void *a, const void *b)
@@ -412,7 +401,7 @@ split_lines(char *text, int *count)
 			;			/* comment or blank */
 		else if (p != line)
 			lines[n].owner = owner;	/* continuation */
-		else if ((nlen = name_len(line)) > 0 &&
+		else if ((nlen = conf_name_len(line)) > 0 &&
 		    line[nlen + strspn(line + nlen, " \t")] == '=') {
 			lines[n].name = xstrndup(line, nlen);
 			lines[n].owner = owner = n;
@@ -500,7 +489,7 @@ parse_setting(const char *arg, struct cc_setting *set)
 	const char *eq;
 	size_t nlen;
 
-	nlen = name_len(arg);
+	nlen = conf_name_len(arg);
 	for (eq = arg + nlen; *eq == ' ' || *eq == '\t'; eq++)
 		;
 	if (nlen == 0 || *eq != '=')
@@ -578,7 +567,7 @@ edit(const char *dir, char **args, int remove)
 	for (i = 0; i < nsets; i++) {
 		if (!remove)
 			parse_setting(args[i], &sets[i]);
-		else if (name_len(args[i]) != strlen(args[i]) || !*args[i])
+		else if (conf_name_len(args[i]) != strlen(args[i]) || !*args[i])
 			msg_fatal("\"%s\" is not a parameter name", args[i]);
 		else
 			sets[i].name = xstrdup(args[i]);
@@ -652,10 +641,9 @@ main(int argc, char **argv)
 
 	msg_init("carteroconf", MSG_STDERR);
 	while ((ch = getopt(argc, argv, "c:dehmnxX")) != -1) {
+		if (conf_option(ch, optarg, &dir))
+			continue;
 		switch (ch) {
-		case 'c':
-			dir = optarg;
-			break;
 		case 'd':
 			mode |= SHOW_DEFAULT;
 			break;

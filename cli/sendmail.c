@@ -284,7 +284,6 @@ sm_send(const char *sender, const char *fullname, int extract, int dots,
     struct sm_rcpts *rcpts)
 {
 	struct queue_writer *w;
-	struct sigaction sa;
 	struct passwd	*pw;
 	struct buf	*hdrs, *why, *login;
 	char		 chunk[SM_CHUNK];
@@ -293,13 +292,7 @@ sm_send(const char *sender, const char *fullname, int extract, int dots,
 	int		 ended = 0, got;
 	uid_t		 uid = getuid();
 
-	memset(&sa, 0, sizeof(sa));
-	sa.sa_handler = sm_onsignal;
-	sigemptyset(&sa.sa_mask);
-	sigaction(SIGINT, &sa, NULL);
-	sigaction(SIGTERM, &sa, NULL);
-	sigaction(SIGHUP, &sa, NULL);
-	sigaction(SIGQUIT, &sa, NULL);
+	sig_catch(sm_onsignal, 0, SIGINT, SIGTERM, SIGHUP, SIGQUIT, 0);
 
 	login = buf_new(64, 1024);
 	if (sender == NULL) {
@@ -612,18 +605,14 @@ sm_newaliases(void)
 static int
 sm_flush(void)
 {
-	struct buf	*path;
-	int		 fd;
+	struct buf	*path = buf_new(256, PATH_MAX), *why = buf_new(256, 0);
 
-	path = buf_new(256, PATH_MAX);
 	buf_setf(path, "%s/public/qmgr", var_queue_directory);
-	if ((fd = ipc_connect(buf_str(path), 10)) < 0)
-		sm_fatal(EX_UNAVAILABLE, "cannot flush the mail queue: %s: %m "
-		    "(is the mail system running?)", buf_str(path));
-	if (write_full(fd, "F\n", 2) < 0)
-		sm_fatal(EX_UNAVAILABLE, "cannot flush the mail queue: %m");
-	close(fd);
+	if (ipc_tell(buf_str(path), "F\n", 10, why) < 0)
+		sm_fatal(EX_UNAVAILABLE, "cannot flush the mail queue: %s "
+		    "(is the mail system running?)", buf_str(why));
 	buf_free(&path);
+	buf_free(&why);
 	return EX_OK;
 }
 

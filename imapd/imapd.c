@@ -142,25 +142,17 @@ static void
 imapd_login(struct imapd_state *s, struct imapd_cmd *c, const char *mech,
     const char *user, const char *pass, const char *authzid)
 {
-	struct login_client lc = { s->fd, s->tls, s->io, s->addr };
-	struct authc_reply rep;
+	struct login_client lc = { s->fd, s->tls, s->io, s->addr, s->sap };
 	struct buf	*why = buf_new(256, 4096);
 
-	if (lineio_flush(s->io) < 0) {
-		s->quit = 1;
-		goto out;
-	}
-	switch (login_check("imap", mech, user, pass, authzid, s->sap, s->addr,
-	    s->tls != NULL, &rep, why)) {
+	s->login_tag = c->tag;		/* imapd_logged_in answers it */
+	switch (login_attempt(&lc, "imap", mech, user, pass, authzid,
+	    2 * (int)var_imapd_timeout, imapd_logged_in, s, why)) {
 	case LOGIN_OK:
-		s->login_tag = c->tag;
-		if (login_handover(&lc, rep.token, rep.account,
-		    2 * (int)var_imapd_timeout, imapd_logged_in, s, why) == 0) {
-			s->quit = 1;
-			break;
-		}
-		msg_warn("user=<%s>, rip=%s: cannot start the mailbox session: "
-		    "%s", rep.account, s->addr, buf_str(why));
+	case LOGIN_GONE:
+		s->quit = 1;
+		break;
+	case LOGIN_NOSESSION:
 		imapd_tagged(s, c, "NO", "[UNAVAILABLE] Cannot open the "
 		    "mailbox, try again later.");
 		s->errors--;
@@ -180,8 +172,6 @@ imapd_login(struct imapd_state *s, struct imapd_cmd *c, const char *mech,
 		s->errors--;
 		break;
 	}
-	explicit_bzero(&rep, sizeof(rep));
-out:
 	buf_free(&why);
 }
 
@@ -403,27 +393,62 @@ imapd_login_cmd(struct imapd_state *s, struct imapd_cmd *c)
 	}
 }
 
-/* imapd_peer - the client's address */
+/* imapd_serve - the commands before the login, until the session ends */
 static void
-imapd_peer(struct imapd_state *s)
+imapd_serve(struct imapd_state *s, struct imapd_cmd *c)
 {
-	socklen_t len = sizeof(s->sa);
+	struct buf *caps = buf_new(256, 0);
 
-	memset(&s->sa, 0, sizeof(s->sa));
-	s->sap = NULL;
-	if (getpeername(s->fd, (struct sockaddr *)&s->sa, &len) == 0)
-		s->sap = (struct sockaddr *)&s->sa;
-	addr_ntop(s->sap, s->addr, sizeof(s->addr));
+	imapd_login_caps(s, caps);
+	imapd_reply(s, "* OK [CAPABILITY %s] cartero IMAP ready.",
+	    buf_str(caps));
+	buf_free(&caps);
+	while (!s->quit) {
+		if (imapd_error_limit(s))
+			break;
+		switch (imapd_cmd_read(s, c, IMAPD_LOGIN_LITERAL, s->why)) {
+		case IMAPD_READ_OK:
+			imapd_login_cmd(s, c);
+			break;
+		case IMAPD_READ_EMPTY:
+			break;
+		case IMAPD_READ_BAD:
+			imapd_tagged(s, c, "BAD", "%s", buf_str(s->why));
+			break;
+		case IMAPD_READ_NO:
+			imapd_tagged(s, c, "NO", "%s", buf_str(s->why));
+			break;
+		case IMAPD_READ_BYE:
+			imapd_reply(s, "* BYE %s", buf_str(s->why));
+			s->quit = 1;
+			break;
+		case IMAPD_READ_TIMEOUT:
+			msg_info("timeout before login from %s", s->addr);
+			imapd_reply(s, "* BYE Disconnected for inactivity.");
+			s->quit = 1;
+			break;
+		default:
+			s->quit = 1;
+			break;
+		}
+		imapd_wipe_cmd(c);
+		imapd_cmd_free(c);
+	}
 }
 
 /* imapd_service - one IMAP connection before (and around) login */
 static void
 imapd_service(int fd, char *service, char **argv)
 {
+	struct login_side side = {
+		var_imapd_timeout, IMAPD_LINE_MAX,
+		var_imapd_client_connection_count_limit,
+		var_imapd_client_connection_rate_limit,
+		var_imapd_tls_wrappermode, imapd_tls_ctx,
+		"* BYE [UNAVAILABLE]"
+	};
 	struct imapd_state s;
 	struct imapd_cmd c;
-	struct buf	*caps;
-	int		 r;
 
 	memset(&s, 0, sizeof(s));
 	memset(&c, 0, sizeof(c));
@@ -431,77 +456,15 @@ imapd_service(int fd, char *service, char **argv)
 	s.reply = buf_new(256, 0);
 	s.tmp = buf_new(256, 0);
 	s.why = buf_new(256, 4096);
-	imapd_peer(&s);
-	if (msg_verbose)
-		msg_debug("connect from %s", s.addr);
-	s.io = lineio_new(fd, IMAPD_LINE_MAX,
-	    login_timeout(var_imapd_timeout));
-	/* Over a per-client limit: no TLS handshake to hold us longer. */
-	if (login_limit(service, s.sap, s.addr,
-	    var_imapd_client_connection_count_limit,
-	    var_imapd_client_connection_rate_limit)) {
-		if (!var_imapd_tls_wrappermode) {
-			imapd_reply(&s, "* BYE [UNAVAILABLE] Too many connections "
-			    "from %s", s.addr);
-			(void)lineio_flush(s.io);
-		}
-		goto done;
-	}
 	s.cmd_max = var_imapd_login_command_max;
 	s.args_max = IMAPD_LOGIN_ARGS_MAX;
-
-	if (var_imapd_tls_wrappermode) {
-		s.tls = login_starttls(imapd_tls_ctx, fd, s.io,
-		    var_imapd_timeout, "TLS", s.addr);
-		if (s.tls == NULL)
-			goto done;
+	s.sap = login_peer(fd, &s.sa, s.addr, sizeof(s.addr));
+	if (login_open(&side, service, fd, s.sap, s.addr, &s.io,
+	    &s.tls) == 0) {
+		imapd_serve(&s, &c);
+		login_close(s.io, fd, s.errors >= var_imapd_hard_error_limit &&
+		    s.tls == NULL, s.done, s.addr);
 	}
-	caps = buf_new(256, 0);
-	imapd_login_caps(&s, caps);
-	imapd_reply(&s, "* OK [CAPABILITY %s] cartero IMAP ready.",
-	    buf_str(caps));
-	buf_free(&caps);
-
-	while (!s.quit) {
-		if (imapd_error_limit(&s))
-			break;
-		r = imapd_cmd_read(&s, &c, IMAPD_LOGIN_LITERAL, s.why);
-		switch (r) {
-		case IMAPD_READ_OK:
-			imapd_login_cmd(&s, &c);
-			break;
-		case IMAPD_READ_EMPTY:
-			break;
-		case IMAPD_READ_BAD:
-			imapd_tagged(&s, &c, "BAD", "%s", buf_str(s.why));
-			break;
-		case IMAPD_READ_NO:
-			imapd_tagged(&s, &c, "NO", "%s", buf_str(s.why));
-			break;
-		case IMAPD_READ_BYE:
-			imapd_reply(&s, "* BYE %s", buf_str(s.why));
-			s.quit = 1;
-			break;
-		case IMAPD_READ_TIMEOUT:
-			msg_info("timeout before login from %s", s.addr);
-			imapd_reply(&s, "* BYE Disconnected for inactivity.");
-			s.quit = 1;
-			break;
-		default:
-			s.quit = 1;
-			break;
-		}
-		imapd_wipe_cmd(&c);
-		imapd_cmd_free(&c);
-	}
-	if (s.errors >= var_imapd_hard_error_limit && s.tls == NULL)
-		imapd_linger(&s, fd, fd);
-	else if (!s.done)
-		(void)lineio_flush(s.io);
-	if (msg_verbose)
-		msg_debug("disconnect from %s%s", s.addr,
-		    s.done ? " (logged in)" : "");
-done:
 	login_limit_end();
 	/* The next client of this process finds nothing of this one. */
 	imapd_wipe_cmd(&c);
@@ -513,24 +476,10 @@ done:
 	}
 }
 
-/*
- * imapd_pre_jail - still root (or the invoking user): read the TLS key,
- * then confine (login_jail).
- */
-static void
-imapd_pre_jail(char *service, char **argv)
-{
-	(void)service;
-	imapd_tls_ctx = login_prepare("imapd", argv, var_imapd_tls_wrappermode,
-	    "STARTTLS");
-}
-
 /* main - the login side, a service under master */
 int
 main(int argc, char **argv)
 {
-	server_main(argc, argv, SERVER_SINGLE, imapd_service,
-	    SERVER_PRE_JAIL, imapd_pre_jail,
-	    SERVER_NO_DROP,
-	    SERVER_END);
+	login_main(argc, argv, "imapd", imapd_service, &imapd_tls_ctx,
+	    &var_imapd_tls_wrappermode, "STARTTLS");
 }

@@ -264,6 +264,8 @@ void	imapd_view_add(struct imapd_state *, const struct uidlist_rec *, int);
 uint32_t imapd_claim_recent(struct imapd_state *);
 
 /* imapd_select.c */
+int	imapd_select_open(struct imapd_state *, struct imapd_cmd *,
+	    const char *, const char *, struct mailbox **);
 void	imapd_cmd_select(struct imapd_state *, struct imapd_cmd *);
 void	imapd_cmd_close(struct imapd_state *, struct imapd_cmd *);
 void	imapd_cmd_unselect(struct imapd_state *, struct imapd_cmd *);

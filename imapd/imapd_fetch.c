@@ -401,25 +401,25 @@ bad:
 static int
 imapd_fetch_item(struct imapd_fetch *f, const char *a)
 {
+	/* The items that are their own label. */
+	static const struct {
+		const char	*name;
+		int		 type;
+	} simple[] = {
+		{ "FLAGS", FI_FLAGS }, { "UID", FI_UID },
+		{ "INTERNALDATE", FI_INTERNALDATE }, { "RFC822.SIZE", FI_SIZE },
+		{ "ENVELOPE", FI_ENVELOPE }, { "BODY", FI_BODY },
+		{ "BODYSTRUCTURE", FI_BODYSTRUCTURE }, { "MODSEQ", FI_MODSEQ },
+	};
 	struct imapd_fitem *it;
+	size_t k;
 
-	if (strcasecmp(a, "FLAGS") == 0)
-		imapd_fetch_add(f, FI_FLAGS, "FLAGS");
-	else if (strcasecmp(a, "UID") == 0)
-		imapd_fetch_add(f, FI_UID, "UID");
-	else if (strcasecmp(a, "INTERNALDATE") == 0)
-		imapd_fetch_add(f, FI_INTERNALDATE, "INTERNALDATE");
-	else if (strcasecmp(a, "RFC822.SIZE") == 0)
-		imapd_fetch_add(f, FI_SIZE, "RFC822.SIZE");
-	else if (strcasecmp(a, "ENVELOPE") == 0)
-		imapd_fetch_add(f, FI_ENVELOPE, "ENVELOPE");
-	else if (strcasecmp(a, "BODY") == 0)
-		imapd_fetch_add(f, FI_BODY, "BODY");
-	else if (strcasecmp(a, "BODYSTRUCTURE") == 0)
-		imapd_fetch_add(f, FI_BODYSTRUCTURE, "BODYSTRUCTURE");
-	else if (strcasecmp(a, "MODSEQ") == 0)
-		imapd_fetch_add(f, FI_MODSEQ, "MODSEQ");
-	else if (strcasecmp(a, "RFC822") == 0 ||
+	for (k = 0; k < sizeof(simple) / sizeof(simple[0]); k++)
+		if (strcasecmp(a, simple[k].name) == 0) {
+			imapd_fetch_add(f, simple[k].type, simple[k].name);
+			return 0;
+		}
+	if (strcasecmp(a, "RFC822") == 0 ||
 	    strcasecmp(a, "RFC822.TEXT") == 0 ||
 	    strcasecmp(a, "RFC822.HEADER") == 0) {
 		char label[16];

@@ -33,11 +33,12 @@
 #define ST_UIDVALIDITY	0x08
 #define ST_UNSEEN	0x10
 #define ST_HIGHESTMODSEQ 0x20
+#define ST_COUNT	6		/* items, imapd_status_names' rows */
 
 static const struct {
 	const char	*name;
 	int		 bit;
-} imapd_status_names[] = {
+} imapd_status_names[ST_COUNT] = {
 	{ "MESSAGES", ST_MESSAGES },
 	{ "RECENT", ST_RECENT },
 	{ "UIDNEXT", ST_UIDNEXT },
@@ -225,8 +226,9 @@ imapd_status_text(struct imapd_state *s, const char *name, int items,
 {
 	struct mailbox	*mb;
 	struct uidlist	*ul;
+	unsigned long long v[ST_COUNT];
 	int		 missing, i, recent = 0, unseen = 0;
-	size_t		 start;
+	size_t		 start, k;
 
 	if (imapd_open_folder(s, name, &mb, &missing) < 0) {
 		if (missing)
@@ -245,36 +247,22 @@ imapd_status_text(struct imapd_state *s, const char *name, int items,
 		if (!(ul->v[i].flags & FLAG_SEEN))
 			unseen++;
 	}
+	/* The values in the order of imapd_status_names. */
+	v[0] = (unsigned long long)ul->count;
+	v[1] = (unsigned long long)recent;
+	v[2] = ul->uidnext;
+	v[3] = ul->uidvalidity;
+	v[4] = (unsigned long long)unseen;
+	v[5] = (unsigned long long)ul->highestmodseq;
 	buf_putc(out, '(');
 	start = buf_len(out);
-#define ST_SEP()	do { if (buf_len(out) > start) buf_putc(out, ' '); } \
-			while (0)
-	if (items & ST_MESSAGES) {
-		ST_SEP();
-		buf_appendf(out, "MESSAGES %d", ul->count);
+	for (k = 0; k < ST_COUNT; k++) {
+		if (!(items & imapd_status_names[k].bit))
+			continue;
+		if (buf_len(out) > start)
+			buf_putc(out, ' ');
+		buf_appendf(out, "%s %llu", imapd_status_names[k].name, v[k]);
 	}
-	if (items & ST_RECENT) {
-		ST_SEP();
-		buf_appendf(out, "RECENT %d", recent);
-	}
-	if (items & ST_UIDNEXT) {
-		ST_SEP();
-		buf_appendf(out, "UIDNEXT %u", ul->uidnext);
-	}
-	if (items & ST_UIDVALIDITY) {
-		ST_SEP();
-		buf_appendf(out, "UIDVALIDITY %u", ul->uidvalidity);
-	}
-	if (items & ST_UNSEEN) {
-		ST_SEP();
-		buf_appendf(out, "UNSEEN %d", unseen);
-	}
-	if (items & ST_HIGHESTMODSEQ) {
-		ST_SEP();
-		buf_appendf(out, "HIGHESTMODSEQ %llu",
-		    (unsigned long long)ul->highestmodseq);
-	}
-#undef ST_SEP
 	buf_putc(out, ')');
 	mailbox_close(&mb);
 	return 0;

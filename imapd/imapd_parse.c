@@ -118,23 +118,16 @@ imapd_tokenize(struct imapd_cmd *c, const char *p, size_t len,
 			p++;
 			continue;
 		}
-		if (*p == '(') {
-			if (++t->depth > IMAPD_DEPTH_MAX) {
-				buf_setf(why, "Too deeply nested");
+		if (*p == '(' || *p == ')') {
+			t->depth += *p == '(' ? 1 : -1;
+			if (t->depth < 0 || t->depth > IMAPD_DEPTH_MAX) {
+				buf_setf(why, "%s", t->depth < 0 ?
+				    "Unbalanced parentheses: unexpected ')'" :
+				    "Too deeply nested");
 				return -1;
 			}
-			if (imapd_push(c, IMAPD_LPAREN, NULL, 0, 0) < 0)
-				goto toomany;
-			p++;
-			continue;
-		}
-		if (*p == ')') {
-			if (--t->depth < 0) {
-				buf_setf(why, "Unbalanced parentheses: "
-				    "unexpected ')'");
-				return -1;
-			}
-			if (imapd_push(c, IMAPD_RPAREN, NULL, 0, 0) < 0)
+			if (imapd_push(c, *p == '(' ? IMAPD_LPAREN :
+			    IMAPD_RPAREN, NULL, 0, 0) < 0)
 				goto toomany;
 			p++;
 			continue;
@@ -520,28 +513,30 @@ imapd_arg_is(struct imapd_arg *a, const char *word)
 	    strcasecmp(a->s, word) == 0;
 }
 
+/* imapd_arg_take - take the next token if it is of this type */
+static int
+imapd_arg_take(struct imapd_cmd *c, enum imapd_arg_type type)
+{
+	struct imapd_arg *a = imapd_arg_peek(c);
+
+	if (a == NULL || a->type != type)
+		return 0;
+	c->pos++;
+	return 1;
+}
+
 /* imapd_arg_lparen - take a '(' if it comes next */
 int
 imapd_arg_lparen(struct imapd_cmd *c)
 {
-	struct imapd_arg *a = imapd_arg_peek(c);
-
-	if (a == NULL || a->type != IMAPD_LPAREN)
-		return 0;
-	c->pos++;
-	return 1;
+	return imapd_arg_take(c, IMAPD_LPAREN);
 }
 
 /* imapd_arg_rparen - take a ')' if it comes next */
 int
 imapd_arg_rparen(struct imapd_cmd *c)
 {
-	struct imapd_arg *a = imapd_arg_peek(c);
-
-	if (a == NULL || a->type != IMAPD_RPAREN)
-		return 0;
-	c->pos++;
-	return 1;
+	return imapd_arg_take(c, IMAPD_RPAREN);
 }
 
 /* imapd_number - a 32-bit number (digits only); -1 if not */
@@ -580,26 +575,42 @@ imapd_month(const char *p)
 	return 0;
 }
 
-/* imapd_date_parse - "1-Feb-1994" (SEARCH dates); -1 if not valid */
-int
-imapd_date_parse(const char *p, int *y, int *m, int *d)
+/*
+ * imapd_date_scan - "1-Feb-1994" at *pp: the year, month (1-12) and day
+ * (not yet checked against 1-31), *pp moved past it; -1 if not a date
+ */
+static int
+imapd_date_scan(const char **pp, int *y, int *m, int *d)
 {
-	int day = 0, year = 0, i;
+	const char *p = *pp;
+	int i;
 
-	if (p == NULL)
-		return -1;
-	for (i = 0; i < 2 && isdigit((unsigned char)*p); i++, p++)
-		day = day * 10 + (*p - '0');
+	for (i = 0, *d = 0; i < 2 && isdigit((unsigned char)*p); i++, p++)
+		*d = *d * 10 + (*p - '0');
 	if (i == 0 || *p++ != '-' || (*m = imapd_month(p)) == 0)
 		return -1;
 	p += 3;
 	if (*p++ != '-')
 		return -1;
-	for (i = 0; i < 4 && isdigit((unsigned char)*p); i++, p++)
-		year = year * 10 + (*p - '0');
-	if (i != 4 || *p != '\0' || day < 1 || day > 31)
+	for (i = 0, *y = 0; i < 4 && isdigit((unsigned char)*p); i++, p++)
+		*y = *y * 10 + (*p - '0');
+	if (i != 4)
+		return -1;
+	*pp = p;
+	return 0;
+}
+
+/* imapd_date_parse - "1-Feb-1994" (SEARCH dates); -1 if not valid */
+int
+imapd_date_parse(const char *p, int *y, int *m, int *d)
+{
+	int year, month, day;
+
+	if (p == NULL || imapd_date_scan(&p, &year, &month, &day) < 0 ||
+	    *p != '\0' || day < 1 || day > 31)
 		return -1;
 	*y = year;
+	*m = month;
 	*d = day;
 	return 0;
 }
@@ -612,22 +623,14 @@ int
 imapd_datetime_parse(const char *p, time_t *out)
 {
 	struct tm tm;
-	int day = 0, year = 0, h, mi, sec, zone, sign, i;
+	int day, month, year, h, mi, sec, zone, sign, i;
 
 	memset(&tm, 0, sizeof(tm));
 	if (*p == ' ')
 		p++;
-	for (i = 0; i < 2 && isdigit((unsigned char)*p); i++, p++)
-		day = day * 10 + (*p - '0');
-	if (i == 0 || *p++ != '-' || (tm.tm_mon = imapd_month(p) - 1) < 0)
+	if (imapd_date_scan(&p, &year, &month, &day) < 0 || *p++ != ' ')
 		return -1;
-	p += 3;
-	if (*p++ != '-')
-		return -1;
-	for (i = 0; i < 4 && isdigit((unsigned char)*p); i++, p++)
-		year = year * 10 + (*p - '0');
-	if (i != 4 || *p++ != ' ')
-		return -1;
+	tm.tm_mon = month - 1;
 	if (!isdigit((unsigned char)p[0]) || !isdigit((unsigned char)p[1]) ||
 	    p[2] != ':' || !isdigit((unsigned char)p[3]) ||
 	    !isdigit((unsigned char)p[4]) || p[5] != ':' ||
@@ -720,6 +723,20 @@ imapd_quote(struct buf *out, const char *s, size_t len)
 	mime_imap_string(out, s, len);
 }
 
+/* The system flags (and $Forwarded) by name, in the order they are shown. */
+#define IMAPD_FLAG_NAMES	6
+static const struct {
+	const char	*name;
+	uint32_t	 bit;
+} imapd_flag_names[IMAPD_FLAG_NAMES] = {
+	{ "\\Seen", FLAG_SEEN },
+	{ "\\Answered", FLAG_ANSWERED },
+	{ "\\Flagged", FLAG_FLAGGED },
+	{ "\\Deleted", FLAG_DELETED },
+	{ "\\Draft", FLAG_DRAFT },
+	{ "$Forwarded", FLAG_FORWARDED },
+};
+
 /*
  * imapd_system_flag - the FLAG_* bit of a flag name (any case); 0 for a
  * keyword, -1 for \Recent (not settable), -2 for another \name
@@ -727,22 +744,11 @@ imapd_quote(struct buf *out, const char *s, size_t len)
 int
 imapd_system_flag(const char *name)
 {
-	static const struct {
-		const char	*name;
-		int		 bit;
-	} tab[] = {
-		{ "\\Seen", FLAG_SEEN },
-		{ "\\Answered", FLAG_ANSWERED },
-		{ "\\Flagged", FLAG_FLAGGED },
-		{ "\\Deleted", FLAG_DELETED },
-		{ "\\Draft", FLAG_DRAFT },
-		{ "$Forwarded", FLAG_FORWARDED },
-	};
 	size_t i;
 
-	for (i = 0; i < sizeof(tab) / sizeof(tab[0]); i++)
-		if (strcasecmp(name, tab[i].name) == 0)
-			return tab[i].bit;
+	for (i = 0; i < IMAPD_FLAG_NAMES; i++)
+		if (strcasecmp(name, imapd_flag_names[i].name) == 0)
+			return (int)imapd_flag_names[i].bit;
 	if (strcasecmp(name, "\\Recent") == 0)
 		return -1;
 	return name[0] == '\\' ? -2 : 0;
@@ -753,24 +759,13 @@ void
 imapd_flags_format(struct buf *out, struct mailbox *mb, uint32_t flags,
     uint32_t kw, int recent)
 {
-	static const struct {
-		uint32_t	 bit;
-		const char	*name;
-	} tab[] = {
-		{ FLAG_SEEN, "\\Seen" },
-		{ FLAG_ANSWERED, "\\Answered" },
-		{ FLAG_FLAGGED, "\\Flagged" },
-		{ FLAG_DELETED, "\\Deleted" },
-		{ FLAG_DRAFT, "\\Draft" },
-		{ FLAG_FORWARDED, "$Forwarded" },
-	};
 	size_t i, start = buf_len(out);
 
-	for (i = 0; i < sizeof(tab) / sizeof(tab[0]); i++)
-		if (flags & tab[i].bit) {
+	for (i = 0; i < IMAPD_FLAG_NAMES; i++)
+		if (flags & imapd_flag_names[i].bit) {
 			if (buf_len(out) > start)
 				buf_putc(out, ' ');
-			buf_puts(out, tab[i].name);
+			buf_puts(out, imapd_flag_names[i].name);
 		}
 	for (i = 0; mb != NULL && i < MAILBOX_KEYWORDS; i++)
 		if ((kw & (1U << i)) && mb->kw[i] != NULL) {

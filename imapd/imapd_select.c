@@ -23,6 +23,28 @@
 #include "util.h"
 #include "imapd.h"
 
+/*
+ * imapd_select_open - open a folder for a command, or answer NO: a
+ * missing folder with the response code given ("[NONEXISTENT]" for
+ * SELECT, "[TRYCREATE]" where the client may create it), another
+ * failure with [CANNOT].  -1 after the NO.
+ */
+int
+imapd_select_open(struct imapd_state *s, struct imapd_cmd *c,
+    const char *name, const char *missing_code, struct mailbox **mbp)
+{
+	int missing;
+
+	if (imapd_open_folder(s, name, mbp, &missing) >= 0)
+		return 0;
+	if (missing)
+		imapd_tag_no(s, c, "%s Mailbox does not exist: %s",
+		    missing_code, printable(name, s->tmp));
+	else
+		imapd_tag_no(s, c, "[CANNOT] %s", buf_str(s->why));
+	return -1;
+}
+
 /* imapd_cmd_select - SELECT and EXAMINE (RFC 3501 6.3.1-2, 7162) */
 void
 imapd_cmd_select(struct imapd_state *s, struct imapd_cmd *c)
@@ -33,7 +55,7 @@ imapd_cmd_select(struct imapd_state *s, struct imapd_cmd *c)
 	struct imapd_arg *a;
 	const char	*name;
 	uint32_t	 claimed = UINT32_MAX;
-	int		 missing, i, unseen = 0, rw, room = 0;
+	int		 i, unseen = 0, rw, room = 0;
 
 	rw = strcmp(c->name, "SELECT") == 0;
 	if ((name = imapd_astring(c)) == NULL) {
@@ -65,14 +87,8 @@ imapd_cmd_select(struct imapd_state *s, struct imapd_cmd *c)
 	}
 	/* A failed SELECT leaves no mailbox selected (RFC 3501 6.3.1). */
 	imapd_unselect(s);
-	if (imapd_open_folder(s, name, &mb, &missing) < 0) {
-		if (missing)
-			imapd_tag_no(s, c, "[NONEXISTENT] Mailbox does not "
-			    "exist: %s", printable(name, s->tmp));
-		else
-			imapd_tag_no(s, c, "[CANNOT] %s", buf_str(s->why));
+	if (imapd_select_open(s, c, name, "[NONEXISTENT]", &mb) < 0)
 		return;
-	}
 	if (mailbox_sync(mb, 0, s->why) < 0) {
 		msg_warn("user=<%s>: %s", s->account, buf_str(s->why));
 		mailbox_close(&mb);

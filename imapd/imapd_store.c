@@ -286,7 +286,7 @@ imapd_copy(struct imapd_state *s, struct imapd_cmd *c, int move)
 	const char	*set, *name;
 	uint32_t	*srcuids = NULL, *dstuids = NULL, kw, uid;
 	long long	 bytes = 0;
-	int		*idx = NULL, n = 0, i, k, b, missing, done = 0;
+	int		*idx = NULL, n = 0, i, k, b, done = 0;
 
 	if ((set = imapd_atom(c)) == NULL || (name = imapd_astring(c)) ==
 	    NULL || !imapd_arg_end(c)) {
@@ -303,12 +303,7 @@ imapd_copy(struct imapd_state *s, struct imapd_cmd *c, int move)
 		    printable(set, s->tmp));
 		return;
 	}
-	if (imapd_open_folder(s, name, &dst, &missing) < 0) {
-		if (missing)
-			imapd_tag_no(s, c, "[TRYCREATE] Mailbox does not "
-			    "exist: %s", printable(name, s->tmp));
-		else
-			imapd_tag_no(s, c, "[CANNOT] %s", buf_str(s->why));
+	if (imapd_select_open(s, c, name, "[TRYCREATE]", &dst) < 0) {
 		free(idx);
 		return;
 	}
@@ -441,7 +436,6 @@ imapd_cmd_append(struct imapd_state *s, struct imapd_cmd *c)
 	const char	*name;
 	time_t		 date = 0;
 	uint32_t	 kw, uid;
-	int		 missing;
 
 	memset(&fs, 0, sizeof(fs));
 	if ((name = imapd_astring(c)) == NULL)
@@ -468,14 +462,8 @@ imapd_cmd_append(struct imapd_state *s, struct imapd_cmd *c)
 		    "message_size_limit.");
 		goto out;
 	}
-	if (imapd_open_folder(s, name, &dst, &missing) < 0) {
-		if (missing)
-			imapd_tag_no(s, c, "[TRYCREATE] Mailbox does not "
-			    "exist: %s", printable(name, s->tmp));
-		else
-			imapd_tag_no(s, c, "[CANNOT] %s", buf_str(s->why));
+	if (imapd_select_open(s, c, name, "[TRYCREATE]", &dst) < 0)
 		goto out;
-	}
 	if (imapd_over_quota(s, (long long)msgarg->len)) {
 		imapd_tag_no(s, c, "[OVERQUOTA] Quota exceeded "
 		    "(mailbox_size_limit).");

@@ -54,32 +54,10 @@ addr_fail(struct buf *why, const char *text)
 static size_t
 addr_utf8_len(const unsigned char *p)
 {
-	unsigned int c = p[0], cp;
-	size_t n, i;
+	uint32_t cp;
 
-	if (c < 0x80)
-		return c != 0;
-	if (c >= 0xc2 && c <= 0xdf) {
-		n = 2;
-		cp = c & 0x1f;
-	} else if (c >= 0xe0 && c <= 0xef) {
-		n = 3;
-		cp = c & 0x0f;
-	} else if (c >= 0xf0 && c <= 0xf4) {
-		n = 4;
-		cp = c & 0x07;
-	} else
-		return 0;
-	for (i = 1; i < n; i++) {
-		if ((p[i] & 0xc0) != 0x80)
-			return 0;
-		cp = (cp << 6) | (p[i] & 0x3f);
-	}
-	/* Overlong forms, UTF-16 surrogates, past U+10FFFF. */
-	if ((n == 3 && cp < 0x800) || (n == 4 && cp < 0x10000) ||
-	    (cp >= 0xd800 && cp <= 0xdfff) || cp > 0x10ffff)
-		return 0;
-	return n;
+	/* The text ends at its NUL: no sequence runs into it. */
+	return utf8_next(p, strnlen((const char *)p, 4), &cp);
 }
 
 /* addr_is_alnum - ASCII letter or digit, whatever the locale */

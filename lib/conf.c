@@ -81,8 +81,46 @@ conf_default_dir(void)
 	return dir != NULL && *dir != '\0' ? dir : CARTERO_SYSCONFDIR;
 }
 
+/*
+ * conf_option - the options of the commands about their configuration:
+ * -c dir (the directory, into *dir), -v (a more verbose log); 1 when ch
+ * is one of them, 0 when it is the command's own
+ */
+int
+conf_option(int ch, const char *arg, const char **dir)
+{
+	switch (ch) {
+	case 'c':
+		*dir = arg;
+		return 1;
+	case 'v':
+		msg_verbose++;
+		return 1;
+	default:
+		return 0;
+	}
+}
+
+/*
+ * conf_load_real - conf_load() of directory dir (NULL: the default) by
+ * its absolute path, given back in real (PATH_MAX bytes), for a command
+ * that hands the directory on.  -1 with why.
+ */
+int
+conf_load_real(const char *dir, char *real, struct buf *why)
+{
+	if (dir == NULL)
+		dir = conf_default_dir();
+	if (realpath(dir, real) == NULL) {
+		buf_setf(why, "configuration directory %s: %s", dir,
+		    strerror(errno));
+		return -1;
+	}
+	return conf_load(real, NULL, why);
+}
+
 /* conf_name_len - length of the parameter name at s (letters, digits, _) */
-static size_t
+size_t
 conf_name_len(const char *s)
 {
 	size_t n = 0;
@@ -537,8 +575,19 @@ conf_convert(const struct param *p, const char *value, long long *num,
 	static const long long time_mult[] = { 1, 60, 3600, 86400, 604800 };
 	static const long long size_mult[] = { 1024, 1024 * 1024,
 	    1024 * 1024 * 1024 };
+	/* Numbers with a unit: a time, a size. */
+	static const struct {
+		const char	*units;
+		const long long	*mult;
+		const char	*what;
+	} unit[] = {
+		{ "smhdw", time_mult, "a time (a number with an optional unit "
+		    "s, m, h, d or w)" },
+		{ "kmg", size_mult, "a size (bytes, or a number with k, m or "
+		    "g)" },
+	};
 	char *copy = xstrdup(value), *v = trim(copy);
-	int neg, rc = 0;
+	int neg, rc = 0, u;
 
 	switch (p->type) {
 	case PARAM_STR:
@@ -552,16 +601,10 @@ conf_convert(const struct param *p, const char *value, long long *num,
 			*num = -*num;
 		break;
 	case PARAM_TIME:
-		if (conf_number(v, "smhdw", time_mult, num) < 0) {
-			buf_setf(why, "\"%s\" is not a time (a number with an "
-			    "optional unit s, m, h, d or w)", v);
-			rc = -1;
-		}
-		break;
 	case PARAM_SIZE:
-		if (conf_number(v, "kmg", size_mult, num) < 0) {
-			buf_setf(why, "\"%s\" is not a size (bytes, or a "
-			    "number with k, m or g)", v);
+		u = p->type == PARAM_SIZE;
+		if (conf_number(v, unit[u].units, unit[u].mult, num) < 0) {
+			buf_setf(why, "\"%s\" is not %s", v, unit[u].what);
 			rc = -1;
 		}
 		break;

@@ -28,7 +28,12 @@ struct conf_file {
  * -1 with "FILE, line N: parameter NAME: what is wrong" in why.
  */
 int		 conf_load(const char *, char **, struct buf *);
+/* conf_load() by the absolute path of the directory, into real[PATH_MAX] */
+int		 conf_load_real(const char *, char *, struct buf *);
 const char	*conf_dir(void);		/* the -c directory in use */
+/* A command's -c DIR (into *dir) and -v; 1 when the option was one. */
+int		 conf_option(int, const char *, const char **);
+size_t		 conf_name_len(const char *);	/* of a parameter name at s */
 const char	*conf_default_dir(void);	/* $CARTERO_CONFIG_DIR or the built-in */
 
 /* Lower level, for carteroconf. */

@@ -97,6 +97,28 @@ fail:
 	return -1;
 }
 
+/*
+ * ipc_tell - a request that wants no answer: connect to the socket at
+ * path (waiting at most timeout s), write text, hang up.  0, or -1 with
+ * why (the path and what failed).
+ */
+int
+ipc_tell(const char *path, const char *text, int timeout, struct buf *why)
+{
+	int fd, r = 0;
+
+	if ((fd = ipc_connect(path, timeout)) < 0) {
+		buf_setf(why, "%s: %s", path, strerror(errno));
+		return -1;
+	}
+	if (write_full(fd, text, strlen(text)) < 0) {
+		buf_setf(why, "write %s: %s", path, strerror(errno));
+		r = -1;
+	}
+	close(fd);
+	return r;
+}
+
 /* ipc_send_fd - send data with a descriptor attached */
 int
 ipc_send_fd(int sock, int fd, const void *data, size_t len)
@@ -121,17 +143,35 @@ ipc_recv_fd(int sock, int *fd, void *data, size_t len)
 	return n;
 }
 
+/* A message: data, and room for IPC_FDS_MAX descriptors. */
+struct ipc_msg {
+	struct msghdr	 m;
+	struct iovec	 iov;
+	union {
+		struct cmsghdr	hdr;
+		char		buf[CMSG_SPACE(IPC_FDS_MAX * sizeof(int))];
+	} cm;
+};
+
+/* ipc_msg_init - a message of len bytes at data, ctl bytes of control */
+static void
+ipc_msg_init(struct ipc_msg *im, void *data, size_t len, size_t ctl)
+{
+	memset(im, 0, sizeof(*im));
+	im->iov.iov_base = data;
+	im->iov.iov_len = len;
+	im->m.msg_iov = &im->iov;
+	im->m.msg_iovlen = 1;
+	im->m.msg_control = im->cm.buf;
+	im->m.msg_controllen = ctl;
+}
+
 /* ipc_send_fds - send data with up to IPC_FDS_MAX descriptors attached */
 int
 ipc_send_fds(int sock, const int *fds, int nfds, const void *data,
     size_t len)
 {
-	struct msghdr m;
-	struct iovec iov;
-	union {
-		struct cmsghdr	hdr;
-		char		buf[CMSG_SPACE(IPC_FDS_MAX * sizeof(int))];
-	} cm;
+	struct ipc_msg im;
 	struct cmsghdr *c;
 	ssize_t n;
 
@@ -139,21 +179,15 @@ ipc_send_fds(int sock, const int *fds, int nfds, const void *data,
 		errno = EINVAL;
 		return -1;
 	}
-	memset(&m, 0, sizeof(m));
-	memset(&cm, 0, sizeof(cm));
-	iov.iov_base = (void *)data;
-	iov.iov_len = len;
-	m.msg_iov = &iov;
-	m.msg_iovlen = 1;
-	m.msg_control = cm.buf;
-	m.msg_controllen = CMSG_SPACE((size_t)nfds * sizeof(int));
-	c = CMSG_FIRSTHDR(&m);
+	ipc_msg_init(&im, (void *)data, len,
+	    CMSG_SPACE((size_t)nfds * sizeof(int)));
+	c = CMSG_FIRSTHDR(&im.m);
 	c->cmsg_level = SOL_SOCKET;
 	c->cmsg_type = SCM_RIGHTS;
 	c->cmsg_len = CMSG_LEN((size_t)nfds * sizeof(int));
 	memcpy(CMSG_DATA(c), fds, (size_t)nfds * sizeof(int));
 	do
-		n = sendmsg(sock, &m, MSG_NOSIGNAL);
+		n = sendmsg(sock, &im.m, MSG_NOSIGNAL);
 	while (n < 0 && errno == EINTR);
 	return n < 0 ? -1 : (int)n;
 }
@@ -162,12 +196,7 @@ ipc_send_fds(int sock, const int *fds, int nfds, const void *data,
 int
 ipc_recv_fds(int sock, int *fds, void *data, size_t len)
 {
-	struct msghdr m;
-	struct iovec iov;
-	union {
-		struct cmsghdr	hdr;
-		char		buf[CMSG_SPACE(IPC_FDS_MAX * sizeof(int))];
-	} cm;
+	struct ipc_msg im;
 	struct cmsghdr *c;
 	ssize_t n;
 	size_t k, got = 0;
@@ -175,19 +204,13 @@ ipc_recv_fds(int sock, int *fds, void *data, size_t len)
 
 	for (k = 0; k < IPC_FDS_MAX; k++)
 		fds[k] = -1;
-	memset(&m, 0, sizeof(m));
-	iov.iov_base = data;
-	iov.iov_len = len;
-	m.msg_iov = &iov;
-	m.msg_iovlen = 1;
-	m.msg_control = cm.buf;
-	m.msg_controllen = sizeof(cm.buf);
+	ipc_msg_init(&im, data, len, sizeof(im.cm.buf));
 	do
-		n = recvmsg(sock, &m, MSG_CMSG_CLOEXEC);
+		n = recvmsg(sock, &im.m, MSG_CMSG_CLOEXEC);
 	while (n < 0 && errno == EINTR);
 	if (n < 0)
 		return -1;
-	for (c = CMSG_FIRSTHDR(&m); c; c = CMSG_NXTHDR(&m, c)) {
+	for (c = CMSG_FIRSTHDR(&im.m); c; c = CMSG_NXTHDR(&im.m, c)) {
 		if (c->cmsg_level != SOL_SOCKET || c->cmsg_type != SCM_RIGHTS)
 			continue;
 		for (k = 0; CMSG_LEN((k + 1) * sizeof(int)) <= c->cmsg_len;

@@ -10,8 +10,12 @@
 
 #include "attr.h"
 
+struct buf;
+
 int	ipc_listen(const char *, int, mode_t);	/* path, backlog, mode; -1 %m */
 int	ipc_connect(const char *, int);		/* path, timeout s; -1 %m */
+/* Connect (path, timeout s), write text, hang up; -1 with why. */
+int	ipc_tell(const char *, const char *, int, struct buf *);
 int	ipc_accept(int);		/* listener: a waiting client, or -1 */
 int	ipc_send_fd(int, int, const void *, size_t);	/* sock, fd to pass, data */
 int	ipc_recv_fd(int, int *, void *, size_t);	/* returns bytes, *fd or -1 */

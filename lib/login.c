@@ -15,6 +15,14 @@
  * client_limit_exceptions.  login_timeout and login_starttls_timeout bound
  * the time before the login and the TLS handshake.
  *
+ * login_main() is a login side's main: the server skeleton, and before
+ * the first client the TLS certificate and the jail.
+ *
+ * login_open() and login_close() are the start and the end of a login
+ * side's session (who the client is, the line reader, those limits, TLS
+ * at connect; lingering or flushing at the end), the program giving its
+ * differences in a struct login_side.
+ *
  * login_relay() carries plaintext between the client and the mailbox
  * process when the login side must stay in between without TLS.
  *
@@ -43,6 +51,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "addr.h"
 #include "anvilc.h"
 #include "authc.h"
 #include "base64.h"
@@ -52,6 +61,7 @@
 #include "msg.h"
 #include "params.h"
 #include "privs.h"
+#include "server.h"
 #include "tls.h"
 #include "util.h"
 
@@ -146,24 +156,51 @@ login_jail(const char *prog)
 	buf_free(&why);
 }
 
-/* login_prepare - arguments, TLS certificate, then the jail */
-struct tls_ctx *
-login_prepare(const char *prog, char **argv, int wrappermode,
-    const char *starttls)
+/* What login_main() was given, for login_prepare(). */
+static struct {
+	const char	 *prog;
+	struct tls_ctx	**ctx;
+	const int	 *wrappermode;
+	const char	 *starttls;
+} login_main_args;
+
+/*
+ * login_prepare - the pre-jail step of a login side: arguments, the TLS
+ * certificate, then the jail
+ */
+static void
+login_prepare(char *service, char **argv)
 {
 	struct buf	*why = buf_new(256, 4096);
-	struct tls_ctx	*ctx;
+	const char	*prog = login_main_args.prog;
 
+	(void)service;
 	if (*argv != NULL)
 		msg_fatal("unexpected argument \"%s\"", *argv);
-	if ((ctx = login_tls_ctx(why)) == NULL) {
-		if (wrappermode)
+	if ((*login_main_args.ctx = login_tls_ctx(why)) == NULL) {
+		if (*login_main_args.wrappermode)
 			msg_fatal("%s_tls_wrappermode: %s", prog, buf_str(why));
-		msg_warn("%s: %s will not be offered", buf_str(why), starttls);
+		msg_warn("%s: %s will not be offered", buf_str(why),
+		    login_main_args.starttls);
 	}
 	buf_free(&why);
 	login_jail(prog);
-	return ctx;
+}
+
+/* login_main - a login side's main: the server skeleton, login_prepare() */
+void
+login_main(int argc, char **argv, const char *prog,
+    void (*service)(int, char *, char **), struct tls_ctx **ctx,
+    const int *wrappermode, const char *starttls)
+{
+	login_main_args.prog = prog;
+	login_main_args.ctx = ctx;
+	login_main_args.wrappermode = wrappermode;
+	login_main_args.starttls = starttls;
+	server_main(argc, argv, SERVER_SINGLE, service,
+	    SERVER_PRE_JAIL, login_prepare,
+	    SERVER_NO_DROP,
+	    SERVER_END);
 }
 
 /*
@@ -246,6 +283,74 @@ login_limit(const char *service, const struct sockaddr *client,
 {
 	return anvilc_check(service, client, addr, addr,
 	    var_client_limit_exceptions, count_limit, rate_limit) != ANVILC_OK;
+}
+
+/* login_peer - the client's address, as sockaddr (NULL: unknown) and text */
+struct sockaddr *
+login_peer(int fd, struct sockaddr_storage *sa, char *addr, size_t size)
+{
+	socklen_t len = sizeof(*sa);
+	struct sockaddr *sap = NULL;
+
+	memset(sa, 0, sizeof(*sa));
+	if (getpeername(fd, (struct sockaddr *)sa, &len) == 0)
+		sap = (struct sockaddr *)sa;
+	addr_ntop(sap, addr, size);
+	return sap;
+}
+
+/*
+ * login_open - the start of a login side's session on fd: its line reader
+ * into *io, the per-client limits (a client over one is refused with
+ * side->busy, unless under implicit TLS), the TLS handshake at connect
+ * into *tls.  0: greet and serve the client; -1: the session ends.
+ */
+int
+login_open(const struct login_side *side, const char *service, int fd,
+    const struct sockaddr *client, const char *addr, struct lineio **io,
+    struct tls **tls)
+{
+	if (msg_verbose)
+		msg_debug("connect from %s", addr);
+	*io = lineio_new(fd, side->line_max, login_timeout(side->timeout));
+	/* Over a per-client limit: no TLS handshake to hold us longer. */
+	if (login_limit(service, client, addr, side->count_limit,
+	    side->rate_limit)) {
+		if (!side->wrappermode) {
+			if (msg_verbose)
+				msg_debug("> %s: %s Too many connections "
+				    "from %s", addr, side->busy, addr);
+			(void)lineio_printf(*io, "%s Too many connections "
+			    "from %s\r\n", side->busy, addr);
+			(void)lineio_flush(*io);
+		}
+		return -1;
+	}
+	if (side->wrappermode) {
+		*tls = login_starttls(side->tls_ctx, fd, *io, side->timeout,
+		    "TLS", addr);
+		if (*tls == NULL)
+			return -1;
+	}
+	return 0;
+}
+
+/*
+ * login_close - the end of a served session: linger (the client may
+ * still write) or flush what is pending, unless the session went on to
+ * its mailbox process (done); log the disconnect.
+ */
+void
+login_close(struct lineio *io, int fd, int linger, int done,
+    const char *addr)
+{
+	if (linger)
+		lineio_linger(io, fd, fd);
+	else if (!done)
+		(void)lineio_flush(io);
+	if (msg_verbose)
+		msg_debug("disconnect from %s%s", addr,
+		    done ? " (logged in)" : "");
 }
 
 /* login_limit_end - the connection checked by login_limit() has ended */
@@ -360,6 +465,32 @@ login_starttls(struct tls_ctx *ctx, int fd, struct lineio *io,
 	}
 	buf_free(&why);
 	return t;
+}
+
+/*
+ * login_attempt - flush what the client is owed, check the login with
+ * auth and, when good, hand the session over; the caller answers
+ */
+enum login_result
+login_attempt(struct login_client *c, const char *service, const char *mech,
+    const char *user, const char *pass, const char *authzid,
+    int relay_timeout, int (*started)(void *), void *ctx, struct buf *why)
+{
+	struct authc_reply rep;
+	enum login_result r;
+
+	if (lineio_flush(c->io) < 0)
+		return LOGIN_GONE;
+	r = login_check(service, mech, user, pass, authzid, c->sa, c->addr,
+	    c->tls != NULL, &rep, why);
+	if (r == LOGIN_OK && login_handover(c, rep.token, rep.account,
+	    relay_timeout, started, ctx, why) < 0) {
+		msg_warn("user=<%s>, rip=%s: cannot start the mailbox session: "
+		    "%s", rep.account, c->addr, buf_str(why));
+		r = LOGIN_NOSESSION;
+	}
+	explicit_bzero(&rep, sizeof(rep));
+	return r;
 }
 
 /* login_check - one login through auth, logged; the caller answers */

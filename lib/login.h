@@ -28,13 +28,17 @@ struct tls_ctx;
 void	login_jail(const char *prog);
 
 /*
- * What a login side does before its first client, still root (or the
- * invoking user): refuse command arguments, read the TLS certificate and
- * key (without them an implicit-TLS service, wrappermode, cannot run; a
+ * A login side's main (prog: "pop3d", "imapd"): server_main() with the
+ * service, one client at a time, privileges kept (the jail drops them).
+ * Before the first client, still root (or the invoking user), it refuses
+ * command arguments, reads the TLS certificate and key into *ctx (NULL
+ * without them: an implicit-TLS service, *wrappermode, cannot run; a
  * plain one runs without offering starttls, the command's name), then
- * login_jail(prog).  The TLS context, or NULL.
+ * login_jail(prog).  Never returns.
  */
-struct tls_ctx *login_prepare(const char *, char **, int, const char *);
+void	login_main(int, char **, const char *, void (*)(int, char *, char **),
+	    struct tls_ctx **, const int *, const char *)
+	    __attribute__((noreturn));
 
 /*
  * The per-client connection count and rate limits at connect (anvil),
@@ -46,6 +50,40 @@ struct tls_ctx *login_prepare(const char *, char **, int, const char *);
 int	login_limit(const char *, const struct sockaddr *, const char *,
 	    long long, long long);
 void	login_limit_end(void);
+
+/*
+ * The start and end of a login side's session, the same in pop3d and
+ * imapd but for these (struct login_side): the program's timeout,
+ * command line cap, per-client limits, implicit TLS (wrappermode, with
+ * the TLS context) and the words a client over a limit is refused with
+ * (before " Too many connections from ADDR"; not said under implicit
+ * TLS, there is no handshake to hold us longer).
+ *	login_peer(fd, sa, addr, size): the client's address into sa and
+ *		addr (text); &sa, or NULL when unknown.
+ *	login_open(side, service, fd, client, addr, &io, &tls): the line
+ *		reader (io), the limits, the TLS handshake at connect (tls);
+ *		0: greet the client and serve it; -1: end the session.
+ *	login_close(io, fd, linger, done, addr): after the commands: linger
+ *		(a client over the hard error limit, without TLS) or flush
+ *		what is pending unless the session went on (done), and log.
+ * Either way, login_limit_end() and login_end() follow.
+ */
+struct login_side {
+	long long	 timeout;
+	size_t		 line_max;
+	long long	 count_limit;
+	long long	 rate_limit;
+	int		 wrappermode;
+	struct tls_ctx	*tls_ctx;
+	const char	*busy;
+};
+
+struct sockaddr_storage;
+struct sockaddr *login_peer(int, struct sockaddr_storage *, char *, size_t);
+int	login_open(const struct login_side *, const char *, int,
+	    const struct sockaddr *, const char *, struct lineio **,
+	    struct tls **);
+void	login_close(struct lineio *, int, int, int, const char *);
 
 /*
  * Seconds a login side waits for a command before the login (the
@@ -101,7 +139,8 @@ void	login_sasl(const char *, const char *, const struct login_sasl *,
  * LOGIN_LIMIT (a limit, why says which), LOGIN_FAILED (wrong password or
  * unknown user) and LOGIN_TEMP (auth unreachable or failing: why) do not.
  */
-enum login_result { LOGIN_OK, LOGIN_LIMIT, LOGIN_FAILED, LOGIN_TEMP };
+enum login_result { LOGIN_OK, LOGIN_LIMIT, LOGIN_FAILED, LOGIN_TEMP,
+	LOGIN_GONE, LOGIN_NOSESSION };
 
 struct authc_reply;
 enum login_result login_check(const char *, const char *, const char *,
@@ -111,13 +150,14 @@ enum login_result login_check(const char *, const char *, const char *,
 /*
  * The client of a login side, for the handover: its socket, TLS (or
  * NULL), line reader (what it pipelined after the login is still there)
- * and address text.
+ * address text and sockaddr (NULL: unknown).
  */
 struct login_client {
 	int		 fd;
 	struct tls	*tls;
 	struct lineio	*io;
 	const char	*addr;
+	const struct sockaddr *sa;
 };
 
 /*
@@ -133,6 +173,19 @@ struct login_client {
  */
 int	login_handover(struct login_client *, const char *, const char *,
 	    int, int (*)(void *), void *, struct buf *);
+
+/*
+ * A login as both login sides make it: what the client is owed leaves
+ * first (a reply to a pipelined command must not be overtaken by the
+ * login's delay), login_check() for service, mech, user, password and
+ * authzid, and when good login_handover() with the relay timeout,
+ * started and its ctx.  LOGIN_OK: the session went; LOGIN_GONE: the
+ * client went away first; LOGIN_NOSESSION: the login was good but the
+ * session could not start (logged); else login_check()'s answer (why).
+ */
+enum login_result login_attempt(struct login_client *, const char *,
+	    const char *, const char *, const char *, const char *, int,
+	    int (*)(void *), void *, struct buf *);
 
 /*
  * Secrets of a session (see login.c): a buffer that leaves no copy behind

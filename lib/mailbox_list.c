@@ -350,6 +350,48 @@ mailbox_list_open_maildir(const char *maildir, struct buf *why)
 	return fd;
 }
 
+/*
+ * mailbox_list_open_folder - what creating and deleting a folder check
+ * first: the name is not INBOX (refused with inbox_why and inbox_err)
+ * and valid; then the Maildir is opened, dot is ".name" and tmp a
+ * temporary name starting with prefix.  The Maildir's fd, or -1 with
+ * why and *err.
+ */
+static int
+mailbox_list_open_folder(const char *maildir, const char *name,
+    const char *prefix, const char *inbox_why, int inbox_err, struct buf *dot,
+    struct buf *tmp, struct buf *why, int *err)
+{
+	int mfd;
+
+	if (strcmp(mailbox_list_canon(name), "INBOX") == 0) {
+		buf_setf(why, "%s", inbox_why);
+		*err = inbox_err;
+		return -1;
+	}
+	if (!mailbox_list_valid(name, why)) {
+		*err = EINVAL;
+		return -1;
+	}
+	if ((mfd = mailbox_list_open_maildir(maildir, why)) < 0) {
+		*err = errno;
+		return -1;
+	}
+	buf_setf(dot, ".%s", name);
+	buf_setf(tmp, "%s.%ld.%lld", prefix, (long)getpid(), now_ms());
+	return mfd;
+}
+
+/* mailbox_list_end - free the names of a create or delete; r, errno err */
+static int
+mailbox_list_end(struct buf **dot, struct buf **tmp, int err, int r)
+{
+	buf_free(dot);
+	buf_free(tmp);
+	errno = err;
+	return r;
+}
+
 /* mailbox_list_create - make a folder; -1 with errno EEXIST if it exists */
 int
 mailbox_list_create(const char *maildir, const char *name, struct buf *why)
@@ -357,27 +399,15 @@ mailbox_list_create(const char *maildir, const char *name, struct buf *why)
 	struct buf	*dot = buf_new(256, 0), *tmp = buf_new(64, 0);
 	int		 mfd, fd = -1, r = -1, err = 0;
 
-	if (strcmp(mailbox_list_canon(name), "INBOX") == 0) {
-		buf_setf(why, "INBOX always exists");
-		err = EEXIST;
+	if ((mfd = mailbox_list_open_folder(maildir, name, "..creating",
+	    "INBOX always exists", EEXIST, dot, tmp, why, &err)) < 0)
 		goto out;
-	}
-	if (!mailbox_list_valid(name, why)) {
-		err = EINVAL;
-		goto out;
-	}
-	if ((mfd = mailbox_list_open_maildir(maildir, why)) < 0) {
-		err = errno;
-		goto out;
-	}
-	buf_setf(dot, ".%s", name);
 	if (mailbox_list_isdir(mfd, buf_str(dot))) {
 		buf_setf(why, "Mailbox already exists");
 		err = EEXIST;
 		close(mfd);
 		goto out;
 	}
-	buf_setf(tmp, "..creating.%ld.%lld", (long)getpid(), now_ms());
 	if (mkdirat(mfd, buf_str(tmp), LIST_DIR_MODE) < 0 ||
 	    (fd = openat(mfd, buf_str(tmp), O_RDONLY | O_DIRECTORY |
 	    O_NOFOLLOW | O_CLOEXEC)) < 0 || mailbox_list_mkfolder(fd) < 0) {
@@ -401,10 +431,7 @@ mailbox_list_create(const char *maildir, const char *name, struct buf *why)
 		close(fd);
 	close(mfd);
 out:
-	buf_free(&dot);
-	buf_free(&tmp);
-	errno = err;
-	return r;
+	return mailbox_list_end(&dot, &tmp, err, r);
 }
 
 /* mailbox_list_delete - remove a folder; errno ENOENT if there is none */
@@ -414,21 +441,9 @@ mailbox_list_delete(const char *maildir, const char *name, struct buf *why)
 	struct buf	*dot = buf_new(256, 0), *tmp = buf_new(64, 0);
 	int		 mfd, r = -1, err = 0;
 
-	if (strcmp(mailbox_list_canon(name), "INBOX") == 0) {
-		buf_setf(why, "INBOX cannot be deleted");
-		err = EPERM;
+	if ((mfd = mailbox_list_open_folder(maildir, name, "..deleted",
+	    "INBOX cannot be deleted", EPERM, dot, tmp, why, &err)) < 0)
 		goto out;
-	}
-	if (!mailbox_list_valid(name, why)) {
-		err = EINVAL;
-		goto out;
-	}
-	if ((mfd = mailbox_list_open_maildir(maildir, why)) < 0) {
-		err = errno;
-		goto out;
-	}
-	buf_setf(dot, ".%s", name);
-	buf_setf(tmp, "..deleted.%ld.%lld", (long)getpid(), now_ms());
 	if (!mailbox_list_isdir(mfd, buf_str(dot))) {
 		buf_setf(why, "Mailbox does not exist");
 		err = ENOENT;
@@ -444,10 +459,7 @@ mailbox_list_delete(const char *maildir, const char *name, struct buf *why)
 	}
 	close(mfd);
 out:
-	buf_free(&dot);
-	buf_free(&tmp);
-	errno = err;
-	return r;
+	return mailbox_list_end(&dot, &tmp, err, r);
 }
 
 /*

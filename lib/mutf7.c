@@ -17,6 +17,7 @@
 #include "base64.h"
 #include "buf.h"
 #include "mutf7.h"
+#include "util.h"
 
 /* Bytes of UTF-16 a base64 run is decoded or encoded by (a multiple of 6). */
 #define MUTF7_CHUNK	192
@@ -136,49 +137,6 @@ mutf7_decode(const char *in, struct buf *out)
 	return 0;
 }
 
-/*
- * mutf7_next - the next code point of UTF-8 text and its length, or 0
- * for invalid UTF-8 (overlong, surrogate, beyond U+10FFFF, truncated).
- */
-static size_t
-mutf7_next(const unsigned char *p, size_t left, uint32_t *cp)
-{
-	uint32_t c;
-	size_t n, i;
-
-	if (left == 0)
-		return 0;
-	c = p[0];
-	if (c < 0x80) {
-		*cp = c;
-		return 1;
-	}
-	if ((c & 0xe0) == 0xc0) {
-		n = 2;
-		c &= 0x1f;
-	} else if ((c & 0xf0) == 0xe0) {
-		n = 3;
-		c &= 0x0f;
-	} else if ((c & 0xf8) == 0xf0) {
-		n = 4;
-		c &= 0x07;
-	} else
-		return 0;
-	if (left < n)
-		return 0;
-	for (i = 1; i < n; i++) {
-		if ((p[i] & 0xc0) != 0x80)
-			return 0;
-		c = (c << 6) | (p[i] & 0x3f);
-	}
-	if ((n == 2 && c < 0x80) || (n == 3 && c < 0x800) ||
-	    (n == 4 && c < 0x10000) || c > 0x10ffff ||
-	    (c >= 0xd800 && c <= 0xdfff))
-		return 0;
-	*cp = c;
-	return n;
-}
-
 /* utf8_valid - is this UTF-8 well formed? */
 int
 utf8_valid(const char *s, size_t len)
@@ -188,7 +146,7 @@ utf8_valid(const char *s, size_t len)
 	size_t n;
 
 	while (len > 0) {
-		if ((n = mutf7_next(p, len, &c)) == 0)
+		if ((n = utf8_next(p, len, &c)) == 0)
 			return 0;
 		p += n;
 		len -= n;
@@ -218,7 +176,7 @@ mutf7_encode(const char *in, struct buf *out)
 	int inrun = 0, k, nu;
 
 	while (left > 0) {
-		if ((n = mutf7_next(p, left, &c)) == 0)
+		if ((n = utf8_next(p, left, &c)) == 0)
 			return -1;
 		p += n;
 		left -= n;

@@ -465,9 +465,13 @@ resolve_owner(uid_t *uid, gid_t *gid, struct buf *why)
 	return -1;
 }
 
-/* resolve_id - a numeric id or a user/group name; -1 if neither */
+/*
+ * resolve_id - the uid or gid field (is_gid) s of passwd entry e: a
+ * numeric id or a user/group name; -1 with why if neither
+ */
 static int
-resolve_id(const char *s, int is_gid, unsigned long *id)
+resolve_id(const struct pw_entry *e, const char *s, int is_gid,
+    unsigned long *id, struct buf *why)
 {
 	struct passwd *pwd;
 	struct group *grp;
@@ -485,6 +489,8 @@ resolve_id(const char *s, int is_gid, unsigned long *id)
 		*id = pwd->pw_uid;
 		return 0;
 	}
+	buf_setf(why, "%s, line %d: bad %s \"%s\"", pw.path, e->line,
+	    is_gid ? "gid" : "uid", s);
 	return -1;
 }
 
@@ -529,19 +535,13 @@ resolve_virtual_account(struct pw_entry *e, struct account *acct,
 	acct->uid = ouid;
 	acct->gid = ogid;
 	if (*e->uid) {
-		if (resolve_id(e->uid, 0, &id) < 0) {
-			buf_setf(why, "%s, line %d: bad uid \"%s\"", pw.path,
-			    e->line, e->uid);
+		if (resolve_id(e, e->uid, 0, &id, why) < 0)
 			goto out;
-		}
 		acct->uid = (uid_t)id;
 	}
 	if (*e->gid) {
-		if (resolve_id(e->gid, 1, &id) < 0) {
-			buf_setf(why, "%s, line %d: bad gid \"%s\"", pw.path,
-			    e->line, e->gid);
+		if (resolve_id(e, e->gid, 1, &id, why) < 0)
 			goto out;
-		}
 		acct->gid = (gid_t)id;
 	}
 	if (*e->home)

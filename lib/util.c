@@ -7,6 +7,8 @@
 #include <sys/types.h>
 
 #include <ctype.h>
+#include <signal.h>
+#include <stdarg.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <poll.h>
@@ -205,46 +207,126 @@ parse_time(const char *s, int defunit)
 	return parse_unit(s, "smhdw", mult, defunit ? defunit : 's');
 }
 
+/*
+ * utf8_next - the next code point of UTF-8 text and its length, or 0
+ * for invalid UTF-8 (overlong, surrogate, beyond U+10FFFF, truncated).
+ */
+size_t
+utf8_next(const unsigned char *p, size_t left, uint32_t *cp)
+{
+	uint32_t c;
+	size_t n, i;
+
+	if (left == 0)
+		return 0;
+	c = p[0];
+	if (c < 0x80) {
+		*cp = c;
+		return 1;
+	}
+	if ((c & 0xe0) == 0xc0) {
+		n = 2;
+		c &= 0x1f;
+	} else if ((c & 0xf0) == 0xe0) {
+		n = 3;
+		c &= 0x0f;
+	} else if ((c & 0xf8) == 0xf0) {
+		n = 4;
+		c &= 0x07;
+	} else
+		return 0;
+	if (left < n)
+		return 0;
+	for (i = 1; i < n; i++) {
+		if ((p[i] & 0xc0) != 0x80)
+			return 0;
+		c = (c << 6) | (p[i] & 0x3f);
+	}
+	if ((n == 2 && c < 0x80) || (n == 3 && c < 0x800) ||
+	    (n == 4 && c < 0x10000) || c > 0x10ffff ||
+	    (c >= 0xd800 && c <= 0xdfff))
+		return 0;
+	*cp = c;
+	return n;
+}
+
+/*
+ * sig_catch - catch each signal of the list (ended by 0) with handler
+ * (or SIG_IGN), with these sigaction flags (SA_RESTART...), nothing
+ * blocked while it runs
+ */
+void
+sig_catch(void (*handler)(int), int flags, ...)
+{
+	struct sigaction sa;
+	va_list ap;
+	int sig;
+
+	memset(&sa, 0, sizeof(sa));
+	sigemptyset(&sa.sa_mask);
+	sa.sa_handler = handler;
+	sa.sa_flags = flags;
+	va_start(ap, flags);
+	while ((sig = va_arg(ap, int)) != 0)
+		(void)sigaction(sig, &sa, NULL);
+	va_end(ap);
+}
+
+/* fd_setflag - turn a flag of fd's (get, set: fcntl's commands) on or off */
+static int
+fd_setflag(int fd, int get, int set, int flag, int on)
+{
+	int fl = fcntl(fd, get);
+
+	if (fl < 0)
+		return -1;
+	return fcntl(fd, set, on ? fl | flag : fl & ~flag);
+}
+
 /* set_nonblock - turn O_NONBLOCK on or off */
 int
 set_nonblock(int fd, int on)
 {
-	int fl = fcntl(fd, F_GETFL);
-
-	if (fl < 0)
-		return -1;
-	return fcntl(fd, F_SETFL, on ? fl | O_NONBLOCK : fl & ~O_NONBLOCK);
+	return fd_setflag(fd, F_GETFL, F_SETFL, O_NONBLOCK, on);
 }
 
 /* set_cloexec - turn FD_CLOEXEC on or off */
 int
 set_cloexec(int fd, int on)
 {
-	int fl = fcntl(fd, F_GETFD);
+	return fd_setflag(fd, F_GETFD, F_SETFD, FD_CLOEXEC, on);
+}
 
-	if (fl < 0)
-		return -1;
-	return fcntl(fd, F_SETFD, on ? fl | FD_CLOEXEC : fl & ~FD_CLOEXEC);
+/*
+ * fd_full - read (writing 0) or write n bytes at p, retrying short reads
+ * and writes and EINTR; stops early only at EOF.  The bytes done, or -1.
+ */
+static ssize_t
+fd_full(int fd, char *p, size_t n, int writing)
+{
+	size_t done = 0;
+	ssize_t r;
+
+	while (done < n) {
+		r = writing ? write(fd, p + done, n - done) :
+		    read(fd, p + done, n - done);
+		if (r < 0) {
+			if (errno == EINTR)
+				continue;
+			return -1;
+		}
+		if (r == 0)
+			break;
+		done += (size_t)r;
+	}
+	return (ssize_t)done;
 }
 
 /* write_full - write all n bytes, retrying short writes and EINTR */
 ssize_t
 write_full(int fd, const void *p, size_t n)
 {
-	const char *c = p;
-	size_t done = 0;
-	ssize_t r;
-
-	while (done < n) {
-		r = write(fd, c + done, n - done);
-		if (r < 0) {
-			if (errno == EINTR)
-				continue;
-			return -1;
-		}
-		done += (size_t)r;
-	}
-	return (ssize_t)done;
+	return fd_full(fd, (char *)p, n, 1);	/* write() only reads p */
 }
 
 /* fd_wait - wait until fd is ready; 1 ready, 0 timeout, -1 error */
@@ -264,17 +346,22 @@ fd_wait(int fd, short events, int timeout)
 	}
 }
 
+/* fd_ready - fd_wait, a timeout as -1 with errno ETIMEDOUT; 0 ready */
+static int
+fd_ready(int fd, short events, int timeout)
+{
+	int w;
+
+	if ((w = fd_wait(fd, events, timeout)) == 0)
+		errno = ETIMEDOUT;
+	return w > 0 ? 0 : -1;
+}
+
 /* fd_read_timed - one read once fd is readable, within timeout s */
 ssize_t
 fd_read_timed(int fd, void *p, size_t n, int timeout)
 {
-	int w;
-
-	if ((w = fd_wait(fd, POLLIN, timeout)) == 0) {
-		errno = ETIMEDOUT;
-		return -1;
-	}
-	if (w < 0)
+	if (fd_ready(fd, POLLIN, timeout) < 0)
 		return -1;
 	return read(fd, p, n);
 }
@@ -283,13 +370,7 @@ fd_read_timed(int fd, void *p, size_t n, int timeout)
 ssize_t
 fd_write_timed(int fd, const void *p, size_t n, int timeout)
 {
-	int w;
-
-	if ((w = fd_wait(fd, POLLOUT, timeout)) == 0) {
-		errno = ETIMEDOUT;
-		return -1;
-	}
-	if (w < 0)
+	if (fd_ready(fd, POLLOUT, timeout) < 0)
 		return -1;
 	return write(fd, p, n);
 }
@@ -298,22 +379,7 @@ fd_write_timed(int fd, const void *p, size_t n, int timeout)
 ssize_t
 read_full(int fd, void *p, size_t n)
 {
-	char *c = p;
-	size_t done = 0;
-	ssize_t r;
-
-	while (done < n) {
-		r = read(fd, c + done, n - done);
-		if (r < 0) {
-			if (errno == EINTR)
-				continue;
-			return -1;
-		}
-		if (r == 0)
-			break;
-		done += (size_t)r;
-	}
-	return (ssize_t)done;
+	return fd_full(fd, p, n, 0);
 }
 
 /* fsync_dirname - fsync the directory named */

@@ -7,6 +7,7 @@
 
 #include <sys/types.h>
 #include <stddef.h>
+#include <stdint.h>
 #include <time.h>
 
 struct buf;
@@ -32,6 +33,10 @@ long long	 parse_time(const char *, int);	/* second arg: default unit 's','m','h
 /* File descriptors. */
 int		 set_nonblock(int, int);
 int		 set_cloexec(int, int);
+/* Catch the signals listed (ended by 0) with a handler; sigaction flags. */
+void		 sig_catch(void (*)(int), int, ...);
+/* The next code point of UTF-8 text (left bytes) and its length; 0: bad. */
+size_t		 utf8_next(const unsigned char *, size_t, uint32_t *);
 ssize_t		 write_full(int, const void *, size_t);
 ssize_t		 read_full(int, void *, size_t);
 /* Wait until fd is ready for events (POLLIN, POLLOUT), at most timeout s

@@ -123,6 +123,20 @@ master_mkdir(const char *path, mode_t mode, int owned, struct buf *why)
 	return 0;
 }
 
+/*
+ * master_mkdir_top - a top directory (the queue's, the data's), its
+ * missing parents too, then its mode and owner as master_mkdir()
+ */
+static int
+master_mkdir_top(const char *dir, mode_t mode, int owned, struct buf *why)
+{
+	if (mkdir_p(dir, mode) < 0) {
+		buf_setf(why, "mkdir %s: %s", dir, strerror(errno));
+		return -1;
+	}
+	return master_mkdir(dir, mode, owned, why);
+}
+
 /* master_make_dirs - the queue tree and data_directory */
 static int
 master_make_dirs(struct buf *why)
@@ -132,12 +146,7 @@ master_make_dirs(struct buf *why)
 	int		 ret = -1;
 
 	path = buf_new(256, PATH_MAX);
-	if (mkdir_p(var_queue_directory, 0755) < 0) {
-		buf_setf(why, "mkdir %s: %s", var_queue_directory,
-		    strerror(errno));
-		goto out;
-	}
-	if (master_mkdir(var_queue_directory, 0755, 0, why) < 0)
+	if (master_mkdir_top(var_queue_directory, 0755, 0, why) < 0)
 		goto out;
 	for (d = master_dirs; d->name != NULL; d++) {
 		buf_setf(path, "%s/%s", var_queue_directory, d->name);
@@ -149,15 +158,9 @@ master_make_dirs(struct buf *why)
 		    (d->mode & 0700), d->owned, why) < 0)
 			goto out;
 	}
-	if (*var_data_directory != '\0') {
-		if (mkdir_p(var_data_directory, 0700) < 0) {
-			buf_setf(why, "mkdir %s: %s", var_data_directory,
-			    strerror(errno));
-			goto out;
-		}
-		if (master_mkdir(var_data_directory, 0700, 1, why) < 0)
-			goto out;
-	}
+	if (*var_data_directory != '\0' &&
+	    master_mkdir_top(var_data_directory, 0700, 1, why) < 0)
+		goto out;
 	ret = 0;
 out:
 	buf_free(&path);
@@ -249,21 +252,11 @@ master_sighandler(int sig)
 static void
 master_signals(void)
 {
-	struct sigaction sa;
-
 	if (pipe2(master_sigpipe, O_CLOEXEC | O_NONBLOCK) < 0)
 		msg_fatal("pipe: %m");
-	memset(&sa, 0, sizeof(sa));
-	sigemptyset(&sa.sa_mask);
-	sa.sa_handler = master_sighandler;
-	sa.sa_flags = SA_RESTART;
-	sigaction(SIGCHLD, &sa, NULL);
-	sigaction(SIGHUP, &sa, NULL);
-	sigaction(SIGTERM, &sa, NULL);
-	sigaction(SIGINT, &sa, NULL);
-	sa.sa_handler = SIG_IGN;
-	sa.sa_flags = 0;
-	sigaction(SIGPIPE, &sa, NULL);
+	sig_catch(master_sighandler, SA_RESTART, SIGCHLD, SIGHUP, SIGTERM,
+	    SIGINT, 0);
+	sig_catch(SIG_IGN, 0, SIGPIPE, 0);
 }
 
 /* master_find - a service by name and type */
@@ -579,15 +572,11 @@ main(int argc, char **argv)
 	msg_init("master", MSG_SYSLOG | MSG_STDERR);
 	umask(022);
 	while ((ch = getopt(argc, argv, "c:fvtC")) != -1) {
+		if (conf_option(ch, optarg, &confdir))
+			continue;
 		switch (ch) {
-		case 'c':
-			confdir = optarg;
-			break;
 		case 'f':
 			foreground = 1;
-			break;
-		case 'v':
-			msg_verbose++;
 			break;
 		case 't':
 			test = 1;
@@ -601,15 +590,10 @@ main(int argc, char **argv)
 	}
 	if (optind != argc)
 		master_usage();
-	if (confdir == NULL)
-		confdir = conf_default_dir();
-	if (realpath(confdir, real) == NULL)
-		msg_fatal("configuration directory %s: %m", confdir);
-	master_confdir = xstrdup(real);
-
 	why = buf_new(256, 4096);
-	if (conf_load(master_confdir, NULL, why) < 0)
+	if (conf_load_real(confdir, real, why) < 0)
 		msg_fatal("%s", buf_str(why));
+	master_confdir = xstrdup(real);
 	prog = buf_new(64, 256);
 	buf_setf(prog, "%s/master", var_syslog_name);
 	msg_init(buf_str(prog), MSG_SYSLOG | MSG_STDERR);

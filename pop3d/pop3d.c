@@ -100,26 +100,20 @@ static void
 pop3d_login(struct pop3d_state *s, const char *mech, const char *user,
     const char *pass, const char *authzid)
 {
-	struct login_client lc = { s->fd, s->tls, s->io, s->addr };
-	struct authc_reply rep;
+	struct login_client lc = { s->fd, s->tls, s->io, s->addr, s->sap };
 	struct buf	*why = buf_new(256, 4096);
 
-	/* A reply to a pipelined USER must not be overtaken. */
-	if (lineio_flush(s->io) < 0) {
-		s->quit = 1;
-		goto out;
-	}
-	switch (login_check("pop3", mech, user, pass, authzid, s->sap, s->addr,
-	    s->tls != NULL, &rep, why)) {
+	/* A reply to a pipelined USER must not be overtaken: login_attempt. */
+	switch (login_attempt(&lc, "pop3", mech, user, pass, authzid,
+	    2 * (int)var_pop3d_timeout, NULL, NULL, why)) {
 	case LOGIN_OK:
+		s->done = 1;
+		/* FALLTHROUGH */
+	case LOGIN_GONE:
 		s->quit = 1;
-		if (login_handover(&lc, rep.token, rep.account,
-		    2 * (int)var_pop3d_timeout, NULL, NULL, why) == 0) {
-			s->done = 1;
-			break;
-		}
-		msg_warn("user=<%s>, rip=%s: cannot start the mailbox session: "
-		    "%s", rep.account, s->addr, buf_str(why));
+		break;
+	case LOGIN_NOSESSION:
+		s->quit = 1;
 		pop3d_reply(s, "-ERR [SYS/TEMP] Cannot open the mailbox, try "
 		    "again later.");
 		break;
@@ -136,8 +130,6 @@ pop3d_login(struct pop3d_state *s, const char *mech, const char *user,
 		    "failure, try again later.");
 		break;
 	}
-	explicit_bzero(&rep, sizeof(rep));
-out:
 	buf_free(&why);
 }
 
@@ -376,90 +368,62 @@ pop3d_login_cmd(struct pop3d_state *s)
 	pop3d_reply(s, "-ERR Unknown command: %s", printable(verb, s->tmp));
 }
 
-/* pop3d_peer - the client's address */
+/* pop3d_serve - the commands before the login, until the session ends */
 static void
-pop3d_peer(struct pop3d_state *s)
+pop3d_serve(struct pop3d_state *s)
 {
-	socklen_t len = sizeof(s->sa);
-
-	memset(&s->sa, 0, sizeof(s->sa));
-	s->sap = NULL;
-	if (getpeername(s->fd, (struct sockaddr *)&s->sa, &len) == 0)
-		s->sap = (struct sockaddr *)&s->sa;
-	addr_ntop(s->sap, s->addr, sizeof(s->addr));
+	pop3d_reply(s, "+OK cartero POP3 ready.");
+	while (!s->quit) {
+		if (pop3d_error_limit(s))
+			break;
+		switch (lineio_get(s->io, s->line, LINEIO_SKIP)) {
+		case LINE_OK:
+			if (strlen(s->line->data) != buf_len(s->line)) {
+				pop3d_reply(s, "-ERR NUL in the command line");
+				break;
+			}
+			pop3d_login_cmd(s);
+			login_wipe(s->line);
+			break;
+		case LINE_TOOLONG:
+			pop3d_reply(s, "-ERR Line too long.");
+			break;
+		case LINE_TIMEOUT:
+			msg_info("timeout before login from %s", s->addr);
+			pop3d_reply(s, "-ERR Disconnected for inactivity.");
+			s->quit = 1;
+			break;
+		default:
+			s->quit = 1;
+			break;
+		}
+	}
 }
 
 /* pop3d_service - one POP3 connection before (and around) login */
 static void
 pop3d_service(int fd, char *service, char **argv)
 {
+	struct login_side side = {
+		var_pop3d_timeout, POP3D_LINE_MAX,
+		var_pop3d_client_connection_count_limit,
+		var_pop3d_client_connection_rate_limit,
+		var_pop3d_tls_wrappermode, pop3d_tls_ctx, "-ERR [SYS/TEMP]"
+	};
 	struct pop3d_state s;
-	int		 r;
 
 	memset(&s, 0, sizeof(s));
 	s.fd = fd;
 	s.line = login_secret(256, 0);
 	s.reply = buf_new(256, 0);
 	s.tmp = buf_new(256, 0);
-	pop3d_peer(&s);
-	if (msg_verbose)
-		msg_debug("connect from %s", s.addr);
-	s.io = lineio_new(fd, POP3D_LINE_MAX,
-	    login_timeout(var_pop3d_timeout));
-	/* Over a per-client limit: no TLS handshake to hold us longer. */
-	if (login_limit(service, s.sap, s.addr,
-	    var_pop3d_client_connection_count_limit,
-	    var_pop3d_client_connection_rate_limit)) {
-		if (!var_pop3d_tls_wrappermode) {
-			pop3d_reply(&s, "-ERR [SYS/TEMP] Too many connections "
-			    "from %s", s.addr);
-			(void)lineio_flush(s.io);
-		}
-		goto done;
+	s.sap = login_peer(fd, &s.sa, s.addr, sizeof(s.addr));
+	if (login_open(&side, service, fd, s.sap, s.addr, &s.io,
+	    &s.tls) == 0) {
+		pop3d_serve(&s);
+		login_close(s.io, fd, s.errors >= var_pop3d_hard_error_limit &&
+		    s.tls == NULL, s.done, s.addr);
 	}
-
-	if (var_pop3d_tls_wrappermode) {
-		s.tls = login_starttls(pop3d_tls_ctx, fd, s.io,
-		    var_pop3d_timeout, "TLS", s.addr);
-		if (s.tls == NULL)
-			goto done;
-	}
-	pop3d_reply(&s, "+OK cartero POP3 ready.");
-
-	while (!s.quit) {
-		if (pop3d_error_limit(&s))
-			break;
-		r = lineio_get(s.io, s.line, LINEIO_SKIP);
-		switch (r) {
-		case LINE_OK:
-			if (strlen(s.line->data) != buf_len(s.line)) {
-				pop3d_reply(&s, "-ERR NUL in the command line");
-				break;
-			}
-			pop3d_login_cmd(&s);
-			login_wipe(s.line);
-			break;
-		case LINE_TOOLONG:
-			pop3d_reply(&s, "-ERR Line too long.");
-			break;
-		case LINE_TIMEOUT:
-			msg_info("timeout before login from %s", s.addr);
-			pop3d_reply(&s, "-ERR Disconnected for inactivity.");
-			s.quit = 1;
-			break;
-		default:
-			s.quit = 1;
-			break;
-		}
-	}
-	if (s.errors >= var_pop3d_hard_error_limit && s.tls == NULL)
-		pop3d_linger(&s, fd, fd);
-	else if (!s.done)
-		(void)lineio_flush(s.io);
-	if (msg_verbose)
-		msg_debug("disconnect from %s%s", s.addr,
-		    s.done ? " (logged in)" : "");
-done:
 	login_limit_end();
 	/* The next client of this process finds nothing of this one. */
 	if (s.user != NULL)
@@ -472,24 +436,10 @@ done:
 	}
 }
 
-/*
- * pop3d_pre_jail - still root (or the invoking user): read the TLS key,
- * then confine (login_jail).
- */
-static void
-pop3d_pre_jail(char *service, char **argv)
-{
-	(void)service;
-	pop3d_tls_ctx = login_prepare("pop3d", argv, var_pop3d_tls_wrappermode,
-	    "STLS");
-}
-
 /* main - the login side, a service under master */
 int
 main(int argc, char **argv)
 {
-	server_main(argc, argv, SERVER_SINGLE, pop3d_service,
-	    SERVER_PRE_JAIL, pop3d_pre_jail,
-	    SERVER_NO_DROP,
-	    SERVER_END);
+	login_main(argc, argv, "pop3d", pop3d_service, &pop3d_tls_ctx,
+	    &var_pop3d_tls_wrappermode, "STLS");
 }

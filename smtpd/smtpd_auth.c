@@ -132,58 +132,46 @@ smtpd_auth_decode(struct smtpd_state *s, const char *text, struct buf *out,
 
 /*
  * smtpd_auth_plain - PLAIN: one message "authzid NUL user NUL password",
- * in the AUTH line or after an empty challenge.  0 with the fields, or -1
- * after a reply.
+ * in the AUTH line or after an empty challenge (read into resp, which
+ * the caller wipes).  0 with the fields, or -1 after a reply.
  */
 static int
 smtpd_auth_plain(struct smtpd_state *s, const char *initial,
-    struct buf *authzid, struct buf *user, struct buf *pass)
+    struct buf *resp, struct buf *authzid, struct buf *user, struct buf *pass)
 {
-	struct buf *resp = buf_new(256, 0);
 	const char *text = initial;
-	int r = -1;
 
 	if (text == NULL) {
 		if (smtpd_auth_response(s, "", resp) < 0)
-			goto out;
+			return -1;
 		text = buf_str(resp);
 	}
 	if (authc_sasl_plain_decode(text, authzid, user, pass) < 0) {
 		smtpd_reply(s, "501 5.5.2 Cannot decode response");
-		goto out;
+		return -1;
 	}
-	r = 0;
-out:
-	smtpd_auth_wipe(resp);
-	buf_free(&resp);
-	return r;
+	return 0;
 }
 
 /*
  * smtpd_auth_login - LOGIN: "Username:" and "Password:" challenges, the
- * user name possibly already in the AUTH line.  0, or -1 after a reply.
+ * user name possibly already in the AUTH line; responses are read into
+ * resp, which the caller wipes.  0, or -1 after a reply.
  */
 static int
 smtpd_auth_login(struct smtpd_state *s, const char *initial,
-    struct buf *user, struct buf *pass)
+    struct buf *resp, struct buf *user, struct buf *pass)
 {
-	struct buf *resp = buf_new(256, 0);
-	int r = -1;
-
 	if (initial != NULL) {
 		if (smtpd_auth_decode(s, initial, user, 1) < 0)
-			goto out;
+			return -1;
 	} else if (smtpd_auth_response(s, "VXNlcm5hbWU6", resp) < 0 ||
 	    smtpd_auth_decode(s, buf_str(resp), user, 0) < 0)
-		goto out;
+		return -1;
 	if (smtpd_auth_response(s, "UGFzc3dvcmQ6", resp) < 0 ||
 	    smtpd_auth_decode(s, buf_str(resp), pass, 0) < 0)
-		goto out;
-	r = 0;
-out:
-	smtpd_auth_wipe(resp);
-	buf_free(&resp);
-	return r;
+		return -1;
+	return 0;
 }
 
 /*
@@ -227,7 +215,7 @@ smtpd_auth_check(struct smtpd_state *s)
 void
 smtpd_auth_cmd(struct smtpd_state *s, char *args)
 {
-	struct buf *authzid, *user, *pass, *why, *pr;
+	struct buf *authzid, *user, *pass, *resp, *why, *pr;
 	struct authc_reply reply;
 	const char *mech;
 	char *initial;
@@ -266,12 +254,14 @@ smtpd_auth_cmd(struct smtpd_state *s, char *args)
 	authzid = buf_new(64, 0);
 	user = buf_new(64, 0);
 	pass = buf_new(64, 0);
+	resp = buf_new(256, 0);
 	why = buf_new(128, 1024);
 	pr = buf_new(64, 0);
 	if (i == 0)
-		r = smtpd_auth_plain(s, initial, authzid, user, pass);
+		r = smtpd_auth_plain(s, initial, resp, authzid, user, pass);
 	else
-		r = smtpd_auth_login(s, initial, user, pass);
+		r = smtpd_auth_login(s, initial, resp, user, pass);
+	smtpd_auth_wipe(resp);
 	if (initial != NULL)
 		explicit_bzero(initial, strlen(initial));
 	if (r < 0)
@@ -302,6 +292,7 @@ out:
 	buf_free(&authzid);
 	buf_free(&user);
 	buf_free(&pass);
+	buf_free(&resp);
 	buf_free(&why);
 	buf_free(&pr);
 }

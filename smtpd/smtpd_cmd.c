@@ -133,6 +133,28 @@ smtpd_mail_params(struct smtpd_state *s, char *params)
 	return 0;
 }
 
+/*
+ * smtpd_cmd_path - the path of MAIL or RCPT (cmd) after its prefix
+ * ("FROM:", "TO:") into addr, params at what follows it.  -1 after a
+ * reply: the command's syntax, or what is wrong with the address.
+ */
+static int
+smtpd_cmd_path(struct smtpd_state *s, const char *args, const char *prefix,
+    const char *cmd, struct buf *addr, const char **params, struct buf *why)
+{
+	size_t n = strlen(prefix);
+
+	if (strncasecmp(args, prefix, n) != 0) {
+		smtpd_reply(s, "501 5.5.4 Syntax: %s %s<address>", cmd, prefix);
+		return -1;
+	}
+	if (addr_parse_path(args + n, addr, params, why) < 0) {
+		smtpd_reply(s, "%s", buf_str(why));
+		return -1;
+	}
+	return 0;
+}
+
 /* smtpd_cmd_mail - MAIL FROM:<sender> [SIZE=n] [BODY=...] [SMTPUTF8] */
 static void
 smtpd_cmd_mail(struct smtpd_state *s, char *args)
@@ -153,16 +175,10 @@ smtpd_cmd_mail(struct smtpd_state *s, char *args)
 		smtpd_reply(s, "530 5.7.0 Must issue a STARTTLS command first");
 		return;
 	}
-	if (strncasecmp(args, "FROM:", 5) != 0) {
-		smtpd_reply(s, "501 5.5.4 Syntax: MAIL FROM:<address>");
-		return;
-	}
 	addr = buf_new(64, ADDR_MAX);
 	why = buf_new(64, 512);
-	if (addr_parse_path(args + 5, addr, &params, why) < 0) {
-		smtpd_reply(s, "%s", buf_str(why));
+	if (smtpd_cmd_path(s, args, "FROM:", "MAIL", addr, &params, why) < 0)
 		goto out;
-	}
 	p = xstrdup(params);
 	s->declared_size = 0;
 	s->body8bit = s->smtputf8 = 0;
@@ -214,16 +230,10 @@ smtpd_cmd_rcpt(struct smtpd_state *s, char *args)
 		smtpd_reply(s, "503 5.5.1 Error: need MAIL command");
 		return;
 	}
-	if (strncasecmp(args, "TO:", 3) != 0) {
-		smtpd_reply(s, "501 5.5.4 Syntax: RCPT TO:<address>");
-		return;
-	}
 	addr = buf_new(64, ADDR_MAX);
 	why = buf_new(64, 1024);
-	if (addr_parse_path(args + 3, addr, &params, why) < 0) {
-		smtpd_reply(s, "%s", buf_str(why));
+	if (smtpd_cmd_path(s, args, "TO:", "RCPT", addr, &params, why) < 0)
 		goto out;
-	}
 	params += strspn(params, " \t");
 	if (*params != '\0') {
 		buf_set(why, params);

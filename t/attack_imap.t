@@ -106,6 +106,20 @@ def attack(inst, conn, lines, name, limit_kb):
         diag("got %r" % out[-3:])
 
 
+def literal_flood(c, command, most):
+    """Send command (tag first) and, while the server asks for more, a
+    line of ATOM and another synchronising literal, at most most times:
+    the last response and how many lines went."""
+    tag = command.split(" ", 1)[0]
+    out = c.cmd(command)
+    lines = 0
+    while out[-1].startswith("+ ") and lines < most:
+        c.send(ATOM + " {0}\r\n")
+        out = c.until(tag)
+        lines += 1
+    return out, lines
+
+
 # --- Item 1: before login ---------------------------------------------------
 inst = Instance(main_cf={"auth_failure_delay": "0"})
 wait_for(lambda: inst.listening(), 10)
@@ -115,12 +129,7 @@ attack(inst, c, 2000, "before login", 2048)
 c.close()
 
 c = ImapRaw(inst.imap_port, timeout=60, stop_at_bye=True)
-out = c.cmd("a LOGIN {0}")
-lines = 0
-while out[-1].startswith("+ ") and lines < 10:
-    c.send(ATOM + " {0}\r\n")
-    out = c.until("a")
-    lines += 1
+out, lines = literal_flood(c, "a LOGIN {0}", 10)
 if not ok(out[-1].startswith("a BAD [TOOBIG]") and lines <= 2,
           "synchronising literals past 64k before login: a BAD [TOOBIG]"):
     diag("after %d lines: %r" % (lines, out[-1]))
@@ -143,12 +152,7 @@ c.close()
 
 c = ImapRaw(inst.imap_port, timeout=60, stop_at_bye=True)
 c.cmd("a LOGIN ana ana")
-out = c.cmd("b SEARCH {0}")
-lines = 0
-while out[-1].startswith("+ ") and lines < 40:
-    c.send(ATOM + " {0}\r\n")
-    out = c.until("b")
-    lines += 1
+out, lines = literal_flood(c, "b SEARCH {0}", 40)
 if not ok(out[-1].startswith("b BAD [TOOBIG]") and lines <= 20,
           "synchronising literals past 1m after login: b BAD [TOOBIG]"):
     diag("after %d lines: %r" % (lines, out[-1]))

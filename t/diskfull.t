@@ -9,9 +9,8 @@ from cartero_test import *
 inst = Instance(main_cf={"queue_minfree": "1000g"})
 c = smtplib.SMTP("127.0.0.1", inst.port, timeout=10)
 c.ehlo("x")
-code, msg = c.mail("bob@mired.org")
-is_(code, 452, "below queue_minfree MAIL gets 452")
-like(msg.decode(), "4.3.1", "with 4.3.1")
+reply_is(c.mail("bob@mired.org"), 452,
+         "below queue_minfree MAIL gets 452", "4.3.1")
 c.quit()
 inst.cleanup()
 

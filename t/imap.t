@@ -55,18 +55,6 @@ def uidlist(folder=""):
         return f.read()
 
 
-def uidlist_records(folder=""):
-    """uid -> base, replaying the snapshot and the log."""
-    recs = {}
-    for line in uidlist(folder).splitlines()[1:]:
-        f = line.split()
-        if line[0] in "+0123456789":
-            recs[int(f[0].lstrip("+"))] = f[3]
-        elif line[0] == "-":
-            recs.pop(int(f[0][1:]), None)
-    return recs
-
-
 pop_port = free_port()
 inst = Instance(main_cf={"auth_failure_delay": "1s",
                          "imapd_literal_max": "1000000",
@@ -606,7 +594,7 @@ typ, data = m.uid("SEARCH", "ALL")
 uids = [int(x) for x in data[0].split()]
 ok(uids == sorted(set(uids)), "UIDs are unique and ascending")
 is_(len(uids), count, "every message has a UID")
-recs = uidlist_records()
+recs = inst.uidlist_records()
 files = [os.path.basename(f).split(":")[0] for f in all_files()]
 is_(sorted(recs.values()), sorted(files), "the UID list matches the files "
     "exactly")

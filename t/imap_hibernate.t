@@ -157,6 +157,18 @@ ok(not inst.pids("imap"), "no imap process was started for the hang-up")
 
 
 # --- auth refuses forged resume requests. ---
+def resume_cred(pids):
+    """The resume credential in the environment of the first of pids (an
+    imap process), or None."""
+    if not pids:
+        return None
+    with open("/proc/%d/environ" % pids[0], "rb") as f:
+        for kv in f.read().split(b"\0"):
+            if kv.startswith(b"RESUME="):
+                return kv[7:].decode()
+    return None
+
+
 def resume_request(account, cred):
     """Ask auth to resume a session on a fresh loopback socket."""
     lsock = socket.socket()
@@ -186,12 +198,7 @@ ok("status=fail" in ans and count(inst, "resume refused") > before,
 r = ImapRaw(inst.imap_port)
 r.cmd(". LOGIN ana ana")
 pids = inst.pids("imap")
-cred = None
-if pids:
-    with open("/proc/%d/environ" % pids[0], "rb") as f:
-        for kv in f.read().split(b"\0"):
-            if kv.startswith(b"RESUME="):
-                cred = kv[7:].decode()
+cred = resume_cred(pids)
 ok(cred is not None and re.match(r"^\d+\.[0-9a-f]{32}\.[0-9a-f]{64}$", cred),
    "an imap session carries a resume credential (time.nonce.HMAC-SHA256)")
 before = count(inst, "resume refused")
@@ -213,12 +220,7 @@ ok(asleep(inst, base), "the session sleeps with its credential")
 out = r.cmd("b NOOP")
 ok(out[-1].startswith("b OK"), "... and wakes (NOOP)")
 newpids = inst.pids("imap")
-cred2 = None
-if newpids:
-    with open("/proc/%d/environ" % newpids[0], "rb") as f:
-        for kv in f.read().split(b"\0"):
-            if kv.startswith(b"RESUME="):
-                cred2 = kv[7:].decode()
+cred2 = resume_cred(newpids)
 ok(cred2 is not None and cred2 != cred,
    "the woken process has a new credential")
 before = count(inst, "already used")

@@ -18,11 +18,9 @@ import time
 
 plan(8)
 
-POP3, POP3S = free_port(), free_port()
-inst = Instance(main_cf={"auth_failure_delay": "0"}, master_extra=(
-    "127.0.0.1:%d inet n - n - - pop3d\n" % POP3 +
-    "127.0.0.1:%d inet n - n - - pop3d -o pop3d_tls_wrappermode=yes\n"
-    % POP3S))
+(POP3, POP3S), extra = services("pop3d",
+                                "pop3d -o pop3d_tls_wrappermode=yes")
+inst = Instance(main_cf={"auth_failure_delay": "0"}, master_extra=extra)
 wait_for(lambda: inst.listening(), 10)
 
 

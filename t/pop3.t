@@ -21,20 +21,11 @@ import subprocess
 import time
 
 
-class Raw:
+class Raw(LineConn):
     """A raw POP3 connection: send lines, read replies."""
 
     def __init__(self, port, source=None, timeout=10):
-        self.s = socket.create_connection(("127.0.0.1", port), timeout,
-                                          source_address=source)
-        self.f = self.s.makefile("rb")
-        self.greeting = self.line()
-
-    def line(self):
-        return self.f.readline().decode(errors="replace")
-
-    def send(self, text):
-        self.s.sendall(text.encode() if isinstance(text, str) else text)
+        LineConn.__init__(self, port, timeout=timeout, source=source)
 
     def cmd(self, text, eol="\r\n"):
         self.send(text + eol)
@@ -47,13 +38,6 @@ class Raw:
             if l in (".\r\n", ""):
                 return out
             out.append(l)
-
-    def close(self):
-        try:
-            self.f.close()
-            self.s.close()
-        except OSError:
-            pass
 
 
 def deliver(subject, body, user="ana"):
@@ -84,14 +68,10 @@ def nonloopback_address():
     return None
 
 
-pop_port = free_port()
-pops_port = free_port()
-idle_port = free_port()
-inst = Instance(main_cf={"auth_failure_delay": "1s"}, master_extra=(
-    "127.0.0.1:%d inet n - n - - pop3d\n"
-    "127.0.0.1:%d inet n - n - - pop3d -o pop3d_tls_wrappermode=yes\n"
-    "127.0.0.1:%d inet n - n - - pop3d -o pop3d_timeout=2s\n"
-    % (pop_port, pops_port, idle_port)))
+(pop_port, pops_port, idle_port), extra = services(
+    "pop3d", "pop3d -o pop3d_tls_wrappermode=yes",
+    "pop3d -o pop3d_timeout=2s")
+inst = Instance(main_cf={"auth_failure_delay": "1s"}, master_extra=extra)
 wait_for(lambda: inst.listening(), 10)
 
 # Three messages; the second has a line that starts with a dot.

@@ -50,12 +50,9 @@ def fetchmail(work, keep, tls, fetchall=False):
     return r.returncode, r.stdout + r.stderr, text
 
 
-pop_port = free_port()
-pops_port = free_port()
-inst = Instance(master_extra=(
-    "127.0.0.1:%d inet n - n - - pop3d\n"
-    "127.0.0.1:%d inet n - n - - pop3d -o pop3d_tls_wrappermode=yes\n"
-    % (pop_port, pops_port)))
+(pop_port, pops_port), extra = services(
+    "pop3d", "pop3d -o pop3d_tls_wrappermode=yes")
+inst = Instance(master_extra=extra)
 wait_for(lambda: inst.listening(), 10)
 deliver("primero", "uno\r\n")
 deliver("segundo", "dos\r\n.con punto\r\n")

@@ -94,20 +94,6 @@ def imap():
     return c
 
 
-def uidlist_records():
-    """uid -> base from the folder's uid list (snapshot and log)"""
-    recs = {}
-    with open(os.path.join(inst.maildir(), "cartero-uidlist")) as f:
-        lines = f.read().splitlines()
-    for line in lines[1:]:
-        f = line.split()
-        if line[0] in "+0123456789":
-            recs[int(f[0].lstrip("+"))] = f[3]
-        elif line[0] == "-":
-            recs.pop(int(f[0][1:]), None)
-    return recs
-
-
 def subject_of(m, i):
     for l in m.top(i, 0)[1]:
         if l.startswith(b"Subject: "):
@@ -179,7 +165,7 @@ for item in data:
         uid = int(re.search(rb"UID (\d+)", item[0]).group(1))
         subj = item[1].decode(errors="replace").split(":", 1)[1].strip()
         by_subject[subj] = uid
-recs = uidlist_records()
+recs = inst.uidlist_records()
 is_(len(by_subject), 10, "IMAP gives a UID to every message")
 bad = [s for s in by_subject if s in subjects and
        uidl_of(os.fsencode(recs[by_subject[s]])) != subjects[s]]
@@ -244,7 +230,7 @@ is_([uidl_of(n) for n in left], [u[num["after uno"]]],
 curdir = os.path.join(maildir_b(), b"cur")
 ok([n for n in os.listdir(curdir) if uidl_of(n) == u[num["after dos"]] and
     n.endswith(b":2,S")], "the retrieved one is in cur/ with :2,S")
-recs = uidlist_records()
+recs = inst.uidlist_records()
 given = {uidl_of(os.fsencode(b)): uid for uid, b in recs.items()}
 ok(u[num["after uno"]] in given and u[num["after dos"]] in given,
    "POP3 gave both messages UIDs in the uid list")

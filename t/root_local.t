@@ -126,12 +126,11 @@ for sysuser in ("bin", "daemon", "nobody"):
     is_(code, 550, "%s (uid %d) is an unknown recipient" %
         (sysuser, pwd.getpwnam(sysuser).pw_uid))
     like(msg.decode(), "5.1.1", "with 5.1.1")
-code, msg = c.rcpt("%s@mired.org" % user)
-is_(code, 250, "a real user (uid %d) is accepted" % pwd.getpwnam(user).pw_uid)
-code, msg = c.rcpt("root@mired.org")
-is_(code, 250, "root is accepted: it has an alias")
-code, msg = c.rcpt("zero@mired.org")
-is_(code, 250, "a virtual user with uid 0 is accepted at RCPT")
+reply_is(c.rcpt("%s@mired.org" % user), 250,
+         "a real user (uid %d) is accepted" % pwd.getpwnam(user).pw_uid)
+reply_is(c.rcpt("root@mired.org"), 250, "root is accepted: it has an alias")
+reply_is(c.rcpt("zero@mired.org"), 250,
+         "a virtual user with uid 0 is accepted at RCPT")
 c.data("Subject: UidRange\r\n\r\nUidRange\r\n")
 c.quit()
 md = os.path.join(home, "Maildir", "new")

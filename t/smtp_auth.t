@@ -151,14 +151,13 @@ ok("wrong" not in inst.read_log() and b64("\0ana@mired.org\0wrong") not in
 for user in ("ana", "ana@mired.org"):
     s = smtplib.SMTP("127.0.0.1", inst.port, timeout=15)
     s.ehlo("client.mired.org")
-    code, _ = s.login(user, "ana")
-    is_(code, 235, "smtplib PLAIN login as %s" % user)
+    reply_is(s.login(user, "ana"), 235, "smtplib PLAIN login as %s" % user)
     s.quit()
 s = smtplib.SMTP("127.0.0.1", inst.port, timeout=15)
 s.ehlo("client.mired.org")
 s.user, s.password = "ana", "ana"
-code, _ = s.auth("LOGIN", s.auth_login, initial_response_ok=False)
-is_(code, 235, "smtplib LOGIN login as ana")
+reply_is(s.auth("LOGIN", s.auth_login, initial_response_ok=False), 235,
+         "smtplib LOGIN login as ana")
 s.quit()
 s = smtplib.SMTP("127.0.0.1", inst.port, timeout=15)
 s.ehlo("client.mired.org")

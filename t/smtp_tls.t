@@ -45,12 +45,10 @@ def send_plain_mail(port, subject, **kw):
     s.quit()
 
 
-wrap_port = free_port()
-enc_port = free_port()
-inst = Instance(master_extra=(
-    "127.0.0.1:%d inet n - n - - smtpd -o smtpd_tls_wrappermode=yes\n"
-    "127.0.0.1:%d inet n - n - - smtpd -o smtpd_tls_security_level=encrypt\n"
-    % (wrap_port, enc_port)))
+(wrap_port, enc_port), extra = services(
+    "smtpd -o smtpd_tls_wrappermode=yes",
+    "smtpd -o smtpd_tls_security_level=encrypt")
+inst = Instance(master_extra=extra)
 wait_for(lambda: inst.listening(), 10)
 
 # EHLO in plaintext offers STARTTLS.

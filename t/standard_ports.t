@@ -42,8 +42,8 @@ c.quit()
 
 c = smtplib.SMTP("127.0.0.1", 587, timeout=10)
 c.ehlo("cliente")
-code, _ = c.mail("bob@mired.org")
-is_(code, 530, "submission (587) wants STARTTLS before MAIL")
+reply_is(c.mail("bob@mired.org"), 530,
+         "submission (587) wants STARTTLS before MAIL")
 c.rset()
 c.starttls(context=ctx)
 c.ehlo("cliente")

@@ -79,6 +79,16 @@ def like(got, sub, name):
     return good
 
 
+def reply_is(reply, code, name, dsn=None):
+    """An SMTP reply, smtplib's (code, message): the code is code (the
+    check named name) and, given dsn, the message holds that enhanced
+    status code (the check "with DSN")."""
+    is_(reply[0], code, name)
+    if dsn is not None:
+        like(reply[1].decode(), dsn, "with " + dsn)
+    return reply
+
+
 def diag(text):
     """Comments for a person, on standard error: prove shows them even when
     it is not verbose, so a failure in CI says what was got and why."""
@@ -126,6 +136,15 @@ def free_port():
         _ports_given.add(port)
         return port
     raise RuntimeError("no free loopback port in 12000-29999")
+
+
+def services(*commands):
+    """Loopback services for master.cf, one a command ("pop3d -o
+    pop3d_tls_wrappermode=yes"), on free ports: the ports and the lines
+    (Instance's master_extra)."""
+    ports = [free_port() for _ in commands]
+    return ports, "".join("127.0.0.1:%d inet n - n - - %s\n" % (p, c)
+                          for p, c in zip(ports, commands))
 
 
 def wait_for(cond, timeout=20.0, step=0.05):
@@ -268,6 +287,21 @@ class Instance:
 
     def maildir(self, user="ana"):
         return os.path.join(self.mail, "mired.org", user, "Maildir")
+
+    def uidlist_records(self, folder="", user="ana"):
+        """uid -> base name in a folder's cartero-uidlist: its snapshot,
+        then its log ("+" adds a record, "-" removes one)."""
+        path = os.path.join(self.maildir(user), folder, "cartero-uidlist")
+        with open(path) as f:
+            lines = f.read().splitlines()
+        recs = {}
+        for line in lines[1:]:
+            f = line.split()
+            if line[0] in "+0123456789":
+                recs[int(f[0].lstrip("+"))] = f[3]
+            elif line[0] == "-":
+                recs.pop(int(f[0][1:]), None)
+        return recs
 
     def new_mail(self, user="ana"):
         return sorted(glob.glob(os.path.join(self.maildir(user), "new", "*")))
@@ -433,28 +467,48 @@ def client_ctx():
     return ctx
 
 
-class ImapRaw:
+class LineConn:
+    """A raw connection of a line protocol to the instance on loopback
+    (with TLS at connect, from a source address): send text, read lines;
+    the first line is the greeting."""
+
+    def __init__(self, port, tls=False, timeout=15, source=None):
+        s = socket.create_connection(("127.0.0.1", port), timeout,
+                                     source_address=source)
+        if tls:
+            s = client_ctx().wrap_socket(s)
+        self.s = s
+        self.f = s.makefile("rb")
+        self.greeting = self.line()
+
+    def line(self):
+        return self.f.readline().decode(errors="replace")
+
+    def send(self, text):
+        self.s.sendall(text.encode() if isinstance(text, str) else text)
+
+    def close(self):
+        try:
+            self.f.close()
+            self.s.close()
+        except OSError:
+            pass
+
+
+class ImapRaw(LineConn):
     """A raw IMAP connection: send lines, read responses up to a tag.
     A read that fails (timeout, reset) reads as "", like EOF; with
     stop_at_bye, an untagged BYE also ends what until() reads."""
 
     def __init__(self, port, tls=False, timeout=15, stop_at_bye=False):
-        s = socket.create_connection(("127.0.0.1", port), timeout)
-        if tls:
-            s = client_ctx().wrap_socket(s)
-        self.s = s
-        self.f = s.makefile("rb")
         self.stop_at_bye = stop_at_bye
-        self.greeting = self.line()
+        LineConn.__init__(self, port, tls, timeout)
 
     def line(self):
         try:
-            return self.f.readline().decode(errors="replace")
+            return LineConn.line(self)
         except OSError:
             return ""
-
-    def send(self, text):
-        self.s.sendall(text.encode() if isinstance(text, str) else text)
 
     def until(self, tag):
         out = []
@@ -473,10 +527,3 @@ class ImapRaw:
         r = self.cmd(". LOGIN %s %s" % (user, password))
         assert r[-1].startswith(". OK"), r
         return r
-
-    def close(self):
-        try:
-            self.f.close()
-            self.s.close()
-        except OSError:
-            pass

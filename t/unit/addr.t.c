@@ -47,6 +47,7 @@ static const struct {
 	{ "<\xe7\x94\xa8\xe6\x88\xb7@\xe4\xbe\x8b\xe5\xad\x90.\xe5\xb9\xbf"
 	    "\xe5\x91\x8a>", "\xe7\x94\xa8\xe6\x88\xb7@\xe4\xbe\x8b\xe5\xad"
 	    "\x90.\xe5\xb9\xbf\xe5\x91\x8a", "" },
+	{ "<a\xf0\x9f\x98\x80@x.org>", "a\xf0\x9f\x98\x80@x.org", "" },
 	{ "<a@my_host.x.org>", "a@my_host.x.org", "" },
 	{ "ana@mired.org", "ana@mired.org", "" },	/* bare, as Postfix */
 	{ "ana@mired.org  ", "ana@mired.org", "" },
@@ -90,6 +91,8 @@ static const struct {
 	{ "<jos\xc3@x.org>", NULL, NULL },		/* bad UTF-8 */
 	{ "<jos\xc0\xa9@x.org>", NULL, NULL },		/* overlong */
 	{ "<jos\xed\xa0\x80@x.org>", NULL, NULL },	/* surrogate */
+	{ "<a\xf4\x90\x80\x80@x.org>", NULL, NULL },	/* past U+10FFFF */
+	{ "<a\xe2\x82", NULL, NULL },			/* cut by the end */
 	{ "<x@\xff.org>", NULL, NULL },
 	{ "<a(b)@x.org>", NULL, NULL },
 	{ "<a,b@x.org>", NULL, NULL },

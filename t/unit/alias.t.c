@@ -37,11 +37,10 @@ static const char *
 write_file(const char *name, const char *text, mode_t mode)
 {
 	static char file[256];
-	FILE *fp;
 
 	snprintf(file, sizeof(file), "%s/%s", dir, name);
-	if ((fp = fopen(file, "w")) == NULL || fputs(text, fp) == EOF ||
-	    fclose(fp) == EOF || chmod(file, mode) < 0) {
+	tap_write(file, text);
+	if (chmod(file, mode) < 0) {
 		perror(file);
 		exit(1);
 	}
@@ -53,17 +52,11 @@ static const char *
 subst(const char *text)
 {
 	static struct buf *b;
-	const char *at;
 
 	if (b == NULL)
 		b = buf_new(256, 0);
 	buf_reset(b);
-	while ((at = strstr(text, "@DIR@")) != NULL) {
-		buf_append(b, text, (size_t)(at - text));
-		buf_puts(b, dir);
-		text = at + 5;
-	}
-	buf_puts(b, text);
+	tap_subst(b, text, dir);
 	return buf_str(b);
 }
 

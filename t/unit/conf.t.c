@@ -183,14 +183,8 @@ static char *
 subst(const char *s)
 {
 	struct buf *b = buf_new(128, 0);
-	const char *at;
 
-	while ((at = strstr(s, "@DIR@")) != NULL) {
-		buf_append(b, s, (size_t)(at - s));
-		buf_puts(b, dir);
-		s = at + 5;
-	}
-	buf_puts(b, s);
+	tap_subst(b, s, dir);
 	return buf_steal(&b);
 }
 

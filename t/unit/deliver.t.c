@@ -82,11 +82,7 @@ static const struct deliver_request good[] = {
 };
 
 /* Requests the reader must refuse: the wire text and what why says. */
-static const struct {
-	const char	*wire;
-	const char	*why;
-	const char	*name;
-} bad[] = {
+static const struct tap_text bad[] = {
 	{ "\n", "empty request", "an empty list" },
 	{ "offset=0\nsize=1\nrecipient=a@b\n\n", "bad queue_id",
 	    "no queue_id" },
@@ -187,11 +183,11 @@ test_hostile(struct buf *why)
 
 	attr_init(&a);
 	for (i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
-		if (!is_int(parse(bad[i].wire, &a, &r, why), -1, bad[i].name))
+		if (!is_int(parse(bad[i].in, &a, &r, why), -1, bad[i].name))
 			continue;
-		if (!ok(strstr(buf_str(why), bad[i].why) != NULL, bad[i].name))
+		if (!ok(strstr(buf_str(why), bad[i].want) != NULL, bad[i].name))
 			printf("#   why: '%s'\n#   expected to contain: '%s'\n",
-			    buf_str(why), bad[i].why);
+			    buf_str(why), bad[i].want);
 	}
 	is_int(attr_parse("queue_id\n", 9, &a), -1,
 	    "a line without '=' is refused by the list reader");

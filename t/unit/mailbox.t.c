@@ -25,34 +25,9 @@
 
 static char root[256];
 
-/* put - a file with some content */
-static void
-put(const char *rel, const char *text)
-{
-	struct buf *p = buf_new(256, 0);
-	int fd;
-
-	buf_setf(p, "%s/%s", root, rel);
-	fd = open(buf_str(p), O_WRONLY | O_CREAT | O_TRUNC, 0600);
-	if (fd < 0 || write(fd, text, strlen(text)) < 0)
-		msg_fatal("write %s: %m", buf_str(p));
-	close(fd);
-	buf_free(&p);
-}
-
-/* exists - does root/rel exist? */
-static int
-exists(const char *rel)
-{
-	struct buf *p = buf_new(256, 0);
-	struct stat st;
-	int r;
-
-	buf_setf(p, "%s/%s", root, rel);
-	r = stat(buf_str(p), &st) == 0;
-	buf_free(&p);
-	return r;
-}
+/* The test Maildir's files (tap.h). */
+#define put(rel, text)	tap_put(root, (rel), (text))
+#define exists(rel)	tap_exists(root, (rel))
 
 int
 main(void)

@@ -59,23 +59,6 @@ only_file(const char *dir, int *count)
 	return name;
 }
 
-/* slurp - a whole small file into a buf */
-static struct buf *
-slurp(const char *path)
-{
-	struct buf *b = buf_new(256, 0);
-	char chunk[4096];
-	ssize_t n;
-	int fd;
-
-	if ((fd = open(path, O_RDONLY)) < 0)
-		return b;
-	while ((n = read(fd, chunk, sizeof(chunk))) > 0)
-		buf_append(b, chunk, (size_t)n);
-	close(fd);
-	return b;
-}
-
 /* plant - the tmp hook: put a symlink where the first tmp file goes */
 static void
 plant(const char *path)
@@ -147,7 +130,7 @@ main(void)
 	ok(name != NULL && strstr(name, path) != NULL,
 	    "its name carries ,S=<size>");
 	snprintf(path, sizeof(path), "%s/%s", dir, name ? name : "none");
-	b = slurp(path);
+	b = tap_slurp(path);
 	is_int((long long)buf_len(b), want, "its size is prefix + message");
 	ok(buf_len(b) > strlen(prefix) &&
 	    strncmp(buf_str(b), prefix, strlen(prefix)) == 0 &&
@@ -179,7 +162,7 @@ main(void)
 	/* Usage: the two messages, from their ,S= sizes. */
 	is_int(maildir_usage(md), 2 * want, "maildir_usage sums new/");
 	snprintf(path, sizeof(path), "%s/.Sent/cur/123.M1P1Q1.host:2,S", md);
-	b = slurp(qf);
+	b = tap_slurp(qf);
 	r = open(path, O_CREAT | O_WRONLY, 0600);
 	if (write(r, "12345", 5) != 5)
 		perror("write");

@@ -54,12 +54,7 @@ spec(const char *type, const char *name)
 static void
 write_file(const char *name, const char *text)
 {
-	FILE *fp = fopen(path(name), "w");
-
-	if (fp == NULL || fputs(text, fp) == EOF || fclose(fp) == EOF) {
-		perror(name);
-		exit(1);
-	}
+	tap_write(path(name), text);
 }
 
 /* quiet - silence expected warnings (1) or let them through (0) */

@@ -55,23 +55,6 @@ count_files(const char *sub, int *tmp)
 	return n;
 }
 
-/* slurp - a whole file into a buf */
-static struct buf *
-slurp(const char *path)
-{
-	struct buf *b = buf_new(1024, 0);
-	char chunk[4096];
-	ssize_t n;
-	int fd = open(path, O_RDONLY);
-
-	if (fd < 0)
-		return b;
-	while ((n = read(fd, chunk, sizeof(chunk))) > 0)
-		buf_append(b, chunk, (size_t)n);
-	close(fd);
-	return b;
-}
-
 /* spew - write a file whole */
 static void
 spew(const char *path, const char *text, size_t len)
@@ -138,7 +121,7 @@ test_roundtrip(void)
 	ok(stat(buf_str(path), &st) == 0 && (st.st_mode & 0777) == 0600,
 	    "the file is named by its id, mode 0600");
 
-	f = slurp(buf_str(path));
+	f = tap_slurp(buf_str(path));
 	ok(strstr(buf_str(f), "\nS000000000000019 ") != NULL,
 	    "S record holds the size, fixed width, then the checksum");
 	nl = strcspn(buf_str(f), "\n");
@@ -243,7 +226,7 @@ test_encoding(void)
 	queue_data(w, "R not a record\n", 15);
 	ok(queue_commit(w, why) == 0, "commit with odd values");
 	queue_path(path, dir, QUEUE_INCOMING, id);
-	f = slurp(buf_str(path));
+	f = tap_slurp(buf_str(path));
 	for (i = 0; i < buf_len(f) && i < 64; i++)
 		if (buf_str(f)[i] == '\r')
 			good = 0;
@@ -522,7 +505,7 @@ test_recycle(void)
 	ok(stat(buf_str(a), &st2) == 0 && st2.st_ino == st.st_ino,
 	    "it reused the finished file (same inode)");
 	ok(access(buf_str(b), F_OK) < 0, "which is gone from recycle/");
-	f = slurp(buf_str(a));
+	f = tap_slurp(buf_str(a));
 	ok(strstr(buf_str(f), "xxx") == NULL && strstr(buf_str(f), old) ==
 	    NULL, "nothing of the old content is left");
 	buf_free(&f);
@@ -561,7 +544,7 @@ test_recycle(void)
 	ok(queue_unfinished(fd, id) == 0, "and it is not unfinished");
 	close(fd);
 	/* What a writer that died after its first flush leaves. */
-	f = slurp(buf_str(a));
+	f = tap_slurp(buf_str(a));
 	fd = open(buf_str(a), O_RDWR);
 	ok(fd >= 0 && strchr(buf_str(f), '\n') != NULL &&
 	    pwrite(fd, "000000000000000 0000000000000000", QUEUE_SIZE_REC,
