@@ -207,6 +207,9 @@ class Instance:
             "minimal_backoff_time": "2s",
             "maximal_backoff_time": "10s",
             "queue_run_delay": "2s",
+            # DNS on loopback only, where nothing answers: a test that
+            # wants DNS sets its own server (t/lib/dnsmasq.py).
+            "dns_servers": "127.0.0.1:%d" % free_port(),
         }
         settings.update(main_cf or {})
         with open(os.path.join(self.etc, "main.cf"), "w") as f:
