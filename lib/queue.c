@@ -633,6 +633,15 @@ queue_commit(struct queue_writer *w, struct buf *why)
 	fail = w->final;
 	if (queue_sync_both(w, &step) < 0)
 		goto bad;
+	/*
+	 * A reused file's lock says "still being written" (queue_busy), and
+	 * qmgr hears of the file the moment we return.  Unlock it here: a
+	 * close() frees the lock only with the last reference to the open
+	 * file, and the kernel's AIO request of the file's sync may hold one
+	 * for a moment after its answer came.
+	 */
+	if (w->reused)
+		(void)flock(w->fd, LOCK_UN);
 	step = "close";
 	fd = w->fd;
 	w->fd = -1;

@@ -6,6 +6,7 @@
 #include <sys/resource.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
+#include <sys/wait.h>
 #include <sys/un.h>
 
 #include <dirent.h>
@@ -591,6 +592,110 @@ test_recycle(void)
 }
 
 /*
+ * test_recycle_unlocked - the moment queue_commit() returns, a reused
+ * file is no longer locked, every time: smtpd tells qmgr of it next, and
+ * qmgr leaves a locked file to its writer (queue_busy).  The file's sync
+ * runs through Linux AIO, which holds a reference to the open file until
+ * the kernel lets it go, a while after the answer: close() alone would
+ * leave the lock to that reference for a moment.
+ */
+static void
+test_recycle_unlocked(void)
+{
+	struct buf *why = buf_new(64, 0), *a = buf_new(64, 0);
+	struct buf *b = buf_new(64, 0);
+	struct queue_writer *w;
+	char id[QUEUE_ID_MAX];
+	int i, fd, reused = 0, busy = 0;
+
+	buf_setf(a, "%s/%s", dir, QUEUE_ACTIVE);
+	mkdir(buf_str(a), 0700);
+	buf_setf(a, "%s/%s", dir, QUEUE_RECYCLE);
+	mkdir(buf_str(a), 0700);
+	ok(commit_one("Subject: r\n\nr\n", id, sizeof(id)) == 0,
+	    "a message to reuse");
+	for (i = 0; i < 200; i++) {
+		queue_path(a, dir, QUEUE_INCOMING, id);
+		queue_path(b, dir, QUEUE_RECYCLE, id);
+		if (rename(buf_str(a), buf_str(b)) < 0)
+			break;
+		usleep(60 * 1000);	/* past the pause after an empty recycle/ */
+		if ((w = queue_create(dir, QUEUE_INCOMING, why)) == NULL)
+			break;
+		snprintf(id, sizeof(id), "%s", queue_writer_id(w));
+		queue_path(a, dir, QUEUE_INCOMING, id);
+		if (access(buf_str(b), F_OK) < 0)
+			reused++;
+		fd = open(buf_str(a), O_RDONLY);
+		queue_rec(w, 'F', "bob@mired.org");
+		queue_rec(w, 'R', "ana@mired.org");
+		queue_data(w, "Subject: r\n\nr\n", 14);
+		if (queue_commit(w, why) < 0 || fd < 0) {
+			if (fd >= 0)
+				close(fd);
+			break;
+		}
+		busy += queue_busy(fd);
+		close(fd);
+	}
+	is_int(i, 200, "200 reused files committed");
+	is_int(reused, i, "each one a reused file");
+	is_int(busy, 0, "none still locked when its commit returned");
+
+	/*
+	 * The same, deterministic: another reference to the open file (a
+	 * child that inherited the writer's descriptor stands for the AIO
+	 * request) outlives the writer's close.
+	 */
+	queue_path(a, dir, QUEUE_INCOMING, id);
+	queue_path(b, dir, QUEUE_RECYCLE, id);
+	ok(rename(buf_str(a), buf_str(b)) == 0, "finished once more");
+	usleep(60 * 1000);
+	w = queue_create(dir, QUEUE_INCOMING, why);
+	ok(w != NULL, "a writer takes it again");
+	if (w != NULL) {
+		int gate[2];
+		pid_t pid;
+
+		snprintf(id, sizeof(id), "%s", queue_writer_id(w));
+		queue_path(a, dir, QUEUE_INCOMING, id);
+		fd = open(buf_str(a), O_RDONLY);
+		queue_rec(w, 'F', "bob@mired.org");
+		queue_rec(w, 'R', "ana@mired.org");
+		queue_data(w, "Subject: r\n\nr\n", 14);
+		if (pipe(gate) < 0 || (pid = fork()) < 0)
+			pid = -1;
+		if (pid == 0) {		/* holds every descriptor until told */
+			char c;
+
+			close(gate[1]);
+			(void)read(gate[0], &c, 1);
+			_exit(0);
+		}
+		ok(queue_commit(w, why) == 0, "committed with a second "
+		    "reference to the file alive");
+		ok(fd >= 0 && queue_busy(fd) == 0,
+		    "and yet unlocked when the commit returned");
+		if (pid > 0) {
+			close(gate[0]);
+			close(gate[1]);
+			waitpid(pid, NULL, 0);
+		}
+		if (fd >= 0)
+			close(fd);
+	}
+	queue_path(a, dir, QUEUE_INCOMING, id);
+	unlink(buf_str(a));
+	buf_setf(a, "%s/%s", dir, QUEUE_RECYCLE);
+	rmdir(buf_str(a));
+	buf_setf(a, "%s/%s", dir, QUEUE_ACTIVE);
+	rmdir(buf_str(a));
+	buf_free(&why);
+	buf_free(&a);
+	buf_free(&b);
+}
+
+/*
  * test_fsyncs_begin - a sync begun and waited for later, while fsyncs()
  * runs syncs of its own in between (and may read the begun one's answer).
  */
@@ -716,6 +821,7 @@ main(void)
 	test_corrupt();
 	test_notify();
 	test_recycle();
+	test_recycle_unlocked();
 	test_fsyncs_begin();
 	rmdir(buf_str(p));
 	buf_setf(p, "%s/private/incoming.sync", dir);
