@@ -523,6 +523,7 @@ pop3d_cmd_loop(struct pop3d_state *s)
 	while (!s->quit) {
 		if (pop3d_error_limit(s)) {
 			how = "Too many errors";
+			pop3d_linger(s, 0, s->outfd);	/* it may still write */
 			break;
 		}
 		r = lineio_get(s->io, s->line, LINEIO_SKIP);
@@ -552,16 +553,12 @@ pop3d_cmd_loop(struct pop3d_state *s)
 		case LINE_TIMEOUT:
 			pop3d_reply(s, "-ERR Disconnected for inactivity.");
 			how = "Inactivity";
-			s->quit = 1;
-			break;
+			/* FALLTHROUGH */
 		default:
 			s->quit = 1;
 			break;
 		}
 	}
-	if (strcmp(how, "Too many errors") == 0)
-		pop3d_linger(s, 0, s->outfd);
-	else
-		(void)lineio_flush(s->io);
+	(void)lineio_flush(s->io);
 	pop3d_cmd_log(s, how);
 }
