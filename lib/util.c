@@ -493,6 +493,53 @@ out:
 	return r;
 }
 
+/*
+ * file_replace_at - replace name in the directory dirfd by text: a
+ * temporary file beside it (name.tmp.PID, created without following
+ * links), written and renamed over name, without fsync (for the indexes
+ * and caches of a mailbox, which can be rebuilt).  A reader sees the old
+ * file or the new one.  st, when not NULL, gets the new file's stat; dir
+ * names the directory in why (NULL: the name alone).
+ */
+int
+file_replace_at(int dirfd, const char *dir, const char *name,
+    const struct buf *text, struct stat *st, struct buf *why)
+{
+	struct buf *tmp = buf_new(64, 0);
+	const char *what = "write";
+	int fd, r = -1;
+
+	buf_setf(tmp, "%s.tmp.%ld", name, (long)getpid());
+	(void)unlinkat(dirfd, buf_str(tmp), 0);
+	fd = openat(dirfd, buf_str(tmp), O_WRONLY | O_CREAT | O_EXCL |
+	    O_NOFOLLOW | O_CLOEXEC, 0600);
+	if (fd < 0) {
+		what = "create";
+		goto fail;
+	}
+	if (write_full(fd, buf_str(text), buf_len(text)) < 0 ||
+	    (st != NULL && fstat(fd, st) < 0))
+		goto fail;
+	close(fd);
+	fd = -1;
+	if (renameat(dirfd, buf_str(tmp), dirfd, name) < 0) {
+		what = "rename";
+		goto fail;
+	}
+	r = 0;
+	goto out;
+fail:
+	buf_setf(why, "%s %s%s%s: %s", what, dir ? dir : "", dir ? "/" : "",
+	    buf_str(tmp), strerror(errno));
+	if (fd >= 0)
+		close(fd);
+	if (strcmp(what, "create") != 0)	/* ours: remove it */
+		(void)unlinkat(dirfd, buf_str(tmp), 0);
+out:
+	buf_free(&tmp);
+	return r;
+}
+
 /* file_slurp - read a whole text file of at most cap bytes */
 struct buf *
 file_slurp(const char *path, size_t cap, struct buf *why)

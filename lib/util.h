@@ -11,6 +11,7 @@
 #include <time.h>
 
 struct buf;
+struct stat;
 
 void		*xmalloc(size_t);
 void		*xcalloc(size_t, size_t);
@@ -53,6 +54,10 @@ struct buf	*file_slurp(const char *, size_t, struct buf *);
 /* Replace a file atomically: path, text, mode, uid ((uid_t)-1: keep), gid. */
 int		 file_replace(const char *, const struct buf *, mode_t, uid_t,
 		    gid_t, struct buf *);
+/* The same in a directory fd, no fsync: dirfd, dir (for why), name, text,
+ * the new file's stat (or NULL). */
+int		 file_replace_at(int, const char *, const char *,
+		    const struct buf *, struct stat *, struct buf *);
 
 /* Time. */
 long long	 now_ms(void);
