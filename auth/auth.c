@@ -493,16 +493,9 @@ static void
 auth_session_status(int fd, int mask, void *ctx)
 {
 	struct auth_conn *c = ctx;
-	char chunk[512];
-	ssize_t n;
 
-	n = read(fd, chunk, sizeof(chunk));
-	if (n < 0 && (errno == EAGAIN || errno == EINTR))
-		return;
-	if (n > 0) {
-		buf_append(c->status, chunk, (size_t)n);
-		return;
-	}
+	if (fd_read_append(fd, c->status, 512) != 0)
+		return;			/* more, or nothing yet */
 	event_del(fd);
 	close(fd);
 	c->status_fd = -1;

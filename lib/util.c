@@ -322,6 +322,27 @@ fd_full(int fd, char *p, size_t n, int writing)
 	return (ssize_t)done;
 }
 
+/*
+ * fd_read_append - one read of what a ready non-blocking fd has, at most
+ * most bytes (and 4096), appended to b: 1 when something came, 0 at the
+ * end of the file or on an error, -1 when nothing was there after all
+ * (EAGAIN, EINTR: wait for the next event)
+ */
+int
+fd_read_append(int fd, struct buf *b, size_t most)
+{
+	char chunk[4096];
+	ssize_t n;
+
+	n = read(fd, chunk, most < sizeof(chunk) ? most : sizeof(chunk));
+	if (n < 0 && (errno == EAGAIN || errno == EINTR))
+		return -1;
+	if (n <= 0)
+		return 0;
+	buf_append(b, chunk, (size_t)n);
+	return 1;
+}
+
 /* write_full - write all n bytes, retrying short writes and EINTR */
 ssize_t
 write_full(int fd, const void *p, size_t n)

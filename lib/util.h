@@ -46,6 +46,9 @@ int		 fd_wait(int, short, int);
 /* One read (write) once fd is ready; -1 with ETIMEDOUT after timeout s. */
 ssize_t		 fd_read_timed(int, void *, size_t, int);
 ssize_t		 fd_write_timed(int, const void *, size_t, int);
+/* One read (at most n bytes, 4096) of a ready non-blocking fd appended to
+ * a buf: 1 read, 0 end of file or error, -1 nothing after all (EAGAIN). */
+int		 fd_read_append(int, struct buf *, size_t);
 int		 fsync_dir(const char *);	/* fsync the directory holding path */
 int		 fsync_dirname(const char *);	/* fsync the directory named */
 int		 mkdir_p(const char *, mode_t);
