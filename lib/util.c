@@ -343,6 +343,17 @@ fd_read_append(int fd, struct buf *b, size_t most)
 	return 1;
 }
 
+/* read_some - one read of at most n bytes, retried when a signal cut it */
+ssize_t
+read_some(int fd, void *p, size_t n)
+{
+	ssize_t r;
+
+	while ((r = read(fd, p, n)) < 0 && errno == EINTR)
+		;
+	return r;
+}
+
 /* write_full - write all n bytes, retrying short writes and EINTR */
 ssize_t
 write_full(int fd, const void *p, size_t n)
