@@ -109,8 +109,8 @@ def attack(inst, conn, lines, name, limit_kb):
 def literal_flood(c, command, most, limit, name):
     """Send command (tag first) and, while the server asks for more, a
     line of ATOM and another synchronising literal, at most most times;
-    the check name: the server ends it with a BAD [TOOBIG] within limit
-    lines."""
+    then the check called name: the server ended it with "tag BAD
+    [TOOBIG]" within limit lines."""
     tag = command.split(" ", 1)[0]
     out = c.cmd(command)
     lines = 0
