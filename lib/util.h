@@ -40,7 +40,8 @@ void		 sig_catch(void (*)(int), int, ...);
 size_t		 utf8_next(const unsigned char *, size_t, uint32_t *);
 ssize_t		 write_full(int, const void *, size_t);
 ssize_t		 read_full(int, void *, size_t);
-ssize_t		 read_some(int, void *, size_t);	/* one read, EINTR retried */
+/* One read of at most n bytes, retried when a signal interrupts it. */
+ssize_t		 read_some(int, void *, size_t);
 /* Wait until fd is ready for events (POLLIN, POLLOUT), at most timeout s
  * (<= 0: no limit); EINTR retried: 1 ready, 0 timed out, -1 error. */
 int		 fd_wait(int, short, int);
