@@ -493,16 +493,9 @@ static void
 auth_session_status(int fd, int mask, void *ctx)
 {
 	struct auth_conn *c = ctx;
-	char chunk[512];
-	ssize_t n;
 
-	n = read(fd, chunk, sizeof(chunk));
-	if (n < 0 && (errno == EAGAIN || errno == EINTR))
-		return;
-	if (n > 0) {
-		buf_append(c->status, chunk, (size_t)n);
-		return;
-	}
+	if (fd_read_append(fd, c->status, 512) != 0)
+		return;			/* more, or nothing yet */
 	event_del(fd);
 	close(fd);
 	c->status_fd = -1;
@@ -527,6 +520,51 @@ auth_session_status(int fd, int mask, void *ctx)
 	}
 }
 
+/*
+ * auth_session_go - start the session's process (auth_session_start) on
+ * the client's descriptor and, for a resumed session, the saved state
+ * and inotify ones; count it for the user and address (a resumed one
+ * again, never refused), hand the descriptors over to it and watch its
+ * status pipe.  A failure is logged and told to the client.
+ */
+static void
+auth_session_go(struct auth_conn *c, struct buf *why)
+{
+	int sfd;
+
+	if ((c->pid = auth_session_start(&c->acct, c->service, c->rip,
+	    c->passed_fd, c->resume ? c->state_fd : -1,
+	    c->resume ? c->inotify_fd : -1, &sfd, why)) < 0) {
+		msg_warn("%s: user=<%s>, service=%s, rip=%s: %s",
+		    c->resume ? "resume" : "session", c->acct.name, c->service,
+		    c->rip, buf_str(why));
+		auth_send_status(c, "fail", buf_str(why));
+		return;
+	}
+	if (!auth_limit_exempt(c->rip))
+		auth_limit_userip_started(c->service, c->acct.name, c->rip,
+		    c->pid);
+	/* The child has the client now. */
+	close(c->passed_fd);
+	c->passed_fd = -1;
+	if (c->resume) {
+		close(c->state_fd);
+		c->state_fd = -1;
+		if (c->inotify_fd >= 0) {
+			close(c->inotify_fd);
+			c->inotify_fd = -1;
+		}
+	}
+	c->status_fd = sfd;
+	(void)set_nonblock(sfd, 1);
+	if (event_add(sfd, EVENT_READ, auth_session_status, c) < 0) {
+		msg_warn("event_add: %m");
+		close(sfd);
+		c->status_fd = -1;
+		auth_send_status(c, "fail", "internal error");
+	}
+}
+
 /* auth_session - request=session: redeem the token, start the session */
 static void
 auth_session(struct auth_conn *c)
@@ -534,7 +572,6 @@ auth_session(struct auth_conn *c)
 	struct buf *why = buf_new(256, 4096);
 	const char *token = attr_get(c->req, "token");
 	char *service = NULL, *rip = NULL;
-	int sfd;
 
 	if (c->passed_fd < 0) {
 		auth_send_status(c, "fail", "no client descriptor came with "
@@ -552,27 +589,7 @@ auth_session(struct auth_conn *c)
 	snprintf(c->service, sizeof(c->service), "%s", service);
 	c->rip = rip;
 	rip = NULL;
-	if ((c->pid = auth_session_start(&c->acct, c->service, c->rip,
-	    c->passed_fd, -1, -1, &sfd, why)) < 0) {
-		msg_warn("session: user=<%s>, service=%s, rip=%s: %s",
-		    c->acct.name, c->service, c->rip, buf_str(why));
-		auth_send_status(c, "fail", buf_str(why));
-		goto out;
-	}
-	if (!auth_limit_exempt(c->rip))
-		auth_limit_userip_started(c->service, c->acct.name, c->rip,
-		    c->pid);
-	/* The child has the client now. */
-	close(c->passed_fd);
-	c->passed_fd = -1;
-	c->status_fd = sfd;
-	(void)set_nonblock(sfd, 1);
-	if (event_add(sfd, EVENT_READ, auth_session_status, c) < 0) {
-		msg_warn("event_add: %m");
-		close(sfd);
-		c->status_fd = -1;
-		auth_send_status(c, "fail", "internal error");
-	}
+	auth_session_go(c, why);
 out:
 	free(service);
 	free(rip);
@@ -589,7 +606,7 @@ auth_resume(struct auth_conn *c)
 {
 	struct buf *why = buf_new(256, 4096), *tmp = buf_new(64, 0);
 	const char *service, *account, *rip, *cred;
-	int sfd, r;
+	int r;
 
 	service = auth_field(c, "service");
 	account = auth_field(c, "account");
@@ -630,33 +647,7 @@ auth_resume(struct auth_conn *c)
 		goto out;
 	}
 	c->resume = 1;
-	if ((c->pid = auth_session_start(&c->acct, c->service, c->rip,
-	    c->passed_fd, c->state_fd, c->inotify_fd, &sfd, why)) < 0) {
-		msg_warn("resume: user=<%s>, service=%s, rip=%s: %s",
-		    c->acct.name, c->service, c->rip, buf_str(why));
-		auth_send_status(c, "fail", buf_str(why));
-		goto out;
-	}
-	/* Counted again, never refused: the user has this session. */
-	if (!auth_limit_exempt(c->rip))
-		auth_limit_userip_started(c->service, c->acct.name, c->rip,
-		    c->pid);
-	close(c->passed_fd);
-	c->passed_fd = -1;
-	close(c->state_fd);
-	c->state_fd = -1;
-	if (c->inotify_fd >= 0) {
-		close(c->inotify_fd);
-		c->inotify_fd = -1;
-	}
-	c->status_fd = sfd;
-	(void)set_nonblock(sfd, 1);
-	if (event_add(sfd, EVENT_READ, auth_session_status, c) < 0) {
-		msg_warn("event_add: %m");
-		close(sfd);
-		c->status_fd = -1;
-		auth_send_status(c, "fail", "internal error");
-	}
+	auth_session_go(c, why);
 out:
 	buf_free(&why);
 	buf_free(&tmp);

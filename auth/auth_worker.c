@@ -95,17 +95,10 @@ static void
 auth_worker_read(int fd, int mask, void *ctx)
 {
 	struct auth_worker_job *job = ctx;
-	char chunk[AUTH_WORKER_REPLY_MAX];
 	const char *s;
-	ssize_t n;
 
-	n = read(fd, chunk, sizeof(chunk));
-	if (n < 0 && (errno == EAGAIN || errno == EINTR))
-		return;
-	if (n > 0) {
-		buf_append(job->reply, chunk, (size_t)n);
-		return;
-	}
+	if (fd_read_append(fd, job->reply, AUTH_WORKER_REPLY_MAX) != 0)
+		return;			/* more, or nothing yet */
 	/* EOF (or an error): the worker has said all it will. */
 	s = buf_str(job->reply);
 	if (buf_len(job->reply) == 0)

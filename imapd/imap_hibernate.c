@@ -192,18 +192,15 @@ hib_auth_read(int fd, int mask, void *ctx)
 	struct hib_sess	*s = ctx;
 	struct attr	 a;
 	const char	*st, *p;
-	char		 chunk[1024];
 	size_t		 end;
-	ssize_t		 n;
+	int		 r;
 
-	n = read(fd, chunk, sizeof(chunk));
-	if (n < 0 && (errno == EAGAIN || errno == EINTR))
+	if ((r = fd_read_append(fd, s->ain, 1024)) < 0)
 		return;
-	if (n <= 0) {
+	if (r == 0) {
 		hib_wake_fail(s, "the auth service closed without an answer");
 		return;
 	}
-	buf_append(s->ain, chunk, (size_t)n);
 	if (buf_overflowed(s->ain)) {
 		hib_wake_fail(s, "over-long answer from the auth service");
 		return;

@@ -671,6 +671,18 @@ imapd_datetime_format(struct buf *out, time_t t)
 	    labs(off) / 60, labs(off) % 60);
 }
 
+/* imapd_digits - up to most digits at *pp, passed: how many; their value */
+static int
+imapd_digits(const char **pp, int most, int *value)
+{
+	int i;
+
+	*value = 0;
+	for (i = 0; i < most && isdigit((unsigned char)**pp); i++, (*pp)++)
+		*value = *value * 10 + (**pp - '0');
+	return i;
+}
+
 /*
  * imapd_rfc2822_date - the date of a Date: header ("Tue, 1 Jul 2003
  * 10:52:37 +0200", with lenience for two-digit years and missing day
@@ -679,30 +691,23 @@ imapd_datetime_format(struct buf *out, time_t t)
 int
 imapd_rfc2822_date(const char *p, int *y, int *m, int *d)
 {
-	int day = 0, year = 0, i;
+	int day, year, i;
 
-	while (*p == ' ' || *p == '\t')
-		p++;
+	p += strspn(p, " \t");
 	if (isalpha((unsigned char)*p)) {
 		while (isalpha((unsigned char)*p))
 			p++;
-		while (*p == ',' || *p == ' ' || *p == '\t')
-			p++;
+		p += strspn(p, ", \t");
 	}
-	for (i = 0; i < 2 && isdigit((unsigned char)*p); i++, p++)
-		day = day * 10 + (*p - '0');
-	if (i == 0)
+	if (imapd_digits(&p, 2, &day) == 0)
 		return -1;
-	while (*p == ' ' || *p == '\t' || *p == '-')
-		p++;
+	p += strspn(p, " \t-");
 	if ((*m = imapd_month(p)) == 0)
 		return -1;
 	while (isalpha((unsigned char)*p))
 		p++;
-	while (*p == ' ' || *p == '\t' || *p == '-')
-		p++;
-	for (i = 0; i < 4 && isdigit((unsigned char)*p); i++, p++)
-		year = year * 10 + (*p - '0');
+	p += strspn(p, " \t-");
+	i = imapd_digits(&p, 4, &year);
 	if (i == 2)
 		year += year < 50 ? 2000 : 1900;
 	else if (i == 3)

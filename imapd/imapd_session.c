@@ -262,6 +262,7 @@ imapd_session(struct imapd_state *s)
 	while (!s->quit) {
 		if (imapd_error_limit(s)) {
 			how = "Too many errors";
+			imapd_linger(s, 0, s->outfd);	/* it may still write */
 			break;
 		}
 		imapd_sleep(s);
@@ -287,27 +288,23 @@ imapd_session(struct imapd_state *s)
 			imapd_reply(s, "%s NO %s", c.tag ? c.tag : "*",
 			    buf_str(s->why));
 			break;
-		case IMAPD_READ_BYE:
-			imapd_reply(s, "* BYE %s", buf_str(s->why));
-			how = strstr(buf_str(s->why), "Command") != NULL ?
-			    "Command too long" : "Literal too big";
-			s->quit = 1;
-			break;
 		case IMAPD_READ_TIMEOUT:
 			imapd_reply(s, "* BYE Autologout: idle for too long.");
 			how = "Inactivity";
 			s->quit = 1;
 			break;
+		case IMAPD_READ_BYE:
+			imapd_reply(s, "* BYE %s", buf_str(s->why));
+			how = strstr(buf_str(s->why), "Command") != NULL ?
+			    "Command too long" : "Literal too big";
+			/* FALLTHROUGH */
 		default:
 			s->quit = 1;
 			break;
 		}
 		imapd_cmd_free(&c);
 	}
-	if (strcmp(how, "Too many errors") == 0)
-		imapd_linger(s, 0, s->outfd);
-	else
-		(void)lineio_flush(s->io);
+	(void)lineio_flush(s->io);
 	msg_info("%s: user=<%s>, rip=%s, fetched=%lld/%lld", how, s->account,
 	    s->addr, s->fetch_count, s->fetch_bytes);
 }

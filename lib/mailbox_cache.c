@@ -360,12 +360,11 @@ mailbox_cache_rewrite(struct mailbox *mb)
 {
 	struct mailbox_cache	*c = mb->cache;
 	struct mailbox_cached	 rec;
-	struct buf		*out, *tmp;
+	struct buf		*out, *why;
 	off_t			 next;
-	int			 fd, i;
+	int			 i;
 
 	out = buf_new(4096, 0);
-	tmp = buf_new(64, 0);
 	buf_appendf(out, "%s%u\n", CACHE_MAGIC, mb->ul.uidvalidity);
 	mailbox_cache_reset(c);
 	c->checked = 0;
@@ -384,27 +383,14 @@ mailbox_cache_rewrite(struct mailbox *mb)
 	}
 	buf_append(out, buf_str(c->pending), buf_len(c->pending));
 	buf_reset(c->pending);
-	buf_setf(tmp, "%s.tmp.%ld", MAILBOX_CACHE_FILE, (long)getpid());
-	(void)unlinkat(mb->dirfd, buf_str(tmp), 0);
-	fd = openat(mb->dirfd, buf_str(tmp), O_WRONLY | O_CREAT | O_EXCL |
-	    O_NOFOLLOW | O_CLOEXEC, 0600);
-	if (fd < 0 || write_full(fd, buf_str(out), buf_len(out)) < 0) {
-		msg_warn("write %s/%s: %m", mb->path, buf_str(tmp));
-		if (fd >= 0)
-			close(fd);
-		(void)unlinkat(mb->dirfd, buf_str(tmp), 0);
-	} else {
-		close(fd);
-		if (renameat(mb->dirfd, buf_str(tmp), mb->dirfd,
-		    MAILBOX_CACHE_FILE) < 0) {
-			msg_warn("rename %s/%s: %m", mb->path, buf_str(tmp));
-			(void)unlinkat(mb->dirfd, buf_str(tmp), 0);
-		}
-	}
+	why = buf_new(64, 0);
+	if (file_replace_at(mb->dirfd, mb->path, MAILBOX_CACHE_FILE, out, NULL,
+	    why) < 0)
+		msg_warn("%s", buf_str(why));
 	mailbox_cache_reset(c);
 	c->checked = 0;
 	buf_free(&out);
-	buf_free(&tmp);
+	buf_free(&why);
 }
 
 /* mailbox_cache_dead - do expunged records make up most of the file? */

@@ -118,38 +118,17 @@ mailbox_keywords_load(struct mailbox *mb)
 static int
 mailbox_keywords_save(struct mailbox *mb, struct buf *why)
 {
-	struct buf	*out = buf_new(256, 0), *tmp = buf_new(64, 0);
-	int		 fd, i, r = -1;
+	struct buf	*out = buf_new(256, 0);
+	int		 i, r;
 
 	for (i = 0; i < MAILBOX_KEYWORDS; i++)
 		if (mb->kw[i] != NULL)
 			buf_appendf(out, "%d %s\n", i, mb->kw[i]);
-	buf_setf(tmp, "%s.tmp.%ld", MAILBOX_KEYWORDS_FILE, (long)getpid());
-	(void)unlinkat(mb->dirfd, buf_str(tmp), 0);
-	fd = openat(mb->dirfd, buf_str(tmp), O_WRONLY | O_CREAT | O_EXCL |
-	    O_NOFOLLOW | O_CLOEXEC, 0600);
-	if (fd < 0 || write_full(fd, buf_str(out), buf_len(out)) < 0) {
-		buf_setf(why, "write %s/%s: %s", mb->path, buf_str(tmp),
-		    strerror(errno));
-		if (fd >= 0) {
-			close(fd);
-			(void)unlinkat(mb->dirfd, buf_str(tmp), 0);
-		}
-		goto out;
-	}
-	close(fd);
-	if (renameat(mb->dirfd, buf_str(tmp), mb->dirfd,
-	    MAILBOX_KEYWORDS_FILE) < 0) {
-		buf_setf(why, "rename %s/%s: %s", mb->path, buf_str(tmp),
-		    strerror(errno));
-		(void)unlinkat(mb->dirfd, buf_str(tmp), 0);
-		goto out;
-	}
-	mb->kw_ino = 0;		/* read it back next time */
-	r = 0;
-out:
+	r = file_replace_at(mb->dirfd, mb->path, MAILBOX_KEYWORDS_FILE, out,
+	    NULL, why);
+	if (r == 0)
+		mb->kw_ino = 0;		/* read it back next time */
 	buf_free(&out);
-	buf_free(&tmp);
 	return r;
 }
 

@@ -640,9 +640,9 @@ int
 mailbox_list_subscribe(const char *maildir, const char *name, int on,
     struct buf *why)
 {
-	struct buf	*out = buf_new(256, 0), *tmp = buf_new(64, 0);
+	struct buf	*out = buf_new(256, 0);
 	char		**v;
-	int		 n, i, mfd, lfd, fd, found = 0, r = -1;
+	int		 n, i, mfd, lfd, found = 0, r = -1;
 
 	name = mailbox_list_canon(name);
 	if ((mfd = mailbox_list_open_maildir(maildir, why)) < 0)
@@ -662,19 +662,7 @@ mailbox_list_subscribe(const char *maildir, const char *name, int on,
 	}
 	if (on && !found)
 		buf_appendf(out, "%s\n", name);
-	buf_setf(tmp, "%s.tmp.%ld", MAILBOX_SUBS_FILE, (long)getpid());
-	(void)unlinkat(mfd, buf_str(tmp), 0);
-	fd = openat(mfd, buf_str(tmp), O_WRONLY | O_CREAT | O_EXCL |
-	    O_NOFOLLOW | O_CLOEXEC, 0600);
-	if (fd < 0 || write_full(fd, buf_str(out), buf_len(out)) < 0 ||
-	    renameat(mfd, buf_str(tmp), mfd, MAILBOX_SUBS_FILE) < 0) {
-		buf_setf(why, "write %s/%s: %s", maildir, MAILBOX_SUBS_FILE,
-		    strerror(errno));
-		(void)unlinkat(mfd, buf_str(tmp), 0);
-	} else
-		r = 0;
-	if (fd >= 0)
-		close(fd);
+	r = file_replace_at(mfd, maildir, MAILBOX_SUBS_FILE, out, NULL, why);
 	for (i = 0; i < n; i++)
 		free(v[i]);
 	free(v);
@@ -683,6 +671,5 @@ mailbox_list_subscribe(const char *maildir, const char *name, int on,
 	close(mfd);
 out:
 	buf_free(&out);
-	buf_free(&tmp);
 	return r;
 }

@@ -348,6 +348,19 @@ uidlist_apply(struct uidlist *ul, const char *p, const char *end,
 }
 
 /*
+ * uidlist_stands_for - the list is loaded and stands for the file (dev,
+ * ino) up to offset (0, 0, 0: a list no file holds yet)
+ */
+static void
+uidlist_stands_for(struct uidlist *ul, dev_t dev, ino_t ino, off_t offset)
+{
+	ul->loaded = 1;
+	ul->dev = dev;
+	ul->ino = ino;
+	ul->offset = offset;
+}
+
+/*
  * uidlist_fresh - an empty list with a new UIDVALIDITY, to be written
  * whole by the next commit.
  */
@@ -362,10 +375,7 @@ uidlist_fresh(struct uidlist *ul)
 	ul->firstrecent = 1;
 	ul->highestmodseq = 1;
 	ul->cur_sec = ul->cur_nsec = 0;
-	ul->loaded = 1;
-	ul->dev = 0;
-	ul->ino = 0;
-	ul->offset = 0;
+	uidlist_stands_for(ul, 0, 0, 0);
 	ul->nlog = 0;
 	ul->rewrite = 1;
 	buf_reset(ul->pending);
@@ -528,10 +538,7 @@ uidlist_load(struct uidlist *ul, int dirfd, struct buf *why)
 		uidlist_fresh(ul);
 		return 1;
 	}
-	ul->loaded = 1;
-	ul->dev = st.st_dev;
-	ul->ino = st.st_ino;
-	ul->offset = used;
+	uidlist_stands_for(ul, st.st_dev, st.st_ino, used);
 	if (ul->holes > 0)
 		uidlist_compact(ul);
 	if (ul->firstrecent > ul->uidnext)
@@ -679,13 +686,12 @@ uidlist_count_lines(const struct buf *b)
 static int
 uidlist_write_whole(struct uidlist *ul, int dirfd, struct buf *why)
 {
-	struct buf	*out, *tmp;
+	struct buf	*out;
 	struct stat	 st;
-	int		 fd, i, r = -1;
+	int		 i, r = -1;
 
 	uidlist_compact(ul);
 	out = buf_new(64 + (size_t)ul->count * 64, 0);
-	tmp = buf_new(64, 0);
 	buf_appendf(out, "%sV%u N%u M%llu R%u C%lld.%09lld\n", UIDLIST_MAGIC,
 	    ul->uidvalidity, ul->uidnext,
 	    (unsigned long long)ul->highestmodseq, ul->firstrecent,
@@ -696,38 +702,14 @@ uidlist_write_whole(struct uidlist *ul, int dirfd, struct buf *why)
 		uidlist_info_text(out, ul->v[i].flags, ul->v[i].kw);
 		buf_appendf(out, " %s\n", ul->v[i].base);
 	}
-	buf_setf(tmp, "%s.tmp.%ld", UIDLIST_FILE, (long)getpid());
-	(void)unlinkat(dirfd, buf_str(tmp), 0);
-	fd = openat(dirfd, buf_str(tmp), O_WRONLY | O_CREAT | O_EXCL |
-	    O_NOFOLLOW | O_CLOEXEC, 0600);
-	if (fd < 0) {
-		buf_setf(why, "create %s: %s", buf_str(tmp), strerror(errno));
-		goto out;
+	if (file_replace_at(dirfd, NULL, UIDLIST_FILE, out, &st, why) == 0) {
+		uidlist_stands_for(ul, st.st_dev, st.st_ino, st.st_size);
+		ul->nlog = 0;
+		ul->rewrite = 0;
+		buf_reset(ul->pending);
+		r = 0;
 	}
-	if (write_full(fd, buf_str(out), buf_len(out)) < 0 ||
-	    fstat(fd, &st) < 0) {
-		buf_setf(why, "write %s: %s", buf_str(tmp), strerror(errno));
-		close(fd);
-		(void)unlinkat(dirfd, buf_str(tmp), 0);
-		goto out;
-	}
-	close(fd);
-	if (renameat(dirfd, buf_str(tmp), dirfd, UIDLIST_FILE) < 0) {
-		buf_setf(why, "rename %s: %s", buf_str(tmp), strerror(errno));
-		(void)unlinkat(dirfd, buf_str(tmp), 0);
-		goto out;
-	}
-	ul->loaded = 1;
-	ul->dev = st.st_dev;
-	ul->ino = st.st_ino;
-	ul->offset = st.st_size;
-	ul->nlog = 0;
-	ul->rewrite = 0;
-	buf_reset(ul->pending);
-	r = 0;
-out:
 	buf_free(&out);
-	buf_free(&tmp);
 	return r;
 }
 

@@ -322,6 +322,38 @@ fd_full(int fd, char *p, size_t n, int writing)
 	return (ssize_t)done;
 }
 
+/*
+ * fd_read_append - one read of what a ready non-blocking fd has, at most
+ * most bytes (and 4096), appended to b: 1 when something came, 0 at the
+ * end of the file or on an error, -1 when nothing was there after all
+ * (EAGAIN, EINTR: wait for the next event)
+ */
+int
+fd_read_append(int fd, struct buf *b, size_t most)
+{
+	char chunk[4096];
+	ssize_t n;
+
+	n = read(fd, chunk, most < sizeof(chunk) ? most : sizeof(chunk));
+	if (n < 0 && (errno == EAGAIN || errno == EINTR))
+		return -1;
+	if (n <= 0)
+		return 0;
+	buf_append(b, chunk, (size_t)n);
+	return 1;
+}
+
+/* read_some - one read of at most n bytes, retried when a signal cut it */
+ssize_t
+read_some(int fd, void *p, size_t n)
+{
+	ssize_t r;
+
+	while ((r = read(fd, p, n)) < 0 && errno == EINTR)
+		;
+	return r;
+}
+
 /* write_full - write all n bytes, retrying short writes and EINTR */
 ssize_t
 write_full(int fd, const void *p, size_t n)
@@ -488,6 +520,53 @@ fail:
 	if (fd >= 0)
 		close(fd);
 	(void)unlink(buf_str(tmp));
+out:
+	buf_free(&tmp);
+	return r;
+}
+
+/*
+ * file_replace_at - replace name in the directory dirfd by text: a
+ * temporary file beside it (name.tmp.PID, created without following
+ * links), written and renamed over name, without fsync (for the indexes
+ * and caches of a mailbox, which can be rebuilt).  A reader sees the old
+ * file or the new one.  st, when not NULL, gets the new file's stat; dir
+ * names the directory in why (NULL: the name alone).
+ */
+int
+file_replace_at(int dirfd, const char *dir, const char *name,
+    const struct buf *text, struct stat *st, struct buf *why)
+{
+	struct buf *tmp = buf_new(64, 0);
+	const char *what = "write";
+	int fd, r = -1;
+
+	buf_setf(tmp, "%s.tmp.%ld", name, (long)getpid());
+	(void)unlinkat(dirfd, buf_str(tmp), 0);
+	fd = openat(dirfd, buf_str(tmp), O_WRONLY | O_CREAT | O_EXCL |
+	    O_NOFOLLOW | O_CLOEXEC, 0600);
+	if (fd < 0) {
+		what = "create";
+		goto fail;
+	}
+	if (write_full(fd, buf_str(text), buf_len(text)) < 0 ||
+	    (st != NULL && fstat(fd, st) < 0))
+		goto fail;
+	close(fd);
+	fd = -1;
+	if (renameat(dirfd, buf_str(tmp), dirfd, name) < 0) {
+		what = "rename";
+		goto fail;
+	}
+	r = 0;
+	goto out;
+fail:
+	buf_setf(why, "%s %s%s%s: %s", what, dir ? dir : "", dir ? "/" : "",
+	    buf_str(tmp), strerror(errno));
+	if (fd >= 0)
+		close(fd);
+	if (strcmp(what, "create") != 0)	/* ours: remove it */
+		(void)unlinkat(dirfd, buf_str(tmp), 0);
 out:
 	buf_free(&tmp);
 	return r;

@@ -11,6 +11,7 @@
 #include <time.h>
 
 struct buf;
+struct stat;
 
 void		*xmalloc(size_t);
 void		*xcalloc(size_t, size_t);
@@ -39,12 +40,17 @@ void		 sig_catch(void (*)(int), int, ...);
 size_t		 utf8_next(const unsigned char *, size_t, uint32_t *);
 ssize_t		 write_full(int, const void *, size_t);
 ssize_t		 read_full(int, void *, size_t);
+/* One read of at most n bytes, retried when a signal interrupts it. */
+ssize_t		 read_some(int, void *, size_t);
 /* Wait until fd is ready for events (POLLIN, POLLOUT), at most timeout s
  * (<= 0: no limit); EINTR retried: 1 ready, 0 timed out, -1 error. */
 int		 fd_wait(int, short, int);
 /* One read (write) once fd is ready; -1 with ETIMEDOUT after timeout s. */
 ssize_t		 fd_read_timed(int, void *, size_t, int);
 ssize_t		 fd_write_timed(int, const void *, size_t, int);
+/* One read (at most n bytes, 4096) of a ready non-blocking fd appended to
+ * a buf: 1 read, 0 end of file or error, -1 nothing after all (EAGAIN). */
+int		 fd_read_append(int, struct buf *, size_t);
 int		 fsync_dir(const char *);	/* fsync the directory holding path */
 int		 fsync_dirname(const char *);	/* fsync the directory named */
 int		 mkdir_p(const char *, mode_t);
@@ -53,6 +59,10 @@ struct buf	*file_slurp(const char *, size_t, struct buf *);
 /* Replace a file atomically: path, text, mode, uid ((uid_t)-1: keep), gid. */
 int		 file_replace(const char *, const struct buf *, mode_t, uid_t,
 		    gid_t, struct buf *);
+/* The same in a directory fd, no fsync: dirfd, dir (for why), name, text,
+ * the new file's stat (or NULL). */
+int		 file_replace_at(int, const char *, const char *,
+		    const struct buf *, struct stat *, struct buf *);
 
 /* Time. */
 long long	 now_ms(void);

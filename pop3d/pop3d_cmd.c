@@ -349,17 +349,29 @@ done:
 	s->next_msg = i + 1;
 }
 
+/*
+ * pop3d_cmd_msg - the message that args names (a number, nothing after
+ * it); NULL when there is none, after the reply that says why
+ */
+static struct pop3d_msg *
+pop3d_cmd_msg(struct pop3d_state *s, char *args)
+{
+	char *arg, *rest;
+
+	arg = pop3d_split(args, &rest);
+	if (pop3d_noise(s, rest))
+		return NULL;
+	return pop3d_msgno(s, arg);
+}
+
 /* pop3d_cmd_retr - RETR n */
 static void
 pop3d_cmd_retr(struct pop3d_state *s, char *args)
 {
 	struct pop3d_msg *m;
-	char *arg, *rest;
 
-	arg = pop3d_split(args, &rest);
-	if (pop3d_noise(s, rest) || (m = pop3d_msgno(s, arg)) == NULL)
-		return;
-	pop3d_retr(s, m, -1);
+	if ((m = pop3d_cmd_msg(s, args)) != NULL)
+		pop3d_retr(s, m, -1);
 }
 
 /* pop3d_cmd_top - TOP n lines */
@@ -395,10 +407,8 @@ static void
 pop3d_cmd_dele(struct pop3d_state *s, char *args)
 {
 	struct pop3d_msg *m;
-	char *arg, *rest;
 
-	arg = pop3d_split(args, &rest);
-	if (pop3d_noise(s, rest) || (m = pop3d_msgno(s, arg)) == NULL)
+	if ((m = pop3d_cmd_msg(s, args)) == NULL)
 		return;
 	m->flags |= POP3D_MSG_DELETED;
 	pop3d_reply(s, "+OK Marked to be deleted.");
@@ -523,6 +533,7 @@ pop3d_cmd_loop(struct pop3d_state *s)
 	while (!s->quit) {
 		if (pop3d_error_limit(s)) {
 			how = "Too many errors";
+			pop3d_linger(s, 0, s->outfd);	/* it may still write */
 			break;
 		}
 		r = lineio_get(s->io, s->line, LINEIO_SKIP);
@@ -552,16 +563,12 @@ pop3d_cmd_loop(struct pop3d_state *s)
 		case LINE_TIMEOUT:
 			pop3d_reply(s, "-ERR Disconnected for inactivity.");
 			how = "Inactivity";
-			s->quit = 1;
-			break;
+			/* FALLTHROUGH */
 		default:
 			s->quit = 1;
 			break;
 		}
 	}
-	if (strcmp(how, "Too many errors") == 0)
-		pop3d_linger(s, 0, s->outfd);
-	else
-		(void)lineio_flush(s->io);
+	(void)lineio_flush(s->io);
 	pop3d_cmd_log(s, how);
 }

@@ -70,12 +70,8 @@ pop3d_maildrop_crlf_size(int fd, char *chunk, size_t size, long long fsize)
 	int		 cr = 0, last = '\n';
 
 	for (;;) {
-		n = read(fd, chunk, size);
-		if (n < 0) {
-			if (errno == EINTR)
-				continue;
+		if ((n = read_some(fd, chunk, size)) < 0)
 			return -1;
-		}
 		if (n == 0)
 			break;
 		total += n;
@@ -369,12 +365,8 @@ pop3d_maildrop_send(struct pop3d_maildrop *md, struct pop3d_msg *m, int fd,
 		obuf = xmalloc(POP3D_OBUF);
 	o = obuf;
 	while (!stop && !eof) {
-		n = read(fd, in, POP3D_CHUNK);
-		if (n < 0) {
-			if (errno == EINTR)
-				continue;
+		if ((n = read_some(fd, in, POP3D_CHUNK)) < 0)
 			return -2;
-		}
 		if (n == 0)
 			break;
 		total += n;

@@ -105,6 +105,25 @@ bounce_header(const struct qmgr_message *m, struct buf *out)
 	free(h);
 }
 
+/* bounce_part - the boundary before a part of the report, its header */
+static void
+bounce_part(struct buf *b, const struct buf *boundary, const char *desc,
+    const char *type)
+{
+	buf_appendf(b, "--%s\nContent-Description: %s\nContent-Type: %s\n\n",
+	    buf_str(boundary), desc, type);
+}
+
+/* bounce_next - from job *i on, the next one to report (NULL: no more) */
+static const struct qmgr_job *
+bounce_next(const struct qmgr_message *m, int *i)
+{
+	while (*i < m->njobs)
+		if (m->jobs[(*i)++]->state == JOB_BOUNCE)
+			return m->jobs[*i - 1];
+	return NULL;
+}
+
 /* bounce_compose - the whole report, as message bytes */
 static void
 bounce_compose(const struct qmgr_message *m, const char *to, int level,
@@ -112,7 +131,7 @@ bounce_compose(const struct qmgr_message *m, const char *to, int level,
 {
 	const char *host = qmgr_hostname(), *orig;
 	struct buf *boundary = buf_new(128, 0);
-	struct qmgr_job *j;
+	const struct qmgr_job *j;
 	char date[64];
 	time_t now = time(NULL);
 	int i;
@@ -133,9 +152,7 @@ bounce_compose(const struct qmgr_message *m, const char *to, int level,
 	buf_puts(b, "This is a MIME-encapsulated message.\n\n");
 
 	/* For people. */
-	buf_appendf(b, "--%s\n", buf_str(boundary));
-	buf_puts(b, "Content-Description: Notification\n");
-	buf_puts(b, "Content-Type: text/plain; charset=utf-8\n\n");
+	bounce_part(b, boundary, "Notification", "text/plain; charset=utf-8");
 	buf_appendf(b, "This is the mail system at host %s.\n\n", host);
 	if (level >= 2)
 		buf_puts(b, "A message with an empty sender address (most "
@@ -149,10 +166,7 @@ bounce_compose(const struct qmgr_message *m, const char *to, int level,
 		    "report.\n\n");
 	buf_appendf(b, "For help, write to postmaster@%s and include this "
 	    "report.\n\n", host);
-	for (i = 0; i < m->njobs; i++) {
-		j = m->jobs[i];
-		if (j->state != JOB_BOUNCE)
-			continue;
+	for (i = 0; (j = bounce_next(m, &i)) != NULL; ) {
 		buf_putc(b, '<');
 		bounce_text(b, j->addr, 512);
 		buf_putc(b, '>');
@@ -168,19 +182,14 @@ bounce_compose(const struct qmgr_message *m, const char *to, int level,
 	buf_puts(b, "\n");
 
 	/* For programs. */
-	buf_appendf(b, "--%s\n", buf_str(boundary));
-	buf_puts(b, "Content-Description: Delivery report\n");
-	buf_puts(b, "Content-Type: message/delivery-status\n\n");
+	bounce_part(b, boundary, "Delivery report", "message/delivery-status");
 	buf_appendf(b, "Reporting-MTA: dns; %s\n", host);
 	buf_appendf(b, "X-Cartero-Queue-ID: %s\n", m->id);
 	buf_puts(b, "X-Cartero-Sender: rfc822; ");
 	bounce_text(b, m->q.sender, 512);
 	buf_appendf(b, "\nArrival-Date: %s\n", rfc2822_date(m->q.arrival,
 	    date, sizeof(date)));
-	for (i = 0; i < m->njobs; i++) {
-		j = m->jobs[i];
-		if (j->state != JOB_BOUNCE)
-			continue;
+	for (i = 0; (j = bounce_next(m, &i)) != NULL; ) {
 		buf_puts(b, "\nFinal-Recipient: rfc822; ");
 		bounce_text(b, j->addr, 512);
 		if ((orig = bounce_orig(m, j)) != NULL) {
@@ -197,9 +206,8 @@ bounce_compose(const struct qmgr_message *m, const char *to, int level,
 	buf_puts(b, "\n");
 
 	/* The returned header. */
-	buf_appendf(b, "--%s\n", buf_str(boundary));
-	buf_puts(b, "Content-Description: Undelivered Message Headers\n");
-	buf_puts(b, "Content-Type: text/rfc822-headers\n\n");
+	bounce_part(b, boundary, "Undelivered Message Headers",
+	    "text/rfc822-headers");
 	bounce_header(m, b);
 	buf_appendf(b, "\n--%s--\n", buf_str(boundary));
 	buf_free(&boundary);

@@ -286,27 +286,32 @@ out:
 	buf_free(&why);
 }
 
+/* smtpd_cmd_bare - 1 when verb came without arguments; else 501 */
+static int
+smtpd_cmd_bare(struct smtpd_state *s, const char *args, const char *verb)
+{
+	if (*args == '\0')
+		return 1;
+	smtpd_reply(s, "501 5.5.4 Syntax: %s", verb);
+	return 0;
+}
+
 /* smtpd_cmd_data - DATA: see smtpd_data.c */
 static void
 smtpd_cmd_data(struct smtpd_state *s, char *args)
 {
-	if (*args != '\0') {
-		smtpd_reply(s, "501 5.5.4 Syntax: DATA");
-		return;
-	}
-	smtpd_data(s);
+	if (smtpd_cmd_bare(s, args, "DATA"))
+		smtpd_data(s);
 }
 
 /* smtpd_cmd_rset - RSET: drop the transaction */
 static void
 smtpd_cmd_rset(struct smtpd_state *s, char *args)
 {
-	if (*args != '\0') {
-		smtpd_reply(s, "501 5.5.4 Syntax: RSET");
-		return;
+	if (smtpd_cmd_bare(s, args, "RSET")) {
+		smtpd_reset(s);
+		smtpd_reply(s, "250 2.0.0 Ok");
 	}
-	smtpd_reset(s);
-	smtpd_reply(s, "250 2.0.0 Ok");
 }
 
 /* smtpd_cmd_noop - NOOP (arguments allowed and ignored, RFC 5321 4.1.1.9) */

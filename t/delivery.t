@@ -72,11 +72,14 @@ bounces = [message_text(f) for f in inst.new_mail("ana")]
 bounces = [t for t in bounces if "multipart/report" in t]
 ok(bounces, "the bounce is a multipart/report")
 b = bounces[0] if bounces else ""
-like(b, "report-type=delivery-status", "of report-type delivery-status")
-like(b, "message/delivery-status", "with a message/delivery-status part")
-like(b, "Final-Recipient: rfc822; bob@mired.org", "naming the failed recipient")
-like(b, "Action: failed", "with Action: failed")
-like(b, "Status: 5.", "and a 5.x.x status")
-like(b, "Return-Path: <>", "sent with the null sender")
-like(b, "Subject: too big for bob", "carrying the original headers")
+for sub, name in [
+        ("report-type=delivery-status", "of report-type delivery-status"),
+        ("message/delivery-status", "with a message/delivery-status part"),
+        ("Final-Recipient: rfc822; bob@mired.org",
+         "naming the failed recipient"),
+        ("Action: failed", "with Action: failed"),
+        ("Status: 5.", "and a 5.x.x status"),
+        ("Return-Path: <>", "sent with the null sender"),
+        ("Subject: too big for bob", "carrying the original headers")]:
+    like(b, sub, name)
 done()

@@ -110,18 +110,17 @@ is_(out.get("implicit.test"), ["implicit.test status=ok implicit=1",
                                "host 0 implicit.test status=ok 127.0.0.20 "
                                "fd00::20"],
     "no MX: the domain's own A and AAAA (implicit MX)")
-out = answers(dnsq("ROUTE", "nullmx.test"))
-like(out.get("nullmx.test", [""])[0], "status=null MX",
-     "MX 0 . is a null MX (the caller bounces)")
-out = answers(dnsq("ROUTE", "nx.test"))
-like(out.get("nx.test", [""])[0], "status=not found",
-     "NXDOMAIN: not found (the caller bounces)")
-out = answers(dnsq("ROUTE", "noaddr.test"))
-like(out.get("noaddr.test", [""])[0], "status=not found",
-     "an MX host without an address: not found")
-out = answers(dnsq("ROUTE", "unknown.example"))
-like(out.get("unknown.example", [""])[0], "status=temporary failure",
-     "a refused MX lookup: temporary failure (the caller defers)")
+for name, status, check in [
+        ("nullmx.test", "status=null MX",
+         "MX 0 . is a null MX (the caller bounces)"),
+        ("nx.test", "status=not found",
+         "NXDOMAIN: not found (the caller bounces)"),
+        ("noaddr.test", "status=not found",
+         "an MX host without an address: not found"),
+        ("unknown.example", "status=temporary failure",
+         "a refused MX lookup: temporary failure (the caller defers)")]:
+    out = answers(dnsq("ROUTE", name))
+    like(out.get(name, [""])[0], status, check)
 
 # The same under lib/event.c, every name at once.
 out = answers(dnsq("-a", "ROUTE", "mired.test", "implicit.test",

@@ -67,6 +67,16 @@ dnsq_addr(const struct dns_rr *rr, char *text, size_t len)
 	return text;
 }
 
+/* dnsq_done - an answer printed: why it failed, if it did; one less left */
+static void
+dnsq_done(int status, const char *why)
+{
+	if (status != DNS_OK)
+		printf("  why %s\n", why ? why : "(none)");
+	fflush(stdout);
+	dnsq_left--;
+}
+
 /* dnsq_print - one lookup's answer */
 static void
 dnsq_print(struct dns_result *r, void *ctx)
@@ -92,11 +102,8 @@ dnsq_print(struct dns_result *r, void *ctx)
 			    dnsq_addr(&r->rr[i], text, sizeof(text)));
 		}
 	}
-	if (r->status != DNS_OK)
-		printf("  why %s\n", r->why ? r->why : "(none)");
-	fflush(stdout);
+	dnsq_done(r->status, r->why);
 	dns_result_free(&r);
-	dnsq_left--;
 }
 
 /* dnsq_print_mx - one routing answer */
@@ -116,11 +123,8 @@ dnsq_print_mx(struct dns_mx *mx, void *ctx)
 			    sizeof(text)));
 		printf("\n");
 	}
-	if (mx->status != DNS_OK)
-		printf("  why %s\n", mx->why ? mx->why : "(none)");
-	fflush(stdout);
+	dnsq_done(mx->status, mx->why);
 	dns_mx_free(&mx);
-	dnsq_left--;
 }
 
 /* dnsq_round - every name once */

@@ -37,6 +37,13 @@ def deliver(subject, body):
              20)
 
 
+def put(path, text):
+    """Write text to the file path; the path."""
+    with open(path, "w") as f:
+        f.write(text)
+    return path
+
+
 def connect():
     m = imaplib.IMAP4("127.0.0.1", inst.imap_port, timeout=10)
     m.login("ana", "ana")
@@ -85,17 +92,16 @@ else:
 
 # --- mutt: read a message, move it to Sent ---
 if shutil.which("mutt"):
-    rc = os.path.join(inst.dir, "muttrc")
     saved = os.path.join(inst.dir, "leido.txt")
-    with open(rc, "w") as f:
-        f.write('set imap_pass="ana"\n'
-                'set folder="imap://ana@127.0.0.1:%d/"\n'
-                'set spoolfile="+INBOX"\n'
-                'set ssl_starttls=no\nset ssl_force_tls=no\n'
-                'set header_cache=\nset message_cachedir=\n'
-                'set confirmappend=no\nset confirmcreate=no\n'
-                'set move=no\nset wait_key=no\nset delete=yes\n'
-                'set quit=yes\nset mark_old=no\n' % inst.imap_port)
+    rc = put(os.path.join(inst.dir, "muttrc"),
+             'set imap_pass="ana"\n'
+             'set folder="imap://ana@127.0.0.1:%d/"\n'
+             'set spoolfile="+INBOX"\n'
+             'set ssl_starttls=no\nset ssl_force_tls=no\n'
+             'set header_cache=\nset message_cachedir=\n'
+             'set confirmappend=no\nset confirmcreate=no\n'
+             'set move=no\nset wait_key=no\nset delete=yes\n'
+             'set quit=yes\nset mark_old=no\n' % inst.imap_port)
     keys = ('push "<search>~s mutt<enter><pipe-message>cat > %s<enter>'
             '<save-message>=Sent<enter><sync-mailbox><quit>"' % saved)
     env = dict(os.environ, TERM="vt100", HOME=inst.dir)
@@ -140,24 +146,24 @@ if shutil.which("mbsync"):
     n = 1000
     for i in range(n):
         name = "%d.M%dP1Q%d.host,S=200" % (1700000000 + i, i, i)
-        with open(os.path.join(md, "new", name), "w") as f:
-            f.write("From: Persona %d <p%d@example.org>\nSubject: mensaje "
-                    "%d\nMessage-ID: <m%d@example.org>\n\nHola %d\n" %
-                    (i, i, i, i, i))
+        put(os.path.join(md, "new", name),
+            "From: Persona %d <p%d@example.org>\nSubject: mensaje "
+            "%d\nMessage-ID: <m%d@example.org>\n\nHola %d\n" %
+            (i, i, i, i, i))
     if is_root():
         subprocess.run(["chown", "-R", "%s:" % inst.vowner, inst.mail])
     local = os.path.join(inst.dir, "local")
     os.makedirs(local)
-    rcfile = os.path.join(inst.dir, "mbsyncrc")
-    with open(rcfile, "w") as f:
-        f.write("IMAPAccount cartero\nHost 127.0.0.1\nPort %d\nUser ana\n"
-                "Pass ana\nSSLType None\nAuthMechs LOGIN\n\n"
-                "IMAPStore remote\nAccount cartero\n\n"
-                "MaildirStore local\nPath %s/\nInbox %s/INBOX\n"
-                "SubFolders Verbatim\n\n"
-                "Channel sync\nFar :remote:\nNear :local:\nPatterns INBOX\n"
-                "Create Both\nExpunge Both\nSyncState *\nSync All\n"
-                % (inst.imap_port, local, local))
+    rcfile = put(os.path.join(inst.dir, "mbsyncrc"),
+                 "IMAPAccount cartero\nHost 127.0.0.1\nPort %d\nUser ana\n"
+                 "Pass ana\nSSLType None\nAuthMechs LOGIN\n\n"
+                 "IMAPStore remote\nAccount cartero\n\n"
+                 "MaildirStore local\nPath %s/\nInbox %s/INBOX\n"
+                 "SubFolders Verbatim\n\n"
+                 "Channel sync\nFar :remote:\nNear :local:\n"
+                 "Patterns INBOX\n"
+                 "Create Both\nExpunge Both\nSyncState *\nSync All\n"
+                 % (inst.imap_port, local, local))
 
     def mbsync():
         p = subprocess.run(["mbsync", "-q", "-c", rcfile, "sync"],
@@ -181,10 +187,9 @@ if shutil.which("mbsync"):
         "HIGHESTMODSEQ)")
     # Changes on both sides.
     for i in range(5):
-        with open(os.path.join(local, "INBOX", "new",
-                               "%d.local%d.host" % (1800000000 + i, i)),
-                  "w") as f:
-            f.write("Subject: desde local %d\n\nhola\n" % i)
+        put(os.path.join(local, "INBOX", "new",
+                         "%d.local%d.host" % (1800000000 + i, i)),
+            "Subject: desde local %d\n\nhola\n" % i)
     newdir = os.path.join(local, "INBOX", "new")
     pick = [x for x in os.listdir(newdir)
             if re.search(r",U=(100|200|300):", x)]

@@ -20,25 +20,30 @@ dialog = [
 ]
 out = smtp_dialog(inst.port, dialog)
 note(out)
-like(out, "220 ", "the greeting is 220")
-like(out, "250-PIPELINING", "EHLO lists PIPELINING")
-like(out, "250-SIZE", "EHLO lists SIZE")
-like(out, "8BITMIME", "EHLO lists 8BITMIME")
-like(out, "ENHANCEDSTATUSCODES", "EHLO lists ENHANCEDSTATUSCODES")
-like(out, "SMTPUTF8", "EHLO lists SMTPUTF8")
-like(out, "354 ", "DATA is answered 354")
-like(out, "250 2.0.0 Ok: queued as ", "the message is queued with its id")
-like(out, "221 2.0.0", "QUIT says goodbye")
+for sub, name in [
+        ("220 ", "the greeting is 220"),
+        ("250-PIPELINING", "EHLO lists PIPELINING"),
+        ("250-SIZE", "EHLO lists SIZE"),
+        ("8BITMIME", "EHLO lists 8BITMIME"),
+        ("ENHANCEDSTATUSCODES", "EHLO lists ENHANCEDSTATUSCODES"),
+        ("SMTPUTF8", "EHLO lists SMTPUTF8"),
+        ("354 ", "DATA is answered 354"),
+        ("250 2.0.0 Ok: queued as ", "the message is queued with its id"),
+        ("221 2.0.0", "QUIT says goodbye")]:
+    like(out, sub, name)
 ok(inst.wait_mail(1), "the message arrives in ana's Maildir/new")
 files = inst.new_mail()
 text = message_text(files[0]) if files else ""
-like(text, "Subject: asunto", "with its subject")
-like(text, "\nTexto del mensaje\n", "and its body, in LF form")
-like(text, "Received: from correo.mired.org", "a Received: header names the HELO")
-like(text, "Return-Path: <bob@mired.org>", "Return-Path records the sender")
-like(text, "Delivered-To: ana@mired.org", "Delivered-To records the recipient")
-like(text, "Message-ID: <", "a Message-ID: was added for a local client")
-like(text, "\nDate: ", "a Date: was added for a local client")
+for sub, name in [
+        ("Subject: asunto", "with its subject"),
+        ("\nTexto del mensaje\n", "and its body, in LF form"),
+        ("Received: from correo.mired.org",
+         "a Received: header names the HELO"),
+        ("Return-Path: <bob@mired.org>", "Return-Path records the sender"),
+        ("Delivered-To: ana@mired.org", "Delivered-To records the recipient"),
+        ("Message-ID: <", "a Message-ID: was added for a local client"),
+        ("\nDate: ", "a Date: was added for a local client")]:
+    like(text, sub, name)
 mode = os.stat(inst.maildir()).st_mode & 0o777
 is_(mode, 0o700, "the Maildir is mode 0700")
 for folder in (".Drafts", ".Sent", ".Trash", ".Junk", ".Templates"):

@@ -147,6 +147,15 @@ def services(*commands):
                           for p, c in zip(ports, commands))
 
 
+def port_answers(port, timeout):
+    """Does something accept a TCP connection on the loopback port?"""
+    try:
+        socket.create_connection(("127.0.0.1", port), timeout).close()
+        return True
+    except OSError:
+        return False
+
+
 def wait_for(cond, timeout=20.0, step=0.05):
     """Poll cond() until it is true or the timeout passes; its last value."""
     end = time.time() + timeout
@@ -282,11 +291,7 @@ class Instance:
             self.started = False
 
     def listening(self):
-        try:
-            socket.create_connection(("127.0.0.1", self.port), 1).close()
-            return True
-        except OSError:
-            return False
+        return port_answers(self.port, 1)
 
     def maildir(self, user="ana"):
         return os.path.join(self.mail, "mired.org", user, "Maildir")

@@ -23,7 +23,7 @@ import socket
 import subprocess
 import tempfile
 
-from cartero_test import free_port, skip_all, wait_for
+from cartero_test import free_port, port_answers, skip_all, wait_for
 
 DNSMASQ = shutil.which("dnsmasq") or "/usr/sbin/dnsmasq"
 
@@ -94,11 +94,7 @@ class Dnsmasq:
 
     def _answers(self):
         """Does it answer on its TCP port yet? (UDP has no handshake.)"""
-        try:
-            socket.create_connection(("127.0.0.1", self.port), 0.5).close()
-            return True
-        except OSError:
-            return False
+        return port_answers(self.port, 0.5)
 
     def _errors(self):
         try:

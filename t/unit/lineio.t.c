@@ -15,12 +15,34 @@ feed(const char *data, size_t len, size_t cap, int *peer)
 	return lineio_new(tap_feed(data, len, peer), cap, 2);
 }
 
+/* unfeed - free a reader made by feed() and close both ends */
+static void
+unfeed(struct lineio **lp, int peer)
+{
+	int fd = lineio_fd(*lp);
+
+	lineio_free(lp);
+	close(fd);
+	close(peer);
+}
+
+/* is_read - one read from fd (of at most 15 bytes) gives want */
+static void
+is_read(int fd, const char *want, const char *name)
+{
+	char got[16] = "";
+
+	if (read(fd, got, sizeof(got) - 1) < 0)
+		got[0] = '\0';
+	is_str(got, want, name);
+}
+
 int
 main(void)
 {
 	struct buf *line = buf_new(64, 0);
 	struct lineio *l;
-	int peer, fd;
+	int peer;
 	char big[3000];
 	static const char mixed[] = "EHLO a\r\nMAIL FROM:<x>\nbare\rcr\r\nlast";
 
@@ -37,10 +59,7 @@ main(void)
 	    lineio_eol(l) == LINEIO_EOL_NONE, "an unterminated last line is OK without EOL");
 	is_str(buf_str(line), "last", "with its text");
 	ok(lineio_get(l, line, LINEIO_SKIP) == LINE_EOF, "then EOF");
-	fd = lineio_fd(l);
-	lineio_free(&l);
-	close(fd);
-	close(peer);
+	unfeed(&l, peer);
 
 	memset(big, 'a', sizeof(big));
 	memcpy(big + 2000, "\r\nNOOP\r\n", 8);
@@ -49,10 +68,7 @@ main(void)
 	ok(buf_len(line) == 0, "and nothing of it is kept");
 	ok(lineio_get(l, line, LINEIO_SKIP) == LINE_OK &&
 	    strcmp(buf_str(line), "NOOP") == 0, "the dialog stays in step after it");
-	fd = lineio_fd(l);
-	lineio_free(&l);
-	close(fd);
-	close(peer);
+	unfeed(&l, peer);
 
 	l = feed(big, 2008, 1000, &peer);
 	ok(lineio_get(l, line, LINEIO_SPLIT) == LINE_PARTIAL && buf_len(line) == 1000,
@@ -61,10 +77,7 @@ main(void)
 	    lineio_eol(l) == LINEIO_EOL_CRLF, "then the rest, ended by its CRLF");
 	ok(lineio_get(l, line, LINEIO_SPLIT) == LINE_OK &&
 	    strcmp(buf_str(line), "NOOP") == 0, "then the next line");
-	fd = lineio_fd(l);
-	lineio_free(&l);
-	close(fd);
-	close(peer);
+	unfeed(&l, peer);
 
 	{
 		static const char exact[] = "0123456789\r\n";
@@ -72,10 +85,7 @@ main(void)
 		l = feed(exact, sizeof(exact) - 1, 10, &peer);
 		ok(lineio_get(l, line, LINEIO_SKIP) == LINE_OK,
 		    "a line exactly at the cap (CRLF not counted) is read");
-		fd = lineio_fd(l);
-		lineio_free(&l);
-		close(fd);
-		close(peer);
+		unfeed(&l, peer);
 	}
 	{
 		int sv[2];
@@ -85,13 +95,7 @@ main(void)
 		ok(lineio_get(l, line, LINEIO_SKIP) == LINE_TIMEOUT, "a silent peer times out");
 		lineio_printf(l, "250 %s\r\n", "ok");
 		ok(lineio_flush(l) == 0, "output is flushed");
-		{
-			char got[16] = "";
-
-			if (read(sv[1], got, sizeof(got) - 1) < 0)
-				got[0] = '\0';
-			is_str(got, "250 ok\r\n", "the peer reads what was written");
-		}
+		is_read(sv[1], "250 ok\r\n", "the peer reads what was written");
 		lineio_free(&l);
 		close(sv[0]);
 		close(sv[1]);
@@ -99,15 +103,12 @@ main(void)
 	{
 		/* Output to a pipe (not a socket): written all the same. */
 		int pv[2];
-		char got[16] = "";
 
 		if (pipe(pv) == 0) {
 			l = lineio_new(pv[1], 100, 1);
 			lineio_puts(l, "* OK pipe\r\n");
 			ok(lineio_flush(l) == 0, "output to a pipe is flushed");
-			if (read(pv[0], got, sizeof(got) - 1) < 0)
-				got[0] = '\0';
-			is_str(got, "* OK pipe\r\n", "and read from it");
+			is_read(pv[0], "* OK pipe\r\n", "and read from it");
 			lineio_free(&l);
 			close(pv[0]);
 			close(pv[1]);

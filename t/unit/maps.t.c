@@ -96,10 +96,13 @@ static const char table_src[] =
     "DUP second\n"
     "crlf value\r\n";
 
-static const struct {
+/* A key and what a lookup must give ("(none)": nothing). */
+struct want {
 	const char	*key;
 	const char	*value;
-} table_want[] = {
+};
+
+static const struct want table_want[] = {
 	{ "ana@mired.org", "ana" },
 	{ "ANA@MIRED.ORG", "ana" },
 	{ "bob@mired.org", "bob@example.org" },
@@ -126,10 +129,7 @@ static const char alias_src[] =
     "empty:\n"
     "root: carl\n";
 
-static const struct {
-	const char	*key;
-	const char	*value;
-} alias_want[] = {
+static const struct want alias_want[] = {
 	{ "postmaster", "root" },
 	{ "Postmaster", "root" },
 	{ "mailer-daemon", "postmaster" },
@@ -141,6 +141,20 @@ static const struct {
 	{ "ana", "(none)" },
 };
 
+/* check_lookups - each key of want looked up in m, the check named what */
+static void
+check_lookups(struct map *m, const struct want *want, size_t n,
+    const char *what)
+{
+	char name[256];
+	size_t i;
+
+	for (i = 0; m && i < n; i++) {
+		snprintf(name, sizeof(name), "%s '%s'", what, want[i].key);
+		is_str(lookup(m, want[i].key), want[i].value, name);
+	}
+}
+
 /* test_tables - hash: and texthash: from the same source */
 static void
 test_tables(void)
@@ -148,7 +162,6 @@ test_tables(void)
 	struct buf *why = buf_new(64, 0);
 	struct map *m;
 	struct stat st;
-	char name[256];
 	size_t i;
 	int r;
 
@@ -177,10 +190,8 @@ test_tables(void)
 	m = map_open(spec("hash", "table"), 0, why);
 	if (!ok(m != NULL, "map_open hash:table"))
 		printf("#   why: %s\n", buf_str(why));
-	for (i = 0; m && i < sizeof(table_want) / sizeof(table_want[0]); i++) {
-		snprintf(name, sizeof(name), "hash: '%s'", table_want[i].key);
-		is_str(lookup(m, table_want[i].key), table_want[i].value, name);
-	}
+	check_lookups(m, table_want, sizeof(table_want) / sizeof(table_want[0]),
+	    "hash:");
 	map_close(&m);
 	ok(m == NULL, "map_close clears the pointer");
 
@@ -188,11 +199,8 @@ test_tables(void)
 	m = map_open(spec("texthash", "table"), 0, why);
 	quiet(0);
 	ok(m != NULL, "map_open texthash:table");
-	for (i = 0; m && i < sizeof(table_want) / sizeof(table_want[0]); i++) {
-		snprintf(name, sizeof(name), "texthash: '%s'",
-		    table_want[i].key);
-		is_str(lookup(m, table_want[i].key), table_want[i].value, name);
-	}
+	check_lookups(m, table_want, sizeof(table_want) / sizeof(table_want[0]),
+	    "texthash:");
 	map_close(&m);
 
 	/* A table with many keys (the in-memory table grows). */
@@ -223,8 +231,6 @@ test_aliases(void)
 {
 	struct buf *why = buf_new(64, 0);
 	struct map *m;
-	char name[256];
-	size_t i;
 	int r;
 
 	write_file("aliases", alias_src);
@@ -235,10 +241,8 @@ test_aliases(void)
 		printf("#   why: %s\n", buf_str(why));
 	m = map_open(spec("hash", "aliases"), MAP_ALIAS, why);
 	ok(m != NULL, "map_open hash:aliases");
-	for (i = 0; m && i < sizeof(alias_want) / sizeof(alias_want[0]); i++) {
-		snprintf(name, sizeof(name), "alias '%s'", alias_want[i].key);
-		is_str(lookup(m, alias_want[i].key), alias_want[i].value, name);
-	}
+	check_lookups(m, alias_want, sizeof(alias_want) / sizeof(alias_want[0]),
+	    "alias");
 	map_close(&m);
 
 	quiet(1);
