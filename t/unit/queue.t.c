@@ -592,6 +592,41 @@ test_recycle(void)
 }
 
 /*
+ * reuse_take - put incoming/id in recycle/ as qmgr does, let a writer
+ * take it again and write a message; id becomes the writer's, *fd an open
+ * descriptor of the file (or -1), *reused 1 when the writer took that
+ * very file.  The writer, or NULL.
+ */
+static struct queue_writer *
+reuse_take(char *id, size_t len, int *fd, int *reused)
+{
+	struct buf *why = buf_new(64, 0), *a = buf_new(64, 0);
+	struct buf *b = buf_new(64, 0);
+	struct queue_writer *w = NULL;
+
+	*fd = -1;
+	queue_path(a, dir, QUEUE_INCOMING, id);
+	queue_path(b, dir, QUEUE_RECYCLE, id);
+	if (rename(buf_str(a), buf_str(b)) == 0) {
+		usleep(60 * 1000);	/* past the pause after an empty recycle/ */
+		w = queue_create(dir, QUEUE_INCOMING, why);
+	}
+	if (w != NULL) {
+		snprintf(id, len, "%s", queue_writer_id(w));
+		queue_path(a, dir, QUEUE_INCOMING, id);
+		*reused = access(buf_str(b), F_OK) < 0;
+		*fd = open(buf_str(a), O_RDONLY);
+		queue_rec(w, 'F', "bob@mired.org");
+		queue_rec(w, 'R', "ana@mired.org");
+		queue_data(w, "Subject: r\n\nr\n", 14);
+	}
+	buf_free(&why);
+	buf_free(&a);
+	buf_free(&b);
+	return w;
+}
+
+/*
  * test_recycle_unlocked - the moment queue_commit() returns, a reused
  * file is no longer locked, every time: smtpd tells qmgr of it next, and
  * qmgr leaves a locked file to its writer (queue_busy).  The file's sync
@@ -603,10 +638,10 @@ static void
 test_recycle_unlocked(void)
 {
 	struct buf *why = buf_new(64, 0), *a = buf_new(64, 0);
-	struct buf *b = buf_new(64, 0);
 	struct queue_writer *w;
 	char id[QUEUE_ID_MAX];
-	int i, fd, reused = 0, busy = 0;
+	int i, fd, one, reused = 0, busy = 0, gate[2];
+	pid_t pid;
 
 	buf_setf(a, "%s/%s", dir, QUEUE_ACTIVE);
 	mkdir(buf_str(a), 0700);
@@ -615,21 +650,9 @@ test_recycle_unlocked(void)
 	ok(commit_one("Subject: r\n\nr\n", id, sizeof(id)) == 0,
 	    "a message to reuse");
 	for (i = 0; i < 200; i++) {
-		queue_path(a, dir, QUEUE_INCOMING, id);
-		queue_path(b, dir, QUEUE_RECYCLE, id);
-		if (rename(buf_str(a), buf_str(b)) < 0)
+		if ((w = reuse_take(id, sizeof(id), &fd, &one)) == NULL)
 			break;
-		usleep(60 * 1000);	/* past the pause after an empty recycle/ */
-		if ((w = queue_create(dir, QUEUE_INCOMING, why)) == NULL)
-			break;
-		snprintf(id, sizeof(id), "%s", queue_writer_id(w));
-		queue_path(a, dir, QUEUE_INCOMING, id);
-		if (access(buf_str(b), F_OK) < 0)
-			reused++;
-		fd = open(buf_str(a), O_RDONLY);
-		queue_rec(w, 'F', "bob@mired.org");
-		queue_rec(w, 'R', "ana@mired.org");
-		queue_data(w, "Subject: r\n\nr\n", 14);
+		reused += one;
 		if (queue_commit(w, why) < 0 || fd < 0) {
 			if (fd >= 0)
 				close(fd);
@@ -647,22 +670,9 @@ test_recycle_unlocked(void)
 	 * child that inherited the writer's descriptor stands for the AIO
 	 * request) outlives the writer's close.
 	 */
-	queue_path(a, dir, QUEUE_INCOMING, id);
-	queue_path(b, dir, QUEUE_RECYCLE, id);
-	ok(rename(buf_str(a), buf_str(b)) == 0, "finished once more");
-	usleep(60 * 1000);
-	w = queue_create(dir, QUEUE_INCOMING, why);
-	ok(w != NULL, "a writer takes it again");
+	w = reuse_take(id, sizeof(id), &fd, &one);
+	ok(w != NULL && one, "a writer takes it again");
 	if (w != NULL) {
-		int gate[2];
-		pid_t pid;
-
-		snprintf(id, sizeof(id), "%s", queue_writer_id(w));
-		queue_path(a, dir, QUEUE_INCOMING, id);
-		fd = open(buf_str(a), O_RDONLY);
-		queue_rec(w, 'F', "bob@mired.org");
-		queue_rec(w, 'R', "ana@mired.org");
-		queue_data(w, "Subject: r\n\nr\n", 14);
 		if (pipe(gate) < 0 || (pid = fork()) < 0)
 			pid = -1;
 		if (pid == 0) {		/* holds every descriptor until told */
@@ -681,9 +691,9 @@ test_recycle_unlocked(void)
 			close(gate[1]);
 			waitpid(pid, NULL, 0);
 		}
-		if (fd >= 0)
-			close(fd);
 	}
+	if (fd >= 0)
+		close(fd);
 	queue_path(a, dir, QUEUE_INCOMING, id);
 	unlink(buf_str(a));
 	buf_setf(a, "%s/%s", dir, QUEUE_RECYCLE);
@@ -692,7 +702,6 @@ test_recycle_unlocked(void)
 	rmdir(buf_str(a));
 	buf_free(&why);
 	buf_free(&a);
-	buf_free(&b);
 }
 
 /*
