@@ -472,6 +472,30 @@ commit_one(const char *body, char *id, size_t len)
 }
 
 /*
+ * recycle_dirs - make (1) or remove (0) active/ and recycle/, which the
+ * reuse of queue files needs: 0, or -1 when recycle/ could not be made
+ * or removed.
+ */
+static int
+recycle_dirs(int make)
+{
+	struct buf *a = buf_new(64, 0);
+	int r;
+
+	buf_setf(a, "%s/%s", dir, QUEUE_ACTIVE);
+	if (make)
+		(void)mkdir(buf_str(a), 0700);
+	buf_setf(a, "%s/%s", dir, QUEUE_RECYCLE);
+	r = make ? mkdir(buf_str(a), 0700) : rmdir(buf_str(a));
+	if (!make) {
+		buf_setf(a, "%s/%s", dir, QUEUE_ACTIVE);
+		(void)rmdir(buf_str(a));
+	}
+	buf_free(&a);
+	return r;
+}
+
+/*
  * test_recycle - a finished file in recycle/ is reused: same inode, only
  * the new content (cut to its length), the new id in its T record, a good
  * checksum; names with a dot and files with two links are not taken.
@@ -487,10 +511,7 @@ test_recycle(void)
 	char old[QUEUE_ID_MAX], id[QUEUE_ID_MAX], big[3000];
 	int fd;
 
-	buf_setf(a, "%s/%s", dir, QUEUE_ACTIVE);
-	mkdir(buf_str(a), 0700);
-	buf_setf(a, "%s/%s", dir, QUEUE_RECYCLE);
-	ok(mkdir(buf_str(a), 0700) == 0, "recycle/ made");
+	ok(recycle_dirs(1) == 0, "recycle/ made");
 	memset(big, 'x', sizeof(big) - 1);
 	big[sizeof(big) - 1] = '\0';
 	ok(commit_one(big, old, sizeof(old)) == 0, "a long message");
@@ -582,10 +603,7 @@ test_recycle(void)
 	queue_path(a, dir, QUEUE_INCOMING, id);
 	unlink(buf_str(a));
 	unlink(buf_str(b));
-	buf_setf(a, "%s/%s", dir, QUEUE_RECYCLE);
-	rmdir(buf_str(a));
-	buf_setf(a, "%s/%s", dir, QUEUE_ACTIVE);
-	rmdir(buf_str(a));
+	(void)recycle_dirs(0);
 	buf_free(&why);
 	buf_free(&a);
 	buf_free(&b);
@@ -643,10 +661,7 @@ test_recycle_unlocked(void)
 	int i, fd, one, reused = 0, busy = 0, gate[2];
 	pid_t pid;
 
-	buf_setf(a, "%s/%s", dir, QUEUE_ACTIVE);
-	mkdir(buf_str(a), 0700);
-	buf_setf(a, "%s/%s", dir, QUEUE_RECYCLE);
-	mkdir(buf_str(a), 0700);
+	(void)recycle_dirs(1);
 	ok(commit_one("Subject: r\n\nr\n", id, sizeof(id)) == 0,
 	    "a message to reuse");
 	for (i = 0; i < 200; i++) {
@@ -696,10 +711,7 @@ test_recycle_unlocked(void)
 		close(fd);
 	queue_path(a, dir, QUEUE_INCOMING, id);
 	unlink(buf_str(a));
-	buf_setf(a, "%s/%s", dir, QUEUE_RECYCLE);
-	rmdir(buf_str(a));
-	buf_setf(a, "%s/%s", dir, QUEUE_ACTIVE);
-	rmdir(buf_str(a));
+	(void)recycle_dirs(0);
 	buf_free(&why);
 	buf_free(&a);
 }
