@@ -13,9 +13,16 @@
  * The reader distrusts the request (whoever can reach the agent's socket
  * can write one): it refuses an empty list, a field given twice, a bad
  * queue id, a missing or empty recipient, an offset or size that is
- * missing, negative or whose sum overflows, and a request that names both
- * a command and a file.  The strings it returns point into the list: no
- * copies.  Lines over DELIVER_REQUEST_MAX are the line reader's to refuse.
+ * missing, negative or whose sum overflows, a request that names both
+ * a command and a file, a recipient count out of 1..DELIVER_RCPT_MAX or
+ * one of whose recipients is missing or empty, and a command or file
+ * given with more than one recipient.  The strings it returns point into
+ * the list: no copies.  Lines over DELIVER_REQUEST_MAX are the line
+ * reader's to refuse.
+ *
+ * Recipient number i > 0 of a request, and of its reply, has the names
+ * of the first with ".i" after them (recipient.3, status.3): a request
+ * with one recipient is written as before this existed.
  */
 #include <sys/types.h>
 
@@ -39,24 +46,117 @@ deliver_put(struct buf *out, const char *name, const char *value)
 	buf_putc(out, '\n');
 }
 
+/* deliver_put_opt - deliver_put, when there is a value */
+static void
+deliver_put_opt(struct buf *out, const char *name, const char *value)
+{
+	if (value != NULL)
+		deliver_put(out, name, value);
+}
+
+/* deliver_name - name, or "name.i" for recipient i > 0, in buf */
+static const char *
+deliver_name(char *buf, size_t size, const char *name, int i)
+{
+	if (i == 0)
+		return name;
+	snprintf(buf, size, "%s.%d", name, i);
+	return buf;
+}
+
+/* deliver_put_rcpt - recipient i's lines */
+static void
+deliver_put_rcpt(struct buf *out, int i, const struct deliver_rcpt *rc)
+{
+	char name[64];
+
+	deliver_put(out, deliver_name(name, sizeof(name), DELIVER_RECIPIENT,
+	    i), rc->addr);
+	deliver_put(out, deliver_name(name, sizeof(name), DELIVER_ORIG_RCPT,
+	    i), rc->orig ? rc->orig : rc->addr);
+	deliver_put_opt(out, deliver_name(name, sizeof(name), DELIVER_NOTIFY,
+	    i), rc->notify);
+	deliver_put_opt(out, deliver_name(name, sizeof(name), DELIVER_ORCPT,
+	    i), rc->orcpt);
+}
+
 /* deliver_request_format - append a request's lines and empty line */
 void
 deliver_request_format(const struct deliver_request *r, struct buf *out)
 {
+	struct deliver_rcpt first;
+	int i;
+
 	deliver_put(out, DELIVER_QUEUE_ID, r->queue_id);
 	if (r->path != NULL)
 		deliver_put(out, DELIVER_PATH, r->path);
 	buf_appendf(out, DELIVER_OFFSET "=%lld\n" DELIVER_SIZE "=%lld\n",
 	    (long long)r->offset, (long long)r->size);
 	deliver_put(out, DELIVER_SENDER, r->sender ? r->sender : "");
-	deliver_put(out, DELIVER_RECIPIENT, r->recipient);
-	deliver_put(out, DELIVER_ORIG_RCPT, r->orig_recipient ?
-	    r->orig_recipient : r->recipient);
+	first.addr = r->recipient;
+	first.orig = r->orig_recipient;
+	first.notify = r->notify;
+	first.orcpt = r->orcpt;
+	deliver_put_rcpt(out, 0, &first);
 	if (r->command != NULL)
 		deliver_put(out, DELIVER_COMMAND, r->command);
 	else if (r->file != NULL)
 		deliver_put(out, DELIVER_FILE, r->file);
+	deliver_put_opt(out, DELIVER_NEXTHOP, r->nexthop);
+	deliver_put_opt(out, DELIVER_ENVID, r->envid);
+	deliver_put_opt(out, DELIVER_RET, r->ret);
+	deliver_put_opt(out, DELIVER_BODY, r->body);
+	if (r->smtputf8)
+		deliver_put(out, DELIVER_SMTPUTF8, "1");
+	if (r->nrcpt > 1) {
+		buf_appendf(out, DELIVER_RCPT_COUNT "=%d\n", r->nrcpt);
+		for (i = 1; i < r->nrcpt; i++)
+			deliver_put_rcpt(out, i, &r->more[i - 1]);
+	}
 	buf_putc(out, '\n');
+}
+
+/* deliver_get_i - field name of recipient i, or NULL */
+static const char *
+deliver_get_i(const struct attr *a, const char *name, int i)
+{
+	char buf[64];
+
+	return attr_get(a, deliver_name(buf, sizeof(buf), name, i));
+}
+
+/* deliver_request_rcpt - recipient i of a request read */
+void
+deliver_request_rcpt(const struct attr *a, const struct deliver_request *r,
+    int i, struct deliver_rcpt *rc)
+{
+	if (i == 0) {
+		rc->addr = r->recipient;
+		rc->orig = r->orig_recipient;
+		rc->notify = r->notify;
+		rc->orcpt = r->orcpt;
+		return;
+	}
+	rc->addr = deliver_get_i(a, DELIVER_RECIPIENT, i);
+	rc->orig = deliver_get_i(a, DELIVER_ORIG_RCPT, i);
+	if (rc->orig == NULL)
+		rc->orig = rc->addr;
+	rc->notify = deliver_get_i(a, DELIVER_NOTIFY, i);
+	rc->orcpt = deliver_get_i(a, DELIVER_ORCPT, i);
+}
+
+/* deliver_rcpts_ok - are recipients 1..n-1 there and not empty? */
+static int
+deliver_rcpts_ok(const struct attr *a, int n)
+{
+	const char *v;
+	int i;
+
+	for (i = 1; i < n; i++)
+		if ((v = deliver_get_i(a, DELIVER_RECIPIENT, i)) == NULL ||
+		    *v == '\0')
+			return 0;
+	return 1;
 }
 
 /*
@@ -67,7 +167,8 @@ int
 deliver_request_get(const struct attr *a, struct deliver_request *r,
     struct buf *why)
 {
-	long long offset, size;
+	long long offset, size, nrcpt;
+	const char *v;
 
 	memset(r, 0, sizeof(*r));
 	if (a->count == 0) {
@@ -81,8 +182,18 @@ deliver_request_get(const struct attr *a, struct deliver_request *r,
 	r->orig_recipient = attr_get(a, DELIVER_ORIG_RCPT);
 	r->command = attr_get(a, DELIVER_COMMAND);
 	r->file = attr_get(a, DELIVER_FILE);
+	r->nexthop = attr_get(a, DELIVER_NEXTHOP);
+	r->envid = attr_get(a, DELIVER_ENVID);
+	r->ret = attr_get(a, DELIVER_RET);
+	r->body = attr_get(a, DELIVER_BODY);
+	r->smtputf8 = (v = attr_get(a, DELIVER_SMTPUTF8)) != NULL &&
+	    strcmp(v, "1") == 0;
+	r->notify = attr_get(a, DELIVER_NOTIFY);
+	r->orcpt = attr_get(a, DELIVER_ORCPT);
 	offset = attr_get_num(a, DELIVER_OFFSET, -1);
 	size = attr_get_num(a, DELIVER_SIZE, -1);
+	nrcpt = attr_get(a, DELIVER_RCPT_COUNT) == NULL ? 1 :
+	    attr_get_num(a, DELIVER_RCPT_COUNT, -1);
 	if (a->dups > 0)
 		buf_set(why, "malformed delivery request: a field given twice");
 	else if (r->queue_id == NULL || !queue_id_ok(r->queue_id))
@@ -94,7 +205,16 @@ deliver_request_get(const struct attr *a, struct deliver_request *r,
 	else if (r->command != NULL && r->file != NULL)
 		buf_set(why, "malformed delivery request: both command and "
 		    "file");
+	else if (nrcpt < 1 || nrcpt > DELIVER_RCPT_MAX)
+		buf_set(why, "malformed delivery request: bad rcpt_count");
+	else if (nrcpt > 1 && (r->command != NULL || r->file != NULL))
+		buf_set(why, "malformed delivery request: a command or file "
+		    "with more than one recipient");
+	else if (!deliver_rcpts_ok(a, (int)nrcpt))
+		buf_set(why, "malformed delivery request: a recipient of "
+		    "rcpt_count missing");
 	else {
+		r->nrcpt = (int)nrcpt;
 		r->offset = (off_t)offset;
 		r->size = (off_t)size;
 		if (r->sender == NULL)
@@ -106,24 +226,47 @@ deliver_request_get(const struct attr *a, struct deliver_request *r,
 	return -1;
 }
 
+/* deliver_reply_vadd - recipient i's status, dsn and reason */
+static void
+deliver_reply_vadd(struct attr *reply, int i, int status, const char *dsn,
+    const char *fmt, va_list ap)
+{
+	struct buf *b = buf_new(128, 2048);
+	char num[16], name[64];
+
+	buf_vappendf(b, fmt, ap);
+	snprintf(num, sizeof(num), "%d", status);
+	attr_set(reply, deliver_name(name, sizeof(name), DELIVER_STATUS, i),
+	    num);
+	attr_set(reply, deliver_name(name, sizeof(name), DELIVER_DSN, i), dsn);
+	attr_set(reply, deliver_name(name, sizeof(name), DELIVER_REASON, i),
+	    buf_str(b));
+	buf_free(&b);
+}
+
 /* deliver_reply_set - fill a reply list: status, dsn, reason */
 void
 deliver_reply_set(struct attr *reply, int status, const char *dsn,
     const char *fmt, ...)
 {
-	struct buf *b = buf_new(128, 2048);
-	char num[16];
+	va_list ap;
+
+	attr_clear(reply);
+	va_start(ap, fmt);
+	deliver_reply_vadd(reply, 0, status, dsn, fmt, ap);
+	va_end(ap);
+}
+
+/* deliver_reply_add - add recipient i's outcome to a reply */
+void
+deliver_reply_add(struct attr *reply, int i, int status, const char *dsn,
+    const char *fmt, ...)
+{
 	va_list ap;
 
 	va_start(ap, fmt);
-	buf_vappendf(b, fmt, ap);
+	deliver_reply_vadd(reply, i, status, dsn, fmt, ap);
 	va_end(ap);
-	snprintf(num, sizeof(num), "%d", status);
-	attr_clear(reply);
-	attr_set(reply, DELIVER_STATUS, num);
-	attr_set(reply, DELIVER_DSN, dsn);
-	attr_set(reply, DELIVER_REASON, buf_str(b));
-	buf_free(&b);
 }
 
 /*
@@ -134,12 +277,22 @@ deliver_reply_set(struct attr *reply, int status, const char *dsn,
 int
 deliver_reply_get(const struct attr *a, struct deliver_reply *r)
 {
-	long long status = attr_get_num(a, DELIVER_STATUS, -1);
+	return deliver_reply_get_rcpt(a, 0, r);
+}
+
+/* deliver_reply_get_rcpt - recipient i's outcome in a reply: 0 or -1 */
+int
+deliver_reply_get_rcpt(const struct attr *a, int i, struct deliver_reply *r)
+{
+	char name[64];
+	long long status;
 	const char *v;
 
+	status = attr_get_num(a, deliver_name(name, sizeof(name),
+	    DELIVER_STATUS, i), -1);
 	r->status = status == 0 || status == 4 || status == 5 ? (int)status :
 	    -1;
-	r->dsn = (v = attr_get(a, DELIVER_DSN)) != NULL ? v : "";
-	r->reason = (v = attr_get(a, DELIVER_REASON)) != NULL ? v : "";
+	r->dsn = (v = deliver_get_i(a, DELIVER_DSN, i)) != NULL ? v : "";
+	r->reason = (v = deliver_get_i(a, DELIVER_REASON, i)) != NULL ? v : "";
 	return r->status < 0 ? -1 : 0;
 }

@@ -5,9 +5,17 @@
  *	T<arrival seconds> <microseconds> <queue id>
  *	S<size of the message in bytes> <checksum>
  *	F<sender, "" for the null sender>
- *	A<name>=<value>		attributes (client, helo, protocol, uid, bounce level)
+ *	A<name>=<value>		attributes (client, helo, protocol, uid,
+ *				bounce level; the DSN envid (decoded) and
+ *				ret=FULL|HDRS; body=8BITMIME|BINARYMIME;
+ *				smtputf8=1)
  *	R<recipient>		a recipient still to do ...
- *	O<original recipient>	... optionally followed by its original form
+ *	O<original recipient>	... optionally followed by its original form,
+ *	N<notify>		its DSN NOTIFY (NEVER, or a subset of
+ *				SUCCESS,FAILURE,DELAY) and
+ *	C<orcpt>		its DSN ORCPT, "addr-type;address" with the
+ *				xtext decoded (O, N and C in any order, once
+ *				each, right after their R)
  *	D<recipient>		a recipient done (R rewritten in place to D)
  *	M
  *	<the message, LF line ends, not dot-stuffed>
@@ -108,6 +116,8 @@ void		 queue_abort(struct queue_writer **);	/* unlink the temp file; frees */
 struct queue_rcpt {
 	char	*addr;
 	char	*orig;		/* original recipient, or NULL */
+	char	*notify;	/* DSN NOTIFY, or NULL */
+	char	*orcpt;		/* DSN ORCPT, or NULL */
 	off_t	 offset;	/* of its R/D byte in the file */
 	int	 done;
 };

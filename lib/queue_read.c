@@ -154,7 +154,7 @@ queue_read_rec(struct queue_msg *m, char *line, off_t off, int *seen,
 	struct queue_rcpt *rc;
 	const char *end;
 	long long v;
-	char *value = line + 1;
+	char *value = line + 1, **field;
 	int type = (unsigned char)line[0];
 
 	/* T, S and F come first, in that order, once each. */
@@ -220,15 +220,24 @@ queue_read_rec(struct queue_msg *m, char *line, off_t off, int *seen,
 		rc = &m->rcpt[m->nrcpt++];
 		rc->addr = xstrdup(value);
 		rc->orig = NULL;
+		rc->notify = NULL;
+		rc->orcpt = NULL;
 		rc->offset = off;
 		rc->done = type == 'D';
 		break;
 	case 'O':
-		if (m->nrcpt == 0 || m->rcpt[m->nrcpt - 1].orig != NULL ||
-		    *seen != 'R')
+	case 'N':
+	case 'C':
+		/* After their recipient's R or D, in any order, once each. */
+		if (m->nrcpt == 0 || *seen != 'R')
 			goto bad;
-		m->rcpt[m->nrcpt - 1].orig = xstrdup(queue_decode(value));
-		break;
+		rc = &m->rcpt[m->nrcpt - 1];
+		field = type == 'O' ? &rc->orig : type == 'N' ? &rc->notify :
+		    &rc->orcpt;
+		if (*field != NULL)
+			goto bad;
+		*field = xstrdup(queue_decode(value));
+		return 0;
 	case 'M':
 		if (*value != '\0')
 			goto bad;
@@ -363,6 +372,8 @@ queue_msg_free(struct queue_msg *m)
 	for (i = 0; i < m->nrcpt; i++) {
 		free(m->rcpt[i].addr);
 		free(m->rcpt[i].orig);
+		free(m->rcpt[i].notify);
+		free(m->rcpt[i].orcpt);
 	}
 	free(m->rcpt);
 	m->sender = NULL;

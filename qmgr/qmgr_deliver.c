@@ -420,6 +420,7 @@ qmgr_conn_send(struct qmgr_conn *c, struct qmgr_job *j)
 
 	if (path == NULL)
 		path = buf_new(256, 0);
+	memset(&r, 0, sizeof(r));
 	r.queue_id = m->id;
 	r.path = queue_path(path, var_queue_directory, QUEUE_ACTIVE, m->id);
 	r.offset = m->q.data_offset;

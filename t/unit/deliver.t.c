@@ -67,18 +67,23 @@ same_request(const struct deliver_request *x, const struct deliver_request *y)
 #undef SAME
 }
 
+/* The fields after file, for a request that goes no further than local. */
+#define LOCAL_ONLY	NULL, NULL, NULL, NULL, 0, NULL, NULL, 0, NULL
+
 /* Requests the writer must put as the old qmgr did, and read back. */
 static const struct deliver_request good[] = {
 	{ "4Fq7Zk2xAbc", "/var/spool/cartero/active/4Fq7Zk2xAbc", 312, 4096,
-	    "bob@mired.org", "ana@mired.org", "ana@mired.org", NULL, NULL },
+	    "bob@mired.org", "ana@mired.org", "ana@mired.org", NULL, NULL,
+	    LOCAL_ONLY },
 	{ "A1", "/q/active/A1", 0, 0, "", "ana+x@mired.org",
-	    "postmaster@mired.org", NULL, NULL },
+	    "postmaster@mired.org", NULL, NULL, LOCAL_ONLY },
 	{ "B2", "/q/active/B2", 7, 9, "a%b=c@x", "root@mired.org",
-	    "root@mired.org", "/usr/bin/procmail -a \"x, y\"\n%", NULL },
+	    "root@mired.org", "/usr/bin/procmail -a \"x, y\"\n%", NULL,
+	    LOCAL_ONLY },
 	{ "C3", "/q/active/C3", 1, 2, "x\r\n\001@y", "ana@mired.org",
-	    "ana@mired.org", NULL, "/var/log/mail=copy" },
+	    "ana@mired.org", NULL, "/var/log/mail=copy", LOCAL_ONLY },
 	{ "D4", "/q/D4", LLONG_MAX - 5, 5, "\x7f", "a=b@c", "a=b@c", NULL,
-	    NULL },
+	    NULL, LOCAL_ONLY },
 };
 
 /* Requests the reader must refuse: the wire text and what why says. */
@@ -121,6 +126,21 @@ static const struct tap_text bad[] = {
 	{ "queue_id=A1\noffset=0\nsize=1\nrecipient=a@b\ncommand=x\n"
 	    "file=/y\n\n", "both command and file",
 	    "both a command and a file" },
+	{ "queue_id=A1\noffset=0\nsize=1\nrecipient=a@b\nrcpt_count=0\n\n",
+	    "bad rcpt_count", "a recipient count of 0" },
+	{ "queue_id=A1\noffset=0\nsize=1\nrecipient=a@b\nrcpt_count=1001\n"
+	    "\n", "bad rcpt_count", "a recipient count over the cap" },
+	{ "queue_id=A1\noffset=0\nsize=1\nrecipient=a@b\nrcpt_count=x\n\n",
+	    "bad rcpt_count", "a recipient count that is not a number" },
+	{ "queue_id=A1\noffset=0\nsize=1\nrecipient=a@b\nrcpt_count=3\n"
+	    "recipient.1=c@d\n\n", "recipient of rcpt_count missing",
+	    "fewer recipients than the count" },
+	{ "queue_id=A1\noffset=0\nsize=1\nrecipient=a@b\nrcpt_count=2\n"
+	    "recipient.1=\n\n", "recipient of rcpt_count missing",
+	    "an empty second recipient" },
+	{ "queue_id=A1\noffset=0\nsize=1\nrecipient=a@b\nrcpt_count=2\n"
+	    "recipient.1=c@d\ncommand=x\n\n", "more than one recipient",
+	    "a command with two recipients" },
 };
 
 /* test_writer - byte for byte the old wire, and read back the same */
@@ -287,6 +307,77 @@ test_reply(void)
 	buf_free(&wire);
 }
 
+/* test_many - a request with several recipients and DSN, and its reply */
+static void
+test_many(struct buf *why)
+{
+	static const struct deliver_rcpt more[] = {
+		{ "pepe@otro.test", "pepe@otro.test", "NEVER", NULL },
+		{ "luis@otro.test", "alias@mired.org", NULL,
+		    "rfc822;luis@otro.test" },
+	};
+	struct buf *wire = buf_new(256, 0);
+	struct deliver_request w = good[0], r;
+	struct deliver_rcpt rc;
+	struct deliver_reply rep;
+	struct attr a;
+
+	attr_init(&a);
+	w.recipient = "maria@otro.test";
+	w.orig_recipient = "maria@otro.test";
+	w.notify = "SUCCESS,DELAY";
+	w.orcpt = "rfc822;maria@otro.test";
+	w.nexthop = "otro.test";
+	w.envid = "QQ314159";
+	w.ret = "HDRS";
+	w.body = "8BITMIME";
+	w.smtputf8 = 1;
+	w.nrcpt = 3;
+	w.more = more;
+	deliver_request_format(&w, wire);
+	ok(strstr(buf_str(wire), "\nrcpt_count=3\nrecipient.1=pepe@otro.test"
+	    "\norig_recipient.1=pepe@otro.test\nnotify.1=NEVER\n") != NULL,
+	    "the second recipient's lines carry .1");
+	is_int(parse(buf_str(wire), &a, &r, why), 0, "three recipients read");
+	ok(same_request(&r, &w), "the common fields the same");
+	is_int(r.nrcpt, 3, "rcpt_count");
+	is_str(r.nexthop, "otro.test", "nexthop");
+	ok(strcmp(r.envid, "QQ314159") == 0 && strcmp(r.ret, "HDRS") == 0 &&
+	    strcmp(r.body, "8BITMIME") == 0 && r.smtputf8 == 1,
+	    "envid, ret, body and smtputf8");
+	deliver_request_rcpt(&a, &r, 0, &rc);
+	ok(strcmp(rc.addr, "maria@otro.test") == 0 &&
+	    strcmp(rc.notify, "SUCCESS,DELAY") == 0 &&
+	    strcmp(rc.orcpt, "rfc822;maria@otro.test") == 0,
+	    "recipient 0 with its notify and orcpt");
+	deliver_request_rcpt(&a, &r, 1, &rc);
+	ok(strcmp(rc.addr, "pepe@otro.test") == 0 && rc.orcpt == NULL &&
+	    strcmp(rc.notify, "NEVER") == 0, "recipient 1");
+	deliver_request_rcpt(&a, &r, 2, &rc);
+	ok(strcmp(rc.addr, "luis@otro.test") == 0 &&
+	    strcmp(rc.orig, "alias@mired.org") == 0 && rc.notify == NULL &&
+	    strcmp(rc.orcpt, "rfc822;luis@otro.test") == 0, "recipient 2");
+
+	attr_clear(&a);
+	deliver_reply_add(&a, 0, 0, "2.0.0", "250 ok");
+	deliver_reply_add(&a, 1, 5, "5.1.1", "550 no such user %s", "pepe");
+	deliver_reply_add(&a, 2, 4, "4.2.2", "452 full");
+	attr_set(&a, DELIVER_RELAY, "mx.otro.test[127.0.0.3]:25");
+	buf_reset(wire);
+	attr_format(&a, wire);
+	is_int(attr_parse(buf_str(wire), buf_len(wire), &a), 0, "reply parses");
+	is_int(deliver_reply_get(&a, &rep), 0, "recipient 0's outcome");
+	ok(rep.status == 0 && strcmp(rep.reason, "250 ok") == 0, "sent");
+	is_int(deliver_reply_get_rcpt(&a, 1, &rep), 0, "recipient 1's");
+	ok(rep.status == 5 && strcmp(rep.dsn, "5.1.1") == 0 &&
+	    strcmp(rep.reason, "550 no such user pepe") == 0, "bounced");
+	is_int(deliver_reply_get_rcpt(&a, 2, &rep), 0, "recipient 2's");
+	is_int(rep.status, 4, "deferred");
+	is_int(deliver_reply_get_rcpt(&a, 3, &rep), -1, "no recipient 3");
+	attr_free(&a);
+	buf_free(&wire);
+}
+
 int
 main(void)
 {
@@ -298,6 +389,7 @@ main(void)
 	test_hostile(why);
 	test_stream(why);
 	test_reply();
+	test_many(why);
 	buf_free(&why);
 	return done_testing();
 }

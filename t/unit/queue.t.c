@@ -106,6 +106,8 @@ test_roundtrip(void)
 	ok(queue_rec(w, 'A', "helo=x") == 0, "another A record");
 	ok(queue_rec(w, 'R', "ana@mired.org") == 0, "R record");
 	ok(queue_rec(w, 'O', "Ana@Mired.org") == 0, "O record");
+	ok(queue_rec(w, 'N', "SUCCESS,DELAY") == 0, "N record");
+	ok(queue_rec(w, 'C', "rfc822;Ana@Mired.org") == 0, "C record");
 	ok(queue_rec(w, 'R', "root@mired.org") == 0, "second R record");
 	ok(queue_rec(w, 'T', "1 2") < 0, "T is queue_create's, refused");
 	ok(queue_rec(w, 'S', "3") < 0, "S is queue_commit's, refused");
@@ -149,6 +151,10 @@ test_roundtrip(void)
 	is_str(m.rcpt[0].orig, "Ana@Mired.org", "its original form");
 	ok(m.rcpt[1].orig == NULL && !m.rcpt[0].done && !m.rcpt[1].done,
 	    "second has no O record; neither is done");
+	is_str(m.rcpt[0].notify, "SUCCESS,DELAY", "first's DSN NOTIFY");
+	is_str(m.rcpt[0].orcpt, "rfc822;Ana@Mired.org", "first's DSN ORCPT");
+	ok(m.rcpt[1].notify == NULL && m.rcpt[1].orcpt == NULL,
+	    "second has neither");
 	is_int(lseek(fd, 0, SEEK_CUR), m.data_offset,
 	    "the file offset is left at the message");
 	memset(data, 0, sizeof(data));
@@ -390,6 +396,12 @@ test_corrupt(void)
 		    "unknown record" },
 		{ "T1 2\nS000000000000004\nFa@b\nOorig\nM\nabc\n",
 		    "O without R" },
+		{ "T1 2\nS000000000000004\nFa@b\nNNEVER\nM\nabc\n",
+		    "N without R" },
+		{ "T1 2\nS000000000000004\nFa@b\nAx=y\nCrfc822;a@b\nM\nabc\n",
+		    "C after an A, not after its R" },
+		{ "T1 2\nS000000000000004\nFa@b\nRc@d\nNNEVER\nNNEVER\nM\n"
+		    "abc\n", "two N records for one recipient" },
 		{ "T1 2\nS000000000000004\nFa@b\nAnovalue\nM\nabc\n",
 		    "A without =" },
 		{ "T1 2\nS000000000000004\nFa@b\nR\nM\nabc\n", "empty R" },
