@@ -17,7 +17,10 @@
  *		orcpt.i.
  *	reply:	status=0|4|5, dsn=x.y.z, reason=text for the first
  *		recipient, status.i, dsn.i, reason.i for recipient i, and
- *		optionally relay=host[address]:port, for the log.
+ *		optionally relay=host[address]:port, for the log, and
+ *		dead=1 when the failure was the destination's (no host of
+ *		it answered, or it refused us at the greeting): qmgr holds
+ *		the destination's other mail for a while without trying.
  *
  * The field names below are the wire format: a qmgr and an agent of two
  * releases must read each other during an upgrade, so a name never
@@ -57,6 +60,7 @@ struct buf;
 #define DELIVER_DSN		"dsn"
 #define DELIVER_REASON		"reason"
 #define DELIVER_RELAY		"relay"
+#define DELIVER_DEAD		"dead"
 
 #define DELIVER_RCPT_MAX	1000	/* recipients in one request */
 
