@@ -60,7 +60,8 @@
  * by renaming it to ".<new id>" in recycle/, locks it (flock), renames it
  * to its id in incoming/ at once, overwrites it, cuts it to its new
  * length and syncs it and incoming/ (a sync of incoming/ shared with the
- * other writers, through private/incoming.sync: see dirsync.c); it is
+ * other writers, through private/incoming.sync, or, when no other writer
+ * is at work, one of its own begun at the claim: see dirsync.c); it is
  * done, and the file ready, when the lock is gone (queue_busy).  A reader
  * that finds an unlocked file there whose T record names another id, or
  * whose S record was never filled in, has found what a writer left when
