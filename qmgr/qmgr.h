@@ -102,6 +102,8 @@ void	qmgr_queue_flush(void);
 void	qmgr_queue_forget(const char *);
 void	qmgr_queue_retry(const char *, long long, const char *);
 void	qmgr_queue_closed(void);
+int	qmgr_queue_after(const char *);	/* 'D', 'H' or 0 */
+int	qmgr_queue_admin(int, const char *, struct buf *);
 
 /* qmgr_file.c: an active file, from active/ to its removal */
 void	qmgr_file_init(void);
