@@ -63,17 +63,60 @@ qmgr_hostname(void)
 	return my_hostname();
 }
 
+/* qmgr_now - the time, in seconds */
+double
+qmgr_now(void)
+{
+	struct timeval tv;
+
+	gettimeofday(&tv, NULL);
+	return (double)tv.tv_sec + (double)tv.tv_usec / 1e6;
+}
+
 /* qmgr_delay - seconds since the message arrived */
 double
 qmgr_delay(const struct qmgr_message *m)
 {
-	struct timeval tv;
 	double d;
 
-	gettimeofday(&tv, NULL);
-	d = (double)(tv.tv_sec - m->q.arrival) +
-	    (double)(tv.tv_usec - m->q.arrival_usec) / 1e6;
+	d = qmgr_now() - ((double)m->q.arrival +
+	    (double)m->q.arrival_usec / 1e6);
 	return d < 0 ? 0 : d;
+}
+
+/*
+ * qmgr_log_delays - Postfix's "delays=a/b/c/d": a, before qmgr (the
+ * time until this activation: receiving, waiting in incoming/ or
+ * deferred/); b, from the activation to the delivery's outcome (in qmgr
+ * and at the agent, which does not report its connection and transfer
+ * times apart); c and d, 0.  Each as Postfix prints it: hundredths under
+ * a second, tenths under 10 s, whole seconds above.
+ */
+static void
+qmgr_log_delays(const struct qmgr_message *m, struct buf *out)
+{
+	double total = qmgr_delay(m), v[4];
+	int i;
+
+	v[1] = m->active_at > 0 ? qmgr_now() - m->active_at : 0;
+	if (v[1] < 0 || v[1] > total)
+		v[1] = total;
+	v[0] = total - v[1];
+	v[2] = v[3] = 0;
+	buf_puts(out, ", delays=");
+	for (i = 0; i < 4; i++) {
+		if (i > 0)
+			buf_putc(out, '/');
+		if (v[i] < 0.005)
+			buf_putc(out, '0');
+		else if (v[i] < 1)	/* 0.04, 0.1: no trailing zeros */
+			buf_appendf(out, "%.*f", (int)(v[i] * 100 + 0.5) %
+			    10 == 0 ? 1 : 2, v[i]);
+		else if (v[i] < 10)
+			buf_appendf(out, "%.1f", v[i]);
+		else
+			buf_appendf(out, "%.0f", v[i]);
+	}
 }
 
 /* qmgr_log_job - "ID: to=<a>, orig_to=<b>, relay=local, ... status=x (why)" */
@@ -85,17 +128,21 @@ qmgr_log_job(const struct qmgr_job *j, const char *status)
 	const char *orig = r->orig ? r->orig : r->addr;
 	struct buf *to = buf_new(256, 0), *o = buf_new(256, 0);
 	struct buf *why = buf_new(256, 0), *origpart = buf_new(256, 0);
+	struct buf *delays = buf_new(64, 0);
 
 	printable(j->addr, to);
 	if (strcasecmp(orig, j->addr) != 0)
 		buf_appendf(origpart, ", orig_to=<%s>", printable(orig, o));
-	msg_info("%s: to=<%s>%s, relay=%s, delay=%.2f, dsn=%s, status=%s (%s)",
-	    m->id, buf_str(to), buf_str(origpart), j->relay, qmgr_delay(m),
-	    j->dsn, status, printable(j->reason ? j->reason : "", why));
+	qmgr_log_delays(m, delays);
+	msg_info("%s: to=<%s>%s, relay=%s, delay=%.2f%s, dsn=%s, status=%s "
+	    "(%s)", m->id, buf_str(to), buf_str(origpart), j->relay,
+	    qmgr_delay(m), buf_str(delays), j->dsn, status,
+	    printable(j->reason ? j->reason : "", why));
 	buf_free(&to);
 	buf_free(&o);
 	buf_free(&why);
 	buf_free(&origpart);
+	buf_free(&delays);
 }
 
 /* qmgr_answer - a one-line answer to an administrator's command */

@@ -69,6 +69,7 @@ struct qmgr_message {
 	int			 jobsize;
 	int			 pending;	/* jobs still JOB_QUEUED */
 	int			 was_deferred; /* a defer/ID file may exist */
+	double			 active_at;	/* s: when it went active */
 	char			**seen;	/* targets already planned */
 	int			 nseen;
 	int			 seensize;
@@ -90,6 +91,7 @@ struct qmgr_transport {
 
 /* qmgr.c */
 const char *qmgr_hostname(void);
+double	qmgr_now(void);
 double	qmgr_delay(const struct qmgr_message *);
 void	qmgr_log_job(const struct qmgr_job *, const char *);
 

@@ -377,6 +377,7 @@ qmgr_queue_start(struct qmgr_qid *q)
 	}
 	q->state = QID_ACTIVE;
 	q->dir = QUEUE_ACTIVE;
+	m->active_at = qmgr_now();
 	active_count++;
 	for (i = 0; i < m->q.nrcpt; i++)
 		if (!m->q.rcpt[i].done)

@@ -9,7 +9,7 @@
 # mail is not delivered by a flush, nor after a restart of qmgr; released
 # mail is.  An unknown id is an error with exit status 1; only root and
 # mail_owner may change the queue (qmgr checks its client's uid too).
-import os, sys, socket, smtplib, tempfile, time
+import atexit, os, shutil, sys, socket, smtplib, tempfile, time
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "lib"))
 from cartero_test import *
 
@@ -21,6 +21,7 @@ spine = ("127.0.0.1:%d inet n - n - - smtpd\n" % port +
          "anvil unix - - n - 1 anvil\n")
 flagdir = tempfile.mkdtemp(prefix="cartero-qflag-")
 os.chmod(flagdir, 0o777)
+atexit.register(shutil.rmtree, flagdir, True)
 script = os.path.join(flagdir, "wait.sh")
 with open(script, "w") as f:
     f.write("#!/bin/sh\ncat >/dev/null\n"
