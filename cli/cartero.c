@@ -203,6 +203,21 @@ cartero_signal(int sig, const char *what)
 	return 0;
 }
 
+/*
+ * cartero_optstring - getopt's options: those of every command, anywhere
+ * on the line, except after "queue", whose arguments are its own
+ * ("cartero queue list --json")
+ */
+static const char *
+cartero_optstring(int argc, char **argv)
+{
+	int	 i = 1;
+
+	while (i < argc && argv[i][0] == '-' && strcmp(argv[i], "--") != 0)
+		i += strcmp(argv[i], "-c") == 0 ? 2 : 1;
+	return i < argc && strcmp(argv[i], "queue") == 0 ? "+c:v" : "c:v";
+}
+
 /* main - parse the command line and do it */
 int
 main(int argc, char **argv)
@@ -214,7 +229,7 @@ main(int argc, char **argv)
 	int		 ch, ret;
 
 	msg_init("cartero", MSG_STDERR);
-	while ((ch = getopt(argc, argv, "c:v")) != -1)
+	while ((ch = getopt(argc, argv, cartero_optstring(argc, argv))) != -1)
 		if (!conf_option(ch, optarg, &cartero_confdir))
 			cartero_usage();
 	if (argc - optind >= 1 && strcmp(argv[optind], "user") == 0)

@@ -1,7 +1,7 @@
 /*
  * cartero_queue - "cartero queue": look at and change the mail queue.
  *
- *	cartero queue list
+ *	cartero queue list [--json]
  *	cartero queue flush
  *	cartero queue delete ID ...|ALL
  *	cartero queue hold ID ...|ALL
@@ -9,7 +9,7 @@
  *	cartero queue requeue ID ...|ALL
  *
  * list is mailq's listing (lib/queue_list.c), read from the queue
- * directories.  flush asks qmgr to retry every deferred message now ("F",
+ * directories; with --json, postqueue -j's JSON lines.  flush asks qmgr to retry every deferred message now ("F",
  * as sendmail -q).  The others are qmgr's to do, never ours: qmgr owns
  * active/, so a file it is delivering is deleted or held only when its
  * deliveries come back; we send it one line per id over public/qmgr
@@ -54,7 +54,8 @@ static const struct {
 static int
 cartero_queue_usage(void)
 {
-	fprintf(stderr, "usage: cartero [-c config_dir] queue list|flush\n"
+	fprintf(stderr, "usage: cartero [-c config_dir] queue list [--json]\n"
+	    "       cartero [-c config_dir] queue flush\n"
 	    "       cartero [-c config_dir] queue "
 	    "delete|hold|release|requeue ID ...|ALL\n");
 	return EX_USAGE;
@@ -94,14 +95,14 @@ cartero_queue_flush(void)
 	return r;
 }
 
-/* cartero_queue_list - mailq's listing */
+/* cartero_queue_list - mailq's listing, or postqueue -j's */
 static int
-cartero_queue_list(void)
+cartero_queue_list(int json)
 {
 	struct buf	*why = buf_new(256, 0);
 	int		 r = 0;
 
-	if (queue_list(var_queue_directory, stdout, why) < 0) {
+	if (queue_list(var_queue_directory, stdout, json, why) < 0) {
 		msg_warn("%s", buf_str(why));
 		r = EX_NOPERM;
 	}
@@ -153,7 +154,10 @@ cartero_queue(int argc, char **argv)
 	if (!cartero_queue_allowed())
 		return EX_NOPERM;
 	if (strcmp(argv[1], "list") == 0 && argc == 2)
-		return cartero_queue_list();
+		return cartero_queue_list(0);
+	if (strcmp(argv[1], "list") == 0 && argc == 3 &&
+	    strcmp(argv[2], "--json") == 0)
+		return cartero_queue_list(1);
 	if (strcmp(argv[1], "flush") == 0 && argc == 2)
 		return cartero_queue_flush();
 	for (i = 0; cartero_queue_ops[i].name != NULL; i++)

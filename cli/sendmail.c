@@ -407,7 +407,7 @@ sm_mailq(void)
 {
 	struct buf	*why = buf_new(256, 0);
 
-	if (queue_list(var_queue_directory, stdout, why) < 0)
+	if (queue_list(var_queue_directory, stdout, 0, why) < 0)
 		sm_fatal(EX_NOPERM, "%s (run mailq as root or as mail_owner)",
 		    buf_str(why));
 	buf_free(&why);

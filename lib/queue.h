@@ -161,8 +161,8 @@ const char	*queue_path(struct buf *, const char *, const char *, const char *);
 void		 queue_notify(const char *, const char *);
 /* An administrator's line to qmgr (DIR, line) and its one-line answer. */
 int		 queue_notify_ask(const char *, const char *, struct buf *);
-/* List the queue of DIR as mailq does: the count, or -1 with why. */
-int		 queue_list(const char *, FILE *, struct buf *);
+/* List the queue of DIR as mailq does (or JSON lines): the count, or -1. */
+int		 queue_list(const char *, FILE *, int, struct buf *);
 /* Percent-encode / decode record values. */
 void		 queue_encode(struct buf *, const char *);
 char		*queue_decode(char *);

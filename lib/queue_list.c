@@ -8,6 +8,9 @@
  *	                                         recipient
  *
  * "*" marks a message in active/ (being delivered), "!" one in hold/.
+ * Or, for "cartero queue list --json", postqueue -j's JSON lines: one
+ * object a message, its queue_name, queue_id, arrival_time, message_size,
+ * sender and recipients (address, delay_reason).
  * Recipients already done are not shown; the others are grouped by the
  * reason they wait.  A file that is being written, or is corrupt, is not
  * listed; one that goes while it is listed was delivered.  The caller
@@ -35,6 +38,7 @@
 struct queue_list {
 	FILE		*fp;
 	const char	*qdir;
+	int		 json;
 	int		 count;
 	long long	 bytes;
 };
@@ -126,6 +130,60 @@ queue_list_rcpts(struct queue_list *l, const struct queue_msg *m,
 	buf_free(&pr);
 }
 
+/* queue_list_json_str - s as a JSON string on fp */
+static void
+queue_list_json_str(FILE *fp, const char *s)
+{
+	const unsigned char *p;
+
+	fputc('"', fp);
+	for (p = (const unsigned char *)s; *p != '\0'; p++) {
+		if (*p == '"' || *p == '\\')
+			fprintf(fp, "\\%c", *p);
+		else if (*p < 0x20 || *p == 0x7f)
+			fprintf(fp, "\\u%04x", *p);
+		else
+			fputc(*p, fp);
+	}
+	fputc('"', fp);
+}
+
+/*
+ * queue_list_json - one message as postqueue -j shows it: an object on a
+ * line of its own, with its open recipients and why each waits
+ */
+static void
+queue_list_json(struct queue_list *l, const char *sub, const char *id,
+    const struct queue_msg *m, const char *defer)
+{
+	struct buf	*reason = buf_new(256, 0);
+	const char	*r;
+	int		 i, n = 0;
+
+	fprintf(l->fp, "{\"queue_name\": ");
+	queue_list_json_str(l->fp, sub);
+	fprintf(l->fp, ", \"queue_id\": ");
+	queue_list_json_str(l->fp, id);
+	fprintf(l->fp, ", \"arrival_time\": %lld, \"message_size\": %lld, "
+	    "\"sender\": ", (long long)m->arrival, (long long)m->size);
+	queue_list_json_str(l->fp, m->sender);
+	fprintf(l->fp, ", \"recipients\": [");
+	for (i = 0; i < m->nrcpt; i++) {
+		if (m->rcpt[i].done)
+			continue;
+		fprintf(l->fp, "%s{\"address\": ", n++ ? ", " : "");
+		queue_list_json_str(l->fp, m->rcpt[i].addr);
+		if ((r = queue_list_reason(defer, m->rcpt[i].addr,
+		    reason)) != NULL) {
+			fprintf(l->fp, ", \"delay_reason\": ");
+			queue_list_json_str(l->fp, r);
+		}
+		fprintf(l->fp, "}");
+	}
+	fprintf(l->fp, "]}\n");
+	buf_free(&reason);
+}
+
 /* queue_list_one - list one queue file; 1 if listed */
 static int
 queue_list_one(struct queue_list *l, const char *sub, const char *id,
@@ -152,6 +210,12 @@ queue_list_one(struct queue_list *l, const char *sub, const char *id,
 	if (r == 0) {
 		queue_path(path, l->qdir, QUEUE_DEFER, id);
 		queue_list_read(buf_str(path), defer);
+	}
+	if (r == 0 && l->json) {
+		queue_list_json(l, sub, id, &m, buf_str(defer));
+		l->count++;
+		queue_msg_free(&m);
+	} else if (r == 0) {
 		if (l->count == 0)
 			fprintf(l->fp, "-Queue ID-  --Size-- "
 			    "----Arrival Time---- -Sender/Recipient-------\n");
@@ -176,11 +240,12 @@ queue_list_one(struct queue_list *l, const char *sub, const char *id,
 }
 
 /*
- * queue_list - list the queue of qdir on fp: the number of messages, or
- * -1 with why when a queue directory cannot be read.
+ * queue_list - list the queue of qdir on fp, as mailq, or with json as
+ * postqueue -j (JSON lines, nothing for an empty queue): the number of
+ * messages, or -1 with why when a queue directory cannot be read.
  */
 int
-queue_list(const char *qdir, FILE *fp, struct buf *why)
+queue_list(const char *qdir, FILE *fp, int json, struct buf *why)
 {
 	static const struct {
 		const char	*sub;
@@ -192,7 +257,7 @@ queue_list(const char *qdir, FILE *fp, struct buf *why)
 		{ QUEUE_DEFERRED, 0 },
 		{ QUEUE_HOLD, '!' },
 	};
-	struct queue_list l = { fp, qdir, 0, 0 };
+	struct queue_list l = { fp, qdir, json, 0, 0 };
 	struct buf	*path;
 	struct dirent	*de;
 	DIR		*dir;
@@ -220,9 +285,9 @@ queue_list(const char *qdir, FILE *fp, struct buf *why)
 		closedir(dir);
 	}
 	buf_free(&path);
-	if (l.count == 0)
+	if (!json && l.count == 0)
 		fprintf(fp, "Mail queue is empty\n");
-	else
+	else if (!json)
 		fprintf(fp, "-- %lld Kbytes in %d Request%s.\n",
 		    (l.bytes + 1023) / 1024, l.count, l.count == 1 ? "" : "s");
 	return l.count;

@@ -660,9 +660,12 @@ qmgr_queue_admin(int op, const char *id, struct buf *answer)
 		buf_setf(answer, "bad queue id \"%.40s\"", id);
 		return -1;
 	}
-	/* What came in or was deferred while we did not look. */
-	qmgr_queue_scan(QUEUE_INCOMING);
-	qmgr_queue_scan(QUEUE_DEFERRED);
+	/* An id we do not know may have come or been deferred unseen. */
+	if (strcmp(id, "ALL") == 0 || (qid_find(id) == NULL &&
+	    !qmgr_queue_held(id))) {
+		qmgr_queue_scan(QUEUE_INCOMING);
+		qmgr_queue_scan(QUEUE_DEFERRED);
+	}
 	if (strcmp(id, "ALL") != 0)
 		return qmgr_queue_admin_one(op, id, answer) < 0 ? -1 : 0;
 	one = buf_new(256, 1024);

@@ -9,7 +9,7 @@
 # mail is not delivered by a flush, nor after a restart of qmgr; released
 # mail is.  An unknown id is an error with exit status 1; only root and
 # mail_owner may change the queue (qmgr checks its client's uid too).
-import atexit, os, shutil, sys, socket, smtplib, tempfile, time
+import atexit, json, os, shutil, sys, socket, smtplib, tempfile, time
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "lib"))
 from cartero_test import *
 
@@ -86,6 +86,27 @@ like(r.stdout, "(delivery agent local unavailable)\n" + " " * 41 +
      "ana@mired.org\n", "a local recipient with the reason it waits")
 like(r.stdout, "(delivery agent smtp unavailable)\n" + " " * 41 +
      "friend@example.com\n", "a remote recipient with the reason it waits")
+
+# list --json: postqueue -j's JSON lines.
+r = q("list", "--json")
+is_(r.returncode, 0, "cartero queue list --json runs")
+try:
+    objs = [json.loads(l) for l in r.stdout.splitlines()]
+except ValueError as e:
+    objs = []
+    diag("not JSON lines: %s: %r" % (e, r.stdout))
+is_(sorted(o.get("queue_id") for o in objs), sorted(m.values()),
+    "one JSON object a line for each message")
+j = [o for o in objs if o.get("queue_id") == m["R1"]]
+j = j[0] if j else {}
+is_((j.get("queue_name"), j.get("sender"), j.get("recipients")),
+    ("deferred", "bob@mired.org",
+     [{"address": "friend@example.com",
+       "delay_reason": "delivery agent smtp unavailable"}]),
+    "with its queue, sender, recipients and why they wait")
+ok(isinstance(j.get("arrival_time"), int) and
+   isinstance(j.get("message_size"), int) and j.get("message_size") > 0,
+   "and its arrival time and size as numbers")
 
 # Errors: exit status 1 and a clear message.
 for cmd in ("delete", "hold", "release", "requeue"):
@@ -218,6 +239,7 @@ ok(not inst.queue_files("hold") and not inst.queue_files("deferred") and
    not inst.queue_files("defer"), "the queue is empty")
 like(q("list").stdout, "Mail queue is empty", "list says so")
 like(inst.cmd("mailq").stdout, "Mail queue is empty", "and so does mailq")
+is_(q("list", "--json").stdout, "", "list --json shows nothing")
 
 # Only root and mail_owner.
 if is_root():
