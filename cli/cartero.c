@@ -40,7 +40,7 @@
 static const char *cartero_confdir;
 
 int	cartero_user(int, char **, const char *);	/* cartero_user.c */
-int	cartero_queue(int, char **);			/* cartero_queue.c */
+int	cartero_queue(int, char **);		/* cartero_queue.c */
 int	cartero_queue_flush(void);
 
 /* cartero_usage - say how to run us */

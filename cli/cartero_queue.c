@@ -9,14 +9,15 @@
  *	cartero queue requeue ID ...|ALL
  *
  * list is mailq's listing (lib/queue_list.c), read from the queue
- * directories; with --json, postqueue -j's JSON lines.  flush asks qmgr to retry every deferred message now ("F",
- * as sendmail -q).  The others are qmgr's to do, never ours: qmgr owns
- * active/, so a file it is delivering is deleted or held only when its
- * deliveries come back; we send it one line per id over public/qmgr
- * (queue_notify_ask) and print its answer.  Only root and mail_owner may
- * run them (qmgr checks the socket's credentials too).  Exit status: 0,
- * 1 when qmgr refused an id (no such message, not on hold, ...), 64 on a
- * usage error, 69 when qmgr cannot be reached, 77 for another user.
+ * directories; with --json, postqueue -j's JSON lines.  flush asks qmgr
+ * to retry every deferred message now ("F", as sendmail -q).  The others
+ * are qmgr's to do, never ours: qmgr owns active/, so a file it is
+ * delivering is deleted or held only when its deliveries come back; we
+ * send it one line per id over public/qmgr (queue_notify_ask) and print
+ * its answer.  Only root and mail_owner may run them (qmgr checks the
+ * socket's credentials too).  Exit status: 0, 1 when qmgr refused an id
+ * (no such message, not on hold, ...), 64 on a usage error, 69 when qmgr
+ * cannot be reached, 77 for another user.
  */
 #include <sys/types.h>
 

@@ -33,7 +33,7 @@
 #include "queue.h"
 #include "util.h"
 
-#define QUEUE_LIST_DEFER_MAX	(256 * 1024)	/* bytes of a defer/ file */
+#define QUEUE_LIST_DEFER_MAX	(256 * 1024)	/* of a defer/ file */
 
 struct queue_list {
 	FILE		*fp;

@@ -33,7 +33,7 @@
 
 #define QUEUE_NOTIFY_TIMEOUT	2		/* seconds */
 #define QUEUE_NOTIFY_ANSWER_WAIT 30		/* seconds for an answer */
-#define QUEUE_NOTIFY_ANSWER_MAX	1024		/* bytes of an answer */
+#define QUEUE_NOTIFY_ANSWER_MAX	1024		/* bytes */
 
 /*
  * The connection to qmgr is kept from one notification to the next: a

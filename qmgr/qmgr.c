@@ -50,7 +50,7 @@ struct qmgr_client {
 	struct ipcserv_client *cl;
 	int		 fd;
 	int		 done;		/* dropped by us: no more to read */
-	int		 admin;		/* root or mail_owner: may change */
+	int		 admin;		/* root or mail_owner */
 	struct buf	*in;
 };
 

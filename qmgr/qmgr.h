@@ -69,7 +69,7 @@ struct qmgr_message {
 	int			 jobsize;
 	int			 pending;	/* jobs still JOB_QUEUED */
 	int			 was_deferred; /* a defer/ID file may exist */
-	double			 active_at;	/* s: when it went active */
+	double			 active_at;	/* s: went active */
 	char			**seen;	/* targets already planned */
 	int			 nseen;
 	int			 seensize;

@@ -42,7 +42,7 @@ struct qmgr_qid {
 	int		 state;
 	const char	*dir;		/* where the file is: QUEUE_* */
 	long long	 due;		/* deferred: retry time, s */
-	int		 after;		/* active: 'D' or 'H' when it is done */
+	int		 after;		/* active: 'D', 'H' when done */
 	struct qmgr_qid	*hnext;		/* hash chain */
 	struct qmgr_qid	*fnext;		/* pending FIFO */
 };
