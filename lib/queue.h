@@ -81,6 +81,7 @@
 #include <sys/types.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <stdio.h>
 #include <time.h>
 
 struct buf;
@@ -159,6 +160,10 @@ int		 queue_id_ok(const char *);
 const char	*queue_path(struct buf *, const char *, const char *, const char *);
 /* Tell qmgr (DIR/public/qmgr) that id is in incoming/; never fails loudly. */
 void		 queue_notify(const char *, const char *);
+/* An administrator's line to qmgr (DIR, line) and its one-line answer. */
+int		 queue_notify_ask(const char *, const char *, struct buf *);
+/* List the queue of DIR as mailq does (or JSON lines): the count, or -1. */
+int		 queue_list(const char *, FILE *, int, struct buf *);
 /* Percent-encode / decode record values. */
 void		 queue_encode(struct buf *, const char *);
 char		*queue_decode(char *);
