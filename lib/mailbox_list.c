@@ -427,8 +427,7 @@ mailbox_list_create(const char *maildir, const char *name, struct buf *why)
 		(void)mailbox_list_remove(mfd, buf_str(tmp), 0);
 	} else
 		r = 0;
-	if (fd >= 0)
-		close(fd);
+	fd_close(&fd);
 	close(mfd);
 out:
 	return mailbox_list_end(&dot, &tmp, err, r);
@@ -487,10 +486,8 @@ mailbox_list_rename_inbox(const char *maildir, const char *to,
 		    O_NOFOLLOW | O_CLOEXEC);
 		if (sfd < 0 || dfd < 0 || (d = fdopendir(sfd)) == NULL) {
 			buf_setf(why, "open %s: %s", maildir, strerror(errno));
-			if (sfd >= 0)
-				close(sfd);
-			if (dfd >= 0)
-				close(dfd);
+			fd_close(&sfd);
+			fd_close(&dfd);
 			close(mfd);
 			goto out;
 		}
@@ -592,8 +589,7 @@ out:
 	for (i = 0; i < n; i++)
 		free(kids[i]);
 	free(kids);
-	if (mfd >= 0)
-		close(mfd);
+	fd_close(&mfd);
 	buf_free(&a);
 	buf_free(&b);
 	errno = err;
@@ -666,8 +662,7 @@ mailbox_list_subscribe(const char *maildir, const char *name, int on,
 	for (i = 0; i < n; i++)
 		free(v[i]);
 	free(v);
-	if (lfd >= 0)
-		close(lfd);
+	fd_close(&lfd);
 	close(mfd);
 out:
 	buf_free(&out);

@@ -361,6 +361,15 @@ write_full(int fd, const void *p, size_t n)
 	return fd_full(fd, (char *)p, n, 1);	/* write() only reads p */
 }
 
+/* fd_close - close *fdp if it is open, and mark it closed */
+void
+fd_close(int *fdp)
+{
+	if (*fdp >= 0)
+		close(*fdp);
+	*fdp = -1;
+}
+
 /* fd_wait - wait until fd is ready; 1 ready, 0 timeout, -1 error */
 int
 fd_wait(int fd, short events, int timeout)

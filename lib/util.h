@@ -51,6 +51,8 @@ ssize_t		 fd_write_timed(int, const void *, size_t, int);
 /* One read (at most n bytes, 4096) of a ready non-blocking fd appended to
  * a buf: 1 read, 0 end of file or error, -1 nothing after all (EAGAIN). */
 int		 fd_read_append(int, struct buf *, size_t);
+/* Close *fdp when it is open (>= 0), and mark it closed (-1). */
+void		 fd_close(int *);
 int		 fsync_dir(const char *);	/* fsync the directory holding path */
 int		 fsync_dirname(const char *);	/* fsync the directory named */
 int		 mkdir_p(const char *, mode_t);
