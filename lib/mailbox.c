@@ -125,7 +125,6 @@ void
 mailbox_close(struct mailbox **mbp)
 {
 	struct mailbox *mb = *mbp;
-	int i;
 
 	if (mb == NULL)
 		return;
@@ -135,8 +134,7 @@ mailbox_close(struct mailbox **mbp)
 	fd_close(&mb->newfd);
 	fd_close(&mb->tmpfd);
 	fd_close(&mb->lockfd);
-	for (i = 0; i < MAILBOX_KEYWORDS; i++)
-		free(mb->kw[i]);
+	mailbox_keywords_forget(mb);
 	uidlist_free(&mb->ul);
 	buf_free(&mb->scratch);
 	free(mb->path);
