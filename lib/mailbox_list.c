@@ -586,9 +586,7 @@ mailbox_list_rename(const char *maildir, const char *from, const char *to,
 	}
 	r = 0;
 out:
-	for (i = 0; i < n; i++)
-		free(kids[i]);
-	free(kids);
+	strv_free(kids, n);
 	fd_close(&mfd);
 	buf_free(&a);
 	buf_free(&b);
@@ -659,9 +657,7 @@ mailbox_list_subscribe(const char *maildir, const char *name, int on,
 	if (on && !found)
 		buf_appendf(out, "%s\n", name);
 	r = file_replace_at(mfd, maildir, MAILBOX_SUBS_FILE, out, NULL, why);
-	for (i = 0; i < n; i++)
-		free(v[i]);
-	free(v);
+	strv_free(v, n);
 	fd_close(&lfd);
 	close(mfd);
 out:

@@ -77,6 +77,17 @@ xstrndup(const char *s, size_t n)
 	return p;
 }
 
+/* strv_free - free n strings and the array that holds them */
+void
+strv_free(char **v, int n)
+{
+	int i;
+
+	for (i = 0; i < n; i++)
+		free(v[i]);
+	free(v);
+}
+
 /* lowercase - lowercase ASCII letters in place */
 char *
 lowercase(char *s)

@@ -18,6 +18,8 @@ void		*xcalloc(size_t, size_t);
 void		*xrealloc(void *, size_t);
 char		*xstrdup(const char *);
 char		*xstrndup(const char *, size_t);
+/* Free n strings and the array that holds them. */
+void		 strv_free(char **, int);
 
 /* Strings. */
 char		*lowercase(char *);
