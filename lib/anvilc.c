@@ -42,9 +42,7 @@ static void
 anvilc_drop(void)
 {
 	lineio_free(&anvilc_io);
-	if (anvilc_fd >= 0)
-		close(anvilc_fd);
-	anvilc_fd = -1;
+	fd_close(&anvilc_fd);
 }
 
 /* anvilc_open - connect to anvil: 0, or -1 with why */

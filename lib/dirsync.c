@@ -264,9 +264,7 @@ dirsync_open(const char *dir, const char *state)
 		if (ds->sh != NULL)
 			(void)munmap(ds->sh, DIRSYNC_SIZE);
 		ds->sh = NULL;
-		if (ds->fd >= 0)
-			close(ds->fd);
-		ds->fd = -1;
+		fd_close(&ds->fd);
 	}
 	return ds;
 }
@@ -281,10 +279,8 @@ dirsync_close(struct dirsync **dsp)
 		return;
 	if (ds->sh != NULL)
 		(void)munmap(ds->sh, DIRSYNC_SIZE);
-	if (ds->fd >= 0)
-		close(ds->fd);
-	if (ds->dir_fd >= 0)
-		close(ds->dir_fd);
+	fd_close(&ds->fd);
+	fd_close(&ds->dir_fd);
 	free(ds->dir);
 	free(ds->state);
 	free(ds);

@@ -695,10 +695,8 @@ local_command(const struct local_job *j, int qfd, struct attr *reply)
 		    WEXITSTATUS(status), buf_len(output) ? ": " : "",
 		    local_output(output, clean));
 close:
-	if (in[1] >= 0)
-		close(in[1]);
-	if (out[0] >= 0)
-		close(out[0]);
+	fd_close(&in[1]);
+	fd_close(&out[0]);
 free:
 	free(chunk);
 	buf_free(&prefix);
