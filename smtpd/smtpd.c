@@ -128,7 +128,9 @@ smtpd_service(int fd, char *service, char **argv)
 
 /*
  * smtpd_pre_jail - before the chroot to the queue directory (master.cf
- * chroot y): read the TLS certificate and key, open the alias database,
+ * chroot y): read the TLS certificate and key, parse the restriction
+ * lists and open their tables and smtpd_sender_login_maps, open the
+ * alias database,
  * whose path is out of sight inside, and the DNS resolver, which seeds
  * its query ids from /dev/urandom (lib/dns.c).  The user table is inside
  * ($queue_directory/etc/users); so are master's copies of /etc/passwd,
@@ -140,6 +142,7 @@ smtpd_pre_jail(char *service, char **argv)
 	struct buf *why = buf_new(128, 4096);
 
 	smtpd_tls_init();
+	smtpd_check_init();
 	(void)dns_init();		/* failing: lookups fail, logged */
 	if (resolve_open(why) < 0)
 		msg_warn("%s", buf_str(why));	/* RCPT answers 451 */
@@ -150,7 +153,6 @@ smtpd_pre_jail(char *service, char **argv)
 static void
 smtpd_post_jail(char *service, char **argv)
 {
-	smtpd_check_init();
 	smtpd_data_init();
 }
 

@@ -8,6 +8,8 @@
  *	smtpd_peer.c	the client's address, checked name, mynetworks
  *	smtpd_cmd.c	the commands (HELO EHLO MAIL RCPT RSET NOOP ...)
  *	smtpd_check.c	who may send to whom (relay and recipient checks)
+ *	smtpd_restrict.c the restriction lists (client, sender, relay, rcpt)
+ *	smtpd_sender_login.c reject_sender_login_mismatch
  *	smtpd_data.c	DATA: the message into the queue, headers added
  *	smtpd_tls.c	STARTTLS, implicit TLS (smtpd_tls_wrappermode)
  *	smtpd_auth.c	AUTH PLAIN and LOGIN through the auth service
@@ -89,11 +91,35 @@ void		 smtpd_peer(struct smtpd_state *, int);
 /* smtpd_cmd.c */
 int		 smtpd_cmd(struct smtpd_state *);
 
+/* What a restriction list is asked about (rcpt NULL at MAIL FROM). */
+struct smtpd_req {
+	const char	*sender;
+	const char	*rcpt;
+	int		 class;		/* enum resolve_class of rcpt */
+};
+
+enum {
+	SMTPD_LIST_CLIENT, SMTPD_LIST_SENDER, SMTPD_LIST_RELAY,
+	SMTPD_LIST_RCPT, SMTPD_LIST_COUNT
+};
+
 /* smtpd_check.c */
 void		 smtpd_check_init(void);
+int		 smtpd_check_mail(struct smtpd_state *, const char *,
+		    struct buf *);
 int		 smtpd_check_rcpt(struct smtpd_state *, const char *,
 		    struct buf *);
 int		 smtpd_check_space(long long);
+
+/* smtpd_restrict.c */
+void		 smtpd_restrict_init(void);
+int		 smtpd_restrict(struct smtpd_state *, int,
+		    const struct smtpd_req *, struct buf *);
+
+/* smtpd_sender_login.c */
+void		 smtpd_sender_login_init(void);
+int		 smtpd_sender_login_check(struct smtpd_state *, const char *,
+		    struct buf *);
 
 /* smtpd_tls.c */
 void		 smtpd_tls_init(void);

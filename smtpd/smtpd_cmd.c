@@ -176,7 +176,7 @@ smtpd_cmd_mail(struct smtpd_state *s, char *args)
 		return;
 	}
 	addr = buf_new(64, ADDR_MAX);
-	why = buf_new(64, 512);
+	why = buf_new(64, 1024);
 	if (smtpd_cmd_path(s, args, "FROM:", "MAIL", addr, &params, why) < 0)
 		goto out;
 	p = xstrdup(params);
@@ -203,6 +203,15 @@ smtpd_cmd_mail(struct smtpd_state *s, char *args)
 		    s->tmp));
 		smtpd_reply(s, "553 5.1.7 <%s>: Sender address rejected: "
 		    "an '@' in the local part is not allowed", buf_str(s->tmp));
+		goto out;
+	}
+	buf_reset(why);
+	if (smtpd_check_mail(s, buf_str(addr), why) < 0) {
+		msg_info("NOQUEUE: reject: MAIL from %s: %s; from=<%s> "
+		    "proto=%s helo=<%s>", s->namaddr, buf_str(why),
+		    printable(buf_str(addr), s->tmp),
+		    s->esmtp ? "ESMTP" : "SMTP", s->helo);
+		smtpd_reply(s, "%s", buf_str(why));
 		goto out;
 	}
 	if (smtpd_check_space(s->declared_size) < 0) {
