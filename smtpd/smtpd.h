@@ -110,6 +110,8 @@ int		 smtpd_check_mail(struct smtpd_state *, const char *,
 int		 smtpd_check_rcpt(struct smtpd_state *, const char *,
 		    struct buf *);
 int		 smtpd_check_space(long long);
+int		 smtpd_check_rate(struct smtpd_state *, const char *, long long,
+		    struct buf *);
 
 /* smtpd_restrict.c */
 void		 smtpd_restrict_init(void);

@@ -14,7 +14,8 @@
  * (5.1.7) for the same reason: its bounces would take that road.
  *
  * And at MAIL time smtpd_client_restrictions and smtpd_sender_restrictions
- * (smtpd_check_mail), and whether the queue's file system has room
+ * (smtpd_check_mail), an authenticated user's hourly message and
+ * recipient rates (smtpd_check_rate, through anvil), and whether the queue's file system has room
  * (queue_minfree plus the size the client announced).  The restriction
  * lists are checked when smtpd starts: a wrong name stops it.
  */
@@ -26,6 +27,7 @@
 #include <strings.h>
 
 #include "addr.h"
+#include "anvilc.h"
 #include "buf.h"
 #include "msg.h"
 #include "params.h"
@@ -128,6 +130,27 @@ smtpd_check_mail(struct smtpd_state *s, const char *sender, struct buf *why)
 	    smtpd_restrict(s, SMTPD_LIST_SENDER, &q, why) < 0)
 		return -1;
 	return 0;
+}
+
+/*
+ * smtpd_check_rate - one more message or recipient (kind) of an
+ * authenticated user, counted by anvil per hour: 0 within the limit (0:
+ * none), -1 with a 450 4.7.1 reply in why and a warning in the log
+ */
+int
+smtpd_check_rate(struct smtpd_state *s, const char *kind, long long limit,
+    struct buf *why)
+{
+	long long rate;
+
+	if (s->sasl_user == NULL || limit <= 0 ||
+	    anvilc_rate(kind, s->sasl_user, 1, &rate) < 0 || rate <= limit)
+		return 0;
+	msg_warn("%s rate limit exceeded: %lld in an hour from %s for user "
+	    "%s", kind, rate, s->namaddr, printable(s->sasl_user, s->tmp));
+	buf_setf(why, "450 4.7.1 Error: %s rate limit exceeded for user %s",
+	    kind, buf_str(s->tmp));
+	return -1;
 }
 
 /*

@@ -214,6 +214,11 @@ smtpd_cmd_mail(struct smtpd_state *s, char *args)
 		smtpd_reply(s, "%s", buf_str(why));
 		goto out;
 	}
+	if (smtpd_check_rate(s, "message", var_smtpd_sasl_message_rate_limit,
+	    why) < 0) {
+		smtpd_reply(s, "%s", buf_str(why));
+		goto out;
+	}
 	if (smtpd_check_space(s->declared_size) < 0) {
 		msg_warn("not enough free space in %s for a message from %s",
 		    var_queue_directory, s->namaddr);
@@ -275,6 +280,12 @@ smtpd_cmd_rcpt(struct smtpd_state *s, char *args)
 		buf_free(&log2);
 		smtpd_reply(s, "%s", buf_str(why));
 		s->rcpt_rejected++;
+		goto out;
+	}
+	buf_reset(why);
+	if (smtpd_check_rate(s, "recipient",
+	    var_smtpd_sasl_recipient_rate_limit, why) < 0) {
+		smtpd_reply(s, "%s", buf_str(why));
 		goto out;
 	}
 	/* The same recipient twice gets one copy. */
