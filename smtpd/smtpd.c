@@ -12,7 +12,12 @@
  * distrusted; it is made printable before it is logged.  A client not in
  * smtpd_client_event_limit_exceptions is counted by anvil (lib/anvilc.c)
  * and refused with 421 over smtpd_client_connection_count_limit or
- * _rate_limit, before the greeting and before any TLS handshake.
+ * _rate_limit, before the greeting and before any TLS handshake.  A
+ * client that talks before the greeting (a spam bot that does not wait:
+ * Postfix's postscreen calls it pregreet) gets 554 instead of 220 and is
+ * disconnected; what counts is what has arrived by the time the
+ * greeting is due, after the client's name was looked up, which costs
+ * one poll() and no waiting.
  */
 #include <sys/socket.h>
 #include <sys/types.h>
@@ -77,7 +82,13 @@ smtpd_service(int fd, char *service, char **argv)
 		s.quit = 1;
 	} else if (var_smtpd_tls_wrappermode && smtpd_tls_wrapper(&s) < 0)
 		s.quit = 1;
-	else
+	else if (!var_smtpd_tls_wrappermode && smtpd_early(&s)) {
+		msg_info("PREGREET from %s: the client talked before the "
+		    "greeting", s.namaddr);
+		smtpd_reply(&s, "554 5.5.1 %s Error: talking before the "
+		    "greeting", smtpd_hostname());
+		s.quit = s.linger = 1;
+	} else
 		smtpd_reply(&s, "220 %s", var_smtpd_banner);
 
 	while (!s.quit) {
@@ -103,7 +114,10 @@ smtpd_service(int fd, char *service, char **argv)
 			break;
 		}
 	}
-	(void)lineio_flush(s.io);
+	if (s.linger && s.tls == NULL)
+		lineio_linger(s.io, fd, fd);
+	else
+		(void)lineio_flush(s.io);
 	smtpd_tls_end(&s);
 	anvilc_done();
 	smtpd_log_disconnect(&s);

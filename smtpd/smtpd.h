@@ -57,6 +57,8 @@ struct smtpd_state {
 	int		 esmtp;		/* EHLO was used */
 	int		 errors;	/* error replies so far */
 	int		 quit;		/* close after this reply */
+	int		 linger;	/* ... reading what the client still
+					   sends, so that it gets the reply */
 	const char	*where;		/* last command, for log lines */
 	int		 count[SMTPD_C_COUNT];	/* commands seen */
 	int		 good[SMTPD_C_COUNT];	/* ... answered 2xx/3xx */
@@ -78,6 +80,7 @@ const char	*smtpd_hostname(void);
 int		 smtpd_reply(struct smtpd_state *, const char *, ...)
 		    __attribute__((format(printf, 2, 3)));
 void		 smtpd_lost(struct smtpd_state *, int, const char *);
+int		 smtpd_early(struct smtpd_state *);
 void		 smtpd_log_disconnect(struct smtpd_state *);
 
 /* smtpd_state.c */

@@ -2,11 +2,13 @@
  * smtpd_chat - what smtpd says: the name it says it under, replies,
  * which count errors (past smtpd_soft_error_limit each error reply waits
  * a second; the command loop ends the session at smtpd_hard_error_limit),
- * the end of a session whose client went away or fell silent, and
- * Postfix's summary line of the commands a session used.
+ * the end of a session whose client went away or fell silent, whether
+ * a client talks when it should be listening, and Postfix's summary line
+ * of the commands a session used.
  */
 #include <sys/types.h>
 
+#include <poll.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -17,6 +19,7 @@
 #include "lineio.h"
 #include "msg.h"
 #include "params.h"
+#include "tls.h"
 #include "util.h"
 #include "smtpd.h"
 
@@ -63,6 +66,25 @@ smtpd_reply(struct smtpd_state *s, const char *fmt, ...)
 		    printable(buf_str(s->reply), s->tmp));
 	buf_puts(s->reply, "\r\n");
 	return lineio_write(s->io, buf_str(s->reply), buf_len(s->reply));
+}
+
+/*
+ * smtpd_early - has the client sent something we have not asked for yet:
+ * bytes in the reader's buffer, or waiting on the socket?  Used before
+ * the greeting and before 354, when an SMTP client must be silent.
+ */
+int
+smtpd_early(struct smtpd_state *s)
+{
+	struct pollfd pfd;
+
+	if (lineio_pending(s->io) > 0 ||
+	    (s->tls != NULL && tls_pending(s->tls) > 0))
+		return 1;
+	pfd.fd = s->fd;
+	pfd.events = POLLIN;
+	pfd.revents = 0;
+	return poll(&pfd, 1, 0) > 0 && (pfd.revents & POLLIN) != 0;
 }
 
 /*

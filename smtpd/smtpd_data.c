@@ -6,6 +6,10 @@
  * file and its directory (the design's no-loss rule); any failure on the
  * way leaves nothing in the queue and gets a 4xx reply.
  *
+ * A client that sends anything after DATA before our 354 (the message
+ * pipelined past DATA: an early talker, a bot that does not listen) is
+ * refused with 554 5.5.0 and disconnected; nothing is queued.
+ *
  * The end of the message (RFC 5321 4.1.1.4) is "." alone on a line that
  * ends in CRLF, right after a line that ended in CRLF.  A bare LF or CR
  * never helps end it: "\n.\n", "\r.\r\n", ".\n" after text are content.
@@ -364,6 +368,16 @@ smtpd_data(struct smtpd_state *s)
 			smtpd_reply(s, "554 5.5.1 Error: no valid recipients");
 		else
 			smtpd_reply(s, "503 5.5.1 Error: need RCPT command");
+		return -1;
+	}
+	if (smtpd_early(s)) {
+		msg_info("improper command pipelining after DATA from %s",
+		    s->namaddr);
+		smtpd_reply(s, "554 5.5.0 Error: improper command pipelining "
+		    "after DATA");
+		lineio_discard(s->io);
+		s->quit = s->linger = 1;
+		smtpd_reset(s);
 		return -1;
 	}
 	memset(&m, 0, sizeof(m));
