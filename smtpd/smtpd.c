@@ -123,6 +123,8 @@ smtpd_service(int fd, char *service, char **argv)
 	smtpd_log_disconnect(&s);
 	smtpd_session_reset(&s);
 	free(s.rcpt);
+	free(s.rnotify);
+	free(s.rorcpt);
 	free(s.name);
 	free(s.namaddr);
 	lineio_free(&s.io);

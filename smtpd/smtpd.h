@@ -13,6 +13,7 @@
  *	smtpd_data.c	DATA: the message into the queue, headers added
  *	smtpd_tls.c	STARTTLS, implicit TLS (smtpd_tls_wrappermode)
  *	smtpd_auth.c	AUTH PLAIN and LOGIN through the auth service
+ *	smtpd_dsn.c	DSN parameters (RET ENVID NOTIFY ORCPT), xtext
  */
 #ifndef CARTERO_SMTPD_H
 #define CARTERO_SMTPD_H
@@ -70,10 +71,16 @@ struct smtpd_state {
 	int		 nrcpt;
 	int		 rcpt_size;
 	int		 rcpt_rejected;	/* RCPTs refused in this transaction */
+	char		**rnotify;	/* each recipient's DSN NOTIFY, or NULL */
+	char		**rorcpt;	/* ... its ORCPT "type;addr", or NULL */
 	long long	 declared_size;	/* MAIL SIZE=, or 0 */
 	int		 body8bit;	/* BODY=8BITMIME */
 	int		 smtputf8;	/* SMTPUTF8 */
+	char		*envid;		/* DSN ENVID (decoded), or NULL */
+	int		 ret;		/* DSN RET: SMTPD_RET_* */
 };
+
+enum { SMTPD_RET_NONE, SMTPD_RET_FULL, SMTPD_RET_HDRS };
 
 /* smtpd_chat.c */
 const char	*smtpd_hostname(void);
@@ -138,6 +145,13 @@ void		 smtpd_tls_end(struct smtpd_state *);
 int		 smtpd_auth_offered(struct smtpd_state *);
 void		 smtpd_auth_ehlo(struct smtpd_state *);
 void		 smtpd_auth_cmd(struct smtpd_state *, char *);
+
+/* smtpd_dsn.c */
+int		 smtpd_dsn_xtext(const char *, size_t, struct buf *);
+int		 smtpd_dsn_envid(const char *, struct buf *);
+int		 smtpd_dsn_ret(const char *);
+int		 smtpd_dsn_notify(const char *, struct buf *);
+int		 smtpd_dsn_orcpt(const char *, struct buf *);
 
 /* smtpd_data.c */
 void		 smtpd_data_init(void);

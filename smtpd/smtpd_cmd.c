@@ -58,6 +58,7 @@ smtpd_cmd_helo(struct smtpd_state *s, char *args, int esmtp)
 		lineio_puts(s->io, "250-STARTTLS\r\n");
 	smtpd_auth_ehlo(s);
 	lineio_puts(s->io, "250-8BITMIME\r\n");
+	lineio_puts(s->io, "250-DSN\r\n");
 	lineio_puts(s->io, "250-ENHANCEDSTATUSCODES\r\n");
 	smtpd_reply(s, "250 SMTPUTF8");
 }
@@ -118,6 +119,22 @@ smtpd_mail_params(struct smtpd_state *s, char *params)
 			}
 		} else if (strcasecmp(tok, "SMTPUTF8") == 0 && val == NULL) {
 			s->smtputf8 = 1;
+		} else if (strcasecmp(tok, "RET") == 0 && val != NULL) {
+			if (s->ret != SMTPD_RET_NONE ||
+			    (s->ret = smtpd_dsn_ret(val)) < 0) {
+				s->ret = SMTPD_RET_NONE;
+				smtpd_reply(s, "501 5.5.4 Bad RET parameter "
+				    "(FULL or HDRS, once)");
+				return -1;
+			}
+		} else if (strcasecmp(tok, "ENVID") == 0 && val != NULL) {
+			if (s->envid != NULL ||
+			    smtpd_dsn_envid(val, s->tmp) < 0) {
+				smtpd_reply(s, "501 5.5.4 Bad ENVID parameter "
+				    "syntax");
+				return -1;
+			}
+			s->envid = xstrdup(buf_str(s->tmp));
 		} else if (strcasecmp(tok, "AUTH") == 0 && val != NULL &&
 		    var_smtpd_sasl_auth_enable) {
 			/*
@@ -155,7 +172,10 @@ smtpd_cmd_path(struct smtpd_state *s, const char *args, const char *prefix,
 	return 0;
 }
 
-/* smtpd_cmd_mail - MAIL FROM:<sender> [SIZE=n] [BODY=...] [SMTPUTF8] */
+/*
+ * smtpd_cmd_mail - MAIL FROM:<sender> [SIZE=n] [BODY=...] [SMTPUTF8]
+ * [RET=FULL|HDRS] [ENVID=xtext]
+ */
 static void
 smtpd_cmd_mail(struct smtpd_state *s, char *args)
 {
@@ -180,8 +200,7 @@ smtpd_cmd_mail(struct smtpd_state *s, char *args)
 	if (smtpd_cmd_path(s, args, "FROM:", "MAIL", addr, &params, why) < 0)
 		goto out;
 	p = xstrdup(params);
-	s->declared_size = 0;
-	s->body8bit = s->smtputf8 = 0;
+	smtpd_reset(s);
 	if (smtpd_mail_params(s, p) < 0) {
 		free(p);
 		goto out;
@@ -228,17 +247,57 @@ smtpd_cmd_mail(struct smtpd_state *s, char *args)
 	s->sender = xstrdup(buf_str(addr));
 	smtpd_reply(s, "250 2.1.0 Ok");
 out:
+	if (s->sender == NULL)
+		smtpd_reset(s);		/* no half transaction left */
 	buf_free(&addr);
 	buf_free(&why);
+}
+
+/*
+ * smtpd_rcpt_params - the ESMTP parameters after RCPT TO:<...>: the DSN's
+ * NOTIFY (canonical, into notify) and ORCPT (decoded, into orcpt).  0,
+ * or -1 after a reply.
+ */
+static int
+smtpd_rcpt_params(struct smtpd_state *s, char *params, struct buf *notify,
+    struct buf *orcpt)
+{
+	char *tok, *val;
+
+	while ((tok = mystrtok(&params, " \t")) != NULL) {
+		if ((val = strchr(tok, '=')) != NULL)
+			*val++ = '\0';
+		if (strcasecmp(tok, "NOTIFY") == 0 && val != NULL) {
+			if (buf_len(notify) > 0 ||
+			    smtpd_dsn_notify(val, notify) < 0) {
+				smtpd_reply(s, "501 5.5.4 Bad NOTIFY parameter "
+				    "syntax");
+				return -1;
+			}
+		} else if (strcasecmp(tok, "ORCPT") == 0 && val != NULL) {
+			if (buf_len(orcpt) > 0 ||
+			    smtpd_dsn_orcpt(val, orcpt) < 0) {
+				smtpd_reply(s, "501 5.5.4 Bad ORCPT parameter "
+				    "syntax");
+				return -1;
+			}
+		} else {
+			smtpd_reply(s, "555 5.5.4 Unsupported option: %s",
+			    printable(tok, s->tmp));
+			return -1;
+		}
+	}
+	return 0;
 }
 
 /* smtpd_cmd_rcpt - RCPT TO:<recipient>: check it, remember it */
 static void
 smtpd_cmd_rcpt(struct smtpd_state *s, char *args)
 {
-	struct buf *addr, *why, *log2;
+	struct buf *addr, *why, *log2, *notify = NULL, *orcpt = NULL;
 	const char *params;
-	int i;
+	char *p;
+	int i, r;
 
 	if (s->sender == NULL) {
 		smtpd_reply(s, "503 5.5.1 Error: need MAIL command");
@@ -248,14 +307,13 @@ smtpd_cmd_rcpt(struct smtpd_state *s, char *args)
 	why = buf_new(64, 1024);
 	if (smtpd_cmd_path(s, args, "TO:", "RCPT", addr, &params, why) < 0)
 		goto out;
-	params += strspn(params, " \t");
-	if (*params != '\0') {
-		buf_set(why, params);
-		buf_truncate(why, strcspn(buf_str(why), " \t="));
-		smtpd_reply(s, "555 5.5.4 Unsupported option: %s",
-		    printable(buf_str(why), s->tmp));
+	notify = buf_new(32, 0);
+	orcpt = buf_new(64, 0);
+	p = xstrdup(params);
+	r = smtpd_rcpt_params(s, p, notify, orcpt);
+	free(p);
+	if (r < 0)
 		goto out;
-	}
 	if (buf_len(addr) == 0) {
 		smtpd_reply(s, "501 5.1.3 Bad recipient address syntax");
 		goto out;
@@ -297,13 +355,23 @@ smtpd_cmd_rcpt(struct smtpd_state *s, char *args)
 			s->rcpt_size = s->rcpt_size ? s->rcpt_size * 2 : 8;
 			s->rcpt = xrealloc(s->rcpt, sizeof(char *) *
 			    (size_t)s->rcpt_size);
+			s->rnotify = xrealloc(s->rnotify, sizeof(char *) *
+			    (size_t)s->rcpt_size);
+			s->rorcpt = xrealloc(s->rorcpt, sizeof(char *) *
+			    (size_t)s->rcpt_size);
 		}
+		s->rnotify[s->nrcpt] = buf_len(notify) ?
+		    xstrdup(buf_str(notify)) : NULL;
+		s->rorcpt[s->nrcpt] = buf_len(orcpt) ?
+		    xstrdup(buf_str(orcpt)) : NULL;
 		s->rcpt[s->nrcpt++] = xstrdup(buf_str(addr));
 	}
 	smtpd_reply(s, "250 2.1.5 Ok");
 out:
 	buf_free(&addr);
 	buf_free(&why);
+	buf_free(&notify);
+	buf_free(&orcpt);
 }
 
 /* smtpd_cmd_bare - 1 when verb came without arguments; else 501 */

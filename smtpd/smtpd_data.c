@@ -223,9 +223,19 @@ smtpd_data_envelope(struct smtpd_state *s, struct queue_writer *qw)
 	if (s->body8bit)
 		r |= queue_rec(qw, 'A', "body=8BITMIME");
 	if (s->smtputf8)
-		r |= queue_rec(qw, 'A', "smtputf8=yes");
-	for (i = 0; i < s->nrcpt; i++)
+		r |= queue_rec(qw, 'A', "smtputf8=1");
+	if (s->envid != NULL)
+		r |= queue_recf(qw, 'A', "envid=%s", s->envid);
+	if (s->ret != SMTPD_RET_NONE)
+		r |= queue_rec(qw, 'A', s->ret == SMTPD_RET_FULL ?
+		    "ret=FULL" : "ret=HDRS");
+	for (i = 0; i < s->nrcpt; i++) {
 		r |= queue_rec(qw, 'R', s->rcpt[i]);
+		if (s->rnotify[i] != NULL)
+			r |= queue_rec(qw, 'N', s->rnotify[i]);
+		if (s->rorcpt[i] != NULL)
+			r |= queue_rec(qw, 'C', s->rorcpt[i]);
+	}
 	return r ? -1 : 0;
 }
 
