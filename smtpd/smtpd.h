@@ -11,6 +11,7 @@
  *	smtpd_restrict.c the restriction lists (client, sender, relay, rcpt)
  *	smtpd_sender_login.c reject_sender_login_mismatch
  *	smtpd_data.c	DATA: the message into the queue, headers added
+ *	smtpd_bdat.c	BDAT (CHUNKING): the message in counted chunks
  *	smtpd_tls.c	STARTTLS, implicit TLS (smtpd_tls_wrappermode)
  *	smtpd_auth.c	AUTH PLAIN and LOGIN through the auth service
  *	smtpd_dsn.c	DSN parameters (RET ENVID NOTIFY ORCPT), xtext
@@ -24,6 +25,7 @@
 
 struct buf;
 struct lineio;
+struct smtpd_bdat;
 struct tls;
 
 #define SMTPD_ADDR_MAX		64	/* printable client address */
@@ -33,7 +35,8 @@ struct tls;
 enum {
 	SMTPD_C_HELO, SMTPD_C_EHLO, SMTPD_C_MAIL, SMTPD_C_RCPT, SMTPD_C_DATA,
 	SMTPD_C_RSET, SMTPD_C_NOOP, SMTPD_C_VRFY, SMTPD_C_HELP, SMTPD_C_QUIT,
-	SMTPD_C_STARTTLS, SMTPD_C_AUTH, SMTPD_C_UNKNOWN, SMTPD_C_COUNT
+	SMTPD_C_STARTTLS, SMTPD_C_AUTH, SMTPD_C_BDAT, SMTPD_C_UNKNOWN,
+	SMTPD_C_COUNT
 };
 
 struct smtpd_state {
@@ -78,6 +81,7 @@ struct smtpd_state {
 	int		 smtputf8;	/* SMTPUTF8 */
 	char		*envid;		/* DSN ENVID (decoded), or NULL */
 	int		 ret;		/* DSN RET: SMTPD_RET_* */
+	struct smtpd_bdat *bdat;	/* BDAT chunks so far, or NULL */
 };
 
 enum { SMTPD_RET_NONE, SMTPD_RET_FULL, SMTPD_RET_HDRS };
@@ -156,5 +160,16 @@ int		 smtpd_dsn_orcpt(const char *, struct buf *);
 /* smtpd_data.c */
 void		 smtpd_data_init(void);
 int		 smtpd_data(struct smtpd_state *);
+int		 smtpd_data_check(struct smtpd_state *);
+struct smtpd_msg *smtpd_data_begin(struct smtpd_state *);
+void		 smtpd_data_feed(struct smtpd_msg *, const char *, size_t, int,
+		    int);
+long long	 smtpd_data_size(const struct smtpd_msg *);
+void		 smtpd_data_done(struct smtpd_state *, struct smtpd_msg *);
+void		 smtpd_data_free(struct smtpd_msg **);
+
+/* smtpd_bdat.c */
+void		 smtpd_bdat(struct smtpd_state *, char *);
+void		 smtpd_bdat_free(struct smtpd_state *);
 
 #endif

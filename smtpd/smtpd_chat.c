@@ -33,7 +33,7 @@ smtpd_hostname(void)
 
 static const char *smtpd_cmd_names[SMTPD_C_COUNT] = {
 	"helo", "ehlo", "mail", "rcpt", "data", "rset", "noop", "vrfy",
-	"help", "quit", "starttls", "auth", "unknown",
+	"help", "quit", "starttls", "auth", "bdat", "unknown",
 };
 
 /*

@@ -59,6 +59,7 @@ smtpd_cmd_helo(struct smtpd_state *s, char *args, int esmtp)
 	smtpd_auth_ehlo(s);
 	lineio_puts(s->io, "250-8BITMIME\r\n");
 	lineio_puts(s->io, "250-DSN\r\n");
+	lineio_puts(s->io, "250-CHUNKING\r\n");
 	lineio_puts(s->io, "250-ENHANCEDSTATUSCODES\r\n");
 	smtpd_reply(s, "250 SMTPUTF8");
 }
@@ -436,8 +437,8 @@ smtpd_cmd_vrfy(struct smtpd_state *s, char *args)
 static void
 smtpd_cmd_help(struct smtpd_state *s, char *args)
 {
-	smtpd_reply(s, "214 2.0.0 Commands: HELO EHLO MAIL RCPT DATA RSET "
-	    "NOOP QUIT HELP VRFY STARTTLS AUTH");
+	smtpd_reply(s, "214 2.0.0 Commands: HELO EHLO MAIL RCPT DATA BDAT "
+	    "RSET NOOP QUIT HELP VRFY STARTTLS AUTH");
 }
 
 /* smtpd_cmd_unimpl - commands we know of but do not offer */
@@ -474,7 +475,7 @@ static const struct smtpd_cmd_tab smtpd_cmd_tab[] = {
 	{ "ETRN", SMTPD_C_UNKNOWN, smtpd_cmd_unimpl },
 	{ "TURN", SMTPD_C_UNKNOWN, smtpd_cmd_unimpl },
 	{ "ATRN", SMTPD_C_UNKNOWN, smtpd_cmd_unimpl },
-	{ "BDAT", SMTPD_C_UNKNOWN, smtpd_cmd_unimpl },
+	{ "BDAT", SMTPD_C_BDAT, smtpd_bdat },
 	{ "SEND", SMTPD_C_UNKNOWN, smtpd_cmd_unimpl },
 	{ "SOML", SMTPD_C_UNKNOWN, smtpd_cmd_unimpl },
 	{ "SAML", SMTPD_C_UNKNOWN, smtpd_cmd_unimpl },

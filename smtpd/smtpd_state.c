@@ -31,6 +31,7 @@ smtpd_reset(struct smtpd_state *s)
 	s->nrcpt = 0;
 	free(s->envid);
 	s->envid = NULL;
+	smtpd_bdat_free(s);
 	s->ret = SMTPD_RET_NONE;
 	s->rcpt_rejected = 0;
 	s->declared_size = 0;
