@@ -15,7 +15,8 @@
  * limits).  smtpd also counts what an authenticated user sends, per hour
  * (smtpd_sasl_message_rate_limit, _recipient_rate_limit):
  *	request=rate kind=message|recipient user=LOGIN n=N
- *	  reply: status=ok rate=M	(M in this hour, these N included)  A registration belongs to the connection that made it: when
+ *	  reply: status=ok rate=M	(M in this hour, these N included)
+ * A registration belongs to the connection that made it: when
  * an smtpd dies, even by kill -9, the kernel closes its connection and
  * its registrations go, so no count is left behind.
  *

@@ -15,8 +15,9 @@
  *
  * And at MAIL time smtpd_client_restrictions and smtpd_sender_restrictions
  * (smtpd_check_mail), an authenticated user's hourly message and
- * recipient rates (smtpd_check_rate, through anvil), and whether the queue's file system has room
- * (queue_minfree plus the size the client announced).  The restriction
+ * recipient rates (smtpd_check_rate, through anvil), and whether the
+ * queue's file system has room (queue_minfree plus the size the client
+ * announced).  The restriction
  * lists are checked when smtpd starts: a wrong name stops it.
  */
 #include <sys/statvfs.h>

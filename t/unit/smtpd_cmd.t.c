@@ -394,8 +394,8 @@ static const struct smtp_case {
 	    "250 SMTPUTF8", "none" },
 	{ "EHLO without AUTH", 1, 0, { "EHLO c" },
 	    "250-mx.mired.org\n250-PIPELINING\n250-SIZE 10240000\n"
-	    "250-8BITMIME\n250-DSN\n250-CHUNKING\n250-ENHANCEDSTATUSCODES\n250 SMTPUTF8",
-	    "none" },
+	    "250-8BITMIME\n250-DSN\n250-CHUNKING\n250-ENHANCEDSTATUSCODES\n"
+	    "250 SMTPUTF8", "none" },
 };
 
 /* replies - what the server wrote since the last call, CRLFs as '\n' */
