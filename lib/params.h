@@ -50,6 +50,7 @@
  X(STR, smtpd_sender_restrictions, "", 0, 0, "Restrictions on the sender, checked at MAIL FROM after smtpd_client_restrictions: reject_non_fqdn_sender, reject_unknown_sender_domain, check_sender_access TABLE, reject_sender_login_mismatch, and the client restrictions.") \
  X(STR, smtpd_recipient_restrictions, "", 0, 0, "Restrictions on each recipient, checked at RCPT TO after smtpd_relay_restrictions: reject_non_fqdn_recipient, reject_unknown_recipient_domain, check_recipient_access TABLE, reject_unauth_destination, and the client and sender restrictions.") \
  X(STR, smtpd_sender_login_maps, "", 0, 0, "Who owns which sender addresses beyond their own (reject_sender_login_mismatch): a table (hash:/path) from an address, or @domain, to the logins that may use it.") \
+ X(BOOL, smtpd_forbid_unauth_pipelining, "yes", 0, 0, "Refuse (554) and disconnect a client outside mynetworks that talks before the greeting or sends the message before the 354 reply to DATA (an early talker: a spam bot that does not listen).") \
  X(INT, smtpd_sasl_message_rate_limit, "200", 0, 1000000, "How many messages one authenticated user may send per hour (anvil); over it MAIL FROM gets 450 4.7.1; 0: no limit.") \
  X(INT, smtpd_sasl_recipient_rate_limit, "1000", 0, 10000000, "How many recipients one authenticated user may send to per hour (anvil); over it RCPT TO gets 450 4.7.1; 0: no limit.") \
  X(STR, smtpd_banner, "$myhostname ESMTP cartero", 0, 0, "The text after 220 in the SMTP greeting.") \

@@ -15,9 +15,10 @@
  * _rate_limit, before the greeting and before any TLS handshake.  A
  * client that talks before the greeting (a spam bot that does not wait:
  * Postfix's postscreen calls it pregreet) gets 554 instead of 220 and is
- * disconnected; what counts is what has arrived by the time the
+ * disconnected (smtpd_forbid_unauth_pipelining; never mynetworks, whose
+ * scripts and typed dialogs may not wait); what counts is what has arrived by the time the
  * greeting is due, after the client's name was looked up, which costs
- * one poll() and no waiting.
+ * one recv(MSG_PEEK) and no waiting.
  */
 #include <sys/socket.h>
 #include <sys/types.h>
@@ -82,7 +83,7 @@ smtpd_service(int fd, char *service, char **argv)
 		s.quit = 1;
 	} else if (var_smtpd_tls_wrappermode && smtpd_tls_wrapper(&s) < 0)
 		s.quit = 1;
-	else if (!var_smtpd_tls_wrappermode && smtpd_early(&s)) {
+	else if (!var_smtpd_tls_wrappermode && smtpd_early_talker(&s)) {
 		msg_info("PREGREET from %s: the client talked before the "
 		    "greeting", s.namaddr);
 		smtpd_reply(&s, "554 5.5.1 %s Error: talking before the "

@@ -92,6 +92,7 @@ int		 smtpd_reply(struct smtpd_state *, const char *, ...)
 		    __attribute__((format(printf, 2, 3)));
 void		 smtpd_lost(struct smtpd_state *, int, const char *);
 int		 smtpd_early(struct smtpd_state *);
+int		 smtpd_early_talker(struct smtpd_state *);
 void		 smtpd_log_disconnect(struct smtpd_state *);
 
 /* smtpd_state.c */

@@ -7,8 +7,8 @@
  * of the commands a session used.
  */
 #include <sys/types.h>
+#include <sys/socket.h>
 
-#include <poll.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -76,15 +76,24 @@ smtpd_reply(struct smtpd_state *s, const char *fmt, ...)
 int
 smtpd_early(struct smtpd_state *s)
 {
-	struct pollfd pfd;
+	char c;
 
 	if (lineio_pending(s->io) > 0 ||
 	    (s->tls != NULL && tls_pending(s->tls) > 0))
 		return 1;
-	pfd.fd = s->fd;
-	pfd.events = POLLIN;
-	pfd.revents = 0;
-	return poll(&pfd, 1, 0) > 0 && (pfd.revents & POLLIN) != 0;
+	/* Bytes, not a mere end of input (a port scanner that hung up). */
+	return recv(s->fd, &c, 1, MSG_PEEK | MSG_DONTWAIT) > 0;
+}
+
+/*
+ * smtpd_early_talker - smtpd_early() for the clients it applies to:
+ * smtpd_forbid_unauth_pipelining, outside mynetworks
+ */
+int
+smtpd_early_talker(struct smtpd_state *s)
+{
+	return var_smtpd_forbid_unauth_pipelining && !s->in_mynetworks &&
+	    smtpd_early(s);
 }
 
 /*

@@ -6,9 +6,10 @@
  * file and its directory (the design's no-loss rule); any failure on the
  * way leaves nothing in the queue and gets a 4xx reply.
  *
- * A client that sends anything after DATA before our 354 (the message
- * pipelined past DATA: an early talker, a bot that does not listen) is
- * refused with 554 5.5.0 and disconnected; nothing is queued.
+ * A client outside mynetworks that sends anything after DATA before our
+ * 354 (the message pipelined past DATA: an early talker, a bot that does
+ * not listen) is refused with 554 5.5.0 and disconnected; nothing is
+ * queued (smtpd_forbid_unauth_pipelining).
  *
  * The end of the message (RFC 5321 4.1.1.4) is "." alone on a line that
  * ends in CRLF, right after a line that ended in CRLF.  A bare LF or CR
@@ -466,7 +467,7 @@ smtpd_data(struct smtpd_state *s)
 	}
 	if (!smtpd_data_check(s))
 		return -1;
-	if (smtpd_early(s)) {
+	if (smtpd_early_talker(s)) {
 		msg_info("improper command pipelining after DATA from %s",
 		    s->namaddr);
 		smtpd_reply(s, "554 5.5.0 Error: improper command pipelining "

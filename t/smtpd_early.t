@@ -5,16 +5,26 @@
 # talks before the greeting (pregreet) gets 554 5.5.1 instead of 220: to
 # be sure its bytes are there before the greeting is due, the test holds
 # the service's only process (maxproc 1) with another session while it
-# connects and talks.
+# connects and talks.  Both apply to clients outside mynetworks
+# (smtpd_forbid_unauth_pipelining): the test talks from 127.0.0.2; a
+# client in mynetworks (a script, the seed's typed dialog) may pipeline.
 import os, sys
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "lib"))
 from cartero_test import *
 import socket
 
 one_port = free_port()
-inst = Instance(master_extra="127.0.0.1:%d inet n - n - 1 smtpd\n" % one_port)
+inst = Instance(master_extra="127.0.0.1:%d inet n - n - 1 smtpd\n" % one_port,
+                main_cf={"mynetworks": "127.0.0.1/32"})
+OUT = ("127.0.0.2", 0)
 
-s = socket.create_connection(("127.0.0.1", inst.port), 15)
+
+def connect(port):
+    return socket.create_connection(("127.0.0.1", port), 15,
+                                    source_address=OUT)
+
+
+s = connect(inst.port)
 like(recv_until(s, b"\r\n").decode(), "220 ", "greeting")
 s.sendall(b"EHLO client.example\r\n")
 recv_until(s, b"250 SMTPUTF8\r\n")
@@ -33,7 +43,7 @@ like(inst.read_log(), "improper command pipelining after DATA from",
      "the early talker is logged")
 
 # Pipelining up to DATA, then waiting for 354, is what RFC 2920 allows.
-s = socket.create_connection(("127.0.0.1", inst.port), 15)
+s = connect(inst.port)
 recv_until(s, b"\r\n")
 s.sendall(b"EHLO client.example\r\n")
 recv_until(s, b"250 SMTPUTF8\r\n")
@@ -48,9 +58,9 @@ is_(len(inst.mail_files("bob")), 1,
     "bob has only the message sent on time: the early one was not queued")
 
 # Pregreet: the only process is busy with a, b connects and talks first.
-a = socket.create_connection(("127.0.0.1", one_port), 15)
+a = connect(one_port)
 like(recv_until(a, b"\r\n").decode(), "220 ", "the one-process service greets a")
-b = socket.create_connection(("127.0.0.1", one_port), 15)
+b = connect(one_port)
 b.sendall(b"EHLO bot.example\r\n")
 a.sendall(b"QUIT\r\n")
 recv_all(a)
@@ -59,7 +69,15 @@ like(out, "554 5.5.1", "a client that talks before the greeting gets 554")
 ok("220 " not in out and "250" not in out,
    "... no greeting, and its EHLO is never answered")
 like(inst.read_log(), "PREGREET from", "the pregreet is logged")
-c = socket.create_connection(("127.0.0.1", one_port), 15)
+c = connect(one_port)
 like(recv_until(c, b"\r\n").decode(), "220 ", "a client that waits is greeted")
 c.close()
+
+# mynetworks may pipeline the whole dialog (nc < file).
+s = socket.create_connection(("127.0.0.1", inst.port), 15)
+s.sendall(b"HELO script.example\r\nMAIL FROM:<ana@mired.org>\r\n"
+          b"RCPT TO:<ana@mired.org>\r\nDATA\r\nSubject: script\r\n\r\n"
+          b"hola\r\n.\r\nQUIT\r\n")
+like(recv_all(s), "250 2.0.0 Ok: queued as",
+     "a client in mynetworks may send everything at once")
 done()
