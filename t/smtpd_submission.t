@@ -26,10 +26,16 @@ def service_options(name):
     return opts
 
 
+# As root (with the users cartero and vmail), submission runs chrooted as
+# in the default master.cf: the login table is opened before the chroot.
+from cartero_test import _user_exists
+chroot = "y" if is_root() and _user_exists("cartero") and \
+    _user_exists("vmail") else "n"
 sub_port, smtps_port = free_port(), free_port()
 extra = ""
 for port, name in ((sub_port, "submission"), (smtps_port, "smtps")):
-    extra += "127.0.0.1:%d inet n - n - - smtpd\n" % port
+    extra += "127.0.0.1:%d inet n - %s - - smtpd\n" % (
+        port, chroot if name == "submission" else "n")
     extra += "".join("  %s\n" % o for o in service_options(name)
                      if "syslog_name" not in o)
 inst = Instance(master_extra=extra, start=False, main_cf={
