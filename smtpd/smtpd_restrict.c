@@ -162,13 +162,13 @@ smtpd_restrict_what(int list, const struct smtpd_req *q)
 	return "Recipient address";
 }
 
-/* smtpd_restrict_who - what a reply names: <address> or [client] */
+/* smtpd_restrict_who - what a reply names: <address> or <name[addr]> */
 static void
 smtpd_restrict_who(struct smtpd_state *s, int list,
     const struct smtpd_req *q, struct buf *out)
 {
 	if (list == SMTPD_LIST_CLIENT)
-		buf_setf(out, "%s", s->namaddr);
+		buf_setf(out, "<%s>", s->namaddr);
 	else {
 		buf_set(out, "<");
 		printable(q->rcpt != NULL ? q->rcpt : q->sender, s->tmp);

@@ -11,6 +11,7 @@ sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "lib
 from cartero_test import *
 from dnsmasq import Dnsmasq
 import smtplib
+import socket
 
 dns = Dnsmasq([
     "--local=/test/",
@@ -49,6 +50,13 @@ with open(os.path.join(inst.etc, "master.cf"), "a") as f:
             "  -o smtpd_client_restrictions=check_client_access,"
             "hash:%s/client_access,reject_rbl_client,rbl.test\n"
             % (rbl_port, inst.etc))
+bad_port, nomap_port = free_port(), free_port()
+with open(os.path.join(inst.etc, "master.cf"), "a") as f:
+    f.write("127.0.0.1:%d inet n - n - - smtpd "
+            "-o smtpd_recipient_restrictions=reject_everything\n"
+            "127.0.0.1:%d inet n - n - - smtpd "
+            "-o smtpd_sender_restrictions=check_sender_access,"
+            "hash:/nonexistent/table\n" % (bad_port, nomap_port))
 inst.start()
 ok(wait_for(lambda: port_answers(rbl_port, 1), 10), "the rbl service runs")
 
@@ -113,7 +121,7 @@ for src, want, name in (
         ("127.0.0.1", "250", "reject_rbl_client: an unlisted client passes"),
         ("127.0.0.2", "554 5.7.1 Service unavailable; Client host "
          "[127.0.0.2] blocked using rbl.test", "... a listed one gets 554"),
-        ("127.0.0.3", "554 5.7.1 unknown[127.0.0.3]: Client host rejected: "
+        ("127.0.0.3", "554 5.7.1 <unknown[127.0.0.3]>: Client host rejected: "
          "go away", "check_client_access REJECT text")):
     s = smtplib.SMTP("127.0.0.1", rbl_port, timeout=30,
                      source_address=(src, 0))
@@ -123,4 +131,18 @@ for src, want, name in (
 ok(dns.queries("2.0.0.127.rbl.test") >= 1,
    "the RBL was asked about 2.0.0.127.rbl.test")
 like(inst.read_log(), "NOQUEUE: reject: MAIL from", "refusals are logged")
+
+# Mistakes stop smtpd before it says anything.
+for port, text, name in (
+        (bad_port, 'parameter smtpd_recipient_restrictions: unknown '
+         'restriction "reject_everything"', "an unknown restriction"),
+        (nomap_port, "check_sender_access hash:/nonexistent/table",
+         "a table that cannot be opened")):
+    try:
+        out = recv_all(socket.create_connection(("127.0.0.1", port), 5), 5)
+    except OSError:
+        out = ""
+    ok("220" not in out, "%s: no greeting" % name)
+    ok(wait_for(lambda: text in inst.read_log(), 10),
+       "%s stops smtpd with a clear message" % name)
 done()

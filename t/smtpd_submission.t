@@ -38,6 +38,10 @@ for port, name in ((sub_port, "submission"), (smtps_port, "smtps")):
         port, chroot if name == "submission" else "n")
     extra += "".join("  %s\n" % o for o in service_options(name)
                      if "syslog_name" not in o)
+mismatch_port = free_port()
+extra += ("127.0.0.1:%d inet n - n - - smtpd -o "
+          "smtpd_sender_restrictions=reject_sender_login_mismatch\n"
+          % mismatch_port)
 inst = Instance(master_extra=extra, start=False, main_cf={
     "smtpd_sender_login_maps": "hash:$config_directory/sender_logins"})
 with open(os.path.join(inst.etc, "sender_logins"), "w") as f:
@@ -116,6 +120,15 @@ s = smtplib.SMTP("127.0.0.1", inst.port, timeout=15)
 s.ehlo("client.example")
 like(code(s.docmd("MAIL", "FROM:<bob@mired.org>")), "250",
      "25: mynetworks still sends without AUTH")
+s.quit()
+s = smtplib.SMTP("127.0.0.1", mismatch_port, timeout=15)
+s.ehlo("client.example")
+is_(code(s.docmd("MAIL", "FROM:<info@mired.org>")), "553 5.7.1 "
+    "<info@mired.org>: Sender address rejected: not logged in",
+    "without AUTH, an address the login table lists is refused")
+s.docmd("RSET")
+like(code(s.docmd("MAIL", "FROM:<bob@mired.org>")), "250",
+     "... one it does not list is left to the other checks")
 s.quit()
 log = inst.read_log()
 ok("NOQUEUE: reject: MAIL from" in log and "not owned by user" in log,
