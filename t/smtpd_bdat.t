@@ -79,5 +79,6 @@ s.sendall(b"BDAT 1x\r\nRSET\r\n")
 out = recv_all(s)
 like(out, "501 5.5.4 Syntax: BDAT count [LAST]", "a bad BDAT line: 501")
 ok("250" not in out, "... and the session ends: RSET is never read")
-like(inst.read_log(), "bdat=", "the disconnect line counts BDAT commands")
+ok(wait_for(lambda: "bdat=" in inst.read_log(), 10),
+   "the disconnect line counts BDAT commands")
 done()
