@@ -11,11 +11,13 @@ sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "lib
 from cartero_test import *
 import socket
 
-inst = Instance()
+small_port = free_port()
+inst = Instance(master_extra="127.0.0.1:%d inet n - n - - smtpd "
+                "-o message_size_limit=100\n" % small_port)
 
 
-def conn():
-    s = socket.create_connection(("127.0.0.1", inst.port), 15)
+def conn(port=None):
+    s = socket.create_connection(("127.0.0.1", port or inst.port), 15)
     recv_until(s, b"\r\n")
     s.sendall(b"EHLO client.example\r\n")
     return s, recv_until(s, b"250 SMTPUTF8\r\n").decode()
@@ -75,6 +77,16 @@ like(r[3], "503 5.5.1 Error: DATA after BDAT", "DATA after BDAT: 503")
 s.sendall(b"BDAT 0 LAST\r\n")
 like(replies(s, 1)[0], "250 2.0.0 Ok: queued as", "BDAT 0 LAST ends it")
 ok(inst.wait_mail(2, "bob"), "the second message arrives")
+# message_size_limit counts the chunks as they come.
+t, _ = conn(small_port)
+t.sendall(b"MAIL FROM:<ana@mired.org>\r\nRCPT TO:<bob@mired.org>\r\n"
+          b"BDAT 80\r\n" + b"x" * 78 + b"\r\n" +
+          b"BDAT 80 LAST\r\n" + b"y" * 78 + b"\r\nNOOP\r\n")
+r = replies(t, 5)
+like(r[3], "552 5.3.4 Message size exceeds fixed limit",
+     "message_size_limit: 160 bytes in two chunks get 552 5.3.4")
+is_(r[4], "250 2.0.0 Ok", "... after the whole chunk was read")
+t.close()
 s.sendall(b"BDAT 1x\r\nRSET\r\n")
 out = recv_all(s)
 like(out, "501 5.5.4 Syntax: BDAT count [LAST]", "a bad BDAT line: 501")
