@@ -356,22 +356,35 @@ smtpd_data_done(struct smtpd_state *s, struct smtpd_msg *m)
 
 	/*
 	 * On disk: now, and only now, the message is ours.  The client and
-	 * qmgr hear of it first; the log lines follow, so that writing them
-	 * is not part of what the client waits for.
+	 * qmgr hear of it first; the log line follows, so that writing it
+	 * is not part of what the client waits for.  (The client= line was
+	 * written when the queue file was made, as Postfix does, so that
+	 * it comes before qmgr's from= line, as log summaries expect.)
 	 */
 	smtpd_reply(s, "250 2.0.0 Ok: queued as %s", m->id);
 	(void)lineio_flush(s->io);
 	queue_notify(var_queue_directory, m->id);
-	pr = buf_new(64, 0);
-	if (s->sasl_user != NULL)
-		msg_info("%s: client=%s, sasl_method=%s, sasl_username=%s",
-		    m->id, s->namaddr, s->sasl_method,
-		    printable(s->sasl_user, pr));
-	else
-		msg_info("%s: client=%s", m->id, s->namaddr);
-	if (buf_len(m->msgid) > 0)
+	if (buf_len(m->msgid) > 0) {
+		pr = buf_new(64, 0);
 		msg_info("%s: message-id=%s", m->id,
 		    printable(buf_str(m->msgid), pr));
+		buf_free(&pr);
+	}
+}
+
+/* smtpd_data_log_client - the "ID: client=" line of a new queue file */
+static void
+smtpd_data_log_client(struct smtpd_state *s, const struct smtpd_msg *m)
+{
+	struct buf *pr;
+
+	if (s->sasl_user == NULL) {
+		msg_info("%s: client=%s", m->id, s->namaddr);
+		return;
+	}
+	pr = buf_new(64, 0);
+	msg_info("%s: client=%s, sasl_method=%s, sasl_username=%s", m->id,
+	    s->namaddr, s->sasl_method, printable(s->sasl_user, pr));
 	buf_free(&pr);
 }
 
@@ -420,6 +433,7 @@ smtpd_data_begin(struct smtpd_state *s)
 	}
 	buf_free(&why);
 	snprintf(m->id, sizeof(m->id), "%s", queue_writer_id(m->qw));
+	smtpd_data_log_client(s, m);
 	m->msgid = buf_new(64, SMTPD_MSGID_MAX);
 	m->add_headers = s->in_mynetworks;
 	m->at_bol = 1;
