@@ -105,6 +105,7 @@ qmgr_command(const char *line)
 		break;
 	case 'F':
 		qmgr_queue_scan(QUEUE_INCOMING);
+		qmgr_deliver_flush();
 		qmgr_queue_flush();
 		break;
 	case '\0':

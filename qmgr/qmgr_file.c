@@ -246,6 +246,8 @@ qmgr_file_free(struct qmgr_message *m)
 		free(m->jobs[i]->addr);
 		free(m->jobs[i]->target);
 		free(m->jobs[i]->reason);
+		free(m->jobs[i]->relay_own);
+		free(m->jobs[i]->nexthop);
 		free(m->jobs[i]);
 	}
 	free(m->jobs);
