@@ -26,6 +26,7 @@ struct buf;
 #define QMGR_SYNC_DELAY_MS	100	/* group commit of removals */
 #define QMGR_RECYCLE_MAX	1000	/* finished files kept for reuse */
 #define QMGR_PIPELINE		32	/* requests in flight per connection */
+#define QMGR_WARNED_SUFFIX	".delay" /* defer/ID.delay: delay notice sent */
 
 /* Where a delivery stands. */
 enum {

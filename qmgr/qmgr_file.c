@@ -415,6 +415,10 @@ qmgr_file_remove(struct qmgr_message *m)
 	if (m->was_deferred) {
 		queue_path(path, var_queue_directory, QUEUE_DEFER, m->id);
 		(void)unlink(buf_str(path));
+		if (var_delay_warning_time > 0) {
+			buf_puts(path, QMGR_WARNED_SUFFIX);
+			(void)unlink(buf_str(path));
+		}
 	}
 	msg_info("%s: removed", m->id);
 	if (!sync_pending) {
@@ -422,6 +426,37 @@ qmgr_file_remove(struct qmgr_message *m)
 		event_timer(QMGR_SYNC_DELAY_MS, qmgr_file_sync, NULL);
 	}
 	buf_free(&path);
+}
+
+/*
+ * qmgr_file_warn - the delay warning, once a message has waited
+ * delay_warning_time: sent once, as defer/ID.delay says (removed with
+ * the message)
+ */
+static void
+qmgr_file_warn(struct qmgr_message *m, long long age)
+{
+	struct buf *path, *why;
+	int fd;
+
+	if (var_delay_warning_time <= 0 || age < var_delay_warning_time)
+		return;
+	path = buf_new(256, 0);
+	why = buf_new(256, 4096);
+	queue_path(path, var_queue_directory, QUEUE_DEFER, m->id);
+	buf_puts(path, QMGR_WARNED_SUFFIX);
+	if (access(buf_str(path), F_OK) < 0 && errno == ENOENT) {
+		if (qmgr_bounce_notice(m, JOB_DEFER, why) < 0)
+			msg_warn("%s: cannot create a delay notice: %s",
+			    m->id, buf_str(why));
+		else if ((fd = open(buf_str(path), O_CREAT | O_WRONLY |
+		    O_NOFOLLOW | O_CLOEXEC, 0600)) < 0)
+			msg_warn("%s: create %s: %m", m->id, buf_str(path));
+		else
+			close(fd);
+	}
+	buf_free(&path);
+	buf_free(&why);
 }
 
 /* qmgr_file_defer - some recipients wait: record, back off, deferred/ */
@@ -437,6 +472,7 @@ qmgr_file_defer(struct qmgr_message *m, const char *open_rcpt,
 		msg_warn("%s: fdatasync: %m", m->id);
 	qmgr_file_write_defer(m, open_rcpt);
 	age = now - (long long)m->q.arrival;
+	qmgr_file_warn(m, age);
 	delay = age;
 	if (delay > var_maximal_backoff_time)
 		delay = var_maximal_backoff_time;
@@ -484,6 +520,10 @@ qmgr_file_done(struct qmgr_message *m)
 			snprintf(j->dsn, sizeof(j->dsn), "4.3.0");
 		}
 	}
+	/* A success notice is a courtesy: it never holds up the message. */
+	if (qmgr_bounce_notice(m, JOB_SENT, why) < 0)
+		msg_warn("%s: cannot create a success notice: %s", m->id,
+		    buf_str(why));
 	open_rcpt = xcalloc((size_t)m->q.nrcpt + 1, 1);
 	for (i = 0; i < m->njobs; i++)
 		if (m->jobs[i]->state != JOB_SENT &&
