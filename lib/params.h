@@ -37,6 +37,7 @@
  X(STR, relayhost, "", 0, 0, "The host that mail for other domains is sent to instead of the domain's MX.") \
  X(STR, relay_domains, "", 0, 0, "Other domains this host accepts mail for from any client and relays.") \
  X(STR, transport_maps, "", 0, 0, "Lookup tables (hash:) that route a recipient: keys user+ext@domain, user@domain, domain, .parent.domain; values transport:nexthop, transport:, :nexthop, error:text (bounce with the text, 5.0.0 or its own code) or discard:text. The transport is any service name of master.cf (its socket private/NAME).") \
+ X(STR, virtual_alias_maps, "", 0, 0, "Lookup tables (hash:) that rewrite a recipient to other addresses before the aliases and routing: keys user+ext@domain, user@domain, then @domain (a catch-all for the domain: as in Postfix it takes every address of the domain that has no key of its own, users included); values a list of addresses (a bare name gets @$myorigin). smtpd accepts an address of a local domain found here.") \
  X(STR, default_transport, "smtp", 0, 0, "The transport[:nexthop] of mail to domains that are neither local nor in relay_domains; a nexthop here wins over relayhost.") \
  X(STR, relay_transport, "smtp", 0, 0, "The transport[:nexthop] of mail to relay_domains; a nexthop here wins over relayhost.") \
  X(STR, local_transport, "local", 0, 0, "The transport of mail to mydestination (and of alias commands and files); the local agent takes one recipient per request.") \

@@ -81,6 +81,8 @@ static struct map *alias_map;
 static char *alias_spec;
 static struct map *transport_map;
 static char *transport_spec;
+static struct map *virtual_map;
+static char *virtual_spec;
 
 /* resolve_domain_eq - same domain, ignoring case and a trailing dot? */
 static int
@@ -673,6 +675,21 @@ resolve_map_open(struct map **mp, char **specp, const char *spec, int flags,
 	return 1;
 }
 
+/* resolve_map_addr - look up addr, then addr without its extension */
+static int
+resolve_map_addr(struct map *map, const char *addr, struct buf *value)
+{
+	char *bare;
+	int r;
+
+	if ((r = map_lookup(map, addr, value)) != 0)
+		return r;
+	bare = resolve_strip_extension(xstrdup(addr));
+	r = strcmp(bare, addr) != 0 ? map_lookup(map, bare, value) : 0;
+	free(bare);
+	return r;
+}
+
 /*
  * resolve_open - open alias_maps now: 1 open, 0 none configured, -1 why.
  * A process about to chroot calls it first (smtpd): inside, the table's
@@ -681,15 +698,21 @@ resolve_map_open(struct map **mp, char **specp, const char *spec, int flags,
 int
 resolve_open(struct buf *why)
 {
-	return resolve_map_open(&alias_map, &alias_spec, var_alias_maps,
-	    MAP_ALIAS, why);
+	int r;
+
+	/* virtual_alias_maps too: smtpd reads it at RCPT. */
+	if ((r = resolve_map_open(&alias_map, &alias_spec, var_alias_maps,
+	    MAP_ALIAS, why)) < 0 || resolve_map_open(&virtual_map,
+	    &virtual_spec, var_virtual_alias_maps, 0, why) < 0)
+		return -1;
+	return r;
 }
 
-/* resolve_changed - was the alias database rebuilt since it was opened? */
+/* resolve_changed - was an alias table rebuilt since it was opened? */
 int
 resolve_changed(void)
 {
-	return map_changed(alias_map);
+	return map_changed(alias_map) || map_changed(virtual_map);
 }
 
 /* resolve_alias - look a local part up in alias_maps: 1, 0, -1 */
@@ -714,6 +737,30 @@ resolve_alias(const char *local, struct buf *result, struct buf *why)
 	return r;
 }
 
+/*
+ * resolve_virtual_alias - look addr up in virtual_alias_maps: the whole
+ * address, then without its extension, then "@domain" (catch-all).  1
+ * with the value in result, 0 not found, -1 with why.
+ */
+int
+resolve_virtual_alias(const char *addr, struct buf *result, struct buf *why)
+{
+	const char *at = strrchr(addr, '@');
+	int r;
+
+	if ((r = resolve_map_open(&virtual_map, &virtual_spec,
+	    var_virtual_alias_maps, 0, why)) <= 0)
+		return r;
+	r = resolve_map_addr(virtual_map, addr, result);
+	if (r == 0 && at != NULL && at[1] != '\0')
+		r = map_lookup(virtual_map, at, result);
+	if (r < 0) {
+		buf_setf(why, "virtual_alias_maps: %s", buf_str(result));
+		buf_reset(result);
+	}
+	return r;
+}
+
 /* resolve_local_exists - is the local address an alias or an account? */
 int
 resolve_local_exists(const char *addr, struct buf *why)
@@ -726,6 +773,8 @@ resolve_local_exists(const char *addr, struct buf *why)
 	int r;
 
 	addr_split(addr, local, domain);
+	if ((r = resolve_virtual_alias(addr, value, why)) != 0)
+		goto out;
 	/* The alias of the whole local part, then without its extension. */
 	if ((r = resolve_alias(buf_str(local), value, why)) != 0)
 		goto out;
@@ -782,19 +831,13 @@ resolve_transport_lookup(const char *addr, struct buf *value,
     struct buf *why)
 {
 	const char *at = strrchr(addr, '@'), *domain, *p;
-	char *bare;
 	int r;
 
 	if ((r = resolve_map_open(&transport_map, &transport_spec,
 	    var_transport_maps, 0, why)) <= 0)
 		return r;
-	if ((r = map_lookup(transport_map, addr, value)) != 0)
-		goto out;
-	bare = resolve_strip_extension(xstrdup(addr));
-	r = strcmp(bare, addr) != 0 ? map_lookup(transport_map, bare,
-	    value) : 0;
-	free(bare);
-	if (r != 0 || at == NULL || at[1] == '\0')
+	if ((r = resolve_map_addr(transport_map, addr, value)) != 0 ||
+	    at == NULL || at[1] == '\0')
 		goto out;
 	domain = at + 1;
 	if ((r = map_lookup(transport_map, domain, value)) != 0)

@@ -49,6 +49,11 @@ int	resolve_changed(void);
 /* Alias lookup of a local part: 1 found (value in result), 0, -1. */
 int	resolve_alias(const char *, struct buf *, struct buf *);
 /*
+ * virtual_alias_maps of an address: the whole address, without its
+ * extension, then @domain.  1 (the value in result), 0, -1 (why).
+ */
+int	resolve_virtual_alias(const char *, struct buf *, struct buf *);
+/*
  * The transport (a master.cf service name, or error, discard) and nexthop
  * of a final address: local_transport, relay_transport or
  * default_transport by its class, relayhost, then transport_maps.  0, or

@@ -680,6 +680,10 @@ qmgr_conn_open(struct qmgr_transport *tp)
 	struct qmgr_conn *c;
 	int fd;
 
+	if (tp->socket == NULL) {
+		msg_warn("transport \"%s\": not a service name", tp->name);
+		return NULL;
+	}
 	if ((fd = ipc_connect(tp->socket, 1)) < 0) {
 		if (tp->nconns == 0 && (tp->is_local || msg_verbose))
 			msg_warn("connect to %s: %m", tp->socket);

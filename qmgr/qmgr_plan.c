@@ -1,7 +1,8 @@
 /*
  * qmgr_plan - a recipient of an active file, planned into deliveries.
  *
- * Each recipient is expanded through the aliases (lib/alias.c: aliases,
+ * Each recipient is rewritten through virtual_alias_maps (catch-all
+ * @domain keys too), then expanded through the aliases (lib/alias.c: aliases,
  * .forward-like includes, commands, files), each target routed
  * (lib/resolve.c: local_transport, relay_transport, default_transport,
  * relayhost, transport_maps), and each becomes a job on a transport's
@@ -16,10 +17,12 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 
 #include "alias.h"
 #include "buf.h"
 #include "msg.h"
+#include "params.h"
 #include "resolve.h"
 #include "util.h"
 #include "qmgr.h"
@@ -228,6 +231,50 @@ qmgr_plan_local(struct qmgr_message *m, int r, const struct qmgr_target *t,
 		qmgr_job_result(j, 4, "4.3.0", buf_str(why));
 }
 
+/*
+ * qmgr_plan_virtual - rewrite addr through virtual_alias_maps (again for
+ * each address it gives, but one that names itself), then expand each
+ * address through the aliases into p: 0, or -1 with why (try later)
+ */
+static int
+qmgr_plan_virtual(const char *addr, int depth, struct qmgr_plan *p,
+    struct buf *why)
+{
+	struct buf *value = buf_new(256, 0), *e = buf_new(256, 0);
+	const char *s, *tok;
+	size_t len;
+	int r;
+
+	if ((r = resolve_virtual_alias(addr, value, why)) <= 0) {
+		if (r == 0)
+			r = alias_expand(addr, qmgr_plan_fn, p, why);
+		goto out;
+	}
+	if (depth >= ALIAS_DEPTH_MAX || p->n >= ALIAS_TARGETS_MAX) {
+		qmgr_plan_fn(ALIAS_ERROR, "virtual_alias_maps nested too deeply"
+		    " or too many addresses (a loop?)", addr, "5.4.6", p);
+		goto out;
+	}
+	for (s = buf_str(value); r >= 0 && *s != '\0'; ) {
+		s += strspn(s, ", \t\r\n");
+		tok = s;
+		s += (len = strcspn(s, ", \t\r\n"));
+		if (len == 0)
+			continue;
+		buf_reset(e);
+		buf_append(e, tok, len);
+		if (memchr(tok, '@', len) == NULL)
+			buf_appendf(e, "@%s", var_myorigin ? var_myorigin : "");
+		r = strcasecmp(buf_str(e), addr) == 0 ? alias_expand(buf_str(e),
+		    qmgr_plan_fn, p, why) : qmgr_plan_virtual(buf_str(e),
+		    depth + 1, p, why);
+	}
+out:
+	buf_free(&value);
+	buf_free(&e);
+	return r < 0 ? -1 : 0;
+}
+
 /* qmgr_plan_rcpt - expand recipient r of m into jobs */
 void
 qmgr_plan_rcpt(struct qmgr_message *m, int r, struct buf *why)
@@ -238,7 +285,7 @@ qmgr_plan_rcpt(struct qmgr_message *m, int r, struct buf *why)
 	int i;
 
 	memset(&plan, 0, sizeof(plan));
-	if (alias_expand(addr, qmgr_plan_fn, &plan, why) < 0) {
+	if (qmgr_plan_virtual(addr, 0, &plan, why) < 0) {
 		j = qmgr_plan_job(m, r, JOB_ADDR, addr, NULL);
 		qmgr_job_result(j, 4, "4.3.0", buf_str(why));
 		qmgr_plan_free(&plan);

@@ -8,13 +8,15 @@
 # TRANSPORT_destination_recipient_limit, the
 # TRANSPORT_destination_concurrency_limit per destination (a slow one does
 # not hold up another), and a destination an agent says is dead (dead=1):
-# its mail is deferred without a request until a flush.
+# its mail is deferred without a request until a flush.  And the
+# addressing before routing: virtual_alias_maps (with a catch-all @domain)
+# and recipient_delimiter.
 import os, sys, smtplib, re
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "lib"))
 from cartero_test import *
 from fakeagent import FakeAgent, recipients, rcpt_count
 
-plan(43)
+plan(53)
 
 TRANSPORT = """\
 otro.test        slow:[127.0.0.1]:2525
@@ -35,17 +37,31 @@ down.test        flaky:
 up.test          flaky:
 """
 
+VIRTUAL = """\
+info@mired.org      ana
+sales@mired.org     bob@mired.org, sales-copy@otro.test
+loop1@mired.org     loop2@mired.org
+loop2@mired.org     loop1@mired.org
+@virt.test          bob@mired.org
+"""
+
 inst = Instance(start=False, main_cf={
     "relay_domains": "listas.mired.org",
     "transport_maps": "hash:$config_directory/transport",
     "lim_destination_recipient_limit": "2",
     "hold_destination_concurrency_limit": "2",
     "dead_destination_time": "1h",
+    "mydestination": "$mydomain, localhost, virt.test",
+    "virtual_alias_maps": "hash:$config_directory/virtual",
 })
 tfile = os.path.join(inst.etc, "transport")
 with open(tfile, "w") as f:
     f.write(TRANSPORT)
 inst.run_ok("carteromap", "hash:" + tfile)
+vfile = os.path.join(inst.etc, "virtual")
+with open(vfile, "w") as f:
+    f.write(VIRTUAL)
+inst.run_ok("carteromap", "hash:" + vfile)
 inst.start()
 ok(wait_for(lambda: inst.pids("qmgr"), 20), "qmgr runs")
 
@@ -204,6 +220,43 @@ inst.run_ok("cartero", "flush")
 ok(wait_for(lambda: log_line("one@down.test", "sent") and
             log_line("two@down.test", "sent"), 30),
    "cartero flush forgets the dead destination: both delivered")
+
+# --- addressing: virtual_alias_maps, catch-all, recipient_delimiter ------
+def mail_with(user, subject):
+    for f in inst.new_mail(user):
+        with open(f, errors="replace") as fh:
+            if "Subject: %s\n" % subject in fh.read():
+                return True
+    return False
+
+
+c = smtplib.SMTP("127.0.0.1", inst.port, timeout=10)
+c.ehlo("client.test")
+is_(c.docmd("MAIL FROM:<bob@mired.org>")[0], 250, "MAIL")
+is_(c.docmd("RCPT TO:<info@mired.org>")[0], 250,
+    "smtpd accepts an address found only in virtual_alias_maps")
+is_(c.docmd("RCPT TO:<nobody-here@mired.org>")[0], 550,
+    "and still refuses an unknown one")
+c.quit()
+send(["info@mired.org"], "virt-info")
+ok(wait_for(lambda: mail_with("ana", "virt-info"), 20),
+   "info@mired.org -> ana through virtual_alias_maps")
+send(["sales@mired.org"], "virt-sales")
+ok(wait_for(lambda: mail_with("bob", "virt-sales"), 20),
+   "sales@mired.org -> bob")
+is_(nexthop_of("slow", "sales-copy@otro.test"), "[127.0.0.1]:2525",
+    "and a remote address of the list, routed by transport_maps")
+send(["whoever@virt.test"], "virt-catchall")
+ok(wait_for(lambda: mail_with("bob", "virt-catchall"), 20),
+   "the catch-all @virt.test -> bob")
+send(["ana+lists@mired.org"], "delim")
+ok(wait_for(lambda: mail_with("ana", "delim"), 20),
+   "ana+lists@mired.org reaches ana (recipient_delimiter)")
+send(["loop1@mired.org"], "virt-loop")
+ok(wait_for(lambda: "virtual_alias_maps nested too deeply" in
+            inst.read_log(), 20), "a virtual alias loop fails")
+like(log_line("loop1@mired.org") or log_line("loop2@mired.org") or "",
+     "dsn=5.4.6, status=bounced", "with 5.4.6")
 
 # --- relayhost --------------------------------------------------------------
 inst2 = Instance(main_cf={"relayhost": "[127.0.0.1]:2526"})
