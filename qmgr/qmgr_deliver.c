@@ -69,7 +69,7 @@ struct qmgr_conn {
 	size_t			 out_done;
 	struct buf		*in;
 	struct qmgr_job		*head, *tail;	/* sent, in order of replies */
-	int			 busy;		/* requests sent, not answered */
+	int			 busy;		/* requests unanswered */
 	int			 used;		/* replies received */
 	int			 got_reply;	/* some of head's reply is in */
 	struct qmgr_conn	*next;
@@ -730,29 +730,35 @@ qmgr_conn_attr(const struct qmgr_message *m, const char *name)
 static struct qmgr_job *
 qmgr_conn_take(struct qmgr_dest *d, int *n)
 {
-	struct qmgr_job *first = d->head, **p, *k, *last = first;
+	struct qmgr_job *first = d->head, *prev = NULL, *k, *next;
+	struct qmgr_job *last = first;
 	int limit = d->tp->rcpt_limit;
 
 	d->head = first->next;
+	if (d->head == NULL)
+		d->tail = NULL;
 	first->next = NULL;
 	first->batch = NULL;
 	*n = 1;
-	for (p = &d->head; *n < limit && first->kind == JOB_ADDR &&
-	    (k = *p) != NULL; ) {
+	if (first->kind != JOB_ADDR)
+		return first;
+	for (k = d->head; *n < limit && k != NULL; k = next) {
+		next = k->next;
 		if (k->msg != first->msg || k->kind != JOB_ADDR) {
-			p = &k->next;
+			prev = k;
 			continue;
 		}
-		*p = k->next;
+		if (prev != NULL)
+			prev->next = next;
+		else
+			d->head = next;
+		if (d->tail == k)
+			d->tail = prev;
 		k->next = NULL;
 		last->batch = k;
 		last = k;
 		(*n)++;
 	}
-	/* The tail may have been taken. */
-	d->tail = NULL;
-	for (k = d->head; k != NULL; k = k->next)
-		d->tail = k;
 	return first;
 }
 
