@@ -62,6 +62,7 @@ struct qmgr_job {
 	struct qmgr_dest	*dest;	/* its destination's queue */
 	struct qmgr_job		*batch;	/* more jobs of the same request */
 	int			 notice; /* a success notice: NOTICE_* */
+	int			 warn;	/* due a delay notice now */
 	int			 resent; /* sent again, on a new connection */
 	struct qmgr_job		*next;	/* in the destination's queue */
 };

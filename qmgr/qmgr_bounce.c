@@ -11,7 +11,8 @@
  * never lose it.
  *
  * The same report, with Action: delayed, delivered or relayed, is the
- * delay warning (delay_warning_time) and the success notice.  A recipient
+ * delay warning (delay_warning_time; once per recipient, qmgr_file.c
+ * says which are due) and the success notice.  A recipient
  * is reported as its DSN NOTIFY (N record) asks: NEVER, none; a failure
  * when it has FAILURE or no NOTIFY at all; a delay when it has DELAY or no
  * NOTIFY; a success only when it has SUCCESS and the delivery agent was
@@ -153,7 +154,8 @@ bounce_wanted(const struct qmgr_message *m, const struct qmgr_job *j,
 	case JOB_BOUNCE:
 		return notify == NULL || bounce_notify_has(notify, "FAILURE");
 	case JOB_DEFER:
-		return notify == NULL || bounce_notify_has(notify, "DELAY");
+		return j->warn && (notify == NULL ||
+		    bounce_notify_has(notify, "DELAY"));
 	case JOB_SENT:
 		return notify != NULL && bounce_notify_has(notify, "SUCCESS") &&
 		    j->notice != NOTICE_NONE;

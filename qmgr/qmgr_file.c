@@ -428,35 +428,66 @@ qmgr_file_remove(struct qmgr_message *m)
 	buf_free(&path);
 }
 
+/* qmgr_file_warned - which recipients defer/ID.delay says were warned */
+static char *
+qmgr_file_warned(struct qmgr_message *m, const char *path)
+{
+	char *warned = xcalloc((size_t)m->q.nrcpt + 1, 1), line[64];
+	long n;
+	FILE *fp;
+
+	if ((fp = fopen(path, "re")) == NULL)
+		return warned;
+	while (fgets(line, sizeof(line), fp) != NULL) {
+		n = strtol(line, NULL, 10);
+		if (n >= 0 && n < m->q.nrcpt)
+			warned[n] = 1;
+	}
+	fclose(fp);
+	return warned;
+}
+
 /*
- * qmgr_file_warn - the delay warning, once a message has waited
- * delay_warning_time: sent once, as defer/ID.delay says (removed with
- * the message)
+ * qmgr_file_warn - delay notices once a message has waited
+ * delay_warning_time: one per recipient, whose numbers in the queue file
+ * go into defer/ID.delay after its notice (removed with the message)
  */
 static void
 qmgr_file_warn(struct qmgr_message *m, long long age)
 {
-	struct buf *path, *why;
-	int fd;
+	struct buf *path, *why, *add;
+	struct qmgr_job *j;
+	char *warned;
+	int i, fd;
 
 	if (var_delay_warning_time <= 0 || age < var_delay_warning_time)
 		return;
 	path = buf_new(256, 0);
 	why = buf_new(256, 4096);
+	add = buf_new(64, 0);
 	queue_path(path, var_queue_directory, QUEUE_DEFER, m->id);
 	buf_puts(path, QMGR_WARNED_SUFFIX);
-	if (access(buf_str(path), F_OK) < 0 && errno == ENOENT) {
-		if (qmgr_bounce_notice(m, JOB_DEFER, why) < 0)
-			msg_warn("%s: cannot create a delay notice: %s",
-			    m->id, buf_str(why));
-		else if ((fd = open(buf_str(path), O_CREAT | O_WRONLY |
-		    O_NOFOLLOW | O_CLOEXEC, 0600)) < 0)
-			msg_warn("%s: create %s: %m", m->id, buf_str(path));
-		else
-			close(fd);
+	warned = qmgr_file_warned(m, buf_str(path));
+	for (i = 0; i < m->njobs; i++) {
+		j = m->jobs[i];
+		j->warn = j->state == JOB_DEFER && !warned[j->rcpt];
+		if (j->warn)
+			buf_appendf(add, "%d\n", j->rcpt);
 	}
+	if (buf_len(add) == 0)
+		goto out;
+	if (qmgr_bounce_notice(m, JOB_DEFER, why) < 0)
+		msg_warn("%s: cannot create a delay notice: %s", m->id,
+		    buf_str(why));
+	else if ((fd = open(buf_str(path), O_CREAT | O_WRONLY | O_APPEND |
+	    O_NOFOLLOW | O_CLOEXEC, 0600)) < 0 ||
+	    write_full(fd, buf_str(add), buf_len(add)) < 0 || close(fd) < 0)
+		msg_warn("%s: write %s: %m", m->id, buf_str(path));
+out:
+	free(warned);
 	buf_free(&path);
 	buf_free(&why);
+	buf_free(&add);
 }
 
 /* qmgr_file_defer - some recipients wait: record, back off, deferred/ */

@@ -9,12 +9,12 @@
 # on; delay_warning_time sends one "delayed" notice to those that want
 # DELAY (or have no NOTIFY); nothing goes to the null sender, and a
 # failed message with the null sender is reported to postmaster.
-import os, sys, time, re
+import os, sys, time, re, shutil
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "lib"))
 from cartero_test import *
 from fakeagent import FakeAgent, recipients, rcpt_count
 
-plan(33)
+plan(35)
 inst = Instance(main_cf={"delay_warning_time": "1h"})
 ok(wait_for(lambda: inst.pids("qmgr"), 20), "qmgr runs")
 agent = FakeAgent(os.path.join(inst.spool, "private", "smtp"))
@@ -22,7 +22,7 @@ seq = [0]
 
 
 def queue_file(tag, rcpts, attrs=(), sender="bob@mired.org", age=0,
-               body_extra=""):
+               body_extra="", warned=None):
     """Write a queue file into incoming/ and tell qmgr; rcpts is a list
     of (address, notify or None, orcpt or None)."""
     seq[0] += 1
@@ -45,9 +45,14 @@ def queue_file(tag, rcpts, attrs=(), sender="bob@mired.org", age=0,
     with open(tmp, "wb") as f:
         f.write(head.encode() + body)
     if is_root():
-        import shutil
         shutil.chown(tmp, inst.owner, inst.owner)
     os.chmod(tmp, 0o600)
+    if warned is not None:      # recipients already warned of a delay
+        w = os.path.join(inst.spool, "defer", qid + ".delay")
+        with open(w, "w") as f:
+            f.write("".join("%d\n" % i for i in warned))
+        if is_root():
+            shutil.chown(w, inst.owner, inst.owner)
     os.rename(tmp, os.path.join(d, qid))
     ipc_tell(qid)
     return qid
@@ -165,5 +170,12 @@ ok(wait_for(lambda: len(agent.requests) > n and
    "tried again and deferred again")
 time.sleep(0.5)
 is_(len(mail_about("delay")), 1, "but warned only once")
+q = queue_file("delay2", [("w0@far.test", None, None),
+                          ("w1@far.test", None, None)], age=7200, warned=[0])
+ok(wait_for(lambda: mail_about("delay2"), 20),
+   "a message whose first recipient was warned before")
+t = (mail_about("delay2") or [""])[0]
+ok("w1@far.test" in t and "w0@far.test" not in t,
+   "the notice is for the other recipient only (one per recipient)")
 agent.close()
 done()
