@@ -728,12 +728,12 @@ conf_commit(char **strs, const long long *nums)
 }
 
 /*
- * conf_per_transport - is name a parameter named after a master.cf service
- * (TRANSPORT_destination_recipient_limit, _concurrency_limit)?  Those are
- * not in the table: any service may have them.
+ * conf_known - is name a parameter: in the table, or named after a
+ * master.cf service (TRANSPORT_destination_recipient_limit,
+ * _concurrency_limit), which any service may have?
  */
-static int
-conf_per_transport(const char *name)
+int
+conf_known(const char *name)
 {
 	static const char *const suffixes[] = {
 	    "_destination_recipient_limit",
@@ -741,6 +741,8 @@ conf_per_transport(const char *name)
 	size_t len = strlen(name), slen;
 	int i;
 
+	if (param_find(name) != NULL)
+		return 1;
 	for (i = 0; suffixes[i] != NULL; i++) {
 		slen = strlen(suffixes[i]);
 		if (len > slen && strcmp(name + len - slen, suffixes[i]) == 0)
@@ -767,8 +769,7 @@ conf_read(const char *dir, char **overrides, struct buf *why)
 	st = conf_state_new(dir);
 	b = buf_new(256, 0);
 	for (i = 0; i < cf.count; i++) {
-		if (param_find(cf.entries[i].name) == NULL &&
-		    !conf_per_transport(cf.entries[i].name))
+		if (!conf_known(cf.entries[i].name))
 			msg_warn("%s, line %d: unknown parameter %s",
 			    cf.path, cf.entries[i].line, cf.entries[i].name);
 		if (strcmp(cf.entries[i].name, "config_directory") == 0)

@@ -16,7 +16,7 @@ sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "lib
 from cartero_test import *
 from fakeagent import FakeAgent, recipients, rcpt_count
 
-plan(53)
+plan(54)
 
 TRANSPORT = """\
 otro.test        slow:[127.0.0.1]:2525
@@ -64,6 +64,10 @@ with open(vfile, "w") as f:
 inst.run_ok("carteromap", "hash:" + vfile)
 inst.start()
 ok(wait_for(lambda: inst.pids("qmgr"), 20), "qmgr runs")
+r = inst.cmd("carteroconf", "-n")
+ok(r.returncode == 0 and "lim_destination_recipient_limit = 2" in r.stdout
+   and "unknown" not in r.stderr,
+   "carteroconf -n shows a per-transport limit as known: " + r.stderr.strip())
 
 priv = os.path.join(inst.spool, "private")
 agents = {n: FakeAgent(os.path.join(priv, n))
