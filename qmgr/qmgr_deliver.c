@@ -173,11 +173,14 @@ qmgr_deliver_transport(const char *name)
 struct qmgr_transport *
 qmgr_deliver_local(void)
 {
-	struct buf *b = buf_new(64, 0);
-	struct qmgr_transport *tp;
+	static struct qmgr_transport *tp;	/* transports stay */
+	struct buf *b;
 
-	tp = qmgr_deliver_transport(qmgr_deliver_local_name(b));
-	buf_free(&b);
+	if (tp == NULL) {
+		b = buf_new(64, 0);
+		tp = qmgr_deliver_transport(qmgr_deliver_local_name(b));
+		buf_free(&b);
+	}
 	return tp;
 }
 
