@@ -184,7 +184,7 @@ show_file(const char *dir, char **names, int mode)
 		set = xcalloc((size_t)cf.count + 1, sizeof(*set));
 		for (i = n = 0; i < cf.count; i++) {
 			if ((mode & SHOW_EXPAND) == 0 &&
-			    param_find(cf.entries[i].name) == NULL)
+			    !conf_known(cf.entries[i].name))
 				msg_warn("%s, line %d: unknown parameter %s",
 				    cf.path, cf.entries[i].line,
 				    cf.entries[i].name);
@@ -505,7 +505,7 @@ parse_setting(const char *arg, struct cc_setting *set)
 	if (strcmp(set->name, "config_directory") == 0)
 		msg_warn("config_directory in main.cf is ignored: "
 		    "the directory read is always the one in use (-c)");
-	else if (param_find(set->name) == NULL)
+	else if (!conf_known(set->name))
 		msg_warn("unknown parameter: %s", set->name);
 }
 

@@ -727,6 +727,30 @@ conf_commit(char **strs, const long long *nums)
 	}
 }
 
+/*
+ * conf_known - is name a parameter: in the table, or named after a
+ * master.cf service (TRANSPORT_destination_recipient_limit,
+ * _concurrency_limit), which any service may have?
+ */
+int
+conf_known(const char *name)
+{
+	static const char *const suffixes[] = {
+	    "_destination_recipient_limit",
+	    "_destination_concurrency_limit", NULL };
+	size_t len = strlen(name), slen;
+	int i;
+
+	if (param_find(name) != NULL)
+		return 1;
+	for (i = 0; suffixes[i] != NULL; i++) {
+		slen = strlen(suffixes[i]);
+		if (len > slen && strcmp(name + len - slen, suffixes[i]) == 0)
+			return 1;
+	}
+	return 0;
+}
+
 /* conf_read - the state of DIR/main.cf plus overrides, or NULL and why */
 static struct conf_state *
 conf_read(const char *dir, char **overrides, struct buf *why)
@@ -745,7 +769,7 @@ conf_read(const char *dir, char **overrides, struct buf *why)
 	st = conf_state_new(dir);
 	b = buf_new(256, 0);
 	for (i = 0; i < cf.count; i++) {
-		if (param_find(cf.entries[i].name) == NULL)
+		if (!conf_known(cf.entries[i].name))
 			msg_warn("%s, line %d: unknown parameter %s",
 			    cf.path, cf.entries[i].line, cf.entries[i].name);
 		if (strcmp(cf.entries[i].name, "config_directory") == 0)
@@ -860,6 +884,36 @@ conf_check(const char *name, const char *value, struct buf *why)
 	if ((s = conf_expand(value, why)) == NULL)
 		return -1;
 	rc = conf_convert(p, s, &num, why);
+	free(s);
+	return rc;
+}
+
+/*
+ * conf_int - the integer value in force of any parameter, in the table or
+ * not (TRANSPORT_destination_recipient_limit): 1 with *out, 0 when it is
+ * not set, -1 with why when it is not an integer in [min, max].
+ */
+int
+conf_int(const char *name, long long min, long long max, long long *out,
+    struct buf *why)
+{
+	unsigned long long n;
+	const char *raw;
+	char *s, *t;
+	int rc = 1;
+
+	if ((raw = conf_raw(name)) == NULL)
+		return 0;
+	if ((s = conf_expand(raw, why)) == NULL)
+		return -1;
+	t = trim(s);
+	if (dec_parse(t, strlen(t), (unsigned long long)max, &n) < 0 ||
+	    (long long)n < min) {
+		buf_setf(why, "parameter %s: \"%s\" is not a number from %lld "
+		    "to %lld", name, t, min, max);
+		rc = -1;
+	} else
+		*out = (long long)n;
 	free(s);
 	return rc;
 }

@@ -45,5 +45,10 @@ char		*conf_expand(const char *, struct buf *);	/* malloc'd; NULL + why on a loo
 /* Check a value (expanded against the values in force) against the type
  * and bounds of a parameter; 0 for names not in the table. */
 int		 conf_check(const char *, const char *, struct buf *);
+/* In the table, or a per-transport TRANSPORT_destination_*_limit? */
+int		 conf_known(const char *);
+/* Any parameter's integer value in force, in [min, max]: 1, 0 unset, -1. */
+int		 conf_int(const char *, long long, long long, long long *,
+		    struct buf *);
 
 #endif

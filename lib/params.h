@@ -36,6 +36,16 @@
  X(STR, recipient_delimiter, "+", 0, 0, "Characters that separate a user name from an address extension (ana+lists).") \
  X(STR, relayhost, "", 0, 0, "The host that mail for other domains is sent to instead of the domain's MX.") \
  X(STR, relay_domains, "", 0, 0, "Other domains this host accepts mail for from any client and relays.") \
+ X(STR, transport_maps, "", 0, 0, "Lookup tables (hash:) that route a recipient: keys user+ext@domain, user@domain, domain, .parent.domain; values transport:nexthop, transport:, :nexthop, error:text (bounce with the text, 5.0.0 or its own code) or discard:text. The transport is any service name of master.cf (its socket private/NAME).") \
+ X(STR, virtual_alias_maps, "", 0, 0, "Lookup tables (hash:) that rewrite a recipient to other addresses before the aliases and routing: keys user+ext@domain, user@domain, then @domain (a catch-all for the domain: as in Postfix it takes every address of the domain that has no key of its own, users included); values a list of addresses (a bare name gets @$myorigin). smtpd accepts an address of a local domain found here.") \
+ X(STR, default_transport, "smtp", 0, 0, "The transport[:nexthop] of mail to domains that are neither local nor in relay_domains; a nexthop here wins over relayhost.") \
+ X(STR, relay_transport, "smtp", 0, 0, "The transport[:nexthop] of mail to relay_domains; a nexthop here wins over relayhost.") \
+ X(STR, local_transport, "local", 0, 0, "The transport of mail to mydestination (and of alias commands and files); the local agent takes one recipient per request.") \
+ X(INT, default_destination_recipient_limit, "50", 1, 1000, "The most recipients of one message in one delivery request, for a transport without its own TRANSPORT_destination_recipient_limit (named after the master.cf service: smtp_destination_recipient_limit). local always takes one.") \
+ X(INT, default_destination_concurrency_limit, "20", 1, 1000, "The most delivery requests in flight to one destination (transport and nexthop), for a transport without its own TRANSPORT_destination_concurrency_limit.") \
+ X(TIME, dead_destination_time, "300s", 1, 86400, "How long a destination whose agent reported it down (dead=1) is not tried: its mail is deferred at once with the same reason. cartero queue flush forgets dead destinations.") \
+ X(TIME, delay_warning_time, "0", 0, 0, "After a message waits this long, each recipient whose NOTIFY asks for DELAY (or has no NOTIFY) gets one Action: delayed notice sent to the sender; 0: off.") \
+ X(SIZE, bounce_size_limit, "50000", 1, 0, "The largest message a bounce returns whole when the sender asked RET=FULL; a larger one is returned as its header only.") \
  X(STR, dns_servers, "", 0, 0, "The DNS servers every lookup asks (c-ares), a list of address[:port], [IPv6]:port for IPv6 (127.0.0.1:5353, [::1]:53); empty: the nameserver lines of /etc/resolv.conf. A bad entry fails every lookup temporarily (mail is deferred), never falls back.") \
  X(TIME, dns_timeout, "5s", 1, 300, "How long a DNS query waits for its first answer from one server; c-ares doubles it on each round of retries.") \
  X(INT, dns_tries, "2", 1, 10, "How many times a DNS query is sent to each server before it fails temporarily.") \

@@ -76,9 +76,13 @@ static struct {
 /* Read the passwd file itself, hashes and all (auth), not the table. */
 static int resolve_passdb;
 
-/* The alias maps, opened once. */
+/* The alias maps and transport_maps, opened once. */
 static struct map *alias_map;
 static char *alias_spec;
+static struct map *transport_map;
+static char *transport_spec;
+static struct map *virtual_map;
+static char *virtual_spec;
 
 /* resolve_domain_eq - same domain, ignoring case and a trailing dot? */
 static int
@@ -653,6 +657,39 @@ account_free(struct account *acct)
 	memset(acct, 0, sizeof(*acct));
 }
 
+/* resolve_map_open - (re)open *mp for spec: 1 open, 0 none, -1 why */
+static int
+resolve_map_open(struct map **mp, char **specp, const char *spec, int flags,
+    struct buf *why)
+{
+	if (spec == NULL || spec[strspn(spec, ", \t\r\n")] == '\0')
+		return 0;
+	if (*mp == NULL || *specp == NULL || strcmp(*specp, spec) != 0) {
+		map_close(mp);
+		free(*specp);
+		*specp = NULL;
+		if ((*mp = map_open(spec, flags, why)) == NULL)
+			return -1;
+		*specp = xstrdup(spec);
+	}
+	return 1;
+}
+
+/* resolve_map_addr - look up addr, then addr without its extension */
+static int
+resolve_map_addr(struct map *map, const char *addr, struct buf *value)
+{
+	char *bare;
+	int r;
+
+	if ((r = map_lookup(map, addr, value)) != 0)
+		return r;
+	bare = resolve_strip_extension(xstrdup(addr));
+	r = strcmp(bare, addr) != 0 ? map_lookup(map, bare, value) : 0;
+	free(bare);
+	return r;
+}
+
 /*
  * resolve_open - open alias_maps now: 1 open, 0 none configured, -1 why.
  * A process about to chroot calls it first (smtpd): inside, the table's
@@ -661,27 +698,21 @@ account_free(struct account *acct)
 int
 resolve_open(struct buf *why)
 {
-	const char *spec = var_alias_maps ? var_alias_maps : "";
+	int r;
 
-	if (spec[strspn(spec, ", \t\r\n")] == '\0')
-		return 0;
-	if (alias_map == NULL || alias_spec == NULL ||
-	    strcmp(alias_spec, spec) != 0) {
-		map_close(&alias_map);
-		free(alias_spec);
-		alias_spec = NULL;
-		if ((alias_map = map_open(spec, MAP_ALIAS, why)) == NULL)
-			return -1;
-		alias_spec = xstrdup(spec);
-	}
-	return 1;
+	/* virtual_alias_maps too: smtpd reads it at RCPT. */
+	if ((r = resolve_map_open(&alias_map, &alias_spec, var_alias_maps,
+	    MAP_ALIAS, why)) < 0 || resolve_map_open(&virtual_map,
+	    &virtual_spec, var_virtual_alias_maps, 0, why) < 0)
+		return -1;
+	return r;
 }
 
-/* resolve_changed - was the alias database rebuilt since it was opened? */
+/* resolve_changed - was an alias table rebuilt since it was opened? */
 int
 resolve_changed(void)
 {
-	return map_changed(alias_map);
+	return map_changed(alias_map) || map_changed(virtual_map);
 }
 
 /* resolve_alias - look a local part up in alias_maps: 1, 0, -1 */
@@ -706,6 +737,30 @@ resolve_alias(const char *local, struct buf *result, struct buf *why)
 	return r;
 }
 
+/*
+ * resolve_virtual_alias - look addr up in virtual_alias_maps: the whole
+ * address, then without its extension, then "@domain" (catch-all).  1
+ * with the value in result, 0 not found, -1 with why.
+ */
+int
+resolve_virtual_alias(const char *addr, struct buf *result, struct buf *why)
+{
+	const char *at = strrchr(addr, '@');
+	int r;
+
+	if ((r = resolve_map_open(&virtual_map, &virtual_spec,
+	    var_virtual_alias_maps, 0, why)) <= 0)
+		return r;
+	r = resolve_map_addr(virtual_map, addr, result);
+	if (r == 0 && at != NULL && at[1] != '\0')
+		r = map_lookup(virtual_map, at, result);
+	if (r < 0) {
+		buf_setf(why, "virtual_alias_maps: %s", buf_str(result));
+		buf_reset(result);
+	}
+	return r;
+}
+
 /* resolve_local_exists - is the local address an alias or an account? */
 int
 resolve_local_exists(const char *addr, struct buf *why)
@@ -718,6 +773,8 @@ resolve_local_exists(const char *addr, struct buf *why)
 	int r;
 
 	addr_split(addr, local, domain);
+	if ((r = resolve_virtual_alias(addr, value, why)) != 0)
+		goto out;
 	/* The alias of the whole local part, then without its extension. */
 	if ((r = resolve_alias(buf_str(local), value, why)) != 0)
 		goto out;
@@ -736,4 +793,98 @@ out:
 	buf_free(&domain);
 	buf_free(&value);
 	return r;
+}
+
+/*
+ * Routing: which transport (a master.cf service) and nexthop a final
+ * address goes to, as Postfix's trivial-rewrite says it.  By class: local
+ * -> local_transport; relay_domains -> relay_transport; other domains ->
+ * default_transport; the nexthop of the last two is the parameter's own
+ * (smtp:[host]), else relayhost, else the recipient's domain.  Then
+ * transport_maps, looked up with the whole address, the address without
+ * its extension, the domain, and ".parent" domains (.b.example for
+ * a.b.example), overrides it: "transport:nexthop" both; "transport:" the
+ * transport, with the recipient's domain as nexthop; ":nexthop" the
+ * nexthop only; ":" or "" nothing.  error:text and discard:text give the
+ * text as nexthop.
+ */
+
+/* resolve_split - "transport:nexthop" into its two halves */
+static void
+resolve_split(const char *value, struct buf *transport, struct buf *nexthop)
+{
+	const char *colon = strchr(value, ':');
+
+	if (colon == NULL) {
+		buf_set(transport, value);
+		buf_reset(nexthop);
+		return;
+	}
+	buf_reset(transport);
+	buf_append(transport, value, (size_t)(colon - value));
+	buf_set(nexthop, colon + 1);
+}
+
+/* resolve_transport_lookup - the transport_maps value of addr: 1, 0, -1 */
+static int
+resolve_transport_lookup(const char *addr, struct buf *value,
+    struct buf *why)
+{
+	const char *at = strrchr(addr, '@'), *domain, *p;
+	int r;
+
+	if ((r = resolve_map_open(&transport_map, &transport_spec,
+	    var_transport_maps, 0, why)) <= 0)
+		return r;
+	if ((r = resolve_map_addr(transport_map, addr, value)) != 0 ||
+	    at == NULL || at[1] == '\0')
+		goto out;
+	domain = at + 1;
+	if ((r = map_lookup(transport_map, domain, value)) != 0)
+		goto out;
+	for (p = strchr(domain + 1, '.'); p != NULL; p = strchr(p + 1, '.'))
+		if ((r = map_lookup(transport_map, p, value)) != 0)
+			break;
+out:
+	if (r < 0) {
+		buf_setf(why, "transport_maps: %s", buf_str(value));
+		buf_reset(value);
+	}
+	return r;
+}
+
+/*
+ * resolve_route - the transport and nexthop of a final address: 0, or -1
+ * with why when transport_maps could not be read (try again later)
+ */
+int
+resolve_route(const char *addr, struct buf *transport, struct buf *nexthop,
+    struct buf *why)
+{
+	const char *at = strrchr(addr, '@'), *domain = at ? at + 1 : "";
+	enum resolve_class class = resolve_class(addr);
+	struct buf *value = buf_new(256, 0), *t = buf_new(64, 0);
+	struct buf *n = buf_new(256, 0);
+	int r;
+
+	resolve_split(class == RESOLVE_LOCAL ? var_local_transport :
+	    class == RESOLVE_RELAY ? var_relay_transport :
+	    var_default_transport, transport, nexthop);
+	if (class == RESOLVE_LOCAL)
+		buf_reset(nexthop);
+	else if (buf_len(nexthop) == 0)
+		buf_set(nexthop, var_relayhost && *var_relayhost ?
+		    var_relayhost : domain);
+	if ((r = resolve_transport_lookup(addr, value, why)) > 0) {
+		resolve_split(trim(value->data), t, n);
+		if (buf_len(t) > 0) {
+			buf_set(transport, buf_str(t));
+			buf_set(nexthop, buf_len(n) > 0 ? buf_str(n) : domain);
+		} else if (buf_len(n) > 0)
+			buf_set(nexthop, buf_str(n));
+	}
+	buf_free(&value);
+	buf_free(&t);
+	buf_free(&n);
+	return r < 0 ? -1 : 0;
 }

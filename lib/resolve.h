@@ -4,6 +4,7 @@
  *	RESOLVE_LOCAL	its domain is in mydestination (or it has none);
  *	RESOLVE_RELAY	its domain is in relay_domains;
  *	RESOLVE_REMOTE	any other domain.
+ * resolve_route() says which transport and nexthop an address goes to.
  * For local addresses, resolve_local_user() finds the account: an alias, a
  * virtual user (virtual_passwd_file), or a system user (getpwnam).
  */
@@ -47,5 +48,17 @@ int	resolve_open(struct buf *);
 int	resolve_changed(void);
 /* Alias lookup of a local part: 1 found (value in result), 0, -1. */
 int	resolve_alias(const char *, struct buf *, struct buf *);
+/*
+ * virtual_alias_maps of an address: the whole address, without its
+ * extension, then @domain.  1 (the value in result), 0, -1 (why).
+ */
+int	resolve_virtual_alias(const char *, struct buf *, struct buf *);
+/*
+ * The transport (a master.cf service name, or error, discard) and nexthop
+ * of a final address: local_transport, relay_transport or
+ * default_transport by its class, relayhost, then transport_maps.  0, or
+ * -1 with why (transport_maps unreadable: try again later).
+ */
+int	resolve_route(const char *, struct buf *, struct buf *, struct buf *);
 
 #endif

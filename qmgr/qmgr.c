@@ -194,6 +194,7 @@ qmgr_command(struct qmgr_client *cl, const char *line)
 		break;
 	case 'F':
 		qmgr_queue_scan(QUEUE_INCOMING);
+		qmgr_deliver_flush();
 		qmgr_queue_flush();
 		break;
 	case 'D':

@@ -26,6 +26,7 @@ struct buf;
 #define QMGR_SYNC_DELAY_MS	100	/* group commit of removals */
 #define QMGR_RECYCLE_MAX	1000	/* finished files kept for reuse */
 #define QMGR_PIPELINE		32	/* requests in flight per connection */
+#define QMGR_WARNED_SUFFIX	".delay" /* defer/ID.delay: delay notice sent */
 
 /* Where a delivery stands. */
 enum {
@@ -56,8 +57,21 @@ struct qmgr_job {
 	char			 dsn[16];
 	char			*reason;
 	const char		*relay;	/* for the log: local, none */
+	char			*relay_own; /* the agent's relay=, or NULL */
+	char			*nexthop; /* "" for local */
+	struct qmgr_dest	*dest;	/* its destination's queue */
+	struct qmgr_job		*batch;	/* more jobs of the same request */
+	int			 notice; /* a success notice: NOTICE_* */
+	int			 warn;	/* due a delay notice now */
 	int			 resent; /* sent again, on a new connection */
-	struct qmgr_job		*next;	/* in the transport's queue */
+	struct qmgr_job		*next;	/* in the destination's queue */
+};
+
+/* What a delivered recipient's success notice says (NOTIFY=SUCCESS). */
+enum {
+	NOTICE_NONE,		/* none (the next hop took NOTIFY on) */
+	NOTICE_DELIVERED,
+	NOTICE_RELAYED
 };
 
 struct qmgr_message {
@@ -78,15 +92,35 @@ struct qmgr_message {
 
 struct qmgr_conn;
 
-struct qmgr_transport {
-	const char		*name;		/* "local", "smtp" */
-	char			*socket;	/* DIR/private/NAME */
-	int			 limit;		/* connections */
+/*
+ * A destination: a transport's jobs for one nexthop, with its own cap on
+ * requests in flight, and its own "dead" time after an agent said it is
+ * down.  Destinations are served in turn.
+ */
+struct qmgr_dest {
+	struct qmgr_transport	*tp;
+	char			*nexthop;
 	struct qmgr_job		*head, *tail;	/* waiting jobs */
+	int			 busy;		/* requests in flight */
+	long long		 dead_until;	/* ms: defer at once before */
+	char			*dead_reason;
+	char			 dead_dsn[16];
+	struct qmgr_dest	*next;
+};
+
+struct qmgr_transport {
+	char			*name;		/* a master.cf service */
+	char			*socket;	/* DIR/private/NAME, or NULL */
+	int			 limit;		/* connections */
+	int			 rcpt_limit;	/* recipients per request */
+	int			 dest_limit;	/* requests per dest, 0: any */
+	struct qmgr_dest	*dests, *turn;	/* turn: served next */
 	struct qmgr_conn	*conns;
 	int			 nconns;
 	long long		 dead_until;	/* ms: do not try before */
 	int			 fill;		/* fill a connection first */
+	int			 is_local;	/* local_transport */
+	struct qmgr_transport	*next;
 };
 
 /* qmgr.c */
@@ -118,10 +152,13 @@ void	qmgr_plan_rcpt(struct qmgr_message *, int, struct buf *);
 /* qmgr_deliver.c */
 void	qmgr_deliver_init(void);
 struct qmgr_transport *qmgr_deliver_transport(const char *);
+struct qmgr_transport *qmgr_deliver_local(void);
 void	qmgr_deliver_enqueue(struct qmgr_job *);
+void	qmgr_deliver_flush(void);	/* forget dead destinations */
 void	qmgr_job_result(struct qmgr_job *, int, const char *, const char *);
 
 /* qmgr_bounce.c */
 int	qmgr_bounce(struct qmgr_message *, struct buf *);
+int	qmgr_bounce_notice(struct qmgr_message *, int, struct buf *);
 
 #endif

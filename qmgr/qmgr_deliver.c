@@ -11,6 +11,21 @@
  * An agent that cannot be reached, dies or times out defers its jobs; it
  * is not retried for QMGR_DEAD_AGENT_MS.
  *
+ * Transports are made on first use, one per master.cf service name that
+ * routing (lib/resolve.c) gives; a name without a socket defers its jobs
+ * ("delivery agent NAME unavailable").  A transport's jobs wait in one
+ * queue per destination (its nexthop), served in turn: each destination
+ * has at most TRANSPORT_destination_concurrency_limit requests in flight
+ * (default_destination_concurrency_limit), so one slow destination never
+ * holds up the others.  Jobs of one message to one destination go in one
+ * request, up to TRANSPORT_destination_recipient_limit recipients
+ * (default_destination_recipient_limit; local: one), each with its own
+ * reply.  A reply with dead=1 marks its destination dead for
+ * dead_destination_time: its waiting and new jobs are deferred at once
+ * with the same reason, without a request, until then or a flush.
+ * Requests are made on the next loop turn after jobs are queued, so that
+ * all the recipients of a message just planned can share one.
+ *
  * Pipelining: for local, a job goes to the busiest connection that still
  * has room (QMGR_PIPELINE requests in flight), and a new connection is
  * opened only when every open one is full, up to the concurrency limit.
@@ -34,6 +49,7 @@
 
 #include "attr.h"
 #include "buf.h"
+#include "conf.h"
 #include "deliver.h"
 #include "event.h"
 #include "ipc.h"
@@ -43,7 +59,8 @@
 #include "util.h"
 #include "qmgr.h"
 
-#define QMGR_SMTP_LIMIT	10	/* connections to smtp (no parameter) */
+#define QMGR_AGENT_LIMIT 10	/* connections to an agent but local's */
+#define QMGR_NAME_MAX	64	/* of a transport (a service name) */
 
 struct qmgr_conn {
 	struct qmgr_transport	*tp;
@@ -52,46 +69,119 @@ struct qmgr_conn {
 	size_t			 out_done;
 	struct buf		*in;
 	struct qmgr_job		*head, *tail;	/* sent, in order of replies */
-	int			 busy;		/* jobs sent, not answered */
+	int			 busy;		/* requests unanswered */
 	int			 used;		/* replies received */
 	int			 got_reply;	/* some of head's reply is in */
 	struct qmgr_conn	*next;
 };
 
-static struct qmgr_transport qmgr_local = { "local", NULL, 1, NULL, NULL,
-    NULL, 0, 0, 1 };
-static struct qmgr_transport qmgr_smtp = { "smtp", NULL, 1, NULL, NULL,
-    NULL, 0, 0, 0 };
+static struct qmgr_transport *transports;
 
 static void qmgr_deliver_run(struct qmgr_transport *);
 static void qmgr_deliver_unavailable(struct qmgr_transport *);
 static void qmgr_conn_idle(void *);
 static void qmgr_conn_timeout(void *);
 
-/* qmgr_deliver_init - the transports and their sockets */
+/* qmgr_deliver_init - the local transport exists from the start */
 void
 qmgr_deliver_init(void)
 {
-	struct buf *b = buf_new(256, 0);
-
-	buf_setf(b, "%s/private/local", var_queue_directory);
-	qmgr_local.socket = xstrdup(buf_str(b));
-	qmgr_local.limit = (int)var_local_destination_concurrency_limit;
-	buf_setf(b, "%s/private/smtp", var_queue_directory);
-	qmgr_smtp.socket = xstrdup(buf_str(b));
-	qmgr_smtp.limit = QMGR_SMTP_LIMIT;
-	buf_free(&b);
+	(void)qmgr_deliver_local();
 }
 
-/* qmgr_deliver_transport - a transport by name */
+/* qmgr_deliver_name_ok - may a transport name be a socket's name? */
+static int
+qmgr_deliver_name_ok(const char *name)
+{
+	size_t len = strlen(name);
+
+	return len > 0 && len <= QMGR_NAME_MAX && name[0] != '.' &&
+	    strspn(name, "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ"
+	    "0123456789_.-") == len;
+}
+
+/* qmgr_deliver_limit - TRANSPORT_what, else the default parameter */
+static int
+qmgr_deliver_limit(const char *tp, const char *what, long long def)
+{
+	struct buf *name = buf_new(128, 0), *why = buf_new(128, 0);
+	long long v = def;
+
+	buf_setf(name, "%s_%s", tp, what);
+	if (conf_int(buf_str(name), 1, 1000, &v, why) < 0) {
+		msg_warn("%s: using %lld", buf_str(why), def);
+		v = def;
+	}
+	buf_free(&name);
+	buf_free(&why);
+	return (int)v;
+}
+
+/* qmgr_deliver_local_name - local_transport's transport, into b */
+static const char *
+qmgr_deliver_local_name(struct buf *b)
+{
+	const char *v = var_local_transport ? var_local_transport : "";
+
+	buf_reset(b);
+	buf_append(b, v, strcspn(v, ":"));
+	if (buf_len(b) == 0)
+		buf_set(b, "local");
+	return buf_str(b);
+}
+
+/* qmgr_deliver_transport - a transport by name, made on first use */
 struct qmgr_transport *
 qmgr_deliver_transport(const char *name)
 {
-	if (strcmp(name, "local") == 0)
-		return &qmgr_local;
-	if (strcmp(name, "smtp") == 0)
-		return &qmgr_smtp;
-	msg_panic("%s: unknown transport %s", __func__, name);
+	struct qmgr_transport *tp;
+	struct buf *b;
+
+	for (tp = transports; tp != NULL; tp = tp->next)
+		if (strcmp(tp->name, name) == 0)
+			return tp;
+	tp = xcalloc(1, sizeof(*tp));
+	tp->name = xstrdup(name);
+	b = buf_new(256, 0);
+	tp->is_local = strcmp(name, qmgr_deliver_local_name(b)) == 0;
+	if (qmgr_deliver_name_ok(name)) {
+		buf_setf(b, "%s/private/%s", var_queue_directory, name);
+		tp->socket = xstrdup(buf_str(b));
+	}
+	buf_free(&b);
+	if (tp->is_local) {
+		/* One recipient per request; connections as before. */
+		tp->limit = (int)var_local_destination_concurrency_limit;
+		tp->rcpt_limit = 1;
+		tp->dest_limit = 0;
+		tp->fill = 1;
+	} else {
+		tp->limit = QMGR_AGENT_LIMIT;
+		tp->rcpt_limit = qmgr_deliver_limit(name,
+		    "destination_recipient_limit",
+		    var_default_destination_recipient_limit);
+		tp->dest_limit = qmgr_deliver_limit(name,
+		    "destination_concurrency_limit",
+		    var_default_destination_concurrency_limit);
+	}
+	tp->next = transports;
+	transports = tp;
+	return tp;
+}
+
+/* qmgr_deliver_local - the local transport (local_transport) */
+struct qmgr_transport *
+qmgr_deliver_local(void)
+{
+	static struct qmgr_transport *tp;	/* transports stay */
+	struct buf *b;
+
+	if (tp == NULL) {
+		b = buf_new(64, 0);
+		tp = qmgr_deliver_transport(qmgr_deliver_local_name(b));
+		buf_free(&b);
+	}
+	return tp;
 }
 
 /* qmgr_expired - has m waited longer than its queue lifetime? */
@@ -196,17 +286,193 @@ qmgr_conn_free(struct qmgr_conn *c)
 	free(c);
 }
 
+/* qmgr_dest_find - a transport's destination of a nexthop, made if new */
+static struct qmgr_dest *
+qmgr_dest_find(struct qmgr_transport *tp, const char *nexthop)
+{
+	struct qmgr_dest *d;
+
+	for (d = tp->dests; d != NULL; d = d->next)
+		if (strcasecmp(d->nexthop, nexthop) == 0)
+			return d;
+	d = xcalloc(1, sizeof(*d));
+	d->tp = tp;
+	d->nexthop = xstrdup(nexthop);
+	d->next = tp->dests;
+	tp->dests = d;
+	return d;
+}
+
+/* qmgr_job_append - j at the end of a list of jobs */
+static void
+qmgr_job_append(struct qmgr_job **head, struct qmgr_job **tail,
+    struct qmgr_job *j)
+{
+	j->next = NULL;
+	if (*tail != NULL)
+		(*tail)->next = j;
+	else
+		*head = j;
+	*tail = j;
+}
+
+/* qmgr_dest_push - a job at the end (or the front) of its destination */
+static void
+qmgr_dest_push(struct qmgr_dest *d, struct qmgr_job *j, int front)
+{
+	j->dest = d;
+	if (front) {
+		j->next = d->head;
+		d->head = j;
+		if (d->tail == NULL)
+			d->tail = j;
+		return;
+	}
+	qmgr_job_append(&d->head, &d->tail, j);
+}
+
+/* qmgr_dest_is_dead - is d in its dead time? */
+static int
+qmgr_dest_is_dead(const struct qmgr_dest *d)
+{
+	return d->dead_reason != NULL && now_ms() < d->dead_until;
+}
+
+/* qmgr_dest_defer_all - defer d's waiting jobs (relay=none) */
+static void
+qmgr_dest_defer_all(struct qmgr_dest *d, const char *dsn, const char *why)
+{
+	struct qmgr_job *j;
+
+	while ((j = d->head) != NULL) {
+		d->head = j->next;
+		if (d->head == NULL)
+			d->tail = NULL;
+		j->next = NULL;
+		j->relay = "none";
+		qmgr_job_result(j, 4, dsn, why);
+	}
+}
+
+/* qmgr_dest_dead - an agent said d is down: hold its mail a while */
+static void
+qmgr_dest_dead(struct qmgr_dest *d, const char *dsn, const char *reason)
+{
+	free(d->dead_reason);
+	d->dead_reason = xstrdup(*reason ? reason : "destination not "
+	    "reachable");
+	snprintf(d->dead_dsn, sizeof(d->dead_dsn), "%s", *dsn == '4' ? dsn :
+	    "4.4.1");
+	d->dead_until = now_ms() + var_dead_destination_time * 1000;
+	msg_info("destination %s:%s is down for %llds: %s", d->tp->name,
+	    d->nexthop, (long long)var_dead_destination_time, d->dead_reason);
+	qmgr_dest_defer_all(d, d->dead_dsn, d->dead_reason);
+}
+
+/* qmgr_dest_next - the next destination in turn with work it may take */
+static struct qmgr_dest *
+qmgr_dest_next(struct qmgr_transport *tp)
+{
+	struct qmgr_dest *d, *start = tp->turn ? tp->turn : tp->dests;
+
+	if (start == NULL)
+		return NULL;
+	d = start;
+	do {
+		if (d->head != NULL && (tp->dest_limit == 0 ||
+		    d->busy < tp->dest_limit)) {
+			tp->turn = d->next;
+			return d;
+		}
+		d = d->next ? d->next : tp->dests;
+	} while (d != start);
+	return NULL;
+}
+
+/* qmgr_dest_sweep - free destinations with nothing to do or remember */
+static void
+qmgr_dest_sweep(struct qmgr_transport *tp)
+{
+	struct qmgr_dest **p = &tp->dests, *d;
+
+	while ((d = *p) != NULL) {
+		if (d->head != NULL || d->busy > 0 || qmgr_dest_is_dead(d)) {
+			p = &d->next;
+			continue;
+		}
+		*p = d->next;
+		if (tp->turn == d)
+			tp->turn = d->next;
+		free(d->nexthop);
+		free(d->dead_reason);
+		free(d);
+	}
+}
+
+/* qmgr_deliver_flush - forget dead destinations (cartero queue flush) */
+void
+qmgr_deliver_flush(void)
+{
+	struct qmgr_transport *tp;
+	struct qmgr_dest *d;
+
+	for (tp = transports; tp != NULL; tp = tp->next) {
+		for (d = tp->dests; d != NULL; d = d->next) {
+			free(d->dead_reason);
+			d->dead_reason = NULL;
+			d->dead_until = 0;
+		}
+		tp->dead_until = 0;
+	}
+}
+
+/*
+ * qmgr_conn_requeue - jobs of a request sent again on a new connection:
+ * back at the front of their destination, in their old order
+ */
+static void
+qmgr_conn_requeue(struct qmgr_job *j)
+{
+	struct qmgr_job *k, *rev = NULL, *next;
+
+	for (k = j; k != NULL; k = next) {	/* reverse, then push front */
+		next = k->batch;
+		k->batch = rev;
+		rev = k;
+	}
+	for (k = rev; k != NULL; k = next) {
+		next = k->batch;
+		k->batch = NULL;
+		k->resent = 1;
+		qmgr_dest_push(k->dest, k, 1);
+	}
+}
+
+/* qmgr_conn_defer - defer every job of a request */
+static void
+qmgr_conn_defer(struct qmgr_job *j, const char *reason)
+{
+	struct qmgr_job *next;
+
+	for (; j != NULL; j = next) {
+		next = j->batch;
+		j->batch = NULL;
+		j->next = NULL;
+		qmgr_job_result(j, 4, "4.3.0", reason);
+	}
+}
+
 /*
  * qmgr_conn_fail - the agent is gone or stuck: defer its jobs, close.  An
  * agent process may exit between two requests (a reload, its use limit):
- * jobs that find a reused connection closed without a byte of their reply
- * are sent once more on a new one rather than deferred.
+ * requests that find a reused connection closed without a byte of their
+ * reply are sent once more on a new one rather than deferred.
  */
 static void
 qmgr_conn_fail(struct qmgr_conn *c, const char *why, int may_resend)
 {
 	struct qmgr_transport *tp = c->tp;
-	struct qmgr_job *j, *next, *again = NULL, *last = NULL;
+	struct qmgr_job *j, *next, *again = NULL;
 	struct buf *reason = buf_new(128, 0);
 	int partial = c->got_reply, used = c->used;
 
@@ -218,22 +484,17 @@ qmgr_conn_fail(struct qmgr_conn *c, const char *why, int may_resend)
 	for (; j != NULL; j = next, partial = 0) {
 		next = j->next;
 		j->next = NULL;
+		j->dest->busy--;
 		if (may_resend && used > 0 && !partial && !j->resent) {
-			j->resent = 1;
-			if (last != NULL)
-				last->next = j;
-			else
-				again = j;
-			last = j;
+			/* Kept in reverse: requeued last first, below. */
+			j->next = again;
+			again = j;
 		} else
-			qmgr_job_result(j, 4, "4.3.0", buf_str(reason));
+			qmgr_conn_defer(j, buf_str(reason));
 	}
-	/* Those sent again go first, in their old order. */
-	if (again != NULL) {
-		last->next = tp->head;
-		if (tp->head == NULL)
-			tp->tail = last;
-		tp->head = again;
+	for (j = again; j != NULL; j = next) {
+		next = j->next;
+		qmgr_conn_requeue(j);
 	}
 	buf_free(&reason);
 	qmgr_deliver_run(tp);
@@ -258,14 +519,49 @@ qmgr_conn_idle(void *ctx)
 	qmgr_deliver_run(tp);
 }
 
-/* qmgr_conn_reply - a whole reply is in: the outcome of the oldest job */
+/* qmgr_conn_outcome - recipient i's outcome in a reply, for job j */
+static void
+qmgr_conn_outcome(struct qmgr_job *j, const struct attr *a, int bad, int i)
+{
+	struct deliver_reply r;
+	const char *relay, *v;
+	char name[64];
+
+	if ((relay = attr_get(a, DELIVER_RELAY)) != NULL && *relay) {
+		free(j->relay_own);
+		j->relay_own = xstrdup(relay);
+		j->relay = j->relay_own;
+	} else if (!j->tp->is_local)
+		j->relay = j->tp->name;
+	if (i == 0)
+		snprintf(name, sizeof(name), "dsn_relayed");
+	else
+		snprintf(name, sizeof(name), "dsn_relayed.%d", i);
+	v = attr_get(a, name);
+	if (bad || deliver_reply_get_rcpt(a, i, &r) < 0) {
+		qmgr_job_result(j, 4, "4.3.0", "malformed reply from the "
+		    "delivery agent");
+		return;
+	}
+	if (r.status == 0)
+		j->notice = v != NULL && strcmp(v, "1") == 0 ? NOTICE_RELAYED :
+		    j->tp->is_local ? NOTICE_DELIVERED : NOTICE_NONE;
+	qmgr_job_result(j, r.status, r.dsn, r.reason);
+}
+
+/*
+ * qmgr_conn_reply - a whole reply is in: the outcomes of the oldest
+ * request's jobs; dead=1 marks its destination down
+ */
 static void
 qmgr_conn_reply(struct qmgr_conn *c, size_t len)
 {
-	struct qmgr_job *j = c->head;
-	struct deliver_reply r;
+	struct qmgr_job *j = c->head, *next;
+	struct qmgr_dest *d = j->dest;
+	struct deliver_reply first;
 	struct attr a;
-	int bad;
+	const char *v;
+	int bad, i, dead;
 
 	attr_init(&a);
 	bad = attr_parse(buf_str(c->in), len, &a) < 0;
@@ -278,20 +574,26 @@ qmgr_conn_reply(struct qmgr_conn *c, size_t len)
 	c->busy--;
 	c->used++;
 	c->got_reply = 0;
+	d->busy--;
 	/* The agent is making progress: wait afresh for the next reply. */
 	if (c->busy > 0)
 		event_timer((long)(var_ipc_timeout * 1000), qmgr_conn_timeout,
 		    c);
 	else
 		event_timer_cancel(qmgr_conn_timeout, c);
-	if (bad || deliver_reply_get(&a, &r) < 0)
-		qmgr_job_result(j, 4, "4.3.0", "malformed reply from the "
-		    "delivery agent");
-	else
-		qmgr_job_result(j, r.status, r.dsn, r.reason);
+	dead = !bad && (v = attr_get(&a, DELIVER_DEAD)) != NULL &&
+	    strcmp(v, "1") == 0 && deliver_reply_get(&a, &first) == 0 &&
+	    first.status == 4;
+	/* A result may finish the message and free its jobs: next first. */
+	for (i = 0; j != NULL; j = next, i++) {
+		next = j->batch;
+		j->batch = NULL;
+		qmgr_conn_outcome(j, &a, bad, i);
+	}
+	if (dead)
+		qmgr_dest_dead(d, first.dsn, first.reason);
 	attr_free(&a);
 }
-
 /*
  * qmgr_conn_flush - write what the connection has to send: 0, or -1 when
  * the write failed.  It never closes the connection itself (callers may
@@ -381,8 +683,12 @@ qmgr_conn_open(struct qmgr_transport *tp)
 	struct qmgr_conn *c;
 	int fd;
 
+	if (tp->socket == NULL) {
+		msg_warn("transport \"%s\": not a service name", tp->name);
+		return NULL;
+	}
 	if ((fd = ipc_connect(tp->socket, 1)) < 0) {
-		if (tp->nconns == 0 && (tp == &qmgr_local || msg_verbose))
+		if (tp->nconns == 0 && (tp->is_local || msg_verbose))
 			msg_warn("connect to %s: %m", tp->socket);
 		return NULL;
 	}
@@ -410,16 +716,72 @@ qmgr_conn_open(struct qmgr_transport *tp)
 	return c;
 }
 
-/* qmgr_conn_send - queue a job's request on a connection (sent later) */
+/* qmgr_conn_attr - a queue file attribute, or NULL when empty */
+static const char *
+qmgr_conn_attr(const struct qmgr_message *m, const char *name)
+{
+	const char *v = queue_msg_attr(&m->q, name);
+
+	return v != NULL && *v != '\0' ? v : NULL;
+}
+
+/*
+ * qmgr_conn_take - the jobs of d's first request: its first job and
+ * those of the same message after it, up to the recipient limit, chained
+ * by batch.  Commands and files go alone.
+ */
+static struct qmgr_job *
+qmgr_conn_take(struct qmgr_dest *d, int *n)
+{
+	struct qmgr_job *first = d->head, *prev = NULL, *k, *next;
+	struct qmgr_job *last = first;
+	int limit = d->tp->rcpt_limit;
+
+	d->head = first->next;
+	if (d->head == NULL)
+		d->tail = NULL;
+	first->next = NULL;
+	first->batch = NULL;
+	*n = 1;
+	if (first->kind != JOB_ADDR)
+		return first;
+	for (k = d->head; *n < limit && k != NULL; k = next) {
+		next = k->next;
+		if (k->msg != first->msg || k->kind != JOB_ADDR) {
+			prev = k;
+			continue;
+		}
+		if (prev != NULL)
+			prev->next = next;
+		else
+			d->head = next;
+		if (d->tail == k)
+			d->tail = prev;
+		k->next = NULL;
+		last->batch = k;
+		last = k;
+		(*n)++;
+	}
+	return first;
+}
+
+/* qmgr_conn_send - queue d's next request on a connection (sent later) */
 static void
-qmgr_conn_send(struct qmgr_conn *c, struct qmgr_job *j)
+qmgr_conn_send(struct qmgr_conn *c, struct qmgr_dest *d)
 {
 	static struct buf *path;
-	struct qmgr_message *m = j->msg;
+	struct deliver_rcpt *more = NULL;
 	struct deliver_request r;
+	struct qmgr_message *m;
+	struct qmgr_job *j, *k;
+	const struct queue_rcpt *qr;
+	const char *v;
+	int n, i;
 
 	if (path == NULL)
 		path = buf_new(256, 0);
+	j = qmgr_conn_take(d, &n);
+	m = j->msg;
 	memset(&r, 0, sizeof(r));
 	r.queue_id = m->id;
 	r.path = queue_path(path, var_queue_directory, QUEUE_ACTIVE, m->id);
@@ -427,16 +789,34 @@ qmgr_conn_send(struct qmgr_conn *c, struct qmgr_job *j)
 	r.size = m->q.size;
 	r.sender = m->q.sender;
 	r.recipient = j->addr;
-	r.orig_recipient = m->q.rcpt[j->rcpt].addr;
+	qr = &m->q.rcpt[j->rcpt];
+	r.orig_recipient = qr->addr;
+	r.notify = qr->notify;
+	r.orcpt = qr->orcpt;
 	r.command = j->kind == JOB_COMMAND ? j->target : NULL;
 	r.file = j->kind == JOB_FILE ? j->target : NULL;
+	r.nexthop = *d->nexthop ? d->nexthop : NULL;
+	r.envid = qmgr_conn_attr(m, "envid");
+	r.ret = qmgr_conn_attr(m, "ret");
+	r.body = qmgr_conn_attr(m, "body");
+	r.smtputf8 = (v = qmgr_conn_attr(m, "smtputf8")) != NULL &&
+	    strcmp(v, "1") == 0;
+	r.nrcpt = n;
+	if (n > 1) {
+		more = xcalloc((size_t)n - 1, sizeof(*more));
+		for (i = 0, k = j->batch; k != NULL; k = k->batch, i++) {
+			qr = &m->q.rcpt[k->rcpt];
+			more[i].addr = k->addr;
+			more[i].orig = qr->addr;
+			more[i].notify = qr->notify;
+			more[i].orcpt = qr->orcpt;
+		}
+		r.more = more;
+	}
 	deliver_request_format(&r, c->out);
-	j->next = NULL;
-	if (c->tail != NULL)
-		c->tail->next = j;
-	else
-		c->head = j;
-	c->tail = j;
+	free(more);
+	qmgr_job_append(&c->head, &c->tail, j);
+	d->busy++;
 	if (c->busy++ == 0) {
 		event_timer_cancel(qmgr_conn_idle, c);
 		event_timer((long)(var_ipc_timeout * 1000), qmgr_conn_timeout,
@@ -445,11 +825,11 @@ qmgr_conn_send(struct qmgr_conn *c, struct qmgr_job *j)
 }
 
 /*
- * qmgr_conn_pick - the connection for the next job, or NULL.  A transport
- * that fills (local, see above): the busiest one with room, else a new one
- * while the limit allows.  Else (smtp, whose agents work through their
- * requests one by one): an idle one, else a new one while the limit
- * allows, else the least busy one with room.
+ * qmgr_conn_pick - the connection for the next request, or NULL.  A
+ * transport that fills (local, see above): the busiest one with room,
+ * else a new one while the limit allows.  Else (smtp, whose agents work
+ * through their requests one by one): an idle one, else a new one while
+ * the limit allows, else the least busy one with room.
  */
 static struct qmgr_conn *
 qmgr_conn_pick(struct qmgr_transport *tp)
@@ -484,34 +864,24 @@ static void
 qmgr_deliver_unavailable(struct qmgr_transport *tp)
 {
 	struct buf *reason = buf_new(64, 0);
-	struct qmgr_job *j;
+	struct qmgr_dest *d;
 
 	buf_setf(reason, "delivery agent %s unavailable", tp->name);
-	while ((j = tp->head) != NULL) {
-		tp->head = j->next;
-		if (tp->head == NULL)
-			tp->tail = NULL;
-		j->next = NULL;
-		j->relay = "none";
-		qmgr_job_result(j, 4, "4.3.0", buf_str(reason));
-	}
+	for (d = tp->dests; d != NULL; d = d->next)
+		qmgr_dest_defer_all(d, "4.3.0", buf_str(reason));
 	buf_free(&reason);
 }
 
-/* qmgr_deliver_run - give waiting jobs to connections, send them */
+/* qmgr_deliver_run - give waiting requests to connections, send them */
 static void
 qmgr_deliver_run(struct qmgr_transport *tp)
 {
 	struct qmgr_conn *c;
-	struct qmgr_job *j;
+	struct qmgr_dest *d;
 
-	while (tp->head != NULL && (c = qmgr_conn_pick(tp)) != NULL) {
-		j = tp->head;
-		tp->head = j->next;
-		if (tp->head == NULL)
-			tp->tail = NULL;
-		qmgr_conn_send(c, j);
-	}
+	while ((d = qmgr_dest_next(tp)) != NULL &&
+	    (c = qmgr_conn_pick(tp)) != NULL)
+		qmgr_conn_send(c, d);
 	for (c = tp->conns; c != NULL; c = c->next) {
 		if (buf_len(c->out) > c->out_done)
 			(void)qmgr_conn_flush(c);
@@ -519,19 +889,34 @@ qmgr_deliver_run(struct qmgr_transport *tp)
 		if (c->busy == 0)
 			event_timer(QMGR_CONN_IDLE_MS, qmgr_conn_idle, c);
 	}
+	qmgr_dest_sweep(tp);
 }
 
-/* qmgr_deliver_enqueue - a job for its transport */
+/* qmgr_deliver_kick - the loop turn after jobs were queued: send */
+static void
+qmgr_deliver_kick(void *ctx)
+{
+	struct qmgr_transport *tp;
+
+	(void)ctx;
+	for (tp = transports; tp != NULL; tp = tp->next)
+		qmgr_deliver_run(tp);
+}
+
+/*
+ * qmgr_deliver_enqueue - a job for its transport and destination
+ * (j->nexthop); deferred at once when the destination is dead
+ */
 void
 qmgr_deliver_enqueue(struct qmgr_job *j)
 {
-	struct qmgr_transport *tp = j->tp;
+	struct qmgr_dest *d = qmgr_dest_find(j->tp, j->tp->is_local ? "" :
+	    j->nexthop ? j->nexthop : "");
 
-	j->next = NULL;
-	if (tp->tail)
-		tp->tail->next = j;
-	else
-		tp->head = j;
-	tp->tail = j;
-	qmgr_deliver_run(tp);
+	qmgr_dest_push(d, j, 0);
+	if (qmgr_dest_is_dead(d)) {
+		qmgr_dest_defer_all(d, d->dead_dsn, d->dead_reason);
+		return;
+	}
+	event_timer(0, qmgr_deliver_kick, NULL);
 }

@@ -246,6 +246,8 @@ qmgr_file_free(struct qmgr_message *m)
 		free(m->jobs[i]->addr);
 		free(m->jobs[i]->target);
 		free(m->jobs[i]->reason);
+		free(m->jobs[i]->relay_own);
+		free(m->jobs[i]->nexthop);
 		free(m->jobs[i]);
 	}
 	free(m->jobs);
@@ -413,6 +415,10 @@ qmgr_file_remove(struct qmgr_message *m)
 	if (m->was_deferred) {
 		queue_path(path, var_queue_directory, QUEUE_DEFER, m->id);
 		(void)unlink(buf_str(path));
+		if (var_delay_warning_time > 0) {
+			buf_puts(path, QMGR_WARNED_SUFFIX);
+			(void)unlink(buf_str(path));
+		}
 	}
 	msg_info("%s: removed", m->id);
 	if (!sync_pending) {
@@ -420,6 +426,68 @@ qmgr_file_remove(struct qmgr_message *m)
 		event_timer(QMGR_SYNC_DELAY_MS, qmgr_file_sync, NULL);
 	}
 	buf_free(&path);
+}
+
+/* qmgr_file_warned - which recipients defer/ID.delay says were warned */
+static char *
+qmgr_file_warned(struct qmgr_message *m, const char *path)
+{
+	char *warned = xcalloc((size_t)m->q.nrcpt + 1, 1), line[64];
+	long n;
+	FILE *fp;
+
+	if ((fp = fopen(path, "re")) == NULL)
+		return warned;
+	while (fgets(line, sizeof(line), fp) != NULL) {
+		n = strtol(line, NULL, 10);
+		if (n >= 0 && n < m->q.nrcpt)
+			warned[n] = 1;
+	}
+	fclose(fp);
+	return warned;
+}
+
+/*
+ * qmgr_file_warn - delay notices once a message has waited
+ * delay_warning_time: one per recipient, whose numbers in the queue file
+ * go into defer/ID.delay after its notice (removed with the message)
+ */
+static void
+qmgr_file_warn(struct qmgr_message *m, long long age)
+{
+	struct buf *path, *why, *add;
+	struct qmgr_job *j;
+	char *warned;
+	int i, fd;
+
+	if (var_delay_warning_time <= 0 || age < var_delay_warning_time)
+		return;
+	path = buf_new(256, 0);
+	why = buf_new(256, 4096);
+	add = buf_new(64, 0);
+	queue_path(path, var_queue_directory, QUEUE_DEFER, m->id);
+	buf_puts(path, QMGR_WARNED_SUFFIX);
+	warned = qmgr_file_warned(m, buf_str(path));
+	for (i = 0; i < m->njobs; i++) {
+		j = m->jobs[i];
+		j->warn = j->state == JOB_DEFER && !warned[j->rcpt];
+		if (j->warn)
+			buf_appendf(add, "%d\n", j->rcpt);
+	}
+	if (buf_len(add) == 0)
+		goto out;
+	if (qmgr_bounce_notice(m, JOB_DEFER, why) < 0)
+		msg_warn("%s: cannot create a delay notice: %s", m->id,
+		    buf_str(why));
+	else if ((fd = open(buf_str(path), O_CREAT | O_WRONLY | O_APPEND |
+	    O_NOFOLLOW | O_CLOEXEC, 0600)) < 0 ||
+	    write_full(fd, buf_str(add), buf_len(add)) < 0 || close(fd) < 0)
+		msg_warn("%s: write %s: %m", m->id, buf_str(path));
+out:
+	free(warned);
+	buf_free(&path);
+	buf_free(&why);
+	buf_free(&add);
 }
 
 /*
@@ -438,6 +506,7 @@ qmgr_file_defer(struct qmgr_message *m, const char *open_rcpt,
 		msg_warn("%s: fdatasync: %m", m->id);
 	qmgr_file_write_defer(m, open_rcpt);
 	age = now - (long long)m->q.arrival;
+	qmgr_file_warn(m, age);
 	delay = age;
 	if (delay > var_maximal_backoff_time)
 		delay = var_maximal_backoff_time;
@@ -501,6 +570,10 @@ qmgr_file_done(struct qmgr_message *m)
 			snprintf(j->dsn, sizeof(j->dsn), "4.3.0");
 		}
 	}
+	/* A success notice is a courtesy: it never holds up the message. */
+	if (qmgr_bounce_notice(m, JOB_SENT, why) < 0)
+		msg_warn("%s: cannot create a success notice: %s", m->id,
+		    buf_str(why));
 	open_rcpt = xcalloc((size_t)m->q.nrcpt + 1, 1);
 	for (i = 0; i < m->njobs; i++)
 		if (m->jobs[i]->state != JOB_SENT &&

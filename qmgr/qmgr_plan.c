@@ -1,23 +1,28 @@
 /*
  * qmgr_plan - a recipient of an active file, planned into deliveries.
  *
- * Each recipient is expanded through the aliases (lib/alias.c: aliases,
+ * Each recipient is rewritten through virtual_alias_maps (catch-all
+ * @domain keys too), then expanded through the aliases (lib/alias.c: aliases,
  * .forward-like includes, commands, files), each target routed
- * (lib/resolve.c: an account here, or another domain), and each becomes
- * a job on a transport's queue (qmgr_deliver.c) or an outcome at once
- * (unknown user, a loop).  The targets are collected first, so a lookup
+ * (lib/resolve.c: local_transport, relay_transport, default_transport,
+ * relayhost, transport_maps), and each becomes a job on a transport's
+ * queue (qmgr_deliver.c) or an outcome at once (unknown user, a loop,
+ * error:text, discard:text).  The targets are collected first, so a lookup
  * failure halfway leaves no partial plan: the whole recipient is deferred
  * and expanded again later.  A target already planned for the message
  * (two aliases naming one mailbox) is delivered once.
  */
 #include <sys/types.h>
 
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 
 #include "alias.h"
 #include "buf.h"
 #include "msg.h"
+#include "params.h"
 #include "resolve.h"
 #include "util.h"
 #include "qmgr.h"
@@ -118,18 +123,88 @@ qmgr_plan_job(struct qmgr_message *m, int r, int kind, const char *addr,
 
 /* qmgr_plan_queue - hand a job to a transport (counted as pending) */
 static void
-qmgr_plan_queue(struct qmgr_job *j, const char *transport)
+qmgr_plan_queue(struct qmgr_job *j, struct qmgr_transport *tp,
+    const char *nexthop)
 {
-	j->tp = qmgr_deliver_transport(transport);
-	j->relay = transport;
+	j->tp = tp;
+	j->relay = tp->name;
+	j->nexthop = xstrdup(nexthop ? nexthop : "");
 	j->state = JOB_QUEUED;
 	j->msg->pending++;
 	qmgr_deliver_enqueue(j);
 }
 
-/* qmgr_plan_addr - a final address: an account here, or elsewhere */
+/*
+ * qmgr_plan_error - error:text (bounce, or defer when the text starts
+ * with a 4.x.x code) and discard:text (done, logged as sent)
+ */
+static void
+qmgr_plan_error(struct qmgr_job *j, int discard, const char *text)
+{
+	char code[16];
+	size_t n = strspn(text, "0123456789.");
+
+	if (discard) {
+		struct buf *why = buf_new(128, 0);
+
+		buf_setf(why, "discarded%s%s", *text ? ": " : "", text);
+		qmgr_job_result(j, 0, "2.0.0", buf_str(why));
+		buf_free(&why);
+		return;
+	}
+	snprintf(code, sizeof(code), "5.0.0");
+	if (n >= 5 && n < sizeof(code) && (text[0] == '4' || text[0] ==
+	    '5') && (text[n] == ' ' || text[n] == '\0')) {
+		memcpy(code, text, n);
+		code[n] = '\0';
+		text += n + strspn(text + n, " ");
+	}
+	qmgr_job_result(j, code[0] - '0', code, *text ? text :
+	    "mail for this address is refused (transport_maps)");
+}
+
+static void qmgr_plan_local(struct qmgr_message *, int,
+    const struct qmgr_target *, struct buf *);
+
+/* qmgr_plan_addr - a final address: routed (lib/resolve.c), or local */
 static void
 qmgr_plan_addr(struct qmgr_message *m, int r, const struct qmgr_target *t,
+    struct buf *why)
+{
+	struct qmgr_job *j;
+	struct qmgr_transport *tp;
+	struct buf *tname, *nexthop;
+
+	if (qmgr_plan_seen(m, JOB_ADDR, t->value))
+		return;
+	tname = buf_new(64, 0);
+	nexthop = buf_new(256, 0);
+	if (resolve_route(t->value, tname, nexthop, why) < 0) {
+		j = qmgr_plan_job(m, r, JOB_ADDR, t->value, NULL);
+		qmgr_job_result(j, 4, "4.3.0", buf_str(why));
+		goto out;
+	}
+	if (strcmp(buf_str(tname), "error") == 0 ||
+	    strcmp(buf_str(tname), "discard") == 0) {
+		j = qmgr_plan_job(m, r, JOB_ADDR, t->value, NULL);
+		qmgr_plan_error(j, buf_str(tname)[0] == 'd', buf_str(nexthop));
+		goto out;
+	}
+	tp = qmgr_deliver_transport(buf_str(tname));
+	if (!tp->is_local) {
+		j = qmgr_plan_job(m, r, JOB_ADDR, t->value, NULL);
+		qmgr_plan_queue(j, tp, buf_str(nexthop));
+		goto out;
+	}
+	qmgr_plan_local(m, r, t, why);
+out:
+	buf_free(&tname);
+	buf_free(&nexthop);
+}
+
+/* qmgr_plan_local - a local address: its account, or unknown */
+static void
+qmgr_plan_local(struct qmgr_message *m, int r, const struct qmgr_target *t,
     struct buf *why)
 {
 	struct qmgr_job *j;
@@ -137,13 +212,6 @@ qmgr_plan_addr(struct qmgr_message *m, int r, const struct qmgr_target *t,
 	struct buf *bare;
 	int found;
 
-	if (qmgr_plan_seen(m, JOB_ADDR, t->value))
-		return;
-	if (resolve_class(t->value) != RESOLVE_LOCAL) {
-		j = qmgr_plan_job(m, r, JOB_ADDR, t->value, NULL);
-		qmgr_plan_queue(j, "smtp");
-		return;
-	}
 	bare = buf_new(256, 0);
 	alias_strip_extension(t->value, bare);
 	memset(&acct, 0, sizeof(acct));
@@ -152,7 +220,7 @@ qmgr_plan_addr(struct qmgr_message *m, int r, const struct qmgr_target *t,
 	j = qmgr_plan_job(m, r, JOB_ADDR, t->value, NULL);
 	if (found > 0) {
 		account_free(&acct);
-		qmgr_plan_queue(j, "local");
+		qmgr_plan_queue(j, qmgr_deliver_local(), NULL);
 	} else if (found == 0) {
 		if (t->dsn != NULL)
 			qmgr_job_result(j, 5, t->dsn, "mail forwarding loop in "
@@ -161,6 +229,50 @@ qmgr_plan_addr(struct qmgr_message *m, int r, const struct qmgr_target *t,
 			qmgr_job_result(j, 5, "5.1.1", "unknown user");
 	} else
 		qmgr_job_result(j, 4, "4.3.0", buf_str(why));
+}
+
+/*
+ * qmgr_plan_virtual - rewrite addr through virtual_alias_maps (again for
+ * each address it gives, but one that names itself), then expand each
+ * address through the aliases into p: 0, or -1 with why (try later)
+ */
+static int
+qmgr_plan_virtual(const char *addr, int depth, struct qmgr_plan *p,
+    struct buf *why)
+{
+	struct buf *value = buf_new(256, 0), *e = buf_new(256, 0);
+	const char *s, *tok;
+	size_t len;
+	int r;
+
+	if ((r = resolve_virtual_alias(addr, value, why)) <= 0) {
+		if (r == 0)
+			r = alias_expand(addr, qmgr_plan_fn, p, why);
+		goto out;
+	}
+	if (depth >= ALIAS_DEPTH_MAX || p->n >= ALIAS_TARGETS_MAX) {
+		qmgr_plan_fn(ALIAS_ERROR, "virtual_alias_maps nested too deeply"
+		    " or too many addresses (a loop?)", addr, "5.4.6", p);
+		goto out;
+	}
+	for (s = buf_str(value); r >= 0 && *s != '\0'; ) {
+		s += strspn(s, ", \t\r\n");
+		tok = s;
+		s += (len = strcspn(s, ", \t\r\n"));
+		if (len == 0)
+			continue;
+		buf_reset(e);
+		buf_append(e, tok, len);
+		if (memchr(tok, '@', len) == NULL)
+			buf_appendf(e, "@%s", var_myorigin ? var_myorigin : "");
+		r = strcasecmp(buf_str(e), addr) == 0 ? alias_expand(buf_str(e),
+		    qmgr_plan_fn, p, why) : qmgr_plan_virtual(buf_str(e),
+		    depth + 1, p, why);
+	}
+out:
+	buf_free(&value);
+	buf_free(&e);
+	return r < 0 ? -1 : 0;
 }
 
 /* qmgr_plan_rcpt - expand recipient r of m into jobs */
@@ -173,7 +285,7 @@ qmgr_plan_rcpt(struct qmgr_message *m, int r, struct buf *why)
 	int i;
 
 	memset(&plan, 0, sizeof(plan));
-	if (alias_expand(addr, qmgr_plan_fn, &plan, why) < 0) {
+	if (qmgr_plan_virtual(addr, 0, &plan, why) < 0) {
 		j = qmgr_plan_job(m, r, JOB_ADDR, addr, NULL);
 		qmgr_job_result(j, 4, "4.3.0", buf_str(why));
 		qmgr_plan_free(&plan);
@@ -193,7 +305,7 @@ qmgr_plan_rcpt(struct qmgr_message *m, int r, struct buf *why)
 				break;
 			j = qmgr_plan_job(m, r, t->kind == ALIAS_COMMAND ?
 			    JOB_COMMAND : JOB_FILE, t->via, t->value);
-			qmgr_plan_queue(j, "local");
+			qmgr_plan_queue(j, qmgr_deliver_local(), NULL);
 			break;
 		default:
 			j = qmgr_plan_job(m, r, JOB_ADDR, t->via, NULL);

@@ -475,6 +475,8 @@ qmgr_queue_drop(const char *id, const char *dir, struct buf *why)
 	} else {
 		queue_path(path, var_queue_directory, QUEUE_DEFER, id);
 		(void)unlink(buf_str(path));
+		buf_puts(path, QMGR_WARNED_SUFFIX);	/* delay notices sent */
+		(void)unlink(buf_str(path));
 		msg_info("%s: removed", id);
 		buf_setf(why, "%s: removed", id);
 	}

@@ -297,7 +297,7 @@ main(void)
 	msg_init("conf.t", 0);
 	msg_logfile(logpath);
 
-	plan((int)(sizeof(cases) / sizeof(cases[0])) + 19);
+	plan((int)(sizeof(cases) / sizeof(cases[0])) + 25);
 	for (i = 0; i < sizeof(cases) / sizeof(cases[0]); i++)
 		run_case(&cases[i]);
 
@@ -308,6 +308,27 @@ main(void)
 	    "my_custom") != NULL, "an unknown name is logged with its line");
 	is_str(conf_raw("my_custom"), "x",
 	    "conf_raw sees names not in the table");
+
+	/* Per-transport limits: any service's name, not in the table. */
+	{
+		long long v = 0;
+
+		write_maincf("mailman_destination_recipient_limit = 1\n"
+		    "smtp_destination_concurrency_limit = $lim\nlim = 7\n"
+		    "bad_destination_recipient_limit = many\n");
+		ok(conf_load(dir, NULL, why) == 0, "per-transport limits load");
+		ok(strstr(read_file(logpath), "unknown parameter mailman_") ==
+		    NULL, "and are not logged as unknown");
+		ok(conf_int("mailman_destination_recipient_limit", 1, 1000, &v,
+		    why) == 1 && v == 1, "conf_int reads one");
+		ok(conf_int("smtp_destination_concurrency_limit", 1, 1000, &v,
+		    why) == 1 && v == 7, "conf_int expands $names");
+		ok(conf_int("bad_destination_recipient_limit", 1, 1000, &v,
+		    why) < 0 && strstr(buf_str(why), "\"many\" is not a number")
+		    != NULL, "conf_int refuses a word, explained");
+		ok(conf_int("lmtp_destination_recipient_limit", 1, 1000, &v,
+		    why) == 0, "conf_int: 0 when unset");
+	}
 
 	/* A failed load keeps the values of the last good one. */
 	write_maincf("relayhost = keep\nmyorigin = $mydomain\n"
