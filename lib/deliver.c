@@ -26,6 +26,7 @@
  */
 #include <sys/types.h>
 
+#include <errno.h>
 #include <limits.h>
 #include <stdarg.h>
 #include <stdio.h>
@@ -34,6 +35,8 @@
 #include "buf.h"
 #include "deliver.h"
 #include "ipc.h"
+#include "lineio.h"
+#include "msg.h"
 #include "queue.h"
 
 /* deliver_put - append one "name=value" line, the value encoded */
@@ -295,4 +298,16 @@ deliver_reply_get_rcpt(const struct attr *a, int i, struct deliver_reply *r)
 	r->dsn = (v = deliver_get_i(a, DELIVER_DSN, i)) != NULL ? v : "";
 	r->reason = (v = deliver_get_i(a, DELIVER_REASON, i)) != NULL ? v : "";
 	return r->status < 0 ? -1 : 0;
+}
+
+/* deliver_request_end - say why a connection's requests ended, if odd */
+void
+deliver_request_end(int r)
+{
+	/* qmgr going away (a restart) is not worth a word. */
+	if (r != LINE_OK && r != LINE_EOF && (r != LINE_ERROR ||
+	    (errno != ECONNRESET && errno != EPIPE)))
+		msg_warn("read request from qmgr: %s", r == LINE_TIMEOUT ?
+		    "timeout" : r == LINE_TOOLONG ? "line too long" :
+		    "malformed request or broken connection");
 }

@@ -128,5 +128,10 @@ void	deliver_reply_add(struct attr *, int, int, const char *, const char *,
 int	deliver_reply_get(const struct attr *, struct deliver_reply *);
 /* The same for recipient i of a reply. */
 int	deliver_reply_get_rcpt(const struct attr *, int, struct deliver_reply *);
+/*
+ * An agent's read of qmgr's requests (attr_read) ended with this LINE_*
+ * result: log why, unless it is the ordinary end (EOF, qmgr restarting).
+ */
+void	deliver_request_end(int);
 
 #endif
