@@ -30,7 +30,10 @@
 #include <limits.h>
 #include <stdarg.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
+#include <strings.h>
+#include <unistd.h>
 
 #include "buf.h"
 #include "deliver.h"
@@ -38,6 +41,7 @@
 #include "lineio.h"
 #include "msg.h"
 #include "queue.h"
+#include "util.h"
 
 /* deliver_put - append one "name=value" line, the value encoded */
 static void
@@ -310,4 +314,44 @@ deliver_request_end(int r)
 		msg_warn("read request from qmgr: %s", r == LINE_TIMEOUT ?
 		    "timeout" : r == LINE_TOOLONG ? "line too long" :
 		    "malformed request or broken connection");
+}
+
+/*
+ * deliver_looped - does the header already hold "Delivered-To:
+ * recipient"?  Then this delivery would go round forever (local, and
+ * pipe's flag D).
+ */
+int
+deliver_looped(int fd, off_t offset, off_t size, const char *rcpt)
+{
+	char *hdr, *line, *next, *v;
+	size_t want, rlen = strlen(rcpt);
+	ssize_t n;
+	int found = 0;
+
+	want = size < DELIVER_HEADER_MAX ? (size_t)size : DELIVER_HEADER_MAX;
+	hdr = xmalloc(want + 1);
+	do
+		n = pread(fd, hdr, want, offset);
+	while (n < 0 && errno == EINTR);
+	if (n <= 0) {
+		free(hdr);
+		return 0;
+	}
+	hdr[n] = '\0';
+	for (line = hdr; line != NULL && *line != '\n' && *line; line = next) {
+		if ((next = strchr(line, '\n')) != NULL)
+			*next++ = '\0';
+		else if (n == (ssize_t)want && want < (size_t)size)
+			break;		/* cut off: not a whole line */
+		if (strncasecmp(line, "Delivered-To:", 13) != 0)
+			continue;
+		v = trim(line + 13);
+		if (strlen(v) == rlen && strcasecmp(v, rcpt) == 0) {
+			found = 1;
+			break;
+		}
+	}
+	free(hdr);
+	return found;
 }

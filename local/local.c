@@ -413,7 +413,7 @@ local_request(struct local_req *r)
 		deliver_reply_set(reply, 4, dsn, "%s", buf_str(why));
 		goto out;
 	}
-	if (local_deliver_looped(r->qfd, job->offset, job->size,
+	if (deliver_looped(r->qfd, job->offset, job->size,
 	    job->recipient)) {
 		deliver_reply_set(reply, 5, "5.4.6", "mail forwarding loop for "
 		    "%s", job->recipient);

@@ -5,7 +5,7 @@
  *
  * Every delivery writes "Return-Path:" and "Delivered-To:" first, so a
  * message that comes back to the same recipient is caught as a loop
- * (local_deliver_looped).  Results go into the reply as status (0, 4, 5),
+ * (deliver_looped).  Results go into the reply as status (0, 4, 5),
  * an enhanced status code and a reason; nothing here ever exits on a mail
  * problem.
  *
@@ -54,7 +54,6 @@
 #include "util.h"
 
 #define LOCAL_CHUNK		(64 * 1024)	/* copy size */
-#define LOCAL_HEADER_MAX	(64 * 1024)	/* header read for loops */
 #define LOCAL_LOCK_TRIES	30		/* one a second */
 #define LOCAL_OUTPUT_MAX	400		/* command output kept */
 #define LOCAL_FROM_PEND_MAX	1024		/* a ">>>..." line start */
@@ -128,45 +127,6 @@ local_errno_dsn(int err, int temp)
 	if (err == EFBIG)
 		return "5.3.4";
 	return temp ? "4.2.0" : "5.2.0";
-}
-
-/*
- * local_deliver_looped - does the header already hold "Delivered-To:
- * recipient"?  Then this delivery would go round forever.
- */
-int
-local_deliver_looped(int fd, off_t offset, off_t size, const char *rcpt)
-{
-	char *hdr, *line, *next, *v;
-	size_t want, rlen = strlen(rcpt);
-	ssize_t n;
-	int found = 0;
-
-	want = size < LOCAL_HEADER_MAX ? (size_t)size : LOCAL_HEADER_MAX;
-	hdr = xmalloc(want + 1);
-	do
-		n = pread(fd, hdr, want, offset);
-	while (n < 0 && errno == EINTR);
-	if (n <= 0) {
-		free(hdr);
-		return 0;
-	}
-	hdr[n] = '\0';
-	for (line = hdr; line != NULL && *line != '\n' && *line; line = next) {
-		if ((next = strchr(line, '\n')) != NULL)
-			*next++ = '\0';
-		else if (n == (ssize_t)want && want < (size_t)size)
-			break;		/* cut off: not a whole line */
-		if (strncasecmp(line, "Delivered-To:", 13) != 0)
-			continue;
-		v = trim(line + 13);
-		if (strlen(v) == rlen && strcasecmp(v, rcpt) == 0) {
-			found = 1;
-			break;
-		}
-	}
-	free(hdr);
-	return found;
 }
 
 /*

@@ -305,6 +305,12 @@ pipe_request(const struct attr *req, struct attr *reply, const char *service,
 		pipe_reply(reply, dr.nrcpt, 4, dsn, buf_str(why));
 		goto out;
 	}
+	if ((pipe_attr.flags & PIPE_FLAG_DELIVERED) && deliver_looped(qfd,
+	    dr.offset, dr.size, rcpt[0].addr)) {
+		deliver_reply_set(reply, 5, "5.4.6", "mail forwarding loop for "
+		    "%s", rcpt[0].addr);
+		goto out;
+	}
 	e.sender = dr.sender;
 	e.nexthop = dr.nexthop;
 	e.size = dr.size;

@@ -183,6 +183,12 @@ is_(lines[6:], ["..leading dot", ">From the start", "...two dots",
                 ">From kept", "last line", ""],
     ". and >: dot-stuffed, From_ quoted, a last line ended with LF")
 
+r = call("rec", ["Lista@listas.mired.org"], nexthop="ok",
+         text="Delivered-To: lista@Listas.Mired.ORG\nSubject: loop\n\nx\n")
+is_(status(r), ("5", "5.4.6"), "D: a message that already has Delivered-To: "
+    "of the recipient (any case) bounces as a loop")
+is_(records(), [], "without running the command")
+
 # 2. Several recipients: an argument with a recipient's macro is one
 #    argument per recipient; the others stay one.
 rc = ["ana@listas.mired.org", "bob+x@listas.mired.org", "eve@otra.org"]
