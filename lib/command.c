@@ -34,9 +34,15 @@
 static void
 command_close_from(int lo, int keep)
 {
-	long max = sysconf(_SC_OPEN_MAX);
+	long max;
 	int fd;
 
+	/* Two system calls where the kernel has close_range (5.9 and up). */
+	if ((keep <= lo || close_range((unsigned)lo, (unsigned)keep - 1,
+	    0) == 0) && close_range((unsigned)(keep >= lo ? keep + 1 : lo),
+	    ~0U, 0) == 0)
+		return;
+	max = sysconf(_SC_OPEN_MAX);
 	if (max < 0 || max > 65536)
 		max = 65536;
 	for (fd = lo; fd < max; fd++)

@@ -31,10 +31,17 @@ marker = os.path.join(inst.dir, "shell-ran")
 with open(script, "w") as f:
     f.write(r'''#!/usr/bin/python3
 import json, os, sys, time
+def _open(fd):
+    try:
+        os.fstat(fd)
+        return True
+    except OSError:
+        return False
 data = sys.stdin.buffer.read() if sys.argv[1] != "noread" else b""
 rec = {"argv": sys.argv[1:], "env": dict(os.environ), "uid": os.getuid(),
        "euid": os.geteuid(), "gid": os.getgid(), "groups": os.getgroups(),
-       "cwd": os.getcwd(), "stdin": data.decode("latin-1")}
+       "cwd": os.getcwd(), "stdin": data.decode("latin-1"),
+       "fds": [fd for fd in range(3, 1024) if _open(fd)]}
 with open(os.path.join(%r, "%%d-%%d" %% (time.time_ns(), os.getpid())),
           "w") as f:
     json.dump(rec, f)
@@ -318,6 +325,8 @@ me = pwd.getpwnam(runas) if ROOT else pwd.getpwuid(os.geteuid())
 is_(env, {"PATH": "/usr/bin:/bin", "SHELL": me.pw_shell, "HOME": me.pw_dir,
           "LOGNAME": me.pw_name, "USER": me.pw_name},
     "a clean environment: PATH, SHELL, HOME, LOGNAME, USER of the user")
+is_(rec[0]["fds"] if rec else None, [],
+    "the command inherits no descriptor beyond 0, 1 and 2")
 if ROOT:
     is_((rec[0]["uid"], rec[0]["euid"], rec[0]["gid"], rec[0]["groups"]),
         (me.pw_uid, me.pw_uid, me.pw_gid, [me.pw_gid]),
