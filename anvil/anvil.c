@@ -12,7 +12,11 @@
  *	request=disconnect service=NAME addr=ADDR
  *	  reply: status=ok
  * and decides itself whether N or M is over its limit (anvil knows no
- * limits).  A registration belongs to the connection that made it: when
+ * limits).  smtpd also counts what an authenticated user sends, per hour
+ * (smtpd_sasl_message_rate_limit, _recipient_rate_limit):
+ *	request=rate kind=message|recipient user=LOGIN n=N
+ *	  reply: status=ok rate=M	(M in this hour, these N included)
+ * A registration belongs to the connection that made it: when
  * an smtpd dies, even by kill -9, the kernel closes its connection and
  * its registrations go, so no count is left behind.
  *
@@ -38,6 +42,7 @@
 #define ANVIL_REQUEST_MAX	1024	/* bytes of one request */
 #define ANVIL_CLIENTS_MAX	5000	/* smtpd, pop3d, imapd processes */
 #define ANVIL_REGS_MAX		256	/* registrations of one client */
+#define ANVIL_USER_UNIT		3600000	/* ms: per-user rates are per hour */
 
 /* A client process, and the connections it registered. */
 struct anvil_client {
@@ -46,6 +51,7 @@ struct anvil_client {
 };
 
 static struct anvil_table *anvil_table;
+static struct anvil_table *anvil_users;	/* per user, per hour */
 static struct buf *anvil_key;
 
 /* anvil_open - a new client process */
@@ -117,6 +123,34 @@ anvil_disconnect(struct anvil_client *c, struct attr *reply)
 	attr_set(reply, "status", "ok");
 }
 
+/*
+ * anvil_user - request=rate kind=K user=U n=N: N more events of a user
+ * in the current hour; the reply says how many so far
+ */
+static void
+anvil_user(const struct attr *req, struct attr *reply)
+{
+	const char *kind = attr_get(req, "kind");
+	const char *user = attr_get(req, "user");
+	long long n = attr_get_num(req, "n", 1);
+	struct anvil_entry *e;
+
+	if (kind == NULL || user == NULL || n < 0 || n > 1000000 ||
+	    anvil_table_user_key(kind, user, anvil_key) < 0 ||
+	    buf_overflowed(anvil_key))
+		return;
+	if ((e = anvil_table_add(anvil_users, buf_str(anvil_key), n,
+	    event_now())) == NULL) {
+		msg_warn("user table full: %s not counted",
+		    buf_str(anvil_key));
+		attr_set(reply, "status", "fail");
+		attr_set(reply, "reason", "table full");
+		return;
+	}
+	attr_set(reply, "status", "ok");
+	attr_setf(reply, "rate", "%lld", e->rate);
+}
+
 /* anvil_request - one request of a client (an empty reply: malformed) */
 static int
 anvil_request(void *ctx, const struct attr *req, struct attr *reply)
@@ -125,6 +159,10 @@ anvil_request(void *ctx, const struct attr *req, struct attr *reply)
 	const char *service = attr_get(req, "service");
 	const char *addr = attr_get(req, "addr");
 
+	if (what != NULL && strcmp(what, "rate") == 0) {
+		anvil_user(req, reply);
+		return IPCSERV_REPLY;
+	}
 	if (what == NULL || service == NULL || addr == NULL ||
 	    anvil_table_key(service, addr, anvil_key) < 0 ||
 	    buf_overflowed(anvil_key))
@@ -143,6 +181,7 @@ anvil_sweep(void *ctx)
 	long left;
 
 	left = anvil_table_sweep(anvil_table, event_now());
+	left += anvil_table_sweep(anvil_users, event_now());
 	if (msg_verbose)
 		msg_debug("sweep: %ld entries left", left);
 	event_timer((long)var_anvil_rate_time_unit * 1000, anvil_sweep, NULL);
@@ -165,6 +204,7 @@ anvil_service(int lfd, char *service, char **argv)
 	if (*argv != NULL)
 		msg_fatal("unexpected argument \"%s\"", *argv);
 	anvil_table = anvil_table_new(var_anvil_rate_time_unit * 1000);
+	anvil_users = anvil_table_new(ANVIL_USER_UNIT);
 	anvil_key = buf_new(128, 2 * ANVIL_SERVICE_MAX);
 	event_init();
 	event_timer((long)var_anvil_rate_time_unit * 1000, anvil_sweep, NULL);

@@ -41,6 +41,14 @@ int	anvil_table_key(const char *, const char *, struct buf *);
  */
 struct anvil_entry *anvil_table_connect(struct anvil_table *, const char *,
 	    long long);
+/*
+ * The key of a per-user count: a kind ("message", "recipient") and an
+ * authenticated user's name: 0, or -1 when either is not what it should be.
+ */
+int	anvil_table_user_key(const char *, const char *, struct buf *);
+/* n events of a key at now (ms), no connection held: its entry or NULL. */
+struct anvil_entry *anvil_table_add(struct anvil_table *, const char *,
+	    long long, long long);
 /* The entry of a key, or NULL. */
 struct anvil_entry *anvil_table_find(struct anvil_table *, const char *);
 /* A connection of the entry closed. */

@@ -145,9 +145,35 @@ anvil_table_find(struct anvil_table *t, const char *key)
 	return NULL;
 }
 
-/* anvil_table_connect - count a connection of key at now */
+/*
+ * anvil_table_user_key - "kind user" for a per-user count (kind: a word,
+ * user: printable, no space): 0, or -1 when either is not
+ */
+int
+anvil_table_user_key(const char *kind, const char *user, struct buf *key)
+{
+	const char *p;
+
+	if (*kind == '\0' || *user == '\0' ||
+	    strlen(kind) + strlen(user) >= 2 * ANVIL_SERVICE_MAX)
+		return -1;
+	for (p = kind; *p; p++)
+		if (*p <= ' ' || *p >= 127)
+			return -1;
+	for (p = user; *p; p++)
+		if ((unsigned char)*p <= ' ' || *p == 127)
+			return -1;
+	buf_setf(key, "%s %s", kind, user);
+	return 0;
+}
+
+/*
+ * anvil_table_add - n events of key at now, counted in the current
+ * window (no connection held): its entry, NULL when the table is full
+ */
 struct anvil_entry *
-anvil_table_connect(struct anvil_table *t, const char *key, long long now)
+anvil_table_add(struct anvil_table *t, const char *key, long long n,
+    long long now)
 {
 	struct anvil_entry *e;
 	size_t h;
@@ -169,8 +195,18 @@ anvil_table_connect(struct anvil_table *t, const char *key, long long now)
 		e->start = now;
 		e->rate = 0;
 	}
-	e->count++;
-	e->rate++;
+	e->rate += n;
+	return e;
+}
+
+/* anvil_table_connect - count a connection of key at now */
+struct anvil_entry *
+anvil_table_connect(struct anvil_table *t, const char *key, long long now)
+{
+	struct anvil_entry *e;
+
+	if ((e = anvil_table_add(t, key, 1, now)) != NULL)
+		e->count++;
 	return e;
 }
 

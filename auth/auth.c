@@ -122,12 +122,9 @@ auth_conn_close(void *ctx)
 {
 	struct auth_conn *c = ctx;
 
-	if (c->passed_fd >= 0)
-		close(c->passed_fd);
-	if (c->state_fd >= 0)
-		close(c->state_fd);
-	if (c->inotify_fd >= 0)
-		close(c->inotify_fd);
+	fd_close(&c->passed_fd);
+	fd_close(&c->state_fd);
+	fd_close(&c->inotify_fd);
 	event_timer_cancel(auth_fail_delayed, c);
 	if (!auth_limit_cancel(c) && c->limited)
 		auth_limit_leave(c->rip);

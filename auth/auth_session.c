@@ -621,17 +621,11 @@ auth_session_child(const struct account *acct, const char *service,
 }
 
 /*
- * The mailbox program of each service.  pop3 is not the login program
- * pop3d: a separate program without OpenSSL keeps each session small.
+ * The services with a mailbox side, each run by the program of its name
+ * in daemon_directory.  pop3 is not the login program pop3d: a separate
+ * program without OpenSSL keeps each session small.
  */
-static const struct {
-	const char	*service;
-	const char	*prog;
-} auth_session_progs[] = {
-	{ "pop3", "pop3" },
-	{ "imap", "imap" },
-	{ NULL, NULL },
-};
+static const char *const auth_session_progs[] = { "pop3", "imap", NULL };
 
 /* auth_session_start - fork the mailbox side of a session */
 pid_t
@@ -639,24 +633,23 @@ auth_session_start(const struct account *acct, const char *service,
     const char *rip, int client, int state, int ino, int *statusfd,
     struct buf *why)
 {
-	struct buf *prog, *path;
+	struct buf *path;
+	const char *prog;
 	char cred[AUTH_CRED_MAX];
 	int p[2], i;
 	pid_t pid = -1;
 
 	*statusfd = -1;
 	cred[0] = '\0';
-	prog = buf_new(32, 64);
 	path = buf_new(256, 4096);
-	for (i = 0; auth_session_progs[i].service != NULL; i++)
-		if (strcmp(service, auth_session_progs[i].service) == 0)
+	for (i = 0; auth_session_progs[i] != NULL; i++)
+		if (strcmp(service, auth_session_progs[i]) == 0)
 			break;
-	if (auth_session_progs[i].service == NULL) {
+	if ((prog = auth_session_progs[i]) == NULL) {
 		buf_setf(why, "no mailbox program for service %s", service);
 		goto out;
 	}
-	buf_puts(prog, auth_session_progs[i].prog);
-	buf_setf(path, "%s/%s", var_daemon_directory, buf_str(prog));
+	buf_setf(path, "%s/%s", var_daemon_directory, prog);
 	if (buf_overflowed(path)) {
 		buf_setf(why, "daemon_directory too long");
 		goto out;
@@ -686,14 +679,13 @@ auth_session_start(const struct account *acct, const char *service,
 		goto out;
 	case 0:
 		close(p[0]);
-		auth_session_child(acct, service, buf_str(prog),
+		auth_session_child(acct, service, prog,
 		    buf_str(path), rip, client, state, ino, p[1], cred);
 	}
 	close(p[1]);
 	*statusfd = p[0];
 out:
 	explicit_bzero(cred, sizeof(cred));
-	buf_free(&prog);
 	buf_free(&path);
 	return pid;
 }

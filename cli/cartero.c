@@ -4,7 +4,8 @@
  *
  *	cartero [-c config_dir] [-v] command
  *
- * where command is start, stop, restart, reload, status, flush or check.
+ * where command is start, stop, restart, reload, status, flush or check,
+ * or "queue ..." (cartero_queue.c) or "user ..." (cartero_user.c).
  *
  * Whether an instance runs is decided by the lock master holds on
  * $queue_directory/pid/master.pid, never by the file's content alone, so a
@@ -39,13 +40,18 @@
 static const char *cartero_confdir;
 
 int	cartero_user(int, char **, const char *);	/* cartero_user.c */
+int	cartero_queue(int, char **);		/* cartero_queue.c */
+int	cartero_queue_flush(void);
 
 /* cartero_usage - say how to run us */
 static void
 cartero_usage(void)
 {
 	fprintf(stderr, "usage: cartero [-c config_dir] [-v] "
-	    "start|stop|restart|reload|status|flush|check\n");
+	    "start|stop|restart|reload|status|flush|check\n"
+	    "       cartero [-c config_dir] queue list|flush|delete|hold|"
+	    "release|requeue ...\n"
+	    "       cartero [-c config_dir] user ...\n");
 	exit(EX_USAGE);
 }
 
@@ -197,22 +203,19 @@ cartero_signal(int sig, const char *what)
 	return 0;
 }
 
-/* cartero_flush - ask qmgr to retry every deferred message now */
-static int
-cartero_flush(void)
+/*
+ * cartero_optstring - getopt's options: those of every command, anywhere
+ * on the line, except after "queue", whose arguments are its own
+ * ("cartero queue list --json")
+ */
+static const char *
+cartero_optstring(int argc, char **argv)
 {
-	struct buf	*path = buf_new(256, PATH_MAX), *why = buf_new(256, 0);
-	int		 r = 0;
+	int	 i = 1;
 
-	buf_setf(path, "%s/public/qmgr", var_queue_directory);
-	if (ipc_tell(buf_str(path), "F\n", 10, why) < 0) {
-		msg_warn("cannot flush the mail queue: %s (is the mail system "
-		    "running?)", buf_str(why));
-		r = EX_UNAVAILABLE;
-	}
-	buf_free(&path);
-	buf_free(&why);
-	return r;
+	while (i < argc && argv[i][0] == '-' && strcmp(argv[i], "--") != 0)
+		i += strcmp(argv[i], "-c") == 0 ? 2 : 1;
+	return i < argc && strcmp(argv[i], "queue") == 0 ? "+c:v" : "c:v";
 }
 
 /* main - parse the command line and do it */
@@ -226,13 +229,14 @@ main(int argc, char **argv)
 	int		 ch, ret;
 
 	msg_init("cartero", MSG_STDERR);
-	while ((ch = getopt(argc, argv, "c:v")) != -1)
+	while ((ch = getopt(argc, argv, cartero_optstring(argc, argv))) != -1)
 		if (!conf_option(ch, optarg, &cartero_confdir))
 			cartero_usage();
 	if (argc - optind >= 1 && strcmp(argv[optind], "user") == 0)
 		exit(cartero_user(argc - optind, argv + optind,
 		    cartero_confdir));
-	if (argc - optind != 1)
+	if (argc - optind < 1 || (argc - optind != 1 &&
+	    strcmp(argv[optind], "queue") != 0))
 		cartero_usage();
 	cmd = argv[optind];
 	why = buf_new(256, 4096);
@@ -262,7 +266,9 @@ main(int argc, char **argv)
 			ret = 1;
 		}
 	} else if (strcmp(cmd, "flush") == 0)
-		ret = cartero_flush();
+		ret = cartero_queue_flush();
+	else if (strcmp(cmd, "queue") == 0)
+		ret = cartero_queue(argc - optind, argv + optind);
 	else if (strcmp(cmd, "check") == 0)
 		ret = cartero_master("-C");
 	else {

@@ -533,8 +533,7 @@ cartero_user(int argc, char **argv, const char *confdir)
 	}
 	ret = 0;
 done:
-	if (lockfd >= 0)
-		close(lockfd);
+	fd_close(&lockfd);
 	if (pw->data != NULL)
 		explicit_bzero(pw->data, pw->size);
 	buf_free(&pw);

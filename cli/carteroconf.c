@@ -461,8 +461,7 @@ write_file(const char *path, const char *text, size_t len)
 	buf_free(&tmp);
 	return;
 fail:
-	if (fd >= 0)
-		close(fd);
+	fd_close(&fd);
 	unlink(buf_str(tmp));
 	msg_fatal("%s is unchanged", path);
 }

@@ -51,7 +51,6 @@
 #define SM_CHUNK	8192		/* stdin is read in pieces this big */
 #define SM_HEADER_MAX	(1024 * 1024)	/* the header section held for -t */
 #define SM_RCPT_MAX	10000		/* recipients of one message */
-#define SM_DEFER_MAX	(256 * 1024)	/* bytes of a defer/ file read */
 
 enum sm_mode { SM_SEND, SM_MAILQ, SM_NEWALIASES, SM_FLUSH };
 
@@ -402,187 +401,16 @@ fail:
 	sm_fatal(EX_TEMPFAIL, "cannot write the message to the queue: %m");
 }
 
-/* sm_defer_reason - the reason a recipient waits, from defer/ID */
-static const char *
-sm_defer_reason(const char *text, const char *rcpt, struct buf *out)
-{
-	const char	*line, *nl, *tab1, *tab2;
-	size_t		 rlen = strlen(rcpt);
-
-	for (line = text; *line != '\0'; line = nl + 1) {
-		if ((nl = strchr(line, '\n')) == NULL)
-			nl = line + strlen(line);
-		tab1 = memchr(line, '\t', (size_t)(nl - line));
-		if (tab1 != NULL && (size_t)(tab1 - line) == rlen &&
-		    strncasecmp(line, rcpt, rlen) == 0 &&
-		    (tab2 = memchr(tab1 + 1, '\t', (size_t)(nl - tab1 - 1)))
-		    != NULL) {
-			buf_reset(out);
-			buf_append(out, tab2 + 1, (size_t)(nl - tab2 - 1));
-			return buf_str(out);
-		}
-		if (*nl == '\0')
-			break;
-	}
-	return NULL;
-}
-
-/* sm_read_small - a whole small file (bounded), or "" */
-static void
-sm_read_small(const char *path, struct buf *out)
-{
-	char	 chunk[4096];
-	ssize_t	 n;
-	int	 fd;
-
-	buf_reset(out);
-	if ((fd = open(path, O_RDONLY | O_NOFOLLOW | O_CLOEXEC)) < 0)
-		return;
-	while ((n = read(fd, chunk, sizeof(chunk))) > 0 &&
-	    !buf_overflowed(out))
-		buf_append(out, chunk, (size_t)n);
-	close(fd);
-}
-
-/* sm_mailq_one - list one queue file; 1 if listed */
-static int
-sm_mailq_one(const char *sub, const char *id, int mark, long long *bytes)
-{
-	struct queue_msg m;
-	struct buf	*path, *defer, *reason, *pr, **reasons;
-	const char	*r;
-	char		 date[64], idmark[QUEUE_ID_MAX + 2];
-	struct tm	 tm;
-	time_t		 t;
-	static int	 header_done;
-	int		 fd, i, j, n = 0, listed = 0, *done;
-
-	path = buf_new(256, PATH_MAX);
-	queue_path(path, var_queue_directory, sub, id);
-	if ((fd = open(buf_str(path), O_RDONLY | O_NOFOLLOW | O_CLOEXEC)) < 0) {
-		buf_free(&path);
-		return 0;	/* gone meanwhile: delivered */
-	}
-	defer = buf_new(1024, SM_DEFER_MAX);
-	reason = buf_new(256, 0);
-	pr = buf_new(256, 0);
-	reasons = NULL;
-	done = NULL;
-	if (queue_read(fd, &m, reason) < 0) {
-		close(fd);
-		goto out;	/* being written, or corrupt: not listed */
-	}
-	close(fd);
-	queue_path(path, var_queue_directory, QUEUE_DEFER, id);
-	sm_read_small(buf_str(path), defer);
-
-	if (!header_done)
-		printf("-Queue ID-  --Size-- ----Arrival Time---- "
-		    "-Sender/Recipient-------\n");
-	header_done = 1;
-	snprintf(idmark, sizeof(idmark), "%s%s", id,
-	    mark ? (mark == '*' ? "*" : "!") : "");
-	t = m.arrival;
-	localtime_r(&t, &tm);
-	strftime(date, sizeof(date), "%a %b %e %H:%M:%S", &tm);
-	printf("%-11s %8lld %-20.20s %s\n", idmark, (long long)m.size, date,
-	    *m.sender ? printable(m.sender, pr) : "MAILER-DAEMON");
-	*bytes += m.size;
-	listed = 1;
-
-	/* Recipients grouped by why they wait; those with no reason first. */
-	n = m.nrcpt;
-	reasons = xcalloc((size_t)n + 1, sizeof(*reasons));
-	done = xcalloc((size_t)m.nrcpt + 1, sizeof(*done));
-	for (i = 0; i < m.nrcpt; i++) {
-		if (m.rcpt[i].done) {
-			done[i] = 1;
-			continue;
-		}
-		r = sm_defer_reason(buf_str(defer), m.rcpt[i].addr, reason);
-		reasons[i] = buf_new(64, 0);
-		if (r != NULL)
-			buf_puts(reasons[i], r);
-	}
-	for (i = 0; i < m.nrcpt; i++) {
-		if (done[i])
-			continue;
-		if (buf_len(reasons[i]) > 0)
-			printf("(%s)\n", printable(buf_str(reasons[i]), pr));
-		for (j = i; j < m.nrcpt; j++) {
-			if (done[j] || strcmp(buf_str(reasons[i]),
-			    buf_str(reasons[j])) != 0)
-				continue;
-			printf("%41s%s\n", "", printable(m.rcpt[j].addr, pr));
-			if (j != i)
-				done[j] = 1;
-		}
-		done[i] = 1;
-	}
-	printf("\n");
-	queue_msg_free(&m);
-out:
-	for (i = 0; i < n; i++)
-		if (reasons[i] != NULL)
-			buf_free(&reasons[i]);
-	free(reasons);
-	free(done);
-	buf_free(&path);
-	buf_free(&defer);
-	buf_free(&reason);
-	buf_free(&pr);
-	return listed;
-}
-
-/* sm_mailq - list the queue, Postfix's mailq style */
+/* sm_mailq - list the queue, Postfix's mailq style (lib/queue_list.c) */
 static int
 sm_mailq(void)
 {
-	static const struct {
-		const char	*sub;
-		int		 mark;
-	} queues[] = {
-		{ QUEUE_MAILDROP, 0 },
-		{ QUEUE_INCOMING, 0 },
-		{ QUEUE_ACTIVE, '*' },
-		{ QUEUE_DEFERRED, 0 },
-		{ QUEUE_HOLD, '!' },
-	};
-	struct buf	*path;
-	struct dirent	*de;
-	DIR		*dir;
-	long long	 bytes = 0;
-	size_t		 q;
-	int		 count = 0;
+	struct buf	*why = buf_new(256, 0);
 
-	path = buf_new(256, PATH_MAX);
-	for (q = 0; q < sizeof(queues) / sizeof(queues[0]); q++) {
-		buf_setf(path, "%s/%s", var_queue_directory, queues[q].sub);
-		if ((dir = opendir(buf_str(path))) == NULL) {
-			/* maildrop/ is write-only for users; that is fine. */
-			if (errno == EACCES && strcmp(queues[q].sub,
-			    QUEUE_MAILDROP) == 0)
-				continue;
-			if (errno == ENOENT)
-				continue;
-			sm_fatal(EX_NOPERM, "cannot read the queue: %s: %m "
-			    "(run mailq as root or as mail_owner)",
-			    buf_str(path));
-		}
-		while ((de = readdir(dir)) != NULL) {
-			if (!queue_id_ok(de->d_name))
-				continue;
-			count += sm_mailq_one(queues[q].sub, de->d_name,
-			    queues[q].mark, &bytes);
-		}
-		closedir(dir);
-	}
-	buf_free(&path);
-	if (count == 0)
-		printf("Mail queue is empty\n");
-	else
-		printf("-- %lld Kbytes in %d Request%s.\n",
-		    (bytes + 1023) / 1024, count, count == 1 ? "" : "s");
+	if (queue_list(var_queue_directory, stdout, 0, why) < 0)
+		sm_fatal(EX_NOPERM, "%s (run mailq as root or as mail_owner)",
+		    buf_str(why));
+	buf_free(&why);
 	return EX_OK;
 }
 

@@ -46,7 +46,6 @@ main(int argc, char **argv)
 	signal(SIGPIPE, SIG_IGN);	/* a write to a gone client fails */
 	memset(&s, 0, sizeof(s));
 	s.why = buf_new(256, 4096);
-	s.mailbox = 1;
 	s.outfd = 1;
 	s.idle_fd = -1;
 	s.idle_wd[0] = s.idle_wd[1] = s.idle_wd[2] = -1;

@@ -10,8 +10,9 @@
  * mailbox side, imap.c) as the account's user (lib/login.c does the
  * login, the handover and the relay for both login sides).  This process
  * then answers the LOGIN or AUTHENTICATE ("tag OK [CAPABILITY ...]
- * Logged in"): the mailbox side speaks only when spoken to.  Without TLS this process is then done with the client;
- * with TLS it keeps the TLS connection and relays plaintext into one end
+ * Logged in"): the mailbox side speaks only when spoken to.  Without TLS
+ * this process is then done with the client; with TLS it keeps the TLS
+ * connection and relays plaintext into one end
  * of a socket pair whose other end went to auth, so the mailbox side never
  * sees TLS.  It relays without TLS too when the client pipelined commands
  * after its login, which must reach the mailbox side in order.
@@ -23,7 +24,7 @@
  * Without root (a sandbox) it runs as the invoking user, with one
  * warning.
  *
- * Distrust: commands are read through imapd_cmd_read (bounded lines and
+ * Distrust: commands are read through lib/imapparse.c (bounded lines and
  * literals), client text is made printable before it is logged,
  * passwords are never logged and are wiped after use.  BAD and NO count
  * towards imapd_hard_error_limit; the idle timeout is login_timeout (or
@@ -49,6 +50,7 @@
 #include "addr.h"
 #include "authc.h"
 #include "buf.h"
+#include "imapparse.h"
 #include "lineio.h"
 #include "login.h"
 #include "msg.h"
@@ -90,11 +92,11 @@ imapd_login_caps(struct imapd_state *s, struct buf *out)
 
 /* imapd_tagged - a tagged response; NO and BAD count as errors */
 static void
-imapd_tagged(struct imapd_state *s, struct imapd_cmd *c, const char *what,
+imapd_tagged(struct imapd_state *s, struct imapparse_cmd *c, const char *what,
     const char *fmt, ...) __attribute__((format(printf, 4, 5)));
 
 static void
-imapd_tagged(struct imapd_state *s, struct imapd_cmd *c, const char *what,
+imapd_tagged(struct imapd_state *s, struct imapparse_cmd *c, const char *what,
     const char *fmt, ...)
 {
 	struct buf *text = buf_new(128, 4096);
@@ -112,7 +114,7 @@ imapd_tagged(struct imapd_state *s, struct imapd_cmd *c, const char *what,
 
 /* imapd_wipe_cmd - forget the arguments of a command (passwords) */
 static void
-imapd_wipe_cmd(struct imapd_cmd *c)
+imapd_wipe_cmd(struct imapparse_cmd *c)
 {
 	int i;
 
@@ -139,7 +141,7 @@ imapd_logged_in(void *ctx)
  * auth's delay.
  */
 static void
-imapd_login(struct imapd_state *s, struct imapd_cmd *c, const char *mech,
+imapd_login(struct imapd_state *s, struct imapparse_cmd *c, const char *mech,
     const char *user, const char *pass, const char *authzid)
 {
 	struct login_client lc = { s->fd, s->tls, s->io, s->addr, s->sap };
@@ -177,7 +179,7 @@ imapd_login(struct imapd_state *s, struct imapd_cmd *c, const char *mech,
 
 /* imapd_refuse_plaintext - the password would travel in clear: refuse */
 static int
-imapd_refuse_plaintext(struct imapd_state *s, struct imapd_cmd *c)
+imapd_refuse_plaintext(struct imapd_state *s, struct imapparse_cmd *c)
 {
 	if (imapd_plaintext_ok(s))
 		return 0;
@@ -188,12 +190,12 @@ imapd_refuse_plaintext(struct imapd_state *s, struct imapd_cmd *c)
 
 /* imapd_cmd_login - LOGIN user password */
 static void
-imapd_cmd_login(struct imapd_state *s, struct imapd_cmd *c)
+imapd_cmd_login(struct imapd_state *s, struct imapparse_cmd *c)
 {
 	const char *user, *pass;
 
-	if ((user = imapd_astring(c)) == NULL ||
-	    (pass = imapd_astring(c)) == NULL || !imapd_arg_end(c)) {
+	if ((user = imapparse_astring(c)) == NULL ||
+	    (pass = imapparse_astring(c)) == NULL || !imapparse_arg_end(c)) {
 		imapd_tagged(s, c, "BAD", "LOGIN takes two arguments: the "
 		    "user name and the password (quote a password with "
 		    "blanks)");
@@ -264,17 +266,17 @@ static const struct login_sasl imapd_sasl = {
 
 /* imapd_cmd_authenticate - AUTHENTICATE mechanism [initial-response] */
 static void
-imapd_cmd_authenticate(struct imapd_state *s, struct imapd_cmd *c)
+imapd_cmd_authenticate(struct imapd_state *s, struct imapparse_cmd *c)
 {
 	const char *mech, *initial = NULL;
 
-	if ((mech = imapd_atom(c)) == NULL) {
+	if ((mech = imapparse_atom(c)) == NULL) {
 		imapd_tagged(s, c, "BAD", "Syntax: AUTHENTICATE mechanism "
 		    "[initial-response]");
 		return;
 	}
-	if (!imapd_arg_end(c) && ((initial = imapd_atom(c)) == NULL ||
-	    !imapd_arg_end(c))) {
+	if (!imapparse_arg_end(c) && ((initial = imapparse_atom(c)) == NULL ||
+	    !imapparse_arg_end(c))) {
 		imapd_tagged(s, c, "BAD", "Syntax: AUTHENTICATE mechanism "
 		    "[initial-response]");
 		return;
@@ -298,9 +300,9 @@ imapd_cmd_authenticate(struct imapd_state *s, struct imapd_cmd *c)
  * start: input pipelined before it is discarded.
  */
 static void
-imapd_cmd_starttls(struct imapd_state *s, struct imapd_cmd *c)
+imapd_cmd_starttls(struct imapd_state *s, struct imapparse_cmd *c)
 {
-	if (!imapd_arg_end(c)) {
+	if (!imapparse_arg_end(c)) {
 		imapd_tagged(s, c, "BAD", "STARTTLS takes no arguments");
 		return;
 	}
@@ -328,7 +330,7 @@ imapd_cmd_starttls(struct imapd_state *s, struct imapd_cmd *c)
 
 /* imapd_cmd_capability - CAPABILITY */
 static void
-imapd_cmd_capability(struct imapd_state *s, struct imapd_cmd *c)
+imapd_cmd_capability(struct imapd_state *s, struct imapparse_cmd *c)
 {
 	struct buf *caps = buf_new(256, 0);
 
@@ -340,7 +342,7 @@ imapd_cmd_capability(struct imapd_state *s, struct imapd_cmd *c)
 
 /* imapd_cmd_id - ID (RFC 2971): the client's list is read, ours sent */
 static void
-imapd_cmd_id(struct imapd_state *s, struct imapd_cmd *c)
+imapd_cmd_id(struct imapd_state *s, struct imapparse_cmd *c)
 {
 	imapd_reply(s, "* ID (\"name\" \"" IMAPD_IMPLEMENTATION "\" "
 	    "\"vendor\" \"" IMAPD_IMPLEMENTATION "\")");
@@ -349,7 +351,7 @@ imapd_cmd_id(struct imapd_state *s, struct imapd_cmd *c)
 
 /* imapd_login_cmd - one command of the not-authenticated state */
 static void
-imapd_login_cmd(struct imapd_state *s, struct imapd_cmd *c)
+imapd_login_cmd(struct imapd_state *s, struct imapparse_cmd *c)
 {
 	static const char *const later[] = {
 		"SELECT", "EXAMINE", "CREATE", "DELETE", "RENAME", "SUBSCRIBE",
@@ -395,8 +397,15 @@ imapd_login_cmd(struct imapd_state *s, struct imapd_cmd *c)
 
 /* imapd_serve - the commands before the login, until the session ends */
 static void
-imapd_serve(struct imapd_state *s, struct imapd_cmd *c)
+imapd_serve(struct imapd_state *s, struct imapparse_cmd *c)
 {
+	struct imapparse_reader rd = {
+		.io = s->io,
+		.cmd_max = var_imapd_login_command_max,
+		.literal_max = IMAPD_LOGIN_LITERAL,
+		.args_max = IMAPD_LOGIN_ARGS_MAX,
+		.secret = 1,		/* LOGIN's password */
+	};
 	struct buf *caps = buf_new(256, 0);
 
 	imapd_login_caps(s, caps);
@@ -406,23 +415,23 @@ imapd_serve(struct imapd_state *s, struct imapd_cmd *c)
 	while (!s->quit) {
 		if (imapd_error_limit(s))
 			break;
-		switch (imapd_cmd_read(s, c, IMAPD_LOGIN_LITERAL, s->why)) {
-		case IMAPD_READ_OK:
+		switch (imapparse_read(&rd, c, s->why)) {
+		case IMAPPARSE_READ_OK:
 			imapd_login_cmd(s, c);
 			break;
-		case IMAPD_READ_EMPTY:
+		case IMAPPARSE_READ_EMPTY:
 			break;
-		case IMAPD_READ_BAD:
+		case IMAPPARSE_READ_BAD:
 			imapd_tagged(s, c, "BAD", "%s", buf_str(s->why));
 			break;
-		case IMAPD_READ_NO:
+		case IMAPPARSE_READ_NO:
 			imapd_tagged(s, c, "NO", "%s", buf_str(s->why));
 			break;
-		case IMAPD_READ_BYE:
+		case IMAPPARSE_READ_BYE:
 			imapd_reply(s, "* BYE %s", buf_str(s->why));
 			s->quit = 1;
 			break;
-		case IMAPD_READ_TIMEOUT:
+		case IMAPPARSE_READ_TIMEOUT:
 			msg_info("timeout before login from %s", s->addr);
 			imapd_reply(s, "* BYE Disconnected for inactivity.");
 			s->quit = 1;
@@ -432,7 +441,7 @@ imapd_serve(struct imapd_state *s, struct imapd_cmd *c)
 			break;
 		}
 		imapd_wipe_cmd(c);
-		imapd_cmd_free(c);
+		imapparse_free(c);
 	}
 }
 
@@ -448,7 +457,7 @@ imapd_service(int fd, char *service, char **argv)
 		"* BYE [UNAVAILABLE]"
 	};
 	struct imapd_state s;
-	struct imapd_cmd c;
+	struct imapparse_cmd c;
 
 	memset(&s, 0, sizeof(s));
 	memset(&c, 0, sizeof(c));
@@ -456,8 +465,6 @@ imapd_service(int fd, char *service, char **argv)
 	s.reply = buf_new(256, 0);
 	s.tmp = buf_new(256, 0);
 	s.why = buf_new(256, 4096);
-	s.cmd_max = var_imapd_login_command_max;
-	s.args_max = IMAPD_LOGIN_ARGS_MAX;
 	s.sap = login_peer(fd, &s.sa, s.addr, sizeof(s.addr));
 	if (login_open(&side, service, fd, s.sap, s.addr, &s.io,
 	    &s.tls) == 0) {
@@ -468,7 +475,7 @@ imapd_service(int fd, char *service, char **argv)
 	login_limit_end();
 	/* The next client of this process finds nothing of this one. */
 	imapd_wipe_cmd(&c);
-	imapd_cmd_free(&c);
+	imapparse_free(&c);
 	login_end(&s.tls, &s.io, &s.reply, &s.tmp, &s.why, NULL);
 	if (imapd_retire) {
 		close(fd);

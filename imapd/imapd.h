@@ -13,19 +13,19 @@
  *	imap-hibernate	holds sleeping sessions without a process each.
  *
  * Which files build which (Makefile.am lists them too):
- *	imapd:		imapd.c imapd_reply.c imapd_parse.c
- *	imap:		imap.c imapd_reply.c imapd_parse.c imapd_set.c
+ *	imapd:		imapd.c imapd_reply.c
+ *	imap:		imap.c imapd_reply.c imapd_set.c
  *			imapd_session.c imapd_tag.c imapd_view.c imapd_select.c
  *			imapd_idle.c imapd_folder.c imapd_fetch.c
  *			imapd_search.c imapd_store.c imapd_hibernate.c
  *	imap-hibernate:	imap_hibernate.c
+ * Both sides read commands with lib/imapparse.c (the reader, the tokens)
+ * and the mailbox side its dates with lib/imapparse_date.c.
  *
  *	imapd.c		main of imapd, the login side
  *	imap.c		main of imap, the mailbox side (no TLS linked)
  *	imapd_reply.c	responses and the error limit (both sides)
  *	imapd_tag.c	tagged responses of the mailbox side, after updates
- *	imapd_parse.c	commands (tags, atoms, quoted strings, literals),
- *			dates, output helpers
  *	imapd_set.c	sequence sets: parsed merged, resolved on the view
  *	imapd_session.c	the mailbox side's loop: reads, dispatch, the
  *			any-state commands, the sleep between commands
@@ -52,6 +52,7 @@
 #include <time.h>
 
 struct buf;
+struct imapparse_cmd;
 struct lineio;
 struct tls;
 struct mailbox;
@@ -60,11 +61,8 @@ struct mime_part;
 struct uidlist_rec;
 
 #define IMAPD_LINE_MAX		65536	/* one line of a command */
-#define IMAPD_ARGS_MAX		100000	/* tokens in one command */
-#define IMAPD_LOGIN_ARGS_MAX	1000	/* ... before login */
-#define IMAPD_DEPTH_MAX		32	/* nested parentheses */
+#define IMAPD_LOGIN_ARGS_MAX	1000	/* tokens of a command before login */
 #define IMAPD_LITERAL_CEIL	(256LL * 1024 * 1024)	/* literal_max 0 */
-#define IMAPD_SMALL_LITERALS	(1024 * 1024)	/* all other literals */
 #define IMAPD_IMPLEMENTATION	"cartero"
 #define IMAPD_IDLE_NOTIFY	120	/* "* OK Still here" every ... s */
 
@@ -77,41 +75,6 @@ struct uidlist_rec;
 #define IMAPD_CAPS_MAILBOX	IMAPD_CAPS_COMMON " NAMESPACE UNSELECT " \
 	"UIDPLUS MOVE CHILDREN SPECIAL-USE LIST-EXTENDED LIST-STATUS " \
 	"ESEARCH QUOTA CONDSTORE"
-
-/* The tokens of a command. */
-enum imapd_arg_type {
-	IMAPD_ATOM,		/* atoms, numbers, sets, NIL, BODY[...]<..> */
-	IMAPD_STRING,		/* quoted string or literal */
-	IMAPD_LPAREN,
-	IMAPD_RPAREN
-};
-
-struct imapd_arg {
-	enum imapd_arg_type type;
-	char		*s;		/* NUL-terminated */
-	size_t		 len;
-	int		 literal;
-};
-
-struct imapd_cmd {
-	char		*tag;
-	char		*name;		/* upper case */
-	struct imapd_arg *args;
-	int		 nargs;
-	int		 size;
-	int		 pos;		/* the next argument to take */
-	int		 uid;		/* UID FETCH, UID STORE, ... */
-	int		 args_max;	/* the token cap of this command */
-};
-
-/* imapd_cmd_read() results. */
-#define IMAPD_READ_OK		0
-#define IMAPD_READ_BAD		1	/* why: the reason; tag may be set */
-#define IMAPD_READ_NO		2	/* TOOBIG, before the literal */
-#define IMAPD_READ_EOF		3
-#define IMAPD_READ_TIMEOUT	4
-#define IMAPD_READ_BYE		5	/* must hang up (literal+ too big) */
-#define IMAPD_READ_EMPTY	6	/* an empty line: ignored */
 
 /* A message as the client knows it (the selected mailbox's view). */
 struct imapd_msg {
@@ -156,14 +119,11 @@ struct imapd_state {
 	char		 addr[64];
 	int		 errors;
 	int		 quit;
-	int		 mailbox;	/* 1: the mailbox side */
-	long long	 cmd_max;	/* bytes of one command; 0: none */
-	int		 args_max;	/* its tokens; 0: IMAPD_ARGS_MAX */
 
 	/* Login side. */
 	int		 fd;
 	const char	*login_tag;	/* the LOGIN being answered */
-	struct imapd_cmd *sasl_cmd;	/* the AUTHENTICATE in hand */
+	struct imapparse_cmd *sasl_cmd;	/* the AUTHENTICATE in hand */
 	struct sockaddr_storage sa;
 	struct sockaddr	*sap;
 	struct tls	*tls;
@@ -216,36 +176,13 @@ void	imapd_set_format(struct buf *, const uint32_t *, int);
 int	imapd_set_resolve(struct imapd_state *, const char *, int, int **,
 	    int *);
 
-/* imapd_parse.c */
-int	imapd_cmd_read(struct imapd_state *, struct imapd_cmd *, long long,
-	    struct buf *);
-void	imapd_cmd_free(struct imapd_cmd *);
-struct imapd_arg *imapd_arg(struct imapd_cmd *);
-struct imapd_arg *imapd_arg_peek(struct imapd_cmd *);
-int	imapd_arg_end(struct imapd_cmd *);
-const char *imapd_astring(struct imapd_cmd *);
-const char *imapd_atom(struct imapd_cmd *);
-int	imapd_arg_is(struct imapd_arg *, const char *);
-int	imapd_arg_lparen(struct imapd_cmd *);
-int	imapd_arg_rparen(struct imapd_cmd *);
-int	imapd_number(const char *, uint32_t *);
-int	imapd_number64(const char *, uint64_t *);
-int	imapd_date_parse(const char *, int *, int *, int *);
-int	imapd_datetime_parse(const char *, time_t *);
-void	imapd_datetime_format(struct buf *, time_t);
-int	imapd_rfc2822_date(const char *, int *, int *, int *);
-void	imapd_quote(struct buf *, const char *, size_t);
-void	imapd_flags_format(struct buf *, struct mailbox *, uint32_t,
-	    uint32_t, int);
-int	imapd_system_flag(const char *);
-
 /* imapd_tag.c: tagged responses of the mailbox side */
-void	imapd_tag_no(struct imapd_state *, struct imapd_cmd *, const char *,
-	    ...) __attribute__((format(printf, 3, 4)));
-void	imapd_tag_bad(struct imapd_state *, struct imapd_cmd *, const char *,
-	    ...) __attribute__((format(printf, 3, 4)));
-void	imapd_tag_ok(struct imapd_state *, struct imapd_cmd *, const char *,
-	    ...) __attribute__((format(printf, 3, 4)));
+void	imapd_tag_no(struct imapd_state *, struct imapparse_cmd *,
+	    const char *, ...) __attribute__((format(printf, 3, 4)));
+void	imapd_tag_bad(struct imapd_state *, struct imapparse_cmd *,
+	    const char *, ...) __attribute__((format(printf, 3, 4)));
+void	imapd_tag_ok(struct imapd_state *, struct imapparse_cmd *,
+	    const char *, ...) __attribute__((format(printf, 3, 4)));
 
 /* imapd_session.c */
 void	imapd_session(struct imapd_state *);
@@ -255,6 +192,8 @@ ssize_t	imapd_io_read(void *, void *, size_t);
 ssize_t	imapd_io_write(void *, const void *, size_t);
 
 /* imapd_view.c */
+void	imapd_view_flags(struct buf *, struct mailbox *, uint32_t, uint32_t,
+	    int);
 void	imapd_update(struct imapd_state *, int);
 int	imapd_find_uid(struct imapd_state *, uint32_t);
 int	imapd_open_folder(struct imapd_state *, const char *,
@@ -264,16 +203,16 @@ void	imapd_view_add(struct imapd_state *, const struct uidlist_rec *, int);
 uint32_t imapd_claim_recent(struct imapd_state *);
 
 /* imapd_select.c */
-int	imapd_select_open(struct imapd_state *, struct imapd_cmd *,
+int	imapd_select_open(struct imapd_state *, struct imapparse_cmd *,
 	    const char *, const char *, struct mailbox **);
-void	imapd_cmd_select(struct imapd_state *, struct imapd_cmd *);
-void	imapd_cmd_close(struct imapd_state *, struct imapd_cmd *);
-void	imapd_cmd_unselect(struct imapd_state *, struct imapd_cmd *);
+void	imapd_cmd_select(struct imapd_state *, struct imapparse_cmd *);
+void	imapd_cmd_close(struct imapd_state *, struct imapparse_cmd *);
+void	imapd_cmd_unselect(struct imapd_state *, struct imapparse_cmd *);
 
 /* imapd_idle.c */
-void	imapd_cmd_idle(struct imapd_state *, struct imapd_cmd *);
-void	imapd_idle_loop(struct imapd_state *, struct imapd_cmd *, long long,
-	    long long);
+void	imapd_cmd_idle(struct imapd_state *, struct imapparse_cmd *);
+void	imapd_idle_loop(struct imapd_state *, struct imapparse_cmd *,
+	    long long, long long);
 
 /* imapd_hibernate.c */
 int	imapd_hibernate(struct imapd_state *, const char *, int, long long,
@@ -281,23 +220,23 @@ int	imapd_hibernate(struct imapd_state *, const char *, int, long long,
 int	imapd_resume(struct imapd_state *, int);
 
 /* imapd_folder.c */
-void	imapd_cmd_create(struct imapd_state *, struct imapd_cmd *);
-void	imapd_cmd_delete(struct imapd_state *, struct imapd_cmd *);
-void	imapd_cmd_rename(struct imapd_state *, struct imapd_cmd *);
-void	imapd_cmd_subscribe(struct imapd_state *, struct imapd_cmd *);
-void	imapd_cmd_unsubscribe(struct imapd_state *, struct imapd_cmd *);
-void	imapd_cmd_list(struct imapd_state *, struct imapd_cmd *);
-void	imapd_cmd_lsub(struct imapd_state *, struct imapd_cmd *);
-void	imapd_cmd_status(struct imapd_state *, struct imapd_cmd *);
-void	imapd_cmd_namespace(struct imapd_state *, struct imapd_cmd *);
-void	imapd_cmd_getquota(struct imapd_state *, struct imapd_cmd *);
-void	imapd_cmd_getquotaroot(struct imapd_state *, struct imapd_cmd *);
-void	imapd_cmd_setquota(struct imapd_state *, struct imapd_cmd *);
+void	imapd_cmd_create(struct imapd_state *, struct imapparse_cmd *);
+void	imapd_cmd_delete(struct imapd_state *, struct imapparse_cmd *);
+void	imapd_cmd_rename(struct imapd_state *, struct imapparse_cmd *);
+void	imapd_cmd_subscribe(struct imapd_state *, struct imapparse_cmd *);
+void	imapd_cmd_unsubscribe(struct imapd_state *, struct imapparse_cmd *);
+void	imapd_cmd_list(struct imapd_state *, struct imapparse_cmd *);
+void	imapd_cmd_lsub(struct imapd_state *, struct imapparse_cmd *);
+void	imapd_cmd_status(struct imapd_state *, struct imapparse_cmd *);
+void	imapd_cmd_namespace(struct imapd_state *, struct imapparse_cmd *);
+void	imapd_cmd_getquota(struct imapd_state *, struct imapparse_cmd *);
+void	imapd_cmd_getquotaroot(struct imapd_state *, struct imapparse_cmd *);
+void	imapd_cmd_setquota(struct imapd_state *, struct imapparse_cmd *);
 const char *imapd_special_use(const char *);
 int	imapd_over_quota(struct imapd_state *, long long);
 
 /* imapd_fetch.c */
-void	imapd_cmd_fetch(struct imapd_state *, struct imapd_cmd *);
+void	imapd_cmd_fetch(struct imapd_state *, struct imapparse_cmd *);
 int	imapd_cached(struct imapd_state *, struct mailbox *, uint32_t,
 	    struct mailbox_cached *);
 int	imapd_text_load(struct imapd_state *, struct mailbox *, uint32_t,
@@ -305,14 +244,14 @@ int	imapd_text_load(struct imapd_state *, struct mailbox *, uint32_t,
 void	imapd_text_free(struct imapd_text *);
 
 /* imapd_search.c */
-void	imapd_cmd_search(struct imapd_state *, struct imapd_cmd *);
+void	imapd_cmd_search(struct imapd_state *, struct imapparse_cmd *);
 
 /* imapd_store.c */
-void	imapd_cmd_store(struct imapd_state *, struct imapd_cmd *);
-void	imapd_cmd_copy(struct imapd_state *, struct imapd_cmd *);
-void	imapd_cmd_move(struct imapd_state *, struct imapd_cmd *);
-void	imapd_cmd_append(struct imapd_state *, struct imapd_cmd *);
-void	imapd_cmd_expunge(struct imapd_state *, struct imapd_cmd *);
+void	imapd_cmd_store(struct imapd_state *, struct imapparse_cmd *);
+void	imapd_cmd_copy(struct imapd_state *, struct imapparse_cmd *);
+void	imapd_cmd_move(struct imapd_state *, struct imapparse_cmd *);
+void	imapd_cmd_append(struct imapd_state *, struct imapparse_cmd *);
+void	imapd_cmd_expunge(struct imapd_state *, struct imapparse_cmd *);
 int	imapd_expunge_deleted(struct imapd_state *, const struct imapd_set *);
 
 #endif

@@ -31,6 +31,7 @@
 #include <unistd.h>
 
 #include "buf.h"
+#include "imapparse.h"
 #include "lineio.h"
 #include "mailbox.h"
 #include "mime.h"
@@ -365,8 +366,8 @@ imapd_fetch_section(struct imapd_fetch *f, const char *atom)
 		}
 		*dot = '\0';
 		*gt = '\0';
-		if (imapd_number64(num, &a) < 0 ||
-		    imapd_number64(dot + 1, &b) < 0 || b == 0 ||
+		if (imapparse_number64(num, &a) < 0 ||
+		    imapparse_number64(dot + 1, &b) < 0 || b == 0 ||
 		    a > 0xffffffffULL || b > 0xffffffffULL) {
 			free(num);
 			goto bad;
@@ -444,15 +445,15 @@ imapd_fetch_item(struct imapd_fetch *f, const char *a)
 
 /* imapd_fetch_parse - the items (and CHANGEDSINCE); -1 when not valid */
 static int
-imapd_fetch_parse(struct imapd_state *s, struct imapd_cmd *c,
+imapd_fetch_parse(struct imapd_state *s, struct imapparse_cmd *c,
     struct imapd_fetch *f)
 {
-	struct imapd_arg *a;
+	struct imapparse_arg *a;
 
 	memset(f, 0, sizeof(*f));
-	if ((a = imapd_arg(c)) == NULL)
+	if ((a = imapparse_arg(c)) == NULL)
 		return -1;
-	if (a->type == IMAPD_ATOM) {
+	if (a->type == IMAPPARSE_ATOM) {
 		if (strcasecmp(a->s, "ALL") == 0) {
 			imapd_fetch_item(f, "FLAGS");
 			imapd_fetch_item(f, "INTERNALDATE");
@@ -470,29 +471,30 @@ imapd_fetch_parse(struct imapd_state *s, struct imapd_cmd *c,
 			imapd_fetch_item(f, "BODY");
 		} else if (imapd_fetch_item(f, a->s) < 0)
 			return -1;
-	} else if (a->type == IMAPD_LPAREN) {
-		while ((a = imapd_arg(c)) != NULL && a->type == IMAPD_ATOM)
+	} else if (a->type == IMAPPARSE_LPAREN) {
+		while ((a = imapparse_arg(c)) != NULL &&
+		    a->type == IMAPPARSE_ATOM)
 			if (imapd_fetch_item(f, a->s) < 0)
 				return -1;
-		if (a == NULL || a->type != IMAPD_RPAREN || f->n == 0)
+		if (a == NULL || a->type != IMAPPARSE_RPAREN || f->n == 0)
 			return -1;
 	} else
 		return -1;
 	/* Modifiers: (CHANGEDSINCE modseq) (RFC 7162). */
-	if (imapd_arg_lparen(c)) {
+	if (imapparse_arg_lparen(c)) {
 		const char *name, *val;
 
-		if ((name = imapd_atom(c)) == NULL ||
+		if ((name = imapparse_atom(c)) == NULL ||
 		    strcasecmp(name, "CHANGEDSINCE") != 0 ||
-		    (val = imapd_atom(c)) == NULL ||
-		    imapd_number64(val, &f->changedsince) < 0 ||
-		    f->changedsince == 0 || !imapd_arg_rparen(c))
+		    (val = imapparse_atom(c)) == NULL ||
+		    imapparse_number64(val, &f->changedsince) < 0 ||
+		    f->changedsince == 0 || !imapparse_arg_rparen(c))
 			return -1;
 		s->condstore = 1;
 		if (!f->has_modseq)
 			imapd_fetch_add(f, FI_MODSEQ, "MODSEQ");
 	}
-	return imapd_arg_end(c) ? 0 : -1;
+	return imapparse_arg_end(c) ? 0 : -1;
 }
 
 /*
@@ -597,7 +599,7 @@ imapd_fetch_one(struct imapd_state *s, struct imapd_fetch *f, int i,
 	if (flags_changed && !f->has_flags) {
 		FI_SEP();
 		buf_puts(out, "FLAGS (");
-		imapd_flags_format(out, s->mb, m->flags, m->kw, m->recent);
+		imapd_view_flags(out, s->mb, m->flags, m->kw, m->recent);
 		buf_putc(out, ')');
 	}
 	for (k = 0; k < f->n; k++) {
@@ -608,7 +610,7 @@ imapd_fetch_one(struct imapd_state *s, struct imapd_fetch *f, int i,
 		case FI_FLAGS:
 			FI_SEP();
 			buf_puts(out, "FLAGS (");
-			imapd_flags_format(out, s->mb, m->flags, m->kw,
+			imapd_view_flags(out, s->mb, m->flags, m->kw,
 			    m->recent);
 			buf_putc(out, ')');
 			break;
@@ -620,7 +622,7 @@ imapd_fetch_one(struct imapd_state *s, struct imapd_fetch *f, int i,
 		case FI_INTERNALDATE:
 			FI_SEP();
 			buf_puts(out, "INTERNALDATE ");
-			imapd_datetime_format(out, (time_t)rec.idate);
+			imapparse_date_format(out, (time_t)rec.idate);
 			break;
 		case FI_SIZE:
 			FI_SEP();
@@ -725,7 +727,7 @@ imapd_fetch_seen(struct imapd_state *s, const int *idx, int n, char *changed)
 
 /* imapd_cmd_fetch - FETCH and UID FETCH */
 void
-imapd_cmd_fetch(struct imapd_state *s, struct imapd_cmd *c)
+imapd_cmd_fetch(struct imapd_state *s, struct imapparse_cmd *c)
 {
 	struct imapd_fetch	 f;
 	const struct uidlist_rec *r;
@@ -733,7 +735,7 @@ imapd_cmd_fetch(struct imapd_state *s, struct imapd_cmd *c)
 	char			*changed;
 	int			*idx, n, i, k, gone = 0;
 
-	if ((set = imapd_atom(c)) == NULL || imapd_fetch_parse(s, c,
+	if ((set = imapparse_atom(c)) == NULL || imapd_fetch_parse(s, c,
 	    &f) < 0) {
 		imapd_fetch_free(&f);
 		imapd_tag_bad(s, c, "Syntax: FETCH sequence-set (items) "

@@ -19,8 +19,10 @@
 #include <strings.h>
 
 #include "buf.h"
+#include "imapparse.h"
 #include "mailbox.h"
 #include "maildir.h"
+#include "mime.h"
 #include "msg.h"
 #include "params.h"
 #include "util.h"
@@ -68,11 +70,11 @@ imapd_special_use(const char *name)
 
 /* imapd_name_arg - the mailbox name argument, and nothing after it */
 static const char *
-imapd_name_arg(struct imapd_state *s, struct imapd_cmd *c)
+imapd_name_arg(struct imapd_state *s, struct imapparse_cmd *c)
 {
 	const char *name;
 
-	if ((name = imapd_astring(c)) == NULL || !imapd_arg_end(c)) {
+	if ((name = imapparse_astring(c)) == NULL || !imapparse_arg_end(c)) {
 		imapd_tag_bad(s, c, "Syntax: %s mailbox", c->name);
 		return NULL;
 	}
@@ -81,7 +83,7 @@ imapd_name_arg(struct imapd_state *s, struct imapd_cmd *c)
 
 /* imapd_cmd_create - CREATE name (a trailing "." is dropped) */
 void
-imapd_cmd_create(struct imapd_state *s, struct imapd_cmd *c)
+imapd_cmd_create(struct imapd_state *s, struct imapparse_cmd *c)
 {
 	const char	*arg;
 	char		*name;
@@ -116,7 +118,7 @@ imapd_is_selected(struct imapd_state *s, const char *name)
 
 /* imapd_cmd_delete - DELETE name */
 void
-imapd_cmd_delete(struct imapd_state *s, struct imapd_cmd *c)
+imapd_cmd_delete(struct imapd_state *s, struct imapparse_cmd *c)
 {
 	const char *name;
 
@@ -145,13 +147,13 @@ imapd_cmd_delete(struct imapd_state *s, struct imapd_cmd *c)
 
 /* imapd_cmd_rename - RENAME old new */
 void
-imapd_cmd_rename(struct imapd_state *s, struct imapd_cmd *c)
+imapd_cmd_rename(struct imapd_state *s, struct imapparse_cmd *c)
 {
 	const char	*from, *to;
 	struct buf	*path;
 
-	if ((from = imapd_astring(c)) == NULL ||
-	    (to = imapd_astring(c)) == NULL || !imapd_arg_end(c)) {
+	if ((from = imapparse_astring(c)) == NULL ||
+	    (to = imapparse_astring(c)) == NULL || !imapparse_arg_end(c)) {
 		imapd_tag_bad(s, c, "Syntax: RENAME mailbox new-name");
 		return;
 	}
@@ -184,7 +186,7 @@ imapd_cmd_rename(struct imapd_state *s, struct imapd_cmd *c)
 
 /* imapd_subscribe - SUBSCRIBE and UNSUBSCRIBE */
 static void
-imapd_subscribe(struct imapd_state *s, struct imapd_cmd *c, int on)
+imapd_subscribe(struct imapd_state *s, struct imapparse_cmd *c, int on)
 {
 	struct buf *path;
 	const char *name;
@@ -205,13 +207,13 @@ imapd_subscribe(struct imapd_state *s, struct imapd_cmd *c, int on)
 }
 
 void
-imapd_cmd_subscribe(struct imapd_state *s, struct imapd_cmd *c)
+imapd_cmd_subscribe(struct imapd_state *s, struct imapparse_cmd *c)
 {
 	imapd_subscribe(s, c, 1);
 }
 
 void
-imapd_cmd_unsubscribe(struct imapd_state *s, struct imapd_cmd *c)
+imapd_cmd_unsubscribe(struct imapd_state *s, struct imapparse_cmd *c)
 {
 	imapd_subscribe(s, c, 0);
 }
@@ -270,15 +272,15 @@ imapd_status_text(struct imapd_state *s, const char *name, int items,
 
 /* imapd_status_items - "(MESSAGES UNSEEN ...)": the bits, or -1 */
 static int
-imapd_status_items(struct imapd_cmd *c)
+imapd_status_items(struct imapparse_cmd *c)
 {
-	struct imapd_arg *a;
+	struct imapparse_arg *a;
 	size_t i;
 	int items = 0;
 
-	if (!imapd_arg_lparen(c))
+	if (!imapparse_arg_lparen(c))
 		return -1;
-	while ((a = imapd_arg(c)) != NULL && a->type == IMAPD_ATOM) {
+	while ((a = imapparse_arg(c)) != NULL && a->type == IMAPPARSE_ATOM) {
 		for (i = 0; i < sizeof(imapd_status_names) /
 		    sizeof(imapd_status_names[0]); i++)
 			if (strcasecmp(a->s, imapd_status_names[i].name) == 0)
@@ -288,21 +290,21 @@ imapd_status_items(struct imapd_cmd *c)
 			return -1;
 		items |= imapd_status_names[i].bit;
 	}
-	if (a == NULL || a->type != IMAPD_RPAREN || items == 0)
+	if (a == NULL || a->type != IMAPPARSE_RPAREN || items == 0)
 		return -1;
 	return items;
 }
 
 /* imapd_cmd_status - STATUS mailbox (items) */
 void
-imapd_cmd_status(struct imapd_state *s, struct imapd_cmd *c)
+imapd_cmd_status(struct imapd_state *s, struct imapparse_cmd *c)
 {
 	struct buf	*out;
 	const char	*name;
 	int		 items;
 
-	if ((name = imapd_astring(c)) == NULL ||
-	    (items = imapd_status_items(c)) < 0 || !imapd_arg_end(c)) {
+	if ((name = imapparse_astring(c)) == NULL ||
+	    (items = imapd_status_items(c)) < 0 || !imapparse_arg_end(c)) {
 		imapd_tag_bad(s, c, "Syntax: STATUS mailbox (MESSAGES RECENT "
 		    "UIDNEXT UIDVALIDITY UNSEEN HIGHESTMODSEQ)");
 		return;
@@ -311,7 +313,7 @@ imapd_cmd_status(struct imapd_state *s, struct imapd_cmd *c)
 		s->condstore = 1;	/* RFC 7162 3.1: it enables CONDSTORE */
 	out = buf_new(256, 0);
 	buf_puts(out, "* STATUS ");
-	imapd_quote(out, mailbox_list_canon(name),
+	mime_imap_string(out, mailbox_list_canon(name),
 	    strlen(mailbox_list_canon(name)));
 	buf_putc(out, ' ');
 	if (imapd_status_text(s, name, items, out) < 0) {
@@ -367,12 +369,12 @@ imapd_list_push(struct imapd_lentry **v, int *n, const char *name)
 
 /* imapd_list_options - "(A B)": the bits; -1 on an unknown option */
 static int
-imapd_list_options(struct imapd_cmd *c, int ret, int *status)
+imapd_list_options(struct imapparse_cmd *c, int ret, int *status)
 {
-	struct imapd_arg *a;
+	struct imapparse_arg *a;
 	int bits = 0;
 
-	while ((a = imapd_arg(c)) != NULL && a->type == IMAPD_ATOM) {
+	while ((a = imapparse_arg(c)) != NULL && a->type == IMAPPARSE_ATOM) {
 		if (strcasecmp(a->s, "SUBSCRIBED") == 0)
 			bits |= ret ? LR_SUBSCRIBED : LS_SUBSCRIBED;
 		else if (!ret && strcasecmp(a->s, "REMOTE") == 0)
@@ -390,7 +392,7 @@ imapd_list_options(struct imapd_cmd *c, int ret, int *status)
 		} else
 			return -1;
 	}
-	if (a == NULL || a->type != IMAPD_RPAREN)
+	if (a == NULL || a->type != IMAPPARSE_RPAREN)
 		return -1;
 	return bits;
 }
@@ -422,14 +424,14 @@ imapd_list_line(struct imapd_state *s, const char *cmd,
 	}
 #undef LS_ATTR
 	buf_puts(out, ") \".\" ");
-	imapd_quote(out, e->name, strlen(e->name));
+	mime_imap_string(out, e->name, strlen(e->name));
 	if ((opts & LS_RECURSIVE) && e->subkids && !e->subscribed)
 		buf_puts(out, " (\"CHILDINFO\" (\"SUBSCRIBED\"))");
 	imapd_reply(s, "%s", buf_str(out));
 	if ((opts & LR_STATUS) && e->exists) {
 		buf_reset(out);
 		buf_puts(out, "* STATUS ");
-		imapd_quote(out, e->name, strlen(e->name));
+		mime_imap_string(out, e->name, strlen(e->name));
 		buf_putc(out, ' ');
 		if (imapd_status_text(s, e->name, status, out) == 0)
 			imapd_reply(s, "%s", buf_str(out));
@@ -519,27 +521,28 @@ imapd_list_show(const struct imapd_lentry *e, char **pats, int npats,
 
 /* imapd_cmd_list - LIST [(selection)] reference pattern(s) [RETURN (..)] */
 void
-imapd_cmd_list(struct imapd_state *s, struct imapd_cmd *c)
+imapd_cmd_list(struct imapd_state *s, struct imapparse_cmd *c)
 {
 	struct imapd_lentry *v = NULL;
-	struct imapd_arg *a;
+	struct imapparse_arg *a;
 	const char	*ref, *pat;
 	char		**pats = NULL;
 	int		 npats = 0, opts = 0, status = 0, n = 0, i, r;
 
-	if (imapd_arg_lparen(c)) {
+	if (imapparse_arg_lparen(c)) {
 		if ((r = imapd_list_options(c, 0, &status)) < 0)
 			goto bad;
 		opts |= r | LS_EXTENDED;
 		if ((opts & LS_RECURSIVE) && !(opts & LS_SUBSCRIBED))
 			goto bad;	/* RFC 5258 3: not alone */
 	}
-	if ((ref = imapd_astring(c)) == NULL)
+	if ((ref = imapparse_astring(c)) == NULL)
 		goto bad;
-	if (imapd_arg_lparen(c)) {
+	if (imapparse_arg_lparen(c)) {
 		opts |= LS_EXTENDED;
-		while ((a = imapd_arg(c)) != NULL && (a->type == IMAPD_ATOM ||
-		    a->type == IMAPD_STRING)) {
+		while ((a = imapparse_arg(c)) != NULL &&
+		    (a->type == IMAPPARSE_ATOM ||
+		    a->type == IMAPPARSE_STRING)) {
 			pats = xrealloc(pats, (size_t)(npats + 1) *
 			    sizeof(*pats));
 			pats[npats] = xmalloc(strlen(ref) + a->len + 1);
@@ -547,14 +550,14 @@ imapd_cmd_list(struct imapd_state *s, struct imapd_cmd *c)
 			    ref, a->s);
 			npats++;
 		}
-		if (a == NULL || a->type != IMAPD_RPAREN || npats == 0)
+		if (a == NULL || a->type != IMAPPARSE_RPAREN || npats == 0)
 			goto bad;
 	} else {
-		if ((pat = imapd_astring(c)) == NULL)
+		if ((pat = imapparse_astring(c)) == NULL)
 			goto bad;
 		if (*pat == '\0') {
 			/* The hierarchy separator and the root. */
-			if (!imapd_arg_end(c))
+			if (!imapparse_arg_end(c))
 				goto bad;
 			imapd_reply(s, "* LIST (\\Noselect) \".\" \"\"");
 			imapd_tag_ok(s, c, "List completed.");
@@ -566,13 +569,14 @@ imapd_cmd_list(struct imapd_state *s, struct imapd_cmd *c)
 		    pat);
 		npats = 1;
 	}
-	if ((a = imapd_arg(c)) != NULL) {
-		if (!imapd_arg_is(a, "RETURN") || !imapd_arg_lparen(c) ||
+	if ((a = imapparse_arg(c)) != NULL) {
+		if (!imapparse_arg_is(a, "RETURN") ||
+		    !imapparse_arg_lparen(c) ||
 		    (r = imapd_list_options(c, 1, &status)) < 0)
 			goto bad;
 		opts |= r | LS_EXTENDED;
 	}
-	if (!imapd_arg_end(c))
+	if (!imapparse_arg_end(c))
 		goto bad;
 	if (imapd_list_names(s, &v, &n) < 0) {
 		msg_warn("user=<%s>: %s", s->account, buf_str(s->why));
@@ -596,7 +600,7 @@ out:
 
 /* imapd_cmd_lsub - LSUB reference pattern */
 void
-imapd_cmd_lsub(struct imapd_state *s, struct imapd_cmd *c)
+imapd_cmd_lsub(struct imapd_state *s, struct imapparse_cmd *c)
 {
 	struct imapd_lentry *v = NULL;
 	const char	*ref, *pat;
@@ -604,8 +608,8 @@ imapd_cmd_lsub(struct imapd_state *s, struct imapd_cmd *c)
 	size_t		 len;
 	int		 n = 0, i;
 
-	if ((ref = imapd_astring(c)) == NULL ||
-	    (pat = imapd_astring(c)) == NULL || !imapd_arg_end(c)) {
+	if ((ref = imapparse_astring(c)) == NULL ||
+	    (pat = imapparse_astring(c)) == NULL || !imapparse_arg_end(c)) {
 		imapd_tag_bad(s, c, "Syntax: LSUB reference mailbox");
 		return;
 	}
@@ -628,9 +632,9 @@ imapd_cmd_lsub(struct imapd_state *s, struct imapd_cmd *c)
 
 /* imapd_cmd_namespace - NAMESPACE: personal, no prefix, "." */
 void
-imapd_cmd_namespace(struct imapd_state *s, struct imapd_cmd *c)
+imapd_cmd_namespace(struct imapd_state *s, struct imapparse_cmd *c)
 {
-	if (!imapd_arg_end(c)) {
+	if (!imapparse_arg_end(c)) {
 		imapd_tag_bad(s, c, "NAMESPACE takes no arguments");
 		return;
 	}
@@ -655,7 +659,7 @@ imapd_quota_line(struct imapd_state *s)
 
 /* imapd_cmd_getquota - GETQUOTA root: the one root is "" */
 void
-imapd_cmd_getquota(struct imapd_state *s, struct imapd_cmd *c)
+imapd_cmd_getquota(struct imapd_state *s, struct imapparse_cmd *c)
 {
 	const char *root;
 
@@ -671,7 +675,7 @@ imapd_cmd_getquota(struct imapd_state *s, struct imapd_cmd *c)
 
 /* imapd_cmd_getquotaroot - GETQUOTAROOT mailbox */
 void
-imapd_cmd_getquotaroot(struct imapd_state *s, struct imapd_cmd *c)
+imapd_cmd_getquotaroot(struct imapd_state *s, struct imapparse_cmd *c)
 {
 	struct buf *out;
 	const char *name;
@@ -686,7 +690,7 @@ imapd_cmd_getquotaroot(struct imapd_state *s, struct imapd_cmd *c)
 	}
 	buf_reset(out);
 	buf_puts(out, "* QUOTAROOT ");
-	imapd_quote(out, mailbox_list_canon(name),
+	mime_imap_string(out, mailbox_list_canon(name),
 	    strlen(mailbox_list_canon(name)));
 	buf_puts(out, " \"\"");
 	imapd_reply(s, "%s", buf_str(out));
@@ -697,7 +701,7 @@ imapd_cmd_getquotaroot(struct imapd_state *s, struct imapd_cmd *c)
 
 /* imapd_cmd_setquota - SETQUOTA: the administrator's mailbox_size_limit */
 void
-imapd_cmd_setquota(struct imapd_state *s, struct imapd_cmd *c)
+imapd_cmd_setquota(struct imapd_state *s, struct imapparse_cmd *c)
 {
 	imapd_tag_no(s, c, "[NOPERM] Quotas come from mailbox_size_limit in "
 	    "main.cf.");

@@ -18,6 +18,7 @@
 #include <unistd.h>
 
 #include "buf.h"
+#include "imapparse.h"
 #include "lineio.h"
 #include "mailbox.h"
 #include "msg.h"
@@ -122,7 +123,7 @@ imapd_idle_settle(int ifd)
  * the session to imap-hibernate.  Exits when it did; else returns.
  */
 static void
-imapd_idle_sleep(struct imapd_state *s, struct imapd_cmd *c, int ifd,
+imapd_idle_sleep(struct imapd_state *s, struct imapparse_cmd *c, int ifd,
     long long deadline, long long notify)
 {
 	int before = s->changes;
@@ -145,7 +146,7 @@ imapd_idle_sleep(struct imapd_state *s, struct imapd_cmd *c, int ifd,
  * here" (both now_ms() clock).  A resumed IDLE comes here directly.
  */
 void
-imapd_idle_loop(struct imapd_state *s, struct imapd_cmd *c,
+imapd_idle_loop(struct imapd_state *s, struct imapparse_cmd *c,
     long long deadline, long long notify)
 {
 	struct pollfd	 pfd[2];
@@ -236,9 +237,9 @@ imapd_idle_loop(struct imapd_state *s, struct imapd_cmd *c,
  * The autologout timer keeps running.
  */
 void
-imapd_cmd_idle(struct imapd_state *s, struct imapd_cmd *c)
+imapd_cmd_idle(struct imapd_state *s, struct imapparse_cmd *c)
 {
-	if (!imapd_arg_end(c)) {
+	if (!imapparse_arg_end(c)) {
 		imapd_tag_bad(s, c, "IDLE takes no arguments");
 		return;
 	}

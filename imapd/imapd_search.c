@@ -22,6 +22,7 @@
 #include <time.h>
 
 #include "buf.h"
+#include "imapparse.h"
 #include "lineio.h"
 #include "mailbox.h"
 #include "mime.h"
@@ -94,32 +95,32 @@ imapd_skey_kid(struct imapd_skey *k)
 
 /* imapd_skey_date - a date argument as yyyymmdd; -1 if not valid */
 static long long
-imapd_skey_date(struct imapd_cmd *c)
+imapd_skey_date(struct imapparse_cmd *c)
 {
-	const char *p = imapd_astring(c);
+	const char *p = imapparse_astring(c);
 	int y, m, d;
 
-	if (p == NULL || imapd_date_parse(p, &y, &m, &d) < 0)
+	if (p == NULL || imapparse_date_parse(p, &y, &m, &d) < 0)
 		return -1;
 	return (long long)y * 10000 + m * 100 + d;
 }
 
-static int imapd_skey_parse(struct imapd_state *, struct imapd_cmd *,
+static int imapd_skey_parse(struct imapd_state *, struct imapparse_cmd *,
     struct imapd_skey *, int);
 
 /* imapd_skey_string - a key with a string argument (and a field) */
 static int
-imapd_skey_string(struct imapd_cmd *c, struct imapd_skey *k, int op,
+imapd_skey_string(struct imapparse_cmd *c, struct imapd_skey *k, int op,
     const char *field)
 {
 	const char *p;
 
 	if (field == NULL && op == SK_HEADER) {
-		if ((p = imapd_astring(c)) == NULL)
+		if ((p = imapparse_astring(c)) == NULL)
 			return -1;
 		field = p;
 	}
-	if ((p = imapd_astring(c)) == NULL)
+	if ((p = imapparse_astring(c)) == NULL)
 		return -1;
 	k->op = op;
 	k->field = field != NULL ? xstrdup(field) : NULL;
@@ -148,7 +149,7 @@ imapd_skey_cached_field(const char *f)
 
 /* imapd_skey_one - one search key; -1 when not valid */
 static int
-imapd_skey_one(struct imapd_state *s, struct imapd_cmd *c,
+imapd_skey_one(struct imapd_state *s, struct imapparse_cmd *c,
     struct imapd_skey *k, int depth)
 {
 	static const struct {
@@ -175,26 +176,26 @@ imapd_skey_one(struct imapd_state *s, struct imapd_cmd *c,
 		{ "SENTBEFORE", SK_SENTBEFORE }, { "SENTON", SK_SENTON },
 		{ "SENTSINCE", SK_SENTSINCE },
 	};
-	struct imapd_arg *a;
+	struct imapparse_arg *a;
 	const char	*w, *p;
 	uint64_t	 n;
 	size_t		 i;
 
-	if (depth > IMAPD_DEPTH_MAX || (a = imapd_arg(c)) == NULL)
+	if (depth > IMAPPARSE_DEPTH_MAX || (a = imapparse_arg(c)) == NULL)
 		return -1;
 	memset(k, 0, sizeof(*k));
-	if (a->type == IMAPD_LPAREN) {
+	if (a->type == IMAPPARSE_LPAREN) {
 		k->op = SK_AND;
-		while ((a = imapd_arg_peek(c)) != NULL &&
-		    a->type != IMAPD_RPAREN)
+		while ((a = imapparse_arg_peek(c)) != NULL &&
+		    a->type != IMAPPARSE_RPAREN)
 			if (imapd_skey_parse(s, c, imapd_skey_kid(k),
 			    depth + 1) < 0)
 				return -1;
-		if (!imapd_arg_rparen(c) || k->nkids == 0)
+		if (!imapparse_arg_rparen(c) || k->nkids == 0)
 			return -1;
 		return 0;
 	}
-	if (a->type != IMAPD_ATOM)
+	if (a->type != IMAPPARSE_ATOM)
 		return -1;
 	w = a->s;
 	for (i = 0; i < sizeof(flags) / sizeof(flags[0]); i++)
@@ -221,32 +222,34 @@ imapd_skey_one(struct imapd_state *s, struct imapd_cmd *c,
 	    strcasecmp(w, "UNKEYWORD") == 0) {
 		k->op = (w[0] == 'U' || w[0] == 'u') ? SK_UNKEYWORD :
 		    SK_KEYWORD;
-		if ((p = imapd_atom(c)) == NULL)
+		if ((p = imapparse_atom(c)) == NULL)
 			return -1;
 		k->str = xstrdup(p);
 	} else if (strcasecmp(w, "LARGER") == 0 ||
 	    strcasecmp(w, "SMALLER") == 0) {
 		k->op = (w[0] == 'L' || w[0] == 'l') ? SK_LARGER : SK_SMALLER;
 		k->cost = 1;
-		if ((p = imapd_atom(c)) == NULL || imapd_number64(p, &n) < 0)
+		if ((p = imapparse_atom(c)) == NULL ||
+		    imapparse_number64(p, &n) < 0)
 			return -1;
 		k->num = (long long)n;
 	} else if (strcasecmp(w, "MODSEQ") == 0) {
 		k->op = SK_MODSEQ;
 		/* Optional entry name and type (RFC 7162), ignored. */
-		if ((a = imapd_arg_peek(c)) != NULL &&
-		    a->type == IMAPD_STRING) {
+		if ((a = imapparse_arg_peek(c)) != NULL &&
+		    a->type == IMAPPARSE_STRING) {
 			c->pos++;
-			if ((p = imapd_atom(c)) == NULL)
+			if ((p = imapparse_atom(c)) == NULL)
 				return -1;
 		}
-		if ((p = imapd_atom(c)) == NULL || imapd_number64(p, &n) < 0)
+		if ((p = imapparse_atom(c)) == NULL ||
+		    imapparse_number64(p, &n) < 0)
 			return -1;
 		k->num = (long long)n;
 		s->condstore = 1;
 	} else if (strcasecmp(w, "UID") == 0) {
 		k->op = SK_UID;
-		if ((p = imapd_atom(c)) == NULL ||
+		if ((p = imapparse_atom(c)) == NULL ||
 		    imapd_set_parse(p, &k->set) < 0)
 			return -1;
 	} else if (strcasecmp(w, "NOT") == 0) {
@@ -296,7 +299,7 @@ imapd_skey_cost_cmp(const void *a, const void *b)
 
 /* imapd_skey_parse - a key, recursively; ANDs sorted by cost */
 static int
-imapd_skey_parse(struct imapd_state *s, struct imapd_cmd *c,
+imapd_skey_parse(struct imapd_state *s, struct imapparse_cmd *c,
     struct imapd_skey *k, int depth)
 {
 	int i;
@@ -417,7 +420,7 @@ imapd_skey_test(struct imapd_sctx *x, struct imapd_skey *k)
 		return (m->flags & k->bit) == 0;
 	case SK_KEYWORD:
 	case SK_UNKEYWORD:
-		bit = imapd_system_flag(k->str);
+		bit = imapparse_system_flag(k->str);
 		if (bit > 0)
 			i = (m->flags & (uint32_t)bit) != 0;
 		else {
@@ -447,7 +450,7 @@ imapd_skey_test(struct imapd_sctx *x, struct imapd_skey *k)
 			return 0;
 		buf_reset(x->tmp);
 		if (mime_header_get(x->rec.headers, x->rec.headers_len, "Date",
-		    x->tmp) && imapd_rfc2822_date(buf_str(x->tmp), &y, &mo,
+		    x->tmp) && imapparse_date_header(buf_str(x->tmp), &y, &mo,
 		    &d) == 0)
 			return imapd_date_test(k->op, (long long)y * 10000 +
 			    mo * 100 + d, k->num);
@@ -493,14 +496,14 @@ imapd_skey_test(struct imapd_sctx *x, struct imapd_skey *k)
 
 /* imapd_search_return - "RETURN (MIN MAX ALL COUNT)"; -1 if not valid */
 static int
-imapd_search_return(struct imapd_cmd *c)
+imapd_search_return(struct imapparse_cmd *c)
 {
-	struct imapd_arg *a;
+	struct imapparse_arg *a;
 	int r = 0;
 
-	if (!imapd_arg_lparen(c))
+	if (!imapparse_arg_lparen(c))
 		return -1;
-	while ((a = imapd_arg(c)) != NULL && a->type == IMAPD_ATOM) {
+	while ((a = imapparse_arg(c)) != NULL && a->type == IMAPPARSE_ATOM) {
 		if (strcasecmp(a->s, "MIN") == 0)
 			r |= SR_MIN;
 		else if (strcasecmp(a->s, "MAX") == 0)
@@ -512,18 +515,18 @@ imapd_search_return(struct imapd_cmd *c)
 		else
 			return -1;
 	}
-	if (a == NULL || a->type != IMAPD_RPAREN)
+	if (a == NULL || a->type != IMAPPARSE_RPAREN)
 		return -1;
 	return r == 0 ? SR_ALL : r;
 }
 
 /* imapd_cmd_search - SEARCH [RETURN (...)] [CHARSET x] keys */
 void
-imapd_cmd_search(struct imapd_state *s, struct imapd_cmd *c)
+imapd_cmd_search(struct imapd_state *s, struct imapparse_cmd *c)
 {
 	struct imapd_skey	 prog;
 	struct imapd_sctx	 x;
-	struct imapd_arg	*a;
+	struct imapparse_arg	*a;
 	struct buf		*out;
 	uint32_t		*hits = NULL;
 	uint64_t		 maxmod = 0;
@@ -531,18 +534,18 @@ imapd_cmd_search(struct imapd_state *s, struct imapd_cmd *c)
 
 	memset(&prog, 0, sizeof(prog));
 	prog.op = SK_AND;
-	a = imapd_arg_peek(c);
-	if (imapd_arg_is(a, "RETURN")) {
+	a = imapparse_arg_peek(c);
+	if (imapparse_arg_is(a, "RETURN")) {
 		c->pos++;
 		if ((ret = imapd_search_return(c)) < 0)
 			goto bad;
-		a = imapd_arg_peek(c);
+		a = imapparse_arg_peek(c);
 	}
-	if (imapd_arg_is(a, "CHARSET")) {
+	if (imapparse_arg_is(a, "CHARSET")) {
 		const char *cs;
 
 		c->pos++;
-		if ((cs = imapd_astring(c)) == NULL)
+		if ((cs = imapparse_astring(c)) == NULL)
 			goto bad;
 		if (strcasecmp(cs, "UTF-8") != 0 &&
 		    strcasecmp(cs, "US-ASCII") != 0) {
@@ -551,7 +554,7 @@ imapd_cmd_search(struct imapd_state *s, struct imapd_cmd *c)
 			return;
 		}
 	}
-	while (!imapd_arg_end(c))
+	while (!imapparse_arg_end(c))
 		if (imapd_skey_parse(s, c, imapd_skey_kid(&prog), 1) < 0)
 			goto bad;
 	if (prog.nkids == 0)
@@ -596,7 +599,7 @@ imapd_cmd_search(struct imapd_state *s, struct imapd_cmd *c)
 			    (unsigned long long)maxmod);
 	} else {
 		buf_puts(out, "* ESEARCH (TAG ");
-		imapd_quote(out, c->tag, strlen(c->tag));
+		mime_imap_string(out, c->tag, strlen(c->tag));
 		buf_putc(out, ')');
 		if (c->uid)
 			buf_puts(out, " UID");

@@ -16,6 +16,7 @@
 #include <unistd.h>
 
 #include "buf.h"
+#include "imapparse.h"
 #include "lineio.h"
 #include "mailbox.h"
 #include "msg.h"
@@ -30,7 +31,7 @@
  * failure with [CANNOT].  -1 after the NO.
  */
 int
-imapd_select_open(struct imapd_state *s, struct imapd_cmd *c,
+imapd_select_open(struct imapd_state *s, struct imapparse_cmd *c,
     const char *name, const char *missing_code, struct mailbox **mbp)
 {
 	int missing;
@@ -47,25 +48,25 @@ imapd_select_open(struct imapd_state *s, struct imapd_cmd *c,
 
 /* imapd_cmd_select - SELECT and EXAMINE (RFC 3501 6.3.1-2, 7162) */
 void
-imapd_cmd_select(struct imapd_state *s, struct imapd_cmd *c)
+imapd_cmd_select(struct imapd_state *s, struct imapparse_cmd *c)
 {
 	struct mailbox	*mb;
 	struct uidlist	*ul;
 	struct buf	*flags;
-	struct imapd_arg *a;
+	struct imapparse_arg *a;
 	const char	*name;
 	uint32_t	 claimed = UINT32_MAX;
 	int		 i, unseen = 0, rw, room = 0;
 
 	rw = strcmp(c->name, "SELECT") == 0;
-	if ((name = imapd_astring(c)) == NULL) {
+	if ((name = imapparse_astring(c)) == NULL) {
 		imapd_tag_bad(s, c, "Syntax: %s mailbox [(CONDSTORE)]",
 		    c->name);
 		return;
 	}
-	if (imapd_arg_lparen(c)) {
-		while ((a = imapd_arg_peek(c)) != NULL &&
-		    a->type == IMAPD_ATOM) {
+	if (imapparse_arg_lparen(c)) {
+		while ((a = imapparse_arg_peek(c)) != NULL &&
+		    a->type == IMAPPARSE_ATOM) {
 			c->pos++;
 			if (strcasecmp(a->s, "CONDSTORE") != 0) {
 				imapd_tag_bad(s, c, "Unknown %s parameter %s",
@@ -74,13 +75,13 @@ imapd_cmd_select(struct imapd_state *s, struct imapd_cmd *c)
 			}
 			s->condstore = 1;
 		}
-		if (!imapd_arg_rparen(c)) {
+		if (!imapparse_arg_rparen(c)) {
 			imapd_tag_bad(s, c, "Syntax: %s mailbox "
 			    "[(CONDSTORE)]", c->name);
 			return;
 		}
 	}
-	if (!imapd_arg_end(c)) {
+	if (!imapparse_arg_end(c)) {
 		imapd_tag_bad(s, c, "Syntax: %s mailbox [(CONDSTORE)]",
 		    c->name);
 		return;
@@ -109,7 +110,7 @@ imapd_cmd_select(struct imapd_state *s, struct imapd_cmd *c)
 			unseen = i + 1;
 	}
 	flags = buf_new(256, 0);
-	imapd_flags_format(flags, mb, FLAG_ALL, 0xffffffffU, 0);
+	imapd_view_flags(flags, mb, FLAG_ALL, 0xffffffffU, 0);
 	imapd_reply(s, "* FLAGS (%s)", buf_str(flags));
 	for (i = 0; i < MAILBOX_KEYWORDS; i++)
 		if (mb->kw[i] == NULL)
@@ -134,9 +135,9 @@ imapd_cmd_select(struct imapd_state *s, struct imapd_cmd *c)
 
 /* imapd_cmd_close - CLOSE: expunge silently (read-write), unselect */
 void
-imapd_cmd_close(struct imapd_state *s, struct imapd_cmd *c)
+imapd_cmd_close(struct imapd_state *s, struct imapparse_cmd *c)
 {
-	if (!imapd_arg_end(c)) {
+	if (!imapparse_arg_end(c)) {
 		imapd_tag_bad(s, c, "CLOSE takes no arguments");
 		return;
 	}
@@ -149,9 +150,9 @@ imapd_cmd_close(struct imapd_state *s, struct imapd_cmd *c)
 
 /* imapd_cmd_unselect - UNSELECT (RFC 3691): no expunge */
 void
-imapd_cmd_unselect(struct imapd_state *s, struct imapd_cmd *c)
+imapd_cmd_unselect(struct imapd_state *s, struct imapparse_cmd *c)
 {
-	if (!imapd_arg_end(c)) {
+	if (!imapparse_arg_end(c)) {
 		imapd_tag_bad(s, c, "UNSELECT takes no arguments");
 		return;
 	}

@@ -31,6 +31,7 @@
 
 #include "buf.h"
 #include "conf.h"
+#include "imapparse.h"
 #include "lineio.h"
 #include "mailbox.h"
 #include "maildir.h"
@@ -42,7 +43,7 @@
 /* A command of the authenticated and selected states. */
 struct imapd_cmd_tab {
 	const char	*name;
-	void		(*fn)(struct imapd_state *, struct imapd_cmd *);
+	void		(*fn)(struct imapd_state *, struct imapparse_cmd *);
 	int		 flags;
 };
 
@@ -89,7 +90,7 @@ imapd_io_write(void *ctx, const void *p, size_t n)
 
 /* imapd_cmd_capability - CAPABILITY */
 static void
-imapd_cmd_capability(struct imapd_state *s, struct imapd_cmd *c)
+imapd_cmd_capability(struct imapd_state *s, struct imapparse_cmd *c)
 {
 	imapd_reply(s, "* CAPABILITY " IMAPD_CAPS_MAILBOX);
 	imapd_tag_ok(s, c, "Capability completed.");
@@ -97,9 +98,9 @@ imapd_cmd_capability(struct imapd_state *s, struct imapd_cmd *c)
 
 /* imapd_cmd_noop - NOOP and CHECK: a chance for updates */
 static void
-imapd_cmd_noop(struct imapd_state *s, struct imapd_cmd *c)
+imapd_cmd_noop(struct imapd_state *s, struct imapparse_cmd *c)
 {
-	if (!imapd_arg_end(c)) {
+	if (!imapparse_arg_end(c)) {
 		imapd_tag_bad(s, c, "%s takes no arguments", c->name);
 		return;
 	}
@@ -109,7 +110,7 @@ imapd_cmd_noop(struct imapd_state *s, struct imapd_cmd *c)
 
 /* imapd_cmd_logout - LOGOUT */
 static void
-imapd_cmd_logout(struct imapd_state *s, struct imapd_cmd *c)
+imapd_cmd_logout(struct imapd_state *s, struct imapparse_cmd *c)
 {
 	imapd_reply(s, "* BYE Logging out");
 	imapd_reply(s, "%s OK Logout completed.", c->tag);
@@ -118,14 +119,14 @@ imapd_cmd_logout(struct imapd_state *s, struct imapd_cmd *c)
 
 /* imapd_cmd_again - LOGIN, AUTHENTICATE and STARTTLS after login */
 static void
-imapd_cmd_again(struct imapd_state *s, struct imapd_cmd *c)
+imapd_cmd_again(struct imapd_state *s, struct imapparse_cmd *c)
 {
 	imapd_tag_bad(s, c, "Already logged in.");
 }
 
 /* imapd_cmd_id - ID (RFC 2971) */
 static void
-imapd_cmd_id(struct imapd_state *s, struct imapd_cmd *c)
+imapd_cmd_id(struct imapd_state *s, struct imapparse_cmd *c)
 {
 	imapd_reply(s, "* ID (\"name\" \"" IMAPD_IMPLEMENTATION "\" "
 	    "\"vendor\" \"" IMAPD_IMPLEMENTATION "\")");
@@ -134,20 +135,20 @@ imapd_cmd_id(struct imapd_state *s, struct imapd_cmd *c)
 
 /* imapd_cmd_enable - ENABLE (RFC 5161): CONDSTORE is what we have */
 static void
-imapd_cmd_enable(struct imapd_state *s, struct imapd_cmd *c)
+imapd_cmd_enable(struct imapd_state *s, struct imapparse_cmd *c)
 {
 	const char *ext;
 	int any = 0, on = 0;
 
 	buf_reset(s->reply);
-	while ((ext = imapd_atom(c)) != NULL) {
+	while ((ext = imapparse_atom(c)) != NULL) {
 		any = 1;
 		if (strcasecmp(ext, "CONDSTORE") == 0 && !s->condstore) {
 			s->condstore = 1;
 			on = 1;
 		}
 	}
-	if (!any || !imapd_arg_end(c)) {
+	if (!any || !imapparse_arg_end(c)) {
 		imapd_tag_bad(s, c, "Syntax: ENABLE capability...");
 		return;
 	}
@@ -195,7 +196,7 @@ static const struct imapd_cmd_tab imapd_cmds[] = {
 
 /* imapd_dispatch - run one command */
 static void
-imapd_dispatch(struct imapd_state *s, struct imapd_cmd *c)
+imapd_dispatch(struct imapd_state *s, struct imapparse_cmd *c)
 {
 	const struct imapd_cmd_tab *t;
 
@@ -250,15 +251,18 @@ imapd_sleep(struct imapd_state *s)
 void
 imapd_session(struct imapd_state *s)
 {
-	struct imapd_cmd c;
+	struct imapparse_cmd c;
+	struct imapparse_reader rd = {
+		.io = s->io,
+		.cmd_max = var_imap_max_line_length,
+		.literal_max = var_imapd_literal_max > 0 ?
+		    var_imapd_literal_max : IMAPD_LITERAL_CEIL,
+		.append = 1,	/* a message is bounded by literal_max */
+	};
 	const char	*how = "Disconnected";
-	long long	 litmax;
 	int		 r;
 
 	memset(&c, 0, sizeof(c));
-	litmax = var_imapd_literal_max > 0 ? var_imapd_literal_max :
-	    IMAPD_LITERAL_CEIL;
-	s->cmd_max = var_imap_max_line_length;
 	while (!s->quit) {
 		if (imapd_error_limit(s)) {
 			how = "Too many errors";
@@ -266,9 +270,9 @@ imapd_session(struct imapd_state *s)
 			break;
 		}
 		imapd_sleep(s);
-		r = imapd_cmd_read(s, &c, litmax, s->why);
+		r = imapparse_read(&rd, &c, s->why);
 		switch (r) {
-		case IMAPD_READ_OK:
+		case IMAPPARSE_READ_OK:
 			if (msg_verbose)
 				msg_debug("< %s: %s %s", s->addr, c.tag,
 				    c.name);
@@ -276,24 +280,24 @@ imapd_session(struct imapd_state *s)
 			if (s->quit && strcmp(c.name, "LOGOUT") == 0)
 				how = "Logged out";
 			break;
-		case IMAPD_READ_EMPTY:
+		case IMAPPARSE_READ_EMPTY:
 			break;		/* a person pressed return */
-		case IMAPD_READ_BAD:
+		case IMAPPARSE_READ_BAD:
 			s->errors++;
 			imapd_reply(s, "%s BAD %s", c.tag ? c.tag : "*",
 			    buf_str(s->why));
 			break;
-		case IMAPD_READ_NO:
+		case IMAPPARSE_READ_NO:
 			s->errors++;
 			imapd_reply(s, "%s NO %s", c.tag ? c.tag : "*",
 			    buf_str(s->why));
 			break;
-		case IMAPD_READ_TIMEOUT:
+		case IMAPPARSE_READ_TIMEOUT:
 			imapd_reply(s, "* BYE Autologout: idle for too long.");
 			how = "Inactivity";
 			s->quit = 1;
 			break;
-		case IMAPD_READ_BYE:
+		case IMAPPARSE_READ_BYE:
 			imapd_reply(s, "* BYE %s", buf_str(s->why));
 			how = strstr(buf_str(s->why), "Command") != NULL ?
 			    "Command too long" : "Literal too big";
@@ -302,7 +306,7 @@ imapd_session(struct imapd_state *s)
 			s->quit = 1;
 			break;
 		}
-		imapd_cmd_free(&c);
+		imapparse_free(&c);
 	}
 	(void)lineio_flush(s->io);
 	msg_info("%s: user=<%s>, rip=%s, fetched=%lld/%lld", how, s->account,
@@ -316,7 +320,7 @@ imapd_session(struct imapd_state *s)
 void
 imapd_resumed(struct imapd_state *s, const char *fdtext)
 {
-	struct imapd_cmd c;
+	struct imapparse_cmd c;
 
 	if (strcmp(fdtext, "4") != 0 || imapd_resume(s, 4) < 0) {
 		msg_warn("user=<%s>, rip=%s: cannot resume: %s", s->account,

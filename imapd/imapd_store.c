@@ -20,6 +20,7 @@
 #include <strings.h>
 
 #include "buf.h"
+#include "imapparse.h"
 #include "lineio.h"
 #include "mailbox.h"
 #include "msg.h"
@@ -50,7 +51,7 @@ imapd_flagset_free(struct imapd_flagset *fs)
 static int
 imapd_flag_word(struct imapd_flagset *fs, const char *w)
 {
-	int bit = imapd_system_flag(w);
+	int bit = imapparse_system_flag(w);
 	const char *p;
 
 	if (bit > 0) {
@@ -75,21 +76,22 @@ imapd_flag_word(struct imapd_flagset *fs, const char *w)
  * -1 when not valid
  */
 static int
-imapd_flag_list(struct imapd_cmd *c, struct imapd_flagset *fs, int bare)
+imapd_flag_list(struct imapparse_cmd *c, struct imapd_flagset *fs, int bare)
 {
-	struct imapd_arg *a;
+	struct imapparse_arg *a;
 
 	memset(fs, 0, sizeof(*fs));
-	if (imapd_arg_lparen(c)) {
-		while ((a = imapd_arg(c)) != NULL && a->type == IMAPD_ATOM)
+	if (imapparse_arg_lparen(c)) {
+		while ((a = imapparse_arg(c)) != NULL &&
+		    a->type == IMAPPARSE_ATOM)
 			if (imapd_flag_word(fs, a->s) < 0)
 				return -1;
-		return a != NULL && a->type == IMAPD_RPAREN ? 0 : -1;
+		return a != NULL && a->type == IMAPPARSE_RPAREN ? 0 : -1;
 	}
 	if (!bare)
 		return -1;
-	while ((a = imapd_arg(c)) != NULL) {
-		if (a->type != IMAPD_ATOM || imapd_flag_word(fs, a->s) < 0)
+	while ((a = imapparse_arg(c)) != NULL) {
+		if (a->type != IMAPPARSE_ATOM || imapd_flag_word(fs, a->s) < 0)
 			return -1;
 	}
 	return 0;
@@ -118,7 +120,7 @@ imapd_flag_kw(struct imapd_state *s, struct mailbox *mb,
 
 /* imapd_cmd_store - STORE set [(UNCHANGEDSINCE n)] [+-]FLAGS[.SILENT] */
 void
-imapd_cmd_store(struct imapd_state *s, struct imapd_cmd *c)
+imapd_cmd_store(struct imapd_state *s, struct imapparse_cmd *c)
 {
 	struct imapd_flagset fs;
 	struct imapd_msg *m;
@@ -130,20 +132,20 @@ imapd_cmd_store(struct imapd_state *s, struct imapd_cmd *c)
 	int		*stored;
 
 	memset(&fs, 0, sizeof(fs));
-	if ((set = imapd_atom(c)) == NULL)
+	if ((set = imapparse_atom(c)) == NULL)
 		goto bad;
-	if (imapd_arg_lparen(c)) {
+	if (imapparse_arg_lparen(c)) {
 		const char *name, *val;
 
-		if ((name = imapd_atom(c)) == NULL ||
+		if ((name = imapparse_atom(c)) == NULL ||
 		    strcasecmp(name, "UNCHANGEDSINCE") != 0 ||
-		    (val = imapd_atom(c)) == NULL ||
-		    imapd_number64(val, &unchanged) < 0 ||
-		    !imapd_arg_rparen(c))
+		    (val = imapparse_atom(c)) == NULL ||
+		    imapparse_number64(val, &unchanged) < 0 ||
+		    !imapparse_arg_rparen(c))
 			goto bad;
 		s->condstore = 1;
 	}
-	if ((what = imapd_atom(c)) == NULL)
+	if ((what = imapparse_atom(c)) == NULL)
 		goto bad;
 	op = *what == '+' ? 1 : *what == '-' ? -1 : 0;
 	if (op != 0)
@@ -231,7 +233,7 @@ imapd_cmd_store(struct imapd_state *s, struct imapd_cmd *c)
 			buf_appendf(s->reply, "UID %u ", m->uid);
 		if (!silent) {
 			buf_puts(s->reply, "FLAGS (");
-			imapd_flags_format(s->reply, s->mb, m->flags, m->kw,
+			imapd_view_flags(s->reply, s->mb, m->flags, m->kw,
 			    m->recent);
 			buf_putc(s->reply, ')');
 		}
@@ -279,7 +281,7 @@ imapd_size_hint(const char *base)
  * folder; MOVE then expunges them here
  */
 static void
-imapd_copy(struct imapd_state *s, struct imapd_cmd *c, int move)
+imapd_copy(struct imapd_state *s, struct imapparse_cmd *c, int move)
 {
 	struct mailbox	*dst = NULL;
 	struct buf	**names = NULL, *srcset, *dstset;
@@ -288,8 +290,8 @@ imapd_copy(struct imapd_state *s, struct imapd_cmd *c, int move)
 	long long	 bytes = 0;
 	int		*idx = NULL, n = 0, i, k, b, done = 0;
 
-	if ((set = imapd_atom(c)) == NULL || (name = imapd_astring(c)) ==
-	    NULL || !imapd_arg_end(c)) {
+	if ((set = imapparse_atom(c)) == NULL ||
+	    (name = imapparse_astring(c)) == NULL || !imapparse_arg_end(c)) {
 		imapd_tag_bad(s, c, "Syntax: %s sequence-set mailbox",
 		    c->name);
 		return;
@@ -414,23 +416,23 @@ out:
 }
 
 void
-imapd_cmd_copy(struct imapd_state *s, struct imapd_cmd *c)
+imapd_cmd_copy(struct imapd_state *s, struct imapparse_cmd *c)
 {
 	imapd_copy(s, c, 0);
 }
 
 void
-imapd_cmd_move(struct imapd_state *s, struct imapd_cmd *c)
+imapd_cmd_move(struct imapd_state *s, struct imapparse_cmd *c)
 {
 	imapd_copy(s, c, 1);
 }
 
 /* imapd_cmd_append - APPEND mailbox [(flags)] [date-time] message */
 void
-imapd_cmd_append(struct imapd_state *s, struct imapd_cmd *c)
+imapd_cmd_append(struct imapd_state *s, struct imapparse_cmd *c)
 {
 	struct imapd_flagset fs;
-	struct imapd_arg *a, *msgarg;
+	struct imapparse_arg *a, *msgarg;
 	struct mailbox	*dst = NULL;
 	struct buf	*tmpname = NULL;
 	const char	*name;
@@ -438,19 +440,20 @@ imapd_cmd_append(struct imapd_state *s, struct imapd_cmd *c)
 	uint32_t	 kw, uid;
 
 	memset(&fs, 0, sizeof(fs));
-	if ((name = imapd_astring(c)) == NULL)
+	if ((name = imapparse_astring(c)) == NULL)
 		goto bad;
-	if ((a = imapd_arg_peek(c)) != NULL && a->type == IMAPD_LPAREN &&
-	    imapd_flag_list(c, &fs, 0) < 0)
+	if ((a = imapparse_arg_peek(c)) != NULL &&
+	    a->type == IMAPPARSE_LPAREN && imapd_flag_list(c, &fs, 0) < 0)
 		goto bad;
-	if ((a = imapd_arg_peek(c)) != NULL && a->type == IMAPD_STRING &&
-	    !a->literal && c->pos + 1 < c->nargs) {
-		if (imapd_datetime_parse(a->s, &date) < 0)
+	if ((a = imapparse_arg_peek(c)) != NULL &&
+	    a->type == IMAPPARSE_STRING && !a->literal &&
+	    c->pos + 1 < c->nargs) {
+		if (imapparse_date_time(a->s, &date) < 0)
 			goto bad;
 		c->pos++;
 	}
-	if ((msgarg = imapd_arg(c)) == NULL || msgarg->type != IMAPD_STRING ||
-	    !imapd_arg_end(c))
+	if ((msgarg = imapparse_arg(c)) == NULL ||
+	    msgarg->type != IMAPPARSE_STRING || !imapparse_arg_end(c))
 		goto bad;
 	if (msgarg->len == 0) {
 		imapd_tag_no(s, c, "Cannot save an empty message.");
@@ -532,18 +535,18 @@ imapd_expunge_deleted(struct imapd_state *s, const struct imapd_set *set)
 
 /* imapd_cmd_expunge - EXPUNGE and UID EXPUNGE set (UIDPLUS) */
 void
-imapd_cmd_expunge(struct imapd_state *s, struct imapd_cmd *c)
+imapd_cmd_expunge(struct imapd_state *s, struct imapparse_cmd *c)
 {
 	struct imapd_set set;
 	const char *text = NULL;
 	int r;
 
-	if (c->uid && ((text = imapd_atom(c)) == NULL ||
+	if (c->uid && ((text = imapparse_atom(c)) == NULL ||
 	    imapd_set_parse(text, &set) < 0)) {
 		imapd_tag_bad(s, c, "Syntax: UID EXPUNGE uid-set");
 		return;
 	}
-	if (!imapd_arg_end(c)) {
+	if (!imapparse_arg_end(c)) {
 		if (c->uid)
 			imapd_set_free(&set);
 		imapd_tag_bad(s, c, "Syntax: EXPUNGE");

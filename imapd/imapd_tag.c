@@ -10,6 +10,7 @@
 #include <stdio.h>
 
 #include "buf.h"
+#include "imapparse.h"
 #include "lineio.h"
 #include "msg.h"
 #include "util.h"
@@ -17,7 +18,7 @@
 
 /* imapd_tag - the tagged response itself */
 static void
-imapd_tag(struct imapd_state *s, struct imapd_cmd *c, const char *what,
+imapd_tag(struct imapd_state *s, struct imapparse_cmd *c, const char *what,
     const char *fmt, va_list ap)
 {
 	struct buf *text = buf_new(128, 0);
@@ -29,7 +30,7 @@ imapd_tag(struct imapd_state *s, struct imapd_cmd *c, const char *what,
 
 /* imapd_tag_ok - updates, then "tag OK text" */
 void
-imapd_tag_ok(struct imapd_state *s, struct imapd_cmd *c, const char *fmt,
+imapd_tag_ok(struct imapd_state *s, struct imapparse_cmd *c, const char *fmt,
     ...)
 {
 	va_list ap;
@@ -43,7 +44,7 @@ imapd_tag_ok(struct imapd_state *s, struct imapd_cmd *c, const char *fmt,
 
 /* imapd_tag_no - updates, then "tag NO text"; counts as an error */
 void
-imapd_tag_no(struct imapd_state *s, struct imapd_cmd *c, const char *fmt,
+imapd_tag_no(struct imapd_state *s, struct imapparse_cmd *c, const char *fmt,
     ...)
 {
 	va_list ap;
@@ -57,7 +58,7 @@ imapd_tag_no(struct imapd_state *s, struct imapd_cmd *c, const char *fmt,
 
 /* imapd_tag_bad - "tag BAD text"; counts as an error */
 void
-imapd_tag_bad(struct imapd_state *s, struct imapd_cmd *c, const char *fmt,
+imapd_tag_bad(struct imapd_state *s, struct imapparse_cmd *c, const char *fmt,
     ...)
 {
 	va_list ap;

@@ -24,6 +24,7 @@
 #include <unistd.h>
 
 #include "buf.h"
+#include "imapparse.h"
 #include "lineio.h"
 #include "mailbox.h"
 #include "msg.h"
@@ -125,6 +126,31 @@ imapd_claim_recent(struct imapd_state *s)
 	return old;
 }
 
+/*
+ * imapd_view_flags - a message's flag names as the client sees them,
+ * blank-separated (no parentheses): the system flags, then the keywords
+ * of mb (kw: their bits; mb NULL: none), then \Recent
+ */
+void
+imapd_view_flags(struct buf *out, struct mailbox *mb, uint32_t flags,
+    uint32_t kw, int recent)
+{
+	size_t i, start = buf_len(out);
+
+	imapparse_system_flags(out, start, flags);
+	for (i = 0; mb != NULL && i < MAILBOX_KEYWORDS; i++)
+		if ((kw & (1U << i)) && mb->kw[i] != NULL) {
+			if (buf_len(out) > start)
+				buf_putc(out, ' ');
+			buf_puts(out, mb->kw[i]);
+		}
+	if (recent) {
+		if (buf_len(out) > start)
+			buf_putc(out, ' ');
+		buf_puts(out, "\\Recent");
+	}
+}
+
 /* imapd_fetch_flags - an untagged FETCH with a message's new flags */
 static void
 imapd_fetch_flags(struct imapd_state *s, int i, const struct uidlist_rec *r)
@@ -133,7 +159,7 @@ imapd_fetch_flags(struct imapd_state *s, int i, const struct uidlist_rec *r)
 
 	buf_reset(s->reply);
 	buf_appendf(s->reply, "* %d FETCH (UID %u FLAGS (", i + 1, m->uid);
-	imapd_flags_format(s->reply, s->mb, m->flags, m->kw, m->recent);
+	imapd_view_flags(s->reply, s->mb, m->flags, m->kw, m->recent);
 	buf_putc(s->reply, ')');
 	if (s->condstore && r != NULL)
 		buf_appendf(s->reply, " MODSEQ (%llu)",

@@ -42,9 +42,7 @@ static void
 anvilc_drop(void)
 {
 	lineio_free(&anvilc_io);
-	if (anvilc_fd >= 0)
-		close(anvilc_fd);
-	anvilc_fd = -1;
+	fd_close(&anvilc_fd);
 }
 
 /* anvilc_open - connect to anvil: 0, or -1 with why */
@@ -170,4 +168,32 @@ anvilc_done(void)
 	free(anvilc_service);
 	free(anvilc_addr);
 	anvilc_service = anvilc_addr = NULL;
+}
+
+/*
+ * anvilc_rate - count n events of kind ("message", "recipient") for an
+ * authenticated user in anvil's hour: 0 with the hour's total in *rate,
+ * or -1 when anvil cannot say (the event is let through)
+ */
+int
+anvilc_rate(const char *kind, const char *user, long long n,
+    long long *rate)
+{
+	struct attr req, reply;
+	int r = -1;
+
+	attr_init(&req);
+	attr_init(&reply);
+	attr_set(&req, "request", "rate");
+	attr_set(&req, "kind", kind);
+	attr_set(&req, "user", user);
+	attr_setf(&req, "n", "%lld", n);
+	if (anvilc_call(&req, &reply) == 0 &&
+	    strcmp(attr_get(&reply, "status"), "ok") == 0) {
+		*rate = attr_get_num(&reply, "rate", 0);
+		r = 0;
+	}
+	attr_free(&req);
+	attr_free(&reply);
+	return r;
 }

@@ -1,6 +1,7 @@
 /*
  * anvilc - the client side of the anvil service (anvil/anvil.c): the
- * per-client connection count and rate limits of smtpd, pop3d and imapd.
+ * per-client connection count and rate limits of smtpd, pop3d and imapd,
+ * and the hourly counts of what an authenticated smtpd user sends.
  *
  * A process keeps one connection to $queue_directory/private/anvil and
  * registers each client connection that is not exempt; anvil forgets the
@@ -27,5 +28,12 @@ enum { ANVILC_OK, ANVILC_COUNT, ANVILC_RATE };
 int	anvilc_check(const char *, const struct sockaddr *, const char *,
 	    const char *, const char *, long long, long long);
 void	anvilc_done(void);
+
+/*
+ * Count n events of a kind ("message", "recipient") for an authenticated
+ * user in anvil's current hour: 0 with the hour's total (these included)
+ * in *rate, or -1 when anvil cannot be asked.
+ */
+int	anvilc_rate(const char *, const char *, long long, long long *);
 
 #endif

@@ -162,8 +162,7 @@ authc_call(const struct attr *req, int pass_fd, struct attr *reply,
 	r = 0;
 out:
 	lineio_free(&in);
-	if (sock >= 0)
-		close(sock);
+	fd_close(&sock);
 	buf_free(&path);
 	authc_wipe_buf(&wire);
 	return r;

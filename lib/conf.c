@@ -778,7 +778,7 @@ conf_load(const char *dir, char **overrides, struct buf *why)
 	struct conf_state *st;
 	char **strs;
 	long long *nums;
-	int i, n, rc = -1;
+	int n, rc = -1;
 
 	if (dir == NULL)
 		dir = conf_default_dir();
@@ -796,9 +796,7 @@ conf_load(const char *dir, char **overrides, struct buf *why)
 		buf_reset(why);
 		rc = 0;
 	}
-	for (i = 0; i < n; i++)
-		free(strs[i]);
-	free(strs);
+	strv_free(strs, n);
 	free(nums);
 	conf_state_free(&st);
 	return rc;

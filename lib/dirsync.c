@@ -36,6 +36,23 @@
  * writer that renamed after the failed sync had finished is not failed by
  * it.
  *
+ * A writer alone: at one session, the group has nobody to share with,
+ * and the sync of the directory after the rename is one more wait for
+ * the disk before the client hears 250.  A writer whose rename comes
+ * early (a reused queue file is renamed into incoming/ when the message
+ * begins) says so in a slot of the state, from its rename until it is
+ * done (dirsync_enter, dirsync_leave).  When no other writer holds a
+ * slot, it starts a sync of its own right after the rename, without
+ * the lock, to run while the client sends the message, and waits for it
+ * at the end (mostly done by then) instead of dirsync_wait().  It began
+ * after the rename, so it covers it; the errors are those of
+ * dirsync_wait (its own, and any shared sync numbered above "before"
+ * that failed).  With other writers at work it takes the shared syncs,
+ * so under load the group commit is unchanged.  Each slot holds its
+ * writer's pid: a writer that finds a slot of a process that no longer
+ * exists frees it; a slot whose pid was reused only makes writers take
+ * the shared syncs, never less safe.
+ *
  * A process that dies while it holds the lock releases it (flock goes
  * with the last descriptor): the sync it began never gets completed, and
  * the next waiter makes another.  The lock belongs to an open file, which
@@ -55,17 +72,20 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <signal.h>
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
 
 #include "dirsync.h"
+#include "fsyncs.h"
 #include "msg.h"
 #include "util.h"
 
 #define DIRSYNC_MAGIC	0x63617274646e7331ULL	/* "cartdns1" */
 #define DIRSYNC_SIZE	4096			/* of the state file */
+#define DIRSYNC_SLOTS	256			/* early writers at once */
 
 /* The state file's content (host byte order: it never leaves the host). */
 struct dirsync_shared {
@@ -74,6 +94,8 @@ struct dirsync_shared {
 	uint64_t	 completed;	/* ... of the last finished */
 	uint64_t	 failed;	/* ... of the last that failed, or 0 */
 	uint64_t	 failed_errno;	/* its errno */
+	uint64_t	 unused;
+	uint32_t	 busy[DIRSYNC_SLOTS];	/* pids of early writers */
 };
 
 struct dirsync {
@@ -84,6 +106,9 @@ struct dirsync {
 	pid_t		 pid;		/* the process fd was opened by */
 	struct dirsync_shared *sh;	/* NULL: plain syncs only */
 };
+
+_Static_assert(sizeof(struct dirsync_shared) <= DIRSYNC_SIZE,
+    "the shared state fits its file");
 
 int	(*dirsync_fsync_hook)(int);
 
@@ -239,9 +264,7 @@ dirsync_open(const char *dir, const char *state)
 		if (ds->sh != NULL)
 			(void)munmap(ds->sh, DIRSYNC_SIZE);
 		ds->sh = NULL;
-		if (ds->fd >= 0)
-			close(ds->fd);
-		ds->fd = -1;
+		fd_close(&ds->fd);
 	}
 	return ds;
 }
@@ -256,14 +279,28 @@ dirsync_close(struct dirsync **dsp)
 		return;
 	if (ds->sh != NULL)
 		(void)munmap(ds->sh, DIRSYNC_SIZE);
-	if (ds->fd >= 0)
-		close(ds->fd);
-	if (ds->dir_fd >= 0)
-		close(ds->dir_fd);
+	fd_close(&ds->fd);
+	fd_close(&ds->dir_fd);
 	free(ds->dir);
 	free(ds->state);
 	free(ds);
 	*dsp = NULL;
+}
+
+/*
+ * dirsync_failed - did a shared sync fail that may have been writing the
+ * ticket's rename (one numbered above "before")?  -1 with errno, or 0.
+ */
+static int
+dirsync_failed(struct dirsync_shared *sh, const struct dirsync_ticket *t)
+{
+	if (sh != NULL && LOAD(sh->failed) > t->before) {
+		errno = (int)LOAD(sh->failed_errno);
+		if (errno == 0)
+			errno = EIO;
+		return -1;
+	}
+	return 0;
 }
 
 /* dirsync_dir - the directory's path */
@@ -297,7 +334,6 @@ int
 dirsync_wait(struct dirsync *ds, const struct dirsync_ticket *t)
 {
 	struct dirsync_shared *sh = ds->sh;
-	uint64_t f;
 	int err;
 
 	if (sh != NULL && LOAD(sh->completed) <= t->after) {
@@ -316,11 +352,90 @@ dirsync_wait(struct dirsync *ds, const struct dirsync_ticket *t)
 		errno = err;
 		return -1;
 	}
-	if ((f = LOAD(sh->failed)) > t->before) {
-		errno = (int)LOAD(sh->failed_errno);
-		if (errno == 0)
-			errno = EIO;
-		return -1;
+	return dirsync_failed(sh, t);
+}
+
+/* dirsync_others - free the slots of writers that died; count the rest */
+static int
+dirsync_others(struct dirsync_shared *sh, int mine)
+{
+	uint32_t pid;
+	int i, n = 0;
+
+	for (i = 0; i < DIRSYNC_SLOTS; i++) {
+		if (i == mine || (pid = LOAD(sh->busy[i])) == 0)
+			continue;
+		if (kill((pid_t)pid, 0) < 0 && errno == ESRCH)
+			(void)__atomic_compare_exchange_n(&sh->busy[i], &pid, 0,
+			    0, __ATOMIC_ACQ_REL, __ATOMIC_ACQUIRE);
+		else
+			n++;
 	}
-	return 0;
+	return n;
+}
+
+/*
+ * dirsync_enter - right after an early rename: take a slot and, when no
+ * other writer holds one, start a sync of the directory now.
+ */
+void
+dirsync_enter(struct dirsync *ds, struct dirsync_writer *w)
+{
+	struct dirsync_shared *sh = ds->sh;
+	uint32_t zero, pid = (uint32_t)getpid();
+	int i;
+
+	w->slot = -1;
+	w->early = 0;
+	if (sh == NULL || dirsync_fsync_hook != NULL)
+		return;
+	for (i = 0; i < DIRSYNC_SLOTS && w->slot < 0; i++) {
+		zero = 0;
+		if (__atomic_compare_exchange_n(&sh->busy[i], &zero, pid, 0,
+		    __ATOMIC_ACQ_REL, __ATOMIC_ACQUIRE))
+			w->slot = i;
+	}
+	if (w->slot < 0 || dirsync_others(sh, w->slot) > 0)
+		return;
+	fsyncs_begin(&w->op, ds->dir_fd, 0);
+	w->early = 1;
+}
+
+/* dirsync_release - give the slot back */
+static void
+dirsync_release(struct dirsync *ds, struct dirsync_writer *w)
+{
+	if (w->slot >= 0)
+		STORE(ds->sh->busy[w->slot], (uint32_t)0);
+	w->slot = -1;
+}
+
+/*
+ * dirsync_leave - the writer needs its rename durable: wait for its
+ * early sync or a shared one (dirsync_wait), and give the slot back: 0,
+ * or -1 with errno.
+ */
+int
+dirsync_leave(struct dirsync *ds, const struct dirsync_ticket *t,
+    struct dirsync_writer *w)
+{
+	int r;
+
+	if (w->early) {
+		w->early = 0;
+		r = fsyncs_end(&w->op) < 0 ? -1 : dirsync_failed(ds->sh, t);
+	} else
+		r = dirsync_wait(ds, t);
+	dirsync_release(ds, w);
+	return r;
+}
+
+/* dirsync_cancel - a writer gives up: collect its sync, free its slot */
+void
+dirsync_cancel(struct dirsync *ds, struct dirsync_writer *w)
+{
+	if (w->early)
+		(void)fsyncs_end(&w->op);
+	w->early = 0;
+	dirsync_release(ds, w);
 }

@@ -31,6 +31,32 @@ void		 dirsync_close(struct dirsync **);
 void		 dirsync_mark(struct dirsync *, struct dirsync_ticket *);
 void		 dirsync_after(struct dirsync *, struct dirsync_ticket *);
 int		 dirsync_wait(struct dirsync *, const struct dirsync_ticket *);
+/*
+ * A writer whose rename comes well before it needs it durable (a reused
+ * queue file, renamed when the message begins) may let the directory's
+ * sync start at once when no other writer is at work:
+ *
+ *	dirsync_mark(ds, &t); rename(...); dirsync_after(ds, &t);
+ *	dirsync_enter(ds, &w);
+ *	...
+ *	r = dirsync_leave(ds, &t, &w);	-- instead of dirsync_wait
+ *	or dirsync_cancel(ds, &w);	-- when it gives up
+ *
+ * w must stay in place from dirsync_enter() to dirsync_leave() or
+ * dirsync_cancel() (the kernel writes the sync's answer into it).
+ */
+#include "fsyncs.h"
+
+struct dirsync_writer {
+	int		 slot;		/* in the state, or -1 */
+	int		 early;		/* its own sync begun */
+	struct fsyncs_op op;
+};
+
+void		 dirsync_enter(struct dirsync *, struct dirsync_writer *);
+int		 dirsync_leave(struct dirsync *, const struct dirsync_ticket *,
+		    struct dirsync_writer *);
+void		 dirsync_cancel(struct dirsync *, struct dirsync_writer *);
 /* The directory's path (for the callers' messages). */
 const char	*dirsync_dir(const struct dirsync *);
 /* For tests: replaces fsync(2) of the directory. */

@@ -138,8 +138,7 @@ ipc_recv_fd(int sock, int *fd, void *data, size_t len)
 	n = ipc_recv_fds(sock, fds, data, len);
 	*fd = fds[0];
 	for (k = 1; k < IPC_FDS_MAX; k++)
-		if (fds[k] >= 0)
-			close(fds[k]);
+		fd_close(&fds[k]);
 	return n;
 }
 

@@ -306,9 +306,7 @@ ipcserv_recv(struct ipcserv_client *c)
 	/* Descriptors that came with these bytes replace earlier ones. */
 	for (i = 0; ipcserv_ops->fds_max > 0 && n >= 0 && got[0] >= 0 &&
 	    i < IPC_FDS_MAX; i++) {
-		if (c->fds[i] >= 0)
-			close(c->fds[i]);
-		c->fds[i] = -1;
+		fd_close(&c->fds[i]);
 		if (i < ipcserv_ops->fds_max)
 			c->fds[i] = got[i];
 		else if (got[i] >= 0)

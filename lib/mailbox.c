@@ -125,23 +125,16 @@ void
 mailbox_close(struct mailbox **mbp)
 {
 	struct mailbox *mb = *mbp;
-	int i;
 
 	if (mb == NULL)
 		return;
 	mailbox_cache_free(&mb->cache);
-	if (mb->dirfd >= 0)
-		close(mb->dirfd);
-	if (mb->curfd >= 0)
-		close(mb->curfd);
-	if (mb->newfd >= 0)
-		close(mb->newfd);
-	if (mb->tmpfd >= 0)
-		close(mb->tmpfd);
-	if (mb->lockfd >= 0)
-		close(mb->lockfd);
-	for (i = 0; i < MAILBOX_KEYWORDS; i++)
-		free(mb->kw[i]);
+	fd_close(&mb->dirfd);
+	fd_close(&mb->curfd);
+	fd_close(&mb->newfd);
+	fd_close(&mb->tmpfd);
+	fd_close(&mb->lockfd);
+	mailbox_keywords_forget(mb);
 	uidlist_free(&mb->ul);
 	buf_free(&mb->scratch);
 	free(mb->path);
@@ -280,8 +273,7 @@ mailbox_readdir(struct mailbox *mb, int dfd, struct mailbox_ents *e,
 		if (why != NULL)
 			buf_setf(why, "read %s/%s: %s", mb->path,
 			    dfd == mb->newfd ? "new" : "cur", strerror(errno));
-		if (fd >= 0)
-			close(fd);
+		fd_close(&fd);
 		return -1;
 	}
 	errno = 0;

@@ -166,6 +166,8 @@ void	mailbox_tmp_unlink(struct mailbox *, const char *);
  * taken. */
 int	mailbox_keyword(struct mailbox *, const char *, int, struct buf *);
 int	mailbox_keywords_load(struct mailbox *);
+/* Forget the names (free them): a folder closed, a file gone or reread. */
+void	mailbox_keywords_forget(struct mailbox *);
 
 /* mailbox_cache.c: what FETCH needs most, per UID. */
 struct mailbox_cached {

@@ -432,8 +432,7 @@ mailbox_cache_flush(struct mailbox *mb)
 	else if (c->ino != 0 && st.st_ino != c->ino)
 		replace = 0;	/* someone rewrote it: append to theirs */
 	if (replace) {
-		if (fd >= 0)
-			close(fd);
+		fd_close(&fd);
 		why = buf_new(64, 0);
 		if (mb->locked == 0) {
 			if (mailbox_lock(mb, why) < 0) {

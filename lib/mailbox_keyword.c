@@ -41,6 +41,18 @@ mailbox_keyword_ok(const char *p)
 	return 1;
 }
 
+/* mailbox_keywords_forget - no names for the letters any more */
+void
+mailbox_keywords_forget(struct mailbox *mb)
+{
+	int i;
+
+	for (i = 0; i < MAILBOX_KEYWORDS; i++) {
+		free(mb->kw[i]);
+		mb->kw[i] = NULL;
+	}
+}
+
 /*
  * mailbox_keywords_load - read the keywords file when it changed (lines
  * "N name", N 0-25 for the letters a-z).  1 changed, 0 not, -1 error.
@@ -53,7 +65,7 @@ mailbox_keywords_load(struct mailbox *mb)
 	char		 chunk[8192], *p, *nl, *end, *name;
 	ssize_t		 got;
 	long		 n;
-	int		 fd, i;
+	int		 fd;
 
 	/* Unchanged, or still none (checked before every command)? */
 	if (fstatat(mb->dirfd, MAILBOX_KEYWORDS_FILE, &st,
@@ -70,10 +82,7 @@ mailbox_keywords_load(struct mailbox *mb)
 	if (fd < 0) {
 		if (mb->kw_ino == 0)
 			return 0;
-		for (i = 0; i < MAILBOX_KEYWORDS; i++) {
-			free(mb->kw[i]);
-			mb->kw[i] = NULL;
-		}
+		mailbox_keywords_forget(mb);
 		mb->kw_ino = 0;
 		return 1;
 	}
@@ -92,10 +101,7 @@ mailbox_keywords_load(struct mailbox *mb)
 	while ((got = read(fd, chunk, sizeof(chunk))) > 0)
 		buf_append(text, chunk, (size_t)got);
 	close(fd);
-	for (i = 0; i < MAILBOX_KEYWORDS; i++) {
-		free(mb->kw[i]);
-		mb->kw[i] = NULL;
-	}
+	mailbox_keywords_forget(mb);
 	p = text->data;
 	end = p + buf_len(text);
 	while (p < end && (nl = memchr(p, '\n', (size_t)(end - p))) != NULL) {

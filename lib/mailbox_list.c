@@ -427,8 +427,7 @@ mailbox_list_create(const char *maildir, const char *name, struct buf *why)
 		(void)mailbox_list_remove(mfd, buf_str(tmp), 0);
 	} else
 		r = 0;
-	if (fd >= 0)
-		close(fd);
+	fd_close(&fd);
 	close(mfd);
 out:
 	return mailbox_list_end(&dot, &tmp, err, r);
@@ -487,10 +486,8 @@ mailbox_list_rename_inbox(const char *maildir, const char *to,
 		    O_NOFOLLOW | O_CLOEXEC);
 		if (sfd < 0 || dfd < 0 || (d = fdopendir(sfd)) == NULL) {
 			buf_setf(why, "open %s: %s", maildir, strerror(errno));
-			if (sfd >= 0)
-				close(sfd);
-			if (dfd >= 0)
-				close(dfd);
+			fd_close(&sfd);
+			fd_close(&dfd);
 			close(mfd);
 			goto out;
 		}
@@ -589,11 +586,8 @@ mailbox_list_rename(const char *maildir, const char *from, const char *to,
 	}
 	r = 0;
 out:
-	for (i = 0; i < n; i++)
-		free(kids[i]);
-	free(kids);
-	if (mfd >= 0)
-		close(mfd);
+	strv_free(kids, n);
+	fd_close(&mfd);
 	buf_free(&a);
 	buf_free(&b);
 	errno = err;
@@ -663,11 +657,8 @@ mailbox_list_subscribe(const char *maildir, const char *name, int on,
 	if (on && !found)
 		buf_appendf(out, "%s\n", name);
 	r = file_replace_at(mfd, maildir, MAILBOX_SUBS_FILE, out, NULL, why);
-	for (i = 0; i < n; i++)
-		free(v[i]);
-	free(v);
-	if (lfd >= 0)
-		close(lfd);
+	strv_free(v, n);
+	fd_close(&lfd);
 	close(mfd);
 out:
 	buf_free(&out);

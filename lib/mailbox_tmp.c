@@ -208,10 +208,8 @@ mailbox_tmp_link(struct mailbox *mb, struct mailbox *src, uint32_t uid,
 		if (move)
 			(void)unlinkat(src->curfd, buf_str(from), 0);
 	}
-	if (in >= 0)
-		close(in);
-	if (out >= 0)
-		close(out);
+	fd_close(&in);
+	fd_close(&out);
 	buf_free(&from);
 	return r;
 }

@@ -285,9 +285,7 @@ maildir_item_fail(struct maildir_msg *m, struct maildir_item *it, int err,
 		maildir_fail(m->why, &m->temp, err, what, path);
 	m->status = -1;
 	m->err = err;
-	if (it->out >= 0)
-		close(it->out);
-	it->out = -1;
+	fd_close(&it->out);
 	(void)unlink(buf_str(it->tmp));
 }
 
@@ -430,8 +428,7 @@ maildir_deliver_batch(const char *path, struct maildir_msg *msgs, int n)
 		}
 	}
 	for (i = 0; i < n; i++) {
-		if (items[i].out >= 0)
-			close(items[i].out);
+		fd_close(&items[i].out);
 		buf_free(&items[i].tmp);
 		buf_free(&items[i].new);
 	}

@@ -45,7 +45,14 @@
  X(INT, dns_mx_host_limit, "10", 1, 100, "How many MX hosts of a domain, the most preferred, have their addresses looked up.") \
  X(STR, client_limit_exceptions, "$mynetworks", 0, 0, "Clients exempt from every per-client limit and delay: connection counts and rates (smtpd, pop3d, imapd), login failure delays and the cap on logins in progress (auth) (CIDR list).") \
  X(STR, smtpd_client_event_limit_exceptions, "$client_limit_exceptions", 0, 0, "Clients exempt from smtpd's per-client connection count and rate limits (Postfix's name; CIDR list).") \
- X(STR, smtpd_relay_restrictions, "permit_mynetworks, reject_unauth_destination", 0, 0, "Who may send to which recipients: permit_mynetworks, reject_unauth_destination, permit, reject.") \
+ X(STR, smtpd_relay_restrictions, "permit_mynetworks, permit_sasl_authenticated, reject_unauth_destination", 0, 0, "Who may send to which recipients, checked at RCPT TO before smtpd_recipient_restrictions; the same restrictions as smtpd_client_restrictions.") \
+ X(STR, smtpd_client_restrictions, "", 0, 0, "Restrictions on the client, checked at MAIL FROM, in order, the first decision wins: permit, reject, permit_mynetworks, permit_sasl_authenticated, reject_rbl_client ZONE, check_client_access TABLE, the sender and recipient restrictions; \"reject\" after permit_sasl_authenticated answers an unauthenticated client 530 5.7.0 Authentication required (submission).") \
+ X(STR, smtpd_sender_restrictions, "", 0, 0, "Restrictions on the sender, checked at MAIL FROM after smtpd_client_restrictions: reject_non_fqdn_sender, reject_unknown_sender_domain, check_sender_access TABLE, reject_sender_login_mismatch, and the client restrictions.") \
+ X(STR, smtpd_recipient_restrictions, "", 0, 0, "Restrictions on each recipient, checked at RCPT TO after smtpd_relay_restrictions: reject_non_fqdn_recipient, reject_unknown_recipient_domain, check_recipient_access TABLE, reject_unauth_destination, and the client and sender restrictions.") \
+ X(STR, smtpd_sender_login_maps, "", 0, 0, "Who owns which sender addresses beyond their own (reject_sender_login_mismatch): a table (hash:/path) from an address, or @domain, to the logins that may use it.") \
+ X(BOOL, smtpd_forbid_unauth_pipelining, "yes", 0, 0, "Refuse (554) and disconnect a client outside mynetworks that talks before the greeting or sends the message before the 354 reply to DATA (an early talker: a spam bot that does not listen).") \
+ X(INT, smtpd_sasl_message_rate_limit, "200", 0, 1000000, "How many messages one authenticated user may send per hour (anvil); over it MAIL FROM gets 450 4.7.1; 0: no limit.") \
+ X(INT, smtpd_sasl_recipient_rate_limit, "1000", 0, 10000000, "How many recipients one authenticated user may send to per hour (anvil); over it RCPT TO gets 450 4.7.1; 0: no limit.") \
  X(STR, smtpd_banner, "$myhostname ESMTP cartero", 0, 0, "The text after 220 in the SMTP greeting.") \
  X(SIZE, message_size_limit, "10240000", 0, 0, "The largest message accepted, in bytes, headers included (0: no limit).") \
  X(SIZE, mailbox_size_limit, "0", 0, 0, "The largest a mailbox may grow, in bytes (0: no limit).") \

@@ -88,6 +88,8 @@ struct queue_writer {
 	int	 reused;	/* a recycled file, named final and locked */
 	struct dirsync *ds;	/* incoming/'s shared syncs, or NULL */
 	struct dirsync_ticket ticket;	/* of the rename to final */
+	struct dirsync_writer dw;	/* of a reused file: see dirsync.h */
+	int	 entered;	/* dirsync_enter'd, not left yet */
 	int	 summing;	/* past the S record: bytes go into sum */
 	uint64_t sum;		/* of everything after the S record */
 	struct buf *enc;	/* scratch for encoded values */
@@ -137,6 +139,9 @@ queue_new_id(char *id, size_t len)
 static void
 queue_writer_free(struct queue_writer *w)
 {
+	/* The kernel writes into w->dw until the sync is collected. */
+	if (w->entered)
+		dirsync_cancel(w->ds, &w->dw);
 	if (w->fd >= 0)
 		close(w->fd);
 	free(w->dir);
@@ -329,6 +334,9 @@ queue_claim(struct queue_writer *w, const char *dir, const char *final)
 			continue;
 		}
 		dirsync_after(w->ds, &w->ticket);
+		/* Alone, sync incoming/ while the client sends the message. */
+		dirsync_enter(w->ds, &w->dw);
+		w->entered = 1;
 		w->old_size = st.st_size;
 		w->reused = 1;
 		/*
@@ -557,7 +565,13 @@ queue_sync_both(struct queue_writer *w, const char **step)
 	fd[0] = w->fd;
 	if (w->ds != NULL) {
 		fsyncs_begin(&file, w->fd, 1);
-		err[1] = dirsync_wait(w->ds, &w->ticket) < 0 ? errno : 0;
+		if (w->entered) {
+			w->entered = 0;
+			err[1] = dirsync_leave(w->ds, &w->ticket, &w->dw) < 0 ?
+			    errno : 0;
+		} else
+			err[1] = dirsync_wait(w->ds, &w->ticket) < 0 ?
+			    errno : 0;
 		err[0] = fsyncs_end(&file) < 0 ? errno : 0;
 		*step = err[0] ? "fsync" : "fsync directory of";
 		errno = err[0] ? err[0] : err[1];

@@ -60,7 +60,8 @@
  * by renaming it to ".<new id>" in recycle/, locks it (flock), renames it
  * to its id in incoming/ at once, overwrites it, cuts it to its new
  * length and syncs it and incoming/ (a sync of incoming/ shared with the
- * other writers, through private/incoming.sync: see dirsync.c); it is
+ * other writers, through private/incoming.sync, or, when no other writer
+ * is at work, one of its own begun at the claim: see dirsync.c); it is
  * done, and the file ready, when the lock is gone (queue_busy).  A reader
  * that finds an unlocked file there whose T record names another id, or
  * whose S record was never filled in, has found what a writer left when
@@ -80,6 +81,7 @@
 #include <sys/types.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <stdio.h>
 #include <time.h>
 
 struct buf;
@@ -158,6 +160,10 @@ int		 queue_id_ok(const char *);
 const char	*queue_path(struct buf *, const char *, const char *, const char *);
 /* Tell qmgr (DIR/public/qmgr) that id is in incoming/; never fails loudly. */
 void		 queue_notify(const char *, const char *);
+/* An administrator's line to qmgr (DIR, line) and its one-line answer. */
+int		 queue_notify_ask(const char *, const char *, struct buf *);
+/* List the queue of DIR as mailq does (or JSON lines): the count, or -1. */
+int		 queue_list(const char *, FILE *, int, struct buf *);
 /* Percent-encode / decode record values. */
 void		 queue_encode(struct buf *, const char *);
 char		*queue_decode(char *);

@@ -1,7 +1,8 @@
 /*
  * queue_notify - telling qmgr that a new file is in incoming/, over
  * $queue_directory/public/qmgr: one line, the queue id.  A failure is only
- * a warning: qmgr finds the file at its next scan of incoming/.
+ * a warning: qmgr finds the file at its next scan of incoming/.  Also the
+ * administrator's commands (cartero queue), which qmgr answers.
  */
 #include <sys/file.h>
 #include <sys/socket.h>
@@ -24,11 +25,15 @@
 #include "buf.h"
 #include "dec.h"
 #include "hex.h"
+#include "ipc.h"
+#include "lineio.h"
 #include "msg.h"
 #include "queue.h"
 #include "util.h"
 
 #define QUEUE_NOTIFY_TIMEOUT	2		/* seconds */
+#define QUEUE_NOTIFY_ANSWER_WAIT 30		/* seconds for an answer */
+#define QUEUE_NOTIFY_ANSWER_MAX	1024		/* bytes */
 
 /*
  * The connection to qmgr is kept from one notification to the next: a
@@ -124,4 +129,48 @@ queue_notify(const char *dir, const char *id)
 		return;
 	}
 	queue_qmgr.last = now;
+}
+
+/*
+ * queue_notify_ask - send an administrator's command line (see qmgr.c:
+ * "D<id>", "H<id>", ...) to qmgr over DIR/public/qmgr and read its
+ * one-line answer into reply: 0 when qmgr did it ("ok ..."), 1 when it
+ * refused ("error ..."), -1 when it could not be asked (reply says why).
+ */
+int
+queue_notify_ask(const char *dir, const char *line, struct buf *reply)
+{
+	struct buf *path = buf_new(256, 0), *in;
+	struct lineio *io;
+	int fd, r = -1, got;
+
+	buf_reset(reply);
+	buf_setf(path, "%s/public/qmgr", dir);
+	if ((fd = ipc_connect(buf_str(path), QUEUE_NOTIFY_TIMEOUT)) < 0) {
+		buf_setf(reply, "connect %s: %s (is the mail system running?)",
+		    buf_str(path), strerror(errno));
+		buf_free(&path);
+		return -1;
+	}
+	io = lineio_new(fd, QUEUE_NOTIFY_ANSWER_MAX, QUEUE_NOTIFY_ANSWER_WAIT);
+	in = buf_new(256, QUEUE_NOTIFY_ANSWER_MAX);
+	if (lineio_printf(io, "%s\n", line) < 0 || lineio_flush(io) < 0)
+		buf_setf(reply, "write %s: %s", buf_str(path), strerror(errno));
+	else if ((got = lineio_get(io, in, LINEIO_SKIP)) != LINE_OK)
+		buf_setf(reply, "no answer from qmgr on %s%s", buf_str(path),
+		    got == LINE_TIMEOUT ? " (timeout)" : "");
+	else if (strncmp(buf_str(in), "ok ", 3) == 0) {
+		buf_set(reply, buf_str(in) + 3);
+		r = 0;
+	} else if (strncmp(buf_str(in), "error ", 6) == 0) {
+		buf_set(reply, buf_str(in) + 6);
+		r = 1;
+	} else
+		buf_setf(reply, "a strange answer from qmgr: %s",
+		    printable(buf_str(in), path));
+	lineio_free(&io);
+	close(fd);
+	buf_free(&in);
+	buf_free(&path);
+	return r;
 }

@@ -732,8 +732,7 @@ uidlist_commit(struct uidlist *ul, int dirfd, struct buf *why)
 	if (fd < 0 || fstat(fd, &st) < 0 || st.st_ino != ul->ino ||
 	    st.st_dev != ul->dev || st.st_size < ul->offset) {
 		/* Not the file we read: write ours whole. */
-		if (fd >= 0)
-			close(fd);
+		fd_close(&fd);
 		return uidlist_write_whole(ul, dirfd, why);
 	}
 	/* A fragment a dead writer left: cut it off. */

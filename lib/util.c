@@ -77,6 +77,17 @@ xstrndup(const char *s, size_t n)
 	return p;
 }
 
+/* strv_free - free n strings and the array that holds them */
+void
+strv_free(char **v, int n)
+{
+	int i;
+
+	for (i = 0; i < n; i++)
+		free(v[i]);
+	free(v);
+}
+
 /* lowercase - lowercase ASCII letters in place */
 char *
 lowercase(char *s)
@@ -359,6 +370,15 @@ ssize_t
 write_full(int fd, const void *p, size_t n)
 {
 	return fd_full(fd, (char *)p, n, 1);	/* write() only reads p */
+}
+
+/* fd_close - close *fdp if it is open, and mark it closed */
+void
+fd_close(int *fdp)
+{
+	if (*fdp >= 0)
+		close(*fdp);
+	*fdp = -1;
 }
 
 /* fd_wait - wait until fd is ready; 1 ready, 0 timeout, -1 error */

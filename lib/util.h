@@ -18,6 +18,8 @@ void		*xcalloc(size_t, size_t);
 void		*xrealloc(void *, size_t);
 char		*xstrdup(const char *);
 char		*xstrndup(const char *, size_t);
+/* Free n strings and the array that holds them. */
+void		 strv_free(char **, int);
 
 /* Strings. */
 char		*lowercase(char *);
@@ -51,6 +53,8 @@ ssize_t		 fd_write_timed(int, const void *, size_t, int);
 /* One read (at most n bytes, 4096) of a ready non-blocking fd appended to
  * a buf: 1 read, 0 end of file or error, -1 nothing after all (EAGAIN). */
 int		 fd_read_append(int, struct buf *, size_t);
+/* Close *fdp when it is open (>= 0), and mark it closed (-1). */
+void		 fd_close(int *);
 int		 fsync_dir(const char *);	/* fsync the directory holding path */
 int		 fsync_dirname(const char *);	/* fsync the directory named */
 int		 mkdir_p(const char *, mode_t);

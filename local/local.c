@@ -93,9 +93,7 @@ local_worker_stop(int force)
 
 	if (local_worker_pid < 0)
 		return;
-	if (local_worker_fd >= 0)
-		close(local_worker_fd);
-	local_worker_fd = -1;
+	fd_close(&local_worker_fd);
 	if (force)
 		(void)kill(local_worker_pid, SIGKILL);
 	while (waitpid(local_worker_pid, &status, 0) < 0 && errno == EINTR)
@@ -113,12 +111,10 @@ local_close_inherited(int keep)
 
 	int i;
 
-	if (local_conn_fd >= 0)
-		close(local_conn_fd);
+	fd_close(&local_conn_fd);
 	/* The queue files of the batch: the worker gets its own by passing. */
 	for (i = 0; i < local_nbatch; i++)
-		if (local_batch[i].qfd >= 0)
-			close(local_batch[i].qfd);
+		fd_close(&local_batch[i].qfd);
 	/* master's listening socket and status pipe (fd 3 and 4). */
 	if (keep != SERVER_LISTEN_FD && getsockopt(SERVER_LISTEN_FD,
 	    SOL_SOCKET, SO_ACCEPTCONN, &on, &len) == 0 && on)
@@ -179,8 +175,7 @@ local_worker_main(int sock, uid_t uid, gid_t gid)
 			if (strcmp(job[i].kind, "bad") == 0)
 				deliver_reply_set(&reply[i], 4, "4.3.5", "bad "
 				    "request from the local parent");
-			if (qfd[i] >= 0)
-				close(qfd[i]);
+			fd_close(&qfd[i]);
 			buf_reset(out);
 			attr_format(&reply[i], out);
 			if (send(sock, buf_str(out), buf_len(out),
@@ -505,9 +500,7 @@ local_req_done(struct local_req *r)
 	if (r->have_acct)
 		account_free(&r->acct);
 	r->have_acct = 0;
-	if (r->qfd >= 0)
-		close(r->qfd);
-	r->qfd = -1;
+	fd_close(&r->qfd);
 	r->ready = 0;
 }
 

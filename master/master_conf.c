@@ -81,9 +81,7 @@ master_serv_free(struct master_serv *s)
 		free(s->listeners[i]);
 	}
 	free(s->listeners);
-	for (i = 0; i < s->nargs; i++)
-		free(s->args[i]);
-	free(s->args);
+	strv_free(s->args, s->nargs);
 	free(s->name);
 	free(s->command);
 	free(s->path);
@@ -245,12 +243,8 @@ master_conf_args(struct master_serv *s, char **av, int ac, struct buf *why)
 	free(rest);
 	return 0;
 fail:
-	for (i = 0; i < nopts; i++)
-		free(opts[i]);
-	for (i = 0; i < nrest; i++)
-		free(rest[i]);
-	free(opts);
-	free(rest);
+	strv_free(opts, nopts);
+	strv_free(rest, nrest);
 	return -1;
 }
 

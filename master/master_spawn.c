@@ -208,13 +208,10 @@ master_status_open(struct master_serv *s, struct buf *why)
 void
 master_status_close(struct master_serv *s)
 {
-	if (s->status[0] >= 0) {
+	if (s->status[0] >= 0)
 		event_del(s->status[0]);
-		close(s->status[0]);
-	}
-	if (s->status[1] >= 0)
-		close(s->status[1]);
-	s->status[0] = s->status[1] = -1;
+	fd_close(&s->status[0]);
+	fd_close(&s->status[1]);
 }
 
 /* master_listen_event - a connection waits and no child is idle */

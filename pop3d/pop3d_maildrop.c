@@ -135,8 +135,7 @@ pop3d_maildrop_size(struct pop3d_maildrop *md, struct pop3d_msg *m,
 		if (errno != ENOENT)
 			msg_warn("read %s: UID %u: %m: message left out",
 			    md->mb->path, m->uid);
-		if (fd >= 0)
-			close(fd);
+		fd_close(&fd);
 		return -1;
 	}
 	close(fd);
@@ -301,8 +300,7 @@ pop3d_maildrop_close(struct pop3d_maildrop **mdp)
 	for (i = 0; i < md->count; i++)
 		pop3d_msg_free(&md->msgs[i]);
 	free(md->msgs);
-	if (md->lockfd >= 0)
-		close(md->lockfd);	/* drops the lock */
+	fd_close(&md->lockfd);	/* drops the lock */
 	mailbox_close(&md->mb);
 	free(md->chunk);
 	free(md);

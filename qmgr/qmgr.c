@@ -6,7 +6,14 @@
  * public/qmgr is world-reachable (sendmail's pickup path and smtpd use
  * it), so a client can only name files to look at: "I<id>" (a file in
  * incoming/), "W" (wakeup: look at incoming/ and at what is due) and "F"
- * (flush: retry every deferred file now).  Each command is a short line;
+ * (flush: retry every deferred file now).  The administrator's commands
+ * of "cartero queue" change the queue: "D<id>" (delete), "H<id>" (hold),
+ * "U<id>" (release from hold) and "Q<id>" (requeue: due now), each also
+ * with "ALL" for every message; qmgr, which owns active/, does them, so
+ * they never race a delivery.  They are taken only from a client running
+ * as root or as qmgr's own user (mail_owner), as its socket credentials
+ * say, and each gets a one-line answer, "ok what was done" or "error
+ * why".  The others are never answered.  Each command is a short line;
  * a longer one, or a client that says nothing for QMGR_CLIENT_TIMEOUT_MS,
  * is dropped.  smtpd and pickup keep their connection from one message to
  * the next.  The clients, their timers and the loop are lib/ipcserv.c's
@@ -43,6 +50,7 @@ struct qmgr_client {
 	struct ipcserv_client *cl;
 	int		 fd;
 	int		 done;		/* dropped by us: no more to read */
+	int		 admin;		/* root or mail_owner */
 	struct buf	*in;
 };
 
@@ -55,17 +63,60 @@ qmgr_hostname(void)
 	return my_hostname();
 }
 
+/* qmgr_now - the time, in seconds */
+double
+qmgr_now(void)
+{
+	struct timeval tv;
+
+	gettimeofday(&tv, NULL);
+	return (double)tv.tv_sec + (double)tv.tv_usec / 1e6;
+}
+
 /* qmgr_delay - seconds since the message arrived */
 double
 qmgr_delay(const struct qmgr_message *m)
 {
-	struct timeval tv;
 	double d;
 
-	gettimeofday(&tv, NULL);
-	d = (double)(tv.tv_sec - m->q.arrival) +
-	    (double)(tv.tv_usec - m->q.arrival_usec) / 1e6;
+	d = qmgr_now() - ((double)m->q.arrival +
+	    (double)m->q.arrival_usec / 1e6);
 	return d < 0 ? 0 : d;
+}
+
+/*
+ * qmgr_log_delays - Postfix's "delays=a/b/c/d": a, before qmgr (the
+ * time until this activation: receiving, waiting in incoming/ or
+ * deferred/); b, from the activation to the delivery's outcome (in qmgr
+ * and at the agent, which does not report its connection and transfer
+ * times apart); c and d, 0.  Each as Postfix prints it: hundredths under
+ * a second, tenths under 10 s, whole seconds above.
+ */
+static void
+qmgr_log_delays(const struct qmgr_message *m, struct buf *out)
+{
+	double total = qmgr_delay(m), v[4];
+	int i;
+
+	v[1] = m->active_at > 0 ? qmgr_now() - m->active_at : 0;
+	if (v[1] < 0 || v[1] > total)
+		v[1] = total;
+	v[0] = total - v[1];
+	v[2] = v[3] = 0;
+	buf_puts(out, ", delays=");
+	for (i = 0; i < 4; i++) {
+		if (i > 0)
+			buf_putc(out, '/');
+		if (v[i] < 0.005)
+			buf_putc(out, '0');
+		else if (v[i] < 1)	/* 0.04, 0.1: no trailing zeros */
+			buf_appendf(out, "%.*f", (int)(v[i] * 100 + 0.5) %
+			    10 == 0 ? 1 : 2, v[i]);
+		else if (v[i] < 10)
+			buf_appendf(out, "%.1f", v[i]);
+		else
+			buf_appendf(out, "%.0f", v[i]);
+	}
 }
 
 /* qmgr_log_job - "ID: to=<a>, orig_to=<b>, relay=local, ... status=x (why)" */
@@ -77,22 +128,60 @@ qmgr_log_job(const struct qmgr_job *j, const char *status)
 	const char *orig = r->orig ? r->orig : r->addr;
 	struct buf *to = buf_new(256, 0), *o = buf_new(256, 0);
 	struct buf *why = buf_new(256, 0), *origpart = buf_new(256, 0);
+	struct buf *delays = buf_new(64, 0);
 
 	printable(j->addr, to);
 	if (strcasecmp(orig, j->addr) != 0)
 		buf_appendf(origpart, ", orig_to=<%s>", printable(orig, o));
-	msg_info("%s: to=<%s>%s, relay=%s, delay=%.2f, dsn=%s, status=%s (%s)",
-	    m->id, buf_str(to), buf_str(origpart), j->relay, qmgr_delay(m),
-	    j->dsn, status, printable(j->reason ? j->reason : "", why));
+	qmgr_log_delays(m, delays);
+	msg_info("%s: to=<%s>%s, relay=%s, delay=%.2f%s, dsn=%s, status=%s "
+	    "(%s)", m->id, buf_str(to), buf_str(origpart), j->relay,
+	    qmgr_delay(m), buf_str(delays), j->dsn, status,
+	    printable(j->reason ? j->reason : "", why));
 	buf_free(&to);
 	buf_free(&o);
 	buf_free(&why);
 	buf_free(&origpart);
+	buf_free(&delays);
+}
+
+/* qmgr_answer - a one-line answer to an administrator's command */
+static void
+qmgr_answer(struct qmgr_client *cl, const char *status, const char *text)
+{
+	struct buf *b = buf_new(256, 0);
+
+	buf_setf(b, "%s %s\n", status, text);
+	/* A short line into an empty socket; a client that fills it loses. */
+	if (send(cl->fd, buf_str(b), buf_len(b), MSG_NOSIGNAL |
+	    MSG_DONTWAIT) < 0)
+		msg_warn("answer on the qmgr socket: %m");
+	buf_free(&b);
+}
+
+/* qmgr_admin - "D", "H", "U" or "Q" from an administrator: do, answer */
+static void
+qmgr_admin(struct qmgr_client *cl, const char *line)
+{
+	struct buf *answer = buf_new(256, 1024);
+	int r;
+
+	if (!cl->admin) {
+		msg_warn("refused \"%.1s\" on the qmgr socket from a client "
+		    "that is neither root nor mail_owner", line);
+		qmgr_answer(cl, "error", "permission denied: run it as root "
+		    "or as mail_owner");
+		buf_free(&answer);
+		return;
+	}
+	r = qmgr_queue_admin(line[0], line + 1, answer);
+	qmgr_answer(cl, r == 0 ? "ok" : "error", buf_str(answer));
+	buf_free(&answer);
 }
 
 /* qmgr_command - one line from a client */
 static void
-qmgr_command(const char *line)
+qmgr_command(struct qmgr_client *cl, const char *line)
 {
 	switch (line[0]) {
 	case 'I':
@@ -106,6 +195,12 @@ qmgr_command(const char *line)
 	case 'F':
 		qmgr_queue_scan(QUEUE_INCOMING);
 		qmgr_queue_flush();
+		break;
+	case 'D':
+	case 'H':
+	case 'U':
+	case 'Q':
+		qmgr_admin(cl, line);
 		break;
 	case '\0':
 		break;
@@ -142,7 +237,7 @@ qmgr_client_take(struct qmgr_client *cl)
 		if (n <= 0) {
 			/* A last line without its newline still counts. */
 			if (n == 0 && buf_len(cl->in) > 0)
-				qmgr_command(trim(cl->in->data));
+				qmgr_command(cl, trim(cl->in->data));
 			buf_reset(cl->in);
 			return 0;
 		}
@@ -154,7 +249,7 @@ qmgr_client_take(struct qmgr_client *cl)
 			buf_append(cl->in, p, (size_t)(nl - p));
 			if (buf_overflowed(cl->in))
 				break;
-			qmgr_command(trim(cl->in->data));
+			qmgr_command(cl, trim(cl->in->data));
 			buf_reset(cl->in);
 		}
 		if (buf_overflowed(cl->in)) {
@@ -171,9 +266,13 @@ static void *
 qmgr_client_open(struct ipcserv_client *ipc)
 {
 	struct qmgr_client *cl = xcalloc(1, sizeof(*cl));
+	struct ucred cred;
+	socklen_t len = sizeof(cred);
 
 	cl->cl = ipc;
 	cl->fd = ipcserv_client_fd(ipc);
+	if (getsockopt(cl->fd, SOL_SOCKET, SO_PEERCRED, &cred, &len) == 0)
+		cl->admin = cred.uid == 0 || cred.uid == geteuid();
 	cl->in = buf_new(64, QMGR_CLIENT_LINE_MAX);
 	return cl;
 }

@@ -69,6 +69,7 @@ struct qmgr_message {
 	int			 jobsize;
 	int			 pending;	/* jobs still JOB_QUEUED */
 	int			 was_deferred; /* a defer/ID file may exist */
+	double			 active_at;	/* s: went active */
 	char			**seen;	/* targets already planned */
 	int			 nseen;
 	int			 seensize;
@@ -90,6 +91,7 @@ struct qmgr_transport {
 
 /* qmgr.c */
 const char *qmgr_hostname(void);
+double	qmgr_now(void);
 double	qmgr_delay(const struct qmgr_message *);
 void	qmgr_log_job(const struct qmgr_job *, const char *);
 
@@ -102,6 +104,8 @@ void	qmgr_queue_flush(void);
 void	qmgr_queue_forget(const char *);
 void	qmgr_queue_retry(const char *, long long, const char *);
 void	qmgr_queue_closed(void);
+int	qmgr_queue_after(const char *);	/* 'D', 'H' or 0 */
+int	qmgr_queue_admin(int, const char *, struct buf *);
 
 /* qmgr_file.c: an active file, from active/ to its removal */
 void	qmgr_file_init(void);

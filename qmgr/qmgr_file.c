@@ -422,10 +422,13 @@ qmgr_file_remove(struct qmgr_message *m)
 	buf_free(&path);
 }
 
-/* qmgr_file_defer - some recipients wait: record, back off, deferred/ */
+/*
+ * qmgr_file_defer - some recipients wait: record, back off, deferred/
+ * (or hold/, when the administrator said so while it was active)
+ */
 static void
 qmgr_file_defer(struct qmgr_message *m, const char *open_rcpt,
-    int marked)
+    int marked, int hold)
 {
 	struct timespec ts[2];
 	long long now = (long long)time(NULL), age, delay;
@@ -446,6 +449,13 @@ qmgr_file_defer(struct qmgr_message *m, const char *open_rcpt,
 	ts[1].tv_nsec = 0;
 	if (futimens(m->fd, ts) < 0)
 		msg_warn("%s: set retry time: %m", m->id);
+	if (hold && qmgr_file_move(m->id, QUEUE_ACTIVE, QUEUE_HOLD) == 0) {
+		msg_info("%s: placed on hold", m->id);
+		qmgr_queue_forget(m->id);
+		return;
+	}
+	if (hold)
+		msg_warn("%s: move to %s/: %m", m->id, QUEUE_HOLD);
 	if (qmgr_file_move(m->id, QUEUE_ACTIVE, QUEUE_DEFERRED) < 0) {
 		msg_warn("%s: move to %s/: %m", m->id, QUEUE_DEFERRED);
 		dir = QUEUE_ACTIVE;
@@ -464,7 +474,16 @@ qmgr_file_done(struct qmgr_message *m)
 	struct qmgr_job *j;
 	char *open_rcpt;
 	int i, nbounce = 0, nopen = 0, marked = 0;
+	int after = qmgr_queue_after(m->id);
 
+	if (after == 'D') {
+		/* Deleted by the administrator: no bounce, no notice. */
+		qmgr_file_remove(m);
+		qmgr_queue_forget(m->id);
+		buf_free(&why);
+		qmgr_file_free(m);
+		return;
+	}
 	for (i = 0; i < m->njobs; i++)
 		if (m->jobs[i]->state == JOB_BOUNCE)
 			nbounce++;
@@ -502,7 +521,7 @@ qmgr_file_done(struct qmgr_message *m)
 			else
 				marked++;
 		}
-		qmgr_file_defer(m, open_rcpt, marked);
+		qmgr_file_defer(m, open_rcpt, marked, after == 'H');
 	}
 	free(open_rcpt);
 	buf_free(&why);

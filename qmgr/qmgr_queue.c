@@ -17,6 +17,7 @@
 #include <sys/types.h>
 
 #include <dirent.h>
+#include <errno.h>
 #include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -41,6 +42,7 @@ struct qmgr_qid {
 	int		 state;
 	const char	*dir;		/* where the file is: QUEUE_* */
 	long long	 due;		/* deferred: retry time, s */
+	int		 after;		/* active: 'D', 'H' when done */
 	struct qmgr_qid	*hnext;		/* hash chain */
 	struct qmgr_qid	*fnext;		/* pending FIFO */
 };
@@ -113,6 +115,7 @@ static void
 fifo_push(struct qmgr_qid *q)
 {
 	q->state = QID_PENDING;
+	q->after = 0;
 	q->fnext = NULL;
 	if (fifo_tail)
 		fifo_tail->fnext = q;
@@ -216,6 +219,7 @@ static void
 qmgr_queue_defer_at(struct qmgr_qid *q, long long due, const char *dir)
 {
 	q->state = QID_DEFERRED;
+	q->after = 0;
 	q->due = due;
 	q->dir = dir;
 	heap_push(due, q->id);
@@ -373,6 +377,7 @@ qmgr_queue_start(struct qmgr_qid *q)
 	}
 	q->state = QID_ACTIVE;
 	q->dir = QUEUE_ACTIVE;
+	m->active_at = qmgr_now();
 	active_count++;
 	for (i = 0; i < m->q.nrcpt; i++)
 		if (!m->q.rcpt[i].done)
@@ -401,4 +406,278 @@ qmgr_queue_activate(void)
 	    QMGR_ACTIVE_LIMIT && (q = fifo_pop()) != NULL; n++)
 		qmgr_queue_start(q);
 	return fifo_head != NULL && active_count < QMGR_ACTIVE_LIMIT;
+}
+
+/*
+ * The administrator's commands (qmgr.c takes them from root or
+ * mail_owner only).  A file qmgr does not have open is removed or moved
+ * at once; an active one after its deliveries in progress come back
+ * (qmgr_file_done asks qmgr_queue_after).  hold/ is never scanned: a held
+ * file is known only by its name there, and release moves it to deferred/
+ * due now.  Each log line is postsuper's.
+ */
+
+/* qmgr_queue_after - what is to become of an active id when it is done */
+int
+qmgr_queue_after(const char *id)
+{
+	struct qmgr_qid *q = qid_find(id);
+
+	return q != NULL && q->state == QID_ACTIVE ? q->after : 0;
+}
+
+/* fifo_remove - take a pending entry out of the FIFO */
+static void
+fifo_remove(struct qmgr_qid *q)
+{
+	struct qmgr_qid **p, *prev = NULL;
+
+	for (p = &fifo_head; *p != NULL; prev = *p, p = &(*p)->fnext) {
+		if (*p == q) {
+			*p = q->fnext;
+			if (fifo_tail == q)
+				fifo_tail = prev;
+			q->fnext = NULL;
+			return;
+		}
+	}
+}
+
+/* qmgr_queue_held - is there a file of id in hold/? */
+static int
+qmgr_queue_held(const char *id)
+{
+	struct buf *path = buf_new(256, 0);
+	struct stat st;
+	int r;
+
+	queue_path(path, var_queue_directory, QUEUE_HOLD, id);
+	r = lstat(buf_str(path), &st) == 0 && S_ISREG(st.st_mode);
+	buf_free(&path);
+	return r;
+}
+
+/*
+ * qmgr_queue_drop - remove the file of id from dir, and its defer/ file:
+ * 0, or -1 with why (ENOENT: it was not there)
+ */
+static int
+qmgr_queue_drop(const char *id, const char *dir, struct buf *why)
+{
+	struct buf *path = buf_new(256, 0);
+	int r, err;
+
+	queue_path(path, var_queue_directory, dir, id);
+	if ((r = unlink(buf_str(path))) < 0) {
+		err = errno;
+		buf_setf(why, "%s: remove %s/: %s", id, dir, strerror(err));
+		errno = err;
+	} else {
+		queue_path(path, var_queue_directory, QUEUE_DEFER, id);
+		(void)unlink(buf_str(path));
+		msg_info("%s: removed", id);
+		buf_setf(why, "%s: removed", id);
+	}
+	buf_free(&path);
+	return r;
+}
+
+/*
+ * qmgr_queue_move - move the file of id from dir to hold/ or (release,
+ * due now) from hold/ to deferred/: 0, or -1 with why
+ */
+static int
+qmgr_queue_move(const char *id, const char *from, const char *to,
+    struct buf *why)
+{
+	struct buf *a = buf_new(256, 0), *b = buf_new(256, 0);
+	int r, err;
+
+	queue_path(a, var_queue_directory, from, id);
+	queue_path(b, var_queue_directory, to, id);
+	/* Due now: a restart finds a deferred file's time in its mtime. */
+	if (strcmp(to, QUEUE_DEFERRED) == 0)
+		(void)utimensat(AT_FDCWD, buf_str(a), NULL,
+		    AT_SYMLINK_NOFOLLOW);
+	if ((r = rename(buf_str(a), buf_str(b))) < 0) {
+		err = errno;
+		buf_setf(why, "%s: move from %s/ to %s/: %s", id, from, to,
+		    strerror(err));
+		errno = err;
+	} else {
+		msg_info("%s: %s", id, strcmp(to, QUEUE_HOLD) == 0 ?
+		    "placed on hold" : "released from hold");
+		buf_setf(why, "%s: %s", id, strcmp(to, QUEUE_HOLD) == 0 ?
+		    "placed on hold" : "released from hold");
+	}
+	buf_free(&a);
+	buf_free(&b);
+	return r;
+}
+
+/* qmgr_queue_admin_held - op on a file in hold/: 0 done, 1 nothing to do */
+static int
+qmgr_queue_admin_held(int op, const char *id, struct buf *answer)
+{
+	switch (op) {
+	case 'D':
+		return qmgr_queue_drop(id, QUEUE_HOLD, answer);
+	case 'H':
+		buf_setf(answer, "%s: already on hold", id);
+		return 1;
+	default:		/* 'U', 'Q': released, due now */
+		if (qmgr_queue_move(id, QUEUE_HOLD, QUEUE_DEFERRED,
+		    answer) < 0)
+			return -1;
+		fifo_push(qid_new(id, QID_PENDING, QUEUE_DEFERRED));
+		return 0;
+	}
+}
+
+/* qmgr_queue_admin_active - op on an open file: done when it comes back */
+static int
+qmgr_queue_admin_active(int op, struct qmgr_qid *q, struct buf *answer)
+{
+	switch (op) {
+	case 'D':
+	case 'H':
+		q->after = op;
+		buf_setf(answer, "%s: being delivered: it will be %s when its "
+		    "deliveries in progress end", q->id, op == 'D' ?
+		    "removed" : "placed on hold");
+		return 0;
+	case 'U':
+		if (q->after != 'H')
+			break;
+		q->after = 0;
+		buf_setf(answer, "%s: will not be placed on hold", q->id);
+		return 0;
+	default:
+		buf_setf(answer, "%s: being delivered now", q->id);
+		return 1;
+	}
+	buf_setf(answer, "%s: not on hold", q->id);
+	return -1;
+}
+
+/*
+ * qmgr_queue_admin_one - op ('D'elete, 'H'old, 'U'nhold, 'Q' requeue) on
+ * one id: 0 done, 1 nothing to do, -1 refused; answer says which
+ */
+static int
+qmgr_queue_admin_one(int op, const char *id, struct buf *answer)
+{
+	struct qmgr_qid *q = qid_find(id);
+	int r;
+
+	if (q == NULL && qmgr_queue_held(id))
+		return qmgr_queue_admin_held(op, id, answer);
+	if (q == NULL) {
+		buf_setf(answer, "%s: no such message in the queue", id);
+		return -1;
+	}
+	if (q->state == QID_ACTIVE)
+		return qmgr_queue_admin_active(op, q, answer);
+	switch (op) {
+	case 'U':
+		buf_setf(answer, "%s: not on hold", id);
+		return -1;
+	case 'Q':
+		if (q->state == QID_PENDING) {
+			buf_setf(answer, "%s: already due", id);
+			return 1;
+		}
+		fifo_push(q);	/* the heap's entry is stale now */
+		msg_info("%s: requeued", id);
+		buf_setf(answer, "%s: requeued", id);
+		return 0;
+	}
+	r = op == 'D' ? qmgr_queue_drop(id, q->dir, answer) :
+	    qmgr_queue_move(id, q->dir, QUEUE_HOLD, answer);
+	if (r < 0 && errno != ENOENT)
+		return -1;
+	if (r < 0)
+		buf_setf(answer, "%s: no such message in the queue", id);
+	if (q->state == QID_PENDING)
+		fifo_remove(q);
+	qid_forget(id);
+	return r;
+}
+
+/* qmgr_queue_ids - every id qmgr knows, then those in hold/ */
+static int
+qmgr_queue_ids(char (**ids)[QUEUE_ID_MAX])
+{
+	struct buf *path = buf_new(256, 0);
+	struct qmgr_qid *q;
+	struct dirent *de;
+	DIR *d;
+	size_t len;
+	int i, n = 0, size = 64;
+
+	*ids = xcalloc((size_t)size, sizeof(**ids));
+	for (i = 0; i < QID_HASH_SIZE; i++) {
+		for (q = qid_hash[i]; q != NULL; q = q->hnext) {
+			if (n == size) {
+				size *= 2;
+				*ids = xrealloc(*ids, (size_t)size *
+				    sizeof(**ids));
+			}
+			snprintf((*ids)[n++], QUEUE_ID_MAX, "%s", q->id);
+		}
+	}
+	buf_setf(path, "%s/%s", var_queue_directory, QUEUE_HOLD);
+	if ((d = opendir(buf_str(path))) != NULL) {
+		while ((de = readdir(d)) != NULL) {
+			len = strlen(de->d_name);
+			if (!queue_id_ok(de->d_name) || len >= QUEUE_ID_MAX)
+				continue;
+			if (n == size) {
+				size *= 2;
+				*ids = xrealloc(*ids, (size_t)size *
+				    sizeof(**ids));
+			}
+			memcpy((*ids)[n++], de->d_name, len + 1);
+		}
+		closedir(d);
+	}
+	buf_free(&path);
+	return n;
+}
+
+/*
+ * qmgr_queue_admin - an administrator's op on id, or on every message
+ * with "ALL": 0 (answer says what was done), or -1 (answer says why not)
+ */
+int
+qmgr_queue_admin(int op, const char *id, struct buf *answer)
+{
+	char (*ids)[QUEUE_ID_MAX];
+	struct buf *one;
+	int i, n, done = 0;
+
+	if (strcmp(id, "ALL") != 0 && !queue_id_ok(id)) {
+		buf_setf(answer, "bad queue id \"%.40s\"", id);
+		return -1;
+	}
+	/* An id we do not know may have come or been deferred unseen. */
+	if (strcmp(id, "ALL") == 0 || (qid_find(id) == NULL &&
+	    !qmgr_queue_held(id))) {
+		qmgr_queue_scan(QUEUE_INCOMING);
+		qmgr_queue_scan(QUEUE_DEFERRED);
+	}
+	if (strcmp(id, "ALL") != 0)
+		return qmgr_queue_admin_one(op, id, answer) < 0 ? -1 : 0;
+	one = buf_new(256, 1024);
+	n = qmgr_queue_ids(&ids);
+	for (i = 0; i < n; i++)
+		if (qmgr_queue_admin_one(op, ids[i], one) == 0)
+			done++;
+	free(ids);
+	buf_free(&one);
+	buf_setf(answer, "%d message%s %s", done, done == 1 ? "" : "s",
+	    op == 'D' ? "removed (or to be, once delivered)" :
+	    op == 'H' ? "placed on hold (or to be, once delivered)" :
+	    op == 'U' ? "released from hold" : "requeued");
+	return 0;
 }

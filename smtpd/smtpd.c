@@ -12,7 +12,13 @@
  * distrusted; it is made printable before it is logged.  A client not in
  * smtpd_client_event_limit_exceptions is counted by anvil (lib/anvilc.c)
  * and refused with 421 over smtpd_client_connection_count_limit or
- * _rate_limit, before the greeting and before any TLS handshake.
+ * _rate_limit, before the greeting and before any TLS handshake.  A
+ * client that talks before the greeting (a spam bot that does not wait:
+ * Postfix's postscreen calls it pregreet) gets 554 instead of 220 and is
+ * disconnected (smtpd_forbid_unauth_pipelining; never mynetworks, whose
+ * scripts and typed dialogs may not wait); what counts is what has arrived by the time the
+ * greeting is due, after the client's name was looked up, which costs
+ * one recv(MSG_PEEK) and no waiting.
  */
 #include <sys/socket.h>
 #include <sys/types.h>
@@ -77,7 +83,13 @@ smtpd_service(int fd, char *service, char **argv)
 		s.quit = 1;
 	} else if (var_smtpd_tls_wrappermode && smtpd_tls_wrapper(&s) < 0)
 		s.quit = 1;
-	else
+	else if (!var_smtpd_tls_wrappermode && smtpd_early_talker(&s)) {
+		msg_info("PREGREET from %s: the client talked before the "
+		    "greeting", s.namaddr);
+		smtpd_reply(&s, "554 5.5.1 %s Error: talking before the "
+		    "greeting", smtpd_hostname());
+		s.quit = s.linger = 1;
+	} else
 		smtpd_reply(&s, "220 %s", var_smtpd_banner);
 
 	while (!s.quit) {
@@ -103,12 +115,17 @@ smtpd_service(int fd, char *service, char **argv)
 			break;
 		}
 	}
-	(void)lineio_flush(s.io);
+	if (s.linger && s.tls == NULL)
+		lineio_linger(s.io, fd, fd);
+	else
+		(void)lineio_flush(s.io);
 	smtpd_tls_end(&s);
 	anvilc_done();
 	smtpd_log_disconnect(&s);
 	smtpd_session_reset(&s);
 	free(s.rcpt);
+	free(s.rnotify);
+	free(s.rorcpt);
 	free(s.name);
 	free(s.namaddr);
 	lineio_free(&s.io);
@@ -128,7 +145,9 @@ smtpd_service(int fd, char *service, char **argv)
 
 /*
  * smtpd_pre_jail - before the chroot to the queue directory (master.cf
- * chroot y): read the TLS certificate and key, open the alias database,
+ * chroot y): read the TLS certificate and key, parse the restriction
+ * lists and open their tables and smtpd_sender_login_maps, open the
+ * alias database,
  * whose path is out of sight inside, and the DNS resolver, which seeds
  * its query ids from /dev/urandom (lib/dns.c).  The user table is inside
  * ($queue_directory/etc/users); so are master's copies of /etc/passwd,
@@ -140,6 +159,7 @@ smtpd_pre_jail(char *service, char **argv)
 	struct buf *why = buf_new(128, 4096);
 
 	smtpd_tls_init();
+	smtpd_check_init();
 	(void)dns_init();		/* failing: lookups fail, logged */
 	if (resolve_open(why) < 0)
 		msg_warn("%s", buf_str(why));	/* RCPT answers 451 */
@@ -150,7 +170,6 @@ smtpd_pre_jail(char *service, char **argv)
 static void
 smtpd_post_jail(char *service, char **argv)
 {
-	smtpd_check_init();
 	smtpd_data_init();
 }
 

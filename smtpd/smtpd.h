@@ -8,9 +8,13 @@
  *	smtpd_peer.c	the client's address, checked name, mynetworks
  *	smtpd_cmd.c	the commands (HELO EHLO MAIL RCPT RSET NOOP ...)
  *	smtpd_check.c	who may send to whom (relay and recipient checks)
+ *	smtpd_restrict.c the restriction lists (client, sender, relay, rcpt)
+ *	smtpd_sender_login.c reject_sender_login_mismatch
  *	smtpd_data.c	DATA: the message into the queue, headers added
+ *	smtpd_bdat.c	BDAT (CHUNKING): the message in counted chunks
  *	smtpd_tls.c	STARTTLS, implicit TLS (smtpd_tls_wrappermode)
  *	smtpd_auth.c	AUTH PLAIN and LOGIN through the auth service
+ *	smtpd_dsn.c	DSN parameters (RET ENVID NOTIFY ORCPT), xtext
  */
 #ifndef CARTERO_SMTPD_H
 #define CARTERO_SMTPD_H
@@ -21,6 +25,7 @@
 
 struct buf;
 struct lineio;
+struct smtpd_bdat;
 struct tls;
 
 #define SMTPD_ADDR_MAX		64	/* printable client address */
@@ -30,7 +35,8 @@ struct tls;
 enum {
 	SMTPD_C_HELO, SMTPD_C_EHLO, SMTPD_C_MAIL, SMTPD_C_RCPT, SMTPD_C_DATA,
 	SMTPD_C_RSET, SMTPD_C_NOOP, SMTPD_C_VRFY, SMTPD_C_HELP, SMTPD_C_QUIT,
-	SMTPD_C_STARTTLS, SMTPD_C_AUTH, SMTPD_C_UNKNOWN, SMTPD_C_COUNT
+	SMTPD_C_STARTTLS, SMTPD_C_AUTH, SMTPD_C_BDAT, SMTPD_C_UNKNOWN,
+	SMTPD_C_COUNT
 };
 
 struct smtpd_state {
@@ -55,6 +61,8 @@ struct smtpd_state {
 	int		 esmtp;		/* EHLO was used */
 	int		 errors;	/* error replies so far */
 	int		 quit;		/* close after this reply */
+	int		 linger;	/* ... reading what the client still
+					   sends, so that it gets the reply */
 	const char	*where;		/* last command, for log lines */
 	int		 count[SMTPD_C_COUNT];	/* commands seen */
 	int		 good[SMTPD_C_COUNT];	/* ... answered 2xx/3xx */
@@ -66,16 +74,25 @@ struct smtpd_state {
 	int		 nrcpt;
 	int		 rcpt_size;
 	int		 rcpt_rejected;	/* RCPTs refused in this transaction */
+	char		**rnotify;	/* each recipient's DSN NOTIFY, or NULL */
+	char		**rorcpt;	/* ... its ORCPT "type;addr", or NULL */
 	long long	 declared_size;	/* MAIL SIZE=, or 0 */
 	int		 body8bit;	/* BODY=8BITMIME */
 	int		 smtputf8;	/* SMTPUTF8 */
+	char		*envid;		/* DSN ENVID (decoded), or NULL */
+	int		 ret;		/* DSN RET: SMTPD_RET_* */
+	struct smtpd_bdat *bdat;	/* BDAT chunks so far, or NULL */
 };
+
+enum { SMTPD_RET_NONE, SMTPD_RET_FULL, SMTPD_RET_HDRS };
 
 /* smtpd_chat.c */
 const char	*smtpd_hostname(void);
 int		 smtpd_reply(struct smtpd_state *, const char *, ...)
 		    __attribute__((format(printf, 2, 3)));
 void		 smtpd_lost(struct smtpd_state *, int, const char *);
+int		 smtpd_early(struct smtpd_state *);
+int		 smtpd_early_talker(struct smtpd_state *);
 void		 smtpd_log_disconnect(struct smtpd_state *);
 
 /* smtpd_state.c */
@@ -89,11 +106,37 @@ void		 smtpd_peer(struct smtpd_state *, int);
 /* smtpd_cmd.c */
 int		 smtpd_cmd(struct smtpd_state *);
 
+/* What a restriction list is asked about (rcpt NULL at MAIL FROM). */
+struct smtpd_req {
+	const char	*sender;
+	const char	*rcpt;
+	int		 class;		/* enum resolve_class of rcpt */
+};
+
+enum {
+	SMTPD_LIST_CLIENT, SMTPD_LIST_SENDER, SMTPD_LIST_RELAY,
+	SMTPD_LIST_RCPT, SMTPD_LIST_COUNT
+};
+
 /* smtpd_check.c */
 void		 smtpd_check_init(void);
+int		 smtpd_check_mail(struct smtpd_state *, const char *,
+		    struct buf *);
 int		 smtpd_check_rcpt(struct smtpd_state *, const char *,
 		    struct buf *);
 int		 smtpd_check_space(long long);
+int		 smtpd_check_rate(struct smtpd_state *, const char *, long long,
+		    struct buf *);
+
+/* smtpd_restrict.c */
+void		 smtpd_restrict_init(void);
+int		 smtpd_restrict(struct smtpd_state *, int,
+		    const struct smtpd_req *, struct buf *);
+
+/* smtpd_sender_login.c */
+void		 smtpd_sender_login_init(void);
+int		 smtpd_sender_login_check(struct smtpd_state *, const char *,
+		    struct buf *);
 
 /* smtpd_tls.c */
 void		 smtpd_tls_init(void);
@@ -108,8 +151,26 @@ int		 smtpd_auth_offered(struct smtpd_state *);
 void		 smtpd_auth_ehlo(struct smtpd_state *);
 void		 smtpd_auth_cmd(struct smtpd_state *, char *);
 
+/* smtpd_dsn.c */
+int		 smtpd_dsn_xtext(const char *, size_t, struct buf *);
+int		 smtpd_dsn_envid(const char *, struct buf *);
+int		 smtpd_dsn_ret(const char *);
+int		 smtpd_dsn_notify(const char *, struct buf *);
+int		 smtpd_dsn_orcpt(const char *, struct buf *);
+
 /* smtpd_data.c */
 void		 smtpd_data_init(void);
 int		 smtpd_data(struct smtpd_state *);
+int		 smtpd_data_check(struct smtpd_state *);
+struct smtpd_msg *smtpd_data_begin(struct smtpd_state *);
+void		 smtpd_data_feed(struct smtpd_msg *, const char *, size_t, int,
+		    int);
+long long	 smtpd_data_size(const struct smtpd_msg *);
+void		 smtpd_data_done(struct smtpd_state *, struct smtpd_msg *);
+void		 smtpd_data_free(struct smtpd_msg **);
+
+/* smtpd_bdat.c */
+void		 smtpd_bdat(struct smtpd_state *, char *);
+void		 smtpd_bdat_free(struct smtpd_state *);
 
 #endif

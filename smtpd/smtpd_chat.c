@@ -2,10 +2,12 @@
  * smtpd_chat - what smtpd says: the name it says it under, replies,
  * which count errors (past smtpd_soft_error_limit each error reply waits
  * a second; the command loop ends the session at smtpd_hard_error_limit),
- * the end of a session whose client went away or fell silent, and
- * Postfix's summary line of the commands a session used.
+ * the end of a session whose client went away or fell silent, whether
+ * a client talks when it should be listening, and Postfix's summary line
+ * of the commands a session used.
  */
 #include <sys/types.h>
+#include <sys/socket.h>
 
 #include <stdarg.h>
 #include <stdio.h>
@@ -17,6 +19,7 @@
 #include "lineio.h"
 #include "msg.h"
 #include "params.h"
+#include "tls.h"
 #include "util.h"
 #include "smtpd.h"
 
@@ -30,7 +33,7 @@ smtpd_hostname(void)
 
 static const char *smtpd_cmd_names[SMTPD_C_COUNT] = {
 	"helo", "ehlo", "mail", "rcpt", "data", "rset", "noop", "vrfy",
-	"help", "quit", "starttls", "auth", "unknown",
+	"help", "quit", "starttls", "auth", "bdat", "unknown",
 };
 
 /*
@@ -63,6 +66,34 @@ smtpd_reply(struct smtpd_state *s, const char *fmt, ...)
 		    printable(buf_str(s->reply), s->tmp));
 	buf_puts(s->reply, "\r\n");
 	return lineio_write(s->io, buf_str(s->reply), buf_len(s->reply));
+}
+
+/*
+ * smtpd_early - has the client sent something we have not asked for yet:
+ * bytes in the reader's buffer, or waiting on the socket?  Used before
+ * the greeting and before 354, when an SMTP client must be silent.
+ */
+int
+smtpd_early(struct smtpd_state *s)
+{
+	char c;
+
+	if (lineio_pending(s->io) > 0 ||
+	    (s->tls != NULL && tls_pending(s->tls) > 0))
+		return 1;
+	/* Bytes, not a mere end of input (a port scanner that hung up). */
+	return recv(s->fd, &c, 1, MSG_PEEK | MSG_DONTWAIT) > 0;
+}
+
+/*
+ * smtpd_early_talker - smtpd_early() for the clients it applies to:
+ * smtpd_forbid_unauth_pipelining, outside mynetworks
+ */
+int
+smtpd_early_talker(struct smtpd_state *s)
+{
+	return var_smtpd_forbid_unauth_pipelining && !s->in_mynetworks &&
+	    smtpd_early(s);
 }
 
 /*

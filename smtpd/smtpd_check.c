@@ -1,11 +1,8 @@
 /*
  * smtpd_check - who may send to whom.  At RCPT time:
  *
- *	1. smtpd_relay_restrictions, in order, the first decision wins (none:
- *	   permit): permit_mynetworks (the client is in mynetworks),
- *	   permit_sasl_authenticated (the client logged in with AUTH),
- *	   reject_unauth_destination (refuse unless the domain is ours:
- *	   mydestination or relay_domains), permit, reject;
+ *	1. smtpd_relay_restrictions, then smtpd_recipient_restrictions,
+ *	   each in order, the first decision wins (smtpd_restrict.c);
  *	2. a recipient in mydestination must be deliverable: an alias or an
  *	   account (virtual or system), with or without its +extension;
  *	   postmaster always is (RFC 5321 4.5.1).
@@ -16,9 +13,12 @@
  * send it somewhere the checks never saw.  MAIL refuses such a sender
  * (5.1.7) for the same reason: its bounces would take that road.
  *
- * And at MAIL time, whether the queue's file system has room
- * (queue_minfree plus the size the client announced).  The restriction
- * list is checked when smtpd starts: a wrong name stops it.
+ * And at MAIL time smtpd_client_restrictions and smtpd_sender_restrictions
+ * (smtpd_check_mail), an authenticated user's hourly message and
+ * recipient rates (smtpd_check_rate, through anvil), and whether the
+ * queue's file system has room (queue_minfree plus the size the client
+ * announced).  The restriction
+ * lists are checked when smtpd starts: a wrong name stops it.
  */
 #include <sys/statvfs.h>
 
@@ -28,6 +28,7 @@
 #include <strings.h>
 
 #include "addr.h"
+#include "anvilc.h"
 #include "buf.h"
 #include "msg.h"
 #include "params.h"
@@ -35,88 +36,15 @@
 #include "util.h"
 #include "smtpd.h"
 
-enum smtpd_restriction {
-	SMTPD_PERMIT_MYNETWORKS, SMTPD_PERMIT_SASL_AUTH,
-	SMTPD_REJECT_UNAUTH_DEST, SMTPD_PERMIT, SMTPD_REJECT
-};
-
-static const struct {
-	const char *name;
-	enum smtpd_restriction r;
-} smtpd_restriction_names[] = {
-	{ "permit_mynetworks", SMTPD_PERMIT_MYNETWORKS },
-	{ "permit_sasl_authenticated", SMTPD_PERMIT_SASL_AUTH },
-	{ "reject_unauth_destination", SMTPD_REJECT_UNAUTH_DEST },
-	{ "permit", SMTPD_PERMIT },
-	{ "reject", SMTPD_REJECT },
-};
-
-#define SMTPD_NRESTRICTION \
-	(sizeof(smtpd_restriction_names) / sizeof(smtpd_restriction_names[0]))
-
-static enum smtpd_restriction *smtpd_relay;
-static int smtpd_nrelay;
-
-/* smtpd_check_init - parse smtpd_relay_restrictions; die on a bad name */
+/*
+ * smtpd_check_init - the restriction lists and smtpd_sender_login_maps
+ * (before the chroot: tables are outside it); a mistake stops smtpd
+ */
 void
 smtpd_check_init(void)
 {
-	char *list = xstrdup(var_smtpd_relay_restrictions), *cp = list, *tok;
-	size_t i;
-
-	free(smtpd_relay);
-	smtpd_relay = NULL;
-	smtpd_nrelay = 0;
-	while ((tok = mystrtok(&cp, ", \t\r\n")) != NULL) {
-		for (i = 0; i < SMTPD_NRESTRICTION; i++)
-			if (strcasecmp(tok,
-			    smtpd_restriction_names[i].name) == 0)
-				break;
-		if (i == SMTPD_NRESTRICTION)
-			msg_fatal("parameter smtpd_relay_restrictions: unknown "
-			    "restriction \"%s\" (known: permit_mynetworks, "
-			    "permit_sasl_authenticated, "
-			    "reject_unauth_destination, permit, reject)", tok);
-		smtpd_relay = xrealloc(smtpd_relay, sizeof(*smtpd_relay) *
-		    (size_t)(smtpd_nrelay + 1));
-		smtpd_relay[smtpd_nrelay++] = smtpd_restriction_names[i].r;
-	}
-	free(list);
-}
-
-/* smtpd_check_relay - the relay restrictions: 0 permit, -1 (why) reject */
-static int
-smtpd_check_relay(struct smtpd_state *s, const char *addr,
-    enum resolve_class class, struct buf *why)
-{
-	int i;
-
-	for (i = 0; i < smtpd_nrelay; i++) {
-		switch (smtpd_relay[i]) {
-		case SMTPD_PERMIT_MYNETWORKS:
-			if (s->in_mynetworks)
-				return 0;
-			break;
-		case SMTPD_PERMIT_SASL_AUTH:
-			if (s->sasl_user != NULL)
-				return 0;
-			break;
-		case SMTPD_REJECT_UNAUTH_DEST:
-			if (class == RESOLVE_REMOTE) {
-				buf_setf(why, "554 5.7.1 <%s>: Relay access "
-				    "denied", addr);
-				return -1;
-			}
-			break;
-		case SMTPD_PERMIT:
-			return 0;
-		case SMTPD_REJECT:
-			buf_setf(why, "554 5.7.1 <%s>: Recipient address "
-			    "rejected: Access denied", addr);
-			return -1;
-		}
-	}
-	return 0;
+	smtpd_restrict_init();
+	smtpd_sender_login_init();
 }
 
 /* smtpd_check_local - is a local recipient deliverable: 1, 0, -1 (why) */
@@ -147,6 +75,7 @@ int
 smtpd_check_rcpt(struct smtpd_state *s, const char *addr, struct buf *why)
 {
 	enum resolve_class class = resolve_class(addr);
+	struct smtpd_req q;
 	struct buf *err, *pr;
 	int r;
 
@@ -158,7 +87,11 @@ smtpd_check_rcpt(struct smtpd_state *s, const char *addr, struct buf *why)
 		buf_free(&pr);
 		return -1;
 	}
-	if (smtpd_check_relay(s, buf_str(pr), class, why) < 0) {
+	q.sender = s->sender;
+	q.rcpt = addr;
+	q.class = class;
+	if (smtpd_restrict(s, SMTPD_LIST_RELAY, &q, why) < 0 ||
+	    smtpd_restrict(s, SMTPD_LIST_RCPT, &q, why) < 0) {
 		buf_free(&pr);
 		return -1;
 	}
@@ -180,6 +113,45 @@ smtpd_check_rcpt(struct smtpd_state *s, const char *addr, struct buf *why)
 	buf_free(&err);
 	buf_free(&pr);
 	return r == 1 ? 0 : -1;
+}
+
+/*
+ * smtpd_check_mail - the client and sender restrictions, at MAIL FROM:
+ * 0 go on, -1 with the whole reply in why
+ */
+int
+smtpd_check_mail(struct smtpd_state *s, const char *sender, struct buf *why)
+{
+	struct smtpd_req q;
+
+	q.sender = sender;
+	q.rcpt = NULL;
+	q.class = RESOLVE_LOCAL;
+	if (smtpd_restrict(s, SMTPD_LIST_CLIENT, &q, why) < 0 ||
+	    smtpd_restrict(s, SMTPD_LIST_SENDER, &q, why) < 0)
+		return -1;
+	return 0;
+}
+
+/*
+ * smtpd_check_rate - one more message or recipient (kind) of an
+ * authenticated user, counted by anvil per hour: 0 within the limit (0:
+ * none), -1 with a 450 4.7.1 reply in why and a warning in the log
+ */
+int
+smtpd_check_rate(struct smtpd_state *s, const char *kind, long long limit,
+    struct buf *why)
+{
+	long long rate;
+
+	if (s->sasl_user == NULL || limit <= 0 ||
+	    anvilc_rate(kind, s->sasl_user, 1, &rate) < 0 || rate <= limit)
+		return 0;
+	msg_warn("%s rate limit exceeded: %lld in an hour from %s for user "
+	    "%s", kind, rate, s->namaddr, printable(s->sasl_user, s->tmp));
+	buf_setf(why, "450 4.7.1 Error: %s rate limit exceeded for user %s",
+	    kind, buf_str(s->tmp));
+	return -1;
 }
 
 /*

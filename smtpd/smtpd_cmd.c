@@ -58,6 +58,8 @@ smtpd_cmd_helo(struct smtpd_state *s, char *args, int esmtp)
 		lineio_puts(s->io, "250-STARTTLS\r\n");
 	smtpd_auth_ehlo(s);
 	lineio_puts(s->io, "250-8BITMIME\r\n");
+	lineio_puts(s->io, "250-DSN\r\n");
+	lineio_puts(s->io, "250-CHUNKING\r\n");
 	lineio_puts(s->io, "250-ENHANCEDSTATUSCODES\r\n");
 	smtpd_reply(s, "250 SMTPUTF8");
 }
@@ -118,6 +120,22 @@ smtpd_mail_params(struct smtpd_state *s, char *params)
 			}
 		} else if (strcasecmp(tok, "SMTPUTF8") == 0 && val == NULL) {
 			s->smtputf8 = 1;
+		} else if (strcasecmp(tok, "RET") == 0 && val != NULL) {
+			if (s->ret != SMTPD_RET_NONE ||
+			    (s->ret = smtpd_dsn_ret(val)) < 0) {
+				s->ret = SMTPD_RET_NONE;
+				smtpd_reply(s, "501 5.5.4 Bad RET parameter "
+				    "(FULL or HDRS, once)");
+				return -1;
+			}
+		} else if (strcasecmp(tok, "ENVID") == 0 && val != NULL) {
+			if (s->envid != NULL ||
+			    smtpd_dsn_envid(val, s->tmp) < 0) {
+				smtpd_reply(s, "501 5.5.4 Bad ENVID parameter "
+				    "syntax");
+				return -1;
+			}
+			s->envid = xstrdup(buf_str(s->tmp));
 		} else if (strcasecmp(tok, "AUTH") == 0 && val != NULL &&
 		    var_smtpd_sasl_auth_enable) {
 			/*
@@ -155,7 +173,10 @@ smtpd_cmd_path(struct smtpd_state *s, const char *args, const char *prefix,
 	return 0;
 }
 
-/* smtpd_cmd_mail - MAIL FROM:<sender> [SIZE=n] [BODY=...] [SMTPUTF8] */
+/*
+ * smtpd_cmd_mail - MAIL FROM:<sender> [SIZE=n] [BODY=...] [SMTPUTF8]
+ * [RET=FULL|HDRS] [ENVID=xtext]
+ */
 static void
 smtpd_cmd_mail(struct smtpd_state *s, char *args)
 {
@@ -176,12 +197,11 @@ smtpd_cmd_mail(struct smtpd_state *s, char *args)
 		return;
 	}
 	addr = buf_new(64, ADDR_MAX);
-	why = buf_new(64, 512);
+	why = buf_new(64, 1024);
 	if (smtpd_cmd_path(s, args, "FROM:", "MAIL", addr, &params, why) < 0)
 		goto out;
 	p = xstrdup(params);
-	s->declared_size = 0;
-	s->body8bit = s->smtputf8 = 0;
+	smtpd_reset(s);
 	if (smtpd_mail_params(s, p) < 0) {
 		free(p);
 		goto out;
@@ -205,6 +225,20 @@ smtpd_cmd_mail(struct smtpd_state *s, char *args)
 		    "an '@' in the local part is not allowed", buf_str(s->tmp));
 		goto out;
 	}
+	buf_reset(why);
+	if (smtpd_check_mail(s, buf_str(addr), why) < 0) {
+		msg_info("NOQUEUE: reject: MAIL from %s: %s; from=<%s> "
+		    "proto=%s helo=<%s>", s->namaddr, buf_str(why),
+		    printable(buf_str(addr), s->tmp),
+		    s->esmtp ? "ESMTP" : "SMTP", s->helo);
+		smtpd_reply(s, "%s", buf_str(why));
+		goto out;
+	}
+	if (smtpd_check_rate(s, "message", var_smtpd_sasl_message_rate_limit,
+	    why) < 0) {
+		smtpd_reply(s, "%s", buf_str(why));
+		goto out;
+	}
 	if (smtpd_check_space(s->declared_size) < 0) {
 		msg_warn("not enough free space in %s for a message from %s",
 		    var_queue_directory, s->namaddr);
@@ -214,17 +248,57 @@ smtpd_cmd_mail(struct smtpd_state *s, char *args)
 	s->sender = xstrdup(buf_str(addr));
 	smtpd_reply(s, "250 2.1.0 Ok");
 out:
+	if (s->sender == NULL)
+		smtpd_reset(s);		/* no half transaction left */
 	buf_free(&addr);
 	buf_free(&why);
+}
+
+/*
+ * smtpd_rcpt_params - the ESMTP parameters after RCPT TO:<...>: the DSN's
+ * NOTIFY (canonical, into notify) and ORCPT (decoded, into orcpt).  0,
+ * or -1 after a reply.
+ */
+static int
+smtpd_rcpt_params(struct smtpd_state *s, char *params, struct buf *notify,
+    struct buf *orcpt)
+{
+	char *tok, *val;
+
+	while ((tok = mystrtok(&params, " \t")) != NULL) {
+		if ((val = strchr(tok, '=')) != NULL)
+			*val++ = '\0';
+		if (strcasecmp(tok, "NOTIFY") == 0 && val != NULL) {
+			if (buf_len(notify) > 0 ||
+			    smtpd_dsn_notify(val, notify) < 0) {
+				smtpd_reply(s, "501 5.5.4 Bad NOTIFY parameter "
+				    "syntax");
+				return -1;
+			}
+		} else if (strcasecmp(tok, "ORCPT") == 0 && val != NULL) {
+			if (buf_len(orcpt) > 0 ||
+			    smtpd_dsn_orcpt(val, orcpt) < 0) {
+				smtpd_reply(s, "501 5.5.4 Bad ORCPT parameter "
+				    "syntax");
+				return -1;
+			}
+		} else {
+			smtpd_reply(s, "555 5.5.4 Unsupported option: %s",
+			    printable(tok, s->tmp));
+			return -1;
+		}
+	}
+	return 0;
 }
 
 /* smtpd_cmd_rcpt - RCPT TO:<recipient>: check it, remember it */
 static void
 smtpd_cmd_rcpt(struct smtpd_state *s, char *args)
 {
-	struct buf *addr, *why, *log2;
+	struct buf *addr, *why, *log2, *notify = NULL, *orcpt = NULL;
 	const char *params;
-	int i;
+	char *p;
+	int i, r;
 
 	if (s->sender == NULL) {
 		smtpd_reply(s, "503 5.5.1 Error: need MAIL command");
@@ -234,14 +308,13 @@ smtpd_cmd_rcpt(struct smtpd_state *s, char *args)
 	why = buf_new(64, 1024);
 	if (smtpd_cmd_path(s, args, "TO:", "RCPT", addr, &params, why) < 0)
 		goto out;
-	params += strspn(params, " \t");
-	if (*params != '\0') {
-		buf_set(why, params);
-		buf_truncate(why, strcspn(buf_str(why), " \t="));
-		smtpd_reply(s, "555 5.5.4 Unsupported option: %s",
-		    printable(buf_str(why), s->tmp));
+	notify = buf_new(32, 0);
+	orcpt = buf_new(64, 0);
+	p = xstrdup(params);
+	r = smtpd_rcpt_params(s, p, notify, orcpt);
+	free(p);
+	if (r < 0)
 		goto out;
-	}
 	if (buf_len(addr) == 0) {
 		smtpd_reply(s, "501 5.1.3 Bad recipient address syntax");
 		goto out;
@@ -268,6 +341,12 @@ smtpd_cmd_rcpt(struct smtpd_state *s, char *args)
 		s->rcpt_rejected++;
 		goto out;
 	}
+	buf_reset(why);
+	if (smtpd_check_rate(s, "recipient",
+	    var_smtpd_sasl_recipient_rate_limit, why) < 0) {
+		smtpd_reply(s, "%s", buf_str(why));
+		goto out;
+	}
 	/* The same recipient twice gets one copy. */
 	for (i = 0; i < s->nrcpt; i++)
 		if (strcmp(s->rcpt[i], buf_str(addr)) == 0)
@@ -277,13 +356,23 @@ smtpd_cmd_rcpt(struct smtpd_state *s, char *args)
 			s->rcpt_size = s->rcpt_size ? s->rcpt_size * 2 : 8;
 			s->rcpt = xrealloc(s->rcpt, sizeof(char *) *
 			    (size_t)s->rcpt_size);
+			s->rnotify = xrealloc(s->rnotify, sizeof(char *) *
+			    (size_t)s->rcpt_size);
+			s->rorcpt = xrealloc(s->rorcpt, sizeof(char *) *
+			    (size_t)s->rcpt_size);
 		}
+		s->rnotify[s->nrcpt] = buf_len(notify) ?
+		    xstrdup(buf_str(notify)) : NULL;
+		s->rorcpt[s->nrcpt] = buf_len(orcpt) ?
+		    xstrdup(buf_str(orcpt)) : NULL;
 		s->rcpt[s->nrcpt++] = xstrdup(buf_str(addr));
 	}
 	smtpd_reply(s, "250 2.1.5 Ok");
 out:
 	buf_free(&addr);
 	buf_free(&why);
+	buf_free(&notify);
+	buf_free(&orcpt);
 }
 
 /* smtpd_cmd_bare - 1 when verb came without arguments; else 501 */
@@ -348,8 +437,8 @@ smtpd_cmd_vrfy(struct smtpd_state *s, char *args)
 static void
 smtpd_cmd_help(struct smtpd_state *s, char *args)
 {
-	smtpd_reply(s, "214 2.0.0 Commands: HELO EHLO MAIL RCPT DATA RSET "
-	    "NOOP QUIT HELP VRFY STARTTLS AUTH");
+	smtpd_reply(s, "214 2.0.0 Commands: HELO EHLO MAIL RCPT DATA BDAT "
+	    "RSET NOOP QUIT HELP VRFY STARTTLS AUTH");
 }
 
 /* smtpd_cmd_unimpl - commands we know of but do not offer */
@@ -386,7 +475,7 @@ static const struct smtpd_cmd_tab smtpd_cmd_tab[] = {
 	{ "ETRN", SMTPD_C_UNKNOWN, smtpd_cmd_unimpl },
 	{ "TURN", SMTPD_C_UNKNOWN, smtpd_cmd_unimpl },
 	{ "ATRN", SMTPD_C_UNKNOWN, smtpd_cmd_unimpl },
-	{ "BDAT", SMTPD_C_UNKNOWN, smtpd_cmd_unimpl },
+	{ "BDAT", SMTPD_C_BDAT, smtpd_bdat },
 	{ "SEND", SMTPD_C_UNKNOWN, smtpd_cmd_unimpl },
 	{ "SOML", SMTPD_C_UNKNOWN, smtpd_cmd_unimpl },
 	{ "SAML", SMTPD_C_UNKNOWN, smtpd_cmd_unimpl },

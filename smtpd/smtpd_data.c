@@ -6,6 +6,11 @@
  * file and its directory (the design's no-loss rule); any failure on the
  * way leaves nothing in the queue and gets a 4xx reply.
  *
+ * A client outside mynetworks that sends anything after DATA before our
+ * 354 (the message pipelined past DATA: an early talker, a bot that does
+ * not listen) is refused with 554 5.5.0 and disconnected; nothing is
+ * queued (smtpd_forbid_unauth_pipelining).
+ *
  * The end of the message (RFC 5321 4.1.1.4) is "." alone on a line that
  * ends in CRLF, right after a line that ended in CRLF.  A bare LF or CR
  * never helps end it: "\n.\n", "\r.\r\n", ".\n" after text are content.
@@ -55,6 +60,7 @@ struct smtpd_msg {
 	int		 saw_msgid;
 	int		 saw_date;
 	struct buf	*msgid;		/* the Message-ID: value, for the log */
+	int		 at_bol;	/* the next piece starts a line */
 };
 
 static int smtpd_bare_reject;	/* smtpd_forbid_bare_newline = reject */
@@ -219,9 +225,19 @@ smtpd_data_envelope(struct smtpd_state *s, struct queue_writer *qw)
 	if (s->body8bit)
 		r |= queue_rec(qw, 'A', "body=8BITMIME");
 	if (s->smtputf8)
-		r |= queue_rec(qw, 'A', "smtputf8=yes");
-	for (i = 0; i < s->nrcpt; i++)
+		r |= queue_rec(qw, 'A', "smtputf8=1");
+	if (s->envid != NULL)
+		r |= queue_recf(qw, 'A', "envid=%s", s->envid);
+	if (s->ret != SMTPD_RET_NONE)
+		r |= queue_rec(qw, 'A', s->ret == SMTPD_RET_FULL ?
+		    "ret=FULL" : "ret=HDRS");
+	for (i = 0; i < s->nrcpt; i++) {
 		r |= queue_rec(qw, 'R', s->rcpt[i]);
+		if (s->rnotify[i] != NULL)
+			r |= queue_rec(qw, 'N', s->rnotify[i]);
+		if (s->rorcpt[i] != NULL)
+			r |= queue_rec(qw, 'C', s->rorcpt[i]);
+	}
 	return r ? -1 : 0;
 }
 
@@ -236,6 +252,37 @@ smtpd_data_storage_reply(struct smtpd_state *s, int err)
 }
 
 /*
+ * smtpd_data_feed - one piece of the message: a line (complete: its end
+ * was seen, eol how it ended) or the first or next chunk of a long one.
+ * What DATA and BDAT share: the header watch, the size limit, the bare
+ * LF rule, the queue file.  The dot of DATA is already removed.
+ */
+void
+smtpd_data_feed(struct smtpd_msg *m, const char *p, size_t len,
+    int complete, int eol)
+{
+	if (eol == LINEIO_EOL_LF && !m->bare_lf) {
+		m->bare_lf = 1;
+		if (smtpd_bare_reject)
+			queue_abort(&m->qw);
+	}
+	if (m->at_bol)
+		smtpd_data_header(m, p, len, complete);
+	m->size += (long long)len + (complete ? 1 : 0);
+	if (var_message_size_limit > 0 && !m->too_big &&
+	    m->size > var_message_size_limit) {
+		m->too_big = 1;
+		queue_abort(&m->qw);
+	}
+	if (m->qw != NULL) {
+		smtpd_data_put(m, p, len);
+		if (complete)
+			smtpd_data_put(m, "\n", 1);
+	}
+	m->at_bol = complete;
+}
+
+/*
  * smtpd_data_read - read the message to its end.  0 at the end of the
  * message, or the LINE_* code that cut it short.
  */
@@ -244,7 +291,7 @@ smtpd_data_read(struct smtpd_state *s, struct smtpd_msg *m)
 {
 	const char *p;
 	size_t len;
-	int r, eol, prev_ok = 1, at_bol = 1;
+	int r, eol, prev_ok = 1;
 
 	for (;;) {
 		r = lineio_get(s->io, s->line, LINEIO_SPLIT);
@@ -255,39 +302,20 @@ smtpd_data_read(struct smtpd_state *s, struct smtpd_msg *m)
 		eol = r == LINE_PARTIAL ? LINEIO_EOL_NONE : lineio_eol(s->io);
 
 		/* The end: "." CRLF right after a CRLF (see above). */
-		if (at_bol && r == LINE_OK && len == 1 && *p == '.' &&
+		if (m->at_bol && r == LINE_OK && len == 1 && *p == '.' &&
 		    prev_ok && eol == LINEIO_EOL_CRLF)
 			return 0;
-		if (eol == LINEIO_EOL_LF && !m->bare_lf) {
-			m->bare_lf = 1;
-			if (smtpd_bare_reject)
-				queue_abort(&m->qw);
+		if (m->at_bol && len > 0 && *p == '.') {
+			p++;
+			len--;
 		}
-		if (at_bol) {
-			if (len > 0 && *p == '.') {
-				p++;
-				len--;
-			}
-			smtpd_data_header(m, p, len, r == LINE_OK);
-		}
-		m->size += (long long)len + (r == LINE_OK ? 1 : 0);
-		if (var_message_size_limit > 0 && !m->too_big &&
-		    m->size > var_message_size_limit) {
-			m->too_big = 1;
-			queue_abort(&m->qw);
-		}
-		if (m->qw != NULL) {
-			smtpd_data_put(m, p, len);
-			if (r == LINE_OK)
-				smtpd_data_put(m, "\n", 1);
-		}
-		at_bol = r == LINE_OK;
+		smtpd_data_feed(m, p, len, r == LINE_OK, eol);
 		prev_ok = eol == LINEIO_EOL_CRLF;
 	}
 }
 
 /* smtpd_data_done - the message is read: commit it or say why not */
-static void
+void
 smtpd_data_done(struct smtpd_state *s, struct smtpd_msg *m)
 {
 	struct buf *why, *pr;
@@ -347,68 +375,128 @@ smtpd_data_done(struct smtpd_state *s, struct smtpd_msg *m)
 	buf_free(&pr);
 }
 
-/* smtpd_data - DATA: 354, the message, then 250 with the queue id */
+/*
+ * smtpd_data_check - may the message come now (MAIL and a RCPT)?  1 yes,
+ * 0 after a reply
+ */
 int
-smtpd_data(struct smtpd_state *s)
+smtpd_data_check(struct smtpd_state *s)
 {
-	struct smtpd_msg m;
-	struct buf *why, *detail;
-	int r;
-
 	if (s->sender == NULL) {
 		smtpd_reply(s, "503 5.5.1 Error: need MAIL command");
-		return -1;
+		return 0;
 	}
 	if (s->nrcpt == 0) {
 		if (s->rcpt_rejected > 0)
 			smtpd_reply(s, "554 5.5.1 Error: no valid recipients");
 		else
 			smtpd_reply(s, "503 5.5.1 Error: need RCPT command");
-		return -1;
+		return 0;
 	}
-	memset(&m, 0, sizeof(m));
+	return 1;
+}
+
+/*
+ * smtpd_data_begin - the queue file of a message: its envelope and our
+ * Received: header.  NULL after a 4xx reply.
+ */
+struct smtpd_msg *
+smtpd_data_begin(struct smtpd_state *s)
+{
+	struct smtpd_msg *m;
+	struct buf *why;
+	int r;
+
+	m = xcalloc(1, sizeof(*m));
 	why = buf_new(128, 1024);
-	if ((m.qw = queue_create(var_queue_directory, QUEUE_INCOMING,
+	if ((m->qw = queue_create(var_queue_directory, QUEUE_INCOMING,
 	    why)) == NULL) {
 		r = errno;
 		msg_warn("%s", buf_str(why));
 		buf_free(&why);
+		free(m);
 		smtpd_data_storage_reply(s, r);
-		return -1;
+		return NULL;
 	}
 	buf_free(&why);
-	snprintf(m.id, sizeof(m.id), "%s", queue_writer_id(m.qw));
-	m.msgid = buf_new(64, SMTPD_MSGID_MAX);
-	m.add_headers = s->in_mynetworks;
-	if (smtpd_data_envelope(s, m.qw) < 0) {
-		msg_warn("%s: queue file write error: %m", m.id);
-		smtpd_data_fail(&m, errno);
+	snprintf(m->id, sizeof(m->id), "%s", queue_writer_id(m->qw));
+	m->msgid = buf_new(64, SMTPD_MSGID_MAX);
+	m->add_headers = s->in_mynetworks;
+	m->at_bol = 1;
+	if (smtpd_data_envelope(s, m->qw) < 0) {
+		msg_warn("%s: queue file write error: %m", m->id);
+		smtpd_data_fail(m, errno);
 	}
+	if (m->qw != NULL)
+		smtpd_data_received(s, m);
+	return m;
+}
 
-	smtpd_reply(s, "354 End data with <CR><LF>.<CR><LF>");
-	if (lineio_flush(s->io) < 0) {
-		queue_abort(&m.qw);
-		smtpd_lost(s, LINE_ERROR, "");
-		buf_free(&m.msgid);
+/* smtpd_data_size - the message's bytes so far (LF line ends) */
+long long
+smtpd_data_size(const struct smtpd_msg *m)
+{
+	return m->size;
+}
+
+/* smtpd_data_free - drop a message (its queue file, if unfinished) */
+void
+smtpd_data_free(struct smtpd_msg **mp)
+{
+	struct smtpd_msg *m = *mp;
+
+	if (m == NULL)
+		return;
+	queue_abort(&m->qw);
+	buf_free(&m->msgid);
+	free(m);
+	*mp = NULL;
+}
+
+/* smtpd_data - DATA: 354, the message, then 250 with the queue id */
+int
+smtpd_data(struct smtpd_state *s)
+{
+	struct smtpd_msg *m;
+	struct buf *detail;
+	int r;
+
+	if (s->bdat != NULL) {
+		smtpd_reply(s, "503 5.5.1 Error: DATA after BDAT");
 		return -1;
 	}
-	if (m.qw != NULL)
-		smtpd_data_received(s, &m);
-
+	if (!smtpd_data_check(s))
+		return -1;
+	if (smtpd_early_talker(s)) {
+		msg_info("improper command pipelining after DATA from %s",
+		    s->namaddr);
+		smtpd_reply(s, "554 5.5.0 Error: improper command pipelining "
+		    "after DATA");
+		lineio_discard(s->io);
+		s->quit = s->linger = 1;
+		smtpd_reset(s);
+		return -1;
+	}
+	if ((m = smtpd_data_begin(s)) == NULL)
+		return -1;
+	smtpd_reply(s, "354 End data with <CR><LF>.<CR><LF>");
+	if (lineio_flush(s->io) < 0) {
+		smtpd_data_free(&m);
+		smtpd_lost(s, LINE_ERROR, "");
+		return -1;
+	}
 	lineio_set_cap(s->io, SMTPD_DATA_CHUNK);
-	r = smtpd_data_read(s, &m);
+	r = smtpd_data_read(s, m);
 	lineio_set_cap(s->io, var_line_length_limit > 2 ?
 	    (size_t)var_line_length_limit - 2 : 998);
 	if (r != 0) {
-		queue_abort(&m.qw);
 		detail = buf_new(64, 0);
-		buf_setf(detail, " (%lld bytes)", m.size);
+		buf_setf(detail, " (%lld bytes)", m->size);
 		smtpd_lost(s, r, buf_str(detail));
 		buf_free(&detail);
 	} else
-		smtpd_data_done(s, &m);
-	queue_abort(&m.qw);
-	buf_free(&m.msgid);
+		smtpd_data_done(s, m);
+	smtpd_data_free(&m);
 	smtpd_reset(s);
 	return 0;
 }

@@ -23,9 +23,16 @@ smtpd_reset(struct smtpd_state *s)
 
 	free(s->sender);
 	s->sender = NULL;
-	for (i = 0; i < s->nrcpt; i++)
+	for (i = 0; i < s->nrcpt; i++) {
 		free(s->rcpt[i]);
+		free(s->rnotify[i]);
+		free(s->rorcpt[i]);
+	}
 	s->nrcpt = 0;
+	free(s->envid);
+	s->envid = NULL;
+	smtpd_bdat_free(s);
+	s->ret = SMTPD_RET_NONE;
 	s->rcpt_rejected = 0;
 	s->declared_size = 0;
 	s->body8bit = 0;

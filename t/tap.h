@@ -8,8 +8,9 @@
  * struct tap_text is a row of a table of cases, text in and text out.
  * Below them, what several unit tests need around their checks: a whole
  * file read (tap_slurp) or written (tap_write, tap_put: dir/rel, mode
- * 0600), whether dir/rel exists (tap_exists), @DIR@ replaced in a text
- * (tap_subst), a socket with what a peer sent (tap_feed).
+ * 0600), whether dir/rel exists (tap_exists), how many files it holds
+ * (tap_count), @DIR@ replaced in a text (tap_subst), a socket with what a
+ * peer sent (tap_feed).
  */
 #ifndef CARTERO_TAP_H
 #define CARTERO_TAP_H
@@ -17,6 +18,7 @@
 #include <sys/socket.h>
 #include <sys/stat.h>
 
+#include <dirent.h>
 #include <fcntl.h>
 
 #include <stdio.h>
@@ -141,6 +143,31 @@ tap_exists(const char *dir, const char *rel)
 	r = stat(buf_str(p), &st) == 0;
 	buf_free(&p);
 	return r;
+}
+
+/*
+ * tap_count - the files of dir/rel whose names start with prefix (NULL:
+ * any), dot files aside; -1 when it cannot be read
+ */
+static int __attribute__((unused))
+tap_count(const char *dir, const char *rel, const char *prefix)
+{
+	struct buf *p = buf_new(256, 0);
+	struct dirent *de;
+	DIR *d;
+	int n = -1;
+
+	buf_setf(p, "%s/%s", dir, rel);
+	if ((d = opendir(buf_str(p))) != NULL) {
+		n = 0;
+		while ((de = readdir(d)) != NULL)
+			if (de->d_name[0] != '.' && (prefix == NULL ||
+			    strncmp(de->d_name, prefix, strlen(prefix)) == 0))
+				n++;
+		closedir(d);
+	}
+	buf_free(&p);
+	return n;
 }
 
 /* tap_subst - append text to out with each @DIR@ replaced by dir */

@@ -89,6 +89,26 @@ main(void)
 	is_int(a->count, 0, "a close too many does not go negative");
 	is_int(anvil_table_sweep(t, 200000), 0, "sweep: the table is empty");
 
+	/* Per-user counts: n at a time, no connection held, an hour. */
+	ok(anvil_table_user_key("message", "ana@mired.org", k) == 0 &&
+	    strcmp(buf_str(k), "message ana@mired.org") == 0,
+	    "user key \"message ana@mired.org\"");
+	ok(anvil_table_user_key("message", "ana mired", k2) < 0,
+	    "a user with a space is refused");
+	ok(anvil_table_user_key("message", "ana\n", k2) < 0,
+	    "a user with a newline is refused");
+	ok(anvil_table_user_key("", "ana", k2) < 0, "an empty kind is refused");
+	anvil_table_free(&t);
+	t = anvil_table_new(3600000);
+	a = anvil_table_add(t, buf_str(k), 1, 1000);
+	a = anvil_table_add(t, buf_str(k), 5, 2000);
+	is_int(a->rate, 6, "add 1 then 5: rate 6");
+	is_int(a->count, 0, "... and no connection is held");
+	a = anvil_table_add(t, buf_str(k), 1, 3601000);
+	is_int(a->rate, 1, "a new hour starts again");
+	is_int(anvil_table_sweep(t, 7300000), 0, "sweep: the user's hour "
+	    "is over, the entry goes");
+
 	/* Many clients: the table grows and finds each. */
 	for (n = 0; n < 5000; n++) {
 		snprintf(name, sizeof(name), "smtp 10.%d.%d.1", n / 256,

@@ -25,6 +25,7 @@
 #include <unistd.h>
 
 #include "dirsync.h"
+#include "fsyncs.h"
 #include "msg.h"
 #include "../tap.h"
 
@@ -303,6 +304,104 @@ test_killed(void)
 	dirsync_close(&ds);
 }
 
+/* rename_only - a writer's rename, with its ticket, and no wait */
+static void
+rename_only(struct dirsync *ds, const char *name, struct dirsync_ticket *t)
+{
+	char tmp[512], final[512];
+	int fd;
+
+	snprintf(tmp, sizeof(tmp), "%s/t.%s", dir, name);
+	snprintf(final, sizeof(final), "%s/%s", dir, name);
+	if ((fd = open(tmp, O_CREAT | O_WRONLY | O_TRUNC, 0600)) >= 0)
+		close(fd);
+	dirsync_mark(ds, t);
+	if (rename(tmp, final) < 0)
+		abort();
+	dirsync_after(ds, t);
+}
+
+/*
+ * test_early - a writer alone starts its own sync at the rename; with
+ * another writer at work it takes the shared syncs; a dead writer's slot
+ * is freed; a shared sync that failed after the mark fails the early
+ * writer too.
+ */
+static void
+test_early(void)
+{
+	struct dirsync *ds1, *ds2;
+	struct dirsync_ticket t, t2;
+	struct dirsync_writer w, w2;
+	uint64_t v[5];
+	pid_t pid;
+	int fd, st;
+
+	reset();
+	dirsync_fsync_hook = NULL;	/* real syncs: early ones are AIO */
+	ds1 = dirsync_open(dir, state);
+	ds2 = dirsync_open(dir, state);
+	rename_only(ds1, "e1", &t);
+	dirsync_enter(ds1, &w);
+	ok(w.early && w.slot >= 0, "a writer alone begins its own sync at "
+	    "the rename");
+	is_int(dirsync_leave(ds1, &t, &w), 0, "and waits for it at the end");
+	is_int(w.slot, -1, "its slot given back");
+
+	rename_only(ds1, "e2", &t);
+	dirsync_enter(ds1, &w);
+	rename_only(ds2, "e3", &t2);
+	dirsync_enter(ds2, &w2);
+	ok(w.early && !w2.early && w2.slot >= 0 && w2.slot != w.slot,
+	    "a second writer while the first is at work: shared syncs");
+	is_int(dirsync_leave(ds1, &t, &w), 0, "the first ends");
+	is_int(dirsync_leave(ds2, &t2, &w2), 0, "the second makes or finds "
+	    "a shared sync");
+
+	/* A writer that dies between its rename and its end. */
+	if ((pid = fork()) == 0) {
+		rename_only(ds1, "e4", &t);
+		dirsync_enter(ds1, &w);
+		_exit(w.slot >= 0 ? 0 : 1);
+	}
+	ok(pid > 0 && waitpid(pid, &st, 0) == pid && WIFEXITED(st) &&
+	    WEXITSTATUS(st) == 0, "a child took a slot and died in it");
+	rename_only(ds1, "e5", &t);
+	dirsync_enter(ds1, &w);
+	ok(w.early, "the dead writer's slot does not count");
+	is_int(dirsync_leave(ds1, &t, &w), 0, "the sync ends");
+
+	rename_only(ds1, "e6", &t);
+	dirsync_enter(ds1, &w);
+	dirsync_cancel(ds1, &w);
+	ok(w.slot == -1 && !w.early, "a writer that gives up frees its slot");
+
+	rename_only(ds1, "e7", &t);
+	dirsync_enter(ds1, &w);
+	/* A shared sync numbered past the mark failed meanwhile. */
+	fd = open(state, O_RDWR);
+	if (fd < 0 || pread(fd, v, sizeof(v), 0) != (ssize_t)sizeof(v))
+		abort();
+	v[1] = v[2] = v[3] = t.before + 1;
+	v[4] = EIO;
+	if (pwrite(fd, v, sizeof(v), 0) != (ssize_t)sizeof(v))
+		abort();
+	ok(w.early && dirsync_leave(ds1, &t, &w) == -1 && errno == EIO,
+	    "a failed shared sync that may have held the rename fails the "
+	    "early writer with its errno");
+	v[3] = v[4] = 0;
+	if (pwrite(fd, v, sizeof(v), 0) != (ssize_t)sizeof(v))
+		abort();
+	close(fd);
+	dirsync_fsync_hook = hook;
+	rename_only(ds1, "e8", &t);
+	dirsync_enter(ds1, &w);
+	ok(!w.early && w.slot == -1, "with a test's sync hook set, never "
+	    "early");
+	dirsync_close(&ds1);
+	dirsync_close(&ds2);
+}
+
 /* test_bad_state - numbers that cannot be are set right by a real sync */
 static void
 test_bad_state(void)
@@ -370,6 +469,7 @@ main(void)
 	test_group(0);
 	test_group(1);
 	test_killed();
+	test_early();
 	test_bad_state();
 	test_no_state();
 

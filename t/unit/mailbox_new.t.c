@@ -29,25 +29,7 @@ static char root[256];
 /* The test Maildir's files (tap.h). */
 #define put(rel, text)	tap_put(root, (rel), (text))
 #define exists(rel)	tap_exists(root, (rel))
-
-/* count - files in root/sub (not dot files) */
-static int
-count(const char *sub)
-{
-	struct buf *p = buf_new(256, 0);
-	struct dirent *de;
-	DIR *d;
-	int n = 0;
-
-	buf_setf(p, "%s/%s", root, sub);
-	if ((d = opendir(buf_str(p))) != NULL) {
-		while ((de = readdir(d)) != NULL)
-			n += de->d_name[0] != '.';
-		closedir(d);
-	}
-	buf_free(&p);
-	return n;
-}
+#define count(sub)	tap_count(root, (sub), NULL)
 
 /* uidl_is - the UIDL of a name */
 static int

@@ -34,26 +34,9 @@ static int dir_sync_fail;	/* errno the next ones fail with, or 0 */
 static int
 count_files(const char *sub, int *tmp)
 {
-	struct buf *p = buf_new(64, 0);
-	struct dirent *d;
-	DIR *dp;
-	int n = 0;
-
-	buf_setf(p, "%s/%s", dir, sub);
 	if (tmp)
-		*tmp = 0;
-	if ((dp = opendir(buf_str(p))) == NULL)
-		return -1;
-	while ((d = readdir(dp)) != NULL) {
-		if (d->d_name[0] == '.')
-			continue;
-		n++;
-		if (tmp && strncmp(d->d_name, "t.", 2) == 0)
-			(*tmp)++;
-	}
-	closedir(dp);
-	buf_free(&p);
-	return n;
+		*tmp = tap_count(dir, sub, "t.");
+	return tap_count(dir, sub, NULL);
 }
 
 /* spew - write a file whole */

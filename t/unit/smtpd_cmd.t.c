@@ -3,7 +3,8 @@
  * answers them: the path syntax (<...>, bare, the null sender, source
  * routes, quoted local parts, UTF-8), the MAIL parameters (SIZE=, BODY=,
  * SMTPUTF8, AUTH=; unknown ones, duplicates, bad values, case), RCPT
- * parameters (NOTIFY and ORCPT are not offered: 555), the sequence
+ * parameters (DSN's NOTIFY and ORCPT; MAIL's RET and ENVID with xtext
+ * that may not decode to a control character), the sequence
  * errors, relay refusals and the transaction state each leaves behind.
  *
  * The command loop is smtpd's own (smtpd_cmd with smtpd_chat.c's replies:
@@ -45,7 +46,8 @@ static char dir[] = "/tmp/cartero-smtpd-XXXXXX";
 /*
  * The commands of one session (NULL ends), the reply to the last one
  * (lines joined by '\n', no CRLF), and the transaction after it:
- * "from=<SENDER> size=N 8bit=0|1 utf8=0|1 rcpt=<a>,<b>" or "none" (no
+ * "from=<SENDER> size=N 8bit=0|1 utf8=0|1 [envid=<E>] [ret=1|2]
+ * rcpt=<a>{NOTIFY;ORCPT},<b>" ({} only with DSN parameters) or "none" (no
  * MAIL).  net: the client is in mynetworks; auth: AUTH offered.
  */
 static const struct smtp_case {
@@ -179,11 +181,60 @@ static const struct smtp_case {
 	    { "EHLO c", "MAIL FROM:<a@x.org> AUTH" },
 	    "555 5.5.4 Unsupported option: AUTH", "none" },
 	{ "an unknown parameter", 1, 1,
-	    { "EHLO c", "MAIL FROM:<a@x.org> RET=HDRS" },
-	    "555 5.5.4 Unsupported option: RET", "none" },
+	    { "EHLO c", "MAIL FROM:<a@x.org> XRET=HDRS" },
+	    "555 5.5.4 Unsupported option: XRET", "none" },
 	{ "an unknown parameter after good ones", 1, 1,
-	    { "EHLO c", "MAIL FROM:<a@x.org> SIZE=1 ENVID=x" },
-	    "555 5.5.4 Unsupported option: ENVID", "none" },
+	    { "EHLO c", "MAIL FROM:<a@x.org> SIZE=1 XENVID=x" },
+	    "555 5.5.4 Unsupported option: XENVID", "none" },
+
+	/* DSN (RFC 3461): RET and ENVID, xtext decoded and checked. */
+	{ "MAIL RET=HDRS ENVID=xtext", 1, 1,
+	    { "EHLO c", "MAIL FROM:<a@x.org> RET=hdrs ENVID=Q+2BQ+3D1" },
+	    "250 2.1.0 Ok",
+	    "from=<a@x.org> size=0 8bit=0 utf8=0 envid=<Q+Q=1> ret=2" },
+	{ "MAIL RET=FULL", 1, 1,
+	    { "EHLO c", "MAIL FROM:<a@x.org> RET=FULL" }, "250 2.1.0 Ok",
+	    "from=<a@x.org> size=0 8bit=0 utf8=0 ret=1" },
+	{ "RET twice", 1, 1,
+	    { "EHLO c", "MAIL FROM:<a@x.org> RET=FULL RET=HDRS" },
+	    "501 5.5.4 Bad RET parameter (FULL or HDRS, once)", "none" },
+	{ "RET=ALL", 1, 1, { "EHLO c", "MAIL FROM:<a@x.org> RET=ALL" },
+	    "501 5.5.4 Bad RET parameter (FULL or HDRS, once)", "none" },
+	{ "ENVID decoding to LF", 1, 1,
+	    { "EHLO c", "MAIL FROM:<a@x.org> ENVID=a+0AR<evil@x.org>" },
+	    "501 5.5.4 Bad ENVID parameter syntax", "none" },
+	{ "ENVID decoding to CR", 1, 1,
+	    { "EHLO c", "MAIL FROM:<a@x.org> ENVID=a+0Db" },
+	    "501 5.5.4 Bad ENVID parameter syntax", "none" },
+	{ "ENVID decoding to NUL", 1, 1,
+	    { "EHLO c", "MAIL FROM:<a@x.org> ENVID=a+00b" },
+	    "501 5.5.4 Bad ENVID parameter syntax", "none" },
+	{ "ENVID decoding to DEL", 1, 1,
+	    { "EHLO c", "MAIL FROM:<a@x.org> ENVID=a+7F" },
+	    "501 5.5.4 Bad ENVID parameter syntax", "none" },
+	{ "ENVID with lower-case hex", 1, 1,
+	    { "EHLO c", "MAIL FROM:<a@x.org> ENVID=a+0a" },
+	    "501 5.5.4 Bad ENVID parameter syntax", "none" },
+	{ "ENVID with a cut hexchar", 1, 1,
+	    { "EHLO c", "MAIL FROM:<a@x.org> ENVID=a+4" },
+	    "501 5.5.4 Bad ENVID parameter syntax", "none" },
+	{ "ENVID with a raw '='", 1, 1,
+	    { "EHLO c", "MAIL FROM:<a@x.org> ENVID=a=b" },
+	    "501 5.5.4 Bad ENVID parameter syntax", "none" },
+	{ "ENVID of 101 characters", 1, 1,
+	    { "EHLO c", "MAIL FROM:<a@x.org> ENVID=" A64 A32 "aaaaa" },
+	    "501 5.5.4 Bad ENVID parameter syntax", "none" },
+	{ "ENVID of 100 characters", 1, 1,
+	    { "EHLO c", "MAIL FROM:<a@x.org> ENVID=" A64 A32 "aaaa" },
+	    "250 2.1.0 Ok", "from=<a@x.org> size=0 8bit=0 utf8=0 envid=<"
+	    A64 A32 "aaaa>" },
+	{ "an empty ENVID", 1, 1,
+	    { "EHLO c", "MAIL FROM:<a@x.org> ENVID=" },
+	    "501 5.5.4 Bad ENVID parameter syntax", "none" },
+	{ "a refused MAIL's ENVID is forgotten", 1, 1,
+	    { "EHLO c", "MAIL FROM:<a@x.org> ENVID=x SIZE=999999999999",
+	    "MAIL FROM:<a@x.org> ENVID=y" }, "250 2.1.0 Ok",
+	    "from=<a@x.org> size=0 8bit=0 utf8=0 envid=<y>" },
 	{ "an unknown parameter's 8-bit bytes are echoed as sent", 1, 1,
 	    { "EHLO c", "MAIL FROM:<a@x.org> X\xff=1" },
 	    "555 5.5.4 Unsupported option: X\xff", "none" },
@@ -257,15 +308,58 @@ static const struct smtp_case {
 	    { "EHLO c", "MAIL FROM:<a@x.org>", "RCPT TO:<b@@y.org>" },
 	    "501 5.1.3 Bad address syntax",
 	    "from=<a@x.org> size=0 8bit=0 utf8=0" },
-	{ "RCPT NOTIFY= is not offered", 1, 1,
+	{ "RCPT NOTIFY=failure,success", 1, 1,
 	    { "EHLO c", "MAIL FROM:<a@x.org>",
-	    "RCPT TO:<b@y.org> NOTIFY=SUCCESS,FAILURE" },
-	    "555 5.5.4 Unsupported option: NOTIFY",
+	    "RCPT TO:<b@y.org> NOTIFY=failure,success" }, "250 2.1.5 Ok",
+	    "from=<a@x.org> size=0 8bit=0 utf8=0 "
+	    "rcpt=<b@y.org>{SUCCESS,FAILURE;}" },
+	{ "RCPT NOTIFY=NEVER", 1, 1,
+	    { "EHLO c", "MAIL FROM:<a@x.org>", "RCPT TO:<b@y.org> NOTIFY=NEVER" },
+	    "250 2.1.5 Ok",
+	    "from=<a@x.org> size=0 8bit=0 utf8=0 rcpt=<b@y.org>{NEVER;}" },
+	{ "RCPT NOTIFY=NEVER,SUCCESS", 1, 1,
+	    { "EHLO c", "MAIL FROM:<a@x.org>",
+	    "RCPT TO:<b@y.org> NOTIFY=NEVER,SUCCESS" },
+	    "501 5.5.4 Bad NOTIFY parameter syntax",
 	    "from=<a@x.org> size=0 8bit=0 utf8=0" },
-	{ "RCPT ORCPT= is not offered", 1, 1,
+	{ "RCPT NOTIFY=DELAY,DELAY", 1, 1,
 	    { "EHLO c", "MAIL FROM:<a@x.org>",
-	    "RCPT TO:<b@y.org> ORCPT=rfc822;b@y.org" },
-	    "555 5.5.4 Unsupported option: ORCPT",
+	    "RCPT TO:<b@y.org> NOTIFY=DELAY,DELAY" },
+	    "501 5.5.4 Bad NOTIFY parameter syntax",
+	    "from=<a@x.org> size=0 8bit=0 utf8=0" },
+	{ "RCPT NOTIFY=SUCCESS,", 1, 1,
+	    { "EHLO c", "MAIL FROM:<a@x.org>",
+	    "RCPT TO:<b@y.org> NOTIFY=SUCCESS," },
+	    "501 5.5.4 Bad NOTIFY parameter syntax",
+	    "from=<a@x.org> size=0 8bit=0 utf8=0" },
+	{ "RCPT NOTIFY twice", 1, 1,
+	    { "EHLO c", "MAIL FROM:<a@x.org>",
+	    "RCPT TO:<b@y.org> NOTIFY=DELAY NOTIFY=DELAY" },
+	    "501 5.5.4 Bad NOTIFY parameter syntax",
+	    "from=<a@x.org> size=0 8bit=0 utf8=0" },
+	{ "RCPT ORCPT=rfc822;xtext", 1, 1,
+	    { "EHLO c", "MAIL FROM:<a@x.org>",
+	    "RCPT TO:<b@y.org> ORCPT=rfc822;B+2Bx+40y.org NOTIFY=DELAY" },
+	    "250 2.1.5 Ok", "from=<a@x.org> size=0 8bit=0 utf8=0 "
+	    "rcpt=<b@y.org>{DELAY;rfc822;B+x@y.org}" },
+	{ "RCPT ORCPT decoding to CR LF", 1, 1,
+	    { "EHLO c", "MAIL FROM:<a@x.org>",
+	    "RCPT TO:<b@y.org> ORCPT=rfc822;b@y.org+0D+0AR<c@z.org>" },
+	    "501 5.5.4 Bad ORCPT parameter syntax",
+	    "from=<a@x.org> size=0 8bit=0 utf8=0" },
+	{ "RCPT ORCPT without a type", 1, 1,
+	    { "EHLO c", "MAIL FROM:<a@x.org>", "RCPT TO:<b@y.org> ORCPT=;b" },
+	    "501 5.5.4 Bad ORCPT parameter syntax",
+	    "from=<a@x.org> size=0 8bit=0 utf8=0" },
+	{ "RCPT ORCPT without an address", 1, 1,
+	    { "EHLO c", "MAIL FROM:<a@x.org>",
+	    "RCPT TO:<b@y.org> ORCPT=rfc822;" },
+	    "501 5.5.4 Bad ORCPT parameter syntax",
+	    "from=<a@x.org> size=0 8bit=0 utf8=0" },
+	{ "RCPT ORCPT without ';'", 1, 1,
+	    { "EHLO c", "MAIL FROM:<a@x.org>",
+	    "RCPT TO:<b@y.org> ORCPT=rfc822" },
+	    "501 5.5.4 Bad ORCPT parameter syntax",
 	    "from=<a@x.org> size=0 8bit=0 utf8=0" },
 	{ "RCPT with a parameter without a value", 1, 1,
 	    { "EHLO c", "MAIL FROM:<a@x.org>", "RCPT TO:<b@y.org> XYZ" },
@@ -295,11 +389,13 @@ static const struct smtp_case {
 	{ "EHLO lists SIZE, 8BITMIME, SMTPUTF8 and AUTH", 1, 1,
 	    { "EHLO c" },
 	    "250-mx.mired.org\n250-PIPELINING\n250-SIZE 10240000\n"
-	    "250-AUTH PLAIN LOGIN\n250-8BITMIME\n250-ENHANCEDSTATUSCODES\n"
+	    "250-AUTH PLAIN LOGIN\n250-8BITMIME\n250-DSN\n250-CHUNKING\n"
+	    "250-ENHANCEDSTATUSCODES\n"
 	    "250 SMTPUTF8", "none" },
 	{ "EHLO without AUTH", 1, 0, { "EHLO c" },
 	    "250-mx.mired.org\n250-PIPELINING\n250-SIZE 10240000\n"
-	    "250-8BITMIME\n250-ENHANCEDSTATUSCODES\n250 SMTPUTF8", "none" },
+	    "250-8BITMIME\n250-DSN\n250-CHUNKING\n250-ENHANCEDSTATUSCODES\n"
+	    "250 SMTPUTF8", "none" },
 };
 
 /* replies - what the server wrote since the last call, CRLFs as '\n' */
@@ -356,8 +452,17 @@ state(const struct smtpd_state *s, struct buf *out)
 	}
 	buf_appendf(out, "from=<%s> size=%lld 8bit=%d utf8=%d", s->sender,
 	    s->declared_size, s->body8bit, s->smtputf8);
-	for (i = 0; i < s->nrcpt; i++)
+	if (s->envid != NULL)
+		buf_appendf(out, " envid=<%s>", s->envid);
+	if (s->ret != SMTPD_RET_NONE)
+		buf_appendf(out, " ret=%d", s->ret);
+	for (i = 0; i < s->nrcpt; i++) {
 		buf_appendf(out, "%s<%s>", i ? "," : " rcpt=", s->rcpt[i]);
+		if (s->rnotify[i] != NULL || s->rorcpt[i] != NULL)
+			buf_appendf(out, "{%s;%s}", s->rnotify[i] ?
+			    s->rnotify[i] : "", s->rorcpt[i] ? s->rorcpt[i] :
+			    "");
+	}
 }
 
 /* run_case - one fresh session */
