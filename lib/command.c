@@ -152,10 +152,8 @@ command_io(const struct command *c, struct command_result *r, int in, int out,
 			}
 		}
 	}
-	if (in >= 0)
-		close(in);
-	if (out >= 0)
-		close(out);
+	fd_close(&in);
+	fd_close(&out);
 	free(chunk);
 	return rc;
 }

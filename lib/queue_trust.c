@@ -17,6 +17,7 @@
 #include "privs.h"
 #include "queue.h"
 #include "queue_trust.h"
+#include "util.h"
 
 /* queue_trust_owner - mail_owner's uid (ours without root), once */
 static int
@@ -98,8 +99,7 @@ queue_trust_open(const char *id, const char *req_path, off_t offset,
 	buf_free(&path);
 	return fd;
 fail:
-	if (fd >= 0)
-		close(fd);
+	fd_close(&fd);
 	buf_free(&path);
 	return -1;
 }

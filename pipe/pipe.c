@@ -319,8 +319,7 @@ pipe_request(const struct attr *req, struct attr *reply, const char *service,
 	pipe_run(reply, service, &e, qfd, &dr);
 	attr_set(reply, DELIVER_RELAY, service);
 out:
-	if (qfd >= 0)
-		close(qfd);
+	fd_close(&qfd);
 	free(rcpt);
 	buf_free(&why);
 }

@@ -431,14 +431,13 @@ pipe_arg_expand(const char *arg, const struct pipe_attr *a,
 void
 pipe_argv_free(char ***argvp)
 {
-	char **v = *argvp;
-	int i;
+	int n;
 
-	if (v == NULL)
+	if (*argvp == NULL)
 		return;
-	for (i = 0; v[i] != NULL; i++)
-		free(v[i]);
-	free(v);
+	for (n = 0; (*argvp)[n] != NULL; n++)
+		;
+	strv_free(*argvp, n);
 	*argvp = NULL;
 }
 
