@@ -26,15 +26,22 @@
  */
 #include <sys/types.h>
 
+#include <errno.h>
 #include <limits.h>
 #include <stdarg.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
+#include <strings.h>
+#include <unistd.h>
 
 #include "buf.h"
 #include "deliver.h"
 #include "ipc.h"
+#include "lineio.h"
+#include "msg.h"
 #include "queue.h"
+#include "util.h"
 
 /* deliver_put - append one "name=value" line, the value encoded */
 static void
@@ -295,4 +302,56 @@ deliver_reply_get_rcpt(const struct attr *a, int i, struct deliver_reply *r)
 	r->dsn = (v = deliver_get_i(a, DELIVER_DSN, i)) != NULL ? v : "";
 	r->reason = (v = deliver_get_i(a, DELIVER_REASON, i)) != NULL ? v : "";
 	return r->status < 0 ? -1 : 0;
+}
+
+/* deliver_request_end - say why a connection's requests ended, if odd */
+void
+deliver_request_end(int r)
+{
+	/* qmgr going away (a restart) is not worth a word. */
+	if (r != LINE_OK && r != LINE_EOF && (r != LINE_ERROR ||
+	    (errno != ECONNRESET && errno != EPIPE)))
+		msg_warn("read request from qmgr: %s", r == LINE_TIMEOUT ?
+		    "timeout" : r == LINE_TOOLONG ? "line too long" :
+		    "malformed request or broken connection");
+}
+
+/*
+ * deliver_looped - does the header already hold "Delivered-To:
+ * recipient"?  Then this delivery would go round forever (local, and
+ * pipe's flag D).
+ */
+int
+deliver_looped(int fd, off_t offset, off_t size, const char *rcpt)
+{
+	char *hdr, *line, *next, *v;
+	size_t want, rlen = strlen(rcpt);
+	ssize_t n;
+	int found = 0;
+
+	want = size < DELIVER_HEADER_MAX ? (size_t)size : DELIVER_HEADER_MAX;
+	hdr = xmalloc(want + 1);
+	do
+		n = pread(fd, hdr, want, offset);
+	while (n < 0 && errno == EINTR);
+	if (n <= 0) {
+		free(hdr);
+		return 0;
+	}
+	hdr[n] = '\0';
+	for (line = hdr; line != NULL && *line != '\n' && *line; line = next) {
+		if ((next = strchr(line, '\n')) != NULL)
+			*next++ = '\0';
+		else if (n == (ssize_t)want && want < (size_t)size)
+			break;		/* cut off: not a whole line */
+		if (strncasecmp(line, "Delivered-To:", 13) != 0)
+			continue;
+		v = trim(line + 13);
+		if (strlen(v) == rlen && strcasecmp(v, rcpt) == 0) {
+			found = 1;
+			break;
+		}
+	}
+	free(hdr);
+	return found;
 }

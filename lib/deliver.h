@@ -36,6 +36,7 @@ struct buf;
 
 #define DELIVER_REQUEST_MAX	65536	/* a request's line on the wire */
 #define DELIVER_REPLY_MAX	65536	/* a reply on the wire */
+#define DELIVER_HEADER_MAX	(64 * 1024)	/* header read for loops */
 
 /* The request's fields, in the order the writer puts them. */
 #define DELIVER_QUEUE_ID	"queue_id"
@@ -128,5 +129,15 @@ void	deliver_reply_add(struct attr *, int, int, const char *, const char *,
 int	deliver_reply_get(const struct attr *, struct deliver_reply *);
 /* The same for recipient i of a reply. */
 int	deliver_reply_get_rcpt(const struct attr *, int, struct deliver_reply *);
+/*
+ * An agent's read of qmgr's requests (attr_read) ended with this LINE_*
+ * result: log why, unless it is the ordinary end (EOF, qmgr restarting).
+ */
+void	deliver_request_end(int);
+/*
+ * Does the header of the message at offset, size in the queue file hold
+ * "Delivered-To: recipient" (any case)?  1/0: a delivery loop.
+ */
+int	deliver_looped(int, off_t, off_t, const char *);
 
 #endif

@@ -101,6 +101,8 @@
  X(STR, sendmail_path, "$command_directory/sendmail", 0, 0, "The sendmail command.") \
  X(STR, newaliases_path, "$command_directory/newaliases", 0, 0, "The newaliases command.") \
  X(TIME, command_time_limit, "1000s", 1, 0, "How long local lets a command named in aliases run before it kills it and defers the mail.") \
+ X(TIME, pipe_command_time_limit, "$command_time_limit", 1, 0, "How long the pipe delivery agent lets a master.cf command run before it kills it (and its process group) and defers the mail (Postfix: TRANSPORT_time_limit, which bounces); master.cf -o sets it per service.") \
+ X(SIZE, pipe_output_limit, "2048", 1, 16384, "How many bytes of a pipe command's output (stdout and stderr) are kept for the reason of a deferral or bounce; the rest is read and dropped.") \
  X(STR, tls_cert_file, "$config_directory/cert.pem", 0, 0, "The PEM certificate chain (server certificate first) that every TLS server presents; override per service with master.cf -o.") \
  X(STR, tls_key_file, "$config_directory/key.pem", 0, 0, "The PEM private key of tls_cert_file.") \
  X(STR, smtpd_tls_security_level, "may", 0, 0, "TLS in smtpd: none (no STARTTLS), may (offer STARTTLS), encrypt (MAIL only after STARTTLS).") \

@@ -52,6 +52,7 @@
 #include "params.h"
 #include "privs.h"
 #include "queue.h"
+#include "queue_trust.h"
 #include "resolve.h"
 #include "server.h"
 #include "util.h"
@@ -340,56 +341,6 @@ replies:
 }
 
 /*
- * local_queue_open - the queue file of id, read-only, if it can be trusted.
- * active/ is writable by mail_owner, which parses network input: a file
- * there that is not a regular file of mail_owner's with one link (a hard
- * link to another user's file, a symlink, a FIFO, a device) is refused and
- * the mail deferred, never delivered from (DESIGN.md, rule 4).
- */
-static int
-local_queue_open(const char *id, struct buf *why)
-{
-	static uid_t owner = (uid_t)-1;
-	struct buf *path = buf_new(256, 0);
-	struct stat st;
-	gid_t gid;
-	int fd;
-
-	if (owner == (uid_t)-1) {
-		if (!privs_is_root())
-			owner = geteuid();
-		else if (privs_lookup(var_mail_owner, &owner, &gid, why) < 0) {
-			owner = (uid_t)-1;
-			buf_free(&path);
-			return -1;
-		}
-	}
-	queue_path(path, var_queue_directory, QUEUE_ACTIVE, id);
-	fd = open(buf_str(path), O_RDONLY | O_NOFOLLOW | O_NONBLOCK |
-	    O_NOCTTY | O_CLOEXEC);
-	if (fd < 0)
-		buf_setf(why, "open queue file %s: %s", buf_str(path),
-		    errno == ELOOP ? "a symbolic link" : strerror(errno));
-	else if (fstat(fd, &st) < 0) {
-		buf_setf(why, "fstat queue file %s: %s", buf_str(path),
-		    strerror(errno));
-	} else if (!S_ISREG(st.st_mode) || st.st_uid != owner ||
-	    st.st_nlink != 1) {
-		buf_setf(why, "queue file %s is untrusted (%s); not delivered "
-		    "from", buf_str(path), !S_ISREG(st.st_mode) ?
-		    "not a regular file" : st.st_uid != owner ?
-		    "not owned by mail_owner" : "more than one link");
-	} else {
-		buf_free(&path);
-		return fd;
-	}
-	fd_close(&fd);
-	msg_warn("%s: %s", id, buf_str(why));
-	buf_free(&path);
-	return -1;
-}
-
-/*
  * local_root_sandbox - is this the sandbox that runs everything as root
  * (mail_owner root, warned about by master)?  Only there is a virtual
  * mailbox owned by root.
@@ -431,8 +382,7 @@ local_request(struct local_req *r)
 	struct local_job *job = &r->job;
 	struct attr *reply = &r->reply;
 	struct deliver_request dr;
-	const char *id, *command, *file;
-	struct stat st;
+	const char *id, *command, *file, *dsn;
 	int res;
 
 	memset(job, 0, sizeof(*job));
@@ -453,22 +403,12 @@ local_request(struct local_req *r)
 	job->size_limit = var_mailbox_size_limit;
 
 	/* The queue file: named by us, not by the request. */
-	queue_path(b, var_queue_directory, QUEUE_ACTIVE, id);
-	if (dr.path != NULL && strcmp(dr.path, buf_str(b)) != 0) {
-		deliver_reply_set(reply, 4, "4.3.5", "queue file %s is not %s",
-		    dr.path, buf_str(b));
+	if ((r->qfd = queue_trust_open(id, dr.path, job->offset, job->size,
+	    why, &dsn)) < 0) {
+		deliver_reply_set(reply, 4, dsn, "%s", buf_str(why));
 		goto out;
 	}
-	if ((r->qfd = local_queue_open(id, why)) < 0) {
-		deliver_reply_set(reply, 4, "4.3.0", "%s", buf_str(why));
-		goto out;
-	}
-	if (fstat(r->qfd, &st) < 0 || job->offset + job->size > st.st_size) {
-		deliver_reply_set(reply, 4, "4.3.5", "queue file %s is shorter "
-		    "than the request says", id);
-		goto out;
-	}
-	if (local_deliver_looped(r->qfd, job->offset, job->size,
+	if (deliver_looped(r->qfd, job->offset, job->size,
 	    job->recipient)) {
 		deliver_reply_set(reply, 5, "5.4.6", "mail forwarding loop for "
 		    "%s", job->recipient);
@@ -674,12 +614,7 @@ local_service(int fd, char *service, char **argv)
 			break;
 		}
 	}
-	/* qmgr going away (a restart) is not worth a word. */
-	if (r != LINE_OK && r != LINE_EOF && (r != LINE_ERROR ||
-	    (errno != ECONNRESET && errno != EPIPE)))
-		msg_warn("read request from qmgr: %s", r == LINE_TIMEOUT ?
-		    "timeout" : r == LINE_TOOLONG ? "line too long" :
-		    "malformed request or broken connection");
+	deliver_request_end(r);
 	for (i = 0; i < LOCAL_BATCH_MAX; i++) {
 		attr_free(&batch[i].req);
 		attr_free(&batch[i].reply);

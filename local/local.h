@@ -53,7 +53,5 @@ void	local_deliver(const struct local_job *, int, struct attr *);
 /* Deliver n jobs (queue files, replies alike), Maildirs in batches. */
 void	local_deliver_many(const struct local_job *const *, const int *,
 	    struct attr *const *, int);
-/* Does the message already say "Delivered-To: recipient"? 1/0 */
-int	local_deliver_looped(int, off_t, off_t, const char *);
 
 #endif

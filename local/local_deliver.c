@@ -5,7 +5,7 @@
  *
  * Every delivery writes "Return-Path:" and "Delivered-To:" first, so a
  * message that comes back to the same recipient is caught as a loop
- * (local_deliver_looped).  Results go into the reply as status (0, 4, 5),
+ * (deliver_looped).  Results go into the reply as status (0, 4, 5),
  * an enhanced status code and a reason; nothing here ever exits on a mail
  * problem.
  *
@@ -43,16 +43,17 @@
 #include <unistd.h>
 
 #include "buf.h"
+#include "command.h"
 #include "deliver.h"
 #include "ipc.h"
 #include "local.h"
 #include "maildir.h"
 #include "msg.h"
 #include "params.h"
+#include "queue_trust.h"
 #include "util.h"
 
 #define LOCAL_CHUNK		(64 * 1024)	/* copy size */
-#define LOCAL_HEADER_MAX	(64 * 1024)	/* header read for loops */
 #define LOCAL_LOCK_TRIES	30		/* one a second */
 #define LOCAL_OUTPUT_MAX	400		/* command output kept */
 #define LOCAL_FROM_PEND_MAX	1024		/* a ">>>..." line start */
@@ -126,45 +127,6 @@ local_errno_dsn(int err, int temp)
 	if (err == EFBIG)
 		return "5.3.4";
 	return temp ? "4.2.0" : "5.2.0";
-}
-
-/*
- * local_deliver_looped - does the header already hold "Delivered-To:
- * recipient"?  Then this delivery would go round forever.
- */
-int
-local_deliver_looped(int fd, off_t offset, off_t size, const char *rcpt)
-{
-	char *hdr, *line, *next, *v;
-	size_t want, rlen = strlen(rcpt);
-	ssize_t n;
-	int found = 0;
-
-	want = size < LOCAL_HEADER_MAX ? (size_t)size : LOCAL_HEADER_MAX;
-	hdr = xmalloc(want + 1);
-	do
-		n = pread(fd, hdr, want, offset);
-	while (n < 0 && errno == EINTR);
-	if (n <= 0) {
-		free(hdr);
-		return 0;
-	}
-	hdr[n] = '\0';
-	for (line = hdr; line != NULL && *line != '\n' && *line; line = next) {
-		if ((next = strchr(line, '\n')) != NULL)
-			*next++ = '\0';
-		else if (n == (ssize_t)want && want < (size_t)size)
-			break;		/* cut off: not a whole line */
-		if (strncasecmp(line, "Delivered-To:", 13) != 0)
-			continue;
-		v = trim(line + 13);
-		if (strlen(v) == rlen && strcasecmp(v, rcpt) == 0) {
-			found = 1;
-			break;
-		}
-	}
-	free(hdr);
-	return found;
 }
 
 /*
@@ -493,25 +455,18 @@ local_env(const char *name, const char *value)
 	buf_free(&b);
 }
 
-/* local_command_child - in the child: set up and exec /bin/sh -c */
+/* local_command_exec - in the command's child: environment, exec sh -c */
 static void
-local_command_child(const struct local_job *j, int in, int out)
+local_command_exec(void *ctx, struct buf *why)
 {
+	const struct local_job *j = ctx;
 	const char *at = strrchr(j->recipient, '@');
 	struct buf *local = buf_new(128, 0);
 
-	(void)setsid();
-	if (dup2(in, 0) < 0 || dup2(out, 1) < 0 || dup2(out, 2) < 0)
-		_exit(EX_TEMPFAIL_CODE);
-	if (in > 2)
-		close(in);
-	if (out > 2)
-		close(out);
-	signal(SIGPIPE, SIG_DFL);
-	signal(SIGTERM, SIG_DFL);
-	signal(SIGCHLD, SIG_DFL);
-	if (chdir(j->home) < 0 && chdir("/") < 0)
-		_exit(EX_TEMPFAIL_CODE);
+	if (chdir(j->home) < 0 && chdir("/") < 0) {
+		buf_setf(why, "chdir /: %s", strerror(errno));
+		return;
+	}
 	clearenv();
 	setenv("PATH", "/usr/local/bin:/usr/bin:/bin", 1);
 	setenv("SHELL", "/bin/sh", 1);
@@ -530,177 +485,84 @@ local_command_child(const struct local_job *j, int in, int out)
 		local_env("DOMAIN", "");
 	}
 	execl("/bin/sh", "sh", "-c", j->target, (char *)NULL);
-	_exit(EX_TEMPFAIL_CODE);
+	buf_setf(why, "exec /bin/sh: %s", strerror(errno));
 }
 
-/* local_output - command output, one line, printable, for the reason */
-static const char *
-local_output(struct buf *raw, struct buf *out)
-{
-	const char *p;
+/* The command's stdin: Return-Path and Delivered-To, then the message. */
+struct local_feed {
+	struct buf	*prefix;
+	size_t		 prefix_done;
+	int		 qfd;
+	off_t		 off;
+	off_t		 left;
+};
 
-	buf_reset(out);
-	for (p = buf_str(raw); *p; p++)
-		buf_putc(out, *p == '\n' || *p == '\t' ? ' ' :
-		    ((unsigned char)*p < 32 || *p == 127) ? '?' : *p);
-	while (buf_len(out) > 0 && out->data[buf_len(out) - 1] == ' ')
-		buf_truncate(out, buf_len(out) - 1);
-	return buf_str(out);
+/* local_command_feed - the next bytes of the command's stdin */
+static ssize_t
+local_command_feed(void *ctx, char *data, size_t size, struct buf *why)
+{
+	struct local_feed *f = ctx;
+	size_t n;
+
+	if (f->prefix_done < buf_len(f->prefix)) {
+		n = buf_len(f->prefix) - f->prefix_done;
+		n = n < size ? n : size;
+		memcpy(data, buf_str(f->prefix) + f->prefix_done, n);
+		f->prefix_done += n;
+		return (ssize_t)n;
+	}
+	return queue_trust_read(f->qfd, data, size, &f->off, &f->left, why);
 }
 
 /* local_command - pipe the message into a command */
 static void
 local_command(const struct local_job *j, int qfd, struct attr *reply)
 {
-	struct buf *prefix = buf_new(256, 0), *output = buf_new(256,
-	    LOCAL_OUTPUT_MAX), *clean = buf_new(256, 0);
-	struct pollfd pfd[2];
-	char *chunk = xmalloc(LOCAL_CHUNK), rbuf[4096];
-	size_t have = 0, done = 0;
-	off_t off = j->offset, left = j->size;
-	int in[2], out[2], status = 0, exited = 0, timeout;
-	long long deadline, now;
-	ssize_t n;
-	pid_t pid;
+	struct buf *why = buf_new(128, 1024), *clean = buf_new(256, 0);
+	struct local_feed feed;
+	struct command c;
+	struct command_result r;
+	int code;
 
-	local_prefix(prefix, j);
-	if (pipe2(in, O_CLOEXEC) < 0) {
-		deliver_reply_set(reply, 4, "4.3.0", "pipe: %s",
-		    strerror(errno));
-		goto free;
-	}
-	if (pipe2(out, O_CLOEXEC) < 0) {
-		deliver_reply_set(reply, 4, "4.3.0", "pipe: %s",
-		    strerror(errno));
-		close(in[0]);
-		close(in[1]);
-		goto free;
-	}
-	if ((pid = fork()) < 0) {
-		deliver_reply_set(reply, 4, "4.3.0", "fork: %s",
-		    strerror(errno));
-		close(in[0]);
-		close(in[1]);
-		close(out[0]);
-		close(out[1]);
-		goto free;
-	}
-	if (pid == 0)
-		local_command_child(j, in[0], out[1]);
-	close(in[0]);
-	close(out[1]);
-	set_nonblock(in[1], 1);
-	set_nonblock(out[0], 1);
-
-	/* Feed stdin and collect output until both ends are done. */
-	memcpy(chunk, buf_str(prefix), buf_len(prefix));
-	have = buf_len(prefix);
-	deadline = now_ms() + var_command_time_limit * 1000;
-	while (in[1] >= 0 || out[0] >= 0) {
-		if (in[1] >= 0 && done == have) {
-			if (left > 0) {
-				n = pread(qfd, chunk, left > LOCAL_CHUNK ?
-				    LOCAL_CHUNK : (size_t)left, off);
-				if (n < 0 && errno == EINTR)
-					continue;
-				if (n <= 0) {
-					deliver_reply_set(reply, 4, "4.3.0",
-					    "read queue file: %s", n < 0 ?
-					    strerror(errno) : "short file");
-					kill(-pid, SIGKILL);
-					break;
-				}
-				off += n;
-				left -= n;
-				have = (size_t)n;
-				done = 0;
-			} else {
-				close(in[1]);
-				in[1] = -1;
-				continue;
-			}
-		}
-		if ((now = now_ms()) >= deadline)
-			break;
-		timeout = (int)(deadline - now);
-		pfd[0].fd = in[1];
-		pfd[0].events = POLLOUT;
-		pfd[1].fd = out[0];
-		pfd[1].events = POLLIN;
-		if (poll(pfd, 2, timeout) < 0) {
-			if (errno == EINTR)
-				continue;
-			break;
-		}
-		if (in[1] >= 0 && (pfd[0].revents & (POLLOUT | POLLERR |
-		    POLLHUP))) {
-			n = write(in[1], chunk + done, have - done);
-			if (n > 0)
-				done += (size_t)n;
-			else if (n < 0 && errno != EAGAIN && errno != EINTR) {
-				/* It stopped reading: fine, if it exits 0. */
-				close(in[1]);
-				in[1] = -1;
-			}
-		}
-		if (out[0] >= 0 && (pfd[1].revents & (POLLIN | POLLERR |
-		    POLLHUP))) {
-			n = read(out[0], rbuf, sizeof(rbuf));
-			if (n > 0)
-				buf_append(output, rbuf, (size_t)n);
-			else if (n == 0 || (errno != EAGAIN &&
-			    errno != EINTR)) {
-				close(out[0]);
-				out[0] = -1;
-			}
-		}
-	}
-	/* Output is closed (or time is up): wait for the exit status. */
-	while (!exited) {
-		n = waitpid(pid, &status, WNOHANG);
-		if (n == pid) {
-			exited = 1;
-			break;
-		}
-		if (n < 0 && errno != EINTR)
-			break;
-		if (now_ms() >= deadline) {
-			kill(-pid, SIGKILL);
-			kill(pid, SIGKILL);
-			(void)waitpid(pid, &status, 0);
-			deliver_reply_set(reply, 4, "4.3.0", "command time "
-			    "limit (%llds) exceeded: %s",
-			    var_command_time_limit, j->target);
-			goto close;
-		}
-		poll(NULL, 0, 20);
-	}
-	if (attr_get(reply, "status") != NULL)
-		goto close;		/* a read error above */
-	if (!exited)
-		deliver_reply_set(reply, 4, "4.3.0", "waitpid: %s",
-		    strerror(errno));
-	else if (WIFSIGNALED(status))
+	feed.prefix = buf_new(256, 0);
+	feed.prefix_done = 0;
+	feed.qfd = qfd;
+	feed.off = j->offset;
+	feed.left = j->size;
+	local_prefix(feed.prefix, j);
+	memset(&c, 0, sizeof(c));
+	c.exec = local_command_exec;
+	c.exec_ctx = (void *)j;
+	c.feed = local_command_feed;
+	c.feed_ctx = &feed;
+	c.time_limit = var_command_time_limit;
+	c.output_max = LOCAL_OUTPUT_MAX;
+	if (command_run(&c, &r, why) < 0)
+		deliver_reply_set(reply, 4, "4.3.0", "%s", buf_str(why));
+	else if (r.feed_failed)
+		deliver_reply_set(reply, 4, "4.3.0", "%s", buf_str(why));
+	else if (r.timed_out)
+		deliver_reply_set(reply, 4, "4.3.0", "command time limit "
+		    "(%llds) exceeded: %s", var_command_time_limit, j->target);
+	else if (r.exec_failed)
+		deliver_reply_set(reply, 4, "4.3.0", "%s", buf_str(why));
+	else if (WIFSIGNALED(r.status))
 		deliver_reply_set(reply, 4, "4.3.0", "command killed by signal "
-		    "%d%s%s", WTERMSIG(status), buf_len(output) ? ": " : "",
-		    local_output(output, clean));
-	else if (WEXITSTATUS(status) == 0)
+		    "%d%s%s", WTERMSIG(r.status), buf_len(r.output) ? ": " : "",
+		    command_output(r.output, clean));
+	else if ((code = WEXITSTATUS(r.status)) == 0)
 		deliver_reply_set(reply, 0, "2.0.0", "delivered to command: %s",
 		    j->target);
 	else
-		deliver_reply_set(reply, WEXITSTATUS(status) ==
-		    EX_TEMPFAIL_CODE ? 4 : 5,
-		    WEXITSTATUS(status) == EX_TEMPFAIL_CODE ? "4.3.0" :
-		    "5.3.0", "command failed with exit status %d%s%s",
-		    WEXITSTATUS(status), buf_len(output) ? ": " : "",
-		    local_output(output, clean));
-close:
-	fd_close(&in[1]);
-	fd_close(&out[0]);
-free:
-	free(chunk);
-	buf_free(&prefix);
-	buf_free(&output);
+		deliver_reply_set(reply, code == EX_TEMPFAIL_CODE ? 4 : 5,
+		    code == EX_TEMPFAIL_CODE ? "4.3.0" : "5.3.0",
+		    "command failed with exit status %d%s%s", code,
+		    buf_len(r.output) ? ": " : "",
+		    command_output(r.output, clean));
+	if (r.output != NULL)
+		buf_free(&r.output);
+	buf_free(&feed.prefix);
+	buf_free(&why);
 	buf_free(&clean);
 }
 
