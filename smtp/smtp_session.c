@@ -1,0 +1,643 @@
+/*
+ * smtp_session - one connection's dialog, in a worker (RFC 5321, RFC
+ * 2033 for LMTP).
+ *
+ * A delivery tries the route's addresses in order until one greets us
+ * and answers EHLO (HELO when EHLO gets 5xx; LHLO for LMTP), then runs
+ * one transaction: MAIL (SIZE, BODY, SMTPUTF8, RET, ENVID), RCPT for
+ * each recipient (NOTIFY, ORCPT), DATA; with PIPELINING the three go in
+ * one write.  The outcome of each recipient is its own: a 2xx, 4xx or
+ * 5xx to its RCPT (and, in LMTP, its reply after the data).
+ *
+ * The no-loss rule: a recipient is sent only on a 2xx to the end of the
+ * data.  A 421, a lost connection or a timeout anywhere (mid-data too)
+ * defers every recipient that has no outcome yet, never bounces it.
+ * A message too big for the server's SIZE bounces before DATA (5.3.4);
+ * a message that needs SMTPUTF8 bounces when the server lacks it
+ * (5.6.7).  8BITMIME: a message marked 8BITMIME goes to a server that
+ * does not offer 8BITMIME as it is, without BODY= (no conversion to
+ * quoted-printable is done).
+ *
+ * After a delivery the connection is kept (smtp_connection_cache_time_
+ * limit, smtp_connection_reuse_count_limit) and checked with RSET before
+ * its next use; a failed MAIL or RSET closes it.
+ *
+ * Distrusts the server: replies are bounded in line length and count
+ * (smtp_reply.c); every wait is bounded by a smtp_*_timeout.
+ */
+#include <sys/types.h>
+
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+#include <unistd.h>
+
+#include "attr.h"
+#include "buf.h"
+#include "deliver.h"
+#include "lineio.h"
+#include "msg.h"
+#include "params.h"
+#include "util.h"
+#include "smtp.h"
+#include "smtp_data.h"
+#include "smtp_reply.h"
+
+/* A connection. */
+struct smtp_sess {
+	int			 fd;
+	struct lineio		*io;
+	char			*key;	/* the nexthop it serves */
+	struct smtp_dest	 dest;
+	struct smtp_ext		 ext;
+	int			 uses;
+	struct smtp_reply	 rep;
+	struct buf		*line;
+	char			 relay[400];	/* host[addr]:port */
+};
+
+/* A recipient's outcome in the making. */
+struct smtp_rcpt {
+	struct deliver_rcpt	 r;
+	int			 status;	/* -1: none yet, 0, 4, 5 */
+	int			 accepted;	/* 2xx to RCPT */
+	int			 relayed;	/* NOTIFY=SUCCESS, no DSN */
+	char			 dsn[12];
+	struct buf		*why;
+};
+
+static struct smtp_sess *smtp_sess;	/* the kept connection */
+
+static int smtp_session_hello(struct smtp_sess *, struct buf *);
+
+/* smtp_session_close - end a connection (QUIT first when polite) */
+static void
+smtp_session_close(struct smtp_sess **sp, int quit)
+{
+	struct smtp_sess *s = *sp;
+
+	if (s == NULL)
+		return;
+	*sp = NULL;
+	if (quit && lineio_puts(s->io, "QUIT\r\n") == 0 &&
+	    lineio_flush(s->io) == 0) {
+		lineio_set_timeout(s->io, (int)var_smtp_quit_timeout);
+		(void)lineio_get(s->io, s->line, LINEIO_SKIP);
+	}
+	lineio_free(&s->io);
+	close(s->fd);
+	smtp_reply_free(&s->rep);
+	buf_free(&s->line);
+	free(s->key);
+	free(s);
+}
+
+/* smtp_session_cached - is a connection kept for reuse? */
+int
+smtp_session_cached(void)
+{
+	return smtp_sess != NULL;
+}
+
+/* smtp_session_idle - the kept connection's time is up */
+void
+smtp_session_idle(void)
+{
+	smtp_session_close(&smtp_sess, 1);
+}
+
+/*
+ * smtp_session_reply - read a reply within timeout s: its code, or -1
+ * with why (timeout, lost connection, a malformed or endless reply)
+ */
+static int
+smtp_session_reply(struct smtp_sess *s, int timeout, const char *after,
+    struct buf *why)
+{
+	int r, pr;
+
+	lineio_set_timeout(s->io, timeout);
+	smtp_reply_reset(&s->rep);
+	for (;;) {
+		r = lineio_get(s->io, s->line, LINEIO_SKIP);
+		if (r == LINE_OK) {
+			pr = smtp_reply_line(&s->rep, buf_str(s->line),
+			    buf_len(s->line));
+			if (pr == SMTP_REPLY_DONE)
+				return s->rep.code;
+			if (pr == SMTP_REPLY_MORE)
+				continue;
+			buf_setf(why, "malformed or over-long reply from %s "
+			    "%s", s->relay, after);
+		} else if (r == LINE_TIMEOUT)
+			buf_setf(why, "conversation with %s timed out %s",
+			    s->relay, after);
+		else if (r == LINE_TOOLONG)
+			buf_setf(why, "over-long reply line from %s %s",
+			    s->relay, after);
+		else
+			buf_setf(why, "lost connection with %s %s", s->relay,
+			    after);
+		return -1;
+	}
+}
+
+/* smtp_session_said - why text: "host X said: 550 5.1.1 ... (in reply to Y)" */
+static void
+smtp_session_said(struct smtp_sess *s, const char *cmd, struct buf *why)
+{
+	buf_setf(why, "host %s said: ", s->relay);
+	smtp_reply_str(&s->rep, why);
+	buf_appendf(why, " (in reply to %s)", cmd);
+}
+
+/* smtp_session_cmd - send a command and read its reply: code, or -1 */
+static int
+smtp_session_cmd(struct smtp_sess *s, const char *cmd, int timeout,
+    struct buf *why)
+{
+	struct buf *after = buf_new(64, 256);
+	int code;
+
+	buf_setf(after, "in reply to %s", cmd);
+	if (lineio_printf(s->io, "%s\r\n", cmd) < 0 ||
+	    lineio_flush(s->io) < 0) {
+		buf_setf(why, "lost connection with %s while sending %s",
+		    s->relay, cmd);
+		code = -1;
+	} else
+		code = smtp_session_reply(s, timeout, buf_str(after), why);
+	buf_free(&after);
+	return code;
+}
+
+/*
+ * smtp_session_open - connect to an address, greeting and EHLO: the
+ * session, or NULL with why (*answered: the host greeted us with 2xx)
+ */
+static struct smtp_sess *
+smtp_session_open(const struct smtp_dest *d, const char *key,
+    int *answered, struct buf *why)
+{
+	struct smtp_sess *s;
+	int fd, code;
+
+	*answered = 0;
+	if ((fd = smtp_connect(d, why)) < 0)
+		return NULL;
+	s = xcalloc(1, sizeof(*s));
+	s->fd = fd;
+	s->dest = *d;
+	s->key = xstrdup(key);
+	s->io = lineio_new(fd, (size_t)var_smtp_reply_length_limit,
+	    (int)var_smtp_helo_timeout);
+	s->line = buf_new(256, (size_t)var_smtp_reply_length_limit + 1);
+	smtp_reply_init(&s->rep, (int)var_smtp_reply_line_limit,
+	    (size_t)var_smtp_reply_length_limit * 4);
+	snprintf(s->relay, sizeof(s->relay), "%s[%s]:%u", d->host,
+	    d->path[0] != '\0' ? d->path : d->addr, d->port);
+	code = smtp_session_reply(s, (int)var_smtp_helo_timeout,
+	    "while receiving the initial server greeting", why);
+	if (code > 0 && code / 100 != 2) {
+		buf_setf(why, "host %s refused to talk to me: ", s->relay);
+		smtp_reply_str(&s->rep, why);
+	}
+	if (code / 100 != 2) {
+		smtp_session_close(&s, code > 0);
+		return NULL;
+	}
+	*answered = 1;
+	if (smtp_session_hello(s, why) < 0) {
+		smtp_session_close(&s, 0);
+		return NULL;
+	}
+	return s;
+}
+
+/* smtp_session_hello - EHLO (HELO after a 5xx) or LHLO: 0, -1 with why */
+static int
+smtp_session_hello(struct smtp_sess *s, struct buf *why)
+{
+	struct buf *cmd = buf_new(128, 512);
+	int code;
+
+	buf_setf(cmd, "%s %s", smtp_lmtp ? "LHLO" : "EHLO",
+	    var_smtp_helo_name);
+	code = smtp_session_cmd(s, buf_str(cmd), (int)var_smtp_helo_timeout,
+	    why);
+	if (code / 100 == 2)
+		smtp_reply_ehlo(&s->rep, &s->ext);
+	else if (code / 100 == 5 && !smtp_lmtp) {
+		memset(&s->ext, 0, sizeof(s->ext));
+		buf_setf(cmd, "HELO %s", var_smtp_helo_name);
+		code = smtp_session_cmd(s, buf_str(cmd),
+		    (int)var_smtp_helo_timeout, why);
+	}
+	if (code > 0 && code / 100 != 2) {
+		buf_truncate(cmd, 4);
+		smtp_session_said(s, buf_str(cmd), why);
+	}
+	buf_free(&cmd);
+	return code / 100 == 2 ? 0 : -1;
+}
+
+/* smtp_xtext - append s as RFC 3461 xtext */
+static void
+smtp_xtext(struct buf *out, const char *s)
+{
+	for (; *s != '\0'; s++) {
+		if (*s < '!' || *s > '~' || *s == '+' || *s == '=')
+			buf_appendf(out, "+%02X", (unsigned char)*s);
+		else
+			buf_putc(out, *s);
+	}
+}
+
+/* smtp_rcpt_set - a recipient's outcome, unless it has one */
+static void
+smtp_rcpt_set(struct smtp_rcpt *rc, int status, const char *dsn,
+    const char *why)
+{
+	if (rc->status >= 0)
+		return;
+	rc->status = status;
+	snprintf(rc->dsn, sizeof(rc->dsn), "%s", dsn);
+	buf_set(rc->why, why);
+}
+
+/* smtp_rcpt_all - every recipient without an outcome gets this one */
+static void
+smtp_rcpt_all(struct smtp_rcpt *rc, int n, int status, const char *dsn,
+    const char *why)
+{
+	int i;
+
+	for (i = 0; i < n; i++)
+		smtp_rcpt_set(&rc[i], status, dsn, why);
+}
+
+/* smtp_rcpt_reply - the reply's outcome for a recipient */
+static void
+smtp_rcpt_reply(struct smtp_sess *s, struct smtp_rcpt *rc, const char *cmd)
+{
+	int status = s->rep.code / 100 == 2 ? 0 : s->rep.code / 100;
+	char dsn[12];
+	struct buf *why = buf_new(128, 2048);
+
+	if (s->rep.dsn[0] != '\0')
+		snprintf(dsn, sizeof(dsn), "%s", s->rep.dsn);
+	else
+		snprintf(dsn, sizeof(dsn), "%c.0.0", status == 0 ? '2' :
+		    status == 5 ? '5' : '4');
+	if (status == 0) {
+		buf_setf(why, "delivered via %s: ", s->relay);
+		smtp_reply_str(&s->rep, why);
+	} else
+		smtp_session_said(s, cmd, why);
+	smtp_rcpt_set(rc, status, dsn, buf_str(why));
+	buf_free(&why);
+}
+
+/* smtp_session_mail - the MAIL command of a request */
+static void
+smtp_session_mail(struct smtp_sess *s, const struct deliver_request *r,
+    struct buf *cmd)
+{
+	buf_setf(cmd, "MAIL FROM:<%s>", r->sender);
+	if (s->ext.flags & SMTP_EXT_SIZE)
+		buf_appendf(cmd, " SIZE=%lld", (long long)r->size);
+	if (r->body != NULL && (s->ext.flags & SMTP_EXT_8BITMIME) &&
+	    strcasecmp(r->body, "8BITMIME") == 0)
+		buf_appendf(cmd, " BODY=8BITMIME");
+	if (r->smtputf8)
+		buf_appendf(cmd, " SMTPUTF8");
+	if (s->ext.flags & SMTP_EXT_DSN) {
+		if (r->ret != NULL && *r->ret != '\0')
+			buf_appendf(cmd, " RET=%s", r->ret);
+		if (r->envid != NULL && *r->envid != '\0') {
+			buf_puts(cmd, " ENVID=");
+			smtp_xtext(cmd, r->envid);
+		}
+	}
+}
+
+/* smtp_session_rcpt - the RCPT command of a recipient */
+static void
+smtp_session_rcpt(struct smtp_sess *s, struct smtp_rcpt *rc,
+    struct buf *cmd)
+{
+	const char *semi;
+
+	buf_setf(cmd, "RCPT TO:<%s>", rc->r.addr);
+	if (!(s->ext.flags & SMTP_EXT_DSN))
+		return;
+	if (rc->r.notify != NULL && *rc->r.notify != '\0')
+		buf_appendf(cmd, " NOTIFY=%s", rc->r.notify);
+	if (rc->r.orcpt != NULL && (semi = strchr(rc->r.orcpt, ';')) != NULL) {
+		buf_appendf(cmd, " ORCPT=%.*s;", (int)(semi - rc->r.orcpt),
+		    rc->r.orcpt);
+		smtp_xtext(cmd, semi + 1);
+	}
+}
+
+/*
+ * smtp_session_send - the transaction on a session: the recipients'
+ * outcomes; 0 when the session may be kept, -1 when it must end
+ */
+static int
+smtp_session_send(struct smtp_sess *s, const struct deliver_request *r,
+    struct smtp_rcpt *rc, int n, int qfd)
+{
+	struct buf *cmd = buf_new(256, 4096), *why = buf_new(128, 2048);
+	int pipe = (s->ext.flags & SMTP_EXT_PIPELINING) != 0;
+	int i, code, accepted = 0, keep = 0;
+	char dsn[12];
+
+	smtp_session_mail(s, r, cmd);
+	if (lineio_printf(s->io, "%s\r\n", buf_str(cmd)) < 0)
+		goto lost;
+	if (pipe) {
+		for (i = 0; i < n; i++) {
+			smtp_session_rcpt(s, &rc[i], cmd);
+			if (lineio_printf(s->io, "%s\r\n", buf_str(cmd)) < 0)
+				goto lost;
+		}
+		if (lineio_puts(s->io, "DATA\r\n") < 0)
+			goto lost;
+	}
+	if (lineio_flush(s->io) < 0)
+		goto lost;
+	if ((code = smtp_session_reply(s, (int)var_smtp_mail_timeout,
+	    "in reply to MAIL FROM", why)) < 0)
+		goto fail;
+	if (code / 100 != 2) {
+		smtp_session_said(s, "MAIL FROM", why);
+		snprintf(dsn, sizeof(dsn), "%s", s->rep.dsn[0] != '\0' ?
+		    s->rep.dsn : code / 100 == 5 ? "5.0.0" : "4.0.0");
+		smtp_rcpt_all(rc, n, code / 100, dsn, buf_str(why));
+		goto out;		/* the session ends */
+	}
+	for (i = 0; i < n; i++) {
+		if (!pipe) {
+			smtp_session_rcpt(s, &rc[i], cmd);
+			if (lineio_printf(s->io, "%s\r\n", buf_str(cmd)) < 0 ||
+			    lineio_flush(s->io) < 0)
+				goto lost;
+		}
+		if ((code = smtp_session_reply(s, (int)var_smtp_rcpt_timeout,
+		    "in reply to RCPT TO", why)) < 0)
+			goto fail;
+		if (code / 100 == 2) {
+			rc[i].accepted = 1;
+			accepted++;
+			rc[i].relayed = !(s->ext.flags & SMTP_EXT_DSN) &&
+			    rc[i].r.notify != NULL &&
+			    strcasestr(rc[i].r.notify, "SUCCESS") != NULL;
+		} else
+			smtp_rcpt_reply(s, &rc[i], "RCPT TO");
+		if (code == 421)
+			goto fail_421;
+	}
+	if (!pipe && accepted == 0) {
+		keep = 1;
+		goto out;
+	}
+	if (!pipe && (lineio_puts(s->io, "DATA\r\n") < 0 ||
+	    lineio_flush(s->io) < 0))
+		goto lost;
+	if ((code = smtp_session_reply(s, (int)var_smtp_data_init_timeout,
+	    "in reply to DATA", why)) < 0)
+		goto fail;
+	if (code != 354) {
+		smtp_session_said(s, "DATA", why);
+		snprintf(dsn, sizeof(dsn), "%s", s->rep.dsn[0] != '\0' ?
+		    s->rep.dsn : code / 100 == 5 ? "5.0.0" : "4.0.0");
+		for (i = 0; i < n; i++)
+			if (rc[i].accepted)
+				smtp_rcpt_set(&rc[i], code / 100 == 5 ? 5 : 4,
+				    dsn, buf_str(why));
+		keep = code / 100 != 3 && code != 421;
+		goto out;
+	}
+	if (accepted == 0) {
+		/* DATA pipelined, every RCPT refused, and yet 354. */
+		if (lineio_puts(s->io, ".\r\n") < 0 || lineio_flush(s->io) < 0)
+			goto lost;
+		(void)smtp_session_reply(s, (int)var_smtp_data_done_timeout,
+		    "after the end of an empty message", why);
+		goto out;
+	}
+	lineio_set_timeout(s->io, (int)var_smtp_data_xfer_timeout);
+	if ((code = smtp_data_send(s->io, qfd, r->offset, r->size, why)) != 0) {
+		if (code < 0)
+			buf_setf(why, "lost connection with %s while sending "
+			    "message body", s->relay);
+		smtp_rcpt_all(rc, n, 4, code < 0 ? "4.4.2" : "4.3.0",
+		    buf_str(why));
+		goto out;
+	}
+	for (i = 0; i < n; i++) {
+		if (!rc[i].accepted)
+			continue;
+		if ((code = smtp_session_reply(s,
+		    (int)var_smtp_data_done_timeout,
+		    "while sending the end of the message", why)) < 0)
+			goto fail;
+		smtp_rcpt_reply(s, &rc[i], "end of DATA");
+		if (!smtp_lmtp) {
+			/* SMTP: one reply for all. */
+			smtp_rcpt_all(rc, n, rc[i].status, rc[i].dsn,
+			    buf_str(rc[i].why));
+			break;
+		}
+	}
+	keep = 1;
+	goto out;
+fail_421:
+	smtp_rcpt_all(rc, n, 4, "4.0.0", buf_str(rc[i].why));
+	goto out;
+lost:
+	buf_setf(why, "lost connection with %s while sending the envelope",
+	    s->relay);
+fail:
+	smtp_rcpt_all(rc, n, 4, "4.4.2", buf_str(why));
+out:
+	buf_free(&cmd);
+	buf_free(&why);
+	return keep ? 0 : -1;
+}
+
+/* smtp_session_reuse - the kept connection, if it serves key and RSET works */
+static struct smtp_sess *
+smtp_session_reuse(const char *key)
+{
+	struct smtp_sess *s = smtp_sess;
+	struct buf *why;
+	int code;
+
+	if (s == NULL)
+		return NULL;
+	smtp_sess = NULL;
+	if (strcmp(s->key, key) != 0 ||
+	    s->uses >= var_smtp_connection_reuse_count_limit) {
+		smtp_session_close(&s, 1);
+		return NULL;
+	}
+	why = buf_new(128, 1024);
+	code = smtp_session_cmd(s, "RSET", (int)var_smtp_rset_timeout, why);
+	buf_free(&why);
+	if (code / 100 != 2) {
+		smtp_session_close(&s, code > 0);
+		return NULL;
+	}
+	return s;
+}
+
+/*
+ * smtp_session_find - a session for a delivery: the kept one, or the
+ * first address of the route that greets us.  NULL with why and *dead
+ * (no host answered at all).
+ */
+static struct smtp_sess *
+smtp_session_find(const struct attr *job, const char *key, int *dead,
+    struct buf *why)
+{
+	struct smtp_sess *s;
+	struct smtp_dest d;
+	long long i, n = attr_get_num(job, SMTP_X_NROUTE, 0);
+	char name[32];
+	const char *v;
+	int answered, any = 0;
+
+	*dead = 0;
+	if ((s = smtp_session_reuse(key)) != NULL)
+		return s;
+	for (i = 0; i < n && i < SMTP_ROUTE_MAX; i++) {
+		snprintf(name, sizeof(name), SMTP_X_ROUTE ".%lld", i);
+		if ((v = attr_get(job, name)) == NULL ||
+		    smtp_dest_parse(v, &d) < 0)
+			continue;
+		if ((s = smtp_session_open(&d, key, &answered, why)) != NULL)
+			return s;
+		any |= answered;
+		msg_info("%s", buf_str(why));
+	}
+	if (n == 0)
+		buf_setf(why, "no route to %s", key);
+	*dead = !any;
+	return NULL;
+}
+
+/* smtp_session_reply_fill - qmgr's reply from the recipients' outcomes */
+static void
+smtp_session_reply_fill(struct attr *reply, struct smtp_rcpt *rc, int n,
+    const char *relay)
+{
+	char name[40];
+	int i;
+
+	for (i = 0; i < n; i++) {
+		deliver_reply_add(reply, i, rc[i].status < 0 ? 4 :
+		    rc[i].status, rc[i].status < 0 ? "4.3.0" : rc[i].dsn,
+		    "%s", rc[i].status < 0 ? "delivery not finished" :
+		    buf_str(rc[i].why));
+		if (rc[i].status == 0 && rc[i].relayed) {
+			if (i == 0)
+				snprintf(name, sizeof(name), "dsn_relayed");
+			else
+				snprintf(name, sizeof(name), "dsn_relayed.%d",
+				    i);
+			attr_set(reply, name, "1");
+		}
+	}
+	if (relay != NULL)
+		attr_set(reply, DELIVER_RELAY, relay);
+}
+
+/* smtp_session_check - what the server cannot take: bounce it early */
+static int
+smtp_session_check(struct smtp_sess *s, const struct deliver_request *r,
+    struct smtp_rcpt *rc, int n)
+{
+	struct buf *why = buf_new(128, 1024);
+	int refused = 1;
+
+	if ((s->ext.flags & SMTP_EXT_SIZE) && s->ext.size > 0 &&
+	    r->size > s->ext.size) {
+		buf_setf(why, "message size %lld exceeds size limit %lld of "
+		    "server %s", (long long)r->size, s->ext.size, s->relay);
+		smtp_rcpt_all(rc, n, 5, "5.3.4", buf_str(why));
+	} else if (r->smtputf8 && !(s->ext.flags & SMTP_EXT_SMTPUTF8)) {
+		buf_setf(why, "SMTPUTF8 is required, but was not offered by "
+		    "host %s", s->relay);
+		smtp_rcpt_all(rc, n, 5, "5.6.7", buf_str(why));
+	} else
+		refused = 0;
+	buf_free(&why);
+	return refused;
+}
+
+/* smtp_session_deliver - one job from the dispatcher: qmgr's reply */
+void
+smtp_session_deliver(const struct attr *job, struct attr *reply)
+{
+	struct deliver_request r;
+	struct smtp_rcpt *rc;
+	struct smtp_sess *s = NULL;
+	struct buf *why = buf_new(128, 2048);
+	const char *key = attr_get(job, SMTP_X_KEY);
+	int i, qfd = -1, dead = 0, keep;
+
+	if (deliver_request_get(job, &r, why) < 0 || key == NULL) {
+		deliver_reply_set(reply, 4, "4.3.0", "%s", buf_len(why) > 0 ?
+		    buf_str(why) : "malformed job");
+		buf_free(&why);
+		return;
+	}
+	rc = xcalloc((size_t)r.nrcpt, sizeof(*rc));
+	for (i = 0; i < r.nrcpt; i++) {
+		deliver_request_rcpt(job, &r, i, &rc[i].r);
+		rc[i].status = -1;
+		rc[i].why = buf_new(128, 2048);
+	}
+	if ((qfd = smtp_data_open(r.queue_id, why)) < 0) {
+		msg_warn("%s: %s", r.queue_id, buf_str(why));
+		smtp_rcpt_all(rc, r.nrcpt, 4, "4.3.0", buf_str(why));
+	} else if ((s = smtp_session_find(job, key, &dead, why)) == NULL)
+		smtp_rcpt_all(rc, r.nrcpt, 4, "4.4.1", buf_str(why));
+	else if (!smtp_session_check(s, &r, rc, r.nrcpt)) {
+		s->uses++;
+		keep = smtp_session_send(s, &r, rc, r.nrcpt, qfd) == 0;
+		smtp_session_reply_fill(reply, rc, r.nrcpt, s->relay);
+		if (keep && var_smtp_connection_cache_time_limit > 0)
+			smtp_sess = s;
+		else
+			smtp_session_close(&s, keep);
+		s = NULL;
+	}
+	if (s != NULL) {
+		/* Refused before MAIL: the session is still good. */
+		smtp_session_reply_fill(reply, rc, r.nrcpt, s->relay);
+		if (var_smtp_connection_cache_time_limit > 0)
+			smtp_sess = s;
+		else
+			smtp_session_close(&s, 1);
+	} else if (attr_get(reply, DELIVER_STATUS) == NULL)
+		smtp_session_reply_fill(reply, rc, r.nrcpt, NULL);
+	if (dead)
+		attr_set(reply, DELIVER_DEAD, "1");
+	for (i = 0; i < r.nrcpt; i++) {
+		msg_info("%s: to=<%s>, relay=%s, status=%s (%s)", r.queue_id,
+		    rc[i].r.addr, attr_get(reply, DELIVER_RELAY) != NULL ?
+		    attr_get(reply, DELIVER_RELAY) : "none",
+		    rc[i].status == 0 ? "sent" : rc[i].status == 5 ?
+		    "bounced" : "deferred", buf_str(rc[i].why));
+		buf_free(&rc[i].why);
+	}
+	free(rc);
+	if (qfd >= 0)
+		close(qfd);
+	buf_free(&why);
+}
