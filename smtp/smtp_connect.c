@@ -202,7 +202,6 @@ smtp_route_finish(void *ctx)
 		if (buf_len(why) == 0)
 			buf_setf(why, "no address to deliver to for %s",
 			    r->host);
-		buf_set(why, buf_str(why));
 	}
 	r->why = NULL;
 	free(r->host);

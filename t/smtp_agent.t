@@ -104,6 +104,13 @@ def send(text, rcpts, nexthop=None, service="smtp", **kw):
     return call(request(qid, size, rcpts, nexthop, **kw), service)
 
 
+# qmgr takes what it finds in active/ when it starts: plant nothing
+# before it has (one message through it says so).
+c = smtplib.SMTP("127.0.0.1", inst.port, timeout=10)
+c.sendmail("bob@mired.org", ["bob@mired.org"], "Subject: WarmUp\r\n\r\nx\r\n")
+c.quit()
+ok(inst.wait_mail(1, user="bob"), "qmgr is up (a first message is delivered)")
+
 MSG = "Subject: hello\nFrom: bob@mired.org\n\nline one\n.dot line\n..two dots\nend"
 
 # --- 1. A nexthop [host]:port: no MX lookup; CRLF and dot-stuffing ---
@@ -121,7 +128,7 @@ is_(m["data"], b"Subject: hello\r\nFrom: bob@mired.org\r\n\r\nline one\r\n"
 like(m["mail"], "FROM:<bob@mired.org> SIZE=%d" % len(MSG),
      "MAIL FROM with SIZE when offered")
 is_(m["rcpts"], ["TO:<carla@remote.test>"], "RCPT TO")
-is_(m["helo"], "mail.mired.org", "EHLO gives myhostname")
+is_(m.get("helo"), "mail.mired.org", "EHLO gives myhostname")
 
 # --- 2. Routing by MX, every MX host in order ---
 s2 = Sink("127.0.0.2", port=PORT)
@@ -146,3 +153,247 @@ is_((r.get("status"), r.get("dsn")), ("4", "4.4.3"),
 r = send(MSG, ["x@remote.test"], "[127.0.0.5]:%d" % PORT)
 is_(r.get("status"), "4", "nobody listens: deferred")
 is_(r.get("dead"), "1", "dead=1: the destination is down")
+
+# --- 3. smtp_destination_networks: a hard limit, whatever DNS says ---
+r = send(MSG, ["x@private.test"])
+is_((r.get("status"), r.get("dsn")), ("4", "4.4.1"),
+    "MX at 10.0.0.1: deferred 4.4.1")
+like(r.get("reason", ""), "address 10.0.0.1 of mx.private.test not in "
+     "smtp_destination_networks", "the reason names the address")
+r = send(MSG, ["x@linklocal.test"])
+like(r.get("reason", ""), "169.254.7.7 of mx.linklocal.test not in "
+     "smtp_destination_networks", "MX at 169.254.7.7: refused, named")
+if V6:
+    s6 = Sink("::1", port=PORT)
+    r = send(MSG, ["x@six.test"])
+    is_((r.get("status"), r.get("dsn")), ("4", "4.4.1"),
+        "::1 (AAAA of the implicit MX) not listed: deferred 4.4.1")
+    like(r.get("reason", ""), "::1 of six.test not in smtp_destination_networks",
+         "the reason names ::1")
+    is_(s6.connections, 0, "the sink on ::1 saw no connection")
+    r = send(MSG, ["x@six.test"], service="smtp6")
+    is_(r.get("status"), "0", "with [::1]/128 listed: sent over IPv6 (%s)"
+        % r.get("reason"))
+    is_(r.get("relay"), "six.test[::1]:%d" % PORT, "relay shows the IPv6 address")
+else:
+    for i in range(5):
+        ok(True, "# SKIP no IPv6 loopback")
+s4 = Sink("127.0.0.6")
+r = send(MSG, ["x@remote.test"], "[127.0.0.6]:%d" % s4.port,
+         service="smtppublic")
+is_((r.get("status"), r.get("dsn")), ("4", "4.4.1"),
+    "the default (public): loopback is refused, even as a literal")
+is_(s4.connections, 0, "the sink saw no connection")
+r = send(MSG, ["x@remote.test"], "[10.1.2.3]:25")
+like(r.get("reason", ""), "address 10.1.2.3 of 10.1.2.3 not in "
+     "smtp_destination_networks", "a literal [10.1.2.3] outside: refused")
+
+# --- 4. The dialog ---
+# HELO when EHLO gets 5xx; no extensions then.
+s5 = Sink("127.0.0.7", replies={"EHLO": "502 5.5.2 what?"})
+r = send(MSG, ["x@remote.test"], "[127.0.0.7]:%d" % s5.port)
+is_(r.get("status"), "0", "EHLO refused: HELO, sent (%s)" % r.get("reason"))
+ok(any(c.startswith("HELO mail.mired.org") for c in s5.commands), "HELO was sent")
+s5.wait_messages(1)
+is_(s5.messages[0]["mail"] if s5.messages else None, "FROM:<bob@mired.org>",
+    "after HELO: MAIL FROM without parameters")
+
+# SIZE: refused before MAIL when the server's limit is smaller.
+s6b = Sink("127.0.0.8", ext=["SIZE 20"])
+r = send(MSG, ["x@remote.test"], "[127.0.0.8]:%d" % s6b.port)
+is_((r.get("status"), r.get("dsn")), ("5", "5.3.4"), "over the server's SIZE: "
+    "bounced 5.3.4 (%s)" % r.get("reason"))
+ok(not any(c.startswith("MAIL") for c in s6b.commands), "no MAIL was sent")
+
+# SMTPUTF8 needed, not offered: 5.6.7; offered: passed on.
+r = send(MSG, ["x@remote.test"], "[127.0.0.2]:%d" % s1.port,
+         extra={"smtputf8": "1"})
+is_((r.get("status"), r.get("dsn")), ("5", "5.6.7"),
+    "SMTPUTF8 needed, not offered: bounced 5.6.7")
+s7 = Sink("127.0.0.9", ext=["SMTPUTF8", "8BITMIME", "DSN"])
+r = send(MSG, [("x@remote.test", "SUCCESS,FAILURE", "rfc822;x+1@remote.test")],
+         "[127.0.0.9]:%d" % s7.port,
+         extra={"smtputf8": "1", "body": "8BITMIME", "ret": "HDRS",
+                "envid": "id=1 2"})
+is_(r.get("status"), "0", "SMTPUTF8 offered: sent")
+s7.wait_messages(1)
+m = s7.messages[0] if s7.messages else {"mail": "", "rcpts": [""]}
+is_(m["mail"], "FROM:<bob@mired.org> BODY=8BITMIME SMTPUTF8 RET=HDRS "
+    "ENVID=id+3D1+202", "MAIL: BODY, SMTPUTF8, RET, ENVID as xtext")
+is_(m["rcpts"], ["TO:<x@remote.test> NOTIFY=SUCCESS,FAILURE "
+    "ORCPT=rfc822;x+2B1@remote.test"], "RCPT: NOTIFY and ORCPT (xtext)")
+ok("dsn_relayed" not in r, "the server has DSN: no relayed notice")
+
+# No DSN at the server, NOTIFY=SUCCESS: the reply says relayed.
+s8 = Sink("127.0.0.10", ext=["PIPELINING", "SIZE 1000000"])
+r = send(MSG, [("x@remote.test", "SUCCESS", None), ("y@remote.test", "NEVER", None)],
+         "[127.0.0.10]:%d" % s8.port, extra={"body": "8BITMIME"})
+is_((r.get("status"), r.get("status.1")), ("0", "0"), "both sent")
+is_((r.get("dsn_relayed"), r.get("dsn_relayed.1")), ("1", None),
+    "no DSN at the server: dsn_relayed=1 for NOTIFY=SUCCESS only")
+s8.wait_messages(1)
+m = s8.messages[0] if s8.messages else {"mail": "BODY", "rcpts": []}
+ok("BODY" not in m["mail"], "8BITMIME not offered: no BODY= (the message "
+   "goes as it is, not converted)")
+is_(len(m["rcpts"]), 2, "two recipients in one transaction")
+
+# Per-recipient outcomes from RCPT.
+def rcpt_reply(arg):
+    if "soft" in arg:
+        return "450 4.2.0 mailbox busy"
+    if "hard" in arg:
+        return "550 5.1.1 no such user"
+    return "250 2.1.5 ok"
+
+
+s9 = Sink("127.0.0.11", replies={"RCPT": rcpt_reply})
+r = send(MSG, ["good@remote.test", "soft@remote.test", "hard@remote.test"],
+         "[127.0.0.11]:%d" % s9.port)
+is_((r.get("status"), r.get("status.1"), r.get("status.2")), ("0", "4", "5"),
+    "per recipient: 250 sent, 450 deferred, 550 bounced")
+is_((r.get("dsn.1"), r.get("dsn.2")), ("4.2.0", "5.1.1"),
+    "each with the server's enhanced code")
+like(r.get("reason.2", ""), "550 5.1.1 no such user (in reply to RCPT TO)",
+     "the bounce's reason says what the server said, and to what")
+s9.wait_messages(1)
+is_(s9.messages[0]["rcpts"] if s9.messages else None,
+    ["TO:<good@remote.test>"], "the message went to the accepted one only")
+
+# Every recipient refused: no data, nothing sent.
+r = send(MSG, ["hard1@remote.test", "hard2@remote.test"],
+         "[127.0.0.11]:%d" % s9.port)
+is_((r.get("status"), r.get("status.1")), ("5", "5"), "both refused: bounced")
+is_(len(s9.messages), 1, "no message for them")
+
+# A dropped connection mid-DATA: deferred, never bounced.
+s10 = Sink("127.0.0.12", drop_in_data=True)
+r = send(MSG, ["a@remote.test", "b@remote.test"], "[127.0.0.12]:%d" % s10.port)
+is_((r.get("status"), r.get("status.1")), ("4", "4"),
+    "connection dropped mid-DATA: every recipient deferred")
+like(r.get("reason", ""), "lost connection with 127.0.0.12[127.0.0.12]",
+     "  the reason says the connection was lost")
+
+# A 421 to RCPT: deferred, the session ends.
+s11 = Sink("127.0.0.13", replies={
+    "RCPT": lambda a: "421 4.7.0 closing" if "two" in a else "250 ok"})
+r = send(MSG, ["one@remote.test", "two@remote.test", "three@remote.test"],
+         "[127.0.0.13]:%d" % s11.port)
+is_((r.get("status"), r.get("status.1"), r.get("status.2")), ("4", "4", "4"),
+    "a 421 at the second RCPT: all deferred, none bounced (%s)" % r.get("reason"))
+is_(len(s11.messages), 0, "no message was taken")
+
+# A 421 greeting: the destination is down.
+s12 = Sink("127.0.0.14", greeting="421 4.3.2 busy, come back later")
+r = send(MSG, ["a@remote.test"], "[127.0.0.14]:%d" % s12.port)
+is_((r.get("status"), r.get("dead")), ("4", "1"), "421 at the greeting: "
+    "deferred, dead=1")
+like(r.get("reason", ""), "refused to talk to me: 421 4.3.2 busy",
+     "  with the greeting in the reason")
+
+# The end of data never answered: a timeout defers.
+s13 = Sink("127.0.0.15", replies={"DOT": "HANG"})
+r = send(MSG, ["a@remote.test"], "[127.0.0.15]:%d" % s13.port)
+is_(r.get("status"), "4", "no reply to the end of data within "
+    "smtp_data_done_timeout: deferred")
+like(r.get("reason", ""), "timed out", "  the reason says it timed out")
+
+# A hostile server: an endless EHLO reply is cut at smtp_reply_line_limit.
+s14 = Sink("127.0.0.16", endless_reply="250-XXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXX")
+r = send(MSG, ["a@remote.test"], "[127.0.0.16]:%d" % s14.port)
+is_(r.get("status"), "4", "an endless reply: deferred")
+like(r.get("reason", ""), "malformed or over-long reply", "  for that reason")
+s15 = Sink("127.0.0.17", endless_reply="250-" + "X" * 100000)
+r = send(MSG, ["a@remote.test"], "[127.0.0.17]:%d" % s15.port)
+is_(r.get("status"), "4", "an endless reply line: deferred (%s)"
+    % r.get("reason"))
+
+# Bad replies to MAIL: the connection ends, the outcome is the reply's.
+s16 = Sink("127.0.0.18", replies={"MAIL": "553 5.7.1 sender refused"})
+r = send(MSG, ["a@remote.test", "b@remote.test"], "[127.0.0.18]:%d" % s16.port)
+is_((r.get("status"), r.get("status.1"), r.get("dsn")), ("5", "5", "5.7.1"),
+    "a 553 to MAIL bounces every recipient")
+
+# --- 5. Several requests at once on one connection: a slow server stalls
+# nobody, and the replies come in the order of the requests ---
+release = threading.Event()
+
+
+def slow_dot(arg):
+    release.wait(60)
+    return "250 2.0.0 slow but sure"
+
+
+s17 = Sink("127.0.0.19", replies={"DOT": slow_dot})
+s18 = Sink("127.0.0.20")
+qa, sa = plant(MSG)
+qb, sb = plant(MSG)
+conn = socket.socket(socket.AF_UNIX)
+conn.settimeout(60)
+conn.connect(os.path.join(inst.spool, "private", "smtp"))
+conn.sendall((request(qa, sa, ["slow@remote.test"], "[127.0.0.19]:%d" % s17.port) +
+              request(qb, sb, ["fast@remote.test"], "[127.0.0.20]:%d" % s18.port)
+              ).encode())
+ok(s18.wait_messages(1), "the second request is delivered while the first "
+   "waits on its slow server")
+conn.setblocking(False)
+try:
+    early = conn.recv(4096)
+except BlockingIOError:
+    early = b""
+is_(early, b"", "no reply yet: the second's waits for the first's")
+release.set()
+conn.setblocking(True)
+got = b""
+while got.count(b"\n\n") < 2:
+    chunk = conn.recv(4096)
+    if not chunk:
+        break
+    got += chunk
+conn.close()
+replies = [attr_dict(t) for t in got.decode().split("\n\n")[:2]]
+ok(len(replies) == 2 and "slow but sure" in replies[0].get("reason", "") and
+   "127.0.0.20" in replies[1].get("relay", ""),
+   "two replies, in the order of the requests")
+
+# --- 6. Connection reuse ---
+s19 = Sink("127.0.0.21")
+for i in range(3):
+    r = send(MSG, ["r%d@remote.test" % i], "[127.0.0.21]:%d" % s19.port)
+    is_(r.get("status"), "0", "reuse: message %d sent" % (i + 1))
+is_(s19.connections, 1, "three messages, one connection")
+is_(sum(1 for c in s19.commands if c == "RSET"), 2,
+    "RSET before each reuse")
+ok(wait_for(lambda: "QUIT" in s19.commands, 20),
+   "after smtp_connection_cache_time_limit the connection ends with QUIT")
+s20 = Sink("127.0.0.22", replies={"MAIL": "451 4.3.0 try later"})
+r = send(MSG, ["a@remote.test"], "[127.0.0.22]:%d" % s20.port)
+is_(r.get("status"), "4", "a 451 to MAIL: deferred")
+r = send(MSG, ["a@remote.test"], "[127.0.0.22]:%d" % s20.port)
+is_(s20.connections, 2, "a 4xx at MAIL closes the connection: no reuse")
+
+# --- 7. LMTP: LHLO, a reply per recipient after the data ---
+sockpath = os.path.join(inst.dir, "lmtp.sock")
+s21 = Sink(unix=sockpath, lmtp=True, replies={
+    "DOT": lambda rc: "452 4.2.2 over quota" if "full" in rc else "250 2.0.0 stored"})
+r = send(MSG, ["ana@lists.test", "full@lists.test"], "unix:" + sockpath,
+         service="lmtp")
+is_((r.get("status"), r.get("status.1")), ("0", "4"),
+    "LMTP over unix:/path: one outcome per recipient after the data (%s)"
+    % r.get("reason"))
+is_(r.get("dsn.1"), "4.2.2", "  the deferred one with its code")
+ok(any(c.startswith("LHLO ") for c in s21.commands), "LHLO, not EHLO")
+s22 = Sink("127.0.0.23", lmtp=True)
+r = send(MSG, ["bob@lists.test"], "inet:127.0.0.23:%d" % s22.port,
+         service="lmtp")
+is_(r.get("status"), "0", "LMTP over inet:host:port (%s)" % r.get("reason"))
+
+# --- 8. Through smtpd and qmgr to a domain found by its MX ---
+c = smtplib.SMTP("127.0.0.1", inst.port, timeout=10)
+c.sendmail("ana@mired.org", ["zoe@e2e.test"],
+           "Subject: EndToEnd\r\nFrom: ana@mired.org\r\n\r\nhola\r\n")
+c.quit()
+ok(wait_for(lambda: any(b"EndToEnd" in m["data"] for m in s2.messages), 30),
+   "ana@mired.org to zoe@e2e.test: at the MX's sink, through smtpd, qmgr, smtp")
+like(inst.read_log(), "to=<zoe@e2e.test>, relay=mx.e2e.test[127.0.0.2]:%d, "
+     "status=sent" % PORT, "the log line says where it went")
+done()

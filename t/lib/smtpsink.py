@@ -57,6 +57,7 @@ class Sink:
         if unix:
             self.sock = socket.socket(socket.AF_UNIX)
             self.sock.bind(unix)
+            os.chmod(unix, 0o666)       # agents run as mail_owner
             self.port = None
         else:
             fam = socket.AF_INET6 if ":" in host else socket.AF_INET
