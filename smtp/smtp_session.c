@@ -44,11 +44,14 @@
 #include "smtp.h"
 #include "smtp_data.h"
 #include "smtp_reply.h"
+#include "smtp_tls.h"
+#include "tls.h"
 
 /* A connection. */
 struct smtp_sess {
 	int			 fd;
 	struct lineio		*io;
+	struct tls		*tls;
 	char			*key;	/* the nexthop it serves */
 	struct smtp_dest	 dest;
 	struct smtp_ext		 ext;
@@ -86,6 +89,8 @@ smtp_session_close(struct smtp_sess **sp, int quit)
 		lineio_set_timeout(s->io, (int)var_smtp_quit_timeout);
 		(void)lineio_get(s->io, s->line, LINEIO_SKIP);
 	}
+	if (s->tls != NULL)
+		tls_close(&s->tls);
 	lineio_free(&s->io);
 	close(s->fd);
 	smtp_reply_free(&s->rep);
@@ -173,16 +178,62 @@ smtp_session_cmd(struct smtp_sess *s, const char *cmd, int timeout,
 	return code;
 }
 
+#define SMTP_STARTTLS_REFUSED	(-1)	/* needed, not there: end politely */
+#define SMTP_STARTTLS_FAILED	(-2)	/* the session is broken */
+#define SMTP_STARTTLS_RETRY	(-3)	/* "may": try again without TLS */
+
+/*
+ * smtp_session_starttls - TLS as the destination's level asks: 0 (TLS
+ * on, or not to be had at "may"), or SMTP_STARTTLS_* with why
+ */
+static int
+smtp_session_starttls(struct smtp_sess *s, int notls, struct buf *why)
+{
+	int level = notls ? SMTP_TLS_NONE : smtp_tls_level(s->key);
+	int code;
+
+	if (level == SMTP_TLS_NONE || s->dest.path[0] != '\0')
+		return 0;
+	if (!(s->ext.flags & SMTP_EXT_STARTTLS)) {
+		if (level == SMTP_TLS_MAY)
+			return 0;
+		buf_setf(why, "TLS is required, but was not offered by host "
+		    "%s", s->relay);
+		return SMTP_STARTTLS_REFUSED;
+	}
+	code = smtp_session_cmd(s, "STARTTLS", (int)var_smtp_helo_timeout,
+	    why);
+	if (code < 0)
+		return SMTP_STARTTLS_FAILED;
+	if (code != 220) {
+		if (level == SMTP_TLS_MAY)
+			return 0;
+		smtp_session_said(s, "STARTTLS", why);
+		return SMTP_STARTTLS_REFUSED;
+	}
+	if (smtp_tls_handshake(s->io, s->fd, s->dest.host, level, &s->tls,
+	    why) < 0) {
+		buf_appendf(why, " (%s)", s->relay);
+		return level == SMTP_TLS_MAY ? SMTP_STARTTLS_RETRY :
+		    SMTP_STARTTLS_FAILED;
+	}
+	msg_info("TLS connection established to %s: %s", s->relay,
+	    tls_info(s->tls));
+	if (smtp_session_hello(s, why) < 0)
+		return SMTP_STARTTLS_FAILED;
+	return 0;
+}
+
 /*
  * smtp_session_open - connect to an address, greeting and EHLO: the
  * session, or NULL with why (*answered: the host greeted us with 2xx)
  */
 static struct smtp_sess *
-smtp_session_open(const struct smtp_dest *d, const char *key,
+smtp_session_open(const struct smtp_dest *d, const char *key, int notls,
     int *answered, struct buf *why)
 {
 	struct smtp_sess *s;
-	int fd, code;
+	int fd, code, tls;
 
 	*answered = 0;
 	if ((fd = smtp_connect(d, why)) < 0)
@@ -211,6 +262,11 @@ smtp_session_open(const struct smtp_dest *d, const char *key,
 	*answered = 1;
 	if (smtp_session_hello(s, why) < 0) {
 		smtp_session_close(&s, 0);
+		return NULL;
+	}
+	if ((tls = smtp_session_starttls(s, notls, why)) < 0) {
+		smtp_session_close(&s, tls == SMTP_STARTTLS_REFUSED);
+		*answered = tls == SMTP_STARTTLS_RETRY ? 2 : 1;
 		return NULL;
 	}
 	return s;
@@ -519,8 +575,14 @@ smtp_session_find(const struct attr *job, const char *key, int *dead,
 		if ((v = attr_get(job, name)) == NULL ||
 		    smtp_dest_parse(v, &d) < 0)
 			continue;
-		if ((s = smtp_session_open(&d, key, &answered, why)) != NULL)
+		if ((s = smtp_session_open(&d, key, 0, &answered, why)) != NULL)
 			return s;
+		if (answered == 2) {
+			msg_info("%s; trying again without TLS", buf_str(why));
+			if ((s = smtp_session_open(&d, key, 1, &answered,
+			    why)) != NULL)
+				return s;
+		}
 		any |= answered;
 		msg_info("%s", buf_str(why));
 	}

@@ -49,7 +49,15 @@ main_cf = {
     "smtp_data_xfer_timeout": "3s",
     "relay_domains": "",
 }
+import tempfile
+policy_dir = tempfile.mkdtemp(prefix="cartero-tlspolicy-")
+policy = os.path.join(policy_dir, "tls_policy")
+with open(policy, "w") as f:
+    f.write("[127.0.0.30] encrypt\n[127.0.0.31] verify\n[127.0.0.32] none\n")
+os.chmod(policy_dir, 0o755)
 inst = Instance(main_cf=main_cf, master_extra=(
+    "smtptls unix - - n - - smtp -o smtp_tls_policy_maps=texthash:%s\n"
+    % policy +
     "smtp unix - - n - - smtp\n"
     "smtp6 unix - - n - - smtp -o smtp_destination_networks=[::1]/128\n"
     "smtppublic unix - - n - - smtp -o smtp_destination_networks=public\n"
@@ -396,4 +404,44 @@ ok(wait_for(lambda: any(b"EndToEnd" in m["data"] for m in s2.messages), 30),
    "ana@mired.org to zoe@e2e.test: at the MX's sink, through smtpd, qmgr, smtp")
 like(inst.read_log(), "to=<zoe@e2e.test>, relay=mx.e2e.test[127.0.0.2]:%d, "
      "status=sent" % PORT, "the log line says where it went")
+
+# --- 9. STARTTLS ---
+cert = (os.path.join(inst.etc, "cert.pem"), os.path.join(inst.etc, "key.pem"))
+s23 = Sink("127.0.0.24", tls=cert,
+           starttls_inject=b"250-evil.test\r\n550 5.7.1 injected\r\n")
+r = send(MSG, ["a@remote.test"], "[127.0.0.24]:%d" % s23.port)
+is_(r.get("status"), "0", "STARTTLS offered: sent at level may (%s)"
+    % r.get("reason"))
+s23.wait_messages(1)
+ok(s23.messages and s23.messages[0]["tls"], "the message went over TLS")
+ok("injected" not in r.get("reason", ""), "replies injected after the 220 "
+   "to STARTTLS were discarded, not read as the encrypted session's")
+is_(sum(1 for c in s23.commands if c.startswith("EHLO")), 2,
+    "EHLO again after the handshake")
+like(inst.read_log(), "TLS connection established to 127.0.0.24[127.0.0.24]",
+     "the log says TLS was used")
+s24 = Sink("127.0.0.25", tls=cert, tls_break=True)
+r = send(MSG, ["a@remote.test"], "[127.0.0.25]:%d" % s24.port)
+is_(r.get("status"), "0", "a failed handshake at may: the host again in "
+    "plaintext (%s)" % r.get("reason"))
+s24.wait_messages(1)
+ok(s24.messages and not s24.messages[0]["tls"] and s24.connections == 2,
+   "  over a second, plaintext connection")
+s25 = Sink("127.0.0.30", port=PORT)
+r = send(MSG, ["a@remote.test"], "[127.0.0.30]", service="smtptls")
+is_(r.get("status"), "4", "smtp_tls_policy_maps encrypt, no STARTTLS: deferred")
+like(r.get("reason", ""), "TLS is required, but was not offered",
+     "  TLS is required, says the reason")
+is_(len(s25.messages), 0, "  nothing sent in plaintext")
+s26 = Sink("127.0.0.31", port=PORT, tls=cert)
+r = send(MSG, ["a@remote.test"], "[127.0.0.31]", service="smtptls")
+is_(r.get("status"), "4", "verify, a self-signed certificate: deferred (%s)"
+    % r.get("reason"))
+is_((len(s26.messages), s26.connections), (0, 1),
+    "  nothing sent, no plaintext retry")
+s27 = Sink("127.0.0.32", port=PORT, tls=cert)
+r = send(MSG, ["a@remote.test"], "[127.0.0.32]", service="smtptls")
+s27.wait_messages(1)
+ok(r.get("status") == "0" and s27.messages and not s27.messages[0]["tls"],
+   "policy none: plaintext although STARTTLS is offered")
 done()

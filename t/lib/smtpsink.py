@@ -8,7 +8,7 @@ smtp and lmtp agents (t/smtp_agent.t) and of anything else that sends mail.
 Sink(host="127.0.0.1", port=0, ext=DEFAULT_EXT, lmtp=False, unix=None,
      greeting="220 sink.test ESMTP", replies=None, tls=None,
      starttls_inject=b"", drop_in_data=False, greeting_delay=0,
-     endless_reply=None)
+     endless_reply=None, tls_break=False)
   ext             the EHLO keywords offered (a list of lines); [] for none.
   lmtp            speak LMTP: LHLO, one reply per recipient after the data.
   unix            a socket path to listen on instead of host:port.
@@ -24,6 +24,8 @@ Sink(host="127.0.0.1", port=0, ext=DEFAULT_EXT, lmtp=False, unix=None,
   drop_in_data    close the connection after the first data line.
   greeting_delay  seconds to wait before the greeting.
   endless_reply   a line sent over and over as the reply to EHLO.
+  tls_break       answer STARTTLS with 220, then garbage instead of a
+                  handshake (a broken TLS server).
 
 What it saw: .messages (dicts: helo, mail, rcpts, data, tls, conn),
 .commands (every command line, as text), .connections (count), .port.
@@ -42,7 +44,7 @@ class Sink:
     def __init__(self, host="127.0.0.1", port=0, ext=None, lmtp=False,
                  unix=None, greeting="220 sink.test ESMTP", replies=None,
                  tls=None, starttls_inject=b"", drop_in_data=False,
-                 greeting_delay=0, endless_reply=None):
+                 greeting_delay=0, endless_reply=None, tls_break=False):
         self.ext = list(DEFAULT_EXT if ext is None else ext)
         self.lmtp, self.greeting = lmtp, greeting
         self.replies = dict(replies or {})
@@ -50,6 +52,7 @@ class Sink:
         self.drop_in_data = drop_in_data
         self.greeting_delay = greeting_delay
         self.endless = endless_reply
+        self.tls_break = tls_break
         self.messages, self.commands = [], []
         self.connections = 0
         self.lock = threading.Lock()
@@ -151,6 +154,10 @@ class Sink:
                 self._reply(f, verb, arg, "250 sink.test")
             elif verb == "STARTTLS" and self.tls and not tls:
                 f.write(b"220 2.0.0 go ahead\r\n" + self.inject)
+                if self.tls_break:
+                    time.sleep(0.2)
+                    f.write(b"this is not a TLS handshake\r\n" * 10)
+                    return
                 ctx = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
                 ctx.load_cert_chain(*self.tls)
                 c = ctx.wrap_socket(c, server_side=True)
