@@ -35,6 +35,7 @@
 #include <unistd.h>
 
 #include "attr.h"
+#include "base64.h"
 #include "buf.h"
 #include "deliver.h"
 #include "lineio.h"
@@ -44,6 +45,7 @@
 #include "smtp.h"
 #include "smtp_data.h"
 #include "smtp_reply.h"
+#include "smtp_sasl.h"
 #include "smtp_tls.h"
 #include "tls.h"
 
@@ -158,24 +160,92 @@ smtp_session_said(struct smtp_sess *s, const char *cmd, struct buf *why)
 	buf_appendf(why, " (in reply to %s)", cmd);
 }
 
-/* smtp_session_cmd - send a command and read its reply: code, or -1 */
+/*
+ * smtp_session_cmd_as - send a command and read its reply, the command
+ * called label in every message (a secret is never named): code, or -1
+ */
 static int
-smtp_session_cmd(struct smtp_sess *s, const char *cmd, int timeout,
-    struct buf *why)
+smtp_session_cmd_as(struct smtp_sess *s, const char *cmd, const char *label,
+    int timeout, struct buf *why)
 {
 	struct buf *after = buf_new(64, 256);
 	int code;
 
-	buf_setf(after, "in reply to %s", cmd);
+	buf_setf(after, "in reply to %s", label);
 	if (lineio_printf(s->io, "%s\r\n", cmd) < 0 ||
 	    lineio_flush(s->io) < 0) {
 		buf_setf(why, "lost connection with %s while sending %s",
-		    s->relay, cmd);
+		    s->relay, label);
 		code = -1;
 	} else
 		code = smtp_session_reply(s, timeout, buf_str(after), why);
 	buf_free(&after);
 	return code;
+}
+
+/* smtp_session_cmd - send a command and read its reply: code, or -1 */
+static int
+smtp_session_cmd(struct smtp_sess *s, const char *cmd, int timeout,
+    struct buf *why)
+{
+	return smtp_session_cmd_as(s, cmd, cmd, timeout, why);
+}
+
+/*
+ * smtp_session_auth - log in when smtp_sasl_password_maps has a password
+ * for the server: 0 (logged in, or nothing to do), -1 with why
+ */
+static int
+smtp_session_auth(struct smtp_sess *s, struct buf *why)
+{
+	struct buf *user = buf_new(64, 1024), *pass = buf_new(64, 1024);
+	struct buf *cmd = buf_new(128, 4096);
+	int found, code = 235;
+
+	buf_secret(pass);
+	buf_secret(cmd);
+	found = smtp_sasl_password(s->key, &s->dest, user, pass);
+	if (found < 0) {
+		buf_setf(why, "cannot read smtp_sasl_password_maps");
+		code = -1;
+	} else if (found == 0 || !(s->ext.flags & SMTP_EXT_AUTH))
+		;			/* no password, or no AUTH: as is */
+	else if (s->tls == NULL && var_smtp_sasl_auth_requires_tls) {
+		buf_setf(why, "not sending a SASL password to %s without TLS "
+		    "(smtp_sasl_auth_requires_tls)", s->relay);
+		code = -1;
+	} else if (s->ext.auth & SMTP_AUTH_PLAIN) {
+		buf_set(cmd, "AUTH PLAIN ");
+		smtp_sasl_plain(buf_str(user), buf_str(pass), cmd);
+		code = smtp_session_cmd_as(s, buf_str(cmd), "AUTH PLAIN",
+		    (int)var_smtp_helo_timeout, why);
+	} else if (s->ext.auth & SMTP_AUTH_LOGIN) {
+		code = smtp_session_cmd(s, "AUTH LOGIN",
+		    (int)var_smtp_helo_timeout, why);
+		buf_reset(cmd);
+		base64_encode(cmd, buf_str(user), buf_len(user));
+		if (code == 334)
+			code = smtp_session_cmd_as(s, buf_str(cmd),
+			    "AUTH LOGIN", (int)var_smtp_helo_timeout, why);
+		buf_reset(cmd);
+		base64_encode(cmd, buf_str(pass), buf_len(pass));
+		if (code == 334)
+			code = smtp_session_cmd_as(s, buf_str(cmd),
+			    "AUTH LOGIN", (int)var_smtp_helo_timeout, why);
+	} else {
+		buf_setf(why, "host %s offers no SASL mechanism we speak "
+		    "(PLAIN, LOGIN)", s->relay);
+		code = -1;
+	}
+	if (code > 0 && code != 235) {
+		buf_setf(why, "SASL authentication failed; server %s said: ",
+		    s->relay);
+		smtp_reply_str(&s->rep, why);
+	}
+	buf_free(&user);
+	buf_free(&pass);
+	buf_free(&cmd);
+	return code == 235 ? 0 : -1;
 }
 
 #define SMTP_STARTTLS_REFUSED	(-1)	/* needed, not there: end politely */
@@ -267,6 +337,10 @@ smtp_session_open(const struct smtp_dest *d, const char *key, int notls,
 	if ((tls = smtp_session_starttls(s, notls, why)) < 0) {
 		smtp_session_close(&s, tls == SMTP_STARTTLS_REFUSED);
 		*answered = tls == SMTP_STARTTLS_RETRY ? 2 : 1;
+		return NULL;
+	}
+	if (smtp_session_auth(s, why) < 0) {
+		smtp_session_close(&s, 1);
 		return NULL;
 	}
 	return s;

@@ -54,10 +54,16 @@ policy_dir = tempfile.mkdtemp(prefix="cartero-tlspolicy-")
 policy = os.path.join(policy_dir, "tls_policy")
 with open(policy, "w") as f:
     f.write("[127.0.0.30] encrypt\n[127.0.0.31] verify\n[127.0.0.32] none\n")
+sasl = os.path.join(policy_dir, "sasl_passwd")
+with open(sasl, "w") as f:
+    f.write("[127.0.0.40] ana:secreto\n[127.0.0.41] ana:secreto\n"
+            "[127.0.0.42] ana:secreto\n[127.0.0.43] ana:wrongpw\n")
 os.chmod(policy_dir, 0o755)
 inst = Instance(main_cf=main_cf, master_extra=(
     "smtptls unix - - n - - smtp -o smtp_tls_policy_maps=texthash:%s\n"
     % policy +
+    "smtpsasl unix - - n - - smtp -o smtp_sasl_auth_enable=yes "
+    "-o smtp_sasl_password_maps=texthash:%s\n" % sasl +
     "smtp unix - - n - - smtp\n"
     "smtp6 unix - - n - - smtp -o smtp_destination_networks=[::1]/128\n"
     "smtppublic unix - - n - - smtp -o smtp_destination_networks=public\n"
@@ -444,4 +450,28 @@ r = send(MSG, ["a@remote.test"], "[127.0.0.32]", service="smtptls")
 s27.wait_messages(1)
 ok(r.get("status") == "0" and s27.messages and not s27.messages[0]["tls"],
    "policy none: plaintext although STARTTLS is offered")
+
+# --- 10. SASL to a relayhost ---
+AUTH = ["PIPELINING", "AUTH PLAIN LOGIN"]
+s28 = Sink("127.0.0.40", port=PORT, tls=cert, ext=AUTH)
+r = send(MSG, ["a@remote.test"], "[127.0.0.40]", service="smtpsasl")
+is_(r.get("status"), "0", "relayhost with SASL: sent (%s)" % r.get("reason"))
+is_(s28.auth, [("PLAIN", "ana", "secreto", True)],
+    "AUTH PLAIN with the password of smtp_sasl_password_maps, over TLS")
+s29 = Sink("127.0.0.41", port=PORT, ext=AUTH)
+r = send(MSG, ["a@remote.test"], "[127.0.0.41]", service="smtpsasl")
+is_(r.get("status"), "4", "no TLS: deferred, the password not sent")
+like(r.get("reason", ""), "without TLS", "  the reason says why")
+is_((s29.auth, len(s29.messages)), ([], 0), "  no AUTH, no message")
+s30 = Sink("127.0.0.42", port=PORT, tls=cert, ext=["AUTH LOGIN"])
+r = send(MSG, ["a@remote.test"], "[127.0.0.42]", service="smtpsasl")
+is_(r.get("status"), "0", "AUTH LOGIN when PLAIN is not offered")
+is_(s30.auth, [("LOGIN", "ana", "secreto", True)], "  with user and password")
+s31 = Sink("127.0.0.43", port=PORT, tls=cert, ext=AUTH,
+           replies={"AUTH": "535 5.7.8 bad credentials"})
+r = send(MSG, ["a@remote.test"], "[127.0.0.43]", service="smtpsasl")
+is_(r.get("status"), "4", "a refused login: deferred")
+like(r.get("reason", ""), "SASL authentication failed", "  so says the reason")
+ok("wrongpw" not in r.get("reason", "") and "wrongpw" not in inst.read_log()
+   and "YW5h" not in inst.read_log(), "the password is never logged")
 done()

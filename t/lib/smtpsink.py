@@ -27,6 +27,10 @@ Sink(host="127.0.0.1", port=0, ext=DEFAULT_EXT, lmtp=False, unix=None,
   tls_break       answer STARTTLS with 220, then garbage instead of a
                   handshake (a broken TLS server).
 
+AUTH PLAIN and LOGIN are answered when ext offers "AUTH ..." (replies["AUTH"]
+gives the final reply, "235 2.7.0 ok" by default); .auth records each
+(mechanism, user, password, tls).
+
 What it saw: .messages (dicts: helo, mail, rcpts, data, tls, conn),
 .commands (every command line, as text), .connections (count), .port.
 wait_messages(n) waits (20 s at most) for n messages.  close() stops it.
@@ -53,7 +57,7 @@ class Sink:
         self.greeting_delay = greeting_delay
         self.endless = endless_reply
         self.tls_break = tls_break
-        self.messages, self.commands = [], []
+        self.messages, self.commands, self.auth = [], [], []
         self.connections = 0
         self.lock = threading.Lock()
         self.stopped = False
@@ -163,6 +167,8 @@ class Sink:
                 c = ctx.wrap_socket(c, server_side=True)
                 f = c.makefile("rwb", buffering=0)
                 tls, helo = True, None
+            elif verb == "AUTH":
+                self._auth(f, arg, tls)
             elif verb == "MAIL":
                 mail, rcpts = arg, []
                 self._reply(f, verb, arg, "250 2.1.0 ok")
@@ -207,6 +213,29 @@ class Sink:
                 f.write(b"250 2.0.0 ok\r\n")
             else:
                 f.write(b"502 5.5.2 unknown command\r\n")
+
+    def _auth(self, f, arg, tls):
+        import base64
+        words = arg.split()
+        mech = words[0].upper() if words else ""
+        if mech == "PLAIN":
+            resp = words[1] if len(words) > 1 else None
+            if resp is None:
+                f.write(b"334 \r\n")
+                resp = f.readline(4096).decode().strip()
+            parts = base64.b64decode(resp).split(b"\0")
+            user, pw = parts[1].decode(), parts[2].decode()
+        elif mech == "LOGIN":
+            f.write(b"334 VXNlcm5hbWU6\r\n")
+            user = base64.b64decode(f.readline(4096).strip()).decode()
+            f.write(b"334 UGFzc3dvcmQ6\r\n")
+            pw = base64.b64decode(f.readline(4096).strip()).decode()
+        else:
+            f.write(b"504 5.5.4 unknown mechanism\r\n")
+            return
+        with self.lock:
+            self.auth.append((mech, user, pw, tls))
+        self._reply(f, "AUTH", arg, "235 2.7.0 ok")
 
     def _send(self, f, r):
         if r == "DROP":
