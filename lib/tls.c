@@ -398,7 +398,7 @@ tls_ctx_client(struct buf *why)
 	SSL_CTX_set_options(ctx, SSL_OP_NO_COMPRESSION |
 	    SSL_OP_NO_RENEGOTIATION);
 	if (!SSL_CTX_set_default_verify_paths(ctx))
-		ERR_clear_error();	/* no store: verify fails, may works */
+		ERR_clear_error();	/* no store: verify fails */
 	c = xcalloc(1, sizeof(*c));
 	c->ctx = ctx;
 	return c;

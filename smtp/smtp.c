@@ -38,7 +38,7 @@
 #include "util.h"
 #include "smtp.h"
 
-#define SMTP_INPUT_MAX	(4 * DELIVER_REQUEST_MAX)	/* unread requests */
+#define SMTP_INPUT_MAX	(4 * DELIVER_REQUEST_MAX) /* unread requests */
 
 int smtp_lmtp;
 
@@ -47,7 +47,7 @@ struct smtp_client {
 	struct ipcserv_client	*ipc;
 	int			 fd;
 	struct buf		*in;
-	struct smtp_job		*head, *tail;	/* in the order of requests */
+	struct smtp_job		*head, *tail;	/* in request order */
 	struct smtp_client	*next;
 };
 

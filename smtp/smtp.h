@@ -33,16 +33,15 @@ struct deliver_request;
 /* Internal fields between dispatcher and worker (never sent to qmgr). */
 #define SMTP_X_NROUTE	"x_nroute"	/* addresses to try */
 #define SMTP_X_ROUTE	"x_route"	/* x_route.i = "host addr port" */
-#define SMTP_X_KEY	"x_key"		/* the nexthop, as a cache key */
+#define SMTP_X_KEY	"x_key"		/* nexthop: the cache key */
 #define SMTP_X_CACHED	"x_cached"	/* reply: the connection is kept */
-#define SMTP_X_REFUSED	"x_refused"	/* addresses left out, for why */
 
 #define SMTP_ROUTE_MAX	64		/* addresses tried per delivery */
 
 /* A route's address. */
 struct smtp_dest {
-	char		 host[256];	/* the MX host's name (or address) */
-	char		 addr[64];	/* numeric; "" for a Unix socket */
+	char		 host[256];	/* the MX host (or address) */
+	char		 addr[64];	/* numeric; "": Unix socket */
 	char		 path[108];	/* lmtp unix:/path */
 	unsigned	 port;
 };

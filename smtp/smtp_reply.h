@@ -10,15 +10,15 @@
 
 struct buf;
 
-#define SMTP_REPLY_MORE	0	/* a continuation line ("250-"): read on */
+#define SMTP_REPLY_MORE	0	/* "250-": read on */
 #define SMTP_REPLY_DONE	1	/* the last line: the reply is whole */
-#define SMTP_REPLY_BAD	(-1)	/* not a reply, a code that changed, or
-				 * more lines than the limit */
+/* Not a reply, a code that changed, or more lines than the limit: */
+#define SMTP_REPLY_BAD	(-1)
 
 /* A reply being read, or read. */
 struct smtp_reply {
 	int		 code;		/* 250 */
-	char		 dsn[12];	/* "2.1.0" from the first line, or "" */
+	char		 dsn[12];	/* "2.1.0" (first line), or "" */
 	struct buf	*text;		/* the lines' texts (without code and
 					 * enhanced code), '\n' between */
 	int		 nlines;

@@ -248,9 +248,9 @@ smtp_session_auth(struct smtp_sess *s, struct buf *why)
 	return code == 235 ? 0 : -1;
 }
 
-#define SMTP_STARTTLS_REFUSED	(-1)	/* needed, not there: end politely */
+#define SMTP_STARTTLS_REFUSED	(-1)	/* needed, missing: end politely */
 #define SMTP_STARTTLS_FAILED	(-2)	/* the session is broken */
-#define SMTP_STARTTLS_RETRY	(-3)	/* "may": try again without TLS */
+#define SMTP_STARTTLS_RETRY	(-3)	/* "may": again without TLS */
 
 /*
  * smtp_session_starttls - TLS as the destination's level asks: 0 (TLS

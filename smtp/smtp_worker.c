@@ -40,7 +40,7 @@ struct smtp_worker {
 	int			 fd;
 	struct buf		*in;
 	struct smtp_job		*job;	/* in hand, or NULL: idle */
-	char			*key;	/* nexthop of its kept connection */
+	char			*key;	/* its kept connection's nexthop */
 	char			*job_key;	/* the job's nexthop */
 };
 
@@ -99,8 +99,8 @@ smtp_worker_main(int sock)
 	attr_init(&reply);
 	for (;;) {
 		if (smtp_session_cached() && lineio_pending(io) == 0) {
-			r = poll(&pfd, 1, (int)var_smtp_connection_cache_time_limit
-			    * 1000);
+			r = poll(&pfd, 1,
+			    (int)var_smtp_connection_cache_time_limit * 1000);
 			if (r == 0) {
 				smtp_session_idle();
 				continue;
@@ -167,8 +167,8 @@ smtp_worker_read(int fd, int mask, void *ctx)
 		if ((job = w->job) != NULL) {
 			w->job = NULL;
 			attr_clear(&reply);
-			deliver_reply_set(&reply, 4, "4.3.0", "delivery process "
-			    "died");
+			deliver_reply_set(&reply, 4, "4.3.0",
+			    "delivery process died");
 			msg_warn("smtp worker %d died", (int)w->pid);
 		}
 		w->pid = -1;

@@ -62,6 +62,8 @@ os.chmod(policy_dir, 0o755)
 inst = Instance(main_cf=main_cf, master_extra=(
     "smtptls unix - - n - - smtp -o smtp_tls_policy_maps=texthash:%s\n"
     % policy +
+    "smtpreuse unix - - n - - smtp "
+    "-o smtp_connection_reuse_count_limit=2\n"
     "smtpsasl unix - - n - - smtp -o smtp_sasl_auth_enable=yes "
     "-o smtp_sasl_password_maps=texthash:%s\n" % sasl +
     "smtp unix - - n - - smtp\n"
@@ -379,6 +381,12 @@ is_(sum(1 for c in s19.commands if c == "RSET"), 2,
     "RSET before each reuse")
 ok(wait_for(lambda: "QUIT" in s19.commands, 20),
    "after smtp_connection_cache_time_limit the connection ends with QUIT")
+s19b = Sink("127.0.0.26")
+for i in range(3):
+    send(MSG, ["q%d@remote.test" % i], "[127.0.0.26]:%d" % s19b.port,
+         service="smtpreuse")
+is_((len(s19b.messages), s19b.connections), (3, 2),
+    "smtp_connection_reuse_count_limit=2: three messages, two connections")
 s20 = Sink("127.0.0.22", replies={"MAIL": "451 4.3.0 try later"})
 r = send(MSG, ["a@remote.test"], "[127.0.0.22]:%d" % s20.port)
 is_(r.get("status"), "4", "a 451 to MAIL: deferred")
