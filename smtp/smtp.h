@@ -6,6 +6,7 @@
  *	smtp_connect.c	routing: nexthop -> MX, A, AAAA (lib/dns_mx.c,
  *			asynchronously) -> addresses in
  *			smtp_destination_networks; connecting
+ *	smtp_myself.c	mail loops: where cartero itself listens
  *	smtp_worker.c	the worker processes (one delivery at a time
  *			each, a connection kept for reuse), their pool
  *	smtp_session.c	one connection's dialog (EHLO ... QUIT)
@@ -62,6 +63,9 @@ int	smtp_nexthop(const struct deliver_request *, struct buf *);
 /* smtp_connect.c (worker side) */
 int	smtp_connect(const struct smtp_dest *, struct buf *);
 int	smtp_dest_parse(const char *, struct smtp_dest *);
+
+/* smtp_myself.c */
+int	smtp_myself(const char *, unsigned);
 
 /* smtp_worker.c */
 void	smtp_worker_init(void);

@@ -15,6 +15,9 @@
  * deferred with the address named ("4.4.1 ... not in
  * smtp_destination_networks").
  *
+ * An address where cartero itself listens (smtp_myself.c) is left out
+ * too; when that leaves none, the mail loops back to myself: 5.4.6.
+ *
  * Worker side: smtp_connect() connects within smtp_connect_timeout.
  */
 #include <sys/types.h>
@@ -58,6 +61,7 @@ struct smtp_route {
 	char			*host;
 	unsigned		 port;
 	int			 mx;	/* looked up by MX */
+	int			 loops;	/* an address was myself */
 	int			 status;	/* the outcome, once known */
 	char			 dsn[12];
 	struct buf		*why;
@@ -176,7 +180,11 @@ smtp_route_add(struct smtp_route *r, const char *host, const char *addr,
 static void
 smtp_route_addr(struct smtp_route *r, const char *host, const char *addr)
 {
-	if (smtp_dest_allowed(addr))
+	if (!smtp_lmtp && smtp_myself(addr, r->port)) {
+		r->loops = 1;
+		msg_info("%s: %s[%s]:%u is myself: not tried", r->host, host,
+		    addr, r->port);
+	} else if (smtp_dest_allowed(addr))
 		smtp_route_add(r, host, addr, NULL);
 	else if (buf_len(r->why) == 0) {
 		buf_setf(r->why, "address %s of %s not in "
@@ -197,7 +205,12 @@ smtp_route_finish(void *ctx)
 	char dsn[12];
 
 	memcpy(dsn, r->dsn, sizeof(dsn));
-	if (status == 0 && attr_get_num(r->req, SMTP_X_NROUTE, 0) == 0) {
+	if (status == 0 && attr_get_num(r->req, SMTP_X_NROUTE, 0) == 0 &&
+	    r->loops) {
+		status = 5;
+		memcpy(dsn, "5.4.6", 6);
+		buf_setf(why, "mail for %s loops back to myself", r->host);
+	} else if (status == 0 && attr_get_num(r->req, SMTP_X_NROUTE, 0) == 0) {
 		status = 4;
 		memcpy(dsn, "4.4.1", 6);
 		if (buf_len(why) == 0)

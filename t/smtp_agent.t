@@ -419,6 +419,15 @@ ok(wait_for(lambda: any(b"EndToEnd" in m["data"] for m in s2.messages), 30),
 like(inst.read_log(), "to=<zoe@e2e.test>, relay=mx.e2e.test[127.0.0.2]:%d, "
      "status=sent" % PORT, "the log line says where it went")
 
+# Mail loops: myself is where cartero listens, not anything on lo.
+r = send(MSG, ["a@remote.test"], "[127.0.0.1]:%d" % inst.port)
+is_((r.get("status"), r.get("dsn")), ("5", "5.4.6"),
+    "a nexthop where our own smtpd listens: bounced 5.4.6 (%s)" % r.get("reason"))
+like(r.get("reason", ""), "loops back to myself", "  mail loops back to myself")
+s1b = Sink("127.0.0.1")
+r = send(MSG, ["a@remote.test"], "[127.0.0.1]:%d" % s1b.port)
+is_(r.get("status"), "0", "another port on 127.0.0.1 is not myself: sent")
+
 # --- 9. STARTTLS ---
 cert = (os.path.join(inst.etc, "cert.pem"), os.path.join(inst.etc, "key.pem"))
 s23 = Sink("127.0.0.24", tls=cert,
