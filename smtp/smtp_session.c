@@ -506,7 +506,8 @@ smtp_session_send(struct smtp_sess *s, const struct deliver_request *r,
 		smtp_session_said(s, "MAIL FROM", why);
 		snprintf(dsn, sizeof(dsn), "%s", s->rep.dsn[0] != '\0' ?
 		    s->rep.dsn : code / 100 == 5 ? "5.0.0" : "4.0.0");
-		smtp_rcpt_all(rc, n, code / 100, dsn, buf_str(why));
+		smtp_rcpt_all(rc, n, code / 100 == 5 ? 5 : 4, dsn,
+		    buf_str(why));
 		goto out;		/* the session ends */
 	}
 	for (i = 0; i < n; i++) {
@@ -715,6 +716,39 @@ smtp_session_check(struct smtp_sess *s, const struct deliver_request *r,
 	return refused;
 }
 
+/*
+ * smtp_session_clean - may a request's value go into a command?  No
+ * control character (a CR or LF would be a command of its own), and
+ * for a keyword's value (spaces: 0) no space either.
+ */
+static int
+smtp_session_clean(const char *v, int spaces)
+{
+	for (; v != NULL && *v != '\0'; v++)
+		if ((unsigned char)*v < ' ' || *v == 0x7f ||
+		    (*v == ' ' && !spaces))
+			return 0;
+	return 1;
+}
+
+/* smtp_session_request_ok - every value of a request fit for commands */
+static int
+smtp_session_request_ok(const struct deliver_request *r,
+    const struct smtp_rcpt *rc)
+{
+	int i;
+
+	if (!smtp_session_clean(r->sender, 1) ||
+	    !smtp_session_clean(r->ret, 0) || !smtp_session_clean(r->envid, 1))
+		return 0;
+	for (i = 0; i < r->nrcpt; i++)
+		if (!smtp_session_clean(rc[i].r.addr, 1) ||
+		    !smtp_session_clean(rc[i].r.notify, 0) ||
+		    !smtp_session_clean(rc[i].r.orcpt, 1))
+			return 0;
+	return 1;
+}
+
 /* smtp_session_deliver - one job from the dispatcher: qmgr's reply */
 void
 smtp_session_deliver(const struct attr *job, struct attr *reply)
@@ -738,7 +772,11 @@ smtp_session_deliver(const struct attr *job, struct attr *reply)
 		rc[i].status = -1;
 		rc[i].why = buf_new(128, 2048);
 	}
-	if ((qfd = smtp_data_open(r.queue_id, why)) < 0) {
+	if (!smtp_session_request_ok(&r, rc)) {
+		msg_warn("%s: a control character in the request", r.queue_id);
+		smtp_rcpt_all(rc, r.nrcpt, 5, "5.1.3", "a control character "
+		    "in the envelope");
+	} else if ((qfd = smtp_data_open(r.queue_id, why)) < 0) {
 		msg_warn("%s: %s", r.queue_id, buf_str(why));
 		smtp_rcpt_all(rc, r.nrcpt, 4, "4.3.0", buf_str(why));
 	} else if ((s = smtp_session_find(job, key, &dead, why)) == NULL)

@@ -253,6 +253,15 @@ ok("BODY" not in m["mail"], "8BITMIME not offered: no BODY= (the message "
    "goes as it is, not converted)")
 is_(len(m["rcpts"]), 2, "two recipients in one transaction")
 
+# A CR LF smuggled into the envelope never becomes a command of its own.
+before = len(s1.commands)
+r = send(MSG, ["x@remote.test%0D%0ARCPT TO:<evil@remote.test>"],
+         "[127.0.0.2]:%d" % s1.port)
+is_((r.get("status"), r.get("dsn")), ("5", "5.1.3"),
+    "a recipient with CR LF (percent-encoded in the request): refused")
+ok(not any("evil" in c for c in s1.commands[before:]),
+   "  and nothing of it reached the server")
+
 # Per-recipient outcomes from RCPT.
 def rcpt_reply(arg):
     if "soft" in arg:
