@@ -10,6 +10,7 @@ struct buf;
 struct lineio;
 
 int	smtp_data_open(const char *, struct buf *);
-int	smtp_data_send(struct lineio *, int, off_t, off_t, struct buf *);
+int	smtp_data_wire(int, off_t, off_t, off_t *, struct buf *);
+int	smtp_data_send(struct lineio *, int, off_t, off_t, int, struct buf *);
 
 #endif

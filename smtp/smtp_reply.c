@@ -156,6 +156,7 @@ smtp_reply_keyword(const char *p, size_t len, struct smtp_ext *ext)
 		{ "DSN", SMTP_EXT_DSN },
 		{ "STARTTLS", SMTP_EXT_STARTTLS },
 		{ "CHUNKING", SMTP_EXT_CHUNKING },
+		{ "BINARYMIME", SMTP_EXT_BINARYMIME },
 	};
 	char line[512];
 	size_t i, n;

@@ -34,6 +34,7 @@ struct smtp_reply {
 #define SMTP_EXT_STARTTLS	0x20
 #define SMTP_EXT_AUTH		0x40
 #define SMTP_EXT_CHUNKING	0x80
+#define SMTP_EXT_BINARYMIME	0x100
 
 #define SMTP_AUTH_PLAIN		0x1
 #define SMTP_AUTH_LOGIN		0x2

@@ -6,7 +6,9 @@
  * and answers EHLO (HELO when EHLO gets 5xx; LHLO for LMTP), then runs
  * one transaction: MAIL (SIZE, BODY, SMTPUTF8, RET, ENVID), RCPT for
  * each recipient (NOTIFY, ORCPT), DATA; with PIPELINING the three go in
- * one write.  The outcome of each recipient is its own: a 2xx, 4xx or
+ * one write.  With CHUNKING (RFC 3030) the message goes in one BDAT
+ * instead of DATA (BODY=BINARYMIME when the server offers it too).
+ * The outcome of each recipient is its own: a 2xx, 4xx or
  * 5xx to its RCPT (and, in LMTP, its reply after the data).
  *
  * The no-loss rule: a recipient is sent only on a 2xx to the end of the
@@ -441,6 +443,10 @@ smtp_session_mail(struct smtp_sess *s, const struct deliver_request *r,
 	if (r->body != NULL && (s->ext.flags & SMTP_EXT_8BITMIME) &&
 	    strcasecmp(r->body, "8BITMIME") == 0)
 		buf_appendf(cmd, " BODY=8BITMIME");
+	else if (r->body != NULL && strcasecmp(r->body, "BINARYMIME") == 0 &&
+	    (s->ext.flags & SMTP_EXT_CHUNKING) &&
+	    (s->ext.flags & SMTP_EXT_BINARYMIME))
+		buf_appendf(cmd, " BODY=BINARYMIME");
 	if (r->smtputf8)
 		buf_appendf(cmd, " SMTPUTF8");
 	if (s->ext.flags & SMTP_EXT_DSN) {
@@ -472,6 +478,109 @@ smtp_session_rcpt(struct smtp_sess *s, struct smtp_rcpt *rc,
 	}
 }
 
+/* smtp_session_failed - every recipient still open: the failure's */
+static void
+smtp_session_failed(struct smtp_sess *s, const char *cmd, int code,
+    struct smtp_rcpt *rc, int n, int only_accepted)
+{
+	struct buf *why = buf_new(128, 2048);
+	char dsn[12];
+	int i;
+
+	smtp_session_said(s, cmd, why);
+	snprintf(dsn, sizeof(dsn), "%s", s->rep.dsn[0] != '\0' ?
+	    s->rep.dsn : code / 100 == 5 ? "5.0.0" : "4.0.0");
+	for (i = 0; i < n; i++)
+		if (!only_accepted || rc[i].accepted)
+			smtp_rcpt_set(&rc[i], code / 100 == 5 ? 5 : 4, dsn,
+			    buf_str(why));
+	buf_free(&why);
+}
+
+/*
+ * smtp_session_body - DATA (its reply, when not pipelined its command)
+ * or BDAT, the message, the replies after it: 0 when the session may
+ * be kept, -1 when it must end
+ */
+static int
+smtp_session_body(struct smtp_sess *s, const struct deliver_request *r,
+    struct smtp_rcpt *rc, int n, int qfd, int pipe, int bdat)
+{
+	struct buf *why = buf_new(128, 2048);
+	off_t wire = 0;
+	int i, code, keep = 0;
+
+	if (bdat) {
+		if (smtp_data_wire(qfd, r->offset, r->size, &wire, why) != 0) {
+			smtp_rcpt_all(rc, n, 4, "4.3.0", buf_str(why));
+			keep = 1;	/* nothing of the message was sent */
+			goto out;
+		}
+		if (lineio_printf(s->io, "BDAT %lld LAST\r\n",
+		    (long long)wire) < 0)
+			goto lost;
+	} else {
+		if (!pipe && (lineio_puts(s->io, "DATA\r\n") < 0 ||
+		    lineio_flush(s->io) < 0))
+			goto lost;
+		if ((code = smtp_session_reply(s,
+		    (int)var_smtp_data_init_timeout, "in reply to DATA",
+		    why)) < 0)
+			goto fail;
+		if (code != 354) {
+			smtp_session_failed(s, "DATA", code, rc, n, 1);
+			keep = code / 100 != 3 && code != 421;
+			goto out;
+		}
+		for (i = 0; i < n && !rc[i].accepted; i++)
+			;
+		if (i == n) {
+			/* DATA pipelined, every RCPT refused, yet 354. */
+			if (lineio_puts(s->io, ".\r\n") == 0 &&
+			    lineio_flush(s->io) == 0)
+				(void)smtp_session_reply(s,
+				    (int)var_smtp_data_done_timeout,
+				    "after an empty message", why);
+			goto out;
+		}
+	}
+	lineio_set_timeout(s->io, (int)var_smtp_data_xfer_timeout);
+	if ((code = smtp_data_send(s->io, qfd, r->offset, r->size, bdat,
+	    why)) != 0) {
+		if (code < 0)
+			buf_setf(why, "lost connection with %s while sending "
+			    "message body", s->relay);
+		smtp_rcpt_all(rc, n, 4, code < 0 ? "4.4.2" : "4.3.0",
+		    buf_str(why));
+		goto out;
+	}
+	for (i = 0; i < n; i++) {
+		if (!rc[i].accepted)
+			continue;
+		if ((code = smtp_session_reply(s,
+		    (int)var_smtp_data_done_timeout,
+		    "while sending the end of the message", why)) < 0)
+			goto fail;
+		smtp_rcpt_reply(s, &rc[i], bdat ? "BDAT" : "end of DATA");
+		if (!smtp_lmtp) {
+			/* SMTP: one reply for all. */
+			smtp_rcpt_all(rc, n, rc[i].status, rc[i].dsn,
+			    buf_str(rc[i].why));
+			break;
+		}
+	}
+	keep = code != 421;
+	goto out;
+lost:
+	buf_setf(why, "lost connection with %s while sending %s", s->relay,
+	    bdat ? "BDAT" : "DATA");
+fail:
+	smtp_rcpt_all(rc, n, 4, "4.4.2", buf_str(why));
+out:
+	buf_free(&why);
+	return keep ? 0 : -1;
+}
+
 /*
  * smtp_session_send - the transaction on a session: the recipients'
  * outcomes; 0 when the session may be kept, -1 when it must end
@@ -482,32 +591,25 @@ smtp_session_send(struct smtp_sess *s, const struct deliver_request *r,
 {
 	struct buf *cmd = buf_new(256, 4096), *why = buf_new(128, 2048);
 	int pipe = (s->ext.flags & SMTP_EXT_PIPELINING) != 0;
+	int bdat = (s->ext.flags & SMTP_EXT_CHUNKING) != 0;
 	int i, code, accepted = 0, keep = 0;
-	char dsn[12];
 
 	smtp_session_mail(s, r, cmd);
 	if (lineio_printf(s->io, "%s\r\n", buf_str(cmd)) < 0)
 		goto lost;
-	if (pipe) {
-		for (i = 0; i < n; i++) {
-			smtp_session_rcpt(s, &rc[i], cmd);
-			if (lineio_printf(s->io, "%s\r\n", buf_str(cmd)) < 0)
-				goto lost;
-		}
-		if (lineio_puts(s->io, "DATA\r\n") < 0)
+	for (i = 0; pipe && i < n; i++) {
+		smtp_session_rcpt(s, &rc[i], cmd);
+		if (lineio_printf(s->io, "%s\r\n", buf_str(cmd)) < 0)
 			goto lost;
 	}
-	if (lineio_flush(s->io) < 0)
+	if ((pipe && !bdat && lineio_puts(s->io, "DATA\r\n") < 0) ||
+	    lineio_flush(s->io) < 0)
 		goto lost;
 	if ((code = smtp_session_reply(s, (int)var_smtp_mail_timeout,
 	    "in reply to MAIL FROM", why)) < 0)
 		goto fail;
 	if (code / 100 != 2) {
-		smtp_session_said(s, "MAIL FROM", why);
-		snprintf(dsn, sizeof(dsn), "%s", s->rep.dsn[0] != '\0' ?
-		    s->rep.dsn : code / 100 == 5 ? "5.0.0" : "4.0.0");
-		smtp_rcpt_all(rc, n, code / 100 == 5 ? 5 : 4, dsn,
-		    buf_str(why));
+		smtp_session_failed(s, "MAIL FROM", code, rc, n, 0);
 		goto out;		/* the session ends */
 	}
 	for (i = 0; i < n; i++) {
@@ -528,66 +630,15 @@ smtp_session_send(struct smtp_sess *s, const struct deliver_request *r,
 			    strcasestr(rc[i].r.notify, "SUCCESS") != NULL;
 		} else
 			smtp_rcpt_reply(s, &rc[i], "RCPT TO");
-		if (code == 421)
-			goto fail_421;
-	}
-	if (!pipe && accepted == 0) {
-		keep = 1;
-		goto out;
-	}
-	if (!pipe && (lineio_puts(s->io, "DATA\r\n") < 0 ||
-	    lineio_flush(s->io) < 0))
-		goto lost;
-	if ((code = smtp_session_reply(s, (int)var_smtp_data_init_timeout,
-	    "in reply to DATA", why)) < 0)
-		goto fail;
-	if (code != 354) {
-		smtp_session_said(s, "DATA", why);
-		snprintf(dsn, sizeof(dsn), "%s", s->rep.dsn[0] != '\0' ?
-		    s->rep.dsn : code / 100 == 5 ? "5.0.0" : "4.0.0");
-		for (i = 0; i < n; i++)
-			if (rc[i].accepted)
-				smtp_rcpt_set(&rc[i], code / 100 == 5 ? 5 : 4,
-				    dsn, buf_str(why));
-		keep = code / 100 != 3 && code != 421;
-		goto out;
-	}
-	if (accepted == 0) {
-		/* DATA pipelined, every RCPT refused, and yet 354. */
-		if (lineio_puts(s->io, ".\r\n") < 0 || lineio_flush(s->io) < 0)
-			goto lost;
-		(void)smtp_session_reply(s, (int)var_smtp_data_done_timeout,
-		    "after the end of an empty message", why);
-		goto out;
-	}
-	lineio_set_timeout(s->io, (int)var_smtp_data_xfer_timeout);
-	if ((code = smtp_data_send(s->io, qfd, r->offset, r->size, why)) != 0) {
-		if (code < 0)
-			buf_setf(why, "lost connection with %s while sending "
-			    "message body", s->relay);
-		smtp_rcpt_all(rc, n, 4, code < 0 ? "4.4.2" : "4.3.0",
-		    buf_str(why));
-		goto out;
-	}
-	for (i = 0; i < n; i++) {
-		if (!rc[i].accepted)
-			continue;
-		if ((code = smtp_session_reply(s,
-		    (int)var_smtp_data_done_timeout,
-		    "while sending the end of the message", why)) < 0)
-			goto fail;
-		smtp_rcpt_reply(s, &rc[i], "end of DATA");
-		if (!smtp_lmtp) {
-			/* SMTP: one reply for all. */
-			smtp_rcpt_all(rc, n, rc[i].status, rc[i].dsn,
-			    buf_str(rc[i].why));
-			break;
+		if (code == 421) {
+			smtp_rcpt_all(rc, n, 4, "4.0.0", buf_str(rc[i].why));
+			goto out;
 		}
 	}
-	keep = 1;
-	goto out;
-fail_421:
-	smtp_rcpt_all(rc, n, 4, "4.0.0", buf_str(rc[i].why));
+	if (accepted > 0 || (pipe && !bdat))
+		keep = smtp_session_body(s, r, rc, n, qfd, pipe, bdat) == 0;
+	else
+		keep = 1;		/* nothing to send, nothing sent */
 	goto out;
 lost:
 	buf_setf(why, "lost connection with %s while sending the envelope",

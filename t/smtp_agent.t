@@ -253,6 +253,21 @@ ok("BODY" not in m["mail"], "8BITMIME not offered: no BODY= (the message "
    "goes as it is, not converted)")
 is_(len(m["rcpts"]), 2, "two recipients in one transaction")
 
+# CHUNKING: one BDAT, the bytes as they are (CRLF, no dot-stuffing).
+s7b = Sink("127.0.0.28", ext=["PIPELINING", "CHUNKING", "BINARYMIME"])
+r = send(MSG, ["x@remote.test"], "[127.0.0.28]:%d" % s7b.port,
+         extra={"body": "BINARYMIME"})
+is_(r.get("status"), "0", "CHUNKING offered: sent by BDAT (%s)" % r.get("reason"))
+s7b.wait_messages(1)
+m = s7b.messages[0] if s7b.messages else {"data": b"", "mail": ""}
+want = (b"Subject: hello\r\nFrom: bob@mired.org\r\n\r\nline one\r\n"
+        b".dot line\r\n..two dots\r\nend\r\n")
+is_(m["data"], want, "BDAT: CRLF lines, no dot-stuffing")
+ok("BDAT %d LAST" % len(want) in s7b.commands and "DATA" not in s7b.commands,
+   "one BDAT n LAST with the right count, no DATA")
+like(m["mail"], "BODY=BINARYMIME", "BODY=BINARYMIME when CHUNKING and "
+     "BINARYMIME are offered")
+
 # A CR LF smuggled into the envelope never becomes a command of its own.
 before = len(s1.commands)
 r = send(MSG, ["x@remote.test%0D%0ARCPT TO:<evil@remote.test>"],

@@ -24,6 +24,7 @@ Sink(host="127.0.0.1", port=0, ext=DEFAULT_EXT, lmtp=False, unix=None,
   drop_in_data    close the connection after the first data line.
   greeting_delay  seconds to wait before the greeting.
   endless_reply   a line sent over and over as the reply to EHLO.
+  (CHUNKING in ext: BDAT is taken, the message's dict says bdat=True.)
   tls_break       answer STARTTLS with 220, then garbage instead of a
                   handshake (a broken TLS server).
 
@@ -131,7 +132,7 @@ class Sink:
         f.write(self.greeting.encode() + b"\r\n")
         tls = False
         helo = None
-        mail, rcpts = None, []
+        mail, rcpts, bdat = None, [], None
         while True:
             line = f.readline(4096)
             if not line:
@@ -193,16 +194,26 @@ class Sink:
                     if l == b".\r\n":
                         break
                     data += l
-                msg = {"helo": helo, "mail": mail, "rcpts": rcpts,
-                       "data": data, "tls": tls, "conn": n}
-                if self.lmtp:
-                    for r in rcpts:
-                        self._reply(f, "DOT", r, "250 2.0.0 ok")
-                else:
-                    self._reply(f, "DOT", None, "250 2.0.0 queued as SINK")
-                with self.lock:
-                    self.messages.append(msg)
+                self._done(f, {"helo": helo, "mail": mail, "rcpts": rcpts,
+                               "data": data, "tls": tls, "conn": n})
                 mail, rcpts = None, []
+            elif verb == "BDAT":
+                words = arg.split()
+                size = int(words[0])
+                chunk = b""
+                while len(chunk) < size:
+                    more = f.read(size - len(chunk))
+                    if not more:
+                        return
+                    chunk += more
+                bdat = (bdat or b"") + chunk
+                if len(words) < 2 or words[1].upper() != "LAST":
+                    f.write(b"250 2.0.0 chunk ok\r\n")
+                    continue
+                self._done(f, {"helo": helo, "mail": mail, "rcpts": rcpts,
+                               "data": bdat, "tls": tls, "conn": n,
+                               "bdat": True})
+                mail, rcpts, bdat = None, [], None
             elif verb == "RSET":
                 mail, rcpts = None, []
                 self._reply(f, verb, arg, "250 2.0.0 ok")
@@ -213,6 +224,16 @@ class Sink:
                 f.write(b"250 2.0.0 ok\r\n")
             else:
                 f.write(b"502 5.5.2 unknown command\r\n")
+
+    def _done(self, f, msg):
+        """The end of a message: its reply (one per recipient in LMTP)."""
+        if self.lmtp:
+            for r in msg["rcpts"]:
+                self._reply(f, "DOT", r, "250 2.0.0 ok")
+        else:
+            self._reply(f, "DOT", None, "250 2.0.0 queued as SINK")
+        with self.lock:
+            self.messages.append(msg)
 
     def _auth(self, f, arg, tls):
         import base64

@@ -99,12 +99,14 @@ main(void)
 	smtp_reply_init(&r, 100, 4096);
 	ok(feed(&r, "250-mx.example Hello|250-pipelining|250-SIZE 10240000|"
 	    "250-8BITMIME|250-AUTH LOGIN PLAIN CRAM-MD5|250-DSN|"
-	    "250-STARTTLS|250-CHUNKING|250 SMTPUTF8") == SMTP_REPLY_DONE,
+	    "250-STARTTLS|250-CHUNKING|250-BINARYMIME|250 SMTPUTF8") ==
+	    SMTP_REPLY_DONE,
 	    "an EHLO reply");
 	smtp_reply_ehlo(&r, &ext);
 	is_int(ext.flags, SMTP_EXT_PIPELINING | SMTP_EXT_SIZE |
 	    SMTP_EXT_8BITMIME | SMTP_EXT_AUTH | SMTP_EXT_DSN |
-	    SMTP_EXT_STARTTLS | SMTP_EXT_CHUNKING | SMTP_EXT_SMTPUTF8,
+	    SMTP_EXT_STARTTLS | SMTP_EXT_CHUNKING | SMTP_EXT_SMTPUTF8 |
+	    SMTP_EXT_BINARYMIME,
 	    "every keyword, any case");
 	is_int(ext.size, 10240000, "SIZE's number");
 	is_int(ext.auth, SMTP_AUTH_PLAIN | SMTP_AUTH_LOGIN,
