@@ -854,11 +854,13 @@ smtp_session_deliver(const struct attr *job, struct attr *reply)
 	if (dead)
 		attr_set(reply, DELIVER_DEAD, "1");
 	for (i = 0; i < r.nrcpt; i++) {
-		msg_info("%s: to=<%s>, relay=%s, status=%s (%s)", r.queue_id,
-		    rc[i].r.addr, attr_get(reply, DELIVER_RELAY) != NULL ?
-		    attr_get(reply, DELIVER_RELAY) : "none",
+		/* Not Postfix's "to=<>, status=" form: that line is qmgr's,
+		 * one per outcome, for the log tools. */
+		msg_info("%s: <%s> %s via %s: %s", r.queue_id, rc[i].r.addr,
 		    rc[i].status == 0 ? "sent" : rc[i].status == 5 ?
-		    "bounced" : "deferred", buf_str(rc[i].why));
+		    "bounced" : "deferred", attr_get(reply, DELIVER_RELAY) !=
+		    NULL ? attr_get(reply, DELIVER_RELAY) : "none",
+		    buf_str(rc[i].why));
 		buf_free(&rc[i].why);
 	}
 	free(rc);
