@@ -679,12 +679,12 @@ smtp_session_reuse(const char *key)
 
 /*
  * smtp_session_find - a session for a delivery: the kept one, or the
- * first address of the route that greets us.  NULL with why and *dead
- * (no host answered at all).
+ * first address of the route from *next on that greets us (*next then
+ * the one after it).  NULL with why and *dead (no host answered at all).
  */
 static struct smtp_sess *
-smtp_session_find(const struct attr *job, const char *key, int *dead,
-    struct buf *why)
+smtp_session_find(const struct attr *job, const char *key, long long *next,
+    int *dead, struct buf *why)
 {
 	struct smtp_sess *s;
 	struct smtp_dest d;
@@ -694,9 +694,10 @@ smtp_session_find(const struct attr *job, const char *key, int *dead,
 	int answered, any = 0;
 
 	*dead = 0;
-	if ((s = smtp_session_reuse(key)) != NULL)
+	if (*next == 0 && (s = smtp_session_reuse(key)) != NULL)
 		return s;
-	for (i = 0; i < n && i < SMTP_ROUTE_MAX; i++) {
+	for (i = *next; i < n && i < SMTP_ROUTE_MAX; i++) {
+		*next = i + 1;
 		snprintf(name, sizeof(name), SMTP_X_ROUTE ".%lld", i);
 		if ((v = attr_get(job, name)) == NULL ||
 		    smtp_dest_parse(v, &d) < 0)
@@ -800,16 +801,85 @@ smtp_session_request_ok(const struct deliver_request *r,
 	return 1;
 }
 
+/* smtp_session_soft - did a host defer every recipient, taking none? */
+static int
+smtp_session_soft(const struct smtp_rcpt *rc, int n)
+{
+	int i;
+
+	for (i = 0; i < n; i++)
+		if (rc[i].status != 4 || rc[i].accepted)
+			return 0;
+	return 1;
+}
+
+/* smtp_session_keep - a session done with: kept for reuse, or closed */
+static void
+smtp_session_keep(struct smtp_sess *s, int keep)
+{
+	if (keep && var_smtp_connection_cache_time_limit > 0)
+		smtp_sess = s;
+	else
+		smtp_session_close(&s, keep);
+}
+
+/*
+ * smtp_session_hosts - the transaction with the route's hosts in turn:
+ * the next one is tried while a host defers every recipient before the
+ * data (a 4xx to MAIL, to each RCPT); the reply filled; 1 when the
+ * destination is down (no host answered)
+ */
+static int
+smtp_session_hosts(const struct attr *job, const char *key,
+    const struct deliver_request *r, struct smtp_rcpt *rc, int qfd,
+    struct attr *reply, struct buf *why)
+{
+	struct smtp_sess *s;
+	long long next = 0, n = attr_get_num(job, SMTP_X_NROUTE, 0);
+	int i, dead, keep, tried = 0;
+
+	for (;;) {
+		if ((s = smtp_session_find(job, key, &next, &dead, why)) ==
+		    NULL) {
+			if (!tried)
+				smtp_rcpt_all(rc, r->nrcpt, 4, "4.4.1",
+				    buf_str(why));
+			return tried ? 0 : dead;
+		}
+		for (i = 0; i < r->nrcpt; i++) {
+			rc[i].status = -1;	/* the last host's word */
+			rc[i].accepted = rc[i].relayed = 0;
+		}
+		tried = 1;
+		if (smtp_session_check(s, r, rc, r->nrcpt)) {
+			/* Refused before MAIL: the session is still good. */
+			smtp_session_reply_fill(reply, rc, r->nrcpt, s->relay);
+			smtp_session_keep(s, 1);
+			return 0;
+		}
+		s->uses++;
+		keep = smtp_session_send(s, r, rc, r->nrcpt, qfd) == 0;
+		attr_clear(reply);
+		smtp_session_reply_fill(reply, rc, r->nrcpt, s->relay);
+		if (!smtp_session_soft(rc, r->nrcpt) || next >= n) {
+			smtp_session_keep(s, keep);
+			return 0;
+		}
+		msg_info("%s deferred every recipient: trying the next host",
+		    s->relay);
+		smtp_session_close(&s, keep);
+	}
+}
+
 /* smtp_session_deliver - one job from the dispatcher: qmgr's reply */
 void
 smtp_session_deliver(const struct attr *job, struct attr *reply)
 {
 	struct deliver_request r;
 	struct smtp_rcpt *rc;
-	struct smtp_sess *s = NULL;
 	struct buf *why = buf_new(128, 2048);
 	const char *key = attr_get(job, SMTP_X_KEY);
-	int i, qfd = -1, dead = 0, keep;
+	int i, qfd = -1, dead = 0;
 
 	if (deliver_request_get(job, &r, why) < 0 || key == NULL) {
 		deliver_reply_set(reply, 4, "4.3.0", "%s", buf_len(why) > 0 ?
@@ -830,26 +900,9 @@ smtp_session_deliver(const struct attr *job, struct attr *reply)
 	} else if ((qfd = smtp_data_open(r.queue_id, why)) < 0) {
 		msg_warn("%s: %s", r.queue_id, buf_str(why));
 		smtp_rcpt_all(rc, r.nrcpt, 4, "4.3.0", buf_str(why));
-	} else if ((s = smtp_session_find(job, key, &dead, why)) == NULL)
-		smtp_rcpt_all(rc, r.nrcpt, 4, "4.4.1", buf_str(why));
-	else if (!smtp_session_check(s, &r, rc, r.nrcpt)) {
-		s->uses++;
-		keep = smtp_session_send(s, &r, rc, r.nrcpt, qfd) == 0;
-		smtp_session_reply_fill(reply, rc, r.nrcpt, s->relay);
-		if (keep && var_smtp_connection_cache_time_limit > 0)
-			smtp_sess = s;
-		else
-			smtp_session_close(&s, keep);
-		s = NULL;
-	}
-	if (s != NULL) {
-		/* Refused before MAIL: the session is still good. */
-		smtp_session_reply_fill(reply, rc, r.nrcpt, s->relay);
-		if (var_smtp_connection_cache_time_limit > 0)
-			smtp_sess = s;
-		else
-			smtp_session_close(&s, 1);
-	} else if (attr_get(reply, DELIVER_STATUS) == NULL)
+	} else
+		dead = smtp_session_hosts(job, key, &r, rc, qfd, reply, why);
+	if (attr_get(reply, DELIVER_STATUS) == NULL)
 		smtp_session_reply_fill(reply, rc, r.nrcpt, NULL);
 	if (dead)
 		attr_set(reply, DELIVER_DEAD, "1");

@@ -19,6 +19,11 @@ dns = Dnsmasq([
     "--local=/remote.test/", "--local=/nullmx.test/", "--local=/nx.test/",
     "--local=/private.test/", "--local=/linklocal.test/",
     "--local=/six.test/", "--local=/order.test/", "--local=/e2e.test/",
+    "--local=/soft.test/",
+    "--mx-host=soft.test,busy.soft.test,10",
+    "--mx-host=soft.test,calm.soft.test,20",
+    "--host-record=busy.soft.test,127.0.0.50",
+    "--host-record=calm.soft.test,127.0.0.51",
     "--mx-host=remote.test,mx.remote.test,10",
     "--host-record=mx.remote.test,127.0.0.2",
     "--mx-host=order.test,dead.order.test,10",
@@ -159,6 +164,19 @@ is_(r.get("status"), "0", "the first MX refuses connections, the second "
 is_(r.get("relay"), "live.order.test[127.0.0.3]:%d" % PORT,
     "relay names the second MX")
 ok(s3.wait_messages(1), "the second MX's sink got it")
+s3b = Sink("127.0.0.50", port=PORT, replies={"MAIL": "451 4.3.2 busy"})
+s3c = Sink("127.0.0.51", port=PORT)
+r = send(MSG, ["eva@soft.test", "luis@soft.test"])
+is_((r.get("status"), r.get("status.1")), ("0", "0"), "the first MX defers "
+    "at MAIL: the second takes both (%s)" % r.get("reason"))
+ok(any(c.startswith("MAIL") for c in s3b.commands) and s3c.wait_messages(1),
+   "  the first was asked, the second got the message")
+s3c.replies["RCPT"] = "450 4.2.1 later"
+r = send(MSG, ["eva@soft.test"])
+is_(r.get("status"), "4", "both MX hosts defer: deferred")
+like(r.get("reason", ""), "calm.soft.test[127.0.0.51]",
+     "  the reason is the last host's")
+ok(r.get("dead") is None, "  not dead: the hosts answered")
 r = send(MSG, ["x@nullmx.test"])
 is_((r.get("status"), r.get("dsn")), ("5", "5.1.10"), "null MX: bounced 5.1.10")
 r = send(MSG, ["x@nx.test"])
