@@ -9,7 +9,10 @@
  *	smtp_myself.c	mail loops: where cartero itself listens
  *	smtp_worker.c	the worker processes (one delivery at a time
  *			each, a connection kept for reuse), their pool
- *	smtp_session.c	one connection's dialog (EHLO ... QUIT)
+ *	smtp_session.c	a delivery: the hosts in turn, the transaction
+ *			(MAIL, RCPT, DATA or BDAT), the kept connection
+ *	smtp_hello.c	connect, greeting, EHLO, STARTTLS, AUTH
+ *	smtp_chat.c	commands and their replies
  *	smtp_data.c	the message: the queue file, CRLF, dot-stuffing
  *	smtp_reply.c	the reply parser, EHLO keywords
  *	smtp_tls.c	STARTTLS, the policy per destination

@@ -1,6 +1,8 @@
 /*
- * smtp_session - one connection's dialog, in a worker (RFC 5321, RFC
- * 2033 for LMTP).
+ * smtp_session - a delivery in a worker: the hosts in turn, one
+ * transaction on a connection (RFC 5321, RFC 2033 for LMTP), the
+ * connection kept for the next one.  The start of a connection is
+ * smtp_hello.c's, commands and replies smtp_chat.c's.
  *
  * A delivery tries the route's addresses in order until one greets us
  * and answers EHLO (HELO when EHLO gets 5xx; LHLO for LMTP), then runs
@@ -37,7 +39,6 @@
 #include <unistd.h>
 
 #include "attr.h"
-#include "base64.h"
 #include "buf.h"
 #include "deliver.h"
 #include "lineio.h"
@@ -47,23 +48,8 @@
 #include "smtp.h"
 #include "smtp_data.h"
 #include "smtp_reply.h"
-#include "smtp_sasl.h"
-#include "smtp_tls.h"
+#include "smtp_session.h"
 #include "tls.h"
-
-/* A connection. */
-struct smtp_sess {
-	int			 fd;
-	struct lineio		*io;
-	struct tls		*tls;
-	char			*key;	/* the nexthop it serves */
-	struct smtp_dest	 dest;
-	struct smtp_ext		 ext;
-	int			 uses;
-	struct smtp_reply	 rep;
-	struct buf		*line;
-	char			 relay[400];	/* host[addr]:port */
-};
 
 /* A recipient's outcome in the making. */
 struct smtp_rcpt {
@@ -77,10 +63,8 @@ struct smtp_rcpt {
 
 static struct smtp_sess *smtp_sess;	/* the kept connection */
 
-static int smtp_session_hello(struct smtp_sess *, struct buf *);
-
 /* smtp_session_close - end a connection (QUIT first when polite) */
-static void
+void
 smtp_session_close(struct smtp_sess **sp, int quit)
 {
 	struct smtp_sess *s = *sp;
@@ -115,264 +99,6 @@ void
 smtp_session_idle(void)
 {
 	smtp_session_close(&smtp_sess, 1);
-}
-
-/*
- * smtp_session_reply - read a reply within timeout s: its code, or -1
- * with why (timeout, lost connection, a malformed or endless reply)
- */
-static int
-smtp_session_reply(struct smtp_sess *s, int timeout, const char *after,
-    struct buf *why)
-{
-	int r, pr;
-
-	lineio_set_timeout(s->io, timeout);
-	smtp_reply_reset(&s->rep);
-	for (;;) {
-		r = lineio_get(s->io, s->line, LINEIO_SKIP);
-		if (r == LINE_OK) {
-			pr = smtp_reply_line(&s->rep, buf_str(s->line),
-			    buf_len(s->line));
-			if (pr == SMTP_REPLY_DONE)
-				return s->rep.code;
-			if (pr == SMTP_REPLY_MORE)
-				continue;
-			buf_setf(why, "malformed or over-long reply from %s "
-			    "%s", s->relay, after);
-		} else if (r == LINE_TIMEOUT)
-			buf_setf(why, "conversation with %s timed out %s",
-			    s->relay, after);
-		else if (r == LINE_TOOLONG)
-			buf_setf(why, "over-long reply line from %s %s",
-			    s->relay, after);
-		else
-			buf_setf(why, "lost connection with %s %s", s->relay,
-			    after);
-		return -1;
-	}
-}
-
-/* smtp_session_said - why text: "host X said: 550 5.1.1 ... (in reply to Y)" */
-static void
-smtp_session_said(struct smtp_sess *s, const char *cmd, struct buf *why)
-{
-	buf_setf(why, "host %s said: ", s->relay);
-	smtp_reply_str(&s->rep, why);
-	buf_appendf(why, " (in reply to %s)", cmd);
-}
-
-/*
- * smtp_session_cmd_as - send a command and read its reply, the command
- * called label in every message (a secret is never named): code, or -1
- */
-static int
-smtp_session_cmd_as(struct smtp_sess *s, const char *cmd, const char *label,
-    int timeout, struct buf *why)
-{
-	struct buf *after = buf_new(64, 256);
-	int code;
-
-	buf_setf(after, "in reply to %s", label);
-	if (lineio_printf(s->io, "%s\r\n", cmd) < 0 ||
-	    lineio_flush(s->io) < 0) {
-		buf_setf(why, "lost connection with %s while sending %s",
-		    s->relay, label);
-		code = -1;
-	} else
-		code = smtp_session_reply(s, timeout, buf_str(after), why);
-	buf_free(&after);
-	return code;
-}
-
-/* smtp_session_cmd - send a command and read its reply: code, or -1 */
-static int
-smtp_session_cmd(struct smtp_sess *s, const char *cmd, int timeout,
-    struct buf *why)
-{
-	return smtp_session_cmd_as(s, cmd, cmd, timeout, why);
-}
-
-/*
- * smtp_session_auth - log in when smtp_sasl_password_maps has a password
- * for the server: 0 (logged in, or nothing to do), -1 with why
- */
-static int
-smtp_session_auth(struct smtp_sess *s, struct buf *why)
-{
-	struct buf *user = buf_new(64, 1024), *pass = buf_new(64, 1024);
-	struct buf *cmd = buf_new(128, 4096);
-	int found, code = 235;
-
-	buf_secret(pass);
-	buf_secret(cmd);
-	found = smtp_sasl_password(s->key, &s->dest, user, pass);
-	if (found < 0) {
-		buf_setf(why, "cannot read smtp_sasl_password_maps");
-		code = -1;
-	} else if (found == 0 || !(s->ext.flags & SMTP_EXT_AUTH))
-		;			/* no password, or no AUTH: as is */
-	else if (s->tls == NULL && var_smtp_sasl_auth_requires_tls) {
-		buf_setf(why, "not sending a SASL password to %s without TLS "
-		    "(smtp_sasl_auth_requires_tls)", s->relay);
-		code = -1;
-	} else if (s->ext.auth & SMTP_AUTH_PLAIN) {
-		buf_set(cmd, "AUTH PLAIN ");
-		smtp_sasl_plain(buf_str(user), buf_str(pass), cmd);
-		code = smtp_session_cmd_as(s, buf_str(cmd), "AUTH PLAIN",
-		    (int)var_smtp_helo_timeout, why);
-	} else if (s->ext.auth & SMTP_AUTH_LOGIN) {
-		code = smtp_session_cmd(s, "AUTH LOGIN",
-		    (int)var_smtp_helo_timeout, why);
-		buf_reset(cmd);
-		base64_encode(cmd, buf_str(user), buf_len(user));
-		if (code == 334)
-			code = smtp_session_cmd_as(s, buf_str(cmd),
-			    "AUTH LOGIN", (int)var_smtp_helo_timeout, why);
-		buf_reset(cmd);
-		base64_encode(cmd, buf_str(pass), buf_len(pass));
-		if (code == 334)
-			code = smtp_session_cmd_as(s, buf_str(cmd),
-			    "AUTH LOGIN", (int)var_smtp_helo_timeout, why);
-	} else {
-		buf_setf(why, "host %s offers no SASL mechanism we speak "
-		    "(PLAIN, LOGIN)", s->relay);
-		code = -1;
-	}
-	if (code > 0 && code != 235) {
-		buf_setf(why, "SASL authentication failed; server %s said: ",
-		    s->relay);
-		smtp_reply_str(&s->rep, why);
-	}
-	buf_free(&user);
-	buf_free(&pass);
-	buf_free(&cmd);
-	return code == 235 ? 0 : -1;
-}
-
-#define SMTP_STARTTLS_REFUSED	(-1)	/* needed, missing: end politely */
-#define SMTP_STARTTLS_FAILED	(-2)	/* the session is broken */
-#define SMTP_STARTTLS_RETRY	(-3)	/* "may": again without TLS */
-
-/*
- * smtp_session_starttls - TLS as the destination's level asks: 0 (TLS
- * on, or not to be had at "may"), or SMTP_STARTTLS_* with why
- */
-static int
-smtp_session_starttls(struct smtp_sess *s, int notls, struct buf *why)
-{
-	int level = notls ? SMTP_TLS_NONE : smtp_tls_level(s->key);
-	int code;
-
-	if (level == SMTP_TLS_NONE || s->dest.path[0] != '\0')
-		return 0;
-	if (!(s->ext.flags & SMTP_EXT_STARTTLS)) {
-		if (level == SMTP_TLS_MAY)
-			return 0;
-		buf_setf(why, "TLS is required, but was not offered by host "
-		    "%s", s->relay);
-		return SMTP_STARTTLS_REFUSED;
-	}
-	code = smtp_session_cmd(s, "STARTTLS", (int)var_smtp_helo_timeout,
-	    why);
-	if (code < 0)
-		return SMTP_STARTTLS_FAILED;
-	if (code != 220) {
-		if (level == SMTP_TLS_MAY)
-			return 0;
-		smtp_session_said(s, "STARTTLS", why);
-		return SMTP_STARTTLS_REFUSED;
-	}
-	if (smtp_tls_handshake(s->io, s->fd, s->dest.host, level, &s->tls,
-	    why) < 0) {
-		buf_appendf(why, " (%s)", s->relay);
-		return level == SMTP_TLS_MAY ? SMTP_STARTTLS_RETRY :
-		    SMTP_STARTTLS_FAILED;
-	}
-	msg_info("TLS connection established to %s: %s", s->relay,
-	    tls_info(s->tls));
-	if (smtp_session_hello(s, why) < 0)
-		return SMTP_STARTTLS_FAILED;
-	return 0;
-}
-
-/*
- * smtp_session_open - connect to an address, greeting and EHLO: the
- * session, or NULL with why (*answered: the host greeted us with 2xx)
- */
-static struct smtp_sess *
-smtp_session_open(const struct smtp_dest *d, const char *key, int notls,
-    int *answered, struct buf *why)
-{
-	struct smtp_sess *s;
-	int fd, code, tls;
-
-	*answered = 0;
-	if ((fd = smtp_connect(d, why)) < 0)
-		return NULL;
-	s = xcalloc(1, sizeof(*s));
-	s->fd = fd;
-	s->dest = *d;
-	s->key = xstrdup(key);
-	s->io = lineio_new(fd, (size_t)var_smtp_reply_length_limit,
-	    (int)var_smtp_helo_timeout);
-	s->line = buf_new(256, (size_t)var_smtp_reply_length_limit + 1);
-	smtp_reply_init(&s->rep, (int)var_smtp_reply_line_limit,
-	    (size_t)var_smtp_reply_length_limit * 4);
-	snprintf(s->relay, sizeof(s->relay), "%s[%s]:%u", d->host,
-	    d->path[0] != '\0' ? d->path : d->addr, d->port);
-	code = smtp_session_reply(s, (int)var_smtp_helo_timeout,
-	    "while receiving the initial server greeting", why);
-	if (code > 0 && code / 100 != 2) {
-		buf_setf(why, "host %s refused to talk to me: ", s->relay);
-		smtp_reply_str(&s->rep, why);
-	}
-	if (code / 100 != 2) {
-		smtp_session_close(&s, code > 0);
-		return NULL;
-	}
-	*answered = 1;
-	if (smtp_session_hello(s, why) < 0) {
-		smtp_session_close(&s, 0);
-		return NULL;
-	}
-	if ((tls = smtp_session_starttls(s, notls, why)) < 0) {
-		smtp_session_close(&s, tls == SMTP_STARTTLS_REFUSED);
-		*answered = tls == SMTP_STARTTLS_RETRY ? 2 : 1;
-		return NULL;
-	}
-	if (smtp_session_auth(s, why) < 0) {
-		smtp_session_close(&s, 1);
-		return NULL;
-	}
-	return s;
-}
-
-/* smtp_session_hello - EHLO (HELO after a 5xx) or LHLO: 0, -1 with why */
-static int
-smtp_session_hello(struct smtp_sess *s, struct buf *why)
-{
-	struct buf *cmd = buf_new(128, 512);
-	int code;
-
-	buf_setf(cmd, "%s %s", smtp_lmtp ? "LHLO" : "EHLO",
-	    var_smtp_helo_name);
-	code = smtp_session_cmd(s, buf_str(cmd), (int)var_smtp_helo_timeout,
-	    why);
-	if (code / 100 == 2)
-		smtp_reply_ehlo(&s->rep, &s->ext);
-	else if (code / 100 == 5 && !smtp_lmtp) {
-		memset(&s->ext, 0, sizeof(s->ext));
-		buf_setf(cmd, "HELO %s", var_smtp_helo_name);
-		code = smtp_session_cmd(s, buf_str(cmd),
-		    (int)var_smtp_helo_timeout, why);
-	}
-	if (code > 0 && code / 100 != 2) {
-		buf_truncate(cmd, 4);
-		smtp_session_said(s, buf_str(cmd), why);
-	}
-	buf_free(&cmd);
-	return code / 100 == 2 ? 0 : -1;
 }
 
 /* smtp_xtext - append s as RFC 3461 xtext */
@@ -427,7 +153,7 @@ smtp_rcpt_reply(struct smtp_sess *s, struct smtp_rcpt *rc, const char *cmd)
 		buf_setf(why, "delivered via %s: ", s->relay);
 		smtp_reply_str(&s->rep, why);
 	} else
-		smtp_session_said(s, cmd, why);
+		smtp_chat_said(s, cmd, why);
 	smtp_rcpt_set(rc, status, dsn, buf_str(why));
 	buf_free(&why);
 }
@@ -487,7 +213,7 @@ smtp_session_failed(struct smtp_sess *s, const char *cmd, int code,
 	char dsn[12];
 	int i;
 
-	smtp_session_said(s, cmd, why);
+	smtp_chat_said(s, cmd, why);
 	snprintf(dsn, sizeof(dsn), "%s", s->rep.dsn[0] != '\0' ?
 	    s->rep.dsn : code / 100 == 5 ? "5.0.0" : "4.0.0");
 	for (i = 0; i < n; i++)
@@ -523,7 +249,7 @@ smtp_session_body(struct smtp_sess *s, const struct deliver_request *r,
 		if (!pipe && (lineio_puts(s->io, "DATA\r\n") < 0 ||
 		    lineio_flush(s->io) < 0))
 			goto lost;
-		if ((code = smtp_session_reply(s,
+		if ((code = smtp_chat_reply(s,
 		    (int)var_smtp_data_init_timeout, "in reply to DATA",
 		    why)) < 0)
 			goto fail;
@@ -538,7 +264,7 @@ smtp_session_body(struct smtp_sess *s, const struct deliver_request *r,
 			/* DATA pipelined, every RCPT refused, yet 354. */
 			if (lineio_puts(s->io, ".\r\n") == 0 &&
 			    lineio_flush(s->io) == 0)
-				(void)smtp_session_reply(s,
+				(void)smtp_chat_reply(s,
 				    (int)var_smtp_data_done_timeout,
 				    "after an empty message", why);
 			goto out;
@@ -557,7 +283,7 @@ smtp_session_body(struct smtp_sess *s, const struct deliver_request *r,
 	for (i = 0; i < n; i++) {
 		if (!rc[i].accepted)
 			continue;
-		if ((code = smtp_session_reply(s,
+		if ((code = smtp_chat_reply(s,
 		    (int)var_smtp_data_done_timeout,
 		    "while sending the end of the message", why)) < 0)
 			goto fail;
@@ -605,7 +331,7 @@ smtp_session_send(struct smtp_sess *s, const struct deliver_request *r,
 	if ((pipe && !bdat && lineio_puts(s->io, "DATA\r\n") < 0) ||
 	    lineio_flush(s->io) < 0)
 		goto lost;
-	if ((code = smtp_session_reply(s, (int)var_smtp_mail_timeout,
+	if ((code = smtp_chat_reply(s, (int)var_smtp_mail_timeout,
 	    "in reply to MAIL FROM", why)) < 0)
 		goto fail;
 	if (code / 100 != 2) {
@@ -619,7 +345,7 @@ smtp_session_send(struct smtp_sess *s, const struct deliver_request *r,
 			    lineio_flush(s->io) < 0)
 				goto lost;
 		}
-		if ((code = smtp_session_reply(s, (int)var_smtp_rcpt_timeout,
+		if ((code = smtp_chat_reply(s, (int)var_smtp_rcpt_timeout,
 		    "in reply to RCPT TO", why)) < 0)
 			goto fail;
 		if (code / 100 == 2) {
@@ -668,7 +394,7 @@ smtp_session_reuse(const char *key)
 		return NULL;
 	}
 	why = buf_new(128, 1024);
-	code = smtp_session_cmd(s, "RSET", (int)var_smtp_rset_timeout, why);
+	code = smtp_chat_cmd(s, "RSET", (int)var_smtp_rset_timeout, why);
 	buf_free(&why);
 	if (code / 100 != 2) {
 		smtp_session_close(&s, code > 0);
@@ -702,11 +428,11 @@ smtp_session_find(const struct attr *job, const char *key, long long *next,
 		if ((v = attr_get(job, name)) == NULL ||
 		    smtp_dest_parse(v, &d) < 0)
 			continue;
-		if ((s = smtp_session_open(&d, key, 0, &answered, why)) != NULL)
+		if ((s = smtp_hello_open(&d, key, 0, &answered, why)) != NULL)
 			return s;
 		if (answered == 2) {
 			msg_info("%s; trying again without TLS", buf_str(why));
-			if ((s = smtp_session_open(&d, key, 1, &answered,
+			if ((s = smtp_hello_open(&d, key, 1, &answered,
 			    why)) != NULL)
 				return s;
 		}
