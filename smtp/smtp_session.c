@@ -6,7 +6,8 @@
  *
  * A delivery tries the route's addresses in order until one greets us
  * and answers EHLO (HELO when EHLO gets 5xx; LHLO for LMTP), then runs
- * one transaction: MAIL (SIZE, BODY, SMTPUTF8, RET, ENVID), RCPT for
+ * one transaction (a host that defers every recipient before the data,
+ * at MAIL or at each RCPT, gives way to the next address): MAIL (SIZE, BODY, SMTPUTF8, RET, ENVID), RCPT for
  * each recipient (NOTIFY, ORCPT), DATA; with PIPELINING the three go in
  * one write.  With CHUNKING (RFC 3030) the message goes in one BDAT
  * instead of DATA (BODY=BINARYMIME when the server offers it too).
@@ -20,7 +21,8 @@
  * a message that needs SMTPUTF8 bounces when the server lacks it
  * (5.6.7).  8BITMIME: a message marked 8BITMIME goes to a server that
  * does not offer 8BITMIME as it is, without BODY= (no conversion to
- * quoted-printable is done).
+ * quoted-printable is done: Postfix converts by default, with
+ * disable_mime_output_conversion = no; we do not, yet).
  *
  * After a delivery the connection is kept (smtp_connection_cache_time_
  * limit, smtp_connection_reuse_count_limit) and checked with RSET before
