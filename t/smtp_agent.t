@@ -218,6 +218,13 @@ r = send(MSG, ["x@remote.test"], "[127.0.0.6]:%d" % s4.port,
 is_((r.get("status"), r.get("dsn")), ("4", "4.4.1"),
     "the default (public): loopback is refused, even as a literal")
 is_(s4.connections, 0, "the sink saw no connection")
+for lit in ("10.9.9.9", "100.64.1.1", "169.254.1.1", "172.16.5.5",
+            "192.168.1.1", "0.0.0.0", "224.0.0.1", "255.255.255.255",
+            "127.0.0.6", "fc00::1", "fd12::1", "fe80::1", "ff02::1", "::",
+            "::1", "::ffff:10.0.0.1", "::ffff:127.0.0.1"):
+    r = send(MSG, ["x@remote.test"], "[%s]:25" % lit, service="smtppublic")
+    like(r.get("reason", ""), "address %s of %s not in smtp_destination_networks"
+         % (lit, lit), "public (the default) refuses %s" % lit)
 r = send(MSG, ["x@remote.test"], "[10.1.2.3]:25")
 like(r.get("reason", ""), "address 10.1.2.3 of 10.1.2.3 not in "
      "smtp_destination_networks", "a literal [10.1.2.3] outside: refused")
