@@ -141,7 +141,9 @@ smtp_worker_read(int fd, int mask, void *ctx)
 		w->job = NULL;
 		if (attr_parse(buf_str(w->in), len, &reply) < 0 ||
 		    job == NULL) {
-			msg_warn("worker %d: a reply out of turn", (int)w->pid);
+			msg_warn("worker %d: a reply out of turn or malformed",
+			    (int)w->pid);
+			w->job = job;	/* deferred below, as if it died */
 			r = 0;
 		} else {
 			free(w->key);
