@@ -7,8 +7,9 @@
  * A delivery tries the route's addresses in order until one greets us
  * and answers EHLO (HELO when EHLO gets 5xx; LHLO for LMTP), then runs
  * one transaction (a host that defers every recipient before the data,
- * at MAIL or at each RCPT, gives way to the next address): MAIL (SIZE, BODY, SMTPUTF8, RET, ENVID), RCPT for
- * each recipient (NOTIFY, ORCPT), DATA; with PIPELINING the three go in
+ * at MAIL or at each RCPT, gives way to the next address): MAIL (SIZE,
+ * BODY, SMTPUTF8, RET, ENVID), RCPT for each recipient (NOTIFY, ORCPT),
+ * DATA; with PIPELINING the three go in
  * one write.  With CHUNKING (RFC 3030) the message goes in one BDAT
  * instead of DATA (BODY=BINARYMIME when the server offers it too).
  * The outcome of each recipient is its own: a 2xx, 4xx or
