@@ -9,11 +9,11 @@
  * one transaction (a host that defers every recipient before the data,
  * at MAIL or at each RCPT, gives way to the next address): MAIL (SIZE,
  * BODY, SMTPUTF8, RET, ENVID), RCPT for each recipient (NOTIFY, ORCPT),
- * DATA; with PIPELINING the three go in
- * one write.  With CHUNKING (RFC 3030) the message goes in one BDAT
- * instead of DATA (BODY=BINARYMIME when the server offers it too).
- * The outcome of each recipient is its own: a 2xx, 4xx or
- * 5xx to its RCPT (and, in LMTP, its reply after the data).
+ * DATA; with PIPELINING the three go in one write.  With CHUNKING (RFC
+ * 3030) the message goes in one BDAT instead of DATA (BODY=BINARYMIME
+ * when the server offers it too).  The outcome of each recipient is its
+ * own: a 2xx, 4xx or 5xx to its RCPT (and, in LMTP, its reply after the
+ * data).
  *
  * The no-loss rule: a recipient is sent only on a 2xx to the end of the
  * data.  A 421, a lost connection or a timeout anywhere (mid-data too)
