@@ -63,6 +63,7 @@
  X(TIME, smtp_connection_cache_time_limit, "2s", 0, 3600, "How long the smtp agent keeps a connection open after a delivery for the next message to the same destination; 0: close at once.") \
  X(INT, smtp_connection_reuse_count_limit, "100", 1, 100000, "How many deliveries one connection of the smtp agent carries at most.") \
  X(STR, smtp_tls_security_level, "may", 0, 0, "TLS in the smtp agent: none, may (STARTTLS when offered; a failed handshake: that host again in plaintext), encrypt (STARTTLS required), verify (required, the certificate checked against the system's CA store and the host name).") \
+ X(STR, smtp_tls_CAfile, "", 0, 0, "The CA certificates (a PEM file) that smtp_tls_security_level = verify trusts; empty: the system's CA store.") \
  X(STR, smtp_tls_policy_maps, "", 0, 0, "Per destination TLS levels (none, may, encrypt, verify) by nexthop: a lookup table (hash:/path) whose keys are the nexthop as qmgr gives it (mired.org, [mx.mired.org]:587).") \
  X(BOOL, smtp_sasl_auth_enable, "no", 0, 0, "Log in to the server (SASL PLAIN or LOGIN) when smtp_sasl_password_maps has a password for it (a relayhost).") \
  X(STR, smtp_sasl_password_maps, "", 0, 0, "user:password per server: a lookup table (hash:/path) whose keys are [host]:port, [host], host:port or host, as in the nexthop.") \

@@ -384,11 +384,12 @@ tls_accept(struct tls_ctx *c, int fd, int timeout, struct buf *why)
 }
 
 /*
- * tls_ctx_client - a client context: TLS 1.2 and 1.3, the system's CA
- * store for tls_connect's verification.  NULL with why.
+ * tls_ctx_client - a client context: TLS 1.2 and 1.3, the CAs of a PEM
+ * file (cafile) or else the system's store for tls_connect's
+ * verification.  NULL with why.
  */
 struct tls_ctx *
-tls_ctx_client(struct buf *why)
+tls_ctx_client(const char *cafile, struct buf *why)
 {
 	struct tls_ctx *c;
 	SSL_CTX *ctx;
@@ -397,7 +398,14 @@ tls_ctx_client(struct buf *why)
 		return NULL;
 	SSL_CTX_set_options(ctx, SSL_OP_NO_COMPRESSION |
 	    SSL_OP_NO_RENEGOTIATION);
-	if (!SSL_CTX_set_default_verify_paths(ctx))
+	if (cafile != NULL && *cafile != '\0') {
+		if (!SSL_CTX_load_verify_locations(ctx, cafile, NULL)) {
+			tls_why(why, "cannot read the CA file");
+			buf_appendf(why, " (%s)", cafile);
+			SSL_CTX_free(ctx);
+			return NULL;
+		}
+	} else if (!SSL_CTX_set_default_verify_paths(ctx))
 		ERR_clear_error();	/* no store: verify fails */
 	c = xcalloc(1, sizeof(*c));
 	c->ctx = ctx;

@@ -5,7 +5,8 @@
  * nexthop (as qmgr names it), else smtp_tls_security_level: none, may
  * (TLS when offered; a failed handshake: the same host again without
  * TLS), encrypt (no TLS, no mail: deferred), verify (encrypt, and the
- * certificate must chain to the system's CA store and name the host).
+ * certificate must chain to smtp_tls_CAfile's CAs, or else the system's
+ * CA store, and name the host: the MX host, or the nexthop's [host]).
  *
  * After the server's 220 to STARTTLS, whatever else it sent before the
  * handshake is discarded (a server, or a man in the middle, that
@@ -86,7 +87,7 @@ smtp_tls_handshake(struct lineio *io, int fd, const char *host, int level,
     struct tls **tp, struct buf *why)
 {
 	if (smtp_tls_ctx == NULL &&
-	    (smtp_tls_ctx = tls_ctx_client(why)) == NULL)
+	    (smtp_tls_ctx = tls_ctx_client(var_smtp_tls_CAfile, why)) == NULL)
 		return -1;
 	lineio_discard(io);
 	if ((*tp = tls_connect(smtp_tls_ctx, fd, (int)var_smtp_starttls_timeout,

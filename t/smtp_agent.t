@@ -19,7 +19,8 @@ dns = Dnsmasq([
     "--local=/remote.test/", "--local=/nullmx.test/", "--local=/nx.test/",
     "--local=/private.test/", "--local=/linklocal.test/",
     "--local=/six.test/", "--local=/order.test/", "--local=/e2e.test/",
-    "--local=/soft.test/",
+    "--local=/soft.test/", "--local=/verify.test/",
+    "--host-record=mx.verify.test,127.0.0.33",
     "--mx-host=soft.test,busy.soft.test,10",
     "--mx-host=soft.test,calm.soft.test,20",
     "--host-record=busy.soft.test,127.0.0.50",
@@ -63,11 +64,32 @@ sasl = os.path.join(policy_dir, "sasl_passwd")
 with open(sasl, "w") as f:
     f.write("[127.0.0.40] ana:secreto\n[127.0.0.41] ana:secreto\n"
             "[127.0.0.42] ana:secreto\n[127.0.0.43] ana:wrongpw\n")
+# A CA of the test's own and a server certificate for mx.verify.test.
+def _ssl(*args):
+    subprocess.run(["openssl"] + list(args), cwd=policy_dir, check=True,
+                   capture_output=True)
+
+
+import subprocess
+_ssl("req", "-x509", "-newkey", "rsa:2048", "-nodes", "-keyout", "ca.key",
+     "-out", "ca.pem", "-days", "2", "-subj", "/CN=cartero test CA",
+     "-addext", "basicConstraints=critical,CA:TRUE",
+     "-addext", "keyUsage=critical,keyCertSign")
+_ssl("req", "-newkey", "rsa:2048", "-nodes", "-keyout", "mx.key", "-out",
+     "mx.csr", "-subj", "/CN=mx.verify.test")
+with open(os.path.join(policy_dir, "ext"), "w") as f:
+    f.write("subjectAltName=DNS:mx.verify.test\n")
+_ssl("x509", "-req", "-in", "mx.csr", "-CA", "ca.pem", "-CAkey", "ca.key",
+     "-CAcreateserial", "-out", "mx.pem", "-days", "2", "-extfile", "ext")
+for f in os.listdir(policy_dir):
+    os.chmod(os.path.join(policy_dir, f), 0o644)
 os.chmod(policy_dir, 0o755)
 inst = Instance(main_cf=main_cf, master_extra=(
     "smtptls unix - - n - - smtp -o smtp_tls_policy_maps=texthash:%s\n"
     % policy +
-    "smtpreuse unix - - n - - smtp "
+    "smtpverify unix - - n - - smtp -o smtp_tls_security_level=verify "
+    "-o smtp_tls_CAfile=%s\n" % os.path.join(policy_dir, "ca.pem") +
+        "smtpreuse unix - - n - - smtp "
     "-o smtp_connection_reuse_count_limit=2\n"
     "smtpsasl unix - - n - - smtp -o smtp_sasl_auth_enable=yes "
     "-o smtp_sasl_password_maps=texthash:%s\n" % sasl +
@@ -522,6 +544,19 @@ r = send(MSG, ["a@remote.test"], "[127.0.0.32]", service="smtptls")
 s27.wait_messages(1)
 ok(r.get("status") == "0" and s27.messages and not s27.messages[0]["tls"],
    "policy none: plaintext although STARTTLS is offered")
+
+# verify with a CA we trust: the name must match.
+mxcert = (os.path.join(policy_dir, "mx.pem"), os.path.join(policy_dir, "mx.key"))
+s32 = Sink("127.0.0.33", port=PORT, tls=mxcert)
+r = send(MSG, ["a@remote.test"], "[mx.verify.test]", service="smtpverify")
+is_(r.get("status"), "0", "verify: a certificate of smtp_tls_CAfile's CA for "
+    "mx.verify.test: sent (%s)" % r.get("reason"))
+s32.wait_messages(1)
+ok(s32.messages and s32.messages[0]["tls"], "  over TLS")
+r = send(MSG, ["a@remote.test"], "[127.0.0.33]", service="smtpverify")
+is_(r.get("status"), "4", "verify: the same certificate for another name "
+    "(127.0.0.33): deferred (%s)" % r.get("reason"))
+is_(len(s32.messages), 1, "  nothing sent")
 
 # --- 10. SASL to a relayhost ---
 AUTH = ["PIPELINING", "AUTH PLAIN LOGIN"]
