@@ -66,6 +66,8 @@ int	smtp_nexthop(const struct deliver_request *, struct buf *);
 /* smtp_connect.c (worker side) */
 int	smtp_connect(const struct smtp_dest *, struct buf *);
 int	smtp_dest_parse(const char *, struct smtp_dest *);
+#define SMTP_DEST_NAME_MAX	400	/* host[address]:port */
+const char *smtp_dest_name(const struct smtp_dest *, char *);
 
 /* smtp_myself.c */
 int	smtp_myself(const char *, unsigned);

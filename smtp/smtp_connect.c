@@ -385,6 +385,18 @@ smtp_route_cancel(struct smtp_route **rp)
 	free(r);
 }
 
+/* smtp_dest_name - "host[address]:port", or "host[/path]" (LMTP) */
+const char *
+smtp_dest_name(const struct smtp_dest *d, char *name)
+{
+	if (d->path[0] != '\0')
+		snprintf(name, SMTP_DEST_NAME_MAX, "%s[%s]", d->host, d->path);
+	else
+		snprintf(name, SMTP_DEST_NAME_MAX, "%s[%s]:%u", d->host,
+		    d->addr, d->port);
+	return name;
+}
+
 /* smtp_connect_wait - a non-blocking connect's end: 0, -1 with errno */
 static int
 smtp_connect_wait(int fd, int timeout)
@@ -438,8 +450,9 @@ smtp_connect(const struct smtp_dest *d, struct buf *why)
 	if ((connect(fd, (struct sockaddr *)&ss, len) < 0 &&
 	    errno != EINPROGRESS) ||
 	    smtp_connect_wait(fd, (int)var_smtp_connect_timeout) < 0) {
-		buf_setf(why, "connect to %s[%s]:%u: %s", d->host,
-		    d->path[0] != '\0' ? d->path : d->addr, d->port,
+		char name[SMTP_DEST_NAME_MAX];
+
+		buf_setf(why, "connect to %s: %s", smtp_dest_name(d, name),
 		    errno == ETIMEDOUT ? "Connection timed out" :
 		    strerror(errno));
 		close(fd);

@@ -150,8 +150,7 @@ smtp_hello_open(const struct smtp_dest *d, const char *key, int notls,
 	s->line = buf_new(256, (size_t)var_smtp_reply_length_limit + 1);
 	smtp_reply_init(&s->rep, (int)var_smtp_reply_line_limit,
 	    (size_t)var_smtp_reply_length_limit * 4);
-	snprintf(s->relay, sizeof(s->relay), "%s[%s]:%u", d->host,
-	    d->path[0] != '\0' ? d->path : d->addr, d->port);
+	smtp_dest_name(d, s->relay);
 	code = smtp_chat_reply(s, (int)var_smtp_helo_timeout,
 	    "while receiving the initial server greeting", why);
 	if (code > 0 && code / 100 != 2) {

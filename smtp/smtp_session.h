@@ -24,7 +24,7 @@ struct smtp_sess {
 	int			 uses;
 	struct smtp_reply	 rep;
 	struct buf		*line;
-	char			 relay[400];	/* host[addr]:port */
+	char			 relay[SMTP_DEST_NAME_MAX]; /* for logs */
 };
 
 void	smtp_session_close(struct smtp_sess **, int);

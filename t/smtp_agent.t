@@ -474,6 +474,7 @@ is_((r.get("status"), r.get("status.1")), ("0", "4"),
     "LMTP over unix:/path: one outcome per recipient after the data (%s)"
     % r.get("reason"))
 is_(r.get("dsn.1"), "4.2.2", "  the deferred one with its code")
+is_(r.get("relay"), "localhost[%s]" % sockpath, "  relay=localhost[/path]")
 ok(any(c.startswith("LHLO ") for c in s21.commands), "LHLO, not EHLO")
 s22 = Sink("127.0.0.23", lmtp=True)
 r = send(MSG, ["bob@lists.test"], "inet:127.0.0.23:%d" % s22.port,
