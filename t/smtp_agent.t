@@ -84,12 +84,15 @@ _ssl("x509", "-req", "-in", "mx.csr", "-CA", "ca.pem", "-CAkey", "ca.key",
 for f in os.listdir(policy_dir):
     os.chmod(os.path.join(policy_dir, f), 0o644)
 os.chmod(policy_dir, 0o755)
+silent = silent_udp_server()      # DNS that never answers
 inst = Instance(main_cf=main_cf, master_extra=(
     "smtptls unix - - n - - smtp -o smtp_tls_policy_maps=texthash:%s\n"
     % policy +
     "smtpverify unix - - n - - smtp -o smtp_tls_security_level=verify "
     "-o smtp_tls_CAfile=%s\n" % os.path.join(policy_dir, "ca.pem") +
-        "smtpreuse unix - - n - - smtp "
+        "smtpslowdns unix - - n - - smtp -o dns_servers=%s -o dns_timeout=4s "
+    "-o dns_tries=1\n" % silent.server +
+    "smtpreuse unix - - n - - smtp "
     "-o smtp_connection_reuse_count_limit=2\n"
     "smtpsasl unix - - n - - smtp -o smtp_sasl_auth_enable=yes "
     "-o smtp_sasl_password_maps=texthash:%s\n" % sasl +
@@ -441,6 +444,38 @@ replies = [attr_dict(t) for t in got.decode().split("\n\n")[:2]]
 ok(len(replies) == 2 and "slow but sure" in replies[0].get("reason", "") and
    "127.0.0.20" in replies[1].get("relay", ""),
    "two replies, in the order of the requests")
+
+# A DNS lookup that never gets an answer stalls nobody either.
+s18b = Sink("127.0.0.29")
+qa, sa = plant(MSG)
+qb, sb = plant(MSG)
+conn = socket.socket(socket.AF_UNIX)
+conn.settimeout(60)
+conn.connect(os.path.join(inst.spool, "private", "smtpslowdns"))
+conn.sendall((request(qa, sa, ["x@unanswered.test"]) +
+              request(qb, sb, ["y@remote.test"], "[127.0.0.29]:%d" % s18b.port)
+              ).encode())
+ok(s18b.wait_messages(1), "a request with no DNS to do is delivered while "
+   "the one before it waits for a DNS answer")
+conn.setblocking(False)
+try:
+    early = conn.recv(4096)
+except BlockingIOError:
+    early = b""
+is_(early, b"", "  no reply yet: the lookup is still pending, the second's "
+    "reply waits for the first's")
+conn.setblocking(True)
+got = b""
+while got.count(b"\n\n") < 2:
+    chunk = conn.recv(4096)
+    if not chunk:
+        break
+    got += chunk
+conn.close()
+replies = [attr_dict(t) for t in got.decode().split("\n\n")[:2]]
+ok(len(replies) == 2 and replies[0].get("dsn") == "4.4.3" and
+   replies[1].get("status") == "0",
+   "then the replies, in order: the lookup timed out (4.4.3), the other sent")
 
 # --- 6. Connection reuse ---
 s19 = Sink("127.0.0.21")
