@@ -111,6 +111,7 @@ int		 dns_hosts_addr(const char *, int, struct dns_result **);
 
 /* dns_mx.c */
 struct dns_mx_query *dns_mx_hosts(const char *, dns_mx_fn, void *);
+struct dns_mx_query *dns_mx_host(const char *, dns_mx_fn, void *);
 void		 dns_mx_cancel(struct dns_mx_query **);
 int		 dns_mx_hosts_wait(const char *, long, struct dns_mx **);
 void		 dns_mx_free(struct dns_mx **);

@@ -309,6 +309,27 @@ dns_mx_hosts(const char *domain, dns_mx_fn fn, void *ctx)
 	return m;
 }
 
+/*
+ * dns_mx_host - the addresses of one host, without an MX lookup (a
+ * nexthop [host]:port), as an answer of one implicit host
+ */
+struct dns_mx_query *
+dns_mx_host(const char *host, dns_mx_fn fn, void *ctx)
+{
+	struct dns_mx_query *m = xcalloc(1, sizeof(*m));
+
+	dns_evmode_on();
+	m->fn = fn;
+	m->ctx = ctx;
+	m->mx = xcalloc(1, sizeof(*m->mx));
+	m->mx->domain = xstrdup(host);
+	m->mx->status = DNS_OK;
+	m->mx->implicit = 1;
+	dns_mx_host_add(m->mx, host, 0);
+	dns_mx_start_hosts(m);
+	return m;
+}
+
 /* dns_mx_cancel - forget a routing lookup: no callback */
 void
 dns_mx_cancel(struct dns_mx_query **mp)

@@ -53,6 +53,31 @@
  X(TIME, dns_cache_max_ttl, "1d", 0, 604800, "The longest a DNS answer is kept, whatever its TTL.") \
  X(TIME, dns_cache_negative_max_ttl, "300s", 0, 86400, "The longest a nonexistent name or record (NXDOMAIN, no data) is remembered; within it, the zone's SOA says how long (RFC 2308).") \
  X(INT, dns_mx_host_limit, "10", 1, 100, "How many MX hosts of a domain, the most preferred, have their addresses looked up.") \
+ X(STR, smtp_destination_networks, "public", 0, 0, "The addresses the smtp and lmtp agents may connect to, a hard limit (CIDR list, as mynetworks; the word public stands for every address that is not loopback, private (RFC 1918, fc00::/7), link-local, CGNAT (100.64.0.0/10), unspecified or multicast). An address outside is never connected to; with none left the mail is deferred.") \
+ X(INT, smtp_tcp_port, "25", 1, 65535, "The port of the smtp agent's servers when the nexthop names none (MX hosts, [host]).") \
+ X(INT, lmtp_tcp_port, "24", 1, 65535, "The port of the lmtp agent's servers when the nexthop names none.") \
+ X(STR, smtp_helo_name, "$myhostname", 0, 0, "The name the smtp agent gives in EHLO, HELO and LHLO.") \
+ X(TIME, smtp_connect_timeout, "30s", 1, 3600, "How long the smtp agent waits for a TCP connection to a server.") \
+ X(TIME, smtp_helo_timeout, "300s", 1, 3600, "How long the smtp agent waits for the greeting and the reply to EHLO, HELO and LHLO.") \
+ X(TIME, smtp_mail_timeout, "300s", 1, 3600, "How long the smtp agent waits for the reply to MAIL FROM.") \
+ X(TIME, smtp_rcpt_timeout, "300s", 1, 3600, "How long the smtp agent waits for the reply to RCPT TO.") \
+ X(TIME, smtp_data_init_timeout, "120s", 1, 3600, "How long the smtp agent waits for the reply to DATA.") \
+ X(TIME, smtp_data_xfer_timeout, "180s", 1, 3600, "How long the smtp agent waits for the server to take more of the message.") \
+ X(TIME, smtp_data_done_timeout, "600s", 1, 3600, "How long the smtp agent waits for the reply to the end of the message.") \
+ X(TIME, smtp_rset_timeout, "20s", 1, 3600, "How long the smtp agent waits for the reply to RSET before it reuses a connection.") \
+ X(TIME, smtp_quit_timeout, "300s", 1, 3600, "How long the smtp agent waits for the reply to QUIT.") \
+ X(TIME, smtp_starttls_timeout, "300s", 1, 3600, "How long the smtp agent waits for the TLS handshake after STARTTLS.") \
+ X(INT, smtp_reply_line_limit, "100", 1, 10000, "The most lines of one reply the smtp agent reads (a longer reply ends the session: the mail is deferred).") \
+ X(INT, smtp_reply_length_limit, "2048", 512, 65536, "The longest reply line the smtp agent reads (a longer one ends the session: the mail is deferred).") \
+ X(INT, smtp_worker_limit, "20", 1, 1000, "How many deliveries one smtp or lmtp process works on at once (a process each, so that one slow server never stalls the others).") \
+ X(TIME, smtp_connection_cache_time_limit, "2s", 0, 3600, "How long the smtp agent keeps a connection open after a delivery for the next message to the same destination; 0: close at once.") \
+ X(INT, smtp_connection_reuse_count_limit, "100", 1, 100000, "How many deliveries one connection of the smtp agent carries at most.") \
+ X(STR, smtp_tls_security_level, "may", 0, 0, "TLS in the smtp agent: none, may (STARTTLS when offered; a failed handshake: that host again in plaintext), encrypt (STARTTLS required), verify (required, the certificate checked against the system's CA store and the host name).") \
+ X(STR, smtp_tls_CAfile, "", 0, 0, "The CA certificates (a PEM file) that smtp_tls_security_level = verify trusts; empty: the system's CA store.") \
+ X(STR, smtp_tls_policy_maps, "", 0, 0, "Per destination TLS levels (none, may, encrypt, verify) by nexthop: a lookup table (hash:/path) whose keys are the nexthop as qmgr gives it (mired.org, [mx.mired.org]:587).") \
+ X(BOOL, smtp_sasl_auth_enable, "no", 0, 0, "Log in to the server (SASL PLAIN or LOGIN) when smtp_sasl_password_maps has a password for it (a relayhost).") \
+ X(STR, smtp_sasl_password_maps, "", 0, 0, "user:password per server: a lookup table (hash:/path) whose keys are [host]:port, [host], host:port or host, as in the nexthop.") \
+ X(BOOL, smtp_sasl_auth_requires_tls, "yes", 0, 0, "Send a SASL password only over TLS.") \
  X(STR, client_limit_exceptions, "$mynetworks", 0, 0, "Clients exempt from every per-client limit and delay: connection counts and rates (smtpd, pop3d, imapd), login failure delays and the cap on logins in progress (auth) (CIDR list).") \
  X(STR, smtpd_client_event_limit_exceptions, "$client_limit_exceptions", 0, 0, "Clients exempt from smtpd's per-client connection count and rate limits (Postfix's name; CIDR list).") \
  X(STR, smtpd_relay_restrictions, "permit_mynetworks, permit_sasl_authenticated, reject_unauth_destination", 0, 0, "Who may send to which recipients, checked at RCPT TO before smtpd_recipient_restrictions; the same restrictions as smtpd_client_restrictions.") \

@@ -1,5 +1,6 @@
 /*
- * tls - the server side of TLS over OpenSSL.
+ * tls - TLS over OpenSSL: the server side, and the client side of the
+ * smtp agent (tls_ctx_client, tls_connect).
  *
  * Policy, fixed here rather than configured: TLS 1.2 and 1.3 only (older
  * versions are refused in the handshake); for 1.2 only ECDHE key exchange
@@ -93,6 +94,30 @@ tls_readable(const char *what, const char *path, struct buf *why)
 	return 0;
 }
 
+/* tls_ssl_ctx - an OpenSSL context of TLS 1.2 and 1.3 only: NULL, why */
+static SSL_CTX *
+tls_ssl_ctx(const SSL_METHOD *method, struct buf *why)
+{
+	SSL_CTX *ctx;
+
+	if (OPENSSL_init_ssl(0, NULL) == 0) {
+		tls_why(why, "OpenSSL initialization failed");
+		return NULL;
+	}
+	ERR_clear_error();
+	if ((ctx = SSL_CTX_new(method)) == NULL) {
+		tls_why(why, "SSL_CTX_new");
+		return NULL;
+	}
+	if (!SSL_CTX_set_min_proto_version(ctx, TLS1_2_VERSION) ||
+	    !SSL_CTX_set_max_proto_version(ctx, TLS1_3_VERSION)) {
+		tls_why(why, "cannot limit the TLS versions to 1.2 and 1.3");
+		SSL_CTX_free(ctx);
+		return NULL;
+	}
+	return ctx;
+}
+
 /* tls_ctx_new - a server context with our policy, certificate and key */
 struct tls_ctx *
 tls_ctx_new(const char *cert, const char *key, struct buf *why)
@@ -105,21 +130,9 @@ tls_ctx_new(const char *cert, const char *key, struct buf *why)
 	if (tls_readable("tls_cert_file", cert, why) < 0 ||
 	    tls_readable("tls_key_file", key, why) < 0)
 		return NULL;
-	if (OPENSSL_init_ssl(0, NULL) == 0) {
-		tls_why(why, "OpenSSL initialization failed");
+	if ((ctx = tls_ssl_ctx(TLS_server_method(), why)) == NULL)
 		return NULL;
-	}
-	ERR_clear_error();
-	if ((ctx = SSL_CTX_new(TLS_server_method())) == NULL) {
-		tls_why(why, "SSL_CTX_new");
-		return NULL;
-	}
 	pfx = buf_new(128, 0);
-	if (!SSL_CTX_set_min_proto_version(ctx, TLS1_2_VERSION) ||
-	    !SSL_CTX_set_max_proto_version(ctx, TLS1_3_VERSION)) {
-		tls_why(why, "cannot limit the TLS versions to 1.2 and 1.3");
-		goto bad;
-	}
 	opts = SSL_OP_NO_COMPRESSION | SSL_OP_CIPHER_SERVER_PREFERENCE |
 	    SSL_OP_NO_TICKET | SSL_OP_NO_RENEGOTIATION;
 #ifdef SSL_OP_NO_CLIENT_RENEGOTIATION
@@ -294,13 +307,11 @@ tls_free(struct tls *t)
 	free(t);
 }
 
-/* tls_accept - the server handshake, bounded by timeout seconds in all */
-struct tls *
-tls_accept(struct tls_ctx *c, int fd, int timeout, struct buf *why)
+/* tls_session_new - a session on fd, made non-blocking: NULL with why */
+static struct tls *
+tls_session_new(struct tls_ctx *c, int fd, int timeout, struct buf *why)
 {
 	struct tls *t;
-	long long deadline = 0;
-	int r, w;
 
 	t = xcalloc(1, sizeof(*t));
 	t->fd = fd;
@@ -317,12 +328,26 @@ tls_accept(struct tls_ctx *c, int fd, int timeout, struct buf *why)
 		tls_free(t);
 		return NULL;
 	}
-	if (timeout > 0)
-		deadline = now_ms() + (long long)timeout * 1000;
+	return t;
+}
+
+/*
+ * tls_handshake - SSL_accept or SSL_connect until done, bounded by the
+ * session's timeout in all: the session, or NULL (freed) with why
+ */
+static struct tls *
+tls_handshake(struct tls *t, int (*step)(SSL *), const char *peer,
+    struct buf *why)
+{
+	long long deadline = 0;
+	int r, w;
+
+	if (t->timeout > 0)
+		deadline = now_ms() + (long long)t->timeout * 1000;
 	for (;;) {
 		ERR_clear_error();
 		errno = 0;
-		if ((r = SSL_accept(t->ssl)) == 1)
+		if ((r = step(t->ssl)) == 1)
 			break;
 		if (SSL_get_error(t->ssl, r) == SSL_ERROR_SSL) {
 			tls_why(why, "TLS handshake failed");
@@ -332,8 +357,8 @@ tls_accept(struct tls_ctx *c, int fd, int timeout, struct buf *why)
 		if ((w = tls_want(t, r, deadline)) == 0)
 			continue;
 		if (w > 0)
-			buf_setf(why, "TLS handshake failed: the client "
-			    "closed the connection");
+			buf_setf(why, "TLS handshake failed: the %s "
+			    "closed the connection", peer);
 		else if (errno == ETIMEDOUT)
 			buf_setf(why, "TLS handshake timed out");
 		else
@@ -345,6 +370,73 @@ tls_accept(struct tls_ctx *c, int fd, int timeout, struct buf *why)
 	snprintf(t->info, sizeof(t->info), "%s with cipher %s",
 	    SSL_get_version(t->ssl), SSL_get_cipher_name(t->ssl));
 	return t;
+}
+
+/* tls_accept - the server handshake, bounded by timeout seconds in all */
+struct tls *
+tls_accept(struct tls_ctx *c, int fd, int timeout, struct buf *why)
+{
+	struct tls *t;
+
+	if ((t = tls_session_new(c, fd, timeout, why)) == NULL)
+		return NULL;
+	return tls_handshake(t, SSL_accept, "client", why);
+}
+
+/*
+ * tls_ctx_client - a client context: TLS 1.2 and 1.3, the CAs of a PEM
+ * file (cafile) or else the system's store for tls_connect's
+ * verification.  NULL with why.
+ */
+struct tls_ctx *
+tls_ctx_client(const char *cafile, struct buf *why)
+{
+	struct tls_ctx *c;
+	SSL_CTX *ctx;
+
+	if ((ctx = tls_ssl_ctx(TLS_client_method(), why)) == NULL)
+		return NULL;
+	SSL_CTX_set_options(ctx, SSL_OP_NO_COMPRESSION |
+	    SSL_OP_NO_RENEGOTIATION);
+	if (cafile != NULL && *cafile != '\0') {
+		if (!SSL_CTX_load_verify_locations(ctx, cafile, NULL)) {
+			tls_why(why, "cannot read the CA file");
+			buf_appendf(why, " (%s)", cafile);
+			SSL_CTX_free(ctx);
+			return NULL;
+		}
+	} else if (!SSL_CTX_set_default_verify_paths(ctx))
+		ERR_clear_error();	/* no store: verify fails */
+	c = xcalloc(1, sizeof(*c));
+	c->ctx = ctx;
+	return c;
+}
+
+/*
+ * tls_connect - the client handshake with the server named host (SNI
+ * when it is a name), bounded by timeout seconds; with verify, the
+ * server's chain must lead to the CA store and name host.  NULL with why.
+ */
+struct tls *
+tls_connect(struct tls_ctx *c, int fd, int timeout, const char *host,
+    int verify, struct buf *why)
+{
+	struct tls *t;
+
+	if ((t = tls_session_new(c, fd, timeout, why)) == NULL)
+		return NULL;
+	if (host != NULL && strchr(host, ':') == NULL &&
+	    strspn(host, "0123456789.") != strlen(host))
+		(void)SSL_set_tlsext_host_name(t->ssl, host);
+	if (verify) {
+		if (host == NULL || !SSL_set1_host(t->ssl, host)) {
+			buf_setf(why, "cannot verify the server's name");
+			tls_free(t);
+			return NULL;
+		}
+		SSL_set_verify(t->ssl, SSL_VERIFY_PEER, NULL);
+	}
+	return tls_handshake(t, SSL_connect, "server", why);
 }
 
 /* tls_set_timeout - the bound on each later wait, in seconds */

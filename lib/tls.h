@@ -54,6 +54,16 @@ struct tls	*tls_accept(struct tls_ctx *, int, int, struct buf *);
 void		 tls_set_timeout(struct tls *, int);	/* s, 0: none */
 
 /*
+ * The client side (the smtp agent): a context with the CAs of a PEM file
+ * (NULL or "": the system's CA store), and the handshake on a connected socket with the server named host
+ * (SNI), timeout seconds in all; verify: the chain must lead to the CA
+ * store and the certificate name host.  NULL with why.
+ */
+struct tls_ctx	*tls_ctx_client(const char *, struct buf *);
+struct tls	*tls_connect(struct tls_ctx *, int, int, const char *, int,
+		    struct buf *);
+
+/*
  * lineio hooks (the first argument is the struct tls *): bytes read, 0
  * at the end of input (close_notify or EOF), -1 with errno ETIMEDOUT,
  * ECONNRESET or EPROTO.  tls_write writes everything or fails.

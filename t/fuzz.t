@@ -1,9 +1,11 @@
 #!/usr/bin/env bash
 # The parsers under libFuzzer (ASan + UBSan) for a few seconds each: SMTP
 # paths and header address lists, queue file envelopes, IPC attribute
-# lists, delivery requests and replies, main.cf, the line reader, SASL PLAIN and base64, MIME structure, DNS answers, the pipe agent's arguments and stdin.  Longer runs: fuzz/run SECONDS.
+# lists, delivery requests and replies, main.cf, the line reader, SASL
+# PLAIN and base64, MIME structure, DNS answers, the pipe agent's arguments
+# and stdin, the smtp agent's SMTP replies.  Longer runs: fuzz/run SECONDS.
 top=$(cd "$(dirname "$0")/.." && pwd)
-targets="addr queue attr deliver conf lineio sasl pop3 mime imap dns pipe"
+targets="addr queue attr deliver conf lineio sasl pop3 mime imap dns pipe smtp_reply"
 if ! command -v clang >/dev/null; then
 	echo "1..0 # SKIP clang is not installed"
 	exit 0

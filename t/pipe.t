@@ -90,7 +90,6 @@ master = "\n".join([
     ""])
 with open(os.path.join(inst.etc, "master.cf"), "a") as f:
     f.write(master)
-os.symlink(os.path.join(BUILD, "pipe/pipe"), os.path.join(inst.libexec, "pipe"))
 # local's alias commands run through the same lib/command.c.
 with open(os.path.join(inst.etc, "aliases"), "a") as f:
     f.write('localcmd: "|%s local-ok"\nlocalfail: "|%s exit1"\n'

@@ -31,7 +31,8 @@ DAEMONS = {"master": "master/master", "smtpd": "smtpd/smtpd",
            "pickup": "pickup/pickup", "auth": "auth/auth",
            "pop3d": "pop3d/pop3d", "pop3": "pop3d/pop3", "imapd": "imapd/imapd",
            "imap": "imapd/imap", "imap-hibernate": "imapd/imap-hibernate",
-           "anvil": "anvil/anvil"}
+           "anvil": "anvil/anvil", "smtp": "smtp/smtp", "lmtp": "smtp/lmtp",
+           "pipe": "pipe/pipe"}
 COMMANDS = {"cartero": "cli/cartero", "carteroconf": "cli/carteroconf",
             "carteromap": "cli/carteromap", "sendmail": "cli/sendmail"}
 
@@ -219,6 +220,8 @@ class Instance:
             # DNS on loopback only, where nothing answers: a test that
             # wants DNS sets its own server (t/lib/dnsmasq.py).
             "dns_servers": "127.0.0.1:%d" % free_port(),
+            # The smtp and lmtp agents never connect off loopback.
+            "smtp_destination_networks": "127.0.0.0/8 [::1]/128",
         }
         settings.update(main_cf or {})
         with open(os.path.join(self.etc, "main.cf"), "w") as f:

@@ -1,0 +1,213 @@
+/*
+ * smtp_myself - is a destination this cartero itself?  Mail that loops
+ * back to us must bounce (5.4.6), not go round until it expires.
+ *
+ * A destination is "myself" only when cartero listens on that address
+ * and port: an smtpd service of master.cf, on its own host:port or on
+ * each address of $inet_interfaces (all: every address of this host,
+ * loopback-only: 127.0.0.1 and ::1).  An address on lo where cartero
+ * does not listen (a test's sink on 127.0.0.2, another MTA on the same
+ * host) is not myself.
+ *
+ * master.cf is read once, by the dispatcher; only each service's first
+ * line is looked at (its columns; the -o lines that follow do not move
+ * an address).  A master.cf that cannot be read leaves no listener: the
+ * check then finds nothing (and says so in the log once).
+ */
+#include <sys/types.h>
+#include <sys/socket.h>
+
+#include <arpa/inet.h>
+#include <ifaddrs.h>
+#include <netdb.h>
+#include <netinet/in.h>
+
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+
+#include "buf.h"
+#include "conf.h"
+#include "msg.h"
+#include "params.h"
+#include "util.h"
+#include "smtp.h"
+
+#define SMTP_MYSELF_CF_MAX	(1024 * 1024)
+#define SMTP_MYSELF_MAX		64
+
+/* A listener: an address (or any, for "all") and a port. */
+struct smtp_listener {
+	int		 any;
+	char		 addr[INET6_ADDRSTRLEN];
+	unsigned	 port;
+};
+
+static struct smtp_listener smtp_myself_list[SMTP_MYSELF_MAX];
+static int smtp_myself_count = -1;	/* -1: not read yet */
+
+/* smtp_myself_norm - an address in its canonical text, or "" */
+static void
+smtp_myself_norm(const char *in, char *out)
+{
+	unsigned char a[16];
+
+	out[0] = '\0';
+	if (inet_pton(AF_INET, in, a) == 1)
+		inet_ntop(AF_INET, a, out, INET6_ADDRSTRLEN);
+	else if (inet_pton(AF_INET6, in, a) == 1)
+		inet_ntop(AF_INET6, a, out, INET6_ADDRSTRLEN);
+}
+
+/* smtp_myself_add - one listener */
+static void
+smtp_myself_add(const char *addr, int any, unsigned port)
+{
+	struct smtp_listener *l;
+
+	if (smtp_myself_count >= SMTP_MYSELF_MAX || port == 0)
+		return;
+	l = &smtp_myself_list[smtp_myself_count];
+	l->any = any;
+	l->port = port;
+	if (!any) {
+		smtp_myself_norm(addr, l->addr);
+		if (l->addr[0] == '\0')
+			return;		/* a host name: not ours to resolve */
+	}
+	smtp_myself_count++;
+}
+
+/* smtp_myself_port - a port number or service name: the port, or 0 */
+static unsigned
+smtp_myself_port(const char *s)
+{
+	struct servent *se;
+	char *end;
+	unsigned long n = strtoul(s, &end, 10);
+
+	if (*s != '\0' && *end == '\0')
+		return n > 0 && n < 65536 ? (unsigned)n : 0;
+	se = getservbyname(s, "tcp");
+	return se != NULL ? ntohs((unsigned short)se->s_port) : 0;
+}
+
+/* smtp_myself_service - an smtpd service's name column */
+static void
+smtp_myself_service(char *name)
+{
+	char *colon = strrchr(name, ':'), *list, *p, *w;
+	unsigned port;
+
+	if (colon != NULL) {
+		*colon = '\0';
+		if (*name == '[' && colon[-1] == ']') {
+			colon[-1] = '\0';
+			name++;
+		}
+		smtp_myself_add(name, *name == '\0',
+		    smtp_myself_port(colon + 1));
+		return;
+	}
+	port = smtp_myself_port(name);
+	p = list = xstrdup(var_inet_interfaces);
+	while ((w = mystrtok(&p, ", \t\r\n")) != NULL) {
+		if (strcasecmp(w, "all") == 0)
+			smtp_myself_add(NULL, 1, port);
+		else if (strcasecmp(w, "loopback-only") == 0) {
+			smtp_myself_add("127.0.0.1", 0, port);
+			smtp_myself_add("::1", 0, port);
+		} else {
+			if (*w == '[' && w[strlen(w) - 1] == ']') {
+				w[strlen(w) - 1] = '\0';
+				w++;
+			}
+			smtp_myself_add(w, 0, port);
+		}
+	}
+	free(list);
+}
+
+/* smtp_myself_read - our smtpd listeners, from master.cf */
+static void
+smtp_myself_read(void)
+{
+	struct buf *path = buf_new(256, 0), *why = buf_new(128, 1024), *text;
+	char *cp, *line, *f[8], *slash;
+	int n;
+
+	smtp_myself_count = 0;
+	buf_setf(path, "%s/master.cf", conf_dir());
+	if ((text = file_slurp(buf_str(path), SMTP_MYSELF_CF_MAX, why)) ==
+	    NULL) {
+		msg_warn("cannot tell mail loops: %s", buf_str(why));
+		goto out;
+	}
+	for (cp = text->data; (line = strsep(&cp, "\n")) != NULL; ) {
+		if (*line == '#' || *line == ' ' || *line == '\t')
+			continue;
+		for (n = 0; n < 8 && (f[n] = mystrtok(&line, " \t\r")) != NULL;
+		    n++)
+			;
+		if (n < 8 || strcmp(f[1], "inet") != 0)
+			continue;
+		slash = strrchr(f[7], '/');
+		if (strcmp(slash != NULL ? slash + 1 : f[7], "smtpd") == 0)
+			smtp_myself_service(f[0]);
+	}
+	buf_free(&text);
+out:
+	buf_free(&path);
+	buf_free(&why);
+}
+
+/* smtp_myself_local - is an address one of this host's? */
+static int
+smtp_myself_local(const char *addr)
+{
+	struct ifaddrs *ifa, *i;
+	char text[INET6_ADDRSTRLEN];
+	int yes = 0;
+
+	if (strncmp(addr, "127.", 4) == 0 || strcmp(addr, "::1") == 0)
+		return 1;
+	if (getifaddrs(&ifa) < 0)
+		return 0;
+	for (i = ifa; i != NULL && !yes; i = i->ifa_next) {
+		if (i->ifa_addr == NULL)
+			continue;
+		if (i->ifa_addr->sa_family == AF_INET)
+			inet_ntop(AF_INET, &((struct sockaddr_in *)
+			    i->ifa_addr)->sin_addr, text, sizeof(text));
+		else if (i->ifa_addr->sa_family == AF_INET6)
+			inet_ntop(AF_INET6, &((struct sockaddr_in6 *)
+			    i->ifa_addr)->sin6_addr, text, sizeof(text));
+		else
+			continue;
+		yes = strcmp(text, addr) == 0;
+	}
+	freeifaddrs(ifa);
+	return yes;
+}
+
+/* smtp_myself - does cartero itself listen on addr:port? */
+int
+smtp_myself(const char *addr, unsigned port)
+{
+	char norm[INET6_ADDRSTRLEN];
+	int i;
+
+	if (smtp_myself_count < 0)
+		smtp_myself_read();
+	smtp_myself_norm(addr, norm);
+	if (norm[0] == '\0')
+		return 0;
+	for (i = 0; i < smtp_myself_count; i++) {
+		if (smtp_myself_list[i].port != port)
+			continue;
+		if (smtp_myself_list[i].any ? smtp_myself_local(norm) :
+		    strcmp(smtp_myself_list[i].addr, norm) == 0)
+			return 1;
+	}
+	return 0;
+}
