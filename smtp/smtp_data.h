@@ -9,8 +9,20 @@
 struct buf;
 struct lineio;
 
+/* Where the bytes of a message to send are. */
+struct smtp_body {
+	int	 fd;		/* the queue file, or a 7-bit copy */
+	off_t	 offset;
+	off_t	 size;
+};
+
 int	smtp_data_open(const char *, struct buf *);
 int	smtp_data_wire(int, off_t, off_t, off_t *, struct buf *);
 int	smtp_data_send(struct lineio *, int, off_t, off_t, int, struct buf *);
+
+/* smtp_7bit.c: for a server without 8BITMIME (RFC 6152) */
+int	smtp_7bit_open(int, off_t, off_t, int *, off_t *, struct buf *);
+int	smtp_7bit_convert(struct buf *, const char *, size_t);
+void	smtp_7bit_qp(struct buf *, const char *, size_t);
 
 #endif

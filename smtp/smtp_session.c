@@ -20,10 +20,9 @@
  * defers every recipient that has no outcome yet, never bounces it.
  * A message too big for the server's SIZE bounces before DATA (5.3.4);
  * a message that needs SMTPUTF8 bounces when the server lacks it
- * (5.6.7).  8BITMIME: a message marked 8BITMIME goes to a server that
- * does not offer 8BITMIME as it is, without BODY= (no conversion to
- * quoted-printable is done: Postfix converts by default, with
- * disable_mime_output_conversion = no; we do not, yet).
+ * (5.6.7).  8BITMIME: a message with 8-bit bytes in its body goes to a
+ * server that does not offer 8BITMIME converted to 7 bits, its 8-bit
+ * parts quoted-printable (smtp_7bit.c, RFC 6152 3; Postfix's default).
  *
  * After a delivery the connection is kept (smtp_connection_cache_time_
  * limit, smtp_connection_reuse_count_limit) and checked with RSET before
@@ -232,15 +231,15 @@ smtp_session_failed(struct smtp_sess *s, const char *cmd, int code,
  * be kept, -1 when it must end
  */
 static int
-smtp_session_body(struct smtp_sess *s, const struct deliver_request *r,
-    struct smtp_rcpt *rc, int n, int qfd, int pipe, int bdat)
+smtp_session_body(struct smtp_sess *s, const struct smtp_body *b,
+    struct smtp_rcpt *rc, int n, int pipe, int bdat)
 {
 	struct buf *why = buf_new(128, 2048);
 	off_t wire = 0;
 	int i, code, keep = 0;
 
 	if (bdat) {
-		if (smtp_data_wire(qfd, r->offset, r->size, &wire, why) != 0) {
+		if (smtp_data_wire(b->fd, b->offset, b->size, &wire, why) != 0) {
 			smtp_rcpt_all(rc, n, 4, "4.3.0", buf_str(why));
 			keep = 1;	/* nothing of the message was sent */
 			goto out;
@@ -274,7 +273,7 @@ smtp_session_body(struct smtp_sess *s, const struct deliver_request *r,
 		}
 	}
 	lineio_set_timeout(s->io, (int)var_smtp_data_xfer_timeout);
-	if ((code = smtp_data_send(s->io, qfd, r->offset, r->size, bdat,
+	if ((code = smtp_data_send(s->io, b->fd, b->offset, b->size, bdat,
 	    why)) != 0) {
 		if (code < 0)
 			buf_setf(why, "lost connection with %s while sending "
@@ -319,10 +318,25 @@ smtp_session_send(struct smtp_sess *s, const struct deliver_request *r,
     struct smtp_rcpt *rc, int n, int qfd)
 {
 	struct buf *cmd = buf_new(256, 4096), *why = buf_new(128, 2048);
+	struct smtp_body body = { qfd, r->offset, r->size };
 	int pipe = (s->ext.flags & SMTP_EXT_PIPELINING) != 0;
 	int bdat = (s->ext.flags & SMTP_EXT_CHUNKING) != 0;
-	int i, code, accepted = 0, keep = 0;
+	int i, code, accepted = 0, keep = 0, copy = -1;
 
+	/* A server without 8BITMIME gets 8-bit bodies in 7 bits. */
+	if (!(s->ext.flags & SMTP_EXT_8BITMIME)) {
+		switch (smtp_7bit_open(qfd, r->offset, r->size, &copy,
+		    &body.size, why)) {
+		case -1:
+			smtp_rcpt_all(rc, n, 4, "4.3.0", buf_str(why));
+			keep = 1;	/* nothing was sent */
+			goto out;
+		case 1:
+			body.fd = copy;
+			body.offset = 0;
+			break;
+		}
+	}
 	smtp_session_mail(s, r, cmd);
 	if (lineio_printf(s->io, "%s\r\n", buf_str(cmd)) < 0)
 		goto lost;
@@ -365,7 +379,7 @@ smtp_session_send(struct smtp_sess *s, const struct deliver_request *r,
 		}
 	}
 	if (accepted > 0 || (pipe && !bdat))
-		keep = smtp_session_body(s, r, rc, n, qfd, pipe, bdat) == 0;
+		keep = smtp_session_body(s, &body, rc, n, pipe, bdat) == 0;
 	else
 		keep = 1;		/* nothing to send, nothing sent */
 	goto out;
@@ -375,6 +389,7 @@ lost:
 fail:
 	smtp_rcpt_all(rc, n, 4, "4.4.2", buf_str(why));
 out:
+	fd_close(&copy);
 	buf_free(&cmd);
 	buf_free(&why);
 	return keep ? 0 : -1;
