@@ -221,24 +221,20 @@ static int
 imapd_sasl_read(void *ctx, const char *challenge, struct buf *out)
 {
 	struct imapd_state *s = ctx;
-	int r;
+	const char *why;
 
 	lineio_printf(s->io, "+ %s\r\n", challenge);
-	r = lineio_get(s->io, out, LINEIO_SKIP);
-	if (r == LINE_TOOLONG) {
-		imapd_tagged(s, s->sasl_cmd, "BAD", "Response too long.");
+	switch (login_sasl_read(s->io, out, &why)) {
+	case LOGIN_SASL_OK:
+		return 0;
+	case LOGIN_SASL_TOOLONG:
+	case LOGIN_SASL_ABORTED:
+		imapd_tagged(s, s->sasl_cmd, "BAD", "%s", why);
 		return -1;
-	}
-	if (r != LINE_OK) {
+	default:
 		s->quit = 1;
 		return -1;
 	}
-	if (strcmp(buf_str(out), "*") == 0) {
-		imapd_tagged(s, s->sasl_cmd, "BAD", "Authentication aborted by "
-		    "client.");
-		return -1;
-	}
-	return 0;
 }
 
 /* imapd_sasl_invalid - a response that is not valid SASL */
@@ -316,16 +312,10 @@ imapd_cmd_starttls(struct imapd_state *s, struct imapparse_cmd *c)
 		return;
 	}
 	imapd_tagged(s, c, "OK", "Begin TLS negotiation now.");
-	if (lineio_flush(s->io) < 0) {
-		s->quit = 1;
-		return;
-	}
 	s->tls = login_starttls(imapd_tls_ctx, s->fd, s->io, var_imapd_timeout,
 	    "STARTTLS", s->addr);
-	if (s->tls == NULL) {
+	if (s->tls == NULL)
 		s->quit = 1;
-		return;
-	}
 }
 
 /* imapd_cmd_capability - CAPABILITY */

@@ -450,6 +450,10 @@ login_starttls(struct tls_ctx *ctx, int fd, struct lineio *io,
 	struct buf	*why = buf_new(128, 1024);
 	struct tls	*t = NULL;
 
+	if (lineio_flush(io) < 0) {
+		buf_free(&why);
+		return NULL;
+	}
 	lineio_discard(io);
 	if (ctx == NULL)
 		buf_setf(why, "no TLS certificate");
@@ -592,6 +596,37 @@ login_b64_text(const char *b64, struct buf *out)
 	    buf_overflowed(out))
 		return -1;
 	return 0;
+}
+
+/* login_sasl_read - a response in a SASL exchange, and what it was */
+enum login_sasl_read
+login_sasl_read(struct lineio *io, struct buf *out, const char **why)
+{
+	const char	*text = NULL;
+	enum login_sasl_read r;
+
+	switch (lineio_get(io, out, LINEIO_SKIP)) {
+	case LINE_OK:
+		r = LOGIN_SASL_OK;
+		if (strcmp(buf_str(out), "*") == 0) {
+			r = LOGIN_SASL_ABORTED;
+			text = "Authentication aborted by client.";
+		}
+		break;
+	case LINE_TOOLONG:
+		r = LOGIN_SASL_TOOLONG;
+		text = "Response too long.";
+		break;
+	case LINE_TIMEOUT:
+		r = LOGIN_SASL_TIMEOUT;
+		break;
+	default:
+		r = LOGIN_SASL_LOST;
+		break;
+	}
+	if (why != NULL)
+		*why = text;
+	return r;
 }
 
 /* login_sasl - a PLAIN or LOGIN exchange, then the login */

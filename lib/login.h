@@ -99,6 +99,8 @@ int	login_tls_timeout(long long);
  * pipelined before it is discarded, the handshake has
  * login_tls_timeout(own) seconds in all (own: the program's timeout),
  * then reads and writes of io go through TLS with login_timeout(own).
+ * What io holds for the client (the command's go-ahead) leaves first;
+ * NULL, without a log, when that write fails.
  * ctx NULL: no certificate.  The TLS session, or NULL (logged as what,
  * e.g. "STARTTLS", from addr): the client is to be dropped.
  */
@@ -130,6 +132,20 @@ struct login_sasl {
 
 void	login_sasl(const char *, const char *, const struct login_sasl *,
 	    void *);
+
+/*
+ * A client's response in a SASL exchange, read from io into out once the
+ * challenge went out (each protocol words its challenge): LOGIN_SASL_OK;
+ * LOGIN_SASL_TOOLONG (the rest of the line skipped) and
+ * LOGIN_SASL_ABORTED ("*"), with *why (if not NULL) set to the words to
+ * refuse it with; LOGIN_SASL_TIMEOUT and LOGIN_SASL_LOST (end of input,
+ * an error): the client is gone.
+ */
+enum login_sasl_read { LOGIN_SASL_OK, LOGIN_SASL_TOOLONG, LOGIN_SASL_ABORTED,
+	LOGIN_SASL_TIMEOUT, LOGIN_SASL_LOST };
+
+enum login_sasl_read login_sasl_read(struct lineio *, struct buf *,
+	    const char **);
 
 /*
  * A login through auth, as both login sides make it: service ("pop3",

@@ -194,23 +194,20 @@ static int
 pop3d_sasl_read(void *ctx, const char *challenge, struct buf *out)
 {
 	struct pop3d_state *s = ctx;
-	int r;
+	const char *why;
 
 	lineio_printf(s->io, "+ %s\r\n", challenge);
-	r = lineio_get(s->io, out, LINEIO_SKIP);
-	if (r == LINE_TOOLONG) {
-		pop3d_reply(s, "-ERR Response too long.");
+	switch (login_sasl_read(s->io, out, &why)) {
+	case LOGIN_SASL_OK:
+		return 0;
+	case LOGIN_SASL_TOOLONG:
+	case LOGIN_SASL_ABORTED:
+		pop3d_reply(s, "-ERR %s", why);
 		return -1;
-	}
-	if (r != LINE_OK) {
+	default:
 		s->quit = 1;
 		return -1;
 	}
-	if (strcmp(buf_str(out), "*") == 0) {
-		pop3d_reply(s, "-ERR Authentication aborted by client.");
-		return -1;
-	}
-	return 0;
 }
 
 /* pop3d_sasl_invalid - a response that is not valid SASL */
@@ -291,10 +288,6 @@ pop3d_cmd_stls(struct pop3d_state *s, char *args)
 		return;
 	}
 	pop3d_reply(s, "+OK Begin TLS negotiation now.");
-	if (lineio_flush(s->io) < 0) {
-		s->quit = 1;
-		return;
-	}
 	s->tls = login_starttls(pop3d_tls_ctx, s->fd, s->io, var_pop3d_timeout,
 	    "STLS", s->addr);
 	if (s->tls == NULL) {
