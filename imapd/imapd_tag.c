@@ -8,6 +8,7 @@
 
 #include <stdarg.h>
 #include <stdio.h>
+#include <string.h>
 
 #include "buf.h"
 #include "imapparse.h"
@@ -16,13 +17,24 @@
 #include "util.h"
 #include "imapd.h"
 
-/* imapd_tag - the tagged response itself */
+/*
+ * imapd_tag - the tagged response: OK and NO after the updates the
+ * client is owed; OK clears the error count (the limit is on errors in
+ * a row), NO and BAD add one
+ */
 static void
 imapd_tag(struct imapd_state *s, struct imapparse_cmd *c, const char *what,
     const char *fmt, va_list ap)
 {
 	struct buf *text = buf_new(128, 0);
+	int bad = strcmp(what, "BAD") == 0;
 
+	if (!bad)
+		imapd_update(s, !s->in_cmd);
+	if (strcmp(what, "OK") == 0)
+		s->errors = 0;
+	else
+		s->errors++;
 	buf_vappendf(text, fmt, ap);
 	imapd_reply(s, "%s %s %s", c->tag, what, buf_str(text));
 	buf_free(&text);
@@ -35,8 +47,6 @@ imapd_tag_ok(struct imapd_state *s, struct imapparse_cmd *c, const char *fmt,
 {
 	va_list ap;
 
-	imapd_update(s, !s->in_cmd);
-	s->errors = 0;		/* the limit is on errors in a row */
 	va_start(ap, fmt);
 	imapd_tag(s, c, "OK", fmt, ap);
 	va_end(ap);
@@ -49,8 +59,6 @@ imapd_tag_no(struct imapd_state *s, struct imapparse_cmd *c, const char *fmt,
 {
 	va_list ap;
 
-	imapd_update(s, !s->in_cmd);
-	s->errors++;
 	va_start(ap, fmt);
 	imapd_tag(s, c, "NO", fmt, ap);
 	va_end(ap);
@@ -63,7 +71,6 @@ imapd_tag_bad(struct imapd_state *s, struct imapparse_cmd *c, const char *fmt,
 {
 	va_list ap;
 
-	s->errors++;
 	va_start(ap, fmt);
 	imapd_tag(s, c, "BAD", fmt, ap);
 	va_end(ap);
