@@ -176,13 +176,16 @@ void	imapd_set_format(struct buf *, const uint32_t *, int);
 int	imapd_set_resolve(struct imapd_state *, const char *, int, int **,
 	    int *);
 
-/* imapd_tag.c: tagged responses of the mailbox side */
-void	imapd_tag_no(struct imapd_state *, struct imapparse_cmd *,
-	    const char *, ...) __attribute__((format(printf, 3, 4)));
-void	imapd_tag_bad(struct imapd_state *, struct imapparse_cmd *,
-	    const char *, ...) __attribute__((format(printf, 3, 4)));
-void	imapd_tag_ok(struct imapd_state *, struct imapparse_cmd *,
-	    const char *, ...) __attribute__((format(printf, 3, 4)));
+/*
+ * imapd_tag.c: tagged responses of the mailbox side, "tag OK|NO|BAD text":
+ * OK and NO after the updates the client is owed; NO and BAD count as
+ * errors, OK ends a run of them.
+ */
+void	imapd_tag(struct imapd_state *, struct imapparse_cmd *, const char *,
+	    const char *, ...) __attribute__((format(printf, 4, 5)));
+#define imapd_tag_ok(s, c, ...)		imapd_tag((s), (c), "OK", __VA_ARGS__)
+#define imapd_tag_no(s, c, ...)		imapd_tag((s), (c), "NO", __VA_ARGS__)
+#define imapd_tag_bad(s, c, ...)	imapd_tag((s), (c), "BAD", __VA_ARGS__)
 
 /* imapd_session.c */
 void	imapd_session(struct imapd_state *);
