@@ -64,7 +64,6 @@
 #define IMAPD_LOGIN_LITERAL	8192		/* literals before login */
 
 static struct tls_ctx *imapd_tls_ctx;	/* NULL: no TLS offered */
-static int imapd_retire;		/* exit after this session */
 
 /* imapd_plaintext_ok - may a password be sent on this connection now? */
 static int
@@ -167,8 +166,6 @@ imapd_login(struct imapd_state *s, struct imapparse_cmd *c, const char *mech,
 		    "Authentication failed.");
 		break;
 	case LOGIN_TEMP:
-		/* A jail with a stale auth socket link: a fresh process. */
-		imapd_retire = 1;
 		imapd_tagged(s, c, "NO", "[UNAVAILABLE] Temporary "
 		    "authentication failure, try again later.");
 		s->errors--;
@@ -462,15 +459,11 @@ imapd_service(int fd, char *service, char **argv)
 		login_close(s.io, fd, s.errors >= var_imapd_hard_error_limit &&
 		    s.tls == NULL, s.done, s.addr);
 	}
-	login_limit_end();
 	/* The next client of this process finds nothing of this one. */
 	imapd_wipe_cmd(&c);
 	imapparse_free(&c);
 	login_end(&s.tls, &s.io, &s.reply, &s.tmp, &s.why, NULL);
-	if (imapd_retire) {
-		close(fd);
-		exit(0);
-	}
+	login_recycle(fd);
 }
 
 /* main - the login side, a service under master */

@@ -164,7 +164,6 @@ struct imapd_state {
 int	imapd_reply(struct imapd_state *, const char *, ...)
 	    __attribute__((format(printf, 2, 3)));
 int	imapd_error_limit(struct imapd_state *);
-void	imapd_linger(struct imapd_state *, int, int);
 
 /* imapd_set.c */
 int	imapd_set_parse(const char *, struct imapd_set *);

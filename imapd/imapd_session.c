@@ -266,7 +266,8 @@ imapd_session(struct imapd_state *s)
 	while (!s->quit) {
 		if (imapd_error_limit(s)) {
 			how = "Too many errors";
-			imapd_linger(s, 0, s->outfd);	/* it may still write */
+			/* The client may still write. */
+			lineio_linger(s->io, 0, s->outfd);
 			break;
 		}
 		imapd_sleep(s);
@@ -327,7 +328,7 @@ imapd_resumed(struct imapd_state *s, const char *fdtext)
 		    s->addr, buf_len(s->why) ? buf_str(s->why) : "bad fd");
 		imapd_reply(s, "* BYE [UNAVAILABLE] The session could not be "
 		    "resumed: please reconnect.");
-		imapd_linger(s, 0, s->outfd);
+		lineio_linger(s->io, 0, s->outfd);
 		imapd_unselect(s);
 		exit(1);
 	}

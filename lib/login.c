@@ -65,6 +65,8 @@
 #include "tls.h"
 #include "util.h"
 
+static int login_stale;		/* auth failed: exit after the session */
+
 /*
  * login_link - renew the jail's link to the socket of a service ("auth",
  * "anvil").  master may have made a new socket since the last start;
@@ -403,9 +405,10 @@ login_wipe(struct buf *b)
 }
 
 /*
- * login_end - the end of a session in a login process: close its TLS,
- * overwrite its line reader's buffers and each buffer named (a NULL-ended
- * list), and release them all.  The client's fd stays open.
+ * login_end - the end of a session in a login process: its per-client
+ * count goes down (login_limit_end), its TLS is closed, its line
+ * reader's buffers and each buffer named (a NULL-ended list) are
+ * overwritten, and all are released.  The client's fd stays open.
  */
 void
 login_end(struct tls **tls, struct lineio **io, ...)
@@ -413,6 +416,7 @@ login_end(struct tls **tls, struct lineio **io, ...)
 	struct buf **bp;
 	va_list ap;
 
+	login_limit_end();
 	if (tls != NULL)
 		tls_close(tls);
 	if (io != NULL && *io != NULL) {
@@ -494,7 +498,20 @@ login_attempt(struct login_client *c, const char *service, const char *mech,
 		r = LOGIN_NOSESSION;
 	}
 	explicit_bzero(&rep, sizeof(rep));
+	/* A jail with a stale auth socket link: a fresh process. */
+	if (r == LOGIN_TEMP)
+		login_stale = 1;
 	return r;
+}
+
+/* login_recycle - after a session: a process that found auth failing exits */
+void
+login_recycle(int fd)
+{
+	if (!login_stale)
+		return;
+	close(fd);
+	exit(0);
 }
 
 /* login_check - one login through auth, logged; the caller answers */

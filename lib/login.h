@@ -44,8 +44,9 @@ void	login_main(int, char **, const char *, void (*)(int, char *, char **),
  * The per-client connection count and rate limits at connect (anvil),
  * unless the client is in client_limit_exceptions: service (master.cf's
  * name), client (NULL: unknown, not limited), its address as text, the
- * program's count and rate limits.  0: go on; 1: refuse (logged).  Call
- * login_limit_end() when the connection ends, whatever the answer.
+ * program's count and rate limits.  0: go on; 1: refuse (logged).
+ * login_limit_end() (login_end() calls it) when the connection ends,
+ * whatever the answer.
  */
 int	login_limit(const char *, const struct sockaddr *, const char *,
 	    long long, long long);
@@ -66,7 +67,7 @@ void	login_limit_end(void);
  *	login_close(io, fd, linger, done, addr): after the commands: linger
  *		(a client over the hard error limit, without TLS) or flush
  *		what is pending unless the session went on (done), and log.
- * Either way, login_limit_end() and login_end() follow.
+ * Either way, login_end() follows.
  */
 struct login_side {
 	long long	 timeout;
@@ -204,10 +205,17 @@ enum login_result login_attempt(struct login_client *, const char *,
 	    int (*)(void *), void *, struct buf *);
 
 /*
+ * After a session (login_end()), on the client's fd: a process in which
+ * a login met LOGIN_TEMP closes fd and exits, for master to start a
+ * fresh one (the jail's link to auth's socket may be stale).
+ */
+void	login_recycle(int);
+
+/*
  * Secrets of a session (see login.c): a buffer that leaves no copy behind
  * (size, cap as buf_new), overwrite one now, and the end of a session:
- * tls_close, wipe and free the line reader and the buffers named (a
- * NULL-ended list of struct buf **).  The server TLS context of a login
+ * login_limit_end(), tls_close, wipe and free the line reader and the
+ * buffers named (a NULL-ended list of struct buf **).  The server TLS context of a login
  * side, whose plaintext records are overwritten once read.
  */
 struct buf *login_secret(size_t, size_t);

@@ -58,7 +58,6 @@
 #include "pop3d.h"
 
 static struct tls_ctx *pop3d_tls_ctx;	/* NULL: no TLS offered */
-static int pop3d_retire;		/* exit after this session */
 
 /* pop3d_plaintext_ok - may a password be sent on this connection now? */
 static int
@@ -124,8 +123,6 @@ pop3d_login(struct pop3d_state *s, const char *mech, const char *user,
 		pop3d_reply(s, "-ERR [AUTH] Authentication failed.");
 		break;
 	case LOGIN_TEMP:
-		/* A jail with a stale auth socket link: a fresh process. */
-		pop3d_retire = 1;
 		pop3d_reply(s, "-ERR [SYS/TEMP] Temporary authentication "
 		    "failure, try again later.");
 		break;
@@ -417,16 +414,12 @@ pop3d_service(int fd, char *service, char **argv)
 		login_close(s.io, fd, s.errors >= var_pop3d_hard_error_limit &&
 		    s.tls == NULL, s.done, s.addr);
 	}
-	login_limit_end();
 	/* The next client of this process finds nothing of this one. */
 	if (s.user != NULL)
 		explicit_bzero(s.user, strlen(s.user));
 	free(s.user);
 	login_end(&s.tls, &s.io, &s.line, &s.reply, &s.tmp, NULL);
-	if (pop3d_retire) {
-		close(fd);
-		exit(0);
-	}
+	login_recycle(fd);
 }
 
 /* main - the login side, a service under master */
