@@ -215,8 +215,9 @@ void	login_recycle(int);
  * Secrets of a session (see login.c): a buffer that leaves no copy behind
  * (size, cap as buf_new), overwrite one now, and the end of a session:
  * login_limit_end(), tls_close, wipe and free the line reader and the
- * buffers named (a NULL-ended list of struct buf **).  The server TLS context of a login
- * side, whose plaintext records are overwritten once read.
+ * buffers named (a NULL-ended list of struct buf **).  The server TLS
+ * context of a login side, whose plaintext records are overwritten once
+ * read.
  */
 struct buf *login_secret(size_t, size_t);
 void	login_wipe(struct buf *);
