@@ -145,18 +145,14 @@ imapd_login(struct imapd_state *s, struct imapparse_cmd *c, const char *mech,
 {
 	struct login_client lc = { s->fd, s->tls, s->io, s->addr, s->sap };
 	struct buf	*why = buf_new(256, 4096);
+	enum login_result r;
 
 	s->login_tag = c->tag;		/* imapd_logged_in answers it */
-	switch (login_attempt(&lc, "imap", mech, user, pass, authzid,
+	switch (r = login_attempt(&lc, "imap", mech, user, pass, authzid,
 	    2 * (int)var_imapd_timeout, imapd_logged_in, s, why)) {
 	case LOGIN_OK:
 	case LOGIN_GONE:
 		s->quit = 1;
-		break;
-	case LOGIN_NOSESSION:
-		imapd_tagged(s, c, "NO", "[UNAVAILABLE] Cannot open the "
-		    "mailbox, try again later.");
-		s->errors--;
 		break;
 	case LOGIN_LIMIT:
 		imapd_tagged(s, c, "NO", "[LIMIT] %s", buf_str(why));
@@ -165,10 +161,12 @@ imapd_login(struct imapd_state *s, struct imapparse_cmd *c, const char *mech,
 		imapd_tagged(s, c, "NO", "[AUTHENTICATIONFAILED] "
 		    "Authentication failed.");
 		break;
+	case LOGIN_NOSESSION:
 	case LOGIN_TEMP:
-		imapd_tagged(s, c, "NO", "[UNAVAILABLE] Temporary "
-		    "authentication failure, try again later.");
-		s->errors--;
+		imapd_tagged(s, c, "NO", "[UNAVAILABLE] %s, try again later.",
+		    r == LOGIN_TEMP ? "Temporary authentication failure" :
+		    "Cannot open the mailbox");
+		s->errors--;		/* ours, not the client's */
 		break;
 	}
 	buf_free(&why);
@@ -209,29 +207,22 @@ imapd_cmd_login(struct imapd_state *s, struct imapparse_cmd *c)
 	imapd_login(s, c, "PLAIN", user, pass, "");
 }
 
-/*
- * imapd_sasl_read - a client response in a SASL exchange, after the
- * challenge.  0 with the line in out; -1 after a tagged reply (aborted,
- * too long) or when the client went away.
- */
-static int
-imapd_sasl_read(void *ctx, const char *challenge, struct buf *out)
+/* imapd_sasl_refuse - a response too long, or the exchange aborted */
+static void
+imapd_sasl_refuse(void *ctx, const char *why)
 {
 	struct imapd_state *s = ctx;
-	const char *why;
 
-	lineio_printf(s->io, "+ %s\r\n", challenge);
-	switch (login_sasl_read(s->io, out, &why)) {
-	case LOGIN_SASL_OK:
-		return 0;
-	case LOGIN_SASL_TOOLONG:
-	case LOGIN_SASL_ABORTED:
-		imapd_tagged(s, s->sasl_cmd, "BAD", "%s", why);
-		return -1;
-	default:
-		s->quit = 1;
-		return -1;
-	}
+	imapd_tagged(s, s->sasl_cmd, "BAD", "%s", why);
+}
+
+/* imapd_sasl_gone - the client went away during the exchange */
+static void
+imapd_sasl_gone(void *ctx)
+{
+	struct imapd_state *s = ctx;
+
+	s->quit = 1;
 }
 
 /* imapd_sasl_invalid - a response that is not valid SASL */
@@ -254,7 +245,8 @@ imapd_sasl_login(void *ctx, const char *mech, const char *user,
 }
 
 static const struct login_sasl imapd_sasl = {
-	imapd_sasl_read, imapd_sasl_invalid, imapd_sasl_login,
+	imapd_sasl_refuse, imapd_sasl_gone, imapd_sasl_invalid,
+	imapd_sasl_login,
 };
 
 /* imapd_cmd_authenticate - AUTHENTICATE mechanism [initial-response] */
@@ -284,7 +276,7 @@ imapd_cmd_authenticate(struct imapd_state *s, struct imapparse_cmd *c)
 		return;
 	s->sasl_cmd = c;
 	login_sasl(strcasecmp(mech, "PLAIN") == 0 ? "PLAIN" : "LOGIN",
-	    initial, &imapd_sasl, s);
+	    initial, s->io, &imapd_sasl, s);
 	s->sasl_cmd = NULL;
 }
 

@@ -646,9 +646,33 @@ login_sasl_read(struct lineio *io, struct buf *out, const char **why)
 	return r;
 }
 
+/*
+ * login_sasl_ask - a challenge and its response into line: 0, or -1
+ * when the exchange is over (refused or the client gone: told to ops)
+ */
+static int
+login_sasl_ask(struct lineio *io, const char *challenge, struct buf *line,
+    const struct login_sasl *ops, void *ctx)
+{
+	const char *why;
+
+	lineio_printf(io, "+ %s\r\n", challenge);
+	switch (login_sasl_read(io, line, &why)) {
+	case LOGIN_SASL_OK:
+		return 0;
+	case LOGIN_SASL_TOOLONG:
+	case LOGIN_SASL_ABORTED:
+		ops->refuse(ctx, why);
+		return -1;
+	default:
+		ops->gone(ctx);
+		return -1;
+	}
+}
+
 /* login_sasl - a PLAIN or LOGIN exchange, then the login */
 void
-login_sasl(const char *mech, const char *initial,
+login_sasl(const char *mech, const char *initial, struct lineio *io,
     const struct login_sasl *ops, void *ctx)
 {
 	struct buf	*line = login_secret(256, 0);
@@ -659,7 +683,7 @@ login_sasl(const char *mech, const char *initial,
 
 	if (strcmp(mech, "PLAIN") == 0) {
 		if (resp == NULL) {
-			if (ops->read(ctx, "", line) < 0)
+			if (login_sasl_ask(io, "", line, ops, ctx) < 0)
 				goto out;
 			resp = buf_str(line);
 		}
@@ -673,7 +697,7 @@ login_sasl(const char *mech, const char *initial,
 	}
 	/* LOGIN: "Username:" and "Password:", each in base64. */
 	if (resp == NULL) {
-		if (ops->read(ctx, "VXNlcm5hbWU6", line) < 0)
+		if (login_sasl_ask(io, "VXNlcm5hbWU6", line, ops, ctx) < 0)
 			goto out;
 		resp = buf_str(line);
 	}
@@ -681,7 +705,7 @@ login_sasl(const char *mech, const char *initial,
 		ops->invalid(ctx, mech);
 		goto out;
 	}
-	if (ops->read(ctx, "UGFzc3dvcmQ6", line) < 0)
+	if (login_sasl_ask(io, "UGFzc3dvcmQ6", line, ops, ctx) < 0)
 		goto out;
 	if (login_b64_text(buf_str(line), pass) < 0 || buf_len(pass) == 0) {
 		ops->invalid(ctx, mech);

@@ -112,12 +112,13 @@ struct tls *login_starttls(struct tls_ctx *, int, struct lineio *,
 void	login_relay(int, int, int);
 
 /*
- * The SASL exchanges of the login sides (PLAIN, RFC 4616; LOGIN), the
- * protocol's part given as callbacks with their context:
- *	read(ctx, challenge, line): send the challenge (base64 text, ""
- *		for an empty one) and read the response into line; 0, or
- *		-1 when the exchange is over (aborted with "*", too long:
- *		the side answered; or the client went away);
+ * The SASL exchanges of the login sides (PLAIN, RFC 4616; LOGIN) on the
+ * client's line reader io, challenges as "+ text" lines (RFC 5034,
+ * RFC 3501), responses read by login_sasl_read(); the protocol's part
+ * given as callbacks with their context:
+ *	refuse(ctx, why): a response too long or "*" (aborted): answer
+ *		with why;
+ *	gone(ctx): the client went away (end of input, timeout);
  *	invalid(ctx, mech): the response is not valid for mech: answer;
  *	login(ctx, mech, user, password, authzid): check and answer.
  * login_sasl() runs mech ("PLAIN" or "LOGIN", which the caller checked)
@@ -125,14 +126,15 @@ void	login_relay(int, int, int);
  * wipes every buffer that held a secret.
  */
 struct login_sasl {
-	int	(*read)(void *, const char *, struct buf *);
+	void	(*refuse)(void *, const char *);
+	void	(*gone)(void *);
 	void	(*invalid)(void *, const char *);
 	void	(*login)(void *, const char *, const char *, const char *,
 		    const char *);
 };
 
-void	login_sasl(const char *, const char *, const struct login_sasl *,
-	    void *);
+void	login_sasl(const char *, const char *, struct lineio *,
+	    const struct login_sasl *, void *);
 
 /*
  * A client's response in a SASL exchange, read from io into out once the

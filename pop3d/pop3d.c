@@ -182,29 +182,20 @@ pop3d_cmd_pass(struct pop3d_state *s, char *args)
 	free(user);
 }
 
-/*
- * pop3d_sasl_read - a client's response in a SASL exchange, after the
- * challenge (a "+ " line).  0 with the line in out; -1 after a -ERR
- * (aborted with "*", too long) or when the client went away.
- */
-static int
-pop3d_sasl_read(void *ctx, const char *challenge, struct buf *out)
+/* pop3d_sasl_refuse - a response too long, or the exchange aborted */
+static void
+pop3d_sasl_refuse(void *ctx, const char *why)
+{
+	pop3d_reply(ctx, "-ERR %s", why);
+}
+
+/* pop3d_sasl_gone - the client went away during the exchange */
+static void
+pop3d_sasl_gone(void *ctx)
 {
 	struct pop3d_state *s = ctx;
-	const char *why;
 
-	lineio_printf(s->io, "+ %s\r\n", challenge);
-	switch (login_sasl_read(s->io, out, &why)) {
-	case LOGIN_SASL_OK:
-		return 0;
-	case LOGIN_SASL_TOOLONG:
-	case LOGIN_SASL_ABORTED:
-		pop3d_reply(s, "-ERR %s", why);
-		return -1;
-	default:
-		s->quit = 1;
-		return -1;
-	}
+	s->quit = 1;
 }
 
 /* pop3d_sasl_invalid - a response that is not valid SASL */
@@ -223,7 +214,8 @@ pop3d_sasl_login(void *ctx, const char *mech, const char *user,
 }
 
 static const struct login_sasl pop3d_sasl = {
-	pop3d_sasl_read, pop3d_sasl_invalid, pop3d_sasl_login,
+	pop3d_sasl_refuse, pop3d_sasl_gone, pop3d_sasl_invalid,
+	pop3d_sasl_login,
 };
 
 /* pop3d_cmd_auth - AUTH [mechanism [initial-response]] (RFC 5034) */
@@ -261,7 +253,7 @@ pop3d_cmd_auth(struct pop3d_state *s, char *args)
 	free(s->user);
 	s->user = NULL;
 	login_sasl(strcasecmp(mech, "PLAIN") == 0 ? "PLAIN" : "LOGIN",
-	    initial, &pop3d_sasl, s);
+	    initial, s->io, &pop3d_sasl, s);
 	login_wipe(s->line);
 }
 
