@@ -226,7 +226,6 @@ void	imapd_cmd_create(struct imapd_state *, struct imapparse_cmd *);
 void	imapd_cmd_delete(struct imapd_state *, struct imapparse_cmd *);
 void	imapd_cmd_rename(struct imapd_state *, struct imapparse_cmd *);
 void	imapd_cmd_subscribe(struct imapd_state *, struct imapparse_cmd *);
-void	imapd_cmd_unsubscribe(struct imapd_state *, struct imapparse_cmd *);
 void	imapd_cmd_list(struct imapd_state *, struct imapparse_cmd *);
 void	imapd_cmd_lsub(struct imapd_state *, struct imapparse_cmd *);
 void	imapd_cmd_status(struct imapd_state *, struct imapparse_cmd *);
@@ -251,7 +250,6 @@ void	imapd_cmd_search(struct imapd_state *, struct imapparse_cmd *);
 /* imapd_store.c */
 void	imapd_cmd_store(struct imapd_state *, struct imapparse_cmd *);
 void	imapd_cmd_copy(struct imapd_state *, struct imapparse_cmd *);
-void	imapd_cmd_move(struct imapd_state *, struct imapparse_cmd *);
 void	imapd_cmd_append(struct imapd_state *, struct imapparse_cmd *);
 void	imapd_cmd_expunge(struct imapd_state *, struct imapparse_cmd *);
 int	imapd_expunge_deleted(struct imapd_state *, const struct imapd_set *);

@@ -183,12 +183,13 @@ imapd_cmd_rename(struct imapd_state *s, struct imapparse_cmd *c)
 	}
 }
 
-/* imapd_subscribe - SUBSCRIBE and UNSUBSCRIBE */
-static void
-imapd_subscribe(struct imapd_state *s, struct imapparse_cmd *c, int on)
+/* imapd_cmd_subscribe - SUBSCRIBE and UNSUBSCRIBE */
+void
+imapd_cmd_subscribe(struct imapd_state *s, struct imapparse_cmd *c)
 {
 	struct buf *path;
 	const char *name;
+	int on = strcmp(c->name, "SUBSCRIBE") == 0;
 
 	if ((name = imapd_name_arg(s, c)) == NULL)
 		return;
@@ -203,18 +204,6 @@ imapd_subscribe(struct imapd_state *s, struct imapparse_cmd *c, int on)
 		imapd_tag_ok(s, c, "%s completed.", on ? "Subscribe" :
 		    "Unsubscribe");
 	buf_free(&path);
-}
-
-void
-imapd_cmd_subscribe(struct imapd_state *s, struct imapparse_cmd *c)
-{
-	imapd_subscribe(s, c, 1);
-}
-
-void
-imapd_cmd_unsubscribe(struct imapd_state *s, struct imapparse_cmd *c)
-{
-	imapd_subscribe(s, c, 0);
 }
 
 /*
@@ -447,9 +436,8 @@ imapd_list_names(struct imapd_state *s, struct mailbox_list_entry **vp,
 	for (i = 0; i < nsubs; i++) {
 		e = imapd_list_push(vp, np, subs[i]);
 		e->subscribed = 1;
-		free(subs[i]);
 	}
-	free(subs);
+	strv_free(subs, nsubs);
 	/* Parents of subscribed names (RECURSIVEMATCH). */
 	for (i = 0; i < *np; i++) {
 		if (!(*vp)[i].subscribed)
@@ -565,9 +553,7 @@ bad:
 	imapd_tag_bad(s, c, "Syntax: LIST [(options)] reference mailbox "
 	    "[RETURN (options)]");
 out:
-	for (i = 0; i < npats; i++)
-		free(pats[i]);
-	free(pats);
+	strv_free(pats, npats);
 	mailbox_list_free(v, n);
 }
 
