@@ -15,11 +15,9 @@ struct buf;
 #define ANVIL_SERVICE_MAX	128	/* bytes of a service name */
 
 struct anvil_entry {
-	char			*key;	/* "service client" */
 	long long		 count;	/* open now */
 	long long		 rate;	/* opened in this window */
 	long long		 start;	/* ms: the window's start */
-	struct anvil_entry	*next;	/* hash chain */
 };
 
 struct anvil_table;

@@ -21,6 +21,7 @@
 #include <string.h>
 
 #include "buf.h"
+#include "htable.h"
 #include "util.h"
 #include "anvil.h"
 
@@ -28,9 +29,7 @@
 #define ANVIL_TABLE_BUCKETS	1024	/* at first; doubles as it fills */
 
 struct anvil_table {
-	struct anvil_entry	**bucket;
-	size_t			 nbucket;
-	long			 nentries;
+	struct htable		*entries;	/* of struct anvil_entry */
 	long long		 unit;	/* ms */
 };
 
@@ -40,8 +39,7 @@ anvil_table_new(long long unit_ms)
 {
 	struct anvil_table *t = xcalloc(1, sizeof(*t));
 
-	t->nbucket = ANVIL_TABLE_BUCKETS;
-	t->bucket = xcalloc(t->nbucket, sizeof(*t->bucket));
+	t->entries = htable_create(ANVIL_TABLE_BUCKETS);
 	t->unit = unit_ms > 0 ? unit_ms : 1;
 	return t;
 }
@@ -50,20 +48,10 @@ anvil_table_new(long long unit_ms)
 void
 anvil_table_free(struct anvil_table **tp)
 {
-	struct anvil_table *t = *tp;
-	struct anvil_entry *e, *next;
-	size_t i;
-
-	if (t == NULL)
+	if (*tp == NULL)
 		return;
-	for (i = 0; i < t->nbucket; i++)
-		for (e = t->bucket[i]; e != NULL; e = next) {
-			next = e->next;
-			free(e->key);
-			free(e);
-		}
-	free(t->bucket);
-	free(t);
+	htable_free(&(*tp)->entries, free);
+	free(*tp);
 	*tp = NULL;
 }
 
@@ -101,48 +89,11 @@ anvil_table_key(const char *service, const char *addr, struct buf *key)
 	return 0;
 }
 
-/* anvil_table_hash - FNV-1a of a key */
-static size_t
-anvil_table_hash(const struct anvil_table *t, const char *key)
-{
-	unsigned long long h = 14695981039346656037ULL;
-
-	for (; *key; key++) {
-		h ^= (unsigned char)*key;
-		h *= 1099511628211ULL;
-	}
-	return (size_t)(h % t->nbucket);
-}
-
-/* anvil_table_grow - twice the buckets, every entry rehashed */
-static void
-anvil_table_grow(struct anvil_table *t)
-{
-	struct anvil_entry **old = t->bucket, *e, *next;
-	size_t i, n = t->nbucket, h;
-
-	t->nbucket = n * 2;
-	t->bucket = xcalloc(t->nbucket, sizeof(*t->bucket));
-	for (i = 0; i < n; i++)
-		for (e = old[i]; e != NULL; e = next) {
-			next = e->next;
-			h = anvil_table_hash(t, e->key);
-			e->next = t->bucket[h];
-			t->bucket[h] = e;
-		}
-	free(old);
-}
-
 /* anvil_table_find - the entry of a key, or NULL */
 struct anvil_entry *
 anvil_table_find(struct anvil_table *t, const char *key)
 {
-	struct anvil_entry *e;
-
-	for (e = t->bucket[anvil_table_hash(t, key)]; e != NULL; e = e->next)
-		if (strcmp(e->key, key) == 0)
-			return e;
-	return NULL;
+	return htable_find(t->entries, key);
 }
 
 /*
@@ -176,20 +127,13 @@ anvil_table_add(struct anvil_table *t, const char *key, long long n,
     long long now)
 {
 	struct anvil_entry *e;
-	size_t h;
 
 	if ((e = anvil_table_find(t, key)) == NULL) {
-		if (t->nentries >= ANVIL_TABLE_MAX)
+		if (t->entries->used >= ANVIL_TABLE_MAX)
 			return NULL;
-		if ((size_t)t->nentries >= 2 * t->nbucket)
-			anvil_table_grow(t);
 		e = xcalloc(1, sizeof(*e));
-		e->key = xstrdup(key);
 		e->start = now;
-		h = anvil_table_hash(t, key);
-		e->next = t->bucket[h];
-		t->bucket[h] = e;
-		t->nentries++;
+		htable_enter(t->entries, key, e);
 	}
 	if (now - e->start >= t->unit) {
 		e->start = now;
@@ -218,23 +162,27 @@ anvil_table_disconnect(struct anvil_table *t, struct anvil_entry *e)
 		e->count--;
 }
 
+/* When a sweep runs, and how long a window lasts. */
+struct anvil_table_clock {
+	long long	 now;
+	long long	 unit;
+};
+
+/* anvil_table_done - nothing open and the window over (an htable_sweep) */
+static int
+anvil_table_done(void *value, void *ctx)
+{
+	const struct anvil_entry *e = value;
+	const struct anvil_table_clock *c = ctx;
+
+	return e->count == 0 && c->now - e->start >= c->unit;
+}
+
 /* anvil_table_sweep - forget what no longer counts; entries left */
 long
 anvil_table_sweep(struct anvil_table *t, long long now)
 {
-	struct anvil_entry **ep, *e;
-	size_t i;
+	struct anvil_table_clock c = { now, t->unit };
 
-	for (i = 0; i < t->nbucket; i++) {
-		for (ep = &t->bucket[i]; (e = *ep) != NULL; ) {
-			if (e->count == 0 && now - e->start >= t->unit) {
-				*ep = e->next;
-				free(e->key);
-				free(e);
-				t->nentries--;
-			} else
-				ep = &e->next;
-		}
-	}
-	return t->nentries;
+	return (long)htable_sweep(t->entries, anvil_table_done, &c, free);
 }

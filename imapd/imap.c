@@ -73,7 +73,7 @@ main(int argc, char **argv)
 		    s.maildir ? s.maildir : "unset");
 		imapd_reply(&s, "* BYE [UNAVAILABLE] No mailbox for this "
 		    "account.");
-		imapd_linger(&s, 0, s.outfd);
+		lineio_linger(s.io, 0, s.outfd);
 		exit(1);
 	}
 	s.hib_ms = var_imapd_hibernate_timeout * 1000;

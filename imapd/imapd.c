@@ -64,7 +64,6 @@
 #define IMAPD_LOGIN_LITERAL	8192		/* literals before login */
 
 static struct tls_ctx *imapd_tls_ctx;	/* NULL: no TLS offered */
-static int imapd_retire;		/* exit after this session */
 
 /* imapd_plaintext_ok - may a password be sent on this connection now? */
 static int
@@ -146,18 +145,14 @@ imapd_login(struct imapd_state *s, struct imapparse_cmd *c, const char *mech,
 {
 	struct login_client lc = { s->fd, s->tls, s->io, s->addr, s->sap };
 	struct buf	*why = buf_new(256, 4096);
+	enum login_result r;
 
 	s->login_tag = c->tag;		/* imapd_logged_in answers it */
-	switch (login_attempt(&lc, "imap", mech, user, pass, authzid,
+	switch (r = login_attempt(&lc, "imap", mech, user, pass, authzid,
 	    2 * (int)var_imapd_timeout, imapd_logged_in, s, why)) {
 	case LOGIN_OK:
 	case LOGIN_GONE:
 		s->quit = 1;
-		break;
-	case LOGIN_NOSESSION:
-		imapd_tagged(s, c, "NO", "[UNAVAILABLE] Cannot open the "
-		    "mailbox, try again later.");
-		s->errors--;
 		break;
 	case LOGIN_LIMIT:
 		imapd_tagged(s, c, "NO", "[LIMIT] %s", buf_str(why));
@@ -166,12 +161,12 @@ imapd_login(struct imapd_state *s, struct imapparse_cmd *c, const char *mech,
 		imapd_tagged(s, c, "NO", "[AUTHENTICATIONFAILED] "
 		    "Authentication failed.");
 		break;
+	case LOGIN_NOSESSION:
 	case LOGIN_TEMP:
-		/* A jail with a stale auth socket link: a fresh process. */
-		imapd_retire = 1;
-		imapd_tagged(s, c, "NO", "[UNAVAILABLE] Temporary "
-		    "authentication failure, try again later.");
-		s->errors--;
+		imapd_tagged(s, c, "NO", "[UNAVAILABLE] %s, try again later.",
+		    r == LOGIN_TEMP ? "Temporary authentication failure" :
+		    "Cannot open the mailbox");
+		s->errors--;		/* ours, not the client's */
 		break;
 	}
 	buf_free(&why);
@@ -212,33 +207,22 @@ imapd_cmd_login(struct imapd_state *s, struct imapparse_cmd *c)
 	imapd_login(s, c, "PLAIN", user, pass, "");
 }
 
-/*
- * imapd_sasl_read - a client response in a SASL exchange, after the
- * challenge.  0 with the line in out; -1 after a tagged reply (aborted,
- * too long) or when the client went away.
- */
-static int
-imapd_sasl_read(void *ctx, const char *challenge, struct buf *out)
+/* imapd_sasl_refuse - a response too long, or the exchange aborted */
+static void
+imapd_sasl_refuse(void *ctx, const char *why)
 {
 	struct imapd_state *s = ctx;
-	int r;
 
-	lineio_printf(s->io, "+ %s\r\n", challenge);
-	r = lineio_get(s->io, out, LINEIO_SKIP);
-	if (r == LINE_TOOLONG) {
-		imapd_tagged(s, s->sasl_cmd, "BAD", "Response too long.");
-		return -1;
-	}
-	if (r != LINE_OK) {
-		s->quit = 1;
-		return -1;
-	}
-	if (strcmp(buf_str(out), "*") == 0) {
-		imapd_tagged(s, s->sasl_cmd, "BAD", "Authentication aborted by "
-		    "client.");
-		return -1;
-	}
-	return 0;
+	imapd_tagged(s, s->sasl_cmd, "BAD", "%s", why);
+}
+
+/* imapd_sasl_gone - the client went away during the exchange */
+static void
+imapd_sasl_gone(void *ctx)
+{
+	struct imapd_state *s = ctx;
+
+	s->quit = 1;
 }
 
 /* imapd_sasl_invalid - a response that is not valid SASL */
@@ -261,7 +245,8 @@ imapd_sasl_login(void *ctx, const char *mech, const char *user,
 }
 
 static const struct login_sasl imapd_sasl = {
-	imapd_sasl_read, imapd_sasl_invalid, imapd_sasl_login,
+	imapd_sasl_refuse, imapd_sasl_gone, imapd_sasl_invalid,
+	imapd_sasl_login,
 };
 
 /* imapd_cmd_authenticate - AUTHENTICATE mechanism [initial-response] */
@@ -291,7 +276,7 @@ imapd_cmd_authenticate(struct imapd_state *s, struct imapparse_cmd *c)
 		return;
 	s->sasl_cmd = c;
 	login_sasl(strcasecmp(mech, "PLAIN") == 0 ? "PLAIN" : "LOGIN",
-	    initial, &imapd_sasl, s);
+	    initial, s->io, &imapd_sasl, s);
 	s->sasl_cmd = NULL;
 }
 
@@ -316,16 +301,10 @@ imapd_cmd_starttls(struct imapd_state *s, struct imapparse_cmd *c)
 		return;
 	}
 	imapd_tagged(s, c, "OK", "Begin TLS negotiation now.");
-	if (lineio_flush(s->io) < 0) {
-		s->quit = 1;
-		return;
-	}
 	s->tls = login_starttls(imapd_tls_ctx, s->fd, s->io, var_imapd_timeout,
 	    "STARTTLS", s->addr);
-	if (s->tls == NULL) {
+	if (s->tls == NULL)
 		s->quit = 1;
-		return;
-	}
 }
 
 /* imapd_cmd_capability - CAPABILITY */
@@ -472,15 +451,11 @@ imapd_service(int fd, char *service, char **argv)
 		login_close(s.io, fd, s.errors >= var_imapd_hard_error_limit &&
 		    s.tls == NULL, s.done, s.addr);
 	}
-	login_limit_end();
 	/* The next client of this process finds nothing of this one. */
 	imapd_wipe_cmd(&c);
 	imapparse_free(&c);
 	login_end(&s.tls, &s.io, &s.reply, &s.tmp, &s.why, NULL);
-	if (imapd_retire) {
-		close(fd);
-		exit(0);
-	}
+	login_recycle(fd);
 }
 
 /* main - the login side, a service under master */

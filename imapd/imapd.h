@@ -164,7 +164,6 @@ struct imapd_state {
 int	imapd_reply(struct imapd_state *, const char *, ...)
 	    __attribute__((format(printf, 2, 3)));
 int	imapd_error_limit(struct imapd_state *);
-void	imapd_linger(struct imapd_state *, int, int);
 
 /* imapd_set.c */
 int	imapd_set_parse(const char *, struct imapd_set *);
@@ -176,13 +175,16 @@ void	imapd_set_format(struct buf *, const uint32_t *, int);
 int	imapd_set_resolve(struct imapd_state *, const char *, int, int **,
 	    int *);
 
-/* imapd_tag.c: tagged responses of the mailbox side */
-void	imapd_tag_no(struct imapd_state *, struct imapparse_cmd *,
-	    const char *, ...) __attribute__((format(printf, 3, 4)));
-void	imapd_tag_bad(struct imapd_state *, struct imapparse_cmd *,
-	    const char *, ...) __attribute__((format(printf, 3, 4)));
-void	imapd_tag_ok(struct imapd_state *, struct imapparse_cmd *,
-	    const char *, ...) __attribute__((format(printf, 3, 4)));
+/*
+ * imapd_tag.c: tagged responses of the mailbox side, "tag OK|NO|BAD text":
+ * OK and NO after the updates the client is owed; NO and BAD count as
+ * errors, OK ends a run of them.
+ */
+void	imapd_tag(struct imapd_state *, struct imapparse_cmd *, const char *,
+	    const char *, ...) __attribute__((format(printf, 4, 5)));
+#define imapd_tag_ok(s, c, ...)		imapd_tag((s), (c), "OK", __VA_ARGS__)
+#define imapd_tag_no(s, c, ...)		imapd_tag((s), (c), "NO", __VA_ARGS__)
+#define imapd_tag_bad(s, c, ...)	imapd_tag((s), (c), "BAD", __VA_ARGS__)
 
 /* imapd_session.c */
 void	imapd_session(struct imapd_state *);
@@ -224,7 +226,6 @@ void	imapd_cmd_create(struct imapd_state *, struct imapparse_cmd *);
 void	imapd_cmd_delete(struct imapd_state *, struct imapparse_cmd *);
 void	imapd_cmd_rename(struct imapd_state *, struct imapparse_cmd *);
 void	imapd_cmd_subscribe(struct imapd_state *, struct imapparse_cmd *);
-void	imapd_cmd_unsubscribe(struct imapd_state *, struct imapparse_cmd *);
 void	imapd_cmd_list(struct imapd_state *, struct imapparse_cmd *);
 void	imapd_cmd_lsub(struct imapd_state *, struct imapparse_cmd *);
 void	imapd_cmd_status(struct imapd_state *, struct imapparse_cmd *);
@@ -249,7 +250,6 @@ void	imapd_cmd_search(struct imapd_state *, struct imapparse_cmd *);
 /* imapd_store.c */
 void	imapd_cmd_store(struct imapd_state *, struct imapparse_cmd *);
 void	imapd_cmd_copy(struct imapd_state *, struct imapparse_cmd *);
-void	imapd_cmd_move(struct imapd_state *, struct imapparse_cmd *);
 void	imapd_cmd_append(struct imapd_state *, struct imapparse_cmd *);
 void	imapd_cmd_expunge(struct imapd_state *, struct imapparse_cmd *);
 int	imapd_expunge_deleted(struct imapd_state *, const struct imapd_set *);

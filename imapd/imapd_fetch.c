@@ -36,6 +36,7 @@
 #include "mailbox.h"
 #include "mime.h"
 #include "msg.h"
+#include "name_code.h"
 #include "util.h"
 #include "imapd.h"
 
@@ -403,23 +404,20 @@ static int
 imapd_fetch_item(struct imapd_fetch *f, const char *a)
 {
 	/* The items that are their own label. */
-	static const struct {
-		const char	*name;
-		int		 type;
-	} simple[] = {
+	static const struct name_code simple[] = {
 		{ "FLAGS", FI_FLAGS }, { "UID", FI_UID },
 		{ "INTERNALDATE", FI_INTERNALDATE }, { "RFC822.SIZE", FI_SIZE },
 		{ "ENVELOPE", FI_ENVELOPE }, { "BODY", FI_BODY },
 		{ "BODYSTRUCTURE", FI_BODYSTRUCTURE }, { "MODSEQ", FI_MODSEQ },
+		{ NULL, -1 },
 	};
 	struct imapd_fitem *it;
-	size_t k;
+	int type;
 
-	for (k = 0; k < sizeof(simple) / sizeof(simple[0]); k++)
-		if (strcasecmp(a, simple[k].name) == 0) {
-			imapd_fetch_add(f, simple[k].type, simple[k].name);
-			return 0;
-		}
+	if ((type = name_code(simple, a)) >= 0) {
+		imapd_fetch_add(f, type, name_code_name(simple, type));
+		return 0;
+	}
 	if (strcasecmp(a, "RFC822") == 0 ||
 	    strcasecmp(a, "RFC822.TEXT") == 0 ||
 	    strcasecmp(a, "RFC822.HEADER") == 0) {

@@ -24,6 +24,7 @@
 #include "maildir.h"
 #include "mime.h"
 #include "msg.h"
+#include "name_code.h"
 #include "params.h"
 #include "util.h"
 #include "imapd.h"
@@ -37,16 +38,14 @@
 #define ST_HIGHESTMODSEQ 0x20
 #define ST_COUNT	6		/* items, imapd_status_names' rows */
 
-static const struct {
-	const char	*name;
-	int		 bit;
-} imapd_status_names[ST_COUNT] = {
+static const struct name_code imapd_status_names[ST_COUNT + 1] = {
 	{ "MESSAGES", ST_MESSAGES },
 	{ "RECENT", ST_RECENT },
 	{ "UIDNEXT", ST_UIDNEXT },
 	{ "UIDVALIDITY", ST_UIDVALIDITY },
 	{ "UNSEEN", ST_UNSEEN },
 	{ "HIGHESTMODSEQ", ST_HIGHESTMODSEQ },
+	{ NULL, 0 },
 };
 
 /* imapd_special_use - the SPECIAL-USE attribute of a folder, or NULL */
@@ -184,12 +183,13 @@ imapd_cmd_rename(struct imapd_state *s, struct imapparse_cmd *c)
 	}
 }
 
-/* imapd_subscribe - SUBSCRIBE and UNSUBSCRIBE */
-static void
-imapd_subscribe(struct imapd_state *s, struct imapparse_cmd *c, int on)
+/* imapd_cmd_subscribe - SUBSCRIBE and UNSUBSCRIBE */
+void
+imapd_cmd_subscribe(struct imapd_state *s, struct imapparse_cmd *c)
 {
 	struct buf *path;
 	const char *name;
+	int on = strcmp(c->name, "SUBSCRIBE") == 0;
 
 	if ((name = imapd_name_arg(s, c)) == NULL)
 		return;
@@ -204,18 +204,6 @@ imapd_subscribe(struct imapd_state *s, struct imapparse_cmd *c, int on)
 		imapd_tag_ok(s, c, "%s completed.", on ? "Subscribe" :
 		    "Unsubscribe");
 	buf_free(&path);
-}
-
-void
-imapd_cmd_subscribe(struct imapd_state *s, struct imapparse_cmd *c)
-{
-	imapd_subscribe(s, c, 1);
-}
-
-void
-imapd_cmd_unsubscribe(struct imapd_state *s, struct imapparse_cmd *c)
-{
-	imapd_subscribe(s, c, 0);
 }
 
 /*
@@ -259,7 +247,7 @@ imapd_status_text(struct imapd_state *s, const char *name, int items,
 	buf_putc(out, '(');
 	start = buf_len(out);
 	for (k = 0; k < ST_COUNT; k++) {
-		if (!(items & imapd_status_names[k].bit))
+		if (!(items & imapd_status_names[k].code))
 			continue;
 		if (buf_len(out) > start)
 			buf_putc(out, ' ');
@@ -275,20 +263,14 @@ static int
 imapd_status_items(struct imapparse_cmd *c)
 {
 	struct imapparse_arg *a;
-	size_t i;
-	int items = 0;
+	int item, items = 0;
 
 	if (!imapparse_arg_lparen(c))
 		return -1;
 	while ((a = imapparse_arg(c)) != NULL && a->type == IMAPPARSE_ATOM) {
-		for (i = 0; i < sizeof(imapd_status_names) /
-		    sizeof(imapd_status_names[0]); i++)
-			if (strcasecmp(a->s, imapd_status_names[i].name) == 0)
-				break;
-		if (i == sizeof(imapd_status_names) /
-		    sizeof(imapd_status_names[0]))
+		if ((item = name_code(imapd_status_names, a->s)) == 0)
 			return -1;
-		items |= imapd_status_names[i].bit;
+		items |= item;
 	}
 	if (a == NULL || a->type != IMAPPARSE_RPAREN || items == 0)
 		return -1;
@@ -343,18 +325,9 @@ imapd_cmd_status(struct imapd_state *s, struct imapparse_cmd *c)
 #define LR_STATUS	0x80
 #define LS_EXTENDED	0x100	/* extended syntax was used */
 
-/* One name LIST may show. */
-struct imapd_lentry {
-	char	*name;
-	int	 exists;
-	int	 children;
-	int	 subscribed;
-	int	 subkids;	/* a subscribed name below it */
-};
-
 /* imapd_list_push - add a name, or merge it with the same one */
-static struct imapd_lentry *
-imapd_list_push(struct imapd_lentry **v, int *n, const char *name)
+static struct mailbox_list_entry *
+imapd_list_push(struct mailbox_list_entry **v, int *n, const char *name)
 {
 	int i;
 
@@ -400,7 +373,7 @@ imapd_list_options(struct imapparse_cmd *c, int ret, int *status)
 /* imapd_list_line - one "* LIST" (and "* STATUS") response */
 static void
 imapd_list_line(struct imapd_state *s, const char *cmd,
-    const struct imapd_lentry *e, int opts, int status)
+    const struct mailbox_list_entry *e, int opts, int status)
 {
 	struct buf	*out = buf_new(256, 0);
 	const char	*su = imapd_special_use(e->name);
@@ -441,10 +414,10 @@ imapd_list_line(struct imapd_state *s, const char *cmd,
 
 /* imapd_list_names - every name LIST or LSUB may show */
 static int
-imapd_list_names(struct imapd_state *s, struct imapd_lentry **vp, int *np)
+imapd_list_names(struct imapd_state *s, struct mailbox_list_entry **vp,
+    int *np)
 {
-	struct mailbox_list_entry *all;
-	struct imapd_lentry *e;
+	struct mailbox_list_entry *all, *e;
 	char		**subs;
 	int		 n, nsubs, i, k;
 	size_t		 len;
@@ -463,9 +436,8 @@ imapd_list_names(struct imapd_state *s, struct imapd_lentry **vp, int *np)
 	for (i = 0; i < nsubs; i++) {
 		e = imapd_list_push(vp, np, subs[i]);
 		e->subscribed = 1;
-		free(subs[i]);
 	}
-	free(subs);
+	strv_free(subs, nsubs);
 	/* Parents of subscribed names (RECURSIVEMATCH). */
 	for (i = 0; i < *np; i++) {
 		if (!(*vp)[i].subscribed)
@@ -480,20 +452,9 @@ imapd_list_names(struct imapd_state *s, struct imapd_lentry **vp, int *np)
 	return 0;
 }
 
-/* imapd_list_free - free the names */
-static void
-imapd_list_free(struct imapd_lentry *v, int n)
-{
-	int i;
-
-	for (i = 0; i < n; i++)
-		free(v[i].name);
-	free(v);
-}
-
 /* imapd_list_show - does a name match the patterns and the selection? */
 static int
-imapd_list_show(const struct imapd_lentry *e, char **pats, int npats,
+imapd_list_show(const struct mailbox_list_entry *e, char **pats, int npats,
     int opts)
 {
 	int i, wild;
@@ -523,7 +484,7 @@ imapd_list_show(const struct imapd_lentry *e, char **pats, int npats,
 void
 imapd_cmd_list(struct imapd_state *s, struct imapparse_cmd *c)
 {
-	struct imapd_lentry *v = NULL;
+	struct mailbox_list_entry *v = NULL;
 	struct imapparse_arg *a;
 	const char	*ref, *pat;
 	char		**pats = NULL;
@@ -592,17 +553,15 @@ bad:
 	imapd_tag_bad(s, c, "Syntax: LIST [(options)] reference mailbox "
 	    "[RETURN (options)]");
 out:
-	for (i = 0; i < npats; i++)
-		free(pats[i]);
-	free(pats);
-	imapd_list_free(v, n);
+	strv_free(pats, npats);
+	mailbox_list_free(v, n);
 }
 
 /* imapd_cmd_lsub - LSUB reference pattern */
 void
 imapd_cmd_lsub(struct imapd_state *s, struct imapparse_cmd *c)
 {
-	struct imapd_lentry *v = NULL;
+	struct mailbox_list_entry *v = NULL;
 	const char	*ref, *pat;
 	char		*full;
 	size_t		 len;
@@ -627,7 +586,7 @@ imapd_cmd_lsub(struct imapd_state *s, struct imapparse_cmd *c)
 			imapd_list_line(s, "LSUB", &v[i], 0, 0);
 	imapd_tag_ok(s, c, "Lsub completed.");
 	free(full);
-	imapd_list_free(v, n);
+	mailbox_list_free(v, n);
 }
 
 /* imapd_cmd_namespace - NAMESPACE: personal, no prefix, "." */

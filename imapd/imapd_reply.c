@@ -49,10 +49,3 @@ imapd_error_limit(struct imapd_state *s)
 	s->quit = 1;
 	return 1;
 }
-
-/* imapd_linger - end a session the client may still write to (lineio_linger) */
-void
-imapd_linger(struct imapd_state *s, int in, int out)
-{
-	lineio_linger(s->io, in, out);
-}

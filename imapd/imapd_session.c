@@ -171,7 +171,7 @@ static const struct imapd_cmd_tab imapd_cmds[] = {
 	{ "DELETE", imapd_cmd_delete, 0 },
 	{ "RENAME", imapd_cmd_rename, 0 },
 	{ "SUBSCRIBE", imapd_cmd_subscribe, 0 },
-	{ "UNSUBSCRIBE", imapd_cmd_unsubscribe, 0 },
+	{ "UNSUBSCRIBE", imapd_cmd_subscribe, 0 },
 	{ "LIST", imapd_cmd_list, 0 },
 	{ "LSUB", imapd_cmd_lsub, 0 },
 	{ "STATUS", imapd_cmd_status, 0 },
@@ -190,7 +190,7 @@ static const struct imapd_cmd_tab imapd_cmds[] = {
 	{ "FETCH", imapd_cmd_fetch, CMD_SELECTED | CMD_UID | CMD_NOEXPUNGE },
 	{ "STORE", imapd_cmd_store, CMD_SELECTED | CMD_UID | CMD_NOEXPUNGE },
 	{ "COPY", imapd_cmd_copy, CMD_SELECTED | CMD_UID },
-	{ "MOVE", imapd_cmd_move, CMD_SELECTED | CMD_UID },
+	{ "MOVE", imapd_cmd_copy, CMD_SELECTED | CMD_UID },
 	{ NULL, NULL, 0 },
 };
 
@@ -266,7 +266,8 @@ imapd_session(struct imapd_state *s)
 	while (!s->quit) {
 		if (imapd_error_limit(s)) {
 			how = "Too many errors";
-			imapd_linger(s, 0, s->outfd);	/* it may still write */
+			/* The client may still write. */
+			lineio_linger(s->io, 0, s->outfd);
 			break;
 		}
 		imapd_sleep(s);
@@ -327,7 +328,7 @@ imapd_resumed(struct imapd_state *s, const char *fdtext)
 		    s->addr, buf_len(s->why) ? buf_str(s->why) : "bad fd");
 		imapd_reply(s, "* BYE [UNAVAILABLE] The session could not be "
 		    "resumed: please reconnect.");
-		imapd_linger(s, 0, s->outfd);
+		lineio_linger(s->io, 0, s->outfd);
 		imapd_unselect(s);
 		exit(1);
 	}

@@ -11,12 +11,14 @@
  */
 #include <sys/types.h>
 
+#include <stddef.h>
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "buf.h"
 #include "dec.h"
+#include "uidlist.h"
 #include "util.h"
 #include "imapd.h"
 
@@ -36,15 +38,6 @@ imapd_set_num(const char *p, uint32_t *v)
 	return p;
 }
 
-/* imapd_range_cmp - qsort: ranges by their low end */
-static int
-imapd_range_cmp(const void *a, const void *b)
-{
-	const struct imapd_range *x = a, *y = b;
-
-	return x->lo < y->lo ? -1 : x->lo > y->lo;
-}
-
 /*
  * imapd_set_merge - sort the ranges without '*' and merge those that
  * overlap or touch, so that "1:5,3:9,10,2" is "1:10" (issue 9: a set of
@@ -57,7 +50,9 @@ imapd_set_merge(struct imapd_set *set)
 
 	if (set->count < 2)
 		return;
-	qsort(set->r, (size_t)set->count, sizeof(*set->r), imapd_range_cmp);
+	/* By their low ends, the ranges' first members. */
+	_Static_assert(offsetof(struct imapd_range, lo) == 0, "lo first");
+	qsort(set->r, (size_t)set->count, sizeof(*set->r), uidlist_cmp);
 	for (n = 0, i = 1; i < set->count; i++) {
 		if (set->r[n].hi == 0xffffffffU ||
 		    set->r[i].lo <= set->r[n].hi + 1) {

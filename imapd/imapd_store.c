@@ -39,11 +39,7 @@ struct imapd_flagset {
 static void
 imapd_flagset_free(struct imapd_flagset *fs)
 {
-	int i;
-
-	for (i = 0; i < fs->nkw; i++)
-		free(fs->kw[i]);
-	free(fs->kw);
+	strv_free(fs->kw, fs->nkw);
 	memset(fs, 0, sizeof(*fs));
 }
 
@@ -277,11 +273,11 @@ imapd_size_hint(const char *base)
 }
 
 /*
- * imapd_copy - COPY and MOVE: the messages of the set into another
- * folder; MOVE then expunges them here
+ * imapd_cmd_copy - COPY and MOVE (and their UID forms): the messages of
+ * the set into another folder; MOVE then expunges them here
  */
-static void
-imapd_copy(struct imapd_state *s, struct imapparse_cmd *c, int move)
+void
+imapd_cmd_copy(struct imapd_state *s, struct imapparse_cmd *c)
 {
 	struct mailbox	*dst = NULL;
 	struct buf	**names = NULL, *srcset, *dstset;
@@ -289,6 +285,7 @@ imapd_copy(struct imapd_state *s, struct imapparse_cmd *c, int move)
 	uint32_t	*srcuids = NULL, *dstuids = NULL, kw, uid;
 	long long	 bytes = 0;
 	int		*idx = NULL, n = 0, i, k, b, done = 0;
+	int		 move = strcmp(c->name, "MOVE") == 0;
 
 	if ((set = imapparse_atom(c)) == NULL ||
 	    (name = imapparse_astring(c)) == NULL || !imapparse_arg_end(c)) {
@@ -413,18 +410,6 @@ out:
 	free(dstuids);
 	free(idx);
 	mailbox_close(&dst);
-}
-
-void
-imapd_cmd_copy(struct imapd_state *s, struct imapparse_cmd *c)
-{
-	imapd_copy(s, c, 0);
-}
-
-void
-imapd_cmd_move(struct imapd_state *s, struct imapparse_cmd *c)
-{
-	imapd_copy(s, c, 1);
 }
 
 /* imapd_cmd_append - APPEND mailbox [(flags)] [date-time] message */

@@ -8,6 +8,7 @@
 
 #include <stdarg.h>
 #include <stdio.h>
+#include <string.h>
 
 #include "buf.h"
 #include "imapparse.h"
@@ -16,55 +17,23 @@
 #include "util.h"
 #include "imapd.h"
 
-/* imapd_tag - the tagged response itself */
-static void
+/* imapd_tag - the tagged response, after the updates (not for BAD) */
+void
 imapd_tag(struct imapd_state *s, struct imapparse_cmd *c, const char *what,
-    const char *fmt, va_list ap)
+    const char *fmt, ...)
 {
 	struct buf *text = buf_new(128, 0);
+	va_list ap;
 
+	if (strcmp(what, "BAD") != 0)
+		imapd_update(s, !s->in_cmd);
+	if (strcmp(what, "OK") == 0)
+		s->errors = 0;		/* the limit is on errors in a row */
+	else
+		s->errors++;
+	va_start(ap, fmt);
 	buf_vappendf(text, fmt, ap);
+	va_end(ap);
 	imapd_reply(s, "%s %s %s", c->tag, what, buf_str(text));
 	buf_free(&text);
-}
-
-/* imapd_tag_ok - updates, then "tag OK text" */
-void
-imapd_tag_ok(struct imapd_state *s, struct imapparse_cmd *c, const char *fmt,
-    ...)
-{
-	va_list ap;
-
-	imapd_update(s, !s->in_cmd);
-	s->errors = 0;		/* the limit is on errors in a row */
-	va_start(ap, fmt);
-	imapd_tag(s, c, "OK", fmt, ap);
-	va_end(ap);
-}
-
-/* imapd_tag_no - updates, then "tag NO text"; counts as an error */
-void
-imapd_tag_no(struct imapd_state *s, struct imapparse_cmd *c, const char *fmt,
-    ...)
-{
-	va_list ap;
-
-	imapd_update(s, !s->in_cmd);
-	s->errors++;
-	va_start(ap, fmt);
-	imapd_tag(s, c, "NO", fmt, ap);
-	va_end(ap);
-}
-
-/* imapd_tag_bad - "tag BAD text"; counts as an error */
-void
-imapd_tag_bad(struct imapd_state *s, struct imapparse_cmd *c, const char *fmt,
-    ...)
-{
-	va_list ap;
-
-	s->errors++;
-	va_start(ap, fmt);
-	imapd_tag(s, c, "BAD", fmt, ap);
-	va_end(ap);
 }

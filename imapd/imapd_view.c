@@ -17,6 +17,7 @@
 #include <errno.h>
 #include <limits.h>
 #include <poll.h>
+#include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -29,6 +30,7 @@
 #include "mailbox.h"
 #include "msg.h"
 #include "params.h"
+#include "uidlist.h"
 #include "util.h"
 #include "imapd.h"
 
@@ -36,18 +38,8 @@
 int
 imapd_find_uid(struct imapd_state *s, uint32_t uid)
 {
-	int lo = 0, hi = s->count - 1, mid;
-
-	while (lo <= hi) {
-		mid = lo + (hi - lo) / 2;
-		if (s->msgs[mid].uid == uid)
-			return mid;
-		if (s->msgs[mid].uid < uid)
-			lo = mid + 1;
-		else
-			hi = mid - 1;
-	}
-	return -1;
+	_Static_assert(offsetof(struct imapd_msg, uid) == 0, "uid first");
+	return uidlist_search(s->msgs, s->count, sizeof(*s->msgs), uid);
 }
 
 /* imapd_open_folder - open a folder by name; -1 after a NO/BAD reply */

@@ -40,6 +40,7 @@
 #include "dec.h"
 #include "imapparse.h"
 #include "lineio.h"
+#include "name_code.h"
 #include "uidlist.h"
 #include "util.h"
 
@@ -590,17 +591,14 @@ imapparse_number64(const char *p, uint64_t *out)
 }
 
 /* The system flags (and $Forwarded) by name, in the order they are shown. */
-#define IMAPPARSE_FLAG_NAMES	6
-static const struct {
-	const char	*name;
-	uint32_t	 bit;
-} imapparse_flag_names[IMAPPARSE_FLAG_NAMES] = {
+static const struct name_code imapparse_flag_names[] = {
 	{ "\\Seen", FLAG_SEEN },
 	{ "\\Answered", FLAG_ANSWERED },
 	{ "\\Flagged", FLAG_FLAGGED },
 	{ "\\Deleted", FLAG_DELETED },
 	{ "\\Draft", FLAG_DRAFT },
 	{ "$Forwarded", FLAG_FORWARDED },
+	{ NULL, 0 },
 };
 
 /*
@@ -610,11 +608,10 @@ static const struct {
 int
 imapparse_system_flag(const char *name)
 {
-	size_t i;
+	int bit;
 
-	for (i = 0; i < IMAPPARSE_FLAG_NAMES; i++)
-		if (strcasecmp(name, imapparse_flag_names[i].name) == 0)
-			return (int)imapparse_flag_names[i].bit;
+	if ((bit = name_code(imapparse_flag_names, name)) != 0)
+		return bit;
 	if (strcasecmp(name, "\\Recent") == 0)
 		return -1;
 	return name[0] == '\\' ? -2 : 0;
@@ -628,12 +625,12 @@ imapparse_system_flag(const char *name)
 void
 imapparse_system_flags(struct buf *out, size_t start, uint32_t flags)
 {
-	size_t i;
+	const struct name_code *f;
 
-	for (i = 0; i < IMAPPARSE_FLAG_NAMES; i++)
-		if (flags & imapparse_flag_names[i].bit) {
+	for (f = imapparse_flag_names; f->name != NULL; f++)
+		if (flags & f->code) {
 			if (buf_len(out) > start)
 				buf_putc(out, ' ');
-			buf_puts(out, imapparse_flag_names[i].name);
+			buf_puts(out, f->name);
 		}
 }

@@ -65,6 +65,8 @@
 #include "tls.h"
 #include "util.h"
 
+static int login_stale;		/* auth failed: exit after the session */
+
 /*
  * login_link - renew the jail's link to the socket of a service ("auth",
  * "anvil").  master may have made a new socket since the last start;
@@ -403,9 +405,10 @@ login_wipe(struct buf *b)
 }
 
 /*
- * login_end - the end of a session in a login process: close its TLS,
- * overwrite its line reader's buffers and each buffer named (a NULL-ended
- * list), and release them all.  The client's fd stays open.
+ * login_end - the end of a session in a login process: its per-client
+ * count goes down (login_limit_end), its TLS is closed, its line
+ * reader's buffers and each buffer named (a NULL-ended list) are
+ * overwritten, and all are released.  The client's fd stays open.
  */
 void
 login_end(struct tls **tls, struct lineio **io, ...)
@@ -413,6 +416,7 @@ login_end(struct tls **tls, struct lineio **io, ...)
 	struct buf **bp;
 	va_list ap;
 
+	login_limit_end();
 	if (tls != NULL)
 		tls_close(tls);
 	if (io != NULL && *io != NULL) {
@@ -450,6 +454,10 @@ login_starttls(struct tls_ctx *ctx, int fd, struct lineio *io,
 	struct buf	*why = buf_new(128, 1024);
 	struct tls	*t = NULL;
 
+	if (lineio_flush(io) < 0) {
+		buf_free(&why);
+		return NULL;
+	}
 	lineio_discard(io);
 	if (ctx == NULL)
 		buf_setf(why, "no TLS certificate");
@@ -490,7 +498,20 @@ login_attempt(struct login_client *c, const char *service, const char *mech,
 		r = LOGIN_NOSESSION;
 	}
 	explicit_bzero(&rep, sizeof(rep));
+	/* A jail with a stale auth socket link: a fresh process. */
+	if (r == LOGIN_TEMP)
+		login_stale = 1;
 	return r;
+}
+
+/* login_recycle - after a session: a process that found auth failing exits */
+void
+login_recycle(int fd)
+{
+	if (!login_stale)
+		return;
+	close(fd);
+	exit(0);
 }
 
 /* login_check - one login through auth, logged; the caller answers */
@@ -594,9 +615,64 @@ login_b64_text(const char *b64, struct buf *out)
 	return 0;
 }
 
+/* login_sasl_read - a response in a SASL exchange, and what it was */
+enum login_sasl_read
+login_sasl_read(struct lineio *io, struct buf *out, const char **why)
+{
+	const char	*text = NULL;
+	enum login_sasl_read r;
+
+	switch (lineio_get(io, out, LINEIO_SKIP)) {
+	case LINE_OK:
+		r = LOGIN_SASL_OK;
+		if (strcmp(buf_str(out), "*") == 0) {
+			r = LOGIN_SASL_ABORTED;
+			text = "Authentication aborted by client.";
+		}
+		break;
+	case LINE_TOOLONG:
+		r = LOGIN_SASL_TOOLONG;
+		text = "Response too long.";
+		break;
+	case LINE_TIMEOUT:
+		r = LOGIN_SASL_TIMEOUT;
+		break;
+	default:
+		r = LOGIN_SASL_LOST;
+		break;
+	}
+	if (why != NULL)
+		*why = text;
+	return r;
+}
+
+/*
+ * login_sasl_ask - a challenge and its response into line: 0, or -1
+ * when the exchange is over (refused or the client gone: told to ops)
+ */
+static int
+login_sasl_ask(struct lineio *io, const char *challenge, struct buf *line,
+    const struct login_sasl *ops, void *ctx)
+{
+	const char *why;
+
+	lineio_printf(io, "+ %s\r\n", challenge);
+	switch (login_sasl_read(io, line, &why)) {
+	case LOGIN_SASL_OK:
+		return 0;
+	case LOGIN_SASL_TOOLONG:
+	case LOGIN_SASL_ABORTED:
+		ops->refuse(ctx, why);
+		return -1;
+	default:
+		ops->gone(ctx);
+		return -1;
+	}
+}
+
 /* login_sasl - a PLAIN or LOGIN exchange, then the login */
 void
-login_sasl(const char *mech, const char *initial,
+login_sasl(const char *mech, const char *initial, struct lineio *io,
     const struct login_sasl *ops, void *ctx)
 {
 	struct buf	*line = login_secret(256, 0);
@@ -607,7 +683,7 @@ login_sasl(const char *mech, const char *initial,
 
 	if (strcmp(mech, "PLAIN") == 0) {
 		if (resp == NULL) {
-			if (ops->read(ctx, "", line) < 0)
+			if (login_sasl_ask(io, "", line, ops, ctx) < 0)
 				goto out;
 			resp = buf_str(line);
 		}
@@ -621,7 +697,7 @@ login_sasl(const char *mech, const char *initial,
 	}
 	/* LOGIN: "Username:" and "Password:", each in base64. */
 	if (resp == NULL) {
-		if (ops->read(ctx, "VXNlcm5hbWU6", line) < 0)
+		if (login_sasl_ask(io, "VXNlcm5hbWU6", line, ops, ctx) < 0)
 			goto out;
 		resp = buf_str(line);
 	}
@@ -629,7 +705,7 @@ login_sasl(const char *mech, const char *initial,
 		ops->invalid(ctx, mech);
 		goto out;
 	}
-	if (ops->read(ctx, "UGFzc3dvcmQ6", line) < 0)
+	if (login_sasl_ask(io, "UGFzc3dvcmQ6", line, ops, ctx) < 0)
 		goto out;
 	if (login_b64_text(buf_str(line), pass) < 0 || buf_len(pass) == 0) {
 		ops->invalid(ctx, mech);

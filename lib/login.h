@@ -44,8 +44,9 @@ void	login_main(int, char **, const char *, void (*)(int, char *, char **),
  * The per-client connection count and rate limits at connect (anvil),
  * unless the client is in client_limit_exceptions: service (master.cf's
  * name), client (NULL: unknown, not limited), its address as text, the
- * program's count and rate limits.  0: go on; 1: refuse (logged).  Call
- * login_limit_end() when the connection ends, whatever the answer.
+ * program's count and rate limits.  0: go on; 1: refuse (logged).
+ * login_limit_end() (login_end() calls it) when the connection ends,
+ * whatever the answer.
  */
 int	login_limit(const char *, const struct sockaddr *, const char *,
 	    long long, long long);
@@ -66,7 +67,7 @@ void	login_limit_end(void);
  *	login_close(io, fd, linger, done, addr): after the commands: linger
  *		(a client over the hard error limit, without TLS) or flush
  *		what is pending unless the session went on (done), and log.
- * Either way, login_limit_end() and login_end() follow.
+ * Either way, login_end() follows.
  */
 struct login_side {
 	long long	 timeout;
@@ -99,6 +100,8 @@ int	login_tls_timeout(long long);
  * pipelined before it is discarded, the handshake has
  * login_tls_timeout(own) seconds in all (own: the program's timeout),
  * then reads and writes of io go through TLS with login_timeout(own).
+ * What io holds for the client (the command's go-ahead) leaves first;
+ * NULL, without a log, when that write fails.
  * ctx NULL: no certificate.  The TLS session, or NULL (logged as what,
  * e.g. "STARTTLS", from addr): the client is to be dropped.
  */
@@ -109,12 +112,13 @@ struct tls *login_starttls(struct tls_ctx *, int, struct lineio *,
 void	login_relay(int, int, int);
 
 /*
- * The SASL exchanges of the login sides (PLAIN, RFC 4616; LOGIN), the
- * protocol's part given as callbacks with their context:
- *	read(ctx, challenge, line): send the challenge (base64 text, ""
- *		for an empty one) and read the response into line; 0, or
- *		-1 when the exchange is over (aborted with "*", too long:
- *		the side answered; or the client went away);
+ * The SASL exchanges of the login sides (PLAIN, RFC 4616; LOGIN) on the
+ * client's line reader io, challenges as "+ text" lines (RFC 5034,
+ * RFC 3501), responses read by login_sasl_read(); the protocol's part
+ * given as callbacks with their context:
+ *	refuse(ctx, why): a response too long or "*" (aborted): answer
+ *		with why;
+ *	gone(ctx): the client went away (end of input, timeout);
  *	invalid(ctx, mech): the response is not valid for mech: answer;
  *	login(ctx, mech, user, password, authzid): check and answer.
  * login_sasl() runs mech ("PLAIN" or "LOGIN", which the caller checked)
@@ -122,14 +126,29 @@ void	login_relay(int, int, int);
  * wipes every buffer that held a secret.
  */
 struct login_sasl {
-	int	(*read)(void *, const char *, struct buf *);
+	void	(*refuse)(void *, const char *);
+	void	(*gone)(void *);
 	void	(*invalid)(void *, const char *);
 	void	(*login)(void *, const char *, const char *, const char *,
 		    const char *);
 };
 
-void	login_sasl(const char *, const char *, const struct login_sasl *,
-	    void *);
+void	login_sasl(const char *, const char *, struct lineio *,
+	    const struct login_sasl *, void *);
+
+/*
+ * A client's response in a SASL exchange, read from io into out once the
+ * challenge went out (each protocol words its challenge): LOGIN_SASL_OK;
+ * LOGIN_SASL_TOOLONG (the rest of the line skipped) and
+ * LOGIN_SASL_ABORTED ("*"), with *why (if not NULL) set to the words to
+ * refuse it with; LOGIN_SASL_TIMEOUT and LOGIN_SASL_LOST (end of input,
+ * an error): the client is gone.
+ */
+enum login_sasl_read { LOGIN_SASL_OK, LOGIN_SASL_TOOLONG, LOGIN_SASL_ABORTED,
+	LOGIN_SASL_TIMEOUT, LOGIN_SASL_LOST };
+
+enum login_sasl_read login_sasl_read(struct lineio *, struct buf *,
+	    const char **);
 
 /*
  * A login through auth, as both login sides make it: service ("pop3",
@@ -188,11 +207,19 @@ enum login_result login_attempt(struct login_client *, const char *,
 	    int (*)(void *), void *, struct buf *);
 
 /*
+ * After a session (login_end()), on the client's fd: a process in which
+ * a login met LOGIN_TEMP closes fd and exits, for master to start a
+ * fresh one (the jail's link to auth's socket may be stale).
+ */
+void	login_recycle(int);
+
+/*
  * Secrets of a session (see login.c): a buffer that leaves no copy behind
  * (size, cap as buf_new), overwrite one now, and the end of a session:
- * tls_close, wipe and free the line reader and the buffers named (a
- * NULL-ended list of struct buf **).  The server TLS context of a login
- * side, whose plaintext records are overwritten once read.
+ * login_limit_end(), tls_close, wipe and free the line reader and the
+ * buffers named (a NULL-ended list of struct buf **).  The server TLS
+ * context of a login side, whose plaintext records are overwritten once
+ * read.
  */
 struct buf *login_secret(size_t, size_t);
 void	login_wipe(struct buf *);

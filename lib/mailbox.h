@@ -208,6 +208,8 @@ struct mailbox_list_entry {
 	char		*name;		/* mUTF-7, "." separated; "INBOX" */
 	int		 exists;	/* a directory (else only children) */
 	int		 children;	/* has inferiors */
+	int		 subscribed;	/* for LIST (imapd): 0 from the scan */
+	int		 subkids;	/* LIST: a subscribed name below it */
 };
 
 /*

@@ -136,9 +136,9 @@ mailbox_list_push(struct mailbox_list_entry **v, int *n, int *size,
 		*size = *size ? *size * 2 : 32;
 		*v = xrealloc(*v, (size_t)*size * sizeof(**v));
 	}
+	memset(&(*v)[*n], 0, sizeof(**v));
 	(*v)[*n].name = xstrndup(name, len);
 	(*v)[*n].exists = exists;
-	(*v)[*n].children = 0;
 	(*n)++;
 }
 

@@ -20,6 +20,7 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -55,15 +56,6 @@ mailbox_new_bases(struct uidlist *ul, int *n)
 			v[(*n)++] = ul->v[i].base;
 	qsort(v, (size_t)*n, sizeof(*v), mailbox_new_base_cmp);
 	return v;
-}
-
-/* mailbox_newfile_cmp - by UID */
-static int
-mailbox_newfile_cmp(const void *a, const void *b)
-{
-	const struct mailbox_newfile *x = a, *y = b;
-
-	return x->uid < y->uid ? -1 : x->uid > y->uid;
 }
 
 /*
@@ -154,7 +146,8 @@ mailbox_new_scan(struct mailbox *mb, struct mailbox_newfile **vp, int *np,
 		mailbox_new_free(&v, n);
 		return -1;
 	}
-	qsort(v, (size_t)n, sizeof(*v), mailbox_newfile_cmp);
+	_Static_assert(offsetof(struct mailbox_newfile, uid) == 0, "uid first");
+	qsort(v, (size_t)n, sizeof(*v), uidlist_cmp);
 	*vp = v;
 	*np = n;
 	return 0;

@@ -36,25 +36,16 @@
 #include <unistd.h>
 
 #include "buf.h"
+#include "htable.h"
 #include "maps.h"
 #include "msg.h"
 #include "util.h"
 
 #define MAP_LINE_MAX	(256 * 1024)	/* the longest logical line */
+#define MAP_TEXT_BUCKETS 64		/* a texthash: table's, at first */
 
 enum map_type { MAP_HASH, MAP_TEXTHASH };
 
-struct map_entry {
-	char			*key;
-	char			*value;
-	struct map_entry	*next;
-};
-
-struct map_text {
-	struct map_entry	**bucket;
-	size_t			 nbucket;	/* a power of two */
-	size_t			 count;
-};
 
 /* One "type:name" of a list. */
 struct map_table {
@@ -64,7 +55,7 @@ struct map_table {
 	enum map_type		 type;
 	int			 flags;
 	DB			*db;		/* hash: */
-	struct map_text		*text;		/* texthash: */
+	struct htable		*text;		/* texthash: key, value */
 	struct stat		 st;		/* of path, when read */
 	struct map_table	*next;
 };
@@ -99,110 +90,19 @@ map_db_why(int ret)
  * In-memory tables (texthash:).
  */
 
-/* map_text_hashval - FNV-1a */
-static size_t
-map_text_hashval(const char *s)
-{
-	size_t h = 2166136261u;
-
-	for (; *s; s++) {
-		h ^= (unsigned char)*s;
-		h *= 16777619u;
-	}
-	return h;
-}
-
-/* map_text_new - an empty in-memory table */
-static struct map_text *
-map_text_new(void)
-{
-	struct map_text *t = xcalloc(1, sizeof(*t));
-
-	t->nbucket = 64;
-	t->bucket = xcalloc(t->nbucket, sizeof(*t->bucket));
-	return t;
-}
-
-/* map_text_find - the entry of key, or NULL */
-static struct map_entry *
-map_text_find(struct map_text *t, const char *key)
-{
-	struct map_entry *e;
-
-	for (e = t->bucket[map_text_hashval(key) & (t->nbucket - 1)]; e;
-	    e = e->next)
-		if (strcmp(e->key, key) == 0)
-			return e;
-	return NULL;
-}
-
-/* map_text_grow - double the bucket array */
-static void
-map_text_grow(struct map_text *t)
-{
-	struct map_entry **old = t->bucket, *e, *next;
-	size_t i, n = t->nbucket;
-
-	t->nbucket = n * 2;
-	t->bucket = xcalloc(t->nbucket, sizeof(*t->bucket));
-	for (i = 0; i < n; i++) {
-		for (e = old[i]; e; e = next) {
-			next = e->next;
-			e->next = t->bucket[map_text_hashval(e->key) &
-			    (t->nbucket - 1)];
-			t->bucket[map_text_hashval(e->key) &
-			    (t->nbucket - 1)] = e;
-		}
-	}
-	free(old);
-}
-
-/* map_text_free - release an in-memory table */
-static void
-map_text_free(struct map_text **tp)
-{
-	struct map_text *t = *tp;
-	struct map_entry *e, *next;
-	size_t i;
-
-	if (t == NULL)
-		return;
-	for (i = 0; i < t->nbucket; i++) {
-		for (e = t->bucket[i]; e; e = next) {
-			next = e->next;
-			free(e->key);
-			free(e->value);
-			free(e);
-		}
-	}
-	free(t->bucket);
-	free(t);
-	*tp = NULL;
-}
-
 /* map_text_put - add key (first value wins); a map_put_fn */
 static int
 map_text_put(const char *key, const char *value, const char *file, int line,
     void *arg, struct buf *why)
 {
-	struct map_text *t = arg;
-	struct map_entry *e;
-	size_t h;
+	struct htable *t = arg;
 
-	if (map_text_find(t, key) != NULL) {
+	if (htable_locate(t, key) != NULL) {
 		msg_warn("%s, line %d: duplicate entry \"%s\": keeping the"
 		    " first one", file, line, key);
 		return 0;
 	}
-	if (t->count >= t->nbucket * 2)
-		map_text_grow(t);
-	e = xcalloc(1, sizeof(*e));
-	e->key = xstrdup(key);
-	e->value = xstrdup(value);
-	h = map_text_hashval(key) & (t->nbucket - 1);
-	e->next = t->bucket[h];
-	t->bucket[h] = e;
-	t->count++;
+	htable_enter(t, key, xstrdup(value));
 	return 0;
 }
 
@@ -534,7 +434,7 @@ static int
 map_table_load(struct map_table *t, struct buf *why)
 {
 	struct buf *err = buf_new(128, 1024);
-	struct map_text *text;
+	struct htable *text;
 	struct stat src;
 	DB *db;
 
@@ -568,15 +468,15 @@ map_table_load(struct map_table *t, struct buf *why)
 			    (t->flags & MAP_ALIAS) ? "newaliases" :
 			    "carteromap");
 	} else {
-		text = map_text_new();
+		text = htable_create(MAP_TEXT_BUCKETS);
 		if (map_read_source(t->path, t->flags, map_text_put, text,
 		    err) < 0) {
 			buf_setf(why, "%s: %s", t->spec, buf_str(err));
-			map_text_free(&text);
+			htable_free(&text, free);
 			buf_free(&err);
 			return -1;
 		}
-		map_text_free(&t->text);
+		htable_free(&t->text, free);
 		t->text = text;
 	}
 	buf_free(&err);
@@ -589,7 +489,7 @@ map_table_free(struct map_table *t)
 {
 	if (t->db != NULL)
 		t->db->close(t->db, 0);
-	map_text_free(&t->text);
+	htable_free(&t->text, free);
 	free(t->spec);
 	free(t->source);
 	free(t->path);
@@ -750,7 +650,7 @@ int
 map_lookup(struct map *m, const char *key, struct buf *result)
 {
 	struct map_table *t;
-	struct map_entry *e;
+	const char *value;
 	char *lower;
 	int r = 0;
 
@@ -761,8 +661,8 @@ map_lookup(struct map *m, const char *key, struct buf *result)
 		map_table_refresh(t);
 		if (t->type == MAP_HASH)
 			r = map_lookup_db(t, lower, result);
-		else if ((e = map_text_find(t->text, lower)) != NULL) {
-			buf_set(result, e->value);
+		else if ((value = htable_find(t->text, lower)) != NULL) {
+			buf_set(result, value);
 			r = 1;
 		}
 	}
@@ -821,7 +721,7 @@ int
 map_build(const char *list, int flags, struct buf *why)
 {
 	struct map_table *t;
-	struct map_text *text;
+	struct htable *text;
 	struct buf *err;
 	const char *p = list, *spec;
 	size_t len;
@@ -835,7 +735,7 @@ map_build(const char *list, int flags, struct buf *why)
 				r = -1;
 		} else {
 			/* Nothing to build: read it to report its mistakes. */
-			text = map_text_new();
+			text = htable_create(MAP_TEXT_BUCKETS);
 			err = buf_new(128, 1024);
 			if (map_read_source(t->source, flags, map_text_put,
 			    text, err) < 0) {
@@ -843,7 +743,7 @@ map_build(const char *list, int flags, struct buf *why)
 				r = -1;
 			}
 			buf_free(&err);
-			map_text_free(&text);
+			htable_free(&text, free);
 		}
 		map_table_free(t);
 		if (r < 0)

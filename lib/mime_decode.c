@@ -21,6 +21,7 @@
 #include "buf.h"
 #include "hex.h"
 #include "mime.h"
+#include "name_code.h"
 #include "util.h"
 
 #define MIME_CHARSET_MAX	64
@@ -112,10 +113,7 @@ mime_put_utf8(struct buf *out, unsigned int c)
 static int
 mime_charset_kind(const char *name)
 {
-	static const struct {
-		const char	*name;
-		int		 kind;
-	} known[] = {
+	static const struct name_code known[] = {
 		{ "us-ascii", MIME_CS_UTF8 }, { "ascii", MIME_CS_UTF8 },
 		{ "utf-8", MIME_CS_UTF8 }, { "utf8", MIME_CS_UTF8 },
 		{ "ansi_x3.4-1968", MIME_CS_UTF8 }, { "", MIME_CS_UTF8 },
@@ -129,13 +127,10 @@ mime_charset_kind(const char *name)
 		{ "latin9", MIME_CS_LATIN9 }, { "latin-9", MIME_CS_LATIN9 },
 		{ "windows-1252", MIME_CS_CP1252 },
 		{ "cp1252", MIME_CS_CP1252 }, { "x-cp1252", MIME_CS_CP1252 },
+		{ NULL, MIME_CS_OTHER },
 	};
-	size_t i;
 
-	for (i = 0; i < sizeof(known) / sizeof(known[0]); i++)
-		if (strcasecmp(name, known[i].name) == 0)
-			return known[i].kind;
-	return MIME_CS_OTHER;
+	return name_code(known, name);
 }
 
 /* mime_iconv - convert with iconv; -1 if the charset is unknown */

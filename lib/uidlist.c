@@ -20,6 +20,7 @@
 #include <errno.h>
 #include <stdarg.h>
 #include <fcntl.h>
+#include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -196,22 +197,54 @@ uidlist_grow(struct uidlist *ul)
 	ul->v = xrealloc(ul->v, (size_t)ul->size * sizeof(*ul->v));
 }
 
-/* uidlist_find - the index of a live UID, or -1 */
-int
-uidlist_find(const struct uidlist *ul, uint32_t uid)
+/* uidlist_rec_uid - the UID a record begins with */
+static uint32_t
+uidlist_rec_uid(const void *rec)
 {
-	int lo = 0, hi = ul->count - 1, mid;
+	uint32_t uid;
+
+	memcpy(&uid, rec, sizeof(uid));
+	return uid;
+}
+
+/* uidlist_cmp - qsort: records by the UID they begin with */
+int
+uidlist_cmp(const void *a, const void *b)
+{
+	uint32_t x = uidlist_rec_uid(a), y = uidlist_rec_uid(b);
+
+	return x < y ? -1 : x > y;
+}
+
+/* uidlist_search - binary search of records sorted by UID: index or -1 */
+int
+uidlist_search(const void *v, int n, size_t size, uint32_t uid)
+{
+	const char *base = v;
+	int lo = 0, hi = n - 1, mid;
+	uint32_t at;
 
 	while (lo <= hi) {
 		mid = lo + (hi - lo) / 2;
-		if (ul->v[mid].uid == uid)
-			return (ul->v[mid].flags & UIDLIST_DEAD) ? -1 : mid;
-		if (ul->v[mid].uid < uid)
+		at = uidlist_rec_uid(base + (size_t)mid * size);
+		if (at == uid)
+			return mid;
+		if (at < uid)
 			lo = mid + 1;
 		else
 			hi = mid - 1;
 	}
 	return -1;
+}
+
+/* uidlist_find - the index of a live UID, or -1 */
+int
+uidlist_find(const struct uidlist *ul, uint32_t uid)
+{
+	_Static_assert(offsetof(struct uidlist_rec, uid) == 0, "uid first");
+	int i = uidlist_search(ul->v, ul->count, sizeof(*ul->v), uid);
+
+	return i >= 0 && (ul->v[i].flags & UIDLIST_DEAD) ? -1 : i;
 }
 
 /*

@@ -100,6 +100,15 @@ int	uidlist_commit(struct uidlist *, int, struct buf *);
 void	uidlist_forget(struct uidlist *);
 
 int	uidlist_find(const struct uidlist *, uint32_t);	/* index or -1 */
+
+/*
+ * Records of any kind whose first member is a uint32_t UID (the list's
+ * own, the views of imap and pop3): uidlist_cmp orders them for qsort,
+ * uidlist_search finds uid among n of them of size bytes each, sorted
+ * by it (its index, or -1).
+ */
+int	uidlist_cmp(const void *, const void *);
+int	uidlist_search(const void *, int, size_t, uint32_t);
 /* The same, trying the index hint first (a walk in UID order). */
 int	uidlist_find_near(const struct uidlist *, uint32_t, int);
 /*

@@ -55,7 +55,7 @@ main(int argc, char **argv)
 		msg_warn("user=<%s>: no MAILDIR in the environment",
 		    s.account);
 		pop3d_reply(&s, "-ERR [SYS/PERM] No mailbox for this account.");
-		pop3d_linger(&s, 0, s.outfd);
+		lineio_linger(s.io, 0, s.outfd);
 		exit(1);
 	}
 	r = pop3d_maildrop_open(maildir, &s.mbox, why);
@@ -64,14 +64,14 @@ main(int argc, char **argv)
 		    "session", s.account, s.addr);
 		pop3d_reply(&s, "-ERR [IN-USE] Mailbox is locked by another "
 		    "POP3 session");
-		pop3d_linger(&s, 0, s.outfd);
+		lineio_linger(s.io, 0, s.outfd);
 		exit(0);
 	}
 	if (r < 0) {
 		msg_warn("user=<%s>: %s", s.account, buf_str(why));
 		pop3d_reply(&s, "-ERR [SYS/TEMP] Cannot open the mailbox, "
 		    "try again later.");
-		pop3d_linger(&s, 0, s.outfd);
+		lineio_linger(s.io, 0, s.outfd);
 		exit(1);
 	}
 	s.msg_count = s.mbox->count;

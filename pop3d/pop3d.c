@@ -58,7 +58,6 @@
 #include "pop3d.h"
 
 static struct tls_ctx *pop3d_tls_ctx;	/* NULL: no TLS offered */
-static int pop3d_retire;		/* exit after this session */
 
 /* pop3d_plaintext_ok - may a password be sent on this connection now? */
 static int
@@ -124,8 +123,6 @@ pop3d_login(struct pop3d_state *s, const char *mech, const char *user,
 		pop3d_reply(s, "-ERR [AUTH] Authentication failed.");
 		break;
 	case LOGIN_TEMP:
-		/* A jail with a stale auth socket link: a fresh process. */
-		pop3d_retire = 1;
 		pop3d_reply(s, "-ERR [SYS/TEMP] Temporary authentication "
 		    "failure, try again later.");
 		break;
@@ -185,32 +182,20 @@ pop3d_cmd_pass(struct pop3d_state *s, char *args)
 	free(user);
 }
 
-/*
- * pop3d_sasl_read - a client's response in a SASL exchange, after the
- * challenge (a "+ " line).  0 with the line in out; -1 after a -ERR
- * (aborted with "*", too long) or when the client went away.
- */
-static int
-pop3d_sasl_read(void *ctx, const char *challenge, struct buf *out)
+/* pop3d_sasl_refuse - a response too long, or the exchange aborted */
+static void
+pop3d_sasl_refuse(void *ctx, const char *why)
+{
+	pop3d_reply(ctx, "-ERR %s", why);
+}
+
+/* pop3d_sasl_gone - the client went away during the exchange */
+static void
+pop3d_sasl_gone(void *ctx)
 {
 	struct pop3d_state *s = ctx;
-	int r;
 
-	lineio_printf(s->io, "+ %s\r\n", challenge);
-	r = lineio_get(s->io, out, LINEIO_SKIP);
-	if (r == LINE_TOOLONG) {
-		pop3d_reply(s, "-ERR Response too long.");
-		return -1;
-	}
-	if (r != LINE_OK) {
-		s->quit = 1;
-		return -1;
-	}
-	if (strcmp(buf_str(out), "*") == 0) {
-		pop3d_reply(s, "-ERR Authentication aborted by client.");
-		return -1;
-	}
-	return 0;
+	s->quit = 1;
 }
 
 /* pop3d_sasl_invalid - a response that is not valid SASL */
@@ -229,7 +214,8 @@ pop3d_sasl_login(void *ctx, const char *mech, const char *user,
 }
 
 static const struct login_sasl pop3d_sasl = {
-	pop3d_sasl_read, pop3d_sasl_invalid, pop3d_sasl_login,
+	pop3d_sasl_refuse, pop3d_sasl_gone, pop3d_sasl_invalid,
+	pop3d_sasl_login,
 };
 
 /* pop3d_cmd_auth - AUTH [mechanism [initial-response]] (RFC 5034) */
@@ -267,7 +253,7 @@ pop3d_cmd_auth(struct pop3d_state *s, char *args)
 	free(s->user);
 	s->user = NULL;
 	login_sasl(strcasecmp(mech, "PLAIN") == 0 ? "PLAIN" : "LOGIN",
-	    initial, &pop3d_sasl, s);
+	    initial, s->io, &pop3d_sasl, s);
 	login_wipe(s->line);
 }
 
@@ -291,10 +277,6 @@ pop3d_cmd_stls(struct pop3d_state *s, char *args)
 		return;
 	}
 	pop3d_reply(s, "+OK Begin TLS negotiation now.");
-	if (lineio_flush(s->io) < 0) {
-		s->quit = 1;
-		return;
-	}
 	s->tls = login_starttls(pop3d_tls_ctx, s->fd, s->io, var_pop3d_timeout,
 	    "STLS", s->addr);
 	if (s->tls == NULL) {
@@ -424,16 +406,12 @@ pop3d_service(int fd, char *service, char **argv)
 		login_close(s.io, fd, s.errors >= var_pop3d_hard_error_limit &&
 		    s.tls == NULL, s.done, s.addr);
 	}
-	login_limit_end();
 	/* The next client of this process finds nothing of this one. */
 	if (s.user != NULL)
 		explicit_bzero(s.user, strlen(s.user));
 	free(s.user);
 	login_end(&s.tls, &s.io, &s.line, &s.reply, &s.tmp, NULL);
-	if (pop3d_retire) {
-		close(fd);
-		exit(0);
-	}
+	login_recycle(fd);
 }
 
 /* main - the login side, a service under master */

@@ -114,7 +114,6 @@ struct pop3d_state {
 int	pop3d_reply(struct pop3d_state *, const char *, ...)
 	    __attribute__((format(printf, 2, 3)));
 int	pop3d_error_limit(struct pop3d_state *);
-void	pop3d_linger(struct pop3d_state *, int, int);
 void	pop3d_capa(struct pop3d_state *, const char *);
 char	*pop3d_split(char *, char **);
 

@@ -533,7 +533,8 @@ pop3d_cmd_loop(struct pop3d_state *s)
 	while (!s->quit) {
 		if (pop3d_error_limit(s)) {
 			how = "Too many errors";
-			pop3d_linger(s, 0, s->outfd);	/* it may still write */
+			/* The client may still write. */
+			lineio_linger(s->io, 0, s->outfd);
 			break;
 		}
 		r = lineio_get(s->io, s->line, LINEIO_SKIP);

@@ -61,13 +61,6 @@ pop3d_error_limit(struct pop3d_state *s)
 	return 1;
 }
 
-/* pop3d_linger - end a session the client may still write to (lineio_linger) */
-void
-pop3d_linger(struct pop3d_state *s, int in, int out)
-{
-	lineio_linger(s->io, in, out);
-}
-
 /*
  * pop3d_split - the next word of a command line, NUL-terminated in
  * place; *rest points past the blanks after it.  NULL when there is none.
