@@ -243,7 +243,7 @@ load_io_fill(struct load_io *io)
  * load_io_line - the next line into out (NUL-terminated, CRLF stripped,
  * truncated to size); -1 on EOF (or a line longer than the buffer).
  */
-static int
+static int __attribute__((unused))
 load_io_line(struct load_io *io, char *out, size_t size)
 {
 	char *nl;
