@@ -1,14 +1,14 @@
 /*
  * load.h - what the load generators of bench/ share (pop3-load.c,
- * imap-load.c): dying with a message, the clock, connecting to the
- * server, a connection's input buffer and writes, the session's user
- * name, and starting the session threads together.
+ * imap-load.c, smtp-load.c): dying with a message, the clock, connecting
+ * to the server, a connection's input buffer, its lines and writes, the
+ * session's user name, and starting the session threads together.
  *
- * Included, not linked: bench/pop3 and bench/imap compile one file with
- * cc, so the functions here are static.  Define LOAD_NAME (the program's
- * name, for messages) before including it.  A program's connection
- * struct holds a struct load_io as its first member, so that
- * load_conn_new() and load_conn_free() serve both protocols.
+ * Included, not linked: bench/pop3, bench/imap and bench/relay compile
+ * one file with cc, so the functions here are static.  Define LOAD_NAME
+ * (the program's name, for messages) before including it.  A program's
+ * connection struct holds a struct load_io as its first member, so that
+ * load_conn_new() and load_conn_free() serve every protocol.
  */
 #ifndef CARTERO_BENCH_LOAD_H
 #define CARTERO_BENCH_LOAD_H
@@ -239,6 +239,31 @@ load_io_fill(struct load_io *io)
 	return 0;
 }
 
+/*
+ * load_io_line - the next line into out (NUL-terminated, CRLF stripped,
+ * truncated to size); -1 on EOF (or a line longer than the buffer).
+ */
+static int __attribute__((unused))
+load_io_line(struct load_io *io, char *out, size_t size)
+{
+	char *nl;
+	size_t n;
+
+	while ((nl = memchr(io->buf + io->off, '\n', io->len - io->off)) ==
+	    NULL)
+		if (load_io_fill(io) != 0)
+			return -1;
+	n = (size_t)(nl - (io->buf + io->off));
+	if (n > 0 && nl[-1] == '\r')
+		n--;
+	if (n >= size)
+		n = size - 1;
+	memcpy(out, io->buf + io->off, n);
+	out[n] = '\0';
+	io->off = (size_t)(nl - io->buf) + 1;
+	return 0;
+}
+
 /* load_io_send - write all of p; -1 on error */
 static int
 load_io_send(struct load_io *io, const char *p, size_t n)
@@ -258,7 +283,7 @@ load_io_send(struct load_io *io, const char *p, size_t n)
 }
 
 /* load_user - the user name of session i: fmt, its "%d" replaced by i */
-static void
+static void __attribute__((unused))
 load_user(char *out, size_t size, const char *fmt, int i)
 {
 	if (strchr(fmt, '%') != NULL)

@@ -73,23 +73,7 @@ conn_send(struct conn *c, const char *p, size_t n)
 static int
 conn_line(struct conn *c, char *out, size_t size)
 {
-	struct load_io *io = &c->io;
-	char *nl;
-	size_t n;
-
-	while ((nl = memchr(io->buf + io->off, '\n', io->len - io->off)) ==
-	    NULL)
-		if (load_io_fill(io) != 0)
-			return -1;
-	n = (size_t)(nl - (io->buf + io->off));
-	if (n > 0 && nl[-1] == '\r')
-		n--;
-	if (n >= size)
-		n = size - 1;
-	memcpy(out, io->buf + io->off, n);
-	out[n] = '\0';
-	io->off = (size_t)(nl - io->buf) + 1;
-	return 0;
+	return load_io_line(&c->io, out, size);
 }
 
 /*
