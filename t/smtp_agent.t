@@ -176,6 +176,27 @@ like(m["mail"], "FROM:<bob@mired.org> SIZE=%d" % len(MSG),
 is_(m["rcpts"], ["TO:<carla@remote.test>"], "RCPT TO")
 is_(m.get("helo"), "mail.mired.org", "EHLO gives myhostname")
 
+# --- 1b. An 8-bit body to a server without 8BITMIME: quoted-printable ---
+s8 = Sink("127.0.0.2", ext=["PIPELINING", "SIZE 1000000"])
+MSG8 = ("Subject: tilde\nFrom: bob@mired.org\nMIME-Version: 1.0\n"
+        "Content-Type: text/plain; charset=utf-8\n"
+        "Content-Transfer-Encoding: 8bit\n\nSe\u00f1or Mu\u00f1oz\n")
+r = send(MSG8, ["carla@remote.test"], "[127.0.0.2]:%d" % s8.port,
+         extra={"body": "8BITMIME"})
+is_(r.get("status"), "0", "an 8-bit message to a server without 8BITMIME: "
+    "sent (%s)" % r.get("reason"))
+ok(s8.wait_messages(1), "the sink got it")
+m = s8.messages[0] if s8.messages else {"data": b"", "mail": ""}
+ok(m["data"] and all(b < 128 for b in m["data"]), "in 7 bits")
+like(m["data"].decode("ascii", "replace"),
+     "Content-Transfer-Encoding: quoted-printable\r\n\r\n"
+     "Se=C3=B1or Mu=C3=B1oz\r\n",
+     "its body quoted-printable, and its header says so")
+ok("8bit" not in m["data"].decode("ascii", "replace"),
+   "the old transfer encoding is gone")
+ok("BODY=" not in m["mail"], "no BODY= to a server that does not know it")
+s8.close()
+
 # --- 2. Routing by MX, every MX host in order ---
 s2 = Sink("127.0.0.2", port=PORT)
 r = send(MSG, ["dan@remote.test"])
@@ -299,8 +320,8 @@ is_((r.get("dsn_relayed"), r.get("dsn_relayed.1")), ("1", None),
     "no DSN at the server: dsn_relayed=1 for NOTIFY=SUCCESS only")
 s8.wait_messages(1)
 m = s8.messages[0] if s8.messages else {"mail": "BODY", "rcpts": []}
-ok("BODY" not in m["mail"], "8BITMIME not offered: no BODY= (the message "
-   "goes as it is, not converted)")
+ok("BODY" not in m["mail"], "8BITMIME not offered: no BODY= (the message, "
+   "7-bit, goes as it is)")
 is_(len(m["rcpts"]), 2, "two recipients in one transaction")
 
 # CHUNKING: one BDAT, the bytes as they are (CRLF, no dot-stuffing).
