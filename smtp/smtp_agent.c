@@ -131,6 +131,9 @@ smtp_job_done(struct smtp_job *j, const struct attr *reply)
 	for (i = 0; i < reply->count; i++)
 		if (strncmp(reply->name[i], "x_", 2) != 0)
 			attr_set(&j->reply, reply->name[i], reply->value[i]);
+	/* No server answered (DNS, connect): relay=none, as Postfix logs. */
+	if (attr_get(&j->reply, DELIVER_RELAY) == NULL)
+		attr_set(&j->reply, DELIVER_RELAY, "none");
 	j->done = 1;
 	if (j->cl != NULL)
 		smtp_flush(j->cl);

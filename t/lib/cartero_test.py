@@ -148,10 +148,10 @@ def services(*commands):
                           for p, c in zip(ports, commands))
 
 
-def port_answers(port, timeout):
+def port_answers(port, timeout, host="127.0.0.1"):
     """Does something accept a TCP connection on the loopback port?"""
     try:
-        socket.create_connection(("127.0.0.1", port), timeout).close()
+        socket.create_connection((host, port), timeout).close()
         return True
     except OSError:
         return False
@@ -168,11 +168,26 @@ def wait_for(cond, timeout=20.0, step=0.05):
 
 
 class Instance:
-    """A private cartero instance in a temporary folder."""
+    """A private cartero instance in a temporary folder.
+
+    By default it is mail.mired.org on 127.0.0.1: smtpd on .port, imapd
+    on .imap_port and .imaps_port, users ana@mired.org and bob@mired.org
+    (password: the user's name).  For tests with several sites on one
+    host (t/root_internet.t):
+      host    the loopback address its smtpd and imapd listen on (.host),
+              e.g. "127.0.0.2", so that port=25 can be taken there even
+              when 127.0.0.1:25 is in use; listening() and deliver_wait()
+              use it.
+      domain  the site's domain (.domain): myhostname is mail.DOMAIN,
+              mydomain DOMAIN, the users are user@DOMAIN, maildir() is
+              under DOMAIN, and the test certificate is made for
+              mail.DOMAIN.
+    """
 
     def __init__(self, main_cf=None, master_extra="", users=("ana", "bob"),
                  aliases=None, start=True, cert=True, master_cf=None,
-                 port=None):
+                 port=None, host="127.0.0.1", domain="mired.org"):
+        self.host, self.domain = host, domain
         self.dir = tempfile.mkdtemp(prefix="cartero-t-")
         os.chmod(self.dir, 0o755)
         self.etc = os.path.join(self.dir, "etc")
@@ -206,8 +221,8 @@ class Instance:
             "maillog_file": self.log,
             "mail_owner": self.owner,
             "virtual_mail_owner": self.vowner,
-            "myhostname": "mail.mired.org",
-            "mydomain": "mired.org",
+            "myhostname": "mail." + domain,
+            "mydomain": domain,
             "myorigin": "$mydomain",
             "mydestination": "$mydomain, localhost",
             "mynetworks": "127.0.0.0/8 [::1]/128",
@@ -230,15 +245,15 @@ class Instance:
                 f.write("%s = %s\n" % (k, v))
         if master_cf is None:               # the spine, plus the test's own
             master_cf = (
-                "127.0.0.1:%d inet n - n - - smtpd\n" % self.port +
+                "%s:%d inet n - n - - smtpd\n" % (host, self.port) +
                 "pickup unix n - n 60 1 pickup\n" +
                 "qmgr unix n - n 300 1 qmgr\n" +
                 "local unix - n n - - local\n" +
                 "auth unix - n n - 1 auth\n" +
                 "anvil unix - - n - 1 anvil\n" +
-                "127.0.0.1:%d inet n - n - - imapd\n" % self.imap_port +
-                ("127.0.0.1:%d inet n - n - - imapd "
-                 "-o imapd_tls_wrappermode=yes\n" % self.imaps_port
+                "%s:%d inet n - n - - imapd\n" % (host, self.imap_port) +
+                ("%s:%d inet n - n - - imapd "
+                 "-o imapd_tls_wrappermode=yes\n" % (host, self.imaps_port)
                  if cert else "") +
                 master_extra)
         with open(os.path.join(self.etc, "master.cf"), "w") as f:
@@ -248,7 +263,7 @@ class Instance:
                 # crypt(3) SHA-512 hash of the user's name as password.
                 h = subprocess.run(["openssl", "passwd", "-6", u],
                                    capture_output=True, text=True).stdout.strip()
-                f.write("%s@mired.org:%s::::::\n" % (u, h))
+                f.write("%s@%s:%s::::::\n" % (u, domain, h))
         with open(os.path.join(self.etc, "aliases"), "w") as f:
             f.write("postmaster: ana\nMAILER-DAEMON: postmaster\nroot: ana\n")
             for k, v in (aliases or {}).items():
@@ -259,8 +274,9 @@ class Instance:
         if is_root():
             shutil.chown(self.mail, self.vowner, self.vowner)
         if cert:
-            # A self-signed certificate for mail.mired.org in etc/.
-            subprocess.run([os.path.join(SRC, "tools", "mkcert"), self.etc],
+            # A self-signed certificate for mail.DOMAIN in etc/.
+            subprocess.run([os.path.join(SRC, "tools", "mkcert"), self.etc,
+                            "mail." + domain],
                            capture_output=True, check=True)
         self.run_ok("newaliases")
         self.started = False
@@ -294,10 +310,10 @@ class Instance:
             self.started = False
 
     def listening(self):
-        return port_answers(self.port, 1)
+        return port_answers(self.port, 1, self.host)
 
     def maildir(self, user="ana"):
-        return os.path.join(self.mail, "mired.org", user, "Maildir")
+        return os.path.join(self.mail, self.domain, user, "Maildir")
 
     def uidlist_records(self, folder="", user="ana"):
         """uid -> base name in a folder's cartero-uidlist: its snapshot,
@@ -328,8 +344,8 @@ class Instance:
         several deliveries at once, so only this keeps the messages in the
         order a test counts them."""
         before = len(self.mail_files(user))
-        c = smtplib.SMTP("127.0.0.1", self.port, timeout=10)
-        c.sendmail("bob@mired.org", ["%s@mired.org" % user],
+        c = smtplib.SMTP(self.host, self.port, timeout=10)
+        c.sendmail("bob@" + self.domain, ["%s@%s" % (user, self.domain)],
                    "Subject: %s\r\n\r\n%s" % (subject, body))
         c.quit()
         wait_for(lambda: len(self.mail_files(user)) > before, 20)

@@ -32,7 +32,9 @@ AUTH PLAIN and LOGIN are answered when ext offers "AUTH ..." (replies["AUTH"]
 gives the final reply, "235 2.7.0 ok" by default); .auth records each
 (mechanism, user, password, tls).
 
-What it saw: .messages (dicts: helo, mail, rcpts, data, tls, conn),
+What it saw: .messages (dicts: helo, mail, rcpts, data, tls, conn, and
+replies: the replies given to the end of the data, one per recipient in
+LMTP; a message answered 4xx/5xx there is in .messages too),
 .commands (every command line, as text), .connections (count), .port.
 wait_messages(n) waits (20 s at most) for n messages.  close() stops it.
 """
@@ -113,6 +115,7 @@ class Sink:
             time.sleep(3600)
         f.write(r.encode() + b"\r\n")
         f.flush()
+        return r
 
     def _serve(self, c, n):
         try:
@@ -228,10 +231,11 @@ class Sink:
     def _done(self, f, msg):
         """The end of a message: its reply (one per recipient in LMTP)."""
         if self.lmtp:
-            for r in msg["rcpts"]:
-                self._reply(f, "DOT", r, "250 2.0.0 ok")
+            msg["replies"] = [self._reply(f, "DOT", r, "250 2.0.0 ok")
+                              for r in msg["rcpts"]]
         else:
-            self._reply(f, "DOT", None, "250 2.0.0 queued as SINK")
+            msg["replies"] = [self._reply(f, "DOT", None,
+                                          "250 2.0.0 queued as SINK")]
         with self.lock:
             self.messages.append(msg)
 
