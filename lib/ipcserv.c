@@ -403,9 +403,17 @@ ipcserv_retire_now(void *ctx)
 void
 ipcserv_retire_check(void)
 {
-	if (ipcserv_retiring && ipcserv_nclients == 0 &&
+	if (ipcserv_retiring && (ipcserv_nclients == 0 ||
+	    ipcserv_ops->retire_alone) &&
 	    (ipcserv_ops->busy == NULL || !ipcserv_ops->busy()))
 		exit(0);
+}
+
+/* ipcserv_retired - has master retired us? */
+int
+ipcserv_retired(void)
+{
+	return ipcserv_retiring;
 }
 
 /*

@@ -44,6 +44,8 @@ struct ipcserv_ops {
 	int		 clients_max;	/* at once; more are refused */
 	long		 idle_ms;	/* for a whole request (0: forever) */
 	long		 retire_ms;	/* retired: time for work in hand */
+	int		 retire_alone;	/* retired: wait for busy() only, not
+					 * for the clients (they just notify) */
 	int		 fds_max;	/* descriptors one request may bring */
 	const char	*malformed;	/* status for a malformed request */
 	/* A new client: its context (may be NULL). */
@@ -78,6 +80,8 @@ int	ipcserv_client_fd(const struct ipcserv_client *);
 void	ipcserv_wait(struct ipcserv_client *);
 /* Close a client (its close callback runs first; not from request). */
 void	ipcserv_drop(struct ipcserv_client *);
+/* Has master retired us (a reload or a stop)? */
+int	ipcserv_retired(void);
 /* The service's own work ended: go if retired and nothing is left. */
 void	ipcserv_retire_check(void);
 

@@ -19,11 +19,13 @@
  * the next.  The clients, their timers and the loop are lib/ipcserv.c's
  * (a readable service: the lines are read here, and nothing is answered).
  */
+#include <sys/file.h>
 #include <sys/socket.h>
 #include <sys/time.h>
 #include <sys/types.h>
 
 #include <errno.h>
+#include <fcntl.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -309,25 +311,85 @@ qmgr_client_close(void *ctx)
 	free(cl);
 }
 
+/* SIGTERM came (a reload, or a stop). */
+static volatile sig_atomic_t qmgr_terminated;
+
+/* qmgr_onterm - SIGTERM: go, once the deliveries out have answered */
+static void
+qmgr_onterm(int sig)
+{
+	(void)sig;
+	qmgr_terminated = 1;	/* the wait it interrupts ends in qmgr_loop */
+}
+
+/*
+ * qmgr_stopping - a reload or a stop: no new requests go out; the
+ * replies of those out are heard, and the process exits when none is
+ * left (or after qmgr_retire_time).  The next qmgr waits for it
+ * (qmgr_exclusive) and sends again only what never went.
+ */
+int
+qmgr_stopping(void)
+{
+	return qmgr_terminated || ipcserv_retired();
+}
+
 /* qmgr_loop - before each wait: activate what may go, then wait */
 static int
 qmgr_loop(void)
 {
+	if (qmgr_stopping()) {
+		if (!qmgr_deliver_busy())
+			exit(0);
+		ipcserv_retire_check();
+		return -1;
+	}
 	return qmgr_queue_activate() ? 0 : -1;
 }
 
 /*
- * Lines, read here; nothing is answered.  A reload ends this process at
- * once (master also sends it SIGTERM): the queue's state is on disk.
+ * qmgr_exclusive - one qmgr at a time: the one a reload retired keeps
+ * private/qmgr.lock until its deliveries have answered, and the next one
+ * waits for it here before it reads the queue, so that no delivery is
+ * made twice.
+ */
+static void
+qmgr_exclusive(void)
+{
+	struct buf *path = buf_new(256, 0);
+	int fd;
+
+	buf_setf(path, "%s/private/qmgr.lock", var_queue_directory);
+	fd = open(buf_str(path), O_RDWR | O_CREAT | O_NOFOLLOW | O_CLOEXEC,
+	    0600);
+	if (fd < 0)
+		msg_warn("open %s: %m: not waiting for an earlier qmgr",
+		    buf_str(path));
+	else if (flock(fd, LOCK_EX | LOCK_NB) < 0) {
+		msg_info("waiting for the previous qmgr to hear from its "
+		    "deliveries");
+		while (flock(fd, LOCK_EX) < 0 && errno == EINTR)
+			;
+	}
+	/* fd stays open: the lock lasts as long as this process. */
+	buf_free(&path);
+}
+
+/*
+ * Lines, read here; nothing is answered.  A reload retires this process:
+ * it waits for the replies of the deliveries it started (busy), not for
+ * its clients, which only notify and reconnect to the next qmgr.
  */
 static const struct ipcserv_ops qmgr_ops = {
 	.name = "qmgr",
 	.request_max = QMGR_CLIENT_LINE_MAX,
 	.clients_max = QMGR_CLIENTS_MAX,
 	.idle_ms = QMGR_CLIENT_TIMEOUT_MS,
+	.retire_alone = 1,
 	.open = qmgr_client_open,
 	.readable = qmgr_client_read,
 	.close = qmgr_client_close,
+	.busy = qmgr_deliver_busy,
 	.loop = qmgr_loop,
 };
 
@@ -335,6 +397,14 @@ static const struct ipcserv_ops qmgr_ops = {
 static void
 qmgr_service(int lfd, char *service, char **argv)
 {
+	struct sigaction sa;
+	struct ipcserv_ops ops = qmgr_ops;
+
+	memset(&sa, 0, sizeof(sa));
+	sa.sa_handler = qmgr_onterm;
+	sigemptyset(&sa.sa_mask);
+	sigaction(SIGTERM, &sa, NULL);
+	qmgr_exclusive();
 	event_init();
 	qmgr_file_init();
 	qmgr_deliver_init();
@@ -343,7 +413,8 @@ qmgr_service(int lfd, char *service, char **argv)
 	qmgr_queue_scan(QUEUE_INCOMING);
 	qmgr_queue_scan(QUEUE_DEFERRED);
 	qmgr_queue_run_due();
-	ipcserv_run(lfd, &qmgr_ops);
+	ops.retire_ms = (long)var_qmgr_retire_time * 1000;
+	ipcserv_run(lfd, &ops);
 }
 
 int

@@ -124,6 +124,7 @@ struct qmgr_transport {
 };
 
 /* qmgr.c */
+int	qmgr_stopping(void);
 const char *qmgr_hostname(void);
 double	qmgr_now(void);
 double	qmgr_delay(const struct qmgr_message *);
@@ -154,6 +155,7 @@ void	qmgr_deliver_init(void);
 struct qmgr_transport *qmgr_deliver_transport(const char *);
 struct qmgr_transport *qmgr_deliver_local(void);
 void	qmgr_deliver_enqueue(struct qmgr_job *);
+int	qmgr_deliver_busy(void);
 void	qmgr_deliver_flush(void);	/* forget dead destinations */
 void	qmgr_job_result(struct qmgr_job *, int, const char *, const char *);
 

@@ -879,7 +879,8 @@ qmgr_deliver_run(struct qmgr_transport *tp)
 	struct qmgr_conn *c;
 	struct qmgr_dest *d;
 
-	while ((d = qmgr_dest_next(tp)) != NULL &&
+	/* Retired: the next qmgr sends what waits; we only hear replies. */
+	while (!qmgr_stopping() && (d = qmgr_dest_next(tp)) != NULL &&
 	    (c = qmgr_conn_pick(tp)) != NULL)
 		qmgr_conn_send(c, d);
 	for (c = tp->conns; c != NULL; c = c->next) {
@@ -890,6 +891,20 @@ qmgr_deliver_run(struct qmgr_transport *tp)
 			event_timer(QMGR_CONN_IDLE_MS, qmgr_conn_idle, c);
 	}
 	qmgr_dest_sweep(tp);
+}
+
+/* qmgr_deliver_busy - are requests out, their replies still to come? */
+int
+qmgr_deliver_busy(void)
+{
+	struct qmgr_transport *tp;
+	struct qmgr_conn *c;
+
+	for (tp = transports; tp != NULL; tp = tp->next)
+		for (c = tp->conns; c != NULL; c = c->next)
+			if (c->busy > 0)
+				return 1;
+	return 0;
 }
 
 /* qmgr_deliver_kick - the loop turn after jobs were queued: send */
