@@ -239,16 +239,6 @@ dirsync_map(struct dirsync *ds, int dir_uid, int dir_gid)
 	return 0;
 }
 
-/* dirsync_unmap - drop the shared state: unmap it, close its file */
-static void
-dirsync_unmap(struct dirsync *ds)
-{
-	if (ds->sh != NULL)
-		(void)munmap(ds->sh, DIRSYNC_SIZE);
-	ds->sh = NULL;
-	fd_close(&ds->fd);
-}
-
 /*
  * dirsync_open - the shared syncs of directory dir, through the state
  * file (created mode 0600 when missing).  NULL with errno when dir cannot
@@ -271,7 +261,10 @@ dirsync_open(const char *dir, const char *state)
 	ds->state = xstrdup(state);
 	if (dirsync_map(ds, (int)st.st_uid, (int)st.st_gid) < 0) {
 		msg_warn("%s: %m: syncs of %s are not shared", state, dir);
-		dirsync_unmap(ds);
+		if (ds->sh != NULL)
+			(void)munmap(ds->sh, DIRSYNC_SIZE);
+		ds->sh = NULL;
+		fd_close(&ds->fd);
 	}
 	return ds;
 }
@@ -284,7 +277,9 @@ dirsync_close(struct dirsync **dsp)
 
 	if (ds == NULL)
 		return;
-	dirsync_unmap(ds);
+	if (ds->sh != NULL)
+		(void)munmap(ds->sh, DIRSYNC_SIZE);
+	fd_close(&ds->fd);
 	fd_close(&ds->dir_fd);
 	free(ds->dir);
 	free(ds->state);
