@@ -833,16 +833,6 @@ mode_wake(void)
 	return 0;
 }
 
-/* usage - how to call it */
-static void __attribute__((noreturn))
-usage(void)
-{
-	fprintf(stderr, "usage: imap-load run|select|idle|wake -p PORT "
-	    "[-h ADDR] [-u USER] [-P PASS] [-j SESSIONS] [-c KIND] [-t SECS] "
-	    "[-n OPS] [-r REPEAT] [-N IDLE] [-Q]\n");
-	exit(2);
-}
-
 int
 main(int argc, char **argv)
 {
@@ -867,7 +857,9 @@ main(int argc, char **argv)
 
 	if ((m = load_args(argc, argv, opts, modes)) == NULL ||
 	    opt_port <= 0 || opt_repeat < 1 || opt_idle < 1)
-		usage();
+		load_usage("run|select|idle|wake -p PORT [-h ADDR] [-u USER] "
+		    "[-P PASS] [-j SESSIONS] [-c KIND] [-t SECS] [-n OPS] "
+		    "[-r REPEAT] [-N IDLE] [-Q]");
 	for (k = 0; k <= K_MIX; k++)
 		if (strcmp(kind, kind_names[k]) == 0)
 			break;

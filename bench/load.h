@@ -1,8 +1,9 @@
 /*
  * load.h - what the load generators of bench/ share (pop3-load.c,
- * imap-load.c, smtp-load.c): dying with a message, the clock, connecting
- * to the server, a connection's input buffer, its lines and writes, the
- * session's user name, and starting the session threads together.
+ * imap-load.c, smtp-load.c): dying with a message, the usage line, the
+ * clock, connecting to the server, a connection's input buffer, its lines
+ * and writes, the session's user name, and starting the session threads
+ * together.
  *
  * Included, not linked: bench/pop3, bench/imap and bench/relay compile
  * one file with cc, so the functions here are static.  Define LOAD_NAME
@@ -63,6 +64,14 @@ fatal(const char *fmt, ...)
 	va_end(ap);
 	fputc('\n', stderr);
 	exit(1);
+}
+
+/* load_usage - say how to call the program (its arguments: what), exit 2 */
+static void __attribute__((noreturn))
+load_usage(const char *what)
+{
+	fprintf(stderr, "usage: %s %s\n", LOAD_NAME, what);
+	exit(2);
 }
 
 /* An option of a program: its letter and where its value goes (one). */

@@ -405,16 +405,6 @@ cmd_serve(void)
 	}
 }
 
-/* usage - the options */
-static void __attribute__((noreturn))
-usage(void)
-{
-	fprintf(stderr, "usage: pop3-load retr|login|idle|serve -p PORT "
-	    "[-h ADDR] [-u USER] [-P PASS] [-b BASE] [-j JOBS] [-w WINDOW] "
-	    "[-t SECONDS] [-n COUNT] [-s SIZE]\n");
-	exit(2);
-}
-
 int
 main(int argc, char **argv)
 {
@@ -436,7 +426,9 @@ main(int argc, char **argv)
 
 	if ((m = load_args(argc, argv, opts, modes)) == NULL ||
 	    opt_port <= 0 || opt_window < 1 || opt_count < 1)
-		usage();
+		load_usage("retr|login|idle|serve -p PORT [-h ADDR] [-u USER] "
+		    "[-P PASS] [-b BASE] [-j JOBS] [-w WINDOW] [-t SECONDS] "
+		    "[-n COUNT] [-s SIZE]");
 	signal(SIGPIPE, SIG_IGN);
 	return m->run();
 }

@@ -203,16 +203,6 @@ cmd_send(void)
 	return sent == opt_count ? 0 : 1;
 }
 
-/* usage - the command line, then exit */
-static void __attribute__((noreturn))
-usage(void)
-{
-	fprintf(stderr, "usage: %s send -p PORT [-h HOST] [-j SESSIONS] "
-	    "[-m MESSAGES] [-l OCTETS] [-f FROM] [-r RCPT,RCPT,...] "
-	    "[-e HELO]\n", LOAD_NAME);
-	exit(2);
-}
-
 int
 main(int argc, char **argv)
 {
@@ -233,7 +223,9 @@ main(int argc, char **argv)
 	if ((m = load_args(argc, argv, opts, modes)) == NULL ||
 	    opt_port <= 0 || opt_count < 1 || opt_size < 2 ||
 	    opt_size > 100 * 1024 * 1024)
-		usage();
+		load_usage("send -p PORT [-h HOST] [-j SESSIONS] "
+		    "[-m MESSAGES] [-l OCTETS] [-f FROM] [-r RCPT,RCPT,...] "
+		    "[-e HELO]");
 	signal(SIGPIPE, SIG_IGN);
 	return m->run();
 }

@@ -87,68 +87,84 @@ smtpd_is_ascii(const char *p)
 }
 
 /*
- * smtpd_mail_params - the ESMTP parameters after MAIL FROM:<...>.
- * 0, or -1 after a reply.
+ * smtpd_cmd_params - the ESMTP parameters of MAIL or RCPT, each NAME
+ * (with its VALUE, or NULL without "=") given to fn: 1 when fn took it, 0
+ * when it knows no such parameter (refused here), -1 after its reply.  0,
+ * or -1 after a reply.
  */
 static int
-smtpd_mail_params(struct smtpd_state *s, char *params)
+smtpd_cmd_params(struct smtpd_state *s, const char *params,
+    int (*fn)(struct smtpd_state *, const char *, const char *, void *),
+    void *ctx)
 {
-	char *tok, *val, *end;
-	long long size;
+	char *copy = xstrdup(params), *cp = copy, *tok, *val;
+	int r = 1;
 
-	while ((tok = mystrtok(&params, " \t")) != NULL) {
+	while (r > 0 && (tok = mystrtok(&cp, " \t")) != NULL) {
 		if ((val = strchr(tok, '=')) != NULL)
 			*val++ = '\0';
-		if (strcasecmp(tok, "SIZE") == 0 && val != NULL) {
-			size = strtoll(val, &end, 10);
-			if (!isdigit((unsigned char)*val) || *end != '\0' ||
-			    size < 0) {
-				smtpd_reply(s, "501 5.5.4 Bad SIZE parameter "
-				    "syntax");
-				return -1;
-			}
-			s->declared_size = size;
-		} else if (strcasecmp(tok, "BODY") == 0 && val != NULL) {
-			if (strcasecmp(val, "8BITMIME") == 0)
-				s->body8bit = 1;
-			else if (strcasecmp(val, "7BIT") == 0)
-				s->body8bit = 0;
-			else {
-				smtpd_reply(s, "501 5.5.4 Bad BODY parameter "
-				    "value (7BIT or 8BITMIME)");
-				return -1;
-			}
-		} else if (strcasecmp(tok, "SMTPUTF8") == 0 && val == NULL) {
-			s->smtputf8 = 1;
-		} else if (strcasecmp(tok, "RET") == 0 && val != NULL) {
-			if (s->ret != SMTPD_RET_NONE ||
-			    (s->ret = smtpd_dsn_ret(val)) < 0) {
-				s->ret = SMTPD_RET_NONE;
-				smtpd_reply(s, "501 5.5.4 Bad RET parameter "
-				    "(FULL or HDRS, once)");
-				return -1;
-			}
-		} else if (strcasecmp(tok, "ENVID") == 0 && val != NULL) {
-			if (s->envid != NULL ||
-			    smtpd_dsn_envid(val, s->tmp) < 0) {
-				smtpd_reply(s, "501 5.5.4 Bad ENVID parameter "
-				    "syntax");
-				return -1;
-			}
-			s->envid = xstrdup(buf_str(s->tmp));
-		} else if (strcasecmp(tok, "AUTH") == 0 && val != NULL &&
-		    var_smtpd_sasl_auth_enable) {
-			/*
-			 * RFC 4954 5: who submitted the message first.  We
-			 * trust no client's word for it: accepted, ignored.
-			 */
-		} else {
+		if ((r = fn(s, tok, val, ctx)) == 0)
 			smtpd_reply(s, "555 5.5.4 Unsupported option: %s",
 			    printable(tok, s->tmp));
+	}
+	free(copy);
+	return r > 0 ? 0 : -1;
+}
+
+/*
+ * smtpd_mail_param - one ESMTP parameter after MAIL FROM:<...>
+ * (smtpd_cmd_params)
+ */
+static int
+smtpd_mail_param(struct smtpd_state *s, const char *tok, const char *val,
+    void *ctx)
+{
+	char *end;
+	long long size;
+
+	(void)ctx;
+	if (strcasecmp(tok, "SIZE") == 0 && val != NULL) {
+		size = strtoll(val, &end, 10);
+		if (!isdigit((unsigned char)*val) || *end != '\0' || size < 0) {
+			smtpd_reply(s, "501 5.5.4 Bad SIZE parameter syntax");
 			return -1;
 		}
-	}
-	return 0;
+		s->declared_size = size;
+	} else if (strcasecmp(tok, "BODY") == 0 && val != NULL) {
+		if (strcasecmp(val, "8BITMIME") == 0)
+			s->body8bit = 1;
+		else if (strcasecmp(val, "7BIT") == 0)
+			s->body8bit = 0;
+		else {
+			smtpd_reply(s, "501 5.5.4 Bad BODY parameter value "
+			    "(7BIT or 8BITMIME)");
+			return -1;
+		}
+	} else if (strcasecmp(tok, "SMTPUTF8") == 0 && val == NULL) {
+		s->smtputf8 = 1;
+	} else if (strcasecmp(tok, "RET") == 0 && val != NULL) {
+		if (s->ret != SMTPD_RET_NONE ||
+		    (s->ret = smtpd_dsn_ret(val)) < 0) {
+			s->ret = SMTPD_RET_NONE;
+			smtpd_reply(s, "501 5.5.4 Bad RET parameter "
+			    "(FULL or HDRS, once)");
+			return -1;
+		}
+	} else if (strcasecmp(tok, "ENVID") == 0 && val != NULL) {
+		if (s->envid != NULL || smtpd_dsn_envid(val, s->tmp) < 0) {
+			smtpd_reply(s, "501 5.5.4 Bad ENVID parameter syntax");
+			return -1;
+		}
+		s->envid = xstrdup(buf_str(s->tmp));
+	} else if (strcasecmp(tok, "AUTH") == 0 && val != NULL &&
+	    var_smtpd_sasl_auth_enable) {
+		/*
+		 * RFC 4954 5: who submitted the message first.  We trust no
+		 * client's word for it: accepted, ignored.
+		 */
+	} else
+		return 0;
+	return 1;
 }
 
 /*
@@ -182,7 +198,6 @@ smtpd_cmd_mail(struct smtpd_state *s, char *args)
 {
 	struct buf *addr, *why;
 	const char *params;
-	char *p;
 
 	if (s->helo == NULL) {
 		smtpd_reply(s, "503 5.5.1 Error: send HELO/EHLO first");
@@ -200,13 +215,9 @@ smtpd_cmd_mail(struct smtpd_state *s, char *args)
 	why = buf_new(64, 1024);
 	if (smtpd_cmd_path(s, args, "FROM:", "MAIL", addr, &params, why) < 0)
 		goto out;
-	p = xstrdup(params);
 	smtpd_reset(s);
-	if (smtpd_mail_params(s, p) < 0) {
-		free(p);
+	if (smtpd_cmd_params(s, params, smtpd_mail_param, NULL) < 0)
 		goto out;
-	}
-	free(p);
 	if (var_message_size_limit > 0 &&
 	    s->declared_size > var_message_size_limit) {
 		smtpd_reply(s, "552 5.3.4 Message size exceeds fixed limit");
@@ -255,40 +266,29 @@ out:
 }
 
 /*
- * smtpd_rcpt_params - the ESMTP parameters after RCPT TO:<...>: the DSN's
- * NOTIFY (canonical, into notify) and ORCPT (decoded, into orcpt).  0,
- * or -1 after a reply.
+ * smtpd_rcpt_param - one ESMTP parameter after RCPT TO:<...>
+ * (smtpd_cmd_params): the DSN's NOTIFY (canonical, into dsn[0]) and
+ * ORCPT (decoded, into dsn[1])
  */
 static int
-smtpd_rcpt_params(struct smtpd_state *s, char *params, struct buf *notify,
-    struct buf *orcpt)
+smtpd_rcpt_param(struct smtpd_state *s, const char *tok, const char *val,
+    void *ctx)
 {
-	char *tok, *val;
+	struct buf **dsn = ctx;
 
-	while ((tok = mystrtok(&params, " \t")) != NULL) {
-		if ((val = strchr(tok, '=')) != NULL)
-			*val++ = '\0';
-		if (strcasecmp(tok, "NOTIFY") == 0 && val != NULL) {
-			if (buf_len(notify) > 0 ||
-			    smtpd_dsn_notify(val, notify) < 0) {
-				smtpd_reply(s, "501 5.5.4 Bad NOTIFY parameter "
-				    "syntax");
-				return -1;
-			}
-		} else if (strcasecmp(tok, "ORCPT") == 0 && val != NULL) {
-			if (buf_len(orcpt) > 0 ||
-			    smtpd_dsn_orcpt(val, orcpt) < 0) {
-				smtpd_reply(s, "501 5.5.4 Bad ORCPT parameter "
-				    "syntax");
-				return -1;
-			}
-		} else {
-			smtpd_reply(s, "555 5.5.4 Unsupported option: %s",
-			    printable(tok, s->tmp));
+	if (strcasecmp(tok, "NOTIFY") == 0 && val != NULL) {
+		if (buf_len(dsn[0]) > 0 || smtpd_dsn_notify(val, dsn[0]) < 0) {
+			smtpd_reply(s, "501 5.5.4 Bad NOTIFY parameter syntax");
 			return -1;
 		}
-	}
-	return 0;
+	} else if (strcasecmp(tok, "ORCPT") == 0 && val != NULL) {
+		if (buf_len(dsn[1]) > 0 || smtpd_dsn_orcpt(val, dsn[1]) < 0) {
+			smtpd_reply(s, "501 5.5.4 Bad ORCPT parameter syntax");
+			return -1;
+		}
+	} else
+		return 0;
+	return 1;
 }
 
 /* smtpd_cmd_rcpt - RCPT TO:<recipient>: check it, remember it */
@@ -296,9 +296,9 @@ static void
 smtpd_cmd_rcpt(struct smtpd_state *s, char *args)
 {
 	struct buf *addr, *why, *log2, *notify = NULL, *orcpt = NULL;
+	struct buf *dsn[2];
 	const char *params;
-	char *p;
-	int i, r;
+	int i;
 
 	if (s->sender == NULL) {
 		smtpd_reply(s, "503 5.5.1 Error: need MAIL command");
@@ -308,12 +308,9 @@ smtpd_cmd_rcpt(struct smtpd_state *s, char *args)
 	why = buf_new(64, 1024);
 	if (smtpd_cmd_path(s, args, "TO:", "RCPT", addr, &params, why) < 0)
 		goto out;
-	notify = buf_new(32, 0);
-	orcpt = buf_new(64, 0);
-	p = xstrdup(params);
-	r = smtpd_rcpt_params(s, p, notify, orcpt);
-	free(p);
-	if (r < 0)
+	dsn[0] = notify = buf_new(32, 0);
+	dsn[1] = orcpt = buf_new(64, 0);
+	if (smtpd_cmd_params(s, params, smtpd_rcpt_param, dsn) < 0)
 		goto out;
 	if (buf_len(addr) == 0) {
 		smtpd_reply(s, "501 5.1.3 Bad recipient address syntax");

@@ -319,19 +319,27 @@ smtpd_restrict_client_access(struct smtpd_state *s, int list,
 	return smtpd_restrict_lookup(s, list, q, map, keys, why);
 }
 
+/* smtpd_restrict_domain - the domain of addr, in a new buf for the caller */
+static struct buf *
+smtpd_restrict_domain(const char *addr)
+{
+	struct buf *local = buf_new(64, 0), *domain = buf_new(64, 0);
+
+	addr_split(addr, local, domain);
+	buf_free(&local);
+	return domain;
+}
+
 /* smtpd_restrict_fqdn - a non-empty address's domain is a dotted name */
 static int
 smtpd_restrict_fqdn(const char *addr)
 {
-	struct buf *local = buf_new(64, 0), *domain = buf_new(64, 0);
-	const char *d;
+	struct buf *domain = smtpd_restrict_domain(addr);
+	const char *d = buf_str(domain);
 	int r;
 
-	addr_split(addr, local, domain);
-	d = buf_str(domain);
 	r = *d == '[' || (strchr(d, '.') != NULL && d[0] != '.' &&
 	    d[strlen(d) - 1] != '.');
-	buf_free(&local);
 	buf_free(&domain);
 	return r;
 }
@@ -345,12 +353,11 @@ static int
 smtpd_restrict_domain_dns(const char *addr)
 {
 	static const int types[] = { DNS_T_MX, DNS_T_A, DNS_T_AAAA };
-	struct buf *local = buf_new(64, 0), *domain = buf_new(64, 0);
+	struct buf *domain = smtpd_restrict_domain(addr);
 	struct dns_result *res;
 	long ms = (long)var_smtpd_timeout * 1000;
 	int i, st, r = DNS_NOTFOUND;
 
-	addr_split(addr, local, domain);
 	if (buf_str(domain)[0] == '[' ||
 	    resolve_is_local_domain(buf_str(domain)))
 		r = DNS_OK;
@@ -365,7 +372,6 @@ smtpd_restrict_domain_dns(const char *addr)
 		else if (st == DNS_NOTFOUND || st == DNS_BADNAME)
 			break;		/* no such name: no other record */
 	}
-	buf_free(&local);
 	buf_free(&domain);
 	return r;
 }
@@ -382,12 +388,9 @@ smtpd_restrict_unknown(struct smtpd_state *s, int list,
 		return 0;
 	who = buf_new(64, 0);
 	smtpd_restrict_who(s, list, q, who);
-	if (st == DNS_TEMPFAIL)
-		buf_setf(why, "450 4.1.%d %s: %s rejected: Domain not found",
-		    rcpt ? 2 : 8, buf_str(who), smtpd_restrict_what(list, q));
-	else
-		buf_setf(why, "550 5.1.%d %s: %s rejected: Domain not found",
-		    rcpt ? 2 : 8, buf_str(who), smtpd_restrict_what(list, q));
+	buf_setf(why, "%s.1.%d %s: %s rejected: Domain not found",
+	    st == DNS_TEMPFAIL ? "450 4" : "550 5", rcpt ? 2 : 8,
+	    buf_str(who), smtpd_restrict_what(list, q));
 	buf_free(&who);
 	return -1;
 }

@@ -247,24 +247,25 @@ is_(status(r), ("5", "5.2.3"), "size=: a larger message bounces (5.2.3)")
 is_(records(), [], "without running the command")
 
 # 6. Exit codes.
-r = call("rec", ["ana@mired.org"], nexthop="exit75")
-is_(status(r), ("4", "4.3.0"), "exit 75 (EX_TEMPFAIL): deferred 4.3.0")
-like(r.get("reason", ""), "the list is locked, try later",
-     "with the command's output in the reason")
-r = call("rec", ["ana@mired.org"], nexthop="exit1")
-is_(status(r), ("5", "5.3.0"), "exit 1: bounced 5.3.0")
-like(r.get("reason", ""), "status 1", "the reason gives the status")
-like(r.get("reason", ""), "no such list: gatos",
-     "and the command's output (stderr too)")
-r = call("rec", ["ana@mired.org"], nexthop="exit67")
-is_(status(r), ("5", "5.1.1"), "exit 67 (EX_NOUSER): bounced 5.1.1")
-like(r.get("reason", ""), "user unknown. Command output: unknown list",
-     "with the sysexits text and the output")
-r = call("rec", ["ana@mired.org"], nexthop="dsn")
-is_(status(r), ("5", "5.7.1"), "output starting with 5.7.1: its code wins")
-r = call("rec", ["ana@mired.org"], nexthop="kill")
-is_(status(r), ("4", "4.3.0"), "killed by a signal: deferred")
-like(r.get("reason", ""), "signal 9", "the reason names the signal")
+# (nexthop: the command's case, its status, name, [(reason has, name)])
+for hop, want, name, reasons in (
+        ("exit75", ("4", "4.3.0"), "exit 75 (EX_TEMPFAIL): deferred 4.3.0",
+         [("the list is locked, try later",
+           "with the command's output in the reason")]),
+        ("exit1", ("5", "5.3.0"), "exit 1: bounced 5.3.0",
+         [("status 1", "the reason gives the status"),
+          ("no such list: gatos", "and the command's output (stderr too)")]),
+        ("exit67", ("5", "5.1.1"), "exit 67 (EX_NOUSER): bounced 5.1.1",
+         [("user unknown. Command output: unknown list",
+           "with the sysexits text and the output")]),
+        ("dsn", ("5", "5.7.1"), "output starting with 5.7.1: its code wins",
+         []),
+        ("kill", ("4", "4.3.0"), "killed by a signal: deferred",
+         [("signal 9", "the reason names the signal")])):
+    r = call("rec", ["ana@mired.org"], nexthop=hop)
+    is_(status(r), want, name)
+    for has, why in reasons:
+        like(r.get("reason", ""), has, why)
 r = call("rec", ["ana@mired.org"], nexthop="loud")
 is_(r.get("status"), "5", "a command with 100000 bytes of output: bounced")
 ok(0 < r.get("reason", "").count("x") <= 2048,

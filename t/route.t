@@ -90,6 +90,11 @@ def log_line(addr, status=None):
     return found
 
 
+def logged(addr, status):
+    """Whether a log line of addr with status comes within 20 seconds."""
+    return wait_for(lambda: log_line(addr, status), 20)
+
+
 def reqs_to(agent, addr):
     return [r for r in agents[agent].requests if addr in recipients(r)]
 
@@ -121,33 +126,29 @@ is_(nexthop_of("smtp", "u@plain.test"), "plain.test",
 r = reqs_to("smtp", "u@plain.test")[0]
 is_((r.get("sender"), r.get("queue_id", "") != "", r.get("path", "") != ""),
     ("bob@mired.org", True, True), "the request names the message")
-ok(wait_for(lambda: log_line("u@plain.test", "sent"), 20),
-   "a sent line in the log")
+ok(logged("u@plain.test", "sent"), "a sent line in the log")
 like(log_line("u@plain.test", "sent") or "", "relay=smtp,",
      "relay= is the transport when the agent gives none")
 
 send(["x@error.test"])
-ok(wait_for(lambda: log_line("x@error.test", "bounced"), 20),
-   "error:5.1.2 text bounces")
+ok(logged("x@error.test", "bounced"), "error:5.1.2 text bounces")
 like(log_line("x@error.test") or "", "dsn=5.1.2, status=bounced (no such "
      "domain here)", "with the text's code and text")
 ok(wait_for(lambda: any("no such domain here" in open(f).read()
                         for f in inst.new_mail("bob")), 20),
    "and the sender gets the bounce")
 send(["x@olderr.test"])
-ok(wait_for(lambda: log_line("x@olderr.test", "bounced"), 20) and
+ok(logged("x@olderr.test", "bounced") and
    "dsn=5.0.0" in log_line("x@olderr.test"), "error:text without a code: 5.0.0")
 send(["x@soft.test"])
-ok(wait_for(lambda: log_line("x@soft.test", "deferred"), 20) and
+ok(logged("x@soft.test", "deferred") and
    "dsn=4.4.0" in log_line("x@soft.test"), "error:4.4.0 text defers")
 send(["x@null.test"])
-ok(wait_for(lambda: log_line("x@null.test", "sent"), 20),
-   "discard: is logged as sent")
+ok(logged("x@null.test", "sent"), "discard: is logged as sent")
 like(log_line("x@null.test") or "", "status=sent (discarded: silently dropped)",
      "with the text")
 send(["x@nowhere.test"])
-ok(wait_for(lambda: log_line("x@nowhere.test", "deferred"), 20),
-   "a transport with no socket defers")
+ok(logged("x@nowhere.test", "deferred"), "a transport with no socket defers")
 like(log_line("x@nowhere.test") or "", "delivery agent ghost unavailable",
      "as the delivery agent NAME unavailable")
 
@@ -165,7 +166,7 @@ is_(len(agents["batch"].requests), 2, "5 recipients in 2 domains: 2 requests")
 is_(byhop.get("d1.test"), ["a1@d1.test", "a2@d1.test", "a3@d1.test"],
     "one with the 3 of d1.test (rcpt_count=3)")
 is_(byhop.get("d2.test"), ["b1@d2.test", "b2@d2.test"], "one with the 2 of d2.test")
-ok(wait_for(lambda: log_line("a2@d1.test", "bounced"), 20),
+ok(logged("a2@d1.test", "bounced"),
    "the second recipient's own reply (status.1) bounces it")
 like(log_line("a3@d1.test") or "", "relay=mx.d1.test[127.0.0.9]:25,",
      "relay= from the reply is logged")
@@ -208,16 +209,16 @@ flaky.answer = lambda req: {"rcpt": [(4, "4.4.1", "connect to down.test: "
     if state["down"] and req["nexthop"] == "down.test" else \
     [(0, "2.0.0", "ok")] * rcpt_count(req)
 send(["one@down.test"], "dead-1")
-ok(wait_for(lambda: log_line("one@down.test", "deferred"), 20),
+ok(logged("one@down.test", "deferred"),
    "the agent's dead=1 reply defers the message")
 send(["two@down.test"], "dead-2")
-ok(wait_for(lambda: log_line("two@down.test", "deferred"), 20),
+ok(logged("two@down.test", "deferred"),
    "the next message to the dead destination is deferred")
 like(log_line("two@down.test") or "", "Connection refused",
      "with the same reason")
 is_(len(flaky.requests), 1, "without a request to the agent")
 send(["three@up.test"], "dead-3")
-ok(wait_for(lambda: log_line("three@up.test", "sent"), 20),
+ok(logged("three@up.test", "sent"),
    "another destination of the same transport is tried")
 state["down"] = False
 inst.run_ok("cartero", "flush")
@@ -242,20 +243,19 @@ is_(c.docmd("RCPT TO:<info@mired.org>")[0], 250,
 is_(c.docmd("RCPT TO:<nobody-here@mired.org>")[0], 550,
     "and still refuses an unknown one")
 c.quit()
-send(["info@mired.org"], "virt-info")
-ok(wait_for(lambda: mail_with("ana", "virt-info"), 20),
-   "info@mired.org -> ana through virtual_alias_maps")
-send(["sales@mired.org"], "virt-sales")
-ok(wait_for(lambda: mail_with("bob", "virt-sales"), 20),
-   "sales@mired.org -> bob")
+for addr, subject, user, name in (
+        ("info@mired.org", "virt-info", "ana",
+         "info@mired.org -> ana through virtual_alias_maps"),
+        ("sales@mired.org", "virt-sales", "bob", "sales@mired.org -> bob"),
+        ("whoever@virt.test", "virt-catchall", "bob",
+         "the catch-all @virt.test -> bob"),
+        ("ana+lists@mired.org", "delim", "ana",
+         "ana+lists@mired.org reaches ana (recipient_delimiter)")):
+    send([addr], subject)
+    ok(wait_for(lambda: mail_with(user, subject), 20), name)
 is_(nexthop_of("slow", "sales-copy@otro.test"), "[127.0.0.1]:2525",
-    "and a remote address of the list, routed by transport_maps")
-send(["whoever@virt.test"], "virt-catchall")
-ok(wait_for(lambda: mail_with("bob", "virt-catchall"), 20),
-   "the catch-all @virt.test -> bob")
-send(["ana+lists@mired.org"], "delim")
-ok(wait_for(lambda: mail_with("ana", "delim"), 20),
-   "ana+lists@mired.org reaches ana (recipient_delimiter)")
+    "sales@mired.org's remote address sales-copy@otro.test is routed by "
+    "transport_maps")
 send(["loop1@mired.org"], "virt-loop")
 ok(wait_for(lambda: "virtual_alias_maps nested too deeply" in
             inst.read_log(), 20), "a virtual alias loop fails")

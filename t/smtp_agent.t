@@ -150,6 +150,38 @@ def send(text, rcpts, nexthop=None, service="smtp", **kw):
     return call(request(qid, size, rcpts, nexthop, **kw), service)
 
 
+def pipeline(service, reqs):
+    """A connection to service with two or more requests sent at once."""
+    conn = socket.socket(socket.AF_UNIX)
+    conn.settimeout(60)
+    conn.connect(os.path.join(inst.spool, "private", service))
+    conn.sendall("".join(reqs).encode())
+    return conn
+
+
+def early_reply(conn):
+    """What conn has to read now, without waiting (b"" for nothing)."""
+    conn.setblocking(False)
+    try:
+        return conn.recv(4096)
+    except BlockingIOError:
+        return b""
+    finally:
+        conn.setblocking(True)
+
+
+def replies_of(conn, n):
+    """The first n replies read from conn (then closed), as dicts."""
+    got = b""
+    while got.count(b"\n\n") < n:
+        chunk = conn.recv(4096)
+        if not chunk:
+            break
+        got += chunk
+    conn.close()
+    return [attr_dict(t) for t in got.decode().split("\n\n")[:n]]
+
+
 # qmgr takes what it finds in active/ when it starts: plant nothing
 # before it has (one message through it says so).
 c = smtplib.SMTP("127.0.0.1", inst.port, timeout=10)
@@ -438,30 +470,14 @@ s17 = Sink("127.0.0.19", replies={"DOT": slow_dot})
 s18 = Sink("127.0.0.20")
 qa, sa = plant(MSG)
 qb, sb = plant(MSG)
-conn = socket.socket(socket.AF_UNIX)
-conn.settimeout(60)
-conn.connect(os.path.join(inst.spool, "private", "smtp"))
-conn.sendall((request(qa, sa, ["slow@remote.test"], "[127.0.0.19]:%d" % s17.port) +
-              request(qb, sb, ["fast@remote.test"], "[127.0.0.20]:%d" % s18.port)
-              ).encode())
+conn = pipeline("smtp", [
+    request(qa, sa, ["slow@remote.test"], "[127.0.0.19]:%d" % s17.port),
+    request(qb, sb, ["fast@remote.test"], "[127.0.0.20]:%d" % s18.port)])
 ok(s18.wait_messages(1), "the second request is delivered while the first "
    "waits on its slow server")
-conn.setblocking(False)
-try:
-    early = conn.recv(4096)
-except BlockingIOError:
-    early = b""
-is_(early, b"", "no reply yet: the second's waits for the first's")
+is_(early_reply(conn), b"", "no reply yet: the second's waits for the first's")
 release.set()
-conn.setblocking(True)
-got = b""
-while got.count(b"\n\n") < 2:
-    chunk = conn.recv(4096)
-    if not chunk:
-        break
-    got += chunk
-conn.close()
-replies = [attr_dict(t) for t in got.decode().split("\n\n")[:2]]
+replies = replies_of(conn, 2)
 ok(len(replies) == 2 and "slow but sure" in replies[0].get("reason", "") and
    "127.0.0.20" in replies[1].get("relay", ""),
    "two replies, in the order of the requests")
@@ -470,30 +486,14 @@ ok(len(replies) == 2 and "slow but sure" in replies[0].get("reason", "") and
 s18b = Sink("127.0.0.29")
 qa, sa = plant(MSG)
 qb, sb = plant(MSG)
-conn = socket.socket(socket.AF_UNIX)
-conn.settimeout(60)
-conn.connect(os.path.join(inst.spool, "private", "smtpslowdns"))
-conn.sendall((request(qa, sa, ["x@unanswered.test"]) +
-              request(qb, sb, ["y@remote.test"], "[127.0.0.29]:%d" % s18b.port)
-              ).encode())
+conn = pipeline("smtpslowdns", [
+    request(qa, sa, ["x@unanswered.test"]),
+    request(qb, sb, ["y@remote.test"], "[127.0.0.29]:%d" % s18b.port)])
 ok(s18b.wait_messages(1), "a request with no DNS to do is delivered while "
    "the one before it waits for a DNS answer")
-conn.setblocking(False)
-try:
-    early = conn.recv(4096)
-except BlockingIOError:
-    early = b""
-is_(early, b"", "  no reply yet: the lookup is still pending, the second's "
-    "reply waits for the first's")
-conn.setblocking(True)
-got = b""
-while got.count(b"\n\n") < 2:
-    chunk = conn.recv(4096)
-    if not chunk:
-        break
-    got += chunk
-conn.close()
-replies = [attr_dict(t) for t in got.decode().split("\n\n")[:2]]
+is_(early_reply(conn), b"", "  no reply yet: the lookup is still pending, "
+    "the second's reply waits for the first's")
+replies = replies_of(conn, 2)
 ok(len(replies) == 2 and replies[0].get("dsn") == "4.4.3" and
    replies[1].get("status") == "0",
    "then the replies, in order: the lookup timed out (4.4.3), the other sent")
