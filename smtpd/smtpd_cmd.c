@@ -30,13 +30,17 @@ struct smtpd_cmd_tab {
 	void		(*fn)(struct smtpd_state *, char *);
 };
 
-/* smtpd_cmd_helo - HELO and EHLO: who the client says it is */
+/*
+ * smtpd_cmd_helo - HELO and EHLO (s->where says which): who the client
+ * says it is
+ */
 static void
-smtpd_cmd_helo(struct smtpd_state *s, char *args, int esmtp)
+smtpd_cmd_helo(struct smtpd_state *s, char *args)
 {
+	int esmtp = strcmp(s->where, "EHLO") == 0;
+
 	if (*args == '\0') {
-		smtpd_reply(s, "501 5.5.4 Syntax: %s hostname",
-		    esmtp ? "EHLO" : "HELO");
+		smtpd_reply(s, "501 5.5.4 Syntax: %s hostname", s->where);
 		return;
 	}
 	smtpd_reset(s);
@@ -62,18 +66,6 @@ smtpd_cmd_helo(struct smtpd_state *s, char *args, int esmtp)
 	lineio_puts(s->io, "250-CHUNKING\r\n");
 	lineio_puts(s->io, "250-ENHANCEDSTATUSCODES\r\n");
 	smtpd_reply(s, "250 SMTPUTF8");
-}
-
-static void
-smtpd_cmd_helo_fn(struct smtpd_state *s, char *args)
-{
-	smtpd_cmd_helo(s, args, 0);
-}
-
-static void
-smtpd_cmd_ehlo_fn(struct smtpd_state *s, char *args)
-{
-	smtpd_cmd_helo(s, args, 1);
 }
 
 /* smtpd_is_ascii - no byte over 127 */
@@ -169,21 +161,33 @@ smtpd_mail_param(struct smtpd_state *s, const char *tok, const char *val,
 
 /*
  * smtpd_cmd_path - the path of MAIL or RCPT (cmd) after its prefix
- * ("FROM:", "TO:") into addr, params at what follows it.  -1 after a
- * reply: the command's syntax, or what is wrong with the address.
+ * ("FROM:", "TO:") into addr, then each parameter that follows it given
+ * to fn with ctx (smtpd_cmd_params).  -1 after a reply: the command's
+ * syntax, what is wrong with the address (in why) or a parameter, or a
+ * UTF-8 address without SMTPUTF8 on MAIL (RFC 6531 3.4).
  */
 static int
 smtpd_cmd_path(struct smtpd_state *s, const char *args, const char *prefix,
-    const char *cmd, struct buf *addr, const char **params, struct buf *why)
+    const char *cmd, struct buf *addr,
+    int (*fn)(struct smtpd_state *, const char *, const char *, void *),
+    void *ctx, struct buf *why)
 {
+	const char *params;
 	size_t n = strlen(prefix);
 
 	if (strncasecmp(args, prefix, n) != 0) {
 		smtpd_reply(s, "501 5.5.4 Syntax: %s %s<address>", cmd, prefix);
 		return -1;
 	}
-	if (addr_parse_path(args + n, addr, params, why) < 0) {
+	if (addr_parse_path(args + n, addr, &params, why) < 0) {
 		smtpd_reply(s, "%s", buf_str(why));
+		return -1;
+	}
+	if (smtpd_cmd_params(s, params, fn, ctx) < 0)
+		return -1;
+	if (!s->smtputf8 && !smtpd_is_ascii(buf_str(addr))) {
+		smtpd_reply(s, "553 5.6.7 Must declare SMTPUTF8 to send "
+		    "unicode address");
 		return -1;
 	}
 	return 0;
@@ -197,7 +201,6 @@ static void
 smtpd_cmd_mail(struct smtpd_state *s, char *args)
 {
 	struct buf *addr, *why;
-	const char *params;
 
 	if (s->helo == NULL) {
 		smtpd_reply(s, "503 5.5.1 Error: send HELO/EHLO first");
@@ -213,19 +216,13 @@ smtpd_cmd_mail(struct smtpd_state *s, char *args)
 	}
 	addr = buf_new(64, ADDR_MAX);
 	why = buf_new(64, 1024);
-	if (smtpd_cmd_path(s, args, "FROM:", "MAIL", addr, &params, why) < 0)
-		goto out;
-	smtpd_reset(s);
-	if (smtpd_cmd_params(s, params, smtpd_mail_param, NULL) < 0)
+	smtpd_reset(s);		/* no transaction: leftovers of a failed MAIL */
+	if (smtpd_cmd_path(s, args, "FROM:", "MAIL", addr, smtpd_mail_param,
+	    NULL, why) < 0)
 		goto out;
 	if (var_message_size_limit > 0 &&
 	    s->declared_size > var_message_size_limit) {
 		smtpd_reply(s, "552 5.3.4 Message size exceeds fixed limit");
-		goto out;
-	}
-	if (!s->smtputf8 && !smtpd_is_ascii(buf_str(addr))) {
-		smtpd_reply(s, "553 5.6.7 Must declare SMTPUTF8 to send "
-		    "unicode address");
 		goto out;
 	}
 	if (!var_allow_at_in_local_part && addr_local_has_at(buf_str(addr))) {
@@ -297,7 +294,6 @@ smtpd_cmd_rcpt(struct smtpd_state *s, char *args)
 {
 	struct buf *addr, *why, *log2, *notify = NULL, *orcpt = NULL;
 	struct buf *dsn[2];
-	const char *params;
 	int i;
 
 	if (s->sender == NULL) {
@@ -306,19 +302,13 @@ smtpd_cmd_rcpt(struct smtpd_state *s, char *args)
 	}
 	addr = buf_new(64, ADDR_MAX);
 	why = buf_new(64, 1024);
-	if (smtpd_cmd_path(s, args, "TO:", "RCPT", addr, &params, why) < 0)
-		goto out;
 	dsn[0] = notify = buf_new(32, 0);
 	dsn[1] = orcpt = buf_new(64, 0);
-	if (smtpd_cmd_params(s, params, smtpd_rcpt_param, dsn) < 0)
+	if (smtpd_cmd_path(s, args, "TO:", "RCPT", addr, smtpd_rcpt_param, dsn,
+	    why) < 0)
 		goto out;
 	if (buf_len(addr) == 0) {
 		smtpd_reply(s, "501 5.1.3 Bad recipient address syntax");
-		goto out;
-	}
-	if (!s->smtputf8 && !smtpd_is_ascii(buf_str(addr))) {
-		smtpd_reply(s, "553 5.6.7 Must declare SMTPUTF8 to send "
-		    "unicode address");
 		goto out;
 	}
 	if (s->nrcpt >= var_smtpd_recipient_limit) {
@@ -456,8 +446,8 @@ smtpd_cmd_nonsmtp(struct smtpd_state *s, char *args)
 }
 
 static const struct smtpd_cmd_tab smtpd_cmd_tab[] = {
-	{ "HELO", SMTPD_C_HELO, smtpd_cmd_helo_fn },
-	{ "EHLO", SMTPD_C_EHLO, smtpd_cmd_ehlo_fn },
+	{ "HELO", SMTPD_C_HELO, smtpd_cmd_helo },
+	{ "EHLO", SMTPD_C_EHLO, smtpd_cmd_helo },
 	{ "MAIL", SMTPD_C_MAIL, smtpd_cmd_mail },
 	{ "RCPT", SMTPD_C_RCPT, smtpd_cmd_rcpt },
 	{ "DATA", SMTPD_C_DATA, smtpd_cmd_data },
