@@ -216,15 +216,6 @@ imapd_sasl_refuse(void *ctx, const char *why)
 	imapd_tagged(s, s->sasl_cmd, "BAD", "%s", why);
 }
 
-/* imapd_sasl_gone - the client went away during the exchange */
-static void
-imapd_sasl_gone(void *ctx)
-{
-	struct imapd_state *s = ctx;
-
-	s->quit = 1;
-}
-
 /* imapd_sasl_invalid - a response that is not valid SASL */
 static void
 imapd_sasl_invalid(void *ctx, const char *mech)
@@ -245,7 +236,7 @@ imapd_sasl_login(void *ctx, const char *mech, const char *user,
 }
 
 static const struct login_sasl imapd_sasl = {
-	imapd_sasl_refuse, imapd_sasl_gone, imapd_sasl_invalid,
+	imapd_sasl_refuse, imapd_sasl_invalid,
 	imapd_sasl_login,
 };
 
@@ -275,8 +266,9 @@ imapd_cmd_authenticate(struct imapd_state *s, struct imapparse_cmd *c)
 	if (imapd_refuse_plaintext(s, c))
 		return;
 	s->sasl_cmd = c;
-	login_sasl(strcasecmp(mech, "PLAIN") == 0 ? "PLAIN" : "LOGIN",
-	    initial, s->io, &imapd_sasl, s);
+	if (login_sasl(strcasecmp(mech, "PLAIN") == 0 ? "PLAIN" : "LOGIN",
+	    initial, s->io, &imapd_sasl, s) < 0)
+		s->quit = 1;		/* the client went away */
 	s->sasl_cmd = NULL;
 }
 

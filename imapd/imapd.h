@@ -24,7 +24,7 @@
  *
  *	imapd.c		main of imapd, the login side
  *	imap.c		main of imap, the mailbox side (no TLS linked)
- *	imapd_reply.c	responses and the error limit (both sides)
+ *	imapd_reply.c	the error limit (both sides)
  *	imapd_tag.c	tagged responses of the mailbox side, after updates
  *	imapd_set.c	sequence sets: parsed merged, resolved on the view
  *	imapd_session.c	the mailbox side's loop: reads, dispatch, the
@@ -161,8 +161,9 @@ struct imapd_state {
 };
 
 /* imapd_reply.c */
-int	imapd_reply(struct imapd_state *, const char *, ...)
-	    __attribute__((format(printf, 2, 3)));
+/* One response line, CRLF added, buffered (lineio_reply). */
+#define imapd_reply(s, ...) \
+	lineio_reply((s)->io, (s)->reply, (s)->addr, (s)->tmp, __VA_ARGS__)
 int	imapd_error_limit(struct imapd_state *);
 
 /* imapd_set.c */
@@ -185,6 +186,7 @@ void	imapd_tag(struct imapd_state *, struct imapparse_cmd *, const char *,
 #define imapd_tag_ok(s, c, ...)		imapd_tag((s), (c), "OK", __VA_ARGS__)
 #define imapd_tag_no(s, c, ...)		imapd_tag((s), (c), "NO", __VA_ARGS__)
 #define imapd_tag_bad(s, c, ...)	imapd_tag((s), (c), "BAD", __VA_ARGS__)
+int	imapd_tag_no_args(struct imapd_state *, struct imapparse_cmd *);
 
 /* imapd_session.c */
 void	imapd_session(struct imapd_state *);

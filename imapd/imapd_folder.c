@@ -20,6 +20,7 @@
 
 #include "buf.h"
 #include "imapparse.h"
+#include "lineio.h"
 #include "mailbox.h"
 #include "maildir.h"
 #include "mime.h"
@@ -80,6 +81,36 @@ imapd_name_arg(struct imapd_state *s, struct imapparse_cmd *c)
 	return name;
 }
 
+/*
+ * imapd_folder_refused - the NO of a CREATE, DELETE or RENAME that
+ * mailbox_list refused with errno: the reason in s->why under its RFC
+ * 5530 code, or, for a failure of ours, a warning and [SERVERBUG].
+ */
+static void
+imapd_folder_refused(struct imapd_state *s, struct imapparse_cmd *c,
+    const char *verb)
+{
+	const char *code;
+
+	switch (errno) {
+	case EEXIST:
+		code = "ALREADYEXISTS";
+		break;
+	case ENOENT:
+		code = "NONEXISTENT";
+		break;
+	case EINVAL:
+	case EPERM:
+		code = "CANNOT";
+		break;
+	default:
+		msg_warn("user=<%s>: %s", s->account, buf_str(s->why));
+		imapd_tag_no(s, c, "[SERVERBUG] Cannot %s the mailbox.", verb);
+		return;
+	}
+	imapd_tag_no(s, c, "[%s] %s", code, buf_str(s->why));
+}
+
 /* imapd_cmd_create - CREATE name (a trailing "." is dropped) */
 void
 imapd_cmd_create(struct imapd_state *s, struct imapparse_cmd *c)
@@ -94,16 +125,10 @@ imapd_cmd_create(struct imapd_state *s, struct imapparse_cmd *c)
 	len = strlen(name);
 	if (len > 1 && name[len - 1] == '.')
 		name[len - 1] = '\0';
-	if (mailbox_list_create(s->maildir, name, s->why) == 0) {
+	if (mailbox_list_create(s->maildir, name, s->why) == 0)
 		imapd_tag_ok(s, c, "Create completed.");
-	} else if (errno == EEXIST) {
-		imapd_tag_no(s, c, "[ALREADYEXISTS] %s", buf_str(s->why));
-	} else if (errno == EINVAL) {
-		imapd_tag_no(s, c, "[CANNOT] %s", buf_str(s->why));
-	} else {
-		msg_warn("user=<%s>: %s", s->account, buf_str(s->why));
-		imapd_tag_no(s, c, "[SERVERBUG] Cannot create the mailbox.");
-	}
+	else
+		imapd_folder_refused(s, c, "create");
 	free(name);
 }
 
@@ -134,14 +159,8 @@ imapd_cmd_delete(struct imapd_state *s, struct imapparse_cmd *c)
 	}
 	if (mailbox_list_delete(s->maildir, name, s->why) == 0)
 		imapd_tag_ok(s, c, "Delete completed.");
-	else if (errno == ENOENT)
-		imapd_tag_no(s, c, "[NONEXISTENT] %s", buf_str(s->why));
-	else if (errno == EINVAL || errno == EPERM)
-		imapd_tag_no(s, c, "[CANNOT] %s", buf_str(s->why));
-	else {
-		msg_warn("user=<%s>: %s", s->account, buf_str(s->why));
-		imapd_tag_no(s, c, "[SERVERBUG] Cannot delete the mailbox.");
-	}
+	else
+		imapd_folder_refused(s, c, "delete");
 }
 
 /* imapd_cmd_rename - RENAME old new */
@@ -171,16 +190,8 @@ imapd_cmd_rename(struct imapd_state *s, struct imapparse_cmd *c)
 			buf_free(&path);
 		}
 		imapd_tag_ok(s, c, "Rename completed.");
-	} else if (errno == EEXIST)
-		imapd_tag_no(s, c, "[ALREADYEXISTS] %s", buf_str(s->why));
-	else if (errno == ENOENT)
-		imapd_tag_no(s, c, "[NONEXISTENT] %s", buf_str(s->why));
-	else if (errno == EINVAL)
-		imapd_tag_no(s, c, "[CANNOT] %s", buf_str(s->why));
-	else {
-		msg_warn("user=<%s>: %s", s->account, buf_str(s->why));
-		imapd_tag_no(s, c, "[SERVERBUG] Cannot rename the mailbox.");
-	}
+	} else
+		imapd_folder_refused(s, c, "rename");
 }
 
 /* imapd_cmd_subscribe - SUBSCRIBE and UNSUBSCRIBE */
@@ -412,10 +423,24 @@ imapd_list_line(struct imapd_state *s, const char *cmd,
 	buf_free(&out);
 }
 
-/* imapd_list_names - every name LIST or LSUB may show */
+/* imapd_list_join - a reference and a pattern as one pattern, allocated */
+static char *
+imapd_list_join(const char *ref, const char *pat)
+{
+	size_t len = strlen(ref) + strlen(pat) + 1;
+	char *p = xmalloc(len);
+
+	snprintf(p, len, "%s%s", ref, pat);
+	return p;
+}
+
+/*
+ * imapd_list_names - every name LIST or LSUB (c) may show; -1 after a
+ * NO when the folders cannot be read
+ */
 static int
-imapd_list_names(struct imapd_state *s, struct mailbox_list_entry **vp,
-    int *np)
+imapd_list_names(struct imapd_state *s, struct imapparse_cmd *c,
+    struct mailbox_list_entry **vp, int *np)
 {
 	struct mailbox_list_entry *all, *e;
 	char		**subs;
@@ -424,8 +449,11 @@ imapd_list_names(struct imapd_state *s, struct mailbox_list_entry **vp,
 
 	*vp = NULL;
 	*np = 0;
-	if (mailbox_list_scan(s->maildir, &all, &n, s->why) < 0)
+	if (mailbox_list_scan(s->maildir, &all, &n, s->why) < 0) {
+		msg_warn("user=<%s>: %s", s->account, buf_str(s->why));
+		imapd_tag_no(s, c, "[SERVERBUG] Cannot list the mailboxes.");
 		return -1;
+	}
 	for (i = 0; i < n; i++) {
 		e = imapd_list_push(vp, np, all[i].name);
 		e->exists = all[i].exists;
@@ -480,79 +508,81 @@ imapd_list_show(const struct mailbox_list_entry *e, char **pats, int npats,
 	return 0;
 }
 
+/*
+ * imapd_list_parse - LIST's arguments: the patterns (each joined to the
+ * reference) into *pats, *npats (the caller frees them), the LS_ options
+ * into *opts and the STATUS items into *status.  -1: a syntax error;
+ * 1: the pattern is "", a question for the separator and the root.
+ */
+static int
+imapd_list_parse(struct imapparse_cmd *c, char ***pats, int *npats,
+    int *opts, int *status)
+{
+	struct imapparse_arg *a;
+	const char *ref, *pat;
+	int r;
+
+	if (imapparse_arg_lparen(c)) {
+		if ((r = imapd_list_options(c, 0, status)) < 0)
+			return -1;
+		*opts |= r | LS_EXTENDED;
+		if ((*opts & LS_RECURSIVE) && !(*opts & LS_SUBSCRIBED))
+			return -1;	/* RFC 5258 3: not alone */
+	}
+	if ((ref = imapparse_astring(c)) == NULL)
+		return -1;
+	if (imapparse_arg_lparen(c)) {
+		*opts |= LS_EXTENDED;
+		while ((a = imapparse_arg(c)) != NULL &&
+		    (a->type == IMAPPARSE_ATOM ||
+		    a->type == IMAPPARSE_STRING)) {
+			*pats = xrealloc(*pats, (size_t)(*npats + 1) *
+			    sizeof(**pats));
+			(*pats)[(*npats)++] = imapd_list_join(ref, a->s);
+		}
+		if (a == NULL || a->type != IMAPPARSE_RPAREN || *npats == 0)
+			return -1;
+	} else {
+		if ((pat = imapparse_astring(c)) == NULL)
+			return -1;
+		if (*pat == '\0')
+			return imapparse_arg_end(c) ? 1 : -1;
+		*pats = xmalloc(sizeof(**pats));
+		(*pats)[(*npats)++] = imapd_list_join(ref, pat);
+	}
+	if ((a = imapparse_arg(c)) != NULL) {
+		if (!imapparse_arg_is(a, "RETURN") ||
+		    !imapparse_arg_lparen(c) ||
+		    (r = imapd_list_options(c, 1, status)) < 0)
+			return -1;
+		*opts |= r | LS_EXTENDED;
+	}
+	return imapparse_arg_end(c) ? 0 : -1;
+}
+
 /* imapd_cmd_list - LIST [(selection)] reference pattern(s) [RETURN (..)] */
 void
 imapd_cmd_list(struct imapd_state *s, struct imapparse_cmd *c)
 {
 	struct mailbox_list_entry *v = NULL;
-	struct imapparse_arg *a;
-	const char	*ref, *pat;
 	char		**pats = NULL;
 	int		 npats = 0, opts = 0, status = 0, n = 0, i, r;
 
-	if (imapparse_arg_lparen(c)) {
-		if ((r = imapd_list_options(c, 0, &status)) < 0)
-			goto bad;
-		opts |= r | LS_EXTENDED;
-		if ((opts & LS_RECURSIVE) && !(opts & LS_SUBSCRIBED))
-			goto bad;	/* RFC 5258 3: not alone */
+	r = imapd_list_parse(c, &pats, &npats, &opts, &status);
+	if (r < 0)
+		imapd_tag_bad(s, c, "Syntax: LIST [(options)] reference "
+		    "mailbox [RETURN (options)]");
+	else if (r == 1) {
+		/* The hierarchy separator and the root. */
+		imapd_reply(s, "* LIST (\\Noselect) \".\" \"\"");
+		imapd_tag_ok(s, c, "List completed.");
+	} else if (imapd_list_names(s, c, &v, &n) == 0) {
+		for (i = 0; i < n; i++)
+			if (imapd_list_show(&v[i], pats, npats, opts))
+				imapd_list_line(s, "LIST", &v[i], opts,
+				    status);
+		imapd_tag_ok(s, c, "List completed.");
 	}
-	if ((ref = imapparse_astring(c)) == NULL)
-		goto bad;
-	if (imapparse_arg_lparen(c)) {
-		opts |= LS_EXTENDED;
-		while ((a = imapparse_arg(c)) != NULL &&
-		    (a->type == IMAPPARSE_ATOM ||
-		    a->type == IMAPPARSE_STRING)) {
-			pats = xrealloc(pats, (size_t)(npats + 1) *
-			    sizeof(*pats));
-			pats[npats] = xmalloc(strlen(ref) + a->len + 1);
-			snprintf(pats[npats], strlen(ref) + a->len + 1, "%s%s",
-			    ref, a->s);
-			npats++;
-		}
-		if (a == NULL || a->type != IMAPPARSE_RPAREN || npats == 0)
-			goto bad;
-	} else {
-		if ((pat = imapparse_astring(c)) == NULL)
-			goto bad;
-		if (*pat == '\0') {
-			/* The hierarchy separator and the root. */
-			if (!imapparse_arg_end(c))
-				goto bad;
-			imapd_reply(s, "* LIST (\\Noselect) \".\" \"\"");
-			imapd_tag_ok(s, c, "List completed.");
-			return;
-		}
-		pats = xmalloc(sizeof(*pats));
-		pats[0] = xmalloc(strlen(ref) + strlen(pat) + 1);
-		snprintf(pats[0], strlen(ref) + strlen(pat) + 1, "%s%s", ref,
-		    pat);
-		npats = 1;
-	}
-	if ((a = imapparse_arg(c)) != NULL) {
-		if (!imapparse_arg_is(a, "RETURN") ||
-		    !imapparse_arg_lparen(c) ||
-		    (r = imapd_list_options(c, 1, &status)) < 0)
-			goto bad;
-		opts |= r | LS_EXTENDED;
-	}
-	if (!imapparse_arg_end(c))
-		goto bad;
-	if (imapd_list_names(s, &v, &n) < 0) {
-		msg_warn("user=<%s>: %s", s->account, buf_str(s->why));
-		imapd_tag_no(s, c, "[SERVERBUG] Cannot list the mailboxes.");
-		goto out;
-	}
-	for (i = 0; i < n; i++)
-		if (imapd_list_show(&v[i], pats, npats, opts))
-			imapd_list_line(s, "LIST", &v[i], opts, status);
-	imapd_tag_ok(s, c, "List completed.");
-	goto out;
-bad:
-	imapd_tag_bad(s, c, "Syntax: LIST [(options)] reference mailbox "
-	    "[RETURN (options)]");
-out:
 	strv_free(pats, npats);
 	mailbox_list_free(v, n);
 }
@@ -564,7 +594,6 @@ imapd_cmd_lsub(struct imapd_state *s, struct imapparse_cmd *c)
 	struct mailbox_list_entry *v = NULL;
 	const char	*ref, *pat;
 	char		*full;
-	size_t		 len;
 	int		 n = 0, i;
 
 	if ((ref = imapparse_astring(c)) == NULL ||
@@ -572,15 +601,9 @@ imapd_cmd_lsub(struct imapd_state *s, struct imapparse_cmd *c)
 		imapd_tag_bad(s, c, "Syntax: LSUB reference mailbox");
 		return;
 	}
-	len = strlen(ref) + strlen(pat) + 1;
-	full = xmalloc(len);
-	snprintf(full, len, "%s%s", ref, pat);
-	if (imapd_list_names(s, &v, &n) < 0) {
-		msg_warn("user=<%s>: %s", s->account, buf_str(s->why));
-		imapd_tag_no(s, c, "[SERVERBUG] Cannot list the mailboxes.");
-		free(full);
+	if (imapd_list_names(s, c, &v, &n) < 0)
 		return;
-	}
+	full = imapd_list_join(ref, pat);
 	for (i = 0; i < n; i++)
 		if (v[i].subscribed && mailbox_list_match(full, v[i].name))
 			imapd_list_line(s, "LSUB", &v[i], 0, 0);
@@ -593,10 +616,8 @@ imapd_cmd_lsub(struct imapd_state *s, struct imapparse_cmd *c)
 void
 imapd_cmd_namespace(struct imapd_state *s, struct imapparse_cmd *c)
 {
-	if (!imapparse_arg_end(c)) {
-		imapd_tag_bad(s, c, "NAMESPACE takes no arguments");
+	if (!imapd_tag_no_args(s, c))
 		return;
-	}
 	imapd_reply(s, "* NAMESPACE ((\"\" \".\")) NIL NIL");
 	imapd_tag_ok(s, c, "Namespace completed.");
 }

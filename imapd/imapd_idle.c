@@ -239,10 +239,8 @@ imapd_idle_loop(struct imapd_state *s, struct imapparse_cmd *c,
 void
 imapd_cmd_idle(struct imapd_state *s, struct imapparse_cmd *c)
 {
-	if (!imapparse_arg_end(c)) {
-		imapd_tag_bad(s, c, "IDLE takes no arguments");
+	if (!imapd_tag_no_args(s, c))
 		return;
-	}
 	/* Updates follow at once, from imapd_idle_loop(). */
 	imapd_reply(s, "+ idling");
 	if (lineio_flush(s->io) < 0) {

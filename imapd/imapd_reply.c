@@ -1,7 +1,8 @@
 /*
- * imapd_reply - the responses and the error limit that both sides of the
- * IMAP server share (the login side imapd, the mailbox side imap).  Kept
- * apart from imapd.c so that the mailbox program links no TLS.
+ * imapd_reply - the error limit that both sides of the IMAP server share
+ * (the login side imapd, the mailbox side imap); their response line is
+ * imapd_reply() in imapd.h.  Kept apart from imapd.c so that the mailbox
+ * program links no TLS.
  */
 #include <sys/socket.h>
 #include <sys/types.h>
@@ -17,26 +18,6 @@
 #include "params.h"
 #include "util.h"
 #include "imapd.h"
-
-/*
- * imapd_reply - one response line (CRLF added), buffered: responses to
- * pipelined commands leave in one write, before the next wait for input.
- */
-int
-imapd_reply(struct imapd_state *s, const char *fmt, ...)
-{
-	va_list ap;
-
-	buf_reset(s->reply);
-	va_start(ap, fmt);
-	buf_vappendf(s->reply, fmt, ap);
-	va_end(ap);
-	if (msg_verbose)
-		msg_debug("> %s: %.200s", s->addr, printable(buf_str(s->reply),
-		    s->tmp));
-	buf_puts(s->reply, "\r\n");
-	return lineio_write(s->io, buf_str(s->reply), buf_len(s->reply));
-}
 
 /* imapd_error_limit - too many errors: BYE.  1 when the session ends. */
 int

@@ -137,10 +137,8 @@ imapd_cmd_select(struct imapd_state *s, struct imapparse_cmd *c)
 void
 imapd_cmd_close(struct imapd_state *s, struct imapparse_cmd *c)
 {
-	if (!imapparse_arg_end(c)) {
-		imapd_tag_bad(s, c, "CLOSE takes no arguments");
+	if (!imapd_tag_no_args(s, c))
 		return;
-	}
 	if (!s->readonly && imapd_expunge_deleted(s, NULL) < 0)
 		msg_warn("user=<%s>, %s: %s", s->account, s->selname,
 		    buf_str(s->why));
@@ -152,10 +150,8 @@ imapd_cmd_close(struct imapd_state *s, struct imapparse_cmd *c)
 void
 imapd_cmd_unselect(struct imapd_state *s, struct imapparse_cmd *c)
 {
-	if (!imapparse_arg_end(c)) {
-		imapd_tag_bad(s, c, "UNSELECT takes no arguments");
+	if (!imapd_tag_no_args(s, c))
 		return;
-	}
 	imapd_unselect(s);
 	imapd_tag_ok(s, c, "Unselect completed.");
 }

@@ -100,10 +100,8 @@ imapd_cmd_capability(struct imapd_state *s, struct imapparse_cmd *c)
 static void
 imapd_cmd_noop(struct imapd_state *s, struct imapparse_cmd *c)
 {
-	if (!imapparse_arg_end(c)) {
-		imapd_tag_bad(s, c, "%s takes no arguments", c->name);
+	if (!imapd_tag_no_args(s, c))
 		return;
-	}
 	imapd_tag_ok(s, c, "%s completed.", strcmp(c->name, "NOOP") == 0 ?
 	    "NOOP" : "CHECK");
 }

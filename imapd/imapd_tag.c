@@ -37,3 +37,16 @@ imapd_tag(struct imapd_state *s, struct imapparse_cmd *c, const char *what,
 	imapd_reply(s, "%s %s %s", c->tag, what, buf_str(text));
 	buf_free(&text);
 }
+
+/*
+ * imapd_tag_no_args - 1 when command c ends after its name; else 0 after
+ * a BAD saying it takes no arguments
+ */
+int
+imapd_tag_no_args(struct imapd_state *s, struct imapparse_cmd *c)
+{
+	if (imapparse_arg_end(c))
+		return 1;
+	imapd_tag_bad(s, c, "%s takes no arguments", c->name);
+	return 0;
+}
