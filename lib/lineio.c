@@ -18,6 +18,7 @@
 
 #include "buf.h"
 #include "lineio.h"
+#include "msg.h"
 #include "util.h"
 
 #define LINEIO_INSIZE	16384
@@ -377,6 +378,38 @@ lineio_flush(struct lineio *l)
 	}
 	l->out_len = 0;
 	return 0;
+}
+
+/*
+ * lineio_vreply - one protocol reply or response line: fmt and ap into
+ * line (which keeps it, CRLF added), logged to peer under -v (tmp holds
+ * the printable copy), then buffered: the replies to pipelined commands
+ * leave in one write, before the next wait for input.
+ */
+int
+lineio_vreply(struct lineio *l, struct buf *line, const char *peer,
+    struct buf *tmp, const char *fmt, va_list ap)
+{
+	buf_reset(line);
+	buf_vappendf(line, fmt, ap);
+	if (msg_verbose)
+		msg_debug("> %s: %.200s", peer, printable(buf_str(line), tmp));
+	buf_puts(line, "\r\n");
+	return lineio_write(l, buf_str(line), buf_len(line));
+}
+
+/* lineio_reply - lineio_vreply() with the arguments in the call */
+int
+lineio_reply(struct lineio *l, struct buf *line, const char *peer,
+    struct buf *tmp, const char *fmt, ...)
+{
+	va_list ap;
+	int r;
+
+	va_start(ap, fmt);
+	r = lineio_vreply(l, line, peer, tmp, fmt, ap);
+	va_end(ap);
+	return r;
 }
 
 /* lineio_write - buffer output, flushing when the buffer fills */

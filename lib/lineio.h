@@ -10,6 +10,7 @@
 #define CARTERO_LINEIO_H
 
 #include <sys/types.h>
+#include <stdarg.h>
 #include <stddef.h>
 
 struct buf;
@@ -49,6 +50,12 @@ int		 lineio_write(struct lineio *, const void *, size_t);
 int		 lineio_puts(struct lineio *, const char *);
 int		 lineio_printf(struct lineio *, const char *, ...)
 		    __attribute__((format(printf, 2, 3)));
+int		 lineio_reply(struct lineio *, struct buf *, const char *,
+		    struct buf *, const char *, ...)
+		    __attribute__((format(printf, 5, 6)));
+int		 lineio_vreply(struct lineio *, struct buf *, const char *,
+		    struct buf *, const char *, va_list)
+		    __attribute__((format(printf, 5, 0)));
 int		 lineio_flush(struct lineio *);	/* 0 or -1 (error/timeout) */
 void		 lineio_linger(struct lineio *, int, int);	/* flush, shut out, drain in */
 

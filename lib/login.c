@@ -647,8 +647,9 @@ login_sasl_read(struct lineio *io, struct buf *out, const char **why)
 }
 
 /*
- * login_sasl_ask - a challenge and its response into line: 0, or -1
- * when the exchange is over (refused or the client gone: told to ops)
+ * login_sasl_ask - a challenge and its response into line: 0; -1 when
+ * the response refused the exchange (told to ops); -2 when the client
+ * is gone
  */
 static int
 login_sasl_ask(struct lineio *io, const char *challenge, struct buf *line,
@@ -665,13 +666,12 @@ login_sasl_ask(struct lineio *io, const char *challenge, struct buf *line,
 		ops->refuse(ctx, why);
 		return -1;
 	default:
-		ops->gone(ctx);
-		return -1;
+		return -2;
 	}
 }
 
 /* login_sasl - a PLAIN or LOGIN exchange, then the login */
-void
+int
 login_sasl(const char *mech, const char *initial, struct lineio *io,
     const struct login_sasl *ops, void *ctx)
 {
@@ -680,10 +680,11 @@ login_sasl(const char *mech, const char *initial, struct lineio *io,
 	struct buf	*user = login_secret(64, AUTHC_FIELD_MAX);
 	struct buf	*pass = login_secret(64, AUTHC_FIELD_MAX);
 	const char	*resp = initial;
+	int		 r = 0;
 
 	if (strcmp(mech, "PLAIN") == 0) {
 		if (resp == NULL) {
-			if (login_sasl_ask(io, "", line, ops, ctx) < 0)
+			if ((r = login_sasl_ask(io, "", line, ops, ctx)) < 0)
 				goto out;
 			resp = buf_str(line);
 		}
@@ -697,7 +698,8 @@ login_sasl(const char *mech, const char *initial, struct lineio *io,
 	}
 	/* LOGIN: "Username:" and "Password:", each in base64. */
 	if (resp == NULL) {
-		if (login_sasl_ask(io, "VXNlcm5hbWU6", line, ops, ctx) < 0)
+		if ((r = login_sasl_ask(io, "VXNlcm5hbWU6", line, ops,
+		    ctx)) < 0)
 			goto out;
 		resp = buf_str(line);
 	}
@@ -705,7 +707,7 @@ login_sasl(const char *mech, const char *initial, struct lineio *io,
 		ops->invalid(ctx, mech);
 		goto out;
 	}
-	if (login_sasl_ask(io, "UGFzc3dvcmQ6", line, ops, ctx) < 0)
+	if ((r = login_sasl_ask(io, "UGFzc3dvcmQ6", line, ops, ctx)) < 0)
 		goto out;
 	if (login_b64_text(buf_str(line), pass) < 0 || buf_len(pass) == 0) {
 		ops->invalid(ctx, mech);
@@ -719,4 +721,5 @@ out:
 	buf_free(&authzid);
 	buf_free(&user);
 	buf_free(&pass);
+	return r == -2 ? -1 : 0;
 }

@@ -118,22 +118,21 @@ void	login_relay(int, int, int);
  * given as callbacks with their context:
  *	refuse(ctx, why): a response too long or "*" (aborted): answer
  *		with why;
- *	gone(ctx): the client went away (end of input, timeout);
  *	invalid(ctx, mech): the response is not valid for mech: answer;
  *	login(ctx, mech, user, password, authzid): check and answer.
  * login_sasl() runs mech ("PLAIN" or "LOGIN", which the caller checked)
  * with the initial response, if any (NULL: none; "=": an empty one), and
- * wipes every buffer that held a secret.
+ * wipes every buffer that held a secret.  It returns 0, or -1 when the
+ * client went away during the exchange (end of input, timeout).
  */
 struct login_sasl {
 	void	(*refuse)(void *, const char *);
-	void	(*gone)(void *);
 	void	(*invalid)(void *, const char *);
 	void	(*login)(void *, const char *, const char *, const char *,
 		    const char *);
 };
 
-void	login_sasl(const char *, const char *, struct lineio *,
+int	login_sasl(const char *, const char *, struct lineio *,
 	    const struct login_sasl *, void *);
 
 /*

@@ -189,15 +189,6 @@ pop3d_sasl_refuse(void *ctx, const char *why)
 	pop3d_reply(ctx, "-ERR %s", why);
 }
 
-/* pop3d_sasl_gone - the client went away during the exchange */
-static void
-pop3d_sasl_gone(void *ctx)
-{
-	struct pop3d_state *s = ctx;
-
-	s->quit = 1;
-}
-
 /* pop3d_sasl_invalid - a response that is not valid SASL */
 static void
 pop3d_sasl_invalid(void *ctx, const char *mech)
@@ -214,7 +205,7 @@ pop3d_sasl_login(void *ctx, const char *mech, const char *user,
 }
 
 static const struct login_sasl pop3d_sasl = {
-	pop3d_sasl_refuse, pop3d_sasl_gone, pop3d_sasl_invalid,
+	pop3d_sasl_refuse, pop3d_sasl_invalid,
 	pop3d_sasl_login,
 };
 
@@ -252,8 +243,9 @@ pop3d_cmd_auth(struct pop3d_state *s, char *args)
 		return;
 	free(s->user);
 	s->user = NULL;
-	login_sasl(strcasecmp(mech, "PLAIN") == 0 ? "PLAIN" : "LOGIN",
-	    initial, s->io, &pop3d_sasl, s);
+	if (login_sasl(strcasecmp(mech, "PLAIN") == 0 ? "PLAIN" : "LOGIN",
+	    initial, s->io, &pop3d_sasl, s) < 0)
+		s->quit = 1;		/* the client went away */
 	login_wipe(s->line);
 }
 

@@ -24,26 +24,21 @@
 #include "pop3d.h"
 
 /*
- * pop3d_reply - one reply line (CRLF added), buffered: replies to
- * pipelined commands leave in one write, before the next wait for input.
+ * pop3d_reply - one reply line, CRLF added, buffered (lineio_vreply).
  * Every -ERR counts towards pop3d_hard_error_limit.
  */
 int
 pop3d_reply(struct pop3d_state *s, const char *fmt, ...)
 {
 	va_list ap;
+	int r;
 
-	buf_reset(s->reply);
-	va_start(ap, fmt);
-	buf_vappendf(s->reply, fmt, ap);
-	va_end(ap);
-	if (strncmp(buf_str(s->reply), "-ERR", 4) == 0)
+	if (strncmp(fmt, "-ERR", 4) == 0)
 		s->errors++;
-	if (msg_verbose)
-		msg_debug("> %s: %s", s->addr, printable(buf_str(s->reply),
-		    s->tmp));
-	buf_puts(s->reply, "\r\n");
-	return lineio_write(s->io, buf_str(s->reply), buf_len(s->reply));
+	va_start(ap, fmt);
+	r = lineio_vreply(s->io, s->reply, s->addr, s->tmp, fmt, ap);
+	va_end(ap);
+	return r;
 }
 
 /*
