@@ -226,7 +226,6 @@ queue_put_rec(struct queue_writer *w, int type, const char *value)
 static int
 queue_spare_list(const char *dir)
 {
-	struct buf *path;
 	struct dirent *de;
 	DIR *d;
 	size_t len;
@@ -235,9 +234,7 @@ queue_spare_list(const char *dir)
 	if (queue_spare.empty_at != 0 &&
 	    now_ms() - queue_spare.empty_at < QUEUE_SPARE_IDLE_MS)
 		return 0;		/* it was empty a moment ago */
-	path = buf_new(256, 0);
-	buf_setf(path, "%s/%s", dir, QUEUE_RECYCLE);
-	if ((d = opendir(buf_str(path))) != NULL) {
+	if ((d = queue_opendir(dir, QUEUE_RECYCLE)) != NULL) {
 		while (n < QUEUE_SPARE_LIST && (de = readdir(d)) != NULL) {
 			if (!queue_id_ok(de->d_name) ||
 			    (len = strlen(de->d_name)) >= QUEUE_ID_MAX)
@@ -246,7 +243,6 @@ queue_spare_list(const char *dir)
 		}
 		closedir(d);
 	}
-	buf_free(&path);
 	queue_spare.left = n;
 	queue_spare.empty_at = n == 0 ? now_ms() : 0;
 	return n;
@@ -705,6 +701,20 @@ queue_path(struct buf *b, const char *dir, const char *sub, const char *id)
 {
 	buf_setf(b, "%s/%s/%s", dir, sub, id);
 	return buf_str(b);
+}
+
+/* queue_opendir - DIR/sub, opened to read its entries; NULL with errno */
+DIR *
+queue_opendir(const char *dir, const char *sub)
+{
+	char path[PATH_MAX];
+
+	if ((size_t)snprintf(path, sizeof(path), "%s/%s", dir, sub) >=
+	    sizeof(path)) {
+		errno = ENAMETOOLONG;
+		return NULL;
+	}
+	return opendir(path);
 }
 
 /* queue_encode - append s to b with controls, DEL and % as %XX */

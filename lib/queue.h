@@ -79,6 +79,7 @@
 #define CARTERO_QUEUE_H
 
 #include <sys/types.h>
+#include <dirent.h>
 #include <stddef.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -158,6 +159,8 @@ int		 queue_mark_done(int, off_t);
 int		 queue_id_ok(const char *);
 /* Path of a queue file: DIR/sub/id. */
 const char	*queue_path(struct buf *, const char *, const char *, const char *);
+/* Open the queue directory DIR/sub for reading (NULL with errno). */
+DIR		*queue_opendir(const char *, const char *);
 /* Tell qmgr (DIR/public/qmgr) that id is in incoming/; never fails loudly. */
 void		 queue_notify(const char *, const char *);
 /* An administrator's line to qmgr (DIR, line) and its one-line answer. */

@@ -258,24 +258,20 @@ queue_list(const char *qdir, FILE *fp, int json, struct buf *why)
 		{ QUEUE_HOLD, '!' },
 	};
 	struct queue_list l = { fp, qdir, json, 0, 0 };
-	struct buf	*path;
 	struct dirent	*de;
 	DIR		*dir;
 	size_t		 q;
 
-	path = buf_new(256, PATH_MAX);
 	for (q = 0; q < sizeof(queues) / sizeof(queues[0]); q++) {
-		buf_setf(path, "%s/%s", qdir, queues[q].sub);
-		if ((dir = opendir(buf_str(path))) == NULL) {
+		if ((dir = queue_opendir(qdir, queues[q].sub)) == NULL) {
 			/* maildrop/ is write-only for users; that is fine. */
 			if (errno == EACCES && strcmp(queues[q].sub,
 			    QUEUE_MAILDROP) == 0)
 				continue;
 			if (errno == ENOENT)
 				continue;
-			buf_setf(why, "cannot read the queue: %s: %s",
-			    buf_str(path), strerror(errno));
-			buf_free(&path);
+			buf_setf(why, "cannot read the queue: %s/%s: %s",
+			    qdir, queues[q].sub, strerror(errno));
 			return -1;
 		}
 		while ((de = readdir(dir)) != NULL)
@@ -284,7 +280,6 @@ queue_list(const char *qdir, FILE *fp, int json, struct buf *why)
 				    de->d_name, queues[q].mark);
 		closedir(dir);
 	}
-	buf_free(&path);
 	if (!json && l.count == 0)
 		fprintf(fp, "Mail queue is empty\n");
 	else if (!json)

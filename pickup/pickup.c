@@ -395,15 +395,13 @@ out:
 static void
 pickup_scan(void)
 {
-	struct buf	*path;
 	struct dirent	*de;
 	DIR		*dir;
 
-	path = buf_new(256, PATH_MAX);
-	buf_setf(path, "%s/%s", var_queue_directory, QUEUE_MAILDROP);
-	if ((dir = opendir(buf_str(path))) == NULL) {
-		msg_warn("open %s: %m", buf_str(path));
-		buf_free(&path);
+	if ((dir = queue_opendir(var_queue_directory, QUEUE_MAILDROP)) ==
+	    NULL) {
+		msg_warn("open %s/%s: %m", var_queue_directory,
+		    QUEUE_MAILDROP);
 		return;
 	}
 	while ((de = readdir(dir)) != NULL) {
@@ -419,7 +417,6 @@ pickup_scan(void)
 			break;		/* the queue is in trouble: later */
 	}
 	closedir(dir);
-	buf_free(&path);
 }
 
 /* pickup_drain - take every waiting wakeup connection */

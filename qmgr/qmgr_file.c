@@ -339,19 +339,16 @@ qmgr_file_recycle_clean(const char *dir)
 static int
 qmgr_file_recycle_count(void)
 {
-	struct buf *path = buf_new(256, 0);
 	struct dirent *de;
 	DIR *d;
 	int n = 0;
 
-	buf_setf(path, "%s/%s", var_queue_directory, QUEUE_RECYCLE);
-	if ((d = opendir(buf_str(path))) != NULL) {
+	if ((d = queue_opendir(var_queue_directory, QUEUE_RECYCLE)) != NULL) {
 		while ((de = readdir(d)) != NULL)
 			if (queue_id_ok(de->d_name))
 				n++;
 		closedir(d);
 	}
-	buf_free(&path);
 	return n;
 }
 

@@ -302,16 +302,13 @@ qmgr_queue_stale(int dfd, const char *name)
 void
 qmgr_queue_scan(const char *sub)
 {
-	struct buf *path = buf_new(256, 0);
 	struct dirent *de;
 	struct stat st;
 	struct qmgr_qid *q;
 	DIR *d;
 
-	buf_setf(path, "%s/%s", var_queue_directory, sub);
-	if ((d = opendir(buf_str(path))) == NULL) {
-		msg_warn("scan %s: %m", buf_str(path));
-		buf_free(&path);
+	if ((d = queue_opendir(var_queue_directory, sub)) == NULL) {
+		msg_warn("scan %s/%s: %m", var_queue_directory, sub);
 		return;
 	}
 	while ((de = readdir(d)) != NULL) {
@@ -334,7 +331,6 @@ qmgr_queue_scan(const char *sub)
 		qmgr_queue_defer_at(q, (long long)st.st_mtime, QUEUE_DEFERRED);
 	}
 	closedir(d);
-	buf_free(&path);
 }
 
 /* qmgr_queue_forget - the id is gone from the queue (the file went) */
@@ -606,44 +602,38 @@ qmgr_queue_admin_one(int op, const char *id, struct buf *answer)
 	return r;
 }
 
+/* qmgr_queue_id_add - id at the end of *ids (n of them, room for *size) */
+static void
+qmgr_queue_id_add(char (**ids)[QUEUE_ID_MAX], int n, int *size,
+    const char *id)
+{
+	if (n == *size) {
+		*size *= 2;
+		*ids = xrealloc(*ids, (size_t)*size * sizeof(**ids));
+	}
+	snprintf((*ids)[n], QUEUE_ID_MAX, "%s", id);
+}
+
 /* qmgr_queue_ids - every id qmgr knows, then those in hold/ */
 static int
 qmgr_queue_ids(char (**ids)[QUEUE_ID_MAX])
 {
-	struct buf *path = buf_new(256, 0);
 	struct qmgr_qid *q;
 	struct dirent *de;
 	DIR *d;
-	size_t len;
 	int i, n = 0, size = 64;
 
 	*ids = xcalloc((size_t)size, sizeof(**ids));
-	for (i = 0; i < QID_HASH_SIZE; i++) {
-		for (q = qid_hash[i]; q != NULL; q = q->hnext) {
-			if (n == size) {
-				size *= 2;
-				*ids = xrealloc(*ids, (size_t)size *
-				    sizeof(**ids));
-			}
-			snprintf((*ids)[n++], QUEUE_ID_MAX, "%s", q->id);
-		}
-	}
-	buf_setf(path, "%s/%s", var_queue_directory, QUEUE_HOLD);
-	if ((d = opendir(buf_str(path))) != NULL) {
-		while ((de = readdir(d)) != NULL) {
-			len = strlen(de->d_name);
-			if (!queue_id_ok(de->d_name) || len >= QUEUE_ID_MAX)
-				continue;
-			if (n == size) {
-				size *= 2;
-				*ids = xrealloc(*ids, (size_t)size *
-				    sizeof(**ids));
-			}
-			memcpy((*ids)[n++], de->d_name, len + 1);
-		}
+	for (i = 0; i < QID_HASH_SIZE; i++)
+		for (q = qid_hash[i]; q != NULL; q = q->hnext)
+			qmgr_queue_id_add(ids, n++, &size, q->id);
+	if ((d = queue_opendir(var_queue_directory, QUEUE_HOLD)) != NULL) {
+		while ((de = readdir(d)) != NULL)
+			if (queue_id_ok(de->d_name) &&
+			    strlen(de->d_name) < QUEUE_ID_MAX)
+				qmgr_queue_id_add(ids, n++, &size, de->d_name);
 		closedir(d);
 	}
-	buf_free(&path);
 	return n;
 }
 
