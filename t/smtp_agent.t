@@ -172,12 +172,7 @@ def early_reply(conn):
 
 def replies_of(conn, n):
     """The first n replies read from conn (then closed), as dicts."""
-    got = b""
-    while got.count(b"\n\n") < n:
-        chunk = conn.recv(4096)
-        if not chunk:
-            break
-        got += chunk
+    got = recv_until(conn, b"\n\n", count=n)
     conn.close()
     return [attr_dict(t) for t in got.decode().split("\n\n")[:n]]
 

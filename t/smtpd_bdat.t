@@ -25,12 +25,7 @@ def conn(port=None):
 
 def replies(s, n):
     """n replies (single-line ones) as a list."""
-    got = b""
-    while got.count(b"\r\n") < n:
-        chunk = s.recv(4096)
-        if not chunk:
-            break
-        got += chunk
+    got = recv_until(s, b"\r\n", count=n)
     return got.decode(errors="replace").split("\r\n")[:n]
 
 

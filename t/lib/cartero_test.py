@@ -474,10 +474,11 @@ def attr_dict(text):
     return dict(l.split("=", 1) for l in text.split("\n") if "=" in l)
 
 
-def recv_until(s, marker, limit=1 << 20):
-    """Bytes from socket s until marker is among them (or EOF, or limit)."""
+def recv_until(s, marker, limit=1 << 20, count=1):
+    """Bytes from socket s until marker is among them count times (or EOF,
+    or limit)."""
     got = b""
-    while marker not in got and len(got) < limit:
+    while got.count(marker) < count and len(got) < limit:
         chunk = s.recv(4096)
         if not chunk:
             break

@@ -25,8 +25,8 @@ recipient.  Each request dict also has "_conn", the number of the
 connection it came on.  Nothing here talks to the network: a Unix socket.
 """
 import os
-import socket
-import threading
+
+from listener import Listener
 
 
 def rcpt_count(req):
@@ -60,40 +60,18 @@ def _encode(v):
                    for c in str(v))
 
 
-class FakeAgent:
+class FakeAgent(Listener):
     def __init__(self, path):
         self.path = path
         self.requests = []
         self.hold = False
         self.answer = lambda req: [(0, "2.0.0", "delivered by fakeagent")] \
             * rcpt_count(req)
-        self._lock = threading.Lock()
         self._held = []             # (conn, req) waiting for release()
-        self._conns = 0
-        if os.path.exists(path):
-            os.unlink(path)
-        self.sock = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
-        self.sock.bind(path)
-        os.chmod(path, 0o666)
-        self.sock.listen(64)
-        self._stop = False
-        threading.Thread(target=self._accept, daemon=True).start()
-
-    def _accept(self):
-        while not self._stop:
-            try:
-                c, _ = self.sock.accept()
-            except OSError:
-                return
-            with self._lock:
-                self._conns += 1
-                n = self._conns
-            threading.Thread(target=self._serve, args=(c, n),
-                             daemon=True).start()
+        Listener.__init__(self, unix=path)
 
     def _serve(self, c, n):
         buf = b""
-        order = []                  # this connection's requests, in order
         while True:
             try:
                 data = c.recv(65536)
@@ -109,7 +87,7 @@ class FakeAgent:
                     if "=" in line:
                         k, v = line.split("=", 1)
                         req[k] = _decode(v)
-                with self._lock:
+                with self.lock:
                     self.requests.append(req)
                     if self.hold:
                         self._held.append((c, req))
@@ -134,21 +112,20 @@ class FakeAgent:
             pass
 
     def held(self):
-        with self._lock:
+        with self.lock:
             return len(self._held)
 
     def release(self):
         """Answer every held request (in order) and stop holding."""
-        with self._lock:
+        with self.lock:
             self.hold = False
             held, self._held = self._held, []
         for c, req in held:
             self._reply(c, req)
 
     def close(self):
-        self._stop = True
+        Listener.close(self)
         try:
-            self.sock.close()
             os.unlink(self.path)
         except OSError:
             pass

@@ -38,16 +38,15 @@ LMTP; a message answered 4xx/5xx there is in .messages too),
 .commands (every command line, as text), .connections (count), .port.
 wait_messages(n) waits (20 s at most) for n messages.  close() stops it.
 """
-import os
-import socket
 import ssl
-import threading
 import time
+
+from listener import Listener
 
 DEFAULT_EXT = ["PIPELINING", "SIZE 10240000", "8BITMIME", "ENHANCEDSTATUSCODES"]
 
 
-class Sink:
+class Sink(Listener):
     def __init__(self, host="127.0.0.1", port=0, ext=None, lmtp=False,
                  unix=None, greeting="220 sink.test ESMTP", replies=None,
                  tls=None, starttls_inject=b"", drop_in_data=False,
@@ -61,29 +60,7 @@ class Sink:
         self.endless = endless_reply
         self.tls_break = tls_break
         self.messages, self.commands, self.auth = [], [], []
-        self.connections = 0
-        self.lock = threading.Lock()
-        self.stopped = False
-        if unix:
-            self.sock = socket.socket(socket.AF_UNIX)
-            self.sock.bind(unix)
-            os.chmod(unix, 0o666)       # agents run as mail_owner
-            self.port = None
-        else:
-            fam = socket.AF_INET6 if ":" in host else socket.AF_INET
-            self.sock = socket.socket(fam)
-            self.sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-            self.sock.bind((host, port))
-            self.port = self.sock.getsockname()[1]
-        self.sock.listen(50)
-        threading.Thread(target=self._accept, daemon=True).start()
-
-    def close(self):
-        self.stopped = True
-        try:
-            self.sock.close()
-        except OSError:
-            pass
+        Listener.__init__(self, host, port, unix, backlog=50)
 
     def wait_messages(self, n, timeout=20):
         end = time.time() + timeout
@@ -92,18 +69,6 @@ class Sink:
                 return True
             time.sleep(0.05)
         return False
-
-    def _accept(self):
-        while not self.stopped:
-            try:
-                c, _ = self.sock.accept()
-            except OSError:
-                return
-            with self.lock:
-                self.connections += 1
-                n = self.connections
-            threading.Thread(target=self._serve, args=(c, n),
-                             daemon=True).start()
 
     def _reply(self, f, cmd, arg, default):
         r = self.replies.get(cmd, default)
