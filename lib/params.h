@@ -102,6 +102,7 @@
  X(TIME, maximal_queue_lifetime, "5d", 0, 0, "How long a message may stay deferred before it is returned to the sender.") \
  X(TIME, bounce_queue_lifetime, "5d", 0, 0, "How long a bounce may stay deferred before it is dropped.") \
  X(TIME, minimal_backoff_time, "300s", 1, 0, "The shortest wait before retrying a deferred message.") \
+ X(INT, qmgr_agent_connection_limit, "10", 1, 1000, "The most connections qmgr keeps open to one delivery agent other than local (smtp, lmtp, pipe...); each is served by one agent process, so a smaller maxproc of the agent's master.cf service lowers it.") \
  X(TIME, qmgr_retire_time, "10s", 0, 3600, "After a reload or a stop, how long the old qmgr waits for the answers of the deliveries it started (so that none is made twice) before it exits; the new qmgr starts when it has gone.") \
  X(TIME, maximal_backoff_time, "4000s", 1, 0, "The longest wait before retrying a deferred message.") \
  X(TIME, queue_run_delay, "300s", 1, 0, "How often qmgr looks through the deferred queue.") \

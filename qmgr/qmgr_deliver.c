@@ -13,7 +13,10 @@
  *
  * Transports are made on first use, one per master.cf service name that
  * routing (lib/resolve.c) gives; a name without a socket defers its jobs
- * ("delivery agent NAME unavailable").  A transport's jobs wait in one
+ * ("delivery agent NAME unavailable").  qmgr keeps at most
+ * qmgr_agent_connection_limit connections to an agent, fewer when its
+ * master.cf maxproc is lower, and local_destination_concurrency_limit to
+ * local.  A transport's jobs wait in one
  * queue per destination (its nexthop), served in turn: each destination
  * has at most TRANSPORT_destination_concurrency_limit requests in flight
  * (default_destination_concurrency_limit), so one slow destination never
@@ -53,13 +56,13 @@
 #include "deliver.h"
 #include "event.h"
 #include "ipc.h"
+#include "master_conf.h"
 #include "msg.h"
 #include "params.h"
 #include "queue.h"
 #include "util.h"
 #include "qmgr.h"
 
-#define QMGR_AGENT_LIMIT 10	/* connections to an agent but local's */
 #define QMGR_NAME_MAX	64	/* of a transport (a service name) */
 
 struct qmgr_conn {
@@ -117,6 +120,35 @@ qmgr_deliver_limit(const char *tp, const char *what, long long def)
 	return (int)v;
 }
 
+/*
+ * qmgr_deliver_maxproc - how many connections qmgr may keep to the agent
+ * of transport name: qmgr_agent_connection_limit, or fewer when the
+ * process limit (maxproc) of master.cf's unix service of that name is
+ * lower (each connection holds a process; one more would wait unserved).
+ */
+static int
+qmgr_deliver_maxproc(const char *name)
+{
+	struct master_serv *list;
+	const struct master_serv *sv;
+	struct buf *path = buf_new(256, 0), *why = buf_new(128, 1024);
+	int n = (int)var_qmgr_agent_connection_limit;
+
+	buf_setf(path, "%s/master.cf", conf_dir());
+	if (master_conf_read(buf_str(path), &list, why) < 0)
+		msg_warn("%s: %s may have %d connections", buf_str(why),
+		    name, n);
+	else {
+		if ((sv = master_conf_find(list, MASTER_UNIX, name)) != NULL &&
+		    sv->maxproc > 0 && sv->maxproc < n)
+			n = sv->maxproc;
+		master_conf_free(&list);
+	}
+	buf_free(&path);
+	buf_free(&why);
+	return n;
+}
+
 /* qmgr_deliver_local_name - local_transport's transport, into b */
 static const char *
 qmgr_deliver_local_name(struct buf *b)
@@ -156,7 +188,7 @@ qmgr_deliver_transport(const char *name)
 		tp->dest_limit = 0;
 		tp->fill = 1;
 	} else {
-		tp->limit = QMGR_AGENT_LIMIT;
+		tp->limit = qmgr_deliver_maxproc(name);
 		tp->rcpt_limit = qmgr_deliver_limit(name,
 		    "destination_recipient_limit",
 		    var_default_destination_recipient_limit);

@@ -9,10 +9,10 @@
  * does not listen (a test's sink on 127.0.0.2, another MTA on the same
  * host) is not myself.
  *
- * master.cf is read once, by the dispatcher; only each service's first
- * line is looked at (its columns; the -o lines that follow do not move
- * an address).  A master.cf that cannot be read leaves no listener: the
- * check then finds nothing (and says so in the log once).
+ * master.cf is read once, by the dispatcher, through lib/master_conf.c
+ * as master reads it (so the addresses are the ones master binds).  A
+ * master.cf that cannot be read leaves no listener: the check then finds
+ * nothing (and says so in the log once).
  */
 #include <sys/types.h>
 #include <sys/socket.h>
@@ -28,12 +28,12 @@
 
 #include "buf.h"
 #include "conf.h"
+#include "master_conf.h"
 #include "msg.h"
 #include "params.h"
 #include "util.h"
 #include "smtp.h"
 
-#define SMTP_MYSELF_CF_MAX	(1024 * 1024)
 #define SMTP_MYSELF_MAX		64
 
 /* A listener: an address (or any, for "all") and a port. */
@@ -92,71 +92,48 @@ smtp_myself_port(const char *s)
 	return se != NULL ? ntohs((unsigned short)se->s_port) : 0;
 }
 
-/* smtp_myself_service - an smtpd service's name column */
+/*
+ * smtp_myself_listener - one listener of an smtpd service, as master_conf
+ * spells it: "host:port", "[v6]:port" or ":port" (every address)
+ */
 static void
-smtp_myself_service(char *name)
+smtp_myself_listener(const char *spec)
 {
-	char *colon = strrchr(name, ':'), *list, *p, *w;
-	unsigned port;
+	char *addr = xstrdup(spec), *host = addr, *colon;
 
-	if (colon != NULL) {
+	if ((colon = strrchr(addr, ':')) != NULL) {
 		*colon = '\0';
-		if (*name == '[' && colon[-1] == ']') {
+		if (*host == '[' && colon > host && colon[-1] == ']') {
 			colon[-1] = '\0';
-			name++;
+			host++;
 		}
-		smtp_myself_add(name, *name == '\0',
+		smtp_myself_add(host, *host == '\0',
 		    smtp_myself_port(colon + 1));
-		return;
 	}
-	port = smtp_myself_port(name);
-	p = list = xstrdup(var_inet_interfaces);
-	while ((w = mystrtok(&p, ", \t\r\n")) != NULL) {
-		if (strcasecmp(w, "all") == 0)
-			smtp_myself_add(NULL, 1, port);
-		else if (strcasecmp(w, "loopback-only") == 0) {
-			smtp_myself_add("127.0.0.1", 0, port);
-			smtp_myself_add("::1", 0, port);
-		} else {
-			if (*w == '[' && w[strlen(w) - 1] == ']') {
-				w[strlen(w) - 1] = '\0';
-				w++;
-			}
-			smtp_myself_add(w, 0, port);
-		}
-	}
-	free(list);
+	free(addr);
 }
 
 /* smtp_myself_read - our smtpd listeners, from master.cf */
 static void
 smtp_myself_read(void)
 {
-	struct buf *path = buf_new(256, 0), *why = buf_new(128, 1024), *text;
-	char *cp, *line, *f[8], *slash;
-	int n;
+	struct buf *path = buf_new(256, 0), *why = buf_new(128, 1024);
+	struct master_serv *list, *sv;
+	int i;
 
 	smtp_myself_count = 0;
 	buf_setf(path, "%s/master.cf", conf_dir());
-	if ((text = file_slurp(buf_str(path), SMTP_MYSELF_CF_MAX, why)) ==
-	    NULL) {
+	if (master_conf_read(buf_str(path), &list, why) < 0)
 		msg_warn("cannot tell mail loops: %s", buf_str(why));
-		goto out;
+	else {
+		for (sv = list; sv != NULL; sv = sv->next)
+			if (sv->type == MASTER_INET &&
+			    strcmp(sv->command, "smtpd") == 0)
+				for (i = 0; i < sv->nlisteners; i++)
+					smtp_myself_listener(
+					    sv->listeners[i]->addr);
+		master_conf_free(&list);
 	}
-	for (cp = text->data; (line = strsep(&cp, "\n")) != NULL; ) {
-		if (*line == '#' || *line == ' ' || *line == '\t')
-			continue;
-		for (n = 0; n < 8 && (f[n] = mystrtok(&line, " \t\r")) != NULL;
-		    n++)
-			;
-		if (n < 8 || strcmp(f[1], "inet") != 0)
-			continue;
-		slash = strrchr(f[7], '/');
-		if (strcmp(slash != NULL ? slash + 1 : f[7], "smtpd") == 0)
-			smtp_myself_service(f[0]);
-	}
-	buf_free(&text);
-out:
 	buf_free(&path);
 	buf_free(&why);
 }

@@ -8,7 +8,8 @@
 # TRANSPORT_destination_recipient_limit, the
 # TRANSPORT_destination_concurrency_limit per destination (a slow one does
 # not hold up another), and a destination an agent says is dead (dead=1):
-# its mail is deferred without a request until a flush.  And the
+# its mail is deferred without a request until a flush; at most maxproc
+# (master.cf) connections to an agent.  And the
 # addressing before routing: virtual_alias_maps (with a catch-all @domain)
 # and recipient_delimiter.
 import os, sys, smtplib, re
@@ -16,7 +17,7 @@ sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "lib
 from cartero_test import *
 from fakeagent import FakeAgent, recipients, rcpt_count
 
-plan(54)
+plan(57)
 
 TRANSPORT = """\
 otro.test        slow:[127.0.0.1]:2525
@@ -35,6 +36,9 @@ h1.test          hold:
 h2.test          hold:
 down.test        flaky:
 up.test          flaky:
+f1.test          few:
+f2.test          few:
+f3.test          few:
 """
 
 VIRTUAL = """\
@@ -45,7 +49,10 @@ loop2@mired.org     loop1@mired.org
 @virt.test          bob@mired.org
 """
 
-inst = Instance(start=False, main_cf={
+# "few" is in master.cf with maxproc 2 (its socket is the fake agent's:
+# master's own listener is replaced before anything connects).
+inst = Instance(start=False, master_extra="few unix - - n - 2 smtp\n",
+                main_cf={
     "relay_domains": "listas.mired.org",
     "transport_maps": "hash:$config_directory/transport",
     "lim_destination_recipient_limit": "2",
@@ -71,7 +78,8 @@ ok(r.returncode == 0 and "lim_destination_recipient_limit = 2" in r.stdout
 
 priv = os.path.join(inst.spool, "private")
 agents = {n: FakeAgent(os.path.join(priv, n))
-          for n in ("smtp", "slow", "vip", "batch", "lim", "hold", "flaky")}
+          for n in ("smtp", "slow", "vip", "batch", "lim", "hold", "flaky",
+                    "few")}
 
 
 def send(rcpts, subject="test"):
@@ -199,6 +207,20 @@ ok(wait_for(lambda: all(log_line("m%d@h1.test" % i, "sent")
                         for i in range(4)), 30), "after the replies all four go")
 is_(len([r for r in hold.requests if r["nexthop"] == "h1.test"]), 4,
     "one request each")
+
+# --- connections to an agent: master.cf's maxproc -----------------------
+few = agents["few"]
+few.hold = True
+for i in (1, 2, 3):
+    send(["x@f%d.test" % i], "few-%d" % i)
+ok(wait_for(lambda: few.held() >= 3, 20),
+   "three requests to few, one per destination, all sent")
+is_(len({r["_conn"] for r in few.requests}), 2,
+    "few's maxproc 2: qmgr opens two connections, not three "
+    "(qmgr_agent_connection_limit is 10)")
+few.release()
+ok(all(logged("x@f%d.test" % i, "sent") for i in (1, 2, 3)),
+   "the three are delivered once the replies come")
 
 # --- a dead destination -------------------------------------------------
 flaky = agents["flaky"]

@@ -1,5 +1,5 @@
 /*
- * master_conf.t - master.cf parsing (master/master_conf.c): service lines,
+ * master_conf.t - master.cf parsing (lib/master_conf.c): service lines,
  * continuation lines, comments, -o overrides (apart and joined), the
  * defaults of '-' columns, wakeup and maxproc, the listening addresses of
  * inet and unix services, and bad lines (unknown type, missing columns,
@@ -20,7 +20,7 @@
 #include "msg.h"
 #include "params.h"
 #include "util.h"
-#include "../../master/master.h"
+#include "master_conf.h"
 #include "../tap.h"
 
 static char dir[] = "/tmp/cartero-mastercf-XXXXXX";

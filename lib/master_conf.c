@@ -13,7 +13,9 @@
  * first.
  *
  * The file is root's, but it is still read with a size cap, and a bad line
- * stops the load with the file and line named.
+ * stops the load with the file and line named.  master runs what it
+ * reads; smtp (is a destination myself?), qmgr (an agent's process
+ * limit) and cartero check read it too.
  */
 #include <sys/types.h>
 
@@ -29,7 +31,7 @@
 #include "msg.h"
 #include "params.h"
 #include "util.h"
-#include "master.h"
+#include "master_conf.h"
 
 #define MASTER_CF_MAX	(1024 * 1024)	/* bytes of master.cf */
 #define MASTER_FIELDS	8
@@ -348,12 +350,13 @@ fail:
 	return NULL;
 }
 
-/* master_conf_dup - is this service defined already? */
-static struct master_serv *
-master_conf_dup(struct master_serv *list, struct master_serv *s)
+/* master_conf_find - the service of that type and name in list, or NULL */
+const struct master_serv *
+master_conf_find(const struct master_serv *list, enum master_type type,
+    const char *name)
 {
 	for (; list != NULL; list = list->next)
-		if (list->type == s->type && strcmp(list->name, s->name) == 0)
+		if (list->type == type && strcmp(list->name, name) == 0)
 			return list;
 	return NULL;
 }
@@ -363,7 +366,8 @@ static int
 master_conf_flush(const char *path, int start, struct buf *logical,
     struct master_serv *head, struct master_serv ***tail, struct buf *why)
 {
-	struct master_serv *s, *dup;
+	struct master_serv *s;
+	const struct master_serv *dup;
 
 	if (buf_len(logical) == 0)
 		return 0;
@@ -373,7 +377,7 @@ master_conf_flush(const char *path, int start, struct buf *logical,
 	}
 	if ((s = master_conf_line(path, start, logical->data, why)) == NULL)
 		return -1;
-	if ((dup = master_conf_dup(head, s)) != NULL) {
+	if ((dup = master_conf_find(head, s->type, s->name)) != NULL) {
 		buf_setf(why, "%s, line %d: service %s/%s is already defined "
 		    "on line %d", path, start, s->name,
 		    s->type == MASTER_INET ? "inet" : "unix", dup->line);
