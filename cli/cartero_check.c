@@ -9,8 +9,8 @@
  * It looks at the configuration (main.cf's syntax and values, unknown
  * parameters with the nearest known name, master.cf, files and tables that
  * parameters name, hash: tables older than their source), permissions
- * (the queue's directories, Maildirs and homes open to others, wrong
- * owners), the ports master.cf configures (it connects to each), the TLS
+ * (the queue's directories, the password file and TLS key, Maildirs and
+ * homes open to others, wrong owners), the ports master.cf configures (it connects to each), the TLS
  * certificates, and DNS (cartero_check_dns.c).  Each finding is one line
  * on stdout saying what is wrong and what to do; the exit status is 0
  * when there is none, 1 otherwise.  Notes that are not findings (the SRV
@@ -519,23 +519,43 @@ check_files(void)
 
 /*
  * check_mode - a finding when path is not owned by uid or is open to the
- * bits of mask; what is the owner's name in the fix
+ * bits of mask; owner is uid's name in the fix.  Symbolic links are not
+ * followed where users could plant them (follow 0).
  */
 static void
 check_mode(const char *what, const char *path, uid_t uid, const char *owner,
-    mode_t mask, mode_t fixmode)
+    mode_t mask, mode_t fixmode, int follow)
 {
 	struct stat st;
 
-	if (lstat(path, &st) < 0)
+	if ((follow ? stat(path, &st) : lstat(path, &st)) < 0)
 		return;
 	if (st.st_uid != uid)
-		check_finding("%s %s is owned by uid %ld, not %s: chown -R %s "
-		    "%s", what, path, (long)st.st_uid, owner, owner, path);
+		check_finding("%s %s is owned by uid %ld, not %s: chown%s %s "
+		    "%s", what, path, (long)st.st_uid, owner,
+		    S_ISDIR(st.st_mode) ? " -R" : "", owner, path);
 	if (st.st_mode & mask)
 		check_finding("%s %s is open to others (mode %04o): chmod %04o "
 		    "%s", what, path, (unsigned)(st.st_mode & 07777),
 		    (unsigned)fixmode, path);
+}
+
+/*
+ * check_secrets - the password hashes and the TLS key: root's (or the
+ * sandbox owner's), unreadable by others (the key may be its group's, as
+ * Debian's ssl-cert group has it)
+ */
+static void
+check_secrets(void)
+{
+	struct passwd *pw = getpwuid(geteuid());
+	char *me = xstrdup(pw != NULL ? pw->pw_name : "root");
+
+	check_mode("virtual_passwd_file", var_virtual_passwd_file, geteuid(),
+	    me, 0077, 0600, 1);
+	check_mode("tls_key_file", var_tls_key_file, geteuid(), me, 0007,
+	    0600, 1);
+	free(me);
 }
 
 /* check_queue - the queue's directories: owners and modes */
@@ -608,10 +628,10 @@ check_account(const char *name)
 	maildir = xstrdup(acct.maildir);
 	while ((len = strlen(maildir)) > 1 && maildir[len - 1] == '/')
 		maildir[len - 1] = '\0';
-	check_mode("the Maildir", maildir, acct.uid, owner, 0077, 0700);
+	check_mode("the Maildir", maildir, acct.uid, owner, 0077, 0700, 0);
 	if (acct.home != NULL && strcmp(acct.home, maildir) != 0)
 		check_mode("the home", acct.home, acct.uid, owner, 0007,
-		    0750);
+		    0750, 0);
 	free(maildir);
 	free(owner);
 	account_free(&acct);
@@ -800,6 +820,7 @@ cartero_check(int argc, char **argv, const char *confdir)
 	}
 	check_files();
 	check_queue();
+	check_secrets();
 	check_mailboxes();
 	check_listen();
 	check_tls();

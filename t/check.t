@@ -3,12 +3,13 @@
 # own holding the right MX, A and PTR records, passes with exit 0 and
 # prints the RFC 6186 SRV records; then each kind of finding is provoked
 # and its one line checked, with exit 1: a typo'd parameter (did you
-# mean), a typo'd -o option, a missing MX, a hash: table missing or older
-# than its source, a world-readable Maildir, an expired, soon-expiring or
-# wrong-name certificate, a port that does not listen, a missing PTR.
+# mean), a typo'd -o option, a bad value, a hash: table missing or older
+# than its source, a world-readable Maildir or password file, an expired,
+# soon-expiring or wrong-name certificate, a port that does not listen, a
+# missing MX, a missing PTR, an A record with another address.
 # --clients prints the settings for Thunderbird's dialog; --autoconfig
 # writes the autoconfig and Autodiscover files, parsed here by
-# xml.etree.  Runs without root.
+# xml.etree.  Root is not needed (as root it checks root's owners).
 import os, sys
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "lib"))
 from cartero_test import *
@@ -146,6 +147,14 @@ line = one_finding(["--address", ADDR], "open to others",
 like(line, md + " is open to others (mode 0755): chmod 0700 " + md,
      "... names it, its mode and the chmod")
 os.chmod(md, 0o700)
+
+passwd = os.path.join(inst.etc, "passwd")
+os.chmod(passwd, 0o644)
+line = one_finding(["--address", ADDR], "virtual_passwd_file",
+                   "a password file others can read")
+like(line, "open to others (mode 0644): chmod 0600 " + passwd,
+     "... names it and the chmod")
+os.chmod(passwd, 0o600)
 
 # --- Certificates. ---
 certs = tempfile.mkdtemp(prefix="cartero-check-")
