@@ -596,8 +596,7 @@ check_queue(void)
 			    (long)st.st_uid, want == 0 ? "root" :
 			    var_mail_owner, want == 0 ? "root" :
 			    var_mail_owner, buf_str(path));
-		if ((st.st_mode & 07777) != mode && !(!root &&
-		    (st.st_mode & 07777) == 0700))
+		if ((st.st_mode & 07777) != mode)
 			check_finding("queue directory %s has mode %04o, not "
 			    "%04o: chmod %04o %s", buf_str(path),
 			    (unsigned)(st.st_mode & 07777), (unsigned)mode,
@@ -766,7 +765,7 @@ check_listen(void)
 	buf_free(&why);
 }
 
-/* check_addr_option - --address ADDR or --address=ADDR */
+/* check_opt_arg - the value of "--opt VALUE" or "--opt=VALUE", or NULL */
 static const char *
 check_opt_arg(int argc, char **argv, int *i, const char *opt)
 {
