@@ -6,7 +6,8 @@
 # mean), a typo'd -o option, a bad value, a hash: table missing or older
 # than its source, a world-readable Maildir or password file, an expired,
 # soon-expiring or wrong-name certificate, a port that does not listen, a
-# missing MX, a missing PTR, an A record with another address.
+# missing MX or one at another host, a missing PTR, an A record with
+# another address, a Maildir of the wrong owner (root only).
 # --clients prints the settings for Thunderbird's dialog; --autoconfig
 # writes the autoconfig and Autodiscover files, parsed here by
 # xml.etree.  Root is not needed (as root it checks root's owners).
@@ -29,6 +30,7 @@ dns = Dnsmasq([
     "--mx-host=mired.org,mail.mired.org,10",
     "--host-record=mail.mired.org,%s" % ADDR,
     "--ptr-record=25.2.0.192.in-addr.arpa,mail.mired.org",
+    "--mx-host=otra.mired.org,mx.elsewhere.example,10",
 ])
 
 (sub_port, subs_port, pop_port, pops_port), extra = services(
@@ -147,6 +149,16 @@ line = one_finding(["--address", ADDR], "open to others",
 like(line, md + " is open to others (mode 0755): chmod 0700 " + md,
      "... names it, its mode and the chmod")
 os.chmod(md, 0o700)
+if is_root():
+    st = os.stat(md)
+    os.chown(md, 65534, st.st_gid)
+    line = one_finding(["--address", ADDR], "is owned by uid 65534",
+                       "a Maildir of the wrong owner (root)")
+    like(line, "chown -R ", "... says to chown it")
+    os.chown(md, st.st_uid, st.st_gid)
+else:
+    for i in range(3):
+        ok(True, "# SKIP a Maildir of another owner needs root")
 
 passwd = os.path.join(inst.etc, "passwd")
 os.chmod(passwd, 0o644)
@@ -229,6 +241,11 @@ restore()
 main_cf_with(mydestination="$mydomain, listas.mired.org, localhost")
 line = one_finding(["--address", ADDR], "listas.mired.org has no MX record",
                    "a domain without an MX record")
+like(line, 'add "@ IN MX 10 mail.mired.org."', "... says what to add")
+main_cf_with(mydestination="$mydomain, otra.mired.org, localhost")
+line = one_finding(["--address", ADDR], "otra.mired.org has its MX at "
+                   "mx.elsewhere.example, not at this host",
+                   "a domain whose MX is another host")
 like(line, 'add "@ IN MX 10 mail.mired.org."', "... says what to add")
 restore()
 line = one_finding(["--address", "192.0.2.26"], "has no PTR record",
