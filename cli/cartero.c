@@ -5,7 +5,8 @@
  *	cartero [-c config_dir] [-v] command
  *
  * where command is start, stop, restart, reload, status, flush or check,
- * or "queue ..." (cartero_queue.c) or "user ..." (cartero_user.c).
+ * or "queue ..." (cartero_queue.c), "user ..." (cartero_user.c) or
+ * "check ..." (cartero_check.c).
  *
  * Whether an instance runs is decided by the lock master holds on
  * $queue_directory/pid/master.pid, never by the file's content alone, so a
@@ -42,6 +43,7 @@ static const char *cartero_confdir;
 int	cartero_user(int, char **, const char *);	/* cartero_user.c */
 int	cartero_queue(int, char **);		/* cartero_queue.c */
 int	cartero_queue_flush(void);
+int	cartero_check(int, char **, const char *);	/* cartero_check.c */
 
 /* cartero_usage - say how to run us */
 static void
@@ -51,7 +53,9 @@ cartero_usage(void)
 	    "start|stop|restart|reload|status|flush|check\n"
 	    "       cartero [-c config_dir] queue list|flush|delete|hold|"
 	    "release|requeue ...\n"
-	    "       cartero [-c config_dir] user ...\n");
+	    "       cartero [-c config_dir] user ...\n"
+	    "       cartero [-c config_dir] check [--clients] "
+	    "[--autoconfig DIR] [--address ADDR]\n");
 	exit(EX_USAGE);
 }
 
@@ -206,7 +210,7 @@ cartero_signal(int sig, const char *what)
 /*
  * cartero_optstring - getopt's options: those of every command, anywhere
  * on the line, except after "queue", whose arguments are its own
- * ("cartero queue list --json")
+ * ("cartero queue list --json", "cartero check --clients")
  */
 static const char *
 cartero_optstring(int argc, char **argv)
@@ -215,7 +219,8 @@ cartero_optstring(int argc, char **argv)
 
 	while (i < argc && argv[i][0] == '-' && strcmp(argv[i], "--") != 0)
 		i += strcmp(argv[i], "-c") == 0 ? 2 : 1;
-	return i < argc && strcmp(argv[i], "queue") == 0 ? "+c:v" : "c:v";
+	return i < argc && (strcmp(argv[i], "queue") == 0 ||
+	    strcmp(argv[i], "check") == 0) ? "+c:v" : "c:v";
 }
 
 /* main - parse the command line and do it */
@@ -234,6 +239,9 @@ main(int argc, char **argv)
 			cartero_usage();
 	if (argc - optind >= 1 && strcmp(argv[optind], "user") == 0)
 		exit(cartero_user(argc - optind, argv + optind,
+		    cartero_confdir));
+	if (argc - optind >= 1 && strcmp(argv[optind], "check") == 0)
+		exit(cartero_check(argc - optind, argv + optind,
 		    cartero_confdir));
 	if (argc - optind < 1 || (argc - optind != 1 &&
 	    strcmp(argv[optind], "queue") != 0))
@@ -269,8 +277,6 @@ main(int argc, char **argv)
 		ret = cartero_queue_flush();
 	else if (strcmp(cmd, "queue") == 0)
 		ret = cartero_queue(argc - optind, argv + optind);
-	else if (strcmp(cmd, "check") == 0)
-		ret = cartero_master("-C");
 	else {
 		msg_warn("unknown command \"%s\"", cmd);
 		cartero_usage();

@@ -700,6 +700,66 @@ map_changed(struct map *m)
 	return 0;
 }
 
+/* map_walk_db - every entry of a Berkeley DB table: 0, or -1 with why */
+static int
+map_walk_db(struct map_table *t, map_walk_fn fn, void *arg, struct buf *why)
+{
+	struct buf *key = buf_new(128, 0), *value = buf_new(128, 0);
+	DBC *cur;
+	DBT k, v;
+	int ret, r = 0;
+
+	map_db_error[0] = '\0';
+	if ((ret = t->db->cursor(t->db, NULL, &cur, 0)) != 0) {
+		buf_setf(why, "%s: read: %s", t->spec, map_db_why(ret));
+		r = -1;
+		goto out;
+	}
+	memset(&k, 0, sizeof(k));
+	memset(&v, 0, sizeof(v));
+	while (r == 0 && (ret = cur->get(cur, &k, &v, DB_NEXT)) == 0) {
+		/* Keys and values with or without their NUL (map_lookup_db). */
+		buf_reset(key);
+		buf_append(key, k.data, k.size > 0 && ((const char *)k.data)
+		    [k.size - 1] == '\0' ? k.size - 1 : k.size);
+		buf_reset(value);
+		buf_append(value, v.data, v.size > 0 && ((const char *)v.data)
+		    [v.size - 1] == '\0' ? v.size - 1 : v.size);
+		r = fn(buf_str(key), buf_str(value), arg, why);
+	}
+	if (r == 0 && ret != DB_NOTFOUND) {
+		buf_setf(why, "%s: read: %s", t->spec, map_db_why(ret));
+		r = -1;
+	}
+	cur->close(cur);
+out:
+	buf_free(&key);
+	buf_free(&value);
+	return r;
+}
+
+/* map_walk - every entry of every table of a map */
+int
+map_walk(struct map *m, map_walk_fn fn, void *arg, struct buf *why)
+{
+	struct map_table *t;
+	struct htable_info *e;
+	size_t i;
+
+	for (t = m != NULL ? m->tables : NULL; t != NULL; t = t->next) {
+		if (t->type == MAP_HASH) {
+			if (map_walk_db(t, fn, arg, why) < 0)
+				return -1;
+			continue;
+		}
+		for (i = 0; i < t->text->size; i++)
+			for (e = t->text->bucket[i]; e != NULL; e = e->next)
+				if (fn(e->key, e->value, arg, why) < 0)
+					return -1;
+	}
+	return 0;
+}
+
 /* map_close - close every table of a map and clear the pointer */
 void
 map_close(struct map **mp)

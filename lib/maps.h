@@ -19,6 +19,14 @@ int		 map_lookup(struct map *, const char *, struct buf *);	/* 1 found, 0 not, -
 void		 map_close(struct map **);
 int		 map_changed(struct map *);	/* rebuilt since opened? (fd-based) */
 
+/*
+ * Call fn(key, value, arg, why) for every entry of every table, in no
+ * particular order, until it returns -1: 0, or -1 with why (fn's, or a
+ * table that cannot be read).  For tables read whole at start (SNI).
+ */
+typedef int (*map_walk_fn)(const char *, const char *, void *, struct buf *);
+int		 map_walk(struct map *, map_walk_fn, void *, struct buf *);
+
 /* Rebuild "hash:/path" from /path (atomically: a temp file renamed). */
 int		 map_build(const char *, int, struct buf *);
 

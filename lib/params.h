@@ -132,6 +132,7 @@
  X(SIZE, pipe_output_limit, "2048", 1, 16384, "How many bytes of a pipe command's output (stdout and stderr) are kept for the reason of a deferral or bounce; the rest is read and dropped.") \
  X(STR, tls_cert_file, "$config_directory/cert.pem", 0, 0, "The PEM certificate chain (server certificate first) that every TLS server presents; override per service with master.cf -o.") \
  X(STR, tls_key_file, "$config_directory/key.pem", 0, 0, "The PEM private key of tls_cert_file.") \
+ X(STR, tls_server_sni_maps, "", 0, 0, "Certificates by the server name a TLS client asks for (SNI), for smtpd, pop3d and imapd: lookup tables (hash:/path) whose keys are domains (mired.org, or .mired.org for its subdomains) and values \"keyfile certfile\" or one PEM file with both (as Postfix's); a name not found gets tls_cert_file. Read at start, before the privilege drop: after a change, cartero reload.") \
  X(STR, smtpd_tls_security_level, "may", 0, 0, "TLS in smtpd: none (no STARTTLS), may (offer STARTTLS), encrypt (MAIL only after STARTTLS).") \
  X(BOOL, smtpd_tls_wrappermode, "no", 0, 0, "Implicit TLS: the handshake starts at connect (SMTPS, port 465).") \
  X(BOOL, smtpd_sasl_auth_enable, "yes", 0, 0, "Offer SMTP AUTH (RFC 4954) through the auth service.") \

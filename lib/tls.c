@@ -1,6 +1,8 @@
 /*
- * tls - TLS over OpenSSL: the server side, and the client side of the
- * smtp agent (tls_ctx_client, tls_connect).
+ * tls - TLS over OpenSSL: the server side (with a certificate per server
+ * name, SNI, from tls_server_sni_maps), the client side of the smtp agent
+ * (tls_ctx_client, tls_connect), and a certificate's facts for "cartero
+ * check" (tls_cert_info).
  *
  * Policy, fixed here rather than configured: TLS 1.2 and 1.3 only (older
  * versions are refused in the handshake); for 1.2 only ECDHE key exchange
@@ -28,13 +30,19 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
+#include <time.h>
 #include <unistd.h>
 
 #include <openssl/err.h>
+#include <openssl/pem.h>
 #include <openssl/rand.h>
 #include <openssl/ssl.h>
+#include <openssl/x509v3.h>
 
 #include "buf.h"
+#include "maps.h"
+#include "msg.h"
 #include "params.h"
 #include "tls.h"
 #include "util.h"
@@ -42,8 +50,16 @@
 #define TLS_CIPHERS_12	"ECDHE+AESGCM:ECDHE+CHACHA20:!aNULL:!eNULL"
 #define TLS_PROXY_BUF	16384
 
+/* A certificate of tls_server_sni_maps: the name it is for, its context. */
+struct tls_sni {
+	char		*name;		/* "mired.org" or ".mired.org" */
+	struct tls_ctx	*ctx;
+};
+
 struct tls_ctx {
 	SSL_CTX		*ctx;
+	struct tls_sni	*sni;		/* tls_server_sni_maps, or none */
+	size_t		 nsni;
 };
 
 struct tls {
@@ -182,7 +198,6 @@ bad:
 	return NULL;
 }
 
-/* tls_ctx_server - the context of tls_cert_file and tls_key_file */
 /*
  * tls_ctx_cleanse - have OpenSSL overwrite a record's plaintext once it
  * has been read and free its buffers between records, so a process that
@@ -192,27 +207,198 @@ bad:
 void
 tls_ctx_cleanse(struct tls_ctx *c)
 {
+	size_t i;
+
 #ifdef SSL_OP_CLEANSE_PLAINTEXT
 	SSL_CTX_set_options(c->ctx, SSL_OP_CLEANSE_PLAINTEXT);
 #endif
-	(void)c;
+	for (i = 0; i < c->nsni; i++)
+		tls_ctx_cleanse(c->sni[i].ctx);
 }
 
+/*
+ * SNI (RFC 6066 3): tls_server_sni_maps, a lookup table from a domain to
+ * "keyfile certfile" or one PEM file with both, as Postfix's.  Every entry
+ * is read when the context is made (as root, before a chroot: the keys
+ * may be root's only), each into a context of its own with our policy; a
+ * handshake whose client names a server gets the context of that name,
+ * else of its closest parent written ".mired.org", else the default.  An
+ * entry that cannot be read is skipped with a warning, so one domain's
+ * broken file does not take TLS away from the others.
+ */
+
+/*
+ * tls_sni_files - the certificate and key files of a tls_server_sni_maps
+ * value ("keyfile certfile", or one file with both) into cert and key:
+ * 0, or -1 with why
+ */
+int
+tls_sni_files(const char *value, struct buf *cert, struct buf *key,
+    struct buf *why)
+{
+	char *copy, *cp, *w[3];
+	int n = 0;
+
+	copy = cp = xstrdup(value);
+	while (n < 3 && (w[n] = mystrtok(&cp, ", \t")) != NULL)
+		n++;
+	if (n == 1 || n == 2) {
+		buf_set(key, w[0]);
+		buf_set(cert, w[n - 1]);
+	} else
+		buf_setf(why, "expected \"keyfile certfile\" or one file "
+		    "with both, found \"%s\"", value);
+	free(copy);
+	return n == 1 || n == 2 ? 0 : -1;
+}
+
+/* tls_sni_add - one entry of the map: a context for name; a map_walk_fn */
+static int
+tls_sni_add(const char *name, const char *value, void *arg,
+    struct buf *why)
+{
+	struct tls_ctx *c = arg, *sub;
+	struct buf *cert = buf_new(128, PATH_MAX), *key = buf_new(128,
+	    PATH_MAX), *err = buf_new(128, 1024);
+
+	if (tls_sni_files(value, cert, key, err) < 0 ||
+	    (sub = tls_ctx_new(buf_str(cert), buf_str(key), err)) == NULL)
+		msg_warn("tls_server_sni_maps: %s: %s; clients asking for %s "
+		    "get the default certificate", name, buf_str(err), name);
+	else {
+		c->sni = xrealloc(c->sni, (c->nsni + 1) * sizeof(*c->sni));
+		c->sni[c->nsni].name = lowercase(xstrdup(name));
+		c->sni[c->nsni++].ctx = sub;
+	}
+	buf_free(&cert);
+	buf_free(&key);
+	buf_free(&err);
+	return 0;
+}
+
+/* tls_sni_find - the context for a server name, or NULL: the default */
+static struct tls_ctx *
+tls_sni_find(struct tls_ctx *c, const char *name)
+{
+	const char *p;
+	size_t i;
+
+	for (p = name; p != NULL; p = strchr(p + 1, '.'))
+		for (i = 0; i < c->nsni; i++)
+			if (strcasecmp(c->sni[i].name, p) == 0)
+				return c->sni[i].ctx;
+	return NULL;
+}
+
+/* tls_sni_pick - OpenSSL's servername callback: the client's name's */
+static int
+tls_sni_pick(SSL *ssl, int *alert, void *arg)
+{
+	struct tls_ctx *sub;
+	const char *name;
+
+	name = SSL_get_servername(ssl, TLSEXT_NAMETYPE_host_name);
+	if (name == NULL || strlen(name) > 253 ||
+	    (sub = tls_sni_find(arg, name)) == NULL)
+		return SSL_TLSEXT_ERR_NOACK;
+	if (SSL_set_SSL_CTX(ssl, sub->ctx) == NULL)
+		return SSL_TLSEXT_ERR_NOACK;
+	return SSL_TLSEXT_ERR_OK;
+}
+
+/* tls_sni_load - the certificates of a tls_server_sni_maps list */
+static void
+tls_sni_load(struct tls_ctx *c, const char *maps)
+{
+	struct buf *why = buf_new(128, 1024);
+	struct map *m;
+
+	if ((m = map_open(maps, 0, why)) == NULL ||
+	    map_walk(m, tls_sni_add, c, why) < 0)
+		msg_warn("tls_server_sni_maps: %s; every client gets the "
+		    "default certificate", buf_str(why));
+	map_close(&m);
+	buf_free(&why);
+	if (c->nsni > 0) {
+		SSL_CTX_set_tlsext_servername_callback(c->ctx, tls_sni_pick);
+		SSL_CTX_set_tlsext_servername_arg(c->ctx, c);
+	}
+}
+
+/*
+ * tls_ctx_server - the context of tls_cert_file and tls_key_file, with
+ * the certificates of tls_server_sni_maps (tls_sni.c) beside it
+ */
 struct tls_ctx *
 tls_ctx_server(struct buf *why)
 {
-	return tls_ctx_new(var_tls_cert_file, var_tls_key_file, why);
+	struct tls_ctx *c;
+
+	if ((c = tls_ctx_new(var_tls_cert_file, var_tls_key_file,
+	    why)) == NULL)
+		return NULL;
+	if (var_tls_server_sni_maps != NULL && *var_tls_server_sni_maps)
+		tls_sni_load(c, var_tls_server_sni_maps);
+	return c;
 }
 
-/* tls_ctx_free - release a context */
+/* tls_ctx_free - release a context, and those of its SNI names */
 void
 tls_ctx_free(struct tls_ctx **cp)
 {
+	size_t i;
+
 	if (*cp == NULL)
 		return;
+	for (i = 0; i < (*cp)->nsni; i++) {
+		free((*cp)->sni[i].name);
+		tls_ctx_free(&(*cp)->sni[i].ctx);
+	}
+	free((*cp)->sni);
 	SSL_CTX_free((*cp)->ctx);
 	free(*cp);
 	*cp = NULL;
+}
+
+/*
+ * tls_cert_info - the first certificate of a PEM file: when it expires
+ * (*not_after) and whether it is good for host (*name_ok: its
+ * subjectAltName, else its CN, as mail clients check it).  0, or -1 with
+ * why.  For "cartero check", which reads what the servers will present.
+ */
+int
+tls_cert_info(const char *path, const char *host, time_t *not_after,
+    int *name_ok, struct buf *why)
+{
+	struct tm tm;
+	FILE *fp;
+	X509 *x;
+	int r = -1;
+
+	if ((fp = fopen(path, "re")) == NULL) {
+		buf_setf(why, "cannot read %s: %s", path, strerror(errno));
+		return -1;
+	}
+	ERR_clear_error();
+	x = PEM_read_X509(fp, NULL, NULL, NULL);
+	fclose(fp);
+	if (x == NULL) {
+		buf_setf(why, "%s holds no PEM certificate", path);
+		tls_why(NULL, NULL);
+		return -1;
+	}
+	memset(&tm, 0, sizeof(tm));
+	if (ASN1_TIME_to_tm(X509_get0_notAfter(x), &tm) != 1)
+		buf_setf(why, "%s: the certificate's end date is unreadable",
+		    path);
+	else {
+		*not_after = timegm(&tm);
+		*name_ok = host != NULL && *host != '\0' &&
+		    X509_check_host(x, host, 0, 0, NULL) == 1;
+		r = 0;
+	}
+	X509_free(x);
+	return r;
 }
 
 /*

@@ -27,6 +27,7 @@
 
 #include <sys/types.h>
 #include <stddef.h>
+#include <time.h>
 
 struct buf;
 struct tls_ctx;
@@ -38,8 +39,20 @@ struct tls;
  * read tls_cert_file /etc/cartero/cert.pem: No such file or directory").
  */
 struct tls_ctx	*tls_ctx_new(const char *, const char *, struct buf *);
-/* The same from var_tls_cert_file and var_tls_key_file. */
+/*
+ * The same from var_tls_cert_file and var_tls_key_file, with a context for
+ * each name of tls_server_sni_maps (SNI): a client that names one gets its
+ * certificate, any other the default.  An entry that cannot be read is
+ * skipped with a warning.
+ */
 struct tls_ctx	*tls_ctx_server(struct buf *);
+/* A tls_server_sni_maps value ("keyfile certfile", or one file with
+ * both) into its certificate and key files: 0, or -1 with why. */
+int		 tls_sni_files(const char *, struct buf *, struct buf *,
+		    struct buf *);
+/* The first certificate of a PEM file: its end, does it name host? */
+int		 tls_cert_info(const char *, const char *, time_t *, int *,
+		    struct buf *);
 void		 tls_ctx_free(struct tls_ctx **);
 void		 tls_ctx_cleanse(struct tls_ctx *);	/* see tls.c */
 

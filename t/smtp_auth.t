@@ -7,6 +7,8 @@
 # secured, so the refusal (538) and "AUTH only after STARTTLS" are tested
 # from this host's own non-loopback address (outside mynetworks), where
 # an authenticated client may also relay (permit_sasl_authenticated).
+# With disable_plaintext_auth = no (the seed's lab) AUTH on 25 and POP3
+# and IMAP logins work in plaintext from there; by default they do not.
 # Without the auth service AUTH fails temporarily (454).
 import os, sys
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "lib"))
@@ -272,20 +274,86 @@ inst.stop()
 
 # disable_plaintext_auth = no (the seed's lab): passwords in plaintext from
 # anywhere.  The auth service reads it from main.cf too, so it is set there.
+# The seed's clients: ana sends to bob on 25 with AUTH and no TLS, bob reads
+# it by POP3 on 110 and IMAP on 143 with plain logins (issue 12 item 2).
+# The same POP3 and IMAP services under the default refuse those logins.
+LAB_TESTS = 13
+
+
+def lab_services(host):
+    """smtpd, pop3d and imapd on host (free ports), as master.cf lines."""
+    ports = [free_port() for _ in range(3)]
+    return ports, "".join("%s:%d inet n - n - - %s\n" % (host, p, c) for p, c
+                          in zip(ports, ("smtpd", "pop3d", "imapd")))
+
+
 if hostip is None:
-    for i in range(2):
+    for i in range(LAB_TESTS):
         ok(True, "# SKIP this host has no non-loopback IPv4 address")
 else:
-    port2 = free_port()
+    import imaplib, poplib
+    (port2, pop2, imap2), lines = lab_services(hostip)
     lab = Instance(main_cf={"disable_plaintext_auth": "no"},
-                   master_extra="%s:%d inet n - n - - smtpd\n" % (hostip, port2))
+                   master_extra=lines)
     d = Dialog(hostip, port2)
     like(d.cmd("EHLO far.example.net"), "250-AUTH PLAIN LOGIN",
          "disable_plaintext_auth = no: AUTH offered in plaintext")
     like(d.cmd("AUTH PLAIN " + b64("\0ana\0ana")), "235 2.7.0",
          "... and it succeeds")
     d.close()
+    s = smtplib.SMTP(hostip, port2, timeout=15)
+    s.ehlo("far.example.net")
+    s.user, s.password = "ana", "ana"
+    reply_is(s.auth("LOGIN", s.auth_login, initial_response_ok=False), 235,
+             "... AUTH LOGIN in plaintext too")
+    s.sendmail("ana@mired.org", ["bob@mired.org"],
+               "Subject: seed lab\r\n\r\nhola bob\r\n")
+    s.quit()
+    ok(lab.wait_mail(1, "bob"), "ana's message to bob over port 25 arrives")
+    try:
+        p = poplib.POP3(hostip, pop2, timeout=15)
+        p.user("bob")
+        like(p.pass_("bob").decode(), "+OK", "POP3 USER/PASS in plaintext "
+             "from %s is accepted" % hostip)
+        is_(p.stat()[0], 1, "... and bob finds the message")
+        p.quit()
+    except poplib.error_proto as e:
+        ok(False, "POP3 USER/PASS in plaintext: %s" % e)
+        ok(False, "... and bob finds the message")
+    m = imaplib.IMAP4(hostip, imap2, timeout=15)
+    ok("LOGINDISABLED" not in m.capabilities,
+       "IMAP CAPABILITY in plaintext: no LOGINDISABLED")
+    is_(m.login("bob@mired.org", "bob")[0], "OK",
+        "IMAP LOGIN in plaintext is accepted")
+    typ, data = m.select("INBOX")
+    is_(data[0], b"1", "... and bob finds the message")
+    m.logout()
     lab.stop()
+    # The default: the same services refuse passwords in plaintext.
+    (port3, pop3_, imap3), lines = lab_services(hostip)
+    safe = Instance(master_extra=lines)
+    d = Dialog(hostip, port3)
+    ok("AUTH" not in d.cmd("EHLO far.example.net"),
+       "by default AUTH is not offered in plaintext on port 25")
+    d.close()
+    p = poplib.POP3(hostip, pop3_, timeout=15)
+    try:
+        p.user("bob")
+        ok(False, "by default POP3 USER in plaintext is refused")
+    except poplib.error_proto as e:
+        like(str(e), "Plaintext authentication disallowed",
+             "by default POP3 USER in plaintext is refused")
+    p.close()
+    m = imaplib.IMAP4(hostip, imap3, timeout=15)
+    ok("LOGINDISABLED" in m.capabilities,
+       "by default IMAP says LOGINDISABLED in plaintext")
+    try:
+        m.login("bob", "bob")
+        ok(False, "... and refuses LOGIN")
+    except imaplib.IMAP4.error as e:
+        ok(True, "... and refuses LOGIN")
+    m.shutdown()
+    safe.stop()
 
 # No auth service: 454 4.7.0, the client may try again later.
 down = Instance(start=False)

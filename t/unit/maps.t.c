@@ -621,6 +621,67 @@ cleanup(void)
 	rmdir(dir);
 }
 
+/* walk_count - a map_walk_fn: count entries, note one, stop on "stop" */
+static int
+walk_count(const char *key, const char *value, void *arg, struct buf *why)
+{
+	int *n = arg;
+
+	if (strcmp(key, "stop") == 0) {
+		buf_set(why, "stopped");
+		return -1;
+	}
+	if (strcmp(key, "bob@mired.org") == 0 &&
+	    strcmp(value, "bob@example.org") == 0)
+		n[1]++;
+	n[0]++;
+	return 0;
+}
+
+/* test_walk - map_walk over hash: and texthash: tables and a list */
+static void
+test_walk(void)
+{
+	struct buf *why = buf_new(64, 0), *list = buf_new(256, 0);
+	struct map *m;
+	int n[2];
+	const char *type[] = { "hash", "texthash" };
+	int i;
+
+	write_file("walk", "ana@mired.org ana\nbob@mired.org bob@example.org\n"
+	    "carmen carmen@example.org\n");
+	write_file("stopper", "stop here\n");
+	quiet(1);
+	map_build(spec("hash", "walk"), 0, why);
+	map_build(spec("hash", "stopper"), 0, why);
+	quiet(0);
+	for (i = 0; i < 2; i++) {
+		m = map_open(spec(type[i], "walk"), 0, why);
+		n[0] = n[1] = 0;
+		ok(m != NULL && map_walk(m, walk_count, n, why) == 0,
+		    "map_walk goes through the whole table");
+		is_int(n[0], 3, "... each of its 3 entries once");
+		is_int(n[1], 1, "... with keys and values as stored");
+		map_close(&m);
+	}
+	buf_setf(list, "%s, %s", spec("hash", "stopper"),
+	    spec("texthash", "walk"));
+	m = map_open(buf_str(list), 0, why);
+	n[0] = n[1] = 0;
+	ok(m != NULL && map_walk(m, walk_count, n, why) == -1,
+	    "map_walk stops when the function says -1");
+	is_str(buf_str(why), "stopped", "... with its why");
+	is_int(n[0], 0, "... and goes no further");
+	map_close(&m);
+	ok(map_walk(NULL, walk_count, n, why) == 0, "no map: nothing to walk");
+	unlink(path("walk"));
+	unlink(path("walk.db"));
+	unlink(path("stopper"));
+	unlink(path("stopper.db"));
+	buf_free(&why);
+	buf_free(&list);
+}
+
 int
 main(void)
 {
@@ -633,6 +694,7 @@ main(void)
 	test_aliases();
 	test_lists();
 	test_resolve();
+	test_walk();
 	cleanup();
 	plan(tap_n);
 	return done_testing();

@@ -14,6 +14,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include <unistd.h>
 
 #include <openssl/evp.h>
@@ -83,6 +84,53 @@ make_files(void)
 	fputs("-----BEGIN CERTIFICATE-----\nnot base64 at all\n"
 	    "-----END CERTIFICATE-----\n", fp);
 	fclose(fp);
+}
+
+/* test_cert_info - a certificate's end and name, for cartero check */
+static void
+test_cert_info(void)
+{
+	struct buf *why = buf_new(64, 0);
+	time_t end = 0;
+	int name_ok = -1;
+
+	ok(tls_cert_info(cert, "mail.mired.org", &end, &name_ok, why) == 0,
+	    "tls_cert_info reads a certificate");
+	ok(end > time(NULL) + 86000 && end <= time(NULL) + 86400,
+	    "... its end, a day from now");
+	is_int(name_ok, 1, "... it names mail.mired.org (its CN)");
+	tls_cert_info(cert, "otro.example", &end, &name_ok, why);
+	is_int(name_ok, 0, "... and not otro.example");
+	ok(tls_cert_info(junk, "x", &end, &name_ok, why) < 0 &&
+	    strstr(buf_str(why), "holds no PEM certificate") != NULL,
+	    "a broken certificate: -1, and why");
+	ok(tls_cert_info("/nonexistent.pem", "x", &end, &name_ok, why) < 0 &&
+	    strstr(buf_str(why), "cannot read /nonexistent.pem") != NULL,
+	    "a missing file: -1, and why");
+	buf_free(&why);
+}
+
+/* test_sni_files - tls_server_sni_maps values */
+static void
+test_sni_files(void)
+{
+	struct buf *c = buf_new(64, 0), *k = buf_new(64, 0), *why = buf_new(64,
+	    0);
+
+	ok(tls_sni_files("/k.pem /c.pem", c, k, why) == 0 &&
+	    strcmp(buf_str(k), "/k.pem") == 0 &&
+	    strcmp(buf_str(c), "/c.pem") == 0, "\"keyfile certfile\"");
+	ok(tls_sni_files("  /both.pem ", c, k, why) == 0 &&
+	    strcmp(buf_str(k), "/both.pem") == 0 &&
+	    strcmp(buf_str(c), "/both.pem") == 0, "one file with both");
+	ok(tls_sni_files("/a, /b", c, k, why) == 0 &&
+	    strcmp(buf_str(c), "/b") == 0, "a comma between them");
+	ok(tls_sni_files("/a /b /c", c, k, why) < 0 &&
+	    strstr(buf_str(why), "expected") != NULL, "three files: -1, why");
+	ok(tls_sni_files(" ", c, k, why) < 0, "none: -1");
+	buf_free(&c);
+	buf_free(&k);
+	buf_free(&why);
 }
 
 /* client_new - a client session on fd, TLS max version maxv (0: any) */
@@ -262,6 +310,8 @@ main(void)
 		printf("# %s\n", buf_str(why));
 		return done_testing();
 	}
+	test_cert_info();
+	test_sni_files();
 
 	/* A session with lineio on top. */
 	pid = run_child(cl_echo, &fd);
