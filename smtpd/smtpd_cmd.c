@@ -164,7 +164,8 @@ smtpd_mail_param(struct smtpd_state *s, const char *tok, const char *val,
  * ("FROM:", "TO:") into addr, then each parameter that follows it given
  * to fn with ctx (smtpd_cmd_params).  -1 after a reply: the command's
  * syntax, what is wrong with the address (in why) or a parameter, or a
- * UTF-8 address without SMTPUTF8 on MAIL (RFC 6531 3.4).
+ * UTF-8 address in a transaction whose MAIL did not say SMTPUTF8 (RFC
+ * 6531 3.4).
  */
 static int
 smtpd_cmd_path(struct smtpd_state *s, const char *args, const char *prefix,
