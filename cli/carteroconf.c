@@ -14,6 +14,11 @@
  * over it, so a crash leaves either the old file or the new one.  A value
  * that does not suit a known parameter's type leaves main.cf unchanged.
  * -m prints cartero.conf(5), made from the same parameter table.
+ *
+ * Called by the name postconf (the symbolic link of the compatibility
+ * package), it says so in its messages and usage, and -m lists the
+ * lookup table types, as postconf -m does; the other options are the
+ * same.  -v says what -e and -X change, line by line.
  */
 #include <sys/stat.h>
 #include <sys/types.h>
@@ -31,6 +36,7 @@
 
 #include "buf.h"
 #include "conf.h"
+#include "maps.h"
 #include "msg.h"
 #include "params.h"
 #include "util.h"
@@ -45,6 +51,8 @@
 #define SHOW_DEFAULT	0x2		/* -d */
 #define SHOW_VALUE_ONLY	0x4		/* -h */
 #define SHOW_EXPAND	0x8		/* -x */
+
+static const char *carteroconf_name = "carteroconf";	/* or postconf */
 
 /* One physical line of main.cf, for editing. */
 struct cc_line {
@@ -61,15 +69,17 @@ struct cc_setting {
 	int	 done;
 };
 
-/* usage - the synopsis, then exit 1 */
+/* usage - the synopsis, under the name we were called by, then exit 1 */
 static void
 usage(void)
 {
+	const char *n = carteroconf_name;
+
 	fprintf(stderr,
-	    "usage: carteroconf [-c dir] [-d | -n] [-hx] [name ...]\n"
-	    "       carteroconf [-c dir] -e 'name = value' ...\n"
-	    "       carteroconf [-c dir] -X name ...\n"
-	    "       carteroconf -m\n");
+	    "usage: %s [-v] [-c dir] [-d | -n] [-hx] [name ...]\n"
+	    "       %s [-v] [-c dir] -e 'name = value' ...\n"
+	    "       %s [-v] [-c dir] -X name ...\n"
+	    "       %s -m\n", n, n, n, n);
 	exit(1);
 }
 
@@ -345,8 +355,22 @@ man_page(void)
 	    ".BR carteroconf (1),\n"
 	    ".BR carteromap (1),\n"
 	    ".BR sendmail (1),\n"
+	    ".BR master.cf (5),\n"
 	    ".BR cartero (8)\n");
 	free(all);
+}
+
+/* show_map_types - postconf -m: the lookup table types, one a line */
+static void
+show_map_types(void)
+{
+	const char *p = MAP_TYPE_NAMES;
+	size_t n;
+
+	for (; *p != '\0'; p += n + strspn(p + n, " ")) {
+		n = strcspn(p, " ");
+		printf("%.*s\n", (int)n, p);
+	}
 }
 
 /* read_text - a file's text (bounded); NULL with errno ENOENT if absent */
@@ -593,7 +617,11 @@ edit(const char *dir, char **args, int remove)
 			lines[i].drop = 0;
 			lines[i].text = NULL;
 			sets[j].done = 1;
-		}
+			msg_debug("%s, line %d: %s = %s", path, i + 1,
+			    sets[j].name, sets[j].value);
+		} else
+			msg_debug("%s, line %d: %s removed", path, i + 1,
+			    lines[i].name);
 	}
 	for (i = 0; i < count; i++) {
 		if (lines[i].drop)
@@ -614,10 +642,15 @@ edit(const char *dir, char **args, int remove)
 		if (sets[i].done || j < nsets)
 			continue;
 		buf_appendf(out, "%s = %s\n", sets[i].name, sets[i].value);
+		msg_debug("%s: %s = %s added at the end", path, sets[i].name,
+		    sets[i].value);
 		changed = 1;
 	}
-	if (changed)
+	if (changed) {
 		write_file(path, buf_str(out), buf_len(out));
+		msg_debug("%s: written (%zu bytes)", path, buf_len(out));
+	} else
+		msg_debug("%s: nothing to change", path);
 
 	for (i = 0; i < count; i++)
 		free(lines[i].name);
@@ -638,8 +671,11 @@ main(int argc, char **argv)
 	const char *dir = NULL;
 	int ch, mode = 0, editing = 0, manual = 0;
 
-	msg_init("carteroconf", MSG_STDERR);
-	while ((ch = getopt(argc, argv, "c:dehmnxX")) != -1) {
+	/* GNU basename(): the name after the last slash, argv untouched. */
+	if (strcmp(basename(argv[0]), "postconf") == 0)
+		carteroconf_name = "postconf";
+	msg_init(carteroconf_name, MSG_STDERR);
+	while ((ch = getopt(argc, argv, "c:dehmnvxX")) != -1) {
 		if (conf_option(ch, optarg, &dir))
 			continue;
 		switch (ch) {
@@ -682,7 +718,10 @@ main(int argc, char **argv)
 	if (manual) {
 		if (*argv != NULL)
 			usage();
-		man_page();
+		if (strcmp(carteroconf_name, "postconf") == 0)
+			show_map_types();	/* postconf -m's meaning */
+		else
+			man_page();
 	} else if (editing)
 		edit(dir, argv, editing == 'X');
 	else if (mode & SHOW_NONDEFAULT)

@@ -11,7 +11,12 @@
  * error.  With "-q -" keys are read from standard input, one a line, and
  * "key value" is printed for each one found.  A file without a type is
  * hash:file.  -a reads the source as an aliases file ("key: value"), which
- * is what newaliases does for alias_database.
+ * is what newaliases does for alias_database.  -v says what is done: the
+ * main.cf read, each table built (its entries) or checked, each lookup.
+ *
+ * Called by the name postmap (the symbolic link of the compatibility
+ * package), it says so in its messages and usage; the options are the
+ * same, the seed's "postmap -v /etc/cartero/transport" among them.
  */
 #include <sys/stat.h>
 #include <sys/types.h>
@@ -30,15 +35,20 @@
 
 #define CARTEROMAP_KEY_MAX	4096
 
+static const char *carteromap_name = "carteromap";	/* or postmap */
+
 /* carteromap_usage - explain the command line and exit */
 static void
 carteromap_usage(void)
 {
+	const char *n = carteromap_name;
+
 	fprintf(stderr,
-	    "usage: carteromap [-a] [-c dir] [type:]file ...\n"
-	    "       carteromap [-a] [-c dir] -q key [type:]file ...\n"
-	    "       carteromap [-a] [-c dir] -q - [type:]file ...\n"
-	    "types: hash (the default; builds file.db), texthash\n");
+	    "usage: %s [-av] [-c dir] [type:]file ...\n"
+	    "       %s [-av] [-c dir] -q key [type:]file ...\n"
+	    "       %s [-av] [-c dir] -q - [type:]file ...\n"
+	    "types: hash (the default; builds file.db), texthash\n",
+	    n, n, n);
 	exit(2);
 }
 
@@ -61,7 +71,7 @@ carteromap_spec(const char *arg)
 static void
 carteromap_config(const char *dir)
 {
-	struct buf *why = buf_new(256, 0);
+	struct buf *why = buf_new(256, 0), *path;
 	struct stat st;
 
 	if (dir != NULL && stat(dir, &st) < 0)
@@ -70,6 +80,15 @@ carteromap_config(const char *dir)
 		msg_fatal("-c %s: not a directory", dir);
 	if (conf_load(dir, NULL, why) < 0)
 		msg_fatal("%s", buf_str(why));
+	if (msg_verbose) {
+		path = buf_new(256, 0);
+		buf_setf(path, "%s/main.cf", dir != NULL ? dir :
+		    conf_default_dir());
+		msg_debug("configuration: %s%s", buf_str(path),
+		    access(buf_str(path), F_OK) == 0 ? "" :
+		    " (none: the defaults)");
+		buf_free(&path);
+	}
 	buf_free(&why);
 }
 
@@ -81,6 +100,8 @@ carteromap_query(struct map *m, const char *key, int with_key)
 	int r;
 
 	r = map_lookup(m, key, value);
+	msg_debug("lookup of %s: %s", key, r > 0 ? "found" : r == 0 ?
+	    "not found" : "failed");
 	if (r < 0)
 		msg_warn("%s", buf_str(value));
 	else if (r > 0) {
@@ -131,14 +152,16 @@ main(int argc, char **argv)
 	char *spec;
 	int ch, flags = 0, i, r = 0;
 
-	msg_init("carteromap", MSG_STDERR);
-	while ((ch = getopt(argc, argv, "ac:q:")) != -1) {
+	/* GNU basename(): the name after the last slash, argv untouched. */
+	if (strcmp(basename(argv[0]), "postmap") == 0)
+		carteromap_name = "postmap";
+	msg_init(carteromap_name, MSG_STDERR);
+	while ((ch = getopt(argc, argv, "ac:q:v")) != -1) {
+		if (conf_option(ch, optarg, &dir))
+			continue;
 		switch (ch) {
 		case 'a':
 			flags |= MAP_ALIAS;
-			break;
-		case 'c':
-			dir = optarg;
 			break;
 		case 'q':
 			query = optarg;
@@ -163,6 +186,7 @@ main(int argc, char **argv)
 			buf_appendf(list, "%s%s", i ? ", " : "", spec);
 			free(spec);
 		}
+		msg_debug("looking keys up in %s", buf_str(list));
 		if ((m = map_open(buf_str(list), flags, why)) == NULL) {
 			msg_warn("%s", buf_str(why));
 			exit(2);

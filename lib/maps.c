@@ -343,6 +343,20 @@ map_db_open(const char *path, struct buf *why)
 	return db;
 }
 
+/* map_db_count - the keys of a hash: table, for -v; -1 if unknown */
+static long
+map_db_count(DB *db)
+{
+	DB_HASH_STAT *hs;
+	long n;
+
+	if (db->stat(db, NULL, &hs, 0) != 0)
+		return -1;
+	n = (long)hs->hash_nkeys;
+	free(hs);
+	return n;
+}
+
 /* map_build_hash - write source/path.db from source, atomically */
 static int
 map_build_hash(const char *spec, const char *source, int flags,
@@ -353,6 +367,7 @@ map_build_hash(const char *spec, const char *source, int flags,
 	struct stat st;
 	DB *db = NULL;
 	mode_t mode;
+	long nkeys = -1;
 	int ret, fd, r = -1;
 
 	buf_setf(dbpath, "%s.db", source);
@@ -385,6 +400,8 @@ map_build_hash(const char *spec, const char *source, int flags,
 		buf_setf(why, "%s: %s", spec, buf_str(err));
 		goto fail;
 	}
+	if (msg_verbose)
+		nkeys = map_db_count(db);
 	ret = db->close(db, 0);
 	db = NULL;
 	if (ret != 0) {
@@ -412,6 +429,8 @@ map_build_hash(const char *spec, const char *source, int flags,
 	}
 	if (fsync_dir(buf_str(dbpath)) < 0)
 		msg_warn("fsync directory of %s: %m", buf_str(dbpath));
+	msg_debug("%s: %ld %s from %s written to %s", spec, nkeys,
+	    nkeys == 1 ? "entry" : "entries", source, buf_str(dbpath));
 	r = 0;
 	goto out;
 fail:
@@ -801,7 +820,11 @@ map_build(const char *list, int flags, struct buf *why)
 			    text, err) < 0) {
 				buf_setf(why, "%s: %s", t->spec, buf_str(err));
 				r = -1;
-			}
+			} else
+				msg_debug("%s: %zu %s, read as the text "
+				    "stands: nothing to build", t->spec,
+				    text->used, text->used == 1 ? "entry" :
+				    "entries");
 			buf_free(&err);
 			htable_free(&text, free);
 		}

@@ -14,6 +14,9 @@ struct map;
 
 #define MAP_ALIAS	0x1	/* source uses "key: value" */
 
+/* The table types map_open() knows (maps.c), for postconf -m. */
+#define MAP_TYPE_NAMES	"hash texthash"
+
 struct map	*map_open(const char *, int, struct buf *);	/* one "type:name" or a list */
 int		 map_lookup(struct map *, const char *, struct buf *);	/* 1 found, 0 not, -1 error */
 void		 map_close(struct map **);

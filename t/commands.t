@@ -1,6 +1,8 @@
 #!/usr/bin/env python3
-# carteroconf (postconf's habits) and carteromap (postmap's habits).
-import os, sys
+# carteroconf (postconf's habits) and carteromap (postmap's habits), also
+# called as postconf and postmap, the names cartero-postfix-compat gives
+# them (symbolic links), with the seed's lines as it types them.
+import os, subprocess, sys
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "lib"))
 from cartero_test import *
 
@@ -49,4 +51,73 @@ r = inst.cmd("carteromap", "-q", "example.com", "hash:" + tfile)
 is_(r.stdout.strip(), "smtp:[relay.example.com]", "keys match without regard to case")
 r = inst.cmd("carteromap", "-q", "absent.org", "hash:" + tfile)
 is_(r.returncode, 1, "a missing key exits 1")
+
+# The seed's lines, through links named postconf and postmap, with the
+# configuration found as the default one (no -c: $CARTERO_CONFIG_DIR).
+bindir = os.path.join(inst.dir, "compat")
+os.makedirs(bindir)
+for name, real in (("postconf", "carteroconf"), ("postmap", "carteromap")):
+    os.symlink(os.path.join(BUILD, "cli", real), os.path.join(bindir, name))
+compat_env = dict(os.environ, CARTERO_CONFIG_DIR=inst.etc)
+
+
+def compat(*argv, input=None):
+    return subprocess.run([os.path.join(bindir, argv[0])] + list(argv[1:]),
+                          input=input, capture_output=True, text=True,
+                          env=compat_env, timeout=60)
+
+
+r = compat("postconf", "-e", "home_mailbox = Maildir/")
+is_((r.returncode, r.stderr), (0, ""), "postconf -e 'home_mailbox = Maildir/'")
+r = compat("postconf", "-e", "relay_domains = listas.mired.org")
+is_((r.returncode, r.stderr), (0, ""),
+    "postconf -e 'relay_domains = listas.mired.org'")
+r = compat("postconf", "-e", "transport_maps = hash:" + tfile)
+is_((r.returncode, r.stderr), (0, ""), "postconf -e 'transport_maps = ...'")
+r = compat("postconf", "-e", "mailman_destination_recipient_limit = 1")
+is_((r.returncode, r.stderr), (0, ""),
+    "postconf -e 'mailman_destination_recipient_limit = 1', no warning")
+r = compat("postconf", "-n")
+for line in ("home_mailbox = Maildir/", "relay_domains = listas.mired.org",
+             "transport_maps = hash:" + tfile,
+             "mailman_destination_recipient_limit = 1"):
+    like(r.stdout, line + "\n", "postconf -n shows " + line.split()[0])
+like(open(main_cf).read(), "# a comment that must survive",
+     "main.cf keeps its comments through postconf -e")
+r = compat("postconf", "-h", "relay_domains")
+is_(r.stdout, "listas.mired.org\n", "postconf -h reads the same main.cf")
+r = compat("postconf", "-v", "-e", "relay_domains = listas.mired.org")
+like(r.stderr, "postconf: %s, line " % os.path.realpath(main_cf),
+     "postconf -v says which line -e changed, under postconf's name")
+like(r.stderr, "written (", "and that main.cf was written")
+r = compat("postconf", "-m")
+is_((r.returncode, r.stdout.split()), (0, ["hash", "texthash"]),
+    "postconf -m lists the lookup table types")
+r = compat("postconf", "no_such_parameter")
+like(r.stderr, "postconf: warning: unknown parameter", "postconf's warnings say postconf")
+r = compat("postconf", "-Q")
+ok(r.returncode != 0 and "usage: postconf " in r.stderr,
+   "postconf's usage says postconf")
+
+os.unlink(tfile + ".db")
+r = compat("postmap", "-v", tfile)
+is_(r.returncode, 0, "postmap -v FILE builds the table")
+ok(os.path.exists(tfile + ".db"), "as FILE.db")
+like(r.stderr, "postmap: configuration: %s/main.cf" % inst.etc,
+     "-v says which main.cf it read")
+like(r.stderr, "postmap: hash:%s: 2 entries from %s written to %s.db" %
+     (tfile, tfile, tfile), "-v says what it built: entries, source, file")
+r = compat("postmap", "-q", "listas.mired.org", tfile)
+is_((r.returncode, r.stdout), (0, "mailman:\n"), "postmap -q finds the key")
+r = compat("postmap", "-v", "-q", "absent.org", "hash:" + tfile)
+is_(r.returncode, 1, "postmap -v -q of a missing key exits 1")
+like(r.stderr, "lookup of absent.org: not found", "and -v says so")
+r = compat("postmap", "-v", "texthash:" + tfile)
+like(r.stderr, "texthash:%s: 2 entries, read as the text stands" % tfile,
+     "postmap -v texthash: says there is nothing to build")
+r = inst.cmd("carteromap", "-v", tfile)
+like(r.stderr, "carteromap: hash:", "called by its own name, it says carteromap")
+r = compat("postmap", "-Q", tfile)
+ok(r.returncode != 0 and "usage: postmap " in r.stderr,
+   "postmap's usage says postmap")
 done()
