@@ -41,42 +41,62 @@ struct check_client {
 	int		 wrapped;	/* TLS at connect */
 };
 
+/* The protocols clients use, as each client's settings name them. */
+static const struct check_kind {
+	enum check_proto proto;
+	const char	*kind, *thunderbird, *outlook;
+	int		 incoming;
+} check_kinds[] = {
+	{ CHECK_IMAP, "IMAP", "imap", "IMAP", 1 },
+	{ CHECK_POP3, "POP3", "pop3", "POP3", 1 },
+	/* Port 25 is for users only when it takes AUTH. */
+	{ CHECK_MX, "SMTP", "smtp", "SMTP", 0 },
+	{ CHECK_SUBMISSION, "SMTP", "smtp", "SMTP", 0 },
+};
+
 /* check_client_of - a service as a client sees it: 1, or 0 for none */
 static int
 check_client_of(const struct check_serv *s, struct check_client *c)
 {
+	enum check_proto proto = check_serv_proto(s);
+	const struct check_kind *k;
+	size_t i;
+
 	memset(c, 0, sizeof(*c));
-	c->port = s->port;
-	c->wrapped = check_serv_wrapped(s);
-	switch (check_serv_proto(s)) {
-	case CHECK_IMAP:
-		c->kind = "IMAP";
-		c->thunderbird = "imap";
-		c->outlook = "IMAP";
-		c->incoming = 1;
-		break;
-	case CHECK_POP3:
-		c->kind = "POP3";
-		c->thunderbird = "pop3";
-		c->outlook = "POP3";
-		c->incoming = 1;
-		break;
-	case CHECK_MX:
-		/* Port 25 is for users only when it takes AUTH. */
-		if (!check_serv_bool(s, "smtpd_sasl_auth_enable"))
-			return 0;
-		/* FALLTHROUGH */
-	case CHECK_SUBMISSION:
-		if (!check_serv_bool(s, "smtpd_sasl_auth_enable"))
-			return 0;
-		c->kind = "SMTP";
-		c->thunderbird = "smtp";
-		c->outlook = "SMTP";
-		break;
-	default:
-		return 0;
+	for (i = 0; i < sizeof(check_kinds) / sizeof(check_kinds[0]); i++) {
+		k = &check_kinds[i];
+		if (k->proto != proto || (!k->incoming &&
+		    !check_serv_bool(s, "smtpd_sasl_auth_enable")))
+			continue;
+		c->kind = k->kind;
+		c->thunderbird = k->thunderbird;
+		c->outlook = k->outlook;
+		c->incoming = k->incoming;
+		c->port = s->port;
+		c->wrapped = check_serv_wrapped(s);
+		return c->port != 0;
 	}
-	return c->port != 0;
+	return 0;
+}
+
+/*
+ * check_client_next - the next service clients use, the incoming ones
+ * (IMAP, POP3) first: start with *it = 0; 1 with *c filled, 0 at the end
+ */
+static int
+check_client_next(int *it, struct check_client *c)
+{
+	const struct check_serv *s;
+	int incoming;
+
+	while (*it < 2 * check_nservs) {
+		incoming = *it < check_nservs;
+		s = &check_servs[*it % check_nservs];
+		(*it)++;
+		if (check_client_of(s, c) && c->incoming == incoming)
+			return 1;
+	}
+	return 0;
 }
 
 /* check_tls_ok - can a STARTTLS port start TLS (a certificate is there)? */
@@ -122,7 +142,7 @@ check_clients(void)
 {
 	struct check_client c;
 	char *user = check_example_user();
-	int i, pass, n = 0;
+	int it = 0, n = 0;
 
 	printf("Settings for mail clients (Thunderbird: \"Configure "
 	    "manually\"):\n");
@@ -132,16 +152,10 @@ check_clients(void)
 	    "name (%s)\n", user, var_mydomain, user);
 	free(user);
 	printf("  Authentication:  Normal password\n");
-	for (pass = 1; pass >= 0; pass--)
-		for (i = 0; i < check_nservs; i++) {
-			if (!check_client_of(&check_servs[i], &c) ||
-			    c.incoming != pass)
-				continue;
-			printf("  %-8s %-5s port %-5d %s\n", pass ?
-			    "Incoming" : "Outgoing", c.kind, c.port,
-			    check_security(&c));
-			n++;
-		}
+	for (; check_client_next(&it, &c); n++)
+		printf("  %-8s %-5s port %-5d %s\n", c.incoming ?
+		    "Incoming" : "Outgoing", c.kind, c.port,
+		    check_security(&c));
 	if (n == 0)
 		printf("  (master.cf runs no service for mail clients)\n");
 	return 0;
@@ -161,7 +175,7 @@ static void
 check_thunderbird(struct buf *x)
 {
 	struct check_client c;
-	int i, pass;
+	int it = 0;
 
 	buf_appendf(x, "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n"
 	    "<clientConfig version=\"1.1\">\n"
@@ -170,23 +184,18 @@ check_thunderbird(struct buf *x)
 	    "    <displayName>%s mail</displayName>\n"
 	    "    <displayShortName>%s</displayShortName>\n",
 	    var_mydomain, var_mydomain, var_mydomain, var_mydomain);
-	for (pass = 1; pass >= 0; pass--)
-		for (i = 0; i < check_nservs; i++) {
-			if (!check_client_of(&check_servs[i], &c) ||
-			    c.incoming != pass)
-				continue;
-			buf_appendf(x, "    <%s type=\"%s\">\n"
-			    "      <hostname>%s</hostname>\n"
-			    "      <port>%d</port>\n"
-			    "      <socketType>%s</socketType>\n"
-			    "      <authentication>password-cleartext"
-			    "</authentication>\n"
-			    "      <username>%%EMAILADDRESS%%</username>\n"
-			    "    </%s>\n", pass ? "incomingServer" :
-			    "outgoingServer", c.thunderbird, var_myhostname,
-			    c.port, check_socket_type(&c), pass ?
-			    "incomingServer" : "outgoingServer");
-		}
+	while (check_client_next(&it, &c))
+		buf_appendf(x, "    <%s type=\"%s\">\n"
+		    "      <hostname>%s</hostname>\n"
+		    "      <port>%d</port>\n"
+		    "      <socketType>%s</socketType>\n"
+		    "      <authentication>password-cleartext"
+		    "</authentication>\n"
+		    "      <username>%%EMAILADDRESS%%</username>\n"
+		    "    </%s>\n", c.incoming ? "incomingServer" :
+		    "outgoingServer", c.thunderbird, var_myhostname, c.port,
+		    check_socket_type(&c), c.incoming ? "incomingServer" :
+		    "outgoingServer");
 	buf_puts(x, "  </emailProvider>\n</clientConfig>\n");
 }
 
@@ -195,7 +204,7 @@ static void
 check_outlook(struct buf *x)
 {
 	struct check_client c;
-	int i, pass;
+	int it = 0;
 
 	buf_puts(x, "<?xml version=\"1.0\" encoding=\"utf-8\"?>\n"
 	    "<Autodiscover xmlns=\"http://schemas.microsoft.com/exchange/"
@@ -205,26 +214,21 @@ check_outlook(struct buf *x)
 	    "    <Account>\n"
 	    "      <AccountType>email</AccountType>\n"
 	    "      <Action>settings</Action>\n");
-	for (pass = 1; pass >= 0; pass--)
-		for (i = 0; i < check_nservs; i++) {
-			if (!check_client_of(&check_servs[i], &c) ||
-			    c.incoming != pass)
-				continue;
-			buf_appendf(x, "      <Protocol>\n"
-			    "        <Type>%s</Type>\n"
-			    "        <Server>%s</Server>\n"
-			    "        <Port>%d</Port>\n"
-			    "        <DomainRequired>off</DomainRequired>\n"
-			    "        <SPA>off</SPA>\n"
-			    "        <SSL>%s</SSL>\n"
-			    "%s"
-			    "        <AuthRequired>on</AuthRequired>\n"
-			    "      </Protocol>\n", c.outlook, var_myhostname,
-			    c.port, c.wrapped || check_tls_ok() ? "on" : "off",
-			    c.wrapped ? "        <Encryption>SSL</Encryption>\n"
-			    : check_tls_ok() ?
-			    "        <Encryption>TLS</Encryption>\n" : "");
-		}
+	while (check_client_next(&it, &c))
+		buf_appendf(x, "      <Protocol>\n"
+		    "        <Type>%s</Type>\n"
+		    "        <Server>%s</Server>\n"
+		    "        <Port>%d</Port>\n"
+		    "        <DomainRequired>off</DomainRequired>\n"
+		    "        <SPA>off</SPA>\n"
+		    "        <SSL>%s</SSL>\n"
+		    "%s"
+		    "        <AuthRequired>on</AuthRequired>\n"
+		    "      </Protocol>\n", c.outlook, var_myhostname,
+		    c.port, c.wrapped || check_tls_ok() ? "on" : "off",
+		    c.wrapped ? "        <Encryption>SSL</Encryption>\n"
+		    : check_tls_ok() ?
+		    "        <Encryption>TLS</Encryption>\n" : "");
 	buf_puts(x, "    </Account>\n  </Response>\n</Autodiscover>\n");
 }
 

@@ -671,10 +671,8 @@ main(int argc, char **argv)
 	const char *dir = NULL;
 	int ch, mode = 0, editing = 0, manual = 0;
 
-	/* GNU basename(): the name after the last slash, argv untouched. */
-	if (strcmp(basename(argv[0]), "postconf") == 0)
-		carteroconf_name = "postconf";
-	msg_init(carteroconf_name, MSG_STDERR);
+	carteroconf_name = conf_command_name(argv[0], "carteroconf",
+	    "postconf");
 	while ((ch = getopt(argc, argv, "c:dehmnvxX")) != -1) {
 		if (conf_option(ch, optarg, &dir))
 			continue;

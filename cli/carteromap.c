@@ -152,10 +152,7 @@ main(int argc, char **argv)
 	char *spec;
 	int ch, flags = 0, i, r = 0;
 
-	/* GNU basename(): the name after the last slash, argv untouched. */
-	if (strcmp(basename(argv[0]), "postmap") == 0)
-		carteromap_name = "postmap";
-	msg_init(carteromap_name, MSG_STDERR);
+	carteromap_name = conf_command_name(argv[0], "carteromap", "postmap");
 	while ((ch = getopt(argc, argv, "ac:q:v")) != -1) {
 		if (conf_option(ch, optarg, &dir))
 			continue;

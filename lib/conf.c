@@ -82,6 +82,24 @@ conf_default_dir(void)
 }
 
 /*
+ * conf_command_name - the name a command runs under: compat (postconf,
+ * postmap, as the compatibility package links them) when the last part
+ * of argv0 is that name, else its own; its messages go to stderr under
+ * that name
+ */
+const char *
+conf_command_name(const char *argv0, const char *own, const char *compat)
+{
+	const char *slash = strrchr(argv0, '/');
+	const char *name = own;
+
+	if (strcmp(slash != NULL ? slash + 1 : argv0, compat) == 0)
+		name = compat;
+	msg_init(name, MSG_STDERR);
+	return name;
+}
+
+/*
  * conf_option - the options of the commands about their configuration:
  * -c dir (the directory, into *dir), -v (a more verbose log); 1 when ch
  * is one of them, 0 when it is the command's own

@@ -31,6 +31,8 @@ int		 conf_load(const char *, char **, struct buf *);
 /* conf_load() by the absolute path of the directory, into real[PATH_MAX] */
 int		 conf_load_real(const char *, char *, struct buf *);
 const char	*conf_dir(void);		/* the -c directory in use */
+/* A command's name (argv[0], its own, a compatibility name), msg_init'd. */
+const char	*conf_command_name(const char *, const char *, const char *);
 /* A command's -c DIR (into *dir) and -v; 1 when the option was one. */
 int		 conf_option(int, const char *, const char **);
 size_t		 conf_name_len(const char *);	/* of a parameter name at s */
