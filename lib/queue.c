@@ -703,6 +703,34 @@ queue_path(struct buf *b, const char *dir, const char *sub, const char *id)
 	return buf_str(b);
 }
 
+/*
+ * queue_spare_add - up to n empty files in DIR/recycle, for writers to
+ * take (queue_claim) where they would have made a new one: how many were
+ * made.  A new file's inode is what costs the file system most when mail
+ * comes fast (ext4 looks for a free inode past the ones just freed), so
+ * qmgr keeps a few ready before the mail that needs them comes.
+ */
+int
+queue_spare_add(const char *dir, int n)
+{
+	struct buf *path = buf_new(256, 0);
+	char id[QUEUE_ID_MAX];
+	int fd, made = 0;
+
+	for (; made < n; made++) {
+		queue_new_id(id, sizeof(id));
+		queue_path(path, dir, QUEUE_RECYCLE, id);
+		if ((fd = open(buf_str(path), O_WRONLY | O_CREAT | O_EXCL |
+		    O_NOFOLLOW | O_CLOEXEC, 0600)) < 0) {
+			msg_warn("create %s: %m", buf_str(path));
+			break;
+		}
+		(void)close(fd);
+	}
+	buf_free(&path);
+	return made;
+}
+
 /* queue_opendir - DIR/sub, opened to read its entries; NULL with errno */
 DIR *
 queue_opendir(const char *dir, const char *sub)

@@ -159,6 +159,8 @@ int		 queue_mark_done(int, off_t);
 int		 queue_id_ok(const char *);
 /* Path of a queue file: DIR/sub/id. */
 const char	*queue_path(struct buf *, const char *, const char *, const char *);
+/* Up to n empty spare files in DIR/recycle for writers: how many made. */
+int		 queue_spare_add(const char *, int);
 /* Open the queue directory DIR/sub for reading (NULL with errno). */
 DIR		*queue_opendir(const char *, const char *);
 /* Tell qmgr (DIR/public/qmgr) that id is in incoming/; never fails loudly. */

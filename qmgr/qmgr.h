@@ -25,6 +25,8 @@ struct buf;
 #define QMGR_DEAD_AGENT_MS	5000	/* an unreachable agent rests */
 #define QMGR_SYNC_DELAY_MS	100	/* group commit of removals */
 #define QMGR_RECYCLE_MAX	1000	/* finished files kept for reuse */
+#define QMGR_SPARE_MIN		256	/* recycle/ topped up to this... */
+#define QMGR_SPARE_CHECK_MS	1000	/* ...when counted, this often */
 #define QMGR_PIPELINE		32	/* requests in flight per connection */
 #define QMGR_WARNED_SUFFIX	".delay" /* defer/ID.delay: delay notice sent */
 

@@ -22,7 +22,8 @@
  * costs more CPU the faster mail flows).  It goes in as ".<id>", which no
  * writer takes, and gets its plain name only after the sync of active/
  * that makes its removal from active/ durable: a reused file can then
- * never reappear in active/ after a crash.
+ * never reappear in active/ after a crash.  qmgr also keeps recycle/ at
+ * QMGR_SPARE_MIN files or more with new empty ones (qmgr_file_spares).
  *
  * What becomes of the id (forgotten, or due again at a time) is told to
  * the queue's table (qmgr_queue.c).
@@ -598,6 +599,23 @@ qmgr_file_done(struct qmgr_message *m)
 	qmgr_file_free(m);
 }
 
+/*
+ * qmgr_file_spares - count recycle/ (smtpd takes files without telling
+ * us) and top it up to QMGR_SPARE_MIN with new empty files, so that a
+ * writer seldom makes a file of its own while the client waits; again
+ * every QMGR_SPARE_CHECK_MS
+ */
+static void
+qmgr_file_spares(void *ctx)
+{
+	(void)ctx;
+	recycle_est = qmgr_file_recycle_count();
+	if (recycle_est < QMGR_SPARE_MIN)
+		recycle_est += queue_spare_add(var_queue_directory,
+		    QMGR_SPARE_MIN - recycle_est);
+	event_timer(QMGR_SPARE_CHECK_MS, qmgr_file_spares, NULL);
+}
+
 /* qmgr_file_init - the queue directories qmgr writes must exist */
 void
 qmgr_file_init(void)
@@ -621,7 +639,7 @@ qmgr_file_init(void)
 		recycle_hold = INT_MAX;
 	} else {
 		qmgr_file_recycle_clean(buf_str(path));
-		recycle_est = qmgr_file_recycle_count();
+		qmgr_file_spares(NULL);
 	}
 	buf_free(&path);
 }

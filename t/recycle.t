@@ -6,7 +6,8 @@
 # random moments, and the client sends again what got no 250.  Afterwards
 # every accepted message is delivered, every delivered file is whole and
 # one message only (no old content, no mix of two), nothing was set aside
-# as corrupt, and the queue is empty once qmgr has scanned incoming/.  A duplicate is allowed (the short
+# as corrupt, and the queue is empty once qmgr has scanned incoming/
+# (qmgr's empty spares are taken too).  A duplicate is allowed (the short
 # window between a delivery and its record), a lost or mixed message not.
 import os, sys, random, re, signal, smtplib, threading, time
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "lib"))
@@ -16,6 +17,24 @@ N = 1200
 SESSIONS = 4
 random.seed(os.getpid())
 inst = Instance()
+recycle = os.path.join(inst.spool, "active", "t.recycle")
+
+
+def spares():
+    """The empty spare files in recycle/ a writer may take (mode 0600)."""
+    out = []
+    for n in os.listdir(recycle) if os.path.isdir(recycle) else []:
+        st = os.stat(os.path.join(recycle, n))
+        if not n.startswith(".") and st.st_size == 0 and \
+                (st.st_mode & 0o7777) == 0o600:
+            out.append(n)
+    return out
+
+
+# Before any mail, qmgr has made spares (QMGR_SPARE_MIN, 64) so that the
+# first messages, too, need no new inode while their client waits.
+ok(wait_for(lambda: len(spares()) >= 64, 10),
+   "qmgr keeps 64 empty spares in recycle/")
 accepted = set()
 lock = threading.Lock()
 stop = threading.Event()
@@ -143,7 +162,6 @@ ok(wait_for(lambda: not inst.queue_files("active") and
             not inst.queue_files("incoming"), 60), "and the queue is empty")
 note("%d unfinished files removed"
      % inst.read_log().count("removed a file its writer left unfinished"))
-recycle = os.path.join(inst.spool, "active", "t.recycle")
 ok(wait_for(lambda: any(not n.startswith(".") for n in os.listdir(recycle)),
             10), "finished queue files are kept as spares for reuse")
 done()
