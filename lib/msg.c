@@ -103,7 +103,9 @@ msg_logfile(const char *path)
 static void
 msg_vlog(int prio, const char *level, const char *fmt, va_list ap)
 {
-	char text[2048], line[2400], stamp[64];
+	static char stamp[64];		/* of stamp_at, made once a second */
+	static time_t stamp_at = -1;
+	char text[2048], line[2400];
 	int saved = errno, n;
 	time_t now;
 	struct tm tm;
@@ -113,9 +115,11 @@ msg_vlog(int prio, const char *level, const char *fmt, va_list ap)
 	if (msg_syslog_open && (msg_flags & MSG_SYSLOG) && msg_syslog_up())
 		syslog(prio, "%s%s", level, text);
 	if (msg_log_fd >= 0) {
-		now = time(NULL);
-		localtime_r(&now, &tm);
-		strftime(stamp, sizeof(stamp), "%b %e %H:%M:%S", &tm);
+		if ((now = time(NULL)) != stamp_at) {
+			localtime_r(&now, &tm);
+			strftime(stamp, sizeof(stamp), "%b %e %H:%M:%S", &tm);
+			stamp_at = now;
+		}
 		n = snprintf(line, sizeof(line), "%s %s %s[%ld]: %s%s\n", stamp,
 		    *msg_host ? msg_host : "localhost", msg_name, (long)getpid(), level, text);
 		if (n > (int)sizeof(line) - 1)
