@@ -394,6 +394,14 @@ with open(path("/etc/cartero/main.cf"), "a") as f:
     f.write("# mired.org's lab: kept by upgrades and dpkg-reconfigure\n"
             "smtpd_banner = $myhostname ESMTP lab\n")
 
+# An upgrade (here the same version again, which takes its path:
+# postinst configure with the old version) keeps every line.
+before = main_cf()
+shows(sh("dpkg -i /tmp/debs/cartero_*.deb"),
+      "dpkg -i over the installed package (an upgrade's path)")
+is_(main_cf(), before, "the upgrade kept main.cf as the admin left it")
+ok(sh("cartero status").returncode == 0, "cartero still runs")
+
 # 6. dpkg-reconfigure with new answers changes only what they govern.
 shows(preseed(["mynetworks string 127.0.0.0/8 [::1]/128 192.168.100.0/24",
                "plaintext_auth boolean true", "root_address string ana",
