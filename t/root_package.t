@@ -422,10 +422,28 @@ ok("\n#pop3s" in mcf and "\npop3 " in mcf and "\nimaps " in mcf,
    "master.cf: pop3s commented out, pop3 and imaps kept")
 with open(path("/etc/cartero/aliases")) as f:
     ok("\nroot:\t\tana\n" in f.read(), "aliases: root goes to ana")
-shows(preseed(["services multiselect pop3, pop3s, imap, imaps"]),
-      "all four services preseeded")
-shows(sh("dpkg-reconfigure -f noninteractive cartero"),
-      "dpkg-reconfigure cartero again")
+def reconfigure(answers, name):
+    """New answers, dpkg-reconfigure, and main.cf's parameters after."""
+    shows(preseed(answers), name + ": answers preseeded")
+    shows(sh("dpkg-reconfigure -f noninteractive cartero"),
+          name + ": dpkg-reconfigure cartero")
+    r = sh("carteroconf -n")
+    return {n: v.strip() for n, _, v in
+            (l.partition(" =") for l in r.stdout.splitlines())}
+cf = reconfigure(["main_mailer_type select Internet with smarthost",
+                  "relayhost string [smtp.mired.org]:587"], "smarthost")
+is_((cf.get("relayhost"), cf.get("relay_domains")),
+    ("[smtp.mired.org]:587", "listas.mired.org"),
+    "smarthost: relayhost set, the admin's relay_domains kept")
+cf = reconfigure(["main_mailer_type select Local only"], "local only")
+is_((cf.get("relayhost"), cf.get("inet_interfaces"), cf.get("mynetworks")),
+    ("", "loopback-only", "127.0.0.0/8 [::1]/128"),
+    "local only: no relay host, loopback only")
+cf = reconfigure(["main_mailer_type select Internet Site",
+                  "services multiselect pop3, pop3s, imap, imaps"],
+                 "Internet Site again")
+is_((cf.get("relayhost"), cf.get("inet_interfaces")), ("", "all"),
+    "Internet Site: no relay host, every interface")
 with open(path("/etc/cartero/master.cf")) as f:
     mcf = f.read()
 ok("\npop3s " in mcf and "\n  -o pop3d_tls_wrappermode=yes" in mcf,
@@ -436,6 +454,9 @@ ok(wait_for(lambda: set(PORTS) <= listening(), 10),
    "ss shows 25, 587, 465, 110, 995, 143 and 993 after the reload")
 like(sh("carteroconf -h relay_domains").stdout, "listas.mired.org",
      "carteroconf reads the admin's relay_domains")
+shows(sh("/etc/init.d/cartero restart"), "the init script restarts cartero")
+ok(wait_for(lambda: set(PORTS) <= listening(), 10),
+   "and every port listens again")
 
 # 7. Remove keeps configuration and mail; purge leaves nothing but mail.
 shows(sh("apt-get remove -y cartero"), "apt-get remove cartero")
