@@ -304,7 +304,8 @@ for u, pw in USERS.items():
     r = sh("cartero user add --password-file /root/pw-%s %s" % (u, u))
     if r.returncode == 64:
         # TODO(user branch): cartero user add makes system users once that
-        # branch is merged; remove this fallback line then.
+        # branch is merged; remove this fallback then.
+        note("cartero user add has no --password-file: useradd instead")
         r = sh("useradd -m -s /usr/sbin/nologin -G mail_users %s && "
                "echo '%s:%s' | chpasswd" % (u, u, pw))
     shows(r, "user %s added" % u)
