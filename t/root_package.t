@@ -13,12 +13,14 @@
 # to bob on 25 and on 587 with AUTH, reads it by POP3 on 110 and IMAP on
 # 143 as the seed's client settings say, finds the delivery in
 # /var/log/mail.log written by rsyslogd, runs the seed's postconf and
-# postmap lines, reconfigures with new preseeded answers (an admin's lines
-# stay), checks the ports with ss, removes (mail and configuration stay),
+# postmap lines, installs the package again over itself (an upgrade keeps
+# main.cf), reconfigures with new preseeded answers (an admin's lines stay;
+# smarthost, local only, back to Internet Site), checks the ports with ss,
+# restarts by the init script, removes (mail and configuration stay),
 # purges, and looks for anything left: processes, users, files outside
 # /home.  CARTERO_PKG_DEBS=DIR takes the .debs of an earlier build from DIR
 # instead of building (for work on this test).
-import os, sys, shutil, subprocess, tempfile, time, glob, hashlib, stat
+import os, sys, shutil, subprocess, tempfile, time, glob, stat
 import smtplib, poplib, imaplib, ssl
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "lib"))
 from cartero_test import *
