@@ -5,7 +5,8 @@
  *	cartero [-c config_dir] [-v] command
  *
  * where command is start, stop, restart, reload, status, flush or check,
- * or "queue ..." (cartero_queue.c) or "user ..." (cartero_user.c).
+ * or "queue ..." (cartero_queue.c), "user ..." (cartero_user.c) or
+ * "mailbox ..." (cartero_mailbox.c).
  *
  * Whether an instance runs is decided by the lock master holds on
  * $queue_directory/pid/master.pid, never by the file's content alone, so a
@@ -33,13 +34,13 @@
 #include "msg.h"
 #include "params.h"
 #include "util.h"
+#include "cartero_user.h"
 
 #define CARTERO_START_WAIT	5000	/* ms for the lock to appear */
 #define CARTERO_STOP_WAIT	15000	/* ms; master itself waits 10 s */
 
 static const char *cartero_confdir;
 
-int	cartero_user(int, char **, const char *);	/* cartero_user.c */
 int	cartero_queue(int, char **);		/* cartero_queue.c */
 int	cartero_queue_flush(void);
 
@@ -51,7 +52,8 @@ cartero_usage(void)
 	    "start|stop|restart|reload|status|flush|check\n"
 	    "       cartero [-c config_dir] queue list|flush|delete|hold|"
 	    "release|requeue ...\n"
-	    "       cartero [-c config_dir] user ...\n");
+	    "       cartero [-c config_dir] user ...\n"
+	    "       cartero [-c config_dir] mailbox ...\n");
 	exit(EX_USAGE);
 }
 
@@ -205,8 +207,8 @@ cartero_signal(int sig, const char *what)
 
 /*
  * cartero_optstring - getopt's options: those of every command, anywhere
- * on the line, except after "queue", whose arguments are its own
- * ("cartero queue list --json")
+ * on the line, except after "queue", "user" and "mailbox", whose
+ * arguments are their own ("cartero queue list --json")
  */
 static const char *
 cartero_optstring(int argc, char **argv)
@@ -215,7 +217,9 @@ cartero_optstring(int argc, char **argv)
 
 	while (i < argc && argv[i][0] == '-' && strcmp(argv[i], "--") != 0)
 		i += strcmp(argv[i], "-c") == 0 ? 2 : 1;
-	return i < argc && strcmp(argv[i], "queue") == 0 ? "+c:v" : "c:v";
+	return i < argc && (strcmp(argv[i], "queue") == 0 ||
+	    strcmp(argv[i], "user") == 0 || strcmp(argv[i], "mailbox") == 0) ?
+	    "+c:v" : "c:v";
 }
 
 /* main - parse the command line and do it */
@@ -234,6 +238,9 @@ main(int argc, char **argv)
 			cartero_usage();
 	if (argc - optind >= 1 && strcmp(argv[optind], "user") == 0)
 		exit(cartero_user(argc - optind, argv + optind,
+		    cartero_confdir));
+	if (argc - optind >= 1 && strcmp(argv[optind], "mailbox") == 0)
+		exit(cartero_mailbox(argc - optind, argv + optind,
 		    cartero_confdir));
 	if (argc - optind < 1 || (argc - optind != 1 &&
 	    strcmp(argv[optind], "queue") != 0))
