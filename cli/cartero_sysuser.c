@@ -23,10 +23,12 @@
 #include <sys/stat.h>
 #include <sys/wait.h>
 
+#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <grp.h>
 #include <pwd.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -43,6 +45,7 @@
 #define SYSUSER_TOOL_TIME	60	/* seconds useradd & co. may take */
 #define SYSUSER_OUTPUT_MAX	2048	/* their output kept for a reason */
 #define SYSUSER_HOME_MODE	0700
+#define SYSUSER_END_WAIT	5000	/* ms for its sessions to end */
 
 /* What the feed gives the tool on its standard input. */
 struct sysuser_input {
@@ -360,16 +363,74 @@ done:
 	return ret;
 }
 
+/* cartero_sysuser_procs - signal the processes of uid (0: count): how many */
+static int
+cartero_sysuser_procs(uid_t uid, int sig)
+{
+	struct buf *path = buf_new(64, 256), *why = buf_new(64, 1024), *text;
+	unsigned long real, eff;
+	struct dirent *de;
+	const char *p;
+	int n = 0;
+	DIR *d;
+
+	if (uid == 0 || (d = opendir("/proc")) == NULL)
+		goto out;
+	while ((de = readdir(d)) != NULL) {
+		if (de->d_name[strspn(de->d_name, "0123456789")] != '\0')
+			continue;
+		buf_setf(path, "/proc/%s/status", de->d_name);
+		if ((text = file_slurp(buf_str(path), 65536, why)) == NULL)
+			continue;	/* gone meanwhile */
+		/* "Uid:\treal\teffective...": either one is the user's. */
+		if ((p = strstr(buf_str(text), "\nUid:")) != NULL &&
+		    sscanf(p + 5, "%lu %lu", &real, &eff) == 2 &&
+		    (real == uid || eff == uid)) {
+			n++;
+			if (sig != 0)
+				(void)kill((pid_t)atol(de->d_name), sig);
+		}
+		buf_free(&text);
+	}
+	closedir(d);
+out:
+	buf_free(&path);
+	buf_free(&why);
+	return n;
+}
+
+/*
+ * cartero_sysuser_end - end the mail sessions of a user about to go (a
+ * mail user's only processes: its shell is nologin); userdel refuses
+ * while any runs
+ */
+static void
+cartero_sysuser_end(const struct passwd *pw)
+{
+	long long deadline = now_ms() + SYSUSER_END_WAIT;
+	int n;
+
+	if ((n = cartero_sysuser_procs(pw->pw_uid, SIGTERM)) == 0)
+		return;
+	msg_info("ending %d process%s of %s (its mail sessions)", n,
+	    n > 1 ? "es" : "", pw->pw_name);
+	while (cartero_sysuser_procs(pw->pw_uid, 0) > 0 &&
+	    now_ms() < deadline)
+		usleep(50000);
+}
+
 /* cartero_sysuser_del - "user del NAME": userdel, -r with --remove-mail */
 int
 cartero_sysuser_del(const char *name, const struct user_opts *o)
 {
 	const char *args[] = { "userdel", name, NULL, NULL };
 	struct buf *why = buf_new(256, 4096);
+	struct passwd *pw;
 	int ret = 1;
 
-	if (cartero_sysuser_mail_user(name) == NULL)
+	if ((pw = cartero_sysuser_mail_user(name)) == NULL)
 		goto done;
+	cartero_sysuser_end(pw);
 	if (o->remove_mail) {
 		args[1] = "-r";
 		args[2] = name;

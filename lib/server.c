@@ -548,7 +548,7 @@ server_session_env(const char **account, char *addr, size_t addrlen)
 		*account = "unknown";
 	snprintf(addr, addrlen, "%s", ip != NULL && *ip != '\0' ? ip :
 	    "unknown");
-	if (getenv("RESUME") == NULL)
+	if (getenv("RESUME_FD") == NULL)	/* not a wake-up */
 		lastlogin_note(getenv("MAILDIR"), server_session_name ?
 		    server_session_name : "unknown", addr);
 }

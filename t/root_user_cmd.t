@@ -6,7 +6,7 @@
 # that are not mail users, root first); list and show tell what there is;
 # del keeps the home and mail unless --remove-mail.  The users made here
 # are removed at the end, whatever happens.
-import os, sys, pwd, grp, shutil, subprocess, atexit, poplib, smtplib
+import os, re, sys, pwd, grp, shutil, subprocess, atexit, poplib, smtplib
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "lib"))
 from cartero_test import *
 
@@ -171,8 +171,17 @@ r = cmd("user", "del", "root")
 ok(r.returncode != 0 and "not a mail user" in r.stderr, "so does del")
 
 # del, with and without --remove-mail
+held = ImapRaw(inst.imap_port)
+held.login(user, "Otra-" + password)
 r = cmd("user", "del", user)
 is_(r.returncode, 0, "user del")
+if r.returncode != 0:
+    diag(r.stderr)
+ok(re.search(r"ending \d+ process(es)? of %s" % user, r.stderr),
+   "it ends the user's sessions")
+ok(not any(l.startswith(". OK") for l in held.cmd(". NOOP")),
+   "an open IMAP session is over")
+held.close()
 ok(subprocess.run(["id", user], capture_output=True).returncode != 0,
    "the user is gone")
 ok(os.path.isdir(os.path.join(md, "new")) and os.listdir(os.path.join(md, "new")),
