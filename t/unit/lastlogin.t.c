@@ -43,7 +43,8 @@ main(void)
 	    "and its time");
 	lastlogin_note(base, "pop3d", "2001:db8::1");
 	lastlogin_read(base, &when, what, why);
-	is_str(buf_str(what), "pop3d 2001:db8::1", "the next login replaces it");
+	is_str(buf_str(what), "pop3d 2001:db8::1",
+	    "the next login replaces it");
 
 	/* What the user wrote there is shown printable and bounded. */
 	snprintf(path, sizeof(path), "%s/%s", base, LASTLOGIN_FILE);
