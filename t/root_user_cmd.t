@@ -157,6 +157,13 @@ like(r.stdout, "messages:   1\n", "the message count")
 like(r.stdout, "last login: ", "the last login")
 like(r.stdout, "imapd 127.0.0.1", "by IMAP from loopback")
 
+r = cmd("mailbox", "resync", user, "INBOX")
+ok(r.returncode == 0 and "INBOX: 1 messages: 0 kept their UIDs, 1 new" in r.stdout,
+   "mailbox resync of a system user's INBOX")
+ul = os.path.join(md, "cartero-uidlist")
+ok(os.path.exists(ul) and os.stat(ul).st_uid == pw.pw_uid,
+   "done as the user: the UID list is the user's")
+
 # passwd
 r = cmd("user", "passwd", user, input="Otra-%s\n" % password)
 is_(r.returncode, 0, "user passwd")
@@ -184,7 +191,7 @@ ok(not any(l.startswith(". OK") for l in held.cmd(". NOOP")),
 held.close()
 ok(subprocess.run(["id", user], capture_output=True).returncode != 0,
    "the user is gone")
-ok(os.path.isdir(os.path.join(md, "new")) and os.listdir(os.path.join(md, "new")),
+ok(os.path.isdir(os.path.join(md, "cur")) and os.listdir(os.path.join(md, "cur")),
    "its home and mail are kept")
 ok("%s system" % user not in cmd("user", "list").stdout, "and it is not listed")
 r = cmd("user", "show", user)
