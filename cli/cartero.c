@@ -5,8 +5,8 @@
  *	cartero [-c config_dir] [-v] command
  *
  * where command is start, stop, restart, reload, status, flush or check,
- * or "queue ..." (cartero_queue.c), "user ..." (cartero_user.c) or
- * "check ..." (cartero_check.c).
+ * or "queue ..." (cartero_queue.c), "user ..." (cartero_user.c),
+ * "check ..." (cartero_check.c) or "mailbox ..." (cartero_mailbox.c).
  *
  * Whether an instance runs is decided by the lock master holds on
  * $queue_directory/pid/master.pid, never by the file's content alone, so a
@@ -34,16 +34,39 @@
 #include "msg.h"
 #include "params.h"
 #include "util.h"
+#include "cartero_user.h"
 
 #define CARTERO_START_WAIT	5000	/* ms for the lock to appear */
 #define CARTERO_STOP_WAIT	15000	/* ms; master itself waits 10 s */
 
 static const char *cartero_confdir;
 
-int	cartero_user(int, char **, const char *);	/* cartero_user.c */
 int	cartero_queue(int, char **);		/* cartero_queue.c */
 int	cartero_queue_flush(void);
 int	cartero_check(int, char **, const char *);	/* cartero_check.c */
+
+/* The commands that read their own arguments and configuration. */
+static const struct cartero_sub {
+	const char	*name;
+	int		(*run)(int, char **, const char *);
+} cartero_subs[] = {
+	{ "user", cartero_user },
+	{ "mailbox", cartero_mailbox },
+	{ "check", cartero_check },
+	{ NULL, NULL },
+};
+
+/* cartero_sub - the command of that name in cartero_subs, or NULL */
+static const struct cartero_sub *
+cartero_sub(const char *name)
+{
+	const struct cartero_sub *sub;
+
+	for (sub = cartero_subs; sub->name != NULL; sub++)
+		if (strcmp(sub->name, name) == 0)
+			return sub;
+	return NULL;
+}
 
 /* cartero_usage - say how to run us */
 static void
@@ -55,7 +78,8 @@ cartero_usage(void)
 	    "release|requeue ...\n"
 	    "       cartero [-c config_dir] user ...\n"
 	    "       cartero [-c config_dir] check [--clients] "
-	    "[--autoconfig DIR] [--address ADDR]\n");
+	    "[--autoconfig DIR] [--address ADDR]\n"
+	    "       cartero [-c config_dir] mailbox ...\n");
 	exit(EX_USAGE);
 }
 
@@ -209,8 +233,9 @@ cartero_signal(int sig, const char *what)
 
 /*
  * cartero_optstring - getopt's options: those of every command, anywhere
- * on the line, except after "queue", whose arguments are its own
- * ("cartero queue list --json", "cartero check --clients")
+ * on the line, except after "queue", "user", "mailbox" and "check",
+ * whose arguments are their own ("cartero queue list --json", "cartero
+ * check --clients")
  */
 static const char *
 cartero_optstring(int argc, char **argv)
@@ -220,13 +245,14 @@ cartero_optstring(int argc, char **argv)
 	while (i < argc && argv[i][0] == '-' && strcmp(argv[i], "--") != 0)
 		i += strcmp(argv[i], "-c") == 0 ? 2 : 1;
 	return i < argc && (strcmp(argv[i], "queue") == 0 ||
-	    strcmp(argv[i], "check") == 0) ? "+c:v" : "c:v";
+	    cartero_sub(argv[i]) != NULL) ? "+c:v" : "c:v";
 }
 
 /* main - parse the command line and do it */
 int
 main(int argc, char **argv)
 {
+	const struct cartero_sub *sub;
 	struct buf	*why;
 	const char	*cmd;
 	char		 real[PATH_MAX];
@@ -237,12 +263,8 @@ main(int argc, char **argv)
 	while ((ch = getopt(argc, argv, cartero_optstring(argc, argv))) != -1)
 		if (!conf_option(ch, optarg, &cartero_confdir))
 			cartero_usage();
-	if (argc - optind >= 1 && strcmp(argv[optind], "user") == 0)
-		exit(cartero_user(argc - optind, argv + optind,
-		    cartero_confdir));
-	if (argc - optind >= 1 && strcmp(argv[optind], "check") == 0)
-		exit(cartero_check(argc - optind, argv + optind,
-		    cartero_confdir));
+	if (argc - optind >= 1 && (sub = cartero_sub(argv[optind])) != NULL)
+		exit(sub->run(argc - optind, argv + optind, cartero_confdir));
 	if (argc - optind < 1 || (argc - optind != 1 &&
 	    strcmp(argv[optind], "queue") != 0))
 		cartero_usage();

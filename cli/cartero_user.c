@@ -1,17 +1,28 @@
 /*
- * cartero_user - "cartero user add|passwd|del|list": manage the virtual
- * users of virtual_passwd_file.
+ * cartero_user - "cartero user add|passwd|del|list|show": manage the mail
+ * users, system users (cartero_sysuser.c) and the virtual users of
+ * virtual_passwd_file (here).
  *
- *	cartero [-c config_dir] user add name[@domain]
- *	cartero [-c config_dir] user passwd name[@domain]
- *	cartero [-c config_dir] user del name[@domain]
- *	cartero [-c config_dir] user list
+ *	cartero [-c config_dir] user add [--virtual] [--password-file FILE]
+ *	    name[@domain]
+ *	cartero [-c config_dir] user passwd [--virtual|--system]
+ *	    [--password-file FILE] name[@domain]
+ *	cartero [-c config_dir] user del [--virtual|--system] [--remove-mail]
+ *	    name[@domain]
+ *	cartero [-c config_dir] user list [--virtual|--system]
+ *	cartero [-c config_dir] user show name[@domain]
  *
- * A bare name means name@$mydomain, as it does in the file.  Passwords are
- * read from the terminal without echo (twice, to catch a typing mistake),
- * or as one line from the standard input when it is not a terminal; never
- * from the command line, where ps(1) and shell histories would show them.
- * They are stored as crypt(3) hashes: yescrypt, or SHA512-CRYPT ($6$) where
+ * Which kind of user: name@domain, or --virtual, is a virtual user (a
+ * bare name then means name@$mydomain, as it does in the file); --system
+ * is a system user; a bare name is a system user for "add", and for the
+ * other commands the virtual user name@$mydomain when the file has one,
+ * else the system user.
+ *
+ * Passwords are read from --password-file (its first line), else from
+ * the terminal without echo (twice, to catch a typing mistake), or as one
+ * line from the standard input when it is not a terminal; never from the
+ * command line, where ps(1) and shell histories would show them.  They
+ * are stored as crypt(3) hashes: yescrypt, or SHA512-CRYPT ($6$) where
  * libxcrypt has no yescrypt.
  *
  * The file is rewritten whole, atomically: a temporary file in the same
@@ -22,14 +33,20 @@
  * derived again right after (userdb.c).  Two concurrent runs are
  * serialized by a lock on the directory.  Lines that are not the user's
  * (comments, other users, fields we do not use) are kept as they are.
+ *
+ * Mailboxes are created, read and removed only by a child process that
+ * runs as their owner (cartero_user_as), so a link a user planted in
+ * his Maildir never makes root write or remove anything.
  */
 #include <sys/types.h>
 #include <sys/file.h>
 #include <sys/stat.h>
+#include <sys/wait.h>
 
 #include <crypt.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <ftw.h>
 #include <limits.h>
 #include <signal.h>
 #include <stdio.h>
@@ -41,19 +58,18 @@
 
 #include "buf.h"
 #include "conf.h"
+#include "maildir.h"
 #include "msg.h"
 #include "params.h"
 #include "privs.h"
 #include "resolve.h"
 #include "userdb.h"
 #include "util.h"
+#include "cartero_user.h"
 
 #define USER_FILE_MAX		(64 * 1024 * 1024)	/* passwd file */
-#define USER_PASSWORD_MAX	1023	/* bytes of a password */
 #define USER_LOCAL_MAX		64	/* RFC 5321 local part */
 #define USER_DOMAIN_MAX		253
-
-int	cartero_user(int, char **, const char *);
 
 static struct termios user_tty_saved;
 static int user_tty_changed;
@@ -62,8 +78,14 @@ static int user_tty_changed;
 static int
 cartero_user_usage(void)
 {
-	fprintf(stderr, "usage: cartero [-c config_dir] user add|passwd|del "
-	    "name[@domain]\n       cartero [-c config_dir] user list\n");
+	fprintf(stderr, "usage: cartero [-c config_dir] user add [--virtual] "
+	    "[--password-file FILE] name[@domain]\n"
+	    "       cartero [-c config_dir] user passwd [--virtual|--system] "
+	    "[--password-file FILE] name[@domain]\n"
+	    "       cartero [-c config_dir] user del [--virtual|--system] "
+	    "[--remove-mail] name[@domain]\n"
+	    "       cartero [-c config_dir] user list [--virtual|--system]\n"
+	    "       cartero [-c config_dir] user show name[@domain]\n");
 	return EX_USAGE;
 }
 
@@ -202,14 +224,42 @@ cartero_user_prompt(const char *prompt, struct buf *out, struct buf *why)
 	return r;
 }
 
-/* cartero_user_password - the new password, from the tty or stdin */
+/* cartero_user_pwfile - the first line of a password file */
 static int
-cartero_user_password(const char *name, struct buf *pw, struct buf *why)
+cartero_user_pwfile(const char *path, struct buf *pw, struct buf *why)
+{
+	struct buf *text;
+	const char *nl;
+	size_t len;
+
+	if ((text = file_slurp(path, USER_PASSWORD_MAX + 3, why)) == NULL)
+		return -1;
+	nl = memchr(buf_str(text), '\n', buf_len(text));
+	len = nl ? (size_t)(nl - buf_str(text)) : buf_len(text);
+	if (len > 0 && text->data[len - 1] == '\r')
+		len--;
+	buf_reset(pw);
+	buf_append(pw, buf_str(text), len);	/* past the cap: overflow */
+	explicit_bzero(text->data, text->size);
+	buf_free(&text);
+	return 0;
+}
+
+/*
+ * cartero_user_password - the new password: from the file when one is
+ * named, else from the tty (twice) or stdin
+ */
+int
+cartero_user_password(const char *name, const char *pwfile, struct buf *pw,
+    struct buf *why)
 {
 	struct buf *again, *prompt;
 	int r = -1;
 
-	if (!isatty(0)) {
+	if (pwfile != NULL) {
+		if (cartero_user_pwfile(pwfile, pw, why) < 0)
+			return -1;
+	} else if (!isatty(0)) {
 		if (cartero_user_readline(pw) < 0) {
 			buf_setf(why, "no password on the standard input");
 			return -1;
@@ -256,7 +306,7 @@ out:
 }
 
 /* cartero_user_hash - a crypt(3) hash of the password: yescrypt, else $6$ */
-static int
+int
 cartero_user_hash(const char *pw, struct buf *out, struct buf *why)
 {
 	static struct crypt_data cd;
@@ -353,7 +403,7 @@ cartero_user_table(void)
 	buf_free(&path);
 }
 
-/* cartero_user_list - print the users' names */
+/* cartero_user_list - print the virtual users' names */
 static int
 cartero_user_list(const struct buf *text)
 {
@@ -365,7 +415,7 @@ cartero_user_list(const struct buf *text)
 			nl = end;
 		cartero_user_key(p, (size_t)(nl - p), key);
 		if (buf_len(key) > 0)
-			printf("%s\n", buf_str(key));
+			printf("%s virtual\n", buf_str(key));
 	}
 	buf_free(&key);
 	return fflush(stdout) == 0 ? 0 : 1;
@@ -427,33 +477,208 @@ cartero_user_edit(const char *cmd, const char *name, const char *hash,
 	return found;
 }
 
-/*
- * cartero_user - "cartero user ...": argv[0] is "user"; the exit status.
- */
+/* cartero_user_as - run fn(arg) in a child as uid:gid; its exit status */
 int
-cartero_user(int argc, char **argv, const char *confdir)
+cartero_user_as(uid_t uid, gid_t gid, int (*fn)(void *), void *arg)
 {
-	struct buf *why = buf_new(256, 4096), *name = buf_new(128, 1024);
-	struct buf *pw = buf_new(64, USER_PASSWORD_MAX + 1);
-	struct buf *hash = buf_new(128, 1024), *out = buf_new(4096, 0);
-	struct buf *text = NULL;
-	char real[PATH_MAX], target[PATH_MAX];
-	struct stat st;
-	const char *cmd, *path;
-	int lockfd = -1, ret = 1, found;
+	struct buf *why;
+	pid_t pid;
+	int status;
 
-	if (argc < 2)
-		return cartero_user_usage();
-	cmd = argv[1];
-	if (strcmp(cmd, "delete") == 0)
-		cmd = "del";
-	if (strcmp(cmd, "list") == 0 ? argc != 2 :
-	    (argc != 3 || (strcmp(cmd, "add") != 0 &&
-	    strcmp(cmd, "passwd") != 0 && strcmp(cmd, "del") != 0)))
-		return cartero_user_usage();
-	if (conf_load_real(confdir, real, why) < 0)
-		msg_fatal("%s", buf_str(why));
-	path = var_virtual_passwd_file;
+	if (uid == 0 && privs_is_root()) {
+		msg_warn("a mailbox owned by root: refused");
+		return 1;
+	}
+	fflush(stdout);
+	fflush(stderr);
+	if ((pid = fork()) < 0) {
+		msg_warn("fork: %m");
+		return 1;
+	}
+	if (pid == 0) {
+		why = buf_new(128, 1024);
+		if (privs_is_root() && privs_set(uid, gid, why) < 0) {
+			msg_warn("%s", buf_str(why));
+			_exit(1);
+		}
+		if (!privs_is_root() && geteuid() != uid) {
+			msg_warn("only root may act as uid %ld", (long)uid);
+			_exit(1);
+		}
+		buf_free(&why);
+		status = fn(arg);
+		fflush(stdout);
+		_exit(status);
+	}
+	while (waitpid(pid, &status, 0) < 0)
+		if (errno != EINTR) {
+			msg_warn("waitpid: %m");
+			return 1;
+		}
+	return WIFEXITED(status) ? WEXITSTATUS(status) : 1;
+}
+
+/* cartero_user_mkmaildir_child - as the owner: make the Maildir */
+static int
+cartero_user_mkmaildir_child(void *arg)
+{
+	struct buf *why = buf_new(128, 4096);
+	int r = 0;
+
+	(void)umask(077);
+	if (maildir_make(arg, 1, why) < 0) {
+		msg_warn("%s", buf_str(why));
+		r = 1;
+	}
+	buf_free(&why);
+	return r;
+}
+
+/* cartero_user_mkmaildir - a Maildir and its folders, as uid:gid */
+int
+cartero_user_mkmaildir(const char *path, uid_t uid, gid_t gid)
+{
+	size_t len = strlen(path);
+
+	if (len == 0 || path[len - 1] != '/') {
+		msg_info("home_mailbox is not a Maildir (no trailing /): %s "
+		    "is made at the first delivery", path);
+		return 0;
+	}
+	return cartero_user_as(uid, gid, cartero_user_mkmaildir_child,
+	    (void *)path) == 0 ? 0 : -1;
+}
+
+/* cartero_user_rm_one - nftw's callback: remove one entry */
+static int
+cartero_user_rm_one(const char *path, const struct stat *st, int type,
+    struct FTW *ftw)
+{
+	(void)st;
+	(void)ftw;
+	if ((type == FTW_DP || type == FTW_DNR ? rmdir(path) :
+	    unlink(path)) < 0 && errno != ENOENT) {
+		msg_warn("remove %s: %m", path);
+		return 1;
+	}
+	return 0;
+}
+
+/* cartero_user_rmtree_child - the tree's removal, as its owner */
+static int
+cartero_user_rmtree_child(void *arg)
+{
+	int r;
+
+	/* Depth first, symlinks removed and never followed, one fs. */
+	r = nftw(arg, cartero_user_rm_one, 16, FTW_DEPTH | FTW_PHYS |
+	    FTW_MOUNT);
+	if (r < 0 && errno != ENOENT) {
+		msg_warn("remove %s: %m", (const char *)arg);
+		return 1;
+	}
+	return r > 0 ? 1 : 0;
+}
+
+/* cartero_user_rmtree - remove a directory tree as uid:gid; 0 or -1 */
+int
+cartero_user_rmtree(const char *path, uid_t uid, gid_t gid)
+{
+	if (path[0] != '/' || path[strspn(path, "/")] == '\0') {
+		msg_warn("\"%s\": not a mailbox directory to remove", path);
+		return -1;
+	}
+	return cartero_user_as(uid, gid, cartero_user_rmtree_child,
+	    (void *)path) == 0 ? 0 : -1;
+}
+
+/* cartero_user_opts - the options and the one name among argv[2..] */
+static int
+cartero_user_opts(int argc, char **argv, struct user_opts *o,
+    const char **name)
+{
+	int i;
+
+	memset(o, 0, sizeof(*o));
+	*name = NULL;
+	for (i = 2; i < argc; i++) {
+		if (strcmp(argv[i], "--virtual") == 0)
+			o->virtual = 1;
+		else if (strcmp(argv[i], "--system") == 0)
+			o->system = 1;
+		else if (strcmp(argv[i], "--remove-mail") == 0)
+			o->remove_mail = 1;
+		else if (strcmp(argv[i], "--password-file") == 0 &&
+		    i + 1 < argc)
+			o->pwfile = argv[++i];
+		else if (strncmp(argv[i], "--password-file=", 16) == 0)
+			o->pwfile = argv[i] + 16;
+		else if (argv[i][0] == '-' || *name != NULL)
+			return -1;
+		else
+			*name = argv[i];
+	}
+	return o->virtual && o->system ? -1 : 0;
+}
+
+/* cartero_user_args_ok - does the command take what was given? */
+static int
+cartero_user_args_ok(const char *cmd, const struct user_opts *o,
+    const char *name)
+{
+	if (strcmp(cmd, "list") == 0)
+		return name == NULL && o->pwfile == NULL && !o->remove_mail;
+	if (name == NULL)
+		return 0;
+	if (strcmp(cmd, "add") == 0 || strcmp(cmd, "passwd") == 0)
+		return !o->remove_mail;
+	if (strcmp(cmd, "del") == 0)
+		return o->pwfile == NULL;
+	if (strcmp(cmd, "show") == 0)
+		return o->pwfile == NULL && !o->remove_mail;
+	return 0;
+}
+
+/*
+ * cartero_user_kind - 1 for a virtual user, 0 for a system user, -1 (said)
+ * when that cannot be told: see the top of this file.
+ */
+static int
+cartero_user_kind(const char *cmd, const char *name, const struct user_opts *o)
+{
+	struct account acct;
+	struct buf *why;
+	int r;
+
+	if (o->virtual || strchr(name, '@') != NULL) {
+		if (o->system) {
+			msg_warn("\"%s\": a system user's name has no @domain",
+			    name);
+			return -1;
+		}
+		return 1;
+	}
+	if (o->system || strcmp(cmd, "add") == 0)
+		return 0;
+	why = buf_new(128, 4096);
+	resolve_use_passdb(1);
+	r = resolve_account(name, &acct, why);
+	if (r < 0)
+		msg_warn("%s", buf_str(why));
+	else
+		r = r > 0 && acct.is_virtual;
+	account_free(&acct);
+	buf_free(&why);
+	return r;
+}
+
+/* cartero_user_vpath - virtual_passwd_file, a symlink's target read */
+static const char *
+cartero_user_vpath(char *target, const char *real)
+{
+	const char *path = var_virtual_passwd_file;
+	struct stat st;
+
 	if (path == NULL || *path == '\0')
 		msg_fatal("virtual_passwd_file is empty in %s/main.cf: there "
 		    "is no file of virtual users", real);
@@ -463,33 +688,127 @@ cartero_user(int argc, char **argv, const char *confdir)
 			msg_fatal("%s: %m", path);
 		path = target;
 	}
-	if (argc == 3 && cartero_user_canon(argv[2], name, why) < 0) {
-		msg_warn("%s", buf_str(why));
-		goto done;
-	}
+	return path;
+}
 
-	if (strcmp(cmd, "list") != 0 &&
-	    (lockfd = cartero_user_lockdir(path, why)) < 0) {
+/* cartero_user_vread - the file's text (empty when missing), or NULL */
+static struct buf *
+cartero_user_vread(const char *path, struct buf *why)
+{
+	struct buf *text;
+
+	if ((text = file_slurp(path, USER_FILE_MAX, why)) == NULL &&
+	    errno == ENOENT)
+		text = buf_new(64, 0);
+	return text;
+}
+
+/* cartero_user_vlist - "user list" of the virtual users */
+static int
+cartero_user_vlist(const char *real)
+{
+	struct buf *why = buf_new(256, 4096), *text;
+	char target[PATH_MAX];
+	const char *path = cartero_user_vpath(target, real);
+	int ret = 1;
+
+	if ((text = cartero_user_vread(path, why)) == NULL)
+		msg_warn("%s", buf_str(why));
+	else
+		ret = cartero_user_list(text);
+	buf_free(&text);
+	buf_free(&why);
+	return ret;
+}
+
+/* cartero_user_said - log what was done to a virtual user */
+static void
+cartero_user_said(const char *cmd, const char *name, int found,
+    int removed)
+{
+	const char *domain = strrchr(name, '@') + 1;
+
+	if (strcmp(cmd, "add") == 0) {
+		msg_info("user %s added", name);
+		if (!resolve_is_local_domain(domain))
+			msg_warn("%s is not in mydestination: mail for %s is "
+			    "not delivered here until it is", domain, name);
+	} else if (strcmp(cmd, "passwd") == 0)
+		msg_info("password of %s changed", name);
+	else {
+		msg_info("user %s deleted; %s", name, removed ?
+		    "the mailbox was removed" : "the mailbox, if any, is kept");
+		if (found > 1)
+			msg_info("%d lines of %s were removed", found, name);
+	}
+}
+
+/*
+ * cartero_user_vmailbox - before a virtual user is deleted with
+ * --remove-mail: where the mailbox is and whose it is.  0, or -1 (said).
+ */
+static int
+cartero_user_vmailbox(const char *name, struct account *acct)
+{
+	struct buf *why = buf_new(128, 4096);
+	int r;
+
+	resolve_use_passdb(1);
+	if ((r = resolve_account(name, acct, why)) <= 0 ||
+	    !acct->is_virtual) {
+		msg_warn("%s: %s", name, r < 0 ? buf_str(why) :
+		    "no virtual account to find the mailbox of");
+		buf_free(&why);
+		return -1;
+	}
+	buf_free(&why);
+	return 0;
+}
+
+/*
+ * cartero_user_vmaildir - a new virtual user's Maildir, so that its
+ * folders are there for the first login; delivery or the first login
+ * would make it too, so a failure is only a warning
+ */
+static void
+cartero_user_vmaildir(const char *name)
+{
+	struct account acct;
+
+	if (cartero_user_vmailbox(name, &acct) == 0 &&
+	    cartero_user_mkmaildir(acct.maildir, acct.uid, acct.gid) < 0)
+		msg_warn("the Maildir of %s is made at its first delivery or "
+		    "login", name);
+	account_free(&acct);
+}
+
+/* cartero_user_virtual - add, passwd or del a virtual user */
+static int
+cartero_user_virtual(const char *cmd, const char *arg,
+    const struct user_opts *o, const char *real)
+{
+	struct buf *why = buf_new(256, 4096), *name = buf_new(128, 1024);
+	struct buf *pw = buf_new(64, USER_PASSWORD_MAX + 1);
+	struct buf *hash = buf_new(128, 1024), *out = buf_new(4096, 0);
+	struct buf *text = NULL;
+	struct account acct;
+	char target[PATH_MAX];
+	const char *path = cartero_user_vpath(target, real);
+	int lockfd = -1, ret = 1, found, removed = 0;
+
+	memset(&acct, 0, sizeof(acct));
+	if (cartero_user_canon(arg, name, why) < 0) {
 		msg_warn("%s", buf_str(why));
 		goto done;
 	}
-	if ((text = file_slurp(path, USER_FILE_MAX, why)) == NULL) {
-		if (errno != ENOENT) {
-			msg_warn("%s", buf_str(why));
-			goto done;
-		}
-		text = buf_new(64, 0);
-	}
-	if (strcmp(cmd, "list") == 0) {
-		ret = cartero_user_list(text);
-		goto done;
-	}
-	/* Find the user before asking for a password. */
-	if ((found = cartero_user_edit(cmd, buf_str(name), "", text, out,
+	if ((lockfd = cartero_user_lockdir(path, why)) < 0 ||
+	    (text = cartero_user_vread(path, why)) == NULL ||
+	    (found = cartero_user_edit(cmd, buf_str(name), "", text, out,
 	    why)) < 0) {
 		msg_warn("%s", buf_str(why));
 		goto done;
 	}
+	/* Find the user before asking for a password. */
 	if (strcmp(cmd, "add") == 0 && found > 0) {
 		msg_warn("user %s exists already (use \"cartero user passwd\" "
 		    "to change the password)", buf_str(name));
@@ -500,42 +819,36 @@ cartero_user(int argc, char **argv, const char *confdir)
 		goto done;
 	}
 	if (strcmp(cmd, "del") != 0) {
-		if (cartero_user_password(buf_str(name), pw, why) < 0 ||
-		    cartero_user_hash(buf_str(pw), hash, why) < 0) {
+		if (cartero_user_password(buf_str(name), o->pwfile, pw,
+		    why) < 0 || cartero_user_hash(buf_str(pw), hash,
+		    why) < 0 || cartero_user_edit(cmd, buf_str(name),
+		    buf_str(hash), text, out, why) < 0) {
 			msg_warn("%s", buf_str(why));
 			goto done;
 		}
-		if (cartero_user_edit(cmd, buf_str(name), buf_str(hash), text,
-		    out, why) < 0) {
-			msg_warn("%s", buf_str(why));
-			goto done;
-		}
-	}
+	} else if (o->remove_mail &&
+	    cartero_user_vmailbox(buf_str(name), &acct) < 0)
+		goto done;
 	if (cartero_user_write(path, out, why) < 0) {
 		msg_warn("%s", buf_str(why));
 		goto done;
 	}
 	cartero_user_table();
-	if (strcmp(cmd, "add") == 0) {
-		msg_info("user %s added", buf_str(name));
-		if (!resolve_is_local_domain(strrchr(buf_str(name), '@') + 1))
-			msg_warn("%s is not in mydestination: mail for %s is "
-			    "not delivered here until it is",
-			    strrchr(buf_str(name), '@') + 1, buf_str(name));
-	} else if (strcmp(cmd, "passwd") == 0)
-		msg_info("password of %s changed", buf_str(name));
-	else {
-		msg_info("user %s deleted; the mailbox, if any, is kept",
-		    buf_str(name));
-		if (found > 1)
-			msg_info("%d lines of %s were removed", found,
-			    buf_str(name));
+	if (strcmp(cmd, "add") == 0)
+		cartero_user_vmaildir(buf_str(name));
+	if (acct.maildir != NULL) {
+		if (cartero_user_rmtree(acct.maildir, acct.uid, acct.gid) < 0)
+			goto done;
+		(void)rmdir(acct.home);	/* when nothing else is left there */
+		removed = 1;
 	}
+	cartero_user_said(cmd, buf_str(name), found, removed);
 	ret = 0;
 done:
 	fd_close(&lockfd);
 	if (pw->data != NULL)
 		explicit_bzero(pw->data, pw->size);
+	account_free(&acct);
 	buf_free(&pw);
 	buf_free(&why);
 	buf_free(&name);
@@ -543,4 +856,45 @@ done:
 	buf_free(&out);
 	buf_free(&text);
 	return ret;
+}
+
+/*
+ * cartero_user - "cartero user ...": argv[0] is "user"; the exit status.
+ */
+int
+cartero_user(int argc, char **argv, const char *confdir)
+{
+	struct user_opts o;
+	struct buf *why;
+	const char *cmd, *name;
+	char real[PATH_MAX];
+	int kind, ret = 0;
+
+	if (argc < 2 || cartero_user_opts(argc, argv, &o, &name) < 0)
+		return cartero_user_usage();
+	cmd = strcmp(argv[1], "delete") == 0 ? "del" : argv[1];
+	if (!cartero_user_args_ok(cmd, &o, name))
+		return cartero_user_usage();
+	why = buf_new(256, 4096);
+	if (conf_load_real(confdir, real, why) < 0)
+		msg_fatal("%s", buf_str(why));
+	buf_free(&why);
+	if (strcmp(cmd, "list") == 0) {
+		if (!o.system)
+			ret |= cartero_user_vlist(real);
+		if (!o.virtual)
+			ret |= cartero_sysuser_list();
+		return ret;
+	}
+	if (strcmp(cmd, "show") == 0)
+		return cartero_user_show(name);
+	if ((kind = cartero_user_kind(cmd, name, &o)) < 0)
+		return 1;
+	if (kind)
+		return cartero_user_virtual(cmd, name, &o, real);
+	if (strcmp(cmd, "add") == 0)
+		return cartero_sysuser_add(name, &o);
+	if (strcmp(cmd, "passwd") == 0)
+		return cartero_sysuser_passwd(name, &o);
+	return cartero_sysuser_del(name, &o);
 }

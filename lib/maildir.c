@@ -480,9 +480,12 @@ maildir_name_size(const char *name)
 	return (*s == '\0' || *s == ',' || *s == ':') ? v : -1;
 }
 
-/* maildir_sum_dir - bytes of the messages in one new/ or cur/ directory */
+/*
+ * maildir_sum_dir - bytes of the messages in one new/ or cur/ directory;
+ * their number is added to *count
+ */
 static long long
-maildir_sum_dir(const char *path)
+maildir_sum_dir(const char *path, long long *count)
 {
 	struct dirent *de;
 	struct stat st;
@@ -501,6 +504,7 @@ maildir_sum_dir(const char *path)
 			s = (long long)st.st_size;
 		}
 		sum += s;
+		(*count)++;
 	}
 	closedir(d);
 	return sum;
@@ -514,27 +518,37 @@ maildir_sum_dir(const char *path)
 long long
 maildir_usage(const char *path)
 {
+	long long count;
+
+	return maildir_count(path, &count);
+}
+
+/* maildir_count - maildir_usage, and the number of messages in *count */
+long long
+maildir_count(const char *path, long long *count)
+{
 	struct buf *p = buf_new(256, 0);
 	struct dirent *de;
 	long long sum = 0;
 	DIR *d;
 
+	*count = 0;
 	if ((d = opendir(path)) == NULL) {
 		buf_free(&p);
 		return errno == ENOENT ? 0 : -1;
 	}
 	buf_setf(p, "%s/new", path);
-	sum += maildir_sum_dir(buf_str(p));
+	sum += maildir_sum_dir(buf_str(p), count);
 	buf_setf(p, "%s/cur", path);
-	sum += maildir_sum_dir(buf_str(p));
+	sum += maildir_sum_dir(buf_str(p), count);
 	while ((de = readdir(d)) != NULL) {
 		if (de->d_name[0] != '.' || strcmp(de->d_name, ".") == 0 ||
 		    strcmp(de->d_name, "..") == 0)
 			continue;
 		buf_setf(p, "%s/%s/new", path, de->d_name);
-		sum += maildir_sum_dir(buf_str(p));
+		sum += maildir_sum_dir(buf_str(p), count);
 		buf_setf(p, "%s/%s/cur", path, de->d_name);
-		sum += maildir_sum_dir(buf_str(p));
+		sum += maildir_sum_dir(buf_str(p), count);
 	}
 	closedir(d);
 	buf_free(&p);

@@ -43,6 +43,8 @@ struct maildir_msg {
 void	maildir_deliver_batch(const char *, struct maildir_msg *, int);
 /* Bytes used by the messages of a Maildir and its folders (for quotas). */
 long long maildir_usage(const char *);
+/* The same, and the number of messages (second argument). */
+long long maildir_count(const char *, long long *);
 /* For tests: called with each tmp/ path just before it is created. */
 extern void (*maildir_tmp_hook)(const char *);
 

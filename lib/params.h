@@ -91,6 +91,7 @@
  X(STR, smtpd_banner, "$myhostname ESMTP cartero", 0, 0, "The text after 220 in the SMTP greeting.") \
  X(SIZE, message_size_limit, "10240000", 0, 0, "The largest message accepted, in bytes, headers included (0: no limit).") \
  X(SIZE, mailbox_size_limit, "0", 0, 0, "The largest a mailbox may grow, in bytes (0: no limit).") \
+ X(STR, quota_warning_percentages, "80, 95", 0, 0, "When a delivery makes a Maildir cross one of these percentages of mailbox_size_limit, local puts a warning message into it (the highest percentage crossed, once per crossing); empty: no warnings.") \
  X(INT, line_length_limit, "1000", 80, 100000, "The longest SMTP command line, in octets, CRLF included.") \
  X(INT, smtpd_recipient_limit, "1000", 1, 1000000, "The most recipients one message may have.") \
  X(TIME, smtpd_timeout, "300s", 1, 86400, "How long smtpd waits for a client's next command or data.") \

@@ -39,6 +39,7 @@
 #include "buf.h"
 #include "conf.h"
 #include "ipc.h"
+#include "lastlogin.h"
 #include "msg.h"
 #include "params.h"
 #include "privs.h"
@@ -52,6 +53,7 @@ int server_foreground;
 
 static int server_status_fd = -1;	/* fd 4 when master runs us */
 static int server_status_last;		/* what master was last told */
+static const char *server_session_name;	/* imapd, pop3d: for lastlogin */
 
 typedef void (*server_hook)(char *, char **);
 typedef void (*server_void_hook)(void);
@@ -500,6 +502,7 @@ server_session_init(int argc, char **argv, const char *logname,
 	int		 ch, nover = 0, bad = 0;
 
 	msg_init(logname, MSG_SYSLOG | (isatty(2) ? MSG_STDERR : 0));
+	server_session_name = logname;
 	opterr = 0;
 	optind = 1;
 	while (!bad && (ch = getopt(argc, argv, "Mc:o:v")) != -1) {
@@ -532,7 +535,10 @@ server_session_init(int argc, char **argv, const char *logname,
 		msg_logfile(var_maillog_file);
 }
 
-/* server_session_env - who the session is for, from auth's environment */
+/*
+ * server_session_env - who the session is for, from auth's environment;
+ * a login (not a wake-up from imap-hibernate) is noted in the Maildir
+ */
 void
 server_session_env(const char **account, char *addr, size_t addrlen)
 {
@@ -542,6 +548,9 @@ server_session_env(const char **account, char *addr, size_t addrlen)
 		*account = "unknown";
 	snprintf(addr, addrlen, "%s", ip != NULL && *ip != '\0' ? ip :
 	    "unknown");
+	if (getenv("RESUME_FD") == NULL)	/* not a wake-up */
+		lastlogin_note(getenv("MAILDIR"), server_session_name ?
+		    server_session_name : "unknown", addr);
 }
 
 /* What server_main was given and what master's options say. */

@@ -25,6 +25,7 @@
  * failure, anything else a permanent one; the first bytes of its output go
  * into the reason (and so into the bounce).
  */
+#include <sys/mman.h>
 #include <sys/stat.h>
 #include <sys/types.h>
 #include <sys/wait.h>
@@ -51,6 +52,7 @@
 #include "msg.h"
 #include "params.h"
 #include "queue_trust.h"
+#include "quota.h"
 #include "util.h"
 
 #define LOCAL_CHUNK		(64 * 1024)	/* copy size */
@@ -130,6 +132,41 @@ local_errno_dsn(int err, int temp)
 }
 
 /*
+ * local_quota_warn - when this batch took the Maildir across one of
+ * quota_warning_percentages of the limit, put a warning into it (see
+ * lib/quota.c); a failure is logged, never the batch's
+ */
+static void
+local_quota_warn(const struct local_job *j, const char *path,
+    long long before, long long after)
+{
+	struct buf *text, *why;
+	int pct, fd, temp;
+
+	if ((pct = quota_warning_level(before, after, j->size_limit,
+	    var_quota_warning_percentages)) == 0)
+		return;
+	text = buf_new(1024, 0);
+	why = buf_new(128, 2048);
+	quota_warning_message(text, j->recipient, pct, after, j->size_limit,
+	    var_myhostname);
+	if ((fd = memfd_create("quota-warning", MFD_CLOEXEC)) < 0 ||
+	    write_full(fd, buf_str(text), buf_len(text)) < 0)
+		msg_warn("%s: to=<%s>, quota warning: %m", j->queue_id,
+		    j->recipient);
+	else if (maildir_deliver(path, "", fd, 0, (off_t)buf_len(text), why,
+	    &temp) < 0)
+		msg_warn("%s: to=<%s>, quota warning: %s", j->queue_id,
+		    j->recipient, buf_str(why));
+	else
+		msg_info("%s: to=<%s>, quota warning: %d%% of %lld bytes "
+		    "used", j->queue_id, j->recipient, pct, j->size_limit);
+	fd_close(&fd);
+	buf_free(&text);
+	buf_free(&why);
+}
+
+/*
  * local_maildir_many - deliver n jobs into the Maildir at path, creating
  * it when missing, as one batch: the files are synced one by one but new/
  * once for all of them (maildir_deliver_batch), so a busy mailbox costs
@@ -146,7 +183,7 @@ local_maildir_many(const struct local_job *const *jobs, const int *qfds,
 	const struct local_job *j;
 	struct maildir_msg *m;
 	struct stat st;
-	long long used = -1;
+	long long used = -1, start = -1, added = 0;
 	int i, k, count = 0;
 
 	buf_setf(p, "%s/tmp", path);
@@ -164,7 +201,8 @@ local_maildir_many(const struct local_job *const *jobs, const int *qfds,
 		local_prefix(prefix[i], j);
 		if (j->size_limit > 0) {
 			/* One count of the Maildir, plus what goes in now. */
-			if (used < 0 && (used = maildir_usage(path)) < 0) {
+			if (used < 0 && (used = start =
+			    maildir_usage(path)) < 0) {
 				deliver_reply_set(replies[i], 4, "4.2.0",
 				    "cannot read Maildir %s: %s", path,
 				    strerror(errno));
@@ -192,15 +230,18 @@ local_maildir_many(const struct local_job *const *jobs, const int *qfds,
 		maildir_deliver_batch(path, msgs, count);
 	for (k = 0; k < count; k++) {
 		m = &msgs[k];
-		if (m->status == 0)
+		if (m->status == 0) {
 			deliver_reply_set(replies[which[k]], 0, "2.0.0",
 			    "delivered to maildir");
-		else
+			added += (long long)strlen(m->prefix) + m->len;
+		} else
 			deliver_reply_set(replies[which[k]], m->temp ? 4 : 5,
 			    local_errno_dsn(m->err, m->temp), "cannot deliver "
 			    "to Maildir: %s", buf_str(m->why));
 		buf_free(&m->why);
 	}
+	if (start >= 0 && added > 0)
+		local_quota_warn(jobs[which[0]], path, start, start + added);
 out:
 	for (i = 0; i < n; i++)
 		buf_free(&prefix[i]);

@@ -79,15 +79,19 @@ inst.start()
 passwd = os.path.join(inst.etc, "passwd")
 
 # cartero user: list, add, passwd, del.
-r = user_cmd(inst, "list")
-is_((r.returncode, r.stdout.split()), (0, ["ana@mired.org", "bob@mired.org"]),
+def virtual_users():
+    """The names "user list --virtual" prints, each said to be virtual."""
+    r = user_cmd(inst, "list", "--virtual")
+    lines = [l.split() for l in r.stdout.splitlines()]
+    return r.returncode, [f[0] for f in lines if f[1:] == ["virtual"]], \
+        len(lines)
+is_(virtual_users(), (0, ["ana@mired.org", "bob@mired.org"], 2),
     "user list prints the virtual users")
 mode = os.stat(passwd)
-r = user_cmd(inst, "add", "carla", password="Carla-1\n")
+r = user_cmd(inst, "add", "--virtual", "carla", password="Carla-1\n")
 is_(r.returncode, 0, "user add reads the password from stdin")
-like(r.stderr, "carla@mired.org", "a bare name is name@$mydomain")
-r = user_cmd(inst, "list")
-is_(r.stdout.split(), ["ana@mired.org", "bob@mired.org", "carla@mired.org"],
+like(r.stderr, "carla@mired.org", "with --virtual, a bare name is name@$mydomain")
+is_(virtual_users()[1], ["ana@mired.org", "bob@mired.org", "carla@mired.org"],
     "the new user is listed")
 st = os.stat(passwd)
 ok(stat.S_IMODE(st.st_mode) == stat.S_IMODE(mode.st_mode) and
@@ -101,7 +105,7 @@ r = user_cmd(inst, "add", "Carla@Mired.org", password="x\n")
 ok(r.returncode != 0 and "exists" in r.stderr, "adding a user twice is refused")
 r = user_cmd(inst, "add", "bad:name", password="x\n")
 ok(r.returncode != 0, "a name with a colon is refused")
-r = user_cmd(inst, "add", "dora", password="")
+r = user_cmd(inst, "add", "--virtual", "dora", password="")
 ok(r.returncode != 0 and "dora" not in open(passwd).read(),
    "no password, no user")
 r = user_cmd(inst, "del", "nobody-here")

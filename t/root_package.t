@@ -304,13 +304,7 @@ for u, pw in USERS.items():
     with open(path("/root/pw-" + u), "w") as f:
         f.write(pw + "\n")
     r = sh("cartero user add --password-file /root/pw-%s %s" % (u, u))
-    if r.returncode == 64:
-        # TODO(user branch): cartero user add makes system users once that
-        # branch is merged; remove this fallback then.
-        note("cartero user add has no --password-file: useradd instead")
-        r = sh("useradd -m -s /usr/sbin/nologin -G mail_users %s && "
-               "echo '%s:%s' | chpasswd" % (u, u, pw))
-    shows(r, "user %s added" % u)
+    shows(r, "cartero user add %s (a system user)" % u)
     os.unlink(path("/root/pw-" + u))
 ok(sh("id -nG ana").stdout.split().count("mail_users") == 1,
    "ana is in mail_users")

@@ -75,10 +75,10 @@ main(void)
 	char md[512], dir[600], path[1200], qf[512], *name;
 	const char *prefix = "Return-Path: <bob@mired.org>\n"
 	    "Delivered-To: ana@mired.org\n";
-	long long want;
+	long long want, n;
 	int fd, temp, count, r;
 
-	plan(29);
+	plan(31);
 	msg_init("maildir.t", 0);	/* quiet: a warning is expected */
 	if (mkdtemp(base) == NULL) {
 		perror("mkdtemp");
@@ -170,6 +170,9 @@ main(void)
 	buf_free(&b);
 	is_int(maildir_usage(md), 2 * want + 5,
 	    "a folder file without ,S= counts by its size");
+	is_int(maildir_count(md, &n), 2 * want + 5,
+	    "maildir_count sums the same bytes");
+	is_int(n, 3, "and counts the messages of every folder");
 	snprintf(path, sizeof(path), "%s/nonexistent", base);
 	is_int(maildir_usage(path), 0, "a missing Maildir uses nothing");
 

@@ -1,0 +1,54 @@
+/*
+ * cartero_user - what the files of "cartero user" and "cartero mailbox"
+ * share:
+ *
+ *	cartero_user.c		the command line, virtual users, passwords
+ *	cartero_sysuser.c	system users: useradd, chpasswd, userdel
+ *	cartero_user_show.c	"user show": where the mail is, its size
+ *	cartero_mailbox.c	"mailbox resync|expunge"
+ */
+#ifndef CARTERO_CLI_USER_H
+#define CARTERO_CLI_USER_H
+
+#include <sys/types.h>
+
+struct buf;
+
+#define USER_GROUP		"mail_users"	/* the system mail users */
+#define USER_PASSWORD_MAX	1023	/* bytes of a password */
+#define USER_SYSNAME_MAX	32	/* a system user's name (useradd) */
+
+/* What the command line said besides the command and the name. */
+struct user_opts {
+	const char	*pwfile;	/* --password-file FILE */
+	int		 virtual;	/* --virtual */
+	int		 system;	/* --system */
+	int		 remove_mail;	/* --remove-mail */
+};
+
+int	cartero_user(int, char **, const char *);
+int	cartero_mailbox(int, char **, const char *);
+
+/* cartero_user.c */
+int	cartero_user_password(const char *, const char *, struct buf *,
+	    struct buf *);
+int	cartero_user_hash(const char *, struct buf *, struct buf *);
+/* Run fn(arg) in a child as uid:gid (root drops to them); its status. */
+int	cartero_user_as(uid_t, gid_t, int (*)(void *), void *);
+/* Make a Maildir with its folders as uid:gid (an mbox: nothing); 0, -1. */
+int	cartero_user_mkmaildir(const char *, uid_t, gid_t);
+/* Remove a directory tree, as its owner; 0 or -1 (said). */
+int	cartero_user_rmtree(const char *, uid_t, gid_t);
+
+/* cartero_sysuser.c: each returns the command's exit status. */
+int	cartero_sysuser_add(const char *, const struct user_opts *);
+int	cartero_sysuser_passwd(const char *, const struct user_opts *);
+int	cartero_sysuser_del(const char *, const struct user_opts *);
+int	cartero_sysuser_list(void);
+/* Is this a system user of group mail_users?  1, 0. */
+int	cartero_sysuser_is_mail_user(const char *);
+
+/* cartero_user_show.c */
+int	cartero_user_show(const char *);
+
+#endif
