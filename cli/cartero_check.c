@@ -642,9 +642,7 @@ check_mailboxes(void)
 	buf_free(&text);
 	setpwent();
 	while ((pw = getpwent()) != NULL) {
-		if ((long long)pw->pw_uid < var_first_valid_uid ||
-		    (var_last_valid_uid > 0 &&
-		    (long long)pw->pw_uid > var_last_valid_uid))
+		if (!resolve_uid_ok(pw->pw_uid))
 			continue;
 		buf_setf(path, "%s/%s", pw->pw_dir, var_home_mailbox);
 		if (stat(buf_str(path), &st) == 0)

@@ -39,6 +39,7 @@
 #include "msg.h"
 #include "params.h"
 #include "privs.h"
+#include "resolve.h"
 #include "util.h"
 #include "cartero_user.h"
 
@@ -281,7 +282,6 @@ cartero_sysuser_add(const char *name, const struct user_opts *o)
 	    "-G", USER_GROUP, "-K", "UMASK=0077", "-c", "cartero mail user",
 	    name, NULL };
 	struct buf *why = buf_new(256, 4096), *path = buf_new(256, 0);
-	struct buf *pw = buf_new(64, USER_PASSWORD_MAX + 1);
 	struct buf *hash = buf_new(128, 1024);
 	struct passwd *ent;
 	int ret = 1;
@@ -300,8 +300,7 @@ cartero_sysuser_add(const char *name, const struct user_opts *o)
 		    "to change the password)", name);
 		goto done;
 	}
-	if (cartero_user_password(name, o->pwfile, pw, why) < 0 ||
-	    cartero_user_hash(buf_str(pw), hash, why) < 0 ||
+	if (cartero_user_new_hash(name, o->pwfile, hash, why) < 0 ||
 	    cartero_sysuser_group(why) < 0 ||
 	    cartero_sysuser_run(args, NULL, why) < 0) {
 		msg_warn("%s", buf_str(why));
@@ -321,15 +320,11 @@ cartero_sysuser_add(const char *name, const struct user_opts *o)
 	}
 	msg_info("system user %s added: uid %ld, group %s, mail in %s", name,
 	    (long)ent->pw_uid, USER_GROUP, buf_str(path));
-	if ((long long)ent->pw_uid < var_first_valid_uid ||
-	    (var_last_valid_uid > 0 &&
-	    (long long)ent->pw_uid > var_last_valid_uid))
+	if (!resolve_uid_ok(ent->pw_uid))
 		msg_warn("uid %ld is outside first_valid_uid..last_valid_uid: "
 		    "%s gets no mail and no login", (long)ent->pw_uid, name);
 	ret = 0;
 done:
-	explicit_bzero(pw->data, pw->size);
-	buf_free(&pw);
 	buf_free(&hash);
 	buf_free(&why);
 	buf_free(&path);
@@ -340,15 +335,12 @@ done:
 int
 cartero_sysuser_passwd(const char *name, const struct user_opts *o)
 {
-	struct buf *why = buf_new(256, 4096);
-	struct buf *pw = buf_new(64, USER_PASSWORD_MAX + 1);
-	struct buf *hash = buf_new(128, 1024);
+	struct buf *why = buf_new(256, 4096), *hash = buf_new(128, 1024);
 	int ret = 1;
 
 	if (cartero_sysuser_mail_user(name) == NULL)
 		goto done;
-	if (cartero_user_password(name, o->pwfile, pw, why) < 0 ||
-	    cartero_user_hash(buf_str(pw), hash, why) < 0 ||
+	if (cartero_user_new_hash(name, o->pwfile, hash, why) < 0 ||
 	    cartero_sysuser_setpw(name, buf_str(hash), why) < 0) {
 		msg_warn("%s", buf_str(why));
 		goto done;
@@ -356,8 +348,6 @@ cartero_sysuser_passwd(const char *name, const struct user_opts *o)
 	msg_info("password of %s changed", name);
 	ret = 0;
 done:
-	explicit_bzero(pw->data, pw->size);
-	buf_free(&pw);
 	buf_free(&hash);
 	buf_free(&why);
 	return ret;

@@ -249,7 +249,7 @@ cartero_user_pwfile(const char *path, struct buf *pw, struct buf *why)
  * cartero_user_password - the new password: from the file when one is
  * named, else from the tty (twice) or stdin
  */
-int
+static int
 cartero_user_password(const char *name, const char *pwfile, struct buf *pw,
     struct buf *why)
 {
@@ -306,7 +306,7 @@ out:
 }
 
 /* cartero_user_hash - a crypt(3) hash of the password: yescrypt, else $6$ */
-int
+static int
 cartero_user_hash(const char *pw, struct buf *out, struct buf *why)
 {
 	static struct crypt_data cd;
@@ -331,6 +331,26 @@ cartero_user_hash(const char *pw, struct buf *out, struct buf *why)
 	buf_set(out, h);
 	explicit_bzero(&cd, sizeof(cd));
 	return 0;
+}
+
+/*
+ * cartero_user_new_hash - the new password of name (from pwfile, else the
+ * terminal or the standard input) as a crypt(3) hash into out; the
+ * password itself is wiped.  0, or -1 with why.
+ */
+int
+cartero_user_new_hash(const char *name, const char *pwfile, struct buf *out,
+    struct buf *why)
+{
+	struct buf *pw = buf_new(64, USER_PASSWORD_MAX + 1);
+	int r = -1;
+
+	if (cartero_user_password(name, pwfile, pw, why) == 0)
+		r = cartero_user_hash(buf_str(pw), out, why);
+	if (pw->data != NULL)
+		explicit_bzero(pw->data, pw->size);
+	buf_free(&pw);
+	return r;
 }
 
 /* cartero_user_lockdir - lock the directory of the file: an fd, or -1 */
@@ -788,7 +808,6 @@ cartero_user_virtual(const char *cmd, const char *arg,
     const struct user_opts *o, const char *real)
 {
 	struct buf *why = buf_new(256, 4096), *name = buf_new(128, 1024);
-	struct buf *pw = buf_new(64, USER_PASSWORD_MAX + 1);
 	struct buf *hash = buf_new(128, 1024), *out = buf_new(4096, 0);
 	struct buf *text = NULL;
 	struct account acct;
@@ -819,8 +838,7 @@ cartero_user_virtual(const char *cmd, const char *arg,
 		goto done;
 	}
 	if (strcmp(cmd, "del") != 0) {
-		if (cartero_user_password(buf_str(name), o->pwfile, pw,
-		    why) < 0 || cartero_user_hash(buf_str(pw), hash,
+		if (cartero_user_new_hash(buf_str(name), o->pwfile, hash,
 		    why) < 0 || cartero_user_edit(cmd, buf_str(name),
 		    buf_str(hash), text, out, why) < 0) {
 			msg_warn("%s", buf_str(why));
@@ -846,10 +864,7 @@ cartero_user_virtual(const char *cmd, const char *arg,
 	ret = 0;
 done:
 	fd_close(&lockfd);
-	if (pw->data != NULL)
-		explicit_bzero(pw->data, pw->size);
 	account_free(&acct);
-	buf_free(&pw);
 	buf_free(&why);
 	buf_free(&name);
 	buf_free(&hash);

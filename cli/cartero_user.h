@@ -30,9 +30,9 @@ int	cartero_user(int, char **, const char *);
 int	cartero_mailbox(int, char **, const char *);
 
 /* cartero_user.c */
-int	cartero_user_password(const char *, const char *, struct buf *,
+/* The new password of a user (a file, the terminal, stdin), hashed. */
+int	cartero_user_new_hash(const char *, const char *, struct buf *,
 	    struct buf *);
-int	cartero_user_hash(const char *, struct buf *, struct buf *);
 /* Run fn(arg) in a child as uid:gid (root drops to them); its status. */
 int	cartero_user_as(uid_t, gid_t, int (*)(void *), void *);
 /* Make a Maildir with its folders as uid:gid (an mbox: nothing); 0, -1. */

@@ -577,6 +577,17 @@ out:
 	return r;
 }
 
+/*
+ * resolve_uid_ok - may a system user of this uid get mail and log in: is
+ * it within [first_valid_uid, last_valid_uid] (last 0: no upper bound)?
+ */
+int
+resolve_uid_ok(uid_t uid)
+{
+	return (long long)uid >= var_first_valid_uid &&
+	    (var_last_valid_uid <= 0 || (long long)uid <= var_last_valid_uid);
+}
+
 /* resolve_system_user - getpwnam of the lowercased local part: 1/0/-1 */
 static int
 resolve_system_user(const char *addr, struct passwd **pwdp, struct buf *why)
@@ -609,9 +620,7 @@ resolve_system_user(const char *addr, struct passwd **pwdp, struct buf *why)
 	 * outside [first_valid_uid, last_valid_uid] they are nobody here
 	 * (an alias can still name them, and root's mail goes by its).
 	 */
-	if (pwd != NULL && ((long long)pwd->pw_uid < var_first_valid_uid ||
-	    (var_last_valid_uid > 0 &&
-	    (long long)pwd->pw_uid > var_last_valid_uid)))
+	if (pwd != NULL && !resolve_uid_ok(pwd->pw_uid))
 		pwd = NULL;
 	*pwdp = pwd;
 	return pwd != NULL;

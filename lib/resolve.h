@@ -35,6 +35,7 @@ struct account {
  * expanded).  1 found, 0 no such user, -1 temporary error (why).
  */
 int	resolve_account(const char *, struct account *, struct buf *);
+int	resolve_uid_ok(uid_t);		/* in [first_valid_uid, last_valid_uid] */
 void	account_free(struct account *);
 /* Read the passwd file with its hashes (auth only), not the user table. */
 void	resolve_use_passdb(int);

@@ -17,13 +17,7 @@ import smtplib
 import ssl
 import subprocess
 
-if not is_root():
-    skip_all("needs root (creates a system user, checks uids)")
-for u in ("cartero", "vmail"):
-    try:
-        pwd.getpwnam(u)
-    except KeyError:
-        skip_all("needs the users cartero and vmail (quickstart makes them)")
+need_root_users("creates a system user, checks uids")
 
 user = "cpop%d" % os.getpid()
 password = "Contra-%d" % os.getpid()

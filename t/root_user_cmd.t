@@ -10,13 +10,7 @@ import os, re, sys, pwd, grp, shutil, subprocess, atexit, poplib, smtplib
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "lib"))
 from cartero_test import *
 
-if not is_root():
-    skip_all("needs root (creates system users)")
-for u in ("cartero", "vmail"):
-    try:
-        pwd.getpwnam(u)
-    except KeyError:
-        skip_all("needs the users cartero and vmail (quickstart makes them)")
+need_root_users("creates system users")
 
 GROUP = "mail_users"
 users = ["cu%d" % os.getpid(), "cu%db" % os.getpid()]

@@ -114,6 +114,21 @@ def is_root():
     return os.geteuid() == 0
 
 
+def need_root_users(why):
+    """Skip the whole test unless it runs as root (why: what it needs root
+    for) on a host with the users cartero and vmail (quickstart makes
+    them)."""
+    import pwd
+    if not is_root():
+        skip_all("needs root (%s)" % why)
+    for u in ("cartero", "vmail"):
+        try:
+            pwd.getpwnam(u)
+        except KeyError:
+            skip_all("needs the users cartero and vmail (quickstart makes "
+                     "them)")
+
+
 _ports_given = set()
 
 
