@@ -420,7 +420,7 @@ queue_create(const char *dir, const char *sub, struct buf *why)
 	struct queue_writer *w;
 	struct buf *path = buf_new(256, 0);
 	struct timeval tv;
-	char size0[QUEUE_SIZE_REC + 1], arrival[48 + QUEUE_ID_MAX];
+	char size0[QUEUE_SIZE_REC + 16], arrival[48 + QUEUE_ID_MAX];
 	mode_t mode;
 	int tries;
 
@@ -468,7 +468,8 @@ queue_create(const char *dir, const char *sub, struct buf *why)
 	queue_put_rec(w, 'T', arrival);
 	memset(size0, '0', QUEUE_SIZE_REC);
 	size0[QUEUE_SIZE_WIDTH] = ' ';
-	size0[QUEUE_SIZE_REC] = '\0';
+	snprintf(size0 + QUEUE_SIZE_REC, sizeof(size0) - QUEUE_SIZE_REC, " %d",
+	    QUEUE_FORMAT);
 	w->size_off = w->pos + 1;
 	queue_put_rec(w, 'S', size0);
 	w->summing = 1;

@@ -31,7 +31,11 @@
  * value is a fixed width of QUEUE_SIZE_WIDTH zero-padded digits, a space
  * and QUEUE_SUM_WIDTH hex digits of a checksum (64-bit FNV-1a) of every
  * byte after the S record, filled in by queue_commit() (pwrite); files
- * written before the checksum was there have digits only.  queue_verify()
+ * written before the checksum was there have digits only.  Then a space
+ * and the format's version, QUEUE_FORMAT (3); a file without it is of
+ * format 1 (no checksum, no id in T) or 2; a reader refuses a format
+ * newer than its own, so an upgrade reads what the old version queued
+ * and a change of the format says so here.  queue_verify()
  * checks it, so that a file whose writes a crash kept, in part, from the
  * disk is never taken for a message.  Callers write only F, A, R and O records
  * (queue_rec() refuses T and S) and then the message with queue_data(),
@@ -99,6 +103,7 @@ struct buf;
 #define QUEUE_ID_MAX	32
 #define QUEUE_SIZE_WIDTH 15	/* digits of the S record */
 #define QUEUE_SUM_WIDTH	16	/* hex digits of its checksum */
+#define QUEUE_FORMAT	3	/* the S record's last field (see above) */
 #define QUEUE_SIZE_REC	(QUEUE_SIZE_WIDTH + 1 + QUEUE_SUM_WIDTH)
 #define QUEUE_SUM_INIT	0xcbf29ce484222325ULL	/* FNV-1a offset basis */
 
@@ -139,6 +144,7 @@ struct queue_msg {
 	char		 file_id[QUEUE_ID_MAX];	/* id in the T record, or "" */
 	uint64_t	 sum;		/* checksum in the S record ... */
 	int		 has_sum;	/* ... if there is one */
+	int		 format;	/* QUEUE_FORMAT of the writer: 1..3 */
 	off_t		 sum_offset;	/* first byte it covers */
 };
 

@@ -140,7 +140,7 @@ queue_parse_sum(const char *s, uint64_t *sum)
 			return -1;
 		v = v << 4 | (uint64_t)d;
 	}
-	if (s[i] != '\0')
+	if (s[i] != '\0' && s[i] != ' ')
 		return -1;
 	*sum = v;
 	return 0;
@@ -190,11 +190,26 @@ queue_read_rec(struct queue_msg *m, char *line, off_t off, int *seen,
 		if ((v = queue_parse_num(value, &end)) < 0)
 			goto bad;
 		m->size = (off_t)v;
-		/* The checksum (older files: none). */
+		/* The checksum and the format (older files: none). */
+		m->format = 1;
 		if (*end == ' ') {
 			if (queue_parse_sum(end + 1, &m->sum) < 0)
 				goto bad;
 			m->has_sum = 1;
+			m->format = 2;
+			end += 1 + QUEUE_SUM_WIDTH;
+		}
+		if (*end == ' ' && m->has_sum) {
+			if ((v = queue_parse_num(end + 1, &end)) < 3 ||
+			    *end != '\0')
+				goto bad;
+			if (v > QUEUE_FORMAT) {
+				buf_setf(why, "queue file format %lld, newer "
+				    "than this cartero's (%d)", v,
+				    QUEUE_FORMAT);
+				return -1;
+			}
+			m->format = (int)v;
 		} else if (*end != '\0')
 			goto bad;
 		break;

@@ -14,18 +14,21 @@
 # 143 as the seed's client settings say, finds the delivery in
 # /var/log/mail.log written by rsyslogd, runs the seed's postconf and
 # postmap lines, installs the package again over itself (an upgrade keeps
-# main.cf), reconfigures with new preseeded answers (an admin's lines stay;
+# main.cf) and then a later version of it while mail waits in the queue
+# (the mail arrives, IMAP UIDs and UIDVALIDITY stay), reconfigures with new preseeded answers (an admin's lines stay;
 # smarthost, local only, back to Internet Site), checks the ports with ss,
 # restarts by the init script, removes (mail and configuration stay),
 # purges, and looks for anything left: processes, users, files outside
 # /home.  CARTERO_PKG_DEBS=DIR takes the .debs of an earlier build from DIR
 # instead of building (for work on this test).
-import os, sys, shutil, subprocess, tempfile, time, glob, stat
-import smtplib, poplib, imaplib, ssl
+import os, re, sys, shutil, subprocess, tempfile, time, glob, stat
+import email.utils, smtplib, poplib, imaplib, ssl
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "lib"))
 from cartero_test import *
 
 PORTS = (25, 587, 465, 110, 995, 143, 993)
+with open(os.path.join(SRC, "debian", "changelog")) as f:
+    VERSION = re.match(r"cartero \(([^)]+)\)", f.readline()).group(1)
 USERS = {"ana": "ana-S3cret", "bob": "bob-S3cret"}
 TOOLS = ("dpkg-buildpackage", "dh", "lintian", "debconf-set-selections",
          "rsyslogd", "unshare", "ip", "ss", "chroot", "systemd-analyze")
@@ -223,10 +226,37 @@ else:
         done()
 debs = sorted(d for d in glob.glob(os.path.join(build, "*.deb"))
               if "-dbgsym_" not in d)
+# The same tree as a later version (its changelog says so), built on the
+# first build's objects (-nc), for the upgrade of step 5.
+newer = []
+if not prebuilt:
+    first = os.path.join(build, "first")
+    os.mkdir(first)
+    for f in glob.glob(os.path.join(build, "cartero*_*")):
+        shutil.move(f, first)
+    debs = [os.path.join(first, os.path.basename(d)) for d in debs]
+    with open(os.path.join(src, "debian", "changelog")) as f:
+        old_log = f.read()
+    with open(os.path.join(src, "debian", "changelog"), "w") as f:
+        f.write("cartero (%s+upgrade1) unstable; urgency=medium\n\n"
+                "  * The same tree, a later version: the upgrade test.\n\n"
+                " -- %s  %s\n\n" % (VERSION, re.search(
+                    r"^ -- (.*?>)", old_log, re.M).group(1),
+                    email.utils.formatdate()) + old_log)
+    # -nc keeps the build; debian/files would still list the first one's.
+    os.unlink(os.path.join(src, "debian", "files"))
+    t0 = time.time()
+    r = run(["dpkg-buildpackage", "-us", "-uc", "-b", "-nc"], cwd=src,
+            env=env)
+    note("dpkg-buildpackage of %s+upgrade1: %.0f s" % (VERSION,
+                                                        time.time() - t0))
+    shows(r, "a version-bumped build of the same tree, for the upgrade")
+    newer = sorted(d for d in glob.glob(os.path.join(build, "*.deb"))
+                   if "-dbgsym_" not in d)
 is_(sorted(os.path.basename(d).split("_")[0] for d in debs),
     ["cartero", "cartero-postfix-compat"], "two packages: cartero and "
     "cartero-postfix-compat")
-changes = glob.glob(os.path.join(build, "*.changes"))
+changes = glob.glob(os.path.join(build if prebuilt else first, "*.changes"))
 r = run(["lintian", "--no-tag-display-limit"] + changes)
 errors = [l for l in r.stdout.splitlines() if l.startswith("E:")]
 ok(not errors, "lintian reports no errors")
@@ -398,6 +428,61 @@ shows(sh("dpkg -i /tmp/debs/cartero_*.deb"),
       "dpkg -i over the installed package (an upgrade's path)")
 is_(main_cf(), before, "the upgrade kept main.cf as the admin left it")
 ok(sh("cartero status").returncode == 0, "cartero still runs")
+
+
+def bob_uids():
+    """bob's INBOX as IMAP clients know it: UIDVALIDITY and the UIDs."""
+    m = imaplib.IMAP4("127.0.0.1", 143, timeout=20)
+    m.login("bob", USERS["bob"])
+    m.select("INBOX")
+    validity = m.response("UIDVALIDITY")[1][0]
+    uids = m.uid("SEARCH", None, "ALL")[1][0].split()
+    m.logout()
+    return validity, uids
+
+
+def bob_uids_or_none():
+    try:
+        return bob_uids()
+    except (OSError, imaplib.IMAP4.error) as e:
+        note("IMAP: %s" % e)
+        return None, []
+
+
+# An upgrade to a later version (the same tree, its changelog bumped) while
+# mail waits in the queue: the mail is delivered after it, with the
+# formats of the queue file, the uid list and the cache as the old version
+# wrote them, and the UIDs that clients know stay as they were.
+if newer:
+    os.mkdir(path("/tmp/debs-newer"))
+    for d in newer:
+        shutil.copy(d, path("/tmp/debs-newer"))
+    validity, uids = bob_uids_or_none()
+    ok(validity is not None and len(uids) == 2,
+       "IMAP before the upgrade: bob's UIDVALIDITY and two UIDs")
+    shows(sh("cartero stop"), "cartero stop")
+    shows(sh("printf 'Subject: en la cola\\n\\nesperando\\n' | "
+             "sendmail -f ana@mired.org bob@mired.org"),
+          "sendmail queues a message while cartero is stopped")
+    ok(len(os.listdir(path("/var/spool/cartero/maildrop"))) == 1,
+       "it waits in the queue (maildrop/)")
+    shows(sh("dpkg -i /tmp/debs-newer/cartero_*.deb "
+             "/tmp/debs-newer/cartero-postfix-compat_*.deb"),
+          "dpkg -i of %s+upgrade1 over %s" % (VERSION, VERSION))
+    like(sh("dpkg-query -W -f='${Version}' cartero").stdout, "+upgrade1",
+         "the later version is installed")
+    is_(main_cf(), before, "the upgrade kept main.cf")
+    if sh("cartero status").returncode != 0:
+        shows(sh("cartero start"), "cartero start after the upgrade")
+    ok(wait_for(lambda: len(bob_uids_or_none()[1]) == 3, 30),
+       "the message queued before the upgrade is delivered after it")
+    v2, uids2 = bob_uids_or_none()
+    is_(v2, validity, "UIDVALIDITY is unchanged by the upgrade")
+    is_(uids2[:2], uids, "the two UIDs bob's client knows are unchanged")
+    ok(len(uids2) == 3 and int(uids2[2]) > max(int(u) for u in uids),
+       "the new message has a new, higher UID")
+else:
+    note("CARTERO_PKG_DEBS: no later version built, no upgrade test")
 
 # 6. dpkg-reconfigure with new answers changes only what they govern.
 shows(preseed(["mynetworks string 127.0.0.0/8 [::1]/128 192.168.100.0/24",

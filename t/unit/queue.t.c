@@ -121,6 +121,7 @@ test_roundtrip(void)
 	is_str(m.file_id, id, "the T record's id is the file's name");
 	ok(m.has_sum && queue_verify(fd, &m, why) == 0,
 	    "the checksum matches");
+	is_int(m.format, QUEUE_FORMAT, "the S record ends with the format");
 	is_str(m.sender, "bob@mired.org", "sender read back");
 	is_int(m.size, (long long)strlen(body), "size read back");
 	ok(m.arrival > time(NULL) - 60 && m.arrival <= time(NULL),
@@ -390,6 +391,12 @@ test_corrupt(void)
 		{ "T1 2\nS000000000000004\nFa@b\nR\nM\nabc\n", "empty R" },
 		{ "T1 2\nS000000000000004\nFa@b\nMx\nabc\n", "bad M" },
 		{ "T1 2\nS000000000000004\nFa@b\nRc@d", "unterminated" },
+		{ "T1 2\nS000000000000004 0123456789abcdef 9\nFa@b\nM\nabc\n",
+		    "a format newer than ours" },
+		{ "T1 2\nS000000000000004 0123456789abcdef 2\nFa@b\nM\nabc\n",
+		    "a format field below 3" },
+		{ "T1 2\nS000000000000004 3\nFa@b\nM\nabc\n",
+		    "a format field without a checksum" },
 	};
 	struct buf *why = buf_new(64, 0), *path = buf_new(64, 0);
 	struct queue_msg m;
@@ -407,8 +414,8 @@ test_corrupt(void)
 	ok(read_path(buf_str(path), &m, why) == -1, "NUL in the envelope");
 	spew(buf_str(path), "T1 2\nS4\nF\nRa%40b\nM\nabc\n", 23);
 	ok(read_path(buf_str(path), &m, why) == 0 && m.size == 4 &&
-	    strcmp(m.rcpt[0].addr, "a@b") == 0,
-	    "a hand-made good file (short S) reads");
+	    strcmp(m.rcpt[0].addr, "a@b") == 0 && m.format == 1,
+	    "a hand-made good file (short S) reads, as format 1");
 	queue_msg_free(&m);
 	unlink(buf_str(path));
 	buf_free(&why);
