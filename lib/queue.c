@@ -714,6 +714,7 @@ queue_path(struct buf *b, const char *dir, const char *sub, const char *id)
 int
 queue_spare_add(const char *dir, int n)
 {
+	static int failing;		/* said once until it works again */
 	struct buf *path = buf_new(256, 0);
 	char id[QUEUE_ID_MAX];
 	int fd, made = 0;
@@ -723,9 +724,12 @@ queue_spare_add(const char *dir, int n)
 		queue_path(path, dir, QUEUE_RECYCLE, id);
 		if ((fd = open(buf_str(path), O_WRONLY | O_CREAT | O_EXCL |
 		    O_NOFOLLOW | O_CLOEXEC, 0600)) < 0) {
-			msg_warn("create %s: %m", buf_str(path));
+			if (!failing++)
+				msg_warn("create %s: %m (no more spare queue "
+				    "files until it works)", buf_str(path));
 			break;
 		}
+		failing = 0;
 		(void)close(fd);
 	}
 	buf_free(&path);
