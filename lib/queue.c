@@ -387,9 +387,9 @@ queue_busy(int fd)
 
 /*
  * queue_unfinished - did a writer stop before the end of this file (see
- * queue_busy)?  1 when its T record names another id than id (the old
- * content of a reused file) or its S record still holds the zeros that
- * queue_commit() fills in; else 0.
+ * queue_busy)?  1 when it is empty, when its T record names another id
+ * than id (the old content of a reused file) or when its S record still
+ * holds the zeros that queue_commit() fills in; else 0.
  */
 int
 queue_unfinished(int fd, const char *id)
@@ -397,8 +397,10 @@ queue_unfinished(int fd, const char *id)
 	char head[2 * QUEUE_ID_MAX + QUEUE_SIZE_REC + 64], *nl, *sp;
 	ssize_t n;
 
+	/* Empty: a writer that died before its first write (a new file, or
+	 * one of qmgr's empty spares just claimed); never a message. */
 	if ((n = pread(fd, head, sizeof(head) - 1, 0)) <= 0)
-		return 0;
+		return n == 0;
 	head[n] = '\0';
 	if (head[0] != 'T' || (nl = strchr(head, '\n')) == NULL)
 		return 0;

@@ -574,6 +574,9 @@ test_recycle(void)
 	    pwrite(fd, "000000000000000 0000000000000000", QUEUE_SIZE_REC,
 	    strchr(buf_str(f), '\n') - buf_str(f) + 2) == QUEUE_SIZE_REC &&
 	    queue_unfinished(fd, id) == 1, "an S record of zeros: unfinished");
+	/* What a writer that died before its first write leaves (a spare). */
+	ok(fd >= 0 && ftruncate(fd, 0) == 0 && queue_unfinished(fd, id) == 1,
+	    "an empty file (a claimed spare): unfinished");
 	buf_free(&f);
 	close(fd);
 
