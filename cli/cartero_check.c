@@ -50,6 +50,7 @@
 #include "msg.h"
 #include "params.h"
 #include "resolve.h"
+#include "server.h"
 #include "userdb.h"
 #include "util.h"
 #include "cartero_check.h"
@@ -77,16 +78,6 @@ static const struct check_dir {
 	{ "defer", 0700, 1 }, { "private", 0700, 1 },
 	{ "public", 0711, 1 }, { "pid", 0755, 0 }, { "etc", 0755, 0 },
 	{ NULL, 0, 0 },
-};
-
-/* Port names master.cf may use, when /etc/services lacks them. */
-static const struct check_port {
-	const char	*name;
-	int		 port;
-} check_ports[] = {
-	{ "smtp", 25 }, { "submission", 587 }, { "smtps", 465 },
-	{ "submissions", 465 }, { "pop3", 110 }, { "pop3s", 995 },
-	{ "imap", 143 }, { "imap2", 143 }, { "imaps", 993 }, { NULL, 0 },
 };
 
 /* check_finding - one finding: a line with its fix */
@@ -198,32 +189,13 @@ out:
 	return r;
 }
 
-/* check_port - the number of a port column ("smtp", "2525"), or 0 */
-static int
-check_port(const char *s)
-{
-	const struct check_port *p;
-	struct servent *se;
-	char *end;
-	long n;
-
-	n = strtol(s, &end, 10);
-	if (*s != '\0' && *end == '\0')
-		return n > 0 && n < 65536 ? (int)n : 0;
-	if ((se = getservbyname(s, "tcp")) != NULL)
-		return ntohs((unsigned short)se->s_port);
-	for (p = check_ports; p->name != NULL; p++)
-		if (strcasecmp(p->name, s) == 0)
-			return p->port;
-	return 0;
-}
-
 /* check_serv_add - an inet service of master.cf into check_servs */
 static void
 check_serv_add(const struct master_serv *sv)
 {
+	struct buf *host = buf_new(64, 1024), *port = buf_new(16, 256);
+	struct buf *why = buf_new(64, 1024);
 	struct check_serv *s;
-	char *colon;
 	int i;
 
 	check_servs = xrealloc(check_servs, (size_t)(check_nservs + 1) *
@@ -238,19 +210,23 @@ check_serv_add(const struct master_serv *sv)
 	for (i = 0; i + 1 < sv->nargs && strcmp(sv->args[i], "-o") == 0;
 	    i += 2)
 		s->opts[s->nopts++] = xstrdup(sv->args[i + 1]);
-	if ((colon = strrchr(s->name, ':')) != NULL) {
-		s->host = xstrndup(s->name, (size_t)(colon - s->name));
-		if (s->host[0] == '[') {
-			memmove(s->host, s->host + 1, strlen(s->host));
-			s->host[strcspn(s->host, "]")] = '\0';
-		}
-		s->port = check_port(colon + 1);
-	} else
-		s->port = check_port(s->name);
+	/* The addresses master binds; optional ones ([::1]) are not checked. */
+	s->hosts = xcalloc((size_t)sv->nlisteners + 1, sizeof(*s->hosts));
+	for (i = 0; i < sv->nlisteners; i++) {
+		if (server_addr_split(sv->listeners[i]->addr, host, port,
+		    why) < 0)
+			continue;
+		s->port = server_port(buf_str(port));
+		if (!sv->listeners[i]->optional)
+			s->hosts[s->nhosts++] = xstrdup(buf_len(host) == 0 ?
+			    "127.0.0.1" : buf_str(host));
+	}
 	if (s->port == 0)
-		check_finding("%s, line %d: service %s: unknown port \"%s\": "
-		    "write its number", sv->file, sv->line, s->name,
-		    colon != NULL ? colon + 1 : s->name);
+		check_finding("%s, line %d: service %s: unknown port in \"%s\": "
+		    "write its number", sv->file, sv->line, s->name, s->name);
+	buf_free(&host);
+	buf_free(&port);
+	buf_free(&why);
 }
 
 /* check_service - one service of master.cf: its program and -o names */
@@ -690,42 +666,29 @@ check_connect(const char *host, int port, struct buf *why)
 	return err == 0;
 }
 
-/* check_listen - connect to each inet service of master.cf on loopback */
+/*
+ * check_listen - connect to each inet service of master.cf where master
+ * binds it (an "every address" listener: on loopback)
+ */
 static void
 check_listen(void)
 {
 	struct check_serv *s;
 	struct buf *why = buf_new(128, 1024);
-	char *list, *cp, *w;
-	const char *host;
-	int i;
+	int i, j;
 
 	for (i = 0; i < check_nservs; i++) {
 		s = &check_servs[i];
 		if (s->port == 0)
 			continue;
-		list = NULL;
-		host = s->host;
-		if (host == NULL) {
-			/* The first of inet_interfaces; "all": loopback. */
-			list = xstrdup(var_inet_interfaces);
-			cp = list;
-			w = mystrtok(&cp, ", \t\r\n");
-			host = w == NULL || strcasecmp(w, "all") == 0 ||
-			    strcasecmp(w, "loopback-only") == 0 ?
-			    "127.0.0.1" : w;
-			if (*host == '[') {
-				host++;
-				w[strcspn(w, "]")] = '\0';
-			}
-		}
-		if (!check_connect(host, s->port, why))
-			check_finding("%s/master.cf, line %d: service %s: "
-			    "nothing listens on %s port %d (%s): start cartero "
-			    "(cartero start) or see the log",
-			    var_config_directory, s->line, s->name, host,
-			    s->port, buf_str(why));
-		free(list);
+		for (j = 0; j < s->nhosts; j++)
+			if (!check_connect(s->hosts[j], s->port, why))
+				check_finding("%s/master.cf, line %d: service "
+				    "%s: nothing listens on %s port %d (%s): "
+				    "start cartero (cartero start) or see the "
+				    "log", var_config_directory, s->line,
+				    s->name, s->hosts[j], s->port,
+				    buf_str(why));
 	}
 	buf_free(&why);
 }

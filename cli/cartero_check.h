@@ -19,7 +19,8 @@ struct check_serv {
 	char		**opts;		/* -o name=value, as written */
 	int		 nopts;
 	int		 line;		/* where it starts in master.cf */
-	char		*host;		/* host:port's, NULL: inet_interfaces */
+	char		**hosts;	/* where master binds it (not [::1]) */
+	int		 nhosts;
 	int		 port;		/* 0: a port name we cannot read */
 };
 

@@ -90,35 +90,48 @@ server_status(int what)
 }
 
 /*
- * server_port_name - the mail ports by name, for hosts whose
- * /etc/services lacks them (minimal containers).  NULL if unknown.
+ * server_port - a port number or name ("2525", "smtp"): the number, or 0.
+ * The mail ports are known by name even where /etc/services lacks them
+ * (minimal containers).
  */
-static const char *
-server_port_name(const char *name)
+int
+server_port(const char *name)
 {
-	static const char *const ports[][2] = {
-		{ "smtp", "25" }, { "submission", "587" },
-		{ "submissions", "465" }, { "smtps", "465" },
-		{ "pop3", "110" }, { "pop3s", "995" },
-		{ "imap", "143" }, { "imap2", "143" }, { "imaps", "993" },
-		{ "lmtp", "24" },
+	static const struct { const char *name; int port; } ports[] = {
+		{ "smtp", 25 }, { "submission", 587 },
+		{ "submissions", 465 }, { "smtps", 465 },
+		{ "pop3", 110 }, { "pop3s", 995 },
+		{ "imap", 143 }, { "imap2", 143 }, { "imaps", 993 },
+		{ "lmtp", 24 },
 	};
-	size_t	 i;
+	struct servent	*se;
+	char		*end;
+	long		 n;
+	size_t		 i;
 
-	if (getservbyname(name, "tcp") != NULL)
-		return NULL;		/* the system knows it */
+	if (*name >= '0' && *name <= '9') {
+		n = strtol(name, &end, 10);
+		return *end == '\0' && n > 0 && n < 65536 ? (int)n : 0;
+	}
+	if ((se = getservbyname(name, "tcp")) != NULL)
+		return ntohs((unsigned short)se->s_port);
 	for (i = 0; i < sizeof(ports) / sizeof(ports[0]); i++)
-		if (strcasecmp(ports[i][0], name) == 0)
-			return ports[i][1];
-	return NULL;
+		if (strcasecmp(ports[i].name, name) == 0)
+			return ports[i].port;
+	return 0;
 }
 
-/* server_split_addr - split "host:port", "[v6]:port", ":port" or "port" */
-static int
-server_split_addr(const char *addr, struct buf *host, struct buf *port,
+/*
+ * server_addr_split - split "host:port", "[v6]:port", ":port" or "port";
+ * an empty host (or "*") is every address.  A port name known to
+ * server_port comes back as its number.
+ */
+int
+server_addr_split(const char *addr, struct buf *host, struct buf *port,
     struct buf *why)
 {
-	const char	*colon, *end, *num;
+	const char	*colon, *end;
+	int		 num;
 
 	buf_reset(host);
 	buf_reset(port);
@@ -146,8 +159,8 @@ server_split_addr(const char *addr, struct buf *host, struct buf *port,
 	}
 	if (strcmp(buf_str(host), "*") == 0)
 		buf_reset(host);
-	if ((num = server_port_name(buf_str(port))) != NULL)
-		buf_set(port, num);
+	if ((num = server_port(buf_str(port))) > 0)
+		buf_setf(port, "%d", num);
 	if (buf_overflowed(host) || buf_overflowed(port)) {
 		buf_setf(why, "address too long");
 		return -1;
@@ -189,7 +202,7 @@ server_listen_inet(const char *addr, int backlog, struct buf *why)
 
 	host = buf_new(64, 1024);
 	port = buf_new(16, 256);
-	if (server_split_addr(addr, host, port, why) < 0)
+	if (server_addr_split(addr, host, port, why) < 0)
 		goto out;
 	any = buf_len(host) == 0;
 	memset(&hints, 0, sizeof(hints));

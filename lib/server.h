@@ -75,5 +75,11 @@ void	server_session_env(const char **, char *, size_t);
  * fd, or -1 with why.  Used by -S and by master.
  */
 int	server_listen(const char *, int, struct buf *);
+/* A port number or name ("2525", "smtp", "imaps"): the number, or 0. */
+int	server_port(const char *);
+/* "host:port", "[v6]:port", ":port" or "port" into host ("": every
+ * address) and port (a number when server_port knows the name). */
+int	server_addr_split(const char *, struct buf *, struct buf *,
+	    struct buf *);
 
 #endif

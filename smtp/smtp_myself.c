@@ -19,7 +19,6 @@
 
 #include <arpa/inet.h>
 #include <ifaddrs.h>
-#include <netdb.h>
 #include <netinet/in.h>
 
 #include <stdlib.h>
@@ -31,6 +30,7 @@
 #include "master_conf.h"
 #include "msg.h"
 #include "params.h"
+#include "server.h"
 #include "util.h"
 #include "smtp.h"
 
@@ -78,20 +78,6 @@ smtp_myself_add(const char *addr, int any, unsigned port)
 	smtp_myself_count++;
 }
 
-/* smtp_myself_port - a port number or service name: the port, or 0 */
-static unsigned
-smtp_myself_port(const char *s)
-{
-	struct servent *se;
-	char *end;
-	unsigned long n = strtoul(s, &end, 10);
-
-	if (*s != '\0' && *end == '\0')
-		return n > 0 && n < 65536 ? (unsigned)n : 0;
-	se = getservbyname(s, "tcp");
-	return se != NULL ? ntohs((unsigned short)se->s_port) : 0;
-}
-
 /*
  * smtp_myself_listener - one listener of an smtpd service, as master_conf
  * spells it: "host:port", "[v6]:port" or ":port" (every address)
@@ -99,18 +85,15 @@ smtp_myself_port(const char *s)
 static void
 smtp_myself_listener(const char *spec)
 {
-	char *addr = xstrdup(spec), *host = addr, *colon;
+	struct buf *host = buf_new(64, 1024), *port = buf_new(16, 256);
+	struct buf *why = buf_new(64, 1024);
 
-	if ((colon = strrchr(addr, ':')) != NULL) {
-		*colon = '\0';
-		if (*host == '[' && colon > host && colon[-1] == ']') {
-			colon[-1] = '\0';
-			host++;
-		}
-		smtp_myself_add(host, *host == '\0',
-		    smtp_myself_port(colon + 1));
-	}
-	free(addr);
+	if (server_addr_split(spec, host, port, why) == 0)
+		smtp_myself_add(buf_str(host), buf_len(host) == 0,
+		    (unsigned)server_port(buf_str(port)));
+	buf_free(&host);
+	buf_free(&port);
+	buf_free(&why);
 }
 
 /* smtp_myself_read - our smtpd listeners, from master.cf */
