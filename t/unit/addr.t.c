@@ -104,40 +104,40 @@ static const struct {
 	{ "<a@x.org:25>", NULL, NULL },
 };
 
-/* Header values and the addresses they hold, joined with '|'. */
-static const struct {
-	const char	*in;
-	const char	*want;
-	int		 count;
-} headers[] = {
-	{ "ana@mired.org", "ana@mired.org", 1 },
-	{ "Ana <ana@mired.org>", "ana@mired.org", 1 },
+/*
+ * Header values and the addresses they hold, joined with '|' (as many
+ * as the count addr_parse_header returns).
+ */
+static const struct tap_text headers[] = {
+	{ "ana@mired.org", "ana@mired.org", NULL },
+	{ "Ana <ana@mired.org>", "ana@mired.org", NULL },
 	{ "\"Lopez, Ana\" <ana@mired.org>, bob@mired.org",
-	    "ana@mired.org|bob@mired.org", 2 },
+	    "ana@mired.org|bob@mired.org", NULL },
 	{ "Ana Lopez <ana@mired.org> (work), Bob (the boss) <bob@mired.org>",
-	    "ana@mired.org|bob@mired.org", 2 },
-	{ "undisclosed-recipients:;", "", 0 },
+	    "ana@mired.org|bob@mired.org", NULL },
+	{ "undisclosed-recipients:;", "", NULL },
 	{ "friends: ana@mired.org, Bob <bob@mired.org>;, carl@x.org",
-	    "ana@mired.org|bob@mired.org|carl@x.org", 3 },
-	{ "ana@mired.org (Ana (the (nested) one))", "ana@mired.org", 1 },
+	    "ana@mired.org|bob@mired.org|carl@x.org", NULL },
+	{ "ana@mired.org (Ana (the (nested) one))", "ana@mired.org", NULL },
 	{ "ana@mired.org,\r\n\tbob@mired.org,\r\n carl@x.org",
-	    "ana@mired.org|bob@mired.org|carl@x.org", 3 },
-	{ "\"a b\"@x.org", "a b@x.org", 1 },
-	{ "<@r1.example,@r2.example:ana@mired.org>", "ana@mired.org", 1 },
-	{ "ana . lopez @ mired . org", "ana.lopez@mired.org", 1 },
-	{ "root", "root", 1 },
-	{ "ana@[192.0.2.1]", "ana@[192.0.2.1]", 1 },
-	{ ", , ana@mired.org,,", "ana@mired.org", 1 },
-	{ "", "", 0 },
-	{ "   (just a comment)", "", 0 },
-	{ "Ana <ana@mired.org", "ana@mired.org", 1 },	/* unterminated */
-	{ "<>", "", 0 },
-	{ "Ana <ana@mired.org> <other@x.org>", "ana@mired.org", 1 },
-	{ "\"ana@mired.org\" <bob@mired.org>", "bob@mired.org", 1 },
-	{ "A \"quoted, comma\" name <x@y.org>, z@y.org", "x@y.org|z@y.org", 2 },
-	{ "g1: a@b.org;, g2: ;, c@d.org", "a@b.org|c@d.org", 2 },
+	    "ana@mired.org|bob@mired.org|carl@x.org", NULL },
+	{ "\"a b\"@x.org", "a b@x.org", NULL },
+	{ "<@r1.example,@r2.example:ana@mired.org>", "ana@mired.org", NULL },
+	{ "ana . lopez @ mired . org", "ana.lopez@mired.org", NULL },
+	{ "root", "root", NULL },
+	{ "ana@[192.0.2.1]", "ana@[192.0.2.1]", NULL },
+	{ ", , ana@mired.org,,", "ana@mired.org", NULL },
+	{ "", "", NULL },
+	{ "   (just a comment)", "", NULL },
+	{ "Ana <ana@mired.org", "ana@mired.org", NULL },	/* unterminated */
+	{ "<>", "", NULL },
+	{ "Ana <ana@mired.org> <other@x.org>", "ana@mired.org", NULL },
+	{ "\"ana@mired.org\" <bob@mired.org>", "bob@mired.org", NULL },
+	{ "A \"quoted, comma\" name <x@y.org>, z@y.org", "x@y.org|z@y.org",
+	    NULL },
+	{ "g1: a@b.org;, g2: ;, c@d.org", "a@b.org|c@d.org", NULL },
 	{ "jos\xc3\xa9@ma\xc3\xb1" "ana.es", "jos\xc3\xa9@ma\xc3\xb1" "ana.es",
-	    1 },
+	    NULL },
 };
 
 /* Client address, list, expected match. */
@@ -208,6 +208,17 @@ make_sa(const char *text, struct sockaddr_storage *ss)
 	else if (inet_pton(AF_INET6, text, &sin6->sin6_addr) == 1)
 		sin6->sin6_family = AF_INET6;
 	return (const struct sockaddr *)ss;
+}
+
+/* addrs_in - how many addresses a '|'-joined list holds */
+static int
+addrs_in(const char *list)
+{
+	int n = *list != '\0';
+
+	for (; *list != '\0'; list++)
+		n += *list == '|';
+	return n;
 }
 
 int
@@ -290,7 +301,7 @@ main(void)
 		snprintf(name, sizeof(name), "header '%s'",
 		    printable(headers[i].in, pr));
 		is_str(buf_str(collected), headers[i].want, name);
-		ok(r == headers[i].count && n == r, "  count");
+		ok(r == addrs_in(headers[i].want) && n == r, "  count");
 	}
 
 	/* Networks.  The bad entries below are warned about: keep quiet. */

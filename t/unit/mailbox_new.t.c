@@ -63,16 +63,17 @@ pop3_open(struct buf *why)
 int
 main(void)
 {
-	static const struct {
-		const char *name, *uidl;
-	} uidls[] = {
-		{ "1700000001.M1P1Q1.host", "1700000001.M1P1Q1.host" },
-		{ "1700000001.M1P1Q1.host,S=10", "1700000001.M1P1Q1.host" },
+	/* A file name and the UIDL it makes: the base, without S= and W=. */
+	static const struct tap_text uidls[] = {
+		{ "1700000001.M1P1Q1.host", "1700000001.M1P1Q1.host",
+		    "a plain name" },
+		{ "1700000001.M1P1Q1.host,S=10", "1700000001.M1P1Q1.host",
+		    "S= dropped" },
 		{ "1700000001.M1P1Q1.host,S=10,W=12:2,FS",
-		    "1700000001.M1P1Q1.host" },
-		{ "1.M1.h,x=1", "1.M1.h,x=1" },
-		{ "1.M1.h,S=1,x", "1.M1.h,S=1,x" },
-		{ ",S=1", ",S=1" },
+		    "1700000001.M1P1Q1.host", "S=, W= and flags dropped" },
+		{ "1.M1.h,x=1", "1.M1.h,x=1", "another field kept" },
+		{ "1.M1.h,S=1,x", "1.M1.h,S=1,x", "S= before junk kept" },
+		{ ",S=1", ",S=1", "no base: kept whole" },
 	};
 	struct mailbox		*mb, *im;
 	struct mailbox_newfile	*nf;
@@ -91,7 +92,7 @@ main(void)
 
 	/* Names. */
 	for (i = 0; i < sizeof(uidls) / sizeof(uidls[0]); i++)
-		ok(uidl_is(uidls[i].name, uidls[i].uidl), uidls[i].name);
+		ok(uidl_is(uidls[i].in, uidls[i].want), uidls[i].name);
 	mailbox_name_uidl("a b", u);
 	ok(buf_len(u) == 33 && buf_str(u)[0] == 'H',
 	    "a name with a blank: H and two hashes");

@@ -175,17 +175,15 @@ test_roundtrip(void)
 static void
 test_encoding(void)
 {
-	static const struct {
-		const char *in, *enc;
-	} cases[] = {
-		{ "plain@x.org", "plain@x.org" },
-		{ "", "" },
-		{ "100%", "100%25" },
-		{ "a\r\nb", "a%0D%0Ab" },
-		{ "tab\there", "tab%09here" },
-		{ "del\177", "del%7F" },
-		{ "ñandú@例え.jp", "ñandú@例え.jp" },
-		{ "%41", "%2541" },
+	static const struct tap_text cases[] = {
+		{ "plain@x.org", "plain@x.org", "encode: plain" },
+		{ "", "", "encode: empty" },
+		{ "100%", "100%25", "encode: %" },
+		{ "a\r\nb", "a%0D%0Ab", "encode: CR LF" },
+		{ "tab\there", "tab%09here", "encode: tab" },
+		{ "del\177", "del%7F", "encode: DEL" },
+		{ "ñandú@例え.jp", "ñandú@例え.jp", "encode: UTF-8 kept" },
+		{ "%41", "%2541", "encode: % before hex" },
 	};
 	struct buf *b = buf_new(64, 0), *why = buf_new(64, 0);
 	struct buf *path = buf_new(64, 0), *f;
@@ -198,7 +196,7 @@ test_encoding(void)
 	for (i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
 		buf_reset(b);
 		queue_encode(b, cases[i].in);
-		is_str(buf_str(b), cases[i].enc, "encode");
+		is_str(buf_str(b), cases[i].want, cases[i].name);
 		copy = xstrdup(buf_str(b));
 		is_str(queue_decode(copy), cases[i].in, "decode undoes it");
 		free(copy);
