@@ -91,6 +91,7 @@ struct queue_writer {
 	struct dirsync_writer dw;	/* of a reused file: see dirsync.h */
 	int	 entered;	/* dirsync_enter'd, not left yet */
 	int	 summing;	/* past the S record: bytes go into sum */
+	off_t	 sum_start;	/* offset of the first byte summed */
 	uint64_t sum;		/* of everything after the S record */
 	struct buf *enc;	/* scratch for encoded values */
 };
@@ -314,7 +315,7 @@ queue_claim(struct queue_writer *w, const char *dir, const char *final)
 				queue_spare.broken = 1;
 			continue;	/* another writer took it */
 		}
-		fd = open(buf_str(mine), O_WRONLY | O_NOFOLLOW | O_CLOEXEC);
+		fd = open(buf_str(mine), O_RDWR | O_NOFOLLOW | O_CLOEXEC);
 		dirsync_mark(w->ds, &w->ticket);
 		if (fd < 0 || flock(fd, LOCK_EX | LOCK_NB) < 0 ||
 		    fstat(fd, &st) < 0 || !S_ISREG(st.st_mode) ||
@@ -443,7 +444,7 @@ queue_create(const char *dir, const char *sub, struct buf *why)
 	for (tries = 0; w->fd < 0 && tries < QUEUE_CREATE_TRIES; tries++) {
 		queue_new_id(w->id, sizeof(w->id));
 		buf_setf(path, "%s/t.%s", w->dir, w->id);
-		w->fd = open(buf_str(path), O_CREAT | O_EXCL | O_WRONLY |
+		w->fd = open(buf_str(path), O_CREAT | O_EXCL | O_RDWR |
 		    O_NOFOLLOW | O_CLOEXEC, mode);
 		if (w->fd >= 0 || errno != EEXIST)
 			break;
@@ -475,6 +476,7 @@ queue_create(const char *dir, const char *sub, struct buf *why)
 	w->size_off = w->pos + 1;
 	queue_put_rec(w, 'S', size0);
 	w->summing = 1;
+	w->sum_start = w->pos;
 	w->sum = QUEUE_SUM_INIT;
 	return w;
 }
@@ -538,6 +540,57 @@ queue_data(struct queue_writer *w, const void *p, size_t n)
 	if (w->data_start < 0 && queue_rec(w, 'M', NULL) < 0)
 		return -1;
 	return queue_put(w, p, n);
+}
+
+/*
+ * queue_insert - put n bytes into the message at offset at (0: its
+ * start), moving what follows: the headers a check adds once the whole
+ * message is in (a signature, the results of checks).  The file is not
+ * committed yet, so this is a move within the page cache: the tail is
+ * copied from its end backwards, then the checksum is made again.  0, or
+ * -1 with errno (sticky, as for queue_data).
+ */
+int
+queue_insert(struct queue_writer *w, off_t at, const void *p, size_t n)
+{
+	char chunk[65536];
+	off_t from, end, len;
+	ssize_t got;
+
+	if (queue_flush(w) < 0 || w->data_start < 0 || at < 0 ||
+	    w->data_start + at > w->pos) {
+		if (w->err == 0)
+			errno = EINVAL;
+		return -1;
+	}
+	at += w->data_start;
+	for (end = w->pos; end > at; end = from) {
+		from = end - (off_t)sizeof(chunk) > at ?
+		    end - (off_t)sizeof(chunk) : at;
+		len = end - from;
+		if (pread(w->fd, chunk, (size_t)len, from) != len ||
+		    pwrite(w->fd, chunk, (size_t)len, from + (off_t)n) != len)
+			goto bad;
+	}
+	if (pwrite(w->fd, p, n, at) != (ssize_t)n)
+		goto bad;
+	w->pos += (off_t)n;
+	if (lseek(w->fd, w->pos, SEEK_SET) < 0)
+		goto bad;
+	w->sum = QUEUE_SUM_INIT;
+	for (from = w->sum_start; from < w->pos; from += got) {
+		len = w->pos - from < (off_t)sizeof(chunk) ? w->pos - from :
+		    (off_t)sizeof(chunk);
+		if ((got = pread(w->fd, chunk, (size_t)len, from)) <= 0)
+			goto bad;
+		w->sum = queue_sum(w->sum, chunk, (size_t)got);
+	}
+	return 0;
+
+bad:
+	w->err = errno ? errno : EIO;
+	errno = w->err;
+	return -1;
 }
 
 /* queue_writer_size - message bytes written so far */

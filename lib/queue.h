@@ -118,6 +118,8 @@ int		 queue_recf(struct queue_writer *, int, const char *, ...)
 		    __attribute__((format(printf, 3, 4)));
 int		 queue_data(struct queue_writer *, const void *, size_t);	/* after 'M' */
 off_t		 queue_writer_size(struct queue_writer *);	/* data bytes so far */
+/* Insert bytes into the message at an offset (0: its start), before commit. */
+int		 queue_insert(struct queue_writer *, off_t, const void *, size_t);
 int		 queue_commit(struct queue_writer *, struct buf *);	/* fsync, rename, fsync dir; frees */
 void		 queue_abort(struct queue_writer **);	/* unlink the temp file; frees */
 

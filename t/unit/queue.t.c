@@ -354,6 +354,73 @@ test_big_and_failure(void)
 	buf_free(&path);
 }
 
+/*
+ * test_insert - headers put in once the message is in: at the start, in
+ * the middle of a message longer than queue_insert's copy chunk, at the
+ * end; then more data; the file reads and verifies (size, checksum)
+ */
+static void
+test_insert(void)
+{
+	struct buf *why = buf_new(64, 0), *path = buf_new(64, 0);
+	struct buf *want = buf_new(1024, 0), *f;
+	struct queue_writer *w;
+	struct queue_msg m;
+	char id[QUEUE_ID_MAX], line[80];
+	const char *got, *head = "Top: 1\nReceived: by us\n"
+	    "DKIM-Signature: v=1\nSubject: big\n";
+	int i, fd;
+
+	w = queue_create(dir, QUEUE_INCOMING, why);
+	snprintf(id, sizeof(id), "%s", queue_writer_id(w));
+	queue_rec(w, 'F', "bob@mired.org");
+	queue_rec(w, 'R', "ana@mired.org");
+	ok(queue_insert(w, 0, "X", 1) < 0,
+	    "insert: refused before the message (not a sticky error)");
+	buf_puts(want, "Received: by us\n");
+	queue_data(w, "Received: by us\n", 16);
+	buf_puts(want, "Subject: big\n\n");
+	queue_data(w, "Subject: big\n\n", 14);
+	for (i = 0; i < 3000; i++) {	/* ~150 KiB: three copy chunks */
+		snprintf(line, sizeof(line), "line %05d of a long message, "
+		    "to be moved by the insert\n", i);
+		buf_puts(want, line);
+		queue_data(w, line, strlen(line));
+	}
+	ok(queue_insert(w, 16, "DKIM-Signature: v=1\n", 20) == 0 &&
+	    queue_insert(w, 0, "Top: 1\n", 7) == 0,
+	    "insert: after the first header and at the start");
+	ok(queue_insert(w, queue_writer_size(w) + 1, "x", 1) < 0,
+	    "insert: refused past the end");
+	ok(queue_insert(w, queue_writer_size(w), "end\n", 4) == 0,
+	    "insert: at the very end");
+	queue_data(w, "after\n", 6);
+	buf_puts(want, "end\nafter\n");
+	ok(queue_commit(w, why) == 0, "insert: commit");
+	queue_path(path, dir, QUEUE_INCOMING, id);
+	fd = open(buf_str(path), O_RDONLY);
+	ok(fd >= 0 && queue_read(fd, &m, why) == 0 &&
+	    queue_verify(fd, &m, why) == 0,
+	    "insert: the file reads, its size and checksum hold");
+	is_int((long long)m.size, (long long)buf_len(want) + 27,
+	    "insert: the S record counts the inserted bytes");
+	queue_msg_free(&m);
+	if (fd >= 0)
+		close(fd);
+	f = tap_slurp(buf_str(path));
+	got = strstr(buf_str(f), "\nM\n");
+	ok(got != NULL && strncmp(got + 3, head, strlen(head)) == 0,
+	    "insert: the headers stand where they were put");
+	ok(got != NULL && strcmp(got + 3 + strlen(head),
+	    buf_str(want) + 16 + 13) == 0,
+	    "insert: the rest of the message is unchanged");
+	unlink(buf_str(path));
+	buf_free(&f);
+	buf_free(&want);
+	buf_free(&why);
+	buf_free(&path);
+}
+
 static void
 test_corrupt(void)
 {
@@ -843,6 +910,7 @@ main(void)
 	test_abort_and_ids();
 	test_big_and_failure();
 	test_corrupt();
+	test_insert();
 	test_notify();
 	test_recycle();
 	test_recycle_unlocked();
