@@ -89,6 +89,7 @@
  X(INT, smtpd_sasl_message_rate_limit, "200", 0, 1000000, "How many messages one authenticated user may send per hour (anvil); over it MAIL FROM gets 450 4.7.1; 0: no limit.") \
  X(INT, smtpd_sasl_recipient_rate_limit, "1000", 0, 10000000, "How many recipients one authenticated user may send to per hour (anvil); over it RCPT TO gets 450 4.7.1; 0: no limit.") \
  X(STR, smtpd_banner, "$myhostname ESMTP cartero", 0, 0, "The text after 220 in the SMTP greeting.") \
+ X(STR, authserv_id, "$myhostname", 0, 0, "The name this server gives its own Authentication-Results header fields (RFC 8601's authserv-id). smtpd removes such fields that claim this name from mail of clients outside mynetworks, authenticated ones too, so that no one can pass off results as ours.") \
  X(SIZE, message_size_limit, "10240000", 0, 0, "The largest message accepted, in bytes, headers included (0: no limit).") \
  X(SIZE, mailbox_size_limit, "0", 0, 0, "The largest a mailbox may grow, in bytes (0: no limit).") \
  X(STR, quota_warning_percentages, "80, 95", 0, 0, "When a delivery makes a Maildir cross one of these percentages of mailbox_size_limit, local puts a warning message into it (the highest percentage crossed, once per crossing); empty: no warnings.") \

@@ -19,6 +19,11 @@
  * ends.  There is no exception for hand-typed sessions: telnet sends CRLF,
  * and with nc the message is ended with "nc -C" or by typing CR LF.
  *
+ * An Authentication-Results field that claims our authserv_id, in mail
+ * from a client outside mynetworks, is held back as it comes in (with
+ * its folded lines, up to SMTPD_AUTHRES_MAX bytes) and dropped: only we
+ * may write results under our name (RFC 8601 5).
+ *
  * Lines inside the message that end in a bare LF are kept as lines
  * (smtpd_forbid_bare_newline = normalize) or make us refuse the message
  * with 550 5.5.2 once it has been read to its end (= reject).  Lines of
@@ -35,6 +40,7 @@
 #include <strings.h>
 #include <time.h>
 
+#include "authres.h"
 #include "buf.h"
 #include "lineio.h"
 #include "msg.h"
@@ -45,6 +51,7 @@
 #include "smtpd.h"
 
 #define SMTPD_MSGID_MAX	256	/* Message-ID kept for the log */
+#define SMTPD_AUTHRES_MAX 65536	/* a held Authentication-Results field */
 
 enum { SMTPD_HDR_FIRST, SMTPD_HDR_IN, SMTPD_HDR_BODY };
 
@@ -61,6 +68,8 @@ struct smtpd_msg {
 	int		 saw_date;
 	struct buf	*msgid;		/* the Message-ID: value, for the log */
 	int		 at_bol;	/* the next piece starts a line */
+	int		 check_authres;	/* drop results claiming to be ours */
+	struct buf	*held;		/* an Authentication-Results field */
 };
 
 static int smtpd_bare_reject;	/* smtpd_forbid_bare_newline = reject */
@@ -142,6 +151,27 @@ smtpd_data_hdr_name(const char *p, size_t len)
 }
 
 /*
+ * smtpd_data_release - the end of a held Authentication-Results field:
+ * into the file, unless it claims to be ours
+ */
+static void
+smtpd_data_release(struct smtpd_msg *m)
+{
+	struct buf *pr;
+
+	if (buf_overflowed(m->held) || authres_claims(buf_str(m->held),
+	    buf_len(m->held), var_authserv_id)) {
+		pr = buf_new(64, 0);
+		msg_info("%s: removed an Authentication-Results field that "
+		    "claims to be ours: %.100s", m->id,
+		    printable(buf_str(m->held), pr));
+		buf_free(&pr);
+	} else
+		smtpd_data_put(m, buf_str(m->held), buf_len(m->held));
+	buf_free(&m->held);
+}
+
+/*
  * smtpd_data_header - watch the header section as the first chunk of each
  * line goes by: note Message-ID: and Date:, and when the section ends add
  * what is missing before the line that ends it.  A message whose first
@@ -171,6 +201,9 @@ smtpd_data_header(struct smtpd_msg *m, const char *p, size_t len,
 		return;
 	}
 	m->hdr = SMTPD_HDR_IN;
+	if (m->check_authres && name == strlen(AUTHRES_NAME) &&
+	    strncasecmp(p, AUTHRES_NAME, name) == 0)
+		m->held = buf_new(256, SMTPD_AUTHRES_MAX);
 	if (name == 4 && strncasecmp(p, "Date", 4) == 0)
 		m->saw_date = 1;
 	else if (name == 10 && strncasecmp(p, "Message-ID", 10) == 0 &&
@@ -266,15 +299,22 @@ smtpd_data_feed(struct smtpd_msg *m, const char *p, size_t len,
 		if (smtpd_bare_reject)
 			queue_abort(&m->qw);
 	}
-	if (m->at_bol)
+	if (m->at_bol) {
+		if (m->held != NULL && (len == 0 || (*p != ' ' && *p != '\t')))
+			smtpd_data_release(m);
 		smtpd_data_header(m, p, len, complete);
+	}
 	m->size += (long long)len + (complete ? 1 : 0);
 	if (var_message_size_limit > 0 && !m->too_big &&
 	    m->size > var_message_size_limit) {
 		m->too_big = 1;
 		queue_abort(&m->qw);
 	}
-	if (m->qw != NULL) {
+	if (m->held != NULL) {
+		buf_append(m->held, p, len);
+		if (complete)
+			buf_append(m->held, "\n", 1);
+	} else if (m->qw != NULL) {
 		smtpd_data_put(m, p, len);
 		if (complete)
 			smtpd_data_put(m, "\n", 1);
@@ -336,6 +376,8 @@ smtpd_data_done(struct smtpd_state *s, struct smtpd_msg *m)
 		    "received");
 		return;
 	}
+	if (m->held != NULL)
+		smtpd_data_release(m);
 	if (m->qw != NULL && m->hdr != SMTPD_HDR_BODY)
 		smtpd_data_add_headers(m);
 	if (m->qw == NULL) {
@@ -436,6 +478,7 @@ smtpd_data_begin(struct smtpd_state *s)
 	smtpd_data_log_client(s, m);
 	m->msgid = buf_new(64, SMTPD_MSGID_MAX);
 	m->add_headers = s->in_mynetworks;
+	m->check_authres = !s->in_mynetworks;
 	m->at_bol = 1;
 	if (smtpd_data_envelope(s, m->qw) < 0) {
 		msg_warn("%s: queue file write error: %m", m->id);
@@ -463,6 +506,7 @@ smtpd_data_free(struct smtpd_msg **mp)
 		return;
 	queue_abort(&m->qw);
 	buf_free(&m->msgid);
+	buf_free(&m->held);
 	free(m);
 	*mp = NULL;
 }
