@@ -109,7 +109,6 @@ int	dkim_list_has(const struct dkim_tag *, const char *);
 int	dkim_key_parse(const char *, size_t, struct dkim_pubkey *, int *,
 	    struct buf *);
 void	dkim_pubkey_free(struct dkim_pubkey *);
-int	dkim_name_ok(const char *);
 
 /* dkim_sign.c: sign or verify a SHA-256 digest as DKIM's algorithms do */
 int	dkim_digest_sign(EVP_PKEY *, int, const unsigned char *,
