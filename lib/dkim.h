@@ -43,7 +43,8 @@ struct dkim_privkey;
 #define DKIM_PERMERROR	4	/* malformed, unusable key, expired... */
 #define DKIM_POLICY	5	/* not checked: past the signature limit */
 
-/* The default h= set of signing (names, "list-*": every List- field). */
+/* The default h= set of signing (names separated by ":", "," or " ";
+ * "list-*": every List- field), as dkim_sign_headers's default. */
 #define DKIM_SIGN_HEADERS "from:to:cc:subject:date:message-id:reply-to:" \
 	"in-reply-to:references:mime-version:content-type:" \
 	"content-transfer-encoding:list-*"
