@@ -130,7 +130,9 @@ struct dkim_signer {
 /* Parse a table value "selector:/absolute/path.pem": 0 or -1 + why. */
 int		 dkim_signer_parse(const char *, struct buf *, struct buf *,
 		    struct buf *);
-/* Load every key of dkim_signing_keys now (before a chroot): 0, -1 why. */
+/* Load every key of dkim_signing_keys now (before a chroot): 0, or -1
+ * with why when the table cannot be read or some key cannot be loaded
+ * (those domains are then not signed; the others are). */
 int		 dkim_signers_load(struct buf *);
 /* The signer for a From domain (cached; loaded on the first use unless
  * dkim_signers_load ran), NULL when none (why empty) or on an error. */

@@ -276,18 +276,49 @@ dkim_signers_open(struct buf *why)
 	return dkim_signers_map = map_open(spec, 0, why);
 }
 
-/* dkim_signers_load - every key of dkim_signing_keys, now */
+/* What a walk of the table met: the first error, how many there were. */
+struct dkim_walk {
+	struct buf	*first;
+	size_t		 errors;
+};
+
+/* dkim_signers_walk - one entry of the table; an error is noted, the
+ * walk goes on (the domain then has no key) */
+static int
+dkim_signers_walk(const char *domain, const char *value, void *arg,
+    struct buf *why)
+{
+	struct dkim_walk *w = arg;
+	struct buf	*err = buf_new(256, 4096);
+
+	if (dkim_signer_add(domain, value, NULL, err) < 0 &&
+	    w->errors++ == 0)
+		buf_set(w->first, buf_str(err));
+	buf_free(&err);
+	return 0;
+}
+
+/*
+ * dkim_signers_load - every key of dkim_signing_keys, now; an entry whose
+ * key cannot be loaded leaves its domain unsigned and makes the result -1
+ * (why: the first such error and how many more), the others still load
+ */
 int
 dkim_signers_load(struct buf *why)
 {
+	struct dkim_walk w;
 	struct map	*map;
 
 	if ((map = dkim_signers_open(why)) == NULL)
 		return buf_len(why) ? -1 : 0;
-	if (map_walk(map, dkim_signer_add, NULL, why) < 0)
+	w.first = why;
+	w.errors = 0;
+	if (map_walk(map, dkim_signers_walk, &w, why) < 0)
 		return -1;
 	dkim_signers_all = 1;
-	return 0;
+	if (w.errors > 1)
+		buf_appendf(why, " (and %zu more)", w.errors - 1);
+	return w.errors ? -1 : 0;
 }
 
 /* dkim_signer_find - the signing key of a domain (any case), or NULL */

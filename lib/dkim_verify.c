@@ -319,7 +319,8 @@ static void
 dkim_verify_ready(struct dkim_verify *v)
 {
 	struct dkim_sig	*s;
-	size_t		 i;
+	struct buf	*why;
+	size_t		 i, over = 0;
 
 	v->ready = 1;
 	if (buf_overflowed(v->head.text)) {
@@ -333,15 +334,20 @@ dkim_verify_ready(struct dkim_verify *v)
 	for (i = 0; i < v->head.n; i++) {
 		if (!dkim_head_is(&v->head, i, "dkim-signature"))
 			continue;
-		if ((long long)v->n >= var_dkim_verify_signature_limit) {
-			s = dkim_sig_new(v, DKIM_POLICY, "past "
-			    "dkim_verify_signature_limit: not checked");
-			s->r.d = xstrdup(""), s->r.s = xstrdup("");
-			s->r.i = xstrdup(""), s->r.a = xstrdup("");
-			s->r.b = xstrdup("");
-			continue;
-		}
-		dkim_sig_parse(v, i);
+		if ((long long)v->n < var_dkim_verify_signature_limit)
+			dkim_sig_parse(v, i);
+		else
+			over++;
+	}
+	if (over > 0) {
+		why = buf_new(128, 0);
+		buf_setf(why, "%zu more signature%s past "
+		    "dkim_verify_signature_limit, not checked", over,
+		    over > 1 ? "s" : "");
+		s = dkim_sig_new(v, DKIM_POLICY, buf_str(why));
+		s->r.d = xstrdup(""), s->r.s = xstrdup(""), s->r.i = xstrdup("");
+		s->r.a = xstrdup(""), s->r.b = xstrdup("");
+		buf_free(&why);
 	}
 }
 

@@ -376,8 +376,6 @@ sign(const struct dkim_privkey *key, const char *msg, size_t cut,
 	dkim_sign_update(s, msg + cut, strlen(msg) - cut);
 	buf_reset(out);
 	ret = dkim_sign_final(s, out, why);
-	if (ret < 0)
-		fprintf(stderr, "# sign: %s\n", buf_str(why));
 	dkim_sign_free(&s);
 	buf_free(&why);
 	return ret;
@@ -563,6 +561,58 @@ bad_sig_case(void)
 	buf_free(&why);
 }
 
+/* signers_case - dkim_signing_keys: found, cached, a bad entry, none */
+static void
+signers_case(void)
+{
+	char		 dir[] = "/tmp/dkim.t.XXXXXX";
+	struct buf	*why = buf_new(256, 0), *path = buf_new(256, 0);
+	struct buf	*text = buf_new(256, 0);
+	struct dkim_privkey *key;
+	const struct dkim_signer *s;
+
+	if (mkdtemp(dir) == NULL) {
+		perror("mkdtemp");
+		exit(1);
+	}
+	key = dkim_privkey_generate(DKIM_ALG_ED25519_SHA256, 0, why);
+	buf_setf(path, "%s/k.pem", dir);
+	ok(dkim_privkey_write(key, buf_str(path), (uid_t)-1, (gid_t)-1,
+	    why) == 0, "a key written");
+	buf_setf(text, "Mired.Test s1:%s/k.pem\nbroken.test s2:%s/none.pem\n"
+	    "bad.test nocolon\n", dir, dir);
+	tap_put(dir, "keys", buf_str(text));
+	buf_setf(path, "texthash:%s/keys", dir);
+	var_dkim_signing_keys = xstrdup(buf_str(path));
+	s = dkim_signer_find("mired.TEST", why);
+	ok(s != NULL && strcmp(s->selector, "s1") == 0 &&
+	    dkim_privkey_alg(s->key) == DKIM_ALG_ED25519_SHA256,
+	    "the signer of a domain, any case, loaded on first use");
+	ok(dkim_signer_find("mired.test", why) == s, "then kept");
+	ok(dkim_signer_find("broken.test", why) == NULL && buf_len(why) > 0,
+	    "a key file that is missing: no signer, an error");
+	ok(dkim_signer_find("other.test", why) == NULL && buf_len(why) == 0,
+	    "a domain not in the table: no signer, no error");
+	dkim_signers_flush();
+	ok(dkim_signers_load(why) < 0 && strstr(buf_str(why), "and 1 more"),
+	    "loading them all: the bad entries said");
+	ok(dkim_signer_find("mired.test", why) != NULL,
+	    "... and the good one loaded");
+	buf_setf(path, "%s/keys", dir);
+	unlink(buf_str(path));
+	dkim_signers_flush();
+	ok(dkim_signers_load(why) == 0 && dkim_signer_find("mired.test", why)
+	    == NULL, "no table file: nothing to sign with");
+	buf_setf(path, "%s/k.pem", dir);
+	unlink(buf_str(path));
+	rmdir(dir);
+	dkim_signers_flush();
+	dkim_privkey_free(&key);
+	buf_free(&why);
+	buf_free(&path);
+	buf_free(&text);
+}
+
 int
 main(void)
 {
@@ -578,5 +628,6 @@ main(void)
 	roundtrip_case(DKIM_ALG_ED25519_SHA256, "ed25519");
 	l_case();
 	bad_sig_case();
+	signers_case();
 	return done_testing();
 }
