@@ -79,6 +79,7 @@ dkim_head_add(struct dkim_head *h, size_t off, size_t len, size_t *room,
 	struct dkim_field *f;
 	struct dkim_pos	*pos;
 	const char	*colon;
+	size_t		 i;
 
 	if (h->n == *room) {
 		*room = *room ? *room * 2 : 32;
@@ -92,6 +93,9 @@ dkim_head_add(struct dkim_head *h, size_t off, size_t len, size_t *room,
 		f->nlen = colon - s;
 		while (f->nlen > 0 && IS_WSP(s[f->nlen - 1]))
 			f->nlen--;
+		for (i = 0; i < f->nlen; i++)
+			if ((unsigned char)s[i] < 33 || (unsigned char)s[i] > 126)
+				f->nlen = 0;	/* not ftext: h= cannot name it */
 	}
 	if (f->nlen > 0) {
 		buf_reset(name);

@@ -22,7 +22,8 @@ struct htable;
 struct dkim_field {
 	size_t		 off;		/* first byte of the name */
 	size_t		 len;		/* up to, not with, its last LF */
-	size_t		 nlen;		/* the name (0: no colon, ignored) */
+	size_t		 nlen;		/* the name (0: no colon or not
+					 * RFC 5322 ftext: ignored) */
 };
 
 /* The header section of a message, as it arrives, then split. */

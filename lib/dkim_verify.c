@@ -381,6 +381,7 @@ dkim_sig_key(struct dkim_sig *s, dkim_lookup_fn fn, void *arg,
 	struct buf	*why = buf_new(128, 1024);
 	int		 revoked, st;
 
+	memset(key, 0, sizeof(*key));
 	st = fn(s->r.d, s->r.s, txt, why, arg);
 	if (st == DKIM_KEY_OK && buf_overflowed(txt)) {
 		st = DKIM_KEY_NONE;
@@ -398,9 +399,11 @@ dkim_sig_key(struct dkim_sig *s, dkim_lookup_fn fn, void *arg,
 		st = DKIM_KEY_NONE;
 		buf_set(why, "the key wants i= equal to d= (t=s)");
 	}
-	if (st != DKIM_KEY_OK)
+	if (st != DKIM_KEY_OK) {
+		dkim_pubkey_free(key);
 		dkim_sig_fail(s, st == DKIM_KEY_TEMP ? DKIM_TEMPERROR :
 		    DKIM_PERMERROR, buf_len(why) ? buf_str(why) : "no key");
+	}
 	buf_free(&txt);
 	buf_free(&why);
 	return st == DKIM_KEY_OK ? 0 : -1;
