@@ -73,14 +73,20 @@ struct dkim_result {
 typedef int (*dkim_lookup_fn)(const char *, const char *, struct buf *,
     struct buf *, void *);
 
-/* dkim_sign.c: new(domain, selector, key, h= set (NULL: the default),
- * now (0: time(NULL)), seconds to x= (0: no x=), why). */
+/*
+ * dkim_sign.c: new(domain, selector, key, h= set (NULL: the default),
+ * now (0: time(NULL)), seconds to x= (0: no x=), why); NULL + why for a
+ * bad domain or selector.  domain, selector and key NULL: the key is
+ * chosen at final by the From address's domain from dkim_signing_keys
+ * (dkim_signer_find: the domain, else its nearest parent that has a key).
+ */
 struct dkim_sign *dkim_sign_new(const char *, const char *,
 		    const struct dkim_privkey *, const char *, time_t,
 		    long long, struct buf *);
 void		 dkim_sign_update(struct dkim_sign *, const char *, size_t);
-/* The folded "DKIM-Signature: ...\n" header appended to out: 0, or -1
- * with why (no From field, header section over the limit, crypto). */
+/* The folded "DKIM-Signature: ...\n" header appended to out: 0; 1 when
+ * there is no key for the From domain (why says so: send it unsigned);
+ * -1 with why (no From field, header section over the limit, crypto). */
 int		 dkim_sign_final(struct dkim_sign *, struct buf *, struct buf *);
 void		 dkim_sign_free(struct dkim_sign **);
 

@@ -12,6 +12,7 @@
 #include <openssl/evp.h>
 #include <openssl/rsa.h>
 
+#include "addr.h"
 #include "base64.h"
 #include "buf.h"
 #include "dkim.h"
@@ -94,14 +95,17 @@ dkim_sign_new(const char *domain, const char *selector,
 {
 	struct dkim_sign *s;
 
-	if (!dkim_name_ok(domain) || !dkim_name_ok(selector)) {
-		buf_setf(why, "bad domain or selector for DKIM");
+	if (domain != NULL && (!dkim_name_ok(domain) || selector == NULL ||
+	    !dkim_name_ok(selector) || key == NULL)) {
+		buf_setf(why, "bad domain, selector or key for DKIM");
 		return NULL;
 	}
 	s = xcalloc(1, sizeof(*s));
-	s->domain = lowercase(xstrdup(domain));
-	s->selector = xstrdup(selector);
-	s->key = key;
+	if (domain != NULL) {
+		s->domain = lowercase(xstrdup(domain));
+		s->selector = xstrdup(selector);
+		s->key = key;
+	}
 	s->set = lowercase(xstrdup(set ? set : DKIM_SIGN_HEADERS));
 	s->now = now ? now : time(NULL);
 	s->ttl = ttl;
@@ -267,6 +271,79 @@ dkim_sign_b(struct buf *out, const struct buf *sig)
 	buf_free(&b64);
 }
 
+/* What the From field's addresses are: the first's domain, how many
+ * name another domain. */
+struct dkim_from {
+	struct buf	*domain;
+	int		 count;
+	int		 others;
+};
+
+/* dkim_from_addr - an address of the From field */
+static void
+dkim_from_addr(const char *addr, void *arg)
+{
+	struct dkim_from *f = arg;
+	const char	*at = strrchr(addr, '@');
+	char		*domain;
+
+	domain = lowercase(xstrdup(at ? at + 1 : ""));
+	if (f->count++ == 0)
+		buf_set(f->domain, domain);
+	else if (strcmp(domain, buf_str(f->domain)) != 0)
+		f->others++;
+	free(domain);
+}
+
+/*
+ * dkim_sign_pick - the signer of the From field's domain (or of its
+ * nearest parent domain that has one, which DMARC's relaxed alignment
+ * accepts): 0, 1 (none: why says why), -1 (why)
+ */
+static int
+dkim_sign_pick(struct dkim_sign *s, struct buf *why)
+{
+	struct dkim_pos	*pos = htable_find(s->head.names, "from");
+	const struct dkim_field *f;
+	const struct dkim_signer *signer = NULL;
+	struct dkim_from from;
+	struct buf	*value;
+	const char	*p, *d;
+	size_t		 i;
+
+	if (pos == NULL)
+		return buf_set(why, "no From header field"), -1;
+	if (pos->n > 1)
+		return buf_set(why, "several From header fields"), 1;
+	f = &s->head.f[pos->at[0]];
+	p = memchr(buf_str(s->head.text) + f->off, ':', f->len) + 1;
+	value = buf_new(f->len, 0);
+	for (i = p - buf_str(s->head.text) - f->off; i < f->len; i++)
+		if (s->head.text->data[f->off + i] != '\n')
+			buf_putc(value, s->head.text->data[f->off + i]);
+	from.domain = buf_new(64, 0);
+	from.count = from.others = 0;
+	addr_parse_header(buf_str(value), dkim_from_addr, &from);
+	buf_free(&value);
+	buf_reset(why);
+	if (from.count == 0 || buf_len(from.domain) == 0)
+		buf_set(why, "no domain in From");
+	else if (from.others > 0)
+		buf_set(why, "From names several domains");
+	for (d = buf_str(from.domain); buf_len(why) == 0 && d != NULL &&
+	    strchr(d, '.') != NULL; d = strchr(d, '.') + 1)
+		signer = dkim_signer_find(d, why);
+	if (signer == NULL && buf_len(why) == 0)
+		buf_setf(why, "no DKIM key for %s", buf_str(from.domain));
+	buf_free(&from.domain);
+	if (signer == NULL)
+		return 1;
+	s->domain = xstrdup(signer->domain);
+	s->selector = xstrdup(signer->selector);
+	s->key = signer->key;
+	return 0;
+}
+
 /* dkim_sign_final - the DKIM-Signature header appended to out */
 int
 dkim_sign_final(struct dkim_sign *s, struct buf *out, struct buf *why)
@@ -283,6 +360,9 @@ dkim_sign_final(struct dkim_sign *s, struct buf *out, struct buf *why)
 		return buf_set(why, "header section over "
 		    "dkim_header_size_limit"), -1;
 	dkim_head_split(&s->head);
+	if (s->key == NULL && (ret = dkim_sign_pick(s, why)) != 0)
+		return ret;
+	ret = -1;
 	names = dkim_sign_names(s, &n);
 	if (htable_find(s->head.names, "from") == NULL ||
 	    !dkim_sign_wanted(s->set, "from")) {

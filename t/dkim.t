@@ -231,6 +231,15 @@ with open(table) as f:
         os.path.join(etc, "dkim", "mired.test.s2.pem"),
         os.path.join(etc, "dkim", "other.test.x.pem")),
         "the table has one entry per domain")
+# The table as signing reads it: the key of the From domain.
+rc, hdr, err = run([TOOL, "-o", "dkim_signing_keys=hash:%s" % table, "sign", "auto"],
+                   MSG)
+like(hdr, "d=mired.test; s=s2;", "signing picks the table's key for From")
+ok(dkimpy_verify(hdr.encode() + MSG, published(out2)),
+   "dkimpy verifies it with keygen's record")
+rc, hdr, err = run([TOOL, "-o", "dkim_signing_keys=hash:%s" % table, "sign", "auto"],
+                   MSG.replace(b"ana@mired.test", b"ana@nokey.test"))
+like(err, "no DKIM key for nokey.test", "no key for the From domain: said")
 rc, out3, err = cartero("show", "Mired.Test")
 is_(published(out3), published(out2), "show prints the domain's record")
 signed = our_sign(MSG, os.path.join(etc, "dkim", "mired.test.s2.pem"),

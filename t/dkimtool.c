@@ -5,6 +5,8 @@
  *
  *	dkimtool [-o name=value] [-n bytes] sign DOMAIN SELECTOR KEY.pem
  *		the DKIM-Signature header of the message on stdin
+ *	dkimtool [-o name=value] [-n bytes] sign auto
+ *		the same with the key dkim_signing_keys has for its From
  *	dkimtool [-o name=value] [-n bytes] verify KEYS
  *		one resinfo line per signature of the message on stdin;
  *		KEYS has "selector._domainkey.domain record" lines (the
@@ -98,22 +100,25 @@ main(int argc, char **argv)
 		buf_append(msg, chunk, (size_t)got);
 	if (got < 0)
 		msg_fatal("read: %m");
-	if (strcmp(argv[0], "sign") == 0 && argc == 4) {
-		if ((key = dkim_privkey_load(argv[3], why)) == NULL ||
-		    (s = dkim_sign_new(argv[1], argv[2], key,
+	if (strcmp(argv[0], "sign") == 0 && (argc == 4 || (argc == 2 &&
+	    strcmp(argv[1], "auto") == 0))) {
+		key = NULL;
+		if ((argc == 4 && (key = dkim_privkey_load(argv[3],
+		    why)) == NULL) || (s = dkim_sign_new(argc == 4 ? argv[1] :
+		    NULL, argc == 4 ? argv[2] : NULL, key,
 		    var_dkim_sign_headers, 0, var_dkim_signature_ttl,
 		    why)) == NULL)
 			msg_fatal("%s", buf_str(why));
 		for (at = 0; at < buf_len(msg); at += step)
 			dkim_sign_update(s, msg->data + at, at + step <
 			    buf_len(msg) ? step : buf_len(msg) - at);
-		if (dkim_sign_final(s, out, why) < 0)
+		if ((ret = dkim_sign_final(s, out, why)) != 0)
 			msg_fatal("%s", buf_str(why));
 		fputs(buf_str(out), stdout);
 		return 0;
 	}
 	if (strcmp(argv[0], "verify") != 0)
-		msg_fatal("usage: dkimtool sign DOMAIN SELECTOR KEY | "
+		msg_fatal("usage: dkimtool sign DOMAIN SELECTOR KEY|auto | "
 		    "verify KEYS|DNS | record KEY");
 	if (strcmp(argv[1], "DNS") != 0 &&
 	    (dkimtool_keys = file_slurp(argv[1], 0, why)) == NULL)

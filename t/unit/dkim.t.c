@@ -561,6 +561,65 @@ bad_sig_case(void)
 	buf_free(&why);
 }
 
+/* rec_of - a key's record, in out */
+static struct buf *
+rec_of(const struct dkim_privkey *key, struct buf *out)
+{
+	struct buf	*why = buf_new(64, 0);
+
+	buf_reset(out);
+	dkim_privkey_record(key, out, why);
+	buf_free(&why);
+	return out;
+}
+
+/* auto_sign - sign with the key of the From domain: final's result, the
+ * header in out */
+static int
+auto_sign(const char *msg, struct buf *out, struct buf *why)
+{
+	struct dkim_sign *s = dkim_sign_new(NULL, NULL, NULL, NULL, 0, 0, why);
+	int		 ret;
+
+	dkim_sign_update(s, msg, strlen(msg));
+	buf_reset(out);
+	buf_reset(why);
+	ret = dkim_sign_final(s, out, why);
+	dkim_sign_free(&s);
+	return ret;
+}
+
+/* auto_case - the key chosen by the From domain (mired.test's is s1) */
+static void
+auto_case(const char *record)
+{
+	static const char msg[] = "From: \"x@evil.test\" <ana@Sub.Mired.Test>"
+	    "\nTo: bob@b.test\n\nhi\n";
+	struct buf	*out = buf_new(1024, 0), *why = buf_new(256, 0);
+	struct buf	*full = buf_new(2048, 0), *res = buf_new(64, 0);
+
+	key_set("s1._domainkey.mired.test", xstrdup(record));
+	is_int(auto_sign(msg, out, why), 0, "signed with the From domain's "
+	    "key (its parent's)");
+	ok(strstr(buf_str(out), "d=mired.test; s=s1;") != NULL,
+	    "... d= and s= of the table's entry");
+	buf_set(full, buf_str(out));
+	buf_puts(full, msg);
+	is_str(verify(buf_str(full), buf_len(full), 0, 0, res, NULL), "pass",
+	    "... and it verifies");
+	is_int(auto_sign("From: a@other.test\n\nx\n", out, why), 1,
+	    "no key for the From domain: unsigned");
+	ok(strstr(buf_str(why), "no DKIM key for other.test") != NULL,
+	    "... and why says so");
+	is_int(auto_sign("From: a@mired.test\nFrom: b@mired.test\n\nx\n",
+	    out, why), 1, "two From fields: unsigned");
+	is_int(auto_sign("From: a@mired.test, b@other.test\n\nx\n", out,
+	    why), 1, "From with two domains: unsigned");
+	is_int(auto_sign("To: a@mired.test\n\nx\n", out, why), -1,
+	    "no From: an error");
+	buf_free(&out), buf_free(&why), buf_free(&full), buf_free(&res);
+}
+
 /* signers_case - dkim_signing_keys: found, cached, a bad entry, none */
 static void
 signers_case(void)
@@ -593,6 +652,7 @@ signers_case(void)
 	    "a key file that is missing: no signer, an error");
 	ok(dkim_signer_find("other.test", why) == NULL && buf_len(why) == 0,
 	    "a domain not in the table: no signer, no error");
+	auto_case(buf_str(rec_of(key, text)));
 	dkim_signers_flush();
 	ok(dkim_signers_load(why) < 0 && strstr(buf_str(why), "and 1 more"),
 	    "loading them all: the bad entries said");
