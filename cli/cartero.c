@@ -6,7 +6,8 @@
  *
  * where command is start, stop, restart, reload, status, flush or check,
  * or "queue ..." (cartero_queue.c), "user ..." (cartero_user.c),
- * "check ..." (cartero_check.c) or "mailbox ..." (cartero_mailbox.c).
+ * "check ..." (cartero_check.c), "mailbox ..." (cartero_mailbox.c) or
+ * "dkim ..." (cartero_dkim.c).
  *
  * Whether an instance runs is decided by the lock master holds on
  * $queue_directory/pid/master.pid, never by the file's content alone, so a
@@ -44,6 +45,7 @@ static const char *cartero_confdir;
 int	cartero_queue(int, char **);		/* cartero_queue.c */
 int	cartero_queue_flush(void);
 int	cartero_check(int, char **, const char *);	/* cartero_check.c */
+int	cartero_dkim(int, char **, const char *);	/* cartero_dkim.c */
 
 /* The commands that read their own arguments and configuration. */
 static const struct cartero_sub {
@@ -53,6 +55,7 @@ static const struct cartero_sub {
 	{ "user", cartero_user },
 	{ "mailbox", cartero_mailbox },
 	{ "check", cartero_check },
+	{ "dkim", cartero_dkim },
 	{ NULL, NULL },
 };
 
@@ -79,7 +82,8 @@ cartero_usage(void)
 	    "       cartero [-c config_dir] user ...\n"
 	    "       cartero [-c config_dir] check [--clients] "
 	    "[--autoconfig DIR] [--address ADDR]\n"
-	    "       cartero [-c config_dir] mailbox ...\n");
+	    "       cartero [-c config_dir] mailbox ...\n"
+	    "       cartero [-c config_dir] dkim keygen|show ...\n");
 	exit(EX_USAGE);
 }
 

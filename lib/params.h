@@ -53,6 +53,15 @@
  X(TIME, dns_cache_max_ttl, "1d", 0, 604800, "The longest a DNS answer is kept, whatever its TTL.") \
  X(TIME, dns_cache_negative_max_ttl, "300s", 0, 86400, "The longest a nonexistent name or record (NXDOMAIN, no data) is remembered; within it, the zone's SOA says how long (RFC 2308).") \
  X(INT, dns_mx_host_limit, "10", 1, 100, "How many MX hosts of a domain, the most preferred, have their addresses looked up.") \
+ /* DKIM (RFC 6376, RFC 8463): lib/dkim*.c, cartero dkim */ \
+ X(STR, dkim_signing_keys, "hash:$config_directory/dkim/signing_keys", 0, 0, "The DKIM signing keys: a lookup table (hash: or texthash:) from a sender domain (the From address's, lower case) to selector:/absolute/path/to/key.pem, the PEM private key (RSA or Ed25519) that signs its mail as d=DOMAIN s=SELECTOR. cartero dkim keygen writes the keys (mode 0600, owned by mail_owner) and this table; a table whose file does not exist means no signing; empty: none.") \
+ X(STR, dkim_sign_headers, "from, to, cc, subject, date, message-id, reply-to, in-reply-to, references, mime-version, content-type, content-transfer-encoding, list-*", 0, 0, "The header fields a DKIM signature covers when the message has them (names separated by commas, spaces or colons; name-* stands for every name that begins so); each is signed as often as present, From once more so that no From can be added.") \
+ X(TIME, dkim_signature_ttl, "0", 0, 31536000, "How long a DKIM signature we make stays valid (its x= tag); 0: no x=.") \
+ X(SIZE, dkim_header_size_limit, "1048576", 1024, 0, "The largest header section DKIM reads to sign or verify a message; past it the message is not signed and its signatures are a permerror.") \
+ X(INT, dkim_verify_signature_limit, "5", 1, 100, "How many DKIM signatures of a message are checked, from the top; the others are reported as policy (not checked).") \
+ X(TIME, dkim_key_lookup_timeout, "10s", 1, 300, "How long a DKIM key lookup in DNS may take before the signature is a temperror.") \
+ X(INT, dkim_rsa_min_bits, "1024", 1024, 16384, "The smallest RSA key a DKIM signature may use (RFC 8301: never less than 1024 bits); smaller keys are a permerror.") \
+ X(INT, dkim_rsa_max_bits, "4096", 1024, 16384, "The largest RSA key a DKIM signature may use (larger ones cost time to check); larger keys are a permerror.") \
  X(STR, smtp_destination_networks, "public", 0, 0, "The addresses the smtp and lmtp agents may connect to, a hard limit (CIDR list, as mynetworks; the word public stands for every address that is not loopback, private (RFC 1918, fc00::/7), link-local, CGNAT (100.64.0.0/10), unspecified or multicast). An address outside is never connected to; with none left the mail is deferred.") \
  X(INT, smtp_tcp_port, "25", 1, 65535, "The port of the smtp agent's servers when the nexthop names none (MX hosts, [host]).") \
  X(INT, lmtp_tcp_port, "24", 1, 65535, "The port of the lmtp agent's servers when the nexthop names none.") \
