@@ -1,0 +1,174 @@
+#!/usr/bin/env python3
+# Issue 13, SPF: lib/spf against an independent implementation, Debian's
+# python3-spf (pyspf), both asking the same dnsmasq on loopback
+# (t/lib/dnsmasq.py) for the same records: every mechanism, prefix
+# lengths, include, redirect, exp, macros, the lookup and void limits,
+# loops, two records, syntax errors, a refused lookup (temperror), IPv6,
+# the null sender's HELO identity.  Our side is t/spfq (one check per
+# line), pyspf's is Debian's python3 with dnspython's default resolver
+# pointed at the dnsmasq.  The results must be the same, case by case.
+import json, os, subprocess, sys
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "lib"))
+from cartero_test import *
+from dnsmasq import Dnsmasq
+
+SPFQ = os.path.join(BUILD, "t", "spfq")
+PYTHON = "/usr/bin/python3"
+if not os.access(SPFQ, os.X_OK):
+    skip_all("t/spfq is not built (make check builds it)")
+if subprocess.run([PYTHON, "-c", "import spf, dns.resolver"],
+                  capture_output=True).returncode != 0:
+    skip_all("python3-spf is not installed (apt-get install python3-spf)")
+
+Z = "spf.test"
+rec = []
+
+
+def txt(name, text):
+    assert "," not in text          # dnsmasq splits TXT strings at commas
+    rec.append("--txt-record=%s,%s" % (name, text))
+
+
+def host(name, *addrs):
+    rec.append("--host-record=%s,%s" % (name, ",".join(addrs)))
+
+
+txt("a." + Z, "v=spf1 a -all")
+host("a." + Z, "127.0.1.1", "fd00:1::1")
+txt("mx." + Z, "v=spf1 mx/24 -all")
+rec.append("--mx-host=mx.%s,mail.%s,10" % (Z, Z))
+rec.append("--mx-host=mx.%s,mail2.%s,20" % (Z, Z))
+host("mail." + Z, "127.0.2.1")
+host("mail2." + Z, "127.0.12.1")
+txt("ip." + Z, "v=spf1 ip4:127.0.3.0/24 ip6:fd00:3::/48 ~all")
+txt("inc." + Z, "v=spf1 include:a.%s ?all" % Z)
+txt("redir." + Z, "v=spf1 redirect=ip.%s" % Z)
+txt("exists." + Z, "v=spf1 exists:%%{i}._ip.%s -all" % Z)
+host("127.0.4.4._ip." + Z, "127.0.0.2")
+txt("ptr." + Z, "v=spf1 ptr -all")
+host("host.ptr." + Z, "127.0.5.5")
+txt("two." + Z, "v=spf1 -all")
+txt("two." + Z, "v=spf1 +all")
+txt("incnone." + Z, "v=spf1 include:nothing.%s -all" % Z)
+txt("loop." + Z, "v=spf1 include:loop.%s -all" % Z)
+txt("rloop." + Z, "v=spf1 redirect=rloop2.%s" % Z)
+txt("rloop2." + Z, "v=spf1 redirect=rloop.%s" % Z)
+host("n." + Z, "127.9.9.9")
+txt("lim10." + Z, "v=spf1 " + "a:n.%s " % Z * 10 + "-all")
+txt("lim11." + Z, "v=spf1 " + "a:n.%s " % Z * 11 + "-all")
+txt("void2." + Z, "v=spf1 a:v1.%s a:v2.%s -all" % (Z, Z))
+txt("void3." + Z, "v=spf1 a:v1.%s a:v2.%s a:v3.%s -all" % (Z, Z, Z))
+txt("syntax." + Z, "v=spf1 ip4:127.0.0.1/33 -all")
+txt("unknown." + Z, "v=spf1 foo:bar -all")
+txt("unkmod." + Z, "v=spf1 foo=bar -all")
+txt("macro." + Z, "v=spf1 exists:%%{l}.%%{d2}._u.%s -all" % Z)
+host("ana.spf.test._u." + Z, "127.0.0.2")
+txt("upper." + Z, "V=SPF1 A:A.SPF.TEST -ALL")
+txt("soft." + Z, "v=spf1 ~all")
+txt("neutral." + Z, "v=spf1 ?all")
+txt("empty." + Z, "v=spf1")
+txt("exp." + Z, "v=spf1 -all exp=why.%s" % Z)
+txt("why." + Z, "%{i} may not send for %{d}")
+txt("refused." + Z, "v=spf1 include:outside.example -all")
+txt("cidr." + Z, "v=spf1 a:a.%s/16//32 -all" % Z)
+txt("notspf." + Z, "v=spf10 +all")
+txt("after." + Z, "v=spf1 -all redirect=a.%s" % Z)
+txt("helo." + Z, "v=spf1 a -all")
+host("helo." + Z, "127.0.6.6")
+txt("ip4bad." + Z, "v=spf1 ip4:127.0.0 -all")
+txt("mxnone." + Z, "v=spf1 mx -all")
+
+dns = Dnsmasq(["--local=/%s/" % Z, "--local=/127.in-addr.arpa/",
+               "--local=/ip6.arpa/"] + rec)
+
+# (client, sender, HELO, what it shows)
+cases = [
+    ("127.0.1.1", "ana@a." + Z, "h.test", "a: match"),
+    ("127.0.1.2", "ana@a." + Z, "h.test", "a: no match"),
+    ("fd00:1::1", "ana@a." + Z, "h.test", "a: AAAA of an IPv6 client"),
+    ("127.0.2.200", "ana@mx." + Z, "h.test", "mx/24"),
+    ("127.0.12.1", "ana@mx." + Z, "h.test", "mx: the second host"),
+    ("127.0.13.1", "ana@mx." + Z, "h.test", "mx: no match"),
+    ("127.0.3.77", "ana@ip." + Z, "h.test", "ip4/24"),
+    ("127.0.4.1", "ana@ip." + Z, "h.test", "~all"),
+    ("fd00:3:0:1::5", "ana@ip." + Z, "h.test", "ip6/48"),
+    ("127.0.1.1", "ana@inc." + Z, "h.test", "include: pass"),
+    ("127.0.1.9", "ana@inc." + Z, "h.test", "include: ?all after"),
+    ("127.0.3.1", "ana@redir." + Z, "h.test", "redirect: pass"),
+    ("127.0.9.1", "ana@redir." + Z, "h.test", "redirect: softfail"),
+    ("127.0.4.4", "ana@exists." + Z, "h.test", "exists %{i}: match"),
+    ("127.0.4.5", "ana@exists." + Z, "h.test", "exists: no match"),
+    ("127.0.5.5", "ana@ptr." + Z, "h.test", "ptr: match"),
+    ("127.0.5.6", "ana@ptr." + Z, "h.test", "ptr: no PTR"),
+    ("127.0.1.1", "ana@two." + Z, "h.test", "two records"),
+    ("127.0.1.1", "ana@nothing." + Z, "h.test", "no such domain"),
+    ("127.0.1.1", "ana@incnone." + Z, "h.test", "include of no record"),
+    ("127.0.1.1", "ana@loop." + Z, "h.test", "include loop"),
+    ("127.0.1.1", "ana@rloop." + Z, "h.test", "redirect loop"),
+    ("127.0.1.1", "ana@lim10." + Z, "h.test", "10 lookups"),
+    ("127.0.1.1", "ana@lim11." + Z, "h.test", "11 lookups"),
+    ("127.0.1.1", "ana@void2." + Z, "h.test", "2 void lookups"),
+    ("127.0.1.1", "ana@void3." + Z, "h.test", "3 void lookups"),
+    ("127.0.1.1", "ana@syntax." + Z, "h.test", "ip4/33"),
+    ("127.0.1.1", "ana@unknown." + Z, "h.test", "unknown mechanism"),
+    ("127.0.1.1", "ana@unkmod." + Z, "h.test", "unknown modifier"),
+    ("127.0.1.1", "ana@macro." + Z, "h.test", "%{l} and %{d2}"),
+    ("127.0.1.1", "bob@macro." + Z, "h.test", "%{l}: no match"),
+    ("127.0.1.1", "ana@upper." + Z, "h.test", "upper case record"),
+    ("127.0.1.1", "ana@soft." + Z, "h.test", "~all"),
+    ("127.0.1.1", "ana@neutral." + Z, "h.test", "?all"),
+    ("127.0.1.1", "ana@empty." + Z, "h.test", "no terms"),
+    ("127.0.1.1", "ana@exp." + Z, "h.test", "exp="),
+    ("127.0.1.1", "ana@refused." + Z, "h.test", "a refused lookup"),
+    ("127.0.200.1", "ana@cidr." + Z, "h.test", "a/16//32"),
+    ("127.0.1.1", "ana@notspf." + Z, "h.test", "v=spf10"),
+    ("127.0.1.1", "ana@after." + Z, "h.test", "redirect after -all"),
+    ("127.0.6.6", "<>", "helo." + Z, "null sender: HELO pass"),
+    ("127.0.6.7", "<>", "helo." + Z, "null sender: HELO fail"),
+    ("127.0.1.1", "ana@ip4bad." + Z, "h.test", "ip4 of three octets"),
+    ("127.0.1.1", "ana@mxnone." + Z, "h.test", "mx without MX"),
+]
+
+# pyspf, through Debian's python3 and dnspython pointed at our dnsmasq.
+PYSPF = r"""
+import json, sys, dns.resolver, spf
+host, port = sys.argv[1].rsplit(":", 1)
+r = dns.resolver.Resolver(configure=False)
+r.nameservers = [host]
+r.port = int(port)
+dns.resolver.default_resolver = r
+out = []
+for ip, sender, helo in json.load(sys.stdin):
+    res, why = spf.check2(ip, "" if sender == "<>" else sender, helo,
+                          receiver="mx.spfq.test", querytime=20)
+    out.append([res, why])
+json.dump(out, sys.stdout)
+"""
+p = subprocess.run([PYTHON, "-c", PYSPF, dns.server], text=True,
+                   capture_output=True, timeout=300,
+                   input=json.dumps([c[:3] for c in cases]))
+if p.returncode != 0:
+    diag(p.stderr)
+theirs = json.loads(p.stdout) if p.returncode == 0 else [["?", ""]] * len(cases)
+
+q = subprocess.run([SPFQ, "-o", "dns_servers=" + dns.server], text=True,
+                   capture_output=True, timeout=300,
+                   input="".join("%s %s %s\n" % c[:3] for c in cases))
+if q.stderr:
+    diag(q.stderr)
+ours = q.stdout.splitlines()
+
+plan(len(cases) + 3)
+ok(len(ours) == len(cases), "t/spfq answered every case")
+ok(len(theirs) == len(cases), "pyspf answered every case")
+for i, (ip, sender, helo, what) in enumerate(cases):
+    mine = ours[i].split("\t", 1)[0] if i < len(ours) else "?"
+    other = theirs[i][0] if i < len(theirs) else "?"
+    if not is_(mine, other, "%s (%s from %s): %s" % (what, sender, ip, other)):
+        diag("ours: %s" % (ours[i] if i < len(ours) else "none"))
+        diag("pyspf: %s" % (theirs[i],))
+i = [c[3] for c in cases].index("exp=")
+is_(ours[i].split("\t")[1] if i < len(ours) else "?",
+    theirs[i][1] if i < len(theirs) else "", "exp=: the same explanation, "
+    "expanded (%s)" % (theirs[i][1] if i < len(theirs) else ""))
+done()
