@@ -39,6 +39,7 @@ struct spf_term {
 struct spf_record {
 	struct spf_term	*term;
 	size_t		 nterm;
+	size_t		 nalloc;
 	int		 redirect;
 	int		 exp;
 };

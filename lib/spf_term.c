@@ -316,7 +316,10 @@ spf_term_parse(struct spf_record *rec, const char *s, size_t len,
 			eq = i;
 			break;
 		}
-	rec->term = xrealloc(rec->term, (rec->nterm + 1) * sizeof(*t));
+	if (rec->nterm == rec->nalloc) {	/* doubling: long records */
+		rec->nalloc = rec->nalloc ? 2 * rec->nalloc : 8;
+		rec->term = xrealloc(rec->term, rec->nalloc * sizeof(*t));
+	}
 	t = &rec->term[rec->nterm];
 	memset(t, 0, sizeof(*t));
 	t->text = xstrndup(s, len);

@@ -107,6 +107,10 @@ static const struct dns_table_row zone[] = {
 	{ "macro.test", T_TXT, "v=spf1 exists:%{l}.%{o}.users.macro.test -all" },
 	{ "ana.macro.test.users.macro.test", T_A, "127.0.0.2" },
 	{ "badend.test", T_TXT, "v=spf1 a:foo.123 -all" },
+	{ "3.2.0.192.in-addr.arpa", T_PTR, "mx.example.org" },
+	{ "mx.example.org", T_A, "192.0.2.3" },
+	{ "pmacro.test", T_TXT, "v=spf1 exists:%{p}.ok.pmacro.test -all" },
+	{ "mx.example.org.ok.pmacro.test", T_A, "127.0.0.2" },
 	{ NULL, 0, NULL }
 };
 
@@ -232,6 +236,10 @@ static const struct {
 	    "a domain ending in a numeric label: permerror" },
 	{ "192.0.2.1", "ana@macro.test", "h.test", SPF_PASS,
 	    "exists with %{l} and %{o}" },
+	{ "192.0.2.3", "a@pmacro.test", "h.test", SPF_PASS,
+	    "exists with %{p}" },
+	{ "192.0.2.4", "a@pmacro.test", "h.test", SPF_FAIL,
+	    "exists with %{p}: unknown" },
 	{ "192.0.2.1", "a@nodots", "h.test", SPF_NONE,
 	    "a one-label domain: none" },
 	{ "192.0.2.80", "", "helo.test", SPF_PASS,
@@ -275,7 +283,7 @@ static const struct tap_text macros4[] = {
 	{ "%{d9999999999}", "email.example.com", "a huge count: every part" },
 	{ "%{l+-}", "strong.bad", "two delimiters" },
 	{ "%{h}", "mx.example.org", "%{h}" },
-	{ "%{p}", "unknown", "%{p} without a PTR" },
+	{ "%{p}", "mx.example.org", "%{p}: the validated PTR name" },
 	{ "%{c}", NULL, "%{c} outside exp: an error" },
 	{ "%{d0}", NULL, "%{d0}: an error" },
 	{ "%{x}", NULL, "%{x}: an error" },
@@ -288,6 +296,7 @@ static const struct tap_text macros6[] = {
 	    "0.0.0.0.8.b.d.0.1.0.0.2.ip6._spf.example.com", "IPv6 %{ir}" },
 	{ "%{c} %{r} %{t}", "2001:db8::cb01 mx.mired.test 1700000000",
 	    "exp letters %{c} %{r} %{t}" },
+	{ "%{p}", "unknown", "%{p} without a PTR" },
 };
 
 /* macro_run - expand each case of a table with a client and a scope */
@@ -321,6 +330,15 @@ macro_run(const char *ip, const struct tap_text *t, size_t n, int exp)
 	free(e.pname);
 	buf_free(&e.why);
 	buf_free(&out);
+}
+
+/* slow_lookup - a resolver that takes 20 ms an answer */
+static int
+slow_lookup(int type, const char *name, long ms, struct dns_result **res,
+    void *ctx)
+{
+	usleep(20000);
+	return dns_table_lookup(type, name, ms, res, ctx);
 }
 
 /* check - one case through spf_check_mailfrom */
@@ -411,6 +429,20 @@ main(void)
 	    "mx_limit 1: two MX hosts are over it");
 	spf_answer_free(&a);
 
+	q.mx_limit = 10;
+	q.dns = slow_lookup;
+	q.time_ms = 50;
+	q.sender = "a@lim10.test";
+	is_int(spf_check_mailfrom(&q, &a), SPF_TEMPERROR,
+	    "past the time limit: temperror");
+	spf_answer_free(&a);
+	q.time_ms = 5000;
+	q.sender = "a@a.test";
+	spf_request_addr(&q, "192.0.2.10");
+	is_int(spf_check_mailfrom(&q, &a), SPF_PASS,
+	    "  within it: the result");
+	spf_answer_free(&a);
+
 	buf_reset(b);
 	spf_resinfo_value(b, "we \"x\"@mired.org");
 	is_str(buf_str(b), "\"we \\\"x\\\"@mired.org\"",
@@ -419,7 +451,7 @@ main(void)
 	macro_run("192.0.2.3", macros4, sizeof(macros4) / sizeof(macros4[0]),
 	    0);
 	macro_run("2001:db8::cb01", macros6, 1, 0);
-	macro_run("2001:db8::cb01", macros6 + 1, 1, 1);
+	macro_run("2001:db8::cb01", macros6 + 1, 2, 1);
 	buf_free(&b);
 	return done_testing();
 }
