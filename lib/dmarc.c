@@ -227,6 +227,34 @@ dmarc_check(const struct dmarc_request *q, struct dmarc_answer *a)
 	return a->result;
 }
 
+/*
+ * dmarc_check_header - dmarc_check with the From domain of a header
+ * section (q->from_domain is ignored); no single From domain is a
+ * permerror whose why says what was wrong (6.6.1)
+ */
+int
+dmarc_check_header(const struct dmarc_request *q, const char *header,
+    size_t len, struct dmarc_answer *a)
+{
+	struct dmarc_request copy = *q;
+	struct buf *domain = buf_new(64, 0), *why = buf_new(128, 512);
+	int r;
+
+	if (dmarc_from_domain(header, len, domain, why) < 0) {
+		memset(a, 0, sizeof(*a));
+		a->policy = -1;
+		a->from_domain = xstrdup("");
+		a->why = buf_steal(&why);
+		r = a->result = DMARC_PERMERROR;
+	} else {
+		copy.from_domain = buf_str(domain);
+		r = dmarc_check(&copy, a);
+	}
+	buf_free(&domain);
+	buf_free(&why);
+	return r;
+}
+
 /* dmarc_answer_free - an answer's memory */
 void
 dmarc_answer_free(struct dmarc_answer *a)

@@ -97,6 +97,8 @@ struct dmarc_answer {
 void		 dmarc_request_init(struct dmarc_request *);
 int		 dmarc_check(const struct dmarc_request *,
 		    struct dmarc_answer *);
+int		 dmarc_check_header(const struct dmarc_request *,
+		    const char *, size_t, struct dmarc_answer *);
 void		 dmarc_answer_free(struct dmarc_answer *);
 int		 dmarc_aligned(const char *, const char *, int);
 const char	*dmarc_result_str(int);

@@ -37,6 +37,8 @@
 #define PSL_WILD	2
 #define PSL_EXCEPT	4
 
+static int psl_alabels(const char *, size_t, struct buf *);
+
 static struct htable *psl_table;
 static int psl_tried;		/* loaded, or failed and said so */
 
@@ -58,24 +60,14 @@ psl_rule(struct htable *t, const char *line, size_t len)
 {
 	struct buf *name = buf_new(64, PSL_NAME_MAX + 1);
 	uintptr_t flag = PSL_RULE;
-	const char *dot;
-	size_t n;
-	int bad = 0;
+	int bad;
 
 	if (len > 0 && line[0] == '!')
 		flag = PSL_EXCEPT, line++, len--;
 	else if (len > 1 && line[0] == '*' && line[1] == '.')
 		flag = PSL_WILD, line += 2, len -= 2;
-	while (len > 0 && !bad) {
-		dot = memchr(line, '.', len);
-		n = dot ? (size_t)(dot - line) : len;
-		if (buf_len(name) > 0)
-			buf_putc(name, '.');
-		bad = punycode_alabel(line, n, name) < 0;
-		line += n + (dot != NULL);
-		len -= n + (dot != NULL);
-	}
-	if (!bad && buf_len(name) > 0 && !buf_overflowed(name))
+	bad = psl_alabels(line, len, name) < 0;
+	if (!bad && buf_len(name) > 0)
 		psl_add(t, lowercase(name->data), flag);
 	buf_free(&name);
 }
@@ -149,6 +141,31 @@ psl_ensure(void)
 }
 
 /*
+ * psl_alabels - a name's labels as DNS carries them (U-labels in UTF-8
+ * to A-labels) onto out; 0, or -1 for bad UTF-8 or too long a name
+ */
+static int
+psl_alabels(const char *s, size_t len, struct buf *out)
+{
+	const char *dot;
+	size_t n;
+
+	while (len > 0) {
+		dot = memchr(s, '.', len);
+		n = dot ? (size_t)(dot - s) : len;
+		if (buf_len(out) > 0)
+			buf_putc(out, '.');
+		if (punycode_alabel(s, n, out) < 0)
+			return -1;
+		s += n + (dot != NULL);
+		len -= n + (dot != NULL);
+		if (dot != NULL && len == 0)
+			return -1;		/* "a.": an empty label */
+	}
+	return buf_len(out) <= PSL_NAME_MAX && !buf_overflowed(out) ? 0 : -1;
+}
+
+/*
  * psl_split - domain in lower case, without a final dot, into name; the
  * offset in it where its public suffix starts; -1 for a bad name
  */
@@ -165,9 +182,11 @@ psl_split(const char *domain, struct buf *name, size_t *suffix)
 	if (len == 0 || len > PSL_NAME_MAX || domain[0] == '.')
 		return -1;
 	buf_reset(name);
-	buf_append(name, domain, len);
+	if (psl_alabels(domain, len, name) < 0)
+		return -1;
 	lowercase(name->data);
 	s = buf_str(name);
+	len = buf_len(name);
 	start[nl++] = 0;
 	for (i = 0; i < len; i++)
 		if (s[i] == '.') {

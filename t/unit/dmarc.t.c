@@ -219,6 +219,7 @@ main(void)
 	struct dmarc_request q;
 	struct dmarc_answer a;
 	struct dmarc_dkim sig;
+	const char *hdr;
 	size_t i;
 
 	if (mkdtemp(dir) == NULL)
@@ -279,6 +280,21 @@ main(void)
 	is_int(dns_table_asked, 2, "  after two lookups, its own and the "
 	    "org's");
 	is_str(a.record_domain, "mired.test", "  the record is the org's");
+	dmarc_answer_free(&a);
+	q.time_ms = 10000;
+	hdr = "From: Ana <ana@mired.test>\r\n\r\n";
+	is_int(dmarc_check_header(&q, hdr, strlen(hdr), &a), DMARC_FAIL,
+	    "from a header section: its From domain");
+	is_str(a.from_domain, "mired.test", "  mired.test");
+	dmarc_answer_free(&a);
+	hdr = "From: a@x.test\r\nFrom: b@y.test\r\n";
+	is_int(dmarc_check_header(&q, hdr, strlen(hdr), &a), DMARC_PERMERROR,
+	    "two From fields: permerror");
+	is_str(a.why, "2 From fields", "  and why");
+	buf_reset(out);
+	dmarc_resinfo(out, &a);
+	is_str(buf_str(out), "dmarc=permerror header.from=\"\"",
+	    "  its resinfo");
 	dmarc_answer_free(&a);
 	q.time_ms = 0;
 	is_int(dmarc_check(&q, &a), DMARC_TEMPERROR, "no time left: temperror");
