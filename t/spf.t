@@ -4,6 +4,7 @@
 # (t/lib/dnsmasq.py) for the same records: every mechanism, prefix
 # lengths, include, redirect, exp, macros, the lookup and void limits,
 # loops, two records, syntax errors, a refused lookup (temperror), IPv6,
+# macros (%{i} %{ir} %{v} %{h} %{l+} %{o} %{d} in an include),
 # the null sender's HELO identity.  Our side is t/spfq (one check per
 # line), pyspf's is Debian's python3 with dnspython's default resolver
 # pointed at the dnsmasq.  The results must be the same, case by case.
@@ -78,6 +79,20 @@ host("helo." + Z, "127.0.6.6")
 txt("ip4bad." + Z, "v=spf1 ip4:127.0.0 -all")
 txt("mxnone." + Z, "v=spf1 mx -all")
 
+txt("rev." + Z, "v=spf1 exists:%%{ir}.%%{v}._r.%s -all" % Z)
+host("1.1.0.127.in-addr._r." + Z, "127.0.0.2")
+txt("six." + Z, "v=spf1 exists:%%{i}._i6.%s -all" % Z)
+host("f.d.0.0.0.0.0.7.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.1._i6."
+     + Z, "127.0.0.2")
+txt("helomac." + Z, "v=spf1 exists:%%{h}._h.%s -all" % Z)
+host("h.test._h." + Z, "127.0.0.2")
+txt("lp." + Z, "v=spf1 exists:%%{l+}.%%{o}._l.%s -all" % Z)
+host("ana.x.lp.spf.test._l." + Z, "127.0.0.2")
+txt("incd." + Z, "v=spf1 include:incd2.%s -all" % Z)
+txt("incd2." + Z, "v=spf1 exists:%%{d}._d.%s -all" % Z)
+host("incd2.spf.test._d." + Z, "127.0.0.2")
+txt("ptrdom." + Z, "v=spf1 ptr:ptr.%s -all" % Z)
+
 dns = Dnsmasq(["--local=/%s/" % Z, "--local=/127.in-addr.arpa/",
                "--local=/ip6.arpa/"] + rec)
 
@@ -127,6 +142,13 @@ cases = [
     ("127.0.6.7", "<>", "helo." + Z, "null sender: HELO fail"),
     ("127.0.1.1", "ana@ip4bad." + Z, "h.test", "ip4 of three octets"),
     ("127.0.1.1", "ana@mxnone." + Z, "h.test", "mx without MX"),
+    ("127.0.1.1", "ana@rev." + Z, "h.test", "%{ir}.%{v}"),
+    ("127.0.1.2", "ana@rev." + Z, "h.test", "%{ir}.%{v}: no match"),
+    ("fd00:7::1", "ana@six." + Z, "h.test", "%{i} of IPv6: nibbles"),
+    ("127.0.1.1", "ana@helomac." + Z, "h.test", "%{h}"),
+    ("127.0.1.1", "ana+x@lp." + Z, "h.test", "%{l+} and %{o}"),
+    ("127.0.1.1", "ana@incd." + Z, "h.test", "%{d} in an include is its own"),
+    ("127.0.5.5", "ana@ptrdom." + Z, "h.test", "ptr:domain"),
 ]
 
 # pyspf, through Debian's python3 and dnspython pointed at our dnsmasq.
