@@ -5,8 +5,8 @@
  * DKIM results the caller already has, the result and what to do with
  * the message after sp= and pct=.
  *
- *	dmarc.c		policy discovery, alignment, result, disposition,
- *			the Authentication-Results resinfo
+ *	dmarc.c		policy discovery, alignment, result,
+ *			disposition, the Authentication-Results resinfo
  *	dmarc_record.c	the record's tags (6.3), strictly
  *	dmarc_from.c	the RFC5322.From domain from the header section
  *			(6.6.1: exactly one From with one address)
@@ -27,7 +27,7 @@ struct dns_result;
 #define DMARC_NONE	0	/* no usable policy: DMARC does not apply */
 #define DMARC_PASS	1
 #define DMARC_FAIL	2
-#define DMARC_TEMPERROR	3	/* a DNS failure: try again later (451) */
+#define DMARC_TEMPERROR	3	/* DNS failed: 451 */
 #define DMARC_PERMERROR	4	/* no single From domain to check */
 
 /* Policies and dispositions. */
@@ -36,9 +36,9 @@ struct dns_result;
 #define DMARC_P_REJECT		2
 
 /* dmarc_from_domain's failures. */
-#define DMARC_FROM_NONE		(-1)	/* no From field, or no address */
-#define DMARC_FROM_MANY		(-2)	/* two From fields or addresses */
-#define DMARC_FROM_BAD		(-3)	/* an address without a domain */
+#define DMARC_FROM_NONE		(-1)	/* no From, no address */
+#define DMARC_FROM_MANY		(-2)	/* two Froms or addresses */
+#define DMARC_FROM_BAD		(-3)	/* no domain name */
 
 /* A policy record's tags. */
 struct dmarc_record {
@@ -48,7 +48,7 @@ struct dmarc_record {
 	int		 aspf;
 	int		 pct;		/* 0-100 */
 	long		 ri;		/* seconds between reports */
-	int		 p_from_rua;	/* no valid p=, rua= given: p=none */
+	int		 p_from_rua;	/* p=none for rua= */
 	char		*rua;
 	char		*ruf;
 	char		*fo;
@@ -67,7 +67,7 @@ typedef int (*dmarc_dns_fn)(int, const char *, long, struct dns_result **,
 /* What to check. */
 struct dmarc_request {
 	const char	*from_domain;	/* dmarc_from_domain's */
-	int		 spf_result;	/* SPF_* of the MAIL FROM identity */
+	int		 spf_result;	/* SPF_* of MAIL FROM */
 	const char	*spf_domain;	/* its domain (HELO's for <>) */
 	const struct dmarc_dkim *dkim;
 	size_t		 ndkim;
@@ -83,13 +83,13 @@ struct dmarc_answer {
 	int		 result;	/* DMARC_NONE ... */
 	int		 policy;	/* the one that applies; -1: none */
 	int		 disposition;	/* DMARC_P_*: what to do */
-	int		 sampled_out;	/* pct= lowered the disposition */
+	int		 sampled_out;	/* pct= lowered it */
 	int		 spf_aligned;
 	int		 dkim_aligned;
 	int		 have_record;
 	struct dmarc_record rec;
 	char		*from_domain;
-	char		*record_domain;	/* where the record was found */
+	char		*record_domain;	/* the record's */
 	char		*why;
 };
 

@@ -55,7 +55,7 @@ dmarc_from_field(const char *h, size_t len, size_t *off, const char **name,
 		;
 	colon = p + n < len && h[p + n] == ':';
 	v = colon ? p + n + 1 : p + n;		/* no colon: no value */
-	do {					/* this line and its folds */
+	do {				/* the line and its folds */
 		eol = v;
 		while (eol < len && h[eol] != '\n')
 			eol++;

@@ -51,35 +51,35 @@ typedef int (*spf_dns_fn)(int, const char *, long, struct dns_result **,
 /* What to check, and how. */
 struct spf_request {
 	int		 family;	/* AF_INET or AF_INET6 */
-	unsigned char	 addr[16];	/* the client; v4-mapped v6 is v4 */
+	unsigned char	 addr[16];	/* client (v4-mapped: v4) */
 	const char	*sender;	/* MAIL FROM, "" for <> */
-	const char	*helo;		/* HELO/EHLO argument */
-	const char	*receiver;	/* %{r}: our name (NULL: "unknown") */
-	spf_dns_fn	 dns;		/* NULL: spf_dns_lookup */
+	const char	*helo;		/* HELO or EHLO name */
+	const char	*receiver;	/* %{r} (NULL: unknown) */
+	spf_dns_fn	 dns;		/* NULL: lib/dns */
 	void		*dns_ctx;
-	long		 lookup_limit;	/* DNS-asking terms per evaluation */
-	long		 void_limit;	/* answers with no records */
-	long		 mx_limit;	/* MX hosts looked at per mx */
-	long		 ptr_limit;	/* PTR names looked at per ptr, %{p} */
-	long		 time_ms;	/* the whole evaluation */
-	long long	 now;		/* %{t}: seconds (0: time(NULL)) */
+	long		 lookup_limit;	/* DNS-asking terms */
+	long		 void_limit;	/* empty answers */
+	long		 mx_limit;	/* MX hosts per mx */
+	long		 ptr_limit;	/* PTR names looked at */
+	long		 time_ms;	/* for all of it */
+	long long	 now;		/* %{t} (0: time(NULL)) */
 };
 
 /* What came of it. */
 struct spf_answer {
 	int		 result;	/* SPF_NONE ... */
-	char		*identity;	/* smtp.mailfrom or smtp.helo value */
-	int		 helo;		/* 1: identity is the HELO name */
+	char		*identity;	/* its value in resinfo */
+	int		 helo;		/* 1: smtp.helo */
 	char		*domain;	/* the domain checked */
-	char		*why;		/* the reason, for logs and comments */
-	char		*exp;		/* fail: exp= text (NULL: none) */
+	char		*why;		/* the reason, for logs */
+	char		*exp;		/* fail: exp= (or NULL) */
 	int		 lookups;	/* terms that asked DNS */
 	int		 voids;		/* void lookups */
 };
 
 /* spf.c */
-void		 spf_request_init(struct spf_request *);	/* RFC limits */
-void		 spf_request_conf(struct spf_request *);	/* params */
+void		 spf_request_init(struct spf_request *);
+void		 spf_request_conf(struct spf_request *);
 int		 spf_request_addr(struct spf_request *, const char *);
 int		 spf_check_mailfrom(const struct spf_request *,
 		    struct spf_answer *);
@@ -91,8 +91,8 @@ void		 spf_answer_free(struct spf_answer *);
 const char	*spf_result_str(int);
 
 /* spf_dns.c */
-int		 spf_dns_lookup(int, const char *, long, struct dns_result **,
-		    void *);
+int		 spf_dns_lookup(int, const char *, long,
+		    struct dns_result **, void *);
 void		 spf_resinfo(struct buf *, const struct spf_answer *);
 void		 spf_resinfo_value(struct buf *, const char *);
 

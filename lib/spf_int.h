@@ -28,8 +28,8 @@ struct spf_request;
 /* One term of a record. */
 struct spf_term {
 	int		 kind;
-	int		 qual;		/* SPF_PASS, _FAIL, _SOFTFAIL, _NEUTRAL */
-	char		*text;		/* the term as written, for reasons */
+	int		 qual;		/* SPF_PASS ... */
+	char		*text;		/* as written */
 	char		*arg;		/* domain-spec (NULL: none) */
 	int		 cidr4, cidr6;	/* prefix lengths */
 	unsigned char	 ip[16];	/* ip4, ip6 */
@@ -81,7 +81,8 @@ int	spf_macro_check(const char *, size_t, int);
 int	spf_domain_end_ok(const char *);
 
 /* spf_mech.c */
-int	spf_query(struct spf_eval *, int, const char *, struct dns_result **);
+int	spf_query(struct spf_eval *, int, const char *,
+	    struct dns_result **);
 int	spf_void(struct spf_eval *, const char *);
 int	spf_mech_a(struct spf_eval *, const char *, int, int);
 int	spf_mech_mx(struct spf_eval *, const char *, int, int);

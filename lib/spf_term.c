@@ -26,8 +26,8 @@
 static const struct {
 	const char	*name;
 	int		 kind;
-	int		 arg;		/* 0 none, 1 optional, 2 required */
-	int		 cidr;		/* a dual-cidr-length may follow */
+	int		 arg;		/* 0 no, 1 may, 2 must */
+	int		 cidr;		/* dual-cidr-length */
 } spf_mechs[] = {
 	{ "all", SPF_T_ALL, 0, 0 },
 	{ "include", SPF_T_INCLUDE, 2, 0 },
@@ -233,7 +233,7 @@ spf_mech_parse(struct spf_term *t, const char *s, size_t len,
 	if (spf_mechs[i].arg == 0)
 		return buf_setf(why, "%s takes no argument",
 		    spf_mechs[i].name), -1;
-	if (s[nlen] == ':')		/* else "a/24": a prefix length only */
+	if (s[nlen] == ':')		/* else "a/24": a prefix only */
 		colon = 1, nlen++;
 	arg = xstrndup(s + nlen, len - nlen);
 	if (t->kind == SPF_T_IP4 || t->kind == SPF_T_IP6) {
@@ -273,7 +273,8 @@ spf_mod_parse(struct spf_record *rec, struct spf_term *t, const char *s,
 	if (eq == 0 || !isalpha((unsigned char)s[0]))
 		return buf_setf(why, "bad modifier name"), -1;
 	for (i = 1; i < eq; i++)
-		if (!isalnum((unsigned char)s[i]) && strchr("-_.", s[i]) == NULL)
+		if (!isalnum((unsigned char)s[i]) &&
+		    strchr("-_.", s[i]) == NULL)
 			return buf_setf(why, "bad modifier name"), -1;
 	t->kind = SPF_T_OTHER;
 	if (eq == 8 && strncasecmp(s, "redirect", 8) == 0)

@@ -23,7 +23,8 @@ static const struct tap_text records[] = {
 	    "the smallest record" },
 	{ "v=DMARC1;p=quarantine;sp=none;adkim=s;aspf=s;pct=50;"
 	    "rua=mailto:d@mired.test;ri=3600;fo=1:d",
-	    "p=quarantine sp=none adkim=s aspf=s pct=50 rua=mailto:d@mired.test",
+	    "p=quarantine sp=none adkim=s aspf=s pct=50 "
+	    "rua=mailto:d@mired.test",
 	    "every tag" },
 	{ "v=DMARC1; P=Reject; ADKIM=S", "p=reject sp=- adkim=s aspf=r "
 	    "pct=100 rua=-", "tag names and words in any case" },
@@ -52,7 +53,8 @@ static const struct tap_text records[] = {
 };
 
 static const struct tap_text froms[] = {
-	{ "From: Ana <ana@Mired.ORG>\r\nTo: bob@x.test\r\n\r\nFrom: x@y.test\r\n",
+	{ "From: Ana <ana@Mired.ORG>\r\nTo: bob@x.test\r\n\r\n"
+	    "From: x@y.test\r\n",
 	    "mired.org", "one From; the body is not read" },
 	{ "Subject: hi\nFrom: ana@mired.org\n", "mired.org",
 	    "LF line ends, From not first" },
@@ -83,7 +85,8 @@ static const struct {
 	{ "mail.mired.test", "mired.test", 0, 1, "relaxed: a subdomain" },
 	{ "mail.mired.test", "mired.test", 1, 0, "strict: not a subdomain" },
 	{ "MIRED.test", "mired.test.", 1, 1, "strict: any case, final dot" },
-	{ "a.x.co.test", "b.x.co.test", 0, 1, "relaxed: siblings under co.test" },
+	{ "a.x.co.test", "b.x.co.test", 0, 1,
+	    "relaxed: siblings under co.test" },
 	{ "x.co.test", "y.co.test", 0, 0, "relaxed: two orgs of co.test" },
 	{ "mired.test", "mired.example", 0, 0, "relaxed: another TLD" },
 	{ NULL, "mired.test", 0, 0, "no domain" },
