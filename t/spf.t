@@ -8,6 +8,9 @@
 # the null sender's HELO identity.  Our side is t/spfq (one check per
 # line), pyspf's is Debian's python3 with dnspython's default resolver
 # pointed at the dnsmasq.  The results must be the same, case by case.
+# Then lib/dmarc through lib/dns and Debian's public suffix list (t/spfq
+# -m) on records of the same dnsmasq: alignment, sp=, p=none, strict
+# alignment, an invalid record, none, a DNS failure.
 import json, os, subprocess, sys
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "lib"))
 from cartero_test import *
@@ -92,6 +95,17 @@ txt("incd." + Z, "v=spf1 include:incd2.%s -all" % Z)
 txt("incd2." + Z, "v=spf1 exists:%%{d}._d.%s -all" % Z)
 host("incd2.spf.test._d." + Z, "127.0.0.2")
 txt("ptrdom." + Z, "v=spf1 ptr:ptr.%s -all" % Z)
+
+# DMARC: records at _dmarc, an org domain by Debian's public suffix list.
+D = "dmarc.test"
+txt("_dmarc." + D, "v=DMARC1; p=reject; sp=quarantine; "
+    "rua=mailto:dmarc@dmarc.test")
+txt("_dmarc.mired." + D, "v=DMARC1; p=reject")
+txt("_dmarc.none." + D, "v=DMARC1; p=none")
+txt("_dmarc.strict." + D, "v=DMARC1; p=quarantine; aspf=s; adkim=s")
+txt("_dmarc.bad." + D, "v=DMARC1; p=maybe")
+rec.append("--local=/%s/" % D)
+rec.append("--local=/nodmarc.test/")
 
 dns = Dnsmasq(["--local=/%s/" % Z, "--local=/127.in-addr.arpa/",
                "--local=/ip6.arpa/"] + rec)
@@ -180,7 +194,42 @@ if q.stderr:
     diag(q.stderr)
 ours = q.stdout.splitlines()
 
-plan(len(cases) + 3)
+# (From domain, SPF result, SPF domain, DKIM d=, resinfo wanted, what)
+dmarc_cases = [
+    ("mired." + D, "pass", "mired." + D, "-",
+     "dmarc=pass (p=reject dis=none) header.from=mired.dmarc.test",
+     "SPF aligned"),
+    ("mired." + D, "fail", "mired." + D, "-",
+     "dmarc=fail (p=reject dis=reject) header.from=mired.dmarc.test",
+     "nothing aligned: p=reject"),
+    ("news." + D, "pass", "other.test", "-",
+     "dmarc=fail (p=reject sp=quarantine dis=quarantine) "
+     "header.from=news.dmarc.test",
+     "a subdomain: the org's record, sp="),
+    ("news." + D, "none", "x.test", "mail." + D,
+     "dmarc=pass (p=reject sp=quarantine dis=none) "
+     "header.from=news.dmarc.test",
+     "DKIM of another subdomain, relaxed"),
+    ("strict." + D, "pass", "mail.strict." + D, "-",
+     "dmarc=fail (p=quarantine dis=quarantine) header.from=strict.dmarc.test",
+     "aspf=s"),
+    ("none." + D, "fail", "x.test", "-",
+     "dmarc=fail (p=none dis=none) header.from=none.dmarc.test", "p=none"),
+    ("bad." + D, "fail", "x.test", "-",
+     "dmarc=none header.from=bad.dmarc.test", "an invalid record"),
+    ("a.nodmarc.test", "fail", "x.test", "-",
+     "dmarc=none header.from=a.nodmarc.test", "no record, nor for the org"),
+    ("outside.example", "pass", "outside.example", "-",
+     "dmarc=temperror header.from=outside.example", "a refused lookup"),
+]
+m = subprocess.run([SPFQ, "-m", "-o", "dns_servers=" + dns.server], text=True,
+                   capture_output=True, timeout=300,
+                   input="".join("%s %s %s %s\n" % c[:4] for c in dmarc_cases))
+if m.stderr:
+    diag(m.stderr)
+dm = m.stdout.splitlines()
+
+plan(len(cases) + 3 + len(dmarc_cases))
 ok(len(ours) == len(cases), "t/spfq answered every case")
 ok(len(theirs) == len(cases), "pyspf answered every case")
 for i, (ip, sender, helo, what) in enumerate(cases):
@@ -193,4 +242,8 @@ i = [c[3] for c in cases].index("exp=")
 is_(ours[i].split("\t")[1] if i < len(ours) else "?",
     theirs[i][1] if i < len(theirs) else "", "exp=: the same explanation, "
     "expanded (%s)" % (theirs[i][1] if i < len(theirs) else ""))
+for i, c in enumerate(dmarc_cases):
+    got = dm[i].split("\t")[0] if i < len(dm) else "?"
+    if not is_(got, c[4], "DMARC: %s (%s)" % (c[5], c[0])):
+        diag(dm[i] if i < len(dm) else "no answer")
 done()
