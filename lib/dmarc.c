@@ -62,17 +62,9 @@ dmarc_policy_str(int p)
 int
 dmarc_aligned(const char *domain, const char *from, int strict)
 {
-	size_t a, b;
-
 	if (domain == NULL || from == NULL)
 		return 0;
-	a = strlen(domain);
-	b = strlen(from);
-	if (a > 0 && domain[a - 1] == '.')
-		a--;
-	if (b > 0 && from[b - 1] == '.')
-		b--;
-	if (a == b && strncasecmp(domain, from, a) == 0)
+	if (dns_name_eq(domain, from))
 		return 1;
 	return !strict && psl_same_org(domain, from);
 }

@@ -170,22 +170,6 @@ spf_ptr_names(struct spf_eval *e, int count_void)
 	return names;
 }
 
-/* spf_subdomain - whether name is domain or under it, any case */
-static int
-spf_subdomain(const char *name, const char *domain)
-{
-	size_t n = strlen(name), d = strlen(domain);
-
-	if (d > 0 && domain[d - 1] == '.')
-		d--;
-	if (n > 0 && name[n - 1] == '.')
-		n--;
-	if (n == d)
-		return strncasecmp(name, domain, n) == 0;
-	return n > d && name[n - d - 1] == '.' &&
-	    strncasecmp(name + n - d, domain, d) == 0;
-}
-
 /* spf_names_free - a NULL-ended list of names */
 static void
 spf_names_free(char **names)
@@ -211,7 +195,7 @@ spf_mech_ptr(struct spf_eval *e, const char *target)
 	if (e->voids > e->req->void_limit)
 		m = SPF_M_PERM;
 	for (i = 0; names[i] != NULL && m == SPF_M_NOMATCH; i++)
-		if (spf_subdomain(names[i], target))
+		if (dns_name_under(names[i], target))
 			m = SPF_M_MATCH;
 	spf_names_free(names);
 	return m;
@@ -231,7 +215,7 @@ spf_pname(struct spf_eval *e, const char *domain)
 		return e->pname;
 	names = spf_ptr_names(e, 0);
 	for (i = 0; names[i] != NULL; i++)
-		if (spf_subdomain(names[i], domain)) {
+		if (dns_name_under(names[i], domain)) {
 			pick = i;
 			break;
 		}
