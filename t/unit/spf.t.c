@@ -12,6 +12,7 @@
 
 #include "buf.h"
 #include "dns.h"
+#include "params.h"
 #include "spf.h"
 #include "spf_int.h"
 #include "../tap.h"
@@ -445,6 +446,16 @@ main(void)
 	is_int(spf_check_mailfrom(&q, &a), SPF_PASS,
 	    "  within it: the result");
 	spf_answer_free(&a);
+
+	var_spf_lookup_limit = 5;
+	var_spf_void_lookup_limit = 1;
+	var_spf_mx_host_limit = 4;
+	var_spf_ptr_name_limit = 3;
+	var_spf_time_limit = 7;
+	spf_request_conf(&q);
+	ok(q.lookup_limit == 5 && q.void_limit == 1 && q.mx_limit == 4 &&
+	    q.ptr_limit == 3 && q.time_ms == 7000,
+	    "spf_request_conf: the limits from the parameters");
 
 	buf_reset(b);
 	spf_resinfo_value(b, "we \"x\"@mired.org");
