@@ -72,6 +72,23 @@ spf_request_addr(struct spf_request *q, const char *text)
 	return -1;
 }
 
+/* spf_request_sockaddr - the client's address from smtpd's peer; 0, or -1 */
+int
+spf_request_sockaddr(struct spf_request *q, const struct sockaddr *sa)
+{
+	memset(q->addr, 0, sizeof(q->addr));
+	if (sa->sa_family == AF_INET) {
+		memcpy(q->addr, &((const struct sockaddr_in *)sa)->sin_addr, 4);
+	} else if (sa->sa_family == AF_INET6) {
+		memcpy(q->addr, &((const struct sockaddr_in6 *)sa)->sin6_addr,
+		    16);
+	} else {
+		return -1;
+	}
+	q->family = sa->sa_family;
+	return 0;
+}
+
 /* spf_result_str - a result's name, as RFC 8601 writes it */
 const char *
 spf_result_str(int result)

@@ -24,6 +24,7 @@
 
 struct buf;
 struct dns_result;
+struct sockaddr;
 
 /* The results of check_host() (RFC 7208 section 2.6). */
 #define SPF_NONE	0
@@ -81,6 +82,8 @@ struct spf_answer {
 void		 spf_request_init(struct spf_request *);
 void		 spf_request_conf(struct spf_request *);
 int		 spf_request_addr(struct spf_request *, const char *);
+int		 spf_request_sockaddr(struct spf_request *,
+		    const struct sockaddr *);
 int		 spf_check_mailfrom(const struct spf_request *,
 		    struct spf_answer *);
 int		 spf_check_helo(const struct spf_request *,

@@ -7,6 +7,8 @@
  */
 #include <sys/socket.h>
 
+#include <netinet/in.h>
+#include <arpa/inet.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -367,6 +369,8 @@ main(void)
 {
 	struct spf_answer a;
 	struct spf_request q;
+	struct sockaddr_in sin;
+	struct sockaddr_in6 sin6;
 	struct buf *b = buf_new(64, 0);
 	size_t i;
 	int r;
@@ -445,6 +449,22 @@ main(void)
 	spf_request_addr(&q, "192.0.2.10");
 	is_int(spf_check_mailfrom(&q, &a), SPF_PASS,
 	    "  within it: the result");
+	spf_answer_free(&a);
+
+	memset(&sin6, 0, sizeof(sin6));
+	sin6.sin6_family = AF_INET6;
+	inet_pton(AF_INET6, "::ffff:192.0.2.10", &sin6.sin6_addr);
+	q.sender = "a@a.test";
+	ok(spf_request_sockaddr(&q, (struct sockaddr *)&sin6) == 0 &&
+	    spf_check_mailfrom(&q, &a) == SPF_PASS,
+	    "a client from a sockaddr (v4-mapped IPv6)");
+	spf_answer_free(&a);
+	memset(&sin, 0, sizeof(sin));
+	sin.sin_family = AF_INET;
+	inet_pton(AF_INET, "192.0.2.11", &sin.sin_addr);
+	ok(spf_request_sockaddr(&q, (struct sockaddr *)&sin) == 0 &&
+	    spf_check_mailfrom(&q, &a) == SPF_FAIL,
+	    "a client from a sockaddr (IPv4)");
 	spf_answer_free(&a);
 
 	var_spf_lookup_limit = 5;
