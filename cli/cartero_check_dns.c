@@ -126,19 +126,6 @@ check_tls(void)
 	buf_free(&why);
 }
 
-/* check_same_name - do two DNS names match (any case, a trailing dot)? */
-static int
-check_same_name(const char *a, const char *b)
-{
-	size_t la = strlen(a), lb = strlen(b);
-
-	if (la > 0 && a[la - 1] == '.')
-		la--;
-	if (lb > 0 && b[lb - 1] == '.')
-		lb--;
-	return la == lb && strncasecmp(a, b, la) == 0;
-}
-
 /* check_mx - the MX records of a domain of ours */
 static void
 check_mx(const char *domain)
@@ -162,7 +149,7 @@ check_mx(const char *domain)
 		    var_myhostname);
 	else {
 		for (i = 0; i < r->nrr; i++)
-			if (check_same_name(r->rr[i].name, var_myhostname))
+			if (dns_name_eq(r->rr[i].name, var_myhostname))
 				break;
 		if (i == r->nrr)
 			check_finding("%s has its MX at %s, not at this host: "
@@ -238,7 +225,7 @@ check_ptr(const char *address)
 		check_finding("%s: the PTR lookup failed (%s): check "
 		    "dns_servers and the network", address, r->why != NULL ?
 		    r->why : dns_status_str(st));
-	else if (r->nrr == 0 || !check_same_name(r->rr[0].name,
+	else if (r->nrr == 0 || !dns_name_eq(r->rr[0].name,
 	    var_myhostname))
 		check_finding("%s has the PTR %s, not %s: ask the address's "
 		    "owner (your provider) for \"%s. IN PTR %s.\"", address,

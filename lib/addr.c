@@ -503,7 +503,7 @@ addr_parse_header(const char *value, void (*fn)(const char *, void *),
  */
 
 /* addr_prefix_eq - do the first bits bits of a and b agree? */
-static int
+int
 addr_prefix_eq(const unsigned char *a, const unsigned char *b, int bits)
 {
 	int bytes = bits / 8, rest = bits % 8;

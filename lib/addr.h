@@ -35,6 +35,9 @@ int	addr_local_has_at(const char *);
  */
 int	addr_parse_header(const char *, void (*)(const char *, void *), void *);
 
+/* Do the first bits (a prefix length) of two addresses agree? */
+int	addr_prefix_eq(const unsigned char *, const unsigned char *, int);
+
 /* Is the sockaddr in the CIDR list ("127.0.0.0/8 [::1]/128 192.168.100.0/24")? */
 int	addr_match_networks(const struct sockaddr *, const char *);
 

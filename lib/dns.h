@@ -130,6 +130,9 @@ int		 dns_servers_parse(const char *, struct dns_server **,
 		    size_t *, struct buf *);
 int		 dns_name_check(const char *, struct buf *);
 int		 dns_reverse_name(const struct sockaddr *, struct buf *);
+/* Names compared in any case, a final dot or not: the same, under. */
+int		 dns_name_eq(const char *, const char *);
+int		 dns_name_under(const char *, const char *);
 
 /* Inside dns*.c only: start a lookup, blocking (sync) or not; drive the
  * blocking ones until the answer's pointer is set or the time limit. */

@@ -19,6 +19,7 @@
 #include <ctype.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 
 #include "buf.h"
 #include "dec.h"
@@ -165,4 +166,34 @@ dns_reverse_name(const struct sockaddr *sa, struct buf *out)
 		buf_appendf(out, "%x.%x.", a[i] & 0xf, a[i] >> 4);
 	buf_puts(out, "ip6.arpa");
 	return 0;
+}
+
+/* dns_name_len - a name's length without its final dot */
+static size_t
+dns_name_len(const char *s)
+{
+	size_t n = strlen(s);
+
+	return n > 0 && s[n - 1] == '.' ? n - 1 : n;
+}
+
+/* dns_name_eq - are two DNS names the same (any case, a final dot)? */
+int
+dns_name_eq(const char *a, const char *b)
+{
+	size_t la = dns_name_len(a);
+
+	return la == dns_name_len(b) && strncasecmp(a, b, la) == 0;
+}
+
+/* dns_name_under - is name the domain itself or a name under it? */
+int
+dns_name_under(const char *name, const char *domain)
+{
+	size_t n = dns_name_len(name), d = dns_name_len(domain);
+
+	if (n == d)
+		return strncasecmp(name, domain, n) == 0;
+	return n > d && name[n - d - 1] == '.' &&
+	    strncasecmp(name + n - d, domain, d) == 0;
 }

@@ -109,6 +109,15 @@
  X(INT, smtpd_soft_error_limit, "10", 1, 10000, "After this many errors in a session, each further reply is delayed a second.") \
  X(INT, smtpd_hard_error_limit, "20", 1, 10000, "After this many errors in a session, smtpd replies 421 and disconnects.") \
  X(STR, smtpd_forbid_bare_newline, "normalize", 0, 0, "Lines ending in a bare LF inside DATA: normalize (keep them as lines) or reject (550 5.5.2).") \
+ /* SPF and DMARC (lib/spf*.c, lib/psl.c, lib/dmarc*.c) */ \
+ X(INT, spf_lookup_limit, "10", 1, 100, "How many SPF mechanisms and modifiers that ask DNS (include, a, mx, ptr, exists, redirect) one SPF evaluation may use, across its includes and redirects; one more is a permerror (RFC 7208 4.6.4: 10).") \
+ X(INT, spf_void_lookup_limit, "2", 0, 100, "How many DNS answers without records (NXDOMAIN or no data) one SPF evaluation's mechanisms may get; one more is a permerror (RFC 7208 4.6.4: 2).") \
+ X(INT, spf_mx_host_limit, "10", 1, 100, "How many MX hosts an SPF mx mechanism may look at; a domain with more is a permerror (RFC 7208 4.6.4: 10).") \
+ X(INT, spf_ptr_name_limit, "10", 1, 100, "How many names of a PTR answer an SPF ptr mechanism or %{p} macro looks at; the rest are ignored (RFC 7208 4.6.4: 10).") \
+ X(TIME, spf_time_limit, "20s", 1, 600, "How long one SPF evaluation may take in all, its DNS lookups included; past it the result is temperror (RFC 7208 4.6.4 asks for at least 20 seconds).") \
+ X(STR, psl_file, "/usr/share/publicsuffix/public_suffix_list.dat", 0, 0, "The public suffix list (Debian's publicsuffix package) that DMARC's organizational domains come from, read once per process. Without it the organizational domain is a name's last two labels (logged once).") \
+ X(BOOL, psl_private_domains, "yes", 0, 0, "Use the list's private section too (github.io, blogspot.com, ...), so that two customers of such a provider are different organizations for DMARC alignment; no: the ICANN section only.") \
+ X(TIME, dmarc_time_limit, "10s", 1, 600, "How long the DNS lookups of one DMARC policy (at _dmarc.FROM-DOMAIN, then the organizational domain) may take in all; past it the result is temperror.") \
  X(SIZE, queue_minfree, "0", 0, 0, "The free space the queue's file system must keep; below it smtpd answers 452 4.3.1.") \
  X(TIME, maximal_queue_lifetime, "5d", 0, 0, "How long a message may stay deferred before it is returned to the sender.") \
  X(TIME, bounce_queue_lifetime, "5d", 0, 0, "How long a bounce may stay deferred before it is dropped.") \

@@ -218,6 +218,12 @@ test_names(void)
 	dns_reverse_name((struct sockaddr *)&sin6, out);
 	is_str(buf_str(out), "d.c.b.a.1.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0"
 	    ".8.b.d.0.1.0.0.2.ip6.arpa", "IPv6 reverse name");
+	ok(dns_name_eq("Mired.ORG.", "mired.org"), "names: any case, a dot");
+	ok(!dns_name_eq("mired.org", "mired.or"), "names: not a prefix");
+	ok(dns_name_under("mx.Mired.org", "mired.org."), "under: a child");
+	ok(dns_name_under("mired.org", "MIRED.org"), "under: itself");
+	ok(!dns_name_under("evilmired.org", "mired.org"),
+	    "under: not a longer label");
 	buf_free(&out);
 	buf_free(&shown);
 }
