@@ -3,8 +3,9 @@
  * [--force] [--bits N]" and "cartero dkim show DOMAIN".
  *
  * keygen writes a new private key to $config_directory/dkim/
- * DOMAIN.SELECTOR.pem (mode 0600, owned by mail_owner when run as root:
- * only the signing process reads it), makes it the domain's entry in the
+ * DOMAIN.SELECTOR.pem (mode 0600, owned by whoever runs it: root on a
+ * real host, and smtpd reads its keys as root before it drops its
+ * privileges, so that no process of mail_owner can read them), makes it the domain's entry in the
  * dkim_signing_keys table's source file (a hash: table is rebuilt as
  * carteromap does), and prints the TXT record to publish.  A domain that
  * signs with another selector, or a key file that exists, is replaced
@@ -143,19 +144,6 @@ cartero_dkim_edit(const struct buf *src, const char *domain,
 	buf_free(&word);
 }
 
-/* cartero_dkim_owner - who owns the key: mail_owner as root, else us */
-static void
-cartero_dkim_owner(uid_t *uid, gid_t *gid)
-{
-	struct buf	*why = buf_new(128, 0);
-
-	*uid = (uid_t)-1;
-	*gid = (gid_t)-1;
-	if (privs_is_root() && privs_lookup(var_mail_owner, uid, gid, why) < 0)
-		msg_fatal("mail_owner %s: %s", var_mail_owner, buf_str(why));
-	buf_free(&why);
-}
-
 /* cartero_dkim_keygen - a new key, the table, the record */
 static int
 cartero_dkim_keygen(const struct dkim_opts *o, const char *confdir)
@@ -195,7 +183,8 @@ cartero_dkim_keygen(const struct dkim_opts *o, const char *confdir)
 		    "published for it)", buf_str(key_path));
 		return 1;
 	}
-	cartero_dkim_owner(&uid, &gid);
+	uid = (uid_t)-1;		/* ours: root's on a real host */
+	gid = (gid_t)-1;
 	if ((key = dkim_privkey_generate(o->ed25519 ? DKIM_ALG_ED25519_SHA256 :
 	    DKIM_ALG_RSA_SHA256, o->bits, why)) == NULL ||
 	    dkim_privkey_write(key, buf_str(key_path), uid, gid, why) < 0 ||

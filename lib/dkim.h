@@ -143,6 +143,8 @@ int		 dkim_signers_load(struct buf *);
 /* The signer for a From domain (cached; loaded on the first use unless
  * dkim_signers_load ran), NULL when none (why empty) or on an error. */
 const struct dkim_signer *dkim_signer_find(const char *, struct buf *);
+/* Any key to sign with (after dkim_signers_load: did it load one)? */
+int		 dkim_signers_any(void);
 void		 dkim_signers_flush(void);
 
 #endif

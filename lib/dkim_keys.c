@@ -356,6 +356,18 @@ dkim_signer_find(const char *domain, struct buf *why)
 	return s;
 }
 
+/*
+ * dkim_signers_any - may mail be signed at all?  After dkim_signers_load:
+ * did it find a key; before: is there a table to look in
+ */
+int
+dkim_signers_any(void)
+{
+	if (dkim_signers_all)
+		return dkim_signers != NULL && dkim_signers->used > 0;
+	return *var_dkim_signing_keys != '\0';
+}
+
 /* dkim_signers_flush - forget every key (a reload) */
 void
 dkim_signers_flush(void)

@@ -38,6 +38,7 @@
 #include "addr.h"
 #include "anvilc.h"
 #include "buf.h"
+#include "dkim.h"
 #include "dns.h"
 #include "lineio.h"
 #include "msg.h"
@@ -147,7 +148,7 @@ smtpd_service(int fd, char *service, char **argv)
  * smtpd_pre_jail - before the chroot to the queue directory (master.cf
  * chroot y): read the TLS certificate and key, parse the restriction
  * lists and open their tables and smtpd_sender_login_maps, open the
- * alias database,
+ * alias database, load the DKIM signing keys,
  * whose path is out of sight inside, and the DNS resolver, which seeds
  * its query ids from /dev/urandom (lib/dns.c).  The user table is inside
  * ($queue_directory/etc/users); so are master's copies of /etc/passwd,
@@ -163,6 +164,10 @@ smtpd_pre_jail(char *service, char **argv)
 	(void)dns_init();		/* failing: lookups fail, logged */
 	if (resolve_open(why) < 0)
 		msg_warn("%s", buf_str(why));	/* RCPT answers 451 */
+	/* The keys may be readable by root alone. */
+	buf_reset(why);
+	if (*var_dkim_signing_keys != '\0' && dkim_signers_load(why) < 0)
+		msg_warn("%s: mail is not signed", buf_str(why));
 	buf_free(&why);
 }
 

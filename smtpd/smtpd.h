@@ -12,6 +12,8 @@
  *	smtpd_sender_login.c reject_sender_login_mismatch
  *	smtpd_data.c	DATA: the message into the queue, headers added
  *	smtpd_bdat.c	BDAT (CHUNKING): the message in counted chunks
+ *	smtpd_eom.c	the whole message: DKIM signing, or the checks
+ *			(DKIM, SPF) and their Authentication-Results
  *	smtpd_tls.c	STARTTLS, implicit TLS (smtpd_tls_wrappermode)
  *	smtpd_auth.c	AUTH PLAIN and LOGIN through the auth service
  *	smtpd_dsn.c	DSN parameters (RET ENVID NOTIFY ORCPT), xtext
@@ -25,7 +27,9 @@
 
 struct buf;
 struct lineio;
+struct queue_writer;
 struct smtpd_bdat;
+struct smtpd_eom;
 struct tls;
 
 #define SMTPD_ADDR_MAX		64	/* printable client address */
@@ -168,6 +172,13 @@ void		 smtpd_data_feed(struct smtpd_msg *, const char *, size_t, int,
 long long	 smtpd_data_size(const struct smtpd_msg *);
 void		 smtpd_data_done(struct smtpd_state *, struct smtpd_msg *);
 void		 smtpd_data_free(struct smtpd_msg **);
+
+/* smtpd_eom.c */
+struct smtpd_eom *smtpd_eom_begin(const struct smtpd_state *);
+void		 smtpd_eom_data(struct smtpd_eom *, const char *, size_t);
+int		 smtpd_eom_end(struct smtpd_state *, struct smtpd_eom *,
+		    struct queue_writer *, const char *, off_t, struct buf *);
+void		 smtpd_eom_free(struct smtpd_eom **);
 
 /* smtpd_bdat.c */
 void		 smtpd_bdat(struct smtpd_state *, char *);

@@ -70,6 +70,8 @@ struct smtpd_msg {
 	int		 at_bol;	/* the next piece starts a line */
 	int		 check_authres;	/* drop results claiming to be ours */
 	struct buf	*held;		/* an Authentication-Results field */
+	struct smtpd_eom *eom;		/* its signature or its checks */
+	off_t		 received_len;	/* our Received: header's bytes */
 };
 
 static int smtpd_bare_reject;	/* smtpd_forbid_bare_newline = reject */
@@ -105,6 +107,8 @@ smtpd_data_put(struct smtpd_msg *m, const char *p, size_t n)
 		msg_warn("%s: queue file write error: %m", m->id);
 		smtpd_data_fail(m, errno);
 	}
+	if (m->qw != NULL && m->eom != NULL)
+		smtpd_eom_data(m->eom, p, n);
 }
 
 /* smtpd_data_add_headers - Message-ID: and Date: where they are missing */
@@ -385,6 +389,13 @@ smtpd_data_done(struct smtpd_state *s, struct smtpd_msg *m)
 		return;
 	}
 	why = buf_new(128, 1024);
+	if (smtpd_eom_end(s, m->eom, m->qw, m->id, m->received_len,
+	    why) < 0) {
+		queue_abort(&m->qw);
+		smtpd_reply(s, "%s", buf_str(why));
+		buf_free(&why);
+		return;
+	}
 	if (queue_commit(m->qw, why) < 0) {
 		err = errno;
 		m->qw = NULL;
@@ -484,8 +495,11 @@ smtpd_data_begin(struct smtpd_state *s)
 		msg_warn("%s: queue file write error: %m", m->id);
 		smtpd_data_fail(m, errno);
 	}
-	if (m->qw != NULL)
+	if (m->qw != NULL) {
 		smtpd_data_received(s, m);
+		m->received_len = queue_writer_size(m->qw);
+		m->eom = smtpd_eom_begin(s);
+	}
 	return m;
 }
 
@@ -507,6 +521,7 @@ smtpd_data_free(struct smtpd_msg **mp)
 	queue_abort(&m->qw);
 	buf_free(&m->msgid);
 	buf_free(&m->held);
+	smtpd_eom_free(&m->eom);
 	free(m);
 	*mp = NULL;
 }

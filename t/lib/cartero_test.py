@@ -114,6 +114,21 @@ def is_root():
     return os.geteuid() == 0
 
 
+def debian_module(name, package):
+    """The module name of a Debian python3-* package, also when python3
+    is not Debian's own (pyenv); the whole test skips without it."""
+    import importlib
+    try:
+        return importlib.import_module(name)
+    except ImportError:
+        sys.path.append("/usr/lib/python3/dist-packages")
+        try:
+            return importlib.import_module(name)
+        except ImportError:
+            skip_all("%s is not installed (apt-get install %s)"
+                     % (name, package))
+
+
 def need_root_users(why):
     """Skip the whole test unless it runs as root (why: what it needs root
     for) on a host with the users cartero and vmail (quickstart makes
