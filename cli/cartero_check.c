@@ -714,7 +714,7 @@ int
 cartero_check(int argc, char **argv, const char *confdir)
 {
 	const char *address = NULL, *autodir = NULL, *v;
-	char real[PATH_MAX];
+	char real[PATH_MAX], text[64];
 	int i, clients = 0;
 
 	for (i = 1; i < argc; i++) {
@@ -751,7 +751,10 @@ cartero_check(int argc, char **argv, const char *confdir)
 	check_mailboxes();
 	check_listen();
 	check_tls();
+	if (address == NULL)
+		address = check_address(text, sizeof(text));
 	check_dns(address);
+	check_auth(address);
 	check_srv();
 	return check_count > 0 ? 1 : 0;
 }

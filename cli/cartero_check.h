@@ -5,6 +5,8 @@
  *
  *	cartero_check.c		main.cf, master.cf, files, maps, the queue's
  *				and mailboxes' permissions, ports
+ *	cartero_check_auth.c	the records of deliverability: SPF, DKIM,
+ *				DMARC, MTA-STS, TLS-RPT
  *	cartero_check_dns.c	the TLS certificates, DNS (MX, A, PTR) and
  *				the RFC 6186 SRV records to publish
  *	cartero_check_clients.c	--clients and --autoconfig
@@ -47,6 +49,15 @@ char		**check_domains(void);
 /* cartero_check_dns.c */
 void		 check_tls(void);
 void		 check_dns(const char *);	/* our address, or NULL */
+/* This host's public IPv4 address (text into out), or NULL. */
+const char	*check_address(char *, size_t);
+
+/* cartero_dkim.c: a DKIM key record as a zone's TXT line(s). */
+void		 cartero_dkim_print(const char *, const char *,
+		    const struct buf *);
+
+/* cartero_check_auth.c: SPF, DKIM, DMARC, MTA-STS and TLS-RPT records. */
+void		 check_auth(const char *);	/* our address, or NULL */
 void		 check_srv(void);
 
 /* cartero_check_clients.c */

@@ -242,7 +242,7 @@ out:
  * a route to a documentation address: connecting a UDP socket sends
  * nothing), when it is public; else NULL
  */
-static const char *
+const char *
 check_address(char *out, size_t len)
 {
 	struct sockaddr_in sin, me;
@@ -274,15 +274,16 @@ check_address(char *out, size_t len)
 	return inet_ntop(AF_INET, &me.sin_addr, out, (socklen_t)len);
 }
 
-/* check_dns - MX of our domains, A of myhostname, PTR of our address */
+/*
+ * check_dns - MX of our domains, A of myhostname, PTR of our address
+ * (NULL: not known)
+ */
 void
 check_dns(const char *address)
 {
-	char text[INET_ADDRSTRLEN], **domains;
+	char **domains;
 	int i;
 
-	if (address == NULL)
-		address = check_address(text, sizeof(text));
 	domains = check_domains();
 	for (i = 0; domains[i] != NULL; i++)
 		check_mx(domains[i]);

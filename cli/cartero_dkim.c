@@ -30,6 +30,7 @@
 #include "params.h"
 #include "privs.h"
 #include "util.h"
+#include "cartero_check.h"
 #include "cartero_user.h"
 
 #define DKIM_TXT_STRING	255	/* bytes in one DNS character-string */
@@ -54,7 +55,7 @@ cartero_dkim_usage(void)
 }
 
 /* cartero_dkim_print - the TXT record, in strings of at most 255 bytes */
-static void
+void
 cartero_dkim_print(const char *domain, const char *selector,
     const struct buf *rec)
 {

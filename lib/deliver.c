@@ -115,6 +115,7 @@ deliver_request_format(const struct deliver_request *r, struct buf *out)
 	deliver_put_opt(out, DELIVER_BODY, r->body);
 	if (r->smtputf8)
 		deliver_put(out, DELIVER_SMTPUTF8, "1");
+	deliver_put_opt(out, DELIVER_FOLDER, r->folder);
 	if (r->nrcpt > 1) {
 		buf_appendf(out, DELIVER_RCPT_COUNT "=%d\n", r->nrcpt);
 		for (i = 1; i < r->nrcpt; i++)
@@ -195,6 +196,7 @@ deliver_request_get(const struct attr *a, struct deliver_request *r,
 	r->body = attr_get(a, DELIVER_BODY);
 	r->smtputf8 = (v = attr_get(a, DELIVER_SMTPUTF8)) != NULL &&
 	    strcmp(v, "1") == 0;
+	r->folder = attr_get(a, DELIVER_FOLDER);
 	r->notify = attr_get(a, DELIVER_NOTIFY);
 	r->orcpt = attr_get(a, DELIVER_ORCPT);
 	offset = attr_get_num(a, DELIVER_OFFSET, -1);

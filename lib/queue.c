@@ -543,27 +543,19 @@ queue_data(struct queue_writer *w, const void *p, size_t n)
 }
 
 /*
- * queue_insert - put n bytes into the message at offset at (0: its
- * start), moving what follows: the headers a check adds once the whole
- * message is in (a signature, the results of checks).  The file is not
- * committed yet, so this is a move within the page cache: the tail is
+ * queue_shift - put n bytes into the file at offset at, moving what
+ * follows: what a check adds once the whole message is in.  The file is
+ * not committed yet, so this is a move within the page cache: the tail is
  * copied from its end backwards, then the checksum is made again.  0, or
  * -1 with errno (sticky, as for queue_data).
  */
-int
-queue_insert(struct queue_writer *w, off_t at, const void *p, size_t n)
+static int
+queue_shift(struct queue_writer *w, off_t at, const void *p, size_t n)
 {
 	char chunk[65536];
 	off_t from, end, len;
 	ssize_t got;
 
-	if (queue_flush(w) < 0 || w->data_start < 0 || at < 0 ||
-	    w->data_start + at > w->pos) {
-		if (w->err == 0)
-			errno = EINVAL;
-		return -1;
-	}
-	at += w->data_start;
 	for (end = w->pos; end > at; end = from) {
 		from = end - (off_t)sizeof(chunk) > at ?
 		    end - (off_t)sizeof(chunk) : at;
@@ -591,6 +583,54 @@ bad:
 	w->err = errno ? errno : EIO;
 	errno = w->err;
 	return -1;
+}
+
+/*
+ * queue_insert - put n bytes into the message at offset at (0: its
+ * start): the headers of end-of-message checks (a signature, results).
+ * 0, or -1 with errno; a bad offset is not a sticky error.
+ */
+int
+queue_insert(struct queue_writer *w, off_t at, const void *p, size_t n)
+{
+	if (queue_flush(w) < 0 || w->data_start < 0 || at < 0 ||
+	    w->data_start + at > w->pos) {
+		if (w->err == 0)
+			errno = EINVAL;
+		return -1;
+	}
+	return queue_shift(w, w->data_start + at, p, n);
+}
+
+/*
+ * queue_rec_late - an attribute record (A) once the message is in: it
+ * goes before the M record (what an end-of-message check decided, such
+ * as the folder of a message that DMARC quarantines).  0, or -1 with
+ * errno.
+ */
+int
+queue_rec_late(struct queue_writer *w, int type, const char *value)
+{
+	struct buf *rec;
+	int r;
+
+	if (w->data_start < 0)
+		return queue_rec(w, type, value);
+	if (type != 'A' || queue_flush(w) < 0) {
+		if (w->err == 0)
+			errno = EINVAL;
+		return -1;
+	}
+	rec = buf_new(128, 0);
+	buf_putc(rec, (char)type);
+	queue_encode(rec, value);
+	buf_putc(rec, '\n');
+	/* Before "M\n": the message moves by the record's length. */
+	if ((r = queue_shift(w, w->data_start - 2, buf_str(rec),
+	    buf_len(rec))) == 0)
+		w->data_start += (off_t)buf_len(rec);
+	buf_free(&rec);
+	return r;
 }
 
 /* queue_writer_size - message bytes written so far */

@@ -8,7 +8,8 @@
  *	A<name>=<value>		attributes (client, helo, protocol, uid,
  *				bounce level; the DSN envid (decoded) and
  *				ret=FULL|HDRS; body=8BITMIME|BINARYMIME;
- *				smtputf8=1)
+ *				smtputf8=1; folder=NAME, the Maildir++
+ *				folder local delivers into, e.g. Junk)
  *	R<recipient>		a recipient still to do ...
  *	O<original recipient>	... optionally followed by its original form,
  *	N<notify>		its DSN NOTIFY (NEVER, or a subset of
@@ -120,6 +121,8 @@ int		 queue_data(struct queue_writer *, const void *, size_t);	/* after 'M' */
 off_t		 queue_writer_size(struct queue_writer *);	/* data bytes so far */
 /* Insert bytes into the message at an offset (0: its start), before commit. */
 int		 queue_insert(struct queue_writer *, off_t, const void *, size_t);
+/* An A record once the message is in (it goes before M), before commit. */
+int		 queue_rec_late(struct queue_writer *, int, const char *);
 int		 queue_commit(struct queue_writer *, struct buf *);	/* fsync, rename, fsync dir; frees */
 void		 queue_abort(struct queue_writer **);	/* unlink the temp file; frees */
 

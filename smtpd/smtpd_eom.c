@@ -39,6 +39,7 @@ struct smtpd_eom {
 	struct buf	*head;		/* the header section, for DMARC */
 	int		 last;		/* the last byte fed (for "\n\n") */
 	int		 in_body;	/* head is whole */
+	int		 quarantine;	/* DMARC says so */
 	struct dkim_sign *signer;
 	struct dkim_verify *verifier;
 	struct buf	*why;
@@ -157,8 +158,32 @@ smtpd_eom_dmarc(struct smtpd_eom *e, const struct spf_answer *spf,
 	    ans.disposition == DMARC_P_REJECT)
 		buf_setf(reply, "550 5.7.1 Rejected by the DMARC policy of "
 		    "%s: neither DKIM nor SPF passes for it", ans.from_domain);
+	else if (ans.result == DMARC_FAIL &&
+	    ans.disposition == DMARC_P_QUARANTINE)
+		e->quarantine = 1;
 	dmarc_answer_free(&ans);
 	free(dk);
+}
+
+/*
+ * smtpd_eom_quarantine - DMARC's quarantine: into the recipients' folder
+ * smtpd_dmarc_quarantine_folder (local reads it from the queue file)
+ */
+static int
+smtpd_eom_quarantine(struct queue_writer *qw, const char *qid)
+{
+	struct buf *rec;
+	int r = 0;
+
+	if (*var_smtpd_dmarc_quarantine_folder == '\0')
+		return 0;
+	rec = buf_new(64, 0);
+	buf_setf(rec, "folder=%s", var_smtpd_dmarc_quarantine_folder);
+	if ((r = queue_rec_late(qw, 'A', buf_str(rec))) == 0)
+		msg_info("%s: DMARC quarantine: to folder %s", qid,
+		    var_smtpd_dmarc_quarantine_folder);
+	buf_free(&rec);
+	return r;
 }
 
 /*
@@ -212,8 +237,9 @@ smtpd_eom_end(struct smtpd_state *s, struct smtpd_eom *e,
 		msg_info("%s: reject: END-OF-MESSAGE from %s: %s", qid,
 		    s->namaddr, buf_str(reply));
 		r = -1;
-	} else if (buf_len(hdr) > 0 && queue_insert(qw, at, buf_str(hdr),
-	    buf_len(hdr)) < 0) {
+	} else if ((buf_len(hdr) > 0 && queue_insert(qw, at, buf_str(hdr),
+	    buf_len(hdr)) < 0) || (e->quarantine &&
+	    smtpd_eom_quarantine(qw, qid) < 0)) {
 		msg_warn("%s: queue file write error: %m", qid);
 		buf_set(reply, "451 4.3.0 Error: queue file write error");
 		r = -1;

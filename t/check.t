@@ -25,7 +25,28 @@ import xml.etree.ElementTree as ET
 
 ADDR = "192.0.2.25"         # the public address check is told (--address)
 
+# mired.org's DKIM key, and its record for the zone.
+keydir = tempfile.mkdtemp(prefix="cartero-check-dkim-")
+dkim_key = os.path.join(keydir, "mired.org.s1.pem")
+subprocess.run(["openssl", "genrsa", "-out", dkim_key, "2048"], check=True,
+               capture_output=True)
+der = subprocess.run(["openssl", "rsa", "-in", dkim_key, "-pubout",
+                      "-outform", "DER"], check=True,
+                     capture_output=True).stdout
+import base64
+dkim_rec = "v=DKIM1; k=rsa; p=" + base64.b64encode(der).decode()
+dkim_keys = os.path.join(keydir, "signing_keys")
+with open(dkim_keys, "w") as f:
+    f.write("mired.org s1:%s\n" % dkim_key)
+
 dns = Dnsmasq([
+    "--txt-record=mired.org,v=spf1 mx -all",
+    "--txt-record=_dmarc.mired.org,v=DMARC1; p=quarantine",
+    "--txt-record=s1._domainkey.mired.org," + ",".join(
+        dkim_rec[i:i + 250] for i in range(0, len(dkim_rec), 250)),
+    "--txt-record=mal.mired.org,v=spf1 ip4:192.0.2.99 -all",
+    "--txt-record=mal.mired.org,v=spf1 mx -all",
+    "--txt-record=_dmarc.mal.mired.org,v=DMARC1; p=sometimes",
     "--local=/mired.org/", "--local=/2.0.192.in-addr.arpa/",
     "--mx-host=mired.org,mail.mired.org,10",
     "--host-record=mail.mired.org,%s" % ADDR,
@@ -39,6 +60,7 @@ dns = Dnsmasq([
     "pop3d", "pop3d -o pop3d_tls_wrappermode=yes")
 inst = Instance(main_cf={
     "dns_servers": dns.server,
+    "dkim_signing_keys": "texthash:" + dkim_keys,
     # Only the instance's own (virtual) users: the host's system users
     # and their homes are not this test's business.
     "first_valid_uid": "59999", "last_valid_uid": "59999",
@@ -61,9 +83,9 @@ def check(*args):
 
 
 def findings(r):
-    """The finding lines: not notes (#) nor the SRV records."""
+    """The finding lines: not notes (#) nor the records to publish."""
     return [l for l in r.stdout.splitlines()
-            if l and not l.startswith("#") and not l.startswith("_")]
+            if l and l[0] not in "#_\t" and not re.match(r"\S+\. IN ", l)]
 
 
 def main_cf_with(**settings):
@@ -105,6 +127,41 @@ like(r.stdout, "_submissions._tcp.mired.org. IN SRV 0 1 %d mail.mired.org.\n"
 ok("_submission._tcp.mired.org. IN SRV 0 1 " in r.stdout,
    "... of submission")
 ok(dns.queries("mired.org", "MX") >= 1, "the MX was asked of dns_servers")
+like(r.stdout, 'mired.org. IN TXT "v=spf1 mx -all"\n',
+     "the SPF record DNS has is printed")
+like(r.stdout, "s1._domainkey.mired.org. IN TXT ( \"v=DKIM1; k=rsa; p=",
+     "... the DKIM record of the signing key")
+like(r.stdout, '_dmarc.mired.org. IN TXT "v=DMARC1; p=quarantine"',
+     "... the DMARC record")
+like(r.stdout, '_mta-sts.mired.org. IN TXT "v=STSv1; id=',
+     "... MTA-STS's, as a suggestion")
+like(r.stdout, '_smtp._tls.mired.org. IN TXT "v=TLSRPTv1; '
+     'rua=mailto:postmaster@mired.org"', "... and TLS-RPT's")
+
+# --- Deliverability: a domain without records, one with wrong ones. ---
+main_cf_with(mydestination="$mydomain, otra.mired.org, localhost")
+r = check("--address", ADDR)
+for want, what in (("otra.mired.org has no SPF record: add "
+                    "\"otra.mired.org. IN TXT \\\"v=spf1 mx -all\\\"\"",
+                    "no SPF record"),
+                   ("otra.mired.org has no DKIM signing key: run \"cartero "
+                    "dkim keygen otra.mired.org SELECTOR\"", "no DKIM key"),
+                   ("otra.mired.org has no DMARC record: add "
+                    "\"_dmarc.otra.mired.org. IN TXT", "no DMARC record")):
+    ok(len([l for l in findings(r) if want in l]) == 1,
+       "a domain without records: " + what)
+main_cf_with(mydestination="$mydomain, mal.mired.org, localhost")
+r = check("--address", ADDR)
+ok([l for l in findings(r) if "mal.mired.org has 2 SPF records: keep one"
+    in l], "two SPF records: keep one")
+ok([l for l in findings(r) if l.startswith(
+    "mal.mired.org: its DMARC record at _dmarc.mal.mired.org does not read")],
+   "a DMARC record that does not read")
+restore()
+line = one_finding(["--address", "192.0.2.99"], "mired.org: SPF gives fail "
+                   "for this host's address 192.0.2.99",
+                   "an SPF record that does not let this host send")
+like(line, 'add "ip4:192.0.2.99" (or "mx")', "... says what to add")
 
 # --- Configuration. ---
 main_cf_with(myhostnme="mail.mired.org")

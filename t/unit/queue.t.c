@@ -396,6 +396,10 @@ test_insert(void)
 	    "insert: at the very end");
 	queue_data(w, "after\n", 6);
 	buf_puts(want, "end\nafter\n");
+	ok(queue_rec_late(w, 'R', "late@mired.org") < 0,
+	    "late record: only attributes");
+	ok(queue_rec_late(w, 'A', "folder=Junk") == 0,
+	    "late record: an attribute after the message");
 	ok(queue_commit(w, why) == 0, "insert: commit");
 	queue_path(path, dir, QUEUE_INCOMING, id);
 	fd = open(buf_str(path), O_RDONLY);
@@ -404,6 +408,8 @@ test_insert(void)
 	    "insert: the file reads, its size and checksum hold");
 	is_int((long long)m.size, (long long)buf_len(want) + 27,
 	    "insert: the S record counts the inserted bytes");
+	is_str(queue_msg_attr(&m, "folder"), "Junk",
+	    "late record: the reader finds it");
 	queue_msg_free(&m);
 	if (fd >= 0)
 		close(fd);
