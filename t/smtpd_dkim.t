@@ -25,19 +25,11 @@ plan(33)
 
 tmp = tempfile.mkdtemp(prefix="cartero-dkim-t-")
 outkey = os.path.join(tmp, "other.pem")
-subprocess.run(["openssl", "genrsa", "-out", outkey, "2048"], check=True,
-               capture_output=True)
-pub = subprocess.run(["openssl", "rsa", "-in", outkey, "-pubout",
-                      "-outform", "DER"], check=True,
-                     capture_output=True).stdout
-import base64
-p = base64.b64encode(pub).decode()
-record = "v=DKIM1; k=rsa; p=" + p
-chunks = [record[i:i + 250] for i in range(0, len(record), 250)]
+record = dkim_test_key(outkey)
 
 dns = Dnsmasq([
     "--local=/other.example/",
-    "--txt-record=s1._domainkey.other.example," + ",".join(chunks),
+    "--txt-record=s1._domainkey.other.example," + record,
     "--txt-record=other.example,v=spf1 ip4:127.0.0.2 -all",
     "--txt-record=_dmarc.other.example,v=DMARC1; p=reject",
     "--local=/loose.example/",

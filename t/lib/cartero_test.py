@@ -114,6 +114,19 @@ def is_root():
     return os.geteuid() == 0
 
 
+def dkim_test_key(path):
+    """An RSA 2048 key made at path with openssl, and its DKIM record split
+    into the strings of a --txt-record of dnsmasq (250 bytes each)."""
+    import base64
+    subprocess.run(["openssl", "genrsa", "-out", path, "2048"], check=True,
+                   capture_output=True)
+    der = subprocess.run(["openssl", "rsa", "-in", path, "-pubout",
+                          "-outform", "DER"], check=True,
+                         capture_output=True).stdout
+    record = "v=DKIM1; k=rsa; p=" + base64.b64encode(der).decode()
+    return ",".join(record[i:i + 250] for i in range(0, len(record), 250))
+
+
 def debian_module(name, package):
     """The module name of a Debian python3-* package, also when python3
     is not Debian's own (pyenv); the whole test skips without it."""
