@@ -69,24 +69,6 @@ lmtp = Sink(host=LMTP_HOST, port=2424, lmtp=True, replies={
 flaky = Sink(host=FLAKY_HOST, port=25)
 
 
-def submission(host, port, extra_opts=()):
-    """master.cf lines: the default etc/master.cf's submission service
-    (without its syslog_name) on host:port, unchrooted."""
-    lines = "%s:%d inet n - n - - smtpd\n" % (host, port)
-    inside = False
-    with open(os.path.join(SRC, "etc", "master.cf")) as f:
-        for line in f:
-            if line.startswith("submission "):
-                inside = True
-            elif inside and line.startswith((" ", "\t")):
-                if "syslog_name" not in line and not any(
-                        o in line for o in extra_opts):
-                    lines += "  " + line.strip() + "\n"
-            elif inside:
-                break
-    return lines
-
-
 AGENTS = "smtp unix - - n - - smtp\nlmtp unix - - n - - lmtp\n"
 
 
@@ -99,7 +81,7 @@ def site_cf(**kw):
 
 
 mired = Instance(host=MIRED, port=25, domain="mired.org", start=False,
-                 master_extra=submission(MIRED, 587) + AGENTS,
+                 master_extra=submission_service(MIRED, 587) + AGENTS,
                  main_cf=site_cf(
                      transport_maps="hash:$config_directory/transport",
                      minimal_backoff_time="1h", maximal_backoff_time="2h",
@@ -318,7 +300,7 @@ log_has(mired, "to=<y@backup.test>, relay=mx2.backup.test[%s]:25"
 
 # 7. relayhost with SASL through a third instance.
 relay = Instance(host=RELAY, domain="relay.test", users=("relayuser", "ana"),
-                 master_extra=submission(RELAY, 587, (
+                 master_extra=submission_service(RELAY, 587, (
                      "reject_sender_login_mismatch",)) + AGENTS,
                  main_cf=site_cf())
 ok(port_answers(587, 5, RELAY), "the relay listens on 127.0.0.4:587")

@@ -114,6 +114,24 @@ def is_root():
     return os.geteuid() == 0
 
 
+def submission_service(host, port, extra_opts=()):
+    """master.cf lines: the default etc/master.cf's submission service
+    (without its syslog_name) on host:port, unchrooted."""
+    lines = "%s:%d inet n - n - - smtpd\n" % (host, port)
+    inside = False
+    with open(os.path.join(SRC, "etc", "master.cf")) as f:
+        for line in f:
+            if line.startswith("submission "):
+                inside = True
+            elif inside and line.startswith((" ", "\t")):
+                if "syslog_name" not in line and not any(
+                        o in line for o in extra_opts):
+                    lines += "  " + line.strip() + "\n"
+            elif inside:
+                break
+    return lines
+
+
 def dkim_test_key(path):
     """An RSA 2048 key made at path with openssl, and its DKIM record split
     into the strings of a --txt-record of dnsmasq (250 bytes each)."""
