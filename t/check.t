@@ -26,12 +26,8 @@ import xml.etree.ElementTree as ET
 ADDR = "192.0.2.25"         # the public address check is told (--address)
 
 # mired.org's DKIM key, and its record for the zone.
-keydir = tempfile.mkdtemp(prefix="cartero-check-dkim-")
-dkim_key = os.path.join(keydir, "mired.org.s1.pem")
-dkim_rec = dkim_test_key(dkim_key)
-dkim_keys = os.path.join(keydir, "signing_keys")
-with open(dkim_keys, "w") as f:
-    f.write("mired.org s1:%s\n" % dkim_key)
+dkim_keys, dkim_rec = dkim_test_signer(
+    tempfile.mkdtemp(prefix="cartero-check-dkim-"), "mired.org", "s1")
 
 dns = Dnsmasq([
     "--txt-record=mired.org,v=spf1 mx -all",

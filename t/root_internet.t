@@ -31,16 +31,8 @@
 import os, smtplib, socket, sys, time
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "lib"))
 from cartero_test import *
-from cartero_test import _user_exists
 
-if not is_root():
-    skip_all("needs root (listens on port 25 of 127.0.0.2 and 127.0.0.3)")
-try:                                # 127.0.0.0/8 is on lo (Linux)
-    socket.socket().bind(("127.0.0.7", 0))
-except OSError as e:
-    skip_all("cannot bind 127.0.0.7: %s" % e)
-if not (_user_exists("cartero") and _user_exists("vmail")):
-    skip_all("needs the users cartero and vmail (./quickstart test makes them)")
+need_root_sites(7)
 
 from dnsmasq import Dnsmasq
 from smtpsink import Sink

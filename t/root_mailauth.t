@@ -1,8 +1,8 @@
 #!/usr/bin/env python3
 # Root only (issue 13, item 6): mail authentication between two sites on
 # one host, nothing off loopback.  dnsmasq on 127.0.0.1 serves mired.org
-# (MX mail.mired.org = 127.0.0.2, SPF "ip4:127.0.0.1 ip4:127.0.0.2 -all", DMARC
-# p=reject, the DKIM record of the key mired.org signs with) and otro.test
+# (MX mail.mired.org = 127.0.0.2, SPF "ip4:127.0.0.1 ip4:127.0.0.2 -all",
+# DMARC p=reject, the DKIM record of the key mired.org signs with) and otro.test
 # (MX mail.otro.test = 127.0.0.3).  Two cartero instances on port 25 of
 # their addresses: mired.org signs the mail its users submit (587, AUTH);
 # otro.test trusts only itself (mynetworks 127.0.0.3/32), so it checks
@@ -18,16 +18,8 @@
 import os, smtplib, socket, sys, tempfile
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "lib"))
 from cartero_test import *
-from cartero_test import _user_exists
 
-if not is_root():
-    skip_all("needs root (listens on port 25 of 127.0.0.2 and 127.0.0.3)")
-try:                                # 127.0.0.0/8 is on lo (Linux)
-    socket.socket().bind(("127.0.0.9", 0))
-except OSError as e:
-    skip_all("cannot bind 127.0.0.9: %s" % e)
-if not (_user_exists("cartero") and _user_exists("vmail")):
-    skip_all("needs the users cartero and vmail (./quickstart test makes them)")
+need_root_sites(9)
 dkim = debian_module("dkim", "python3-dkim")
 
 from dnsmasq import Dnsmasq
@@ -35,12 +27,8 @@ from dnsmasq import Dnsmasq
 plan(14)
 
 MIRED, OTRO, FORGER = "127.0.0.2", "127.0.0.3", "127.0.0.9"
-keydir = tempfile.mkdtemp(prefix="cartero-mailauth-")
-key = os.path.join(keydir, "mired.org.s1.pem")
-record = dkim_test_key(key)
-keys = os.path.join(keydir, "signing_keys")
-with open(keys, "w") as f:
-    f.write("mired.org s1:%s\n" % key)
+keys, record = dkim_test_signer(tempfile.mkdtemp(prefix="cartero-mailauth-"),
+                                "mired.org", "s1")
 
 dns = Dnsmasq(["--local=/mired.org/", "--local=/test/",
                "--mx-host=mired.org,mail.mired.org,10",

@@ -132,6 +132,32 @@ def submission_service(host, port, extra_opts=()):
     return lines
 
 
+def need_root_sites(last):
+    """Skip the whole test unless it can be Internet sites on loopback:
+    root (port 25 of 127.0.0.x), the addresses up to 127.0.0.last, and the
+    users cartero and vmail."""
+    if not is_root():
+        skip_all("needs root (listens on port 25 of 127.0.0.2 and 127.0.0.3)")
+    try:                            # 127.0.0.0/8 is on lo (Linux)
+        socket.socket().bind(("127.0.0.%d" % last, 0))
+    except OSError as e:
+        skip_all("cannot bind 127.0.0.%d: %s" % (last, e))
+    if not (_user_exists("cartero") and _user_exists("vmail")):
+        skip_all("needs the users cartero and vmail "
+                 "(./quickstart test makes them)")
+
+
+def dkim_test_signer(dir, domain, selector):
+    """A signing key of domain (dkim_test_key) in dir, with a
+    dkim_signing_keys table naming it: the table's path and the record."""
+    key = os.path.join(dir, "%s.%s.pem" % (domain, selector))
+    record = dkim_test_key(key)
+    table = os.path.join(dir, "signing_keys")
+    with open(table, "w") as f:
+        f.write("%s %s:%s\n" % (domain, selector, key))
+    return table, record
+
+
 def dkim_test_key(path):
     """An RSA 2048 key made at path with openssl, and its DKIM record split
     into the strings of a --txt-record of dnsmasq (250 bytes each)."""
