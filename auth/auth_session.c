@@ -137,6 +137,8 @@ auth_copy_account(struct account *to, const struct account *from)
 	to->maildir = xstrdup(from->maildir ? from->maildir : "");
 	to->hash = NULL;	/* a session needs no hash */
 	to->is_virtual = from->is_virtual;
+	to->quota_bytes = from->quota_bytes;
+	to->quota_count = from->quota_count;
 }
 
 /* auth_token_new - a fresh token for a login */

@@ -27,7 +27,7 @@
  X(STR, inet_interfaces, "all", 0, 0, "The addresses inet services in master.cf listen on when they name no host: all, loopback-only, or a list.") \
  X(STR, home_mailbox, "Maildir/", 0, 0, "The mailbox under the user's home; a trailing / means Maildir.") \
  X(STR, virtual_mailbox_base, "/var/mail/vhosts", 0, 0, "Virtual users' mailboxes live in $virtual_mailbox_base/DOMAIN/USER/$home_mailbox.") \
- X(STR, virtual_passwd_file, "$config_directory/passwd", 0, 0, "Virtual users, one per line: user@domain:crypt-hash:uid:gid:gecos:home: (empty uid, gid and home take the defaults). Mode 0600 root: only auth reads it; smtpd, qmgr and local read the hash-free table that master and cartero user derive from it into $queue_directory/etc/users.") \
+ X(STR, virtual_passwd_file, "$config_directory/passwd", 0, 0, "Virtual users, one per line: user@domain:crypt-hash:uid:gid:gecos:home:shell:extra (empty uid, gid and home take the defaults; extra is a blank-separated list where quota=SIZE, quota_messages=N, and Dovecot's userdb_quota_rule=*:storage=SIZE:messages=N give the user its own quota). Mode 0600 root: only auth reads it; smtpd, qmgr and local read the hash-free table that master and cartero user derive from it into $queue_directory/etc/users.") \
  X(STR, alias_maps, "hash:$config_directory/aliases", 0, 0, "Lookup tables of local aliases, searched in order.") \
  X(STR, alias_database, "hash:$config_directory/aliases", 0, 0, "The alias tables that newaliases rebuilds.") \
  X(BOOL, allow_at_in_local_part, "no", 0, 0, "Accept addresses whose local part holds an '@' (\"user@elsewhere\"@mired.org) in MAIL FROM and RCPT TO; no: 553 5.1.3 (5.1.7 for the sender), as such local parts are a way to route mail past the checks.") \
@@ -90,8 +90,11 @@
  X(INT, smtpd_sasl_recipient_rate_limit, "1000", 0, 10000000, "How many recipients one authenticated user may send to per hour (anvil); over it RCPT TO gets 450 4.7.1; 0: no limit.") \
  X(STR, smtpd_banner, "$myhostname ESMTP cartero", 0, 0, "The text after 220 in the SMTP greeting.") \
  X(SIZE, message_size_limit, "10240000", 0, 0, "The largest message accepted, in bytes, headers included (0: no limit).") \
- X(SIZE, mailbox_size_limit, "0", 0, 0, "The largest a mailbox may grow, in bytes (0: no limit).") \
- X(STR, quota_warning_percentages, "80, 95", 0, 0, "When a delivery makes a Maildir cross one of these percentages of mailbox_size_limit, local puts a warning message into it (the highest percentage crossed, once per crossing); empty: no warnings.") \
+ X(SIZE, mailbox_size_limit, "0", 0, 0, "The largest a mailbox may grow, in bytes (0: no limit), unless the user has a quota of its own (mailbox_quota_maps, or quota= in virtual_passwd_file). A Maildir keeps its usage in its maildirsize file (Maildir++ quota); cartero mailbox quota recalc rebuilds it.") \
+ /* Quota */ \
+ X(INT, mailbox_message_limit, "0", 0, 0, "The most messages a mailbox may hold (every folder counted), unless the user has a quota of its own (0: no limit).") \
+ X(STR, mailbox_quota_maps, "", 0, 0, "Per-user quotas: a lookup table (hash:/path) from a user name (ana, or ana@mired.org for a virtual user) to a size (1G, 500m), \"none\", or words as in virtual_passwd_file's extra field (quota=1G quota_messages=5000). A virtual user's quota= field comes first.") \
+ X(STR, quota_warning_percentages, "80, 95", 0, 0, "When a delivery makes a Maildir cross one of these percentages of its size limit, local puts a warning message into it (the highest percentage crossed, once per crossing); empty: no warnings.") \
  X(INT, line_length_limit, "1000", 80, 100000, "The longest SMTP command line, in octets, CRLF included.") \
  X(INT, smtpd_recipient_limit, "1000", 1, 1000000, "The most recipients one message may have.") \
  X(TIME, smtpd_timeout, "300s", 1, 86400, "How long smtpd waits for a client's next command or data.") \
