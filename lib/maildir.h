@@ -45,6 +45,8 @@ void	maildir_deliver_batch(const char *, struct maildir_msg *, int);
 long long maildir_usage(const char *);
 /* The same, and the number of messages (second argument). */
 long long maildir_count(const char *, long long *);
+/* The size a quota counts for a message file (dir fd, name), or -1. */
+long long maildir_file_size(int, const char *);
 /* For tests: called with each tmp/ path just before it is created. */
 extern void (*maildir_tmp_hook)(const char *);
 

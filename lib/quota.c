@@ -23,6 +23,7 @@
 #include "buf.h"
 #include "dec.h"
 #include "maildirsize.h"
+#include "params.h"
 #include "quota.h"
 #include "util.h"
 
@@ -101,6 +102,27 @@ quota_dovecot(char *rule, long long *b, long long *c, struct buf *why)
 			*b = n;
 	}
 	return 1;
+}
+
+/* quota_session - the session's quota: QUOTA_ENV, or the defaults */
+void
+quota_session(long long *bytes, long long *count)
+{
+	struct maildirsize ms;
+	struct buf *line = buf_new(64, 256);
+	const char *env = getenv(QUOTA_ENV);
+
+	*bytes = var_mailbox_size_limit;
+	*count = var_mailbox_message_limit;
+	if (env != NULL) {
+		buf_setf(line, "%s\n", env);
+		if (!buf_overflowed(line) && maildirsize_parse(buf_str(line),
+		    buf_len(line), &ms) == 0) {
+			*bytes = ms.limit_bytes;
+			*count = ms.limit_count;
+		}
+	}
+	buf_free(&line);
 }
 
 /* quota_rule_parse - a user's quota words (see quota.h) */

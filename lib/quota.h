@@ -22,6 +22,16 @@ int	quota_rule_parse(const char *, int, long long *, long long *,
 	    struct buf *);
 
 /*
+ * The environment variable in which auth gives a mailbox session (pop3,
+ * imap) its account's quota, as maildirsize's first line: "<bytes>S,
+ * <count>C".  quota_session() reads it; without it (a session not
+ * started by auth), the defaults mailbox_size_limit and
+ * mailbox_message_limit.
+ */
+#define QUOTA_ENV	"QUOTA"
+void	quota_session(long long *, long long *);
+
+/*
  * The highest percentage of the list ("80, 95") that usage crossed going
  * from before to after bytes of limit (before < p% <= after), or 0.
  * Entries that are not whole numbers from 1 to 100 are skipped.
