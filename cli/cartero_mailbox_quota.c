@@ -24,6 +24,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sysexits.h>
+#include <unistd.h>
 
 #include "buf.h"
 #include "conf.h"
@@ -77,6 +78,18 @@ quota_child(void *arg)
 	struct maildirsize ms;
 	int r, limited = j->bytes > 0 || j->count > 0;
 
+	memset(&ms, 0, sizeof(ms));
+	if (access(j->maildir, F_OK) < 0 && errno == ENOENT) {
+		/* Nothing delivered yet: nothing to count or keep. */
+		if (j->recalc)
+			printf("%s: no Maildir yet\n", j->name);
+		else {
+			quota_line(j->name, "STORAGE", 0, j->bytes);
+			quota_line(j->name, "MESSAGE", 0, j->count);
+		}
+		buf_free(&why);
+		return 0;
+	}
 	if (j->recalc)
 		r = maildirsize_recalc(j->maildir, j->bytes, j->count, &ms,
 		    why);
