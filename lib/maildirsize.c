@@ -273,8 +273,12 @@ maildirsize_get(const char *maildir, long long bytes, long long count,
 {
 	int r;
 
+	/*
+	 * One that cannot be read (a symlink or FIFO planted in its place)
+	 * is replaced: the rename takes the name, never follows it.
+	 */
 	if ((r = maildirsize_read(maildir, ms, why)) < 0)
-		return -1;
+		return maildirsize_recalc(maildir, bytes, count, ms, why);
 	if (r == 0 && !create) {
 		memset(ms, 0, sizeof(*ms));
 		return 0;
