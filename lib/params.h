@@ -92,7 +92,7 @@
  X(SIZE, message_size_limit, "10240000", 0, 0, "The largest message accepted, in bytes, headers included (0: no limit).") \
  X(SIZE, mailbox_size_limit, "0", 0, 0, "The largest a mailbox may grow, in bytes (0: no limit), unless the user has a quota of its own (mailbox_quota_maps, or quota= in virtual_passwd_file). A Maildir keeps its usage in its maildirsize file (Maildir++ quota); cartero mailbox quota recalc rebuilds it.") \
  /* Quota */ \
- X(INT, mailbox_message_limit, "0", 0, 0, "The most messages a mailbox may hold (every folder counted), unless the user has a quota of its own (0: no limit).") \
+ X(INT, mailbox_message_limit, "0", 0, 0, "The most messages a Maildir may hold (every folder counted), unless the user has a quota of its own (0: no limit; an mbox has only mailbox_size_limit).") \
  X(STR, mailbox_quota_maps, "", 0, 0, "Per-user quotas: a lookup table (hash:/path) from a user name (ana, or ana@mired.org for a virtual user) to a size (1G, 500m), \"none\", or words as in virtual_passwd_file's extra field (quota=1G quota_messages=5000). A virtual user's quota= field comes first.") \
  X(STR, quota_warning_percentages, "80, 95", 0, 0, "When a delivery makes a Maildir cross one of these percentages of its size limit, local puts a warning message into it (the highest percentage crossed, once per crossing); empty: no warnings.") \
  X(INT, line_length_limit, "1000", 80, 100000, "The longest SMTP command line, in octets, CRLF included.") \
