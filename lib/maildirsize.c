@@ -167,12 +167,22 @@ maildirsize_parse(const char *text, size_t len, struct maildirsize *ms)
 	return ms->bad ? -1 : 0;
 }
 
+/*
+ * maildirsize_clamp - a limit as the file holds it: 0 for none, at most
+ * MAILDIRSIZE_NUM_MAX (a larger one could not be read back)
+ */
+static long long
+maildirsize_clamp(long long v)
+{
+	return v <= 0 ? 0 : v > MAILDIRSIZE_NUM_MAX ? MAILDIRSIZE_NUM_MAX : v;
+}
+
 /* maildirsize_limits - the first line: "<bytes>S,<count>C" */
 void
 maildirsize_limits(struct buf *out, long long bytes, long long count)
 {
-	buf_appendf(out, "%lldS,%lldC", bytes > 0 ? bytes : 0,
-	    count > 0 ? count : 0);
+	buf_appendf(out, "%lldS,%lldC", maildirsize_clamp(bytes),
+	    maildirsize_clamp(count));
 }
 
 /* maildirsize_path - the file's path in a Maildir */
@@ -229,8 +239,8 @@ maildirsize_due(const struct maildirsize *ms, long long bytes,
 {
 	if (ms->bad || ms->size > MAILDIRSIZE_MAX)
 		return 1;
-	return ms->limit_bytes != (bytes > 0 ? bytes : 0) ||
-	    ms->limit_count != (count > 0 ? count : 0);
+	return ms->limit_bytes != maildirsize_clamp(bytes) ||
+	    ms->limit_count != maildirsize_clamp(count);
 }
 
 /*

@@ -90,7 +90,7 @@ main(void)
 	char path[1024];
 	int k;
 
-	plan((int)n + 26);
+	plan((int)n + 28);
 	msg_init("maildirsize.t", MSG_STDERR);
 	for (i = 0; i < n; i++) {
 		memset(&ms, 0, sizeof(ms));
@@ -103,6 +103,10 @@ main(void)
 	buf_reset(b);
 	maildirsize_limits(b, 1073741824, 0);
 	is_str(buf_str(b), "1073741824S,0C", "the limits line");
+	buf_reset(b);
+	maildirsize_limits(b, 1LL << 60, -5);
+	is_str(buf_str(b), "9007199254740992S,0C",
+	    "a limit past 2^53 is written as 2^53 (it reads back)");
 
 	if (mkdtemp(base) == NULL || maildir_make(base, 1, why) < 0)
 		return 1;
@@ -157,6 +161,11 @@ main(void)
 	ok(maildirsize_get(base, 2000, 5, 1, &ms, why) == 0 &&
 	    ms.recalculated && ms.limit_bytes == 2000,
 	    "other limits: recalculated with them");
+	ok(maildirsize_get(base, 1LL << 60, 5, 1, &ms, why) == 0 &&
+	    ms.recalculated && maildirsize_get(base, 1LL << 60, 5, 1, &ms,
+	    why) == 0 && !ms.recalculated, "a huge limit is not recalculated "
+	    "each time");
+	maildirsize_get(base, 2000, 5, 1, &ms, why);
 
 	/* Past 5120 bytes of lines: recalculated. */
 	for (k = 0; k < 1300; k++)
