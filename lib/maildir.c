@@ -525,19 +525,11 @@ maildir_sum_dir(const char *path, long long *count)
 }
 
 /*
- * maildir_usage - bytes in new/ and cur/ of a Maildir and its Maildir++
- * folders.  A missing Maildir uses nothing; one that cannot be read gives
- * -1 (with errno).
+ * maildir_count - bytes in new/ and cur/ of a Maildir and its Maildir++
+ * folders, and the number of messages in *count (what a quota counts:
+ * maildir_file_size).  A missing Maildir uses nothing; one that cannot
+ * be read gives -1 (with errno).
  */
-long long
-maildir_usage(const char *path)
-{
-	long long count;
-
-	return maildir_count(path, &count);
-}
-
-/* maildir_count - maildir_usage, and the number of messages in *count */
 long long
 maildir_count(const char *path, long long *count)
 {
