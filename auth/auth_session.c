@@ -65,8 +65,10 @@
 #include "buf.h"
 #include "conf.h"
 #include "hex.h"
+#include "maildirsize.h"
 #include "msg.h"
 #include "params.h"
+#include "quota.h"
 #include "resolve.h"
 #include "util.h"
 
@@ -137,6 +139,8 @@ auth_copy_account(struct account *to, const struct account *from)
 	to->maildir = xstrdup(from->maildir ? from->maildir : "");
 	to->hash = NULL;	/* a session needs no hash */
 	to->is_virtual = from->is_virtual;
+	to->quota_bytes = from->quota_bytes;
+	to->quota_count = from->quota_count;
 }
 
 /* auth_token_new - a fresh token for a login */
@@ -504,7 +508,7 @@ auth_session_fail(int fd, const char *what, const char *arg, int err)
 static void __attribute__((noreturn))
 auth_session_child(const struct account *acct, const char *service,
     const char *prog, const char *path, const char *rip, int client,
-    int state, int ino, int status, char *cred)
+    int state, int ino, int status, char *cred, const char *quota)
 {
 	const char *confdir = conf_dir();
 	char *av[6];
@@ -599,6 +603,7 @@ auth_session_child(const struct account *acct, const char *service,
 	    setenv("HOME", acct->home ? acct->home : "/", 1) < 0 ||
 	    setenv("MAILDIR", acct->maildir ? acct->maildir : "", 1) < 0 ||
 	    setenv("CARTERO_CONFIG_DIR", confdir, 1) < 0 ||
+	    setenv(QUOTA_ENV, quota, 1) < 0 ||
 	    setenv("IP", rip, 1) < 0)
 		auth_session_fail(status, "setenv", "USER", errno);
 	if (strcmp(service, "imap") == 0) {
@@ -633,15 +638,17 @@ auth_session_start(const struct account *acct, const char *service,
     const char *rip, int client, int state, int ino, int *statusfd,
     struct buf *why)
 {
-	struct buf *path;
+	struct buf *path, *quota;
 	const char *prog;
 	char cred[AUTH_CRED_MAX];
+	long long qb, qc;
 	int p[2], i;
 	pid_t pid = -1;
 
 	*statusfd = -1;
 	cred[0] = '\0';
 	path = buf_new(256, 4096);
+	quota = buf_new(64, 4096);
 	for (i = 0; auth_session_progs[i] != NULL; i++)
 		if (strcmp(service, auth_session_progs[i]) == 0)
 			break;
@@ -668,6 +675,16 @@ auth_session_start(const struct account *acct, const char *service,
 		buf_setf(why, "pipe: %s", strerror(errno));
 		goto out;
 	}
+	/* The account's quota, for the session (QUOTA_ENV); here, where the
+	 * table stays open between logins. */
+	if (resolve_quota(acct, &qb, &qc, quota) < 0) {
+		msg_warn("%s: %s; the session gets the default quota",
+		    acct->name, buf_str(quota));
+		qb = var_mailbox_size_limit;
+		qc = var_mailbox_message_limit;
+	}
+	buf_reset(quota);
+	maildirsize_limits(quota, qb, qc);
 	/* Made here: the child's copy of the nonce table would be lost. */
 	if (strcmp(service, "imap") == 0 && var_imapd_hibernate_timeout > 0)
 		auth_cred_make(service, acct->name, rip, cred, sizeof(cred));
@@ -680,12 +697,14 @@ auth_session_start(const struct account *acct, const char *service,
 	case 0:
 		close(p[0]);
 		auth_session_child(acct, service, prog,
-		    buf_str(path), rip, client, state, ino, p[1], cred);
+		    buf_str(path), rip, client, state, ino, p[1], cred,
+		    buf_str(quota));
 	}
 	close(p[1]);
 	*statusfd = p[0];
 out:
 	explicit_bzero(cred, sizeof(cred));
 	buf_free(&path);
+	buf_free(&quota);
 	return pid;
 }

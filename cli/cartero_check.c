@@ -8,7 +8,8 @@
  *
  * It looks at the configuration (main.cf's syntax and values, unknown
  * parameters with the nearest known name, master.cf, files and tables that
- * parameters name, hash: tables older than their source), permissions
+ * parameters name, hash: tables older than their source, quota words
+ * that do not read in mailbox_quota_maps or the passwd file), permissions
  * (the queue's directories, the password file and TLS key, Maildirs and
  * homes open to others, wrong owners), the ports master.cf configures (it connects to each), the TLS
  * certificates, and DNS (cartero_check_dns.c).  Each finding is one line
@@ -46,9 +47,11 @@
 
 #include "buf.h"
 #include "conf.h"
+#include "maps.h"
 #include "master_conf.h"
 #include "msg.h"
 #include "params.h"
+#include "quota.h"
 #include "resolve.h"
 #include "server.h"
 #include "userdb.h"
@@ -629,6 +632,60 @@ check_mailboxes(void)
 	buf_free(&path);
 }
 
+/* check_quota_entry - one mailbox_quota_maps entry: do its words read? */
+static int
+check_quota_entry(const char *key, const char *value, void *arg,
+    struct buf *why)
+{
+	struct buf *err = buf_new(128, 1024);
+	long long b = -1, c = -1;
+
+	(void)arg;
+	(void)why;
+	if (quota_rule_parse(value, 0, &b, &c, err) < 0)
+		check_finding("mailbox_quota_maps: %s: %s: give a size (1G) or "
+		    "quota=SIZE quota_messages=N", key, buf_str(err));
+	buf_free(&err);
+	return 0;
+}
+
+/*
+ * check_quotas - the quota words of mailbox_quota_maps (a table that
+ * cannot be opened is check_tables's finding) and of the passwd file's
+ * extra fields (after the seventh ':')
+ */
+static void
+check_quotas(void)
+{
+	struct buf *text, *err = buf_new(128, 1024);
+	struct map *m;
+	long long b, c;
+	char *cp, *line, *extra;
+	int i;
+
+	if (var_mailbox_quota_maps != NULL && *var_mailbox_quota_maps != '\0' &&
+	    (m = map_open(var_mailbox_quota_maps, 0, err)) != NULL) {
+		(void)map_walk(m, check_quota_entry, NULL, err);
+		map_close(&m);
+	}
+	text = check_virtual_text();
+	for (cp = text->data; cp != NULL && *cp != '\0'; ) {
+		line = strsep(&cp, "\n");
+		for (extra = line, i = 0; i < 7 && extra != NULL; i++)
+			if ((extra = strchr(extra, ':')) != NULL)
+				extra++;
+		b = c = -1;
+		if (*line == '#' || extra == NULL ||
+		    quota_rule_parse(extra, 1, &b, &c, err) >= 0)
+			continue;
+		line[strcspn(line, ":")] = '\0';
+		check_finding("virtual_passwd_file: user %s: %s: fix its quota "
+		    "field (quota=1G quota_messages=N)", line, buf_str(err));
+	}
+	buf_free(&text);
+	buf_free(&err);
+}
+
 /* check_connect - does something accept a connection at host, port? */
 static int
 check_connect(const char *host, int port, struct buf *why)
@@ -749,6 +806,7 @@ cartero_check(int argc, char **argv, const char *confdir)
 	check_queue();
 	check_secrets();
 	check_mailboxes();
+	check_quotas();
 	check_listen();
 	check_tls();
 	if (address == NULL)

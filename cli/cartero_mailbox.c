@@ -4,6 +4,7 @@
  *
  *	cartero [-c config_dir] mailbox resync user [folder]
  *	cartero [-c config_dir] mailbox expunge [-n] user folder query...
+ *	cartero [-c config_dir] mailbox quota get|recalc ...
  *
  * where query is one or more of "before AGE" (INTERNALDATE, the file's
  * mtime, older than AGE: 30d, 12h), "seen", "deleted", or "all", all of
@@ -25,7 +26,8 @@
  * sessions open on the folder see them go; -n only lists them.
  *
  * The work runs in a child as the mailbox's owner (cartero_user_as):
- * never root on a user's files.
+ * never root on a user's files.  "mailbox quota" is
+ * cartero_mailbox_quota.c's.
  */
 #include <sys/types.h>
 #include <sys/stat.h>
@@ -67,7 +69,10 @@ cartero_mailbox_usage(void)
 	fprintf(stderr, "usage: cartero [-c config_dir] mailbox resync "
 	    "user [folder]\n"
 	    "       cartero [-c config_dir] mailbox expunge [-n] user folder "
-	    "before AGE|seen|deleted|all ...\n");
+	    "before AGE|seen|deleted|all ...\n"
+	    "       cartero [-c config_dir] mailbox quota get user\n"
+	    "       cartero [-c config_dir] mailbox quota recalc "
+	    "user|--all\n");
 	return EX_USAGE;
 }
 
@@ -289,6 +294,8 @@ cartero_mailbox(int argc, char **argv, const char *confdir)
 	memset(&j, 0, sizeof(j));
 	if (argc < 3)
 		return cartero_mailbox_usage();
+	if (strcmp(argv[1], "quota") == 0)
+		return cartero_mailbox_quota(argc - 1, argv + 1, confdir);
 	if (strcmp(argv[1], "expunge") == 0) {
 		j.expunge = 1;
 		if (strcmp(argv[i], "-n") == 0) {
@@ -311,11 +318,7 @@ cartero_mailbox(int argc, char **argv, const char *confdir)
 	if (conf_load_real(confdir, real, why) < 0)
 		msg_fatal("%s", buf_str(why));
 	resolve_use_passdb(1);
-	if ((r = resolve_account(argv[i], &acct, why)) <= 0) {
-		if (r < 0)
-			msg_warn("%s", buf_str(why));
-		else
-			msg_warn("no user %s", argv[i]);
+	if (cartero_user_find(argv[i], &acct) < 0) {
 		buf_free(&why);
 		return 1;
 	}

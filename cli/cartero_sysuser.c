@@ -438,17 +438,18 @@ done:
 }
 
 /*
- * cartero_sysuser_list - "user list": the members of mail_users, then the
- * users whose primary group it is
+ * cartero_sysuser_list - fn(name, "system", arg) for the members of
+ * mail_users, then the users whose primary group it is: their statuses
+ * or'ed
  */
 int
-cartero_sysuser_list(void)
+cartero_sysuser_list(cartero_user_fn fn, void *arg)
 {
 	struct passwd *pw;
 	struct group *gr;
 	char **names;
 	gid_t gid;
-	int i, n;
+	int i, n, ret = 0;
 
 	if ((gr = getgrnam(USER_GROUP)) == NULL)
 		return 0;
@@ -458,7 +459,7 @@ cartero_sysuser_list(void)
 	names = xcalloc((size_t)n + 1, sizeof(*names));
 	for (i = 0; i < n; i++) {
 		names[i] = xstrdup(gr->gr_mem[i]);
-		printf("%s system\n", names[i]);
+		ret |= fn(names[i], "system", arg);
 	}
 	setpwent();
 	while ((pw = getpwent()) != NULL) {
@@ -467,9 +468,9 @@ cartero_sysuser_list(void)
 		for (i = 0; i < n && strcmp(names[i], pw->pw_name) != 0; i++)
 			;
 		if (i == n)
-			printf("%s system\n", pw->pw_name);
+			ret |= fn(pw->pw_name, "system", arg);
 	}
 	endpwent();
 	strv_free(names, n);
-	return fflush(stdout) == 0 ? 0 : 1;
+	return ret;
 }

@@ -423,22 +423,23 @@ cartero_user_table(void)
 	buf_free(&path);
 }
 
-/* cartero_user_list - print the virtual users' names */
+/* cartero_user_list - fn(name, "virtual", arg) for each virtual user */
 static int
-cartero_user_list(const struct buf *text)
+cartero_user_list(const struct buf *text, cartero_user_fn fn, void *arg)
 {
 	struct buf *key = buf_new(128, 0);
 	const char *p = buf_str(text), *end = p + buf_len(text), *nl;
+	int ret = 0;
 
 	for (; p < end; p = nl + 1) {
 		if ((nl = memchr(p, '\n', (size_t)(end - p))) == NULL)
 			nl = end;
 		cartero_user_key(p, (size_t)(nl - p), key);
 		if (buf_len(key) > 0)
-			printf("%s virtual\n", buf_str(key));
+			ret |= fn(buf_str(key), "virtual", arg);
 	}
 	buf_free(&key);
-	return fflush(stdout) == 0 ? 0 : 1;
+	return ret;
 }
 
 /*
@@ -723,9 +724,9 @@ cartero_user_vread(const char *path, struct buf *why)
 	return text;
 }
 
-/* cartero_user_vlist - "user list" of the virtual users */
+/* cartero_user_vlist - fn for each virtual user: the statuses or'ed */
 static int
-cartero_user_vlist(const char *real)
+cartero_user_vlist(const char *real, cartero_user_fn fn, void *arg)
 {
 	struct buf *why = buf_new(256, 4096), *text;
 	char target[PATH_MAX];
@@ -735,7 +736,7 @@ cartero_user_vlist(const char *real)
 	if ((text = cartero_user_vread(path, why)) == NULL)
 		msg_warn("%s", buf_str(why));
 	else
-		ret = cartero_user_list(text);
+		ret = cartero_user_list(text, fn, arg);
 	buf_free(&text);
 	buf_free(&why);
 	return ret;
@@ -873,6 +874,44 @@ done:
 	return ret;
 }
 
+/* cartero_user_find - a mail user's account: 0, or -1 (said) */
+int
+cartero_user_find(const char *name, struct account *acct)
+{
+	struct buf *why = buf_new(128, 4096);
+	int r;
+
+	if ((r = resolve_account(name, acct, why)) < 0)
+		msg_warn("%s", buf_str(why));
+	else if (r == 0)
+		msg_warn("no user %s", name);
+	buf_free(&why);
+	return r > 0 ? 0 : -1;
+}
+
+/* cartero_user_print - a line of "user list" */
+static int
+cartero_user_print(const char *name, const char *kind, void *arg)
+{
+	(void)arg;
+	printf("%s %s\n", name, kind);
+	return 0;
+}
+
+/* cartero_user_each - fn for each mail user (see cartero_user.h) */
+int
+cartero_user_each(const char *real, int virtual, int system,
+    cartero_user_fn fn, void *arg)
+{
+	int ret = 0;
+
+	if (virtual)
+		ret |= cartero_user_vlist(real, fn, arg);
+	if (system)
+		ret |= cartero_sysuser_list(fn, arg);
+	return ret;
+}
+
 /*
  * cartero_user - "cartero user ...": argv[0] is "user"; the exit status.
  */
@@ -895,11 +934,9 @@ cartero_user(int argc, char **argv, const char *confdir)
 		msg_fatal("%s", buf_str(why));
 	buf_free(&why);
 	if (strcmp(cmd, "list") == 0) {
-		if (!o.system)
-			ret |= cartero_user_vlist(real);
-		if (!o.virtual)
-			ret |= cartero_sysuser_list();
-		return ret;
+		ret = cartero_user_each(real, !o.system, !o.virtual,
+		    cartero_user_print, NULL);
+		return fflush(stdout) == 0 ? ret : 1;
 	}
 	if (strcmp(cmd, "show") == 0)
 		return cartero_user_show(name);

@@ -6,10 +6,14 @@
  *	1  a tls_server_sni_maps value (tls_sni_files)
  *	2  quota_warning_percentages, with sizes from the input
  *	3  a Maildir's cartero-lastlogin file (written by the user's sessions)
+ *	4  a Maildir's maildirsize file (lib/maildirsize.c; the user's too)
+ *	5  a user's quota words (virtual_passwd_file, mailbox_quota_maps)
  * Checks: every service read has a name, a command and a listener; an SNI
  * value gives a key and a certificate or a reason; a warning level is 0 or
  * one of the percentages allowed (1..100); the last login read back is
- * printable and bounded.
+ * printable and bounded; maildirsize's limits and totals are never
+ * negative nor past their bounds; quota words give -1 (none) or a bounded
+ * limit, and nothing at all when refused.
  */
 #include <sys/stat.h>
 
@@ -21,6 +25,7 @@
 
 #include "buf.h"
 #include "lastlogin.h"
+#include "maildirsize.h"
 #include "master_conf.h"
 #include "msg.h"
 #include "params.h"
@@ -131,6 +136,41 @@ fuzz_lastlogin(const uint8_t *data, size_t len)
 	buf_free(&why);
 }
 
+/* fuzz_maildirsize - a maildirsize file's text */
+static void
+fuzz_maildirsize(const uint8_t *data, size_t len)
+{
+	struct maildirsize ms;
+
+	memset(&ms, 0, sizeof(ms));
+	(void)maildirsize_parse((const char *)data, len, &ms);
+	if (ms.bytes < 0 || ms.count < 0 || ms.limit_bytes < 0 ||
+	    ms.limit_count < 0 || ms.limit_bytes > MAILDIRSIZE_NUM_MAX ||
+	    ms.limit_count > MAILDIRSIZE_NUM_MAX)
+		abort();
+}
+
+/* fuzz_quota_words - quota words, lax or strict by the first byte */
+static void
+fuzz_quota_words(const uint8_t *data, size_t len)
+{
+	struct buf *why;
+	long long b = -1, c = -1;
+	char *text;
+	int r;
+
+	if (len < 1)
+		return;
+	why = buf_new(64, 1024);
+	text = strndup((const char *)data + 1, len - 1);
+	r = quota_rule_parse(text, data[0] & 1, &b, &c, why);
+	if ((r < 0 && (b != -1 || c != -1)) || b < -1 || c < -1 ||
+	    b > MAILDIRSIZE_NUM_MAX || c > MAILDIRSIZE_NUM_MAX)
+		abort();
+	free(text);
+	buf_free(&why);
+}
+
 int
 LLVMFuzzerTestOneInput(const uint8_t *data, size_t len)
 {
@@ -143,7 +183,7 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t len)
 	var_default_process_limit = 100;
 	if (len < 1)
 		return 0;
-	switch (data[0] % 4) {
+	switch (data[0] % 6) {
 	case 0:
 		fuzz_master(data + 1, len - 1);
 		break;
@@ -155,8 +195,14 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t len)
 	case 2:
 		fuzz_quota(data + 1, len - 1);
 		break;
-	default:
+	case 3:
 		fuzz_lastlogin(data + 1, len - 1);
+		break;
+	case 4:
+		fuzz_maildirsize(data + 1, len - 1);
+		break;
+	default:
+		fuzz_quota_words(data + 1, len - 1);
 		break;
 	}
 	return 0;

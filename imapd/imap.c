@@ -9,8 +9,8 @@
  * megabyte per process, and there is one of these processes per
  * logged-in session.
  *
- * The environment names the account: USER, MAILDIR, IP (the client's
- * address when known), and, for a session that wakes up, RESUME (its
+ * The environment names the account: USER, MAILDIR, QUOTA (its limits,
+ * lib/quota.h), IP (the client's address when known), and, for a session that wakes up, RESUME (its
  * credential) and RESUME_FD (the saved state's descriptor).
  */
 #include <sys/socket.h>
@@ -29,6 +29,7 @@
 #include "maildir.h"
 #include "msg.h"
 #include "params.h"
+#include "quota.h"
 #include "server.h"
 #include "imapd.h"
 
@@ -59,6 +60,7 @@ main(int argc, char **argv)
 	s.reply = buf_new(256, 0);
 	s.tmp = buf_new(256, 0);
 	server_session_env(&s.account, s.addr, sizeof(s.addr));
+	quota_session(&s.quota_bytes, &s.quota_count);
 	s.io = lineio_new(0, IMAPD_LINE_MAX, s.timeout);
 	lineio_set_hooks(s.io, imapd_io_read, imapd_io_write, &s);
 

@@ -132,6 +132,8 @@ struct imapd_state {
 	/* Mailbox side. */
 	const char	*account;
 	const char	*maildir;
+	long long	 quota_bytes;	/* the account's quota (auth), 0: none */
+	long long	 quota_count;
 	int		 outfd;
 	int		 timeout;
 	int		 condstore;	/* enabled */
@@ -236,7 +238,7 @@ void	imapd_cmd_getquota(struct imapd_state *, struct imapparse_cmd *);
 void	imapd_cmd_getquotaroot(struct imapd_state *, struct imapparse_cmd *);
 void	imapd_cmd_setquota(struct imapd_state *, struct imapparse_cmd *);
 const char *imapd_special_use(const char *);
-int	imapd_over_quota(struct imapd_state *, long long);
+int	imapd_over_quota(struct imapd_state *, long long, long long);
 
 /* imapd_fetch.c */
 void	imapd_cmd_fetch(struct imapd_state *, struct imapparse_cmd *);

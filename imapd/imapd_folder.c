@@ -2,8 +2,8 @@
  * imapd_folder - the commands on folders as a whole: CREATE, DELETE,
  * RENAME, SUBSCRIBE, UNSUBSCRIBE, LIST (with RFC 5258 LIST-EXTENDED,
  * RFC 5819 LIST-STATUS, RFC 6154 SPECIAL-USE, RFC 3348 CHILDREN), LSUB,
- * STATUS, NAMESPACE (RFC 2342) and QUOTA (RFC 2087, from
- * mailbox_size_limit).
+ * STATUS, NAMESPACE (RFC 2342) and QUOTA (RFC 2087: the account's quota
+ * as auth passed it, the usage from the Maildir's maildirsize file).
  *
  * Names come from the client and go through mailbox_list_path() (lib/
  * mailbox_list.c) before they touch the file system: a name that could
@@ -22,7 +22,7 @@
 #include "imapparse.h"
 #include "lineio.h"
 #include "mailbox.h"
-#include "maildir.h"
+#include "maildirsize.h"
 #include "mime.h"
 #include "msg.h"
 #include "name_code.h"
@@ -622,19 +622,44 @@ imapd_cmd_namespace(struct imapd_state *s, struct imapparse_cmd *c)
 	imapd_tag_ok(s, c, "Namespace completed.");
 }
 
-/* imapd_quota_line - "* QUOTA "" (STORAGE used limit)" in KiB */
+/*
+ * imapd_quota_read - the Maildir's usage under the account's quota, from
+ * its maildirsize file (recalculated when due): 0, or -1 (logged)
+ */
+static int
+imapd_quota_read(struct imapd_state *s, struct maildirsize *ms)
+{
+	if (maildirsize_get(s->maildir, s->quota_bytes, s->quota_count, 1, ms,
+	    s->why) == 0)
+		return 0;
+	msg_warn("user=<%s>: quota: %s", s->account, buf_str(s->why));
+	return -1;
+}
+
+/*
+ * imapd_quota_line - "* QUOTA "" (STORAGE used limit MESSAGE used limit)"
+ * (RFC 2087; STORAGE in KiB), the resources that have a limit
+ */
 static void
 imapd_quota_line(struct imapd_state *s)
 {
-	long long used = maildir_usage(s->maildir);
+	struct maildirsize ms;
+	struct buf *out;
 
-	if (used < 0)
-		used = 0;
-	if (var_mailbox_size_limit > 0)
-		imapd_reply(s, "* QUOTA \"\" (STORAGE %lld %lld)",
-		    (used + 1023) / 1024, var_mailbox_size_limit / 1024);
-	else
+	if ((s->quota_bytes <= 0 && s->quota_count <= 0) ||
+	    imapd_quota_read(s, &ms) < 0) {
 		imapd_reply(s, "* QUOTA \"\" ()");
+		return;
+	}
+	out = buf_new(128, 0);
+	if (s->quota_bytes > 0)
+		buf_appendf(out, "STORAGE %lld %lld", (ms.bytes + 1023) / 1024,
+		    s->quota_bytes / 1024);
+	if (s->quota_count > 0)
+		buf_appendf(out, "%sMESSAGE %lld %lld", buf_len(out) ? " " : "",
+		    ms.count, s->quota_count);
+	imapd_reply(s, "* QUOTA \"\" (%s)", buf_str(out));
+	buf_free(&out);
 }
 
 /* imapd_cmd_getquota - GETQUOTA root: the one root is "" */
@@ -679,23 +704,29 @@ imapd_cmd_getquotaroot(struct imapd_state *s, struct imapparse_cmd *c)
 	buf_free(&out);
 }
 
-/* imapd_cmd_setquota - SETQUOTA: the administrator's mailbox_size_limit */
+/* imapd_cmd_setquota - SETQUOTA: quotas are the administrator's */
 void
 imapd_cmd_setquota(struct imapd_state *s, struct imapparse_cmd *c)
 {
-	imapd_tag_no(s, c, "[NOPERM] Quotas come from mailbox_size_limit in "
-	    "main.cf.");
+	imapd_tag_no(s, c, "[NOPERM] Quotas are set by the administrator "
+	    "(mailbox_size_limit, mailbox_quota_maps).");
 }
 
-/* imapd_over_quota - would extra more bytes pass mailbox_size_limit? */
+/*
+ * imapd_over_quota - would bytes and count more pass the account's
+ * quota?  A quota that cannot be read lets the message in (logged).
+ */
 int
-imapd_over_quota(struct imapd_state *s, long long extra)
+imapd_over_quota(struct imapd_state *s, long long bytes, long long count)
 {
-	long long used;
+	struct maildirsize ms;
+	int r;
 
-	if (var_mailbox_size_limit <= 0)
+	if (s->quota_bytes <= 0 && s->quota_count <= 0)
 		return 0;
-	if ((used = maildir_usage(s->maildir)) < 0)
+	if (imapd_quota_read(s, &ms) < 0)
 		return 0;
-	return used + extra > var_mailbox_size_limit;
+	if ((r = maildirsize_fits(s->maildir, &ms, bytes, count, s->why)) < 0)
+		msg_warn("user=<%s>: quota: %s", s->account, buf_str(s->why));
+	return r == 0;
 }

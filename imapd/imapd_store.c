@@ -309,9 +309,8 @@ imapd_cmd_copy(struct imapd_state *s, struct imapparse_cmd *c)
 	for (i = 0; i < n; i++)
 		if ((k = uidlist_find(&s->mb->ul, s->msgs[idx[i]].uid)) >= 0)
 			bytes += imapd_size_hint(s->mb->ul.v[k].base);
-	if (imapd_over_quota(s, move ? 0 : bytes)) {
-		imapd_tag_no(s, c, "[OVERQUOTA] Quota exceeded "
-		    "(mailbox_size_limit).");
+	if (imapd_over_quota(s, move ? 0 : bytes, move ? 0 : n)) {
+		imapd_tag_no(s, c, "[OVERQUOTA] Quota exceeded.");
 		s->errors--;
 		goto out;
 	}
@@ -452,9 +451,8 @@ imapd_cmd_append(struct imapd_state *s, struct imapparse_cmd *c)
 	}
 	if (imapd_select_open(s, c, name, "[TRYCREATE]", &dst) < 0)
 		goto out;
-	if (imapd_over_quota(s, (long long)msgarg->len)) {
-		imapd_tag_no(s, c, "[OVERQUOTA] Quota exceeded "
-		    "(mailbox_size_limit).");
+	if (imapd_over_quota(s, (long long)msgarg->len, 1)) {
+		imapd_tag_no(s, c, "[OVERQUOTA] Quota exceeded.");
 		goto out;
 	}
 	tmpname = buf_new(128, 0);

@@ -60,14 +60,9 @@ lastlogin_read(const char *maildir, long long *when, struct buf *what,
 
 	buf_reset(what);
 	buf_setf(path, "%s/%s", maildir, LASTLOGIN_FILE);
-	fd = open(buf_str(path), O_RDONLY | O_NOFOLLOW | O_NONBLOCK |
-	    O_CLOEXEC);
-	if (fd < 0 && errno == ENOENT)
-		r = 0;
-	else if (fd < 0 || fstat(fd, &st) < 0)
-		buf_setf(why, "%s: %s", buf_str(path), strerror(errno));
-	else if (!S_ISREG(st.st_mode))
-		buf_setf(why, "%s: not a file", buf_str(path));
+	fd = file_open_user(buf_str(path), O_RDONLY, &st, why);
+	if (fd < 0)
+		r = errno == ENOENT ? 0 : -1;
 	else if ((n = read_some(fd, text, sizeof(text) - 1)) < 0)
 		buf_setf(why, "read %s: %s", buf_str(path), strerror(errno));
 	else {

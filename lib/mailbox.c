@@ -54,6 +54,8 @@
 #include "buf.h"
 #include "mailbox.h"
 #include "mailbox_int.h"
+#include "maildir.h"
+#include "maildirsize.h"
 #include "msg.h"
 #include "uidlist.h"
 #include "util.h"
@@ -82,6 +84,61 @@ mailbox_subdir(int dirfd, const char *sub)
 	return fd;
 }
 
+/*
+ * mailbox_quota_root - the Maildir whose maildirsize counts this folder's
+ * messages: its parent when it is a Maildir++ folder (it holds the
+ * "maildirfolder" file, as Maildir++ marks them), else itself
+ */
+static void
+mailbox_quota_root(struct mailbox *mb)
+{
+	char *slash;
+
+	mb->quota_root = xstrdup(mb->path);
+	if (faccessat(mb->dirfd, "maildirfolder", F_OK,
+	    AT_SYMLINK_NOFOLLOW) < 0)
+		return;
+	while ((slash = strrchr(mb->quota_root, '/')) != NULL &&
+	    slash[1] == '\0' && slash > mb->quota_root)
+		*slash = '\0';		/* trailing slashes */
+	if ((slash = strrchr(mb->quota_root, '/')) != NULL)
+		*slash = '\0';
+	else {
+		free(mb->quota_root);
+		mb->quota_root = xstrdup(".");
+	}
+}
+
+/*
+ * mailbox_quota_note - count a message file of size bytes (from
+ * maildir_file_size; -1: not a message, not counted) added (sign 1) or
+ * removed (-1), for the next mailbox_quota_flush
+ */
+void
+mailbox_quota_note(struct mailbox *mb, long long size, int sign)
+{
+	if (size < 0)
+		return;
+	mb->quota_bytes += sign * size;
+	mb->quota_count += sign;
+}
+
+/* mailbox_quota_flush - write the changes counted into maildirsize */
+void
+mailbox_quota_flush(struct mailbox *mb)
+{
+	struct buf *why;
+
+	if (mb->quota_bytes == 0 && mb->quota_count == 0)
+		return;
+	why = buf_new(128, 4096);
+	if (maildirsize_add(*mb->quota_root ? mb->quota_root : "/",
+	    mb->quota_bytes, mb->quota_count, why) < 0)
+		msg_warn("quota: %s", buf_str(why));
+	mb->quota_bytes = mb->quota_count = 0;
+	buf_free(&why);
+}
+
 /* mailbox_open - open a folder's directories (see mailbox.h) */
 int
 mailbox_open(const char *path, struct mailbox **mbp, struct buf *why)
@@ -105,6 +162,7 @@ mailbox_open(const char *path, struct mailbox **mbp, struct buf *why)
 		buf_setf(why, "open %s: %s", path, strerror(err));
 		goto fail;
 	}
+	mailbox_quota_root(mb);
 	/* tmp/ and the lock file are opened when first needed. */
 	if ((mb->newfd = mailbox_subdir(mb->dirfd, "new")) < 0 ||
 	    (mb->curfd = mailbox_subdir(mb->dirfd, "cur")) < 0) {
@@ -128,6 +186,8 @@ mailbox_close(struct mailbox **mbp)
 
 	if (mb == NULL)
 		return;
+	mailbox_quota_flush(mb);
+	free(mb->quota_root);
 	mailbox_cache_free(&mb->cache);
 	fd_close(&mb->dirfd);
 	fd_close(&mb->curfd);
@@ -710,6 +770,7 @@ mailbox_end(struct mailbox *mb, struct buf *why)
 	}
 	r = uidlist_commit(&mb->ul, mb->dirfd, why);
 	mailbox_cache_flush(mb);
+	mailbox_quota_flush(mb);
 	mailbox_unlock(mb);
 	return r;
 }
@@ -724,6 +785,7 @@ mailbox_rename_msg(struct mailbox *mb, uint32_t uid, const char *to,
     struct buf *why)
 {
 	struct buf *from = buf_new(256, 0);
+	long long size;
 	int i, tries, r = -1;
 
 	for (tries = 0; tries < 2; tries++) {
@@ -732,8 +794,11 @@ mailbox_rename_msg(struct mailbox *mb, uint32_t uid, const char *to,
 			break;
 		}
 		mailbox_name(mb, &mb->ul.v[i], from);
-		if (to == NULL)
-			r = unlinkat(mb->curfd, buf_str(from), 0);
+		if (to == NULL) {
+			size = maildir_file_size(mb->curfd, buf_str(from));
+			if ((r = unlinkat(mb->curfd, buf_str(from), 0)) == 0)
+				mailbox_quota_note(mb, size, -1);
+		}
 		else if (strcmp(buf_str(from), to) == 0)
 			r = 0;
 		else
@@ -804,9 +869,11 @@ mailbox_add(struct mailbox *mb, const char *tmpname, uint32_t flags,
     uint32_t kw, uint32_t *uid, struct buf *why)
 {
 	struct buf *to = buf_new(256, 0);
+	long long size;
 
 	buf_setf(to, "%s:2,", tmpname);
 	uidlist_info_format(to, flags & FLAG_ALL, kw);
+	size = maildir_file_size(mb->tmpfd, tmpname);
 	if (mailbox_rename_noreplace(mb->tmpfd, tmpname, mb->curfd,
 	    buf_str(to)) < 0) {
 		buf_setf(why, "rename %s/tmp/%s to cur/: %s", mb->path,
@@ -815,6 +882,7 @@ mailbox_add(struct mailbox *mb, const char *tmpname, uint32_t flags,
 		return -1;
 	}
 	buf_free(&to);
+	mailbox_quota_note(mb, size, 1);
 	*uid = uidlist_add(&mb->ul, tmpname, flags & FLAG_ALL, kw);
 	return 0;
 }

@@ -20,7 +20,11 @@
  * the mailbox's owner; every file is opened relative to the folder's
  * directories and without following symlinks.  Changes are made under
  * the folder's lock (flock on cartero-uidlist.lock), so concurrent imap
- * and pop3 sessions serialise; local delivery (into new/) and mail
+ * and pop3 sessions serialise.  Every message file added or removed here
+ * is counted in the Maildir's quota file (maildirsize.h: one line per
+ * change set, written at mailbox_end or mailbox_close), so IMAP's
+ * EXPUNGE, MOVE, COPY and APPEND, POP3's DELE and "cartero mailbox
+ * expunge" keep the usage without a recount; local delivery (into new/) and mail
  * clients on the Maildir take no lock, and the sync copes with files that
  * move or vanish under it.
  */
@@ -60,6 +64,9 @@ struct mailbox {
 	long long	 new_empty_ns;	/* new/'s old mtime when seen empty */
 	unsigned	 uniq;		/* counter for unique names */
 	int		 keep_new;	/* pop3: a sync leaves new/ alone */
+	char		*quota_root;	/* the Maildir whose maildirsize counts */
+	long long	 quota_bytes;	/* changes not yet written there */
+	long long	 quota_count;
 };
 
 /*
@@ -69,6 +76,8 @@ struct mailbox {
  */
 int	mailbox_open(const char *, struct mailbox **, struct buf *);
 void	mailbox_close(struct mailbox **);
+/* Write the quota changes counted so far (mailbox_end does, and close). */
+void	mailbox_quota_flush(struct mailbox *);
 
 /*
  * Bring mb->ul up to date: other sessions' changes (from the UID list's

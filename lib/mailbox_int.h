@@ -33,6 +33,9 @@ int	mailbox_readdir(struct mailbox *, int, struct mailbox_ents *,
 void	mailbox_ents_free(struct mailbox_ents *);
 /* qsort: delivery time, then base. */
 int	mailbox_ent_time_cmp(const void *, const void *);
+/* Count a message file's size (-1: none) added (1) or removed (-1) for
+ * the Maildir's maildirsize (written by mailbox_quota_flush). */
+void	mailbox_quota_note(struct mailbox *, long long, int);
 /* rename(2) that never replaces: 0, or -1 with errno (EEXIST). */
 int	mailbox_rename_noreplace(int, const char *, int, const char *);
 

@@ -33,6 +33,8 @@
 
 #include "buf.h"
 #include "mailbox.h"
+#include "maildir.h"
+#include "maildirsize.h"
 #include "msg.h"
 #include "mutf7.h"
 #include "util.h"
@@ -433,6 +435,29 @@ out:
 	return mailbox_list_end(&dot, &tmp, err, r);
 }
 
+/*
+ * mailbox_list_unquota - remove a deleted folder's tree (renamed to tmp
+ * in the Maildir mfd) and take its messages off the Maildir's quota
+ * (maildirsize); files that could not be removed are left to the next
+ * recalculation
+ */
+static void
+mailbox_list_unquota(const char *maildir, const char *tmp, int mfd)
+{
+	struct buf *path = buf_new(256, 0), *why = buf_new(128, 4096);
+	long long bytes, count;
+
+	buf_setf(path, "%s/%s", maildir, tmp);
+	bytes = maildir_count(buf_str(path), &count);
+	if (mailbox_list_remove(mfd, tmp, 0) < 0)
+		msg_warn("remove %s: some files remain", buf_str(path));
+	else if (bytes > 0 && maildirsize_add(maildir, -bytes, -count,
+	    why) < 0)
+		msg_warn("quota: %s", buf_str(why));
+	buf_free(&path);
+	buf_free(&why);
+}
+
 /* mailbox_list_delete - remove a folder; errno ENOENT if there is none */
 int
 mailbox_list_delete(const char *maildir, const char *name, struct buf *why)
@@ -451,9 +476,7 @@ mailbox_list_delete(const char *maildir, const char *name, struct buf *why)
 		buf_setf(why, "rename %s/%s: %s", maildir, buf_str(dot),
 		    strerror(err));
 	} else {
-		if (mailbox_list_remove(mfd, buf_str(tmp), 0) < 0)
-			msg_warn("remove %s/%s: some files remain", maildir,
-			    buf_str(tmp));
+		mailbox_list_unquota(maildir, buf_str(tmp), mfd);
 		r = 0;
 	}
 	close(mfd);

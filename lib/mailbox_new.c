@@ -29,6 +29,7 @@
 #include "buf.h"
 #include "mailbox.h"
 #include "mailbox_int.h"
+#include "maildir.h"
 #include "msg.h"
 #include "uidlist.h"
 #include "util.h"
@@ -253,9 +254,12 @@ int
 mailbox_new_remove(struct mailbox *mb, uint32_t uid, const char *name,
     struct buf *why)
 {
+	long long size = maildir_file_size(mb->newfd, name);
 	int i;
 
-	if (unlinkat(mb->newfd, name, 0) < 0) {
+	if (unlinkat(mb->newfd, name, 0) == 0)
+		mailbox_quota_note(mb, size, -1);
+	else {
 		if (errno != ENOENT) {
 			buf_setf(why, "unlink %s/new/%s: %s", mb->path, name,
 			    strerror(errno));

@@ -481,6 +481,25 @@ maildir_name_size(const char *name)
 }
 
 /*
+ * maildir_file_size - the size a quota counts for a message file in the
+ * directory dfd: its name's ",S=", else the file's size; -1 when it is
+ * neither (gone, not a regular file)
+ */
+long long
+maildir_file_size(int dfd, const char *name)
+{
+	struct stat st;
+	long long s;
+
+	if ((s = maildir_name_size(name)) >= 0)
+		return s;
+	if (fstatat(dfd, name, &st, AT_SYMLINK_NOFOLLOW) < 0 ||
+	    !S_ISREG(st.st_mode))
+		return -1;
+	return (long long)st.st_size;
+}
+
+/*
  * maildir_sum_dir - bytes of the messages in one new/ or cur/ directory;
  * their number is added to *count
  */
@@ -488,7 +507,6 @@ static long long
 maildir_sum_dir(const char *path, long long *count)
 {
 	struct dirent *de;
-	struct stat st;
 	long long sum = 0, s;
 	DIR *d;
 
@@ -497,12 +515,8 @@ maildir_sum_dir(const char *path, long long *count)
 	while ((de = readdir(d)) != NULL) {
 		if (de->d_name[0] == '.')
 			continue;
-		if ((s = maildir_name_size(de->d_name)) < 0) {
-			if (fstatat(dirfd(d), de->d_name, &st,
-			    AT_SYMLINK_NOFOLLOW) < 0 || !S_ISREG(st.st_mode))
-				continue;
-			s = (long long)st.st_size;
-		}
+		if ((s = maildir_file_size(dirfd(d), de->d_name)) < 0)
+			continue;
 		sum += s;
 		(*count)++;
 	}
@@ -511,19 +525,11 @@ maildir_sum_dir(const char *path, long long *count)
 }
 
 /*
- * maildir_usage - bytes in new/ and cur/ of a Maildir and its Maildir++
- * folders.  A missing Maildir uses nothing; one that cannot be read gives
- * -1 (with errno).
+ * maildir_count - bytes in new/ and cur/ of a Maildir and its Maildir++
+ * folders, and the number of messages in *count (what a quota counts:
+ * maildir_file_size).  A missing Maildir uses nothing; one that cannot
+ * be read gives -1 (with errno).
  */
-long long
-maildir_usage(const char *path)
-{
-	long long count;
-
-	return maildir_count(path, &count);
-}
-
-/* maildir_count - maildir_usage, and the number of messages in *count */
 long long
 maildir_count(const char *path, long long *count)
 {

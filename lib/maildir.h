@@ -41,10 +41,11 @@ struct maildir_msg {
 };
 
 void	maildir_deliver_batch(const char *, struct maildir_msg *, int);
-/* Bytes used by the messages of a Maildir and its folders (for quotas). */
-long long maildir_usage(const char *);
-/* The same, and the number of messages (second argument). */
+/* Bytes used by the messages of a Maildir and its folders, and their
+ * number (second argument): a quota's recount (maildirsize.c). */
 long long maildir_count(const char *, long long *);
+/* The size a quota counts for a message file (dir fd, name), or -1. */
+long long maildir_file_size(int, const char *);
 /* For tests: called with each tmp/ path just before it is created. */
 extern void (*maildir_tmp_hook)(const char *);
 

@@ -27,7 +27,7 @@
  X(STR, inet_interfaces, "all", 0, 0, "The addresses inet services in master.cf listen on when they name no host: all, loopback-only, or a list.") \
  X(STR, home_mailbox, "Maildir/", 0, 0, "The mailbox under the user's home; a trailing / means Maildir.") \
  X(STR, virtual_mailbox_base, "/var/mail/vhosts", 0, 0, "Virtual users' mailboxes live in $virtual_mailbox_base/DOMAIN/USER/$home_mailbox.") \
- X(STR, virtual_passwd_file, "$config_directory/passwd", 0, 0, "Virtual users, one per line: user@domain:crypt-hash:uid:gid:gecos:home: (empty uid, gid and home take the defaults). Mode 0600 root: only auth reads it; smtpd, qmgr and local read the hash-free table that master and cartero user derive from it into $queue_directory/etc/users.") \
+ X(STR, virtual_passwd_file, "$config_directory/passwd", 0, 0, "Virtual users, one per line: user@domain:crypt-hash:uid:gid:gecos:home:shell:extra (empty uid, gid and home take the defaults; extra is a blank-separated list where quota=SIZE, quota_messages=N, and Dovecot's userdb_quota_rule=*:storage=SIZE:messages=N give the user its own quota). Mode 0600 root: only auth reads it; smtpd, qmgr and local read the hash-free table that master and cartero user derive from it into $queue_directory/etc/users.") \
  X(STR, alias_maps, "hash:$config_directory/aliases", 0, 0, "Lookup tables of local aliases, searched in order.") \
  X(STR, alias_database, "hash:$config_directory/aliases", 0, 0, "The alias tables that newaliases rebuilds.") \
  X(BOOL, allow_at_in_local_part, "no", 0, 0, "Accept addresses whose local part holds an '@' (\"user@elsewhere\"@mired.org) in MAIL FROM and RCPT TO; no: 553 5.1.3 (5.1.7 for the sender), as such local parts are a way to route mail past the checks.") \
@@ -104,8 +104,11 @@
  X(BOOL, smtpd_dmarc_verify, "yes", 0, 0, "Check the From: domain's DMARC policy (RFC 7489) against the DKIM and SPF results of mail from clients outside mynetworks that did not authenticate; p=reject refuses the message at the end of DATA with 550 5.7.1 (451 4.7.5 when a DNS failure may have caused the fail), and the result goes into smtpd's Authentication-Results field. Needs smtpd_dkim_verify and smtpd_spf_verify.") \
  X(STR, smtpd_dmarc_quarantine_folder, "Junk", 0, 0, "Where local delivers a message whose From: domain's DMARC policy says quarantine and that fails DMARC: this Maildir++ folder of each recipient's Maildir (made if missing); empty: the inbox, with the result in the Authentication-Results field only.") \
  X(SIZE, message_size_limit, "10240000", 0, 0, "The largest message accepted, in bytes, headers included (0: no limit).") \
- X(SIZE, mailbox_size_limit, "0", 0, 0, "The largest a mailbox may grow, in bytes (0: no limit).") \
- X(STR, quota_warning_percentages, "80, 95", 0, 0, "When a delivery makes a Maildir cross one of these percentages of mailbox_size_limit, local puts a warning message into it (the highest percentage crossed, once per crossing); empty: no warnings.") \
+ X(SIZE, mailbox_size_limit, "0", 0, 0, "The largest a mailbox may grow, in bytes (0: no limit), unless the user has a quota of its own (mailbox_quota_maps, or quota= in virtual_passwd_file). A Maildir keeps its usage in its maildirsize file (Maildir++ quota); cartero mailbox quota recalc rebuilds it.") \
+ /* Quota */ \
+ X(INT, mailbox_message_limit, "0", 0, 0, "The most messages a Maildir may hold (every folder counted), unless the user has a quota of its own (0: no limit; an mbox has only mailbox_size_limit).") \
+ X(STR, mailbox_quota_maps, "", 0, 0, "Per-user quotas: a lookup table (hash:/path) from a user name (ana, or ana@mired.org for a virtual user) to a size (1G, 500m), \"none\", or words as in virtual_passwd_file's extra field (quota=1G quota_messages=5000). A virtual user's quota= field comes first.") \
+ X(STR, quota_warning_percentages, "80, 95", 0, 0, "When a delivery makes a Maildir cross one of these percentages of its size limit, local puts a warning message into it (the highest percentage crossed, once per crossing); empty: no warnings.") \
  X(INT, line_length_limit, "1000", 80, 100000, "The longest SMTP command line, in octets, CRLF included.") \
  X(INT, smtpd_recipient_limit, "1000", 1, 1000000, "The most recipients one message may have.") \
  X(TIME, smtpd_timeout, "300s", 1, 86400, "How long smtpd waits for a client's next command or data.") \

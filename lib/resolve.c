@@ -25,7 +25,9 @@
  *  2. the system's users, getpwnam(local part, lowercased), whose uid is
  *     in [first_valid_uid, last_valid_uid]: the others (root, bin,
  *     nobody, service users) are not mail users (Dovecot's rule).
- * The Maildir is home + "/" + home_mailbox in both cases.
+ * The Maildir is home + "/" + home_mailbox in both cases.  A virtual
+ * user's extra fields (the rest of the line after the shell) may give it
+ * a quota (quota.c, quota_rule_parse); other extra fields are skipped.
  *
  * Aliases (alias_maps) are looked up by local part; the map is opened once
  * and kept (maps.c reopens it by itself when newaliases rebuilds it).
@@ -49,6 +51,7 @@
 #include "maps.h"
 #include "msg.h"
 #include "params.h"
+#include "quota.h"
 #include "resolve.h"
 #include "userdb.h"
 #include "util.h"
@@ -61,6 +64,7 @@ struct pw_entry {
 	char	*uid;		/* "": virtual_mail_owner's */
 	char	*gid;
 	char	*home;		/* "" takes the default */
+	char	*extra;		/* the extra fields (the rest of the line) */
 	int	 line;
 };
 
@@ -195,6 +199,7 @@ resolve_pw_clear(void)
 		free(pw.v[i].uid);
 		free(pw.v[i].gid);
 		free(pw.v[i].home);
+		free(pw.v[i].extra);
 	}
 	free(pw.v);
 	pw.v = NULL;
@@ -273,6 +278,9 @@ resolve_pw_read(const char *path, struct buf *why)
 		pw.v[pw.n].gid = resolve_pw_field(&p);
 		free(resolve_pw_field(&p));		/* gecos */
 		pw.v[pw.n].home = resolve_pw_field(&p);
+		free(resolve_pw_field(&p));		/* shell */
+		/* Extra fields hold ':' (Dovecot's "*:storage=1G"). */
+		pw.v[pw.n].extra = xstrdup(p != NULL ? p : "");
 		pw.v[pw.n].line = lineno;
 		pw.n++;
 	}
@@ -297,6 +305,7 @@ resolve_pw_read(const char *path, struct buf *why)
 			free(pw.v[i].uid);
 			free(pw.v[i].gid);
 			free(pw.v[i].home);
+			free(pw.v[i].extra);
 			continue;
 		}
 		pw.v[j++] = pw.v[i];
@@ -569,6 +578,12 @@ resolve_virtual_account(struct pw_entry *e, struct account *acct,
 	    var_home_mailbox : "");
 	acct->hash = resolve_passdb ? xstrdup(e->hash) : NULL;
 	acct->is_virtual = 1;
+	acct->quota_bytes = acct->quota_count = -1;
+	buf_reset(local);
+	if (quota_rule_parse(e->extra, 1, &acct->quota_bytes,
+	    &acct->quota_count, local) < 0)
+		msg_warn("%s, line %d: user \"%s\": %s; the default quota "
+		    "applies", pw.path, e->line, e->key, buf_str(local));
 	r = 1;
 out:
 	buf_free(&local);
@@ -652,6 +667,7 @@ resolve_account(const char *addr, struct account *acct, struct buf *why)
 	    var_home_mailbox : "");
 	acct->hash = NULL;
 	acct->is_virtual = 0;
+	acct->quota_bytes = acct->quota_count = -1;
 	return 1;
 }
 
@@ -682,6 +698,49 @@ resolve_map_open(struct map **mp, char **specp, const char *spec, int flags,
 		*specp = xstrdup(spec);
 	}
 	return 1;
+}
+
+/*
+ * resolve_quota - an account's limits: for each of bytes and count, the
+ * passwd file's (acct), else mailbox_quota_maps's (by the account's
+ * name), else mailbox_size_limit and mailbox_message_limit; 0 is no
+ * limit.  0, or -1 with why (the table cannot be read: try later).  A
+ * bad value in the table is warned about and the defaults apply.
+ */
+int
+resolve_quota(const struct account *acct, long long *bytes, long long *count,
+    struct buf *why)
+{
+	static struct map *quota_map;
+	static char *quota_spec;
+	struct buf *value;
+	long long b = acct->quota_bytes, c = acct->quota_count;
+	long long mb = -1, mc = -1;
+	int r;
+
+	if ((b < 0 || c < 0) && acct->name != NULL) {
+		if ((r = resolve_map_open(&quota_map, &quota_spec,
+		    var_mailbox_quota_maps, 0, why)) < 0)
+			return -1;
+		value = buf_new(64, 4096);
+		if (r > 0 && (r = map_lookup(quota_map, acct->name,
+		    value)) < 0)
+			buf_setf(why, "mailbox_quota_maps: cannot look up %s",
+			    acct->name);
+		else if (r > 0 && quota_rule_parse(buf_str(value), 0, &mb, &mc,
+		    why) < 0) {
+			msg_warn("mailbox_quota_maps, %s: %s; the default "
+			    "quota applies", acct->name, buf_str(why));
+			mb = mc = -1;
+		}
+		buf_free(&value);
+		if (r < 0)
+			return -1;
+	}
+	*bytes = b >= 0 ? b : mb >= 0 ? mb : (long long)var_mailbox_size_limit;
+	*count = c >= 0 ? c : mc >= 0 ? mc :
+	    (long long)var_mailbox_message_limit;
+	return 0;
 }
 
 /* resolve_map_addr - look up addr, then addr without its extension */

@@ -28,6 +28,8 @@ struct account {
 	char	*maildir;	/* home + home_mailbox */
 	char	*hash;		/* crypt(3) hash (virtual, auth only), or NULL */
 	int	 is_virtual;
+	long long quota_bytes;	/* the passwd file's quota, -1: none given */
+	long long quota_count;	/* (quota.c: quota_limits) */
 };
 
 /*
@@ -37,6 +39,13 @@ struct account {
 int	resolve_account(const char *, struct account *, struct buf *);
 int	resolve_uid_ok(uid_t);		/* in [first_valid_uid, last_valid_uid] */
 void	account_free(struct account *);
+/*
+ * An account's quota (bytes, count; 0: none): its own (the passwd file,
+ * mailbox_quota_maps) or mailbox_size_limit and mailbox_message_limit.
+ * 0, or -1 with why (a table that cannot be read).
+ */
+int	resolve_quota(const struct account *, long long *, long long *,
+	    struct buf *);
 /* Read the passwd file with its hashes (auth only), not the user table. */
 void	resolve_use_passdb(int);
 /* Is this local address deliverable: an alias or an account?  1/0/-1. */

@@ -592,6 +592,37 @@ out:
 	return r;
 }
 
+/*
+ * file_open_user - open an existing regular file in a directory a user
+ * can write: no symlink followed, no wait on a FIFO.  The fd (with
+ * st filled), or -1 with errno: ENOENT (why untouched) when there is
+ * none, else why set.
+ */
+int
+file_open_user(const char *path, int flags, struct stat *st,
+    struct buf *why)
+{
+	int fd, saved;
+
+	fd = open(path, flags | O_NOFOLLOW | O_NONBLOCK | O_CLOEXEC);
+	if (fd < 0 && errno == ENOENT)
+		return -1;
+	if (fd < 0 || fstat(fd, st) < 0) {
+		saved = errno;
+		buf_setf(why, "%s: %s", path, strerror(errno));
+		fd_close(&fd);
+		errno = saved == ENOENT ? EIO : saved;
+		return -1;
+	}
+	if (!S_ISREG(st->st_mode)) {
+		buf_setf(why, "%s: not a file", path);
+		fd_close(&fd);
+		errno = EINVAL;
+		return -1;
+	}
+	return fd;
+}
+
 /* file_slurp - read a whole text file of at most cap bytes */
 struct buf *
 file_slurp(const char *path, size_t cap, struct buf *why)

@@ -58,6 +58,9 @@ void		 fd_close(int *);
 int		 fsync_dir(const char *);	/* fsync the directory holding path */
 int		 fsync_dirname(const char *);	/* fsync the directory named */
 int		 mkdir_p(const char *, mode_t);
+/* An existing regular file a user could plant links in: path, open
+ * flags, its stat; -1 with errno ENOENT (none), or why. */
+int		 file_open_user(const char *, int, struct stat *, struct buf *);
 /* A whole text file, at most cap bytes, no NUL; NULL + why (errno kept). */
 struct buf	*file_slurp(const char *, size_t, struct buf *);
 /* Replace a file atomically: path, text, mode, uid ((uid_t)-1: keep), gid. */

@@ -457,6 +457,12 @@ local_request(struct local_req *r)
 			goto out;
 		}
 		r->have_acct = 1;
+		if (resolve_quota(&r->acct, &job->size_limit,
+		    &job->count_limit, why) < 0) {
+			deliver_reply_set(reply, 4, "4.3.0", "quota lookup: %s",
+			    buf_str(why));
+			goto out;
+		}
 		if (r->acct.maildir != NULL && *r->acct.maildir != '\0')
 			buf_set(r->mbox, r->acct.maildir);
 		else

@@ -29,6 +29,7 @@ struct attr;
 #define LOCAL_JOB_HOME		"home"
 #define LOCAL_JOB_USER		"user"
 #define LOCAL_JOB_SIZE_LIMIT	"size_limit"
+#define LOCAL_JOB_COUNT_LIMIT	"count_limit"
 #define LOCAL_JOB_BATCH_LEFT	"batch_left"	/* packets still to come */
 
 /* local_deliver.c: one delivery, done as the right user already. */
@@ -43,7 +44,8 @@ struct local_job {
 	const char	*user;
 	off_t		 offset;
 	off_t		 size;
-	long long	 size_limit;	/* mailbox_size_limit, 0: none */
+	long long	 size_limit;	/* the user's quota in bytes, 0: none */
+	long long	 count_limit;	/* in messages (Maildir), 0: none */
 };
 
 void	local_job_from_attr(struct local_job *, const struct attr *);

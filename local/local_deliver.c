@@ -49,6 +49,7 @@
 #include "ipc.h"
 #include "local.h"
 #include "maildir.h"
+#include "maildirsize.h"
 #include "msg.h"
 #include "params.h"
 #include "queue_trust.h"
@@ -79,6 +80,7 @@ local_job_from_attr(struct local_job *j, const struct attr *a)
 	j->offset = (off_t)attr_get_num(a, DELIVER_OFFSET, -1);
 	j->size = (off_t)attr_get_num(a, DELIVER_SIZE, -1);
 	j->size_limit = attr_get_num(a, LOCAL_JOB_SIZE_LIMIT, 0);
+	j->count_limit = attr_get_num(a, LOCAL_JOB_COUNT_LIMIT, 0);
 }
 
 /* local_job_to_attr - the wire form of a job, for a worker */
@@ -97,6 +99,7 @@ local_job_to_attr(const struct local_job *j, struct attr *a)
 	attr_setf(a, DELIVER_OFFSET, "%lld", (long long)j->offset);
 	attr_setf(a, DELIVER_SIZE, "%lld", (long long)j->size);
 	attr_setf(a, LOCAL_JOB_SIZE_LIMIT, "%lld", j->size_limit);
+	attr_setf(a, LOCAL_JOB_COUNT_LIMIT, "%lld", j->count_limit);
 }
 
 /* local_header_value - append s with control characters made '?' */
@@ -158,19 +161,89 @@ local_quota_warn(const struct local_job *j, const char *path,
 	    &temp) < 0)
 		msg_warn("%s: to=<%s>, quota warning: %s", j->queue_id,
 		    j->recipient, buf_str(why));
-	else
+	else {
 		msg_info("%s: to=<%s>, quota warning: %d%% of %lld bytes "
 		    "used", j->queue_id, j->recipient, pct, j->size_limit);
+		if (maildirsize_add(path, (long long)buf_len(text), 1, why) < 0)
+			msg_warn("%s: to=<%s>, quota: %s", j->queue_id,
+			    j->recipient, buf_str(why));
+	}
 	fd_close(&fd);
 	buf_free(&text);
 	buf_free(&why);
 }
 
 /*
+ * local_quota_add - note the batch's messages in the Maildir's
+ * maildirsize file (when it has one); a failure is logged: the file is
+ * recalculated when found bad, and the mail is delivered either way
+ */
+static void
+local_quota_add(const struct local_job *j, const char *path,
+    long long added, const struct maildir_msg *msgs, int count)
+{
+	struct buf *why = buf_new(128, 2048);
+	long long n = 0;
+	int k;
+
+	for (k = 0; k < count; k++)
+		if (msgs[k].status == 0)
+			n++;
+	if (maildirsize_add(path, added, n, why) < 0)
+		msg_warn("%s: to=<%s>, quota: %s", j->queue_id, j->recipient,
+		    buf_str(why));
+	buf_free(&why);
+}
+
+/*
+ * local_quota_check - does job j, after bytes and count already taken by
+ * this batch, fit the Maildir's quota (ms: the maildirsize file, read on
+ * the batch's first job with a limit)?  1 yes, 0 no (the reply says
+ * 5.2.2 mailbox full, as Postfix's virtual and Dovecot's LDA return it),
+ * -1 the quota could not be read (4.2.0: try later).
+ */
+static int
+local_quota_check(const struct local_job *j, const char *path,
+    struct maildirsize *ms, int *have, long long bytes, long long count,
+    struct attr *reply)
+{
+	struct buf *why;
+	int r;
+
+	if (j->size_limit <= 0 && j->count_limit <= 0)
+		return 1;
+	why = buf_new(128, 2048);
+	if (!*have && maildirsize_get(path, j->size_limit, j->count_limit, 1,
+	    ms, why) < 0) {
+		deliver_reply_set(reply, 4, "4.2.0", "cannot read the quota of "
+		    "Maildir %s: %s", path, buf_str(why));
+		buf_free(&why);
+		return -1;
+	}
+	*have = 1;
+	if ((r = maildirsize_fits(path, ms, bytes, count, why)) < 0)
+		deliver_reply_set(reply, 4, "4.2.0", "cannot recalculate the "
+		    "quota of Maildir %s: %s", path, buf_str(why));
+	else if (r == 0 && ms->limit_count > 0 && ms->count + count >
+	    ms->limit_count)
+		deliver_reply_set(reply, 5, "5.2.2", "mailbox full: %lld of "
+		    "%lld messages", ms->count, ms->limit_count);
+	else if (r == 0)
+		deliver_reply_set(reply, 5, "5.2.2", "mailbox full: %lld of "
+		    "%lld bytes used", ms->bytes, ms->limit_bytes);
+	buf_free(&why);
+	return r;
+}
+
+/*
  * local_maildir_many - deliver n jobs into the Maildir at path, creating
  * it when missing, as one batch: the files are synced one by one but new/
  * once for all of them (maildir_deliver_batch), so a busy mailbox costs
- * the disk about one sync per message instead of two.
+ * the disk about one sync per message instead of two.  The quota is read
+ * from the Maildir's maildirsize file (lib/maildirsize.c), not summed
+ * from its files, and what the batch added goes into that file as one
+ * line (one O_APPEND write: deliveries at once lose no change).  All jobs
+ * of a batch are one user's, with the same limits.
  */
 static void
 local_maildir_many(const struct local_job *const *jobs, const int *qfds,
@@ -182,10 +255,12 @@ local_maildir_many(const struct local_job *const *jobs, const int *qfds,
 	int *which = xcalloc((size_t)n, sizeof(*which));
 	const struct local_job *j;
 	struct maildir_msg *m;
+	struct maildirsize ms;
 	struct stat st;
-	long long used = -1, start = -1, added = 0;
-	int i, k, count = 0;
+	long long pend = 0, added = 0, start;
+	int i, k, count = 0, have = 0;
 
+	memset(&ms, 0, sizeof(ms));
 	buf_setf(p, "%s/tmp", path);
 	if (stat(buf_str(p), &st) < 0 && errno == ENOENT &&
 	    maildir_make(path, folders, why) < 0) {
@@ -199,25 +274,11 @@ local_maildir_many(const struct local_job *const *jobs, const int *qfds,
 		j = jobs[i];
 		prefix[i] = buf_new(256, 0);
 		local_prefix(prefix[i], j);
-		if (j->size_limit > 0) {
-			/* One count of the Maildir, plus what goes in now. */
-			if (used < 0 && (used = start =
-			    maildir_usage(path)) < 0) {
-				deliver_reply_set(replies[i], 4, "4.2.0",
-				    "cannot read Maildir %s: %s", path,
-				    strerror(errno));
-				continue;
-			}
-			if (used + (long long)buf_len(prefix[i]) +
-			    (long long)j->size > j->size_limit) {
-				deliver_reply_set(replies[i], 5, "5.2.2",
-				    "mailbox full: %lld of %lld bytes used",
-				    used, j->size_limit);
-				continue;
-			}
-			used += (long long)buf_len(prefix[i]) +
-			    (long long)j->size;
-		}
+		if (local_quota_check(j, path, &ms, &have, pend +
+		    (long long)buf_len(prefix[i]) + (long long)j->size,
+		    (long long)count + 1, replies[i]) <= 0)
+			continue;
+		pend += (long long)buf_len(prefix[i]) + (long long)j->size;
 		m = &msgs[count];
 		m->prefix = buf_str(prefix[i]);
 		m->fd = qfds[i];
@@ -240,8 +301,13 @@ local_maildir_many(const struct local_job *const *jobs, const int *qfds,
 			    "to Maildir: %s", buf_str(m->why));
 		buf_free(&m->why);
 	}
-	if (start >= 0 && added > 0)
-		local_quota_warn(jobs[which[0]], path, start, start + added);
+	if (count > 0 && added > 0) {
+		start = ms.bytes;
+		local_quota_add(jobs[which[0]], path, added, msgs, count);
+		if (have && ms.limit_bytes > 0)
+			local_quota_warn(jobs[which[0]], path, start,
+			    start + added);
+	}
 out:
 	for (i = 0; i < n; i++)
 		buf_free(&prefix[i]);

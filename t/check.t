@@ -7,7 +7,8 @@
 # than its source, a world-readable Maildir or password file, an expired,
 # soon-expiring or wrong-name certificate, a port that does not listen, a
 # missing MX or one at another host, a missing PTR, an A record with
-# another address, a Maildir of the wrong owner (root only).
+# another address, a Maildir of the wrong owner (root only), quota words
+# that do not read.
 # --clients prints the settings for Thunderbird's dialog; --autoconfig
 # writes the autoconfig and Autodiscover files, parsed here by
 # xml.etree.  Root is not needed (as root it checks root's owners).
@@ -222,6 +223,25 @@ line = one_finding(["--address", ADDR], "virtual_passwd_file",
 like(line, "open to others (mode 0644): chmod 0600 " + passwd,
      "... names it and the chmod")
 os.chmod(passwd, 0o600)
+
+# Quota words that do not read: in the passwd file, in mailbox_quota_maps.
+with open(passwd) as f:
+    passwd_text = f.read()
+with open(passwd, "w") as f:
+    f.write(passwd_text.replace("\n", "quota=lots\n", 1))
+line = one_finding(["--address", ADDR], "virtual_passwd_file: user ana",
+                   "a bad quota= in the passwd file")
+like(line, "quota=lots: not a size", "... says which word and why")
+with open(passwd, "w") as f:
+    f.write(passwd_text)
+quotas = os.path.join(inst.etc, "quotas")
+with open(quotas, "w") as f:
+    f.write("bob@mired.org 2x\n")
+main_cf_with(mailbox_quota_maps="texthash:" + quotas)
+line = one_finding(["--address", ADDR], "mailbox_quota_maps: bob@mired.org",
+                   "a bad value in mailbox_quota_maps")
+like(line, "give a size (1G)", "... says what to write")
+restore()
 
 # --- Certificates. ---
 certs = tempfile.mkdtemp(prefix="cartero-check-")

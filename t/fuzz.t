@@ -4,9 +4,10 @@
 # lists, delivery requests and replies, main.cf, the line reader, SASL
 # PLAIN and base64, MIME structure, DNS answers, the pipe agent's arguments
 # and stdin, the smtp agent's SMTP replies, and the admin's small ones
-# (master.cf, SNI map values, quota percentages, the last-login file),
-# DKIM (tag lists, key records, signatures; what we sign must verify),
-# SPF records, macros and DMARC records (fuzz_spf).
+# (master.cf, SNI map values, quota percentages, the last-login file,
+# maildirsize, quota words), DKIM (tag lists, key records, signatures;
+# what we sign must verify), SPF records, macros and DMARC records
+# (fuzz_spf).
 # Longer runs: fuzz/run SECONDS.
 top=$(cd "$(dirname "$0")/.." && pwd)
 targets="addr queue attr deliver conf lineio sasl pop3 mime imap dns pipe smtp_reply admin dkim spf"

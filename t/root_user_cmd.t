@@ -2,8 +2,10 @@
 # Root only: cartero user for system users.  add makes a user of group
 # mail_users with shell nologin, a home no one else reads and a Maildir
 # with its folders, all the user's, mode 0700; the user logs in by POP3 and
-# IMAP and gets mail; passwd changes the password (and refuses accounts
-# that are not mail users, root first); list and show tell what there is;
+# IMAP and gets mail (its quota from mailbox_quota_maps, kept in the
+# Maildir's maildirsize as the user); passwd changes the password (and
+# refuses accounts that are not mail users, root first); list and show
+# tell what there is;
 # del keeps the home and mail unless --remove-mail.  The users made here
 # are removed at the end, whatever happens.
 import os, re, sys, pwd, grp, shutil, subprocess, atexit, poplib, smtplib
@@ -41,9 +43,14 @@ if not os.path.exists(pam_file):
     installed_pam = True
 
 pop_port = free_port()
-inst = Instance(main_cf={"auth_failure_delay": "1s"},
-                master_extra="127.0.0.1:%d inet n - n - - pop3d\n" % pop_port)
 user, user2 = users
+inst = Instance(main_cf={"auth_failure_delay": "1s",
+                         "mailbox_quota_maps": "texthash:$config_directory/quotas"},
+                master_extra="127.0.0.1:%d inet n - n - - pop3d\n" % pop_port,
+                start=False)
+with open(os.path.join(inst.etc, "quotas"), "w") as f:
+    f.write("%s 2m\n" % user)
+inst.start()
 password = "Contra-%d" % os.getpid()
 pwfile = os.path.join(inst.dir, "pw")
 with open(pwfile, "w") as f:
@@ -150,6 +157,21 @@ like(r.stdout, "mailbox:    %s/Maildir/" % pw.pw_dir, "where the mail is")
 like(r.stdout, "messages:   1\n", "the message count")
 like(r.stdout, "last login: ", "the last login")
 like(r.stdout, "imapd 127.0.0.1", "by IMAP from loopback")
+
+like(r.stdout, "quota:      ", "the quota")
+ok(re.search(r"quota:      \d+ of 2097152 bytes used", r.stdout),
+   "  the user's own, from mailbox_quota_maps")
+mds = os.path.join(md, "maildirsize")
+ok(os.path.exists(mds) and os.stat(mds).st_uid == pw.pw_uid,
+   "maildirsize is the user's")
+r = cmd("mailbox", "quota", "recalc", user)
+ok(r.returncode == 0 and re.search(r"^%s: \d+ bytes in 1 messages$" % user,
+                                   r.stdout, re.M),
+   "mailbox quota recalc of a system user")
+ok(os.stat(mds).st_uid == pw.pw_uid, "  done as the user")
+r = cmd("mailbox", "quota", "get", user)
+ok(r.returncode == 0 and re.search(r"%s\s+STORAGE\s+\d+\s+2097152" % user,
+                                   r.stdout), "mailbox quota get")
 
 r = cmd("mailbox", "resync", user, "INBOX")
 ok(r.returncode == 0 and "INBOX: 1 messages: 0 kept their UIDs, 1 new" in r.stdout,

@@ -45,7 +45,7 @@ main(void)
 	int		 k = -1, fd;
 
 	msg_init("mailbox.t", MSG_STDERR);
-	plan(52 + (int)(sizeof(refused) / sizeof(refused[0])));
+	plan(57 + (int)(sizeof(refused) / sizeof(refused[0])));
 	snprintf(root, sizeof(root), "/tmp/mailbox-t-%ld", (long)getpid());
 	if (maildir_make(root, 1, why) < 0)
 		msg_fatal("%s", buf_str(why));
@@ -247,6 +247,38 @@ main(void)
 	}
 	mailbox_close(&a);
 	mailbox_close(&b);
+
+	/* The quota file: one line per change set, folders to the top. */
+	put("maildirsize", "1000S,0C\n");
+	ok(mailbox_open(root, &a, why) == 0 && mailbox_sync(a, 0, why) == 0 &&
+	    mailbox_tmp_write(a, "Subject: q\r\n\r\nq\r\n", 16, 0, name,
+	    why) == 0 && mailbox_begin(a, why) == 0 && mailbox_add(a,
+	    buf_str(name), 0, 0, &uid, why) == 0 && mailbox_end(a, why) == 0,
+	    "quota: a message added ...");
+	ok(mailbox_begin(a, why) == 0 && mailbox_expunge(a, uid, 1, why) ==
+	    0 && mailbox_expunge(a, 4, 1, why) == 0 && mailbox_end(a, why) ==
+	    0, "... then it and another expunged in one change");
+	ok(mailbox_tmp_write(a, "x", 1, 0, name, why) == 0 &&
+	    mailbox_begin(a, why) == 0 && mailbox_add(a, buf_str(name), 0, 0,
+	    &uid, why) == 0 && mailbox_expunge(a, uid, 1, why) == 0 &&
+	    mailbox_end(a, why) == 0, "... one added and expunged at once");
+	mailbox_close(&a);
+	buf_setf(path, "%s/.Nuevo", root);
+	(void)mailbox_list_create(root, "Nuevo", why);
+	ok(mailbox_open(buf_str(path), &a, why) == 0 &&
+	    mailbox_tmp_write(a, "yy", 2, 0, name, why) == 0 &&
+	    mailbox_begin(a, why) == 0 && mailbox_add(a, buf_str(name), 0, 0,
+	    &uid, why) == 0, "... one added to a folder");
+	mailbox_close(&a);
+	buf_setf(path, "%s/maildirsize", root);
+	{
+		struct buf *t = tap_slurp(buf_str(path));
+
+		is_str(buf_str(t), "1000S,0C\n16 1\n-26 -2\n2 1\n",
+		    "maildirsize: +16, -26 (it and an S=10 one), nothing "
+		    "for the pair, +2 from the folder at close");
+		buf_free(&t);
+	}
 	{
 		char cmd[300];
 

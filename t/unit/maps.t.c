@@ -538,6 +538,58 @@ test_resolve(void)
 	is_int(resolve_account("ana@mired.org", &a, why), 0,
 	    "  and ana is gone");
 
+	/* Quotas: the extra field, mailbox_quota_maps, the defaults. */
+	write_file("passwd", "q1@mired.org:x:7:7::/d::quota=1m\n"
+	    "q2@mired.org:x:7:7::/d:/bin/false:userdb_quota_rule=*:storage="
+	    "2048:messages=9 nice=5\n"
+	    "q3@mired.org:x:7:7::/d::\n"
+	    "q4@mired.org:x:7:7::/d::quota=huge\n"
+	    "q5@mired.org:x:7:7::/d::quota_messages=3\n"
+	    "q6@mired.org:x:7:7::/d:\n");
+	write_file("quotas", "q3@mired.org 5m quota_messages=100\nq5@mired.org 6m\n"
+	    "q6@mired.org colour=blue\n");
+	buf_setf(v, "texthash:%s", path("quotas"));
+	var_mailbox_quota_maps = xstrdup(buf_str(v));
+	var_mailbox_size_limit = 1000;
+	var_mailbox_message_limit = 10;
+	{
+		static const struct {
+			const char *user;
+			long long b, c;
+			const char *name;
+		} q[] = {
+			{ "q1@mired.org", 1048576, 10, "quota=1m, the default "
+			    "count" },
+			{ "q2@mired.org", 2097152, 9, "Dovecot's rule (KiB), "
+			    "the shell field skipped" },
+			{ "q3@mired.org", 5242880, 100, "no field: the table" },
+			{ "q4@mired.org", 1000, 10, "a bad field: the defaults" },
+			{ "q5@mired.org", 6291456, 3, "the field's count, the "
+			    "table's size" },
+			{ "q6@mired.org", 1000, 10, "a bad table value: the "
+			    "defaults" },
+		};
+		long long qb, qc;
+
+		quiet(1);
+		for (i = 0; i < sizeof(q) / sizeof(q[0]); i++) {
+			qb = qc = -2;
+			if (resolve_account(q[i].user, &a, why) == 1)
+				(void)resolve_quota(&a, &qb, &qc, why);
+			ok(qb == q[i].b && qc == q[i].c, q[i].name);
+			account_free(&a);
+		}
+		quiet(0);
+	}
+	var_mailbox_quota_maps = "";
+	var_mailbox_size_limit = 0;
+	var_mailbox_message_limit = 0;
+	write_file("passwd", "dave@mired.org:x:7:7::/d:\n");
+	ok(resolve_account("dave@mired.org", &a, why) == 1 &&
+	    a.quota_bytes == -1 && a.quota_count == -1,
+	    "no extra field: no quota of its own");
+	account_free(&a);
+
 	/* System users (root exists everywhere). */
 	if (root != NULL) {
 		ok(resolve_account("Root@mired.org", &a, why) == 1,
