@@ -12,16 +12,17 @@
 # milter_default_action decides: a milter that is not there, hangs past
 # its timeout, hangs up, sends a bad length or a forbidden edit.
 # About 15 s (the timeouts are set to 1 s).
-import os, sys, subprocess, tempfile, time, struct
+import atexit, os, shutil, sys, tempfile, time, struct
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "lib"))
 from cartero_test import *
 from fakemilter import *
+from filters import miltertest, edited, MILTERTEST as MT
 
-MT = os.path.join(BUILD, "t", "miltertest")
 if not os.access(MT, os.X_OK):
     skip_all("t/miltertest is not built (make check builds it)")
 
 tmp = tempfile.mkdtemp(prefix="milter.")
+atexit.register(shutil.rmtree, tmp, True)
 MSG = os.path.join(tmp, "msg")
 with open(MSG, "w") as f:
     f.write("Received: from client.example\n\tby mail.mired.org\n"
@@ -31,32 +32,11 @@ with open(MSG, "w") as f:
 
 
 def run(milters, *args, opts=()):
-    """miltertest's output lines, and how long it took."""
-    cmd = [MT, "-o", "milter_command_timeout=1",
-           "-o", "milter_content_timeout=1", "-o", "myhostname=mx.mired.org"]
-    for o in opts:
-        cmd += ["-o", o]
-    cmd += list(args) + [",".join(m.addr if hasattr(m, "addr") else m
-                                  for m in milters), MSG]
-    t0 = time.time()
-    p = subprocess.run(cmd, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
-                       timeout=60)
-    took = time.time() - t0
-    out = p.stdout.decode(errors="replace")
-    for m in milters:
-        if hasattr(m, "settle"):
-            m.settle()
-    return out, took, p.stderr.decode(errors="replace")
+    return miltertest(milters, MSG, *args, opts=opts)
 
 
 def lines(out, prefix):
     return [l for l in out.splitlines() if l.startswith(prefix)]
-
-
-def edited(out):
-    if "--- message\n" not in out:
-        return None
-    return out.split("--- message\n", 1)[1].split("--- end\n", 1)[0]
 
 
 # 1. A milter that continues everywhere: what it is sent.
