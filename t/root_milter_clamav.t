@@ -13,22 +13,12 @@
 #    (SMFIR_QUARANTINE);
 #  - clamd stopped: clamav-milter answers as its OnFail says (tempfail).
 # About 3 s (clamd starts in well under a second on one signature).
-import atexit, os, shutil, sys, tempfile
+import os, sys
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "lib"))
 from cartero_test import *
 from filters import *
 
-if not is_root():
-    skip_all("needs root (the filters run in a network namespace of their own)")
-for prog in ("clamd", "clamav-milter", "unshare"):
-    if not shutil.which(prog):
-        skip_all("%s is not installed (quickstart installs it)" % prog)
-if not os.access(MILTERTEST, os.X_OK):
-    skip_all("t/miltertest is not built (make check builds it)")
-
-tmp = tempfile.mkdtemp(prefix="clamav.")
-atexit.register(shutil.rmtree, tmp, True)
-os.chmod(tmp, 0o755)
+tmp = need_filters("clamav", "clamd", "clamav-milter")
 os.mkdir(os.path.join(tmp, "db"))
 with open(os.path.join(tmp, "db", "cartero.ndb"), "w") as f:
     f.write("Cartero.Test.EICAR:0:*:%s\n"

@@ -12,22 +12,12 @@
 #  - with -r 15 it is refused with 550 5.7.1 and nothing is kept;
 #  - a plain message goes on with X-Spam-Status: No and its body intact.
 # About 5 s (spamd starts in about a second).
-import atexit, glob, os, shutil, sys, tempfile
+import glob, os, shutil, sys
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "lib"))
 from cartero_test import *
 from filters import *
 
-if not is_root():
-    skip_all("needs root (the filters run in a network namespace of their own)")
-for prog in ("spamd", "spamc", "spamass-milter", "unshare"):
-    if not shutil.which(prog):
-        skip_all("%s is not installed (quickstart installs it)" % prog)
-if not os.access(MILTERTEST, os.X_OK):
-    skip_all("t/miltertest is not built (make check builds it)")
-
-tmp = tempfile.mkdtemp(prefix="spamassassin.")
-atexit.register(shutil.rmtree, tmp, True)
-os.chmod(tmp, 0o755)
+tmp = need_filters("spamassassin", "spamd", "spamc", "spamass-milter")
 site = os.path.join(tmp, "site")
 os.mkdir(site)
 for pre in glob.glob("/etc/spamassassin/*.pre"):

@@ -10,17 +10,37 @@ test file and stopped at exit (its process group, by the id we started).
 """
 import atexit
 import os
+import shutil
 import signal
 import subprocess
+import tempfile
 import time
 
-from cartero_test import BUILD
+from cartero_test import BUILD, is_root, skip_all
 
 MILTERTEST = os.path.join(BUILD, "t", "miltertest")
 
 # The test strings of the anti-spam and anti-virus world.
 GTUBE = "XJS*C4JDBQADN1.NSBN3*2IDNEN*GTUBE-STANDARD-ANTI-UBE-TEST-EMAIL*C.34X"
 EICAR = r"X5O!P%@AP[4\PZX54(P^)7CC)7}$EICAR-STANDARD-ANTIVIRUS-TEST-FILE!$H+H*"
+
+
+def need_filters(name, *programs):
+    """Skip the test unless it runs as root with the programs and
+    t/miltertest; a folder of its own (removed at exit) for sockets,
+    configuration and logs."""
+    if not is_root():
+        skip_all("needs root (the filters run in a network namespace of "
+                 "their own)")
+    for prog in programs + ("unshare",):
+        if not shutil.which(prog):
+            skip_all("%s is not installed (quickstart installs it)" % prog)
+    if not os.access(MILTERTEST, os.X_OK):
+        skip_all("t/miltertest is not built (make check builds it)")
+    tmp = tempfile.mkdtemp(prefix=name + ".")
+    atexit.register(shutil.rmtree, tmp, True)
+    os.chmod(tmp, 0o755)
+    return tmp
 
 
 def message(path, body, subject="test"):
