@@ -23,19 +23,19 @@
 #include "milter_int.h"
 #include "util.h"
 
-/* milter_is_name - does line start with a field name and a colon? */
-static int
-milter_is_name(const char *p, size_t len)
+/* milter_name_len - the length of the field name line starts with, if
+ * a colon follows it (white space between allowed, RFC 5322 4.5.3) */
+static size_t
+milter_name_len(const char *p, size_t len)
 {
-	size_t		 i;
+	size_t		 i, n;
 
-	for (i = 0; i < len; i++) {
-		if (p[i] == ':')
-			return i > 0;
+	for (i = 0; i < len && p[i] != ':'; i++)
 		if ((unsigned char)p[i] <= ' ' || (unsigned char)p[i] > '~')
-			return 0;
-	}
-	return 0;
+			break;
+	for (n = i; i < len && (p[i] == ' ' || p[i] == '\t'); i++)
+		;
+	return i < len && p[i] == ':' ? n : 0;
 }
 
 /* milter_msg_add - one field (copied) at the end of the list */
@@ -70,7 +70,7 @@ milter_msg_parse(struct milter_msg *mm, const char *msg, size_t len)
 		if (start != NULL)
 			milter_msg_add(mm, start, (size_t)(p - start));
 		start = NULL;
-		if (!milter_is_name(p, llen))
+		if (milter_name_len(p, llen) == 0)
 			break;
 		start = p;
 	}
@@ -107,7 +107,7 @@ milter_field_split(const struct milter_field *f, struct buf *name,
 
 	buf_reset(name);
 	buf_reset(value);
-	buf_append(name, f->raw, (size_t)(colon - f->raw));
+	buf_append(name, f->raw, milter_name_len(f->raw, f->len));
 	end = f->raw + f->len;
 	for (p = colon + 1; p < end && (*p == ' ' || *p == '\t'); p++)
 		;
@@ -160,7 +160,7 @@ milter_msg_find(const struct milter_msg *mm, const char *name, long index)
 	if (index < 1)
 		index = 1;
 	for (i = 0; i < mm->n; i++)
-		if (mm->f[i].len > nlen && mm->f[i].raw[nlen] == ':' &&
+		if (milter_name_len(mm->f[i].raw, mm->f[i].len) == nlen &&
 		    strncasecmp(mm->f[i].raw, name, nlen) == 0 &&
 		    ++seen == index)
 			return (long)i;
