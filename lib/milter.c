@@ -320,7 +320,7 @@ milters_start(struct milters *ms, struct milter_reply *r)
 
 /*
  * milters_stage - one envelope command to every milter that takes it:
- * its macros, the command unless the milter skips the stage (noflag),
+ * its macros (stage -1: none), the command unless the milter skips the stage (noflag),
  * the reply unless it need not reply (nrflag).  The first milter that
  * does not let it continue decides.
  */
@@ -329,7 +329,7 @@ milters_stage(struct milters *ms, int stage, int cmd, uint32_t noflag,
     uint32_t nrflag, struct milter_reply *r)
 {
 	struct milter	*m;
-	int		 i, c, d, session = stage <= MILTER_M_HELO;
+	int		 i, c, d, session = stage >= 0 && stage <= MILTER_M_HELO;
 
 	if (milters_start(ms, r) != MILTER_CONTINUE)
 		return r->decision;
@@ -339,7 +339,7 @@ milters_stage(struct milters *ms, int stage, int cmd, uint32_t noflag,
 		m = &ms->m[i];
 		if (m->state != MS_READY || (!session && m->msg_done))
 			continue;
-		if (milter_macros(ms, m, stage, cmd) < 0)
+		if (stage >= 0 && milter_macros(ms, m, stage, cmd) < 0)
 			c = -1;
 		else if (m->pflags & noflag)
 			c = MR_CONTINUE;
@@ -379,6 +379,8 @@ milters_connect(struct milters *ms, const char *name, const char *addr,
 	}
 	buf_reset(ms->arg);
 	milter_putstr(ms->arg, name);
+	if (addr != NULL && strncasecmp(addr, "IPv6:", 5) == 0)
+		addr += 5;
 	if (addr == NULL)
 		buf_putc(ms->arg, 'U');
 	else {
@@ -445,6 +447,19 @@ milters_data(struct milters *ms, struct milter_reply *r)
 	buf_reset(ms->arg);
 	return milters_stage(ms, MILTER_M_DATA, MC_DATA, MP_NODATA,
 	    MP_NR_DATA, r);
+}
+
+/*
+ * milters_unknown - a command smtpd does not know, whole (no macros, as
+ * Postfix's empty milter_unknown_command_macros); the reply is the one to
+ * give instead of smtpd's own when it refuses.
+ */
+int
+milters_unknown(struct milters *ms, const char *line, struct milter_reply *r)
+{
+	buf_reset(ms->arg);
+	milter_putstr(ms->arg, line);
+	return milters_stage(ms, -1, MC_UNKNOWN, MP_NOUNKNOWN, MP_NR_UNKN, r);
 }
 
 /*

@@ -91,7 +91,8 @@ struct milter_edit {
 	int		 milter;	/* which of the list (0 first) */
 };
 
-/* The answer at the end of the message. */
+/* The answer at the end of the message; edits, body and message only
+ * with CONTINUE (a refused or discarded message keeps none). */
 struct milter_result {
 	struct milter_reply reply;
 	struct milter_edit *edit;	/* header and envelope edits */
@@ -129,6 +130,9 @@ int		 milters_mail(struct milters *, const char *, char **,
 int		 milters_rcpt(struct milters *, const char *, char **,
 		    struct milter_reply *);
 int		 milters_data(struct milters *, struct milter_reply *);
+/* A command smtpd does not know (the whole line), before smtpd's 502. */
+int		 milters_unknown(struct milters *, const char *,
+		    struct milter_reply *);
 /* The whole message (header, empty line, body; CRLF or LF) at the end
  * of DATA: headers, end of headers, body, end of message to each milter
  * in turn.  The transaction is over afterwards whatever the answer. */

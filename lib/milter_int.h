@@ -25,6 +25,7 @@
 #define MC_QUIT		'Q'
 #define MC_RCPT		'R'
 #define MC_DATA		'T'
+#define MC_UNKNOWN	'U'
 
 /* Replies, milter to MTA. */
 #define MR_ADDRCPT	'+'

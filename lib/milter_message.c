@@ -324,6 +324,15 @@ milters_message(struct milters *ms, const char *msg, size_t len,
 		}
 	}
 	res->reply.decision = d;
+	if (d != MILTER_CONTINUE) {
+		/* A refused or discarded message keeps no edits. */
+		while (res->nedit > 0) {
+			res->nedit--;
+			free(res->edit[res->nedit].name);
+			free(res->edit[res->nedit].value);
+		}
+		buf_free(&res->body);
+	}
 	if (d == MILTER_CONTINUE && cur != NULL) {
 		res->message = cur;
 		cur = NULL;

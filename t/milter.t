@@ -165,12 +165,18 @@ out, took, _ = run([m])
 like(out, "message continue", "progress packets keep a slow milter within its 1 s timeout")
 m.stop()
 
+m = FakeMilter(script={"U": [replycode("502 5.5.2 What?")]}).start()
+out, _, _ = run([m], "-u", "XYZZY now")
+like(out, "unknown XYZZY now reject 502 5.5.2 What?", "an unknown command goes to the milter")
+is_(m.data_of("U"), [b"XYZZY now\0"], "... whole")
+m.stop()
+
 # 4. Negotiation: steps left out, no replies, the milter's macro lists.
-m = FakeMilter(pflags=NOHELO | NOMAIL | NOHDRS | NOBODY | NR_RCPT | NR_DATA | NR_EOH,
+m = FakeMilter(pflags=NOHELO | NOMAIL | NOHDRS | NOBODY | NOUNKNOWN | NR_RCPT | NR_DATA | NR_EOH,
                symlists={0: "j {nothing}", 2: "{mail_addr}"}).start()
-out, took, _ = run([m])
+out, took, _ = run([m], "-u", "XYZZY")
 like(out, "message continue", "a milter that leaves out steps gets the message through")
-is_(m.commands(), "CRTNEQ", "HELO, MAIL, headers and body are not sent to it")
+is_(m.commands(), "CRTNEQ", "HELO, unknown commands, MAIL, headers and body are not sent to it")
 ok(took < 1.0, "replies it does not send are not waited for (%.2f s)" % took)
 is_(m.macros("C"), {"j": "mx.mired.org"}, "its own connect macro list is used")
 is_(m.macros("M"), {"{mail_addr}": "ana@mired.org"}, "... and its MAIL list, "

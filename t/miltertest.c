@@ -6,16 +6,17 @@
  * message.
  *
  *	miltertest [-o name=value]... [-D name=value]... [-a addr] [-n name]
- *	    [-h helo] [-f sender] [-r rcpt]... [-A] [-m count] LIST FILE
+ *	    [-h helo] [-f sender] [-r rcpt]... [-u line] [-A] [-m count]
+ *	    LIST FILE
  *
  * LIST is smtpd_milters' syntax; FILE the message (CRLF or LF; "-" is
  * standard input).  -o sets a parameter (milter_default_action=accept);
  * -D a macro value the caller knows ({auth_authen}=ana); -a the client's
  * address (default 127.0.0.1; "none": not an IP client), -n its name;
- * -A: abort the transaction after the recipients (no message), then run
- * it again; -m: send the message count times in the same session.
+ * -u: an unknown command after HELO; -A: abort the transaction after
+ * the recipients (no message), then run it again; -m: send the message count times in the same session.
  *
- * Output, one line each: "connect DECISION [text]", "helo ...",
+ * Output, one line each: "connect DECISION [text]", "helo ...", "unknown ...",
  * "mail ...", "rcpt ADDR ...", "data ...", "message ...", then for each
  * edit "edit TYPE index name: value", "quarantine REASON", "body N bytes",
  * and the edited message between "--- message" and "--- end" when a
@@ -135,13 +136,14 @@ main(int argc, char **argv)
 	char		**rcpt = xcalloc((size_t)argc + 1, sizeof(*rcpt));
 	const char	*addr = "127.0.0.1", *name = "localhost";
 	const char	*helo = "client.example", *from = "ana@mired.org";
+	const char	*unknown = NULL;
 	struct milter_reply r;
 	struct milters	*ms;
 	int		 c, nover = 0, nrcpt = 0, abort = 0, count = 1, i;
 
 	msg_init("miltertest", MSG_STDERR);
 	mt_macro = xcalloc((size_t)argc + 1, sizeof(*mt_macro));
-	while ((c = getopt(argc, argv, "a:AD:f:h:m:n:o:r:")) != -1) {
+	while ((c = getopt(argc, argv, "a:AD:f:h:m:n:o:r:u:")) != -1) {
 		switch (c) {
 		case 'a':
 			addr = strcmp(optarg, "none") == 0 ? NULL : optarg;
@@ -170,6 +172,9 @@ main(int argc, char **argv)
 		case 'r':
 			rcpt[nrcpt++] = optarg;
 			break;
+		case 'u':
+			unknown = optarg;
+			break;
 		default:
 			msg_fatal("usage: miltertest [-A] [-o name=value] "
 			    "[-D macro=value] [-a addr] [-n name] [-h helo] "
@@ -193,6 +198,9 @@ main(int argc, char **argv)
 	milter_reply_init(&r);
 	if (mt_print("connect", NULL, milters_connect(ms, name, addr, 25, &r),
 	    &r) && mt_print("helo", helo, milters_helo(ms, helo, &r), &r)) {
+		if (unknown)
+			(void)mt_print("unknown", unknown, milters_unknown(ms,
+			    unknown, &r), &r);
 		if (abort)
 			mt_transaction(ms, from, rcpt, nrcpt, 1, text);
 		for (i = 0; i < count; i++)

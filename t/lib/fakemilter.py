@@ -11,7 +11,7 @@ both sides of lib/milter*.c.
     m.stop()
 
 A script maps a command letter ("C", "H", "M", "R", "T", "L", "N", "B",
-"E") to the packets to send in reply: bytes made by the helpers below, or
+"E", "U") to the packets to send in reply: bytes made by the helpers below, or
 ("hang", seconds), ("close",) (hang up), ("raw", bytes) (sent as is, no
 framing).  A command without a script gets "continue", unless the milter
 negotiated not to reply to it (NR_* flags).
@@ -24,12 +24,12 @@ import time
 # Protocol step flags (SMFIP_*) and actions (SMFIF_*).
 NOCONNECT, NOHELO, NOMAIL, NORCPT = 0x1, 0x2, 0x4, 0x8
 NOBODY, NOHDRS, NOEOH, NR_HDR = 0x10, 0x20, 0x40, 0x80
-NODATA, SKIP = 0x200, 0x400
+NOUNKNOWN, NODATA, SKIP = 0x100, 0x200, 0x400
 NR_CONN, NR_HELO, NR_MAIL, NR_RCPT = 0x1000, 0x2000, 0x4000, 0x8000
 NR_DATA, NR_EOH, NR_BODY = 0x10000, 0x40000, 0x80000
 ALL_ACTIONS = 0x1ff
 NR_OF = {"C": NR_CONN, "H": NR_HELO, "M": NR_MAIL, "R": NR_RCPT,
-         "T": NR_DATA, "L": NR_HDR, "N": NR_EOH, "B": NR_BODY}
+         "T": NR_DATA, "L": NR_HDR, "N": NR_EOH, "B": NR_BODY, "U": 0x20000}
 
 
 def packet(cmd, data=b""):
