@@ -178,8 +178,18 @@ milter_replycode(struct milters *ms, struct milter *m, struct milter_reply *r)
 		buf_setf(m->why, "bad reply code in \"%.40s\"", t);
 		return -1;
 	}
-	/* Lines of a multi-line reply end with CRLF and repeat the code. */
+	if (len >= r->text->cap) {
+		buf_setf(m->why, "reply text over %zu bytes", r->text->cap);
+		return -1;
+	}
+	/* Lines of a multi-line reply end with CRLF and repeat the code;
+	 * no other control character goes to the client. */
 	for (i = 0; i < len; i++) {
+		if ((unsigned char)t[i] == 127 || ((unsigned char)t[i] < ' ' &&
+		    t[i] != '\r' && t[i] != '\n' && t[i] != '\t')) {
+			buf_setf(m->why, "control character in reply text");
+			return -1;
+		}
 		if (t[i] != '\r' && t[i] != '\n')
 			continue;
 		if (t[i] == '\n' || t[i + 1] != '\n' || i + 5 > len ||

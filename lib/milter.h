@@ -27,8 +27,9 @@
  *
  * Distrusted: everything a milter sends.  A packet's length is checked
  * against MILTER_PACKET_MAX before anything is allocated, every string
- * must end inside its packet, the number of edits and the size of a
- * replacement body are bounded, and an action the milter did not
+ * must end inside its packet, the number and size of edits and the size
+ * of a replacement body (message_size_limit) are bounded, a reply text
+ * has no control characters but its CRLFs, and an action the milter did not
  * negotiate ends it (the default action).  I/O blocks, within the
  * milter_*_timeout limits.
  */
@@ -45,6 +46,8 @@ struct buf;
 /* The most edits (header changes, recipients) of one message, all
  * milters together; more ends the milter that sent them. */
 #define MILTER_EDIT_MAX		10000
+/* The most text (names, values, addresses) of those edits together. */
+#define MILTER_EDIT_BYTES	(1024 * 1024)
 /* Body chunks sent to a milter, as libmilter's MILTER_CHUNK_SIZE. */
 #define MILTER_CHUNK_MAX	65535
 

@@ -117,6 +117,7 @@ struct milters {
 	int		 discard;	/* a milter discarded the message */
 	int		 hold;		/* default action quarantine hit */
 	int		 body_by;	/* the milter whose body res->body is */
+	size_t		 edit_bytes;	/* text of the message's edits so far */
 	struct buf	*pkt;		/* a packet being made */
 	struct buf	*in;		/* a packet read */
 	struct buf	*arg;		/* a command's data */

@@ -11,8 +11,8 @@
  * it is kept: the action must have been negotiated, a header name is
  * printable without a colon, a value's line breaks must be folds (white
  * space after each: no new fields slipped into a value), an address has
- * no control characters, at most MILTER_EDIT_MAX edits, a replaced body
- * at most message_size_limit.  A milter that breaks one is dropped
+ * no control characters, at most MILTER_EDIT_MAX edits of at most
+ * MILTER_EDIT_BYTES together, a replaced body at most message_size_limit.  A milter that breaks one is dropped
  * (milter_default_action), and its edits with it.
  */
 #include <stdlib.h>
@@ -139,6 +139,11 @@ milter_collect(struct milters *ms, struct milter *m, int c,
 			res->quarantine = buf_new(128, 1024);
 		buf_set(res->quarantine, a);
 		return 0;
+	}
+	if ((ms->edit_bytes += buf_len(ms->in)) > MILTER_EDIT_BYTES) {
+		buf_setf(m->why, "more than %d bytes of edits",
+		    MILTER_EDIT_BYTES);
+		return -1;
 	}
 	if (acts[i].two) {
 		if (!milter_name_ok(a) || !milter_value_ok(b)) {
@@ -300,6 +305,7 @@ milters_message(struct milters *ms, const char *msg, size_t len,
 	else if (ms->discard)
 		d = MILTER_DISCARD;
 	ms->body_by = -1;
+	ms->edit_bytes = 0;
 	for (i = 0; i < ms->n && d == MILTER_CONTINUE; i++) {
 		m = &ms->m[i];
 		if (m->state != MS_READY || m->msg_done)

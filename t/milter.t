@@ -203,6 +203,16 @@ ok("message tempfail" in out and "evil" not in out,
    "a header value that would start a new field is refused")
 m.stop()
 
+for name, items in (("a reply with a control character", [replycode("550 5.7.1 a\x1bb")]),
+                    ("a reply over 4 kB", [replycode("550 5.7.1 " + "x" * 5000)]),
+                    ("a bare LF in a reply", [replycode("550-5.7.1 a\n550 5.7.1 b")]),
+                    ("over 1 MB of header edits",
+                     [addheader("X-Big", "y" * 60000)] * 20 + [CONTINUE])):
+    m = FakeMilter(script={"E": items}).start()
+    out, _, err = run([m])
+    like(out, "message tempfail 451 4.7.1 Service", name + ": default action")
+    m.stop()
+
 # 5. Failures and milter_default_action.
 m = FakeMilter(script={"M": [("hang", 5)]}).start()
 out, took, err = run([m])
