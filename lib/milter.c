@@ -266,11 +266,24 @@ milter_decide(struct milters *ms, struct milter *m, int c, int session,
 	return d;
 }
 
+/*
+ * milter_offer - the actions and steps of protocol version v (what older
+ * libmilters know: 2 the first five actions and six steps, 3 quarantine
+ * and SMFIP_NOEOH, 4 and 5 the header no-reply, unknown and DATA steps,
+ * 6 the rest)
+ */
+static void
+milter_offer(long long v, uint32_t *actions, uint32_t *steps)
+{
+	*actions = v >= 6 ? MA_ALL : v >= 3 ? 0x3f : 0x1f;
+	*steps = v >= 6 ? MP_OFFER : v >= 4 ? 0x3ff : v >= 3 ? 0x7f : 0x3f;
+}
+
 /* milter_negotiate - connect and agree on the protocol: 0, -1 */
 static int
 milter_negotiate(struct milters *ms, struct milter *m)
 {
-	uint32_t	 stage;
+	uint32_t	 stage, actions, steps;
 	size_t		 off = 0;
 	const char	*list;
 	int		 c;
@@ -278,10 +291,11 @@ milter_negotiate(struct milters *ms, struct milter *m)
 	if (milter_open(m) < 0)
 		return -1;
 	m->state = MS_READY;
+	milter_offer(var_milter_protocol, &actions, &steps);
 	buf_reset(ms->pkt);
 	milter_put32(ms->pkt, (uint32_t)var_milter_protocol);
-	milter_put32(ms->pkt, MA_ALL);
-	milter_put32(ms->pkt, MP_OFFER);
+	milter_put32(ms->pkt, actions);
+	milter_put32(ms->pkt, steps);
 	m->deadline = now_ms() + var_milter_command_timeout * 1000;
 	if (milter_send(m, MC_OPTNEG, ms->pkt) < 0 ||
 	    milter_recv(m, &c, ms->in) < 0)
@@ -297,13 +311,13 @@ milter_negotiate(struct milters *ms, struct milter *m)
 		    (unsigned long)m->version);
 		return -1;
 	}
-	if (m->actions & ~(uint32_t)MA_ALL) {
+	if (m->actions & ~actions) {
 		buf_setf(m->why, "asks for actions 0x%lx we do not offer",
-		    (unsigned long)(m->actions & ~(uint32_t)MA_ALL));
+		    (unsigned long)(m->actions & ~actions));
 		return -1;
 	}
 	/* Steps beyond ours (larger chunks, leading spaces): not done. */
-	m->pflags &= MP_OFFER;
+	m->pflags &= steps;
 	while (off < buf_len(ms->in)) {
 		if (milter_get32(ms->in, &off, &stage) < 0 ||
 		    (list = milter_getstr(ms->in, &off)) == NULL) {
