@@ -35,13 +35,17 @@
 #define MILTER_REJECT_TEXT	"550 5.7.1 Command rejected"
 #define MILTER_SHUTDOWN_TEXT	"421 4.7.0 Server closing connection"
 
-/* milter_sticky - the default action that a failed milter left */
+/* milter_sticky - the answer a failed milter or a refused connection
+ * left for every later command */
 int
 milter_sticky(struct milters *ms, struct milter_reply *r)
 {
 	r->decision = ms->failed;
-	buf_set(r->text, ms->failed == MILTER_REJECT ? MILTER_REJECT_TEXT :
-	    MILTER_TEMPFAIL_TEXT);
+	if (ms->sticky != NULL)
+		buf_set(r->text, buf_str(ms->sticky));
+	else
+		buf_set(r->text, ms->failed == MILTER_REJECT ?
+		    MILTER_REJECT_TEXT : MILTER_TEMPFAIL_TEXT);
 	return r->decision;
 }
 
@@ -413,8 +417,26 @@ milters_connect(struct milters *ms, const char *name, const char *addr,
 		buf_putc(ms->arg, port & 0xff);
 		milter_putstr(ms->arg, addr);
 	}
-	return milters_stage(ms, MILTER_M_CONNECT, MC_CONNECT, MP_NOCONNECT,
+	d = milters_stage(ms, MILTER_M_CONNECT, MC_CONNECT, MP_NOCONNECT,
 	    MP_NR_CONN, r);
+	if ((d == MILTER_REJECT || d == MILTER_TEMPFAIL) && !ms->failed) {
+		/* As Postfix: the session is refused, command by command. */
+		ms->failed = d;
+		ms->sticky = buf_new(128, 0);
+		buf_set(ms->sticky, buf_str(r->text));
+	}
+	return d;
+}
+
+/*
+ * milters_other - the answer to a command without a stage of its own
+ * (AUTH, STARTTLS, VRFY, ...): what a failed milter or a refused
+ * connection left, else continue.
+ */
+int
+milters_other(struct milters *ms, struct milter_reply *r)
+{
+	return milters_start(ms, r);
 }
 
 /* milters_helo - HELO or EHLO's name */
@@ -549,6 +571,7 @@ milters_free(struct milters **msp)
 	buf_free(&ms->pkt);
 	buf_free(&ms->in);
 	buf_free(&ms->arg);
+	buf_free(&ms->sticky);
 	free(ms);
 	*msp = NULL;
 }

@@ -8,7 +8,11 @@
  * session's stages in order: connect, helo, mail, rcpt (each accepted
  * recipient), data, then the whole message at the end of DATA
  * (milters_message), and milters_abort() when a transaction ends without
- * a message (RSET, a refused MAIL, a lost client).  Each call answers a
+ * a message (RSET, a refused MAIL, a lost client).  A refusal at connect
+ * holds for the whole session: every later call gives the same answer, as
+ * Postfix's smtpd does.  Mail that does not come by SMTP goes through the
+ * same calls as if from "localhost", 127.0.0.1 and HELO localhost (as
+ * Postfix's non_smtpd_milters).  Each call answers a
  * struct milter_reply: CONTINUE (go on), or REJECT / TEMPFAIL with the
  * SMTP reply to give, or DISCARD (accept, then drop the message).
  *
@@ -133,6 +137,9 @@ int		 milters_mail(struct milters *, const char *, char **,
 int		 milters_rcpt(struct milters *, const char *, char **,
 		    struct milter_reply *);
 int		 milters_data(struct milters *, struct milter_reply *);
+/* A command without a stage (AUTH, STARTTLS, VRFY...): refused when a
+ * milter failed (tempfail, reject) or refused the connection. */
+int		 milters_other(struct milters *, struct milter_reply *);
 /* A command smtpd does not know (the whole line), before smtpd's 502. */
 int		 milters_unknown(struct milters *, const char *,
 		    struct milter_reply *);

@@ -114,6 +114,7 @@ struct milters {
 	milter_macro_fn	 macro;
 	void		*ctx;
 	int		 failed;	/* sticky default action (decision) */
+	struct buf	*sticky;	/* its reply text, when a milter gave it */
 	int		 discard;	/* a milter discarded the message */
 	int		 hold;		/* default action quarantine hit */
 	int		 body_by;	/* the milter whose body res->body is */

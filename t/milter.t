@@ -107,8 +107,9 @@ m.stop()
 # 3. Replies at each stage: (script, miltertest's options, what its output
 # holds, what it must not hold, the commands the milter hears).
 REPLIES = [
-    ({"C": [REJECT]}, [], ["connect reject 550 5.7.1 Command rejected"],
-     "helo", "CQ", "reject at connect refuses the session"),
+    ({"C": [replycode("554 5.7.1 Go away")]}, [], ["connect reject 554 5.7.1 Go away",
+     "helo client.example reject 554 5.7.1 Go away"], "mail", "CQ",
+     "reject at connect refuses the session, HELO and all"),
     ({"H": [TEMPFAIL]}, [], ["helo client.example tempfail 451 4.7.1"],
      "mail", "CHQ", "tempfail at HELO"),
     ({"M": [replycode("553 5.7.1 No thanks")]}, [],

@@ -196,8 +196,10 @@ main(int argc, char **argv)
 		return 2;
 	}
 	milter_reply_init(&r);
-	if (mt_print("connect", NULL, milters_connect(ms, name, addr, 25, &r),
-	    &r) && mt_print("helo", helo, milters_helo(ms, helo, &r), &r)) {
+	/* A refused connection: smtpd still reads, and refuses, HELO. */
+	(void)mt_print("connect", NULL, milters_connect(ms, name, addr, 25,
+	    &r), &r);
+	if (mt_print("helo", helo, milters_helo(ms, helo, &r), &r)) {
 		if (unknown)
 			(void)mt_print("unknown", unknown, milters_unknown(ms,
 			    unknown, &r), &r);
