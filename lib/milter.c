@@ -56,10 +56,10 @@ milter_sticky(struct milters *ms, struct milter_reply *r)
 int
 milter_fail(struct milters *ms, struct milter *m, struct milter_reply *r)
 {
-	int		 d = milter_default_decision();
+	int		 d = m->action;
 
-	msg_warn("milter %s: %s; milter_default_action=%s", m->spec,
-	    buf_str(m->why), var_milter_default_action);
+	msg_warn("milter %s: %s; default_action=%s", m->spec,
+	    buf_str(m->why), m->action_name);
 	milter_close(m);
 	m->state = MS_FAILED;
 	m->in_msg = 0;
@@ -111,7 +111,7 @@ milter_macros(struct milters *ms, struct milter *m, int stage, int cmd)
 		}
 	free(list);
 	if (buf_len(ms->pkt) > 1) {
-		m->deadline = now_ms() + var_milter_command_timeout * 1000;
+		m->deadline = now_ms() + m->command_timeout * 1000;
 		r = milter_send(m, MC_MACRO, ms->pkt);
 	}
 	return r;
@@ -224,7 +224,7 @@ milter_decide(struct milters *ms, struct milter *m, int c, int session,
 		return MILTER_CONTINUE;
 	case MR_ACCEPT:
 		if (session) {
-			m->deadline = now_ms() + var_milter_command_timeout *
+			m->deadline = now_ms() + m->command_timeout *
 			    1000;
 			(void)milter_send(m, MC_QUIT, NULL);
 			milter_close(m);
@@ -295,12 +295,12 @@ milter_negotiate(struct milters *ms, struct milter *m)
 	if (milter_open(m) < 0)
 		return -1;
 	m->state = MS_READY;
-	milter_offer(var_milter_protocol, &actions, &steps);
+	milter_offer(m->protocol, &actions, &steps);
 	buf_reset(ms->pkt);
-	milter_put32(ms->pkt, (uint32_t)var_milter_protocol);
+	milter_put32(ms->pkt, (uint32_t)m->protocol);
 	milter_put32(ms->pkt, actions);
 	milter_put32(ms->pkt, steps);
-	m->deadline = now_ms() + var_milter_command_timeout * 1000;
+	m->deadline = now_ms() + m->command_timeout * 1000;
 	if (milter_send(m, MC_OPTNEG, ms->pkt) < 0 ||
 	    milter_recv(m, &c, ms->in) < 0)
 		return -1;
@@ -373,7 +373,7 @@ milters_stage(struct milters *ms, int stage, int cmd, uint32_t noflag,
 			c = MR_CONTINUE;
 		else
 			c = milter_ask(ms, m, cmd, ms->arg, m->pflags & nrflag,
-			    var_milter_command_timeout, NULL, i);
+			    m->command_timeout, NULL, i);
 		if (c == MR_CONTINUE && cmd == MC_MAIL)
 			m->in_msg = 1;
 		if (c < 0 || (d = milter_decide(ms, m, c, session,
@@ -521,7 +521,7 @@ milters_abort(struct milters *ms)
 	for (i = 0; i < ms->n; i++) {
 		m = &ms->m[i];
 		if (m->state == MS_READY && m->in_msg) {
-			m->deadline = now_ms() + var_milter_command_timeout *
+			m->deadline = now_ms() + m->command_timeout *
 			    1000;
 			if (milter_send(m, MC_ABORT, NULL) < 0) {
 				struct milter_reply r;
@@ -553,7 +553,7 @@ milters_free(struct milters **msp)
 	for (i = 0; i < ms->n; i++) {
 		m = &ms->m[i];
 		if (m->state == MS_READY) {
-			m->deadline = now_ms() + var_milter_command_timeout *
+			m->deadline = now_ms() + m->command_timeout *
 			    1000;
 			(void)milter_send(m, MC_QUIT, NULL);
 		}

@@ -105,6 +105,12 @@ struct milter {
 	uint32_t	 pflags;	/* MP_* it asked for */
 	char		*macros[MILTER_M_COUNT];	/* its own lists, or NULL */
 	long long	 deadline;	/* of the command in progress, ms */
+	long long	 connect_timeout;	/* s; milter_connect_timeout or */
+	long long	 command_timeout;	/* its own in { ... } */
+	long long	 content_timeout;
+	long long	 protocol;
+	int		 action;	/* default action: a decision, -1 hold */
+	const char	*action_name;
 	struct buf	*why;
 };
 
@@ -143,7 +149,6 @@ int		 milter_collect(struct milters *, struct milter *, int,
 
 /* milter_list.c: the list, addresses, default action, macro lists. */
 int		 milter_parse(struct milter *, const char *, struct buf *);
-int		 milter_default_decision(void);
 const char	*milter_macro_list(const struct milter *, int);
 
 /* milter_wire.c: connection and packets. */

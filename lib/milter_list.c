@@ -7,6 +7,9 @@
  * Addresses, as Postfix writes them and as Sendmail does:
  *	unix:/path  local:/path
  *	inet:host:port  inet:[ipv6]:port  inet6:host:port  inet:port@host
+ * and, as Postfix 3.0, a milter with settings of its own:
+ *	{ inet:host:port, connect_timeout = 10s, command_timeout = 10s,
+ *	  content_timeout = 60s, default_action = accept, protocol = 6 }
  */
 #include <sys/socket.h>
 
@@ -59,9 +62,25 @@ bad:
 	return -1;
 }
 
+/* milter_action - a default action's word as a decision (-1: hold), or
+ * -2 when it is none */
+static int
+milter_action(const char *w)
+{
+	if (strcasecmp(w, "tempfail") == 0)
+		return MILTER_TEMPFAIL;
+	if (strcasecmp(w, "reject") == 0)
+		return MILTER_REJECT;
+	if (strcasecmp(w, "accept") == 0)
+		return MILTER_CONTINUE;
+	if (strcasecmp(w, "quarantine") == 0)
+		return -1;
+	return -2;
+}
+
 /*
- * milter_parse - one milter of a list into m (its address; not
- * connected): 0, or -1 and why.
+ * milter_parse - one milter's address into m, its settings from the
+ * milter_* parameters (not connected): 0, or -1 and why.
  */
 int
 milter_parse(struct milter *m, const char *spec, struct buf *why)
@@ -73,6 +92,12 @@ milter_parse(struct milter *m, const char *spec, struct buf *why)
 	m->fd = -1;
 	m->state = MS_CLOSED;
 	m->why = buf_new(128, 1024);
+	m->connect_timeout = var_milter_connect_timeout;
+	m->command_timeout = var_milter_command_timeout;
+	m->content_timeout = var_milter_content_timeout;
+	m->protocol = var_milter_protocol;
+	m->action = milter_action(var_milter_default_action);
+	m->action_name = var_milter_default_action;
 	if ((colon = strchr(spec, ':')) == NULL) {
 		buf_setf(why, "bad milter address \"%s\": no type "
 		    "(inet:, inet6:, unix:, local:)", spec);
@@ -104,21 +129,71 @@ milter_parse(struct milter *m, const char *spec, struct buf *why)
 }
 
 /*
- * milter_default_decision - milter_default_action as a decision:
- * MILTER_TEMPFAIL, MILTER_REJECT, MILTER_CONTINUE (accept), or -1 for
- * quarantine (go on, hold the message).  An unknown word is tempfail,
- * the safe side (milters_new refuses it first).
+ * milter_setting - one "name = value" of a milter written in braces, as
+ * Postfix: { inet:host:port, command_timeout = 10s, default_action =
+ * accept }: 0, or -1 and why.
  */
-int
-milter_default_decision(void)
+static int
+milter_setting(struct milter *m, char *item, struct buf *why)
 {
-	if (strcasecmp(var_milter_default_action, "accept") == 0)
-		return MILTER_CONTINUE;
-	if (strcasecmp(var_milter_default_action, "reject") == 0)
-		return MILTER_REJECT;
-	if (strcasecmp(var_milter_default_action, "quarantine") == 0)
+	static const char *actions[] = { "tempfail", "reject", "accept",
+	    "quarantine" };
+	char		*eq = strchr(item, '='), *name, *value;
+	char		*orig = xstrdup(item);
+	long long	 t;
+	size_t		 i;
+
+	if (eq == NULL)
+		goto bad;
+	*eq = '\0';
+	name = trim(item);
+	value = trim(eq + 1);
+	t = parse_time(value, 's');
+	if (strcmp(name, "connect_timeout") == 0 && t >= 1)
+		m->connect_timeout = t;
+	else if (strcmp(name, "command_timeout") == 0 && t >= 1)
+		m->command_timeout = t;
+	else if (strcmp(name, "content_timeout") == 0 && t >= 1)
+		m->content_timeout = t;
+	else if (strcmp(name, "protocol") == 0 && strlen(value) == 1 &&
+	    value[0] >= '2' && value[0] <= '6')
+		m->protocol = value[0] - '0';
+	else if (strcmp(name, "default_action") == 0 &&
+	    milter_action(value) >= -1) {
+		m->action = milter_action(value);
+		for (i = 0; i < sizeof(actions) / sizeof(actions[0]); i++)
+			if (strcasecmp(value, actions[i]) == 0)
+				m->action_name = actions[i];
+	} else
+		goto bad;
+	free(orig);
+	return 0;
+bad:
+	buf_setf(why, "bad setting \"%s\" of milter %s: expected "
+	    "connect_timeout, command_timeout or content_timeout = TIME, "
+	    "protocol = 2..6, default_action = tempfail, reject, accept or "
+	    "quarantine", trim(orig), m->spec);
+	free(orig);
+	return -1;
+}
+
+/* milter_braces - "{ address, name = value, ... }" at p (just past the
+ * brace, its closing one made a NUL) into m */
+static int
+milter_braces(struct milter *m, char *p, struct buf *why)
+{
+	char		*item;
+
+	if ((item = mystrtok(&p, ",")) == NULL) {
+		buf_setf(why, "a milter in braces without an address");
 		return -1;
-	return MILTER_TEMPFAIL;
+	}
+	if (milter_parse(m, trim(item), why) < 0)
+		return -1;
+	while ((item = mystrtok(&p, ",")) != NULL)
+		if (milter_setting(m, item, why) < 0)
+			return -1;
+	return 0;
 }
 
 /* milter_macro_list - the names of the macros of stage for milter m */
@@ -148,32 +223,49 @@ milter_macro_list(const struct milter *m, int stage)
 /*
  * milters_new - a session's set from a list (smtpd_milters' value),
  * nothing connected yet: NULL and why when an entry or
- * milter_default_action is bad.
+ * milter_default_action is bad.  An entry is an address, or an address
+ * and its own settings in braces.
  */
 struct milters *
 milters_new(const char *list, milter_macro_fn macro, void *ctx,
     struct buf *why)
 {
 	struct milters	*ms = xcalloc(1, sizeof(*ms));
-	char		*copy = xstrdup(list ? list : ""), *p = copy, *tok;
-	const char	*act = var_milter_default_action;
+	char		*copy = xstrdup(list ? list : ""), *p = copy, *end;
+	struct milter	*m;
+	int		 r;
 
 	ms->macro = macro;
 	ms->ctx = ctx;
 	ms->pkt = buf_new(1024, 0);
 	ms->in = buf_new(1024, 0);
 	ms->arg = buf_new(1024, 0);
-	if (strcasecmp(act, "tempfail") != 0 && strcasecmp(act,
-	    "reject") != 0 && strcasecmp(act, "accept") != 0 &&
-	    strcasecmp(act, "quarantine") != 0) {
+	if (milter_action(var_milter_default_action) < -1) {
 		buf_setf(why, "bad milter_default_action \"%s\": expected "
-		    "tempfail, reject, accept or quarantine", act);
+		    "tempfail, reject, accept or quarantine",
+		    var_milter_default_action);
 		goto bad;
 	}
-	while ((tok = mystrtok(&p, ", \t\r\n")) != NULL) {
+	for (;;) {
+		p += strspn(p, ", \t\r\n");
+		if (*p == '\0')
+			break;
 		ms->m = xrealloc(ms->m, (size_t)(ms->n + 1) * sizeof(*ms->m));
-		memset(&ms->m[ms->n], 0, sizeof(ms->m[ms->n]));
-		if (milter_parse(&ms->m[ms->n++], tok, why) < 0)
+		m = &ms->m[ms->n++];
+		memset(m, 0, sizeof(*m));
+		m->fd = -1;
+		if (*p == '{') {
+			if ((end = strchr(p, '}')) == NULL) {
+				buf_setf(why, "a milter's \"{\" without its "
+				    "\"}\" in \"%s\"", list);
+				goto bad;
+			}
+			*end = '\0';
+			r = milter_braces(m, p + 1, why);
+			p = end + 1;
+		} else
+			r = milter_parse(m, mystrtok(&p, ", \t\r\n"), why);
+		if (r < 0)
 			goto bad;
 	}
 	free(copy);

@@ -199,7 +199,7 @@ milter_body(struct milters *ms, struct milter *m, int idx,
 			prev = *p++;
 		}
 		c = milter_ask(ms, m, MC_BODY, ms->arg, m->pflags & MP_NR_BODY,
-		    var_milter_content_timeout, NULL, idx);
+		    m->content_timeout, NULL, idx);
 		if (c == MR_SKIP)
 			return 1;
 		if (!milter_step(ms, m, c, res, d))
@@ -228,7 +228,7 @@ milter_content(struct milters *ms, struct milter *m, int idx,
 		milter_putstr(ms->arg, buf_str(name));
 		milter_putstr(ms->arg, buf_str(value));
 		c = milter_ask(ms, m, MC_HEADER, ms->arg, m->pflags & MP_NR_HDR,
-		    var_milter_content_timeout, NULL, idx);
+		    m->content_timeout, NULL, idx);
 		if (!milter_step(ms, m, c, res, &d))
 			goto out;
 	}
@@ -238,7 +238,7 @@ milter_content(struct milters *ms, struct milter *m, int idx,
 	}
 	if (!(m->pflags & MP_NOEOH)) {
 		c = milter_ask(ms, m, MC_EOH, NULL, m->pflags & MP_NR_EOH,
-		    var_milter_content_timeout, NULL, idx);
+		    m->content_timeout, NULL, idx);
 		if (!milter_step(ms, m, c, res, &d))
 			goto out;
 	}
@@ -248,7 +248,7 @@ milter_content(struct milters *ms, struct milter *m, int idx,
 		d = -1;
 		goto out;
 	}
-	c = milter_ask(ms, m, MC_EOM, NULL, 0, var_milter_content_timeout,
+	c = milter_ask(ms, m, MC_EOM, NULL, 0, m->content_timeout,
 	    res, idx);
 	m->in_msg = 0;
 	if (!milter_step(ms, m, c, res, &d))

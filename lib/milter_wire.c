@@ -27,7 +27,6 @@
 
 #include "buf.h"
 #include "milter_int.h"
-#include "params.h"
 #include "util.h"
 
 /* milter_wait - wait for fd to be ready before the deadline: 0, -1 */
@@ -102,7 +101,7 @@ milter_open(struct milter *m)
 	struct sockaddr_un un;
 	int		 r, one = 1;
 
-	m->deadline = now_ms() + var_milter_connect_timeout * 1000;
+	m->deadline = now_ms() + m->connect_timeout * 1000;
 	if (m->family == AF_UNIX) {
 		memset(&un, 0, sizeof(un));
 		un.sun_family = AF_UNIX;

@@ -311,6 +311,18 @@ out, _, _ = run(["bogus:/x"])
 like(out, "config bad milter address \"bogus:/x\"", "an unknown address type is refused")
 out, _, _ = run(["inet:127.0.0.1"])
 like(out, "config bad milter address", "an address without a port is refused")
+m = FakeMilter(script={"M": [("hang", 3)]}).start()
+out, took, err = run(["{ %s, command_timeout = 2s, default_action = accept }" % m.addr])
+like(out, "message continue", "a milter's own default_action in braces (Postfix 3.0 syntax)")
+ok(2 <= took < 2.9, "... and its own command_timeout (%.2f s)" % took)
+like(err, "default_action=accept", "... logged")
+m.stop()
+for bad, why in (("{ inet:127.0.0.1:9, colour = blue }", "bad setting \"colour = blue\""),
+                 ("{ inet:127.0.0.1:9, command_timeout = soon }", "bad setting"),
+                 ("{ inet:127.0.0.1:9", "a milter's \"{\" without its \"}\""),
+                 ("{ }", "without an address")):
+    out, _, _ = run([bad])
+    like(out, "config " if "{ }" == bad else "config " + why, "refused: " + bad)
 out, _, _ = run(["unix:/x"], opts=["milter_default_action=maybe"])
 like(out, "config bad milter_default_action", "a bad milter_default_action is refused")
 done()
