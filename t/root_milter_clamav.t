@@ -12,7 +12,8 @@
 #  - with OnInfected Quarantine the infected message goes on, to be held
 #    (SMFIR_QUARANTINE);
 #  - clamd stopped: clamav-milter answers as its OnFail says (tempfail).
-# About 3 s (clamd starts in well under a second on one signature).
+# About 6 s (clamd starts in well under a second on one signature; it and
+# clamav-milter take a few seconds to stop).
 import os, sys
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "lib"))
 from cartero_test import *
@@ -67,6 +68,5 @@ like(edited(out), "X-Virus-Status: Infected (Cartero.Test.EICAR.UNOFFICIAL)",
 clamd.stop()
 out, took, err = miltertest(["unix:" + tmp + "/reject.sock"], clean, opts=opts)
 like(out, "message tempfail 4", "clamd gone: clamav-milter tempfails (OnFail Defer)")
-rej.stop()
-hold.stop()
+stop_all(rej, hold)
 done()

@@ -10,7 +10,7 @@
 #  - the GTUBE string is refused with rspamd's own reply (554 5.7.1);
 #  - a plain message goes on with the X-Spam-Status header rspamd adds
 #    (milter_headers), its body intact.
-# About 10 s (rspamd loads its rules in a few seconds).
+# About 13 s (rspamd loads its rules in about 10 s).
 import os, pwd, sys
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "lib"))
 from cartero_test import *

@@ -11,7 +11,7 @@
 #    report (the body replaced, Content-Type changed);
 #  - with -r 15 it is refused with 550 5.7.1 and nothing is kept;
 #  - a plain message goes on with X-Spam-Status: No and its body intact.
-# About 5 s (spamd starts in about a second).
+# About 6 s (spamd starts in about a second).
 import glob, os, shutil, sys
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "lib"))
 from cartero_test import *
@@ -56,7 +56,5 @@ ok(edited(out) is None, "... and nothing is kept")
 out, took, err = miltertest(["unix:" + tmp + "/mark.sock"], ham, opts=opts)
 like(edited(out), "\nX-Spam-Status: No, ", "a plain message goes on, X-Spam-Status: No")
 like(edited(out), "\n\nHello Bob,\nthe meeting is at ten.\n", "... its body intact")
-mark.stop()
-rej.stop()
-spamd.stop()
+stop_all(mark, rej, spamd)
 done()

@@ -107,15 +107,26 @@ class Isolated:
         except OSError:
             return ""
 
-    def stop(self):
+    def signal(self, sig):
         if self.proc.poll() is None:
             try:
-                os.killpg(self.proc.pid, signal.SIGTERM)
-                self.proc.wait(10)
-            except (ProcessLookupError, subprocess.TimeoutExpired):
-                try:
-                    os.killpg(self.proc.pid, signal.SIGKILL)
-                except ProcessLookupError:
-                    pass
-                self.proc.wait()
+                os.killpg(self.proc.pid, sig)
+            except ProcessLookupError:
+                pass
+
+    def stop(self):
+        self.signal(signal.SIGTERM)
+        try:
+            self.proc.wait(10)
+        except subprocess.TimeoutExpired:
+            self.signal(signal.SIGKILL)
+            self.proc.wait()
         self.out.close()
+
+
+def stop_all(*filters):
+    """Stop several filters at once (each takes its time to exit)."""
+    for f in filters:
+        f.signal(signal.SIGTERM)
+    for f in filters:
+        f.stop()
