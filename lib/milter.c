@@ -41,8 +41,10 @@ int
 milter_sticky(struct milters *ms, struct milter_reply *r)
 {
 	r->decision = ms->failed;
-	if (ms->sticky != NULL)
+	if (ms->sticky != NULL) {
 		buf_set(r->text, buf_str(ms->sticky));
+		r->close = strncmp(buf_str(ms->sticky), "421", 3) == 0;
+	}
 	else
 		buf_set(r->text, ms->failed == MILTER_REJECT ?
 		    MILTER_REJECT_TEXT : MILTER_TEMPFAIL_TEXT);
@@ -243,10 +245,16 @@ milter_decide(struct milters *ms, struct milter *m, int c, int session,
 		return MILTER_DISCARD;
 	case MR_SHUTDOWN:
 	case MR_CONN_FAIL:
-		buf_set(r->text, MILTER_SHUTDOWN_TEXT);
-		r->close = 1;
-		d = MILTER_TEMPFAIL;
-		break;
+		/* The session ends: 421 now and to anything after it. */
+		if (!ms->failed) {
+			ms->failed = MILTER_TEMPFAIL;
+			ms->sticky = buf_new(64, 0);
+			buf_set(ms->sticky, MILTER_SHUTDOWN_TEXT);
+		}
+		milter_close(m);
+		m->state = MS_FAILED;
+		m->in_msg = 0;
+		return milter_sticky(ms, r);
 	case MR_REPLYCODE:
 		if ((d = milter_replycode(ms, m, r)) < 0)
 			return -1;

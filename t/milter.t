@@ -118,6 +118,8 @@ REPLIES = [
     ({"R": [DISCARD]}, [], ["rcpt bob@mired.org discard", "message discard"],
      None, "CHMRAQ", "discard at RCPT discards the message; the milter is "
      "not asked about the rest of it"),
+    ({"R": [packet("4")]}, [], ["rcpt bob@mired.org tempfail 421 4.7.0 Server closing connection close"],
+     "data", "CHMR", "shutdown at RCPT: 421, the milter is closed, the session ends"),
     ({"M": [ACCEPT]}, [], ["message continue"], None, "CHMQ",
      "accept at MAIL accepts the message; the milter hears nothing more"),
     ({"C": [ACCEPT]}, ["-m", "2"], ["message continue"], None, "CQ",
