@@ -5,37 +5,43 @@
  * One struct milters is one SMTP session (or one locally posted message)
  * and holds one connection to each milter of a list, opened at
  * milters_connect() and closed at milters_free().  The caller reports the
- * session's stages in order: connect, helo, mail, rcpt (each accepted
- * recipient), data, then the whole message at the end of DATA
- * (milters_message), and milters_abort() when a transaction ends without
- * a message (RSET, a refused MAIL, a lost client).  A refusal at connect
- * holds for the whole session: every later call gives the same answer, as
- * Postfix's smtpd does.  Mail that does not come by SMTP goes through the
- * same calls as if from "localhost", 127.0.0.1 and HELO localhost (as
- * Postfix's non_smtpd_milters).  Each call answers a
- * struct milter_reply: CONTINUE (go on), or REJECT / TEMPFAIL with the
- * SMTP reply to give, or DISCARD (accept, then drop the message).
+ * session's stages in order: connect, helo, mail, rcpt (each recipient
+ * smtpd accepted), data, then the whole message at the end of DATA
+ * (milters_message: as it goes into the queue file, dots unstuffed, with
+ * the Received header smtpd adds), and milters_abort() when a transaction
+ * ends without a message (RSET, a refused MAIL, a lost client).  Each call
+ * answers a struct milter_reply: CONTINUE (go on), REJECT or TEMPFAIL with
+ * the SMTP reply to give (close: 421, end the session), or DISCARD
+ * (accept, then drop the message).  At the end of the message a struct
+ * milter_result also carries the edits and the edited message; a
+ * quarantine reason means the message goes on hold.
+ *
+ * A refusal at connect holds for the whole session: every later call
+ * gives the same answer, as Postfix's smtpd does.  Mail that does not
+ * come by SMTP goes through the same calls as if from "localhost",
+ * 127.0.0.1 and HELO localhost (as Postfix's non_smtpd_milters).
  *
  * Milters of a list are asked in order; the first that rejects, tempfails
  * or discards decides, and the ones after it are not asked about that
  * command.  As in Postfix, the message content goes to the milters one
  * after the other at the end of DATA, and each milter sees the message as
- * the milters before it edited it (Postfix reads it back from the queue
- * file, which the earlier milters' edits have already changed).
+ * the milters before it edited it (Postfix's milter_message(): "each
+ * milter sees the result of any changes made by a preceding milter").
  *
  * A milter that cannot be reached, times out, closes, or says something
- * the protocol does not allow is dropped for the session and
- * milter_default_action decides: tempfail and reject give that answer to
- * this and every later stage of the session; accept goes on without the
- * milter; quarantine goes on without it and puts the message on hold.
+ * the protocol does not allow is dropped for the session and its default
+ * action decides (milter_default_action, or its own in braces): tempfail
+ * and reject give that answer to this and every later stage of the
+ * session; accept goes on without the milter; quarantine goes on without
+ * it and puts the message on hold.
  *
  * Distrusted: everything a milter sends.  A packet's length is checked
  * against MILTER_PACKET_MAX before anything is allocated, every string
  * must end inside its packet, the number and size of edits and the size
  * of a replacement body (message_size_limit) are bounded, a reply text
- * has no control characters but its CRLFs, and an action the milter did not
- * negotiate ends it (the default action).  I/O blocks, within the
- * milter_*_timeout limits.
+ * has no control characters but its CRLFs, a header value's line breaks
+ * must be folds, and an action the milter did not negotiate ends it.
+ * I/O blocks, within the milter's connect, command and content timeouts.
  */
 #ifndef CARTERO_MILTER_H
 #define CARTERO_MILTER_H
