@@ -58,10 +58,13 @@ milter_sticky(struct milters *ms, struct milter_reply *r)
 int
 milter_fail(struct milters *ms, struct milter *m, struct milter_reply *r)
 {
+	struct buf	*text = buf_new(128, 0);
 	int		 d = m->action;
 
+	/* The reason may quote the milter: printable in the log. */
 	msg_warn("milter %s: %s; default_action=%s", m->spec,
-	    buf_str(m->why), m->action_name);
+	    printable(buf_str(m->why), text), m->action_name);
+	buf_free(&text);
 	milter_close(m);
 	m->state = MS_FAILED;
 	m->in_msg = 0;
