@@ -149,6 +149,23 @@
  X(TIME, login_timeout, "60s", 1, 86400, "How long pop3d and imapd wait for a client's next command before it has logged in (after the login, pop3d_timeout and imapd_timeout).") \
  X(TIME, login_starttls_timeout, "30s", 1, 3600, "The time limit of the TLS handshake in pop3d and imapd (STLS, STARTTLS or implicit TLS).") \
  X(TIME, smtpd_starttls_timeout, "30s", 1, 3600, "The time limit of the TLS handshake in smtpd (STARTTLS or implicit TLS; Postfix: 300s).") \
+/* Milters (Sendmail's mail filter protocol, lib/milter*.c). */ \
+ X(STR, smtpd_milters, "", 0, 0, "Mail filters that smtpd asks about each SMTP session and message, in order (Sendmail's milter protocol): a list of inet:host:port, inet:[ipv6]:port, inet6:host:port, inet:port@host (Sendmail's spelling), unix:/path or local:/path; as in Postfix, a milter with settings of its own is written in braces: { inet:127.0.0.1:11332, connect_timeout = 10s, command_timeout = 10s, content_timeout = 60s, default_action = accept, protocol = 6 }. The first milter that rejects, tempfails or discards decides; each sees the message as the milters before it edited it.") \
+ X(STR, non_smtpd_milters, "", 0, 0, "Mail filters for mail that arrives by sendmail(1) and pickup, the same syntax as smtpd_milters.") \
+ X(STR, milter_default_action, "tempfail", 0, 0, "What happens when a milter cannot be reached, times out, dies or breaks the protocol: tempfail (451 4.7.1 to this and every later command of the session), reject (550 5.7.1, the same way), accept (go on without the milter) or quarantine (go on without it, the message is put on hold).") \
+ X(INT, milter_protocol, "6", 2, 6, "The milter protocol version offered to milters (libmilter of Sendmail 8.14 and later speaks 6).") \
+ X(TIME, milter_connect_timeout, "30s", 1, 3600, "How long to wait for a connection to a milter.") \
+ X(TIME, milter_command_timeout, "30s", 1, 3600, "How long to wait for a milter's reply to a command other than the message content (a progress packet starts the wait again).") \
+ X(TIME, milter_content_timeout, "300s", 1, 86400, "How long to wait for a milter to take one header, body chunk or the end of the message and reply (a progress packet starts the wait again).") \
+ X(STR, milter_connect_macros, "j {daemon_name} {daemon_addr} v _", 0, 0, "The macros sent to milters with the client's connection, as Postfix (a milter may ask for its own list).") \
+ X(STR, milter_helo_macros, "{tls_version} {cipher} {cipher_bits} {cert_subject} {cert_issuer}", 0, 0, "The macros sent to milters with HELO/EHLO.") \
+ X(STR, milter_mail_macros, "i {auth_type} {auth_authen} {auth_author} {mail_addr} {mail_host} {mail_mailer}", 0, 0, "The macros sent to milters with MAIL FROM.") \
+ X(STR, milter_rcpt_macros, "i {rcpt_addr} {rcpt_host} {rcpt_mailer}", 0, 0, "The macros sent to milters with RCPT TO.") \
+ X(STR, milter_data_macros, "i", 0, 0, "The macros sent to milters with DATA.") \
+ X(STR, milter_end_of_header_macros, "i", 0, 0, "The macros sent to milters at the end of the message header.") \
+ X(STR, milter_end_of_data_macros, "i", 0, 0, "The macros sent to milters at the end of the message.") \
+ X(STR, milter_macro_daemon_name, "$myhostname", 0, 0, "The value of the {daemon_name} macro sent to milters.") \
+ X(STR, milter_macro_v, "cartero", 0, 0, "The value of the v macro (the MTA's name and version) sent to milters.") \
  X(STR, syslog_facility, "mail", 0, 0, "The syslog facility of log messages.") \
  X(STR, syslog_name, "cartero", 0, 0, "The prefix of program names in log messages (cartero/smtpd).") \
  X(STR, maillog_file, "", 0, 0, "A file to append log lines to, besides syslog; for hosts or instances without syslog.") \

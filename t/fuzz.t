@@ -7,10 +7,10 @@
 # (master.cf, SNI map values, quota percentages, the last-login file,
 # maildirsize, quota words), DKIM (tag lists, key records, signatures;
 # what we sign must verify), SPF records, macros and DMARC records
-# (fuzz_spf).
+# (fuzz_spf), and a milter's whole side of the conversation.
 # Longer runs: fuzz/run SECONDS.
 top=$(cd "$(dirname "$0")/.." && pwd)
-targets="addr queue attr deliver conf lineio sasl pop3 mime imap dns pipe smtp_reply admin dkim spf"
+targets="addr queue attr deliver conf lineio sasl pop3 mime imap dns pipe smtp_reply admin dkim spf milter"
 if ! command -v clang >/dev/null; then
 	echo "1..0 # SKIP clang is not installed"
 	exit 0
