@@ -193,6 +193,42 @@ maildir_make(const char *path, int with_folders, struct buf *why)
 	return r;
 }
 
+/*
+ * maildir_folder_ok - may name be a Maildir++ folder that mail is filed
+ * into ("Junk")?  Letters, digits, '-' and '_', at most 64: nothing that
+ * walks out of the Maildir or into a subfolder.
+ */
+int
+maildir_folder_ok(const char *name)
+{
+	size_t n = strlen(name);
+
+	return n > 0 && n <= 64 && strspn(name, "abcdefghijklmnopqrstuvwxyz"
+	    "ABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789-_") == n;
+}
+
+/*
+ * maildir_make_folder - the Maildir++ folder name of the Maildir at path
+ * (made when missing, with its maildirfolder file); its path into out
+ */
+int
+maildir_make_folder(const char *path, const char *name, struct buf *out,
+    struct buf *why)
+{
+	struct stat st;
+
+	if (!maildir_folder_ok(name)) {
+		buf_setf(why, "bad folder name");
+		errno = EINVAL;
+		return -1;
+	}
+	buf_setf(out, "%s%s.%s", path, *path != '\0' &&
+	    path[strlen(path) - 1] == '/' ? "" : "/", name);
+	if (lstat(buf_str(out), &st) == 0 && S_ISDIR(st.st_mode))
+		return 0;
+	return maildir_make_one(buf_str(out), 1, why);
+}
+
 /* maildir_host - this host's name with '/' and ':' escaped, as DJB says */
 static const char *
 maildir_host(void)

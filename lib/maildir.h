@@ -15,6 +15,11 @@
 struct buf;
 
 int	maildir_make(const char *, int, struct buf *);	/* path, with folders */
+/* A folder name mail may be filed into ("Junk"): letters, digits, - _. */
+int	maildir_folder_ok(const char *);
+/* The Maildir++ folder of a Maildir, made if missing; its path in out. */
+int	maildir_make_folder(const char *, const char *, struct buf *,
+	    struct buf *);
 /*
  * Deliver: write prefix (e.g. "Return-Path: <x>\nDelivered-To: y\n") then
  * len bytes of fd from offset.  Returns 0, or -1 with why, and *temp set

@@ -48,6 +48,7 @@
 #include "ipc.h"
 #include "lineio.h"
 #include "local.h"
+#include "maildir.h"
 #include "msg.h"
 #include "params.h"
 #include "privs.h"
@@ -401,6 +402,7 @@ local_request(struct local_req *r)
 	job->offset = dr.offset;
 	job->size = dr.size;
 	job->size_limit = var_mailbox_size_limit;
+	job->folder = "";
 
 	/* The queue file: named by us, not by the request. */
 	if ((r->qfd = queue_trust_open(id, dr.path, job->offset, job->size,
@@ -471,6 +473,9 @@ local_request(struct local_req *r)
 		job->target = buf_str(r->mbox);
 		job->kind = local_ends_slash(job->target) ||
 		    local_ends_slash(var_home_mailbox) ? "maildir" : "mbox";
+		/* A folder the queue file names (DMARC quarantine: Junk). */
+		job->folder = dr.folder != NULL && maildir_folder_ok(dr.folder) ?
+		    dr.folder : "";
 		job->home = r->acct.home ? r->acct.home : "/";
 		job->user = r->acct.name ? r->acct.name : job->recipient;
 		/*

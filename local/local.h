@@ -30,6 +30,7 @@ struct attr;
 #define LOCAL_JOB_USER		"user"
 #define LOCAL_JOB_SIZE_LIMIT	"size_limit"
 #define LOCAL_JOB_COUNT_LIMIT	"count_limit"
+#define LOCAL_JOB_FOLDER	"folder"
 #define LOCAL_JOB_BATCH_LEFT	"batch_left"	/* packets still to come */
 
 /* local_deliver.c: one delivery, done as the right user already. */
@@ -46,6 +47,7 @@ struct local_job {
 	off_t		 size;
 	long long	 size_limit;	/* the user's quota in bytes, 0: none */
 	long long	 count_limit;	/* in messages (Maildir), 0: none */
+	const char	*folder;	/* a Maildir++ folder ("Junk"), "": inbox */
 };
 
 void	local_job_from_attr(struct local_job *, const struct attr *);

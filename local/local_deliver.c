@@ -81,6 +81,7 @@ local_job_from_attr(struct local_job *j, const struct attr *a)
 	j->size = (off_t)attr_get_num(a, DELIVER_SIZE, -1);
 	j->size_limit = attr_get_num(a, LOCAL_JOB_SIZE_LIMIT, 0);
 	j->count_limit = attr_get_num(a, LOCAL_JOB_COUNT_LIMIT, 0);
+	j->folder = (v = attr_get(a, LOCAL_JOB_FOLDER)) ? v : "";
 }
 
 /* local_job_to_attr - the wire form of a job, for a worker */
@@ -100,6 +101,7 @@ local_job_to_attr(const struct local_job *j, struct attr *a)
 	attr_setf(a, DELIVER_SIZE, "%lld", (long long)j->size);
 	attr_setf(a, LOCAL_JOB_SIZE_LIMIT, "%lld", j->size_limit);
 	attr_setf(a, LOCAL_JOB_COUNT_LIMIT, "%lld", j->count_limit);
+	attr_set(a, LOCAL_JOB_FOLDER, j->folder);
 }
 
 /* local_header_value - append s with control characters made '?' */
@@ -243,13 +245,16 @@ local_quota_check(const struct local_job *j, const char *path,
  * from the Maildir's maildirsize file (lib/maildirsize.c), not summed
  * from its files, and what the batch added goes into that file as one
  * line (one O_APPEND write: deliveries at once lose no change).  All jobs
- * of a batch are one user's, with the same limits.
+ * of a batch are one user's, with the same limits, into one folder: the
+ * inbox, or the Maildir++ folder a DMARC quarantine named (made if
+ * missing; its messages count for the Maildir's quota).
  */
 static void
 local_maildir_many(const struct local_job *const *jobs, const int *qfds,
     struct attr *const *replies, int n, const char *path, int folders)
 {
 	struct buf *why = buf_new(128, 2048), *p = buf_new(256, 0);
+	struct buf *dest = buf_new(256, 0);
 	struct buf **prefix = xcalloc((size_t)n, sizeof(*prefix));
 	struct maildir_msg *msgs = xcalloc((size_t)n, sizeof(*msgs));
 	int *which = xcalloc((size_t)n, sizeof(*which));
@@ -270,6 +275,15 @@ local_maildir_many(const struct local_job *const *jobs, const int *qfds,
 			    "Maildir: %s", buf_str(why));
 		goto out;
 	}
+	/* Into a folder: its own tmp/, new/, cur/; the quota stays root's. */
+	if (*jobs[0]->folder != '\0' && maildir_make_folder(path,
+	    jobs[0]->folder, dest, why) < 0) {
+		for (i = 0; i < n; i++)
+			deliver_reply_set(replies[i], 4,
+			    local_errno_dsn(errno, 1), "cannot create "
+			    "folder %s: %s", jobs[0]->folder, buf_str(why));
+		goto out;
+	}
 	for (i = 0; i < n; i++) {
 		j = jobs[i];
 		prefix[i] = buf_new(256, 0);
@@ -288,7 +302,8 @@ local_maildir_many(const struct local_job *const *jobs, const int *qfds,
 		which[count++] = i;
 	}
 	if (count > 0)
-		maildir_deliver_batch(path, msgs, count);
+		maildir_deliver_batch(*jobs[0]->folder != '\0' ? buf_str(dest) :
+		    path, msgs, count);
 	for (k = 0; k < count; k++) {
 		m = &msgs[k];
 		if (m->status == 0) {
@@ -316,6 +331,7 @@ out:
 	free(which);
 	buf_free(&why);
 	buf_free(&p);
+	buf_free(&dest);
 }
 
 /* local_maildir - deliver one job into a Maildir */
@@ -736,7 +752,8 @@ local_deliver_many(const struct local_job *const *jobs, const int *qfds,
 		}
 		for (ng = 0, k = i; k < n; k++) {
 			if (done[k] || !local_batchable(jobs[k]) ||
-			    strcmp(jobs[k]->target, jobs[i]->target) != 0)
+			    strcmp(jobs[k]->target, jobs[i]->target) != 0 ||
+			    strcmp(jobs[k]->folder, jobs[i]->folder) != 0)
 				continue;
 			gj[ng] = jobs[k];
 			gq[ng] = qfds[k];

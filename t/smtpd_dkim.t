@@ -12,8 +12,9 @@
 #   dkim=none without a signature; spf=pass for an address the domain's SPF
 #   record lists, spf=fail for one it does not (the message is still
 #   delivered: SPF alone refuses nothing), dmarc=pass when DKIM or SPF
-#   passes aligned, and a forged From: of a domain with p=reject is
-#   refused with 550 5.7.1.  No results for mynetworks.
+#   passes aligned, a forged From: of a domain with p=reject is refused
+#   with 550 5.7.1, one with p=quarantine goes to the Junk folder, and a
+#   DNS failure answers 451 4.7.5.  No results for mynetworks.
 import os, sys, re, smtplib, subprocess, tempfile
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "lib"))
 from cartero_test import *
@@ -21,7 +22,7 @@ from dnsmasq import Dnsmasq
 
 dkim = debian_module("dkim", "python3-dkim")
 
-plan(33)
+plan(38)
 
 tmp = tempfile.mkdtemp(prefix="cartero-dkim-t-")
 outkey = os.path.join(tmp, "other.pem")
@@ -33,6 +34,8 @@ dns = Dnsmasq([
     "--txt-record=other.example,v=spf1 ip4:127.0.0.2 -all",
     "--txt-record=_dmarc.other.example,v=DMARC1; p=reject",
     "--local=/loose.example/",
+    "--local=/quar.example/",
+    "--txt-record=_dmarc.quar.example,v=DMARC1; p=quarantine",
     "--txt-record=loose.example,v=spf1 ip4:127.0.0.2 -all",
 ])
 
@@ -143,6 +146,23 @@ like(text.decode(), "5.7.1 Rejected by the DMARC policy of other.example",
      "... 5.7.1, naming the policy's domain")
 like(inst.read_log(), "reject: END-OF-MESSAGE from", "the refusal is logged")
 ok(not inst.wait_mail(7, "bob", timeout=2), "and nothing is delivered")
+
+# A forged From: of a domain whose policy is p=quarantine: into Junk.
+send("127.0.0.3", OUT.replace("other.example", "quar.example"),
+     sender="carl@quar.example")
+junk = os.path.join(inst.maildir("bob"), ".Junk", "new")
+ok(wait_for(lambda: os.path.isdir(junk) and os.listdir(junk), 20),
+   "p=quarantine: the message goes to bob's Junk folder")
+ok(os.path.exists(os.path.join(inst.maildir("bob"), ".Junk",
+                               "maildirfolder")),
+   "... a Maildir++ folder, made for it")
+got = [open(os.path.join(junk, f)).read() for f in os.listdir(junk)] \
+    if os.path.isdir(junk) else []
+like(got[0] if got else "", "dmarc=fail (p=quarantine",
+     "... with dmarc=fail in its results")
+is_(len(inst.mail_files("bob")), 6, "... and not to the inbox")
+like(inst.read_log(), "DMARC quarantine: to folder Junk",
+     "the quarantine is logged")
 
 # DNS that fails (dnsmasq refuses names outside its domains): 451.
 c = smtplib.SMTP("127.0.0.1", inst.port, source_address=("127.0.0.3", 0))
