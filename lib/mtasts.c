@@ -87,7 +87,7 @@ mtasts_txt(const char *txt, char *id, struct buf *why)
 }
 
 /* mtasts_name_ok - a host name of letters, digits, '-' and dots? */
-static int
+int
 mtasts_name_ok(const char *s)
 {
 	size_t n = strlen(s), label = 0;
