@@ -187,6 +187,22 @@ https_length(const char *head)
 	return -1;
 }
 
+/*
+ * https_complete - is the answer in all: its head, and as many bytes
+ * of body as its Content-Length says?  (Then no end of input, whose
+ * close_notify many servers leave out, needs waiting for.)
+ */
+static int
+https_complete(const struct buf *in)
+{
+	const char *s = buf_str(in), *sep = strstr(s, "\r\n\r\n");
+	long long clen;
+
+	if (sep == NULL || (clen = https_length(s)) < 0)
+		return 0;
+	return (long long)(buf_len(in) - (size_t)(sep + 4 - s)) >= clen;
+}
+
 /* https_exchange - the request and the whole answer on a session */
 static int
 https_exchange(const struct https_get *g, struct tls *t, long long deadline,
@@ -203,7 +219,7 @@ https_exchange(const struct https_get *g, struct tls *t, long long deadline,
 		return -1;
 	}
 	buf_reset(in);
-	for (;;) {
+	while (!https_complete(in)) {
 		if ((left = https_left(deadline)) == 0) {
 			buf_setf(why, "timed out");
 			return -1;
@@ -222,6 +238,7 @@ https_exchange(const struct https_get *g, struct tls *t, long long deadline,
 		}
 		buf_append(in, chunk, (size_t)n);
 	}
+	return 0;
 }
 
 /* https_body - the body of an answer, checked: 0, -1 with why */

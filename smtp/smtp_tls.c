@@ -161,7 +161,6 @@ smtp_tls_host(struct smtp_tls_dest *d, const struct smtp_dest *h,
 				return -1;
 			msg_info("%s (mode testing: tried anyway)",
 			    buf_str(why));
-			p->sts = MTASTS_NONE;
 		}
 	}
 	if ((dane = smtp_dane_host(h->host, h->port, &p->tlsa, why)) < 0)
