@@ -4,10 +4,11 @@
 # lists, delivery requests and replies, main.cf, the line reader, SASL
 # PLAIN and base64, MIME structure, DNS answers, the pipe agent's arguments
 # and stdin, the smtp agent's SMTP replies, and the admin's small ones
-# (master.cf, SNI map values, quota percentages, the last-login file).
+# (master.cf, SNI map values, quota percentages, the last-login file),
+# and MTA-STS records, policies, cache files and HTTP heads.
 # Longer runs: fuzz/run SECONDS.
 top=$(cd "$(dirname "$0")/.." && pwd)
-targets="addr queue attr deliver conf lineio sasl pop3 mime imap dns pipe smtp_reply admin"
+targets="addr queue attr deliver conf lineio sasl pop3 mime imap dns pipe smtp_reply admin mtasts"
 if ! command -v clang >/dev/null; then
 	echo "1..0 # SKIP clang is not installed"
 	exit 0
