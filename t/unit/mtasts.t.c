@@ -1,11 +1,13 @@
 /*
  * mtasts.t - MTA-STS texts: the TXT record's id, the policy file, the
- * MX patterns, the cache file read back.
+ * MX patterns, the cache file read back; and the head of the HTTPS
+ * answer that brings a policy (lib/https.c).
  */
 #include <stdio.h>
 #include <string.h>
 
 #include "buf.h"
+#include "https.h"
 #include "mtasts.h"
 #include "../tap.h"
 
@@ -72,6 +74,21 @@ static const struct tap_text pat[] = {
 	{ "*.example.net mx1.badexample.net", "0", "not a suffix match" },
 };
 
+/* HTTP heads: "status content-type", or "-1" when malformed. */
+static const struct tap_text heads[] = {
+	{ "HTTP/1.1 200 OK\r\nContent-Type: text/plain\r\nX: y",
+	  "200 text/plain", "a 200" },
+	{ "HTTP/1.0 200 OK\r\ncontent-type:  Text/Plain; charset=utf-8",
+	  "200 text/plain", "type in any case, parameters cut" },
+	{ "HTTP/1.1 301 Moved\r\nLocation: https://x/", "301 ",
+	  "a redirect" },
+	{ "HTTP/1.1 404", "404 ", "no reason phrase" },
+	{ "HTTP/2 200 OK", "-1", "not HTTP/1.x" },
+	{ "HTTP/1.1 20 OK", "-1", "two digits" },
+	{ "HTTP/1.1 2000 OK", "-1", "four digits" },
+	{ "<html>", "-1", "no status line" },
+};
+
 /* pol_str - a policy as "mode max_age mx,mx" */
 static const char *
 pol_str(const struct mtasts *p, struct buf *out)
@@ -111,6 +128,16 @@ main(void)
 		sscanf(pat[i].in, "%63s %63s", pa, host);
 		is_str(mtasts_pattern(pa, host) ? "1" : "0", pat[i].want,
 		    pat[i].name);
+	}
+
+	for (i = 0; i < sizeof(heads) / sizeof(heads[0]); i++) {
+		int st = https_head(heads[i].in, strlen(heads[i].in), why);
+
+		if (st < 0)
+			buf_set(out, "-1");
+		else
+			buf_setf(out, "%d %s", st, buf_str(why));
+		is_str(buf_str(out), heads[i].want, heads[i].name);
 	}
 
 	/* The cache file, written and read back. */
