@@ -6,17 +6,29 @@ of an Instance, as qmgr sends them, for the tests of those agents.
     r = agent.call(agent.request(qid, size, ["a@remote.test"]), "smtp")
     r = agent.send(text, ["a@remote.test"], "[127.0.0.2]:2525")
     r["status"], r["dsn"], r["reason"]      # the agent's reply
+
+qmgr takes what it finds in active/ when it starts: AgentReq(inst,
+warm_up=True) first sends a local message through smtpd and waits for its
+delivery, so that the files planted later are the agent's alone.
 """
 import os
 import pwd
+import smtplib
 
-from cartero_test import attr_dict, ipc_call
+from cartero_test import attr_dict, ipc_call, wait_for
 
 
 class AgentReq:
-    def __init__(self, inst, prefix="ZZsmtp"):
+    def __init__(self, inst, prefix="ZZsmtp", warm_up=False):
         self.inst, self.prefix, self.n = inst, prefix, 0
         self.active = os.path.join(inst.spool, "active")
+        if warm_up:
+            wait_for(lambda: inst.listening(), 10)
+            c = smtplib.SMTP("127.0.0.1", inst.port, timeout=10)
+            c.sendmail("bob@mired.org", ["ana@mired.org"],
+                       "Subject: WarmUp\r\n\r\nx\r\n")
+            c.quit()
+            inst.wait_mail(1)
 
     def plant(self, text):
         """A message in active/ under a new queue id; (id, size)."""
