@@ -86,19 +86,28 @@ smtp_tls_mapped(const char *key)
 	return level;
 }
 
+/* smtp_tls_default - smtp_tls_security_level's value */
+static int
+smtp_tls_default(void)
+{
+	int level;
+
+	if ((level = smtp_tls_name(var_smtp_tls_security_level)) < 0) {
+		msg_warn("bad smtp_tls_security_level \"%s\": encrypt",
+		    var_smtp_tls_security_level);
+		level = SMTP_TLS_ENCRYPT;
+	}
+	return level;
+}
+
 /* smtp_tls_level - the TLS level for a nexthop */
 int
 smtp_tls_level(const char *key)
 {
 	int level;
 
-	if ((level = smtp_tls_mapped(key)) < 0 &&
-	    (level = smtp_tls_name(var_smtp_tls_security_level)) < 0) {
-		msg_warn("bad smtp_tls_security_level \"%s\": encrypt",
-		    var_smtp_tls_security_level);
-		level = SMTP_TLS_ENCRYPT;
-	}
-	return level;
+	return (level = smtp_tls_mapped(key)) >= 0 ? level :
+	    smtp_tls_default();
 }
 
 /* smtp_tls_dest_init - a nexthop's policy, MTA-STS asked when needed */
@@ -107,8 +116,10 @@ smtp_tls_dest_init(struct smtp_tls_dest *d, const char *key)
 {
 	memset(d, 0, sizeof(*d));
 	d->key = xstrdup(key);
-	d->mapped = smtp_tls_mapped(key) >= 0;
-	d->level = smtp_tls_level(key);
+	d->level = smtp_tls_mapped(key);
+	d->mapped = d->level >= 0;
+	if (!d->mapped)
+		d->level = smtp_tls_default();
 	/* A domain routed by MX: no [host], no port, no address. */
 	d->by_mx = !smtp_lmtp && strpbrk(key, "[]:/") == NULL &&
 	    strspn(key, "0123456789.") != strlen(key);
@@ -145,12 +156,19 @@ int
 smtp_tls_host(struct smtp_tls_dest *d, const struct smtp_dest *h,
     struct smtp_tls_pol *p, struct buf *why)
 {
-	int dane = SMTP_DANE_OFF;
+	int dane;
 
 	memset(p, 0, sizeof(*p));
 	p->level = d->level;
 	if (!d->by_mx || h->path[0] != '\0')
 		return 0;
+	/* DANE first: where it applies, MTA-STS does not (RFC 8461 2). */
+	if ((dane = smtp_dane_host(h->host, h->port, &p->tlsa, why)) < 0)
+		return -1;
+	if (dane == SMTP_DANE_ON) {
+		p->level = SMTP_TLS_DANE;
+		return 0;
+	}
 	if (smtp_tls_sts(d)) {
 		p->domain = d->key;
 		p->sts = d->policy.mode;
@@ -163,12 +181,7 @@ smtp_tls_host(struct smtp_tls_dest *d, const struct smtp_dest *h,
 			    buf_str(why));
 		}
 	}
-	if ((dane = smtp_dane_host(h->host, h->port, &p->tlsa, why)) < 0)
-		return -1;
-	if (dane == SMTP_DANE_ON) {
-		p->level = SMTP_TLS_DANE;
-		p->sts = MTASTS_NONE;		/* DANE comes first */
-	} else if (p->sts == MTASTS_ENFORCE)
+	if (p->sts == MTASTS_ENFORCE)
 		p->level = SMTP_TLS_VERIFY;
 	else if (dane == SMTP_DANE_ENCRYPT && p->level < SMTP_TLS_ENCRYPT)
 		p->level = SMTP_TLS_ENCRYPT;

@@ -34,6 +34,7 @@ os.chmod(tmp, 0o755)
 
 ca = TestCA(tmp)
 DOMAINS = ["sts.test", "wrongcert.test", "notls.test", "testing.test",
+           "testcert.test",
            "nofetch.test", "redir.test", "html.test", "big.test", "far.test"]
 web_cert = ca.leaf("web", ["mta-sts." + d for d in DOMAINS])
 mx_cert = ca.leaf("mx", ["mx.sts.test", "bad.sts.test", "mx.testing.test",
@@ -51,6 +52,7 @@ MX = {  # domain: [(preference, host, address)]
     "wrongcert.test": [(10, "mx.wrongcert.test", "127.0.83.13")],
     "notls.test": [(10, "mx.notls.test", "127.0.83.14")],
     "testing.test": [(10, "other.testing.test", "127.0.83.15")],
+    "testcert.test": [(10, "mx.testcert.test", "127.0.83.17")],
     "nofetch.test": [(10, "mx.nofetch.test", "127.0.83.16")],
     "redir.test": [(10, "mx.redir.test", "127.0.83.16")],
     "html.test": [(10, "mx.html.test", "127.0.83.16")],
@@ -88,6 +90,7 @@ site["mta-sts.wrongcert.test"] = (200, "text/plain", POLICY % ("enforce", "mx.wr
 site["mta-sts.notls.test"] = (200, "text/plain; charset=us-ascii",
                               POLICY % ("enforce", "*.notls.test"))
 site["mta-sts.testing.test"] = (200, "text/plain", POLICY % ("testing", "mx.testing.test"))
+site["mta-sts.testcert.test"] = (200, "text/plain", POLICY % ("testing", "mx.testcert.test"))
 site["mta-sts.nofetch.test"] = (404, "text/plain", "no")
 site["mta-sts.redir.test"] = (301, "text/plain", "moved")
 site["mta-sts.html.test"] = (200, "text/html", POLICY % ("enforce", "x.html.test"))
@@ -169,6 +172,15 @@ like(log, "MX host other.testing.test does not match the policy of testing.test 
      "(mode testing: tried anyway)", "  the mismatch is logged")
 like(log, "MTA-STS policy (testing) of testing.test: other.testing.test[127.0.83.15]:%d offers no STARTTLS: would fail" % PORT,
      "  and the missing STARTTLS")
+
+s17 = Sink("127.0.83.17", port=PORT, tls=wrong_cert)
+r = send(MSG, ["a@testcert.test"])
+is_(r.get("status"), "0", "testing, a certificate for another name: delivered (%s)"
+    % reason(r))
+s17.wait_messages(1)
+ok(s17.messages and s17.messages[0]["tls"], "  over TLS")
+like(inst.read_log(), "MTA-STS policy (testing) of testcert.test: the certificate "
+     "of mx.testcert.test would fail: hostname mismatch", "  what would fail is logged")
 
 # --- fetches that fail: no policy, mail goes as before ---
 s16 = Sink("127.0.83.16", port=PORT)
