@@ -77,7 +77,8 @@ inst = Instance(start=False, main_cf={
 }, master_extra="smtp unix - - n - - smtp\n"
                 "smtpnodane unix - - n - - smtp -o smtp_dane=no\n")
 inst.start()
-send = AgentReq(inst, prefix="ZZdane", warm_up=True).send
+agent = AgentReq(inst, prefix="ZZdane", warm_up=True)
+send = agent.send
 
 
 def reason(r):
@@ -85,11 +86,7 @@ def reason(r):
 
 
 s1 = Sink("127.0.83.51", port=PORT, tls=good)
-r = send(MSG, ["a@dane.secure.test"])
-is_(r.get("status"), "0", "a validated TLSA record that matches: delivered (%s)"
-    % reason(r))
-s1.wait_messages(1)
-ok(s1.messages and s1.messages[0]["tls"], "  over TLS")
+agent.delivered(MSG, "a@dane.secure.test", s1, "a validated TLSA record that matches")
 like(inst.read_log(), "DANE: mx.dane.secure.test authenticated by a DANE-EE record",
      "  authenticated by the record")
 

@@ -6,6 +6,8 @@ of an Instance, as qmgr sends them, for the tests of those agents.
     r = agent.call(agent.request(qid, size, ["a@remote.test"]), "smtp")
     r = agent.send(text, ["a@remote.test"], "[127.0.0.2]:2525")
     r["status"], r["dsn"], r["reason"]      # the agent's reply
+    agent.delivered(text, "a@x.test", sink, "what it shows")  # checks:
+                        # sent, at the sink, over TLS (tls=False: any)
 
 qmgr takes what it finds in active/ when it starts: AgentReq(inst,
 warm_up=True) first sends a local message through smtpd and waits for its
@@ -15,7 +17,7 @@ import os
 import pwd
 import smtplib
 
-from cartero_test import attr_dict, ipc_call, wait_for
+from cartero_test import attr_dict, ipc_call, is_, ok, wait_for
 
 
 class AgentReq:
@@ -74,3 +76,14 @@ class AgentReq:
         qid, size = self.plant(text)
         return self.call(self.request(qid, size, rcpts, nexthop, **kw),
                          service)
+
+    def delivered(self, text, rcpt, sink, name, tls=True, **kw):
+        """Send text to rcpt; check that it was sent, reached the sink
+        (t/lib/smtpsink.py) and, with tls, over TLS.  The reply."""
+        r = self.send(text, [rcpt], **kw)
+        is_(r.get("status"), "0", "%s: delivered (%s)"
+            % (name, r.get("reason", "")))
+        sink.wait_messages(1)
+        if tls:
+            ok(sink.messages and sink.messages[-1]["tls"], "  over TLS")
+        return r
