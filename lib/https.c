@@ -20,6 +20,7 @@
 
 #include <errno.h>
 #include <poll.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -58,12 +59,12 @@ https_connect(const struct dns_rr *a, unsigned port, long long deadline,
 	memset(&ss, 0, sizeof(ss));
 	if (a->family == AF_INET) {
 		in->sin_family = AF_INET;
-		in->sin_port = htons(port);
+		in->sin_port = htons((uint16_t)port);
 		memcpy(&in->sin_addr, a->addr, 4);
 		len = sizeof(*in);
 	} else {
 		in6->sin6_family = AF_INET6;
-		in6->sin6_port = htons(port);
+		in6->sin6_port = htons((uint16_t)port);
 		memcpy(&in6->sin6_addr, a->addr, 16);
 		len = sizeof(*in6);
 	}

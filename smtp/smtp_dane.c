@@ -88,7 +88,7 @@ smtp_dane_host(const char *host, unsigned port, struct dns_result **tlsa,
 		return SMTP_DANE_OFF;
 	}
 	for (i = 0; i < r->nrr; i++)
-		usable += smtp_dane_usable(&r->rr[i]);
+		usable += (size_t)smtp_dane_usable(&r->rr[i]);
 	if (usable == 0) {
 		msg_info("DANE: %s has TLSA records, none usable: TLS "
 		    "required, not authenticated", host);
