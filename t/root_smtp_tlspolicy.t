@@ -52,6 +52,9 @@ MX = {  # domain: [(preference, host, address)]
     "notls.test": [(10, "mx.notls.test", "127.0.83.14")],
     "testing.test": [(10, "other.testing.test", "127.0.83.15")],
     "testcert.test": [(10, "mx.testcert.test", "127.0.83.17")],
+    "cached.test": [(10, "mx.cached.test", "127.0.83.18")],
+    "expired.test": [(10, "mx.expired.test", "127.0.83.18")],
+    "garbage.test": [(10, "mx.garbage.test", "127.0.83.18")],
     "nofetch.test": [(10, "mx.nofetch.test", "127.0.83.16")],
     "redir.test": [(10, "mx.redir.test", "127.0.83.16")],
     "html.test": [(10, "mx.html.test", "127.0.83.16")],
@@ -146,6 +149,27 @@ with open(cached) as f:
 r = send(MSG, ["e@sts.test"], service="smtpnosts")
 is_((r.get("status"), bad.connections), ("0", 1),
     "smtp_mta_sts = no: the first MX gets the mail (%s)" % reason(r))
+
+# A cached policy stays in force while it lives, TXT record or not (RFC
+# 8461 5.1); an expired or unreadable one is no policy.
+import time
+for dom, age, text in [
+        ("cached.test", 0, POLICY % ("enforce", "other.cached.test")),
+        ("expired.test", 90000, POLICY % ("enforce", "other.expired.test")),
+        ("garbage.test", 0, "version: STSv1\nmode: enforce\n")]:
+    with open(os.path.join(cache, dom), "w") as f:
+        f.write("old0 %d\n%s" % (int(time.time()) - age, text))
+s18 = Sink("127.0.83.18", port=PORT)
+r = send(MSG, ["a@cached.test"])
+is_(r.get("status"), "4", "a live cached policy, no TXT record: still enforced")
+like(reason(r), "MTA-STS policy: MX host mx.cached.test does not match the policy "
+     "of cached.test", "  the reason")
+r = send(MSG, ["a@expired.test"])
+is_(r.get("status"), "0", "a cached policy past its max_age: no policy (%s)" % reason(r))
+r = send(MSG, ["a@garbage.test"])
+is_(r.get("status"), "0", "an unreadable cache file: no policy (%s)" % reason(r))
+like(inst.read_log(), "MTA-STS cache %s: no max_age: ignored"
+     % os.path.join(cache, "garbage.test"), "  logged")
 
 s13 = Sink("127.0.83.13", port=PORT, tls=wrong_cert)
 r = send(MSG, ["a@wrongcert.test"])
