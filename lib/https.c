@@ -109,8 +109,7 @@ https_addrs(const struct https_get *g, long long deadline,
 			    sizeof(text));
 			if (g->allowed != NULL && !g->allowed(text)) {
 				buf_setf(why, "address %s of %s not allowed "
-				    "(smtp_destination_networks)", text,
-				    g->host);
+				    "(%s)", text, g->host, g->rule);
 				continue;
 			}
 			out[n++] = r->rr[i];
@@ -145,7 +144,8 @@ https_head(const char *head, size_t len, struct buf *ctype)
 		if (*line != '\0' && line[strlen(line) - 1] == '\r')
 			line[strlen(line) - 1] = '\0';
 		if (p == head) {
-			if (strncmp(line, "HTTP/1.", 7) == 0 && line[7] != '\0' &&
+			if (strlen(line) >= 12 &&
+			    strncmp(line, "HTTP/1.", 7) == 0 &&
 			    line[8] == ' ' && dec_parse(line + 9, 3, 999,
 			    &code) == 0 && (line[12] == '\0' || line[12] == ' '))
 				status = (int)code;

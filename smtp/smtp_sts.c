@@ -127,6 +127,7 @@ smtp_sts_fetch(const char *domain, const char *id, const char *path,
 	g.timeout = (int)var_smtp_mta_sts_timeout;
 	g.limit = (size_t)var_smtp_mta_sts_policy_size_limit;
 	g.allowed = smtp_dest_allowed;
+	g.rule = "smtp_destination_networks";
 	if ((g.ctx = smtp_tls_client(why)) == NULL ||
 	    https_get(&g, body, why) < 0 ||
 	    mtasts_parse(buf_str(body), buf_len(body), p, why) < 0) {
