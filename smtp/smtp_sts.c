@@ -44,8 +44,12 @@ smtp_sts_path(const char *domain, struct buf *path)
 {
 	if (!mtasts_name_ok(domain))
 		return -1;
-	buf_setf(path, "%s/%s", var_smtp_mta_sts_cache_directory, domain);
-	return buf_overflowed(path) ? -1 : 0;
+	buf_setf(path, "%s/", var_smtp_mta_sts_cache_directory);
+	buf_puts(path, domain);
+	if (buf_overflowed(path))
+		return -1;
+	lowercase(path->data + buf_len(path) - strlen(domain));
+	return 0;
 }
 
 /* smtp_sts_cached - the cached policy of a domain: 1, 0 (none) */
