@@ -19,6 +19,12 @@
  * checked here: a caller checks them (dns_name_check) before it uses
  * them, as dns_mx.c and smtpd_peer.c do.
  *
+ * Every query is sent with the AD bit set (RFC 6840 5.7), so that a
+ * validating resolver says in its answer whether it validated it; that
+ * bit is dns_result.secure, and it is all the DNSSEC there is here: the
+ * resolver validates, and DANE (smtp) trusts it only as far as the admin
+ * trusts dns_servers.
+ *
  * /etc/hosts is read only on request (dns_hosts_name, dns_hosts_addr),
  * for the client name that smtpd logs, as the C library's "files dns"
  * did; routing mail by MX asks DNS only.
