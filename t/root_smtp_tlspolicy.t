@@ -186,6 +186,16 @@ like(reason(r), "MTA-STS policy: TLS is required, but was not offered",
      "  the reason says so (a *.notls.test pattern matched)")
 is_(len(s14.messages), 0, "  nothing sent in plaintext")
 
+# Through smtpd and qmgr: the mail waits in the queue, and mailq says why.
+import smtplib
+c = smtplib.SMTP("127.0.0.1", inst.port, timeout=10)
+c.sendmail("ana@mired.org", ["zoe@notls.test"], "Subject: Queued\r\n\r\nhola\r\n")
+c.quit()
+ok(wait_for(lambda: "MTA-STS policy: TLS is required" in
+            inst.cmd("mailq").stdout, 30),
+   "through smtpd and qmgr: deferred, and mailq gives the MTA-STS reason")
+is_(len(s14.messages), 0, "  nothing sent in plaintext")
+
 # --- MTA-STS, testing ---
 s15 = Sink("127.0.83.15", port=PORT)
 r = send(MSG, ["a@testing.test"])
