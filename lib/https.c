@@ -34,7 +34,7 @@
 #include "tls.h"
 #include "util.h"
 
-#define HTTPS_HEAD_MAX	16384		/* the status line and headers */
+#define HTTPS_HEAD_MAX	16384	/* the status line and headers */
 
 /* https_left - seconds left before deadline (ms), at least 1; 0: none */
 static int
@@ -97,12 +97,14 @@ https_addrs(const struct https_get *g, long long deadline,
 	static const int types[] = { DNS_T_A, DNS_T_AAAA };
 	struct dns_result *r;
 	char text[INET6_ADDRSTRLEN];
+	long long left;
 	size_t i;
 	int t, n = 0, failed = 0;
 
 	for (t = 0; t < 2; t++) {
-		if (dns_lookup_wait(types[t], g->host, (deadline - now_ms()) > 0 ?
-		    (long)(deadline - now_ms()) : 1, &r) == DNS_TEMPFAIL)
+		left = deadline - now_ms();
+		if (dns_lookup_wait(types[t], g->host, left > 0 ?
+		    (long)left : 1, &r) == DNS_TEMPFAIL)
 			failed = 1;
 		for (i = 0; r->status == DNS_OK && i < r->nrr && n < max; i++) {
 			inet_ntop(r->rr[i].family, r->rr[i].addr, text,
@@ -147,7 +149,8 @@ https_head(const char *head, size_t len, struct buf *ctype)
 			if (strlen(line) >= 12 &&
 			    strncmp(line, "HTTP/1.", 7) == 0 &&
 			    line[8] == ' ' && dec_parse(line + 9, 3, 999,
-			    &code) == 0 && (line[12] == '\0' || line[12] == ' '))
+			    &code) == 0 &&
+			    (line[12] == '\0' || line[12] == ' '))
 				status = (int)code;
 		} else if ((v = strchr(line, ':')) != NULL) {
 			*v++ = '\0';

@@ -21,7 +21,7 @@ struct https_get {
 	size_t		 limit;		/* the body's most bytes */
 	int		(*allowed)(const char *);	/* may we connect to
 					 * this numeric address? */
-	const char	*rule;		/* allowed's name, for the reason */
+	const char	*rule;		/* allowed's name, for why */
 };
 
 /* The body of a 200 answer: 0, -1 with why. */

@@ -14,7 +14,7 @@ struct buf;
 #define MTASTS_TESTING	1
 #define MTASTS_ENFORCE	2
 
-#define MTASTS_ID_MAX	32		/* RFC 8461 3.1: 1*32(ALPHA / DIGIT) */
+#define MTASTS_ID_MAX	32	/* RFC 8461 3.1: 1*32(ALPHA / DIGIT) */
 #define MTASTS_MAX_AGE	31557600	/* RFC 8461 3.2: at most a year */
 
 /* A policy, as fetched (or read back from the cache). */
@@ -23,14 +23,15 @@ struct mtasts {
 	long long	 max_age;	/* seconds */
 	char		**mx;		/* patterns, lower case */
 	int		 nmx;
-	char		 id[MTASTS_ID_MAX + 1];	/* the TXT id it came with */
+	char		 id[MTASTS_ID_MAX + 1];	/* its TXT id */
 	long long	 fetched;	/* time(), when it was fetched */
 };
 
 /* The id of a "v=STSv1; id=..." TXT record: 0, -1 with why. */
 int		 mtasts_txt(const char *, char *, struct buf *);
 /* A policy file's text: 0, -1 with why. */
-int		 mtasts_parse(const char *, size_t, struct mtasts *, struct buf *);
+int		 mtasts_parse(const char *, size_t, struct mtasts *,
+		    struct buf *);
 /* Does an MX host name match a pattern of the policy? */
 int		 mtasts_match(const struct mtasts *, const char *);
 int		 mtasts_pattern(const char *, const char *);

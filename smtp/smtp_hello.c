@@ -1,10 +1,11 @@
 /*
  * smtp_hello - the start of a connection: connect, the greeting, EHLO
  * (HELO after a 5xx; LHLO for LMTP), STARTTLS as the host's TLS policy
- * asks (smtp_tls.c: the level, MTA-STS, DANE), AUTH when smtp_sasl_password_maps has a
- * password for the server (smtp_sasl.c).  A session comes out ready for
- * MAIL, or none with the reason, and whether the host answered at all
- * (a destination no host of which answers is down).
+ * asks (smtp_tls.c: the level, MTA-STS, DANE), AUTH when
+ * smtp_sasl_password_maps has a password for the server (smtp_sasl.c).
+ * A session comes out ready for MAIL, or none with the reason, and
+ * whether the host answered at all (a destination no host of which
+ * answers is down).
  */
 #include <sys/types.h>
 

@@ -26,7 +26,7 @@ struct smtp_tls_dest {
 	char			*key;		/* the nexthop */
 	int			 level;		/* maps or default */
 	int			 mapped;	/* level from the maps */
-	int			 by_mx;		/* a domain routed by MX */
+	int			 by_mx;		/* a domain, by MX */
 	int			 looked;	/* MTA-STS asked */
 	int			 sts;		/* a policy in force */
 	struct mtasts		 policy;
@@ -35,7 +35,7 @@ struct smtp_tls_dest {
 /* What a connection to one host must have. */
 struct smtp_tls_pol {
 	int			 level;		/* SMTP_TLS_* */
-	int			 sts;		/* MTASTS_* the host is under */
+	int			 sts;		/* its MTASTS_* */
 	const char		*domain;	/* the policy's domain */
 	struct dns_result	*tlsa;		/* SMTP_TLS_DANE */
 };
