@@ -446,8 +446,10 @@ check_files(void)
 				    "directory or fix the parameter");
 			}
 			free(dir);
-		} else if (strcmp(p->name, "virtual_passwd_file") == 0)
-			continue;	/* missing: no virtual users */
+		} else if (strcmp(p->name, "virtual_passwd_file") == 0 ||
+		    strcmp(p->name, "smtp_mta_sts_cache_directory") == 0)
+			continue;	/* missing: no virtual users; the
+					 * smtp agent makes its cache */
 		else if (check_suffix(p->name, "_file") ||
 		    check_suffix(p->name, "_CAfile"))
 			check_exists(p->name, v, R_OK, make);

@@ -1,7 +1,7 @@
 /*
  * fuzz_dns - libFuzzer target: DNS answers as lib/dns.c reads them (the
  * packet walk for TTLs and the SOA, then c-ares' record parsers), for
- * each record type and c-ares status; and the same bytes as a dns_servers
+ * each record type (TLSA by our own walk) and c-ares status; and the same bytes as a dns_servers
  * list and as a name to ask about.
  */
 #include <ares.h>
@@ -19,7 +19,7 @@ int
 LLVMFuzzerTestOneInput(const uint8_t *data, size_t len)
 {
 	static const int types[] = { DNS_T_A, DNS_T_AAAA, DNS_T_MX,
-	    DNS_T_TXT, DNS_T_PTR };
+	    DNS_T_TXT, DNS_T_PTR, DNS_T_TLSA };
 	static const int status[] = { ARES_SUCCESS, ARES_ENOTFOUND,
 	    ARES_ENODATA };
 	struct buf *out = buf_new(256, 1024), *why = buf_new(256, 0);
@@ -43,6 +43,10 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t len)
 				if ((types[i] == DNS_T_MX ||
 				    types[i] == DNS_T_PTR) &&
 				    r->rr[k].name == NULL)
+					abort();
+				else if (types[i] == DNS_T_TLSA &&
+				    (r->rr[k].text == NULL ||
+				    r->rr[k].len == 0 || r->nrr > DNS_TLSA_MAX))
 					abort();
 			dns_result_free(&r);
 		}

@@ -19,6 +19,12 @@
  * checked here: a caller checks them (dns_name_check) before it uses
  * them, as dns_mx.c and smtpd_peer.c do.
  *
+ * Every query is sent with the AD bit set (RFC 6840 5.7), so that a
+ * validating resolver says in its answer whether it validated it; that
+ * bit is dns_result.secure, and it is all the DNSSEC there is here: the
+ * resolver validates, and DANE (smtp) trusts it only as far as the admin
+ * trusts dns_servers.
+ *
  * /etc/hosts is read only on request (dns_hosts_name, dns_hosts_addr),
  * for the client name that smtpd logs, as the C library's "files dns"
  * did; routing mail by MX asks DNS only.
@@ -59,6 +65,7 @@ static int dns_open_done;		/* the channel is open */
 static char *dns_broken;		/* why dns_servers cannot be used */
 static int dns_evmode;			/* sockets are watched by event.c */
 static int dns_pending;			/* queries c-ares still holds */
+static int dns_dropping;		/* dns_forked: answer nobody */
 
 static void	 dns_event(int, int, void *);
 static void	 dns_timer_set(void);
@@ -141,6 +148,7 @@ dns_result_copy(const struct dns_result *r)
 	size_t i;
 
 	c->ttl = r->ttl;
+	c->secure = r->secure;
 	for (i = 0; i < r->nrr; i++) {
 		rr = dns_rr_add(c);
 		*rr = r->rr[i];
@@ -351,6 +359,25 @@ dns_reset(void)
 	ares_destroy(old);
 }
 
+/*
+ * dns_forked - in a child forked from a process whose channel is open
+ * (the smtp agent's workers): its sockets and event loop are the
+ * parent's, so the child forgets them, answering none of the parent's
+ * queries, and opens its own channel at its first (blocking) lookup.
+ */
+void
+dns_forked(void)
+{
+	dns_evmode = 0;
+	if (dns_open_done) {
+		dns_dropping = 1;
+		ares_destroy(dns_channel);
+		dns_dropping = 0;
+		dns_open_done = 0;
+	}
+	dns_pending = 0;
+}
+
 /* dns_get32 - a 32-bit number in network order */
 static unsigned
 dns_get32(const unsigned char *p)
@@ -508,6 +535,48 @@ dns_parse_ptr(struct dns_result *r, const unsigned char *abuf, int alen)
 	return r->nrr > 0 ? ARES_SUCCESS : ARES_ENODATA;
 }
 
+/*
+ * dns_parse_tlsa - TLSA records (RFC 6698 2.1): usage, selector,
+ * matching type, then the data; c-ares has no parser for them, so the
+ * answer section is walked here with every length checked.
+ */
+static int
+dns_parse_tlsa(struct dns_result *r, const unsigned char *abuf, int alen)
+{
+	const unsigned char *p = abuf + HFIXEDSZ, *end = abuf + alen;
+	unsigned qd = abuf[4] << 8 | abuf[5], an = abuf[6] << 8 | abuf[7];
+	unsigned i, type, rdlen;
+	struct dns_rr *rr;
+
+	for (i = 0; i < qd; i++) {
+		if ((p = dns_skip_name(p, end)) == NULL || end - p < QFIXEDSZ)
+			return ARES_EBADRESP;
+		p += QFIXEDSZ;
+	}
+	for (i = 0; i < an; i++) {
+		if ((p = dns_skip_name(p, end)) == NULL || end - p < RRFIXEDSZ)
+			return ARES_EBADRESP;
+		type = p[0] << 8 | p[1];
+		rdlen = p[8] << 8 | p[9];
+		p += RRFIXEDSZ;
+		if ((unsigned)(end - p) < rdlen)
+			return ARES_EBADRESP;
+		/* CNAMEs on the way are skipped; a TLSA needs 3 + 1 bytes. */
+		if (type == DNS_T_TLSA && rdlen > 3 && r->nrr < DNS_TLSA_MAX) {
+			rr = dns_rr_add(r);
+			rr->usage = p[0];
+			rr->selector = p[1];
+			rr->mtype = p[2];
+			rr->len = rdlen - 3;
+			rr->text = xmalloc(rr->len + 1);
+			memcpy(rr->text, p + 3, rr->len);
+			rr->text[rr->len] = '\0';
+		}
+		p += rdlen;
+	}
+	return r->nrr > 0 ? ARES_SUCCESS : ARES_ENODATA;
+}
+
 /* dns_parse_rr - the records of an answer, by type */
 static int
 dns_parse_rr(struct dns_result *r, const unsigned char *abuf, int alen)
@@ -522,6 +591,8 @@ dns_parse_rr(struct dns_result *r, const unsigned char *abuf, int alen)
 		return dns_parse_txt(r, abuf, alen);
 	case DNS_T_PTR:
 		return dns_parse_ptr(r, abuf, alen);
+	case DNS_T_TLSA:
+		return dns_parse_tlsa(r, abuf, alen);
 	}
 	return ARES_ENOTIMP;
 }
@@ -543,7 +614,7 @@ dns_parse_answer(int type, const char *name, int status,
 {
 	struct dns_result *r = dns_result_new(type, name, DNS_TEMPFAIL, NULL);
 	struct buf *why = buf_new(128, 1024);
-	unsigned ttl, neg;
+	unsigned ttl = 0, neg = 0;
 	int rc;
 
 	if (status == ARES_ENOTFOUND)
@@ -565,6 +636,9 @@ dns_parse_answer(int type, const char *name, int status,
 			status = rc;
 		}
 	}
+	/* The AD bit: a validating resolver vouches for the answer. */
+	r->secure = r->status != DNS_TEMPFAIL && abuf != NULL &&
+	    alen > 3 && (abuf[3] & 0x20) != 0;
 	if (r->status == DNS_OK)
 		r->ttl = dns_cap(ttl, var_dns_cache_max_ttl);
 	else if (r->status == DNS_NOTFOUND || r->status == DNS_NODATA)
@@ -610,6 +684,11 @@ dns_answer(void *arg, int status, int timeouts, unsigned char *abuf,
 	struct dns_result *r;
 
 	dns_pending--;
+	if (dns_dropping) {
+		/* The parent's query, in a child: not ours to answer. */
+		dns_query_free(q);
+		return;
+	}
 	r = dns_parse_answer(q->type, q->name, status, abuf, alen);
 	dns_cache_put(r);
 	if (q->starting) {
@@ -621,6 +700,62 @@ dns_answer(void *arg, int status, int timeouts, unsigned char *abuf,
 	else
 		dns_result_free(&r);
 	dns_query_free(q);
+}
+
+/*
+ * dns_sent - c-ares has an answer to dns_send's query: its RCODE in
+ * c-ares' words, as ares_query would say it
+ */
+static void
+dns_sent(void *arg, int status, int timeouts, unsigned char *abuf, int alen)
+{
+	if (status == ARES_SUCCESS && (abuf == NULL || alen < HFIXEDSZ))
+		status = ARES_EBADRESP;
+	else if (status == ARES_SUCCESS) {
+		switch (abuf[3] & 0x0f) {
+		case NOERROR:
+			if ((abuf[6] << 8 | abuf[7]) == 0)
+				status = ARES_ENODATA;
+			break;
+		case FORMERR:
+			status = ARES_EFORMERR;
+			break;
+		case SERVFAIL:
+			status = ARES_ESERVFAIL;
+			break;
+		case NXDOMAIN:
+			status = ARES_ENOTFOUND;
+			break;
+		case NOTIMP:
+			status = ARES_ENOTIMP;
+			break;
+		default:
+			status = ARES_EREFUSED;
+			break;
+		}
+	}
+	dns_answer(arg, status, timeouts, abuf, alen);
+}
+
+/*
+ * dns_send - a query with the AD bit set (RFC 6840 5.7: a validating
+ * resolver then says in its answer's AD bit whether it validated it);
+ * ares_query cannot set it, so the packet is made here
+ */
+static void
+dns_send(struct dns_query *q)
+{
+	unsigned char *pkt = NULL;
+	int len, rc;
+
+	if ((rc = ares_create_query(q->name, C_IN, q->type, 0, 1, &pkt, &len,
+	    0)) != ARES_SUCCESS) {
+		dns_answer(q, rc, 0, NULL, 0);
+		return;
+	}
+	pkt[3] |= 0x20;
+	ares_send(dns_channel, pkt, len, dns_sent, q);
+	ares_free_string(pkt);
 }
 
 /*
@@ -636,7 +771,7 @@ dns_query_start(int type, const char *name, int sync, dns_fn fn, void *ctx)
 	struct dns_query *q = xcalloc(1, sizeof(*q));
 	struct buf *clean = buf_new(256, 1024);
 
-	if (dns_type_str(type)[0] == '?' || type == DNS_T_TLSA)
+	if (dns_type_str(type)[0] == '?')
 		msg_panic("%s: type %d", __func__, type);
 	q->type = type;
 	q->fn = fn;
@@ -656,7 +791,7 @@ dns_query_start(int type, const char *name, int sync, dns_fn fn, void *ctx)
 	if (q->ready == NULL) {
 		q->starting = 1;
 		dns_pending++;
-		ares_query(dns_channel, q->name, C_IN, type, dns_answer, q);
+		dns_send(q);
 		q->starting = 0;
 		dns_timer_set();
 	}

@@ -27,7 +27,8 @@ struct sockaddr;
 #define DNS_T_MX	15
 #define DNS_T_TXT	16
 #define DNS_T_AAAA	28
-#define DNS_T_TLSA	52	/* room for DANE: not looked up yet */
+#define DNS_T_TLSA	52	/* DANE (RFC 6698) */
+#define DNS_TLSA_MAX	32	/* TLSA records kept of an answer */
 
 /* What became of a lookup. */
 #define DNS_OK		0
@@ -42,8 +43,12 @@ struct dns_rr {
 	int		 type;
 	unsigned	 pref;		/* MX: preference */
 	char		*name;		/* MX exchange ("": root), PTR target */
-	char		*text;		/* TXT: its strings joined, NUL ended */
-	size_t		 len;		/* TXT: the length of text */
+	char		*text;		/* TXT: its strings joined, NUL ended;
+					 * TLSA: the association data */
+	size_t		 len;		/* TXT, TLSA: the length of text */
+	unsigned char	 usage;		/* TLSA: certificate usage */
+	unsigned char	 selector;	/* TLSA: 0 certificate, 1 public key */
+	unsigned char	 mtype;		/* TLSA: 0 exact, 1 SHA-256, 2 SHA-512 */
 	int		 family;	/* A: AF_INET, AAAA: AF_INET6 */
 	unsigned char	 addr[16];	/* A: 4 bytes, AAAA: 16 */
 };
@@ -54,6 +59,7 @@ struct dns_result {
 	int		 type;
 	char		*name;		/* the name asked about, lower case */
 	unsigned	 ttl;		/* seconds it may be cached (capped) */
+	int		 secure;	/* AD: the resolver validated it */
 	struct dns_rr	*rr;
 	size_t		 nrr;
 	char		*why;		/* a failure in words, for logs */
@@ -104,6 +110,7 @@ const char	*dns_status_str(int);
 const char	*dns_type_str(int);
 int		 dns_init(void);	/* before a chroot (optional) */
 void		 dns_reset(void);	/* a reload: new servers, no cache */
+void		 dns_forked(void);	/* a child: the parent's channel not ours */
 /* /etc/hosts, for who a client is: name of an address, addresses of a
  * name in one family (AF_INET: A, AF_INET6: AAAA). */
 int		 dns_hosts_name(const struct sockaddr *, struct buf *);

@@ -537,6 +537,10 @@ tls_handshake(struct tls *t, int (*step)(SSL *), const char *peer,
 			break;
 		if (SSL_get_error(t->ssl, r) == SSL_ERROR_SSL) {
 			tls_why(why, "TLS handshake failed");
+			if (SSL_get_verify_result(t->ssl) != X509_V_OK)
+				buf_appendf(why, " (%s)",
+				    X509_verify_cert_error_string(
+				    SSL_get_verify_result(t->ssl)));
 			tls_free(t);
 			return NULL;
 		}
@@ -593,6 +597,8 @@ tls_ctx_client(const char *cafile, struct buf *why)
 		}
 	} else if (!SSL_CTX_set_default_verify_paths(ctx))
 		ERR_clear_error();	/* no store: verify fails */
+	if (SSL_CTX_dane_enable(ctx) <= 0)
+		ERR_clear_error();	/* then DANE fails, nothing else */
 	c = xcalloc(1, sizeof(*c));
 	c->ctx = ctx;
 	return c;
@@ -607,6 +613,62 @@ struct tls *
 tls_connect(struct tls_ctx *c, int fd, int timeout, const char *host,
     int verify, struct buf *why)
 {
+	struct tls_check chk = { verify ? TLS_CHECK_PKIX : TLS_CHECK_NONE,
+	    host, NULL, NULL, 0 };
+
+	return tls_connect_check(c, fd, timeout, &chk, why);
+}
+
+/*
+ * tls_dane_set - DANE (RFC 7672 3) on a session: the records as trust
+ * anchors (DANE-TA) or the server's own key (DANE-EE, whose names and
+ * dates are not checked, 3.1.1); host and names are the names a
+ * DANE-TA chain's certificate must have.  0, -1 with why when no record
+ * is usable.
+ */
+static int
+tls_dane_set(struct tls *t, const struct tls_check *chk, struct buf *why)
+{
+	size_t i, usable = 0;
+	int r;
+
+	if (SSL_dane_enable(t->ssl, chk->host) <= 0) {
+		tls_why(why, "cannot enable DANE");
+		return -1;
+	}
+	(void)SSL_dane_set_flags(t->ssl, DANE_FLAG_NO_DANE_EE_NAMECHECKS);
+	for (i = 0; chk->names != NULL && chk->names[i] != NULL; i++)
+		(void)SSL_add1_host(t->ssl, chk->names[i]);
+	for (i = 0; i < chk->ntlsa; i++) {
+		/* PKIX-TA(0) and PKIX-EE(1) are unusable in SMTP (3.1.3). */
+		if (chk->tlsa[i].usage != 2 && chk->tlsa[i].usage != 3)
+			continue;
+		r = SSL_dane_tlsa_add(t->ssl, chk->tlsa[i].usage,
+		    chk->tlsa[i].selector, chk->tlsa[i].mtype,
+		    chk->tlsa[i].data, chk->tlsa[i].len);
+		if (r > 0)
+			usable++;
+		ERR_clear_error();	/* an unusable one: skipped */
+	}
+	if (usable == 0) {
+		buf_setf(why, "no usable TLSA record");
+		return -1;
+	}
+	SSL_set_verify(t->ssl, SSL_VERIFY_PEER, NULL);
+	return 0;
+}
+
+/*
+ * tls_connect_check - the client handshake, the server checked as chk
+ * says: not at all, against the CA store and host (PKIX), the same
+ * without failing (NOTE: tls_verified() tells afterwards), or by its
+ * TLSA records (DANE).  NULL with why.
+ */
+struct tls *
+tls_connect_check(struct tls_ctx *c, int fd, int timeout,
+    const struct tls_check *chk, struct buf *why)
+{
+	const char *host = chk->host;
 	struct tls *t;
 
 	if ((t = tls_session_new(c, fd, timeout, why)) == NULL)
@@ -614,15 +676,54 @@ tls_connect(struct tls_ctx *c, int fd, int timeout, const char *host,
 	if (host != NULL && strchr(host, ':') == NULL &&
 	    strspn(host, "0123456789.") != strlen(host))
 		(void)SSL_set_tlsext_host_name(t->ssl, host);
-	if (verify) {
+	if (chk->mode == TLS_CHECK_DANE) {
+		if (host == NULL || tls_dane_set(t, chk, why) < 0) {
+			if (host == NULL)
+				buf_setf(why, "DANE needs the server's name");
+			tls_free(t);
+			return NULL;
+		}
+	} else if (chk->mode != TLS_CHECK_NONE) {
 		if (host == NULL || !SSL_set1_host(t->ssl, host)) {
 			buf_setf(why, "cannot verify the server's name");
 			tls_free(t);
 			return NULL;
 		}
-		SSL_set_verify(t->ssl, SSL_VERIFY_PEER, NULL);
+		if (chk->mode == TLS_CHECK_PKIX)
+			SSL_set_verify(t->ssl, SSL_VERIFY_PEER, NULL);
 	}
 	return tls_handshake(t, SSL_connect, "server", why);
+}
+
+/*
+ * tls_verified - after a handshake: did the server's certificate pass
+ * the checks asked for?  1, or 0 with why (OpenSSL's words).
+ */
+int
+tls_verified(struct tls *t, struct buf *why)
+{
+	long r = SSL_get_verify_result(t->ssl);
+
+	if (SSL_get0_peer_certificate(t->ssl) == NULL) {
+		buf_setf(why, "the server sent no certificate");
+		return 0;
+	}
+	if (r != X509_V_OK) {
+		buf_setf(why, "%s", X509_verify_cert_error_string(r));
+		return 0;
+	}
+	return 1;
+}
+
+/* tls_dane_match - after a DANE handshake: "DANE-EE", "DANE-TA" */
+const char *
+tls_dane_match(struct tls *t)
+{
+	uint8_t usage;
+
+	if (SSL_get0_dane_tlsa(t->ssl, &usage, NULL, NULL, NULL, NULL) < 0)
+		return "none";
+	return usage == 3 ? "DANE-EE" : usage == 2 ? "DANE-TA" : "PKIX";
 }
 
 /* tls_set_timeout - the bound on each later wait, in seconds */

@@ -76,6 +76,32 @@ struct tls_ctx	*tls_ctx_client(const char *, struct buf *);
 struct tls	*tls_connect(struct tls_ctx *, int, int, const char *, int,
 		    struct buf *);
 
+/* A TLSA record (RFC 6698) for DANE. */
+struct tls_tlsa {
+	unsigned char		 usage, selector, mtype;
+	const unsigned char	*data;
+	size_t			 len;
+};
+
+/* How tls_connect_check checks the server. */
+struct tls_check {
+	int			 mode;	/* TLS_CHECK_* */
+	const char		*host;	/* SNI; the name to check */
+	const char *const	*names;	/* DANE-TA: more names, NULL
+					 * ended (or NULL) */
+	const struct tls_tlsa	*tlsa;	/* DANE: the records */
+	size_t			 ntlsa;
+};
+#define TLS_CHECK_NONE	0	/* encrypt only */
+#define TLS_CHECK_PKIX	1	/* CA store and host name, required */
+#define TLS_CHECK_NOTE	2	/* the same, only noted: tls_verified */
+#define TLS_CHECK_DANE	3	/* TLSA records (usage 2, 3), required */
+
+struct tls	*tls_connect_check(struct tls_ctx *, int, int,
+		    const struct tls_check *, struct buf *);
+int		 tls_verified(struct tls *, struct buf *);
+const char	*tls_dane_match(struct tls *);	/* "DANE-EE", ... */
+
 /*
  * lineio hooks (the first argument is the struct tls *): bytes read, 0
  * at the end of input (close_notify or EOF), -1 with errno ETIMEDOUT,

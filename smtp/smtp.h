@@ -15,7 +15,9 @@
  *	smtp_chat.c	commands and their replies
  *	smtp_data.c	the message: the queue file, CRLF, dot-stuffing
  *	smtp_reply.c	the reply parser, EHLO keywords
- *	smtp_tls.c	STARTTLS, the policy per destination
+ *	smtp_tls.c	STARTTLS, the policy per destination and MX host
+ *	smtp_sts.c	MTA-STS: the TXT id, the policy fetched, cached
+ *	smtp_dane.c	DANE: the TLSA records of an MX host
  *	smtp_sasl.c	AUTH PLAIN and LOGIN to a relayhost
  *
  * The dispatcher (smtp.c, smtp_connect.c) runs in one event loop and

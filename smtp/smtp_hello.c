@@ -1,14 +1,16 @@
 /*
  * smtp_hello - the start of a connection: connect, the greeting, EHLO
- * (HELO after a 5xx; LHLO for LMTP), STARTTLS as the destination's TLS
- * level asks (smtp_tls.c), AUTH when smtp_sasl_password_maps has a
- * password for the server (smtp_sasl.c).  A session comes out ready for
- * MAIL, or none with the reason, and whether the host answered at all
- * (a destination no host of which answers is down).
+ * (HELO after a 5xx; LHLO for LMTP), STARTTLS as the host's TLS policy
+ * asks (smtp_tls.c: the level, MTA-STS, DANE), AUTH when
+ * smtp_sasl_password_maps has a password for the server (smtp_sasl.c).
+ * A session comes out ready for MAIL, or none with the reason, and
+ * whether the host answered at all (a destination no host of which
+ * answers is down).
  */
 #include <sys/types.h>
 
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "base64.h"
@@ -85,23 +87,44 @@ smtp_hello_auth(struct smtp_sess *s, struct buf *why)
 #define SMTP_STARTTLS_FAILED	(-2)	/* the session is broken */
 #define SMTP_STARTTLS_RETRY	(-3)	/* "may": again without TLS */
 
+/* smtp_hello_fail - a TLS failure, blamed on the policy that asked */
+static void
+smtp_hello_fail(const struct smtp_tls_pol *p, struct buf *why)
+{
+	const char *label = smtp_tls_label(p);
+	char *was;
+
+	if (*label == '\0')
+		return;
+	was = xstrdup(buf_str(why));
+	buf_setf(why, "%s%s", label, was);
+	free(was);
+}
+
 /*
- * smtp_hello_starttls - TLS as the destination's level asks: 0 (TLS
- * on, or not to be had at "may"), or SMTP_STARTTLS_* with why
+ * smtp_hello_starttls - TLS as the host's policy asks: 0 (TLS on, or
+ * not to be had at "may"), or SMTP_STARTTLS_* with why
  */
 static int
-smtp_hello_starttls(struct smtp_sess *s, int notls, struct buf *why)
+smtp_hello_starttls(struct smtp_sess *s, const struct smtp_tls_pol *p,
+    int notls, struct buf *why)
 {
-	int level = notls ? SMTP_TLS_NONE : smtp_tls_level(s->key);
+	int level = notls ? SMTP_TLS_NONE : p->level;
 	int code;
 
 	if (level == SMTP_TLS_NONE || s->dest.path[0] != '\0')
 		return 0;
 	if (!(s->ext.flags & SMTP_EXT_STARTTLS)) {
-		if (level == SMTP_TLS_MAY)
+		if (level == SMTP_TLS_MAY) {
+			if (p->sts == MTASTS_TESTING)
+				msg_info("MTA-STS policy (testing) of %s: %s "
+				    "offers no STARTTLS: would fail",
+				    p->domain, s->relay);
 			return 0;
+		}
 		buf_setf(why, "TLS is required, but was not offered by host "
 		    "%s", s->relay);
+		smtp_hello_fail(p, why);
 		return SMTP_STARTTLS_REFUSED;
 	}
 	code = smtp_chat_cmd(s, "STARTTLS", (int)var_smtp_helo_timeout,
@@ -112,11 +135,13 @@ smtp_hello_starttls(struct smtp_sess *s, int notls, struct buf *why)
 		if (level == SMTP_TLS_MAY)
 			return 0;
 		smtp_chat_said(s, "STARTTLS", why);
+		smtp_hello_fail(p, why);
 		return SMTP_STARTTLS_REFUSED;
 	}
-	if (smtp_tls_handshake(s->io, s->fd, s->dest.host, level, &s->tls,
+	if (smtp_tls_handshake(s->io, s->fd, s->dest.host, p, &s->tls,
 	    why) < 0) {
 		buf_appendf(why, " (%s)", s->relay);
+		smtp_hello_fail(p, why);
 		return level == SMTP_TLS_MAY ? SMTP_STARTTLS_RETRY :
 		    SMTP_STARTTLS_FAILED;
 	}
@@ -132,8 +157,8 @@ smtp_hello_starttls(struct smtp_sess *s, int notls, struct buf *why)
  * session, or NULL with why (*answered: the host greeted us with 2xx)
  */
 struct smtp_sess *
-smtp_hello_open(const struct smtp_dest *d, const char *key, int notls,
-    int *answered, struct buf *why)
+smtp_hello_open(const struct smtp_dest *d, const char *key,
+    const struct smtp_tls_pol *pol, int notls, int *answered, struct buf *why)
 {
 	struct smtp_sess *s;
 	int fd, code, tls;
@@ -166,7 +191,7 @@ smtp_hello_open(const struct smtp_dest *d, const char *key, int notls,
 		smtp_session_close(&s, 0);
 		return NULL;
 	}
-	if ((tls = smtp_hello_starttls(s, notls, why)) < 0) {
+	if ((tls = smtp_hello_starttls(s, pol, notls, why)) < 0) {
 		smtp_session_close(&s, tls == SMTP_STARTTLS_REFUSED);
 		*answered = tls == SMTP_STARTTLS_RETRY ? 2 : 1;
 		return NULL;

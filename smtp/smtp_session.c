@@ -51,6 +51,7 @@
 #include "smtp_data.h"
 #include "smtp_reply.h"
 #include "smtp_session.h"
+#include "smtp_tls.h"
 #include "tls.h"
 
 /* A recipient's outcome in the making. */
@@ -427,10 +428,11 @@ smtp_session_reuse(const char *key)
  * the one after it).  NULL with why and *dead (no host answered at all).
  */
 static struct smtp_sess *
-smtp_session_find(const struct attr *job, const char *key, long long *next,
-    int *dead, struct buf *why)
+smtp_session_find(const struct attr *job, struct smtp_tls_dest *td,
+    long long *next, int *dead, struct buf *why)
 {
-	struct smtp_sess *s;
+	struct smtp_sess *s = NULL;
+	struct smtp_tls_pol pol;
 	struct smtp_dest d;
 	long long i, n = attr_get_num(job, SMTP_X_NROUTE, 0);
 	char name[32];
@@ -438,7 +440,7 @@ smtp_session_find(const struct attr *job, const char *key, long long *next,
 	int answered, any = 0;
 
 	*dead = 0;
-	if (*next == 0 && (s = smtp_session_reuse(key)) != NULL)
+	if (*next == 0 && (s = smtp_session_reuse(td->key)) != NULL)
 		return s;
 	for (i = *next; i < n && i < SMTP_ROUTE_MAX; i++) {
 		*next = i + 1;
@@ -446,19 +448,26 @@ smtp_session_find(const struct attr *job, const char *key, long long *next,
 		if ((v = attr_get(job, name)) == NULL ||
 		    smtp_dest_parse(v, &d) < 0)
 			continue;
-		if ((s = smtp_hello_open(&d, key, 0, &answered, why)) != NULL)
-			return s;
-		if (answered == 2) {
-			msg_info("%s; trying again without TLS", buf_str(why));
-			if ((s = smtp_hello_open(&d, key, 1, &answered,
-			    why)) != NULL)
-				return s;
+		if (smtp_tls_host(td, &d, &pol, why) < 0) {
+			/* A policy (MTA-STS, DANE) rules the host out. */
+			msg_info("%s", buf_str(why));
+			smtp_tls_pol_free(&pol);
+			continue;
 		}
+		s = smtp_hello_open(&d, td->key, &pol, 0, &answered, why);
+		if (s == NULL && answered == 2) {
+			msg_info("%s; trying again without TLS", buf_str(why));
+			s = smtp_hello_open(&d, td->key, &pol, 1, &answered,
+			    why);
+		}
+		smtp_tls_pol_free(&pol);
+		if (s != NULL)
+			return s;
 		any |= answered;
 		msg_info("%s", buf_str(why));
 	}
 	if (n == 0)
-		buf_setf(why, "no route to %s", key);
+		buf_setf(why, "no route to %s", td->key);
 	*dead = !any;
 	return NULL;
 }
@@ -579,15 +588,18 @@ smtp_session_hosts(const struct attr *job, const char *key,
     struct attr *reply, struct buf *why)
 {
 	struct smtp_sess *s;
+	struct smtp_tls_dest td;
 	long long next = 0, n = attr_get_num(job, SMTP_X_NROUTE, 0);
 	int i, dead, keep, tried = 0;
 
+	smtp_tls_dest_init(&td, key);
 	for (;;) {
-		if ((s = smtp_session_find(job, key, &next, &dead, why)) ==
+		if ((s = smtp_session_find(job, &td, &next, &dead, why)) ==
 		    NULL) {
 			if (!tried)
 				smtp_rcpt_all(rc, r->nrcpt, 4, "4.4.1",
 				    buf_str(why));
+			smtp_tls_dest_free(&td);
 			return tried ? 0 : dead;
 		}
 		for (i = 0; i < r->nrcpt; i++) {
@@ -599,6 +611,7 @@ smtp_session_hosts(const struct attr *job, const char *key,
 			/* Refused before MAIL: the session is still good. */
 			smtp_session_reply_fill(reply, rc, r->nrcpt, s->relay);
 			smtp_session_keep(s, 1);
+			smtp_tls_dest_free(&td);
 			return 0;
 		}
 		s->uses++;
@@ -607,6 +620,7 @@ smtp_session_hosts(const struct attr *job, const char *key,
 		smtp_session_reply_fill(reply, rc, r->nrcpt, s->relay);
 		if (!smtp_session_soft(rc, r->nrcpt) || next >= n) {
 			smtp_session_keep(s, keep);
+			smtp_tls_dest_free(&td);
 			return 0;
 		}
 		msg_info("%s deferred every recipient: trying the next host",

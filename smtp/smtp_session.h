@@ -35,7 +35,8 @@ int	smtp_chat_cmd_as(struct smtp_sess *, const char *, const char *, int,
 	    struct buf *);
 int	smtp_chat_cmd(struct smtp_sess *, const char *, int, struct buf *);
 /* smtp_hello.c */
+struct smtp_tls_pol;
 struct smtp_sess *smtp_hello_open(const struct smtp_dest *, const char *,
-	    int, int *, struct buf *);
+	    const struct smtp_tls_pol *, int, int *, struct buf *);
 
 #endif

@@ -26,6 +26,7 @@
 #include "attr.h"
 #include "buf.h"
 #include "deliver.h"
+#include "dns.h"
 #include "event.h"
 #include "lineio.h"
 #include "msg.h"
@@ -216,6 +217,7 @@ smtp_worker_start(struct smtp_worker *w)
 		close(sv[0]);
 		smtp_worker_close_fd(-1);
 		smtp_fds_close_inherited(-1);
+		dns_forked();		/* the dispatcher's channel */
 		signal(SIGTERM, SIG_DFL);
 		signal(SIGHUP, SIG_IGN);
 		smtp_worker_main(sv[1]);

@@ -7,10 +7,11 @@
 # (master.cf, SNI map values, quota percentages, the last-login file,
 # maildirsize, quota words), DKIM (tag lists, key records, signatures;
 # what we sign must verify), SPF records, macros and DMARC records
-# (fuzz_spf), and a milter's whole side of the conversation.
+# (fuzz_spf), a milter's whole side of the conversation, and MTA-STS
+# records, policies, cache files and HTTP heads.
 # Longer runs: fuzz/run SECONDS.
 top=$(cd "$(dirname "$0")/.." && pwd)
-targets="addr queue attr deliver conf lineio sasl pop3 mime imap dns pipe smtp_reply admin dkim spf milter"
+targets="addr queue attr deliver conf lineio sasl pop3 mime imap dns pipe smtp_reply admin dkim spf milter mtasts"
 if ! command -v clang >/dev/null; then
 	echo "1..0 # SKIP clang is not installed"
 	exit 0

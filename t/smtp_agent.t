@@ -102,52 +102,9 @@ inst = Instance(main_cf=main_cf, master_extra=(
     "lmtp unix - - n - - lmtp\n"))
 owner = inst.owner
 active = os.path.join(inst.spool, "active")
-_n = [0]
-
-
-def plant(text):
-    """A message in active/ under a new queue id; (id, size)."""
-    import pwd
-    _n[0] += 1
-    qid = "ZZsmtp%d" % _n[0]
-    path = os.path.join(active, qid)
-    with open(path, "w") as f:
-        f.write(text)
-    pw = pwd.getpwnam(owner)
-    os.chown(path, pw.pw_uid, pw.pw_gid)
-    os.chmod(path, 0o600)
-    return qid, len(text.encode())
-
-
-def request(qid, size, rcpts, nexthop=None, extra=None, sender="bob@mired.org"):
-    """A delivery request's text (rcpts: addresses or (addr, notify, orcpt))."""
-    lines = ["queue_id=%s" % qid, "offset=0", "size=%d" % size,
-             "sender=%s" % sender]
-    rcpts = [r if isinstance(r, tuple) else (r, None, None) for r in rcpts]
-    for i, (addr, notify, orcpt) in enumerate(rcpts):
-        sfx = "" if i == 0 else ".%d" % i
-        lines.append("recipient%s=%s" % (sfx, addr))
-        if notify:
-            lines.append("notify%s=%s" % (sfx, notify))
-        if orcpt:
-            lines.append("orcpt%s=%s" % (sfx, orcpt))
-    if len(rcpts) > 1:
-        lines.append("rcpt_count=%d" % len(rcpts))
-    if nexthop:
-        lines.append("nexthop=%s" % nexthop)
-    for k, v in (extra or {}).items():
-        lines.append("%s=%s" % (k, v))
-    return "\n".join(lines) + "\n\n"
-
-
-def call(req, service="smtp", timeout=60):
-    return attr_dict(ipc_call(os.path.join(inst.spool, "private", service),
-                              req, timeout=timeout))
-
-
-def send(text, rcpts, nexthop=None, service="smtp", **kw):
-    qid, size = plant(text)
-    return call(request(qid, size, rcpts, nexthop, **kw), service)
+from agentreq import AgentReq
+agent = AgentReq(inst)
+plant, request, call, send = agent.plant, agent.request, agent.call, agent.send
 
 
 def pipeline(service, reqs):

@@ -476,6 +476,94 @@ test_packets(void)
 	}
 }
 
+/*
+ * pkt_tlsa - an answer to "_25._tcp.mx.mired.org TLSA" with the AD bit
+ * (ad): a CNAME on the way, then TLSA records of rdata lengths lens
+ * (usage 3, selector 1, matching type 1, bytes 0xab); its length
+ */
+static size_t
+pkt_tlsa(unsigned char *p, int ad, const unsigned *lens, int nlen)
+{
+	const char *name = "_25._tcp.mx.mired.org";
+	size_t n = 0, rdstart;
+	int i;
+
+	n += pkt_put16(p + n, 0x1234);
+	n += pkt_put16(p + n, 0x8180 | (ad ? 0x20 : 0));
+	n += pkt_put16(p + n, 1);
+	n += pkt_put16(p + n, nlen + 1);
+	n += pkt_put16(p + n, 0);
+	n += pkt_put16(p + n, 0);
+	n += pkt_name(p + n, name);
+	n += pkt_put16(p + n, DNS_T_TLSA);
+	n += pkt_put16(p + n, 1);
+	n += pkt_put16(p + n, 0xc00c);		/* a CNAME first */
+	n += pkt_put16(p + n, 5);
+	n += pkt_put16(p + n, 1);
+	n += pkt_put32(p + n, 300);
+	rdstart = n;
+	n += 2;
+	n += pkt_name(p + n, "tlsa.mired.org");
+	pkt_put16(p + rdstart, (unsigned)(n - rdstart - 2));
+	for (i = 0; i < nlen; i++) {
+		n += pkt_put16(p + n, 0xc00c);
+		n += pkt_put16(p + n, DNS_T_TLSA);
+		n += pkt_put16(p + n, 1);
+		n += pkt_put32(p + n, 300);
+		n += pkt_put16(p + n, lens[i]);
+		p[n] = 3;
+		p[n + 1] = 1;
+		p[n + 2] = 1;
+		if (lens[i] > 3)
+			memset(p + n + 3, 0xab, lens[i] - 3);
+		n += lens[i];
+	}
+	return n;
+}
+
+/* test_tlsa - TLSA answers: the records, the AD bit, malformed ones */
+static void
+test_tlsa(void)
+{
+	unsigned char p[1024];
+	unsigned lens[3] = { 35, 3, 4 };
+	struct dns_result *r, *c;
+	size_t n;
+
+	n = pkt_tlsa(p, 1, lens, 3);
+	r = dns_parse_answer(DNS_T_TLSA, "_25._tcp.mx.mired.org",
+	    ARES_SUCCESS, p, (int)n);
+	ok(r->status == DNS_OK && r->nrr == 2, "TLSA: the records after a "
+	    "CNAME, one without data left out");
+	ok(r->nrr == 2 && r->rr[0].usage == 3 && r->rr[0].selector == 1 &&
+	    r->rr[0].mtype == 1 && r->rr[0].len == 32 &&
+	    (unsigned char)r->rr[0].text[31] == 0xab && r->rr[1].len == 1,
+	    "  usage, selector, matching type and data");
+	ok(r->secure, "  the AD bit: secure");
+	c = dns_result_copy(r);
+	ok(c->secure && c->nrr == 2 && c->rr[0].len == 32 &&
+	    memcmp(c->rr[0].text, r->rr[0].text, 32) == 0,
+	    "  a copy (the cache's) keeps the data and the AD bit");
+	dns_result_free(&c);
+	dns_result_free(&r);
+	n = pkt_tlsa(p, 0, lens, 1);
+	r = dns_parse_answer(DNS_T_TLSA, "_25._tcp.mx.mired.org",
+	    ARES_SUCCESS, p, (int)n);
+	ok(r->status == DNS_OK && !r->secure, "TLSA without AD: not secure");
+	dns_result_free(&r);
+	r = dns_parse_answer(DNS_T_TLSA, "_25._tcp.mx.mired.org",
+	    ARES_SUCCESS, p, (int)n - 1);
+	ok(r->status == DNS_TEMPFAIL && r->nrr == 0,
+	    "TLSA data past the end: a temporary failure");
+	dns_result_free(&r);
+	n = pkt_tlsa(p, 1, lens + 1, 1);
+	r = dns_parse_answer(DNS_T_TLSA, "_25._tcp.mx.mired.org",
+	    ARES_SUCCESS, p, (int)n);
+	ok(r->status == DNS_NODATA && r->secure,
+	    "no TLSA record with data: no data (secure)");
+	dns_result_free(&r);
+}
+
 /* test_cache - TTLs on an injected clock, the bound, what is not kept */
 static void
 test_cache(void)
@@ -565,6 +653,7 @@ main(void)
 	test_names();
 	test_mx();
 	test_packets();
+	test_tlsa();
 	test_cache();
 	return done_testing();
 }
