@@ -33,9 +33,7 @@ MSG = (b"From: Ana <ana@mired.test>\n"
        b"\n")
 
 
-def run(argv, data=None):
-    r = subprocess.run(argv, input=data, capture_output=True, timeout=60)
-    return r.returncode, r.stdout.decode(), r.stderr.decode()
+run = run_tool
 
 
 def genkey(name):
@@ -63,10 +61,6 @@ def dnsfunc(name, timeout=5):
         if name == "arc._domainkey." + d:
             return rec.encode()
     return None
-
-
-def crlf(msg):
-    return msg.replace(b"\r\n", b"\n").replace(b"\n", b"\r\n")
 
 
 def lf(msg):
