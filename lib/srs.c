@@ -23,6 +23,10 @@
 #define SRS_SECRET_FILE_MAX	65536
 #define SRS_HASH_MAX		27	/* base64 letters of an HMAC-SHA1 */
 #define SRS_DAYS		1024	/* timestamps wrap: two base32 letters */
+/* What a domain (or an address literal) is made of: no "=", which
+ * separates the fields of an SRS address. */
+#define SRS_DOMAIN_CHARS	"abcdefghijklmnopqrstuvwxyz" \
+	"ABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789.-_[]:"
 
 static const char srs_b32[] = "ABCDEFGHIJKLMNOPQRSTUVWXYZ234567";
 
@@ -279,6 +283,9 @@ srs_forward(struct srs *s, const char *addr, struct buf *out,
 	if (strlen(addr) > (size_t)var_srs_address_length_limit)
 		return buf_set(why, "sender address too long for SRS"),
 		    SRS_ERROR;
+	if (strspn(at + 1, SRS_DOMAIN_CHARS) != strlen(at + 1))
+		return buf_set(why, "the sender's domain cannot be carried "
+		    "in SRS"), SRS_ERROR;
 	copy = xstrdup(addr);		/* out may hold addr */
 	at = strrchr(copy, '@');
 	*at++ = 0;

@@ -6,10 +6,11 @@
 # and stdin, the smtp agent's SMTP replies, and the admin's small ones
 # (master.cf, SNI map values, quota percentages, the last-login file),
 # DKIM (tag lists, key records, signatures; what we sign must verify),
-# SPF records, macros and DMARC records (fuzz_spf).
+# SPF records, macros and DMARC records (fuzz_spf), ARC chains (what we
+# seal must pass) and SRS addresses (what we rewrite must reverse).
 # Longer runs: fuzz/run SECONDS.
 top=$(cd "$(dirname "$0")/.." && pwd)
-targets="addr queue attr deliver conf lineio sasl pop3 mime imap dns pipe smtp_reply admin dkim spf"
+targets="addr queue attr deliver conf lineio sasl pop3 mime imap dns pipe smtp_reply admin dkim spf arc"
 if ! command -v clang >/dev/null; then
 	echo "1..0 # SKIP clang is not installed"
 	exit 0

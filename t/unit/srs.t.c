@@ -188,6 +188,9 @@ main(void)
 		    buf_len(why) > 0 && buf_len(back) == 0, malformed[i].name);
 	}
 
+	is_int(srs_forward(s, "ana@x=y.test", out, why), SRS_ERROR,
+	    "a domain with \"=\" cannot be carried");
+
 	/* Long local parts are bounded. */
 	buf_set(big, "a");
 	for (i = 0; i < 300; i++)
