@@ -17,11 +17,13 @@
 #include "base64.h"
 #include "buf.h"
 #include "dkim.h"
+#include "htable.h"
 #include "params.h"
 #include "util.h"
 
 struct arc_seal {
 	struct dkim_msg	 m;
+	char		*set;		/* arc_sign_headers, lower case */
 };
 
 /* arc_seal_new - a sealing with d=domain s=selector and key */
@@ -35,6 +37,7 @@ arc_seal_new(const char *domain, const char *selector,
 		free(s);
 		return NULL;
 	}
+	s->set = lowercase(xstrdup(var_arc_sign_headers));
 	return s;
 }
 
@@ -153,7 +156,7 @@ arc_seal_sign(struct arc_seal *s, EVP_MD_CTX *md, struct buf *text,
 static char **
 arc_seal_names(struct arc_seal *s, size_t *n)
 {
-	char	**v = dkim_sign_names(&s->m.head, var_arc_sign_headers, n);
+	char	**v = dkim_sign_names(&s->m.head, s->set, n);
 	size_t	 i, k = 0;
 
 	for (i = 0; i < *n; i++) {
@@ -256,6 +259,11 @@ arc_seal_final(struct arc_seal *s, const struct arc_result *chain,
 		return buf_setf(why, "the ARC chain failed (%s): no set added",
 		    chain->reason ? chain->reason : "?"), 1;
 	dkim_head_split(&s->m.head);
+	if (htable_find(s->m.head.names, "from") == NULL)
+		return buf_set(why, "no From header field: no ARC set added"),
+		    1;
+	if (!dkim_sign_wanted(s->set, "from"))
+		return buf_set(why, "arc_sign_headers does not name From"), -1;
 	if (arc_sets_read(&s->m.head, &sets, &n, &closed, why) < 0 ||
 	    n != chain->n) {
 		free(sets);
@@ -306,6 +314,7 @@ arc_seal_free(struct arc_seal **sp)
 	if (s == NULL)
 		return;
 	dkim_msg_free(&s->m);
+	free(s->set);
 	free(s);
 	*sp = NULL;
 }

@@ -358,11 +358,9 @@ arc_verify_chain(struct arc_verify *v, dkim_lookup_fn fn, void *arg,
 		buf_free(&tmp);
 		return ARC_FAIL;
 	}
-	r->oldest_pass = v->n;
-	for (i = v->n - 2; i >= 0 && arc_ams_check(v, i, fn, arg, tmp); i--)
-		r->oldest_pass = i + 1;
-	if (r->oldest_pass == 1)
-		r->oldest_pass = 0;
+	/* The seals before the older signatures (RFC 8617 5.2 steps 5
+	 * and 6 in the other order, the same result): a forged chain
+	 * fails before it costs a lookup per instance. */
 	for (i = v->n - 1; i >= 0; i--)
 		if (!arc_as_check(v, i, fn, arg, tmp)) {
 			buf_setf(why, "ARC-Seal i=%d: %s", i + 1,
@@ -370,6 +368,11 @@ arc_verify_chain(struct arc_verify *v, dkim_lookup_fn fn, void *arg,
 			buf_free(&tmp);
 			return ARC_FAIL;
 		}
+	r->oldest_pass = v->n;
+	for (i = v->n - 2; i >= 0 && arc_ams_check(v, i, fn, arg, tmp); i--)
+		r->oldest_pass = i + 1;
+	if (r->oldest_pass == 1)
+		r->oldest_pass = 0;
 	buf_setf(why, "%d ARC set%s verified", v->n, v->n > 1 ? "s" : "");
 	buf_free(&tmp);
 	return ARC_PASS;

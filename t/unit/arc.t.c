@@ -170,7 +170,7 @@ main(void)
 	var_dkim_rsa_min_bits = 1024;
 	var_dkim_rsa_max_bits = 4096;
 	var_arc_instance_limit = 50;
-	var_arc_sign_headers = "from, to, subject, date, message-id, "
+	var_arc_sign_headers = "From, To, subject, date, message-id, "
 	    "dkim-signature, arc-seal";
 	var_arc_authserv_id = "mx.test";
 	var_arc_signing_domain = "";
@@ -284,6 +284,10 @@ main(void)
 	    "limit fails");
 	arc_result_free(&r);
 	var_dkim_header_size_limit = 1 << 20;
+
+	is_int(seal("To: x@y.test\n\nbody\n", "lists.test", k1, 4096, one,
+	    why), 1, "no From: no set");
+	ok(strstr(buf_str(why), "From") != NULL, "why says From");
 
 	/* No key for arc_signing_domain: nothing added, said. */
 	{
