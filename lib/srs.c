@@ -283,7 +283,8 @@ srs_forward(struct srs *s, const char *addr, struct buf *out,
 	if (strlen(addr) > (size_t)var_srs_address_length_limit)
 		return buf_set(why, "sender address too long for SRS"),
 		    SRS_ERROR;
-	if (strspn(at + 1, SRS_DOMAIN_CHARS) != strlen(at + 1))
+	if (strspn(at + 1, SRS_DOMAIN_CHARS) != strlen(at + 1) ||
+	    strchr(at + 1, '.') == NULL)
 		return buf_set(why, "the sender's domain cannot be carried "
 		    "in SRS"), SRS_ERROR;
 	copy = xstrdup(addr);		/* out may hold addr */

@@ -190,6 +190,8 @@ main(void)
 
 	is_int(srs_forward(s, "ana@x=y.test", out, why), SRS_ERROR,
 	    "a domain with \"=\" cannot be carried");
+	is_int(srs_forward(s, "ana@localhost", out, why), SRS_ERROR,
+	    "nor one without a dot (reverse would refuse it)");
 
 	/* Long local parts are bounded. */
 	buf_set(big, "a");
