@@ -59,6 +59,17 @@ flip(const char *addr)
 	return s;
 }
 
+/* longaddr - head, n letters x, tail, into b: its text */
+static const char *
+longaddr(struct buf *b, const char *head, size_t n, const char *tail)
+{
+	buf_set(b, head);
+	while (n-- > 0)
+		buf_putc(b, 'x');
+	buf_puts(b, tail);
+	return buf_str(b);
+}
+
 int
 main(void)
 {
@@ -194,27 +205,18 @@ main(void)
 	    "nor one without a dot (reverse would refuse it)");
 
 	/* Long local parts are bounded. */
-	buf_set(big, "a");
-	for (i = 0; i < 300; i++)
-		buf_putc(big, 'x');
-	buf_puts(big, "@example.test");
-	is_int(srs_forward(s, buf_str(big), out, why), SRS_ERROR,
-	    "a sender over srs_address_length_limit is refused");
+	is_int(srs_forward(s, longaddr(big, "a", 300, "@example.test"), out,
+	    why), SRS_ERROR, "a sender over srs_address_length_limit is "
+	    "refused");
 	ok(strstr(buf_str(why), "too long") != NULL, "why says too long");
-	buf_reset(big);
-	for (i = 0; i < 230; i++)
-		buf_putc(big, 'x');
-	buf_puts(big, "@example.test");
-	is_int(srs_forward(s, buf_str(big), out, why), SRS_ERROR,
-	    "a sender whose SRS form would pass the limit is refused");
+	is_int(srs_forward(s, longaddr(big, "", 230, "@example.test"), out,
+	    why), SRS_ERROR, "a sender whose SRS form would pass the limit "
+	    "is refused");
 	ok(strstr(buf_str(why), "srs_address_length_limit") != NULL,
 	    "why names the parameter");
-	buf_set(big, "SRS0=abcdef=TT=a.test=");
-	for (i = 0; i < 300; i++)
-		buf_putc(big, 'x');
-	buf_puts(big, "@fwd.test");
-	is_int(srs_reverse(s, buf_str(big), back, why), SRS_ERROR,
-	    "an SRS address over the limit is refused");
+	is_int(srs_reverse(s, longaddr(big, "SRS0=abcdef=TT=a.test=", 300,
+	    "@fwd.test"), back, why), SRS_ERROR, "an SRS address over the "
+	    "limit is refused");
 
 	srs_free(&s);
 	ok(s == NULL, "srs_free clears the pointer");
