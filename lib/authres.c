@@ -78,3 +78,17 @@ authres_claims(const char *field, size_t len, const char *id)
 	buf_free(&got);
 	return claims;
 }
+
+/* authres_comment - " (text)", made safe to stand in a comment */
+void
+authres_comment(struct buf *out, const char *text)
+{
+	const char	*p;
+
+	buf_puts(out, " (");
+	for (p = text; *p; p++)
+		buf_putc(out, *p == '(' || *p == ')' || *p == '\\' ||
+		    (unsigned char)*p < ' ' || (unsigned char)*p >= 0x7f ?
+		    '?' : *p);
+	buf_putc(out, ')');
+}

@@ -18,4 +18,10 @@
  */
 int	authres_claims(const char *, size_t, const char *);
 
+struct buf;
+
+/* Append " (text)" to out: a comment of a resinfo, its parentheses,
+ * backslashes and bytes that are not printable US-ASCII made "?". */
+void	authres_comment(struct buf *, const char *);
+
 #endif

@@ -1,14 +1,17 @@
 /*
- * dkim_int - what the dkim*.c files share and nothing else includes:
- * the header section reader, body canonicalization, tag lists, public
- * keys, private keys.
+ * dkim_int - what the dkim*.c and arc*.c files share and nothing else
+ * includes: the header section reader, body canonicalization, tag lists,
+ * public keys, private keys, folding, digests signed and verified.
  */
 #ifndef CARTERO_DKIM_INT_H
 #define CARTERO_DKIM_INT_H
 
 #include <stddef.h>
+#include <time.h>
 
 #include <openssl/evp.h>
+
+#include "dkim.h"
 
 struct buf;
 struct htable;
@@ -85,6 +88,17 @@ struct dkim_privkey {
 	int		 alg;
 };
 
+/* A message being signed (DKIM-Signature, ARC set): who signs, when,
+ * its header section and its relaxed body hash. */
+struct dkim_msg {
+	char			*domain;	/* NULL: chosen at the end */
+	char			*selector;
+	const struct dkim_privkey *key;
+	time_t			 now;
+	struct dkim_head	 head;
+	struct dkim_body	 body;
+};
+
 /* dkim_canon.c */
 void	dkim_head_init(struct dkim_head *);
 size_t	dkim_head_feed(struct dkim_head *, const char *, size_t);
@@ -111,6 +125,25 @@ int	dkim_key_parse(const char *, size_t, struct dkim_pubkey *, int *,
 	    struct buf *);
 void	dkim_pubkey_free(struct dkim_pubkey *);
 
+/* dkim_sign.c: a message to sign: init (domain, selector, key NULL:
+ * chosen later through dkim_msg_signer; now 0: the clock), feed, free */
+int	dkim_msg_init(struct dkim_msg *, const char *, const char *,
+	    const struct dkim_privkey *, time_t, struct buf *);
+void	dkim_msg_feed(struct dkim_msg *, const char *, size_t);
+void	dkim_msg_signer(struct dkim_msg *, const struct dkim_signer *);
+void	dkim_msg_free(struct dkim_msg *);
+/* dkim_sign.c: the h= list of a signing set (each name as often as the
+ * message has it, "from" once more), is a name in a set, folding */
+char	**dkim_sign_names(struct dkim_head *, const char *, size_t *);
+int	dkim_sign_wanted(const char *, const char *);
+void	dkim_fold(struct buf *, size_t *, const char *, int);
+void	dkim_fold_b64(struct buf *, const struct buf *);
+/* dkim_verify.c: a decimal tag, a base64 tag, a key looked up and
+ * checked against an algorithm (DKIM_KEY_OK...: why on failure) */
+int	dkim_tag_num(const struct dkim_tag *, long long *);
+int	dkim_tag_b64(const struct dkim_tag *, struct buf **);
+int	dkim_key_fetch(dkim_lookup_fn, void *, const char *, const char *,
+	    int, struct dkim_pubkey *, struct buf *);
 /* dkim_sign.c: sign or verify a SHA-256 digest as DKIM's algorithms do */
 int	dkim_digest_sign(EVP_PKEY *, int, const unsigned char *,
 	    struct buf *, struct buf *);

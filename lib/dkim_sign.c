@@ -21,15 +21,9 @@
 #include "util.h"
 
 struct dkim_sign {
-	char		*domain;
-	char		*selector;
-	const struct dkim_privkey *key;
+	struct dkim_msg	 m;
 	char		*set;		/* the h= set, lower case */
-	time_t		 now;
 	long long	 ttl;
-	struct dkim_head head;
-	struct dkim_body body;
-	int		 ok;
 };
 
 /* dkim_digest_sign - sign a SHA-256 digest into sig; 0, or -1 + why */
@@ -87,33 +81,78 @@ dkim_digest_verify(EVP_PKEY *pkey, int alg, const unsigned char *digest,
 	return ok;
 }
 
+/* dkim_msg_init - a message to sign as domain, selector, with key */
+int
+dkim_msg_init(struct dkim_msg *m, const char *domain, const char *selector,
+    const struct dkim_privkey *key, time_t now, struct buf *why)
+{
+	memset(m, 0, sizeof(*m));
+	if (domain != NULL && (!dkim_name_ok(domain) || selector == NULL ||
+	    !dkim_name_ok(selector) || key == NULL)) {
+		buf_setf(why, "bad domain, selector or key to sign with");
+		return -1;
+	}
+	if (domain != NULL) {
+		m->domain = lowercase(xstrdup(domain));
+		m->selector = xstrdup(selector);
+		m->key = key;
+	}
+	m->now = now ? now : time(NULL);
+	dkim_head_init(&m->head);
+	if (dkim_body_init(&m->body, 1, -1) < 0) {
+		buf_set(why, "SHA-256 is not available (OpenSSL)");
+		dkim_msg_free(m);
+		return -1;
+	}
+	return 0;
+}
+
+/* dkim_msg_feed - more of a message to sign */
+void
+dkim_msg_feed(struct dkim_msg *m, const char *data, size_t len)
+{
+	size_t	 took = 0;
+
+	if (!m->head.done)
+		took = dkim_head_feed(&m->head, data, len);
+	if (took < len)
+		dkim_body_feed(&m->body, data + took, len - took);
+}
+
+/* dkim_msg_signer - sign with a key of dkim_signing_keys */
+void
+dkim_msg_signer(struct dkim_msg *m, const struct dkim_signer *signer)
+{
+	m->domain = xstrdup(signer->domain);
+	m->selector = xstrdup(signer->selector);
+	m->key = signer->key;
+}
+
+/* dkim_msg_free - let a message to sign go */
+void
+dkim_msg_free(struct dkim_msg *m)
+{
+	dkim_head_free(&m->head);
+	dkim_body_free(&m->body);
+	free(m->domain);
+	free(m->selector);
+	memset(m, 0, sizeof(*m));
+}
+
 /* dkim_sign_new - a signature of d=domain s=selector with key */
 struct dkim_sign *
 dkim_sign_new(const char *domain, const char *selector,
     const struct dkim_privkey *key, const char *set, time_t now,
     long long ttl, struct buf *why)
 {
-	struct dkim_sign *s;
+	struct dkim_sign *s = xcalloc(1, sizeof(*s));
 
-	if (domain != NULL && (!dkim_name_ok(domain) || selector == NULL ||
-	    !dkim_name_ok(selector) || key == NULL)) {
-		buf_setf(why, "bad domain, selector or key for DKIM");
+	if (dkim_msg_init(&s->m, domain, selector, key, now, why) < 0) {
+		free(s);
 		return NULL;
 	}
-	s = xcalloc(1, sizeof(*s));
-	if (domain != NULL) {
-		s->domain = lowercase(xstrdup(domain));
-		s->selector = xstrdup(selector);
-		s->key = key;
-	}
 	s->set = lowercase(xstrdup(set ? set : DKIM_SIGN_HEADERS));
-	s->now = now ? now : time(NULL);
 	s->ttl = ttl;
-	dkim_head_init(&s->head);
-	if (dkim_body_init(&s->body, 1, -1) < 0) {
-		buf_set(why, "SHA-256 is not available (OpenSSL)");
-		dkim_sign_free(&s);
-	}
 	return s;
 }
 
@@ -121,16 +160,11 @@ dkim_sign_new(const char *domain, const char *selector,
 void
 dkim_sign_update(struct dkim_sign *s, const char *data, size_t len)
 {
-	size_t	 took = 0;
-
-	if (!s->head.done)
-		took = dkim_head_feed(&s->head, data, len);
-	if (took < len)
-		dkim_body_feed(&s->body, data + took, len - took);
+	dkim_msg_feed(&s->m, data, len);
 }
 
 /* dkim_sign_wanted - is a (lower-case) field name in the signing set? */
-static int
+int
 dkim_sign_wanted(const char *set, const char *name)
 {
 	const char	*p = set, *end;
@@ -154,10 +188,9 @@ dkim_sign_wanted(const char *set, const char *name)
  * dkim_sign_names - h=: the set's names in the order the message first
  * has them, each as often as it is present, "from" once more
  */
-static char **
-dkim_sign_names(struct dkim_sign *s, size_t *n)
+char **
+dkim_sign_names(struct dkim_head *h, const char *set, size_t *n)
 {
-	struct dkim_head *h = &s->head;
 	struct dkim_pos	*pos;
 	struct htable	*seen = htable_create(16);
 	struct buf	*name = buf_new(64, 0);
@@ -171,7 +204,7 @@ dkim_sign_names(struct dkim_sign *s, size_t *n)
 		buf_append(name, buf_str(h->text) + h->f[i].off, h->f[i].nlen);
 		lowercase(name->data);
 		if (htable_find(seen, buf_str(name)) != NULL ||
-		    !dkim_sign_wanted(s->set, buf_str(name)))
+		    !dkim_sign_wanted(set, buf_str(name)))
 			continue;
 		htable_enter(seen, buf_str(name), (void *)1);
 		pos = htable_find(h->names, buf_str(name));
@@ -192,7 +225,7 @@ dkim_sign_names(struct dkim_sign *s, size_t *n)
 
 /* dkim_fold - append a token, breaking the line before it when it would
  * pass DKIM_LINE_MAX; sep: the space put between tokens on a line */
-static void
+void
 dkim_fold(struct buf *out, size_t *col, const char *tok, int sep)
 {
 	size_t	 len = strlen(tok);
@@ -218,17 +251,17 @@ dkim_sign_text(struct dkim_sign *s, char **names, size_t n,
 
 	dkim_fold(out, &col, "DKIM-Signature:", 0);
 	dkim_fold(out, &col, "v=1;", ' ');
-	dkim_fold(out, &col, s->key->alg == DKIM_ALG_RSA_SHA256 ?
+	dkim_fold(out, &col, s->m.key->alg == DKIM_ALG_RSA_SHA256 ?
 	    "a=rsa-sha256;" : "a=ed25519-sha256;", ' ');
 	dkim_fold(out, &col, "c=relaxed/relaxed;", ' ');
-	buf_setf(tok, "d=%s;", s->domain);
+	buf_setf(tok, "d=%s;", s->m.domain);
 	dkim_fold(out, &col, buf_str(tok), ' ');
-	buf_setf(tok, "s=%s;", s->selector);
+	buf_setf(tok, "s=%s;", s->m.selector);
 	dkim_fold(out, &col, buf_str(tok), ' ');
-	buf_setf(tok, "t=%lld;", (long long)s->now);
+	buf_setf(tok, "t=%lld;", (long long)s->m.now);
 	dkim_fold(out, &col, buf_str(tok), ' ');
 	if (s->ttl > 0) {
-		buf_setf(tok, "x=%lld;", (long long)s->now + s->ttl);
+		buf_setf(tok, "x=%lld;", (long long)s->m.now + s->ttl);
 		dkim_fold(out, &col, buf_str(tok), ' ');
 	}
 	for (i = 0; i < n; i++) {
@@ -244,9 +277,9 @@ dkim_sign_text(struct dkim_sign *s, char **names, size_t n,
 	buf_free(&tok);
 }
 
-/* dkim_sign_b - append the signature's base64, folded */
-static void
-dkim_sign_b(struct buf *out, const struct buf *sig)
+/* dkim_fold_b64 - append a signature's base64, folded, and the LF */
+void
+dkim_fold_b64(struct buf *out, const struct buf *sig)
 {
 	struct buf	*b64 = buf_new(1024, 0);
 	const char	*nl;
@@ -303,7 +336,7 @@ dkim_from_addr(const char *addr, void *arg)
 static int
 dkim_sign_pick(struct dkim_sign *s, struct buf *why)
 {
-	struct dkim_pos	*pos = htable_find(s->head.names, "from");
+	struct dkim_pos	*pos = htable_find(s->m.head.names, "from");
 	const struct dkim_field *f;
 	const struct dkim_signer *signer = NULL;
 	struct dkim_from from;
@@ -315,12 +348,12 @@ dkim_sign_pick(struct dkim_sign *s, struct buf *why)
 		return buf_set(why, "no From header field"), -1;
 	if (pos->n > 1)
 		return buf_set(why, "several From header fields"), 1;
-	f = &s->head.f[pos->at[0]];
-	p = memchr(buf_str(s->head.text) + f->off, ':', f->len) + 1;
+	f = &s->m.head.f[pos->at[0]];
+	p = memchr(buf_str(s->m.head.text) + f->off, ':', f->len) + 1;
 	value = buf_new(f->len, 0);
-	for (i = p - buf_str(s->head.text) - f->off; i < f->len; i++)
-		if (s->head.text->data[f->off + i] != '\n')
-			buf_putc(value, s->head.text->data[f->off + i]);
+	for (i = p - buf_str(s->m.head.text) - f->off; i < f->len; i++)
+		if (s->m.head.text->data[f->off + i] != '\n')
+			buf_putc(value, s->m.head.text->data[f->off + i]);
 	from.domain = buf_new(64, 0);
 	from.count = from.others = 0;
 	addr_parse_header(buf_str(value), dkim_from_addr, &from);
@@ -338,9 +371,7 @@ dkim_sign_pick(struct dkim_sign *s, struct buf *why)
 	buf_free(&from.domain);
 	if (signer == NULL)
 		return 1;
-	s->domain = xstrdup(signer->domain);
-	s->selector = xstrdup(signer->selector);
-	s->key = signer->key;
+	dkim_msg_signer(&s->m, signer);
 	return 0;
 }
 
@@ -356,20 +387,20 @@ dkim_sign_final(struct dkim_sign *s, struct buf *out, struct buf *why)
 	unsigned int	 dlen;
 	int		 ret = -1;
 
-	if (buf_overflowed(s->head.text))
+	if (buf_overflowed(s->m.head.text))
 		return buf_set(why, "header section over "
 		    "dkim_header_size_limit"), -1;
-	dkim_head_split(&s->head);
-	if (s->key == NULL && (ret = dkim_sign_pick(s, why)) != 0)
+	dkim_head_split(&s->m.head);
+	if (s->m.key == NULL && (ret = dkim_sign_pick(s, why)) != 0)
 		return ret;
 	ret = -1;
-	names = dkim_sign_names(s, &n);
-	if (htable_find(s->head.names, "from") == NULL ||
+	names = dkim_sign_names(&s->m.head, s->set, &n);
+	if (htable_find(s->m.head.names, "from") == NULL ||
 	    !dkim_sign_wanted(s->set, "from")) {
 		strv_free(names, (int)n);
 		return buf_set(why, "no From header field"), -1;
 	}
-	if (dkim_body_final(&s->body, bh) < 0 ||
+	if (dkim_body_final(&s->m.body, bh) < 0 ||
 	    (md = EVP_MD_CTX_new()) == NULL) {
 		strv_free(names, (int)n);
 		return buf_set(why, "hashing failed (OpenSSL)"), -1;
@@ -379,14 +410,14 @@ dkim_sign_final(struct dkim_sign *s, struct buf *out, struct buf *why)
 	sig = buf_new(1024, 0);
 	dkim_sign_text(s, names, n, bh, text);
 	if (EVP_DigestInit_ex(md, EVP_sha256(), NULL) == 1 &&
-	    dkim_head_hash(&s->head, names, n, 1, md, canon) == 0) {
+	    dkim_head_hash(&s->m.head, names, n, 1, md, canon) == 0) {
 		buf_reset(canon);
 		dkim_canon_header(1, buf_str(text), buf_len(text), canon);
 		if (EVP_DigestUpdate(md, canon->data, buf_len(canon)) == 1 &&
 		    EVP_DigestFinal_ex(md, digest, &dlen) == 1 &&
-		    dkim_digest_sign(s->key->pkey, s->key->alg, digest, sig,
+		    dkim_digest_sign(s->m.key->pkey, s->m.key->alg, digest, sig,
 		    why) == 0) {
-			dkim_sign_b(text, sig);
+			dkim_fold_b64(text, sig);
 			buf_append(out, buf_str(text), buf_len(text));
 			ret = 0;
 		}
@@ -409,10 +440,7 @@ dkim_sign_free(struct dkim_sign **sp)
 
 	if (s == NULL)
 		return;
-	dkim_head_free(&s->head);
-	dkim_body_free(&s->body);
-	free(s->domain);
-	free(s->selector);
+	dkim_msg_free(&s->m);
 	free(s->set);
 	free(s);
 	*sp = NULL;

@@ -13,6 +13,7 @@
 #include <openssl/evp.h>
 
 #include "base64.h"
+#include "authres.h"
 #include "buf.h"
 #include "dkim.h"
 #include "dkim_int.h"
@@ -104,7 +105,7 @@ dkim_tag_str(const struct dkim_tags *t, const char *name)
 }
 
 /* dkim_tag_num - a decimal tag value into *n: 0, or -1 (malformed) */
-static int
+int
 dkim_tag_num(const struct dkim_tag *tag, long long *n)
 {
 	size_t	 i;
@@ -230,9 +231,9 @@ dkim_sig_algo(struct dkim_sig *s, const struct dkim_tags *tags)
 	return 0;
 }
 
-/* dkim_sig_b64 - a base64 tag decoded into *out */
-static int
-dkim_sig_b64(const struct dkim_tag *tag, struct buf **out)
+/* dkim_tag_b64 - a base64 tag decoded into *out (a new buf) */
+int
+dkim_tag_b64(const struct dkim_tag *tag, struct buf **out)
 {
 	struct buf	*b64 = buf_new(512, 0);
 	int		 ret;
@@ -281,7 +282,7 @@ dkim_sig_parse(struct dkim_verify *v, size_t i)
 			return;
 		}
 	tag = dkim_tags_get(&tags, "b");
-	if (dkim_sig_b64(tag, &s->b) < 0) {
+	if (dkim_tag_b64(tag, &s->b) < 0) {
 		dkim_sig_fail(s, DKIM_PERMERROR, "b= is not base64");
 		return;
 	}
@@ -290,7 +291,7 @@ dkim_sig_parse(struct dkim_verify *v, size_t i)
 	s->text = buf_new(f->len, 0);
 	buf_append(s->text, text, (val - text) + tag->raw_start);
 	buf_append(s->text, val + tag->raw_end, vlen - tag->raw_end);
-	if (dkim_sig_b64(dkim_tags_get(&tags, "bh"), &s->bh) < 0 ||
+	if (dkim_tag_b64(dkim_tags_get(&tags, "bh"), &s->bh) < 0 ||
 	    buf_len(s->bh) != DKIM_HASH_LEN) {
 		dkim_sig_fail(s, DKIM_PERMERROR, "bad bh=");
 		return;
@@ -372,17 +373,20 @@ dkim_verify_update(struct dkim_verify *v, const char *data, size_t len)
 			    len - took);
 }
 
-/* dkim_sig_key - the signer's key, or the status of its absence */
-static int
-dkim_sig_key(struct dkim_sig *s, dkim_lookup_fn fn, void *arg,
-    struct dkim_pubkey *key)
+/*
+ * dkim_key_fetch - the key of selector s of domain d, through fn, that
+ * must be of algorithm alg: DKIM_KEY_OK, or DKIM_KEY_NONE or
+ * DKIM_KEY_TEMP with why
+ */
+int
+dkim_key_fetch(dkim_lookup_fn fn, void *arg, const char *d, const char *s,
+    int alg, struct dkim_pubkey *key, struct buf *why)
 {
 	struct buf	*txt = buf_new(512, DKIM_TXT_MAX);
-	struct buf	*why = buf_new(128, 1024);
 	int		 revoked, st;
 
 	memset(key, 0, sizeof(*key));
-	st = fn(s->r.d, s->r.s, txt, why, arg);
+	st = fn(d, s, txt, why, arg);
 	if (st == DKIM_KEY_OK && buf_overflowed(txt)) {
 		st = DKIM_KEY_NONE;
 		buf_set(why, "key record too long");
@@ -390,21 +394,34 @@ dkim_sig_key(struct dkim_sig *s, dkim_lookup_fn fn, void *arg,
 	if (st == DKIM_KEY_OK && dkim_key_parse(buf_str(txt), buf_len(txt),
 	    key, &revoked, why) < 0)
 		st = DKIM_KEY_NONE;
-	if (st == DKIM_KEY_OK && key->alg != s->alg) {
+	if (st == DKIM_KEY_OK && key->alg != alg) {
 		st = DKIM_KEY_NONE;
 		buf_set(why, "the key's type k= does not match a=");
 	}
+	if (st != DKIM_KEY_OK)
+		dkim_pubkey_free(key);
+	buf_free(&txt);
+	return st;
+}
+
+/* dkim_sig_key - the signer's key, or the status of its absence */
+static int
+dkim_sig_key(struct dkim_sig *s, dkim_lookup_fn fn, void *arg,
+    struct dkim_pubkey *key)
+{
+	struct buf	*why = buf_new(128, 1024);
+	int		 st;
+
+	st = dkim_key_fetch(fn, arg, s->r.d, s->r.s, s->alg, key, why);
 	if (st == DKIM_KEY_OK && key->strict &&
 	    strcasecmp(strrchr(s->r.i, '@') + 1, s->r.d) != 0) {
 		st = DKIM_KEY_NONE;
 		buf_set(why, "the key wants i= equal to d= (t=s)");
-	}
-	if (st != DKIM_KEY_OK) {
 		dkim_pubkey_free(key);
+	}
+	if (st != DKIM_KEY_OK)
 		dkim_sig_fail(s, st == DKIM_KEY_TEMP ? DKIM_TEMPERROR :
 		    DKIM_PERMERROR, buf_len(why) ? buf_str(why) : "no key");
-	}
-	buf_free(&txt);
 	buf_free(&why);
 	return st == DKIM_KEY_OK ? 0 : -1;
 }
@@ -565,17 +582,9 @@ dkim_format_value(struct buf *out, const char *name, const char *val,
 void
 dkim_result_format(const struct dkim_result *r, struct buf *out)
 {
-	const char	*p;
-
 	buf_appendf(out, "dkim=%s", dkim_status_str(r->status));
-	if (r->reason && *r->reason) {
-		buf_puts(out, " (");
-		for (p = r->reason; *p; p++)
-			buf_putc(out, *p == '(' || *p == ')' || *p == '\\' ||
-			    (unsigned char)*p < ' ' ||
-			    (unsigned char)*p >= 0x7f ? '?' : *p);
-		buf_putc(out, ')');
-	}
+	if (r->reason && *r->reason)
+		authres_comment(out, r->reason);
 	if (r->d && *r->d)
 		dkim_format_value(out, "header.d", r->d, 0);
 	if (r->i && *r->i)

@@ -62,6 +62,16 @@
  X(TIME, dkim_key_lookup_timeout, "10s", 1, 300, "How long a DKIM key lookup in DNS may take before the signature is a temperror.") \
  X(INT, dkim_rsa_min_bits, "1024", 1024, 16384, "The smallest RSA key a DKIM signature may use (RFC 8301: never less than 1024 bits); smaller keys are a permerror.") \
  X(INT, dkim_rsa_max_bits, "4096", 1024, 16384, "The largest RSA key a DKIM signature may use (larger ones cost time to check); larger keys are a permerror.") \
+ /* ARC and SRS (RFC 8617; the Sender Rewriting Scheme): lib/arc*.c, lib/srs.c */ \
+ X(STR, arc_signing_domain, "$mydomain", 0, 0, "The domain (d=) of the ARC sets that cartero adds to mail it forwards; its key is the one dkim_signing_keys has for this domain (or for its nearest parent domain that has one); empty: no ARC sealing.") \
+ X(STR, arc_authserv_id, "$myhostname", 0, 0, "The authserv-id written in the ARC-Authentication-Results field of the ARC sets cartero adds (RFC 8601: the name of the host that made the results).") \
+ X(INT, arc_instance_limit, "50", 1, 50, "The most ARC sets a message may carry (RFC 8617: at most 50); a chain with more fails, and a message that already has this many gets no more.") \
+ X(STR, arc_sign_headers, "from, to, cc, subject, date, message-id, reply-to, in-reply-to, references, mime-version, content-type, content-transfer-encoding, list-*, dkim-signature", 0, 0, "The header fields the ARC-Message-Signature of our ARC sets covers when the message has them, as dkim_sign_headers (ARC's own fields are never listed: RFC 8617 forbids it).") \
+ X(STR, srs_domain, "$mydomain", 0, 0, "The domain of the envelope senders that the Sender Rewriting Scheme writes (SRS0=HASH=TT=domain=user@srs_domain) for mail forwarded to other sites, and of the SRS addresses whose bounces cartero sends back; empty: no SRS.") \
+ X(STR, srs_secret_file, "$config_directory/srs_secret", 0, 0, "The secrets that sign SRS addresses, one a line: the first signs, every one verifies (add a new first line to change the secret; keep the old one for srs_max_age). Made by the package and ./quickstart when missing; mode 0600.") \
+ X(TIME, srs_max_age, "21d", 1, 7776000, "How long an SRS address stays valid: a bounce to an older one is refused (its timestamp counts whole days, at most 1023).") \
+ X(INT, srs_hash_length, "6", 4, 27, "How many base64 letters of the HMAC-SHA1 an SRS address carries (compared without regard to case).") \
+ X(INT, srs_address_length_limit, "256", 64, 1024, "The longest address SRS reads or writes; a sender whose SRS form would be longer is forwarded unchanged.") \
  X(STR, smtp_destination_networks, "public", 0, 0, "The addresses the smtp and lmtp agents may connect to, a hard limit (CIDR list, as mynetworks; the word public stands for every address that is not loopback, private (RFC 1918, fc00::/7), link-local, CGNAT (100.64.0.0/10), unspecified or multicast). An address outside is never connected to; with none left the mail is deferred.") \
  X(INT, smtp_tcp_port, "25", 1, 65535, "The port of the smtp agent's servers when the nexthop names none (MX hosts, [host]).") \
  X(INT, lmtp_tcp_port, "24", 1, 65535, "The port of the lmtp agent's servers when the nexthop names none.") \

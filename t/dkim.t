@@ -39,9 +39,7 @@ MSG = (b"From: Ana <ana@mired.test>\n"
        b"\n")
 
 
-def run(argv, data=None):
-    r = subprocess.run(argv, input=data, capture_output=True, timeout=60)
-    return r.returncode, r.stdout.decode(), r.stderr.decode()
+run = run_tool
 
 
 def genkey(kind):
@@ -58,10 +56,6 @@ def genkey(kind):
 def record_of(key):
     rc, out, err = run([TOOL, "record", key])
     return out.strip()
-
-
-def crlf(msg):
-    return msg.replace(b"\r\n", b"\n").replace(b"\n", b"\r\n")
 
 
 def dkimpy_verify(msg, record):

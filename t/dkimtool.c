@@ -13,6 +13,12 @@
  *		record as DNS joins its strings); DNS: use lib/dns.c
  *	dkimtool record KEY.pem
  *		the key record of a private key
+ *	dkimtool [-n bytes] arc-verify KEYS|DNS [IP]
+ *		the ARC chain's resinfo (lib/arc*.c), exit 0 on a pass
+ *	dkimtool [-n bytes] arc-seal DOMAIN SELECTOR KEY.pem AUTHSERV-ID
+ *	    RESULTS KEYS|DNS
+ *		the chain checked, then our ARC set for it: the three
+ *		fields to prepend (exit 1 and why when none is added)
  *
  * The message is fed in pieces of -n bytes (default 4096).  The exit
  * status is 0 when every signature passed (or the signing worked).
@@ -23,6 +29,7 @@
 #include <unistd.h>
 
 #include "buf.h"
+#include "arc.h"
 #include "conf.h"
 #include "dkim.h"
 #include "msg.h"
@@ -55,6 +62,71 @@ dkimtool_lookup(const char *d, const char *s, struct buf *txt,
 	buf_setf(why, "%sis not in the keys file", buf_str(name));
 	buf_free(&name);
 	return DKIM_KEY_NONE;
+}
+
+/* dkimtool_feed - the message in pieces of step bytes */
+static void
+dkimtool_feed(const struct buf *msg, size_t step,
+    void (*fn)(void *, const char *, size_t), void *arg)
+{
+	size_t	 at;
+
+	for (at = 0; at < buf_len(msg); at += step)
+		fn(arg, msg->data + at, at + step < buf_len(msg) ? step :
+		    buf_len(msg) - at);
+}
+
+/* dkimtool_arc_verify, dkimtool_arc_seal - dkimtool_feed's callbacks */
+static void
+dkimtool_arc_verify(void *v, const char *p, size_t len)
+{
+	arc_verify_update(v, p, len);
+}
+
+static void
+dkimtool_arc_seal(void *s, const char *p, size_t len)
+{
+	arc_seal_update(s, p, len);
+}
+
+/* dkimtool_arc - arc-verify and arc-seal (argv after the command) */
+static int
+dkimtool_arc(int seal, int argc, char **argv, const struct buf *msg,
+    size_t step)
+{
+	struct buf	*why = buf_new(256, 0), *out = buf_new(4096, 0);
+	struct arc_verify *v = arc_verify_new(0);
+	struct arc_seal	*s;
+	struct arc_result r;
+	struct dkim_privkey *key;
+	const char	*keys = argv[seal ? 5 : 0];
+	int		 ret;
+
+	if (strcmp(keys, "DNS") != 0 &&
+	    (dkimtool_keys = file_slurp(keys, 0, why)) == NULL)
+		msg_fatal("%s", buf_str(why));
+	dkimtool_feed(msg, step, dkimtool_arc_verify, v);
+	arc_verify_final(v, dkimtool_keys ? dkimtool_lookup : dkim_dns_lookup,
+	    NULL, &r);
+	arc_verify_free(&v);
+	if (!seal) {
+		arc_result_format(&r, argc > 1 ? argv[1] : NULL, out);
+		printf("%s\n", buf_str(out));
+		ret = r.cv == ARC_PASS ? 0 : 1;
+		arc_result_free(&r);
+		return ret;
+	}
+	if ((key = dkim_privkey_load(argv[2], why)) == NULL ||
+	    (s = arc_seal_new(argv[0], argv[1], key, 0, why)) == NULL)
+		msg_fatal("%s", buf_str(why));
+	dkimtool_feed(msg, step, dkimtool_arc_seal, s);
+	if ((ret = arc_seal_final(s, &r, argv[3], argv[4], out, why)) != 0)
+		fprintf(stderr, "dkimtool: %s\n", buf_str(why));
+	fputs(buf_str(out), stdout);
+	arc_seal_free(&s);
+	arc_result_free(&r);
+	dkim_privkey_free(&key);
+	return ret != 0;
 }
 
 int
@@ -100,6 +172,10 @@ main(int argc, char **argv)
 		buf_append(msg, chunk, (size_t)got);
 	if (got < 0)
 		msg_fatal("read: %m");
+	if (strcmp(argv[0], "arc-verify") == 0)
+		return dkimtool_arc(0, argc - 1, argv + 1, msg, step);
+	if (strcmp(argv[0], "arc-seal") == 0 && argc == 7)
+		return dkimtool_arc(1, argc - 1, argv + 1, msg, step);
 	if (strcmp(argv[0], "sign") == 0 && (argc == 4 || (argc == 2 &&
 	    strcmp(argv[1], "auto") == 0))) {
 		key = NULL;

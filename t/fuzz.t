@@ -8,10 +8,11 @@
 # maildirsize, quota words), DKIM (tag lists, key records, signatures;
 # what we sign must verify), SPF records, macros and DMARC records
 # (fuzz_spf), a milter's whole side of the conversation, and MTA-STS
-# records, policies, cache files and HTTP heads.
+# records, policies, cache files and HTTP heads, ARC chains (what we seal
+# must pass) and SRS addresses (what we rewrite must reverse).
 # Longer runs: fuzz/run SECONDS.
 top=$(cd "$(dirname "$0")/.." && pwd)
-targets="addr queue attr deliver conf lineio sasl pop3 mime imap dns pipe smtp_reply admin dkim spf milter mtasts"
+targets="addr queue attr deliver conf lineio sasl pop3 mime imap dns pipe smtp_reply admin dkim spf milter mtasts arc"
 if ! command -v clang >/dev/null; then
 	echo "1..0 # SKIP clang is not installed"
 	exit 0

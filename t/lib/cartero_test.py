@@ -171,6 +171,18 @@ def dkim_test_key(path):
     return ",".join(record[i:i + 250] for i in range(0, len(record), 250))
 
 
+def run_tool(argv, data=None, timeout=60):
+    """A test tool run with data on stdin: exit status, stdout, stderr."""
+    r = subprocess.run(argv, input=data, capture_output=True,
+                       timeout=timeout)
+    return r.returncode, r.stdout.decode(), r.stderr.decode()
+
+
+def crlf(msg):
+    """A message with CRLF line ends, as dkimpy takes it."""
+    return msg.replace(b"\r\n", b"\n").replace(b"\n", b"\r\n")
+
+
 def debian_module(name, package):
     """The module name of a Debian python3-* package, also when python3
     is not Debian's own (pyenv); the whole test skips without it."""
