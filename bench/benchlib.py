@@ -14,10 +14,12 @@ import os
 import platform
 import pwd
 import random
+import shutil
 import signal
 import socket
 import subprocess
 import sys
+import tempfile
 import time
 
 HERE = os.path.dirname(os.path.abspath(__file__))
@@ -114,8 +116,10 @@ class DkimKeys:
     OPENDKIM = "/usr/sbin/opendkim"
 
     def __init__(self, top):
-        self.dir = os.path.join(top, "dkim")
-        os.makedirs(self.dir)
+        # OpenDKIM refuses keys and configuration under a directory
+        # others may write (/tmp): root's /run holds them.
+        self.dir = tempfile.mkdtemp(prefix="cartero-bench-dkim.",
+                                    dir="/run" if is_root() else top)
         os.chmod(self.dir, 0o755)
         self.key = os.path.join(self.dir, "bench.pem")
         run(["openssl", "genrsa", "-out", self.key, "2048"])
@@ -123,7 +127,7 @@ class DkimKeys:
         self.table = os.path.join(self.dir, "signing_keys")
         write(self.table, "%s %s:%s\n" % (DOMAIN, self.SELECTOR, self.key))
         self.proc = None
-        self.port = None
+        self.sock = None
 
     def cartero_extra(self):
         """cartero_extra - main.cf lines that make cartero sign"""
@@ -140,17 +144,22 @@ class DkimKeys:
             f.write(data)
         os.chmod(key, 0o600)
         os.chown(key, uid, gid)
-        self.port = free_port()
+        os.chown(self.dir, uid, gid)   # its socket goes there
+        self.sock = os.path.join(self.dir, "opendkim.sock")
         conf = os.path.join(self.dir, "opendkim.conf")
         write(conf, f"""\
-# private OpenDKIM of bench/{PROG}: signs mail of mynetworks
+# private OpenDKIM of bench/{PROG}: signs mail of mynetworks; a Unix
+# socket (over TCP, Nagle and delayed ACKs stall each milter exchange);
+# DNS only to loopback
 Mode sv
 Domain {DOMAIN}
 Selector {self.SELECTOR}
 KeyFile {key}
 Canonicalization relaxed/relaxed
-Socket inet:{self.port}@127.0.0.1
+Socket local:{self.sock}
+UMask 000
 InternalHosts 127.0.0.0/8
+Nameservers 127.0.0.1
 UserID opendkim
 PidFile {self.dir}/opendkim.pid
 Syslog no
@@ -161,23 +170,25 @@ Syslog no
         end = time.monotonic() + 20
         while True:
             try:
-                socket.create_connection(("127.0.0.1", self.port), 1).close()
+                s = socket.socket(socket.AF_UNIX)
+                s.connect(self.sock)
+                s.close()
                 return
             except OSError:
                 pass
             if self.proc.poll() is not None or time.monotonic() > end:
-                die("opendkim does not listen on port %d: %s" % (
-                    self.port, self.proc.stderr.read()
+                die("opendkim does not listen on %s: %s" % (
+                    self.sock, self.proc.stderr.read()
                     if self.proc.poll() is not None else "(still running)"))
             time.sleep(0.1)
 
     def postfix_extra(self):
         """postfix_extra - main.cf lines that send Postfix's mail through it"""
-        return ("smtpd_milters = inet:127.0.0.1:%d\n"
-                "milter_default_action = tempfail\n" % self.port)
+        return ("smtpd_milters = unix:%s\n"
+                "milter_default_action = tempfail\n" % self.sock)
 
     def stop(self):
-        """stop - end the filter"""
+        """stop - end the filter, remove the keys"""
         if self.proc is not None and self.proc.poll() is None:
             self.proc.terminate()
             try:
@@ -185,6 +196,7 @@ Syslog no
             except subprocess.TimeoutExpired:
                 self.proc.kill()
         self.proc = None
+        shutil.rmtree(self.dir, ignore_errors=True)
 
 
 def ensure_user(name):
