@@ -4,7 +4,8 @@
  *
  * Mail of a client in mynetworks or an authenticated one is signed
  * (DKIM) when its From: domain has a key in dkim_signing_keys.  Other
- * mail is checked: every DKIM signature (smtpd_dkim_verify), SPF of the
+ * mail is checked: every DKIM signature (smtpd_dkim_verify), the ARC
+ * chain it brings (smtpd_arc_verify, RFC 8617), SPF of the
  * MAIL FROM domain or the HELO name (smtpd_spf_verify), and with both
  * the From: domain's DMARC policy (smtpd_dmarc_verify), whose reject
  * refuses the message (550 5.7.1; 451 4.7.5 when a DNS failure may be
@@ -23,6 +24,7 @@
 #include <string.h>
 #include <strings.h>
 
+#include "arc.h"
 #include "authres.h"
 #include "buf.h"
 #include "dkim.h"
@@ -42,6 +44,7 @@ struct smtpd_eom {
 	int		 quarantine;	/* DMARC says so */
 	struct dkim_sign *signer;
 	struct dkim_verify *verifier;
+	struct arc_verify *arc;		/* the ARC chain it brings */
 	struct buf	*why;
 };
 
@@ -61,6 +64,8 @@ smtpd_eom_begin(const struct smtpd_state *s)
 		msg_warn("not signing: %s", buf_str(e->why));
 	if (!e->trusted && var_smtpd_dkim_verify)
 		e->verifier = dkim_verify_new(0);
+	if (!e->trusted && var_smtpd_arc_verify)
+		e->arc = arc_verify_new(0);
 	if (!e->trusted && var_smtpd_dmarc_verify && var_smtpd_dkim_verify &&
 	    var_smtpd_spf_verify) {
 		e->head = buf_new(1024, (size_t)var_dkim_header_size_limit);
@@ -91,6 +96,8 @@ smtpd_eom_data(struct smtpd_eom *e, const char *p, size_t n)
 {
 	if (e->verifier != NULL)
 		dkim_verify_update(e->verifier, p, n);
+	if (e->arc != NULL)
+		arc_verify_update(e->arc, p, n);
 	if (e->signer != NULL)
 		dkim_sign_update(e->signer, p, n);
 	if (e->head != NULL && !e->in_body)
@@ -165,6 +172,20 @@ smtpd_eom_dmarc(struct smtpd_eom *e, const struct spf_answer *spf,
 	free(dk);
 }
 
+/* smtpd_eom_arc - the ARC chain's result (RFC 8617), into the results */
+static void
+smtpd_eom_arc(const struct smtpd_state *s, struct smtpd_eom *e,
+    struct buf *ar)
+{
+	struct arc_result res;
+
+	memset(&res, 0, sizeof(res));
+	(void)arc_verify_final(e->arc, dkim_dns_lookup, NULL, &res);
+	buf_puts(ar, ";\n\t");
+	arc_result_format(&res, s->addr, ar);
+	arc_result_free(&res);
+}
+
 /*
  * smtpd_eom_quarantine - DMARC's quarantine: into the recipients' folder
  * smtpd_dmarc_quarantine_folder (local reads it from the queue file)
@@ -210,7 +231,7 @@ smtpd_eom_end(struct smtpd_state *s, struct smtpd_eom *e,
 				    buf_str(e->why));
 			buf_reset(hdr);
 		}
-	} else if (!e->trusted && (e->verifier != NULL ||
+	} else if (!e->trusted && (e->verifier != NULL || e->arc != NULL ||
 	    var_smtpd_spf_verify)) {
 		buf_setf(hdr, "%s: %s", AUTHRES_NAME, var_authserv_id);
 		if (e->verifier != NULL) {
@@ -223,6 +244,8 @@ smtpd_eom_end(struct smtpd_state *s, struct smtpd_eom *e,
 				dkim_result_format(&res[i], hdr);
 			}
 		}
+		if (e->arc != NULL)
+			smtpd_eom_arc(s, e, hdr);
 		if (var_smtpd_spf_verify && smtpd_eom_spf(s, &spf) == 0) {
 			buf_puts(hdr, ";\n\t");
 			spf_resinfo(hdr, &spf);
@@ -260,6 +283,7 @@ smtpd_eom_free(struct smtpd_eom **ep)
 	buf_free(&e->head);
 	dkim_sign_free(&e->signer);
 	dkim_verify_free(&e->verifier);
+	arc_verify_free(&e->arc);
 	buf_free(&e->why);
 	free(e);
 	*ep = NULL;

@@ -8,7 +8,8 @@
 #   From: fields, is not signed.
 # - checking: mail from outside (127.0.0.2) gets one Authentication-Results
 #   field under authserv_id: dkim=pass for a message dkimpy signed with a key
-#   published in our DNS, dkim=fail when its body was changed on the way,
+#   published in our DNS, arc=pass for a chain dkimpy sealed (arc=none
+#   without one), dkim=fail when its body was changed on the way,
 #   dkim=none without a signature; spf=pass for an address the domain's SPF
 #   record lists, spf=fail for one it does not (the message is still
 #   delivered: SPF alone refuses nothing), dmarc=pass when DKIM or SPF
@@ -22,7 +23,7 @@ from dnsmasq import Dnsmasq
 
 dkim = debian_module("dkim", "python3-dkim")
 
-plan(38)
+plan(41)
 
 tmp = tempfile.mkdtemp(prefix="cartero-dkim-t-")
 outkey = os.path.join(tmp, "other.pem")
@@ -119,16 +120,29 @@ like(head, "header.d=other.example", "... of other.example")
 like(head, "spf=pass", "spf=pass for an address the record lists")
 
 like(head, "dmarc=pass", "dmarc=pass: aligned DKIM and SPF")
+like(head, "arc=none", "arc=none: it brings no ARC chain")
+
+# A message other.example forwarded and sealed (ARC, RFC 8617).
+with open(outkey, "rb") as f:
+    pem = f.read()
+sealed = b"".join(dkim.arc_sign(
+    ("Authentication-Results: mx.other.example; spf=pass "
+     "smtp.mailfrom=carl@other.example\r\n" + OUT).encode(), b"s1",
+    b"other.example", pem, b"mx.other.example",
+    include_headers=[b"from", b"to", b"subject", b"date"])).decode() + OUT
+send("127.0.0.2", sealed, sender="carl@other.example")
+head = last_mail("bob", 5).decode().split("\n\n")[0]
+like(head, "arc=pass", "arc=pass for a chain other.example sealed")
 
 send("127.0.0.2", signed.replace("hello from", "HELLO FROM"),
      sender="carl@other.example")
-head = last_mail("bob", 5).decode().split("\n\n")[0]
+head = last_mail("bob", 6).decode().split("\n\n")[0]
 like(head, "dkim=fail", "dkim=fail for a body changed on the way")
 like(head, "dmarc=pass", "... dmarc=pass all the same: SPF passes, aligned")
 
 LOOSE = OUT.replace("other.example", "loose.example")
 send("127.0.0.3", LOOSE, sender="carl@loose.example")
-head = last_mail("bob", 6).decode().split("\n\n")[0]
+head = last_mail("bob", 7).decode().split("\n\n")[0]
 like(head, "dkim=none", "dkim=none without a signature")
 like(head, "spf=fail", "spf=fail for an address the record does not list")
 like(head, "dmarc=none", "dmarc=none for a domain without a policy: "
@@ -145,7 +159,7 @@ is_(code, 550, "forged From: with p=reject: 550 at the end of DATA")
 like(text.decode(), "5.7.1 Rejected by the DMARC policy of other.example",
      "... 5.7.1, naming the policy's domain")
 like(inst.read_log(), "reject: END-OF-MESSAGE from", "the refusal is logged")
-ok(not inst.wait_mail(7, "bob", timeout=2), "and nothing is delivered")
+ok(not inst.wait_mail(8, "bob", timeout=2), "and nothing is delivered")
 
 # A forged From: of a domain whose policy is p=quarantine: into Junk.
 send("127.0.0.3", OUT.replace("other.example", "quar.example"),
@@ -160,7 +174,7 @@ got = [open(os.path.join(junk, f)).read() for f in os.listdir(junk)] \
     if os.path.isdir(junk) else []
 like(got[0] if got else "", "dmarc=fail (p=quarantine",
      "... with dmarc=fail in its results")
-is_(len(inst.mail_files("bob")), 6, "... and not to the inbox")
+is_(len(inst.mail_files("bob")), 7, "... and not to the inbox")
 like(inst.read_log(), "DMARC quarantine: to folder Junk",
      "the quarantine is logged")
 
