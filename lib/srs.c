@@ -16,7 +16,9 @@
 
 #include "base64.h"
 #include "buf.h"
+#include "msg.h"
 #include "params.h"
+#include "resolve.h"
 #include "srs.h"
 #include "util.h"
 
@@ -93,6 +95,38 @@ srs_open(struct buf *why)
 	s = srs_new(var_srs_domain, buf_str(text), why);
 	OPENSSL_cleanse(text->data, buf_len(text));
 	buf_free(&text);
+	return s;
+}
+
+/* srs_ours_local - is a domain one of mydestination's (srs_ours_fn)? */
+static int
+srs_ours_local(const char *domain, void *arg)
+{
+	(void)arg;
+	return resolve_is_local_domain(domain);
+}
+
+/*
+ * srs_start - the rewriter of a program that forwards (qmgr) or takes
+ * bounces to SRS addresses (smtpd), before its chroot: NULL when
+ * srs_forwarding is off or its secret cannot be read (said in the log)
+ */
+struct srs *
+srs_start(void)
+{
+	struct buf	*why;
+	struct srs	*s;
+
+	if (!var_srs_forwarding)
+		return NULL;
+	why = buf_new(128, 1024);
+	if ((s = srs_open(why)) == NULL)
+		msg_warn("SRS is off: %s (make one: openssl rand -base64 32 "
+		    "> %s, mode 0600, owned by mail_owner)", buf_str(why),
+		    var_srs_secret_file);
+	else
+		srs_set_ours(s, srs_ours_local, NULL);
+	buf_free(&why);
 	return s;
 }
 

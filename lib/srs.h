@@ -50,6 +50,8 @@ void		 srs_set_clock(struct srs *, time_t);
 /* Besides the SRS domain itself, which domains are ours (NULL: none). */
 void		 srs_set_ours(struct srs *, srs_ours_fn, void *);
 void		 srs_free(struct srs **);
+/* A program's rewriter (srs_forwarding on, the secret read), or NULL. */
+struct srs	*srs_start(void);
 
 /*
  * srs_forward - the envelope sender of mail we forward: SRS0 for a

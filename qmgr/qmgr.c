@@ -40,8 +40,11 @@
 #include "params.h"
 #include "queue.h"
 #include "server.h"
+#include "srs.h"
 #include "util.h"
 #include "qmgr.h"
+
+struct srs *qmgr_srs;		/* SRS of forwarded mail, or NULL: off */
 
 #define QMGR_CLIENT_LINE_MAX	128	/* "I<id>" and friends */
 #define QMGR_CLIENT_TIMEOUT_MS	10000
@@ -408,6 +411,7 @@ qmgr_service(int lfd, char *service, char **argv)
 	event_init();
 	qmgr_file_init();
 	qmgr_deliver_init();
+	qmgr_srs = srs_start();
 	/* What a previous run left: active/ first (it was being delivered). */
 	qmgr_queue_scan(QUEUE_ACTIVE);
 	qmgr_queue_scan(QUEUE_INCOMING);

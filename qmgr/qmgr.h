@@ -66,6 +66,7 @@ struct qmgr_job {
 	int			 notice; /* a success notice: NOTICE_* */
 	int			 warn;	/* due a delay notice now */
 	int			 resent; /* sent again, on a new connection */
+	int			 forwarded; /* an alias sends it off-site: SRS */
 	struct qmgr_job		*next;	/* in the destination's queue */
 };
 
@@ -154,6 +155,8 @@ void	qmgr_plan_rcpt(struct qmgr_message *, int, struct buf *);
 
 /* qmgr_deliver.c */
 void	qmgr_deliver_init(void);
+/* qmgr.c: the SRS rewriter (lib/srs.c), NULL when off. */
+extern struct srs *qmgr_srs;
 struct qmgr_transport *qmgr_deliver_transport(const char *);
 struct qmgr_transport *qmgr_deliver_local(void);
 void	qmgr_deliver_enqueue(struct qmgr_job *);

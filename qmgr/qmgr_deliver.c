@@ -60,6 +60,7 @@
 #include "msg.h"
 #include "params.h"
 #include "queue.h"
+#include "srs.h"
 #include "util.h"
 #include "qmgr.h"
 
@@ -779,7 +780,8 @@ qmgr_conn_take(struct qmgr_dest *d, int *n)
 		return first;
 	for (k = d->head; *n < limit && k != NULL; k = next) {
 		next = k->next;
-		if (k->msg != first->msg || k->kind != JOB_ADDR) {
+		if (k->msg != first->msg || k->kind != JOB_ADDR ||
+		    k->forwarded != first->forwarded) {
 			prev = k;
 			continue;
 		}
@@ -795,6 +797,35 @@ qmgr_conn_take(struct qmgr_dest *d, int *n)
 		(*n)++;
 	}
 	return first;
+}
+
+/*
+ * qmgr_conn_sender - the envelope sender of j's request: the message's,
+ * or its SRS form when an alias forwards j off-site (lib/srs.c)
+ */
+static const char *
+qmgr_conn_sender(const struct qmgr_message *m, const struct qmgr_job *j)
+{
+	static struct buf *out, *why;
+
+	if (out == NULL) {
+		out = buf_new(256, 1024);
+		why = buf_new(128, 1024);
+	}
+	if (!j->forwarded || qmgr_srs == NULL)
+		return m->q.sender;
+	buf_reset(out);
+	buf_reset(why);
+	switch (srs_forward(qmgr_srs, m->q.sender, out, why)) {
+	case SRS_REWRITTEN:
+		return buf_str(out);
+	case SRS_ERROR:
+		msg_warn("%s: SRS cannot rewrite <%s>: %s; forwarded as it is",
+		    m->id, m->q.sender, buf_str(why));
+		/* FALLTHROUGH */
+	default:
+		return m->q.sender;
+	}
 }
 
 /* qmgr_conn_send - queue d's next request on a connection (sent later) */
@@ -819,7 +850,7 @@ qmgr_conn_send(struct qmgr_conn *c, struct qmgr_dest *d)
 	r.path = queue_path(path, var_queue_directory, QUEUE_ACTIVE, m->id);
 	r.offset = m->q.data_offset;
 	r.size = m->q.size;
-	r.sender = m->q.sender;
+	r.sender = qmgr_conn_sender(m, j);
 	r.recipient = j->addr;
 	qr = &m->q.rcpt[j->rcpt];
 	r.orig_recipient = qr->addr;

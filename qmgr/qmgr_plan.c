@@ -24,6 +24,7 @@
 #include "msg.h"
 #include "params.h"
 #include "resolve.h"
+#include "srs.h"
 #include "util.h"
 #include "qmgr.h"
 
@@ -193,6 +194,8 @@ qmgr_plan_addr(struct qmgr_message *m, int r, const struct qmgr_target *t,
 	tp = qmgr_deliver_transport(buf_str(tname));
 	if (!tp->is_local) {
 		j = qmgr_plan_job(m, r, JOB_ADDR, t->value, NULL);
+		/* Not the address the sender wrote: forwarded, SRS's job. */
+		j->forwarded = strcasecmp(t->value, m->q.rcpt[r].addr) != 0;
 		qmgr_plan_queue(j, tp, buf_str(nexthop));
 		goto out;
 	}
@@ -232,6 +235,27 @@ qmgr_plan_local(struct qmgr_message *m, int r, const struct qmgr_target *t,
 }
 
 /*
+ * qmgr_plan_srs - an SRS address of ours with a good hash: the address
+ * it stands for into out (smtpd refused the bad ones at RCPT; one that
+ * went bad since, too old now, is left to bounce as unknown)
+ */
+static int
+qmgr_plan_srs(const char *addr, struct buf *out)
+{
+	struct buf *why;
+	int r;
+
+	if (qmgr_srs == NULL || !srs_is_srs(addr))
+		return 0;
+	why = buf_new(128, 1024);
+	buf_reset(out);
+	if ((r = srs_reverse(qmgr_srs, addr, out, why)) == SRS_ERROR)
+		msg_info("SRS address %s: %s", addr, buf_str(why));
+	buf_free(&why);
+	return r == SRS_REWRITTEN;
+}
+
+/*
  * qmgr_plan_virtual - rewrite addr through virtual_alias_maps (again for
  * each address it gives, but one that names itself), then expand each
  * address through the aliases into p: 0, or -1 with why (try later)
@@ -245,6 +269,12 @@ qmgr_plan_virtual(const char *addr, int depth, struct qmgr_plan *p,
 	size_t len;
 	int r;
 
+	if (depth == 0 && qmgr_plan_srs(addr, value)) {
+		/* A bounce to an address SRS made: back to its sender. */
+		qmgr_plan_fn(ALIAS_ADDR, buf_str(value), addr, NULL, p);
+		r = 0;
+		goto out;
+	}
 	if ((r = resolve_virtual_alias(addr, value, why)) <= 0) {
 		if (r == 0)
 			r = alias_expand(addr, qmgr_plan_fn, p, why);

@@ -33,8 +33,11 @@
 #include "msg.h"
 #include "params.h"
 #include "resolve.h"
+#include "srs.h"
 #include "util.h"
 #include "smtpd.h"
+
+static struct srs *smtpd_srs;	/* bounces to SRS addresses, or NULL */
 
 /*
  * smtpd_check_init - the restriction lists and smtpd_sender_login_maps
@@ -45,6 +48,30 @@ smtpd_check_init(void)
 {
 	smtpd_restrict_init();
 	smtpd_sender_login_init();
+	smtpd_srs = srs_start();	/* its secret: outside the chroot */
+}
+
+/*
+ * smtpd_check_srs - a recipient SRS wrote (a bounce of mail we forwarded):
+ * 1 with a good hash (qmgr sends it back to the original sender), 0 not
+ * SRS, -1 with the reply in why (a bad hash, too old)
+ */
+static int
+smtpd_check_srs(const char *addr, const char *shown, struct buf *why)
+{
+	struct buf *out, *err;
+	int r;
+
+	if (smtpd_srs == NULL || !srs_is_srs(addr))
+		return 0;
+	out = buf_new(256, 1024);
+	err = buf_new(128, 1024);
+	if ((r = srs_reverse(smtpd_srs, addr, out, err)) == SRS_ERROR)
+		buf_setf(why, "550 5.1.1 <%s>: Recipient address rejected: "
+		    "%s", shown, buf_str(err));
+	buf_free(&out);
+	buf_free(&err);
+	return r == SRS_REWRITTEN ? 1 : r == SRS_ERROR ? -1 : 0;
 }
 
 /* smtpd_check_local - is a local recipient deliverable: 1, 0, -1 (why) */
@@ -95,9 +122,10 @@ smtpd_check_rcpt(struct smtpd_state *s, const char *addr, struct buf *why)
 		buf_free(&pr);
 		return -1;
 	}
-	if (class != RESOLVE_LOCAL) {
+	if (class != RESOLVE_LOCAL || (r = smtpd_check_srs(addr, buf_str(pr),
+	    why)) != 0) {
 		buf_free(&pr);
-		return 0;
+		return class != RESOLVE_LOCAL || r > 0 ? 0 : -1;
 	}
 	err = buf_new(64, 1024);
 	r = smtpd_check_local(addr, err);

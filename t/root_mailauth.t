@@ -14,7 +14,10 @@
 #  - a forger at 127.0.0.9 sends otro.test a message "From: ana@mired.org":
 #    mired.org's p=reject has it refused, 550 5.7.1, and nothing arrives;
 #  - a forged Authentication-Results claiming mail.otro.test, put in by the
-#    forger, is gone from what pepe reads.
+#    forger, is gone from what pepe reads;
+#  - SRS: otro.test's alias reenvio forwards to bob@mired.org with the
+#    envelope sender rewritten to an SRS address of otro.test; a bounce to
+#    it reaches the original sender; one with a changed hash is refused.
 import os, smtplib, socket, sys, tempfile
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "lib"))
 from cartero_test import *
@@ -24,7 +27,7 @@ dkim = debian_module("dkim", "python3-dkim")
 
 from dnsmasq import Dnsmasq
 
-plan(14)
+plan(19)
 
 MIRED, OTRO, FORGER = "127.0.0.2", "127.0.0.3", "127.0.0.9"
 keys, record = dkim_test_signer(tempfile.mkdtemp(prefix="cartero-mailauth-"),
@@ -48,7 +51,7 @@ mired = Instance(host=MIRED, port=25, domain="mired.org",
                  master_extra=submission_service(MIRED, 587) + AGENTS,
                  main_cf=dict(site, dkim_signing_keys="texthash:" + keys))
 otro = Instance(host=OTRO, port=25, domain="otro.test", users=("pepe",),
-                master_extra=AGENTS,
+                aliases={"reenvio": "bob@mired.org"}, master_extra=AGENTS,
                 main_cf=dict(site, mynetworks="%s/32" % OTRO,
                              authserv_id="mail.otro.test"))
 ok(mired.listening() and otro.listening(),
@@ -88,6 +91,13 @@ def dnsfunc(name, timeout=5):
 ok(dkim.verify(raw.replace(b"\n", b"\r\n"), dnsfunc=dnsfunc),
    "dkimpy verifies the signature as pepe got it")
 
+def forge(sender, rcpt, text):
+    """A message sent to otro.test from the forger's address."""
+    c = smtplib.SMTP(OTRO, 25, timeout=15, source_address=(FORGER, 0))
+    c.sendmail(sender, [rcpt], text)
+    c.quit()
+
+
 # 2. A forger's message with From: ana@mired.org.
 c = smtplib.SMTP(OTRO, 25, timeout=15, source_address=(FORGER, 0))
 c.ehlo("forger.example")
@@ -104,15 +114,39 @@ ok(not otro.wait_mail(2, "pepe", timeout=2), "and pepe gets nothing")
 
 # 3. The same forger, From: of a domain without DMARC: delivered, its
 # forged results claiming mail.otro.test removed.
-c = smtplib.SMTP(OTRO, 25, timeout=15, source_address=(FORGER, 0))
-c.sendmail("x@otro.test", ["pepe@otro.test"],
-           "From: x@nowhere.test\r\nTo: pepe@otro.test\r\n"
-           "Authentication-Results: mail.otro.test; dmarc=pass\r\n"
-           "Subject: otro\r\n\r\nbody\r\n")
-c.quit()
+forge("x@otro.test", "pepe@otro.test",
+      "From: x@nowhere.test\r\nTo: pepe@otro.test\r\n"
+      "Authentication-Results: mail.otro.test; dmarc=pass\r\n"
+      "Subject: otro\r\n\r\nbody\r\n")
 ok(otro.wait_mail(2, "pepe"), "a message without a policy to break arrives")
 texts = [message_text(f) for f in otro.mail_files("pepe")]
 forged = [t for t in texts if "Subject: otro" in t]
 ok(forged and "mail.otro.test; dmarc=pass" not in forged[0],
    "the forged results claiming mail.otro.test are gone")
+
+# 4. SRS: otro.test's alias reenvio forwards to bob@mired.org; the
+# envelope sender becomes otro.test's SRS address, whose bounce comes
+# back to ana; a forged SRS address is refused.
+forge("ana@mired.org", "reenvio@otro.test",
+      "From: someone@nowhere.test\r\nTo: reenvio@otro.test\r\n"
+      "Subject: reenviado\r\n\r\nforwarded\r\n")
+ok(mired.wait_mail(1, "bob"), "SRS: the alias forwards to bob@mired.org")
+bobs = mired.mail_files("bob")
+text = message_text(bobs[0]) if bobs else ""
+rp = text.split("\n", 1)[0]
+like(rp, "Return-Path: <SRS0=", "SRS: the envelope sender is rewritten")
+like(rp, "=mired.org=ana@otro.test>", "... into otro.test's SRS address "
+     "that holds ana@mired.org")
+srs_addr = rp[len("Return-Path: <"):-1] if rp.startswith("Return-Path: <") \
+    else "SRS0=x@otro.test"
+forge("", srs_addr, "From: MAILER-DAEMON@nowhere.test\r\n"
+      "Subject: bounce\r\n\r\ncould not deliver\r\n")
+ok(wait_for(lambda: mired.mail_files("ana"), 30),
+   "SRS: a bounce to that address reaches ana@mired.org")
+c = smtplib.SMTP(OTRO, 25, timeout=15, source_address=(FORGER, 0))
+c.ehlo("forger.example")
+c.mail("")
+code, text = c.rcpt(srs_addr.replace("SRS0=", "SRS0=A", 1))
+c.quit()
+is_(code, 550, "SRS: a changed hash is refused at RCPT")
 done()

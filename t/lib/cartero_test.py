@@ -7,6 +7,7 @@ functions print what prove reads.  Nothing here mocks cartero: tests talk to
 the real daemons with real clients.
 """
 import atexit
+import base64
 import glob
 import os
 import pwd
@@ -370,8 +371,14 @@ class Instance:
         # Only auth (root) reads the hashes; the others read the user
         # table that master derives into $queue_directory/etc/users.
         os.chmod(os.path.join(self.etc, "passwd"), 0o600)
+        # The SRS secret, as ./quickstart and the package make it.
+        srs = os.path.join(self.etc, "srs_secret")
+        with open(srs, "w") as f:
+            f.write(base64.b64encode(os.urandom(32)).decode() + "\n")
+        os.chmod(srs, 0o600)
         if is_root():
             shutil.chown(self.mail, self.vowner, self.vowner)
+            shutil.chown(srs, self.owner, self.owner)
         if cert:
             # A self-signed certificate for mail.DOMAIN in etc/.
             subprocess.run([os.path.join(SRC, "tools", "mkcert"), self.etc,
