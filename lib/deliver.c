@@ -116,6 +116,8 @@ deliver_request_format(const struct deliver_request *r, struct buf *out)
 	if (r->smtputf8)
 		deliver_put(out, DELIVER_SMTPUTF8, "1");
 	deliver_put_opt(out, DELIVER_FOLDER, r->folder);
+	if (r->forwarded)
+		deliver_put(out, DELIVER_FORWARDED, "1");
 	if (r->nrcpt > 1) {
 		buf_appendf(out, DELIVER_RCPT_COUNT "=%d\n", r->nrcpt);
 		for (i = 1; i < r->nrcpt; i++)
@@ -197,6 +199,8 @@ deliver_request_get(const struct attr *a, struct deliver_request *r,
 	r->smtputf8 = (v = attr_get(a, DELIVER_SMTPUTF8)) != NULL &&
 	    strcmp(v, "1") == 0;
 	r->folder = attr_get(a, DELIVER_FOLDER);
+	r->forwarded = (v = attr_get(a, DELIVER_FORWARDED)) != NULL &&
+	    strcmp(v, "1") == 0;
 	r->notify = attr_get(a, DELIVER_NOTIFY);
 	r->orcpt = attr_get(a, DELIVER_ORCPT);
 	offset = attr_get_num(a, DELIVER_OFFSET, -1);

@@ -54,6 +54,7 @@ struct buf;
 #define DELIVER_BODY		"body"
 #define DELIVER_SMTPUTF8	"smtputf8"
 #define DELIVER_FOLDER		"folder"
+#define DELIVER_FORWARDED	"forwarded"
 #define DELIVER_NOTIFY		"notify"
 #define DELIVER_ORCPT		"orcpt"
 #define DELIVER_RCPT_COUNT	"rcpt_count"
@@ -96,6 +97,7 @@ struct deliver_request {
 	const char	*body;		/* "8BITMIME" or "BINARYMIME" */
 	int		 smtputf8;	/* the message needs SMTPUTF8 */
 	const char	*folder;	/* local: the Maildir++ folder (Junk) */
+	int		 forwarded;	/* smtp: an alias sends it off-site */
 	const char	*notify;	/* the first recipient's NOTIFY */
 	const char	*orcpt;		/* the first recipient's ORCPT */
 	/*

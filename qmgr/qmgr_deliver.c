@@ -863,6 +863,7 @@ qmgr_conn_send(struct qmgr_conn *c, struct qmgr_dest *d)
 	r.ret = qmgr_conn_attr(m, "ret");
 	r.body = qmgr_conn_attr(m, "body");
 	r.folder = qmgr_conn_attr(m, "folder");
+	r.forwarded = j->forwarded;
 	r.smtputf8 = (v = qmgr_conn_attr(m, "smtputf8")) != NULL &&
 	    strcmp(v, "1") == 0;
 	r.nrcpt = n;

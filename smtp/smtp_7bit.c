@@ -186,20 +186,10 @@ smtp_7bit_open(int fd, off_t offset, off_t size, int *cfd, off_t *csize,
 {
 	struct buf *out;
 	char *msg;
-	ssize_t r;
-	off_t got;
 	int mfd, conv = 0;
 
-	msg = xmalloc((size_t)size + 1);
-	for (got = 0; got < size; got += r) {
-		r = pread(fd, msg + got, (size_t)(size - got), offset + got);
-		if (r <= 0) {
-			buf_setf(why, "read queue file: %s", r == 0 ?
-			    "unexpected end" : strerror(errno));
-			free(msg);
-			return -1;
-		}
-	}
+	if ((msg = smtp_data_slurp(fd, offset, size, why)) == NULL)
+		return -1;
 	out = buf_new((size_t)size + size / 8 + 256, 0);
 	if (smtp_7bit_convert(out, msg, (size_t)size)) {
 		if ((mfd = memfd_create("cartero-7bit", MFD_CLOEXEC)) < 0 ||

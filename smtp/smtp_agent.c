@@ -31,6 +31,7 @@
 #include "attr.h"
 #include "buf.h"
 #include "deliver.h"
+#include "dkim.h"
 #include "dns.h"
 #include "event.h"
 #include "ipcserv.h"
@@ -309,10 +310,30 @@ smtp_service(int lfd, char *service, char **argv)
 	ipcserv_run(lfd, &smtp_ops);
 }
 
+/*
+ * smtp_pre_jail - as root, before the chroot: the DKIM keys that seal the
+ * ARC sets of forwarded mail (smtp_arc.c), which mail_owner cannot read
+ */
+static void
+smtp_pre_jail(char *service, char **argv)
+{
+	struct buf *why;
+
+	(void)service;
+	(void)argv;
+	if (smtp_lmtp || !var_smtp_arc_seal || !dkim_signers_any())
+		return;
+	why = buf_new(128, 4096);
+	if (dkim_signers_load(why) < 0)
+		msg_warn("%s: forwarded mail is not ARC-sealed", buf_str(why));
+	buf_free(&why);
+}
+
 /* smtp_main - the smtp and lmtp programs' main */
 void
 smtp_main(int argc, char **argv, int lmtp)
 {
 	smtp_lmtp = lmtp;
-	server_main(argc, argv, SERVER_LOOP, smtp_service, SERVER_END);
+	server_main(argc, argv, SERVER_LOOP, smtp_service,
+	    SERVER_PRE_JAIL, smtp_pre_jail, SERVER_END);
 }

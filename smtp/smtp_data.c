@@ -14,6 +14,7 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
 
@@ -21,6 +22,7 @@
 #include "lineio.h"
 #include "params.h"
 #include "queue.h"
+#include "util.h"
 #include "smtp_data.h"
 
 /* smtp_data_open - the queue file of a queue id: fd, or -1 with why */
@@ -103,6 +105,31 @@ smtp_data_wire(int fd, off_t offset, off_t size, off_t *wire,
     struct buf *why)
 {
 	return smtp_data_copy(NULL, fd, offset, size, 1, wire, why);
+}
+
+/*
+ * smtp_data_slurp - the size bytes of a message at offset of fd, in a new
+ * NUL-ended block (for the copies that change it: 7-bit, ARC), or NULL
+ * with why
+ */
+char *
+smtp_data_slurp(int fd, off_t offset, off_t size, struct buf *why)
+{
+	char *msg = xmalloc((size_t)size + 1);
+	ssize_t r;
+	off_t got;
+
+	for (got = 0; got < size; got += r) {
+		r = pread(fd, msg + got, (size_t)(size - got), offset + got);
+		if (r <= 0) {
+			buf_setf(why, "read queue file: %s", r == 0 ?
+			    "unexpected end" : strerror(errno));
+			free(msg);
+			return NULL;
+		}
+	}
+	msg[size] = '\0';
+	return msg;
 }
 
 /* smtp_data_send - the message on the wire: 0, -1, or 1 with why */

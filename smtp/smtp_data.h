@@ -17,8 +17,13 @@ struct smtp_body {
 };
 
 int	smtp_data_open(const char *, struct buf *);
+char	*smtp_data_slurp(int, off_t, off_t, struct buf *);
 int	smtp_data_wire(int, off_t, off_t, off_t *, struct buf *);
 int	smtp_data_send(struct lineio *, int, off_t, off_t, int, struct buf *);
+
+/* smtp_arc.c: our ARC set in front of mail an alias forwards */
+int	smtp_arc_open(int, off_t, off_t, int *, off_t *, const char *,
+	    struct buf *);
 
 /* smtp_7bit.c: for a server without 8BITMIME (RFC 6152) */
 int	smtp_7bit_open(int, off_t, off_t, int *, off_t *, struct buf *);

@@ -322,7 +322,7 @@ smtp_session_send(struct smtp_sess *s, const struct deliver_request *r,
 	struct smtp_body body = { qfd, r->offset, r->size };
 	int pipe = (s->ext.flags & SMTP_EXT_PIPELINING) != 0;
 	int bdat = (s->ext.flags & SMTP_EXT_CHUNKING) != 0;
-	int i, code, accepted = 0, keep = 0, copy = -1;
+	int i, code, accepted = 0, keep = 0, copy = -1, sealed = -1;
 
 	/* A server without 8BITMIME gets 8-bit bodies in 7 bits. */
 	if (!(s->ext.flags & SMTP_EXT_8BITMIME)) {
@@ -334,6 +334,20 @@ smtp_session_send(struct smtp_sess *s, const struct deliver_request *r,
 			goto out;
 		case 1:
 			body.fd = copy;
+			body.offset = 0;
+			break;
+		}
+	}
+	/* Mail an alias forwards gets our ARC set, over what is sent. */
+	if (r->forwarded && var_smtp_arc_seal && !smtp_lmtp) {
+		switch (smtp_arc_open(body.fd, body.offset, body.size, &sealed,
+		    &body.size, r->queue_id, why)) {
+		case -1:
+			smtp_rcpt_all(rc, n, 4, "4.3.0", buf_str(why));
+			keep = 1;	/* nothing was sent */
+			goto out;
+		case 1:
+			body.fd = sealed;
 			body.offset = 0;
 			break;
 		}
@@ -391,6 +405,7 @@ fail:
 	smtp_rcpt_all(rc, n, 4, "4.4.2", buf_str(why));
 out:
 	fd_close(&copy);
+	fd_close(&sealed);
 	buf_free(&cmd);
 	buf_free(&why);
 	return keep ? 0 : -1;

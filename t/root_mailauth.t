@@ -15,9 +15,11 @@
 #    mired.org's p=reject has it refused, 550 5.7.1, and nothing arrives;
 #  - a forged Authentication-Results claiming mail.otro.test, put in by the
 #    forger, is gone from what pepe reads;
-#  - SRS: otro.test's alias reenvio forwards to bob@mired.org with the
-#    envelope sender rewritten to an SRS address of otro.test; a bounce to
-#    it reaches the original sender; one with a changed hash is refused.
+#  - SRS and ARC: otro.test's alias reenvio forwards to bob@mired.org with
+#    the envelope sender rewritten to an SRS address of otro.test and an
+#    ARC set (i=1, sealed by otro.test) that dkimpy verifies; a bounce to
+#    the SRS address reaches the original sender; one with a changed hash
+#    is refused.
 import os, smtplib, socket, sys, tempfile
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "lib"))
 from cartero_test import *
@@ -27,11 +29,13 @@ dkim = debian_module("dkim", "python3-dkim")
 
 from dnsmasq import Dnsmasq
 
-plan(19)
+plan(22)
 
 MIRED, OTRO, FORGER = "127.0.0.2", "127.0.0.3", "127.0.0.9"
 keys, record = dkim_test_signer(tempfile.mkdtemp(prefix="cartero-mailauth-"),
                                 "mired.org", "s1")
+otro_keys, otro_record = dkim_test_signer(
+    tempfile.mkdtemp(prefix="cartero-mailauth-"), "otro.test", "s1")
 
 dns = Dnsmasq(["--local=/mired.org/", "--local=/test/",
                "--mx-host=mired.org,mail.mired.org,10",
@@ -43,6 +47,7 @@ dns = Dnsmasq(["--local=/mired.org/", "--local=/test/",
                "--txt-record=_dmarc.mired.org,v=DMARC1; p=reject",
                "--txt-record=s1._domainkey.mired.org," + record,
                "--mx-host=otro.test,mail.otro.test,10",
+               "--txt-record=s1._domainkey.otro.test," + otro_record,
                "--host-record=mail.otro.test,%s" % OTRO])
 AGENTS = "smtp unix - - n - - smtp\n"
 site = {"dns_servers": dns.server,
@@ -53,7 +58,8 @@ mired = Instance(host=MIRED, port=25, domain="mired.org",
 otro = Instance(host=OTRO, port=25, domain="otro.test", users=("pepe",),
                 aliases={"reenvio": "bob@mired.org"}, master_extra=AGENTS,
                 main_cf=dict(site, mynetworks="%s/32" % OTRO,
-                             authserv_id="mail.otro.test"))
+                             authserv_id="mail.otro.test",
+                             dkim_signing_keys="texthash:" + otro_keys))
 ok(mired.listening() and otro.listening(),
    "mired.org listens on 127.0.0.2:25, otro.test on 127.0.0.3:25")
 
@@ -83,8 +89,9 @@ like(head, "dmarc=pass", "dmarc=pass: both aligned with From: mired.org")
 
 
 def dnsfunc(name, timeout=5):
-    if name.rstrip(b".") == b"s1._domainkey.mired.org":
-        return record.replace(",", "").encode()
+    for domain, rec in (("mired.org", record), ("otro.test", otro_record)):
+        if name.rstrip(b".") == b"s1._domainkey." + domain.encode():
+            return rec.replace(",", "").encode()
     return None
 
 
@@ -139,6 +146,14 @@ like(rp, "=mired.org=ana@otro.test>", "... into otro.test's SRS address "
      "that holds ana@mired.org")
 srs_addr = rp[len("Return-Path: <"):-1] if rp.startswith("Return-Path: <") \
     else "SRS0=x@otro.test"
+raw = open(bobs[0], "rb").read() if bobs else b""
+fhead = raw.split(b"\n\n")[0].decode("utf-8", "replace")
+like(fhead, "ARC-Seal: i=1; a=rsa-sha256; d=otro.test;",
+     "ARC: otro.test seals what its alias forwards")
+like(fhead, "ARC-Authentication-Results: i=1; mail.otro.test;",
+     "... with the results it found when the mail came in")
+cv = dkim.arc_verify(raw.replace(b"\n", b"\r\n"), dnsfunc=dnsfunc)[0]
+is_(cv, b"pass", "... and dkimpy finds the ARC chain passes")
 forge("", srs_addr, "From: MAILER-DAEMON@nowhere.test\r\n"
       "Subject: bounce\r\n\r\ncould not deliver\r\n")
 ok(wait_for(lambda: mired.mail_files("ana"), 30),
