@@ -30,6 +30,7 @@ struct lineio;
 struct queue_writer;
 struct smtpd_bdat;
 struct smtpd_eom;
+struct spf_answer;
 struct tls;
 
 #define SMTPD_ADDR_MAX		64	/* printable client address */
@@ -83,6 +84,7 @@ struct smtpd_state {
 	long long	 declared_size;	/* MAIL SIZE=, or 0 */
 	int		 body8bit;	/* BODY=8BITMIME */
 	int		 smtputf8;	/* SMTPUTF8 */
+	struct spf_answer *spf;		/* SPF of MAIL FROM, once asked */
 	char		*envid;		/* DSN ENVID (decoded), or NULL */
 	int		 ret;		/* DSN RET: SMTPD_RET_* */
 	struct smtpd_bdat *bdat;	/* BDAT chunks so far, or NULL */
@@ -179,6 +181,10 @@ void		 smtpd_eom_data(struct smtpd_eom *, const char *, size_t);
 int		 smtpd_eom_end(struct smtpd_state *, struct smtpd_eom *,
 		    struct queue_writer *, const char *, off_t, struct buf *);
 void		 smtpd_eom_free(struct smtpd_eom **);
+/* SPF of the transaction's MAIL FROM (HELO for <>), asked once; NULL
+ * when the client's address cannot be checked. */
+const struct spf_answer *smtpd_spf(struct smtpd_state *);
+void		 smtpd_spf_free(struct smtpd_state *);
 
 /* smtpd_bdat.c */
 void		 smtpd_bdat(struct smtpd_state *, char *);

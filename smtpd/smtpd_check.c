@@ -33,6 +33,7 @@
 #include "msg.h"
 #include "params.h"
 #include "resolve.h"
+#include "spf.h"
 #include "srs.h"
 #include "util.h"
 #include "smtpd.h"
@@ -95,6 +96,29 @@ smtpd_check_local(const char *addr, struct buf *why)
 }
 
 /*
+ * smtpd_check_spf - smtpd_spf_reject_fail: a client outside mynetworks
+ * that did not authenticate, for whose MAIL FROM (or HELO) SPF says fail,
+ * is refused at RCPT (RFC 7372's 5.7.23).  0 go on, -1 with the reply
+ */
+static int
+smtpd_check_spf(struct smtpd_state *s, struct buf *why)
+{
+	const struct spf_answer *a;
+	struct buf *pr;
+
+	if (!var_smtpd_spf_reject_fail || !var_smtpd_spf_verify ||
+	    s->in_mynetworks || s->sasl_user != NULL ||
+	    (a = smtpd_spf(s)) == NULL || a->result != SPF_FAIL)
+		return 0;
+	pr = buf_new(128, 1024);
+	buf_setf(why, "550 5.7.23 <%s>: Sender address rejected: SPF of %s "
+	    "does not allow %s to send its mail", printable(a->identity ?
+	    a->identity : "", pr), a->domain ? a->domain : "?", s->addr);
+	buf_free(&pr);
+	return -1;
+}
+
+/*
  * smtpd_check_rcpt - may this client send to this recipient?  0 yes, or
  * -1 with the whole reply ("550 5.1.1 <x>: ...") in why.
  */
@@ -119,6 +143,10 @@ smtpd_check_rcpt(struct smtpd_state *s, const char *addr, struct buf *why)
 	q.class = class;
 	if (smtpd_restrict(s, SMTPD_LIST_RELAY, &q, why) < 0 ||
 	    smtpd_restrict(s, SMTPD_LIST_RCPT, &q, why) < 0) {
+		buf_free(&pr);
+		return -1;
+	}
+	if (smtpd_check_spf(s, why) < 0) {
 		buf_free(&pr);
 		return -1;
 	}

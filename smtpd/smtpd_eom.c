@@ -105,24 +105,39 @@ smtpd_eom_data(struct smtpd_eom *e, const char *p, size_t n)
 }
 
 /*
- * smtpd_eom_spf - the SPF result of the client for MAIL FROM (of the
- * HELO name for the null sender) into ans; 0, or -1 for a client address
- * SPF cannot take
+ * smtpd_spf - the SPF result of the client for MAIL FROM (of the HELO name
+ * for the null sender), asked once per transaction (at RCPT when
+ * smtpd_spf_reject_fail wants it, else at the end of DATA); NULL for a
+ * client address SPF cannot take
  */
-static int
-smtpd_eom_spf(const struct smtpd_state *s, struct spf_answer *ans)
+const struct spf_answer *
+smtpd_spf(struct smtpd_state *s)
 {
 	struct spf_request req;
 
+	if (s->spf != NULL)
+		return s->spf;
 	spf_request_init(&req);
 	spf_request_conf(&req);
 	if (spf_request_sockaddr(&req, (const struct sockaddr *)&s->sa) < 0)
-		return -1;
+		return NULL;
 	req.sender = s->sender != NULL ? s->sender : "";
 	req.helo = s->helo != NULL ? s->helo : "";
 	req.receiver = smtpd_hostname();
-	(void)spf_check_mailfrom(&req, ans);
-	return 0;
+	s->spf = xcalloc(1, sizeof(*s->spf));
+	(void)spf_check_mailfrom(&req, s->spf);
+	return s->spf;
+}
+
+/* smtpd_spf_free - forget the transaction's SPF result */
+void
+smtpd_spf_free(struct smtpd_state *s)
+{
+	if (s->spf == NULL)
+		return;
+	spf_answer_free(s->spf);
+	free(s->spf);
+	s->spf = NULL;
 }
 
 /*
@@ -218,7 +233,7 @@ smtpd_eom_end(struct smtpd_state *s, struct smtpd_eom *e,
 {
 	struct buf *hdr = buf_new(512, 0);
 	struct dkim_result *res = NULL;
-	struct spf_answer spf;
+	const struct spf_answer *spf;
 	size_t nres = 0, i;
 	int r = 0;
 
@@ -246,13 +261,12 @@ smtpd_eom_end(struct smtpd_state *s, struct smtpd_eom *e,
 		}
 		if (e->arc != NULL)
 			smtpd_eom_arc(s, e, hdr);
-		if (var_smtpd_spf_verify && smtpd_eom_spf(s, &spf) == 0) {
+		if (var_smtpd_spf_verify && (spf = smtpd_spf(s)) != NULL) {
 			buf_puts(hdr, ";\n\t");
-			spf_resinfo(hdr, &spf);
+			spf_resinfo(hdr, spf);
 			if (e->head != NULL)
-				smtpd_eom_dmarc(e, &spf, res, nres, hdr,
+				smtpd_eom_dmarc(e, spf, res, nres, hdr,
 				    reply);
-			spf_answer_free(&spf);
 		}
 		buf_puts(hdr, "\n");
 	}

@@ -37,6 +37,7 @@ smtpd_reset(struct smtpd_state *s)
 	s->declared_size = 0;
 	s->body8bit = 0;
 	s->smtputf8 = 0;
+	smtpd_spf_free(s);
 }
 
 /*

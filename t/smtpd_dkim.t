@@ -16,14 +16,14 @@
 #   passes aligned, a forged From: of a domain with p=reject is refused
 #   with 550 5.7.1, one with p=quarantine goes to the Junk folder, and a
 #   DNS failure answers 451 4.7.5.  No results for mynetworks.
-import os, sys, re, smtplib, subprocess, tempfile
+import os, sys, re, smtplib, subprocess, tempfile, time
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "lib"))
 from cartero_test import *
 from dnsmasq import Dnsmasq
 
 dkim = debian_module("dkim", "python3-dkim")
 
-plan(41)
+plan(44)
 
 tmp = tempfile.mkdtemp(prefix="cartero-dkim-t-")
 outkey = os.path.join(tmp, "other.pem")
@@ -187,4 +187,22 @@ code, text = c.data(OUT.replace("other.example", "refused.test"))
 c.quit()
 is_(code, 451, "a DNS failure: 451 at the end of DATA")
 like(text.decode(), "4.7.5", "... 4.7.5, to try again later")
+
+# smtpd_spf_reject_fail: an SPF fail is refused at RCPT.
+with open(os.path.join(inst.etc, "main.cf"), "a") as f:
+    f.write("smtpd_spf_reject_fail = yes\n")
+inst.run_ok("cartero", "reload")
+time.sleep(1)
+c = smtplib.SMTP("127.0.0.1", inst.port, source_address=("127.0.0.3", 0))
+c.ehlo("client.loose.example")
+c.mail("carl@loose.example")
+code, text = c.rcpt("bob@mired.org")
+c.quit()
+is_(code, 550, "smtpd_spf_reject_fail: SPF fail refused at RCPT")
+like(text.decode(), "5.7.23", "... with 5.7.23")
+c = smtplib.SMTP("127.0.0.1", inst.port, source_address=("127.0.0.2", 0))
+c.ehlo("client.loose.example")
+c.mail("carl@loose.example")
+is_(c.rcpt("bob@mired.org")[0], 250, "... an address SPF allows goes on")
+c.quit()
 done()
