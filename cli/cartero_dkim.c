@@ -25,6 +25,7 @@
 #include "buf.h"
 #include "conf.h"
 #include "dkim.h"
+#include "dns.h"
 #include "maps.h"
 #include "msg.h"
 #include "params.h"
@@ -269,7 +270,7 @@ cartero_dkim(int argc, char **argv, const char *confdir)
 		return 64;
 	}
 	o.domain = lowercase(xstrdup(word[1]));
-	if (!dkim_name_ok(o.domain) || strchr(o.domain, '.') == NULL) {
+	if (!dns_name_ok(o.domain) || strchr(o.domain, '.') == NULL) {
 		msg_warn("\"%s\" is not a domain name", word[1]);
 		return 64;
 	}
@@ -280,7 +281,7 @@ cartero_dkim(int argc, char **argv, const char *confdir)
 	if (strcmp(word[0], "show") == 0)
 		return cartero_dkim_show(o.domain);
 	o.selector = word[2];
-	if (!dkim_name_ok(o.selector)) {
+	if (!dns_name_ok(o.selector)) {
 		msg_warn("\"%s\" is not a selector (letters, digits, - and _, "
 		    "labels between dots)", o.selector);
 		return 64;

@@ -18,6 +18,7 @@
 #include "authres.h"
 #include "buf.h"
 #include "dkim.h"
+#include "dns.h"
 #include "params.h"
 #include "util.h"
 
@@ -224,7 +225,7 @@ arc_key_verify(struct arc_verify *v, const struct dkim_tags *t, int alg,
 
 	dom = xstrndup(d->val, d->vlen);
 	sel = xstrndup(s->val, s->vlen);
-	if (!dkim_name_ok(dom) || !dkim_name_ok(sel))
+	if (!dns_name_ok(dom) || !dns_name_ok(sel))
 		buf_set(why, "bad d= or s=");
 	else if ((st = dkim_key_fetch(fn, arg, dom, sel, alg, &key,
 	    why)) != DKIM_KEY_OK) {

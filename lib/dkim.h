@@ -105,7 +105,6 @@ const char	*dkim_status_str(int);		/* "pass" ... */
 void		 dkim_result_format(const struct dkim_result *, struct buf *);
 
 /* dkim_tag.c: a name we would look up (domain, selector)? 1 yes. */
-int		 dkim_name_ok(const char *);
 
 /* dkim_dns.c: the lookup through lib/dns.c (arg: unused). */
 int		 dkim_dns_lookup(const char *, const char *, struct buf *,

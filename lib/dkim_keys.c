@@ -19,6 +19,7 @@
 #include "base64.h"
 #include "buf.h"
 #include "dkim.h"
+#include "dns.h"
 #include "dkim_int.h"
 #include "htable.h"
 #include "maps.h"
@@ -182,7 +183,7 @@ dkim_signer_parse(const char *value, struct buf *selector, struct buf *path,
 	}
 	buf_append(selector, value, colon - value);
 	buf_puts(path, colon + 1);
-	if (!dkim_name_ok(buf_str(selector))) {
+	if (!dns_name_ok(buf_str(selector))) {
 		buf_setf(why, "bad selector \"%s\"", buf_str(selector));
 		return -1;
 	}

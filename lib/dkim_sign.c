@@ -16,6 +16,7 @@
 #include "base64.h"
 #include "buf.h"
 #include "dkim.h"
+#include "dns.h"
 #include "dkim_int.h"
 #include "htable.h"
 #include "util.h"
@@ -87,8 +88,8 @@ dkim_msg_init(struct dkim_msg *m, const char *domain, const char *selector,
     const struct dkim_privkey *key, time_t now, struct buf *why)
 {
 	memset(m, 0, sizeof(*m));
-	if (domain != NULL && (!dkim_name_ok(domain) || selector == NULL ||
-	    !dkim_name_ok(selector) || key == NULL)) {
+	if (domain != NULL && (!dns_name_ok(domain) || selector == NULL ||
+	    !dns_name_ok(selector) || key == NULL)) {
 		buf_setf(why, "bad domain, selector or key to sign with");
 		return -1;
 	}

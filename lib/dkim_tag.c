@@ -277,28 +277,3 @@ dkim_pubkey_free(struct dkim_pubkey *k)
 	EVP_PKEY_free(k->pkey);
 	k->pkey = NULL;
 }
-
-/*
- * dkim_name_ok - is this a domain or selector we would put in a DNS name:
- * letters, digits, "-", "_" and dots between non-empty labels of at most
- * 63 bytes, 253 in all
- */
-int
-dkim_name_ok(const char *s)
-{
-	size_t	 label = 0, n = 0;
-
-	for (; *s; s++, n++) {
-		if (*s == '.') {
-			if (label == 0)
-				return 0;
-			label = 0;
-		} else if (isalnum((unsigned char)*s) || *s == '-' ||
-		    *s == '_') {
-			if (++label > 63)
-				return 0;
-		} else
-			return 0;
-	}
-	return n > 0 && n <= 253 && label > 0;
-}

@@ -16,6 +16,7 @@
 #include "authres.h"
 #include "buf.h"
 #include "dkim.h"
+#include "dns.h"
 #include "dkim_int.h"
 #include "htable.h"
 #include "params.h"
@@ -177,7 +178,7 @@ dkim_sig_ident(struct dkim_sig *s)
 	const char	*at;
 	size_t		 dl, il;
 
-	if (!dkim_name_ok(s->r.d) || !dkim_name_ok(s->r.s))
+	if (!dns_name_ok(s->r.d) || !dns_name_ok(s->r.s))
 		return dkim_sig_fail(s, DKIM_PERMERROR, "bad d= or s=");
 	if (*s->r.i == 0) {
 		free(s->r.i);

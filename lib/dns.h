@@ -135,6 +135,7 @@ void		 dns_cache_clock(long long (*)(void));	/* tests: ms clock */
 /* dns_conf.c */
 int		 dns_servers_parse(const char *, struct dns_server **,
 		    size_t *, struct buf *);
+int		 dns_name_ok(const char *);
 int		 dns_name_check(const char *, struct buf *);
 int		 dns_reverse_name(const struct sockaddr *, struct buf *);
 /* Names compared in any case, a final dot or not: the same, under. */

@@ -104,15 +104,39 @@ dns_servers_parse(const char *text, struct dns_server **out, size_t *n,
 }
 
 /*
+ * dns_name_ok - a domain name we would ask about: letters, digits, '-'
+ * and '_' in labels of 1 to 63 characters, 253 at most, no trailing dot
+ * (DKIM selectors and domains, MTA-STS hosts and patterns)
+ */
+int
+dns_name_ok(const char *s)
+{
+	size_t n = 0, label = 0;
+
+	for (; *s != '\0'; s++, n++) {
+		if (*s == '.') {
+			if (label == 0)
+				return 0;
+			label = 0;
+		} else if (isalnum((unsigned char)*s) || *s == '-' ||
+		    *s == '_') {
+			if (++label > DNS_LABEL_MAX)
+				return 0;
+		} else
+			return 0;
+	}
+	return n > 0 && n <= DNS_NAME_MAX && label > 0;
+}
+
+/*
  * dns_name_check - name made ready to ask about: one trailing dot
- * dropped, lower case, letters, digits, '-' and '_' in labels of 1 to 63
- * characters, 253 at most.  0 with the name in out; -1 and why.
+ * dropped, lower case, as dns_name_ok says.  0 with the name in out; -1
+ * and why.
  */
 int
 dns_name_check(const char *name, struct buf *out)
 {
-	size_t len = strlen(name), label = 0, i;
-	int c;
+	size_t len = strlen(name);
 
 	if (len > 0 && name[len - 1] == '.')
 		len--;
@@ -121,20 +145,9 @@ dns_name_check(const char *name, struct buf *out)
 		buf_set(out, len == 0 ? "empty name" : "name too long");
 		return -1;
 	}
-	for (i = 0; i < len; i++) {
-		c = (unsigned char)name[i];
-		if (c == '.') {
-			if (label == 0)
-				break;
-			label = 0;
-		} else if (isalnum(c) || c == '-' || c == '_') {
-			if (++label > DNS_LABEL_MAX)
-				break;
-		} else
-			break;
-		buf_putc(out, tolower(c));
-	}
-	if (i < len || label == 0) {
+	buf_append(out, name, len);
+	lowercase(out->data);
+	if (!dns_name_ok(buf_str(out))) {
 		buf_set(out, "not a valid domain name");
 		return -1;
 	}

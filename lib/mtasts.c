@@ -29,6 +29,7 @@
 #include <strings.h>
 
 #include "buf.h"
+#include "dns.h"
 #include "dec.h"
 #include "mtasts.h"
 #include "util.h"
@@ -86,36 +87,13 @@ mtasts_txt(const char *txt, char *id, struct buf *why)
 	return 0;
 }
 
-/* mtasts_name_ok - a host name of letters, digits, '-' and dots? */
-int
-mtasts_name_ok(const char *s)
-{
-	size_t n = strlen(s), label = 0;
-
-	if (n == 0 || n > 253 || *s == '.' || s[n - 1] == '.')
-		return 0;
-	for (; *s != '\0'; s++) {
-		if (*s == '.') {
-			if (label == 0)
-				return 0;
-			label = 0;
-		} else if (isalnum((unsigned char)*s) || *s == '-' ||
-		    *s == '_') {
-			if (++label > 63)
-				return 0;
-		} else
-			return 0;
-	}
-	return 1;
-}
-
 /* mtasts_mx_add - an mx line's pattern: 0, -1 when malformed */
 static int
 mtasts_mx_add(struct mtasts *p, const char *v)
 {
 	char *pat;
 
-	if (!mtasts_name_ok(strncmp(v, "*.", 2) == 0 ? v + 2 : v))
+	if (!dns_name_ok(strncmp(v, "*.", 2) == 0 ? v + 2 : v))
 		return -1;
 	pat = lowercase(xstrdup(v));
 	p->mx = xrealloc(p->mx, (size_t)(p->nmx + 1) * sizeof(*p->mx));

@@ -35,7 +35,6 @@ int		 mtasts_parse(const char *, size_t, struct mtasts *,
 /* Does an MX host name match a pattern of the policy? */
 int		 mtasts_match(const struct mtasts *, const char *);
 int		 mtasts_pattern(const char *, const char *);
-int		 mtasts_name_ok(const char *);	/* a host name? */
 const char	*mtasts_mode_str(int);
 /* The cache file: "id fetched\n" then the policy's text. */
 void		 mtasts_save(const struct mtasts *, const char *, size_t,

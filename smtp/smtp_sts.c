@@ -42,7 +42,7 @@
 static int
 smtp_sts_path(const char *domain, struct buf *path)
 {
-	if (!mtasts_name_ok(domain))
+	if (!dns_name_ok(domain))
 		return -1;
 	buf_setf(path, "%s/", var_smtp_mta_sts_cache_directory);
 	buf_puts(path, domain);
