@@ -20,7 +20,6 @@
 #include <string.h>
 #include <strings.h>
 
-#include "addr.h"
 #include "buf.h"
 #include "milter.h"
 #include "msg.h"
@@ -338,99 +337,36 @@ smtpd_milter_message(struct smtpd_state *s, const char *msg, size_t len,
 	return d;
 }
 
-/*
- * smtpd_milter_path - a milter's address (with or without <>) checked
- * as a path into addr: 0, or -1
- */
+/* smtpd_milter_edit - one envelope edit on the session (milter_envelope) */
 static int
-smtpd_milter_path(const char *text, struct buf *addr)
+smtpd_milter_edit(void *ctx, int type, const char *addr)
 {
-	struct buf *path = buf_new(64, ADDR_MAX + 2), *why;
-	const char *params;
-	int r;
-
-	why = buf_new(64, 1024);
-	if (*text == '<')
-		buf_set(path, text);
-	else
-		buf_setf(path, "<%s>", text);
-	r = buf_overflowed(path) ? -1 : addr_parse_path(buf_str(path), addr,
-	    &params, why);
-	if (r == 0 && *params != '\0')
-		r = -1;
-	buf_free(&path);
-	buf_free(&why);
-	return r;
-}
-
-/* smtpd_milter_delrcpt - drop the recipient rcpt; 1 when one was there */
-static int
-smtpd_milter_delrcpt(struct smtpd_state *s, const char *rcpt)
-{
+	struct smtpd_state *s = ctx;
 	int i;
 
-	for (i = 0; i < s->nrcpt; i++)
-		if (strcasecmp(s->rcpt[i], rcpt) == 0)
-			break;
-	if (i == s->nrcpt)
+	if (type == MILTER_E_CHGFROM) {
+		free(s->sender);
+		s->sender = xstrdup(addr);
+		return 1;
+	}
+	if (type == MILTER_E_ADDRCPT)
+		return *addr != '\0' && s->nrcpt < var_smtpd_recipient_limit &&
+		    smtpd_rcpt_add(s, addr, NULL, NULL);
+	if ((i = milter_strv_find(s->rcpt, s->nrcpt, addr)) < 0)
 		return 0;
-	free(s->rcpt[i]);
-	free(s->rnotify[i]);
-	free(s->rorcpt[i]);
+	milter_strv_cut(s->rcpt, s->nrcpt, i);
+	milter_strv_cut(s->rnotify, s->nrcpt, i);
+	milter_strv_cut(s->rorcpt, s->nrcpt, i);
 	s->nrcpt--;
-	memmove(s->rcpt + i, s->rcpt + i + 1, sizeof(char *) *
-	    (size_t)(s->nrcpt - i));
-	memmove(s->rnotify + i, s->rnotify + i + 1, sizeof(char *) *
-	    (size_t)(s->nrcpt - i));
-	memmove(s->rorcpt + i, s->rorcpt + i + 1, sizeof(char *) *
-	    (size_t)(s->nrcpt - i));
 	return 1;
 }
 
 /*
  * smtpd_milter_envelope - the sender and recipient edits of res made on
- * the session's envelope: how many took effect.  An address that is not
- * one is logged and skipped.
+ * the session's envelope: how many took effect
  */
 int
 smtpd_milter_envelope(struct smtpd_state *s, const struct milter_result *res)
 {
-	struct buf *addr = buf_new(64, ADDR_MAX), *pr = buf_new(64, 0);
-	const struct milter_edit *e;
-	size_t i;
-	int n = 0;
-
-	for (i = 0; i < res->nedit; i++) {
-		e = &res->edit[i];
-		if (e->type != MILTER_E_CHGFROM && e->type != MILTER_E_ADDRCPT &&
-		    e->type != MILTER_E_DELRCPT)
-			continue;
-		if (smtpd_milter_path(e->name, addr) < 0) {
-			msg_warn("%s: milter: bad address in envelope edit: "
-			    "%.100s", s->qid, printable(e->name, pr));
-			continue;
-		}
-		if (e->type == MILTER_E_CHGFROM) {
-			free(s->sender);
-			s->sender = xstrdup(buf_str(addr));
-			msg_info("%s: milter: from=<%s>", s->qid,
-			    printable(buf_str(addr), pr));
-			n++;
-		} else if (e->type == MILTER_E_ADDRCPT && buf_len(addr) > 0 &&
-		    s->nrcpt < var_smtpd_recipient_limit) {
-			if (smtpd_rcpt_add(s, buf_str(addr), NULL, NULL)) {
-				msg_info("%s: milter: add to=<%s>", s->qid,
-				    printable(buf_str(addr), pr));
-				n++;
-			}
-		} else if (e->type == MILTER_E_DELRCPT &&
-		    smtpd_milter_delrcpt(s, buf_str(addr))) {
-			msg_info("%s: milter: delete to=<%s>", s->qid,
-			    printable(buf_str(addr), pr));
-			n++;
-		}
-	}
-	buf_free(&addr);
-	buf_free(&pr);
-	return n;
+	return milter_envelope(res, s->qid, smtpd_milter_edit, s);
 }

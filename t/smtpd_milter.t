@@ -8,6 +8,10 @@
 # delivered), quarantine (on hold, then released and delivered), a
 # milter that hangs (milter_default_action tempfail: 451, nothing lost)
 # and one that is not there with default_action accept (delivered).
+# Then non_smtpd_milters for mail posted with sendmail (pickup): seen as
+# from localhost [127.0.0.1], HELO localhost; a header added; a reject
+# bounces to the sender; a tempfail leaves the message in maildrop/
+# until the milter lets it go; a discard; a quarantine; a recipient added.
 import os, sys, time, socket, smtplib
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "lib"))
 from cartero_test import *
@@ -17,7 +21,8 @@ m = FakeMilter().start()
 hang = FakeMilter(script={"M": [("hang", 5)]}).start()
 hang_port, accept_port = free_port(), free_port()
 gone = free_port()           # nothing listens there
-inst = Instance(main_cf={"smtpd_milters": m.addr},
+p = FakeMilter().start()     # non_smtpd_milters: mail by sendmail
+inst = Instance(main_cf={"smtpd_milters": m.addr, "non_smtpd_milters": p.addr},
                 master_extra=(
                     "127.0.0.1:%d inet n - n - - smtpd -o smtpd_milters=%s "
                     "-o milter_command_timeout=1s\n"
@@ -198,7 +203,66 @@ like(r[-2], "250 2.0.0 Ok: queued as", "milter_default_action=accept: "
      "queued without the milter")
 ok(delivered("ana", "accepted") is not None, "... and delivered")
 
+# 9. non_smtpd_milters: mail by sendmail through pickup.
+def post(subject, *rcpts):
+    return inst.cmd("sendmail", "-f", "bob@mired.org", *(rcpts or
+                    ("ana@mired.org",)),
+                    input="Subject: %s\n\nbody of %s\n" % (subject, subject))
+
+
+p.script = {"E": [addheader("X-Local-Milter", "yes"), CONTINUE]}
+is_(post("local1").returncode, 0, "sendmail takes a message")
+t = delivered("ana", "local1") or ""
+like(t, "X-Local-Milter: yes\n", "the milter's header is in the delivered "
+     "copy of a message sent with sendmail")
+p.settle(2)
+ok(p.data_of("C") and p.data_of("C")[0].startswith(b"localhost\x004")
+   and b"127.0.0.1\0" in p.data_of("C")[0],
+   "pickup's mail comes from localhost [127.0.0.1]")
+is_(p.data_of("H")[0] if p.data_of("H") else None, b"localhost\0",
+    "... with HELO localhost")
+like(m.macros("C").get("_", ""), "[127.0.0.1]", "smtpd's _ macro names "
+     "the client")
+
+p.script = {"E": [replycode("550 5.7.1 local mail refused")]}
+post("local2")
+t = delivered("bob", "Undelivered Mail Returned to Sender", 20) or \
+    delivered("bob", "local2", 1) or ""
+like(t, "local mail refused", "a rejected message bounces to its sender "
+     "with the milter's reply")
+ok(delivered("ana", "local2", 1) is None, "... and is not delivered")
+
+p.script = {"M": [TEMPFAIL]}
+post("local3")
+ok(wait_for(lambda: "milter-tempfail" in inst.read_log(), 10),
+   "a tempfail is logged")
+ok(len(inst.queue_files("maildrop")) == 1, "... and the message stays in "
+   "maildrop/")
+p.script = {}
+post("local3b")             # wakes pickup: both go now
+ok(delivered("ana", "local3") is not None, "once the milter takes it, it "
+   "is delivered")
+ok(delivered("ana", "local3b") is not None, "... with the next one")
+
+p.script = {"E": [DISCARD]}
+post("local4")
+ok(wait_for(lambda: "discard: milter triggers DISCARD" in inst.read_log(),
+            10), "a discarded local message is logged")
+ok(delivered("ana", "local4", 1) is None, "... and not delivered")
+
+p.script = {"E": [quarantine("local odd"), CONTINUE]}
+post("local5")
+ok(wait_for(lambda: "placed on hold: milter: local odd" in inst.read_log(),
+            10), "a quarantined local message is put on hold")
+
+p.script = {"E": [addrcpt("<bob@mired.org>"), CONTINUE]}
+post("local6")
+ok(delivered("bob", "local6") is not None, "a recipient added to local "
+   "mail gets it")
+ok(delivered("ana", "local6") is not None, "... and so does the first")
+
 inst.cleanup()
+p.stop()
 m.stop()
 hang.stop()
 done()
