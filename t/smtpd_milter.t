@@ -3,16 +3,18 @@
 # written for the tests (t/lib/fakemilter.py).  Each stage's reject and
 # tempfail as the client sees them (a refused RCPT refuses that
 # recipient only), a 421 that ends the session, a header added and the
-# body replaced visible in the delivered file, the sender changed and
+# body replaced visible in the delivered file (and covered by our DKIM
+# signature, checked with dkimpy), the same through BDAT, the sender changed and
 # recipients added and deleted (log and delivery), DISCARD (250, nothing
 # delivered), quarantine (on hold, then released and delivered), a
 # milter that hangs (milter_default_action tempfail: 451, nothing lost)
-# and one that is not there with default_action accept (delivered).
+# and one that is not there with default_action accept (delivered), a
+# discard at connect (not allowed: the default action).
 # Then non_smtpd_milters for mail posted with sendmail (pickup): seen as
 # from localhost [127.0.0.1], HELO localhost; a header added; a reject
 # bounces to the sender; a tempfail leaves the message in maildrop/
 # until the milter lets it go; a discard; a quarantine; a recipient added.
-import os, sys, time, socket, smtplib
+import atexit, os, shutil, sys, tempfile, time, socket, smtplib
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "lib"))
 from cartero_test import *
 from fakemilter import *
@@ -22,7 +24,11 @@ hang = FakeMilter(script={"M": [("hang", 5)]}).start()
 hang_port, accept_port = free_port(), free_port()
 gone = free_port()           # nothing listens there
 p = FakeMilter().start()     # non_smtpd_milters: mail by sendmail
-inst = Instance(main_cf={"smtpd_milters": m.addr, "non_smtpd_milters": p.addr},
+tmp = tempfile.mkdtemp(prefix="smtpd-milter-t-")
+atexit.register(shutil.rmtree, tmp, True)
+keys, record = dkim_test_signer(tmp, "mired.org", "sel1")
+inst = Instance(main_cf={"smtpd_milters": m.addr, "non_smtpd_milters": p.addr,
+                         "dkim_signing_keys": "texthash:" + keys},
                 master_extra=(
                     "127.0.0.1:%d inet n - n - - smtpd -o smtpd_milters=%s "
                     "-o milter_command_timeout=1s\n"
@@ -87,8 +93,8 @@ like(r[-2], "250 2.0.0 Ok: queued as", "a message through a milter that "
      "continues is queued")
 ok(delivered("ana", "plain") is not None, "... and delivered")
 m.settle(2)
-like(m.commands(), "CHMRT", "the milter saw connect, HELO, MAIL, RCPT, DATA")
-ok("E" in m.commands(), "... and the end of the message")
+ok(all(c in m.commands() for c in "CHMRTE"), "the milter saw connect, HELO, "
+   "MAIL, RCPT, DATA and the end of the message")
 is_(m.macros("C").get("{daemon_name}"), "mail.mired.org",
     "{daemon_name} is myhostname")
 ok(m.macros("M").get("{mail_addr}") == "bob@mired.org",
@@ -147,6 +153,50 @@ like(t, "Received: from client.example", "our Received: header is kept")
 like(inst.read_log(), "edited by milters: replaced by",
      "the log names the new queue file")
 
+# The DKIM signature of mail from mynetworks covers the edited message.
+try:
+    sys.path.append("/usr/lib/python3/dist-packages")
+    import dkim
+except ImportError:
+    dkim = None
+m.script = {"E": [addheader("X-Milter", "signed"),
+                  replbody(b"the milter's body\r\n"), CONTINUE]}
+r = session(["EHLO client.example", "MAIL FROM:<bob@mired.org>",
+             "RCPT TO:<ana@mired.org>", "DATA",
+             "From: Bob <bob@mired.org>\r\nSubject: signed\r\n\r\n"
+             "the client's body\r\n.", "QUIT"])
+like(r[5], "250 2.0.0 Ok: queued as", "an edited message from mynetworks")
+t = delivered("ana", "signed") or ""
+like(t, "DKIM-Signature:", "... is signed")
+if dkim is None:
+    ok(True, "# skip python3-dkim is not installed")
+else:
+    rec = record.replace(",", "").encode()
+    ok(dkim.verify(t.encode().replace(b"\n", b"\r\n"),
+                   dnsfunc=lambda name, timeout=5: rec),
+       "... and its signature verifies over the edited content")
+
+# BDAT: the same end of the message.
+m.script = {"E": [addheader("X-Milter", "bdat"), CONTINUE]}
+body = b"Subject: chunked\r\n\r\nin chunks\r\n"
+s = socket.create_connection(("127.0.0.1", inst.port), 15)
+_reply(s)
+s.sendall(b"EHLO client.example\r\n")
+_reply(s)
+s.sendall(b"MAIL FROM:<bob@mired.org>\r\nRCPT TO:<ana@mired.org>\r\n"
+          b"BDAT %d LAST\r\n" % len(body) + body)
+got = b""
+while got.count(b"\r\n") < 3:
+    chunk = s.recv(4096)
+    if not chunk:
+        break
+    got += chunk
+s.close()
+like(got.decode().split("\r\n")[2], "250 2.0.0 Ok: queued as",
+     "a message sent with BDAT goes through the milter")
+like(delivered("ana", "chunked") or "", "X-Milter: bdat\n",
+     "... and arrives with its edit")
+
 # 4. Envelope edits: sender changed, a recipient added, one deleted.
 m.script = {"E": [chgfrom("<other@mired.org>"), addrcpt("<bob@mired.org>"),
                   delrcpt("<ana@mired.org>"), CONTINUE]}
@@ -162,6 +212,12 @@ log = inst.read_log()
 like(log, "milter: from=<other@mired.org>", "CHGFROM logged")
 like(log, "milter: add to=<bob@mired.org>", "ADDRCPT logged")
 like(log, "milter: delete to=<ana@mired.org>", "DELRCPT logged")
+
+# A discard at connect is not allowed (as libmilter, Postfix): the milter
+# is taken as broken and milter_default_action (tempfail) decides.
+m.script = {"C": [DISCARD]}
+r = session(["EHLO client.example", "QUIT"])
+like(r[1], "451 4.7.1", "a discard at connect: the milter's default action")
 
 # 5. DISCARD: 250, nothing delivered.
 m.script = {"E": [DISCARD]}
