@@ -175,4 +175,15 @@ int		 milter_edit_apply(const struct milter_edit *, size_t,
 		    const struct buf *, const char *, size_t, struct buf *,
 		    struct buf *);
 
+/*
+ * The sender and recipient edits (CHGFROM, ADDRCPT, DELRCPT), each
+ * address checked as a path, to fn(ctx, type, address), which returns 1
+ * when it took effect (logged); how many did.  Helpers for recipient
+ * lists: find (case-insensitive, -1) and cut one out (freed).
+ */
+int		 milter_envelope(const struct milter_result *, const char *,
+		    int (*)(void *, int, const char *), void *);
+int		 milter_strv_find(char **, int, const char *);
+void		 milter_strv_cut(char **, int, int);
+
 #endif

@@ -19,8 +19,10 @@
 #include <string.h>
 #include <strings.h>
 
+#include "addr.h"
 #include "buf.h"
 #include "milter_int.h"
+#include "msg.h"
 #include "util.h"
 
 /* milter_name_len - the length of the field name line starts with, if
@@ -319,4 +321,87 @@ milter_decision_str(int d)
 	    "discard" };
 
 	return d >= 0 && d <= MILTER_DISCARD ? names[d] : "?";
+}
+
+/*
+ * milter_edit_addr - the address of a sender or recipient edit (with or
+ * without <>) checked as an SMTP path into addr: 0, or -1 when it is not
+ * one (or carries parameters)
+ */
+static int
+milter_edit_addr(const char *text, struct buf *addr)
+{
+	struct buf *path = buf_new(64, ADDR_MAX + 2), *why;
+	const char *params;
+	int r;
+
+	why = buf_new(64, 1024);
+	if (*text == '<')
+		buf_set(path, text);
+	else
+		buf_setf(path, "<%s>", text);
+	r = buf_overflowed(path) ? -1 : addr_parse_path(buf_str(path), addr,
+	    &params, why);
+	if (r == 0 && *params != '\0')
+		r = -1;
+	buf_free(&path);
+	buf_free(&why);
+	return r;
+}
+
+/*
+ * milter_envelope - each sender and recipient edit of res (in order),
+ * its address checked, handed to fn(ctx, type, address); logged under
+ * qid when fn says it took effect (1).  How many did; an address that
+ * is not one is logged and skipped.
+ */
+int
+milter_envelope(const struct milter_result *res, const char *qid,
+    int (*fn)(void *, int, const char *), void *ctx)
+{
+	struct buf *addr = buf_new(64, 0), *pr = buf_new(64, 0);
+	const struct milter_edit *e;
+	size_t i;
+	int n = 0;
+
+	for (i = 0; i < res->nedit; i++) {
+		e = &res->edit[i];
+		if (e->type != MILTER_E_CHGFROM && e->type != MILTER_E_ADDRCPT &&
+		    e->type != MILTER_E_DELRCPT)
+			continue;
+		if (milter_edit_addr(e->name, addr) < 0) {
+			msg_warn("%s: milter: bad address in envelope edit: "
+			    "%.100s", qid, printable(e->name, pr));
+			continue;
+		}
+		if (fn(ctx, e->type, buf_str(addr)) <= 0)
+			continue;
+		msg_info("%s: milter: %s=<%s>", qid, e->type ==
+		    MILTER_E_CHGFROM ? "from" : e->type == MILTER_E_ADDRCPT ?
+		    "add to" : "delete to", printable(buf_str(addr), pr));
+		n++;
+	}
+	buf_free(&addr);
+	buf_free(&pr);
+	return n;
+}
+
+/* milter_strv_find - the index of s in v[0..n) (case-insensitive), -1 */
+int
+milter_strv_find(char **v, int n, const char *s)
+{
+	int i;
+
+	for (i = 0; i < n; i++)
+		if (strcasecmp(v[i], s) == 0)
+			return i;
+	return -1;
+}
+
+/* milter_strv_cut - v[i] freed and the n - i - 1 after it moved down */
+void
+milter_strv_cut(char **v, int n, int i)
+{
+	free(v[i]);
+	memmove(v + i, v + i + 1, sizeof(char *) * (size_t)(n - i - 1));
 }

@@ -14,6 +14,14 @@
  * Received: header, and Message-ID:, Date: and From: when they are
  * missing.  The maildrop file is removed only after the incoming file is
  * committed, so a crash can duplicate a message but never lose one.
+ *
+ * With non_smtpd_milters the message is also kept in memory (up to
+ * message_size_limit) as it is written, and shown to the milters before
+ * the commit (pickup_milter.c): refused, the file is committed with a
+ * reject= attribute and qmgr bounces it; tempfailed, it stays in
+ * maildrop/ for a later scan; discarded, it goes; edited, a new file
+ * holds the edited message and envelope; quarantined, it gets a hold=
+ * attribute and qmgr puts it on hold.
  */
 #include <sys/types.h>
 #include <sys/socket.h>
@@ -34,16 +42,30 @@
 #include <unistd.h>
 
 #include "buf.h"
+#include "milter.h"
 #include "msg.h"
 #include "params.h"
 #include "queue.h"
 #include "server.h"
 #include "util.h"
+#include "pickup.h"
 
 #define PICKUP_HEADER_MAX	(1024 * 1024)	/* header section scanned */
 #define PICKUP_LINE_MAX		8192		/* header lines, in pieces */
 #define PICKUP_RESCAN_MS	60000		/* scan even without wakeups */
 #define PICKUP_FULLNAME_MAX	200
+#define PICKUP_MILTER_SLACK	65536		/* our headers, for milters */
+
+/* What pickup_filter says becomes of the file. */
+#define PICKUP_KEEP		0	/* commit it */
+#define PICKUP_WAIT		1	/* leave it in maildrop/ for later */
+#define PICKUP_DROP		2	/* remove it: discarded */
+
+/* Where the message goes: the queue file, and a copy for milters. */
+struct pickup_out {
+	struct queue_writer *w;
+	struct buf	*copy;		/* NULL: no non_smtpd_milters */
+};
 
 /* What the header section already has. */
 struct pickup_hdrs {
@@ -120,16 +142,25 @@ pickup_bad_addr(const char *s)
 	return 0;
 }
 
+/* pickup_data - bytes of the message into the file (and the copy) */
+static int
+pickup_data(struct pickup_out *o, const void *p, size_t n)
+{
+	if (o->copy != NULL)
+		buf_append(o->copy, p, n);
+	return queue_data(o->w, p, n);
+}
+
 /* pickup_put - write a string into the message */
 static int
-pickup_put(struct queue_writer *w, const char *s)
+pickup_put(struct pickup_out *o, const char *s)
 {
-	return queue_data(w, s, strlen(s));
+	return pickup_data(o, s, strlen(s));
 }
 
 /* pickup_add_missing - Message-ID:, Date:, From: where they lack */
 static int
-pickup_add_missing(struct queue_writer *w, const struct pickup_hdrs *have,
+pickup_add_missing(struct pickup_out *o, const struct pickup_hdrs *have,
     const char *sender, const char *fullname, time_t arrival)
 {
 	struct buf	*h;
@@ -142,7 +173,7 @@ pickup_add_missing(struct queue_writer *w, const struct pickup_hdrs *have,
 		gmtime_r(&arrival, &tm);
 		strftime(stamp, sizeof(stamp), "%Y%m%d%H%M%S", &tm);
 		buf_appendf(h, "Message-ID: <%s.%s@%s>\n", stamp,
-		    queue_writer_id(w), var_myhostname);
+		    queue_writer_id(o->w), var_myhostname);
 	}
 	if (!have->date)
 		buf_appendf(h, "Date: %s\n",
@@ -157,7 +188,7 @@ pickup_add_missing(struct queue_writer *w, const struct pickup_hdrs *have,
 		} else
 			buf_appendf(h, "From: %s\n", sender);
 	}
-	ret = queue_data(w, buf_str(h), buf_len(h));
+	ret = pickup_data(o, buf_str(h), buf_len(h));
 	buf_free(&h);
 	return ret;
 }
@@ -167,7 +198,7 @@ pickup_add_missing(struct queue_writer *w, const struct pickup_hdrs *have,
  * what it has, completing it), then the rest as it is.
  */
 static int
-pickup_copy_body(struct queue_writer *w, FILE *in, const char *sender,
+pickup_copy_body(struct pickup_out *o, FILE *in, const char *sender,
     const char *fullname, time_t arrival)
 {
 	struct pickup_hdrs have = { 0, 0, 0 };
@@ -192,35 +223,35 @@ pickup_copy_body(struct queue_writer *w, FILE *in, const char *sender,
 			else if (pickup_header_is(line, "From:"))
 				have.from = 1;
 		}
-		if (queue_data(w, line, len) < 0)
+		if (pickup_data(o, line, len) < 0)
 			return -1;
 		seen += len;
 		at_start = len > 0 && line[len - 1] == '\n';
 	}
 	if (ferror(in))
 		return -1;
-	if (!at_start && pickup_put(w, "\n") < 0)
+	if (!at_start && pickup_put(o, "\n") < 0)
 		return -1;
 	at_start = 1;
-	if (pickup_add_missing(w, &have, sender, fullname, arrival) < 0)
+	if (pickup_add_missing(o, &have, sender, fullname, arrival) < 0)
 		return -1;
 	if (!body)
 		return 0;
 
 	/* A body with no empty line before it gets one. */
-	if (strcmp(line, "\n") != 0 && pickup_put(w, "\n") < 0)
+	if (strcmp(line, "\n") != 0 && pickup_put(o, "\n") < 0)
 		return -1;
-	if (queue_data(w, line, len) < 0)
+	if (pickup_data(o, line, len) < 0)
 		return -1;
 	at_start = len > 0 && line[len - 1] == '\n';
 	while ((n = fread(chunk, 1, sizeof(chunk), in)) > 0) {
-		if (queue_data(w, chunk, n) < 0)
+		if (pickup_data(o, chunk, n) < 0)
 			return -1;
 		at_start = chunk[n - 1] == '\n';
 	}
 	if (ferror(in))
 		return -1;
-	if (!at_start && pickup_put(w, "\n") < 0)
+	if (!at_start && pickup_put(o, "\n") < 0)
 		return -1;
 	return 0;
 }
@@ -266,26 +297,134 @@ pickup_fullname(const struct queue_msg *m, const struct passwd *pw,
 		buf_truncate(out, PICKUP_FULLNAME_MAX);
 }
 
+/* pickup_envelope - the queue file's envelope records */
+static void
+pickup_envelope(struct queue_writer *w, const struct pickup_env *env,
+    long uid)
+{
+	int i;
+
+	queue_rec(w, 'F', buf_str(env->sender));
+	queue_rec(w, 'A', "protocol=local");
+	queue_recf(w, 'A', "uid=%ld", uid);
+	for (i = 0; i < env->nrcpt; i++)
+		queue_rec(w, 'R', env->rcpt[i]);
+	queue_rec(w, 'M', NULL);
+}
+
+/*
+ * pickup_rewrite - a new queue file for what the milters made of the
+ * message (msg, len) and its envelope: 0, or -1 with none left
+ */
+static int
+pickup_rewrite(struct pickup_out *o, const struct pickup_env *env,
+    long uid, const char *msg, size_t len)
+{
+	struct buf *why = buf_new(128, 1024);
+	char old[QUEUE_ID_MAX];
+
+	snprintf(old, sizeof(old), "%s", queue_writer_id(o->w));
+	queue_abort(&o->w);
+	if ((o->w = queue_create(var_queue_directory, QUEUE_INCOMING,
+	    why)) == NULL) {
+		msg_warn("%s", buf_str(why));
+		buf_free(&why);
+		return -1;
+	}
+	buf_free(&why);
+	msg_info("%s: edited by milters: replaced by %s", old,
+	    queue_writer_id(o->w));
+	pickup_envelope(o->w, env, uid);
+	return queue_data(o->w, msg, len);
+}
+
+/*
+ * pickup_late - an attribute (name=value, the value made printable and
+ * cut at its first line end) once the message is written: 0, or -1
+ */
+static int
+pickup_late(struct queue_writer *w, const char *name, const char *value)
+{
+	struct buf *rec = buf_new(128, 0), *pr = buf_new(128, 0);
+	int r;
+
+	buf_setf(rec, "%s=%.*s", name, (int)strcspn(value, "\r\n"), value);
+	r = queue_rec_late(w, 'A', printable(buf_str(rec), pr));
+	buf_free(&rec);
+	buf_free(&pr);
+	return r;
+}
+
+/*
+ * pickup_filter - the written message (o->copy) through non_smtpd_milters
+ * before its commit: PICKUP_KEEP (o->w, perhaps a new file, is to be
+ * committed), PICKUP_WAIT or PICKUP_DROP (o->w is gone), or -1 (a write
+ * failed)
+ */
+static int
+pickup_filter(struct pickup_out *o, struct pickup_env *env, long uid)
+{
+	struct milter_result res;
+	struct buf *copy = o->copy;
+	char qid[QUEUE_ID_MAX];
+	int d, edits = 0, r = PICKUP_KEEP;
+
+	o->copy = NULL;
+	snprintf(qid, sizeof(qid), "%s", queue_writer_id(o->w));
+	milter_result_init(&res);
+	if (buf_overflowed(copy)) {
+		msg_info("%s: reject: message size exceeds message_size_limit",
+		    qid);
+		buf_set(res.reply.text, "552 5.3.4 Message size exceeds "
+		    "fixed limit");
+		d = MILTER_REJECT;
+	} else
+		d = pickup_milter(env, qid, buf_str(copy), buf_len(copy), &res,
+		    &edits);
+	if (d == MILTER_CONTINUE && env->nrcpt == 0) {
+		msg_info("%s: discard: milters removed every recipient", qid);
+		d = MILTER_DISCARD;
+	}
+	if (d == MILTER_TEMPFAIL || d == MILTER_DISCARD) {
+		queue_abort(&o->w);
+		r = d == MILTER_TEMPFAIL ? PICKUP_WAIT : PICKUP_DROP;
+	} else if (d == MILTER_REJECT)
+		r = pickup_late(o->w, "reject", buf_str(res.reply.text));
+	else if ((res.message != NULL || edits > 0) && pickup_rewrite(o, env,
+	    uid, res.message != NULL ? buf_str(res.message) : buf_str(copy),
+	    res.message != NULL ? buf_len(res.message) : buf_len(copy)) < 0)
+		r = -1;
+	else if (res.quarantine != NULL) {
+		buf_setf(copy, "milter: %s", buf_str(res.quarantine));
+		r = pickup_late(o->w, "hold", buf_str(copy));
+	}
+	milter_result_clear(&res);
+	buf_free(&copy);
+	return r;
+}
+
 /*
  * pickup_file - one maildrop file into incoming/.  0 done (or moved
- * aside), -1 on a queue failure (stop the scan and retry later).
+ * aside, or left for later), -1 on a queue failure (stop the scan and
+ * retry later).
  */
 static int
 pickup_file(const char *name)
 {
-	struct queue_writer *w = NULL;
+	struct pickup_out o = { NULL, NULL };
+	struct pickup_env env = { NULL, NULL, 0, 0 };
 	struct queue_msg m;
 	struct passwd	*pw;
 	struct stat	 st;
-	struct buf	*path, *why, *sender, *fullname, *pr;
+	struct buf	*path, *why, *fullname, *pr;
 	char		 date[64], qid[QUEUE_ID_MAX];
 	FILE		*in = NULL;
-	int		 fd, i, ret = 0, nrcpt = 0;
+	int		 fd, i, ret = 0, r;
 	time_t		 now;
 
 	path = buf_new(256, PATH_MAX);
 	why = buf_new(256, 4096);
-	sender = buf_new(128, 2048);
+	env.sender = buf_new(128, 2048);
 	fullname = buf_new(64, 1024);
 	pr = buf_new(128, 0);
 	memset(&m, 0, sizeof(m));
@@ -314,9 +453,9 @@ pickup_file(const char *name)
 	}
 	for (i = 0; i < m.nrcpt; i++)
 		if (!m.rcpt[i].done)
-			nrcpt++;
-	if (nrcpt == 0 || pickup_bad_addr(m.sender)) {
-		pickup_move_corrupt(name, nrcpt == 0 ? "no recipients" :
+			pickup_env_add(&env, m.rcpt[i].addr);
+	if (env.nrcpt == 0 || pickup_bad_addr(m.sender)) {
+		pickup_move_corrupt(name, env.nrcpt == 0 ? "no recipients" :
 		    "bad sender address");
 		goto out;
 	}
@@ -328,54 +467,62 @@ pickup_file(const char *name)
 		}
 	}
 	pw = getpwuid(st.st_uid);
-	pickup_sender(m.sender, pw, st.st_uid, sender);
+	pickup_sender(m.sender, pw, st.st_uid, env.sender);
 	pickup_fullname(&m, pw, fullname);
 
-	if ((w = queue_create(var_queue_directory, QUEUE_INCOMING,
+	if ((o.w = queue_create(var_queue_directory, QUEUE_INCOMING,
 	    why)) == NULL) {
 		msg_warn("%s", buf_str(why));
 		ret = -1;
 		goto out;
 	}
-	snprintf(qid, sizeof(qid), "%s", queue_writer_id(w));
-	queue_rec(w, 'F', buf_str(sender));
-	queue_rec(w, 'A', "protocol=local");
-	queue_recf(w, 'A', "uid=%ld", (long)st.st_uid);
-	for (i = 0; i < m.nrcpt; i++)
-		if (!m.rcpt[i].done)
-			queue_rec(w, 'R', m.rcpt[i].addr);
-	queue_rec(w, 'M', NULL);
+	snprintf(qid, sizeof(qid), "%s", queue_writer_id(o.w));
+	if (*var_non_smtpd_milters != '\0')
+		o.copy = buf_new(8192, var_message_size_limit > 0 ?
+		    (size_t)var_message_size_limit + PICKUP_MILTER_SLACK : 0);
+	pickup_envelope(o.w, &env, (long)st.st_uid);
 	now = time(NULL);
 	buf_setf(why, "Received: by %s (cartero, from userid %ld)\n"
 	    "\tid %s; %s\n", var_myhostname, (long)st.st_uid, qid,
 	    rfc2822_date(now, date, sizeof(date)));
-	if (queue_data(w, buf_str(why), buf_len(why)) < 0)
+	if (pickup_data(&o, buf_str(why), buf_len(why)) < 0)
 		goto fail;
 	if (lseek(fd, m.data_offset, SEEK_SET) < 0 ||
 	    (in = fdopen(fd, "r")) == NULL)
 		goto fail;
 	fd = -1;
-	if (pickup_copy_body(w, in, *buf_str(sender) ? buf_str(sender) :
-	    "MAILER-DAEMON", buf_str(fullname), m.arrival) < 0)
+	if (pickup_copy_body(&o, in, *buf_str(env.sender) ?
+	    buf_str(env.sender) : "MAILER-DAEMON", buf_str(fullname),
+	    m.arrival) < 0)
 		goto fail;
-	if (queue_commit(w, why) < 0) {
-		w = NULL;
+	if (o.copy != NULL) {
+		if ((r = pickup_filter(&o, &env, (long)st.st_uid)) < 0)
+			goto fail;
+		if (r == PICKUP_WAIT)
+			goto out;	/* in maildrop/ until a later scan */
+		if (r == PICKUP_DROP)
+			goto done;
+		snprintf(qid, sizeof(qid), "%s", queue_writer_id(o.w));
+	}
+	if (queue_commit(o.w, why) < 0) {
+		o.w = NULL;
 		msg_warn("%s", buf_str(why));
 		ret = -1;
 		goto out;
 	}
-	w = NULL;
+	o.w = NULL;
 	msg_info("%s: uid=%ld from=<%s>", qid, (long)st.st_uid,
-	    printable(buf_str(sender), pr));
+	    printable(buf_str(env.sender), pr));
+	queue_notify(var_queue_directory, qid);
+done:
 	/* Only now may the original go; a crash before this duplicates. */
 	if (unlink(buf_str(path)) < 0 && errno != ENOENT)
 		msg_warn("remove %s: %m (it will be queued again)",
 		    buf_str(path));
-	queue_notify(var_queue_directory, qid);
 	goto out;
 fail:
-	msg_warn("write queue file %s: %m", w != NULL ? qid : name);
-	queue_abort(&w);
+	msg_warn("write queue file %s: %m", o.w != NULL ? qid : name);
+	queue_abort(&o.w);
 	ret = -1;
 out:
 	if (in != NULL)
@@ -383,9 +530,11 @@ out:
 	else if (fd >= 0)
 		close(fd);
 	queue_msg_free(&m);
+	pickup_env_free(&env);
+	buf_free(&o.copy);
 	buf_free(&path);
 	buf_free(&why);
-	buf_free(&sender);
+	buf_free(&env.sender);
 	buf_free(&fullname);
 	buf_free(&pr);
 	return ret;

@@ -133,6 +133,33 @@ qmgr_file_unfinished(const char *id)
 }
 
 /*
+ * qmgr_file_held - a new file that a milter quarantined (its hold=
+ * attribute) goes into hold/ instead: 1 when it went (m is freed), 0
+ */
+static int
+qmgr_file_held(struct qmgr_message *m)
+{
+	const char *why = queue_msg_attr(&m->q, "hold");
+	struct buf *pr;
+
+	if (why == NULL)
+		return 0;
+	if (qmgr_file_move(m->id, QUEUE_ACTIVE, QUEUE_HOLD) < 0) {
+		msg_warn("%s: move from %s/ to %s/: %m", m->id, QUEUE_ACTIVE,
+		    QUEUE_HOLD);
+		return 0;
+	}
+	pr = buf_new(64, 0);
+	msg_info("%s: placed on hold: %s", m->id, printable(why, pr));
+	buf_free(&pr);
+	close(m->fd);
+	queue_msg_free(&m->q);
+	qmgr_queue_forget(m->id);
+	free(m);
+	return 1;
+}
+
+/*
  * qmgr_file_open - move a pending file from dir into active/ and read
  * it: the message, or NULL (the queue was told what became of id)
  */
@@ -203,6 +230,8 @@ qmgr_file_open(const char *id, const char *dir, struct buf *why)
 		qmgr_file_corrupt(id, buf_str(why));
 		return NULL;
 	}
+	if (incoming && qmgr_file_held(m))
+		return NULL;
 	return m;
 }
 

@@ -9,7 +9,9 @@
  * queue (qmgr_deliver.c) or an outcome at once (unknown user, a loop,
  * error:text, discard:text).  The targets are collected first, so a lookup
  * failure halfway leaves no partial plan: the whole recipient is deferred
- * and expanded again later.  A target already planned for the message
+ * and expanded again later.  A file whose reject= attribute holds a
+ * reply (a milter refused mail that came by pickup) bounces every
+ * recipient with it.  A target already planned for the message
  * (two aliases naming one mailbox) is delivered once.
  */
 #include <sys/types.h>
@@ -23,6 +25,7 @@
 #include "buf.h"
 #include "msg.h"
 #include "params.h"
+#include "queue.h"
 #include "resolve.h"
 #include "srs.h"
 #include "util.h"
@@ -305,6 +308,32 @@ out:
 	return r < 0 ? -1 : 0;
 }
 
+/*
+ * qmgr_plan_reject - m was refused before it was queued (its reject=
+ * attribute, "550 5.7.1 text"): recipient r bounces with that reply.
+ * 1, or 0 when m has no such attribute
+ */
+static int
+qmgr_plan_reject(struct qmgr_message *m, int r)
+{
+	const char *v = queue_msg_attr(&m->q, "reject"), *p;
+	struct qmgr_job *j;
+	char dsn[16];
+	size_t n;
+
+	if (v == NULL)
+		return 0;
+	snprintf(dsn, sizeof(dsn), "5.7.1");
+	p = v + strspn(v, "0123456789");
+	p += strspn(p, " -");
+	n = strspn(p, "0123456789.");
+	if (n >= 5 && n < sizeof(dsn) && p[0] == '5' && p[1] == '.')
+		snprintf(dsn, sizeof(dsn), "%.*s", (int)n, p);
+	j = qmgr_plan_job(m, r, JOB_ADDR, m->q.rcpt[r].addr, NULL);
+	qmgr_job_result(j, 5, dsn, v);
+	return 1;
+}
+
 /* qmgr_plan_rcpt - expand recipient r of m into jobs */
 void
 qmgr_plan_rcpt(struct qmgr_message *m, int r, struct buf *why)
@@ -314,6 +343,8 @@ qmgr_plan_rcpt(struct qmgr_message *m, int r, struct buf *why)
 	const char *addr = m->q.rcpt[r].addr;
 	int i;
 
+	if (qmgr_plan_reject(m, r))
+		return;
 	memset(&plan, 0, sizeof(plan));
 	if (qmgr_plan_virtual(addr, 0, &plan, why) < 0) {
 		j = qmgr_plan_job(m, r, JOB_ADDR, addr, NULL);

@@ -90,7 +90,9 @@ smtpd_service(int fd, char *service, char **argv)
 		smtpd_reply(&s, "554 5.5.1 %s Error: talking before the "
 		    "greeting", smtpd_hostname());
 		s.quit = s.linger = 1;
-	} else
+	} else if (smtpd_milter_connect(&s) < 0)
+		s.quit = 1;
+	else
 		smtpd_reply(&s, "220 %s", var_smtpd_banner);
 
 	while (!s.quit) {
@@ -124,6 +126,7 @@ smtpd_service(int fd, char *service, char **argv)
 	anvilc_done();
 	smtpd_log_disconnect(&s);
 	smtpd_session_reset(&s);
+	smtpd_milter_free(&s);
 	free(s.rcpt);
 	free(s.rnotify);
 	free(s.rorcpt);

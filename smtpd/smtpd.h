@@ -17,6 +17,7 @@
  *	smtpd_tls.c	STARTTLS, implicit TLS (smtpd_tls_wrappermode)
  *	smtpd_auth.c	AUTH PLAIN and LOGIN through the auth service
  *	smtpd_dsn.c	DSN parameters (RET ENVID NOTIFY ORCPT), xtext
+ *	smtpd_milter.c	smtpd_milters: the stages told to mail filters
  */
 #ifndef CARTERO_SMTPD_H
 #define CARTERO_SMTPD_H
@@ -27,6 +28,8 @@
 
 struct buf;
 struct lineio;
+struct milter_result;
+struct milters;
 struct queue_writer;
 struct smtpd_bdat;
 struct smtpd_eom;
@@ -88,6 +91,13 @@ struct smtpd_state {
 	char		*envid;		/* DSN ENVID (decoded), or NULL */
 	int		 ret;		/* DSN RET: SMTPD_RET_* */
 	struct smtpd_bdat *bdat;	/* BDAT chunks so far, or NULL */
+
+	/* The mail filters (smtpd_milters). */
+	struct milters	*milters;	/* NULL: none */
+	const char	*qid;		/* the queue id once DATA began */
+	const char	*mrcpt;		/* the recipient being asked about */
+	int		 mtxn;		/* the milters saw MAIL */
+	int		 mdiscard;	/* a milter said discard */
 };
 
 enum { SMTPD_RET_NONE, SMTPD_RET_FULL, SMTPD_RET_HDRS };
@@ -105,6 +115,8 @@ void		 smtpd_log_disconnect(struct smtpd_state *);
 void		 smtpd_reset(struct smtpd_state *);
 void		 smtpd_session_reset(struct smtpd_state *);
 const char	*smtpd_protocol(struct smtpd_state *);
+int		 smtpd_rcpt_add(struct smtpd_state *, const char *,
+		    const char *, const char *);
 
 /* smtpd_peer.c */
 void		 smtpd_peer(struct smtpd_state *, int);
@@ -185,6 +197,23 @@ void		 smtpd_eom_free(struct smtpd_eom **);
  * when the client's address cannot be checked. */
 const struct spf_answer *smtpd_spf(struct smtpd_state *);
 void		 smtpd_spf_free(struct smtpd_state *);
+
+/* smtpd_milter.c */
+int		 smtpd_milter_connect(struct smtpd_state *);
+int		 smtpd_milter_helo(struct smtpd_state *, const char *);
+int		 smtpd_milter_mail(struct smtpd_state *, const char *);
+int		 smtpd_milter_rcpt(struct smtpd_state *, const char *,
+		    const char *);
+int		 smtpd_milter_data(struct smtpd_state *);
+int		 smtpd_milter_other(struct smtpd_state *);
+int		 smtpd_milter_unknown(struct smtpd_state *, const char *,
+		    const char *);
+void		 smtpd_milter_abort(struct smtpd_state *);
+void		 smtpd_milter_free(struct smtpd_state *);
+int		 smtpd_milter_message(struct smtpd_state *, const char *,
+		    size_t, struct milter_result *);
+int		 smtpd_milter_envelope(struct smtpd_state *,
+		    const struct milter_result *);
 
 /* smtpd_bdat.c */
 void		 smtpd_bdat(struct smtpd_state *, char *);

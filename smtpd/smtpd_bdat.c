@@ -40,6 +40,7 @@ smtpd_bdat_free(struct smtpd_state *s)
 	if (s->bdat == NULL)
 		return;
 	smtpd_data_free(&s->bdat->m);
+	s->qid = NULL;
 	buf_free(&s->bdat->pend);
 	free(s->bdat);
 	s->bdat = NULL;
@@ -144,7 +145,8 @@ smtpd_bdat(struct smtpd_state *s, char *args)
 	}
 	if (s->bdat == NULL && smtpd_data_check(s)) {
 		s->bdat = xcalloc(1, sizeof(*s->bdat));
-		if ((s->bdat->m = smtpd_data_begin(s)) == NULL)
+		if ((s->bdat->m = smtpd_data_begin(s)) == NULL ||
+		    smtpd_milter_data(s) < 0)
 			smtpd_bdat_free(s);
 	}
 	/* Refused: the chunk is read all the same, and dropped. */

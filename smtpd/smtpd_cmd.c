@@ -44,6 +44,8 @@ smtpd_cmd_helo(struct smtpd_state *s, char *args)
 		return;
 	}
 	smtpd_reset(s);
+	if (smtpd_milter_helo(s, args) < 0)
+		return;
 	free(s->helo);
 	s->helo = xstrdup(args);
 	s->esmtp = esmtp;
@@ -162,7 +164,8 @@ smtpd_mail_param(struct smtpd_state *s, const char *tok, const char *val,
 /*
  * smtpd_cmd_path - the path of MAIL or RCPT (cmd) after its prefix
  * ("FROM:", "TO:") into addr, then each parameter that follows it given
- * to fn with ctx (smtpd_cmd_params).  -1 after a reply: the command's
+ * to fn with ctx (smtpd_cmd_params); the parameters' text into
+ * *paramsp.  -1 after a reply: the command's
  * syntax, what is wrong with the address (in why) or a parameter, or a
  * UTF-8 address in a transaction whose MAIL did not say SMTPUTF8 (RFC
  * 6531 3.4).
@@ -171,7 +174,7 @@ static int
 smtpd_cmd_path(struct smtpd_state *s, const char *args, const char *prefix,
     const char *cmd, struct buf *addr,
     int (*fn)(struct smtpd_state *, const char *, const char *, void *),
-    void *ctx, struct buf *why)
+    void *ctx, const char **paramsp, struct buf *why)
 {
 	const char *params;
 	size_t n = strlen(prefix);
@@ -184,6 +187,7 @@ smtpd_cmd_path(struct smtpd_state *s, const char *args, const char *prefix,
 		smtpd_reply(s, "%s", buf_str(why));
 		return -1;
 	}
+	*paramsp = params;
 	if (smtpd_cmd_params(s, params, fn, ctx) < 0)
 		return -1;
 	if (!s->smtputf8 && !smtpd_is_ascii(buf_str(addr))) {
@@ -202,6 +206,7 @@ static void
 smtpd_cmd_mail(struct smtpd_state *s, char *args)
 {
 	struct buf *addr, *why;
+	const char *params;
 
 	if (s->helo == NULL) {
 		smtpd_reply(s, "503 5.5.1 Error: send HELO/EHLO first");
@@ -219,7 +224,7 @@ smtpd_cmd_mail(struct smtpd_state *s, char *args)
 	why = buf_new(64, 1024);
 	smtpd_reset(s);		/* no transaction: leftovers of a failed MAIL */
 	if (smtpd_cmd_path(s, args, "FROM:", "MAIL", addr, smtpd_mail_param,
-	    NULL, why) < 0)
+	    NULL, &params, why) < 0)
 		goto out;
 	if (var_message_size_limit > 0 &&
 	    s->declared_size > var_message_size_limit) {
@@ -255,6 +260,11 @@ smtpd_cmd_mail(struct smtpd_state *s, char *args)
 		goto out;
 	}
 	s->sender = xstrdup(buf_str(addr));
+	if (smtpd_milter_mail(s, params) < 0) {
+		free(s->sender);
+		s->sender = NULL;
+		goto out;
+	}
 	smtpd_reply(s, "250 2.1.0 Ok");
 out:
 	if (s->sender == NULL)
@@ -295,7 +305,7 @@ smtpd_cmd_rcpt(struct smtpd_state *s, char *args)
 {
 	struct buf *addr, *why, *log2, *notify = NULL, *orcpt = NULL;
 	struct buf *dsn[2];
-	int i;
+	const char *params;
 
 	if (s->sender == NULL) {
 		smtpd_reply(s, "503 5.5.1 Error: need MAIL command");
@@ -306,7 +316,7 @@ smtpd_cmd_rcpt(struct smtpd_state *s, char *args)
 	dsn[0] = notify = buf_new(32, 0);
 	dsn[1] = orcpt = buf_new(64, 0);
 	if (smtpd_cmd_path(s, args, "TO:", "RCPT", addr, smtpd_rcpt_param, dsn,
-	    why) < 0)
+	    &params, why) < 0)
 		goto out;
 	if (buf_len(addr) == 0) {
 		smtpd_reply(s, "501 5.1.3 Bad recipient address syntax");
@@ -335,26 +345,11 @@ smtpd_cmd_rcpt(struct smtpd_state *s, char *args)
 		smtpd_reply(s, "%s", buf_str(why));
 		goto out;
 	}
+	if (smtpd_milter_rcpt(s, buf_str(addr), params) < 0)
+		goto out;
 	/* The same recipient twice gets one copy. */
-	for (i = 0; i < s->nrcpt; i++)
-		if (strcmp(s->rcpt[i], buf_str(addr)) == 0)
-			break;
-	if (i == s->nrcpt) {
-		if (s->nrcpt >= s->rcpt_size) {
-			s->rcpt_size = s->rcpt_size ? s->rcpt_size * 2 : 8;
-			s->rcpt = xrealloc(s->rcpt, sizeof(char *) *
-			    (size_t)s->rcpt_size);
-			s->rnotify = xrealloc(s->rnotify, sizeof(char *) *
-			    (size_t)s->rcpt_size);
-			s->rorcpt = xrealloc(s->rorcpt, sizeof(char *) *
-			    (size_t)s->rcpt_size);
-		}
-		s->rnotify[s->nrcpt] = buf_len(notify) ?
-		    xstrdup(buf_str(notify)) : NULL;
-		s->rorcpt[s->nrcpt] = buf_len(orcpt) ?
-		    xstrdup(buf_str(orcpt)) : NULL;
-		s->rcpt[s->nrcpt++] = xstrdup(buf_str(addr));
-	}
+	(void)smtpd_rcpt_add(s, buf_str(addr), buf_len(notify) ?
+	    buf_str(notify) : NULL, buf_len(orcpt) ? buf_str(orcpt) : NULL);
 	smtpd_reply(s, "250 2.1.5 Ok");
 out:
 	buf_free(&addr);
@@ -433,6 +428,8 @@ smtpd_cmd_help(struct smtpd_state *s, char *args)
 static void
 smtpd_cmd_unimpl(struct smtpd_state *s, char *args)
 {
+	if (smtpd_milter_unknown(s, s->where, args) < 0)
+		return;
 	smtpd_reply(s, "502 5.5.1 Error: command not offered by this server");
 }
 
@@ -549,6 +546,8 @@ smtpd_cmd(struct smtpd_state *s)
 			smtpd_cmd_nonsmtp(s, args);
 			return 0;
 		}
+		if (smtpd_milter_unknown(s, verb, args) < 0)
+			return 0;
 		smtpd_reply(s, "500 5.5.2 Error: command not recognized");
 		return 0;
 	}
@@ -556,6 +555,9 @@ smtpd_cmd(struct smtpd_state *s)
 	s->where = t->name;
 	s->count[counter]++;
 	s->last_code = 0;
+	if ((counter == SMTPD_C_STARTTLS || counter == SMTPD_C_AUTH ||
+	    counter == SMTPD_C_VRFY) && smtpd_milter_other(s) < 0)
+		return 0;
 	t->fn(s, args);
 	if (s->last_code > 0 && s->last_code < 400)
 		s->good[counter]++;

@@ -43,6 +43,7 @@
 #include "authres.h"
 #include "buf.h"
 #include "lineio.h"
+#include "milter.h"
 #include "msg.h"
 #include "params.h"
 #include "queue.h"
@@ -52,6 +53,7 @@
 
 #define SMTPD_MSGID_MAX	256	/* Message-ID kept for the log */
 #define SMTPD_AUTHRES_MAX 65536	/* a held Authentication-Results field */
+#define SMTPD_MILTER_SLACK 65536	/* our headers, besides the message */
 
 enum { SMTPD_HDR_FIRST, SMTPD_HDR_IN, SMTPD_HDR_BODY };
 
@@ -72,9 +74,13 @@ struct smtpd_msg {
 	struct buf	*held;		/* an Authentication-Results field */
 	struct smtpd_eom *eom;		/* its signature or its checks */
 	off_t		 received_len;	/* our Received: header's bytes */
+	struct buf	*copy;		/* the whole message, for milters */
 };
 
 static int smtpd_bare_reject;	/* smtpd_forbid_bare_newline = reject */
+
+static void smtpd_data_log_client(struct smtpd_state *,
+		    const struct smtpd_msg *);
 
 /* smtpd_data_init - check smtpd_forbid_bare_newline */
 void
@@ -109,6 +115,8 @@ smtpd_data_put(struct smtpd_msg *m, const char *p, size_t n)
 	}
 	if (m->qw != NULL && m->eom != NULL)
 		smtpd_eom_data(m->eom, p, n);
+	if (m->qw != NULL && m->copy != NULL)
+		buf_append(m->copy, p, n);
 }
 
 /* smtpd_data_add_headers - Message-ID: and Date: where they are missing */
@@ -358,6 +366,132 @@ smtpd_data_read(struct smtpd_state *s, struct smtpd_msg *m)
 	}
 }
 
+/*
+ * smtpd_data_received_end - the bytes of the Received: header that
+ * starts msg (ours, unless a milter put a header before it), or 0
+ */
+static off_t
+smtpd_data_received_end(const char *msg, size_t len)
+{
+	const char *nl;
+	size_t at = 0;
+
+	if (len < 9 || strncasecmp(msg, "Received:", 9) != 0)
+		return 0;
+	do {
+		if ((nl = memchr(msg + at, '\n', len - at)) == NULL)
+			return 0;
+		at = (size_t)(nl - msg) + 1;
+	} while (at < len && (msg[at] == ' ' || msg[at] == '\t'));
+	return (off_t)at;
+}
+
+/*
+ * smtpd_data_rewrite - a new queue file for what the milters made of the
+ * message (msg, len: our Received: header first) and of its envelope
+ * (the session's, edited): 0, or -1 with the file gone and write_err set
+ */
+static int
+smtpd_data_rewrite(struct smtpd_state *s, struct smtpd_msg *m,
+    const char *msg, size_t len)
+{
+	struct buf *why = buf_new(128, 1024);
+	char old[QUEUE_ID_MAX];
+
+	queue_abort(&m->qw);
+	smtpd_eom_free(&m->eom);
+	snprintf(old, sizeof(old), "%s", m->id);
+	if ((m->qw = queue_create(var_queue_directory, QUEUE_INCOMING,
+	    why)) == NULL) {
+		m->write_err = errno;
+		msg_warn("%s", buf_str(why));
+		buf_free(&why);
+		return -1;
+	}
+	buf_free(&why);
+	snprintf(m->id, sizeof(m->id), "%s", queue_writer_id(m->qw));
+	msg_info("%s: edited by milters: replaced by %s", old, m->id);
+	smtpd_data_log_client(s, m);
+	m->received_len = smtpd_data_received_end(msg, len);
+	if (smtpd_data_envelope(s, m->qw) < 0 ||
+	    queue_data(m->qw, msg, (size_t)m->received_len) < 0) {
+		msg_warn("%s: queue file write error: %m", m->id);
+		smtpd_data_fail(m, errno);
+		return -1;
+	}
+	m->eom = smtpd_eom_begin(s);
+	smtpd_data_put(m, msg + m->received_len, len -
+	    (size_t)m->received_len);
+	return m->qw != NULL ? 0 : -1;
+}
+
+/*
+ * smtpd_data_hold - a milter quarantined the message: qmgr puts it on
+ * hold (the reason in its hold= attribute).  0, or -1 with the file gone
+ */
+static int
+smtpd_data_hold(struct smtpd_state *s, struct smtpd_msg *m,
+    const char *reason)
+{
+	struct buf *pr = buf_new(128, 0);
+	int r = 0;
+
+	buf_setf(pr, "hold=milter: %s", reason);
+	printable(buf_str(pr), s->tmp);
+	buf_free(&pr);
+	if (queue_rec_late(m->qw, 'A', buf_str(s->tmp)) < 0) {
+		msg_warn("%s: queue file write error: %m", m->id);
+		smtpd_data_fail(m, errno);
+		r = -1;
+	}
+	return r;
+}
+
+/*
+ * smtpd_data_milters - the whole message to smtpd_milters: 0 to go on
+ * with the queue file (rewritten when they edited it, marked for hold
+ * when they quarantined it), or -1 after the reply (refused, discarded,
+ * or the new file failed)
+ */
+static int
+smtpd_data_milters(struct smtpd_state *s, struct smtpd_msg *m)
+{
+	struct milter_result res;
+	struct buf *copy = m->copy;
+	int d, edits, r = -1;
+
+	m->copy = NULL;			/* no more copying */
+	milter_result_init(&res);
+	d = smtpd_milter_message(s, buf_str(copy), buf_len(copy), &res);
+	edits = d == MILTER_CONTINUE ? smtpd_milter_envelope(s, &res) : 0;
+	if (d == MILTER_CONTINUE && s->nrcpt == 0) {
+		msg_info("%s: discard: milters removed every recipient",
+		    m->id);
+		d = MILTER_DISCARD;
+	}
+	if (d == MILTER_REJECT || d == MILTER_TEMPFAIL) {
+		queue_abort(&m->qw);
+		smtpd_reply(s, "%s", buf_str(res.reply.text));
+		if (res.reply.close)
+			s->quit = 1;
+	} else if (d == MILTER_DISCARD) {
+		queue_abort(&m->qw);
+		smtpd_reply(s, "250 2.0.0 Ok: discarded as %s", m->id);
+	} else if ((res.message != NULL || edits > 0) &&
+	    smtpd_data_rewrite(s, m, res.message != NULL ?
+	    buf_str(res.message) : buf_str(copy), res.message != NULL ?
+	    buf_len(res.message) : buf_len(copy)) < 0)
+		smtpd_data_storage_reply(s, m->write_err);
+	else if (res.quarantine != NULL &&
+	    smtpd_data_hold(s, m, buf_str(res.quarantine)) < 0)
+		smtpd_data_storage_reply(s, m->write_err);
+	else
+		r = 0;
+	milter_result_clear(&res);
+	buf_free(&copy);
+	return r;
+}
+
 /* smtpd_data_done - the message is read: commit it or say why not */
 void
 smtpd_data_done(struct smtpd_state *s, struct smtpd_msg *m)
@@ -388,6 +522,8 @@ smtpd_data_done(struct smtpd_state *s, struct smtpd_msg *m)
 		smtpd_data_storage_reply(s, m->write_err);
 		return;
 	}
+	if (m->copy != NULL && smtpd_data_milters(s, m) < 0)
+		return;
 	why = buf_new(128, 1024);
 	if (smtpd_eom_end(s, m->eom, m->qw, m->id, m->received_len,
 	    why) < 0) {
@@ -491,6 +627,10 @@ smtpd_data_begin(struct smtpd_state *s)
 	m->add_headers = s->in_mynetworks;
 	m->check_authres = !s->in_mynetworks;
 	m->at_bol = 1;
+	s->qid = m->id;
+	if (s->milters != NULL)
+		m->copy = buf_new(8192, var_message_size_limit > 0 ?
+		    (size_t)var_message_size_limit + SMTPD_MILTER_SLACK : 0);
 	if (smtpd_data_envelope(s, m->qw) < 0) {
 		msg_warn("%s: queue file write error: %m", m->id);
 		smtpd_data_fail(m, errno);
@@ -521,6 +661,7 @@ smtpd_data_free(struct smtpd_msg **mp)
 	queue_abort(&m->qw);
 	buf_free(&m->msgid);
 	buf_free(&m->held);
+	buf_free(&m->copy);
 	smtpd_eom_free(&m->eom);
 	free(m);
 	*mp = NULL;
@@ -552,6 +693,11 @@ smtpd_data(struct smtpd_state *s)
 	}
 	if ((m = smtpd_data_begin(s)) == NULL)
 		return -1;
+	if (smtpd_milter_data(s) < 0) {
+		smtpd_data_free(&m);
+		smtpd_reset(s);
+		return -1;
+	}
 	smtpd_reply(s, "354 End data with <CR><LF>.<CR><LF>");
 	if (lineio_flush(s->io) < 0) {
 		smtpd_data_free(&m);

@@ -7,6 +7,7 @@
 #include <sys/types.h>
 
 #include <stdlib.h>
+#include <string.h>
 
 #include "buf.h"
 #include "lineio.h"
@@ -21,6 +22,7 @@ smtpd_reset(struct smtpd_state *s)
 {
 	int i;
 
+	smtpd_milter_abort(s);
 	free(s->sender);
 	s->sender = NULL;
 	for (i = 0; i < s->nrcpt; i++) {
@@ -32,12 +34,41 @@ smtpd_reset(struct smtpd_state *s)
 	free(s->envid);
 	s->envid = NULL;
 	smtpd_bdat_free(s);
+	s->qid = NULL;
 	s->ret = SMTPD_RET_NONE;
 	s->rcpt_rejected = 0;
 	s->declared_size = 0;
 	s->body8bit = 0;
 	s->smtputf8 = 0;
 	smtpd_spf_free(s);
+}
+
+/*
+ * smtpd_rcpt_add - a recipient into the transaction, with its DSN NOTIFY
+ * and ORCPT (or NULL): 1, or 0 when it was there already (one copy)
+ */
+int
+smtpd_rcpt_add(struct smtpd_state *s, const char *rcpt, const char *notify,
+    const char *orcpt)
+{
+	int i;
+
+	for (i = 0; i < s->nrcpt; i++)
+		if (strcmp(s->rcpt[i], rcpt) == 0)
+			return 0;
+	if (s->nrcpt >= s->rcpt_size) {
+		s->rcpt_size = s->rcpt_size ? s->rcpt_size * 2 : 8;
+		s->rcpt = xrealloc(s->rcpt, sizeof(char *) *
+		    (size_t)s->rcpt_size);
+		s->rnotify = xrealloc(s->rnotify, sizeof(char *) *
+		    (size_t)s->rcpt_size);
+		s->rorcpt = xrealloc(s->rorcpt, sizeof(char *) *
+		    (size_t)s->rcpt_size);
+	}
+	s->rnotify[s->nrcpt] = notify != NULL ? xstrdup(notify) : NULL;
+	s->rorcpt[s->nrcpt] = orcpt != NULL ? xstrdup(orcpt) : NULL;
+	s->rcpt[s->nrcpt++] = xstrdup(rcpt);
+	return 1;
 }
 
 /*

@@ -12,6 +12,10 @@
 #  - with OnInfected Quarantine the infected message goes on, to be held
 #    (SMFIR_QUARANTINE);
 #  - clamd stopped: clamav-milter answers as its OnFail says (tempfail).
+# Then the same milters as smtpd_milters of a cartero instance: EICAR sent
+# by SMTP is refused with clamav-milter's reply, a clean message is
+# delivered with X-Virus-Status: Clean, and through the quarantining
+# milter the infected one is queued and put on hold.
 # About 6 s (clamd starts in well under a second on one signature; it and
 # clamav-milter take a few seconds to stop).
 import os, sys
@@ -37,7 +41,7 @@ for name, infected in (("reject", "Reject\nRejectMsg Virus %v found here"),
                 "AddHeader Replace\nOnFail Defer\nOnInfected %(i)s\n"
                 % {"t": tmp, "n": name, "i": infected})
 
-plan(12)
+plan(18)
 clamd = Isolated(["clamd", "-c", os.path.join(tmp, "clamd.conf")],
                  os.path.join(tmp, "clamd.sock"), os.path.join(tmp, "clamd.out"))
 if not ok(clamd.ready, "clamd starts on the test's signature (%.1f s)" % clamd.took):
@@ -65,6 +69,24 @@ like(out, "message continue", "OnInfected Quarantine: the infected message goes 
 like(out, "\nquarantine ", "... to be held (quarantine)")
 like(edited(out), "X-Virus-Status: Infected (Cartero.Test.EICAR.UNOFFICIAL)",
      "... marked infected")
+hold_port = free_port()
+inst = Instance(main_cf={"smtpd_milters": "unix:%s/reject.sock" % tmp,
+                         "milter_content_timeout": "30s"},
+                master_extra="127.0.0.1:%d inet n - n - - smtpd -o "
+                "smtpd_milters=unix:%s/hold.sock\n" % (hold_port, tmp))
+code, text = smtp_send(inst.port, "Look at this:\r\n" + EICAR, "virus")
+is_(code, 550, "smtpd_milters: EICAR sent by SMTP is refused")
+like(text, "Virus Cartero.Test.EICAR", "... with clamav-milter's reply")
+code, text = smtp_send(inst.port, "Hello Bob,\r\nsee you at ten.", "clean")
+is_(code, 250, "a clean message is queued")
+like(delivered(inst, "clean") or "", "\nX-Virus-Status: Clean\n",
+     "... and delivered with X-Virus-Status: Clean")
+code, text = smtp_send(hold_port, "Look at this:\r\n" + EICAR, "held")
+is_(code, 250, "through the quarantining milter EICAR is queued")
+qid = text.split()[-1]
+ok(wait_for(lambda: qid in inst.queue_files("hold"), 10),
+   "... and put on hold") or diag(inst.read_log()[-2000:])
+inst.cleanup()
 clamd.stop()
 out, took, err = miltertest(["unix:" + tmp + "/reject.sock"], clean, opts=opts)
 like(out, "message tempfail 4", "clamd gone: clamav-milter tempfails (OnFail Defer)")

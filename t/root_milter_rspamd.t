@@ -10,6 +10,9 @@
 #  - the GTUBE string is refused with rspamd's own reply (554 5.7.1);
 #  - a plain message goes on with the X-Spam-Status header rspamd adds
 #    (milter_headers), its body intact.
+# Then rspamd as smtpd_milters of a cartero instance: GTUBE sent by SMTP is
+# refused with rspamd's reply, a plain message delivered with
+# X-Spam-Status: No.
 # About 13 s (rspamd loads its rules in about 10 s).
 import os, pwd, sys
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "lib"))
@@ -58,7 +61,7 @@ for root, dirs, files in os.walk(tmp):
         os.chown(os.path.join(root, n), user.pw_uid, user.pw_gid)
 os.chown(tmp, user.pw_uid, user.pw_gid)
 
-plan(5)
+plan(9)
 rspamd = Isolated(["rspamd", "-f", "-u", "_rspamd", "-g", "_rspamd",
                    "-c", tmp + "/rspamd.conf", "--var=LOCAL_CONFDIR=" + tmp + "/local",
                    "--var=DBDIR=" + tmp + "/db", "--var=RUNDIR=" + tmp,
@@ -79,5 +82,16 @@ out, took, err = miltertest(["unix:" + tmp + "/proxy.sock"], ham, "-a", "192.0.2
 like(edited(out), "\nX-Spam-Status: No, score=", "a plain message goes on with "
      "X-Spam-Status: No (%.2f s)" % took) or diag(out + err)
 like(edited(out), "\n\nHello Bob,\nthe meeting is at ten.\n", "... its body intact")
+inst = Instance(main_cf={"smtpd_milters": "unix:%s/proxy.sock" % tmp,
+                         "milter_content_timeout": "60s"})
+code, text = smtp_send(inst.port, "Buy now!\r\n" + GTUBE, "gtube")
+is_(code, 554, "smtpd_milters: GTUBE by SMTP is refused")
+like(text, "Gtube pattern", "... with rspamd's reply")
+code, text = smtp_send(inst.port, "Hello Bob,\r\nthe meeting is at ten.",
+                       "plain")
+is_(code, 250, "a plain message is queued")
+like(delivered(inst, "plain", 30) or "", "\nX-Spam-Status: No, score=",
+     "... and delivered with X-Spam-Status: No")
+inst.cleanup()
 rspamd.stop()
 done()

@@ -11,6 +11,9 @@
 #    report (the body replaced, Content-Type changed);
 #  - with -r 15 it is refused with 550 5.7.1 and nothing is kept;
 #  - a plain message goes on with X-Spam-Status: No and its body intact.
+# Then the same milters as smtpd_milters of a cartero instance: GTUBE
+# sent by SMTP is marked (delivered with X-Spam-Flag: YES) through one and
+# refused through the other.
 # About 6 s (spamd starts in about a second).
 import glob, os, shutil, sys
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "lib"))
@@ -23,7 +26,7 @@ os.mkdir(site)
 for pre in glob.glob("/etc/spamassassin/*.pre"):
     shutil.copy(pre, site)
 
-plan(11)
+plan(15)
 spamd = Isolated(["spamd", "--socketpath=%s/spamd.sock" % tmp, "--socketmode=0666",
                   "-L", "--nouser-config", "--min-children=1", "--max-children=1",
                   "-u", "nobody", "--helper-home-dir=" + tmp,
@@ -56,5 +59,22 @@ ok(edited(out) is None, "... and nothing is kept")
 out, took, err = miltertest(["unix:" + tmp + "/mark.sock"], ham, opts=opts)
 like(edited(out), "\nX-Spam-Status: No, ", "a plain message goes on, X-Spam-Status: No")
 like(edited(out), "\n\nHello Bob,\nthe meeting is at ten.\n", "... its body intact")
+# spamass-milter makes its sockets with its umask: smtpd runs as cartero.
+for sock in ("mark", "reject"):
+    os.chmod("%s/%s.sock" % (tmp, sock), 0o666)
+rej_port = free_port()
+inst = Instance(main_cf={"smtpd_milters": "unix:%s/mark.sock" % tmp,
+                         "milter_content_timeout": "60s"},
+                master_extra="127.0.0.1:%d inet n - n - - smtpd -o "
+                "smtpd_milters=unix:%s/reject.sock\n" % (rej_port, tmp))
+code, text = smtp_send(inst.port, "Buy now!\r\n" + GTUBE, "marked")
+is_(code, 250, "smtpd_milters: GTUBE by SMTP through the marking milter is "
+    "queued")
+like(delivered(inst, "marked", 30) or "", "\nX-Spam-Flag: YES\n",
+     "... and delivered marked X-Spam-Flag: YES")
+code, text = smtp_send(rej_port, "Buy now!\r\n" + GTUBE, "refused")
+is_(code, 550, "through the rejecting milter it is refused")
+like(text, "Blocked by SpamAssassin", "... with spamass-milter's reply")
+inst.cleanup()
 stop_all(mark, rej, spamd)
 done()

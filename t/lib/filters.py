@@ -12,11 +12,12 @@ import atexit
 import os
 import shutil
 import signal
+import smtplib
 import subprocess
 import tempfile
 import time
 
-from cartero_test import BUILD, is_root, skip_all
+from cartero_test import BUILD, is_root, skip_all, message_text, wait_for
 
 MILTERTEST = os.path.join(BUILD, "t", "miltertest")
 
@@ -130,3 +131,35 @@ def stop_all(*filters):
         f.signal(signal.SIGTERM)
     for f in filters:
         f.stop()
+
+
+def smtp_send(port, body, subject):
+    """One message to ana@mired.org through a cartero instance's smtpd on
+    port: the reply to its end (code, text)."""
+    c = smtplib.SMTP("127.0.0.1", port, timeout=120)
+    try:
+        for code, text in (c.ehlo("client.example"), c.mail("bob@mired.org"),
+                           c.rcpt("ana@mired.org")):
+            if code >= 400:
+                raise smtplib.SMTPResponseException(code, text)
+        code, text = c.data("From: Bob <bob@mired.org>\r\nTo: ana@mired.org\r\n"
+                            "Subject: %s\r\n\r\n%s\r\n" % (subject, body))
+    except smtplib.SMTPResponseException as e:
+        code, text = e.smtp_code, e.smtp_error
+    try:
+        c.quit()
+    except smtplib.SMTPException:
+        pass
+    return code, text.decode(errors="replace")
+
+
+def delivered(inst, subject, timeout=20, user="ana"):
+    """The text of the user's message with that subject, or None."""
+    def find():
+        for f in inst.mail_files(user):
+            t = message_text(f)
+            if "Subject: %s\n" % subject in t:
+                return t
+        return None
+    wait_for(lambda: find() is not None, timeout)
+    return find()
