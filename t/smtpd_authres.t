@@ -15,7 +15,8 @@ plan(12)
 inst = Instance(main_cf={"mynetworks": "127.0.0.1/32",
                          "authserv_id": "mx.mired.org",
                          "smtpd_dkim_verify": "no", "smtpd_spf_verify": "no",
-                         "smtpd_dmarc_verify": "no"})
+                         "smtpd_dmarc_verify": "no",
+                         "smtpd_arc_verify": "no"})
 
 FORGED = [
     "Authentication-Results: mx.mired.org; dkim=pass header.d=bank.example",
