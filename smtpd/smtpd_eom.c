@@ -5,14 +5,15 @@
  * Mail of a client in mynetworks or an authenticated one is signed
  * (DKIM) when its From: domain has a key in dkim_signing_keys.  Other
  * mail is checked: every DKIM signature (smtpd_dkim_verify), the ARC
- * chain it brings (smtpd_arc_verify, RFC 8617), SPF of the
- * MAIL FROM domain or the HELO name (smtpd_spf_verify), and with both
- * the From: domain's DMARC policy (smtpd_dmarc_verify), whose reject
- * refuses the message (550 5.7.1; 451 4.7.5 when a DNS failure may be
- * why it failed).  The results go into one Authentication-Results field
- * under our authserv_id.  The
- * headers made here go right after our Received: header (queue_insert),
- * where a signature covers what later hops see.
+ * chain it brings (smtpd_arc_verify, RFC 8617), SPF of the MAIL FROM
+ * domain or the HELO name (smtpd_spf_verify), and with both the From:
+ * domain's DMARC policy (smtpd_dmarc_verify): its reject refuses the
+ * message (550 5.7.1; 451 4.7.5 when a DNS failure may be why it
+ * failed), its quarantine files it into the recipients' Junk folder (a
+ * late folder= attribute of the queue file).  The results go into one
+ * Authentication-Results field under our authserv_id.  The headers made
+ * here go right after our Received: header (queue_insert), where a
+ * signature covers what later hops see.
  *
  * smtpd_data feeds every byte it puts into the queue file after our
  * Received: header; the signing key is chosen at the end by the From:
@@ -28,8 +29,8 @@
 #include "authres.h"
 #include "buf.h"
 #include "dkim.h"
-#include "msg.h"
 #include "dmarc.h"
+#include "msg.h"
 #include "params.h"
 #include "queue.h"
 #include "spf.h"
