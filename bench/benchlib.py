@@ -10,6 +10,7 @@ the load average, and the results block of bench/README.md.
 Progress lines start with the name of the running script.
 """
 
+import base64
 import os
 import platform
 import pwd
@@ -472,6 +473,9 @@ alias_database = hash:$config_directory/aliases
         write(os.path.join(self.etc, "master.cf"), self.master_cf())
         passwd = os.path.join(self.etc, "passwd")
         write(passwd, RCPT + ":x:::::\n", 0o600)  # only auth reads it
+        # The SRS secret, as ./quickstart and the package make it.
+        srs = os.path.join(self.etc, "srs_secret")
+        write(srs, base64.b64encode(os.urandom(32)).decode() + "\n", 0o600)
         write(os.path.join(self.etc, "aliases"), """\
 postmaster: ana
 MAILER-DAEMON: postmaster
@@ -480,6 +484,8 @@ abuse: postmaster
 """)
         if is_root():
             os.chown(passwd, 0, 0)
+            o = pwd.getpwnam(owner)
+            os.chown(srs, o.pw_uid, o.pw_gid)
             v = pwd.getpwnam(vowner)
             os.chown(os.path.join(d, "mail"), v.pw_uid, v.pw_gid)
         run([os.path.join(p, "sbin", "newaliases"), "-c", self.etc])

@@ -310,8 +310,13 @@ dkim_signers_load(struct buf *why)
 	struct dkim_walk w;
 	struct map	*map;
 
-	if ((map = dkim_signers_open(why)) == NULL)
-		return buf_len(why) ? -1 : 0;
+	if ((map = dkim_signers_open(why)) == NULL) {
+		if (buf_len(why) > 0)
+			return -1;
+		/* No table (or not made yet): every entry, none, is in. */
+		dkim_signers_all = 1;
+		return 0;
+	}
 	w.first = why;
 	w.errors = 0;
 	if (map_walk(map, dkim_signers_walk, &w, why) < 0)
