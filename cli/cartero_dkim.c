@@ -24,6 +24,7 @@
 
 #include "buf.h"
 #include "conf.h"
+#include "dec.h"
 #include "dkim.h"
 #include "dns.h"
 #include "maps.h"
@@ -245,6 +246,7 @@ cartero_dkim(int argc, char **argv, const char *confdir)
 	struct buf	*why;
 	const char	*word[3];
 	char		 real[PATH_MAX];
+	unsigned long long bits;
 	int		 i, n = 0;
 
 	memset(&o, 0, sizeof(o));
@@ -254,8 +256,15 @@ cartero_dkim(int argc, char **argv, const char *confdir)
 			o.ed25519 = 1;
 		else if (strcmp(argv[i], "--force") == 0)
 			o.force = 1;
-		else if (strcmp(argv[i], "--bits") == 0 && i + 1 < argc)
-			o.bits = atoi(argv[++i]);
+		else if (strcmp(argv[i], "--bits") == 0 && i + 1 < argc) {
+			i++;
+			if (dec_parse(argv[i], strlen(argv[i]), 65536,
+			    &bits) < 0) {
+				msg_warn("--bits %s: not a number", argv[i]);
+				return 64;
+			}
+			o.bits = (int)bits;
+		}
 		else if (argv[i][0] == '-' || n == 3)
 			return cartero_dkim_usage();
 		else

@@ -20,6 +20,7 @@
 #include "buf.h"
 #include "milter_int.h"
 #include "params.h"
+#include "server.h"
 #include "util.h"
 
 /* milter_parse_inet - host and port of "host:port", "[v6]:port" or
@@ -53,7 +54,7 @@ milter_parse_inet(struct milter *m, const char *a, struct buf *why)
 	}
 	if (m->host[0] == '\0' || m->port[0] == '\0' ||
 	    strspn(m->port, "0123456789") != strlen(m->port) ||
-	    atoi(m->port) < 1 || atoi(m->port) > 65535)
+	    server_port(m->port) == 0)
 		goto bad;
 	return 0;
 bad:
